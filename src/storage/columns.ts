@@ -1,0 +1,49 @@
+/**
+ * The in-memory columnar shape shared by write batches, memtables, segments and scans.
+ *
+ * InfluxDB 0.8 has no schema: one column may hold a float in one point and a string in the
+ * next. Each column therefore carries a kind tag per row plus one 8-byte value slot per row,
+ * read as a float64 or an int64 depending on the tag, so the common all-float column costs
+ * nine bytes a row and ints stay exact to 64 bits.
+ */
+export const ValueKind = {
+  Null: 0,
+  Float: 1,
+  Int: 2,
+  Bool: 3,
+  String: 4,
+} as const;
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
+
+export interface Column {
+  readonly name: string;
+  /** One ValueKind per row. */
+  readonly kinds: Uint8Array;
+  /** Float value, bool as 0/1, or for strings the index into `strings`. Same buffer as `ints`. */
+  readonly floats: Float64Array;
+  /** Int value for rows of kind Int. A view over the same bytes as `floats`. */
+  readonly ints: BigInt64Array;
+  /** String values referenced by index from `floats`. */
+  readonly strings: string[];
+}
+
+/** Rows of one series, all arrays `count` long. Time is integer microseconds since the epoch. */
+export interface SeriesColumns {
+  readonly series: string;
+  readonly count: number;
+  readonly time: Float64Array;
+  readonly seq: Float64Array;
+  readonly columns: Column[];
+}
+
+/** Allocate a column whose float and int views share one buffer. */
+export function allocateColumn(name: string, capacity: number): Column {
+  const buffer = new ArrayBuffer(capacity * 8);
+  return {
+    name,
+    kinds: new Uint8Array(capacity),
+    floats: new Float64Array(buffer),
+    ints: new BigInt64Array(buffer),
+    strings: [],
+  };
+}
