@@ -1,0 +1,210 @@
+import test, { type ExecutionContext } from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listWalFiles, walFileName, WriteAheadLog, type WalOptions } from '../../src/storage/wal.js';
+
+const ALWAYS: WalOptions = { fsync: 'always' };
+
+function tempDir(t: ExecutionContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-wal-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function text(payload: Uint8Array): string {
+  return new TextDecoder().decode(payload);
+}
+
+/** Open the log in `dir`, replay everything from `from`, and return the records and warnings. */
+function reopenAndReplay(dir: string, from = 1): { wal: WriteAheadLog; records: string[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const wal = WriteAheadLog.open(dir, ALWAYS, (message) => warnings.push(message));
+  const records: string[] = [];
+  wal.replay(from, (payload) => records.push(text(payload)));
+  return { wal, records, warnings };
+}
+
+function filePath(dir: string, fileNumber: number): string {
+  return path.join(dir, walFileName(fileNumber));
+}
+
+test('records appended across a rotation replay in order, from any starting file', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  t.is(wal.currentFileNumber, 1);
+  wal.append([bytes('a'), bytes('bb')]);
+  t.is(wal.rotate(), 2);
+  wal.append([bytes('ccc')]);
+  wal.close();
+
+  const all = reopenAndReplay(dir);
+  t.deepEqual(all.records, ['a', 'bb', 'ccc']);
+  t.deepEqual(all.warnings, []);
+  t.is(all.wal.currentFileNumber, 3, 'appends after a restart go to a fresh file');
+  all.wal.close();
+
+  const fromSecond = reopenAndReplay(dir, 2);
+  t.deepEqual(fromSecond.records, ['ccc']);
+  fromSecond.wal.close();
+});
+
+test('each replayed payload is its own 8-byte-aligned copy', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  const float = new Float64Array([1.5, -2.25]);
+  wal.append([bytes('odd'), new Uint8Array(float.buffer)]);
+  wal.close();
+
+  const reopened = WriteAheadLog.open(dir, ALWAYS);
+  const payloads: Uint8Array[] = [];
+  reopened.replay(1, (payload) => payloads.push(payload));
+  reopened.close();
+  t.is(payloads.length, 2);
+  for (const payload of payloads) {
+    t.is(payload.byteOffset, 0);
+    t.is(payload.buffer.byteLength, payload.byteLength);
+  }
+  t.deepEqual([...new Float64Array(payloads[1]!.buffer)], [1.5, -2.25]);
+});
+
+test('a record torn mid-payload is cut with a warning and the earlier records survive', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first'), bytes('second'), bytes('third record')]);
+  wal.close();
+  const intact = 8 + 5 + 8 + 6;
+  fs.truncateSync(filePath(dir, 1), intact + 8 + 4);
+
+  const { wal: reopened, records, warnings } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['first', 'second']);
+  t.is(warnings.length, 1);
+  t.regex(warnings[0]!, /runs past the end of the file/);
+  t.is(fs.statSync(filePath(dir, 1)).size, intact, 'the torn tail is truncated away');
+});
+
+test('a record torn inside its header is cut', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first'), bytes('second')]);
+  wal.close();
+  fs.truncateSync(filePath(dir, 1), 8 + 5 + 3);
+
+  const { wal: reopened, records, warnings } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['first']);
+  t.regex(warnings[0]!, /short record header/);
+  t.is(fs.statSync(filePath(dir, 1)).size, 8 + 5);
+});
+
+test('a last record whose checksum does not match is cut', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first'), bytes('second')]);
+  wal.close();
+  const file = filePath(dir, 1);
+  const content = fs.readFileSync(file);
+  content[content.length - 1]! ^= 0xff;
+  fs.writeFileSync(file, content);
+
+  const { wal: reopened, records, warnings } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['first']);
+  t.regex(warnings[0]!, /checksum mismatch/);
+  t.is(fs.statSync(file).size, 8 + 5);
+});
+
+test('a zero-filled tail is not read as empty records', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first')]);
+  wal.close();
+  fs.appendFileSync(filePath(dir, 1), new Uint8Array(4096));
+
+  const { wal: reopened, records, warnings } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['first']);
+  t.regex(warnings[0]!, /zero-length record/);
+  t.is(fs.statSync(filePath(dir, 1)).size, 8 + 5);
+});
+
+test('garbage cut by recovery never shows up between records appended afterwards', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first'), bytes('second')]);
+  wal.close();
+  fs.truncateSync(filePath(dir, 1), 8 + 5 + 8 + 2);
+
+  const recovered = reopenAndReplay(dir);
+  t.deepEqual(recovered.records, ['first']);
+  recovered.wal.append([bytes('after recovery')]);
+  recovered.wal.close();
+
+  const again = reopenAndReplay(dir);
+  again.wal.close();
+  t.deepEqual(again.records, ['first', 'after recovery']);
+  t.deepEqual(again.warnings, [], 'the second recovery finds nothing to cut');
+});
+
+test('records appended but never replayed before a second crash are still recovered', (t) => {
+  const dir = tempDir(t);
+  const first = WriteAheadLog.open(dir, ALWAYS);
+  first.append([bytes('one')]);
+  first.close();
+  const second = WriteAheadLog.open(dir, ALWAYS);
+  second.append([bytes('two')]);
+  second.close();
+
+  const { wal, records } = reopenAndReplay(dir);
+  wal.close();
+  t.deepEqual(records, ['one', 'two']);
+});
+
+test('removeBefore deletes older files but never the current one', (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('in 1')]);
+  wal.rotate();
+  wal.append([bytes('in 2')]);
+  const checkpoint = wal.rotate();
+  wal.append([bytes('in 3')]);
+  wal.removeBefore(checkpoint);
+  t.deepEqual(listWalFiles(dir), [3]);
+  wal.removeBefore(100);
+  t.deepEqual(listWalFiles(dir), [3]);
+  wal.close();
+
+  const { wal: reopened, records } = reopenAndReplay(dir, checkpoint);
+  reopened.close();
+  t.deepEqual(records, ['in 3']);
+});
+
+test('an empty payload is refused, since zeros must not read as records', (t) => {
+  const wal = WriteAheadLog.open(tempDir(t), ALWAYS);
+  t.throws(() => wal.append([bytes('ok'), new Uint8Array(0)]), { instanceOf: RangeError });
+  wal.close();
+});
+
+test('the interval and never policies log and replay the same records', (t) => {
+  for (const options of [{ fsync: 'interval', fsyncIntervalMs: 5 }, { fsync: 'never' }] as const) {
+    const dir = tempDir(t);
+    const wal = WriteAheadLog.open(dir, options);
+    wal.append([bytes('x')]);
+    wal.append([bytes('y')]);
+    wal.close();
+    const { wal: reopened, records } = reopenAndReplay(dir);
+    reopened.close();
+    t.deepEqual(records, ['x', 'y'], options.fsync);
+  }
+});
+
+test('a closed log refuses appends', (t) => {
+  const wal = WriteAheadLog.open(tempDir(t), ALWAYS);
+  wal.close();
+  t.throws(() => wal.append([bytes('late')]), { message: /closed/ });
+});
