@@ -1,0 +1,165 @@
+import { BadRequestError } from '../errors.js';
+import type { Exchange } from '../http/exchange.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import { byteOrder } from '../meta/meta-store.js';
+import type { Page } from '../storage/scan.js';
+import type { ShardHandle } from '../storage/shard-handle.js';
+import type { Storage } from '../storage/storage.js';
+import type { ListSeriesPlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
+import { rowIndentFor, rowsOpen, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+
+const POINTS_PER_OBJECT = 1000;
+const POINTS_PER_PAGE = 20_000;
+
+/**
+ * Runs a planned query: opens a cursor on every shard that owns a wanted series, pulls pages
+ * (rows already JSON-encoded by the shard threads), and frames them into the response. In
+ * chunked mode each shard's next page is requested only after its previous one was written,
+ * so a slow client slows the scan instead of filling memory.
+ */
+export class QueryCoordinator {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly storage: Storage,
+  ) {}
+
+  async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    switch (plan.kind) {
+      case 'empty':
+        return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
+      case 'list-series':
+        return this.listSeries(db, plan, output, exchange);
+      case 'select':
+        return this.select(db, plan, output, exchange);
+    }
+  }
+
+  private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const names = (await this.storage.listSeries(db)).filter((name) => !plan.regex || plan.regex.test(name));
+    // 0.8 artefact: the empty result keeps the sequence_number column.
+    const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
+    const points = names.map((name) => [0, name]);
+    const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
+    const object = seriesObjectFromValues('list_series_result', columns, points, framing);
+    if (output.chunked) {
+      await exchange.writeChunk(object);
+      exchange.endStream();
+    } else {
+      exchange.rawJson(200, output.pretty ? `[\n${object}\n]` : `[${object}]`);
+    }
+  }
+
+  private async resolveSeries(db: string, plan: SelectPlan): Promise<string[]> {
+    if (plan.source.kind === 'names') return [...new Set(plan.source.names)].sort(byteOrder);
+    const { regex } = plan.source;
+    const matching = (await this.storage.listSeries(db)).filter((name) => regex.test(name));
+    if (matching.length === 0) throw new BadRequestError("Couldn't look up columns");
+    return matching;
+  }
+
+  private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const series = await this.resolveSeries(db, plan);
+    const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
+    const byShard = new Map<ShardHandle, string[]>();
+    for (const name of series) {
+      const shard = this.storage.shardFor(db, name);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), name]);
+    }
+    const opened = await Promise.allSettled(
+      [...byShard].map(async ([shard, names]) => ({
+        shard,
+        cursorId: await shard.openScan({
+          db,
+          series: names,
+          startUs: plan.startUs,
+          endUs: plan.endUs,
+          fields: plan.fields,
+          order: plan.order,
+          limit: plan.limit,
+          where: plan.where,
+          whereColumns: plan.whereColumns,
+          precision: output.precision,
+          pointsPerObject: POINTS_PER_OBJECT,
+          pointsPerPage: POINTS_PER_PAGE,
+          rowIndent: rowIndentFor(framing),
+        }),
+      })),
+    );
+    const cursors = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
+      throw failure.reason;
+    }
+    if (output.chunked) await this.streamChunked(cursors, framing, exchange);
+    else await this.collectWhole(cursors, framing, exchange);
+  }
+
+  private async streamChunked(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
+    let writes = Promise.resolve();
+    const pump = async ({ shard, cursorId }: { shard: ShardHandle; cursorId: number }): Promise<void> => {
+      for (;;) {
+        if (exchange.done) return shard.closeCursor(cursorId);
+        const page = await shard.nextPage(cursorId);
+        const bytes = framePage(page, framing);
+        // Writes from the shards' pumps are serialised so objects never interleave mid-object.
+        writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
+        await writes;
+        if (page.done) return;
+      }
+    };
+    try {
+      await Promise.all(cursors.map(pump));
+    } catch (err) {
+      await writes;
+      // Status 200 is already out once anything was written; 0.8 appended the error text.
+      await exchange.writeChunk(err instanceof Error ? err.message : String(err));
+    }
+    exchange.endStream();
+  }
+
+  private async collectWhole(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
+    const bySeries = new Map<string, { columns: string[]; rows: Uint8Array[] }>();
+    await Promise.all(
+      cursors.map(async ({ shard, cursorId }) => {
+        for (;;) {
+          if (exchange.done) return shard.closeCursor(cursorId);
+          const page = await shard.nextPage(cursorId);
+          for (const object of page.objects) {
+            const entry = bySeries.get(object.name) ?? { columns: object.columns, rows: [] };
+            entry.rows.push(page.body.subarray(object.start, object.end));
+            bySeries.set(object.name, entry);
+          }
+          if (page.done) return;
+        }
+      }),
+    );
+    const names = [...bySeries.keys()].sort(byteOrder);
+    const separator = Buffer.from(framing.pretty ? ',\n' : ',');
+    const parts: Uint8Array[] = [Buffer.from(framing.pretty && names.length > 0 ? '[\n' : '[')];
+    names.forEach((name, index) => {
+      const { columns, rows } = bySeries.get(name)!;
+      if (index > 0) parts.push(separator);
+      parts.push(Buffer.from(seriesObjectHead(name, columns, framing) + rowsOpen(framing, true)));
+      rows.forEach((chunk, i) => {
+        if (i > 0) parts.push(separator);
+        parts.push(chunk);
+      });
+      parts.push(Buffer.from(seriesObjectTail(framing, true)));
+    });
+    parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
+    exchange.rawJson(200, Buffer.concat(parts));
+  }
+}
+
+/** A page's objects as bare, concatenated JSON objects (0.8's chunked framing). */
+function framePage(page: Page, framing: Framing): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const object of page.objects) {
+    parts.push(Buffer.from(seriesObjectHead(object.name, object.columns, framing) + rowsOpen(framing, true)));
+    parts.push(page.body.subarray(object.start, object.end));
+    parts.push(Buffer.from(seriesObjectTail(framing, true)));
+  }
+  return Buffer.concat(parts);
+}

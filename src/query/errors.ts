@@ -1,0 +1,16 @@
+import { BadRequestError } from '../errors.js';
+
+/*
+ * Errors raised while turning query text into a statement. Both are 400s handled by the
+ * shared HttpError mapping; the message is the whole response body.
+ */
+
+/** Body is the three-line bison-style report of query-language.md §11.1. */
+export class QuerySyntaxError extends BadRequestError {
+  override readonly name = 'QuerySyntaxError';
+}
+
+/** A well-formed query that 0.8 still rejected (§4, §11.2); body is the message only. */
+export class QuerySemanticError extends BadRequestError {
+  override readonly name = 'QuerySemanticError';
+}

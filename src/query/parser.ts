@@ -1,0 +1,17 @@
+import type { Statement } from './ast.js';
+import { QuerySyntaxError } from './errors.js';
+import { queryGrammar } from './grammar.js';
+import { statementsOf } from './semantics.js';
+import { describeSyntaxError } from './syntax-error.js';
+
+/**
+ * Parses the `q` parameter. Every `;`-separated statement must be valid, but only the
+ * first one is run (query-language.md §5.7), so only that one is returned.
+ *
+ * Throws QuerySyntaxError (§11.1) or QuerySemanticError (§4).
+ */
+export function parseQuery(text: string): Statement {
+  const match = queryGrammar.match(text);
+  if (match.failed()) throw new QuerySyntaxError(describeSyntaxError(text, match.getRightmostFailurePosition()));
+  return statementsOf(match)[0]!;
+}

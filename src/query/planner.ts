@@ -1,0 +1,82 @@
+import { byteOrder } from '../meta/meta-store.js';
+import type { SelectStatement, Statement, Value } from './ast.js';
+import { QuerySemanticError } from './errors.js';
+import { parseQuery } from './parser.js';
+import type { QueryPlan, SelectPlan } from './plan.js';
+import { compileSeriesRegex } from './regex.js';
+import { checkCondition, conditionColumns } from './row-filter.js';
+import { extractTimeRange } from './time-range.js';
+
+/** Statements this build parses but cannot run yet, with the capability that will bring them. */
+const NOT_YET: Partial<Record<Statement['kind'], string>> = {
+  explain: 'explain',
+  delete: 'delete from',
+  dropSeries: 'drop series',
+  dropContinuousQuery: 'drop continuous query',
+  listContinuousQueries: 'list continuous queries',
+};
+
+/** Query text → what the coordinator runs. Parse, semantic and time-range errors are 400s. */
+export function planQuery(text: string, nowUs: number): QueryPlan {
+  const statement = parseQuery(text);
+  switch (statement.kind) {
+    case 'listSeries':
+      return {
+        kind: 'list-series',
+        regex: statement.regex ? compileSeriesRegex(statement.regex.pattern, statement.regex.caseInsensitive) : undefined,
+      };
+    case 'select':
+      return planSelect(statement, nowUs);
+    default:
+      throw new QuerySemanticError(`${NOT_YET[statement.kind] ?? statement.kind} queries are not supported by this server yet`);
+  }
+}
+
+function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | SelectPlan {
+  if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
+  const mode = selectMode(statement.values);
+  if (mode !== 'raw') throw new QuerySemanticError(`${mode} queries are not supported by this server yet`);
+  const { from } = statement;
+  if (from.kind === 'merge' || from.kind === 'join') {
+    throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
+  }
+  const range = extractTimeRange(statement.where, nowUs);
+  if (range.residual) checkCondition(range.residual);
+  const fields = selectedFields(statement);
+  if (fields !== '*' && fields.length === 0) return { kind: 'empty' };
+  return {
+    kind: 'select',
+    source:
+      from.kind === 'series'
+        ? { kind: 'names', names: [...from.names] }
+        : { kind: 'regex', regex: compileSeriesRegex(from.pattern, from.caseInsensitive) },
+    fields,
+    startUs: range.startUs,
+    endUs: range.endUs,
+    order: statement.order,
+    limit: statement.limit,
+    where: range.residual,
+    whereColumns: range.residual ? [...conditionColumns(range.residual)] : [],
+  };
+}
+
+/** §5.1.1: any top-level function call makes an aggregate; else any arithmetic makes arithmetic. */
+function selectMode(values: readonly Value[]): 'aggregate' | 'arithmetic' | 'raw' {
+  const unwrap = (v: Value): Value => (v.kind === 'paren' ? unwrap(v.value) : v);
+  if (values.some((v) => unwrap(v).kind === 'call')) return 'aggregate';
+  if (values.some((v) => unwrap(v).kind === 'binary')) return 'arithmetic';
+  return 'raw';
+}
+
+/** §9.2: `*` → every column; an explicit list → referenced names, byte-sorted, without time and sequence_number. */
+function selectedFields(statement: SelectStatement): '*' | string[] {
+  if (statement.values.some((v) => v.kind === 'wildcard')) return '*';
+  const names = new Set<string>();
+  const add = (v: Value): void => {
+    if (v.kind === 'identifier' && v.name !== 'time' && v.name !== 'sequence_number') names.add(v.name);
+    if (v.kind === 'paren') add(v.value);
+  };
+  statement.values.forEach(add);
+  statement.groupBy?.values.forEach(add);
+  return [...names].sort(byteOrder);
+}
