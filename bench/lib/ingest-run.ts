@@ -1,0 +1,184 @@
+/**
+ * One ingest benchmark run: generate every request body, start a server (or use a running
+ * one), send the bodies over C keep-alive connections, then measure what the server paid:
+ * peak memory, CPU per point, bytes on disk after a flushing stop, and restart-to-ready time.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, type TestServer } from '../../test/helpers/server.js';
+import { diskUsage } from './disk.js';
+import { generateDataset, seriesName } from './dataset.js';
+import { BenchClient, seriesPath, waitUntil } from './http.js';
+import type { Workload } from './options.js';
+import { cpuSeconds, RssSampler } from './proc.js';
+import { currentCommit, type BenchResult, type Metric } from './results.js';
+
+export const BENCH_DB = 'bench';
+const SERVER_START_TIMEOUT_MS = 600_000;
+
+export interface IngestOptions {
+  readonly workload: Workload;
+  /** A running server; otherwise one is started. */
+  readonly url?: string;
+  readonly pid?: number;
+  readonly dataDir?: string;
+  readonly serverArgs: readonly string[];
+  /** Keep the data directory of a started server (always kept when `dataDir` was given). */
+  readonly keep: boolean;
+}
+
+export interface IngestOutcome {
+  readonly result: BenchResult;
+  /** Where the data is, when this run started the server and kept the directory. */
+  readonly dataDir?: string;
+}
+
+const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function startBenchServer(dataDir: string, serverArgs: readonly string[]): Promise<TestServer> {
+  return startServer({ dataDir, args: [...serverArgs], startTimeoutMs: SERVER_START_TIMEOUT_MS });
+}
+
+/** Milliseconds from spawn until /ping answers and a one-series query returns a point. */
+export async function restartToReady(
+  dataDir: string,
+  serverArgs: readonly string[],
+): Promise<{ server: TestServer; listeningMs: number; pingMs: number; queryMs: number }> {
+  const spawnedAt = performance.now();
+  const server = await startBenchServer(dataDir, serverArgs);
+  const listeningMs = performance.now() - spawnedAt;
+  const client = new BenchClient(server.baseUrl, 1);
+  try {
+    const pingMs = await waitUntil(async () => (await client.send('GET', '/ping')).status === 200, spawnedAt, SERVER_START_TIMEOUT_MS, '/ping');
+    const queryMs = await waitUntil(
+      async () => {
+        const reply = await client.send('GET', seriesPath(BENCH_DB, `select * from ${seriesName(1)} limit 1`));
+        return reply.status === 200 && reply.body.includes('"points":[[');
+      },
+      spawnedAt,
+      SERVER_START_TIMEOUT_MS,
+      'a query of one series',
+    );
+    return { server, listeningMs, pingMs, queryMs };
+  } finally {
+    client.close();
+  }
+}
+
+export async function runIngest(options: IngestOptions): Promise<IngestOutcome> {
+  const { workload } = options;
+  const startedAt = new Date().toISOString();
+  console.log(
+    `ingest: S=${workload.series} series × P=${workload.pointsPerSeries} points, ` +
+      `B=${workload.batch} points/request, C=${workload.connections} connections`,
+  );
+
+  let generation = performance.now();
+  const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch);
+  generation = performance.now() - generation;
+  console.log(
+    `generated ${dataset.bodies.length} requests, ${dataset.points.toLocaleString('en-US')} points, ` +
+      `${(dataset.bytes / 1e6).toFixed(2)} MB in ${(generation / 1000).toFixed(1)} s`,
+  );
+
+  const ownsDataDir = options.url === undefined && options.dataDir === undefined;
+  const dataDir =
+    options.url !== undefined ? undefined : (options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-'))));
+  let server: TestServer | undefined;
+  if (dataDir !== undefined) {
+    server = await startBenchServer(dataDir, options.serverArgs);
+    console.log(`server pid ${server.pid} on ${server.baseUrl}, data in ${dataDir}`);
+  }
+  const baseUrl = server?.baseUrl ?? options.url!;
+  const pid = server?.pid ?? options.pid;
+
+  const client = new BenchClient(baseUrl, workload.connections);
+  const created = await client.send('POST', '/db?u=root&p=root', Buffer.from(JSON.stringify({ name: BENCH_DB })));
+  if (created.status !== 201) throw new Error(`create database ${BENCH_DB}: HTTP ${created.status} ${created.body}`);
+
+  const sampler = pid === undefined ? undefined : new RssSampler(pid);
+  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
+  const latencies: number[] = [];
+  let next = 0;
+  const sendAll = async (): Promise<void> => {
+    while (next < dataset.bodies.length) {
+      const body = dataset.bodies[next++]!;
+      const sent = performance.now();
+      const reply = await client.send('POST', `/db/${BENCH_DB}/series?u=root&p=root&time_precision=s`, body);
+      latencies.push(performance.now() - sent);
+      if (reply.status !== 200) throw new Error(`write: HTTP ${reply.status} ${reply.body.slice(0, 500)}`);
+    }
+  };
+  const began = performance.now();
+  await Promise.all(Array.from({ length: workload.connections }, sendAll));
+  const elapsedS = (performance.now() - began) / 1000;
+  const cpu = pid === undefined ? undefined : cpuSeconds(pid) - cpuBefore;
+  const peakRss = sampler?.stop();
+  client.close();
+  latencies.sort((a, b) => a - b);
+
+  const metrics: Record<string, Metric> = {
+    pointsPerSecond: metric(dataset.points / elapsedS, 'points/s', true),
+    megabytesPerSecond: metric(dataset.bytes / 1e6 / elapsedS, 'MB/s of JSON', true),
+    requestP50: metric(percentile(latencies, 50), 'ms', false),
+    requestP99: metric(percentile(latencies, 99), 'ms', false),
+  };
+  if (peakRss !== undefined) metrics.serverPeakRss = metric(peakRss / 2 ** 20, 'MiB', false);
+  if (cpu !== undefined) metrics.serverCpuPerPoint = metric((cpu / dataset.points) * 1e6, 'µs CPU/point', false);
+
+  if (server !== undefined && dataDir !== undefined) {
+    const stopBegan = performance.now();
+    const exitCode = await server.stop();
+    metrics.gracefulStop = metric(performance.now() - stopBegan, 'ms', false);
+    if (exitCode !== 0) console.warn(`warning: server exited with code ${exitCode} on SIGTERM`);
+
+    const disk = await diskUsage(dataDir);
+    metrics.diskBytesPerPoint = metric(disk.allocatedBytes / dataset.points, 'B/point (du, all files)', false);
+    metrics.diskBytesPerPointNoWal = metric(
+      (disk.allocatedBytes - disk.walAllocatedBytes) / dataset.points,
+      'B/point (du, without WAL)',
+      false,
+    );
+    metrics.fileBytesPerPoint = metric(disk.apparentBytes / dataset.points, 'B/point (file sizes, all)', false);
+    metrics.fileBytesPerPointNoWal = metric(
+      (disk.apparentBytes - disk.walApparentBytes) / dataset.points,
+      'B/point (file sizes, without WAL)',
+      false,
+    );
+    console.log(
+      `data dir after stop: ${disk.files} files, ${(disk.apparentBytes / 1e6).toFixed(1)} MB ` +
+        `(WAL ${(disk.walApparentBytes / 1e6).toFixed(1)} MB)`,
+    );
+
+    const ready = await restartToReady(dataDir, options.serverArgs);
+    metrics.restartToListening = metric(ready.listeningMs, 'ms', false);
+    metrics.restartToPing = metric(ready.pingMs, 'ms', false);
+    metrics.restartToQuery = metric(ready.queryMs, 'ms', false);
+    await ready.server.stop();
+  }
+
+  const keep = !ownsDataDir || options.keep;
+  if (dataDir !== undefined && !keep) await rm(dataDir, { recursive: true, force: true });
+
+  const result: BenchResult = {
+    benchmark: 'ingest',
+    startedAt,
+    commit: currentCommit(),
+    config: {
+      series: workload.series,
+      pointsPerSeries: workload.pointsPerSeries,
+      batch: workload.batch,
+      connections: workload.connections,
+      serverArgs: options.serverArgs.join(' '),
+      external: options.url !== undefined,
+      cores: os.availableParallelism(),
+    },
+    metrics,
+  };
+  return keep && dataDir !== undefined ? { result, dataDir } : { result };
+}

@@ -1,0 +1,58 @@
+/**
+ * Server-side resource readings from /proc (Linux): resident memory and CPU time of one
+ * process, which includes all its worker threads.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second for /proc/<pid>/stat times; 100 on every common Linux. */
+const CLOCK_TICKS = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A `Vm*` field of /proc/<pid>/status, in bytes; undefined once the process is gone. */
+export function vmBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU seconds consumed so far by the process and all its threads. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / CLOCK_TICKS;
+}
+
+/** Polls VmRSS every `intervalMs` and remembers the largest value seen. */
+export class RssSampler {
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number, intervalMs = 100) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    this.peak = Math.max(this.peak, vmBytes(this.pid, 'VmRSS') ?? 0);
+  }
+
+  /** Stops polling; returns the larger of the sampled peak and the kernel's high-water mark. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return Math.max(this.peak, vmBytes(this.pid, 'VmHWM') ?? 0);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Write-body parser micro-benchmark, one core: `parseWriteBody` on the ingest benchmark's
+ * typical body (1000 series objects × 5 points, `[time_s, value]` with two-decimal floats),
+ * beside `JSON.parse` of the same bytes, which builds objects and no batches at all.
+ * A second body with few long series shows the per-point cost alone.
+ *
+ * Each figure is the best of ROUNDS rounds of ITERATIONS parses, so a busy machine shows less.
+ *
+ * Run: npm run build && node dist/bench/parse-body.js   (ITERATIONS=500 ROUNDS=5 SHARDS=2)
+ */
+import { parseWriteBody } from '../src/ingest/parse-body.js';
+
+const iterations = Number(process.env.ITERATIONS ?? 500);
+const rounds = Number(process.env.ROUNDS ?? 5);
+const shardCount = Number(process.env.SHARDS ?? 2);
+
+interface Body {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly points: number;
+}
+
+function makeBody(label: string, series: number, pointsPerSeries: number): Body {
+  let value = 50;
+  const objects: string[] = [];
+  for (let s = 0; s < series; s++) {
+    const points: string[] = [];
+    for (let p = 0; p < pointsPerSeries; p++) {
+      value = Math.abs(value + (((s * 7919 + p * 104729) % 1000) - 500) / 100);
+      points.push(`[${1380000000 + p * 10},${value.toFixed(2)}]`);
+    }
+    objects.push(`{"name":"cpu.host${s}","columns":["time","value"],"points":[${points.join(',')}]}`);
+  }
+  return { label, bytes: new TextEncoder().encode(`[${objects.join(',')}]`), points: series * pointsPerSeries };
+}
+
+/** Seconds for `iterations` runs: the best round after a warm-up. */
+function measure(run: () => void): number {
+  for (let i = 0; i < 200; i++) run();
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) run();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+const format = (pointsPerSecond: number): string => `${(pointsPerSecond / 1e6).toFixed(2)} M points/s`;
+const decoder = new TextDecoder();
+
+for (const body of [makeBody('1000 series × 5 points', 1000, 5), makeBody('10 series × 500 points', 10, 500)]) {
+  const options = { db: 'bench', precision: 's' as const, nowUs: Date.now() * 1000, shardCount };
+  const check = parseWriteBody(body.bytes, options);
+  if (!check.ok || check.pointCount !== body.points) throw new Error(`bench body did not parse: ${JSON.stringify(check)}`);
+
+  const parseSeconds = measure(() => parseWriteBody(body.bytes, options));
+  const jsonSeconds = measure(() => JSON.parse(decoder.decode(body.bytes)));
+  const total = body.points * iterations;
+  const megabytes = (body.bytes.length * iterations) / 1e6;
+  console.log(`${body.label} (${(body.bytes.length / 1024).toFixed(0)} KiB, best of ${rounds} × ${iterations} parses, ${shardCount} shards)`);
+  console.log(`  parseWriteBody       ${format(total / parseSeconds)}  ${(megabytes / parseSeconds).toFixed(0)} MB/s  ${((parseSeconds / iterations) * 1e6).toFixed(0)} µs/body`);
+  console.log(`  JSON.parse (decoded) ${format(total / jsonSeconds)}  ${(megabytes / jsonSeconds).toFixed(0)} MB/s  ${((jsonSeconds / iterations) * 1e6).toFixed(0)} µs/body`);
+}

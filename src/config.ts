@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { parse as parseToml } from 'smol-toml';
+
+export type WalFsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface Settings {
+  port: number;
+  bind: string;
+  dataDir: string;
+  /** Number of shard actors; each owns a disjoint set of series. */
+  shards: number;
+  walFsync: WalFsyncPolicy;
+  /** With walFsync = interval: the longest a logged write waits for its fsync, in ms. */
+  walFsyncIntervalMs: number;
+  /** Per-shard memtable size that triggers a flush to an Arrow segment. */
+  memtableBytes: number;
+  /** Largest accepted write body; larger bodies get 413 without being read. */
+  maxBodySize: number;
+  /** Threads that parse write bodies into columnar batches. */
+  parseThreads: number;
+  /** Password given to the `root` cluster admin created on first start. */
+  initialRootPassword: string;
+  /** Reset root's password to initialRootPassword at start (recreating root if missing). */
+  resetRoot: boolean;
+  logLevel: string;
+}
+
+const MiB = 1024 * 1024;
+
+export function defaultSettings(): Settings {
+  const cores = availableParallelism();
+  return {
+    port: 8086,
+    bind: '0.0.0.0',
+    dataDir: './data',
+    shards: cores,
+    walFsync: 'always',
+    walFsyncIntervalMs: 100,
+    memtableBytes: 128 * MiB,
+    maxBodySize: 256 * MiB,
+    parseThreads: cores,
+    initialRootPassword: 'root',
+    resetRoot: false,
+    logLevel: 'info',
+  };
+}
+
+export class ConfigError extends Error {}
+
+type SettingKey = keyof Settings;
+
+/** Each setting's name in the TOML file and the environment, and how to read it from text. */
+const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw: unknown) => unknown }[] = [
+  { key: 'port', toml: 'port', env: 'SLUICE_PORT', parse: (v) => integer(v, 0, 65535) },
+  { key: 'bind', toml: 'bind', env: 'SLUICE_BIND', parse: text },
+  { key: 'dataDir', toml: 'data_dir', env: 'SLUICE_DATA_DIR', parse: text },
+  { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, 256) },
+  { key: 'walFsync', toml: 'wal_fsync', env: 'SLUICE_WAL_FSYNC', parse: fsyncPolicy },
+  { key: 'walFsyncIntervalMs', toml: 'wal_fsync_interval_ms', env: 'SLUICE_WAL_FSYNC_INTERVAL_MS', parse: (v) => integer(v, 1, 60_000) },
+  { key: 'memtableBytes', toml: 'memtable_size', env: 'SLUICE_MEMTABLE_SIZE', parse: byteSize },
+  { key: 'maxBodySize', toml: 'max_body_size', env: 'SLUICE_MAX_BODY_SIZE', parse: byteSize },
+  { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
+  { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
+  { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
+];
+
+/** Settings = defaults ← TOML config file ← environment ← command-line flags. */
+export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
+  const flags = parseFlags(argv);
+  const settings = defaultSettings();
+  const configPath = (flags.config as string | undefined) ?? env.SLUICE_CONFIG;
+  if (configPath !== undefined) applyToml(settings, configPath);
+  for (const source of SETTING_SOURCES) {
+    const raw = env[source.env];
+    if (raw !== undefined && raw !== '') assign(settings, source.key, source.parse(raw), source.env);
+  }
+  for (const source of SETTING_SOURCES) {
+    const raw = flags[source.key];
+    if (raw !== undefined) assign(settings, source.key, source.parse(raw), `--${kebab(source.key)}`);
+  }
+  if (flags.resetRoot === true) settings.resetRoot = true;
+  return settings;
+}
+
+function parseFlags(argv: string[]): Record<string, unknown> {
+  const program = new Command()
+    .name('sluice')
+    .description('Time-series database server speaking the InfluxDB 0.8 HTTP API')
+    .option('-c, --config <file>', 'TOML config file')
+    .option('--port <port>', 'HTTP port (0 picks a free one)')
+    .option('--bind <address>', 'address to listen on')
+    .option('--data-dir <dir>', 'data directory')
+    .option('--shards <n>', 'number of shard actors (default: number of cores)')
+    .option('--wal-fsync <policy>', 'always | interval | never')
+    .option('--wal-fsync-interval-ms <ms>', 'fsync interval for --wal-fsync interval')
+    .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')
+    .option('--max-body-size <size>', 'largest accepted write body (e.g. 256MiB)')
+    .option('--parse-threads <n>', 'threads parsing write bodies')
+    .option('--initial-root-password <password>', 'password of root on first start')
+    .option('--reset-root', "reset root's password to the initial root password")
+    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .exitOverride((err) => {
+      throw new ConfigError(err.message);
+    })
+    .configureOutput({ writeErr: () => undefined })
+    .helpOption('-h, --help');
+  program.parse(argv, { from: 'user' });
+  return program.opts();
+}
+
+function applyToml(settings: Settings, path: string): void {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const known = new Set(SETTING_SOURCES.map((s) => s.toml));
+  for (const key of Object.keys(document)) {
+    if (!known.has(key)) throw new ConfigError(`unknown setting "${key}" in ${path}`);
+  }
+  for (const source of SETTING_SOURCES) {
+    if (source.toml in document) assign(settings, source.key, source.parse(document[source.toml]), `${path}: ${source.toml}`);
+  }
+}
+
+function assign(settings: Settings, key: SettingKey, value: unknown, origin: string): void {
+  if (value instanceof Error) throw new ConfigError(`${origin}: ${value.message}`);
+  (settings as unknown as Record<string, unknown>)[key] = value;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function text(raw: unknown): unknown {
+  return typeof raw === 'string' ? raw : new InvalidArgumentError('expected a string');
+}
+
+function integer(raw: unknown, min: number, max: number): unknown {
+  const value = typeof raw === 'number' ? raw : Number(String(raw));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    return new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${String(raw)}`);
+  }
+  return value;
+}
+
+function fsyncPolicy(raw: unknown): unknown {
+  return raw === 'always' || raw === 'interval' || raw === 'never'
+    ? raw
+    : new InvalidArgumentError(`expected always, interval or never, got ${String(raw)}`);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: MiB, mb: MiB, mib: MiB, g: 1024 * MiB, gb: 1024 * MiB, gib: 1024 * MiB };
+
+function byteSize(raw: unknown): unknown {
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) return raw;
+  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(String(raw));
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    return new InvalidArgumentError(`expected a size like 1048576, 512KiB or 64MiB, got ${String(raw)}`);
+  }
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,22 @@
+import type { Settings } from '../config.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { Logger } from '../log.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import type { QueryCoordinator } from '../query/coordinator.js';
+import type { Storage } from '../storage/storage.js';
+import type { Authenticator } from './auth.js';
+import type { Exchange } from './exchange.js';
+
+/** What route handlers may use. */
+export interface ServerContext {
+  readonly settings: Settings;
+  readonly meta: MetaStore;
+  readonly storage: Storage;
+  readonly ingest: IngestService;
+  readonly queries: QueryCoordinator;
+  readonly auth: Authenticator;
+  readonly log: Logger;
+}
+
+/** A handler may answer synchronously or return a promise; thrown errors become responses. */
+export type Handler = (exchange: Exchange, server: ServerContext) => void | Promise<void>;

@@ -1,0 +1,206 @@
+import { createDeflate, createGzip, deflateSync, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { HttpError } from '../errors.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export const SERVER_VERSION = '0.8.8';
+
+/** Headers 0.8 put on every response of a registered route, errors included. */
+const COMMON_HEADERS: [string, string][] = [
+  ['Access-Control-Allow-Origin', '*'],
+  ['Access-Control-Max-Age', '2592000'],
+  ['Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE'],
+  ['Access-Control-Allow-Headers', 'Origin, X-Requested-With, Content-Type, Accept'],
+  ['X-Influxdb-Version', `InfluxDB v${SERVER_VERSION} (git: sluice) (leveldb: 1.15)`],
+];
+
+type Encoding = 'gzip' | 'deflate' | undefined;
+
+/**
+ * One request and its response. uWS's request object dies when the handler returns, so
+ * everything needed later is copied here first; the response is written corked, and never
+ * after the client went away.
+ */
+export class Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Map<string, string>;
+  params: Record<string, string> = {};
+  aborted = false;
+  private finished = false;
+  private streaming: { compressor?: Gzip | Deflate } | undefined;
+  private readonly abortListeners: (() => void)[] = [];
+
+  constructor(readonly res: HttpResponse, req: HttpRequest) {
+    this.method = req.getCaseSensitiveMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = new URLSearchParams(req.getQuery() ?? '');
+    this.headers = new Map();
+    req.forEach((key, value) => this.headers.set(key, value));
+    res.onAborted(() => {
+      this.aborted = true;
+      for (const listener of this.abortListeners.splice(0)) listener();
+    });
+  }
+
+  get done(): boolean {
+    return this.aborted || this.finished;
+  }
+
+  get pretty(): boolean {
+    return this.query.get('pretty') === 'true';
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.aborted) listener();
+    else this.abortListeners.push(listener);
+  }
+
+  /** 0.8 compressed GET responses only, choosing the first of gzip/deflate the client lists. */
+  private responseEncoding(): Encoding {
+    if (this.method !== 'GET') return undefined;
+    const accepted = this.headers.get('accept-encoding');
+    if (!accepted) return undefined;
+    for (const piece of accepted.split(',')) {
+      const name = piece.trim().split(';')[0];
+      if (name === 'gzip' || name === 'deflate') return name;
+    }
+    return undefined;
+  }
+
+  json(status: number, value: unknown): void {
+    const body = this.pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value);
+    this.send(status, body, 'application/json');
+  }
+
+  /** A JSON body already encoded by a worker. */
+  rawJson(status: number, body: Uint8Array | string): void {
+    this.send(status, body, 'application/json');
+  }
+
+  text(status: number, body: string): void {
+    this.send(status, body, 'text/plain');
+  }
+
+  empty(status: number): void {
+    this.send(status, '', undefined);
+  }
+
+  error(err: unknown): void {
+    if (err instanceof HttpError) {
+      this.send(err.status, err.message, 'text/plain', err.headers);
+    } else {
+      this.send(500, err instanceof Error ? err.message : String(err), 'text/plain');
+    }
+  }
+
+  send(status: number, body: string | Uint8Array, contentType: string | undefined, extraHeaders: Record<string, string> = {}): void {
+    if (this.done) return;
+    this.finished = true;
+    const encoding = body.length > 0 ? this.responseEncoding() : undefined;
+    const payload = encoding === 'gzip' ? gzipSync(body) : encoding === 'deflate' ? deflateSync(body) : body;
+    this.res.cork(() => {
+      this.writeHead(status, contentType, encoding);
+      for (const [key, value] of Object.entries(extraHeaders)) this.res.writeHeader(key, value);
+      if (this.method === 'HEAD') this.res.endWithoutBody(payload.length);
+      else this.res.end(payload);
+    });
+  }
+
+  /** Router-level answers (404, 405) carry no CORS or version headers. */
+  bare(status: number, body: string, headers: Record<string, string> = {}): void {
+    if (this.done) return;
+    this.finished = true;
+    this.res.cork(() => {
+      this.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`);
+      this.res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
+      for (const [key, value] of Object.entries(headers)) this.res.writeHeader(key, value);
+      this.res.end(body);
+    });
+  }
+
+
+  private writeHead(status: number, contentType: string | undefined, encoding: Encoding): void {
+    this.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`);
+    for (const [key, value] of COMMON_HEADERS) this.res.writeHeader(key, value);
+    if (contentType) this.res.writeHeader('Content-Type', contentType);
+    if (encoding) this.res.writeHeader('Content-Encoding', encoding);
+  }
+
+  /**
+   * Streamed response: status and headers go out with the first piece; each piece is flushed
+   * (through the compressor when the client asked for one). Resolves when the socket can take
+   * more, so producers pull only as fast as the client reads.
+   */
+  async writeChunk(piece: Uint8Array | string): Promise<void> {
+    if (this.done) return;
+    if (!this.streaming) {
+      const encoding = this.responseEncoding();
+      this.streaming = {};
+      if (encoding) this.streaming.compressor = encoding === 'gzip' ? createGzip() : createDeflate();
+      this.res.cork(() => this.writeHead(200, 'application/json', encoding));
+    }
+    const compressor = this.streaming.compressor;
+    const bytes = compressor ? await compress(compressor, piece) : piece;
+    if (this.done || bytes.length === 0) return;
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(bytes);
+    });
+    if (!ok) await this.drained();
+  }
+
+  /** Ends a streamed response (or sends an empty 200 if nothing was streamed). */
+  endStream(): void {
+    if (this.done) return;
+    if (!this.streaming) {
+      this.send(200, '', 'application/json');
+      return;
+    }
+    this.finished = true;
+    const compressor = this.streaming.compressor;
+    if (compressor) {
+      const tail: Buffer[] = [];
+      compressor.on('data', (chunk: Buffer) => tail.push(chunk));
+      compressor.end(() => {
+        if (this.aborted) return;
+        this.res.cork(() => this.res.end(Buffer.concat(tail)));
+      });
+      return;
+    }
+    this.res.cork(() => this.res.end());
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.aborted) return resolve();
+      this.onAbort(resolve);
+      this.res.onWritable(() => {
+        resolve();
+        return true;
+      });
+    });
+  }
+}
+
+function compress(compressor: Gzip | Deflate, piece: Uint8Array | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const onData = (chunk: Buffer): void => {
+      out.push(chunk);
+    };
+    compressor.on('data', onData);
+    compressor.write(piece);
+    compressor.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+      compressor.off('data', onData);
+      resolve(Buffer.concat(out));
+    });
+    compressor.once('error', reject);
+  });
+}

@@ -1,0 +1,32 @@
+import { BadRequestError } from '../../errors.js';
+import type { Handler } from '../context.js';
+import { readBody } from '../body.js';
+
+export const listDatabases: Handler = (exchange, server) => {
+  server.auth.clusterAdmin(exchange);
+  exchange.json(200, server.meta.listDatabases().map((name) => ({ name })));
+};
+
+export const createDatabase: Handler = async (exchange, server) => {
+  server.auth.clusterAdmin(exchange);
+  const body = await readBody(exchange, server.settings.maxBodySize);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError((err as Error).message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequestError('json: cannot unmarshal into Go value of type struct { Name string }');
+  }
+  server.meta.createDatabase((parsed as { name?: unknown }).name);
+  exchange.empty(201);
+};
+
+export const dropDatabase: Handler = async (exchange, server) => {
+  server.auth.clusterAdmin(exchange);
+  const name = exchange.params.name!;
+  server.meta.dropDatabase(name);
+  await server.storage.dropDatabase(name);
+  exchange.empty(204);
+};

@@ -1,0 +1,60 @@
+/**
+ * Piscina task: gunzip (when asked) and parse one write body off the event loop. The batches
+ * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { TimePrecision } from '../time-precision.js';
+import { transferResult } from '../util/transfer.js';
+import { parseWriteBody } from './parse-body.js';
+
+export interface ParseTask {
+  /** The request body as received; transfer it in, it is not used afterwards. */
+  readonly body: ArrayBuffer;
+  /** `Content-Encoding: gzip`. */
+  readonly gzip: boolean;
+  readonly db: string;
+  readonly precision: TimePrecision;
+  readonly nowUs: number;
+  readonly shardCount: number;
+}
+
+export type ParseTaskResult =
+  | {
+      readonly ok: true;
+      readonly pointCount: number;
+      readonly seriesNames: string[];
+      /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
+      readonly batches: (ArrayBuffer | null)[];
+    }
+  | {
+      readonly ok: false;
+      /** 500 for a body that doesn't gunzip, 400 for one that doesn't parse. */
+      readonly status: 400 | 500;
+      readonly message: string;
+    };
+
+export function runParseTask(task: ParseTask): ParseTaskResult {
+  let body = new Uint8Array(task.body);
+  if (task.gzip) {
+    try {
+      body = gunzipSync(body);
+    } catch (error) {
+      return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  const parsed = parseWriteBody(body, task);
+  if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
+  return {
+    ok: true,
+    pointCount: parsed.pointCount,
+    seriesNames: parsed.seriesNames,
+    // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
+    batches: parsed.batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
+  };
+}
+
+/** The pool resolves with the `ParseTaskResult`, its batch buffers transferred, not cloned. */
+export default async function parseTask(task: ParseTask): Promise<ParseTaskResult> {
+  const result = runParseTask(task);
+  return transferResult(result, result.ok ? result.batches.filter((batch) => batch !== null) : []);
+}

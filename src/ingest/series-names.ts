@@ -1,0 +1,71 @@
+/**
+ * Recently written ASCII series names, keyed by their bytes. Write bodies mostly repeat the
+ * series of earlier bodies, so a hit skips decoding the name, routing it with `shardOf` and
+ * hashing the string for de-duplication: per series object that was most of the cost.
+ *
+ * The table is direct-mapped and lives as long as the parse worker; each request gets a new
+ * stamp, and an entry carries the stamp of the last request that listed its name.
+ */
+import { shardOf } from '../storage/router.js';
+
+const SLOT_BITS = 14;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+
+export interface SeriesName {
+  readonly bytes: Uint8Array;
+  readonly name: string;
+  db: string;
+  shardCount: number;
+  shard: number;
+  /** The request that last listed this name (see `SeriesNameTable.firstInRequest`). */
+  stamp: number;
+}
+
+export class SeriesNameTable {
+  private readonly slots: (SeriesName | undefined)[] = new Array<SeriesName | undefined>(SLOT_MASK + 1);
+  private stamp = 0;
+  /** Names listed in this request whose entries were evicted since. */
+  private readonly evicted = new Set<string>();
+
+  /** Starts a request: every name counts as unlisted again. */
+  beginRequest(): void {
+    this.stamp++;
+    this.evicted.clear();
+  }
+
+  /** The entry for the ASCII name bytes `buf[start, end)`, routed for `db` and `shardCount`. */
+  resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): SeriesName {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const slot = (hash >>> 0) & SLOT_MASK;
+    let entry = this.slots[slot];
+    if (entry === undefined || !sameBytes(entry.bytes, buf, start, end)) {
+      if (entry !== undefined && entry.stamp === this.stamp) this.evicted.add(entry.name);
+      const bytes = buf.slice(start, end);
+      const name = Buffer.from(bytes.buffer, 0, bytes.length).toString('latin1');
+      const stamp = this.evicted.size > 0 && this.evicted.has(name) ? this.stamp : 0;
+      entry = { bytes, name, db, shardCount, shard: shardOf(db, name, shardCount), stamp };
+      this.slots[slot] = entry;
+    } else if (entry.db !== db || entry.shardCount !== shardCount) {
+      entry.db = db;
+      entry.shardCount = shardCount;
+      entry.shard = shardOf(db, entry.name, shardCount);
+    }
+    return entry;
+  }
+
+  /** True the first time `entry` is asked about in the current request. */
+  firstInRequest(entry: SeriesName): boolean {
+    if (entry.stamp === this.stamp) return false;
+    entry.stamp = this.stamp;
+    return true;
+  }
+}
+
+function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== buf[start + i]) return false;
+  }
+  return true;
+}

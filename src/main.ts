@@ -1,0 +1,46 @@
+import { ConfigError, loadSettings } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sluice: ${err.message}\n`);
+      process.exit(err.message.includes('(outputHelp)') ? 0 : 2);
+    }
+    throw err;
+  }
+  const log = createLogger(settings.logLevel);
+  let server;
+  try {
+    server = await startServer(settings, log);
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    process.exit(1);
+  }
+  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: settings.shards }, 'listening');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadRequestError, ConflictError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { validateDatabaseName } from './names.js';
+import { hashPassword, type PasswordHash } from './passwords.js';
+
+interface MetaDocument {
+  version: 1;
+  databases: Record<string, { created: number }>;
+  clusterAdmins: Record<string, PasswordHash>;
+}
+
+/**
+ * Databases and accounts: small, rarely written, read on every request. Lives on the main
+ * thread in memory; every change rewrites one file atomically before it is acknowledged.
+ */
+export class MetaStore {
+  private constructor(
+    private readonly path: string,
+    private doc: MetaDocument,
+  ) {}
+
+  static open(dataDir: string, options: { initialRootPassword: string; resetRoot: boolean }): MetaStore {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, 'meta.json');
+    const fresh = !existsSync(path);
+    const doc: MetaDocument = fresh
+      ? { version: 1, databases: {}, clusterAdmins: {} }
+      : (JSON.parse(readFileSync(path, 'utf8')) as MetaDocument);
+    const store = new MetaStore(path, doc);
+    // Root is created on the first start only: a deleted root stays deleted unless reset.
+    if (fresh || options.resetRoot) {
+      doc.clusterAdmins.root = hashPassword(options.initialRootPassword);
+      store.save();
+    }
+    return store;
+  }
+
+  databaseExists(name: string): boolean {
+    return Object.hasOwn(this.doc.databases, name);
+  }
+
+  listDatabases(): string[] {
+    return Object.keys(this.doc.databases).sort(byteOrder);
+  }
+
+  createDatabase(rawName: unknown): string {
+    const name = validateDatabaseName(rawName);
+    if (this.databaseExists(name)) throw new ConflictError(`database ${name} exists`);
+    this.doc.databases[name] = { created: Date.now() };
+    this.save();
+    return name;
+  }
+
+  dropDatabase(name: string): void {
+    if (!this.databaseExists(name)) throw new BadRequestError(`Database ${name} doesn't exist`);
+    delete this.doc.databases[name];
+    this.save();
+  }
+
+  clusterAdmin(name: string): PasswordHash | undefined {
+    return Object.hasOwn(this.doc.clusterAdmins, name) ? this.doc.clusterAdmins[name] : undefined;
+  }
+
+  private save(): void {
+    writeFileAtomic(this.path, JSON.stringify(this.doc));
+  }
+}
+
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

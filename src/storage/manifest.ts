@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
+
+/** Where one series' rows sit inside a segment file, with what a scan needs to skip it. */
+export interface SegmentEntry {
+  readonly db: string;
+  readonly series: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly count: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly maxSeq: number;
+}
+
+export interface SegmentFile {
+  readonly id: number;
+  readonly file: string;
+  readonly entries: SegmentEntry[];
+}
+
+/**
+ * The shard's durable state besides the WAL: which segment files exist, what they hold,
+ * the column order of every series, and which WAL files the segments already cover.
+ * Rewritten atomically after each flush, so a segment not listed here does not exist.
+ */
+export interface ManifestDocument {
+  version: 1;
+  /** WAL files numbered below this are fully contained in segments. */
+  walCheckpoint: number;
+  nextSegmentId: number;
+  segments: SegmentFile[];
+  /** db → series → columns in order of first creation. */
+  catalog: Record<string, Record<string, string[]>>;
+}
+
+export function readManifest(dir: string): ManifestDocument {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) return { version: 1, walCheckpoint: 0, nextSegmentId: 1, segments: [], catalog: {} };
+  return JSON.parse(readFileSync(path, 'utf8')) as ManifestDocument;
+}
+
+export function writeManifest(dir: string, manifest: ManifestDocument): void {
+  writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}

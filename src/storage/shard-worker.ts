@@ -1,0 +1,85 @@
+/**
+ * Entry point of a shard actor's thread. piscina runs each exported function as a message;
+ * the pool has exactly one thread, so its task queue is the actor's mailbox.
+ */
+import { workerData } from 'piscina';
+import { createLogger } from '../log.js';
+import { transferResult } from '../util/transfer.js';
+import type { ErrorReply } from '../errors.js';
+import type { Page, ScanRequest } from './scan.js';
+import { Shard, ShardError, type ShardOptions } from './shard.js';
+
+export interface ShardWorkerData extends ShardOptions {
+  readonly shardIndex: number;
+  readonly logLevel: string;
+}
+
+const settings = workerData as ShardWorkerData;
+const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
+let shard: Shard | undefined;
+
+function open(): Shard {
+  if (!shard) throw new ShardError(500, 'shard not initialised');
+  return shard;
+}
+
+function guard<T>(work: () => T): T | ErrorReply {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
+    logger.error({ err }, 'shard task failed');
+    return { error: { status: 500, message: (err as Error).message } };
+  }
+}
+
+export function init(task: { liveDatabases: string[] }): { highestSequenceNumber: number } {
+  shard = new Shard(settings, task.liveDatabases, (level, message) => logger[level](message));
+  return { highestSequenceNumber: shard.highestSequenceNumber };
+}
+
+export function write(task: { batches: ArrayBuffer[]; bases: number[] }): { ok: true } | ErrorReply {
+  return guard(() => {
+    open().write(task.batches.map((b) => new Uint8Array(b)), task.bases);
+    return { ok: true as const };
+  });
+}
+
+export function openScan(request: ScanRequest): { cursorId: number } | ErrorReply {
+  return guard(() => ({ cursorId: open().openScan(request) }));
+}
+
+export function nextPage(task: { cursorId: number }): Page | ErrorReply {
+  const page = guard(() => open().nextPage(task.cursorId));
+  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+export function closeCursor(task: { cursorId: number }): void {
+  shard?.closeCursor(task.cursorId);
+}
+
+export function listSeries(task: { db: string }): string[] {
+  return open().listSeries(task.db);
+}
+
+export function dropDatabase(task: { db: string }): { ok: true } | ErrorReply {
+  return guard(() => {
+    open().dropDatabase(task.db);
+    return { ok: true as const };
+  });
+}
+
+export function flush(): { ok: true } | ErrorReply {
+  return guard(() => {
+    open().flush();
+    return { ok: true as const };
+  });
+}
+
+export function close(): { ok: true } | ErrorReply {
+  return guard(() => {
+    shard?.close();
+    shard = undefined;
+    return { ok: true as const };
+  });
+}

@@ -1,0 +1,321 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WalFsyncPolicy } from '../config.js';
+import { syncDirectory } from '../util/atomic-file.js';
+import type { SeriesColumns } from './columns.js';
+import { combinePieces } from './combine.js';
+import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
+import { ScanCursor, type Page, type ScanRequest } from './scan.js';
+import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
+import { SeriesBuffer } from './series-buffer.js';
+import { WriteAheadLog, type WalOptions } from './wal.js';
+import { assignSequenceNumbers, decodeWriteBatch } from './write-batch.js';
+
+export interface ShardOptions {
+  readonly dir: string;
+  readonly walFsync: WalFsyncPolicy;
+  readonly walFsyncIntervalMs: number;
+  readonly memtableBytes: number;
+}
+
+/** Everything the shard knows about one of its series. */
+interface SeriesState {
+  readonly name: string;
+  /** Columns in order of first creation (what `select *` returns). */
+  readonly columns: string[];
+  readonly columnSet: Set<string>;
+  readonly segments: { file: string; entry: SegmentEntry }[];
+  buffer: SeriesBuffer | undefined;
+}
+
+export class ShardError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * One shard actor's state. It is only ever touched by its own worker thread, one message at
+ * a time, so nothing here locks. Writes: WAL first, then memtable; flushes turn memtables
+ * into one segment file and move the WAL checkpoint past what they cover.
+ */
+export class Shard {
+  private readonly catalog = new Map<string, Map<string, SeriesState>>();
+  private readonly manifest: ManifestDocument;
+  private readonly wal: WriteAheadLog;
+  private readonly cursors = new Map<number, ScanCursor>();
+  private nextCursorId = 1;
+  private memtableBytes = 0;
+  private maxSeq = 0;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly options: ShardOptions,
+    liveDatabases: string[],
+    private readonly log: (level: 'info' | 'warn', message: string) => void,
+  ) {
+    mkdirSync(join(options.dir, 'segments'), { recursive: true });
+    this.manifest = readManifest(options.dir);
+    this.removeOrphanSegments();
+    const live = new Set(liveDatabases);
+    this.loadCatalog();
+    const walOptions: WalOptions =
+      options.walFsync === 'interval' ? { fsync: 'interval', fsyncIntervalMs: options.walFsyncIntervalMs } : { fsync: options.walFsync };
+    this.wal = WriteAheadLog.open(join(options.dir, 'wal'), walOptions, (message) => log('warn', message));
+    let replayed = 0;
+    this.wal.replay(this.manifest.walCheckpoint, (payload) => {
+      const batch = decodeWriteBatch(payload);
+      this.applyBatch(batch.db, batch.series);
+      replayed++;
+    });
+    if (replayed > 0) log('info', `replayed ${replayed} WAL records`);
+    for (const db of this.catalog.keys()) if (!live.has(db)) this.dropDatabase(db);
+  }
+
+  get highestSequenceNumber(): number {
+    return this.maxSeq;
+  }
+
+  /** Log the batches, then apply them. `bases[i]` is the first sequence number of batch i's request. */
+  write(batches: Uint8Array[], bases: number[]): void {
+    const decoded = batches.map((bytes, i) => {
+      const batch = decodeWriteBatch(bytes);
+      for (const series of batch.series) assignSequenceNumbers(series.seq, bases[i]!);
+      return batch;
+    });
+    this.wal.append(batches);
+    for (const batch of decoded) this.applyBatch(batch.db, batch.series);
+    if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
+      // Flush after the acknowledgement goes out; the mailbox waits for it either way.
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private applyBatch(db: string, seriesList: SeriesColumns[]): void {
+    for (const rows of seriesList) {
+      const state = this.seriesState(db, rows.series, true)!;
+      for (const column of rows.columns) {
+        if (!state.columnSet.has(column.name)) {
+          state.columnSet.add(column.name);
+          state.columns.push(column.name);
+        }
+      }
+      state.buffer ??= new SeriesBuffer(rows.series);
+      const before = state.buffer.byteSize;
+      state.buffer.append(rows);
+      this.memtableBytes += state.buffer.byteSize - before;
+      for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > this.maxSeq) this.maxSeq = rows.seq[i]!;
+    }
+  }
+
+  private seriesState(db: string, series: string, create: boolean): SeriesState | undefined {
+    let databases = this.catalog.get(db);
+    if (!databases) {
+      if (!create) return undefined;
+      databases = new Map();
+      this.catalog.set(db, databases);
+    }
+    let state = databases.get(series);
+    if (!state && create) {
+      state = { name: series, columns: [], columnSet: new Set(), segments: [], buffer: undefined };
+      databases.set(series, state);
+    }
+    return state;
+  }
+
+  listSeries(db: string): string[] {
+    return [...(this.catalog.get(db)?.keys() ?? [])];
+  }
+
+  /** Write every memtable to one new segment file, then advance the WAL checkpoint. */
+  flush(): void {
+    const dirty: SeriesState[] = [];
+    for (const databases of this.catalog.values()) for (const state of databases.values()) if (state.buffer && state.buffer.count > 0) dirty.push(state);
+    const checkpoint = this.wal.rotate();
+    if (dirty.length > 0) {
+      const id = this.manifest.nextSegmentId++;
+      const file = `seg-${String(id).padStart(8, '0')}.arrows`;
+      const parts: Uint8Array[] = [];
+      const entries: SegmentEntry[] = [];
+      let offset = 0;
+      for (const [db, databases] of this.catalog) {
+        for (const state of databases.values()) {
+          if (!state.buffer || state.buffer.count === 0) continue;
+          const rows = combinePieces(state.name, [state.buffer.snapshot()]);
+          const bytes = encodeSeriesSegment(rows);
+          let maxSeq = 0;
+          for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+          entries.push({ db, series: state.name, offset, length: bytes.length, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq });
+          parts.push(bytes);
+          offset += bytes.length;
+        }
+      }
+      this.writeSegmentFile(file, parts);
+      this.manifest.segments.push({ id, file, entries });
+      for (const entry of entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file, entry });
+    }
+    this.manifest.walCheckpoint = checkpoint;
+    this.saveManifest();
+    for (const state of dirty) state.buffer = undefined;
+    this.memtableBytes = 0;
+    this.wal.removeBefore(checkpoint);
+  }
+
+  private writeSegmentFile(file: string, parts: Uint8Array[]): void {
+    const dir = join(this.options.dir, 'segments');
+    const temp = join(dir, `${file}.tmp`);
+    const fd = openSync(temp, 'w');
+    try {
+      for (let i = 0; i < parts.length; i += 512) writevSync(fd, parts.slice(i, i + 512));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, join(dir, file));
+    syncDirectory(dir);
+  }
+
+  /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
+  dropDatabase(db: string): void {
+    if (!this.catalog.has(db)) return;
+    this.flush();
+    this.catalog.delete(db);
+    const kept: SegmentFile[] = [];
+    const obsolete: string[] = [];
+    for (const segment of this.manifest.segments) {
+      const remaining = segment.entries.filter((e) => e.db !== db);
+      if (remaining.length === segment.entries.length) kept.push(segment);
+      else {
+        obsolete.push(segment.file);
+        if (remaining.length > 0) kept.push(this.rewriteSegment(segment, remaining));
+      }
+    }
+    this.manifest.segments = kept;
+    this.saveManifest();
+    for (const file of obsolete) rmSync(join(this.options.dir, 'segments', file), { force: true });
+  }
+
+  /** Copy the kept entries' bytes into a new segment file. */
+  private rewriteSegment(segment: SegmentFile, keep: SegmentEntry[]): SegmentFile {
+    const id = this.manifest.nextSegmentId++;
+    const file = `seg-${String(id).padStart(8, '0')}.arrows`;
+    const parts: Uint8Array[] = [];
+    const entries: SegmentEntry[] = [];
+    let offset = 0;
+    for (const entry of keep) {
+      const bytes = this.readEntry(segment.file, entry);
+      parts.push(bytes);
+      const moved = { ...entry, offset };
+      entries.push(moved);
+      const ref = this.seriesState(entry.db, entry.series, false)?.segments.find((s) => s.entry === entry);
+      if (ref) {
+        ref.file = file;
+        ref.entry = moved;
+      }
+      offset += bytes.length;
+    }
+    this.writeSegmentFile(file, parts);
+    return { id, file, entries };
+  }
+
+  openScan(request: ScanRequest): number {
+    const databases = this.catalog.get(request.db);
+    for (const name of request.series) {
+      const state = databases?.get(name);
+      if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
+      if (request.fields !== '*') {
+        for (const field of request.fields) {
+          if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
+        }
+      }
+    }
+    const id = this.nextCursorId++;
+    this.cursors.set(
+      id,
+      new ScanCursor(request, (name) => {
+        const state = databases!.get(name)!;
+        return { rows: this.loadSeries(state, request.startUs, request.endUs), columns: state.columns };
+      }),
+    );
+    return id;
+  }
+
+  nextPage(cursorId: number): Page {
+    const cursor = this.cursors.get(cursorId);
+    if (!cursor) throw new ShardError(500, `no open cursor ${cursorId}`);
+    const page = cursor.nextPage();
+    if (page.done) this.cursors.delete(cursorId);
+    return page;
+  }
+
+  closeCursor(cursorId: number): void {
+    this.cursors.delete(cursorId);
+  }
+
+  private loadSeries(state: SeriesState, startUs: number, endUs: number): SeriesColumns {
+    const pieces: SeriesColumns[] = [];
+    for (const { file, entry } of state.segments) {
+      if (entry.maxTime < startUs || entry.minTime >= endUs) continue;
+      pieces.push(decodeSeriesSegment(this.readEntry(file, entry)));
+    }
+    if (state.buffer && state.buffer.count > 0) pieces.push(state.buffer.snapshot());
+    return combinePieces(state.name, pieces);
+  }
+
+  private readEntry(file: string, entry: SegmentEntry): Uint8Array {
+    const fd = openSync(join(this.options.dir, 'segments', file), 'r');
+    try {
+      const bytes = new Uint8Array(entry.length);
+      readSync(fd, bytes, 0, entry.length, entry.offset);
+      return bytes;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.wal.close();
+  }
+
+  private loadCatalog(): void {
+    for (const [db, seriesMap] of Object.entries(this.manifest.catalog)) {
+      for (const [series, columns] of Object.entries(seriesMap)) {
+        const state = this.seriesState(db, series, true)!;
+        for (const c of columns) {
+          state.columnSet.add(c);
+          state.columns.push(c);
+        }
+      }
+    }
+    for (const segment of this.manifest.segments) {
+      for (const entry of segment.entries) {
+        this.seriesState(entry.db, entry.series, true)!.segments.push({ file: segment.file, entry });
+        if (entry.maxSeq > this.maxSeq) this.maxSeq = entry.maxSeq;
+      }
+    }
+  }
+
+  private saveManifest(): void {
+    const catalog: ManifestDocument['catalog'] = {};
+    for (const [db, databases] of this.catalog) {
+      catalog[db] = {};
+      for (const [name, state] of databases) catalog[db][name] = state.columns;
+    }
+    this.manifest.catalog = catalog;
+    writeManifest(this.options.dir, this.manifest);
+  }
+
+  /** A crash between writing a segment and recording it in the manifest leaves a file nobody owns. */
+  private removeOrphanSegments(): void {
+    const known = new Set(this.manifest.segments.map((s) => s.file));
+    const dir = join(this.options.dir, 'segments');
+    for (const file of readdirSync(dir)) {
+      if (!known.has(file)) rmSync(join(dir, file), { force: true });
+    }
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The binary write batch: the points of one write request destined for one shard. It is what
+ * crosses from the ingest worker to the shard (as a transferred ArrayBuffer) and, unchanged,
+ * the payload of the shard's WAL record.
+ *
+ * Layout (integers are little-endian u32; `align8` pads with zero bytes to the next offset that
+ * is a multiple of 8, counted from the start of the batch):
+ *
+ *   header   'S' 'W' 'B' version | seriesCount | pointCount | dbLength | db (UTF-8) | align8
+ *   series   count | columnCount | nameLength | name (UTF-8) | align8
+ *            time: f64[count] | seq: f64[count]
+ *            columnCount × column
+ *   column   nameLength | stringCount | name (UTF-8) | align8
+ *            values: 8 bytes × count | kinds: u8[count]
+ *            stringCount × (byteLength | UTF-8 bytes)
+ *
+ * Every f64/i64 array starts 8-aligned, so `decodeWriteBatch` can return typed-array views
+ * into the batch instead of copies. Values are in host byte order; every platform Node runs on
+ * is little-endian, which the module checks once at load.
+ *
+ * `seq` in a fresh batch: a client-supplied sequence number is stored as is (≥ 0); a point
+ * that needs a server-assigned number holds `-(ordinal + 1)`, its 0-based position among all
+ * points of the request. The shard fills those in with `assignSequenceNumbers` before it
+ * appends the batch to its WAL, so the WAL holds final numbers.
+ */
+import type { Column, SeriesColumns } from './columns.js';
+
+const VERSION = 1;
+const HEADER_SIZE = 16;
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  throw new Error('write batches assume a little-endian host');
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+function align8(offset: number): number {
+  return (offset + 7) & ~7;
+}
+
+/**
+ * Appends series entries to a growing batch. Both the body parser and `encodeWriteBatch`
+ * write through it, so the layout above is produced in one place.
+ *
+ * The `begin*` methods return positions inside `bytes`/`f64`/`i32`; those views are replaced
+ * when the buffer grows, so re-read them after every call.
+ */
+export class WriteBatchBuilder {
+  bytes: Uint8Array;
+  f64: Float64Array;
+  i32: Int32Array;
+  private view: DataView;
+  private length = 0;
+  private seriesCount = 0;
+  private pointCount = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.bytes = new Uint8Array(align8(Math.max(initialCapacity, 64)));
+    this.f64 = new Float64Array(this.bytes.buffer);
+    this.i32 = new Int32Array(this.bytes.buffer);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Starts a new, empty batch for `db`, keeping the allocated capacity. */
+  reset(db: string): void {
+    const name = utf8Encoder.encode(db);
+    this.length = 0;
+    this.seriesCount = 0;
+    this.pointCount = 0;
+    this.ensure(align8(HEADER_SIZE + name.length));
+    const bytes = this.bytes;
+    bytes[0] = 0x53;
+    bytes[1] = 0x57;
+    bytes[2] = 0x42;
+    bytes[3] = VERSION;
+    this.view.setUint32(12, name.length, true);
+    bytes.set(name, HEADER_SIZE);
+    this.length = this.pad(HEADER_SIZE + name.length);
+  }
+
+  /**
+   * Starts a series entry named by the UTF-8 bytes `name[start, end)`. Returns the f64 index
+   * of `time[0]`; `seq[0]` is at that index + `count`. The caller then fills both arrays and
+   * adds exactly `columnCount` columns.
+   */
+  beginSeries(name: Uint8Array, start: number, end: number, count: number, columnCount: number): number {
+    const nameLength = end - start;
+    this.ensure(align8(12 + nameLength) + 16 * count);
+    const at = this.pad(this.length);
+    const view = this.view;
+    view.setUint32(at, count, true);
+    view.setUint32(at + 4, columnCount, true);
+    view.setUint32(at + 8, nameLength, true);
+    this.copyBytes(name, start, end, at + 12);
+    const timeAt = this.pad(at + 12 + nameLength);
+    this.length = timeAt + 16 * count;
+    this.seriesCount++;
+    this.pointCount += count;
+    return timeAt >> 3;
+  }
+
+  /**
+   * Starts a column named by `name[start, end)`. Returns the f64 index of its first value
+   * slot; its kinds start at byte (index + count) × 8. The caller fills both and then appends
+   * exactly `stringCount` strings.
+   */
+  beginColumn(name: Uint8Array, start: number, end: number, count: number, stringCount: number): number {
+    const nameLength = end - start;
+    this.ensure(align8(8 + nameLength) + 9 * count + 7);
+    const at = this.pad(this.length);
+    const view = this.view;
+    view.setUint32(at, nameLength, true);
+    view.setUint32(at + 4, stringCount, true);
+    this.copyBytes(name, start, end, at + 8);
+    const valuesAt = this.pad(at + 8 + nameLength);
+    this.length = valuesAt + 9 * count;
+    return valuesAt >> 3;
+  }
+
+  /** Appends one string of the current column, given as UTF-8 bytes `src[start, end)`. */
+  appendString(src: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.ensure(4 + length);
+    const at = this.length;
+    this.view.setUint32(at, length, true);
+    this.copyBytes(src, start, end, at + 4);
+    this.length = at + 4 + length;
+  }
+
+  /** The finished batch as an exactly sized copy; the builder can then be `reset`. */
+  finish(): Uint8Array {
+    this.view.setUint32(4, this.seriesCount, true);
+    this.view.setUint32(8, this.pointCount, true);
+    const length = this.pad(this.length);
+    // Not zero-filled first: every byte is overwritten by the copy.
+    const batch = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    batch.set(this.bytes.subarray(0, length));
+    return batch;
+  }
+
+  /** Zero-fills up to the next 8-aligned offset and returns it. */
+  private pad(offset: number): number {
+    const aligned = align8(offset);
+    for (let i = offset; i < aligned; i++) this.bytes[i] = 0;
+    return aligned;
+  }
+
+  private copyBytes(src: Uint8Array, start: number, end: number, at: number): void {
+    const dst = this.bytes;
+    if (end - start <= 32) {
+      for (let i = start; i < end; i++) dst[at++] = src[i]!;
+    } else {
+      dst.set(src.subarray(start, end), at);
+    }
+  }
+
+  /** Makes room for `extra` more bytes (plus alignment slack). */
+  private ensure(extra: number): void {
+    const needed = this.length + extra + 8;
+    if (needed <= this.bytes.length) return;
+    let capacity = this.bytes.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const bytes = new Uint8Array(capacity);
+    bytes.set(this.bytes.subarray(0, this.length));
+    this.bytes = bytes;
+    this.f64 = new Float64Array(bytes.buffer);
+    this.i32 = new Int32Array(bytes.buffer);
+    this.view = new DataView(bytes.buffer);
+  }
+}
+
+/** Encodes already-columnar series (each `count` rows) into one batch. */
+export function encodeWriteBatch(db: string, series: readonly SeriesColumns[]): Uint8Array {
+  const builder = new WriteBatchBuilder();
+  builder.reset(db);
+  for (const entry of series) {
+    const count = entry.count;
+    const name = utf8Encoder.encode(entry.series);
+    const timeAt = builder.beginSeries(name, 0, name.length, count, entry.columns.length);
+    builder.f64.set(entry.time.subarray(0, count), timeAt);
+    builder.f64.set(entry.seq.subarray(0, count), timeAt + count);
+    for (const column of entry.columns) {
+      const columnName = utf8Encoder.encode(column.name);
+      const valuesAt = builder.beginColumn(columnName, 0, columnName.length, count, column.strings.length);
+      // Copied as bytes: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
+      const slots = new Uint8Array(column.floats.buffer, column.floats.byteOffset, count * 8);
+      builder.bytes.set(slots, valuesAt * 8);
+      builder.bytes.set(column.kinds.subarray(0, count), (valuesAt + count) * 8);
+      for (const text of column.strings) {
+        const encoded = utf8Encoder.encode(text);
+        builder.appendString(encoded, 0, encoded.length);
+      }
+    }
+  }
+  return builder.finish();
+}
+
+export interface DecodedWriteBatch {
+  readonly db: string;
+  readonly pointCount: number;
+  readonly series: SeriesColumns[];
+}
+
+/**
+ * Reads a batch without copying its arrays: `time`, `seq`, `kinds`, `floats` and `ints` are
+ * views into `bytes`, so writes through them (the shard patching `seq`) land in the batch.
+ * `bytes.byteOffset` must be a multiple of 8 (true for any Uint8Array that starts its own
+ * ArrayBuffer); otherwise, or when the batch is malformed, this throws.
+ */
+export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
+  const base = bytes.byteOffset;
+  if (base % 8 !== 0) throw new RangeError('write batch must start at an 8-aligned byte offset');
+  if (bytes.length < HEADER_SIZE || bytes[0] !== 0x53 || bytes[1] !== 0x57 || bytes[2] !== 0x42) {
+    throw new Error('not a write batch');
+  }
+  if (bytes[3] !== VERSION) throw new Error(`unsupported write batch version ${bytes[3]}`);
+  const buffer = bytes.buffer;
+  const view = new DataView(buffer, base, bytes.length);
+  const text = (start: number, length: number): string =>
+    utf8Decoder.decode(bytes.subarray(start, start + length));
+
+  const seriesCount = view.getUint32(4, true);
+  const pointCount = view.getUint32(8, true);
+  const dbLength = view.getUint32(12, true);
+  const db = text(HEADER_SIZE, dbLength);
+  let at = align8(HEADER_SIZE + dbLength);
+
+  const series: SeriesColumns[] = [];
+  for (let s = 0; s < seriesCount; s++) {
+    const count = view.getUint32(at, true);
+    const columnCount = view.getUint32(at + 4, true);
+    const nameLength = view.getUint32(at + 8, true);
+    const name = text(at + 12, nameLength);
+    at = align8(at + 12 + nameLength);
+    const time = new Float64Array(buffer, base + at, count);
+    const seq = new Float64Array(buffer, base + at + 8 * count, count);
+    at += 16 * count;
+
+    const columns: Column[] = [];
+    for (let c = 0; c < columnCount; c++) {
+      const columnNameLength = view.getUint32(at, true);
+      const stringCount = view.getUint32(at + 4, true);
+      const columnName = text(at + 8, columnNameLength);
+      at = align8(at + 8 + columnNameLength);
+      const floats = new Float64Array(buffer, base + at, count);
+      const ints = new BigInt64Array(buffer, base + at, count);
+      const kinds = new Uint8Array(buffer, base + at + 8 * count, count);
+      at += 9 * count;
+      const strings: string[] = new Array<string>(stringCount);
+      for (let i = 0; i < stringCount; i++) {
+        const length = view.getUint32(at, true);
+        strings[i] = text(at + 4, length);
+        at += 4 + length;
+      }
+      columns.push({ name: columnName, kinds, floats, ints, strings });
+      at = align8(at);
+    }
+    series.push({ series: name, count, time, seq, columns });
+  }
+  return { db, pointCount, series };
+}
+
+/**
+ * Gives every point still waiting for a sequence number (`-(ordinal + 1)`) the 0.8-style
+ * number `(base + ordinal) × 10000 + 1`, where `base` is the request's first counter value.
+ */
+export function assignSequenceNumbers(seq: Float64Array, base: number): void {
+  for (let i = 0; i < seq.length; i++) {
+    const value = seq[i]!;
+    if (value < 0) seq[i] = (base - value - 1) * 10000 + 1;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Starts the real server (`dist/src/main.js`) as a child process for end-to-end tests and
+ * benchmarks. Every process and temporary data directory made here is tracked, so a test file
+ * can release everything with `test.after.always(cleanupServers)` and nothing outlives the
+ * test process even when ava kills it on a timeout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, found from this file's place in `dist/test/helpers/`. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const serverEntry = path.join(repoRoot, 'dist', 'src', 'main.js');
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 20_000;
+const OUTPUT_TAIL_BYTES = 64 * 1024;
+
+export interface StartOptions {
+  /** Reuse this data directory (it is then never deleted by the cleanup). */
+  readonly dataDir?: string;
+  /** Extra command-line arguments, e.g. `['--max-body-size', '1024']`. */
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly startTimeoutMs?: number;
+}
+
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface TestServer {
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** Resolves when the process has exited, however that happened. */
+  readonly exited: Promise<ExitStatus>;
+  /** The last few kilobytes of stdout and stderr, for failure messages. */
+  output(): string;
+  /** SIGTERM, then wait for the exit; resolves to the exit code (null if killed by a signal). */
+  stop(): Promise<number | null>;
+  /** SIGKILL, then wait for the exit: a crash as far as the data directory is concerned. */
+  kill9(): Promise<void>;
+}
+
+const liveProcesses = new Set<ChildProcess>();
+const ownedDataDirs = new Set<string>();
+
+class OutputTail {
+  private text = '';
+  append(label: string, chunk: string): void {
+    this.text += chunk.replace(/^(?=.)/gm, `[${label}] `);
+    if (this.text.length > OUTPUT_TAIL_BYTES) this.text = this.text.slice(-OUTPUT_TAIL_BYTES);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** Finds the port in the server's `"msg":"listening"` log line, if this is that line. */
+function listeningPort(line: string): number | undefined {
+  if (!line.includes('"listening"')) return undefined;
+  try {
+    const record: unknown = JSON.parse(line);
+    if (typeof record === 'object' && record !== null) {
+      const { msg, port } = record as { msg?: unknown; port?: unknown };
+      if (msg === 'listening' && typeof port === 'number') return port;
+    }
+  } catch {
+    // Not JSON after all: fall through to the plain-text search below.
+  }
+  const match = /"port"\s*:\s*(\d+)/.exec(line);
+  return match ? Number(match[1]) : undefined;
+}
+
+function watchExit(child: ChildProcess): Promise<ExitStatus> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  if (!existsSync(serverEntry)) {
+    throw new Error(`${serverEntry} does not exist: run \`npm run build\` first`);
+  }
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-test-')));
+  if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
+
+  const args = [serverEntry, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveProcesses.add(child);
+  const exited = watchExit(child);
+  void exited.then(() => liveProcesses.delete(child));
+
+  const tail = new OutputTail();
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => tail.append('stderr', chunk));
+  child.stdout!.setEncoding('utf8');
+
+  const port = await new Promise<number>((resolve, reject) => {
+    let partialLine = '';
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const failWith = (reason: string): Error =>
+      new Error(`server ${reason}\ncommand: node ${args.join(' ')}\n--- output ---\n${tail.toString()}`);
+
+    const timeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(failWith(`did not log "listening" within ${timeoutMs} ms`)));
+    }, timeoutMs);
+
+    // Keep draining stdout for the whole life of the process: a full pipe would block its logger.
+    child.stdout!.on('data', (chunk: string) => {
+      tail.append('stdout', chunk);
+      if (settled) return;
+      const lines = (partialLine + chunk).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) {
+        const found = listeningPort(line);
+        if (found !== undefined) settle(() => resolve(found));
+      }
+    });
+    child.once('error', (error) => settle(() => reject(failWith(`could not be spawned: ${error.message}`))));
+    void exited.then(({ code, signal }) =>
+      settle(() => reject(failWith(`exited before listening (code ${code}, signal ${signal})`))),
+    );
+  });
+
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM\n--- output ---\n${tail.toString()}`);
+    }
+    return outcome.code;
+  };
+
+  const kill9 = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+
+  return {
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    process: child,
+    pid: child.pid!,
+    exited,
+    output: () => tail.toString(),
+    stop,
+    kill9,
+  };
+}
+
+/** Kills every server started by this process and deletes the data directories it created. */
+export async function cleanupServers(): Promise<void> {
+  const exits = [...liveProcesses].map((child) => {
+    const done = watchExit(child);
+    child.kill('SIGKILL');
+    return done;
+  });
+  await Promise.all(exits);
+  await Promise.all([...ownedDataDirs].map((dir) => rm(dir, { recursive: true, force: true })));
+  ownedDataDirs.clear();
+}
+
+/** Synchronous last resort for exits that skip `cleanupServers`. */
+function cleanupNow(): void {
+  for (const child of liveProcesses) child.kill('SIGKILL');
+  for (const dir of ownedDataDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+process.once('exit', cleanupNow);
+// ava ends a timed-out test file with SIGTERM, which skips 'exit' handlers: clean up, then let
+// the signal take its default course.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    cleanupNow();
+    process.kill(process.pid, signal);
+  });
+}

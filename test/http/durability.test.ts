@@ -1,0 +1,173 @@
+/**
+ * Acknowledged means durable (DESIGN.md invariant 4): every write answered 200 survives a
+ * SIGKILL mid-load, a graceful restart, and a torn WAL tail — each exactly once.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { readdir, stat, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createDb, querySeries, sleep, write, writeOk, type SeriesInput } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+
+const DB = 'dur';
+const SERIES = ['dur.a', 'dur.b', 'dur.c', 'dur.d', 'dur.e'];
+/** All points are a day in the past so the default query end (now) includes them. */
+const BASE_MS = Date.now() - 86_400_000;
+
+test.after.always(cleanupServers);
+
+/** `series|time(ms)` of every point, with its value, as stored. */
+type Stored = Map<string, number[]>;
+
+async function readAll(server: TestServer): Promise<Stored> {
+  const result = await querySeries(server, DB, 'select * from /^dur\\./ order asc', { time_precision: 'ms' });
+  const stored: Stored = new Map();
+  for (const series of result) {
+    const time = series.columns.indexOf('time');
+    const value = series.columns.indexOf('value');
+    for (const point of series.points) {
+      const key = `${series.name}|${point[time]}`;
+      stored.set(key, [...(stored.get(key) ?? []), point[value] as number]);
+    }
+  }
+  return stored;
+}
+
+/** Builds requests of `size` points spread over the series, each (series, time) used once. */
+class PointSource {
+  private next = 0;
+  take(size: number): { body: SeriesInput[]; keys: string[] } {
+    const bySeries = new Map<string, number[][]>();
+    const keys: string[] = [];
+    for (let i = 0; i < size; i++) {
+      const n = this.next++;
+      const name = SERIES[n % SERIES.length]!;
+      const time = BASE_MS + n;
+      bySeries.set(name, [...(bySeries.get(name) ?? []), [time, n]]);
+      keys.push(`${name}|${time}`);
+    }
+    return { body: [...bySeries].map(([name, points]) => ({ name, columns: ['time', 'value'], points })), keys };
+  }
+  get issued(): number {
+    return this.next;
+  }
+}
+
+function assertExactlyOnce(t: ExecutionContext, stored: Stored, acknowledged: ReadonlySet<string>, issued: number): void {
+  const missing = [...acknowledged].filter((key) => !stored.has(key));
+  t.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acknowledged.size} acknowledged points are missing`);
+  const duplicated = [...stored].filter(([, values]) => values.length > 1).map(([key]) => key);
+  t.deepEqual(duplicated.slice(0, 10), [], `${duplicated.length} points are stored more than once`);
+  t.true(stored.size <= issued, `${stored.size} points stored but only ${issued} were ever sent`);
+}
+
+test.serial('every acknowledged write survives kill -9 under concurrent load, exactly once', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  const source = new PointSource();
+  const acknowledged = new Set<string>();
+  let writing = true;
+  let failures = 0;
+
+  const writer = async (): Promise<void> => {
+    while (writing) {
+      const { body, keys } = source.take(25);
+      try {
+        const result = await write(server, DB, body, { precision: 'ms' });
+        if (result.status === 200) for (const key of keys) acknowledged.add(key);
+        else failures++;
+      } catch {
+        // The connection died with the server: this request was never acknowledged.
+      }
+    }
+  };
+  const writers = Array.from({ length: 4 }, writer);
+  const started = Date.now();
+  while (Date.now() - started < 1_500 && acknowledged.size < 5_000) await sleep(20);
+  await server.kill9();
+  writing = false;
+  await Promise.all(writers);
+
+  t.is(failures, 0, 'no write may be refused while the server is healthy');
+  t.true(acknowledged.size >= 500, `only ${acknowledged.size} points were acknowledged before the kill`);
+  t.log(`${acknowledged.size} acknowledged of ${source.issued} sent before kill -9`);
+
+  const restarted = await startServer({ dataDir: server.dataDir });
+  assertExactlyOnce(t, await readAll(restarted), acknowledged, source.issued);
+  await restarted.stop();
+});
+
+test.serial('a graceful stop exits 0 and a restart serves the same data', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  const source = new PointSource();
+  for (let i = 0; i < 10; i++) await writeOk(server, DB, source.take(100).body, { precision: 'ms' });
+  const before = await readAll(server);
+  t.is(before.size, 1_000);
+
+  t.is(await server.stop(), 0, 'SIGTERM must end the server with exit code 0');
+  const restarted = await startServer({ dataDir: server.dataDir });
+  t.deepEqual(await readAll(restarted), before);
+
+  await writeOk(restarted, DB, source.take(100).body, { precision: 'ms' });
+  t.is(await restarted.stop(), 0);
+  const again = await startServer({ dataDir: server.dataDir });
+  t.is((await readAll(again)).size, 1_100, 'data written after a restart survives the next one');
+  t.is(await again.stop(), 0);
+});
+
+/** Every file under `dir`, recursively, with its modification time. */
+async function filesUnder(dir: string): Promise<{ file: string; mtimeMs: number; size: number }[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return Promise.all(
+    files.map(async (file) => {
+      const { mtimeMs, size } = await stat(file);
+      return { file, mtimeMs, size };
+    }),
+  );
+}
+
+/** The newest WAL file: under `shards/<n>/wal/`, else any `*.log` or `*.wal` file. */
+async function newestWalFile(dataDir: string): Promise<string | undefined> {
+  const files = await filesUnder(dataDir);
+  const relative = (file: string): string => path.relative(dataDir, file).split(path.sep).join('/');
+  const inWalDir = files.filter((f) => /^shards\/[^/]+\/wal\//.test(relative(f.file)));
+  const candidates = inWalDir.length > 0 ? inWalDir : files.filter((f) => /\.(log|wal)$/.test(f.file));
+  candidates.sort((a, b) => b.mtimeMs - a.mtimeMs || b.size - a.size);
+  return candidates[0]?.file;
+}
+
+test.serial('garbage after the last WAL record is cut on restart without losing acknowledged data', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  const source = new PointSource();
+  const acknowledged = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const { body, keys } = source.take(50);
+    await writeOk(server, DB, body, { precision: 'ms' });
+    for (const key of keys) acknowledged.add(key);
+  }
+  await server.kill9();
+
+  const wal = await newestWalFile(server.dataDir);
+  if (wal === undefined) {
+    const layout = (await filesUnder(server.dataDir)).map((f) => path.relative(server.dataDir, f.file));
+    t.fail(`no WAL file found under ${server.dataDir}; files: ${JSON.stringify(layout)}`);
+    return;
+  }
+  t.log(`tearing ${path.relative(server.dataDir, wal)}`);
+  await appendFile(wal, Buffer.from([0x17, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03]));
+
+  const restarted = await startServer({ dataDir: server.dataDir });
+  assertExactlyOnce(t, await readAll(restarted), acknowledged, source.issued);
+  t.is((await readAll(restarted)).size, acknowledged.size);
+
+  const { body, keys } = source.take(50);
+  await writeOk(restarted, DB, body, { precision: 'ms' });
+  for (const key of keys) acknowledged.add(key);
+  await restarted.kill9();
+  const third = await startServer({ dataDir: server.dataDir });
+  assertExactlyOnce(t, await readAll(third), acknowledged, source.issued);
+  t.is((await readAll(third)).size, acknowledged.size, 'writes after the cut tail are recovered too');
+  await third.stop();
+});

@@ -1,0 +1,35 @@
+import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, defaultSettings, loadSettings } from '../../src/config.js';
+
+function configFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'sluice-config-')), 'sluice.toml');
+  writeFileSync(path, text);
+  return path;
+}
+
+test('defaults serve on 8086 from ./data with an fsync on every write', (t) => {
+  const settings = loadSettings([], {});
+  t.is(settings.port, 8086);
+  t.is(settings.dataDir, './data');
+  t.is(settings.walFsync, 'always');
+  t.is(settings.shards, defaultSettings().shards);
+});
+
+test('flags override environment, which overrides the config file', (t) => {
+  const path = configFile('port = 7000\ndata_dir = "/from/file"\nshards = 3\nmemtable_size = "16MiB"\n');
+  const settings = loadSettings(['--config', path, '--port', '9000'], { SLUICE_PORT: '8000', SLUICE_DATA_DIR: '/from/env' });
+  t.is(settings.port, 9000);
+  t.is(settings.dataDir, '/from/env');
+  t.is(settings.shards, 3);
+  t.is(settings.memtableBytes, 16 * 1024 * 1024);
+});
+
+test('bad values are refused with the setting named', (t) => {
+  t.throws(() => loadSettings(['--port', 'eighty'], {}), { instanceOf: ConfigError, message: /--port/ });
+  t.throws(() => loadSettings(['--wal-fsync', 'sometimes'], {}), { instanceOf: ConfigError, message: /always, interval or never/ });
+  t.throws(() => loadSettings(['--config', configFile('colour = "blue"\n')], {}), { instanceOf: ConfigError, message: /unknown setting "colour"/ });
+  t.throws(() => loadSettings(['--config', configFile('port = [\n')], {}), { instanceOf: ConfigError });
+});
