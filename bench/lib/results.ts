@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../../test/helpers/server.js';
 
-export const resultsDir = path.join(repoRoot, 'bench', 'results');
+const resultsDir = path.join(repoRoot, 'bench', 'results');
 
 /** Numbers to compare between runs; `higherIsBetter` decides the sign of the verdict. */
 export interface Metric {
@@ -37,7 +37,7 @@ export function currentCommit(): string | null {
 }
 
 /** Writes the result file and returns its path. */
-export async function saveResult(result: BenchResult): Promise<string> {
+async function saveResult(result: BenchResult): Promise<string> {
   await mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${result.benchmark}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -53,7 +53,7 @@ function sameConfig(a: BenchResult, b: BenchResult): boolean {
  * The most recent earlier result of the same benchmark, preferring one run with the same
  * configuration, since figures from another workload are not comparable.
  */
-export async function previousResult(result: BenchResult, savedAs: string): Promise<BenchResult | undefined> {
+async function previousResult(result: BenchResult, savedAs: string): Promise<BenchResult | undefined> {
   const files = (await readdir(resultsDir))
     .filter((name) => name.startsWith(`${result.benchmark}-`) && name.endsWith('.json'))
     .map((name) => path.join(resultsDir, name))
@@ -64,7 +64,7 @@ export async function previousResult(result: BenchResult, savedAs: string): Prom
   return earlier.find((previous) => sameConfig(previous, result)) ?? earlier[0];
 }
 
-export function formatNumber(value: number): string {
+function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const magnitude = Math.abs(value);
   if (magnitude >= 100) return Math.round(value).toLocaleString('en-US');
@@ -72,22 +72,23 @@ export function formatNumber(value: number): string {
   return value.toPrecision(3);
 }
 
-export function printMetrics(result: BenchResult): void {
+function printMetrics(result: BenchResult): void {
   const width = Math.max(...Object.keys(result.metrics).map((name) => name.length));
   for (const [name, metric] of Object.entries(result.metrics)) {
     console.log(`  ${name.padEnd(width)}  ${formatNumber(metric.value).padStart(14)} ${metric.unit}`);
   }
 }
 
-export function printComparison(current: BenchResult, previous: BenchResult): void {
-  console.log(`\ncompared with ${previous.startedAt} (${previous.commit ?? 'unknown commit'}):`);
+function printComparison(current: BenchResult, previous: BenchResult): void {
   if (!sameConfig(current, previous)) {
     const differing = Object.keys({ ...current.config, ...previous.config }).filter(
       (key) => current.config[key] !== previous.config[key],
     );
     const changes = differing.map((k) => `${k} ${previous.config[k]} → ${current.config[k]}`).join(', ');
-    console.log(`  no earlier run with this configuration; the latest differs in ${changes}`);
+    console.log(`\nno earlier run with this configuration to compare with (the latest differs in ${changes})`);
+    return;
   }
+  console.log(`\ncompared with ${previous.startedAt} (${previous.commit ?? 'unknown commit'}):`);
   const width = Math.max(...Object.keys(current.metrics).map((name) => name.length));
   for (const [name, metric] of Object.entries(current.metrics)) {
     const before = previous.metrics[name];

@@ -55,8 +55,8 @@ const POINTS_KEY = new TextEncoder().encode('"points"');
 const UNKNOWN_OBJECT = 'Unknown type map[string]interface {}';
 const UNKNOWN_ARRAY = 'Unknown type []interface {}';
 
-/** Batches above this size are not kept for reuse by the next request. */
-const MAX_RETAINED_BATCH_BYTES = 32 << 20;
+/** Scratch space above this size is not kept for the next request. */
+const MAX_RETAINED_BYTES = 4 << 20;
 
 /** A point that 0.8 refused to convert; reported only if the JSON itself decodes. */
 class ConversionError extends Error {}
@@ -122,6 +122,10 @@ class RowScratch {
     this.resize(64, 4, 0, 0);
   }
 
+  get byteSize(): number {
+    return this.capacity * (16 + 9 * this.columnCapacity);
+  }
+
   /** Makes room for `columns` stored columns without losing the first `rows` rows of `used`. */
   ensureColumns(columns: number, rows: number, used: number): void {
     if (columns > this.columnCapacity) this.resize(this.capacity, Math.max(columns, this.columnCapacity * 2), rows, used);
@@ -156,7 +160,7 @@ class RowScratch {
 }
 
 /** Reused across requests: a parse worker handles one body at a time. */
-const scratch = new RowScratch();
+let scratch = new RowScratch();
 const builderPool: WriteBatchBuilder[] = [];
 const knownSeries = new SeriesNameTable();
 
@@ -241,7 +245,7 @@ class BodyParser extends JsonScanner {
         continue;
       }
       batches.push(builder.finish());
-      if (builder.bytes.length > MAX_RETAINED_BATCH_BYTES) builderPool[shard] = new WriteBatchBuilder();
+      if (builder.bytes.length > MAX_RETAINED_BYTES) builderPool[shard] = new WriteBatchBuilder();
     }
     return batches;
   }
@@ -363,7 +367,7 @@ class BodyParser extends JsonScanner {
           const { strStart, strEnd, strFlags } = this;
           names.push(this.stringValue(strStart, strEnd, strFlags));
           if ((strFlags & StringFlag.Escaped) === 0) {
-            encoded.push(buf.slice(strStart, strEnd));
+            encoded.push(new Uint8Array(buf.subarray(strStart, strEnd)));
           } else {
             encoded.push(this.unescaped.slice(0, this.unescape(strStart, strEnd)));
           }
@@ -682,6 +686,8 @@ export function parseWriteBody(body: Uint8Array, options: ParseOptions): ParseRe
       return { ok: false, message: findDecodeError(body) ?? error.message };
     }
     throw error;
+  } finally {
+    if (scratch.byteSize > MAX_RETAINED_BYTES) scratch = new RowScratch();
   }
   if (parser.validationError !== null) return { ok: false, message: parser.validationError };
   return { ok: true, pointCount: parser.pointCount, seriesNames: parser.seriesNames, batches: parser.finish() };

@@ -33,7 +33,7 @@ export type ParseTaskResult =
       readonly message: string;
     };
 
-export function runParseTask(task: ParseTask): ParseTaskResult {
+function runParseTask(task: ParseTask): ParseTaskResult {
   let body = new Uint8Array(task.body);
   if (task.gzip) {
     try {

@@ -10,6 +10,8 @@ import { shardOf } from '../storage/router.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** Longer names are resolved every time rather than kept. */
+const MAX_KEPT_NAME_BYTES = 256;
 
 export interface SeriesName {
   readonly bytes: Uint8Array;
@@ -24,7 +26,7 @@ export interface SeriesName {
 export class SeriesNameTable {
   private readonly slots: (SeriesName | undefined)[] = new Array<SeriesName | undefined>(SLOT_MASK + 1);
   private stamp = 0;
-  /** Names listed in this request whose entries were evicted since. */
+  /** Names listed in this request whose entries were evicted since, or never kept. */
   private readonly evicted = new Set<string>();
 
   /** Starts a request: every name counts as unlisted again. */
@@ -33,18 +35,23 @@ export class SeriesNameTable {
     this.evicted.clear();
   }
 
-  /** The entry for the ASCII name bytes `buf[start, end)`, routed for `db` and `shardCount`. */
+  /**
+   * The entry for the ASCII name bytes `buf[start, end)`, routed for `db` and `shardCount`.
+   * The caller lists the name if `firstInRequest` says so.
+   */
   resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): SeriesName {
+    if (end - start > MAX_KEPT_NAME_BYTES) {
+      const entry = this.create(buf, start, end, db, shardCount);
+      this.evicted.add(entry.name);
+      return entry;
+    }
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     const slot = (hash >>> 0) & SLOT_MASK;
     let entry = this.slots[slot];
     if (entry === undefined || !sameBytes(entry.bytes, buf, start, end)) {
       if (entry !== undefined && entry.stamp === this.stamp) this.evicted.add(entry.name);
-      const bytes = buf.slice(start, end);
-      const name = Buffer.from(bytes.buffer, 0, bytes.length).toString('latin1');
-      const stamp = this.evicted.size > 0 && this.evicted.has(name) ? this.stamp : 0;
-      entry = { bytes, name, db, shardCount, shard: shardOf(db, name, shardCount), stamp };
+      entry = this.create(buf, start, end, db, shardCount);
       this.slots[slot] = entry;
     } else if (entry.db !== db || entry.shardCount !== shardCount) {
       entry.db = db;
@@ -52,6 +59,14 @@ export class SeriesNameTable {
       entry.shard = shardOf(db, entry.name, shardCount);
     }
     return entry;
+  }
+
+  private create(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): SeriesName {
+    // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
+    const bytes = new Uint8Array(buf.subarray(start, end));
+    const name = Buffer.from(bytes.buffer).toString('latin1');
+    const stamp = this.evicted.size > 0 && this.evicted.has(name) ? this.stamp : 0;
+    return { bytes, name, db, shardCount, shard: shardOf(db, name, shardCount), stamp };
   }
 
   /** True the first time `entry` is asked about in the current request. */

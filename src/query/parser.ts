@@ -3,6 +3,7 @@ import { QuerySyntaxError } from './errors.js';
 import { queryGrammar } from './grammar.js';
 import { statementsOf } from './semantics.js';
 import { describeSyntaxError } from './syntax-error.js';
+import { lex, tokenCodes } from './tokens.js';
 
 /**
  * Parses the `q` parameter. Every `;`-separated statement must be valid, but only the
@@ -11,7 +12,8 @@ import { describeSyntaxError } from './syntax-error.js';
  * Throws QuerySyntaxError (§11.1) or QuerySemanticError (§4).
  */
 export function parseQuery(text: string): Statement {
-  const match = queryGrammar.match(text);
-  if (match.failed()) throw new QuerySyntaxError(describeSyntaxError(text, match.getRightmostFailurePosition()));
-  return statementsOf(match)[0]!;
+  const lexed = lex(text);
+  const match = queryGrammar.match(tokenCodes(lexed.tokens));
+  if (match.failed()) throw new QuerySyntaxError(describeSyntaxError(text, lexed));
+  return statementsOf(match, text, lexed.tokens)[0]!;
 }

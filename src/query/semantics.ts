@@ -18,12 +18,30 @@ import { backfillFlag, fillArgument, groupByTimeNanoseconds } from './clause-che
 import { parseDuration } from './durations.js';
 import { queryGrammar } from './grammar.js';
 import { compileSeriesRegex } from './regex.js';
+import type { Token, TokenName } from './tokens.js';
 
 /*
  * Turns ohm's concrete syntax tree into the typed AST of ast.ts. One ohm operation per
  * AST category; the typed helpers below are the only places that read an operation's
  * (untyped) result. The §4 checks run here so that an AST always holds checked clauses.
  */
+
+/**
+ * The tokens of the query being converted. The grammar matched one code character per
+ * token, so a node's start offset is the index of its first token. Conversion is
+ * synchronous, so one module-level slot is enough.
+ */
+let current: { readonly text: string; readonly tokens: readonly Token[] } = { text: '', tokens: [] };
+
+const tokenOf = (node: Node): Token => current.tokens[node.source.startIdx]!;
+const textOf = (node: Node): string => tokenOf(node).text;
+
+/** The query text a node spans, as written. */
+function sourceOf(node: Node): string {
+  const first = current.tokens[node.source.startIdx]!;
+  const last = current.tokens[node.source.endIdx - 1]!;
+  return current.text.slice(first.start, last.end);
+}
 
 /** Parts of a select that may come in either order (`where`/`group by`, `order`/`limit`). */
 interface SelectParts {
@@ -38,14 +56,14 @@ const selectOf = (node: Node): SelectStatement => node['select']() as SelectStat
 const partsOf = (node: Node): SelectParts => node['parts']() as SelectParts;
 const fromOf = (node: Node): FromClause => node['from']() as FromClause;
 const joinSideOf = (node: Node): JoinSide => node['joinSide']() as JoinSide;
+const intoOf = (node: Node): IntoClause => node['into']() as IntoClause;
 const conditionOf = (node: Node): Condition => node['condition']() as Condition;
 const valueOf = (node: Node): Value => node['value']() as Value;
+const valuesOf = (list: Node): Value[] => list['values']() as Value[];
 const callOf = (node: Node): FunctionCall => node['call']() as FunctionCall;
-const nameOf = (node: Node): string => node['name']() as string;
-const regexOf = (node: Node): RegexLiteral => node['regex']() as RegexLiteral;
-const intoOf = (node: Node): IntoClause => node['into']() as IntoClause;
 
-const listOf = <T>(node: Node, each: (item: Node) => T): T[] => node.asIteration().children.map(each);
+/** `first (separator item)*` as a list of items. */
+const chainOf = <T>(first: Node, rest: Node, read: (item: Node) => T): T[] => [read(first), ...rest.children.map(read)];
 
 /** An optional (`x?`) node: its single child, if present. */
 const optionalOf = <T>(node: Node, read: (present: Node) => T): T | undefined => {
@@ -53,46 +71,68 @@ const optionalOf = <T>(node: Node, read: (present: Node) => T): T | undefined =>
   return present === undefined ? undefined : read(present);
 };
 
+/** `\"` is a quote; any other backslash is dropped (0.8: `"a\b"` is `ab`). */
+function nameOf(node: Node): string {
+  const text = textOf(node);
+  return text.startsWith('"') ? text.slice(1, -1).replace(/\\([\s\S])/g, '$1') : text;
+}
+
 const aliasOf = (optionalAlias: Node): { alias?: string } => {
-  const alias = optionalOf(optionalAlias, nameOf);
+  const alias = optionalOf(optionalAlias, (node) => nameOf(node.child(1)));
   return alias === undefined ? {} : { alias };
 };
 
+/** `/body/` or `/body/i`; in the body `\/` stands for `/`, other escapes are the engine's (§2.8). */
+function regexOf(node: Node): RegexLiteral {
+  const token = tokenOf(node);
+  const caseInsensitive = token.name === 'INSENSITIVE_REGEX_STRING';
+  const body = token.text.slice(1, caseInsensitive ? -2 : -1);
+  const pattern = body.replace(/\\([\s\S])/g, (escape, char: string) => (char === '/' ? '/' : escape));
+  compileSeriesRegex(pattern, caseInsensitive);
+  return { pattern, caseInsensitive };
+}
+
 const semantics = queryGrammar.createSemantics();
 
+semantics.addOperation<Statement[]>('statements', {
+  query(first, _separators, rest, _trailingSeparator, _end) {
+    return chainOf(first, rest, statementOf);
+  },
+});
+
 semantics.addOperation<Statement>('statement', {
-  ExplainStmt(_explain, select) {
+  explainStmt(_explain, select) {
     return { kind: 'explain', select: selectOf(select) };
   },
-  DeleteStmt(_delete, from, where) {
+  deleteStmt(_delete, from, where) {
     const condition = optionalOf(where, partsOf)?.where;
     return { kind: 'delete', from: fromOf(from), ...(condition === undefined ? {} : { where: condition }) };
   },
-  DropSeriesStmt(_dropSeries, name) {
+  dropSeriesStmt(_dropSeries, name) {
     return { kind: 'dropSeries', name: nameOf(name) };
   },
-  DropCqStmt(_drop, _continuousQuery, id) {
-    return { kind: 'dropContinuousQuery', id: Number(id.sourceString) };
+  dropCqStmt(_drop, _continuousQuery, id) {
+    return { kind: 'dropContinuousQuery', id: Number(textOf(id)) };
   },
-  ListCqStmt(_list, _continuousQueries) {
+  listCqStmt(_list, _continuousQueries) {
     return { kind: 'listContinuousQueries' };
   },
-  ListSeriesStmt(_list, _series, regex, _ignored) {
+  listSeriesStmt(_list, _series, regex, _ignored) {
     const literal = optionalOf(regex, regexOf);
     return { kind: 'listSeries', ...(literal === undefined ? {} : { regex: literal }) };
   },
-  SelectStmt(_select, _values, _from, _whereGroup, _orderLimit, _into) {
+  selectStmt(_select, _values, _from, _whereGroup, _orderLimit, _into) {
     return selectOf(this);
   },
 });
 
 semantics.addOperation<SelectStatement>('select', {
-  SelectStmt(_select, values, from, whereGroup, orderLimit, into) {
+  selectStmt(_select, values, from, whereGroup, orderLimit, into) {
     const parts: SelectParts = { ...optionalOf(whereGroup, partsOf), ...optionalOf(orderLimit, partsOf) };
     const intoClause = optionalOf(into, intoOf);
     return {
       kind: 'select',
-      values: listOf(values, valueOf),
+      values: valuesOf(values),
       from: fromOf(from),
       ...(parts.where === undefined ? {} : { where: parts.where }),
       ...(parts.groupBy === undefined ? {} : { groupBy: parts.groupBy }),
@@ -104,182 +144,165 @@ semantics.addOperation<SelectStatement>('select', {
 });
 
 semantics.addOperation<SelectParts>('parts', {
-  WhereGroup_groupFirst(groupBy, where) {
+  whereGroup_groupFirst(groupBy, where) {
     return { ...partsOf(groupBy), ...optionalOf(where, partsOf) };
   },
-  WhereGroup_whereFirst(where, groupBy) {
+  whereGroup_whereFirst(where, groupBy) {
     return { ...partsOf(where), ...optionalOf(groupBy, partsOf) };
   },
-  WhereClause(_where, condition) {
+  whereClause(_where, condition) {
     return { where: conditionOf(condition) };
   },
-  GroupByClause(_group, _by, values, trailingCall) {
-    const list = listOf(values, valueOf);
+  groupByClause(_group, _by, values, trailingCall) {
+    const list = valuesOf(values);
     groupByTimeNanoseconds(list);
     const fill = optionalOf(trailingCall, (call) => fillArgument(callOf(call)));
     return { groupBy: fill === undefined ? { values: list } : { values: list, fill } };
   },
-  OrderLimit_orderFirst(order, limit) {
+  orderLimit_orderFirst(order, limit) {
     return { ...partsOf(order), ...optionalOf(limit, partsOf) };
   },
-  OrderLimit_limitFirst(limit, order) {
+  orderLimit_limitFirst(limit, order) {
     return { ...partsOf(limit), ...optionalOf(order, partsOf) };
   },
-  OrderClause(_order, direction) {
-    return { order: direction.sourceString.toLowerCase() === 'asc' ? 'asc' : 'desc' };
+  orderClause(_order, direction) {
+    return { order: tokenOf(direction).name === 'ASC' ? 'asc' : 'desc' };
   },
-  LimitClause(_limit, count) {
-    return { limit: Number(count.sourceString) };
+  limitClause(_limit, count) {
+    return { limit: Number(textOf(count)) };
   },
 });
 
 semantics.addOperation<IntoClause>('into', {
-  IntoClause(_into, target, trailingCall) {
+  intoClause(_into, target, trailingCall) {
     const backfill = optionalOf(trailingCall, (call) => backfillFlag(callOf(call)));
     return { target: nameOf(target), backfill: backfill ?? true };
   },
 });
 
 semantics.addOperation<FromClause>('from', {
-  FromClause(_from, target) {
+  fromClause(_from, target) {
     return fromOf(target);
   },
-  FromTarget_join(left, _inner, _join, right) {
+  fromTarget_join(left, _inner, _join, right) {
     return { kind: 'join', left: joinSideOf(left), right: joinSideOf(right) };
   },
-  FromTarget_merge(left, _merge, right) {
+  fromTarget_merge(left, _merge, right) {
     return { kind: 'merge', left: nameOf(left), right: nameOf(right) };
   },
-  FromTarget_list(names) {
-    return { kind: 'series', names: listOf(names, nameOf) };
+  fromTarget_list(first, _commas, rest) {
+    return { kind: 'series', names: chainOf(first, rest, nameOf) };
   },
-  FromTarget_regex(regex) {
+  fromTarget_regex(regex) {
     return { kind: 'regex', ...regexOf(regex) };
   },
 });
 
 semantics.addOperation<JoinSide>('joinSide', {
-  JoinSide(name, alias) {
+  joinSide(name, alias) {
     return { name: nameOf(name), ...aliasOf(alias) };
   },
 });
 
+const COMPARISON_OPERATORS: Partial<Record<TokenName, ComparisonOperator>> = {
+  OPERATION_EQUAL: '=', OPERATION_NE: '<>', OPERATION_LT: '<', OPERATION_GT: '>', OPERATION_LE: '<=', OPERATION_GE: '>=',
+};
+
 semantics.addOperation<Condition>('condition', {
-  Condition(first, _ors, rest) {
+  condition(first, _ors, rest) {
     return rest.children.reduce<Condition>((left, right) => ({ kind: 'or', left, right: conditionOf(right) }), conditionOf(first));
   },
-  AndCondition(first, _ands, rest) {
+  andCondition(first, _ands, rest) {
     return rest.children.reduce<Condition>((left, right) => ({ kind: 'and', left, right: conditionOf(right) }), conditionOf(first));
   },
-  BoolExpr_comparison(left, op, right) {
-    const operator = op.sourceString === '!=' ? '<>' : (op.sourceString as ComparisonOperator);
-    return { kind: 'comparison', op: operator, left: valueOf(left), right: valueOf(right) };
+  boolExpr_comparison(left, op, right) {
+    // `!=` and `<>` are both OPERATION_NE (`!=` is a Project rule synonym, §11.1).
+    return { kind: 'comparison', op: COMPARISON_OPERATORS[tokenOf(op).name]!, left: valueOf(left), right: valueOf(right) };
   },
-  BoolExpr_in(value, _in, _open, list, _close) {
-    return { kind: 'in', value: valueOf(value), list: listOf(list, valueOf) };
+  boolExpr_in(value, _in, _open, list, _close) {
+    return { kind: 'in', value: valueOf(value), list: valuesOf(list) };
   },
-  BoolExpr_regex(value, op, regex) {
-    return { kind: 'regex', value: valueOf(value), negated: op.sourceString === '!~', regex: regexOf(regex) };
+  boolExpr_regex(value, op, regex) {
+    return { kind: 'regex', value: valueOf(value), negated: tokenOf(op).name === 'NEGATION_REGEX_OP', regex: regexOf(regex) };
   },
-  BoolExpr_paren(_open, condition, _close) {
+  boolExpr_paren(_open, condition, _close) {
     return { kind: 'paren', condition: conditionOf(condition) };
   },
-  BoolExpr_bare(value) {
-    return { kind: 'value', value: valueOf(value), text: value.sourceString };
+  boolExpr_bare(value) {
+    return { kind: 'value', value: valueOf(value), text: sourceOf(value) };
+  },
+});
+
+semantics.addOperation<Value[]>('values', {
+  valueList(first, _commas, rest) {
+    return chainOf(first, rest, valueOf);
   },
 });
 
 semantics.addOperation<Value>('value', {
-  Value(first, operators, rest) {
+  value(first, operators, rest) {
     return arithmeticChain(first, operators, rest);
   },
-  Term(first, operators, rest) {
+  term(first, operators, rest) {
     return arithmeticChain(first, operators, rest);
   },
-  Primary_call(call, alias) {
+  primary_call(call, alias) {
     return { ...callOf(call), ...aliasOf(alias) };
   },
-  Primary_paren(_open, value, _close, alias) {
+  primary_paren(_open, value, _close, alias) {
     return { kind: 'paren', value: valueOf(value), ...aliasOf(alias) };
   },
-  Primary_number(minus, number) {
-    return numberLiteral(minus.sourceString + number.sourceString, number.child(0).ctorName);
+  primary_number(minus, number) {
+    return numberLiteral(tokenOf(number), minus.numChildren > 0);
   },
-  Primary_identifier(name) {
+  primary_string(string) {
+    return { kind: 'string', value: textOf(string).slice(1, -1) };
+  },
+  primary_bool(bool) {
+    const text = textOf(bool);
+    return { kind: 'bool', value: text.toLowerCase() === 'true', text };
+  },
+  primary_identifier(name) {
     return { kind: 'identifier', name: nameOf(name) };
   },
-  Primary_wildcard(_star) {
+  primary_wildcard(_star) {
     return { kind: 'wildcard' };
   },
-  stringLit(_open, body, _close) {
-    return { kind: 'string', value: body.sourceString };
-  },
-  boolLit(word) {
-    return { kind: 'bool', value: word.sourceString.toLowerCase() === 'true', text: word.sourceString };
-  },
 });
+
+const ARITHMETIC_OPERATORS: Partial<Record<TokenName, ArithmeticOperator>> = {
+  "'+'": '+', "'-'": '-', "'*'": '*', "'/'": '/',
+};
 
 /** `a - b + c` is `(a - b) + c`: every operator is left-associative. */
 function arithmeticChain(first: Node, operators: Node, rest: Node): Value {
   return rest.children.reduce<Value>(
-    (left, right, i) => ({ kind: 'binary', op: operators.child(i).sourceString as ArithmeticOperator, left, right: valueOf(right) }),
+    (left, right, i) => ({ kind: 'binary', op: ARITHMETIC_OPERATORS[tokenOf(operators.child(i)).name]!, left, right: valueOf(right) }),
     valueOf(first),
   );
 }
 
-/** `text` includes the optional leading minus (§2.6: `-1`, `-1.5`, `-1h` are literals). */
-function numberLiteral(text: string, rule: string): Value {
-  if (rule === 'intLit') return { kind: 'int', value: BigInt(text), text };
-  if (rule === 'floatLit') return { kind: 'float', value: Number(text), text };
+/** A leading `-` token makes a negative literal (§2.6: `-1`, `-1.5`, `-1h`; `- 1` too). */
+function numberLiteral(token: Token, negative: boolean): Value {
+  const text = negative ? `-${token.text}` : token.text;
+  if (token.name === 'INT_VALUE') return { kind: 'int', value: BigInt(text), text };
+  if (token.name === 'FLOAT_VALUE') return { kind: 'float', value: Number(text), text };
   const duration = parseDuration(text)!;
   return { kind: 'duration', nanoseconds: duration.nanoseconds, unit: duration.unit as DurationUnit, text };
 }
 
 semantics.addOperation<FunctionCall>('call', {
-  FunctionCall(name, _open, args, _close) {
-    return { kind: 'call', name: nameOf(name), args: listOf(args, valueOf) };
+  functionCall(name, _open, args, _close) {
+    return { kind: 'call', name: nameOf(name), args: optionalOf(args, valuesOf) ?? [] };
   },
 });
 
-semantics.addOperation<string>('name', {
-  Alias(_as, name) {
-    return nameOf(name);
-  },
-  tableName(name) {
-    return nameOf(name);
-  },
-  simpleName(name) {
-    return nameOf(name);
-  },
-  intoTarget(name) {
-    return nameOf(name);
-  },
-  /** `\"` is a quote; any other backslash is dropped (0.8: `"a\b"` is `ab`). */
-  quotedName(_open, body, _close) {
-    return body.sourceString.replace(/\\([\s\S])/g, '$1');
-  },
-  _nonterminal() {
-    return this.sourceString;
-  },
-});
-
-semantics.addOperation<RegexLiteral>('regex', {
-  regexLit(_open, body, _close, flag) {
-    // `\/` stands for `/`; every other escape is the regex engine's business (§2.8).
-    const pattern = body.sourceString.replace(/\\([\s\S])/g, (escape, char: string) => (char === '/' ? '/' : escape));
-    const caseInsensitive = flag.sourceString !== '';
-    compileSeriesRegex(pattern, caseInsensitive);
-    return { pattern, caseInsensitive };
-  },
-});
-
-semantics.addOperation<Statement[]>('statements', {
-  Query(first, _separators, rest, _trailingSeparator, _end) {
-    return [statementOf(first), ...rest.children.map(statementOf)];
-  },
-});
-
-/** Every `;`-separated statement of a successful match, checked (§4). */
-export function statementsOf(match: MatchResult): Statement[] {
-  return semantics(match)['statements']() as Statement[];
+/** Every `;`-separated statement of a successful match over `tokens`, checked (§4). */
+export function statementsOf(match: MatchResult, text: string, tokens: readonly Token[]): Statement[] {
+  current = { text, tokens };
+  try {
+    return semantics(match)['statements']() as Statement[];
+  } finally {
+    current = { text: '', tokens: [] };
+  }
 }

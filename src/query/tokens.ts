@@ -1,25 +1,33 @@
 /*
- * A flex-style tokenizer used only to *describe* syntax errors: it names the token the
- * parser stumbled on (query-language.md §2.2 priority table, longest match) and gives its
- * position in the units of §11.1. Parsing itself is done by the ohm grammar (grammar.ts),
- * whose lexical rules this file mirrors.
+ * The query lexer, a re-creation of 0.8's flex scanner (query-language.md §2): longest
+ * match, ties to the earlier rule of the §2.2 table, and `/` read as a regex only where
+ * 0.8 allowed one. The ohm grammar (grammar.ts) parses the resulting token sequence, and
+ * syntax errors are reported in terms of these tokens (§11.1).
  */
 
-/** Token names as 0.8's bison parser printed them. */
-export type TokenName =
-  | '$undefined'
-  | 'SELECT' | 'DELETE' | 'FROM' | 'WHERE' | 'GROUP' | 'BY' | 'LIMIT' | 'ORDER' | 'ASC' | 'DESC'
-  | 'MERGE' | 'INNER' | 'JOIN' | 'AS' | 'LIST' | 'SERIES' | 'INTO' | 'CONTINUOUS_QUERIES'
-  | 'CONTINUOUS_QUERY' | 'DROP' | 'DROP_SERIES' | 'EXPLAIN'
-  | 'STRING_VALUE' | 'INT_VALUE' | 'FLOAT_VALUE' | 'BOOLEAN_VALUE' | 'TABLE_NAME' | 'SIMPLE_NAME'
-  | 'INTO_NAME' | 'REGEX_OP' | 'NEGATION_REGEX_OP' | 'REGEX_STRING' | 'INSENSITIVE_REGEX_STRING'
-  | 'DURATION' | 'UNKNOWN'
-  | 'OR' | 'AND' | 'OPERATION_EQUAL' | 'OPERATION_NE' | 'OPERATION_GT' | 'OPERATION_LT'
-  | 'OPERATION_LE' | 'OPERATION_GE' | 'OPERATION_IN'
-  | "'+'" | "'-'" | "'*'" | "'/'" | "';'" | "','" | "'('" | "')'";
+/**
+ * Token names as 0.8's bison parser printed them, in its declaration order, which is the
+ * order in which it listed expected tokens.
+ */
+export const TOKEN_NAMES = [
+  '$undefined',
+  'SELECT', 'DELETE', 'FROM', 'WHERE', 'GROUP', 'BY', 'LIMIT', 'ORDER', 'ASC', 'DESC', 'MERGE',
+  'INNER', 'JOIN', 'AS', 'LIST', 'SERIES', 'INTO', 'CONTINUOUS_QUERIES', 'CONTINUOUS_QUERY',
+  'DROP', 'DROP_SERIES', 'EXPLAIN',
+  'STRING_VALUE', 'INT_VALUE', 'FLOAT_VALUE', 'BOOLEAN_VALUE', 'TABLE_NAME', 'SIMPLE_NAME',
+  'INTO_NAME', 'REGEX_OP', 'NEGATION_REGEX_OP', 'REGEX_STRING', 'INSENSITIVE_REGEX_STRING',
+  'DURATION', 'UNKNOWN',
+  'OR', 'AND', 'OPERATION_EQUAL', 'OPERATION_NE', 'OPERATION_GT', 'OPERATION_LT', 'OPERATION_LE',
+  'OPERATION_GE', 'OPERATION_IN',
+  "'+'", "'-'", "'*'", "'/'", "';'", "','", "'('", "')'",
+] as const;
+
+export type TokenName = (typeof TOKEN_NAMES)[number];
 
 export interface Token {
   readonly name: TokenName;
+  /** The token as written (a quoted name keeps its quotes, a regex its slashes). */
+  readonly text: string;
   /** UTF-16 offsets into the query text. */
   readonly start: number;
   readonly end: number;
@@ -41,7 +49,7 @@ export interface Lexed {
   readonly last: Span | undefined;
 }
 
-const KEYWORDS: ReadonlyMap<string, TokenName> = new Map([
+const KEYWORDS: ReadonlyMap<string, TokenName> = new Map<string, TokenName>([
   ['and', 'AND'], ['as', 'AS'], ['asc', 'ASC'], ['by', 'BY'], ['delete', 'DELETE'], ['desc', 'DESC'],
   ['drop', 'DROP'], ['explain', 'EXPLAIN'], ['from', 'FROM'], ['group', 'GROUP'], ['in', 'OPERATION_IN'],
   ['inner', 'INNER'], ['into', 'INTO'], ['join', 'JOIN'], ['limit', 'LIMIT'], ['list', 'LIST'],
@@ -100,7 +108,7 @@ export function lex(text: string): Lexed {
     const { name, end } = c === '/' && context !== 'none' ? regexAt(text, pos) : tokenAt(text, pos);
     const bytes = Buffer.byteLength(text.slice(pos, end));
     // flex's `.` rule consumed one byte of an unexpected multi-byte character.
-    const token: Token = { name, start: pos, end, column, bytes: name === '$undefined' ? 1 : bytes };
+    const token: Token = { name, text: text.slice(pos, end), start: pos, end, column, bytes: name === '$undefined' ? 1 : bytes };
     tokens.push(token);
     last = token;
     column += bytes;
@@ -184,4 +192,19 @@ function spanWhile(text: string, pos: number, accept: (ch: string) => boolean): 
   let end = pos;
   while (end < text.length && accept(text[end]!)) end += 1;
   return end;
+}
+
+/*
+ * The grammar runs over a string holding one private-use character per token, so that
+ * ohm sees each token as a single input position.
+ */
+const CODE_BASE = 0xe000;
+const CODES: ReadonlyMap<TokenName, string> = new Map(TOKEN_NAMES.map((name, i) => [name, String.fromCharCode(CODE_BASE + i)]));
+
+export function tokenCode(name: TokenName): string {
+  return CODES.get(name)!;
+}
+
+export function tokenCodes(tokens: readonly Token[]): string {
+  return tokens.map((token) => tokenCode(token.name)).join('');
 }

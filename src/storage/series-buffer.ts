@@ -1,114 +1,113 @@
-import { allocateColumn, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+
+const FIRST_BLOCK_ROWS = 64;
+const MAX_BLOCK_ROWS = 16_384;
+
+/** A fixed-capacity run of rows; columns appear in a block when first written there. */
+interface Block {
+  count: number;
+  readonly capacity: number;
+  readonly time: Float64Array;
+  readonly seq: Float64Array;
+  readonly columns: Map<string, Column>;
+}
 
 /**
- * The memtable of one series: growable typed-array columns that accept rows in any order.
- * Rows are copied in from decoded write batches; readers get a time-sorted snapshot.
+ * The memtable of one series: rows copied from write batches into blocks of growing size.
+ * A full block is never copied again (no doubling and re-copying), and copies are plain
+ * loops because a batch usually brings only a few rows of each series.
  */
 export class SeriesBuffer {
   count = 0;
-  private capacity: number;
-  private time: Float64Array;
-  private seq: Float64Array;
-  private readonly columns = new Map<string, Column>();
+  byteSize = 0;
+  private readonly blocks: Block[] = [];
+  /** Columns in order of first appearance. */
+  private readonly columnNames: string[] = [];
   private sorted = true;
+  private lastTime = -Infinity;
 
-  constructor(readonly series: string, initialCapacity = 64) {
-    this.capacity = initialCapacity;
-    this.time = new Float64Array(initialCapacity);
-    this.seq = new Float64Array(initialCapacity);
-  }
-
-  /** Bytes held, for the flush threshold: time + seq + (kind + slot) per column row. */
-  get byteSize(): number {
-    return this.capacity * (16 + 9 * this.columns.size);
-  }
+  constructor(readonly series: string) {}
 
   append(rows: SeriesColumns): void {
-    const n = rows.count;
-    if (n === 0) return;
-    this.ensureCapacity(this.count + n);
-    const at = this.count;
-    if (this.sorted && at > 0 && rows.time[0]! < this.time[at - 1]!) this.sorted = false;
-    this.time.set(rows.time.subarray(0, n), at);
-    this.seq.set(rows.seq.subarray(0, n), at);
-    if (this.sorted) {
-      for (let i = 1; i < n; i++) {
-        if (rows.time[i]! < rows.time[i - 1]!) {
-          this.sorted = false;
-          break;
-        }
-      }
+    let from = 0;
+    while (from < rows.count) {
+      const block = this.writableBlock(rows.count - from);
+      const n = Math.min(rows.count - from, block.capacity - block.count);
+      this.copyInto(block, rows, from, n);
+      from += n;
+    }
+  }
+
+  private writableBlock(wanted: number): Block {
+    const last = this.blocks[this.blocks.length - 1];
+    if (last && last.count < last.capacity) return last;
+    const previous = last?.capacity ?? FIRST_BLOCK_ROWS / 2;
+    const capacity = Math.min(MAX_BLOCK_ROWS, Math.max(previous * 2, Math.min(wanted, MAX_BLOCK_ROWS)));
+    const block: Block = { count: 0, capacity, time: new Float64Array(capacity), seq: new Float64Array(capacity), columns: new Map() };
+    this.blocks.push(block);
+    this.byteSize += capacity * 16;
+    return block;
+  }
+
+  private copyInto(block: Block, rows: SeriesColumns, from: number, n: number): void {
+    const at = block.count;
+    const { time, seq } = rows;
+    for (let i = 0; i < n; i++) {
+      const t = time[from + i]!;
+      if (t < this.lastTime) this.sorted = false;
+      this.lastTime = t;
+      block.time[at + i] = t;
+      block.seq[at + i] = seq[from + i]!;
     }
     for (const source of rows.columns) {
-      let target = this.columns.get(source.name);
+      let target = block.columns.get(source.name);
       if (!target) {
-        target = allocateColumn(source.name, this.capacity);
-        this.columns.set(source.name, target);
+        target = allocateColumn(source.name, block.capacity);
+        block.columns.set(source.name, target);
+        this.byteSize += block.capacity * 9;
+        if (!this.columnNames.includes(source.name)) this.columnNames.push(source.name);
       }
-      target.kinds.set(source.kinds.subarray(0, n), at);
-      target.floats.set(source.floats.subarray(0, n), at);
-      if (source.strings.length > 0) {
-        const base = target.strings.length;
-        for (const s of source.strings) target.strings.push(s);
-        for (let i = 0; i < n; i++) {
-          if (source.kinds[i] === 4) target.floats[at + i] = source.floats[i]! + base;
-        }
+      const { kinds, floats } = source;
+      const base = target.strings.length;
+      for (let i = 0; i < n; i++) {
+        const kind = kinds[from + i]!;
+        target.kinds[at + i] = kind;
+        target.floats[at + i] = kind === ValueKind.String ? floats[from + i]! + base : floats[from + i]!;
       }
+      if (source.strings.length > 0) for (const s of source.strings) target.strings.push(s);
     }
+    block.count += n;
     this.count += n;
   }
 
-  /** The rows sorted by (time, sequence number); copies, so the buffer can keep growing. */
+  /** All rows sorted by (time, sequence number), in fresh arrays. */
   snapshot(): SeriesColumns {
     const n = this.count;
-    const columns = [...this.columns.values()];
-    if (this.sorted) {
-      return {
-        series: this.series,
-        count: n,
-        time: this.time.slice(0, n),
-        seq: this.seq.slice(0, n),
-        columns: columns.map((c) => copyColumn(c, n)),
-      };
+    const time = new Float64Array(n);
+    const seq = new Float64Array(n);
+    const columns = this.columnNames.map((name) => allocateColumn(name, n));
+    let at = 0;
+    for (const block of this.blocks) {
+      time.set(block.time.subarray(0, block.count), at);
+      seq.set(block.seq.subarray(0, block.count), at);
+      for (const target of columns) {
+        const source = block.columns.get(target.name);
+        if (!source) continue;
+        const base = target.strings.length;
+        target.kinds.set(source.kinds.subarray(0, block.count), at);
+        for (let i = 0; i < block.count; i++) {
+          target.floats[at + i] = source.kinds[i] === ValueKind.String ? source.floats[i]! + base : source.floats[i]!;
+        }
+        for (const s of source.strings) target.strings.push(s);
+      }
+      at += block.count;
     }
-    return permute(
-      { series: this.series, count: n, time: this.time, seq: this.seq, columns },
-      sortOrder(this.time, this.seq, n),
-    );
-  }
-
-  private ensureCapacity(needed: number): void {
-    if (needed <= this.capacity) return;
-    let capacity = this.capacity;
-    while (capacity < needed) capacity *= 2;
-    this.time = grow(this.time, capacity);
-    this.seq = grow(this.seq, capacity);
-    for (const [name, column] of this.columns) {
-      const bigger = allocateColumn(name, capacity);
-      bigger.kinds.set(column.kinds);
-      bigger.floats.set(column.floats);
-      for (const s of column.strings) bigger.strings.push(s);
-      this.columns.set(name, bigger);
-    }
-    this.capacity = capacity;
+    const rows: SeriesColumns = { series: this.series, count: n, time, seq, columns };
+    return this.sorted ? rows : permute(rows, sortOrder(time, seq, n));
   }
 }
 
-function grow(array: Float64Array, capacity: number): Float64Array {
-  const bigger = new Float64Array(capacity);
-  bigger.set(array);
-  return bigger;
-}
-
-function copyColumn(column: Column, n: number): Column {
-  const copy = allocateColumn(column.name, n);
-  copy.kinds.set(column.kinds.subarray(0, n));
-  copy.floats.set(column.floats.subarray(0, n));
-  for (const s of column.strings) copy.strings.push(s);
-  return copy;
-}
-
-/** Row indices ordered by (time, seq). */
+/** Row indices ordered by (time, seq), ties kept in arrival order. */
 export function sortOrder(time: Float64Array, seq: Float64Array, n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

@@ -10,15 +10,19 @@ interface PendingWrite {
   readonly reject: (err: Error) => void;
 }
 
+/** Write messages a shard may hold at once; more wait here and go together as one message. */
+const WRITES_IN_FLIGHT = 4;
+
 /**
  * The main thread's side of one shard actor: a single-thread piscina pool whose queue is the
- * actor's mailbox. Writes that arrive while one is being logged are sent together as the next
- * message, so one WAL write and fsync covers them all (group commit).
+ * actor's mailbox. The actor handles a write synchronously and then awaits its WAL sync, so a
+ * few write messages are let in at once: their syncs coalesce (group commit). Writes beyond
+ * that wait here and are sent together as one message.
  */
 export class ShardHandle {
   private readonly pool: Piscina;
   private pending: PendingWrite[] = [];
-  private writing = false;
+  private writesInFlight = 0;
 
   constructor(readonly index: number, data: ShardWorkerData) {
     this.pool = new Piscina({
@@ -26,7 +30,8 @@ export class ShardHandle {
       workerData: data,
       minThreads: 1,
       maxThreads: 1,
-      concurrentTasksPerWorker: 1,
+      // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
+      concurrentTasksPerWorker: WRITES_IN_FLIGHT + 4,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
   }
@@ -40,25 +45,29 @@ export class ShardHandle {
   write(batch: ArrayBuffer, base: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ batch, base, resolve, reject });
-      if (!this.writing) void this.drainWrites();
+      this.sendWrites();
     });
   }
 
-  private async drainWrites(): Promise<void> {
-    this.writing = true;
-    while (this.pending.length > 0) {
-      const group = this.pending;
-      this.pending = [];
-      const batches = group.map((w) => w.batch);
-      try {
-        const reply = await this.pool.run({ batches, bases: group.map((w) => w.base) }, { name: 'write', transferList: batches });
+  private sendWrites(): void {
+    if (this.writesInFlight >= WRITES_IN_FLIGHT || this.pending.length === 0) return;
+    const group = this.pending;
+    this.pending = [];
+    this.writesInFlight++;
+    const batches = group.map((w) => w.batch);
+    this.pool
+      .run({ batches, bases: group.map((w) => w.base) }, { name: 'write', transferList: batches })
+      .then((reply: unknown) => {
         if (isErrorReply(reply)) throw toHttpError(reply);
         for (const w of group) w.resolve();
-      } catch (err) {
+      })
+      .catch((err: unknown) => {
         for (const w of group) w.reject(err as Error);
-      }
-    }
-    this.writing = false;
+      })
+      .finally(() => {
+        this.writesInFlight--;
+        this.sendWrites();
+      });
   }
 
   openScan(request: ScanRequest): Promise<number> {
@@ -86,7 +95,7 @@ export class ShardHandle {
   }
 
   async close(): Promise<void> {
-    while (this.writing) await new Promise((r) => setTimeout(r, 5));
+    while (this.writesInFlight > 0 || this.pending.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.call('close', {});
     await this.pool.destroy();
   }

@@ -38,11 +38,16 @@ export function init(task: { liveDatabases: string[] }): { highestSequenceNumber
   return { highestSequenceNumber: shard.highestSequenceNumber };
 }
 
-export function write(task: { batches: ArrayBuffer[]; bases: number[] }): { ok: true } | ErrorReply {
-  return guard(() => {
-    open().write(task.batches.map((b) => new Uint8Array(b)), task.bases);
-    return { ok: true as const };
-  });
+export async function write(task: { batches: ArrayBuffer[]; bases: number[] }): Promise<{ ok: true } | ErrorReply> {
+  const durable = guard(() => open().write(task.batches.map((b) => new Uint8Array(b)), task.bases));
+  if (!(durable instanceof Promise)) return durable;
+  try {
+    await durable;
+    return { ok: true };
+  } catch (err) {
+    logger.error({ err }, 'WAL sync failed');
+    return { error: { status: 500, message: (err as Error).message } };
+  }
 }
 
 export function openScan(request: ScanRequest): { cursorId: number } | ErrorReply {

@@ -76,8 +76,13 @@ export class Shard {
     return this.maxSeq;
   }
 
-  /** Log the batches, then apply them. `bases[i]` is the first sequence number of batch i's request. */
-  write(batches: Uint8Array[], bases: number[]): void {
+  /**
+   * Log the batches, apply them, and resolve once the log is durable. `bases[i]` is the first
+   * sequence-number ordinal of batch i's request. Everything before the returned promise runs
+   * synchronously, so the mailbox stays one-message-at-a-time; only the fsync wait overlaps
+   * the next messages.
+   */
+  write(batches: Uint8Array[], bases: number[]): Promise<void> {
     const decoded = batches.map((bytes, i) => {
       const batch = decodeWriteBatch(bytes);
       for (const series of batch.series) assignSequenceNumbers(series.seq, bases[i]!);
@@ -93,6 +98,7 @@ export class Shard {
         this.flush();
       });
     }
+    return this.wal.durable();
   }
 
   private applyBatch(db: string, seriesList: SeriesColumns[]): void {
@@ -108,7 +114,8 @@ export class Shard {
       const before = state.buffer.byteSize;
       state.buffer.append(rows);
       this.memtableBytes += state.buffer.byteSize - before;
-      for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > this.maxSeq) this.maxSeq = rows.seq[i]!;
+      const seq = rows.seq;
+      for (let i = 0; i < rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
     }
   }
 

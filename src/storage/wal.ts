@@ -67,6 +67,11 @@ export class WriteAheadLog {
   #unsynced = false;
   #lastSyncAt = 0;
   #syncTimer: NodeJS.Timeout | undefined;
+  /** Writers waiting for a sync that starts after their append (group commit under `always`). */
+  #durableWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  #syncInFlight = false;
+  /** Descriptors rotated out while an asynchronous sync on them was still running. */
+  #retiredFds: number[] = [];
   /** Set when the file's state on disk is unknown (a failed fsync or a failed cut-back). */
   #failure: Error | undefined;
   #closed = false;
@@ -101,9 +106,10 @@ export class WriteAheadLog {
   }
 
   /**
-   * Append one record per payload with a single write, then sync per the fsync policy.
-   * On return the records are in the OS (and on disk under `always`). If the write fails,
-   * the file is cut back to its previous end so no partial record stays behind.
+   * Append one record per payload with a single write. On return the records are in the OS
+   * (they survive a process crash); under `always` they are on disk once `durable()` resolves,
+   * under `interval` within the interval. If the write fails, the file is cut back to its
+   * previous end so no partial record stays behind.
    */
   append(payloads: readonly Uint8Array[]): void {
     this.#assertWritable();
@@ -143,7 +149,7 @@ export class WriteAheadLog {
   rotate(): number {
     this.#assertWritable();
     this.#syncIfUnsynced();
-    fs.closeSync(this.#fd);
+    this.#retire(this.#fd);
     const next = this.#fileNumber + 1;
     this.#fd = createFile(this.#dir, next, this.#options.fsync !== 'never');
     this.#fileNumber = next;
@@ -191,7 +197,7 @@ export class WriteAheadLog {
         fs.fdatasyncSync(this.#fd);
       }
     } finally {
-      fs.closeSync(this.#fd);
+      this.#retire(this.#fd);
     }
   }
 
@@ -246,11 +252,48 @@ export class WriteAheadLog {
     }
   }
 
+  /**
+   * Resolves when every record appended so far is on disk (under `always`; at once under the
+   * other policies). One asynchronous fdatasync serves every writer that appended before it
+   * started, and the thread keeps taking messages meanwhile: that is the group commit.
+   */
+  durable(): Promise<void> {
+    if (this.#options.fsync !== 'always' || !this.#unsynced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#durableWaiters.push({ resolve, reject });
+      this.#startGroupSync();
+    });
+  }
+
+  #startGroupSync(): void {
+    if (this.#syncInFlight || this.#durableWaiters.length === 0) return;
+    const waiters = this.#durableWaiters;
+    this.#durableWaiters = [];
+    this.#unsynced = false;
+    this.#syncInFlight = true;
+    fs.fdatasync(this.#fd, (error) => {
+      this.#syncInFlight = false;
+      for (const fd of this.#retiredFds.splice(0)) fs.closeSync(fd);
+      if (error) {
+        this.#failure = error;
+        for (const waiter of waiters) waiter.reject(error);
+      } else {
+        this.#lastSyncAt = Date.now();
+        for (const waiter of waiters) waiter.resolve();
+      }
+      this.#startGroupSync();
+    });
+  }
+
+  /** Close a descriptor now, or after the asynchronous sync running on it. */
+  #retire(fd: number): void {
+    if (this.#syncInFlight) this.#retiredFds.push(fd);
+    else fs.closeSync(fd);
+  }
+
   #syncPerPolicy(): void {
     const options = this.#options;
-    if (options.fsync === 'always') {
-      this.#sync();
-    } else if (options.fsync === 'interval') {
+    if (options.fsync === 'interval') {
       const due = this.#lastSyncAt + options.fsyncIntervalMs - Date.now();
       if (due <= 0) {
         this.#sync();

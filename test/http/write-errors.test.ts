@@ -20,11 +20,15 @@ import { cleanupServers, startServer, type TestServer } from '../helpers/server.
 const DB = 'werr';
 const BODY_LIMIT = 1024;
 let server: TestServer;
+/** A second server with a small body limit, for the 413 case. */
+let limited: TestServer;
 
 test.before(async () => {
-  server = await startServer();
-  await createDb(server, DB);
-  await writeOk(server, DB, [{ name: 'base', columns: ['time', 'v'], points: [[1380000000, 1]] }], { precision: 's' });
+  [server, limited] = await Promise.all([startServer(), startServer({ args: ['--max-body-size', String(BODY_LIMIT)] })]);
+  for (const target of [server, limited]) {
+    await createDb(target, DB);
+    await writeOk(target, DB, [{ name: 'base', columns: ['time', 'v'], points: [[1380000000, 1]] }], { precision: 's' });
+  }
 });
 
 test.after.always(cleanupServers);
@@ -197,21 +201,17 @@ test.serial('a corrupt gzip body → 500 and nothing stored', async (t) => {
 });
 
 test.serial(`a body over --max-body-size → 413 and nothing stored`, async (t) => {
-  const small = await startServer({ args: ['--max-body-size', String(BODY_LIMIT)] });
-  await createDb(small, DB);
-  await writeOk(small, DB, [{ name: 'base', columns: ['time', 'v'], points: [[1380000000, 1]] }], { precision: 's' });
-
   const points = Array.from({ length: 200 }, (_, i) => [1380000100 + i, i]);
   const body = JSON.stringify([{ name: 'big', columns: ['time', 'v'], points }]);
   t.true(body.length > 2 * BODY_LIMIT);
   // node:http sends the whole body even if the server answers before reading it.
-  const result = await rawRequest(small, 'POST', `/db/${DB}/series?u=root&p=root&time_precision=s`, {
+  const result = await rawRequest(limited, 'POST', `/db/${DB}/series?u=root&p=root&time_precision=s`, {
     headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
     body,
   });
   t.is(result.status, 413, result.body.toString('utf8'));
-  await assertUnchanged(t, small);
+  await assertUnchanged(t, limited);
 
-  const fits = await write(small, DB, [{ name: 'base', columns: ['time', 'v'], points: [[1380000001, 2]] }], { precision: 's' });
+  const fits = await write(limited, DB, [{ name: 'base', columns: ['time', 'v'], points: [[1380000001, 2]] }], { precision: 's' });
   t.is(fits.status, 200, `a body under the limit is still accepted: ${fits.text}`);
 });

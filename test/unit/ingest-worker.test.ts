@@ -1,0 +1,67 @@
+/**
+ * The parse task as a piscina pool runs it: gzip bodies are inflated, batches come back as
+ * ArrayBuffers that decode, a corrupt gzip is a 500 and a bad body a 400.
+ */
+import { gzipSync } from 'node:zlib';
+import test from 'ava';
+import { Piscina } from 'piscina';
+import type { ParseTask, ParseTaskResult } from '../../src/ingest/parse-worker.js';
+import { shardOf } from '../../src/storage/router.js';
+import { decodeWriteBatch } from '../../src/storage/write-batch.js';
+
+const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
+test.after.always(() => pool.destroy());
+
+function task(body: Uint8Array, gzip: boolean): ParseTask {
+  const buffer = new Uint8Array(body).buffer;
+  return { body: buffer, gzip, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3 };
+}
+
+async function run(body: Uint8Array, gzip = false): Promise<ParseTaskResult> {
+  const t = task(body, gzip);
+  return (await pool.run(t, { transferList: [t.body] })) as ParseTaskResult;
+}
+
+const json = new TextEncoder().encode(
+  JSON.stringify([
+    { name: 'cpu', columns: ['time', 'value'], points: [[1000, 1.5], [2000, 2.5]] },
+    { name: 'mem', columns: ['value'], points: [[7]] },
+  ]),
+);
+
+test('a gzip body is inflated and its batches come back per shard', async (t) => {
+  const result = await run(gzipSync(json), true);
+  if (!result.ok) return t.fail(result.message);
+  t.is(result.pointCount, 3);
+  t.deepEqual(result.seriesNames, ['cpu', 'mem']);
+  t.is(result.batches.length, 3);
+  const found = result.batches.flatMap((batch, shard) =>
+    batch === null ? [] : decodeWriteBatch(new Uint8Array(batch)).series.map((s) => [s.series, shard, [...s.time]]),
+  );
+  t.deepEqual(
+    found.sort(),
+    [
+      ['cpu', shardOf('db', 'cpu', 3), [1_000_000, 2_000_000]],
+      ['mem', shardOf('db', 'mem', 3), [1]],
+    ].sort(),
+  );
+});
+
+test('a plain body parses the same', async (t) => {
+  const result = await run(json);
+  t.true(result.ok);
+});
+
+test('a corrupt gzip body is a 500 with the decoder message', async (t) => {
+  const result = await run(json, true);
+  t.deepEqual(result, { ok: false, status: 500, message: 'incorrect header check' });
+});
+
+test('a body that does not parse is a 400', async (t) => {
+  const result = await run(new TextEncoder().encode('{"name":"a"}'));
+  t.deepEqual(result, {
+    ok: false,
+    status: 400,
+    message: 'json: cannot unmarshal object into Go value of type []*common.SerializedSeries',
+  });
+});

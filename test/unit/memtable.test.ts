@@ -1,0 +1,99 @@
+import test from 'ava';
+import { allocateColumn, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import { combinePieces } from '../../src/storage/combine.js';
+import { SeriesBuffer } from '../../src/storage/series-buffer.js';
+
+type Cell = number | string | bigint | boolean | null;
+
+/** Rows of one series from plain values: `columns[name][row]`. */
+function rows(series: string, time: number[], seq: number[], columns: Record<string, Cell[]>): SeriesColumns {
+  const n = time.length;
+  return {
+    series,
+    count: n,
+    time: Float64Array.from(time),
+    seq: Float64Array.from(seq),
+    columns: Object.entries(columns).map(([name, values]) => {
+      const column = allocateColumn(name, n);
+      values.forEach((v, i) => {
+        if (v === null) return;
+        if (typeof v === 'number') [column.kinds[i], column.floats[i]] = [ValueKind.Float, v];
+        else if (typeof v === 'bigint') [column.kinds[i], column.ints[i]] = [ValueKind.Int, v];
+        else if (typeof v === 'boolean') [column.kinds[i], column.floats[i]] = [ValueKind.Bool, v ? 1 : 0];
+        else {
+          column.kinds[i] = ValueKind.String;
+          column.floats[i] = column.strings.push(v) - 1;
+        }
+      });
+      return column;
+    }),
+  };
+}
+
+function cells(data: SeriesColumns, name: string): Cell[] {
+  const column = data.columns.find((c) => c.name === name);
+  return Array.from({ length: data.count }, (_, i) => {
+    switch (column?.kinds[i]) {
+      case ValueKind.Float:
+        return column.floats[i]!;
+      case ValueKind.Int:
+        return column.ints[i]!;
+      case ValueKind.Bool:
+        return column.floats[i] === 1;
+      case ValueKind.String:
+        return column.strings[column.floats[i]!]!;
+      default:
+        return null;
+    }
+  });
+}
+
+test('rows appended across many blocks come back complete and in time order', (t) => {
+  const buffer = new SeriesBuffer('cpu');
+  const total = 40_000;
+  for (let start = 0; start < total; start += 5) {
+    const time = [0, 1, 2, 3, 4].map((i) => (start + i) * 10);
+    buffer.append(rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) }));
+  }
+  const snapshot = buffer.snapshot();
+  t.is(snapshot.count, total);
+  t.is(snapshot.time[total - 1], (total - 1) * 10);
+  t.is(cells(snapshot, 'value')[12_345], 1234.5);
+  t.true(buffer.byteSize >= total * 25);
+});
+
+test('out-of-order writes are sorted by time then sequence number', (t) => {
+  const buffer = new SeriesBuffer('s');
+  buffer.append(rows('s', [30, 10], [3, 1], { v: [3, 1] }));
+  buffer.append(rows('s', [20, 10], [2, 0], { v: [2, 0] }));
+  const snapshot = buffer.snapshot();
+  t.deepEqual([...snapshot.time], [10, 10, 20, 30]);
+  t.deepEqual(cells(snapshot, 'v'), [0, 1, 2, 3]);
+});
+
+test('strings, ints, bools and columns that appear later survive, with nulls before they appear', (t) => {
+  const buffer = new SeriesBuffer('s');
+  buffer.append(rows('s', [1], [1], { a: ['x'] }));
+  buffer.append(rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] }));
+  const snapshot = buffer.snapshot();
+  t.deepEqual(cells(snapshot, 'a'), ['x', 'y', null]);
+  t.deepEqual(cells(snapshot, 'b'), [null, 9223372036854775807n, true]);
+  t.deepEqual(snapshot.columns.map((c) => c.name), ['a', 'b']);
+});
+
+test('a point written twice merges: each column keeps its newest value', (t) => {
+  const older = rows('s', [10, 20], [1, 2], { a: [1, 2], b: ['old', 'kept'] });
+  const newer = rows('s', [10], [1], { a: [100], b: [null] });
+  const merged = combinePieces('s', [older, newer]);
+  t.is(merged.count, 2);
+  t.deepEqual(cells(merged, 'a'), [100, 2]);
+  t.deepEqual(cells(merged, 'b'), ['old', 'kept']);
+});
+
+test('pieces that follow each other in time are concatenated without a sort', (t) => {
+  const first = rows('s', [1, 2], [1, 2], { v: [1, 2] });
+  const second = rows('s', [3, 4], [3, 4], { v: [3, 4] });
+  const combined = combinePieces('s', [first, second]);
+  t.deepEqual([...combined.time], [1, 2, 3, 4]);
+  t.deepEqual(cells(combined, 'v'), [1, 2, 3, 4]);
+});
