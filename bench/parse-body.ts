@@ -1,7 +1,8 @@
 /**
- * Write-body parser micro-benchmark, one core: `parseWriteBody` on the ingest benchmark's
- * typical body (1000 series objects × 5 points, `[time_s, value]` with two-decimal floats),
- * beside `JSON.parse` of the same bytes, which builds objects and no batches at all.
+ * Write-body parser micro-benchmark, one core: `parseWriteBody` on a request body of the
+ * ingest benchmark (bench/lib/dataset.ts: 1000 series objects × 5 points, `[time_s, value]`
+ * with two-decimal floats), beside `JSON.parse` of the same bytes, which builds objects and
+ * no batches at all.
  * A second body with few long series shows the per-point cost alone.
  *
  * Each figure is the best of ROUNDS rounds of ITERATIONS parses, so a busy machine shows less.
@@ -9,29 +10,16 @@
  * Run: npm run build && node dist/bench/parse-body.js   (ITERATIONS=500 ROUNDS=5 SHARDS=2)
  */
 import { parseWriteBody } from '../src/ingest/parse-body.js';
+import { generateDataset } from './lib/dataset.js';
 
 const iterations = Number(process.env.ITERATIONS ?? 500);
 const rounds = Number(process.env.ROUNDS ?? 5);
 const shardCount = Number(process.env.SHARDS ?? 2);
 
-interface Body {
-  readonly label: string;
-  readonly bytes: Uint8Array;
-  readonly points: number;
-}
-
-function makeBody(label: string, series: number, pointsPerSeries: number): Body {
-  let value = 50;
-  const objects: string[] = [];
-  for (let s = 0; s < series; s++) {
-    const points: string[] = [];
-    for (let p = 0; p < pointsPerSeries; p++) {
-      value = Math.abs(value + (((s * 7919 + p * 104729) % 1000) - 500) / 100);
-      points.push(`[${1380000000 + p * 10},${value.toFixed(2)}]`);
-    }
-    objects.push(`{"name":"cpu.host${s}","columns":["time","value"],"points":[${points.join(',')}]}`);
-  }
-  return { label, bytes: new TextEncoder().encode(`[${objects.join(',')}]`), points: series * pointsPerSeries };
+/** One request body of the ingest benchmark's workload. */
+function bodyOf(series: number, pointsPerSeries: number): { label: string; bytes: Uint8Array; points: number } {
+  const dataset = generateDataset(series, pointsPerSeries, series * pointsPerSeries);
+  return { label: `${series} series × ${pointsPerSeries} points`, bytes: dataset.bodies[0]!, points: dataset.points };
 }
 
 /** Seconds for `iterations` runs: the best round after a warm-up. */
@@ -49,7 +37,7 @@ function measure(run: () => void): number {
 const format = (pointsPerSecond: number): string => `${(pointsPerSecond / 1e6).toFixed(2)} M points/s`;
 const decoder = new TextDecoder();
 
-for (const body of [makeBody('1000 series × 5 points', 1000, 5), makeBody('10 series × 500 points', 10, 500)]) {
+for (const body of [bodyOf(1000, 5), bodyOf(10, 500)]) {
   const options = { db: 'bench', precision: 's' as const, nowUs: Date.now() * 1000, shardCount };
   const check = parseWriteBody(body.bytes, options);
   if (!check.ok || check.pointCount !== body.points) throw new Error(`bench body did not parse: ${JSON.stringify(check)}`);

@@ -126,9 +126,9 @@ class RowScratch {
     return this.capacity * (16 + 9 * this.columnCapacity);
   }
 
-  /** Makes room for `columns` stored columns without losing the first `rows` rows of `used`. */
-  ensureColumns(columns: number, rows: number, used: number): void {
-    if (columns > this.columnCapacity) this.resize(this.capacity, Math.max(columns, this.columnCapacity * 2), rows, used);
+  /** Makes room for `columns` stored columns; the rows held are dropped. */
+  ensureColumns(columns: number): void {
+    if (columns > this.columnCapacity) this.resize(this.capacity, Math.max(columns, this.columnCapacity * 2), 0, 0);
   }
 
   /** Makes room for row `rows` without losing the rows before it. */
@@ -181,8 +181,8 @@ class BodyParser extends JsonScanner {
   /** Columns of the points being parsed, and the rows parsed so far. */
   private columns = NO_COLUMNS;
   private rows = 0;
-  /** Stored columns whose string lists may be non-empty. */
-  private dirtyColumns = 0;
+  /** Stored columns whose string lists may be non-empty (all, after a request that failed). */
+  private dirtyColumns = scratch.strings.length;
   private timeOutOfRange = false;
   /** The first conversion error in the current point; thrown once the point is complete. */
   private pointError: string | null = null;
@@ -283,10 +283,10 @@ class BodyParser extends JsonScanner {
       if (field === SeriesField.Other) {
         this.skipValue();
       } else if (c === 0x6e) {
+        // Like Go: null empties a slice field and leaves a string field as it was.
         this.scanLiteral();
-        if (field === SeriesField.Name) nameStart = nameEnd = 0;
-        else if (field === SeriesField.Columns) columns = NO_COLUMNS;
-        else pointsAt = -1;
+        if (field === SeriesField.Columns) columns = NO_COLUMNS;
+        else if (field === SeriesField.Points) pointsAt = -1;
       } else if (field === SeriesField.Name) {
         if (c !== 0x22) throw new ShapeError();
         this.scanString();
@@ -369,7 +369,7 @@ class BodyParser extends JsonScanner {
           if ((strFlags & StringFlag.Escaped) === 0) {
             encoded.push(new Uint8Array(buf.subarray(strStart, strEnd)));
           } else {
-            encoded.push(this.unescaped.slice(0, this.unescape(strStart, strEnd)));
+            encoded.push(this.unescape(strStart, strEnd).slice());
           }
         } else if (c === 0x6e) {
           this.scanLiteral();
@@ -403,7 +403,7 @@ class BodyParser extends JsonScanner {
     this.columns = columns;
     this.rows = 0;
     this.timeOutOfRange = false;
-    scratch.ensureColumns(columns.storedCount, 0, 0);
+    scratch.ensureColumns(columns.storedCount);
   }
 
   /** At `[`: the `points` array. */
@@ -583,9 +583,9 @@ class BodyParser extends JsonScanner {
     let nameTo = nameEnd;
     const escaped = (nameFlags & StringFlag.Escaped) !== 0;
     if (escaped) {
-      nameBytes = this.unescaped;
+      nameBytes = this.unescape(nameStart, nameEnd);
       nameFrom = 0;
-      nameTo = this.unescape(nameStart, nameEnd);
+      nameTo = nameBytes.length;
     }
     let shard: number;
     if ((nameFlags & StringFlag.NonAscii) === 0 && (!escaped || isAscii(nameBytes, nameFrom, nameTo))) {
@@ -632,7 +632,8 @@ class BodyParser extends JsonScanner {
         if ((strings[i + 2]! & StringFlag.Escaped) === 0) {
           builder.appendString(buf, start, end);
         } else {
-          builder.appendString(this.unescaped, 0, this.unescape(start, end));
+          const unescaped = this.unescape(start, end);
+          builder.appendString(unescaped, 0, unescaped.length);
         }
       }
     }

@@ -99,14 +99,21 @@ export class QueryCoordinator {
   private async streamChunked(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
     let writes = Promise.resolve();
     const pump = async ({ shard, cursorId }: { shard: ShardHandle; cursorId: number }): Promise<void> => {
+      let next = shard.nextPage(cursorId);
       for (;;) {
-        if (exchange.done) return shard.closeCursor(cursorId);
-        const page = await shard.nextPage(cursorId);
+        const page = await next;
+        if (page.done) next = Promise.resolve(page);
+        // Prefetch one page: the shard encodes the next while this one goes to the socket.
+        else next = shard.nextPage(cursorId);
         const bytes = framePage(page, framing);
         // Writes from the shards' pumps are serialised so objects never interleave mid-object.
         writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
         await writes;
         if (page.done) return;
+        if (exchange.done) {
+          await next.catch(() => undefined);
+          return shard.closeCursor(cursorId);
+        }
       }
     };
     try {

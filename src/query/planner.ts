@@ -1,5 +1,5 @@
 import { byteOrder } from '../meta/meta-store.js';
-import type { SelectStatement, Statement, Value } from './ast.js';
+import type { Condition, SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
@@ -41,7 +41,9 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | Sele
     throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
   }
   const range = extractTimeRange(statement.where, nowUs);
-  if (range.residual) checkCondition(range.residual);
+  // §6.5: the range already pins the time; the identity's sequence number filters the rows.
+  const where: Condition | undefined = range.pointQuery ? sequenceNumberIs(range.pointQuery.seq) : range.residual;
+  if (where) checkCondition(where);
   const fields = selectedFields(statement);
   if (fields !== '*' && fields.length === 0) return { kind: 'empty' };
   return {
@@ -55,8 +57,17 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | Sele
     endUs: range.endUs,
     order: statement.order,
     limit: statement.limit,
-    where: range.residual,
-    whereColumns: range.residual ? [...conditionColumns(range.residual)] : [],
+    where,
+    whereColumns: where ? [...conditionColumns(where)] : [],
+  };
+}
+
+function sequenceNumberIs(seq: number): Condition {
+  return {
+    kind: 'comparison',
+    op: '=',
+    left: { kind: 'identifier', name: 'sequence_number' },
+    right: { kind: 'int', value: BigInt(seq), text: String(seq) },
   };
 }
 

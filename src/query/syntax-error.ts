@@ -30,45 +30,54 @@ const MAX_LISTED = 4;
 
 export function describeSyntaxError(text: string, { tokens, last }: Lexed): string {
   const codes = tokenCodes(tokens);
-  const index = offendingTokenIndex(codes);
+  const prober = new PrefixProber();
+  const index = offendingTokenIndex(prober, codes);
   const offending = tokens[index];
-  const expected = expectedTokens(codes.slice(0, index));
+  const expected = expectedTokens(prober, codes.slice(0, index));
   const listed = expected.length > 0 && expected.length <= MAX_LISTED ? `, expecting ${expected.join(' or ')}` : '';
   const marker = offending ?? last;
   const carets = marker === undefined ? '' : ' '.repeat(marker.column) + '^'.repeat(marker.bytes);
   return `syntax error, unexpected ${offending?.name ?? '$end'}${listed}\n${text}\n${carets}`;
 }
 
+/**
+ * Matches token strings that mostly share a prefix. ohm's incremental matcher keeps the
+ * memo entries that did not look at the edited tail, so the dozens of probes below cost
+ * little more than one parse, even for a long query.
+ */
+class PrefixProber {
+  private readonly matcher = queryGrammar.matcher();
+  private input = '';
+
+  match(codes: string): MatchResult {
+    let common = 0;
+    while (common < codes.length && codes[common] === this.input[common]) common += 1;
+    this.matcher.replaceInputRange(common, this.input.length, codes.slice(common));
+    this.input = codes;
+    return this.matcher.match();
+  }
+
+  /** True if some valid query starts with exactly these tokens. */
+  isValidPrefix(codes: string): boolean {
+    const result = this.match(codes);
+    return result.failed() ? result.getRightmostFailurePosition() === codes.length : true;
+  }
+}
+
 /** Index of the first token that breaks the query; the token count means `$end`. */
-function offendingTokenIndex(codes: string): number {
-  const result = queryGrammar.match(codes);
+function offendingTokenIndex(prober: PrefixProber, codes: string): number {
+  const result = prober.match(codes);
   // Every grammar terminal is one token, so the rightmost failure is a token index; the
   // loops only guard against ordered choice having given up early on some prefix.
   let index = result.failed() ? result.getRightmostFailurePosition() : codes.length;
-  while (index > 0 && !isValidPrefix(queryGrammar.match(codes.slice(0, index)), index)) index -= 1;
-  while (index < codes.length && isValidPrefix(queryGrammar.match(codes.slice(0, index + 1)), index + 1)) index += 1;
+  while (index > 0 && !prober.isValidPrefix(codes.slice(0, index))) index -= 1;
+  while (index < codes.length && prober.isValidPrefix(codes.slice(0, index + 1))) index += 1;
   return index;
 }
 
-/** True if some valid query starts with the `length` tokens just matched. */
-function isValidPrefix(result: MatchResult, length: number): boolean {
-  return result.failed() ? result.getRightmostFailurePosition() === length : true;
-}
-
-/**
- * Probes every token after the prefix. The incremental matcher keeps ohm's memo table
- * between probes, so a long query is not re-parsed from scratch for each of them.
- */
-function expectedTokens(prefix: string): string[] {
-  const matcher = queryGrammar.matcher();
-  matcher.setInput(prefix);
-  if (matcher.match().succeeded()) return ['$end'];
-  matcher.replaceInputRange(prefix.length, prefix.length, tokenCode('$undefined'));
-  const possible = TOKEN_NAMES.filter((name) => {
-    matcher.replaceInputRange(prefix.length, prefix.length + 1, tokenCode(name));
-    return isValidPrefix(matcher.match(), prefix.length + 1);
-  });
-  return narrowLikeBison(possible);
+function expectedTokens(prober: PrefixProber, prefix: string): string[] {
+  if (prober.match(prefix).succeeded()) return ['$end'];
+  return narrowLikeBison(TOKEN_NAMES.filter((name) => prober.isValidPrefix(prefix + tokenCode(name))));
 }
 
 /**

@@ -26,19 +26,17 @@ export interface TimeRange {
 export function extractTimeRange(where: Condition | undefined, nowUs: number): TimeRange {
   const point = where === undefined ? undefined : pointQuery(where, nowUs);
   if (point !== undefined) return { startUs: point.timeUs, endUs: point.timeUs + 1, residual: undefined, pointQuery: point };
-  const bounds: Bounds = { starts: [], ends: [] };
+  const bounds: Bounds = {};
   const residual = where === undefined ? undefined : extract(where, bounds, nowUs);
-  return {
-    // 0.8 took the union of the conditions, not the intersection (§6.3).
-    startUs: bounds.starts.length > 0 ? Math.min(...bounds.starts) : MIN_TIME_US,
-    endUs: bounds.ends.length > 0 ? Math.max(...bounds.ends) : nowUs,
-    residual,
-  };
+  return { startUs: bounds.start ?? MIN_TIME_US, endUs: bounds.end ?? nowUs, residual };
 }
 
+/** 0.8 took the union of the time conditions, not the intersection (§6.3). */
 interface Bounds {
-  starts: number[];
-  ends: number[];
+  /** Earliest start seen. */
+  start?: number;
+  /** Latest end seen. */
+  end?: number;
 }
 
 /** Records the time conditions of `condition` in `bounds` and returns what remains. */
@@ -101,9 +99,10 @@ function asTimeComparison(condition: ComparisonCondition): TimeComparison | unde
 function applyTimeComparison({ op, writtenOp, time }: TimeComparison, bounds: Bounds, nowUs: number): void {
   if (op !== '>' && op !== '<' && op !== '=') throw new QuerySemanticError(`Cannot use time with '${writtenOp}'`);
   const us = toMicroseconds(timeExpressionNanoseconds(time, nowUs));
-  if (op === '>' || op === '=') bounds.starts.push(us);
+  if (op === '>' || op === '=') bounds.start = Math.min(bounds.start ?? us, us);
   // `time = X` is the range [X, X] of points exactly at X (Project rule §6.5).
-  if (op === '<' || op === '=') bounds.ends.push(op === '=' ? us + 1 : us);
+  const end = op === '=' ? us + 1 : us;
+  if (op === '<' || op === '=') bounds.end = Math.max(bounds.end ?? end, end);
 }
 
 function mentionsTime(condition: Condition): boolean {

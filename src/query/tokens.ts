@@ -76,7 +76,8 @@ const TABLE_CHAR = /[A-Za-z0-9_.-]/;
 const INTO_CHAR = /[A-Za-z0-9_.:[\]-]/;
 const FLOAT = /^(\d+\.\d*|\.\d+)$/;
 const DURATION = /^(\d+(\.\d*)?|\.\d+)(ms|u|s|m|h|d|w|y)$/i;
-const DOT_NUMBER = /^\.\d+((ms|u|s|m|h|d|w|y))?/i;
+/** Sticky: matched in place at a position, without slicing the rest of the query. */
+const DOT_NUMBER = /\.\d+(ms|u|s|m|h|d|w|y)?/iy;
 
 /**
  * Where a `/` starts a regex rather than a division (§2.8): for the whole from clause,
@@ -130,7 +131,8 @@ function tokenAt(text: string, pos: number): { name: TokenName; end: number } {
   const c = text[pos]!;
   if (NAME_CHAR.test(c) || c === ':' || c === '[') return wordAt(text, pos);
   if (c === '.') {
-    const number = DOT_NUMBER.exec(text.slice(pos));
+    DOT_NUMBER.lastIndex = pos;
+    const number = DOT_NUMBER.exec(text);
     if (number !== null) return { name: number[1] === undefined ? 'FLOAT_VALUE' : 'DURATION', end: pos + number[0].length };
   }
   if (c === "'") {

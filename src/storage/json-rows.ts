@@ -21,15 +21,8 @@ export function valueJson(column: Column, row: number): string {
   }
 }
 
-/** Layout of rows in the output: compact, or indented like JSON.stringify(value, null, 4). */
-export interface RowLayout {
-  /** Indent of a row's `[` (null = compact). */
-  readonly rowIndent: string | null;
-}
-
-export function rowJson(time: number, seq: number | undefined, values: string[], layout: RowLayout): string {
-  const fields = seq === undefined ? [String(time), ...values] : [String(time), String(seq), ...values];
-  if (layout.rowIndent === null) return `[${fields.join(',')}]`;
-  const inner = `${layout.rowIndent}    `;
-  return `${layout.rowIndent}[\n${inner}${fields.join(`,\n${inner}`)}\n${layout.rowIndent}]`;
+/** One row laid out like JSON.stringify(value, null, 4), its `[` indented by `indent`. */
+export function prettyRowJson(time: number, seq: number, values: string[], indent: string): string {
+  const inner = `${indent}    `;
+  return `${indent}[\n${inner}${[String(time), String(seq), ...values].join(`,\n${inner}`)}\n${indent}]`;
 }

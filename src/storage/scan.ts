@@ -2,7 +2,7 @@ import type { Condition } from '../query/ast.js';
 import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { rowJson, valueJson, type RowLayout } from './json-rows.js';
+import { prettyRowJson, valueJson } from './json-rows.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 // TextEncoder output owns its ArrayBuffer (Buffer.from may share a pool slab), so it can be transferred.
@@ -85,35 +85,56 @@ export class ScanCursor {
     const { request } = this;
     const objects: PageObject[] = [];
     let text = '';
+    let bytes = 0;
     let pagePoints = 0;
-    const layout: RowLayout = { rowIndent: request.rowIndent };
     const separator = request.rowIndent === null ? ',' : ',\n';
+    const limit = request.limit > 0 ? request.limit : Infinity;
     while (pagePoints < request.pointsPerPage) {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
-      const rows: string[] = [];
-      const limit = request.limit > 0 ? request.limit : Infinity;
-      while (cursor.next !== cursor.stop && rows.length < request.pointsPerObject && cursor.emitted < limit) {
+      let chunk = '';
+      let count = 0;
+      while (cursor.next !== cursor.stop && count < request.pointsPerObject && cursor.emitted < limit) {
         const i = cursor.next;
         cursor.next += cursor.step;
-        let any = false;
-        for (const column of cursor.referenced) if (column.kinds[i] !== ValueKind.Null) any = true;
-        if (!any || (this.filter && !this.filter(cursor.view, i))) continue;
-        const values: string[] = [];
-        for (const column of cursor.selected) values.push(valueJson(column, i));
-        rows.push(rowJson(fromMicros(cursor.rows.time[i]!, request.precision), cursor.rows.seq[i]!, values, layout));
+        if (!this.rowShows(cursor, i)) continue;
+        if (count > 0) chunk += separator;
+        chunk += this.rowText(cursor, i);
+        count++;
         cursor.emitted++;
       }
-      if (rows.length > 0) {
-        const chunk = rows.join(separator);
-        const start = Buffer.byteLength(text);
+      if (count > 0) {
+        const length = Buffer.byteLength(chunk);
         text += chunk;
-        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count: rows.length, start, end: start + Buffer.byteLength(chunk) });
-        pagePoints += rows.length;
+        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start: bytes, end: bytes + length });
+        bytes += length;
+        pagePoints += count;
       }
       if (cursor.next === cursor.stop || cursor.emitted >= limit) this.current = undefined;
     }
     return { objects, body: utf8.encode(text), done: this.current === undefined && this.seriesIndex >= request.series.length };
+  }
+
+  /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
+  private rowShows(cursor: OpenSeries, i: number): boolean {
+    let any = false;
+    for (const column of cursor.referenced) {
+      if (column.kinds[i] !== ValueKind.Null) {
+        any = true;
+        break;
+      }
+    }
+    return any && (this.filter === undefined || this.filter(cursor.view, i));
+  }
+
+  private rowText(cursor: OpenSeries, i: number): string {
+    const time = fromMicros(cursor.rows.time[i]!, this.request.precision);
+    if (this.request.rowIndent !== null) {
+      return prettyRowJson(time, cursor.rows.seq[i]!, cursor.selected.map((c) => valueJson(c, i)), this.request.rowIndent);
+    }
+    let row = '[' + time + ',' + cursor.rows.seq[i]!;
+    for (const column of cursor.selected) row += ',' + valueJson(column, i);
+    return row + ']';
   }
 
   private openNextSeries(): OpenSeries | undefined {

@@ -66,7 +66,9 @@ function assertExactlyOnce(t: ExecutionContext, stored: Stored, acknowledged: Re
 }
 
 test.serial('every acknowledged write survives kill -9 under concurrent load, exactly once', async (t) => {
-  const server = await startServer();
+  // Small memtables flush to segments during the load, so the kill can land mid-flush too.
+  const args = ['--memtable-bytes', '64KiB'];
+  const server = await startServer({ args });
   await createDb(server, DB);
   const source = new PointSource();
   const acknowledged = new Set<string>();
@@ -96,7 +98,7 @@ test.serial('every acknowledged write survives kill -9 under concurrent load, ex
   t.true(acknowledged.size >= 500, `only ${acknowledged.size} points were acknowledged before the kill`);
   t.log(`${acknowledged.size} acknowledged of ${source.issued} sent before kill -9`);
 
-  const restarted = await startServer({ dataDir: server.dataDir });
+  const restarted = await startServer({ dataDir: server.dataDir, args });
   assertExactlyOnce(t, await readAll(restarted), acknowledged, source.issued);
   await restarted.stop();
 });

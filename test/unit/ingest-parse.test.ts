@@ -152,6 +152,21 @@ test('booleans, nulls and strings with escapes', (t) => {
   t.deepEqual(kinds(column, 3), [ValueKind.Bool, ValueKind.Bool, ValueKind.Null]);
 });
 
+test('long escaped names and strings, ASCII and not, come out whole', (t) => {
+  const long = (unit: string) => Array.from({ length: 300 }, (_, i) => `${unit}${i}`).join('');
+  const names = [long('a\\t'), long('é\\u00e9'), long('\\"q')];
+  const text = `[${names
+    .map((name, i) => `{"name":"${name}","columns":["${name}"],"points":[["${name}"],["v${i}"]]}`)
+    .join(',')}]`;
+  const decoded = names.map((name) => JSON.parse(`"${name}"`) as string);
+  const parsed = parse(text);
+  t.deepEqual(parsed.seriesNames, decoded);
+  t.deepEqual(
+    parsed.series.map((s) => [s.series, s.columns[0]!.name, values(s.columns[0]!, 2)]),
+    decoded.map((name, i) => [name, name, [name, `v${i}`]]),
+  );
+});
+
 test('one column may hold different types in different points', (t) => {
   const series = only(parse([{ name: 'x', columns: ['v'], points: [[1], ['one'], [1.5], [true]] }]));
   t.deepEqual(values(series.columns[0]!, 4), [1n, 'one', 1.5, true]);
@@ -362,6 +377,18 @@ test('a body of the wrong shape gets Go unmarshal messages', (t) => {
     ['[{"name":"a","columns":["v"],"points":[1]}]', 'json: cannot unmarshal number into Go value of type []interface {}'],
   ];
   for (const [input, message] of cases) t.is(parseError(input), message, input);
+});
+
+test('a failed parse leaves nothing behind for the next one', (t) => {
+  t.is(parseError('[{"name":"a","columns":["v","w"],"points":[["x","y"],["z","q"],[1]]}]'), 'invalid payload');
+  const series = only(parse([{ name: 'b', columns: ['v', 'w'], points: [['p', 1], ['p', 's']] }]));
+  t.deepEqual(values(series.columns[0]!, 2), ['p', 'p']);
+  t.deepEqual(values(series.columns[1]!, 2), [1n, 's']);
+  t.deepEqual(series.columns[0]!.strings, ['p', 'p']);
+});
+
+test('a null name leaves the name as it was, as Go decoded it', (t) => {
+  t.deepEqual(parse('[{"name":"a","name":null,"columns":["v"],"points":[[1]]}]').seriesNames, ['a']);
 });
 
 test('the decoder error wins over conversion errors, which win over validation errors', (t) => {
