@@ -1,28 +1,52 @@
 import { ValueKind, type Column } from './columns.js';
+import type { JsonWriter } from './json-writer.js';
+
+const TWO_TO_32 = 2 ** 32;
 
 /**
- * JSON text of one value. Ints print exactly from their 64-bit slot; non-finite floats are
- * null as in 0.8; strings use JSON escaping (equivalent to 0.8's output).
+ * One stored value as JSON. Ints print exactly from their 64-bit slot (read as two 32-bit
+ * halves, so the common small int needs no BigInt); non-finite floats are null as in 0.8.
  */
-export function valueJson(column: Column, row: number): string {
+export function writeValue(out: JsonWriter, column: Column, halves: Int32Array, row: number): void {
   switch (column.kinds[row]) {
-    case ValueKind.Float: {
-      const v = column.floats[row]!;
-      return Number.isFinite(v) ? String(v) : 'null';
+    case ValueKind.Float:
+      return out.float(column.floats[row]!);
+    case ValueKind.Int: {
+      const high = halves[row * 2 + 1]!;
+      if (high >= -0x200000 && high < 0x200000) return out.integer(high * TWO_TO_32 + (halves[row * 2]! >>> 0));
+      return out.text(column.ints[row]!.toString());
     }
-    case ValueKind.Int:
-      return column.ints[row]!.toString();
     case ValueKind.Bool:
-      return column.floats[row] === 1 ? 'true' : 'false';
+      return out.text(column.floats[row] === 1 ? 'true' : 'false');
     case ValueKind.String:
-      return JSON.stringify(column.strings[column.floats[row]!]);
+      return out.string(column.strings[column.floats[row]!]!);
     default:
-      return 'null';
+      return out.text('null');
   }
 }
 
-/** One row laid out like JSON.stringify(value, null, 4), its `[` indented by `indent`. */
-export function prettyRowJson(time: number, seq: number, values: string[], indent: string): string {
-  const inner = `${indent}    `;
-  return `${indent}[\n${inner}${[String(time), String(seq), ...values].join(`,\n${inner}`)}\n${indent}]`;
+/** The column's value slots as 32-bit halves (little-endian: low word first). */
+export function int32Halves(column: Column): Int32Array {
+  return new Int32Array(column.floats.buffer, column.floats.byteOffset, column.floats.length * 2);
+}
+
+/**
+ * `[time,seq,values…]`, compact or laid out like JSON.stringify(value, null, 4) with the row's
+ * `[` indented by `indent`.
+ */
+export function writeRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
+  const open = indent === null ? '' : `\n${indent}    `;
+  const separator = indent === null ? ',' : `,${open}`;
+  if (indent !== null) out.text(indent);
+  out.byte(91); // '['
+  if (indent !== null) out.text(open);
+  out.integer(time);
+  out.text(separator);
+  out.integer(seq);
+  for (let c = 0; c < columns.length; c++) {
+    out.text(separator);
+    writeValue(out, columns[c]!, halves[c]!, row);
+  }
+  if (indent !== null) out.text(`\n${indent}`);
+  out.byte(93); // ']'
 }

@@ -1,13 +1,11 @@
 import type { Condition } from '../query/ast.js';
 import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
-import { fromMicros, type TimePrecision } from '../time-precision.js';
+import { MICROS_PER_UNIT, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { prettyRowJson, valueJson } from './json-rows.js';
+import { int32Halves, writeRow } from './json-rows.js';
+import { JsonWriter } from './json-writer.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
-// TextEncoder output owns its ArrayBuffer (Buffer.from may share a pool slab), so it can be transferred.
-const utf8 = new TextEncoder();
-
 export interface ScanRequest {
   readonly db: string;
   /** Series owned by the shard, in the order they are to be emitted. */
@@ -55,6 +53,8 @@ interface OpenSeries {
   readonly name: string;
   readonly rows: SeriesColumns;
   readonly selected: Column[];
+  /** Each selected column's value slots as 32-bit halves, for printing ints without BigInt. */
+  readonly halves: Int32Array[];
   /** Selected plus where-clause columns: a row shows only if one of them has a value. */
   readonly referenced: Column[];
   readonly names: string[];
@@ -84,35 +84,33 @@ export class ScanCursor {
   nextPage(): Page {
     const { request } = this;
     const objects: PageObject[] = [];
-    let text = '';
-    let bytes = 0;
+    const out = new JsonWriter(request.pointsPerPage * 40);
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
     const limit = request.limit > 0 ? request.limit : Infinity;
+    const unit = MICROS_PER_UNIT[request.precision];
     while (pagePoints < request.pointsPerPage) {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
-      let chunk = '';
+      const start = out.length;
+      const { time, seq } = cursor.rows;
       let count = 0;
       while (cursor.next !== cursor.stop && count < request.pointsPerObject && cursor.emitted < limit) {
         const i = cursor.next;
         cursor.next += cursor.step;
         if (!this.rowShows(cursor, i)) continue;
-        if (count > 0) chunk += separator;
-        chunk += this.rowText(cursor, i);
+        if (count > 0) out.text(separator);
+        writeRow(out, Math.trunc(time[i]! / unit), seq[i]!, cursor.selected, cursor.halves, i, request.rowIndent);
         count++;
         cursor.emitted++;
       }
       if (count > 0) {
-        const length = Buffer.byteLength(chunk);
-        text += chunk;
-        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start: bytes, end: bytes + length });
-        bytes += length;
+        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start, end: out.length });
         pagePoints += count;
       }
       if (cursor.next === cursor.stop || cursor.emitted >= limit) this.current = undefined;
     }
-    return { objects, body: utf8.encode(text), done: this.current === undefined && this.seriesIndex >= request.series.length };
+    return { objects, body: out.bytes(), done: this.current === undefined && this.seriesIndex >= request.series.length };
   }
 
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
@@ -125,16 +123,6 @@ export class ScanCursor {
       }
     }
     return any && (this.filter === undefined || this.filter(cursor.view, i));
-  }
-
-  private rowText(cursor: OpenSeries, i: number): string {
-    const time = fromMicros(cursor.rows.time[i]!, this.request.precision);
-    if (this.request.rowIndent !== null) {
-      return prettyRowJson(time, cursor.rows.seq[i]!, cursor.selected.map((c) => valueJson(c, i)), this.request.rowIndent);
-    }
-    let row = '[' + time + ',' + cursor.rows.seq[i]!;
-    for (const column of cursor.selected) row += ',' + valueJson(column, i);
-    return row + ']';
   }
 
   private openNextSeries(): OpenSeries | undefined {
@@ -152,7 +140,7 @@ export class ScanCursor {
       const lo = lowerBound(rows.time, rows.count, request.startUs);
       const hi = lowerBound(rows.time, rows.count, request.endUs);
       if (lo >= hi) continue;
-      const common = { name, rows, selected, referenced, names, view, emitted: 0 };
+      const common = { name, rows, selected, halves: selected.map(int32Halves), referenced, names, view, emitted: 0 };
       this.current =
         request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
       return this.current;
