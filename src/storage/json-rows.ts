@@ -14,14 +14,14 @@ export function writeValue(out: JsonWriter, column: Column, halves: Int32Array, 
     case ValueKind.Int: {
       const high = halves[row * 2 + 1]!;
       if (high >= -0x200000 && high < 0x200000) return out.integer(high * TWO_TO_32 + (halves[row * 2]! >>> 0));
-      return out.text(column.ints[row]!.toString());
+      return out.ascii(column.ints[row]!.toString());
     }
     case ValueKind.Bool:
-      return out.text(column.floats[row] === 1 ? 'true' : 'false');
+      return out.ascii(column.floats[row] === 1 ? 'true' : 'false');
     case ValueKind.String:
       return out.string(column.strings[column.floats[row]!]!);
     default:
-      return out.text('null');
+      return out.ascii('null');
   }
 }
 
@@ -35,18 +35,26 @@ export function int32Halves(column: Column): Int32Array {
  * `[` indented by `indent`.
  */
 export function writeRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
-  const open = indent === null ? '' : `\n${indent}    `;
-  const separator = indent === null ? ',' : `,${open}`;
-  if (indent !== null) out.text(indent);
-  out.byte(91); // '['
-  if (indent !== null) out.text(open);
+  if (indent === null) {
+    out.byte(91); // '['
+    out.integer(time);
+    out.byte(44); // ','
+    out.integer(seq);
+    for (let c = 0; c < columns.length; c++) {
+      out.byte(44);
+      writeValue(out, columns[c]!, halves[c]!, row);
+    }
+    out.byte(93); // ']'
+    return;
+  }
+  const separator = `,\n${indent}    `;
+  out.ascii(`${indent}[\n${indent}    `);
   out.integer(time);
-  out.text(separator);
+  out.ascii(separator);
   out.integer(seq);
   for (let c = 0; c < columns.length; c++) {
-    out.text(separator);
+    out.ascii(separator);
     writeValue(out, columns[c]!, halves[c]!, row);
   }
-  if (indent !== null) out.text(`\n${indent}`);
-  out.byte(93); // ']'
+  out.ascii(`\n${indent}]`);
 }

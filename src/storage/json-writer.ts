@@ -34,6 +34,12 @@ export class JsonWriter {
     this.buffer[this.length++] = code;
   }
 
+  /** Text known to be ASCII (punctuation, keywords, indentation). */
+  ascii(value: string): void {
+    this.reserve(value.length);
+    for (let i = 0; i < value.length; i++) this.buffer[this.length++] = value.charCodeAt(i);
+  }
+
   /** Text that may hold any characters. */
   text(value: string): void {
     this.reserve(value.length * 3);
@@ -47,18 +53,22 @@ export class JsonWriter {
 
   /** An integer of magnitude below 2^53. */
   integer(value: number): void {
-    this.reserve(17);
+    this.reserve(20);
+    const buffer = this.buffer;
+    let at = this.length;
     if (value < 0) {
-      this.buffer[this.length++] = 45; // '-'
+      buffer[at++] = 45; // '-'
       value = -value;
     }
-    if (value >= 1e8) {
-      const high = Math.floor(value / 1e8);
-      this.smallInteger(high);
-      this.padded8(value - high * 1e8);
+    if (value < 1e8) {
+      at = writeDigits(buffer, at, value | 0);
     } else {
-      this.smallInteger(value);
+      // Two int32 halves: the digit loops then stay in fast integer arithmetic.
+      const high = Math.floor(value / 1e8);
+      at = writeDigits(buffer, at, high | 0);
+      at = writeEightDigits(buffer, at, (value - high * 1e8) | 0);
     }
+    this.length = at;
   }
 
   /**
@@ -67,7 +77,7 @@ export class JsonWriter {
    * else goes through JavaScript's own shortest formatting. Non-finite values are null (0.8).
    */
   float(value: number): void {
-    if (!Number.isFinite(value)) return this.text('null');
+    if (!Number.isFinite(value)) return this.ascii('null');
     const magnitude = Math.abs(value);
     if (Number.isInteger(value) && magnitude < 2 ** 53) {
       if (Object.is(value, -0)) return this.byte(48);
@@ -88,51 +98,53 @@ export class JsonWriter {
         return;
       }
     }
-    this.text(String(value));
-  }
-
-  /** 0 ≤ value < 1e8, no leading zeros. */
-  private smallInteger(value: number): void {
-    let digits = 1;
-    for (let limit = 10; value >= limit && digits < 8; limit *= 10) digits++;
-    let at = this.length + digits;
-    this.length = at;
-    let rest = value;
-    while (rest >= 100) {
-      const pair = (rest % 100) * 2;
-      rest = Math.floor(rest / 100);
-      this.buffer[--at] = DIGIT_PAIRS[pair + 1]!;
-      this.buffer[--at] = DIGIT_PAIRS[pair]!;
-    }
-    if (rest >= 10) {
-      this.buffer[--at] = DIGIT_PAIRS[rest * 2 + 1]!;
-      this.buffer[--at] = DIGIT_PAIRS[rest * 2]!;
-    } else {
-      this.buffer[--at] = 48 + rest;
-    }
-  }
-
-  /** 0 ≤ value < 1e8, exactly eight digits. */
-  private padded8(value: number): void {
-    let at = this.length + 8;
-    this.length = at;
-    let rest = value;
-    for (let i = 0; i < 4; i++) {
-      const pair = (rest % 100) * 2;
-      rest = Math.floor(rest / 100);
-      this.buffer[--at] = DIGIT_PAIRS[pair + 1]!;
-      this.buffer[--at] = DIGIT_PAIRS[pair]!;
-    }
+    this.ascii(String(value));
   }
 
   /** `value` as exactly `digits` fraction digits; the last is non-zero by construction. */
   private fraction(value: number, digits: number): void {
     let at = this.length + digits;
     this.length = at;
-    let rest = value;
+    let rest = value | 0;
     for (let i = 0; i < digits; i++) {
-      this.buffer[--at] = 48 + (rest % 10);
-      rest = Math.floor(rest / 10);
+      const quotient = (rest / 10) | 0;
+      this.buffer[--at] = 48 + rest - quotient * 10;
+      rest = quotient;
     }
   }
+}
+
+/** 0 ≤ value < 1e8 (int32), no leading zeros; returns the position after the digits. */
+function writeDigits(buffer: Uint8Array, at: number, value: number): number {
+  const end =
+    at + (value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10_000 ? 4 : value < 100_000 ? 5 : value < 1_000_000 ? 6 : value < 10_000_000 ? 7 : 8);
+  let position = end;
+  let rest = value;
+  while (rest >= 100) {
+    const quotient = (rest / 100) | 0;
+    const pair = (rest - quotient * 100) << 1;
+    buffer[--position] = DIGIT_PAIRS[pair + 1]!;
+    buffer[--position] = DIGIT_PAIRS[pair]!;
+    rest = quotient;
+  }
+  if (rest >= 10) {
+    buffer[--position] = DIGIT_PAIRS[(rest << 1) + 1]!;
+    buffer[--position] = DIGIT_PAIRS[rest << 1]!;
+  } else {
+    buffer[--position] = 48 + rest;
+  }
+  return end;
+}
+
+/** 0 ≤ value < 1e8 (int32) as exactly eight digits. */
+function writeEightDigits(buffer: Uint8Array, at: number, value: number): number {
+  let rest = value;
+  for (let position = at + 8; position > at; ) {
+    const quotient = (rest / 100) | 0;
+    const pair = (rest - quotient * 100) << 1;
+    buffer[--position] = DIGIT_PAIRS[pair + 1]!;
+    buffer[--position] = DIGIT_PAIRS[pair]!;
+    rest = quotient;
+  }
+  return at + 8;
 }

@@ -99,7 +99,7 @@ export class ScanCursor {
         const i = cursor.next;
         cursor.next += cursor.step;
         if (!this.rowShows(cursor, i)) continue;
-        if (count > 0) out.text(separator);
+        if (count > 0) out.ascii(separator);
         writeRow(out, Math.trunc(time[i]! / unit), seq[i]!, cursor.selected, cursor.halves, i, request.rowIndent);
         count++;
         cursor.emitted++;
