@@ -153,40 +153,62 @@ export class Exchange {
     this.res.cork(() => {
       ok = this.res.write(bytes);
     });
-    if (!ok) await this.drained();
+    if (!ok) await this.backpressureCleared();
   }
 
   /** Ends a streamed response (or sends an empty 200 if nothing was streamed). */
-  endStream(): void {
+  async endStream(): Promise<void> {
     if (this.done) return;
     if (!this.streaming) {
       this.send(200, '', 'application/json');
       return;
     }
-    this.finished = true;
     const compressor = this.streaming.compressor;
-    if (compressor) {
-      const tail: Buffer[] = [];
-      compressor.on('data', (chunk: Buffer) => tail.push(chunk));
-      compressor.end(() => {
-        if (this.aborted) return;
-        this.res.cork(() => this.res.end(Buffer.concat(tail)));
-      });
-      return;
-    }
-    this.res.cork(() => this.res.end());
+    const tail = compressor ? await finishCompressor(compressor) : undefined;
+    // end() must not leave bytes in uWS's buffer: with a writable handler registered, uWS
+    // drains only when the handler writes, so the tail of a slow client's response could stall.
+    await this.backpressureCleared();
+    if (this.done) return;
+    this.finished = true;
+    this.res.cork(() => this.res.end(tail));
   }
 
-  private drained(): Promise<void> {
+  /**
+   * Resolves when uWS holds no unsent bytes for this response. uWS reports writability through
+   * onWritable but drains its buffer only when the handler writes, so besides that event an
+   * empty write is tried every few milliseconds: it sends what the socket takes, writes no
+   * chunk, and returns true once nothing is left buffered.
+   */
+  private backpressureCleared(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.aborted) return resolve();
-      this.onAbort(resolve);
-      this.res.onWritable(() => {
-        resolve();
+      let settled = false;
+      const check = (): boolean => {
+        if (settled) return true;
+        let empty = this.aborted;
+        if (!empty) this.res.cork(() => (empty = this.res.write('')));
+        if (empty) {
+          settled = true;
+          clearInterval(poll);
+          resolve();
+        }
         return true;
-      });
+      };
+      const poll = setInterval(check, 5);
+      this.res.onWritable(check);
+      check();
     });
   }
+}
+
+function finishCompressor(compressor: Gzip | Deflate): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tail: Buffer[] = [];
+    compressor.on('data', (chunk: Buffer) => tail.push(chunk));
+    compressor.once('error', reject);
+    // 'end' (readable side), not end()'s callback ('finish'): the last block comes after finish.
+    compressor.once('end', () => resolve(Buffer.concat(tail)));
+    compressor.end();
+  });
 }
 
 function compress(compressor: Gzip | Deflate, piece: Uint8Array | string): Promise<Buffer> {

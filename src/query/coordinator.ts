@@ -44,7 +44,7 @@ export class QueryCoordinator {
     const object = seriesObjectFromValues('list_series_result', columns, points, framing);
     if (output.chunked) {
       await exchange.writeChunk(object);
-      exchange.endStream();
+      await exchange.endStream();
     } else {
       exchange.rawJson(200, output.pretty ? `[\n${object}\n]` : `[${object}]`);
     }
@@ -123,7 +123,7 @@ export class QueryCoordinator {
       // Status 200 is already out once anything was written; 0.8 appended the error text.
       await exchange.writeChunk(err instanceof Error ? err.message : String(err));
     }
-    exchange.endStream();
+    await exchange.endStream();
   }
 
   private async collectWhole(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
