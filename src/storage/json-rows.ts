@@ -1,5 +1,5 @@
 import { ValueKind, type Column } from './columns.js';
-import type { JsonWriter } from './json-writer.js';
+import { MAX_NUMBER_BYTES, writeFloat, writeInteger, type JsonWriter } from './json-writer.js';
 
 const TWO_TO_32 = 2 ** 32;
 
@@ -35,18 +35,7 @@ export function int32Halves(column: Column): Int32Array {
  * `[` indented by `indent`.
  */
 export function writeRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
-  if (indent === null) {
-    out.byte(91); // '['
-    out.integer(time);
-    out.byte(44); // ','
-    out.integer(seq);
-    for (let c = 0; c < columns.length; c++) {
-      out.byte(44);
-      writeValue(out, columns[c]!, halves[c]!, row);
-    }
-    out.byte(93); // ']'
-    return;
-  }
+  if (indent === null) return writeCompactRow(out, time, seq, columns, halves, row);
   const separator = `,\n${indent}    `;
   out.ascii(`${indent}[\n${indent}    `);
   out.integer(time);
@@ -57,4 +46,52 @@ export function writeRow(out: JsonWriter, time: number, seq: number, columns: re
     writeValue(out, columns[c]!, halves[c]!, row);
   }
   out.ascii(`\n${indent}]`);
+}
+
+const NULL_BYTES = [110, 117, 108, 108];
+const TRUE_BYTES = [116, 114, 117, 101];
+const FALSE_BYTES = [102, 97, 108, 115, 101];
+
+/**
+ * The export hot path: room for the row's numbers is reserved once, then everything is written
+ * through a local buffer and position. Strings and ints beyond 2^53 take the general path.
+ */
+function writeCompactRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
+  out.reserve(2 + (columns.length + 2) * (MAX_NUMBER_BYTES + 1));
+  let buffer = out.raw();
+  let at = out.length;
+  buffer[at++] = 91; // '['
+  at = writeInteger(buffer, at, time);
+  buffer[at++] = 44; // ','
+  at = writeInteger(buffer, at, seq);
+  for (let c = 0; c < columns.length; c++) {
+    buffer[at++] = 44;
+    const column = columns[c]!;
+    const kind = column.kinds[row];
+    if (kind === ValueKind.Float) {
+      const value = column.floats[row]!;
+      const end = Number.isFinite(value) ? writeFloat(buffer, at, value) : -1;
+      if (end >= 0) {
+        at = end;
+        continue;
+      }
+      if (!Number.isFinite(value)) {
+        for (const b of NULL_BYTES) buffer[at++] = b;
+        continue;
+      }
+    } else if (kind === ValueKind.Null) {
+      for (const b of NULL_BYTES) buffer[at++] = b;
+      continue;
+    } else if (kind === ValueKind.Bool) {
+      for (const b of column.floats[row] === 1 ? TRUE_BYTES : FALSE_BYTES) buffer[at++] = b;
+      continue;
+    }
+    out.length = at;
+    writeValue(out, column, halves[c]!, row);
+    out.reserve(1 + (columns.length - c) * (MAX_NUMBER_BYTES + 1));
+    buffer = out.raw();
+    at = out.length;
+  }
+  buffer[at++] = 93; // ']'
+  out.length = at;
 }

@@ -5,6 +5,8 @@
  */
 const DIGIT_PAIRS = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
 const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+/** Room any number printed by writeInteger or writeFloat may take. */
+export const MAX_NUMBER_BYTES = 24;
 const utf8 = new TextEncoder();
 
 export class JsonWriter {
@@ -20,13 +22,19 @@ export class JsonWriter {
     return this.buffer.subarray(0, this.length);
   }
 
-  private reserve(bytes: number): void {
+  /** Make room for `bytes` more, so a caller can then write through `raw()` unchecked. */
+  reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.length + bytes) size *= 2;
     const bigger = new Uint8Array(size);
     bigger.set(this.buffer.subarray(0, this.length));
     this.buffer = bigger;
+  }
+
+  /** The buffer itself, for hot loops that reserved their room first. Valid until the next reserve. */
+  raw(): Uint8Array {
+    return this.buffer;
   }
 
   byte(code: number): void {
@@ -53,64 +61,17 @@ export class JsonWriter {
 
   /** An integer of magnitude below 2^53. */
   integer(value: number): void {
-    this.reserve(20);
-    const buffer = this.buffer;
-    let at = this.length;
-    if (value < 0) {
-      buffer[at++] = 45; // '-'
-      value = -value;
-    }
-    if (value < 1e8) {
-      at = writeDigits(buffer, at, value | 0);
-    } else {
-      // Two int32 halves: the digit loops then stay in fast integer arithmetic.
-      const high = Math.floor(value / 1e8);
-      at = writeDigits(buffer, at, high | 0);
-      at = writeEightDigits(buffer, at, (value - high * 1e8) | 0);
-    }
-    this.length = at;
+    this.reserve(MAX_NUMBER_BYTES);
+    this.length = writeInteger(this.buffer, this.length, value);
   }
 
-  /**
-   * A float as the shortest decimal with up to six fraction digits that reads back as the
-   * same double (m / 10^d is correctly rounded, so equality proves the round trip); anything
-   * else goes through JavaScript's own shortest formatting. Non-finite values are null (0.8).
-   */
+  /** A float as JSON: see `writeFloat`; what it declines goes through JavaScript's formatting. */
   float(value: number): void {
     if (!Number.isFinite(value)) return this.ascii('null');
-    const magnitude = Math.abs(value);
-    if (Number.isInteger(value) && magnitude < 2 ** 53) {
-      if (Object.is(value, -0)) return this.byte(48);
-      return this.integer(value);
-    }
-    if (magnitude < 1e9) {
-      for (let d = 0; d < SCALES.length; d++) {
-        const scale = SCALES[d]!;
-        const scaled = Math.round(magnitude * scale);
-        if (scaled / scale !== magnitude) continue;
-        this.reserve(20);
-        if (value < 0) this.buffer[this.length++] = 45;
-        const whole = Math.floor(scaled / scale);
-        this.integer(whole);
-        this.reserve(8);
-        this.buffer[this.length++] = 46; // '.'
-        this.fraction(scaled - whole * scale, d + 1);
-        return;
-      }
-    }
-    this.ascii(String(value));
-  }
-
-  /** `value` as exactly `digits` fraction digits; the last is non-zero by construction. */
-  private fraction(value: number, digits: number): void {
-    let at = this.length + digits;
-    this.length = at;
-    let rest = value | 0;
-    for (let i = 0; i < digits; i++) {
-      const quotient = (rest / 10) | 0;
-      this.buffer[--at] = 48 + rest - quotient * 10;
-      rest = quotient;
-    }
+    this.reserve(MAX_NUMBER_BYTES);
+    const end = writeFloat(this.buffer, this.length, value);
+    if (end >= 0) this.length = end;
+    else this.ascii(String(value));
   }
 }
 
@@ -147,4 +108,47 @@ function writeEightDigits(buffer: Uint8Array, at: number, value: number): number
     rest = quotient;
   }
   return at + 8;
+}
+
+/** An integer of magnitude below 2^53; returns the position after it. */
+export function writeInteger(buffer: Uint8Array, at: number, value: number): number {
+  if (value < 0) {
+    buffer[at++] = 45; // '-'
+    value = -value;
+  }
+  if (value < 1e8) return writeDigits(buffer, at, value | 0);
+  // Two int32 halves: the digit loops then stay in fast integer arithmetic.
+  const high = Math.floor(value / 1e8);
+  return writeEightDigits(buffer, writeDigits(buffer, at, high | 0), (value - high * 1e8) | 0);
+}
+
+/**
+ * A finite float as the shortest decimal with up to six fraction digits that reads back as the
+ * same double (m / 10^d is correctly rounded, so equality proves the round trip), or an
+ * integral float as an integer. Returns the position after it, or -1 when the value needs
+ * JavaScript's general shortest formatting (huge, tiny or long-fractioned values).
+ */
+export function writeFloat(buffer: Uint8Array, at: number, value: number): number {
+  const magnitude = value < 0 ? -value : value;
+  if (Number.isInteger(value)) return magnitude < 2 ** 53 ? writeInteger(buffer, at, value === 0 ? 0 : value) : -1;
+  if (magnitude >= 1e9) return -1;
+  for (let d = 0; d < SCALES.length; d++) {
+    const scale = SCALES[d]!;
+    const scaled = Math.round(magnitude * scale);
+    if (scaled / scale !== magnitude) continue;
+    if (value < 0) buffer[at++] = 45;
+    const whole = Math.floor(scaled / scale);
+    at = writeInteger(buffer, at, whole);
+    buffer[at++] = 46; // '.'
+    // Exactly d + 1 fraction digits; the last is non-zero because d is the smallest scale.
+    let rest = (scaled - whole * scale) | 0;
+    const end = at + d + 1;
+    for (let position = end; position > at; ) {
+      const quotient = (rest / 10) | 0;
+      buffer[--position] = 48 + rest - quotient * 10;
+      rest = quotient;
+    }
+    return end;
+  }
+  return -1;
 }
