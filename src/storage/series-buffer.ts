@@ -1,4 +1,4 @@
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
 
 const FIRST_BLOCK_ROWS = 64;
 const MAX_BLOCK_ROWS = 16_384;
@@ -28,7 +28,7 @@ export class SeriesBuffer {
 
   constructor(readonly series: string) {}
 
-  append(rows: SeriesColumns): void {
+  append(rows: RowSpan): void {
     let from = 0;
     while (from < rows.count) {
       const block = this.writableBlock(rows.count - from);
@@ -49,15 +49,17 @@ export class SeriesBuffer {
     return block;
   }
 
-  private copyInto(block: Block, rows: SeriesColumns, from: number, n: number): void {
+  private copyInto(block: Block, rows: RowSpan, from: number, n: number): void {
     const at = block.count;
     const { time, seq } = rows;
+    const timeAt = rows.timeAt + from;
+    const seqAt = rows.seqAt + from;
     for (let i = 0; i < n; i++) {
-      const t = time[from + i]!;
+      const t = time[timeAt + i]!;
       if (t < this.lastTime) this.sorted = false;
       this.lastTime = t;
       block.time[at + i] = t;
-      block.seq[at + i] = seq[from + i]!;
+      block.seq[at + i] = seq[seqAt + i]!;
     }
     for (const source of rows.columns) {
       let target = block.columns.get(source.name);
@@ -68,11 +70,13 @@ export class SeriesBuffer {
         if (!this.columnNames.includes(source.name)) this.columnNames.push(source.name);
       }
       const { kinds, floats } = source;
+      const kindsAt = source.kindsAt + from;
+      const valuesAt = source.valuesAt + from;
       const base = target.strings.length;
       for (let i = 0; i < n; i++) {
-        const kind = kinds[from + i]!;
+        const kind = kinds[kindsAt + i]!;
         target.kinds[at + i] = kind;
-        target.floats[at + i] = kind === ValueKind.String ? floats[from + i]! + base : floats[from + i]!;
+        target.floats[at + i] = kind === ValueKind.String ? floats[valuesAt + i]! + base : floats[valuesAt + i]!;
       }
       if (source.strings.length > 0) for (const s of source.strings) target.strings.push(s);
     }

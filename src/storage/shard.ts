@@ -2,14 +2,14 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renam
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { syncDirectory } from '../util/atomic-file.js';
-import type { SeriesColumns } from './columns.js';
+import type { RowSpan, SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
 import { SeriesBuffer } from './series-buffer.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
-import { assignSequenceNumbers, decodeWriteBatch } from './write-batch.js';
+import { assignSequenceNumbers, readWriteBatch } from './write-batch.js';
 
 export interface ShardOptions {
   readonly dir: string;
@@ -64,7 +64,7 @@ export class Shard {
     this.wal = WriteAheadLog.open(join(options.dir, 'wal'), walOptions, (message) => log('warn', message));
     let replayed = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
-      const batch = decodeWriteBatch(payload);
+      const batch = readWriteBatch(payload);
       this.applyBatch(batch.db, batch.series);
       replayed++;
     });
@@ -84,8 +84,8 @@ export class Shard {
    */
   write(batches: Uint8Array[], bases: number[]): Promise<void> {
     const decoded = batches.map((bytes, i) => {
-      const batch = decodeWriteBatch(bytes);
-      for (const series of batch.series) assignSequenceNumbers(series.seq, bases[i]!);
+      const batch = readWriteBatch(bytes);
+      for (const span of batch.series) assignSequenceNumbers(span.seq, bases[i]!, span.seqAt, span.seqAt + span.count);
       return batch;
     });
     this.wal.append(batches);
@@ -101,8 +101,8 @@ export class Shard {
     return this.wal.durable();
   }
 
-  private applyBatch(db: string, seriesList: SeriesColumns[]): void {
-    for (const rows of seriesList) {
+  private applyBatch(db: string, spans: RowSpan[]): void {
+    for (const rows of spans) {
       const state = this.seriesState(db, rows.series, true)!;
       for (const column of rows.columns) {
         if (!state.columnSet.has(column.name)) {
@@ -114,8 +114,8 @@ export class Shard {
       const before = state.buffer.byteSize;
       state.buffer.append(rows);
       this.memtableBytes += state.buffer.byteSize - before;
-      const seq = rows.seq;
-      for (let i = 0; i < rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
+      const { seq, seqAt } = rows;
+      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
     }
   }
 

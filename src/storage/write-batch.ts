@@ -23,7 +23,7 @@
  * points of the request. The shard fills those in with `assignSequenceNumbers` before it
  * appends the batch to its WAL, so the WAL holds final numbers.
  */
-import type { Column, SeriesColumns } from './columns.js';
+import type { Column, ColumnSpan, RowSpan, SeriesColumns } from './columns.js';
 
 const VERSION = 1;
 const HEADER_SIZE = 16;
@@ -33,7 +33,6 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 function align8(offset: number): number {
   return (offset + 7) & ~7;
@@ -202,71 +201,103 @@ export interface DecodedWriteBatch {
   readonly series: SeriesColumns[];
 }
 
+export interface WriteBatchSpans {
+  readonly db: string;
+  readonly pointCount: number;
+  readonly series: RowSpan[];
+}
+
 /**
- * Reads a batch without copying its arrays: `time`, `seq`, `kinds`, `floats` and `ints` are
- * views into `bytes`, so writes through them (the shard patching `seq`) land in the batch.
- * `bytes.byteOffset` must be a multiple of 8 (true for any Uint8Array that starts its own
- * ArrayBuffer); otherwise, or when the batch is malformed, this throws.
+ * Reads a batch without copying: every series is a span over two views of the whole batch
+ * (float64 and bytes), so writes through them (the shard patching `seq`) land in the batch and
+ * no typed array is made per series. `bytes.byteOffset` must be a multiple of 8 (true for any
+ * Uint8Array that starts its own ArrayBuffer); otherwise, or when the batch is malformed, this
+ * throws.
  */
-export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
+export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
   const base = bytes.byteOffset;
   if (base % 8 !== 0) throw new RangeError('write batch must start at an 8-aligned byte offset');
   if (bytes.length < HEADER_SIZE || bytes[0] !== 0x53 || bytes[1] !== 0x57 || bytes[2] !== 0x42) {
     throw new Error('not a write batch');
   }
   if (bytes[3] !== VERSION) throw new Error(`unsupported write batch version ${bytes[3]}`);
-  const buffer = bytes.buffer;
-  const view = new DataView(buffer, base, bytes.length);
-  const text = (start: number, length: number): string =>
-    utf8Decoder.decode(bytes.subarray(start, start + length));
+  const view = new DataView(bytes.buffer, base, bytes.length);
+  const f64 = new Float64Array(bytes.buffer, base, bytes.length >>> 3);
+  const text = Buffer.from(bytes.buffer, base, bytes.length);
+  const utf8 = (start: number, length: number): string => text.toString('utf8', start, start + length);
 
   const seriesCount = view.getUint32(4, true);
   const pointCount = view.getUint32(8, true);
   const dbLength = view.getUint32(12, true);
-  const db = text(HEADER_SIZE, dbLength);
+  const db = utf8(HEADER_SIZE, dbLength);
   let at = align8(HEADER_SIZE + dbLength);
 
-  const series: SeriesColumns[] = [];
+  const series: RowSpan[] = new Array<RowSpan>(seriesCount);
   for (let s = 0; s < seriesCount; s++) {
     const count = view.getUint32(at, true);
     const columnCount = view.getUint32(at + 4, true);
     const nameLength = view.getUint32(at + 8, true);
-    const name = text(at + 12, nameLength);
+    const name = utf8(at + 12, nameLength);
     at = align8(at + 12 + nameLength);
-    const time = new Float64Array(buffer, base + at, count);
-    const seq = new Float64Array(buffer, base + at + 8 * count, count);
+    const timeAt = at >>> 3;
     at += 16 * count;
 
-    const columns: Column[] = [];
+    const columns: ColumnSpan[] = new Array<ColumnSpan>(columnCount);
     for (let c = 0; c < columnCount; c++) {
       const columnNameLength = view.getUint32(at, true);
       const stringCount = view.getUint32(at + 4, true);
-      const columnName = text(at + 8, columnNameLength);
+      const columnName = utf8(at + 8, columnNameLength);
       at = align8(at + 8 + columnNameLength);
-      const floats = new Float64Array(buffer, base + at, count);
-      const ints = new BigInt64Array(buffer, base + at, count);
-      const kinds = new Uint8Array(buffer, base + at + 8 * count, count);
+      const valuesAt = at >>> 3;
+      const kindsAt = at + 8 * count;
       at += 9 * count;
       const strings: string[] = new Array<string>(stringCount);
       for (let i = 0; i < stringCount; i++) {
         const length = view.getUint32(at, true);
-        strings[i] = text(at + 4, length);
+        strings[i] = utf8(at + 4, length);
         at += 4 + length;
       }
-      columns.push({ name: columnName, kinds, floats, ints, strings });
+      columns[c] = { name: columnName, floats: f64, valuesAt, kinds: bytes, kindsAt, strings };
       at = align8(at);
     }
-    series.push({ series: name, count, time, seq, columns });
+    series[s] = { series: name, count, time: f64, timeAt, seq: f64, seqAt: timeAt + count, columns };
   }
   return { db, pointCount, series };
+}
+
+/** The same batch with a typed-array view per series and column (tests and tools). */
+export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
+  const { db, pointCount, series } = readWriteBatch(bytes);
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  return {
+    db,
+    pointCount,
+    series: series.map((span) => ({
+      series: span.series,
+      count: span.count,
+      time: new Float64Array(buffer, base + span.timeAt * 8, span.count),
+      seq: new Float64Array(buffer, base + span.seqAt * 8, span.count),
+      columns: span.columns.map(
+        (c): Column => ({
+          name: c.name,
+          floats: new Float64Array(buffer, base + c.valuesAt * 8, span.count),
+          ints: new BigInt64Array(buffer, base + c.valuesAt * 8, span.count),
+          kinds: new Uint8Array(buffer, base + c.kindsAt, span.count),
+          strings: [...c.strings],
+        }),
+      ),
+    })),
+  };
 }
 
 /**
  * Gives every point still waiting for a sequence number (`-(ordinal + 1)`) the 0.8-style
  * number `(base + ordinal) × 10000 + 1`, where `base` is the request's first counter value.
+ * `from`/`to` bound the entries to look at (a span inside a whole-batch view).
  */
-export function assignSequenceNumbers(seq: Float64Array, base: number): void {
-  for (let i = 0; i < seq.length; i++) {
+export function assignSequenceNumbers(seq: Float64Array, base: number, from = 0, to = seq.length): void {
+  for (let i = from; i < to; i++) {
     const value = seq[i]!;
     if (value < 0) seq[i] = (base - value - 1) * 10000 + 1;
   }

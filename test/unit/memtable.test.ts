@@ -1,5 +1,5 @@
 import test from 'ava';
-import { allocateColumn, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import { allocateColumn, spanOf, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { SeriesBuffer } from '../../src/storage/series-buffer.js';
 
@@ -53,7 +53,7 @@ test('rows appended across many blocks come back complete and in time order', (t
   const total = 40_000;
   for (let start = 0; start < total; start += 5) {
     const time = [0, 1, 2, 3, 4].map((i) => (start + i) * 10);
-    buffer.append(rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) }));
+    buffer.append(spanOf(rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) })));
   }
   const snapshot = buffer.snapshot();
   t.is(snapshot.count, total);
@@ -64,8 +64,8 @@ test('rows appended across many blocks come back complete and in time order', (t
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {
   const buffer = new SeriesBuffer('s');
-  buffer.append(rows('s', [30, 10], [3, 1], { v: [3, 1] }));
-  buffer.append(rows('s', [20, 10], [2, 0], { v: [2, 0] }));
+  buffer.append(spanOf(rows('s', [30, 10], [3, 1], { v: [3, 1] })));
+  buffer.append(spanOf(rows('s', [20, 10], [2, 0], { v: [2, 0] })));
   const snapshot = buffer.snapshot();
   t.deepEqual([...snapshot.time], [10, 10, 20, 30]);
   t.deepEqual(cells(snapshot, 'v'), [0, 1, 2, 3]);
@@ -73,8 +73,8 @@ test('out-of-order writes are sorted by time then sequence number', (t) => {
 
 test('strings, ints, bools and columns that appear later survive, with nulls before they appear', (t) => {
   const buffer = new SeriesBuffer('s');
-  buffer.append(rows('s', [1], [1], { a: ['x'] }));
-  buffer.append(rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] }));
+  buffer.append(spanOf(rows('s', [1], [1], { a: ['x'] })));
+  buffer.append(spanOf(rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] })));
   const snapshot = buffer.snapshot();
   t.deepEqual(cells(snapshot, 'a'), ['x', 'y', null]);
   t.deepEqual(cells(snapshot, 'b'), [null, 9223372036854775807n, true]);
