@@ -10,23 +10,13 @@
  */
 import { allocateColumn, ValueKind, type SeriesColumns } from '../src/storage/columns.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from '../src/storage/segment-codec.js';
+import { random } from './lib/dataset.js';
 
 const START_US = 1_700_000_000_000_000;
 const SPACING_US = 10_000_000;
 const SEQ_STRIDE = 10_000_000;
 const MIN_SECONDS = 1;
 
-/** mulberry32: a seeded generator, so every run measures the same bytes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Values = 'uniform' | 'walk';
 

@@ -20,7 +20,7 @@ export function seriesName(index: number): string {
 }
 
 /** mulberry32: seeded, so every run sends the same bytes. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { allocateColumn, spanOf, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import { readScalar } from '../../src/query/row-filter.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { SeriesBuffer } from '../../src/storage/series-buffer.js';
 
@@ -32,20 +33,7 @@ function rows(series: string, time: number[], seq: number[], columns: Record<str
 
 function cells(data: SeriesColumns, name: string): Cell[] {
   const column = data.columns.find((c) => c.name === name);
-  return Array.from({ length: data.count }, (_, i) => {
-    switch (column?.kinds[i]) {
-      case ValueKind.Float:
-        return column.floats[i]!;
-      case ValueKind.Int:
-        return column.ints[i]!;
-      case ValueKind.Bool:
-        return column.floats[i] === 1;
-      case ValueKind.String:
-        return column.strings[column.floats[i]!]!;
-      default:
-        return null;
-    }
-  });
+  return Array.from({ length: data.count }, (_, i) => readScalar(column, i));
 }
 
 test('rows appended across many blocks come back complete and in time order', (t) => {
