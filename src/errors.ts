@@ -24,12 +24,6 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
-export class ForbiddenError extends HttpError {
-  constructor(message: string) {
-    super(403, message);
-  }
-}
-
 export class ConflictError extends HttpError {
   constructor(message: string) {
     super(409, message);

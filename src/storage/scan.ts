@@ -1,6 +1,6 @@
 import type { Condition } from '../query/ast.js';
 import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
-import { MICROS_PER_UNIT, type TimePrecision } from '../time-precision.js';
+import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
@@ -88,7 +88,6 @@ export class ScanCursor {
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
     const limit = request.limit > 0 ? request.limit : Infinity;
-    const unit = MICROS_PER_UNIT[request.precision];
     while (pagePoints < request.pointsPerPage) {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
@@ -100,7 +99,7 @@ export class ScanCursor {
         cursor.next += cursor.step;
         if (!this.rowShows(cursor, i)) continue;
         if (count > 0) out.ascii(separator);
-        writeRow(out, Math.trunc(time[i]! / unit), seq[i]!, cursor.selected, cursor.halves, i, request.rowIndent);
+        writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, cursor.selected, cursor.halves, i, request.rowIndent);
         count++;
         cursor.emitted++;
       }
