@@ -55,8 +55,8 @@ interface OpenSeries {
   readonly selected: Column[];
   /** Each selected column's value slots as 32-bit halves, for printing ints without BigInt. */
   readonly halves: Int32Array[];
-  /** Selected plus where-clause columns: a row shows only if one of them has a value. */
-  readonly referenced: Column[];
+  /** Kinds of the selected and where-clause columns: a row shows only if one has a value. */
+  readonly referencedKinds: Uint8Array[];
   readonly names: string[];
   readonly view: RowView;
   next: number;
@@ -93,16 +93,21 @@ export class ScanCursor {
       if (!cursor) break;
       const start = out.length;
       const { time, seq } = cursor.rows;
+      const { stop, step, selected, halves } = cursor;
+      // The row loop runs on locals; the cursor is updated once per object.
+      const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
+      let next = cursor.next;
       let count = 0;
-      while (cursor.next !== cursor.stop && count < request.pointsPerObject && cursor.emitted < limit) {
-        const i = cursor.next;
-        cursor.next += cursor.step;
+      while (next !== stop && count < rowLimit) {
+        const i = next;
+        next += step;
         if (!this.rowShows(cursor, i)) continue;
         if (count > 0) out.ascii(separator);
-        writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, cursor.selected, cursor.halves, i, request.rowIndent);
+        writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, selected, halves, i, request.rowIndent);
         count++;
-        cursor.emitted++;
       }
+      cursor.next = next;
+      cursor.emitted += count;
       if (count > 0) {
         objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start, end: out.length });
         pagePoints += count;
@@ -114,9 +119,10 @@ export class ScanCursor {
 
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
   private rowShows(cursor: OpenSeries, i: number): boolean {
+    const kinds = cursor.referencedKinds;
     let any = false;
-    for (const column of cursor.referenced) {
-      if (column.kinds[i] !== ValueKind.Null) {
+    for (let c = 0; c < kinds.length; c++) {
+      if (kinds[c]![i] !== ValueKind.Null) {
         any = true;
         break;
       }
@@ -134,12 +140,12 @@ export class ScanCursor {
       const byName = new Map(rows.columns.map((c) => [c.name, c]));
       const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
       const selected = names.map(columnOf);
-      const referenced = [...new Set([...names, ...request.whereColumns])].map(columnOf);
+      const referencedKinds = [...new Set([...names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
       const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
       const lo = lowerBound(rows.time, rows.count, request.startUs);
       const hi = lowerBound(rows.time, rows.count, request.endUs);
       if (lo >= hi) continue;
-      const common = { name, rows, selected, halves: selected.map(int32Halves), referenced, names, view, emitted: 0 };
+      const common = { name, rows, selected, halves: selected.map(int32Halves), referencedKinds, names, view, emitted: 0 };
       this.current =
         request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
       return this.current;
