@@ -211,18 +211,24 @@ function finishCompressor(compressor: Gzip | Deflate): Promise<Buffer> {
   });
 }
 
+/** One piece through the stream's compressor, flushed so the client can decode it at once. */
 function compress(compressor: Gzip | Deflate, piece: Uint8Array | string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const onData = (chunk: Buffer): void => {
       out.push(chunk);
     };
+    const onError = (err: Error): void => {
+      compressor.off('data', onData);
+      reject(err);
+    };
     compressor.on('data', onData);
+    compressor.once('error', onError);
     compressor.write(piece);
     compressor.flush(zlibConstants.Z_SYNC_FLUSH, () => {
       compressor.off('data', onData);
+      compressor.off('error', onError);
       resolve(Buffer.concat(out));
     });
-    compressor.once('error', reject);
   });
 }
