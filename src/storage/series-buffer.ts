@@ -111,11 +111,37 @@ export class SeriesBuffer {
   }
 }
 
-/** Row indices ordered by (time, seq), ties kept in arrival order. */
+/**
+ * Row indices ordered by (time, seq), ties kept in arrival order. A natural merge sort: rows
+ * arrive nearly sorted (concurrent writers only swap neighbouring batches), so it finds the
+ * ascending runs and merges them pairwise, O(n log runs) with the comparisons inline.
+ */
 export function sortOrder(time: Float64Array, seq: Float64Array, n: number): Uint32Array {
-  const order = new Uint32Array(n);
+  let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => time[a]! - time[b]! || seq[a]! - seq[b]! || a - b);
+  const before = (a: number, b: number): boolean => time[a]! < time[b]! || (time[a] === time[b] && seq[a]! < seq[b]!);
+  let bounds = [0];
+  for (let i = 1; i < n; i++) if (before(i, i - 1)) bounds.push(i);
+  bounds.push(n);
+  let spare = new Uint32Array(n);
+  while (bounds.length > 2) {
+    const merged = [0];
+    for (let r = 0; r + 1 < bounds.length; r += 2) {
+      const lo = bounds[r]!;
+      const mid = bounds[r + 1]!;
+      const hi = r + 2 < bounds.length ? bounds[r + 2]! : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // On equal keys the left run wins, which keeps arrival order (the sort is stable).
+      while (i < mid && j < hi) spare[k++] = before(order[j]!, order[i]!) ? order[j++]! : order[i++]!;
+      while (i < mid) spare[k++] = order[i++]!;
+      while (j < hi) spare[k++] = order[j++]!;
+      merged.push(hi);
+    }
+    [order, spare] = [spare, order];
+    bounds = merged;
+  }
   return order;
 }
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { allocateColumn, spanOf, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
 import { readScalar } from '../../src/query/row-filter.js';
 import { combinePieces } from '../../src/storage/combine.js';
-import { SeriesBuffer } from '../../src/storage/series-buffer.js';
+import { SeriesBuffer, sortOrder } from '../../src/storage/series-buffer.js';
 
 type Cell = number | string | bigint | boolean | null;
 
@@ -84,4 +84,13 @@ test('pieces that follow each other in time are concatenated without a sort', (t
   const combined = combinePieces('s', [first, second]);
   t.deepEqual([...combined.time], [1, 2, 3, 4]);
   t.deepEqual(cells(combined, 'v'), [1, 2, 3, 4]);
+});
+
+test('sortOrder matches a stable reference sort, ties kept in arrival order', (t) => {
+  for (const n of [0, 1, 2, 7, 1000, 5003]) {
+    const time = Float64Array.from({ length: n }, () => Math.floor(Math.random() * (n / 4 + 1)));
+    const seq = Float64Array.from({ length: n }, () => Math.floor(Math.random() * 3));
+    const reference = Array.from({ length: n }, (_, i) => i).sort((a, b) => time[a]! - time[b]! || seq[a]! - seq[b]! || a - b);
+    t.deepEqual([...sortOrder(time, seq, n)], reference, `n = ${n}`);
+  }
 });
