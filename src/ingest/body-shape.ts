@@ -105,48 +105,20 @@ export function findDecodeError(body: Uint8Array): string | null {
   };
 
   const visitElements = (element: Shape): void => {
-    scanner.pos++;
-    scanner.skipWs();
-    if (buf[scanner.pos] === 0x5d) {
-      scanner.pos++;
-      return;
-    }
-    for (;;) {
-      visit(element);
-      scanner.skipWs();
-      const next = buf[scanner.pos];
-      if (next === 0x5d) break;
-      if (next !== 0x2c) scanner.fail('after array element');
-      scanner.pos++;
-      scanner.skipWs();
-    }
-    scanner.pos++;
+    if (!scanner.enter(0x5d)) return;
+    do visit(element);
+    while (scanner.nextElement());
   };
 
   const visitMembers = (): void => {
-    scanner.pos++;
-    scanner.skipWs();
-    if (buf[scanner.pos] === 0x7d) {
-      scanner.pos++;
-      return;
-    }
-    for (;;) {
+    if (!scanner.enter(0x7d)) return;
+    do {
       if (buf[scanner.pos] !== 0x22) scanner.fail('looking for beginning of object key string');
       scanner.scanString();
       const field = seriesField(scanner);
-      scanner.skipWs();
-      if (buf[scanner.pos] !== 0x3a) scanner.fail('after object key');
-      scanner.pos++;
-      scanner.skipWs();
+      scanner.afterKey();
       visit(FIELD_SHAPE[field]);
-      scanner.skipWs();
-      const next = buf[scanner.pos];
-      if (next === 0x7d) break;
-      if (next !== 0x2c) scanner.fail('after object key:value pair');
-      scanner.pos++;
-      scanner.skipWs();
-    }
-    scanner.pos++;
+    } while (scanner.nextMember());
   };
 
   try {

@@ -310,10 +310,50 @@ export class JsonScanner {
   skipKey(): void {
     if (this.buf[this.pos] !== 0x22) this.fail('looking for beginning of object key string');
     this.scanString();
+    this.afterKey();
+  }
+
+  /** After an object key's string: skips `:` and the whitespace around it. */
+  afterKey(): void {
     this.skipWs();
     if (this.buf[this.pos] !== 0x3a) this.fail('after object key');
     this.pos++;
     this.skipWs();
+  }
+
+  /**
+   * At `[` or `{`: steps inside, past whitespace. False when the container is empty, and then
+   * its `close` bracket is consumed as well.
+   */
+  enter(close: number): boolean {
+    this.pos++;
+    this.skipWs();
+    if (this.buf[this.pos] !== close) return true;
+    this.pos++;
+    return false;
+  }
+
+  /** After an array element: true past `,` and whitespace, false past the closing `]`. */
+  nextElement(): boolean {
+    return this.next(0x5d, 'after array element');
+  }
+
+  /** After an object member's value: true past `,` and whitespace, false past the closing `}`. */
+  nextMember(): boolean {
+    return this.next(0x7d, 'after object key:value pair');
+  }
+
+  private next(close: number, context: string): boolean {
+    this.skipWs();
+    const c = this.buf[this.pos];
+    if (c === 0x2c) {
+      this.pos++;
+      this.skipWs();
+      return true;
+    }
+    if (c !== close) this.fail(context);
+    this.pos++;
+    return false;
   }
 
   /** The string with content bytes [start, end) and `flags` from `scanString`, decoded. */

@@ -209,24 +209,13 @@ class BodyParser extends JsonScanner {
     if (c === 0x6e) {
       this.scanLiteral();
     } else if (c === 0x5b) {
-      this.pos++;
-      this.skipWs();
-      if (buf[this.pos] === 0x5d) {
-        this.pos++;
-      } else {
-        for (;;) {
+      if (this.enter(0x5d)) {
+        do {
           const element = buf[this.pos];
           if (element === 0x7b) this.parseSeries();
           else if (element === 0x6e) this.scanLiteral();
           else throw new ShapeError();
-          this.skipWs();
-          const next = buf[this.pos];
-          if (next === 0x5d) break;
-          if (next !== 0x2c) this.fail('after array element');
-          this.pos++;
-          this.skipWs();
-        }
-        this.pos++;
+        } while (this.nextElement());
       }
     } else {
       throw new ShapeError();
@@ -262,23 +251,15 @@ class BodyParser extends JsonScanner {
     let pointsColumns: ColumnList | null = null;
     this.startPoints(NO_COLUMNS);
 
-    this.pos++;
-    this.skipWs();
-    if (buf[this.pos] === 0x7d) {
-      this.pos++;
-      return;
-    }
-    for (;;) {
+    if (!this.enter(0x7d)) return;
+    do {
       if (buf[this.pos] !== 0x22) this.fail('looking for beginning of object key string');
       let field = this.exactKey();
       if (field === SeriesField.Other) {
         this.scanString();
         field = seriesField(this);
       }
-      this.skipWs();
-      if (buf[this.pos] !== 0x3a) this.fail('after object key');
-      this.pos++;
-      this.skipWs();
+      this.afterKey();
       const c = buf[this.pos];
       if (field === SeriesField.Other) {
         this.skipValue();
@@ -307,14 +288,7 @@ class BodyParser extends JsonScanner {
           this.parsePoints();
         }
       }
-      this.skipWs();
-      const next = buf[this.pos];
-      if (next === 0x7d) break;
-      if (next !== 0x2c) this.fail('after object key:value pair');
-      this.pos++;
-      this.skipWs();
-    }
-    this.pos++;
+    } while (this.nextMember());
 
     if (pointsAt < 0) return;
     columns ??= NO_COLUMNS;
@@ -357,10 +331,8 @@ class BodyParser extends JsonScanner {
 
     const names: string[] = [];
     const encoded: Uint8Array[] = [];
-    this.pos++;
-    this.skipWs();
-    if (buf[this.pos] !== 0x5d) {
-      for (;;) {
+    if (this.enter(0x5d)) {
+      do {
         const c = buf[this.pos];
         if (c === 0x22) {
           this.scanString();
@@ -378,15 +350,8 @@ class BodyParser extends JsonScanner {
         } else {
           throw new ShapeError();
         }
-        this.skipWs();
-        const next = buf[this.pos];
-        if (next === 0x5d) break;
-        if (next !== 0x2c) this.fail('after array element');
-        this.pos++;
-        this.skipWs();
-      }
+      } while (this.nextElement());
     }
-    this.pos++;
     this.lastColumns = new ColumnList(names, encoded);
     this.lastColumnsStart = start;
     this.lastColumnsEnd = this.pos;
@@ -409,13 +374,8 @@ class BodyParser extends JsonScanner {
   /** At `[`: the `points` array. */
   private parsePoints(): void {
     const buf = this.buf;
-    this.pos++;
-    this.skipWs();
-    if (buf[this.pos] === 0x5d) {
-      this.pos++;
-      return;
-    }
-    for (;;) {
+    if (!this.enter(0x5d)) return;
+    do {
       const c = buf[this.pos];
       if (c === 0x5b) {
         this.parsePoint();
@@ -428,14 +388,7 @@ class BodyParser extends JsonScanner {
       } else {
         throw new ShapeError();
       }
-      this.skipWs();
-      const next = buf[this.pos];
-      if (next === 0x5d) break;
-      if (next !== 0x2c) this.fail('after array element');
-      this.pos++;
-      this.skipWs();
-    }
-    this.pos++;
+    } while (this.nextElement());
   }
 
   /** At `[`: one point, its values in `columns` order. */
@@ -446,10 +399,8 @@ class BodyParser extends JsonScanner {
     const row = this.rows;
     if (row >= scratch.capacity) scratch.grow(row, this.columns.storedCount);
     let count = 0;
-    this.pos++;
-    this.skipWs();
-    if (buf[this.pos] !== 0x5d) {
-      for (;;) {
+    if (this.enter(0x5d)) {
+      do {
         if (count < width) {
           const role = roles[count]!;
           if (role >= 0) this.parseValue(role, row);
@@ -459,15 +410,8 @@ class BodyParser extends JsonScanner {
           this.skipValue();
         }
         count++;
-        this.skipWs();
-        const next = buf[this.pos];
-        if (next === 0x5d) break;
-        if (next !== 0x2c) this.fail('after array element');
-        this.pos++;
-        this.skipWs();
-      }
+      } while (this.nextElement());
     }
-    this.pos++;
     // 0.8 checked the length of a point before converting any of its values.
     if (count !== width) throw new ConversionError('invalid payload');
     if (this.pointError !== null) throw new ConversionError(this.pointError);
