@@ -464,17 +464,7 @@ class BodyParser extends JsonScanner {
   }
 
   private parseTime(row: number): void {
-    const c = this.buf[this.pos]!;
-    if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) {
-      this.conversionError(`time field must be float but is ${describeGoValue(this)}`);
-      return;
-    }
-    const start = this.pos;
-    this.scanNumber();
-    if (this.numKind === NumberKind.OutOfRange) {
-      this.conversionError(outOfRange(this.literal(start, this.pos)));
-      return;
-    }
+    if (!this.specialNumber('time')) return;
     // Truncated to whole units first, as 0.8 did with int64(float); `+ 0` turns -0 into 0.
     const time = Math.trunc(this.num) * this.unit + 0;
     scratch.time[row] = time;
@@ -482,19 +472,25 @@ class BodyParser extends JsonScanner {
   }
 
   private parseSequenceNumber(row: number): void {
+    if (!this.specialNumber('sequence_number')) return;
+    // Sequence numbers are unsigned; negative ones would read as "assign one" in the batch.
+    scratch.seq[row] = Math.max(0, Math.trunc(this.num));
+  }
+
+  /** The number in a `time` or `sequence_number` field into `num`; false once 0.8's error is recorded. */
+  private specialNumber(field: 'time' | 'sequence_number'): boolean {
     const c = this.buf[this.pos]!;
     if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) {
-      this.conversionError(`sequence_number field must be float but is ${describeGoValue(this)}`);
-      return;
+      this.conversionError(`${field} field must be float but is ${describeGoValue(this)}`);
+      return false;
     }
     const start = this.pos;
     this.scanNumber();
     if (this.numKind === NumberKind.OutOfRange) {
       this.conversionError(outOfRange(this.literal(start, this.pos)));
-      return;
+      return false;
     }
-    // Sequence numbers are unsigned; negative ones would read as "assign one" in the batch.
-    scratch.seq[row] = Math.max(0, Math.trunc(this.num));
+    return true;
   }
 
   private conversionError(message: string): void {
