@@ -140,50 +140,56 @@ export class Shard {
 
   /** Write every memtable to one new segment file, then advance the WAL checkpoint. */
   flush(): void {
-    const dirty: SeriesState[] = [];
-    for (const databases of this.catalog.values()) for (const state of databases.values()) if (state.buffer && state.buffer.count > 0) dirty.push(state);
+    const dirty: { db: string; state: SeriesState }[] = [];
+    for (const [db, databases] of this.catalog) {
+      for (const state of databases.values()) if (state.buffer && state.buffer.count > 0) dirty.push({ db, state });
+    }
     const checkpoint = this.wal.rotate();
     if (dirty.length > 0) {
-      const id = this.manifest.nextSegmentId++;
-      const file = `seg-${String(id).padStart(8, '0')}.arrows`;
-      const parts: Uint8Array[] = [];
-      const entries: SegmentEntry[] = [];
-      let offset = 0;
-      for (const [db, databases] of this.catalog) {
-        for (const state of databases.values()) {
-          if (!state.buffer || state.buffer.count === 0) continue;
-          const rows = combinePieces(state.name, [state.buffer.snapshot()]);
-          const bytes = encodeSeriesSegment(rows);
+      const segment = this.writeSegment(
+        dirty.map(({ db, state }) => {
+          const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
           let maxSeq = 0;
           for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
-          entries.push({ db, series: state.name, offset, length: bytes.length, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq });
-          parts.push(bytes);
-          offset += bytes.length;
-        }
-      }
-      this.writeSegmentFile(file, parts);
-      this.manifest.segments.push({ id, file, entries });
-      for (const entry of entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file, entry });
+          const bytes = encodeSeriesSegment(rows);
+          return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
+        }),
+      );
+      this.manifest.segments.push(segment);
+      for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
     }
     this.manifest.walCheckpoint = checkpoint;
     this.saveManifest();
-    for (const state of dirty) state.buffer = undefined;
+    for (const { state } of dirty) state.buffer = undefined;
     this.memtableBytes = 0;
     this.wal.removeBefore(checkpoint);
   }
 
-  private writeSegmentFile(file: string, parts: Uint8Array[]): void {
+  /**
+   * Lay the series' bytes out one after another in a new segment file (temp name, fsync,
+   * rename). The caller lists it in the manifest; until then it does not exist.
+   */
+  private writeSegment(items: (Omit<SegmentEntry, 'offset' | 'length'> & { bytes: Uint8Array })[]): SegmentFile {
+    const id = this.manifest.nextSegmentId++;
+    const file = `seg-${String(id).padStart(8, '0')}.arrows`;
+    let offset = 0;
+    const entries = items.map(({ bytes, ...entry }): SegmentEntry => {
+      const placed = { ...entry, offset, length: bytes.length };
+      offset += bytes.length;
+      return placed;
+    });
     const dir = join(this.options.dir, 'segments');
     const temp = join(dir, `${file}.tmp`);
     const fd = openSync(temp, 'w');
     try {
-      for (let i = 0; i < parts.length; i += 512) writevSync(fd, parts.slice(i, i + 512));
+      for (let i = 0; i < items.length; i += 512) writevSync(fd, items.slice(i, i + 512).map((item) => item.bytes));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, join(dir, file));
     syncDirectory(dir);
+    return { id, file, entries };
   }
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
@@ -206,27 +212,17 @@ export class Shard {
     for (const file of obsolete) rmSync(join(this.options.dir, 'segments', file), { force: true });
   }
 
-  /** Copy the kept entries' bytes into a new segment file. */
+  /** Copy the kept entries' bytes into a new segment file and point their series at it. */
   private rewriteSegment(segment: SegmentFile, keep: SegmentEntry[]): SegmentFile {
-    const id = this.manifest.nextSegmentId++;
-    const file = `seg-${String(id).padStart(8, '0')}.arrows`;
-    const parts: Uint8Array[] = [];
-    const entries: SegmentEntry[] = [];
-    let offset = 0;
-    for (const entry of keep) {
-      const bytes = this.readEntry(segment.file, entry);
-      parts.push(bytes);
-      const moved = { ...entry, offset };
-      entries.push(moved);
-      const ref = this.seriesState(entry.db, entry.series, false)?.segments.find((s) => s.entry === entry);
+    const rewritten = this.writeSegment(keep.map((entry) => ({ ...entry, bytes: this.readEntry(segment.file, entry) })));
+    keep.forEach((old, i) => {
+      const ref = this.seriesState(old.db, old.series, false)?.segments.find((s) => s.entry === old);
       if (ref) {
-        ref.file = file;
-        ref.entry = moved;
+        ref.file = rewritten.file;
+        ref.entry = rewritten.entries[i]!;
       }
-      offset += bytes.length;
-    }
-    this.writeSegmentFile(file, parts);
-    return { id, file, entries };
+    });
+    return rewritten;
   }
 
   openScan(request: ScanRequest): number {
