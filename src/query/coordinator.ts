@@ -6,7 +6,7 @@ import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { ListSeriesPlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
-import { rowIndentFor, rowsOpen, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
 const POINTS_PER_PAGE = 20_000;
@@ -148,12 +148,12 @@ export class QueryCoordinator {
     names.forEach((name, index) => {
       const { columns, rows } = bySeries.get(name)!;
       if (index > 0) parts.push(separator);
-      parts.push(Buffer.from(seriesObjectHead(name, columns, framing) + rowsOpen(framing, true)));
+      parts.push(Buffer.from(seriesObjectHead(name, columns, framing)));
       rows.forEach((chunk, i) => {
         if (i > 0) parts.push(separator);
         parts.push(chunk);
       });
-      parts.push(Buffer.from(seriesObjectTail(framing, true)));
+      parts.push(Buffer.from(seriesObjectTail(framing)));
     });
     parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
     exchange.rawJson(200, Buffer.concat(parts));
@@ -164,9 +164,9 @@ export class QueryCoordinator {
 function framePage(page: Page, framing: Framing): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const object of page.objects) {
-    parts.push(Buffer.from(seriesObjectHead(object.name, object.columns, framing) + rowsOpen(framing, true)));
+    parts.push(Buffer.from(seriesObjectHead(object.name, object.columns, framing)));
     parts.push(page.body.subarray(object.start, object.end));
-    parts.push(Buffer.from(seriesObjectTail(framing, true)));
+    parts.push(Buffer.from(seriesObjectTail(framing)));
   }
   return Buffer.concat(parts);
 }

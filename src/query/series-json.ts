@@ -12,24 +12,20 @@ export function rowIndentFor(framing: Framing): string | null {
   return framing.pretty ? ' '.repeat(4 * (framing.depth + 1)) : null;
 }
 
+/** Everything of a series object before its rows (which follow, at least one). */
 export function seriesObjectHead(name: string, columns: string[], framing: Framing): string {
   if (!framing.pretty) return `{"name":${JSON.stringify(name)},"columns":${JSON.stringify(columns)},"points":[`;
   const pad = ' '.repeat(4 * (framing.depth - 1));
   const inner = `${pad}    `;
   const columnLines = columns.map((c) => `${inner}    ${JSON.stringify(c)}`).join(',\n');
   const columnsText = columns.length === 0 ? '[]' : `[\n${columnLines}\n${inner}]`;
-  return `${pad}{\n${inner}"name": ${JSON.stringify(name)},\n${inner}"columns": ${columnsText},\n${inner}"points": [`;
+  return `${pad}{\n${inner}"name": ${JSON.stringify(name)},\n${inner}"columns": ${columnsText},\n${inner}"points": [\n`;
 }
 
-/** Between the head and the rows (pretty output puts rows on their own lines). */
-export function rowsOpen(framing: Framing, hasRows: boolean): string {
-  return framing.pretty && hasRows ? '\n' : '';
-}
-
-export function seriesObjectTail(framing: Framing, hasRows: boolean): string {
+export function seriesObjectTail(framing: Framing): string {
   if (!framing.pretty) return ']}';
   const pad = ' '.repeat(4 * (framing.depth - 1));
-  return hasRows ? `\n${pad}    ]\n${pad}}` : `]\n${pad}}`;
+  return `\n${pad}    ]\n${pad}}`;
 }
 
 /** A whole series object from plain values (list results, small computed series). */

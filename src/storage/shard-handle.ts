@@ -23,6 +23,8 @@ export class ShardHandle {
   private readonly pool: Piscina;
   private pending: PendingWrite[] = [];
   private writesInFlight = 0;
+  /** Resolved when no write is queued or in flight (close waits for them). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(readonly index: number, data: ShardWorkerData) {
     this.pool = new Piscina({
@@ -67,6 +69,7 @@ export class ShardHandle {
       .finally(() => {
         this.writesInFlight--;
         this.sendWrites();
+        if (this.writesInFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
   }
 
@@ -95,7 +98,7 @@ export class ShardHandle {
   }
 
   async close(): Promise<void> {
-    while (this.writesInFlight > 0 || this.pending.length > 0) await new Promise((r) => setTimeout(r, 5));
+    if (this.writesInFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.call('close', {});
     await this.pool.destroy();
   }
