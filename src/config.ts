@@ -16,6 +16,8 @@ export interface Settings {
   walFsyncIntervalMs: number;
   /** Per-shard memtable size that triggers a flush to an Arrow segment. */
   memtableBytes: number;
+  /** A shard whose memtable got no write for this long flushes it, so data at rest is compact. */
+  flushIdleMs: number;
   /** Largest accepted write body; larger bodies get 413 without being read. */
   maxBodySize: number;
   /** Threads that parse write bodies into columnar batches. */
@@ -35,10 +37,12 @@ export function defaultSettings(): Settings {
     port: 8086,
     bind: '0.0.0.0',
     dataDir: './data',
-    shards: cores,
+    // A write names its shards in a 32-bit mask (see transactions.ts).
+    shards: Math.min(cores, 32),
     walFsync: 'always',
     walFsyncIntervalMs: 100,
     memtableBytes: 128 * MiB,
+    flushIdleMs: 10_000,
     maxBodySize: 256 * MiB,
     parseThreads: cores,
     initialRootPassword: 'root',
@@ -56,10 +60,11 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'port', toml: 'port', env: 'SLUICE_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'bind', toml: 'bind', env: 'SLUICE_BIND', parse: text },
   { key: 'dataDir', toml: 'data_dir', env: 'SLUICE_DATA_DIR', parse: text },
-  { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, 256) },
+  { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, 32) },
   { key: 'walFsync', toml: 'wal_fsync', env: 'SLUICE_WAL_FSYNC', parse: fsyncPolicy },
   { key: 'walFsyncIntervalMs', toml: 'wal_fsync_interval_ms', env: 'SLUICE_WAL_FSYNC_INTERVAL_MS', parse: (v) => integer(v, 1, 60_000) },
   { key: 'memtableBytes', toml: 'memtable_size', env: 'SLUICE_MEMTABLE_SIZE', parse: byteSize },
+  { key: 'flushIdleMs', toml: 'flush_idle_ms', env: 'SLUICE_FLUSH_IDLE_MS', parse: (v) => integer(v, 10, 86_400_000) },
   { key: 'maxBodySize', toml: 'max_body_size', env: 'SLUICE_MAX_BODY_SIZE', parse: byteSize },
   { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
@@ -96,6 +101,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--wal-fsync <policy>', 'always | interval | never')
     .option('--wal-fsync-interval-ms <ms>', 'fsync interval for --wal-fsync interval')
     .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')
+    .option('--flush-idle-ms <ms>', 'flush a memtable that got no write for this long')
     .option('--max-body-size <size>', 'largest accepted write body (e.g. 256MiB)')
     .option('--parse-threads <n>', 'threads parsing write bodies')
     .option('--initial-root-password <password>', 'password of root on first start')

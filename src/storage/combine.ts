@@ -1,5 +1,5 @@
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { permute, sortOrder } from './series-buffer.js';
+import { permute, sortOrder } from './row-order.js';
 
 /**
  * One time-sorted view of a series from pieces given oldest first (segments in flush order,

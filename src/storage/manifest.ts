@@ -33,6 +33,10 @@ export interface ManifestDocument {
   segments: SegmentFile[];
   /** db → series → columns in order of first creation. */
   catalog: Record<string, Record<string, string[]>>;
+  /** Every write transaction below this id that involved the shard is in a segment or was aborted. */
+  flushedBelow?: number;
+  /** Transactions whose WAL append failed on this shard (recent ones; see transactions.ts). */
+  failedTxns?: number[];
 }
 
 export function readManifest(dir: string): ManifestDocument {

@@ -1,11 +1,13 @@
 import { Piscina } from 'piscina';
 import { isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import type { Page, ScanRequest } from './scan.js';
+import type { WriteTxn } from './shard.js';
 import type { ShardWorkerData } from './shard-worker.js';
+import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
   readonly batch: ArrayBuffer;
-  readonly base: number;
+  readonly txn: WriteTxn;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -26,7 +28,15 @@ export class ShardHandle {
   /** Resolved when no write is queued or in flight (close waits for them). */
   private idleWaiters: (() => void)[] = [];
 
-  constructor(readonly index: number, data: ShardWorkerData) {
+  /**
+   * `status` gives the main thread's transaction status for this shard; every message carries
+   * it, so the shard learns which logged writes are committed before it does anything else.
+   */
+  constructor(
+    readonly index: number,
+    data: ShardWorkerData,
+    private readonly status: () => TxnStatus,
+  ) {
     this.pool = new Piscina({
       filename: new URL('./shard-worker.js', import.meta.url).href,
       workerData: data,
@@ -38,15 +48,20 @@ export class ShardHandle {
     });
   }
 
-  async init(liveDatabases: string[]): Promise<number> {
-    const reply = (await this.pool.run({ liveDatabases }, { name: 'init' })) as { highestSequenceNumber: number };
-    return reply.highestSequenceNumber;
+  /** Start-up, step 1: open the shard's files and report its WAL's transactions. */
+  init(): Promise<ShardTxnReport> {
+    return this.pool.run({}, { name: 'init' }) as Promise<ShardTxnReport>;
   }
 
-  /** Resolves once the batch is in the shard's WAL and memtable. */
-  write(batch: ArrayBuffer, base: number): Promise<void> {
+  /** Start-up, step 2: replay without the incomplete transactions. */
+  recover(aborted: number[], liveDatabases: string[]): Promise<{ highestSequenceNumber: number; flushedBelow: number }> {
+    return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<{ highestSequenceNumber: number; flushedBelow: number }>;
+  }
+
+  /** Resolves once the batch is durable in the shard's WAL (visible once its transaction commits). */
+  write(batch: ArrayBuffer, txn: WriteTxn): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ batch, base, resolve, reject });
+      this.pending.push({ batch, txn, resolve, reject });
       this.sendWrites();
     });
   }
@@ -58,7 +73,7 @@ export class ShardHandle {
     this.writesInFlight++;
     const batches = group.map((w) => w.batch);
     this.pool
-      .run({ batches, bases: group.map((w) => w.base) }, { name: 'write', transferList: batches })
+      .run({ batches, txns: group.map((w) => w.txn), status: this.status() }, { name: 'write', transferList: batches })
       .then((reply: unknown) => {
         if (isErrorReply(reply)) throw toHttpError(reply);
         for (const w of group) w.resolve();
@@ -74,7 +89,12 @@ export class ShardHandle {
   }
 
   openScan(request: ScanRequest): Promise<number> {
-    return this.call<{ cursorId: number }>('openScan', request).then((r) => r.cursorId);
+    return this.call<{ cursorId: number }>('openScan', { ...request, status: this.status() }).then((r) => r.cursorId);
+  }
+
+  /** Brings the shard news of committed writes when no other message is on its way. */
+  sendStatus(): Promise<void> {
+    return this.pool.run({ status: this.status() }, { name: 'status' }) as Promise<void>;
   }
 
   nextPage(cursorId: number): Promise<Page> {
@@ -86,20 +106,20 @@ export class ShardHandle {
   }
 
   listSeries(db: string): Promise<string[]> {
-    return this.pool.run({ db }, { name: 'listSeries' }) as Promise<string[]>;
+    return this.pool.run({ db, status: this.status() }, { name: 'listSeries' }) as Promise<string[]>;
   }
 
   async dropDatabase(db: string): Promise<void> {
-    await this.call('dropDatabase', { db });
+    await this.call('dropDatabase', { db, status: this.status() });
   }
 
   async flush(): Promise<void> {
-    await this.call('flush', {});
+    await this.call('flush', { status: this.status() });
   }
 
   async close(): Promise<void> {
     if (this.writesInFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.call('close', {});
+    await this.call('close', { status: this.status() });
     await this.pool.destroy();
   }
 

@@ -1,13 +1,15 @@
 /**
  * Entry point of a shard actor's thread. piscina runs each exported function as a message;
- * the pool has exactly one thread, so its task queue is the actor's mailbox.
+ * the pool has exactly one thread, so its task queue is the actor's mailbox. Every message
+ * after start-up carries the main thread's transaction status, taken before the work.
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { transferResult } from '../util/transfer.js';
 import type { ErrorReply } from '../errors.js';
 import type { Page, ScanRequest } from './scan.js';
-import { Shard, ShardError, type ShardOptions } from './shard.js';
+import { Shard, ShardError, type ShardOptions, type WriteTxn } from './shard.js';
+import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;
@@ -18,8 +20,9 @@ const settings = workerData as ShardWorkerData;
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
 
-function open(): Shard {
+function open(status?: TxnStatus): Shard {
   if (!shard) throw new ShardError(500, 'shard not initialised');
+  if (status) shard.advance(status);
   return shard;
 }
 
@@ -33,13 +36,21 @@ function guard<T>(work: () => T): T | ErrorReply {
   }
 }
 
-export function init(task: { liveDatabases: string[] }): { highestSequenceNumber: number } {
-  shard = new Shard(settings, task.liveDatabases, (level, message) => logger[level](message));
-  return { highestSequenceNumber: shard.highestSequenceNumber };
+/** Start-up, step 1: open the files and report the WAL's transactions (nothing applied yet). */
+export function init(): ShardTxnReport {
+  shard = new Shard(settings, (level, message) => logger[level](message));
+  return shard.transactionReport();
 }
 
-export async function write(task: { batches: ArrayBuffer[]; bases: number[] }): Promise<{ ok: true } | ErrorReply> {
-  const durable = guard(() => open().write(task.batches.map((b) => new Uint8Array(b)), task.bases));
+/** Start-up, step 2: replay the WAL without the transactions found incomplete. */
+export function recover(task: { aborted: number[]; liveDatabases: string[] }): { highestSequenceNumber: number; flushedBelow: number } {
+  const opened = open();
+  opened.recover(new Set(task.aborted), task.liveDatabases);
+  return { highestSequenceNumber: opened.highestSequenceNumber, flushedBelow: opened.transactionFloor };
+}
+
+export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  const durable = guard(() => open(task.status).write(task.batches.map((b) => new Uint8Array(b)), task.txns));
   if (!(durable instanceof Promise)) return durable;
   try {
     await durable;
@@ -50,8 +61,13 @@ export async function write(task: { batches: ArrayBuffer[]; bases: number[] }): 
   }
 }
 
-export function openScan(request: ScanRequest): { cursorId: number } | ErrorReply {
-  return guard(() => ({ cursorId: open().openScan(request) }));
+/** Nothing but news: makes committed writes visible when no other message would bring it. */
+export function status(task: { status: TxnStatus }): void {
+  guard(() => open(task.status));
+}
+
+export function openScan(request: ScanRequest & { status: TxnStatus }): { cursorId: number } | ErrorReply {
+  return guard(() => ({ cursorId: open(request.status).openScan(request) }));
 }
 
 export function nextPage(task: { cursorId: number }): Page | ErrorReply {
@@ -63,26 +79,27 @@ export function closeCursor(task: { cursorId: number }): void {
   shard?.closeCursor(task.cursorId);
 }
 
-export function listSeries(task: { db: string }): string[] {
-  return open().listSeries(task.db);
+export function listSeries(task: { db: string; status: TxnStatus }): string[] {
+  return open(task.status).listSeries(task.db);
 }
 
-export function dropDatabase(task: { db: string }): { ok: true } | ErrorReply {
+export function dropDatabase(task: { db: string; status: TxnStatus }): { ok: true } | ErrorReply {
   return guard(() => {
-    open().dropDatabase(task.db);
+    open(task.status).dropDatabase(task.db);
     return { ok: true as const };
   });
 }
 
-export function flush(): { ok: true } | ErrorReply {
+export function flush(task: { status: TxnStatus }): { ok: true } | ErrorReply {
   return guard(() => {
-    open().flush();
+    open(task.status).flush();
     return { ok: true as const };
   });
 }
 
-export function close(): { ok: true } | ErrorReply {
+export function close(task: { status: TxnStatus }): { ok: true } | ErrorReply {
   return guard(() => {
+    shard?.advance(task.status);
     shard?.close();
     shard = undefined;
     return { ok: true as const };

@@ -7,15 +7,38 @@ import { combinePieces } from './combine.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
-import { SeriesBuffer } from './series-buffer.js';
+import { SeriesMemory } from './series-memory.js';
+import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
-import { assignSequenceNumbers, readWriteBatch } from './write-batch.js';
+import { assignSequenceNumbers, readWriteBatch, stampTransaction, type WriteBatchSpans } from './write-batch.js';
 
 export interface ShardOptions {
   readonly dir: string;
   readonly walFsync: WalFsyncPolicy;
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
+  readonly flushIdleMs: number;
+}
+
+/** Committed rows waiting to be sealed are sealed in bulk once their batches reach this size. */
+const SEAL_BYTES = 8 * 1024 * 1024;
+/** How many failed transactions the manifest remembers (failures are rare disk errors). */
+const FAILED_TXNS_KEPT = 1000;
+
+/** A logged batch whose transaction is not yet known to be committed everywhere. */
+interface PendingBatch {
+  readonly txn: number;
+  readonly bytes: Uint8Array;
+  readonly batch: WriteBatchSpans;
+}
+
+/** What a write message carries for each of its batches. */
+export interface WriteTxn {
+  readonly txn: number;
+  /** Bit mask of the shards that take part in the request. */
+  readonly participants: number;
+  /** First sequence-number ordinal of the request. */
+  readonly base: number;
 }
 
 /** Everything the shard knows about one of its series. */
@@ -25,7 +48,7 @@ interface SeriesState {
   readonly columns: string[];
   readonly columnSet: Set<string>;
   readonly segments: { file: string; entry: SegmentEntry }[];
-  buffer: SeriesBuffer | undefined;
+  memory: SeriesMemory | undefined;
 }
 
 export class ShardError extends Error {
@@ -45,30 +68,71 @@ export class Shard {
   private readonly wal: WriteAheadLog;
   private readonly cursors = new Map<number, ScanCursor>();
   private nextCursorId = 1;
-  private memtableBytes = 0;
+  /** Logged batches of unresolved transactions, in log (= transaction id) order. */
+  private pending: PendingBatch[] = [];
+  /** Series with committed rows not yet sealed into chunks. */
+  private unsealed = new Set<SeriesMemory>();
+  /** Bytes of the committed batches whose rows are not sealed yet. */
+  private unsealedBytes = 0;
+  /** Bytes of sealed chunks. */
+  private sealedBytes = 0;
   private maxSeq = 0;
+  /** The newest transaction status the main thread sent. */
+  private status: TxnStatus = { resolvedBelow: 0, aborted: [] };
+  private failedTxns: number[];
   private flushScheduled = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Opens the shard's files. Nothing is replayed yet: the WAL's transactions are compared with
+   * the other shards' first (see `transactionReport` and `recover`).
+   */
   constructor(
     private readonly options: ShardOptions,
-    liveDatabases: string[],
     private readonly log: (level: 'info' | 'warn', message: string) => void,
   ) {
     mkdirSync(join(options.dir, 'segments'), { recursive: true });
     this.manifest = readManifest(options.dir);
+    this.failedTxns = [...(this.manifest.failedTxns ?? [])];
     this.removeOrphanSegments();
-    const live = new Set(liveDatabases);
     this.loadCatalog();
     const walOptions: WalOptions =
       options.walFsync === 'interval' ? { fsync: 'interval', fsyncIntervalMs: options.walFsyncIntervalMs } : { fsync: options.walFsync };
     this.wal = WriteAheadLog.open(join(options.dir, 'wal'), walOptions, (message) => log('warn', message));
+  }
+
+  /** What the WAL past the checkpoint and the manifest say about write transactions. */
+  transactionReport(): ShardTxnReport {
+    const logged = new Map<number, number>();
+    this.wal.replay(this.manifest.walCheckpoint, (payload) => {
+      const { txn, participants } = readWriteBatch(payload);
+      if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
+    });
+    return { flushedBelow: this.flushedBelow, failed: this.failedTxns, logged };
+  }
+
+  /**
+   * Replay the WAL past the checkpoint, leaving out transactions some other participant never
+   * logged (never acknowledged, so dropped whole). If any was left out, flush at once, so the
+   * checkpoint moves past it before other shards' later flushes could make it look complete.
+   */
+  recover(aborted: ReadonlySet<number>, liveDatabases: string[]): void {
+    const applied = new Set<number>();
     let replayed = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       const batch = readWriteBatch(payload);
-      this.applyBatch(batch.db, batch.series);
+      // A flush carries unresolved batches into the next file: a crash can leave both copies.
+      if (batch.txn > 0 && (aborted.has(batch.txn) || applied.has(batch.txn))) return;
+      if (batch.txn > 0) applied.add(batch.txn);
+      this.applyBatch(batch, payload.byteLength);
       replayed++;
     });
-    if (replayed > 0) log('info', `replayed ${replayed} WAL records`);
+    if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
+    if (aborted.size > 0) {
+      this.log('warn', `left out ${aborted.size} write requests that were not logged on every shard they touched (never acknowledged)`);
+      this.flush();
+    }
+    const live = new Set(liveDatabases);
     for (const db of this.catalog.keys()) if (!live.has(db)) this.dropDatabase(db);
   }
 
@@ -76,33 +140,76 @@ export class Shard {
     return this.maxSeq;
   }
 
-  /**
-   * Log the batches, apply them, and resolve once the log is durable. `bases[i]` is the first
-   * sequence-number ordinal of batch i's request. Everything before the returned promise runs
-   * synchronously, so the mailbox stays one-message-at-a-time; only the fsync wait overlaps
-   * the next messages.
-   */
-  write(batches: Uint8Array[], bases: number[]): Promise<void> {
-    const decoded = batches.map((bytes, i) => {
-      const batch = readWriteBatch(bytes);
-      for (const span of batch.series) assignSequenceNumbers(span.seq, bases[i]!, span.seqAt, span.seqAt + span.count);
-      return batch;
-    });
-    this.wal.append(batches);
-    for (const batch of decoded) this.applyBatch(batch.db, batch.series);
-    if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
-      // Flush after the acknowledgement goes out; the mailbox waits for it either way.
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
-    return this.wal.durable();
+  /** Transaction ids below this are settled on this shard; new ones must start above it. */
+  get transactionFloor(): number {
+    return this.flushedBelow;
   }
 
-  private applyBatch(db: string, spans: RowSpan[]): void {
-    for (const rows of spans) {
+  private get flushedBelow(): number {
+    return this.manifest.flushedBelow ?? 0;
+  }
+
+  private get memtableBytes(): number {
+    return this.unsealedBytes + this.sealedBytes;
+  }
+
+  /**
+   * Take the main thread's news about transactions: batches of committed ones become visible,
+   * aborted ones are dropped. Every message to the shard brings it, before anything else.
+   */
+  advance(status: TxnStatus): void {
+    if (status.resolvedBelow > this.status.resolvedBelow) this.status = status;
+    if (this.pending.length === 0) return;
+    const aborted = new Set(status.aborted);
+    let committed = 0;
+    while (committed < this.pending.length && this.pending[committed]!.txn < this.status.resolvedBelow) committed++;
+    const kept: PendingBatch[] = [];
+    this.pending.forEach((pending, i) => {
+      if (aborted.has(pending.txn)) return;
+      if (i < committed) this.applyBatch(pending.batch, pending.bytes.byteLength);
+      else kept.push(pending);
+    });
+    this.pending = kept;
+    this.afterApply();
+  }
+
+  /**
+   * Log the batches and resolve once the log is durable. Their rows become visible when the
+   * main thread reports their transactions committed. Everything before the returned promise
+   * runs synchronously, so the mailbox stays one-message-at-a-time; only the fsync wait
+   * overlaps the next messages.
+   */
+  write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
+    const decoded = batches.map((bytes, i) => {
+      const { txn, participants, base } = txns[i]!;
+      const batch = readWriteBatch(bytes);
+      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
+      stampTransaction(bytes, txn, participants);
+      return { txn, bytes, batch };
+    });
+    try {
+      this.wal.append(batches);
+    } catch (err) {
+      this.rememberFailed(txns.map((t) => t.txn));
+      throw err;
+    }
+    for (const pending of decoded) this.pending.push(pending);
+    this.armIdleFlush();
+    return this.wal.durable().catch((err: unknown) => {
+      this.rememberFailed(txns.map((t) => t.txn));
+      throw err;
+    });
+  }
+
+  private rememberFailed(txns: number[]): void {
+    this.failedTxns.push(...txns);
+    if (this.failedTxns.length > FAILED_TXNS_KEPT) this.failedTxns.splice(0, this.failedTxns.length - FAILED_TXNS_KEPT);
+    this.pending = this.pending.filter((p) => !txns.includes(p.txn));
+  }
+
+  private applyBatch(batch: WriteBatchSpans, bytes: number): void {
+    const { db } = batch;
+    for (const rows of batch.series) {
       const state = this.seriesState(db, rows.series, true)!;
       for (const column of rows.columns) {
         if (!state.columnSet.has(column.name)) {
@@ -110,12 +217,46 @@ export class Shard {
           state.columns.push(column.name);
         }
       }
-      state.buffer ??= new SeriesBuffer(rows.series);
-      const before = state.buffer.byteSize;
-      state.buffer.append(rows);
-      this.memtableBytes += state.buffer.byteSize - before;
+      state.memory ??= new SeriesMemory(rows.series);
+      state.memory.append(rows);
+      this.unsealed.add(state.memory);
       const { seq, seqAt } = rows;
       for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
+    }
+    this.unsealedBytes += bytes;
+  }
+
+  /** Seal in bulk, and flush (after the acknowledgements went out) when the memtable is full. */
+  private afterApply(): void {
+    if (this.unsealedBytes >= SEAL_BYTES) this.sealAll();
+    if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private sealAll(): void {
+    for (const memory of this.unsealed) {
+      const before = memory.sealedBytes;
+      memory.seal();
+      this.sealedBytes += memory.sealedBytes - before;
+    }
+    this.unsealed.clear();
+    this.unsealedBytes = 0;
+  }
+
+  /** A memtable that got no write for `flushIdleMs` is flushed, so data at rest is compact. */
+  private armIdleFlush(): void {
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = undefined;
+        if (this.memtableBytes > 0 || this.pending.length > 0) this.flush();
+      }, this.options.flushIdleMs);
+      this.idleTimer.unref();
     }
   }
 
@@ -128,7 +269,7 @@ export class Shard {
     }
     let state = databases.get(series);
     if (!state && create) {
-      state = { name: series, columns: [], columnSet: new Set(), segments: [], buffer: undefined };
+      state = { name: series, columns: [], columnSet: new Set(), segments: [], memory: undefined };
       databases.set(series, state);
     }
     return state;
@@ -138,17 +279,26 @@ export class Shard {
     return [...(this.catalog.get(db)?.keys() ?? [])];
   }
 
-  /** Write every memtable to one new segment file, then advance the WAL checkpoint. */
+  /**
+   * Write every committed row to one new segment file, then advance the WAL checkpoint.
+   * Batches of unresolved transactions are logged again in the new WAL file (and synced) before
+   * the checkpoint passes the file that held them.
+   */
   flush(): void {
+    this.sealAll();
     const dirty: { db: string; state: SeriesState }[] = [];
     for (const [db, databases] of this.catalog) {
-      for (const state of databases.values()) if (state.buffer && state.buffer.count > 0) dirty.push({ db, state });
+      for (const state of databases.values()) if (state.memory && state.memory.count > 0) dirty.push({ db, state });
     }
     const checkpoint = this.wal.rotate();
+    if (this.pending.length > 0) {
+      this.wal.append(this.pending.map((p) => p.bytes));
+      this.wal.sync();
+    }
     if (dirty.length > 0) {
       const segment = this.writeSegment(
         dirty.map(({ db, state }) => {
-          const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
+          const rows = combinePieces(state.name, [...state.memory!.pieces()]);
           let maxSeq = 0;
           for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
           const bytes = encodeSeriesSegment(rows);
@@ -159,9 +309,11 @@ export class Shard {
       for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
     }
     this.manifest.walCheckpoint = checkpoint;
+    this.manifest.flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
+    this.manifest.failedTxns = this.failedTxns;
     this.saveManifest();
-    for (const { state } of dirty) state.buffer = undefined;
-    this.memtableBytes = 0;
+    for (const { state } of dirty) state.memory = undefined;
+    this.sealedBytes = 0;
     this.wal.removeBefore(checkpoint);
   }
 
@@ -194,6 +346,8 @@ export class Shard {
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
   dropDatabase(db: string): void {
+    // Writes logged before the drop and still unresolved are dropped with it, never committed later.
+    this.pending = this.pending.filter((p) => p.batch.db !== db);
     if (!this.catalog.has(db)) return;
     this.flush();
     this.catalog.delete(db);
@@ -265,7 +419,11 @@ export class Shard {
       if (entry.maxTime < startUs || entry.minTime >= endUs) continue;
       pieces.push(decodeSeriesSegment(this.readEntry(file, entry)));
     }
-    if (state.buffer && state.buffer.count > 0) pieces.push(state.buffer.snapshot());
+    if (state.memory && state.memory.count > 0) {
+      const before = state.memory.sealedBytes;
+      pieces.push(...state.memory.pieces());
+      this.sealedBytes += state.memory.sealedBytes - before;
+    }
     return combinePieces(state.name, pieces);
   }
 
@@ -281,6 +439,7 @@ export class Shard {
   }
 
   close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.flush();
     this.wal.close();
   }

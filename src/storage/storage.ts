@@ -3,33 +3,54 @@ import type { Settings } from '../config.js';
 import { byteOrder } from '../meta/meta-store.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
+import { abortedTransactions, TransactionLedger } from './transactions.js';
+
+/** After a write settles, idle shards hear that it committed within this many ms. */
+const STATUS_DELAY_MS = 20;
 
 /**
- * The main thread's view of all shards: routes series to their owners and hands out
- * sequence numbers. A sequence number is (k * 10000 + 1) for a global counter k, as 0.8
- * numbered points on server 1; k resumes after the highest number found on disk.
+ * The main thread's view of all shards: routes series to their owners, hands out sequence
+ * numbers, and keeps each write request whole across shards (transactions.ts). A sequence
+ * number is (k * 10000 + 1) for a global counter k, as 0.8 numbered points on server 1; k
+ * resumes after the highest number found on disk. A request's first k is its transaction id.
  */
 export class Storage {
   private nextOrdinal = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
 
-  private constructor(readonly shards: ShardHandle[]) {}
+  private constructor(
+    readonly shards: ShardHandle[],
+    private readonly ledger: TransactionLedger,
+  ) {}
 
   static async open(settings: Settings, liveDatabases: string[]): Promise<Storage> {
+    const ledger = new TransactionLedger(settings.shards);
     const shards = Array.from(
       { length: settings.shards },
       (_, index) =>
-        new ShardHandle(index, {
-          shardIndex: index,
-          dir: join(settings.dataDir, 'shards', String(index)),
-          walFsync: settings.walFsync,
-          walFsyncIntervalMs: settings.walFsyncIntervalMs,
-          memtableBytes: settings.memtableBytes,
-          logLevel: settings.logLevel,
-        }),
+        new ShardHandle(
+          index,
+          {
+            shardIndex: index,
+            dir: join(settings.dataDir, 'shards', String(index)),
+            walFsync: settings.walFsync,
+            walFsyncIntervalMs: settings.walFsyncIntervalMs,
+            memtableBytes: settings.memtableBytes,
+            flushIdleMs: settings.flushIdleMs,
+            logLevel: settings.logLevel,
+          },
+          () => ledger.statusFor(index),
+        ),
     );
-    const storage = new Storage(shards);
-    const highest = await Promise.all(shards.map((s) => s.init(liveDatabases)));
-    storage.nextOrdinal = Math.max(0, ...highest.map((seq) => Math.floor(seq / 10000))) + 1;
+    const storage = new Storage(shards, ledger);
+    const reports = await Promise.all(shards.map((s) => s.init()));
+    const recovered = await Promise.all(
+      shards.map((s, index) => s.recover([...abortedTransactions(reports, index)], liveDatabases)),
+    );
+    const highestOrdinal = Math.max(0, ...recovered.map((r) => Math.floor(r.highestSequenceNumber / 10000)));
+    // Transaction ids must stay above every id a shard has settled, even if points were dropped since.
+    storage.nextOrdinal = Math.max(highestOrdinal + 1, ...recovered.map((r) => r.flushedBelow));
+    storage.ledger.startAfter(storage.nextOrdinal - 1);
     return storage;
   }
 
@@ -44,9 +65,43 @@ export class Storage {
     return base;
   }
 
-  /** Resolves when every shard has logged its part. */
+  /**
+   * Resolves when every shard has durably logged its part; rejects if any could not, and the
+   * parts logged elsewhere are then aborted, never made visible. `base` is the request's first
+   * sequence-number ordinal and its transaction id.
+   */
   async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
-    await Promise.all(batches.map((batch, shard) => (batch ? this.shards[shard]!.write(batch, base) : undefined)));
+    let participants = 0;
+    batches.forEach((batch, shard) => {
+      if (batch) participants |= 1 << shard;
+    });
+    const txn = { txn: base, participants, base };
+    this.ledger.begin(base, batches.filter((b) => b !== null).length);
+    const results = await Promise.allSettled(
+      batches.map(async (batch, shard) => {
+        if (!batch) return;
+        try {
+          await this.shards[shard]!.write(batch, txn);
+          this.ledger.settle(base, true, participants);
+        } catch (err) {
+          this.ledger.settle(base, false, participants);
+          throw err;
+        }
+      }),
+    );
+    this.scheduleStatus();
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** Tell every shard which writes committed, shortly after writes settle and nothing else did. */
+  private scheduleStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      for (const shard of this.shards) void shard.sendStatus().catch(() => undefined);
+    }, STATUS_DELAY_MS);
+    this.statusTimer.unref();
   }
 
   async listSeries(db: string): Promise<string[]> {
@@ -59,6 +114,7 @@ export class Storage {
   }
 
   async close(): Promise<void> {
+    if (this.statusTimer) clearTimeout(this.statusTimer);
     await Promise.all(this.shards.map((s) => s.close()));
   }
 }

@@ -157,6 +157,12 @@ export class WriteAheadLog {
     return next;
   }
 
+  /** Force what was appended so far to disk now (unless the policy is `never`). */
+  sync(): void {
+    this.#assertWritable();
+    this.#syncIfUnsynced();
+  }
+
   /** Delete the files numbered below `fileNumber` (never the current file). */
   removeBefore(fileNumber: number): void {
     const limit = Math.min(fileNumber, this.#fileNumber);

@@ -6,7 +6,8 @@
  * Layout (integers are little-endian u32; `align8` pads with zero bytes to the next offset that
  * is a multiple of 8, counted from the start of the batch):
  *
- *   header   'S' 'W' 'B' version | seriesCount | pointCount | dbLength | db (UTF-8) | align8
+ *   header   'S' 'W' 'B' version | seriesCount | pointCount | dbLength
+ *            txn: f64 | participants: u32 | reserved: u32 | db (UTF-8) | align8
  *   series   count | columnCount | nameLength | name (UTF-8) | align8
  *            time: f64[count] | seq: f64[count]
  *            columnCount × column
@@ -22,11 +23,19 @@
  * that needs a server-assigned number holds `-(ordinal + 1)`, its 0-based position among all
  * points of the request. The shard fills those in with `assignSequenceNumbers` before it
  * appends the batch to its WAL, so the WAL holds final numbers.
+ *
+ * `txn` and `participants` are 0 in a fresh batch; the shard stamps them before logging (see
+ * `stampTransaction`): the request's transaction id and the bit mask of every shard that got a
+ * part of it, which recovery uses to keep a request whole or not at all. Version-1 batches
+ * (16-byte header, no transaction) are still read: they come from WALs of older builds.
  */
 import type { Column, ColumnSpan, RowSpan, SeriesColumns } from './columns.js';
 
-const VERSION = 1;
-const HEADER_SIZE = 16;
+const VERSION = 2;
+const HEADER_SIZE = 32;
+const V1_HEADER_SIZE = 16;
+const TXN_AT = 16;
+const PARTICIPANTS_AT = 24;
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('write batches assume a little-endian host');
@@ -74,6 +83,7 @@ export class WriteBatchBuilder {
     bytes[2] = 0x42;
     bytes[3] = VERSION;
     this.view.setUint32(12, name.length, true);
+    bytes.fill(0, TXN_AT, HEADER_SIZE);
     bytes.set(name, HEADER_SIZE);
     this.length = this.pad(HEADER_SIZE + name.length);
   }
@@ -203,6 +213,10 @@ export interface DecodedWriteBatch {
 
 export interface WriteBatchSpans {
   readonly db: string;
+  /** The request's transaction id (0: a version-1 batch, which predates transactions). */
+  readonly txn: number;
+  /** Bit i set: shard i holds a part of the same request. */
+  readonly participants: number;
   readonly pointCount: number;
   readonly series: RowSpan[];
 }
@@ -220,7 +234,9 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
   if (bytes.length < HEADER_SIZE || bytes[0] !== 0x53 || bytes[1] !== 0x57 || bytes[2] !== 0x42) {
     throw new Error('not a write batch');
   }
-  if (bytes[3] !== VERSION) throw new Error(`unsupported write batch version ${bytes[3]}`);
+  const version = bytes[3];
+  if (version !== VERSION && version !== 1) throw new Error(`unsupported write batch version ${version}`);
+  const headerSize = version === 1 ? V1_HEADER_SIZE : HEADER_SIZE;
   const view = new DataView(bytes.buffer, base, bytes.length);
   const f64 = new Float64Array(bytes.buffer, base, bytes.length >>> 3);
   const text = Buffer.from(bytes.buffer, base, bytes.length);
@@ -229,8 +245,10 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
   const seriesCount = view.getUint32(4, true);
   const pointCount = view.getUint32(8, true);
   const dbLength = view.getUint32(12, true);
-  const db = utf8(HEADER_SIZE, dbLength);
-  let at = align8(HEADER_SIZE + dbLength);
+  const txn = version === 1 ? 0 : view.getFloat64(TXN_AT, true);
+  const participants = version === 1 ? 0 : view.getUint32(PARTICIPANTS_AT, true);
+  const db = utf8(headerSize, dbLength);
+  let at = align8(headerSize + dbLength);
 
   const series: RowSpan[] = new Array<RowSpan>(seriesCount);
   for (let s = 0; s < seriesCount; s++) {
@@ -262,7 +280,15 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
     }
     series[s] = { series: name, count, time: f64, timeAt, seq: f64, seqAt: timeAt + count, columns };
   }
-  return { db, pointCount, series };
+  return { db, txn, participants, pointCount, series };
+}
+
+/** Records which request a batch belongs to and which shards share it (before it is logged). */
+export function stampTransaction(bytes: Uint8Array, txn: number, participants: number): void {
+  if (bytes[3] !== VERSION) throw new Error(`cannot stamp a version ${bytes[3]} write batch`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
+  view.setFloat64(TXN_AT, txn, true);
+  view.setUint32(PARTICIPANTS_AT, participants >>> 0, true);
 }
 
 /** The same batch with a typed-array view per series and column (tests and tools). */

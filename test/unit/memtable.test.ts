@@ -2,7 +2,8 @@ import test from 'ava';
 import { allocateColumn, spanOf, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
 import { readScalar } from '../../src/query/row-filter.js';
 import { combinePieces } from '../../src/storage/combine.js';
-import { SeriesBuffer, sortOrder } from '../../src/storage/series-buffer.js';
+import { sortOrder } from '../../src/storage/row-order.js';
+import { SeriesMemory } from '../../src/storage/series-memory.js';
 
 type Cell = number | string | bigint | boolean | null;
 
@@ -36,34 +37,52 @@ function cells(data: SeriesColumns, name: string): Cell[] {
   return Array.from({ length: data.count }, (_, i) => readScalar(column, i));
 }
 
-test('rows appended across many blocks come back complete and in time order', (t) => {
-  const buffer = new SeriesBuffer('cpu');
+/** Everything a series' memtable holds, as one time-ordered view (as a scan sees it). */
+function snapshotOf(memory: SeriesMemory): SeriesColumns {
+  return combinePieces(memory.series, [...memory.pieces()]);
+}
+
+test('rows appended from many batches come back complete and in time order', (t) => {
+  const buffer = new SeriesMemory('cpu');
   const total = 40_000;
   for (let start = 0; start < total; start += 5) {
     const time = [0, 1, 2, 3, 4].map((i) => (start + i) * 10);
     buffer.append(spanOf(rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) })));
   }
-  const snapshot = buffer.snapshot();
+  t.true(buffer.hasUnsealed);
+  const snapshot = snapshotOf(buffer);
+  t.false(buffer.hasUnsealed);
   t.is(snapshot.count, total);
   t.is(snapshot.time[total - 1], (total - 1) * 10);
   t.is(cells(snapshot, 'value')[12_345], 1234.5);
-  t.true(buffer.byteSize >= total * 25);
+  t.is(buffer.sealedBytes, total * 25);
+});
+
+test('each seal adds one sorted chunk; rows sealed apart still read as one series', (t) => {
+  const memory = new SeriesMemory('s');
+  memory.append(spanOf(rows('s', [30, 10], [3, 1], { v: [3, 1] })));
+  memory.seal();
+  memory.append(spanOf(rows('s', [20], [2], { v: [2] })));
+  const pieces = memory.pieces();
+  t.is(pieces.length, 2);
+  t.deepEqual([...pieces[0]!.time], [10, 30]);
+  t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 3]);
 });
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {
-  const buffer = new SeriesBuffer('s');
+  const buffer = new SeriesMemory('s');
   buffer.append(spanOf(rows('s', [30, 10], [3, 1], { v: [3, 1] })));
   buffer.append(spanOf(rows('s', [20, 10], [2, 0], { v: [2, 0] })));
-  const snapshot = buffer.snapshot();
+  const snapshot = snapshotOf(buffer);
   t.deepEqual([...snapshot.time], [10, 10, 20, 30]);
   t.deepEqual(cells(snapshot, 'v'), [0, 1, 2, 3]);
 });
 
 test('strings, ints, bools and columns that appear later survive, with nulls before they appear', (t) => {
-  const buffer = new SeriesBuffer('s');
+  const buffer = new SeriesMemory('s');
   buffer.append(spanOf(rows('s', [1], [1], { a: ['x'] })));
   buffer.append(spanOf(rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] })));
-  const snapshot = buffer.snapshot();
+  const snapshot = snapshotOf(buffer);
   t.deepEqual(cells(snapshot, 'a'), ['x', 'y', null]);
   t.deepEqual(cells(snapshot, 'b'), [null, 9223372036854775807n, true]);
   t.deepEqual(snapshot.columns.map((c) => c.name), ['a', 'b']);

@@ -1,0 +1,93 @@
+import { allocateColumn, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
+import { permute, sortOrder } from './row-order.js';
+
+/** Bytes a row costs in a sealed chunk: time and sequence number, then 9 bytes a column. */
+export function chunkBytes(count: number, columns: number): number {
+  return count * (16 + 9 * columns);
+}
+
+/**
+ * The memtable of one series. A write only records a span over its write batch (no copy);
+ * the spans are sealed into one sorted chunk in bulk — when the shard seals everything, or
+ * when a scan needs this series — so rows are copied once per seal instead of once per
+ * request, and a request that brings five points of a series costs a push, not an allocation.
+ */
+export class SeriesMemory {
+  private spans: RowSpan[] = [];
+  private readonly chunks: SeriesColumns[] = [];
+  /** Rows held, sealed or not. */
+  count = 0;
+  /** Bytes of sealed chunks (unsealed spans are counted by the shard as whole batches). */
+  sealedBytes = 0;
+
+  constructor(readonly series: string) {}
+
+  append(span: RowSpan): void {
+    this.spans.push(span);
+    this.count += span.count;
+  }
+
+  get hasUnsealed(): boolean {
+    return this.spans.length > 0;
+  }
+
+  /** Sorted chunks, oldest first, after sealing what is unsealed. */
+  pieces(): readonly SeriesColumns[] {
+    this.seal();
+    return this.chunks;
+  }
+
+  /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */
+  seal(): void {
+    if (this.spans.length === 0) return;
+    const chunk = gather(this.series, this.spans);
+    this.spans = [];
+    const sorted = isSorted(chunk) ? chunk : permute(chunk, sortOrder(chunk.time, chunk.seq, chunk.count));
+    this.chunks.push(sorted);
+    this.sealedBytes += chunkBytes(sorted.count, sorted.columns.length);
+  }
+}
+
+function isSorted(rows: SeriesColumns): boolean {
+  const { time, seq } = rows;
+  for (let i = 1; i < rows.count; i++) {
+    if (time[i]! < time[i - 1]! || (time[i] === time[i - 1] && seq[i]! < seq[i - 1]!)) return false;
+  }
+  return true;
+}
+
+/** Rows of all spans, in arrival order, in fresh arrays; columns in order of first appearance. */
+function gather(series: string, spans: readonly RowSpan[]): SeriesColumns {
+  let n = 0;
+  for (const span of spans) n += span.count;
+  const time = new Float64Array(n);
+  const seq = new Float64Array(n);
+  const columns = new Map<string, Column>();
+  let at = 0;
+  for (const span of spans) {
+    time.set(span.time.subarray(span.timeAt, span.timeAt + span.count), at);
+    seq.set(span.seq.subarray(span.seqAt, span.seqAt + span.count), at);
+    for (const source of span.columns) {
+      let target = columns.get(source.name);
+      if (!target) {
+        target = allocateColumn(source.name, n);
+        columns.set(source.name, target);
+      }
+      target.kinds.set(source.kinds.subarray(source.kindsAt, source.kindsAt + span.count), at);
+      // Copied as bytes: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
+      const slots = new Uint8Array(source.floats.buffer, source.floats.byteOffset + source.valuesAt * 8, span.count * 8);
+      new Uint8Array(target.floats.buffer).set(slots, at * 8);
+      if (source.strings.length > 0) {
+        const base = target.strings.length;
+        for (const s of source.strings) target.strings.push(s);
+        if (base > 0) {
+          for (let i = 0; i < span.count; i++) {
+            if (target.kinds[at + i] === ValueKind.String) target.floats[at + i] = target.floats[at + i]! + base;
+          }
+        }
+      }
+    }
+    at += span.count;
+  }
+  return { series, count: n, time, seq, columns: [...columns.values()] };
+}
