@@ -45,6 +45,9 @@ export class ShardHandle {
       // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
       concurrentTasksPerWorker: WRITES_IN_FLIGHT + 4,
       idleTimeout: Number.POSITIVE_INFINITY,
+      // The actor has timers of its own (idle flush, the WAL's interval fsync); with 'sync'
+      // atomics piscina parks the thread between messages and they would never fire.
+      atomics: 'async',
     });
   }
 

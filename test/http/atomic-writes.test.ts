@@ -1,0 +1,90 @@
+/**
+ * A write request that spans shards is kept whole or not at all: a crash after one shard
+ * logged its part and before another did must not leave the first part behind (a client
+ * retry would then duplicate it). The crash is reproduced on disk: the second shard's WAL
+ * loses the request's record, exactly as if the process died before that append.
+ */
+import test from 'ava';
+import { readdir, readFile, truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { shardOf } from '../../src/storage/router.js';
+import { createDb, querySeries, writeOk, type SeriesInput } from '../helpers/client.js';
+import { cleanupServers, startServer } from '../helpers/server.js';
+
+test.after.always(cleanupServers);
+
+const DB = 'atomic';
+const ARGS = ['--shards', '2', '--flush-idle-ms', '3600000'];
+const BASE_MS = Date.now() - 3_600_000;
+
+/** Two series names owned by different shards. */
+function seriesOnBothShards(): [string, string] {
+  const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
+  const first = names.find((n) => shardOf(DB, n, 2) === 0)!;
+  const second = names.find((n) => shardOf(DB, n, 2) === 1)!;
+  return [first, second];
+}
+
+function request(series: readonly string[], offset: number): SeriesInput[] {
+  return series.map((name) => ({ name, columns: ['time', 'value'], points: [[BASE_MS + offset, offset]] }));
+}
+
+/** Byte offset where the last record of a WAL file starts (records: u32 length, u32 crc, payload). */
+async function lastRecordStart(file: string): Promise<number> {
+  const bytes = await readFile(file);
+  let at = 0;
+  let last = -1;
+  while (at + 8 <= bytes.length) {
+    last = at;
+    at += 8 + bytes.readUInt32LE(at);
+  }
+  return last;
+}
+
+async function newestWalFile(dataDir: string, shard: number): Promise<string> {
+  const dir = path.join(dataDir, 'shards', String(shard), 'wal');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+  for (const file of files.reverse()) {
+    const full = path.join(dir, file);
+    if ((await lastRecordStart(full)) >= 0) return full;
+  }
+  throw new Error(`no WAL record in ${dir}`);
+}
+
+test('a request one shard never logged is dropped whole after a crash', async (t) => {
+  const [a, b] = seriesOnBothShards();
+  const server = await startServer({ args: ARGS });
+  await createDb(server, DB);
+  await writeOk(server, DB, request([a, b], 1), { precision: 'ms' });
+  await writeOk(server, DB, request([a, b], 2), { precision: 'ms' });
+  await server.kill9();
+
+  // The crash: shard 1 never appended the second request.
+  const wal = await newestWalFile(server.dataDir, shardOf(DB, b, 2));
+  await truncate(wal, await lastRecordStart(wal));
+
+  const restarted = await startServer({ dataDir: server.dataDir, args: ARGS });
+  const result = await querySeries(restarted, DB, `select value from /^s/ order asc`, { time_precision: 'ms' });
+  const values = Object.fromEntries(result.map((s) => [s.name, s.points.map((p) => p[s.columns.indexOf('value')])]));
+  t.deepEqual(values, { [a]: [1], [b]: [1] }, 'the first request whole, nothing of the second');
+  await restarted.stop();
+});
+
+test('points sit in the WAL only until the shard has been idle for flush_idle_ms', async (t) => {
+  const server = await startServer({ args: ['--shards', '2', '--flush-idle-ms', '300'] });
+  await createDb(server, DB);
+  await writeOk(server, DB, request(['idle'], 1), { precision: 'ms' });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const shard = shardOf(DB, 'idle', 2);
+  const manifest = JSON.parse(await readFile(path.join(server.dataDir, 'shards', String(shard), 'manifest.json'), 'utf8')) as {
+    segments: { entries: { series: string }[] }[];
+  };
+  t.true(manifest.segments.some((s) => s.entries.some((e) => e.series === 'idle')), 'flushed to a segment');
+  const walDir = path.join(server.dataDir, 'shards', String(shard), 'wal');
+  let walBytes = 0;
+  for (const file of await readdir(walDir)) walBytes += (await readFile(path.join(walDir, file))).length;
+  t.is(walBytes, 0, 'nothing left in the WAL');
+  const [series] = await querySeries(server, DB, 'select value from idle');
+  t.is(series?.points.length, 1);
+  await server.stop();
+});

@@ -1,0 +1,51 @@
+import test from 'ava';
+import { abortedTransactions, TransactionLedger, type ShardTxnReport } from '../../src/storage/transactions.js';
+
+function report(flushedBelow: number, logged: [number, number][], failed: number[] = []): ShardTxnReport {
+  return { flushedBelow, failed, logged: new Map(logged) };
+}
+
+test('a transaction logged by every participant is kept', (t) => {
+  const reports = [report(0, [[10, 0b11]]), report(0, [[10, 0b11]])];
+  t.deepEqual([...abortedTransactions(reports, 0)], []);
+  t.deepEqual([...abortedTransactions(reports, 1)], []);
+});
+
+test('a transaction another participant never logged is aborted', (t) => {
+  const reports = [report(0, [[10, 0b11], [20, 0b11]]), report(0, [[10, 0b11]])];
+  t.deepEqual([...abortedTransactions(reports, 0)], [20]);
+});
+
+test('a participant that flushed past the transaction had logged it', (t) => {
+  const reports = [report(0, [[10, 0b11]]), report(11, [])];
+  t.deepEqual([...abortedTransactions(reports, 0)], []);
+});
+
+test('a transaction that failed on a participant stays aborted even below its flush point', (t) => {
+  const reports = [report(0, [[10, 0b11]]), report(50, [], [10])];
+  t.deepEqual([...abortedTransactions(reports, 0)], [10]);
+});
+
+test('only the participants named in the mask are consulted', (t) => {
+  const reports = [report(0, [[10, 0b101]]), report(0, []), report(0, [[10, 0b101]])];
+  t.deepEqual([...abortedTransactions(reports, 0)], []);
+});
+
+test('the ledger reports the lowest unresolved transaction, and aborts once to each participant', (t) => {
+  const ledger = new TransactionLedger(2);
+  ledger.startAfter(4);
+  t.is(ledger.statusFor(0).resolvedBelow, 5);
+  ledger.begin(5, 2);
+  ledger.begin(9, 2);
+  ledger.settle(9, true, 0b11);
+  ledger.settle(9, false, 0b11);
+  const early = ledger.statusFor(0);
+  t.is(early.resolvedBelow, 5, 'transaction 5 is still open');
+  t.deepEqual(early.aborted, [9], 'an abort is news at once, whatever is still open');
+  ledger.settle(5, true, 0b11);
+  ledger.settle(5, true, 0b11);
+  const status = ledger.statusFor(0);
+  t.is(status.resolvedBelow, 10);
+  t.deepEqual(status.aborted, [], 'reported once');
+  t.deepEqual(ledger.statusFor(1).aborted, [9]);
+});
