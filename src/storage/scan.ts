@@ -48,6 +48,11 @@ export interface Page {
 /** Loads a series' rows in [start, end) sorted by time; supplied by the shard. */
 export type SeriesLoader = (series: string) => { rows: SeriesColumns; columns: string[] };
 
+/** One series as a scan found it when it opened; loaded when the cursor reaches it. */
+export interface SeriesSnapshot {
+  load(): { rows: SeriesColumns; columns: string[] };
+}
+
 /** The series a cursor is reading, with its position. */
 interface OpenSeries {
   readonly name: string;

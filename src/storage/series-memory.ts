@@ -37,6 +37,14 @@ export class SeriesMemory {
     return this.chunks;
   }
 
+  /** Add an already sorted chunk after everything held (a failed flush giving rows back). */
+  appendChunk(chunk: SeriesColumns): void {
+    this.seal();
+    this.chunks.push(chunk);
+    this.count += chunk.count;
+    this.sealedBytes += chunkBytes(chunk.count, chunk.columns.length);
+  }
+
   /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */
   seal(): void {
     if (this.spans.length === 0) return;

@@ -26,13 +26,26 @@ function open(status?: TxnStatus): Shard {
   return shard;
 }
 
+function errorReply(err: unknown): ErrorReply {
+  if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
+  logger.error({ err }, 'shard task failed');
+  return { error: { status: 500, message: (err as Error).message } };
+}
+
 function guard<T>(work: () => T): T | ErrorReply {
   try {
     return work();
   } catch (err) {
-    if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
-    logger.error({ err }, 'shard task failed');
-    return { error: { status: 500, message: (err as Error).message } };
+    return errorReply(err);
+  }
+}
+
+async function guardAsync(work: () => Promise<void>): Promise<{ ok: true } | ErrorReply> {
+  try {
+    await work();
+    return { ok: true };
+  } catch (err) {
+    return errorReply(err);
   }
 }
 
@@ -43,9 +56,9 @@ export function init(): ShardTxnReport {
 }
 
 /** Start-up, step 2: replay the WAL without the transactions found incomplete. */
-export function recover(task: { aborted: number[]; liveDatabases: string[] }): { highestSequenceNumber: number; flushedBelow: number } {
+export async function recover(task: { aborted: number[]; liveDatabases: string[] }): Promise<{ highestSequenceNumber: number; flushedBelow: number }> {
   const opened = open();
-  opened.recover(new Set(task.aborted), task.liveDatabases);
+  await opened.recover(new Set(task.aborted), task.liveDatabases);
   return { highestSequenceNumber: opened.highestSequenceNumber, flushedBelow: opened.transactionFloor };
 }
 
@@ -83,25 +96,19 @@ export function listSeries(task: { db: string; status: TxnStatus }): string[] {
   return open(task.status).listSeries(task.db);
 }
 
-export function dropDatabase(task: { db: string; status: TxnStatus }): { ok: true } | ErrorReply {
-  return guard(() => {
-    open(task.status).dropDatabase(task.db);
-    return { ok: true as const };
-  });
+export function dropDatabase(task: { db: string; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  return guardAsync(() => open(task.status).dropDatabase(task.db));
 }
 
-export function flush(task: { status: TxnStatus }): { ok: true } | ErrorReply {
-  return guard(() => {
-    open(task.status).flush();
-    return { ok: true as const };
-  });
+export function flush(task: { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  return guardAsync(() => open(task.status).flush());
 }
 
-export function close(task: { status: TxnStatus }): { ok: true } | ErrorReply {
-  return guard(() => {
-    shard?.advance(task.status);
-    shard?.close();
+export function close(task: { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  return guardAsync(async () => {
+    if (!shard) return;
+    shard.advance(task.status);
+    await shard.close();
     shard = undefined;
-    return { ok: true as const };
   });
 }

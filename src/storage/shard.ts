@@ -1,12 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
-import { syncDirectory } from '../util/atomic-file.js';
-import type { RowSpan, SeriesColumns } from './columns.js';
+import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
-import { ScanCursor, type Page, type ScanRequest } from './scan.js';
+import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
+import { SegmentStore, type SegmentItem } from './segment-store.js';
 import { SeriesMemory } from './series-memory.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
@@ -24,6 +23,10 @@ export interface ShardOptions {
 const SEAL_BYTES = 8 * 1024 * 1024;
 /** How many failed transactions the manifest remembers (failures are rare disk errors). */
 const FAILED_TXNS_KEPT = 1000;
+/** A flush encodes series for at most this long before letting the mailbox run. */
+const FLUSH_SLICE_MS = 5;
+/** Past this multiple of memtable_size (a flush could not keep up), writes are refused. */
+const MEMTABLE_HARD_LIMIT = 2;
 
 /** A logged batch whose transaction is not yet known to be committed everywhere. */
 interface PendingBatch {
@@ -48,6 +51,9 @@ interface SeriesState {
   readonly columns: string[];
   readonly columnSet: Set<string>;
   readonly segments: { file: string; entry: SegmentEntry }[];
+  /** Rows being written to a segment by the running flush (still read by scans). */
+  frozen: SeriesMemory | undefined;
+  /** Rows written since the last flush started. */
   memory: SeriesMemory | undefined;
 }
 
@@ -66,7 +72,8 @@ export class Shard {
   private readonly catalog = new Map<string, Map<string, SeriesState>>();
   private readonly manifest: ManifestDocument;
   private readonly wal: WriteAheadLog;
-  private readonly cursors = new Map<number, ScanCursor>();
+  private readonly segments: SegmentStore;
+  private readonly cursors = new Map<number, { cursor: ScanCursor; files: string[] }>();
   private nextCursorId = 1;
   /** Logged batches of unresolved transactions, in log (= transaction id) order. */
   private pending: PendingBatch[] = [];
@@ -76,6 +83,12 @@ export class Shard {
   private unsealedBytes = 0;
   /** Bytes of sealed chunks. */
   private sealedBytes = 0;
+  /** Bytes of the memtable the running flush is writing out. */
+  private frozenBytes = 0;
+  /** The running flush (flushes run one at a time, each after the previous). */
+  private flushing: Promise<void> = Promise.resolve();
+  /** Databases being dropped: writes to them are refused until the drop is done. */
+  private readonly dropping = new Set<string>();
   private maxSeq = 0;
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [] };
@@ -91,10 +104,10 @@ export class Shard {
     private readonly options: ShardOptions,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
   ) {
-    mkdirSync(join(options.dir, 'segments'), { recursive: true });
+    this.segments = new SegmentStore(options.dir);
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
-    this.removeOrphanSegments();
+    this.segments.removeOrphans(new Set(this.manifest.segments.map((s) => s.file)));
     this.loadCatalog();
     const walOptions: WalOptions =
       options.walFsync === 'interval' ? { fsync: 'interval', fsyncIntervalMs: options.walFsyncIntervalMs } : { fsync: options.walFsync };
@@ -116,7 +129,7 @@ export class Shard {
    * logged (never acknowledged, so dropped whole). If any was left out, flush at once, so the
    * checkpoint moves past it before other shards' later flushes could make it look complete.
    */
-  recover(aborted: ReadonlySet<number>, liveDatabases: string[]): void {
+  async recover(aborted: ReadonlySet<number>, liveDatabases: string[]): Promise<void> {
     const applied = new Set<number>();
     let replayed = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
@@ -130,10 +143,10 @@ export class Shard {
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
     if (aborted.size > 0) {
       this.log('warn', `left out ${aborted.size} write requests that were not logged on every shard they touched (never acknowledged)`);
-      this.flush();
+      await this.flush();
     }
     const live = new Set(liveDatabases);
-    for (const db of this.catalog.keys()) if (!live.has(db)) this.dropDatabase(db);
+    for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
   }
 
   get highestSequenceNumber(): number {
@@ -149,6 +162,7 @@ export class Shard {
     return this.manifest.flushedBelow ?? 0;
   }
 
+  /** The memtable that fills now (not the one a running flush writes out). */
   private get memtableBytes(): number {
     return this.unsealedBytes + this.sealedBytes;
   }
@@ -180,9 +194,13 @@ export class Shard {
    * overlaps the next messages.
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
+    if (this.memtableBytes + this.frozenBytes > MEMTABLE_HARD_LIMIT * this.options.memtableBytes) {
+      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
+    }
     const decoded = batches.map((bytes, i) => {
       const { txn, participants, base } = txns[i]!;
       const batch = readWriteBatch(bytes);
+      if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
       for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
       stampTransaction(bytes, txn, participants);
       return { txn, bytes, batch };
@@ -233,7 +251,7 @@ export class Shard {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        this.flush();
+        this.flushInBackground();
       });
     }
   }
@@ -254,7 +272,7 @@ export class Shard {
     else {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined;
-        if (this.memtableBytes > 0 || this.pending.length > 0) this.flush();
+        if (this.memtableBytes > 0 || this.pending.length > 0) this.flushInBackground();
       }, this.options.flushIdleMs);
       this.idleTimer.unref();
     }
@@ -269,7 +287,7 @@ export class Shard {
     }
     let state = databases.get(series);
     if (!state && create) {
-      state = { name: series, columns: [], columnSet: new Set(), segments: [], memory: undefined };
+      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined };
       databases.set(series, state);
     }
     return state;
@@ -279,108 +297,138 @@ export class Shard {
     return [...(this.catalog.get(db)?.keys() ?? [])];
   }
 
+  /** A flush nobody waits for; a failure is logged and the data stays in the memtable and WAL. */
+  private flushInBackground(): void {
+    this.flush().catch((err: unknown) => this.log('warn', `flush failed, will retry: ${(err as Error).message}`));
+  }
+
+  /** Flush after any running flush; resolves when this one is on disk. */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
   /**
-   * Write every committed row to one new segment file, then advance the WAL checkpoint.
-   * Batches of unresolved transactions are logged again in the new WAL file (and synced) before
-   * the checkpoint passes the file that held them.
+   * Write every committed row to one new segment file, then advance the WAL checkpoint. The
+   * memtable is frozen first and writes go on into a fresh one; encoding yields to the mailbox
+   * every few milliseconds, so writes and queries are served while a flush runs. Batches of
+   * unresolved transactions are logged again in the new WAL file (and synced) before the
+   * checkpoint passes the file that held them.
    */
-  flush(): void {
+  private async flushOnce(): Promise<void> {
     this.sealAll();
     const dirty: { db: string; state: SeriesState }[] = [];
     for (const [db, databases] of this.catalog) {
-      for (const state of databases.values()) if (state.memory && state.memory.count > 0) dirty.push({ db, state });
+      for (const state of databases.values()) {
+        if (!state.memory || state.memory.count === 0) continue;
+        state.frozen = state.memory;
+        state.memory = undefined;
+        dirty.push({ db, state });
+      }
     }
+    this.frozenBytes = this.sealedBytes;
+    this.sealedBytes = 0;
+    // Every committed transaction below this is in the frozen memtable or in a segment.
+    const flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
     const checkpoint = this.wal.rotate();
     if (this.pending.length > 0) {
       this.wal.append(this.pending.map((p) => p.bytes));
       this.wal.sync();
     }
-    if (dirty.length > 0) {
-      const segment = this.writeSegment(
-        dirty.map(({ db, state }) => {
-          const rows = combinePieces(state.name, [...state.memory!.pieces()]);
-          let maxSeq = 0;
-          for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
-          const bytes = encodeSeriesSegment(rows);
-          return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
-        }),
-      );
-      this.manifest.segments.push(segment);
-      for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
+    try {
+      const items: SegmentItem[] = [];
+      let sliceStart = performance.now();
+      for (const { db, state } of dirty) {
+        items.push(encodeSeries(db, state.name, state.frozen!));
+        if (performance.now() - sliceStart > FLUSH_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+      if (items.length > 0) {
+        const segment = this.segments.write(this.manifest.nextSegmentId++, items);
+        this.manifest.segments.push(segment);
+        for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
+      }
+      this.manifest.walCheckpoint = checkpoint;
+      this.manifest.flushedBelow = flushedBelow;
+      this.manifest.failedTxns = this.failedTxns;
+      this.saveManifest();
+    } catch (err) {
+      // Nothing is lost: the frozen rows go back in front of what came since, the WAL stays.
+      for (const { state } of dirty) this.thaw(state);
+      this.sealAll();
+      this.sealedBytes = 0;
+      for (const databases of this.catalog.values()) for (const state of databases.values()) this.sealedBytes += state.memory?.sealedBytes ?? 0;
+      throw err;
+    } finally {
+      this.frozenBytes = 0;
     }
-    this.manifest.walCheckpoint = checkpoint;
-    this.manifest.flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
-    this.manifest.failedTxns = this.failedTxns;
-    this.saveManifest();
-    for (const { state } of dirty) state.memory = undefined;
-    this.sealedBytes = 0;
+    for (const { state } of dirty) state.frozen = undefined;
     this.wal.removeBefore(checkpoint);
   }
 
-  /**
-   * Lay the series' bytes out one after another in a new segment file (temp name, fsync,
-   * rename). The caller lists it in the manifest; until then it does not exist.
-   */
-  private writeSegment(items: (Omit<SegmentEntry, 'offset' | 'length'> & { bytes: Uint8Array })[]): SegmentFile {
-    const id = this.manifest.nextSegmentId++;
-    const file = `seg-${String(id).padStart(8, '0')}.arrows`;
-    let offset = 0;
-    const entries = items.map(({ bytes, ...entry }): SegmentEntry => {
-      const placed = { ...entry, offset, length: bytes.length };
-      offset += bytes.length;
-      return placed;
-    });
-    const dir = join(this.options.dir, 'segments');
-    const temp = join(dir, `${file}.tmp`);
-    const fd = openSync(temp, 'w');
-    try {
-      for (let i = 0; i < items.length; i += 512) writevSync(fd, items.slice(i, i + 512).map((item) => item.bytes));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, join(dir, file));
-    syncDirectory(dir);
-    return { id, file, entries };
+  /** Put a failed flush's rows back into the memtable, older than anything written since. */
+  private thaw(state: SeriesState): void {
+    const frozen = state.frozen;
+    if (!frozen) return;
+    state.frozen = undefined;
+    if (state.memory) for (const chunk of state.memory.pieces()) frozen.appendChunk(chunk);
+    state.memory = frozen;
   }
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
-  dropDatabase(db: string): void {
+  async dropDatabase(db: string): Promise<void> {
     // Writes logged before the drop and still unresolved are dropped with it, never committed later.
     this.pending = this.pending.filter((p) => p.batch.db !== db);
     if (!this.catalog.has(db)) return;
-    this.flush();
-    this.catalog.delete(db);
-    const kept: SegmentFile[] = [];
-    const obsolete: string[] = [];
-    for (const segment of this.manifest.segments) {
-      const remaining = segment.entries.filter((e) => e.db !== db);
-      if (remaining.length === segment.entries.length) kept.push(segment);
-      else {
-        obsolete.push(segment.file);
-        if (remaining.length > 0) kept.push(this.rewriteSegment(segment, remaining));
+    this.dropping.add(db);
+    try {
+      await this.flush();
+      this.pending = this.pending.filter((p) => p.batch.db !== db);
+      this.catalog.delete(db);
+      const kept: SegmentFile[] = [];
+      const obsolete: string[] = [];
+      for (const segment of this.manifest.segments) {
+        const remaining = segment.entries.filter((e) => e.db !== db);
+        if (remaining.length === segment.entries.length) kept.push(segment);
+        else {
+          obsolete.push(segment.file);
+          if (remaining.length > 0) kept.push(this.rewriteSegment(segment, remaining));
+        }
       }
+      this.manifest.segments = kept;
+      this.saveManifest();
+      for (const file of obsolete) this.segments.retire(file);
+    } finally {
+      this.dropping.delete(db);
     }
-    this.manifest.segments = kept;
-    this.saveManifest();
-    for (const file of obsolete) rmSync(join(this.options.dir, 'segments', file), { force: true });
   }
 
   /** Copy the kept entries' bytes into a new segment file and point their series at it. */
   private rewriteSegment(segment: SegmentFile, keep: SegmentEntry[]): SegmentFile {
-    const rewritten = this.writeSegment(keep.map((entry) => ({ ...entry, bytes: this.readEntry(segment.file, entry) })));
+    const rewritten = this.segments.write(
+      this.manifest.nextSegmentId++,
+      keep.map((entry) => ({ ...entry, bytes: this.segments.read(segment.file, entry) })),
+    );
     keep.forEach((old, i) => {
-      const ref = this.seriesState(old.db, old.series, false)?.segments.find((s) => s.entry === old);
-      if (ref) {
-        ref.file = rewritten.file;
-        ref.entry = rewritten.entries[i]!;
-      }
+      const refs = this.seriesState(old.db, old.series, false)?.segments;
+      const at = refs?.findIndex((s) => s.entry === old) ?? -1;
+      if (at >= 0) refs![at] = { file: rewritten.file, entry: rewritten.entries[i]! };
     });
     return rewritten;
   }
 
+  /**
+   * Open a cursor over a snapshot: each series' segment entries and memtable chunks as they
+   * are now. The snapshot holds its segment files, so a drop or rewrite that runs while the
+   * query is paged out leaves them readable until the cursor closes.
+   */
   openScan(request: ScanRequest): number {
     const databases = this.catalog.get(request.db);
+    const snapshots = new Map<string, SeriesSnapshot>();
+    const files = new Set<string>();
     for (const name of request.series) {
       const state = databases?.get(name);
       if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
@@ -389,58 +437,53 @@ export class Shard {
           if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
         }
       }
+      snapshots.set(name, this.snapshotOf(state, request.startUs, request.endUs));
+      for (const { file } of state.segments) files.add(file);
     }
+    const held = [...files];
+    this.segments.acquire(held);
     const id = this.nextCursorId++;
-    this.cursors.set(
-      id,
-      new ScanCursor(request, (name) => {
-        const state = databases!.get(name)!;
-        return { rows: this.loadSeries(state, request.startUs, request.endUs), columns: state.columns };
-      }),
-    );
+    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!.load()), files: held });
     return id;
   }
 
   nextPage(cursorId: number): Page {
-    const cursor = this.cursors.get(cursorId);
-    if (!cursor) throw new ShardError(500, `no open cursor ${cursorId}`);
-    const page = cursor.nextPage();
-    if (page.done) this.cursors.delete(cursorId);
+    const open = this.cursors.get(cursorId);
+    if (!open) throw new ShardError(500, `no open cursor ${cursorId}`);
+    const page = open.cursor.nextPage();
+    if (page.done) this.closeCursor(cursorId);
     return page;
   }
 
   closeCursor(cursorId: number): void {
+    const open = this.cursors.get(cursorId);
+    if (!open) return;
     this.cursors.delete(cursorId);
+    this.segments.release(open.files);
   }
 
-  private loadSeries(state: SeriesState, startUs: number, endUs: number): SeriesColumns {
-    const pieces: SeriesColumns[] = [];
-    for (const { file, entry } of state.segments) {
-      if (entry.maxTime < startUs || entry.minTime >= endUs) continue;
-      pieces.push(decodeSeriesSegment(this.readEntry(file, entry)));
+  /** What a scan reads of one series in [start, end): the entries and chunks as they are now. */
+  private snapshotOf(state: SeriesState, startUs: number, endUs: number): SeriesSnapshot {
+    const entries = state.segments.filter(({ entry }) => entry.maxTime >= startUs && entry.minTime < endUs);
+    const memory: SeriesColumns[] = [];
+    for (const part of [state.frozen, state.memory]) {
+      if (!part || part.count === 0) continue;
+      const before = part.sealedBytes;
+      memory.push(...part.pieces());
+      if (part === state.memory) this.sealedBytes += part.sealedBytes - before;
     }
-    if (state.memory && state.memory.count > 0) {
-      const before = state.memory.sealedBytes;
-      pieces.push(...state.memory.pieces());
-      this.sealedBytes += state.memory.sealedBytes - before;
-    }
-    return combinePieces(state.name, pieces);
+    const columns = [...state.columns];
+    return {
+      load: () => {
+        const pieces = entries.map(({ file, entry }) => decodeSeriesSegment(this.segments.read(file, entry)));
+        return { rows: combinePieces(state.name, [...pieces, ...memory]), columns };
+      },
+    };
   }
 
-  private readEntry(file: string, entry: SegmentEntry): Uint8Array {
-    const fd = openSync(join(this.options.dir, 'segments', file), 'r');
-    try {
-      const bytes = new Uint8Array(entry.length);
-      readSync(fd, bytes, 0, entry.length, entry.offset);
-      return bytes;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.flush();
+    await this.flush();
     this.wal.close();
   }
 
@@ -471,13 +514,13 @@ export class Shard {
     this.manifest.catalog = catalog;
     writeManifest(this.options.dir, this.manifest);
   }
+}
 
-  /** A crash between writing a segment and recording it in the manifest leaves a file nobody owns. */
-  private removeOrphanSegments(): void {
-    const known = new Set(this.manifest.segments.map((s) => s.file));
-    const dir = join(this.options.dir, 'segments');
-    for (const file of readdirSync(dir)) {
-      if (!known.has(file)) rmSync(join(dir, file), { force: true });
-    }
-  }
+/** One series' frozen memtable as the bytes of its segment entry. */
+function encodeSeries(db: string, series: string, memory: SeriesMemory): SegmentItem {
+  const rows = combinePieces(series, [...memory.pieces()]);
+  let maxSeq = 0;
+  for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+  const bytes = encodeSeriesSegment(rows);
+  return { db, series, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
 }
