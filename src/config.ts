@@ -9,8 +9,11 @@ export interface Settings {
   port: number;
   bind: string;
   dataDir: string;
-  /** Number of shard actors; each owns a disjoint set of series. */
-  shards: number;
+  /**
+   * Number of shard actors; each owns a disjoint set of series. Undefined when not set: then the
+   * data directory's recorded count applies, or defaultShardCount() for a fresh directory.
+   */
+  shards: number | undefined;
   walFsync: WalFsyncPolicy;
   /** With walFsync = interval: the longest a logged write waits for its fsync, in ms. */
   walFsyncIntervalMs: number;
@@ -29,13 +32,18 @@ export interface Settings {
 
 const MiB = 1024 * 1024;
 
+/** The shard count a fresh data directory gets when none is set: one shard actor per core. */
+export function defaultShardCount(): number {
+  return availableParallelism();
+}
+
 export function defaultSettings(): Settings {
   const cores = availableParallelism();
   return {
     port: 8086,
     bind: '0.0.0.0',
     dataDir: './data',
-    shards: cores,
+    shards: undefined,
     walFsync: 'always',
     walFsyncIntervalMs: 100,
     memtableBytes: 128 * MiB,
@@ -92,7 +100,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--port <port>', 'HTTP port (0 picks a free one)')
     .option('--bind <address>', 'address to listen on')
     .option('--data-dir <dir>', 'data directory')
-    .option('--shards <n>', 'number of shard actors (default: number of cores)')
+    .option('--shards <n>', "number of shard actors (default: the data directory's count, else the number of cores)")
     .option('--wal-fsync <policy>', 'always | interval | never')
     .option('--wal-fsync-interval-ms <ms>', 'fsync interval for --wal-fsync interval')
     .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')

@@ -1,5 +1,5 @@
 import uWS from 'uWebSockets.js';
-import type { Settings } from './config.js';
+import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
@@ -8,18 +8,22 @@ import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
+import { openLayout } from './storage/layout.js';
 import { Storage } from './storage/storage.js';
 
 export interface RunningServer {
   readonly port: number;
+  /** The data directory's shard count, which may differ from the default. */
+  readonly shards: number;
   /** Stop accepting, finish in-flight requests, flush every shard. */
   stop(): Promise<void>;
 }
 
 export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
   assertNativeUws();
+  const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings);
-  const storage = await Storage.open(settings, meta.listDatabases());
+  const storage = await Storage.open(settings, layout, meta.listDatabases());
   const ingest = new IngestService(meta, storage, settings.parseThreads);
   const context: ServerContext = {
     settings,
@@ -41,6 +45,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   const port = uWS.us_socket_local_port(listenSocket);
   return {
     port,
+    shards: layout.shards,
     async stop() {
       uWS.us_listen_socket_close(listenSocket);
       await Promise.allSettled([...inFlight]);

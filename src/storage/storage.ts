@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { byteOrder } from '../meta/meta-store.js';
+import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
 
@@ -14,9 +15,9 @@ export class Storage {
 
   private constructor(readonly shards: ShardHandle[]) {}
 
-  static async open(settings: Settings, liveDatabases: string[]): Promise<Storage> {
+  static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[]): Promise<Storage> {
     const shards = Array.from(
-      { length: settings.shards },
+      { length: layout.shards },
       (_, index) =>
         new ShardHandle(index, {
           shardIndex: index,
