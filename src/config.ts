@@ -9,8 +9,11 @@ export interface Settings {
   port: number;
   bind: string;
   dataDir: string;
-  /** Number of shard actors; each owns a disjoint set of series. */
-  shards: number;
+  /**
+   * Number of shard actors; each owns a disjoint set of series. Undefined when not set: then the
+   * data directory's recorded count applies, or defaultShardCount() for a fresh directory.
+   */
+  shards: number | undefined;
   walFsync: WalFsyncPolicy;
   /** With walFsync = interval: the longest a logged write waits for its fsync, in ms. */
   walFsyncIntervalMs: number;
@@ -31,14 +34,21 @@ export interface Settings {
 
 const MiB = 1024 * 1024;
 
+/** The shard count a fresh data directory gets when none is set: one shard actor per core. */
+export function defaultShardCount(): number {
+  // A write names its shards in a 32-bit mask (see storage/transactions.ts).
+  return Math.min(availableParallelism(), MAX_SHARDS);
+}
+
+export const MAX_SHARDS = 32;
+
 export function defaultSettings(): Settings {
   const cores = availableParallelism();
   return {
     port: 8086,
     bind: '0.0.0.0',
     dataDir: './data',
-    // A write names its shards in a 32-bit mask (see transactions.ts).
-    shards: Math.min(cores, 32),
+    shards: undefined,
     walFsync: 'always',
     walFsyncIntervalMs: 100,
     memtableBytes: 128 * MiB,
@@ -60,7 +70,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'port', toml: 'port', env: 'SLUICE_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'bind', toml: 'bind', env: 'SLUICE_BIND', parse: text },
   { key: 'dataDir', toml: 'data_dir', env: 'SLUICE_DATA_DIR', parse: text },
-  { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, 32) },
+  { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, MAX_SHARDS) },
   { key: 'walFsync', toml: 'wal_fsync', env: 'SLUICE_WAL_FSYNC', parse: fsyncPolicy },
   { key: 'walFsyncIntervalMs', toml: 'wal_fsync_interval_ms', env: 'SLUICE_WAL_FSYNC_INTERVAL_MS', parse: (v) => integer(v, 1, 60_000) },
   { key: 'memtableBytes', toml: 'memtable_size', env: 'SLUICE_MEMTABLE_SIZE', parse: byteSize },
@@ -97,7 +107,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--port <port>', 'HTTP port (0 picks a free one)')
     .option('--bind <address>', 'address to listen on')
     .option('--data-dir <dir>', 'data directory')
-    .option('--shards <n>', 'number of shard actors (default: number of cores)')
+    .option('--shards <n>', "number of shard actors (default: the data directory's count, else the number of cores)")
     .option('--wal-fsync <policy>', 'always | interval | never')
     .option('--wal-fsync-interval-ms <ms>', 'fsync interval for --wal-fsync interval')
     .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')

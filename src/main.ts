@@ -1,6 +1,7 @@
 import { ConfigError, loadSettings } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
+import { StartupError } from './startup-error.js';
 
 async function main(): Promise<void> {
   let settings;
@@ -18,10 +19,10 @@ async function main(): Promise<void> {
   try {
     server = await startServer(settings, log);
   } catch (err) {
-    log.fatal({ err }, (err as Error).message);
+    log.fatal(err instanceof StartupError ? {} : { err }, (err as Error).message);
     process.exit(1);
   }
-  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: settings.shards }, 'listening');
+  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
 
   let stopping = false;
   const shutdown = (signal: string): void => {

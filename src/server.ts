@@ -1,26 +1,47 @@
 import uWS from 'uWebSockets.js';
-import type { Settings } from './config.js';
+import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
+import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
+import { openLayout } from './storage/layout.js';
 import { Storage } from './storage/storage.js';
+import { DataDirLock } from './util/data-dir-lock.js';
 
 export interface RunningServer {
   readonly port: number;
+  /** The data directory's shard count, which may differ from the default. */
+  readonly shards: number;
   /** Stop accepting, finish in-flight requests, flush every shard. */
   stop(): Promise<void>;
 }
 
 export async function startServer(settings: Settings, log: Logger): Promise<RunningServer> {
   assertNativeUws();
+  // Held before anything in the directory is read or written, for as long as the process lives.
+  const lock = DataDirLock.acquire(settings.dataDir);
+  try {
+    return await openAndListen(settings, log, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
+  const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings);
-  const storage = await Storage.open(settings, meta.listDatabases());
+  const storage = await Storage.open(settings, layout, meta.listDatabases());
   const ingest = new IngestService(meta, storage, settings.parseThreads);
+  const closeEngine = async (): Promise<void> => {
+    await ingest.close();
+    await storage.close();
+  };
   const context: ServerContext = {
     settings,
     meta,
@@ -31,21 +52,21 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
     log,
   };
   const inFlight = new Set<Promise<void>>();
-  const app = createApp(context, inFlight);
-  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-    app.listen(settings.bind, settings.port, (socket) => {
-      if (socket) resolve(socket);
-      else reject(new Error(`cannot listen on ${settings.bind}:${settings.port}`));
-    });
-  });
-  const port = uWS.us_socket_local_port(listenSocket);
+  let listenSocket: uWS.us_listen_socket;
+  try {
+    listenSocket = await listenExclusive(createApp(context, inFlight), settings.bind, settings.port);
+  } catch (err) {
+    await closeEngine();
+    throw err;
+  }
   return {
-    port,
+    port: uWS.us_socket_local_port(listenSocket),
+    shards: layout.shards,
     async stop() {
       uWS.us_listen_socket_close(listenSocket);
       await Promise.allSettled([...inFlight]);
-      await ingest.close();
-      await storage.close();
+      await closeEngine();
+      lock.release();
     },
   };
 }

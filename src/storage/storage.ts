@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { byteOrder } from '../meta/meta-store.js';
+import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
 import { abortedTransactions, TransactionLedger } from './transactions.js';
@@ -23,10 +24,10 @@ export class Storage {
     private readonly ledger: TransactionLedger,
   ) {}
 
-  static async open(settings: Settings, liveDatabases: string[]): Promise<Storage> {
-    const ledger = new TransactionLedger(settings.shards);
+  static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[]): Promise<Storage> {
+    const ledger = new TransactionLedger(layout.shards);
     const shards = Array.from(
-      { length: settings.shards },
+      { length: layout.shards },
       (_, index) =>
         new ShardHandle(
           index,

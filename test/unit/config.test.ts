@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defaultSettings, loadSettings } from '../../src/config.js';
+import { ConfigError, loadSettings } from '../../src/config.js';
 
 function configFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'sluice-config-')), 'sluice.toml');
@@ -15,7 +15,12 @@ test('defaults serve on 8086 from ./data with an fsync on every write', (t) => {
   t.is(settings.port, 8086);
   t.is(settings.dataDir, './data');
   t.is(settings.walFsync, 'always');
-  t.is(settings.shards, defaultSettings().shards);
+});
+
+test('the shard count stays unset unless given, so a data directory can keep its own', (t) => {
+  t.is(loadSettings([], {}).shards, undefined);
+  t.is(loadSettings(['--shards', '2'], {}).shards, 2);
+  t.is(loadSettings([], { SLUICE_SHARDS: '5' }).shards, 5);
 });
 
 test('flags override environment, which overrides the config file', (t) => {
