@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
+import { planCompaction } from './compaction-plan.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
@@ -25,8 +26,8 @@ const SEAL_BYTES = 8 * 1024 * 1024;
 const FAILED_TXNS_KEPT = 1000;
 /** A flush encodes series for at most this long before letting the mailbox run. */
 const FLUSH_SLICE_MS = 5;
-/** Past this multiple of memtable_size (a flush could not keep up), writes are refused. */
-const MEMTABLE_HARD_LIMIT = 2;
+/** Past twice memtable_size and this much more (a flush could not keep up), writes are refused. */
+const MEMTABLE_HEADROOM_BYTES = 16 * 1024 * 1024;
 
 /** A logged batch whose transaction is not yet known to be committed everywhere. */
 interface PendingBatch {
@@ -87,6 +88,9 @@ export class Shard {
   private frozenBytes = 0;
   /** The running flush (flushes run one at a time, each after the previous). */
   private flushing: Promise<void> = Promise.resolve();
+  /** The running compaction, if any (one at a time, beside flushes). */
+  private compaction: Promise<void> | undefined;
+  private closing = false;
   /** Databases being dropped: writes to them are refused until the drop is done. */
   private readonly dropping = new Set<string>();
   private maxSeq = 0;
@@ -147,6 +151,7 @@ export class Shard {
     }
     const live = new Set(liveDatabases);
     for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
+    this.maybeCompact();
   }
 
   get highestSequenceNumber(): number {
@@ -194,7 +199,7 @@ export class Shard {
    * overlaps the next messages.
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
-    if (this.memtableBytes + this.frozenBytes > MEMTABLE_HARD_LIMIT * this.options.memtableBytes) {
+    if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
       throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
     }
     const decoded = batches.map((bytes, i) => {
@@ -367,6 +372,73 @@ export class Shard {
     }
     for (const { state } of dirty) state.frozen = undefined;
     this.wal.removeBefore(checkpoint);
+    this.maybeCompact();
+  }
+
+  /** Start a compaction in the background when the segments call for one. */
+  maybeCompact(): void {
+    if (this.compaction || this.dropping.size > 0 || this.closing) return;
+    const files = planCompaction(
+      this.manifest.segments.map((segment) => ({ file: segment.file, bytes: segment.entries.reduce((sum, e) => sum + e.length, 0) })),
+    );
+    if (!files) return;
+    this.compaction = this.compact(files)
+      .catch((err: unknown) => this.log('warn', `compaction failed, will retry: ${(err as Error).message}`))
+      .finally(() => {
+        this.compaction = undefined;
+        this.maybeCompact();
+      });
+  }
+
+  /**
+   * Merge the given segments (a run of the newest at planning time) into one: each series gets
+   * one entry, duplicates of a point merge, and the manifest shrinks. Encoding yields to the
+   * mailbox like a flush; the result replaces the run in one synchronous step, in the run's
+   * place, and the old files go once no scan holds them.
+   */
+  private async compact(files: string[]): Promise<void> {
+    const window = new Set(files);
+    const bySeries = new Map<string, { db: string; series: string; parts: { file: string; entry: SegmentEntry }[] }>();
+    for (const segment of this.manifest.segments) {
+      if (!window.has(segment.file)) continue;
+      for (const entry of segment.entries) {
+        const key = `${entry.db}\0${entry.series}`;
+        let group = bySeries.get(key);
+        if (!group) bySeries.set(key, (group = { db: entry.db, series: entry.series, parts: [] }));
+        group.parts.push({ file: segment.file, entry });
+      }
+    }
+    this.segments.acquire(files);
+    try {
+      const items: SegmentItem[] = [];
+      let sliceStart = performance.now();
+      for (const { db, series, parts } of bySeries.values()) {
+        const pieces = parts.map(({ file, entry }) => decodeSeriesSegment(this.segments.read(file, entry)));
+        items.push(encodeRows(db, series, combinePieces(series, pieces)));
+        if (performance.now() - sliceStart > FLUSH_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+      const current = this.manifest.segments;
+      if (!files.every((file) => current.some((segment) => segment.file === file))) return;
+      const merged = this.segments.write(this.manifest.nextSegmentId++, items);
+      const at = current.findIndex((segment) => window.has(segment.file));
+      const rest = current.filter((segment) => !window.has(segment.file));
+      this.manifest.segments = [...rest.slice(0, at), merged, ...rest.slice(at)];
+      for (const entry of merged.entries) {
+        const refs = this.seriesState(entry.db, entry.series, false)?.segments;
+        if (!refs) continue;
+        const first = refs.findIndex((ref) => window.has(ref.file));
+        const kept = refs.filter((ref) => !window.has(ref.file));
+        kept.splice(first, 0, { file: merged.file, entry });
+        refs.splice(0, refs.length, ...kept);
+      }
+      this.saveManifest();
+      for (const file of files) this.segments.retire(file);
+    } finally {
+      this.segments.release(files);
+    }
   }
 
   /** Put a failed flush's rows back into the memtable, older than anything written since. */
@@ -385,6 +457,7 @@ export class Shard {
     if (!this.catalog.has(db)) return;
     this.dropping.add(db);
     try {
+      await this.compaction;
       await this.flush();
       this.pending = this.pending.filter((p) => p.batch.db !== db);
       this.catalog.delete(db);
@@ -482,8 +555,10 @@ export class Shard {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     await this.flush();
+    await this.compaction;
     this.wal.close();
   }
 
@@ -518,7 +593,10 @@ export class Shard {
 
 /** One series' frozen memtable as the bytes of its segment entry. */
 function encodeSeries(db: string, series: string, memory: SeriesMemory): SegmentItem {
-  const rows = combinePieces(series, [...memory.pieces()]);
+  return encodeRows(db, series, combinePieces(series, [...memory.pieces()]));
+}
+
+function encodeRows(db: string, series: string, rows: SeriesColumns): SegmentItem {
   let maxSeq = 0;
   for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
   const bytes = encodeSeriesSegment(rows);
