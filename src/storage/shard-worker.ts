@@ -4,6 +4,9 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import type { RegexLiteral } from '../query/ast.js';
+import { compileSeriesRegex } from '../query/regex.js';
+import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import type { ErrorReply } from '../errors.js';
 import type { Page, ScanRequest } from './scan.js';
@@ -12,6 +15,12 @@ import { Shard, ShardError, type ShardOptions } from './shard.js';
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;
   readonly logLevel: string;
+}
+
+/** A regex crosses threads as its source and is compiled here, where the names are. */
+export interface SeriesListRequest {
+  readonly db: string;
+  readonly regex: RegexLiteral | undefined;
 }
 
 const settings = workerData as ShardWorkerData;
@@ -63,8 +72,13 @@ export function closeCursor(task: { cursorId: number }): void {
   shard?.closeCursor(task.cursorId);
 }
 
-export function listSeries(task: { db: string }): string[] {
-  return open().listSeries(task.db);
+/** The database's series in byte order, only those matching `regex` when one is given. */
+export function listSeries(task: SeriesListRequest): string[] | ErrorReply {
+  return guard(() => {
+    const names = open().listSeries(task.db);
+    const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
+    return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
+  });
 }
 
 export function dropDatabase(task: { db: string }): { ok: true } | ErrorReply {
