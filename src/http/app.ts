@@ -56,4 +56,6 @@ async function run(handler: Handler, exchange: Exchange, server: ServerContext):
     if (!(err instanceof Error) || !('status' in err)) server.log.error({ err, path: exchange.path }, 'request failed');
     exchange.error(err);
   }
+  // In flight until the answer is out, so a graceful stop waits for a body still compressing.
+  await exchange.sent;
 }

@@ -34,11 +34,11 @@ export class Authenticator {
   ) {}
 
   /** Routes that only cluster admins may call. */
-  clusterAdmin(exchange: Exchange): Principal {
+  async clusterAdmin(exchange: Exchange): Promise<Principal> {
     const credentials = credentialsOf(exchange);
     if (!credentials) throw new UnauthorizedError('Invalid database/username/password');
     const stored = this.meta.clusterAdmin(credentials.username);
-    if (!stored || !this.verifier.verify(stored, credentials.password)) {
+    if (!stored || !(await this.verifier.verify(credentials.username, stored, credentials.password))) {
       throw new UnauthorizedError('Invalid username/password');
     }
     return { kind: 'cluster-admin', name: credentials.username };
@@ -48,7 +48,7 @@ export class Authenticator {
    * Routes under /db/:db: a database user of :db, falling back to a cluster admin.
    * Database users arrive with the users issue; until then only cluster admins exist.
    */
-  databaseUserOrAdmin(exchange: Exchange): Principal {
+  databaseUserOrAdmin(exchange: Exchange): Promise<Principal> {
     return this.clusterAdmin(exchange);
   }
 }

@@ -1,4 +1,5 @@
-import { createDeflate, createGzip, deflateSync, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createDeflate, createGzip, deflate, deflateSync, gzip, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { HttpError } from '../errors.js';
 
@@ -22,6 +23,14 @@ const COMMON_HEADERS: [string, string][] = [
 type Encoding = 'gzip' | 'deflate' | undefined;
 
 /**
+ * Bodies up to this size are compressed inline: the work is bounded, and small answers (pings,
+ * errors) do not wait behind a libuv thread pool kept busy by big responses or password hashing.
+ */
+const INLINE_COMPRESSION_BYTES = 16 * 1024;
+const gzipOffLoop = promisify(gzip);
+const deflateOffLoop = promisify(deflate);
+
+/**
  * One request and its response. uWS's request object dies when the handler returns, so
  * everything needed later is copied here first; the response is written corked, and never
  * after the client went away.
@@ -36,6 +45,7 @@ export class Exchange {
   private finished = false;
   private streaming: { compressor?: Gzip | Deflate } | undefined;
   private readonly abortListeners: (() => void)[] = [];
+  private compressing: Promise<void> = Promise.resolve();
 
   constructor(readonly res: HttpResponse, req: HttpRequest) {
     this.method = req.getCaseSensitiveMethod().toUpperCase();
@@ -47,6 +57,11 @@ export class Exchange {
       this.aborted = true;
       for (const listener of this.abortListeners.splice(0)) listener();
     });
+  }
+
+  /** Settles once a sent response is handed to uWS: a big body is still being compressed until then. */
+  get sent(): Promise<void> {
+    return this.compressing;
   }
 
   get done(): boolean {
@@ -104,7 +119,20 @@ export class Exchange {
     if (this.done) return;
     this.finished = true;
     const encoding = body.length > 0 ? this.responseEncoding() : undefined;
-    const payload = encoding === 'gzip' ? gzipSync(body) : encoding === 'deflate' ? deflateSync(body) : body;
+    if (encoding === undefined) return this.respond(status, body, contentType, encoding, extraHeaders);
+    if (body.length <= INLINE_COMPRESSION_BYTES) {
+      return this.respond(status, encoding === 'gzip' ? gzipSync(body) : deflateSync(body), contentType, encoding, extraHeaders);
+    }
+    // On libuv's thread pool, so the event loop keeps serving; same zlib settings, same bytes.
+    this.compressing = (encoding === 'gzip' ? gzipOffLoop(body) : deflateOffLoop(body)).then(
+      (payload) => this.respond(status, payload, contentType, encoding, extraHeaders),
+      (err: Error) => this.respond(500, err.message, 'text/plain', undefined, {}),
+    );
+  }
+
+  private respond(status: number, payload: string | Uint8Array, contentType: string | undefined, encoding: Encoding, extraHeaders: Record<string, string>): void {
+    // uWS frees the response when the client goes away; touching it after onAborted crashes.
+    if (this.aborted) return;
     this.res.cork(() => {
       this.writeHead(status, contentType, encoding);
       for (const [key, value] of Object.entries(extraHeaders)) this.res.writeHeader(key, value);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadRequestError, ConflictError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { byteOrder } from '../util/byte-order.js';
 import { validateDatabaseName } from './names.js';
 import { hashPassword, type PasswordHash } from './passwords.js';
 
@@ -68,6 +69,5 @@ export class MetaStore {
   }
 }
 
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
+// Shard threads sort with it too, so it lives in util; re-exported for the callers that import it here.
+export { byteOrder };

@@ -36,7 +36,7 @@ export class QueryCoordinator {
   }
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    const names = (await this.storage.listSeries(db)).filter((name) => !plan.regex || plan.regex.test(name));
+    const names = await this.storage.listSeries(db, plan.regex);
     // 0.8 artefact: the empty result keeps the sequence_number column.
     const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
     const points = names.map((name) => [0, name]);
@@ -50,22 +50,26 @@ export class QueryCoordinator {
     }
   }
 
-  private async resolveSeries(db: string, plan: SelectPlan): Promise<string[]> {
-    if (plan.source.kind === 'names') return [...new Set(plan.source.names)].sort(byteOrder);
-    const { regex } = plan.source;
-    const matching = (await this.storage.listSeries(db)).filter((name) => regex.test(name));
-    if (matching.length === 0) throw new BadRequestError("Couldn't look up columns");
-    return matching;
+  /** The wanted series of each shard that owns any, each list in byte order. */
+  private async seriesByShard(db: string, plan: SelectPlan): Promise<Map<ShardHandle, string[]>> {
+    if (plan.source.kind === 'regex') {
+      const matching = await this.storage.seriesByShard(db, plan.source.regex);
+      if (matching.size === 0) throw new BadRequestError("Couldn't look up columns");
+      return matching;
+    }
+    const byShard = new Map<ShardHandle, string[]>();
+    for (const name of [...new Set(plan.source.names)].sort(byteOrder)) {
+      const shard = this.storage.shardFor(db, name);
+      const names = byShard.get(shard);
+      if (names) names.push(name);
+      else byShard.set(shard, [name]);
+    }
+    return byShard;
   }
 
   private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    const series = await this.resolveSeries(db, plan);
+    const byShard = await this.seriesByShard(db, plan);
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
-    const byShard = new Map<ShardHandle, string[]>();
-    for (const name of series) {
-      const shard = this.storage.shardFor(db, name);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), name]);
-    }
     const opened = await Promise.allSettled(
       [...byShard].map(async ([shard, names]) => ({
         shard,

@@ -1,8 +1,8 @@
 import type { TimePrecision } from '../time-precision.js';
-import type { Condition } from './ast.js';
+import type { Condition, RegexLiteral } from './ast.js';
 
-/** Which series a select reads. */
-export type SeriesSource = { readonly kind: 'names'; readonly names: string[] } | { readonly kind: 'regex'; readonly regex: RegExp };
+/** Which series a select reads. A regex stays source text: each shard compiles it to filter its own series. */
+export type SeriesSource = { readonly kind: 'names'; readonly names: string[] } | { readonly kind: 'regex'; readonly regex: RegexLiteral };
 
 /** A raw select, reduced to what the shards need to answer it. */
 export interface SelectPlan {
@@ -21,7 +21,8 @@ export interface SelectPlan {
 
 export interface ListSeriesPlan {
   readonly kind: 'list-series';
-  readonly regex: RegExp | undefined;
+  /** Compiled by each shard for its own series, like a select's regex source. */
+  readonly regex: RegexLiteral | undefined;
 }
 
 /** A statement that is valid but returns no series (e.g. `select time from x`). */

@@ -3,7 +3,6 @@ import type { Condition, SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
-import { compileSeriesRegex } from './regex.js';
 import { checkCondition, conditionColumns } from './row-filter.js';
 import { extractTimeRange } from './time-range.js';
 
@@ -21,10 +20,7 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
   const statement = parseQuery(text);
   switch (statement.kind) {
     case 'listSeries':
-      return {
-        kind: 'list-series',
-        regex: statement.regex ? compileSeriesRegex(statement.regex.pattern, statement.regex.caseInsensitive) : undefined,
-      };
+      return { kind: 'list-series', regex: statement.regex };
     case 'select':
       return planSelect(statement, nowUs);
     default:
@@ -51,7 +47,7 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | Sele
     source:
       from.kind === 'series'
         ? { kind: 'names', names: [...from.names] }
-        : { kind: 'regex', regex: compileSeriesRegex(from.pattern, from.caseInsensitive) },
+        : { kind: 'regex', regex: { pattern: from.pattern, caseInsensitive: from.caseInsensitive } },
     fields,
     startUs: range.startUs,
     endUs: range.endUs,

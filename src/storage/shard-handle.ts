@@ -2,7 +2,7 @@ import { Piscina } from 'piscina';
 import { isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
-import type { ShardWorkerData } from './shard-worker.js';
+import type { SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
@@ -108,8 +108,9 @@ export class ShardHandle {
     return this.pool.run({ cursorId }, { name: 'closeCursor' }) as Promise<void>;
   }
 
-  listSeries(db: string): Promise<string[]> {
-    return this.pool.run({ db, status: this.status() }, { name: 'listSeries' }) as Promise<string[]>;
+  /** The shard's series of the request's database, filtered by its regex, in byte order. */
+  listSeries(request: SeriesListRequest): Promise<string[]> {
+    return this.call<string[]>('listSeries', { ...request, status: this.status() });
   }
 
   async dropDatabase(db: string): Promise<void> {

@@ -5,6 +5,9 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import type { RegexLiteral } from '../query/ast.js';
+import { compileSeriesRegex } from '../query/regex.js';
+import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import type { ErrorReply } from '../errors.js';
 import type { Page, ScanRequest } from './scan.js';
@@ -14,6 +17,12 @@ import type { ShardTxnReport, TxnStatus } from './transactions.js';
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;
   readonly logLevel: string;
+}
+
+/** A regex crosses threads as its source and is compiled here, where the names are. */
+export interface SeriesListRequest {
+  readonly db: string;
+  readonly regex: RegexLiteral | undefined;
 }
 
 const settings = workerData as ShardWorkerData;
@@ -92,8 +101,13 @@ export function closeCursor(task: { cursorId: number }): void {
   shard?.closeCursor(task.cursorId);
 }
 
-export function listSeries(task: { db: string; status: TxnStatus }): string[] {
-  return open(task.status).listSeries(task.db);
+/** The database's series in byte order, only those matching `regex` when one is given. */
+export function listSeries(task: SeriesListRequest & { status: TxnStatus }): string[] | ErrorReply {
+  return guard(() => {
+    const names = open(task.status).listSeries(task.db);
+    const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
+    return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
+  });
 }
 
 export function dropDatabase(task: { db: string; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
-import { byteOrder } from '../meta/meta-store.js';
+import type { RegexLiteral } from '../query/ast.js';
+import { mergeByteOrdered } from '../util/byte-order.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
@@ -105,9 +106,15 @@ export class Storage {
     this.statusTimer.unref();
   }
 
-  async listSeries(db: string): Promise<string[]> {
-    const perShard = await Promise.all(this.shards.map((s) => s.listSeries(db)));
-    return perShard.flat().sort(byteOrder);
+  /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
+  async listSeries(db: string, regex?: RegexLiteral): Promise<string[]> {
+    return mergeByteOrdered(await Promise.all(this.shards.map((s) => s.listSeries({ db, regex }))));
+  }
+
+  /** The series of `db` matching `regex`, grouped by the shard that owns them. */
+  async seriesByShard(db: string, regex: RegexLiteral): Promise<Map<ShardHandle, string[]>> {
+    const perShard = await Promise.all(this.shards.map((s) => s.listSeries({ db, regex })));
+    return new Map(perShard.flatMap((names, index) => (names.length > 0 ? [[this.shards[index]!, names] as const] : [])));
   }
 
   async dropDatabase(db: string): Promise<void> {

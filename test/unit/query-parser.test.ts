@@ -389,7 +389,7 @@ test('several statements: all must parse, the first is returned (§5.7)', (t) =>
   t.is(syntaxError('select * from x;;'), `syntax error, unexpected ';', expecting $end\nselect * from x;;\n${carets(16, 1)}`);
 });
 
-test('compileSeriesRegex: unanchored RE2 search, /i, RE2-only syntax translated', (t) => {
+test('compileSeriesRegex: unanchored RE2 search, /i, RE2-only syntax', (t) => {
   t.true(compileSeriesRegex('cpu', false).test('mycpu.x'));
   t.true(compileSeriesRegex('CPU', true).test('mycpu'));
   t.false(compileSeriesRegex('CPU', false).test('mycpu'));
@@ -403,6 +403,16 @@ test('compileSeriesRegex: unanchored RE2 search, /i, RE2-only syntax translated'
   t.true(compileSeriesRegex('(?P<host>web)', false).test('web1'));
   t.true(compileSeriesRegex('a{', false).test('a{'));
   t.false(compileSeriesRegex('.', false).test('\n'));
+  t.true(compileSeriesRegex('x(?i)y', false).test('xY'));
+  t.true(compileSeriesRegex('(?i:x)y', false).test('Xy'));
+  t.true(compileSeriesRegex('(?U)a+', false).test('a'));
+});
+
+test('compileSeriesRegex: matching takes time linear in the input, whatever the pattern', (t) => {
+  const started = performance.now();
+  t.false(compileSeriesRegex('(a+)+$', false).test(`${'a'.repeat(100_000)}b`));
+  t.false(compileSeriesRegex('(x+x+)+y', false).test('x'.repeat(100_000)));
+  t.true(performance.now() - started < 2_000);
 });
 
 test('compileSeriesRegex: invalid patterns report Go messages', (t) => {

@@ -2,14 +2,15 @@ import { BadRequestError } from '../../errors.js';
 import type { Handler } from '../context.js';
 import { readBody } from '../body.js';
 
-export const listDatabases: Handler = (exchange, server) => {
-  server.auth.clusterAdmin(exchange);
+export const listDatabases: Handler = async (exchange, server) => {
+  await server.auth.clusterAdmin(exchange);
   exchange.json(200, server.meta.listDatabases().map((name) => ({ name })));
 };
 
 export const createDatabase: Handler = async (exchange, server) => {
-  server.auth.clusterAdmin(exchange);
-  const body = await readBody(exchange, server.settings.maxBodySize);
+  const reading = readBody(exchange, server.settings.maxBodySize);
+  await server.auth.clusterAdmin(exchange);
+  const body = await reading;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -24,7 +25,7 @@ export const createDatabase: Handler = async (exchange, server) => {
 };
 
 export const dropDatabase: Handler = async (exchange, server) => {
-  server.auth.clusterAdmin(exchange);
+  await server.auth.clusterAdmin(exchange);
   const name = exchange.params.name!;
   server.meta.dropDatabase(name);
   await server.storage.dropDatabase(name);

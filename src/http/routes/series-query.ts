@@ -4,7 +4,7 @@ import type { Handler } from '../context.js';
 
 /** GET /db/:db/series?q= — parsing and planning are per-query work; rows are handled by the shards. */
 export const querySeries: Handler = async (exchange, server) => {
-  server.auth.databaseUserOrAdmin(exchange);
+  await server.auth.databaseUserOrAdmin(exchange);
   const precision = parseTimePrecision(exchange.query.get('time_precision') ?? undefined);
   const text = exchange.query.get('q') ?? '';
   const plan = planQuery(text, nowMicros());

@@ -1,0 +1,128 @@
+/**
+ * Nothing proportional to the data or to a client's input runs on the event loop (DESIGN
+ * invariant 3): while a query over tens of thousands of series, a big gzip-compressed answer,
+ * or a burst of failed logins is in flight, `/ping` keeps answering at once; the big answer's
+ * bytes are exactly what zlib's one-shot gzip gives, and clients leaving mid-compression
+ * leave the server healthy.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import test from 'ava';
+import { column, createDb, query, querySeries, rawRequest, request, sleep, writeOk, type SeriesInput, type Target } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+
+const DB = 'loop';
+/** Series created by one write: grouping them quadratically took seconds on the event loop. */
+const MANY_SERIES = 40_000;
+/** Points of the series whose uncompressed answer is tens of megabytes. */
+const BIG_POINTS = 600_000;
+const FAILED_LOGINS = 40;
+/** The slowest ping tolerated while expensive work is in flight (generous for a shared machine). */
+const PING_BOUND_MS = 400;
+/**
+ * Looser for a whole (non-chunked) answer of 40,000 series objects: assembling it still costs a
+ * few hundred milliseconds on the event loop. Grouping the series quadratically took ~12 s.
+ */
+const MANY_SERIES_PING_BOUND_MS = 2_000;
+const T0_MS = 1380000000_000;
+let server: TestServer;
+
+function manySeriesBody(): SeriesInput[] {
+  return Array.from({ length: MANY_SERIES }, (_, i) => ({ name: `m.${i}`, columns: ['time', 'v'], points: [[T0_MS, i]] }));
+}
+
+function bigSeriesBodies(): SeriesInput[][] {
+  const bodies: SeriesInput[][] = [];
+  for (let start = 0; start < BIG_POINTS; start += 50_000) {
+    const points = Array.from({ length: 50_000 }, (_, i) => [T0_MS + start + i, (start + i) * 1.25, `host-${(start + i) % 1000}`]);
+    bodies.push([{ name: 'big', columns: ['time', 'value', 'host'], points }]);
+  }
+  return bodies;
+}
+
+test.before(async () => {
+  server = await startServer();
+  await createDb(server, DB);
+  await writeOk(server, DB, manySeriesBody(), { precision: 'ms' });
+  for (const body of bigSeriesBodies()) await writeOk(server, DB, body, { precision: 'ms' });
+});
+
+test.after.always(cleanupServers);
+
+/** Pings one after another until `work` settles; the slowest round trip says how long the event loop was held. */
+async function slowestPingDuring<T>(target: Target, work: Promise<T>): Promise<{ result: T; slowestMs: number }> {
+  let settled = false;
+  const done = work.finally(() => {
+    settled = true;
+  });
+  let slowestMs = 0;
+  let pings = 0;
+  while (!settled || pings === 0) {
+    const started = performance.now();
+    const ping = await request(target, 'GET', '/ping', { auth: null });
+    if (ping.status !== 200) throw new Error(`ping answered ${ping.status}`);
+    slowestMs = Math.max(slowestMs, performance.now() - started);
+    pings++;
+    await sleep(5);
+  }
+  return { result: await done, slowestMs };
+}
+
+const bigQuery = `/db/${DB}/series?u=root&p=root&q=${encodeURIComponent('select * from big')}`;
+
+test.serial('list series over 40,000 series created by one write answers in byte order', async (t) => {
+  const started = performance.now();
+  const { result, slowestMs } = await slowestPingDuring(server, querySeries(server, DB, 'list series /^m\\./'));
+  const names = column(result[0]!, 'name') as string[];
+  t.is(names.length, MANY_SERIES);
+  t.deepEqual(names.slice(0, 3), ['m.0', 'm.1', 'm.10']);
+  t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+  t.log(`list series: ${(performance.now() - started).toFixed(0)} ms, slowest ping ${slowestMs.toFixed(0)} ms`);
+});
+
+test.serial('a select over 40,000 regex-matched series does not hold the event loop for seconds', async (t) => {
+  const started = performance.now();
+  const { result, slowestMs } = await slowestPingDuring(server, querySeries(server, DB, 'select v from /^m\\./'));
+  t.is(result.length, MANY_SERIES);
+  t.true(slowestMs < MANY_SERIES_PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+  t.log(`select: ${(performance.now() - started).toFixed(0)} ms, slowest ping ${slowestMs.toFixed(0)} ms`);
+});
+
+test.serial('a big gzip answer is compressed off the event loop, to the bytes of one-shot gzip', async (t) => {
+  const plain = await rawRequest(server, 'GET', bigQuery);
+  const started = performance.now();
+  const { result: zipped, slowestMs } = await slowestPingDuring(server, rawRequest(server, 'GET', bigQuery, { headers: { 'accept-encoding': 'gzip' } }));
+  t.log(`gzip answer: ${plain.body.length} bytes plain, ${(performance.now() - started).toFixed(0)} ms, slowest ping ${slowestMs.toFixed(0)} ms`);
+  t.is(zipped.status, 200);
+  t.is(zipped.headers['content-encoding'], 'gzip');
+  t.true(gunzipSync(zipped.body).equals(plain.body));
+  t.true(zipped.body.equals(gzipSync(plain.body)));
+  t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+});
+
+test.serial('clients leaving while their answer is compressed leave the server healthy', async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const controller = new AbortController();
+    const leaving = request(server, 'GET', `/db/${DB}/series`, {
+      params: { q: 'select * from big' },
+      headers: { 'accept-encoding': 'gzip' },
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await sleep(100 + 100 * i);
+    controller.abort();
+    await leaving;
+  }
+  const ping = await request(server, 'GET', '/ping', { auth: null });
+  t.is(ping.status, 200);
+  const listed = await query(server, DB, 'list series /^big$/');
+  t.is(listed.status, 200);
+});
+
+test.serial('failed logins are hashed off the event loop; the right password still works', async (t) => {
+  const logins = Promise.all(
+    Array.from({ length: FAILED_LOGINS }, (_, i) => query(server, DB, 'list series /^big$/', {}, { u: 'root', p: `wrong-${i}` })),
+  );
+  const { result, slowestMs } = await slowestPingDuring(server, logins);
+  t.deepEqual(new Set(result.map((r) => r.status)), new Set([401]));
+  t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+  t.is((await query(server, DB, 'list series /^big$/')).status, 200);
+});
