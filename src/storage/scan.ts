@@ -45,34 +45,43 @@ export interface Page {
   readonly done: boolean;
 }
 
-/** Loads a series' rows in [start, end) sorted by time; supplied by the shard. */
-export type SeriesLoader = (series: string) => { rows: SeriesColumns; columns: string[] };
-
-/** One series as a scan found it when it opened; loaded when the cursor reaches it. */
+/**
+ * One series as a scan found it when it opened; loaded when the cursor reaches it. `blocks`
+ * yields the rows in [start, end) as time-sorted blocks, in the scan's order (descending scans
+ * get the newest block first; rows inside a block stay ascending), so a cursor holds one block
+ * at a time and a `limit` stops the loading early.
+ */
 export interface SeriesSnapshot {
-  load(): { rows: SeriesColumns; columns: string[] };
+  readonly columns: readonly string[];
+  blocks(): Iterator<SeriesColumns>;
 }
 
-/** The series a cursor is reading, with its position. */
-interface OpenSeries {
-  readonly name: string;
+/** The block a cursor is reading in one series, with the views its row loop needs. */
+interface OpenBlock {
   readonly rows: SeriesColumns;
   readonly selected: Column[];
   /** Each selected column's value slots as 32-bit halves, for printing ints without BigInt. */
   readonly halves: Int32Array[];
   /** Kinds of the selected and where-clause columns: a row shows only if one has a value. */
   readonly referencedKinds: Uint8Array[];
-  readonly names: string[];
   readonly view: RowView;
   next: number;
   readonly stop: number;
   readonly step: number;
+}
+
+/** The series a cursor is reading, with its position. */
+interface OpenSeries {
+  readonly name: string;
+  readonly names: readonly string[];
+  readonly blocks: Iterator<SeriesColumns>;
+  block: OpenBlock | undefined;
   emitted: number;
 }
 
 /**
- * A pull cursor over the series of one query on one shard. Only the series being read is
- * materialised, so memory is bounded by the largest series in range, not the result.
+ * A pull cursor over the series of one query on one shard. It holds one block of one series
+ * at a time, so memory is bounded by the block size, not by the series or the result.
  */
 export class ScanCursor {
   private seriesIndex = 0;
@@ -81,7 +90,7 @@ export class ScanCursor {
 
   constructor(
     private readonly request: ScanRequest,
-    private readonly load: SeriesLoader,
+    private readonly snapshot: (series: string) => SeriesSnapshot,
   ) {
     this.filter = request.where ? compileCondition(request.where) : undefined;
   }
@@ -97,34 +106,40 @@ export class ScanCursor {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
       const start = out.length;
-      const { time, seq } = cursor.rows;
-      const { stop, step, selected, halves } = cursor;
-      // The row loop runs on locals; the cursor is updated once per object.
+      // Rows of one object may come from several blocks; the object ends at pointsPerObject.
       const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
-      let next = cursor.next;
       let count = 0;
-      while (next !== stop && count < rowLimit) {
-        const i = next;
-        next += step;
-        if (!this.rowShows(cursor, i)) continue;
-        if (count > 0) out.ascii(separator);
-        writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, selected, halves, i, request.rowIndent);
-        count++;
+      while (count < rowLimit) {
+        const block = cursor.block ?? this.openNextBlock(cursor);
+        if (!block) break;
+        const { time, seq } = block.rows;
+        const { stop, step, selected, halves } = block;
+        // The row loop runs on locals; the block is updated once per run.
+        let next = block.next;
+        while (next !== stop && count < rowLimit) {
+          const i = next;
+          next += step;
+          if (!this.rowShows(block, i)) continue;
+          if (count > 0) out.ascii(separator);
+          writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, selected, halves, i, request.rowIndent);
+          count++;
+        }
+        block.next = next;
+        if (next === stop) cursor.block = undefined;
       }
-      cursor.next = next;
       cursor.emitted += count;
       if (count > 0) {
         objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start, end: out.length });
         pagePoints += count;
       }
-      if (cursor.next === cursor.stop || cursor.emitted >= limit) this.current = undefined;
+      if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
     }
     return { objects, body: out.bytes(), done: this.current === undefined && this.seriesIndex >= request.series.length };
   }
 
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
-  private rowShows(cursor: OpenSeries, i: number): boolean {
-    const kinds = cursor.referencedKinds;
+  private rowShows(block: OpenBlock, i: number): boolean {
+    const kinds = block.referencedKinds;
     let any = false;
     for (let c = 0; c < kinds.length; c++) {
       if (kinds[c]![i] !== ValueKind.Null) {
@@ -132,30 +147,42 @@ export class ScanCursor {
         break;
       }
     }
-    return any && (this.filter === undefined || this.filter(cursor.view, i));
+    return any && (this.filter === undefined || this.filter(block.view, i));
   }
 
   private openNextSeries(): OpenSeries | undefined {
     const { request } = this;
     while (this.seriesIndex < request.series.length) {
       const name = request.series[this.seriesIndex++]!;
-      const { rows, columns } = this.load(name);
-      if (request.whereColumns.some((c) => !columns.includes(c))) continue;
-      const names = request.fields === '*' ? columns : request.fields;
-      const byName = new Map(rows.columns.map((c) => [c.name, c]));
-      const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
-      const selected = names.map(columnOf);
-      const referencedKinds = [...new Set([...names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
-      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const lo = lowerBound(rows.time, rows.count, request.startUs);
-      const hi = lowerBound(rows.time, rows.count, request.endUs);
-      if (lo >= hi) continue;
-      const common = { name, rows, selected, halves: selected.map(int32Halves), referencedKinds, names, view, emitted: 0 };
-      this.current =
-        request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
+      const snapshot = this.snapshot(name);
+      if (request.whereColumns.some((c) => !snapshot.columns.includes(c))) continue;
+      const names = request.fields === '*' ? snapshot.columns : request.fields;
+      this.current = { name, names, blocks: snapshot.blocks(), block: undefined, emitted: 0 };
       return this.current;
     }
     return undefined;
+  }
+
+  /** The series' next block with rows in range, or undefined at its end. */
+  private openNextBlock(cursor: OpenSeries): OpenBlock | undefined {
+    const { request } = this;
+    for (;;) {
+      const step = cursor.blocks.next();
+      if (step.done) return undefined;
+      const rows = step.value;
+      const lo = lowerBound(rows.time, rows.count, request.startUs);
+      const hi = lowerBound(rows.time, rows.count, request.endUs);
+      if (lo >= hi) continue;
+      const byName = new Map(rows.columns.map((c) => [c.name, c]));
+      const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
+      const selected = cursor.names.map(columnOf);
+      const referencedKinds = [...new Set([...cursor.names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
+      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
+      const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, view };
+      cursor.block =
+        request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
+      return cursor.block;
+    }
   }
 }
 

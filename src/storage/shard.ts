@@ -516,7 +516,7 @@ export class Shard {
     const held = [...files];
     this.segments.acquire(held);
     const id = this.nextCursorId++;
-    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!.load()), files: held });
+    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!), files: held });
     return id;
   }
 
@@ -545,11 +545,11 @@ export class Shard {
       memory.push(...part.pieces());
       if (part === state.memory) this.sealedBytes += part.sealedBytes - before;
     }
-    const columns = [...state.columns];
     return {
-      load: () => {
+      columns: [...state.columns],
+      blocks: () => {
         const pieces = entries.map(({ file, entry }) => decodeSeriesSegment(this.segments.read(file, entry)));
-        return { rows: combinePieces(state.name, [...pieces, ...memory]), columns };
+        return [combinePieces(state.name, [...pieces, ...memory])][Symbol.iterator]();
       },
     };
   }
