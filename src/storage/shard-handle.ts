@@ -1,7 +1,8 @@
 import { Piscina } from 'piscina';
-import { isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
-import type { ShardWorkerData } from './shard-worker.js';
+import type { HealthReply, ShardWorkerData } from './shard-worker.js';
 
 interface PendingWrite {
   readonly batch: ArrayBuffer;
@@ -25,6 +26,9 @@ export class ShardHandle {
   private writesInFlight = 0;
   /** Resolved when no write is queued or in flight (close waits for them). */
   private idleWaiters: (() => void)[] = [];
+  /** The next recovery attempt while the shard's disk refuses writes. */
+  private diskRetry: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(readonly index: number, data: ShardWorkerData) {
     this.pool = new Piscina({
@@ -64,6 +68,7 @@ export class ShardHandle {
         for (const w of group) w.resolve();
       })
       .catch((err: unknown) => {
+        this.noteRefusal(err);
         for (const w of group) w.reject(err as Error);
       })
       .finally(() => {
@@ -93,11 +98,46 @@ export class ShardHandle {
     await this.call('dropDatabase', { db });
   }
 
+  /** Why the shard cannot write, or undefined when it can. */
+  async diskProblem(): Promise<DiskProblem | undefined> {
+    const reply = (await this.pool.run({}, { name: 'health' })) as HealthReply;
+    if (reply.problem) this.scheduleDiskRetry();
+    return reply.problem;
+  }
+
+  /** A refusal for a disk problem (507, 503) means the shard is degraded: start its retries. */
+  private noteRefusal(err: unknown): void {
+    if (err instanceof HttpError && (err.status === 507 || err.status === 503)) this.scheduleDiskRetry();
+  }
+
+  /**
+   * While the shard is degraded, ask it to try to recover every second. Its thread sleeps
+   * between messages, so the handle keeps the time; the attempt itself runs on the shard's
+   * thread, in mailbox order.
+   */
+  private scheduleDiskRetry(): void {
+    if (this.diskRetry !== undefined || this.closing) return;
+    this.diskRetry = setTimeout(() => {
+      (this.pool.run({}, { name: 'recoverDisk' }) as Promise<HealthReply>).then(
+        (reply) => {
+          this.diskRetry = undefined;
+          if (reply.problem) this.scheduleDiskRetry();
+        },
+        () => {
+          this.diskRetry = undefined;
+        },
+      );
+    }, DISK_RETRY_AFTER_SECONDS * 1000);
+    this.diskRetry.unref();
+  }
+
   async flush(): Promise<void> {
     await this.call('flush', {});
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.diskRetry);
     if (this.writesInFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.call('close', {});
     await this.pool.destroy();
@@ -105,7 +145,11 @@ export class ShardHandle {
 
   private async call<T>(name: string, task: object): Promise<T> {
     const reply = (await this.pool.run(task, { name })) as T | ErrorReply;
-    if (isErrorReply(reply)) throw toHttpError(reply);
+    if (isErrorReply(reply)) {
+      const error = toHttpError(reply);
+      this.noteRefusal(error);
+      throw error;
+    }
     return reply;
   }
 }

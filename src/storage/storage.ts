@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { byteOrder } from '../meta/meta-store.js';
+import type { DiskProblem } from './disk-health.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
 
@@ -52,6 +53,12 @@ export class Storage {
   async listSeries(db: string): Promise<string[]> {
     const perShard = await Promise.all(this.shards.map((s) => s.listSeries(db)));
     return perShard.flat().sort(byteOrder);
+  }
+
+  /** The shards that cannot write, and why. */
+  async degradedShards(): Promise<({ readonly shard: number } & DiskProblem)[]> {
+    const problems = await Promise.all(this.shards.map((s) => s.diskProblem()));
+    return problems.flatMap((problem, shard) => (problem ? [{ shard, ...problem }] : []));
   }
 
   async dropDatabase(db: string): Promise<void> {

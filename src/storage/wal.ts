@@ -148,10 +148,13 @@ export class WriteAheadLog {
   /**
    * Close the current file and start the next one; returns the new file's number. Every
    * record appended before this call is in a file numbered below the result, so once those
-   * records are in segments, `removeBefore(result)` may drop them.
+   * records are in segments, `removeBefore(result)` may drop them. An empty current file is
+   * kept (its own number is the result): a flush retried every second on a full disk must
+   * not leave a new file behind each time.
    */
   rotate(): number {
     this.#assertWritable();
+    if (this.#size === 0) return this.#fileNumber;
     this.#syncIfUnsynced();
     this.#startNextFile();
     return this.#fileNumber;
