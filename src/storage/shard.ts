@@ -77,11 +77,15 @@ export class Shard {
   private replayWal(): number {
     let replayed = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
-      const batch = readWriteBatch(payload);
-      this.applyBatch(batch.db, batch.series);
+      this.applyRecord(payload);
       replayed++;
     });
     return replayed;
+  }
+
+  private applyRecord(payload: Uint8Array): void {
+    const batch = readWriteBatch(payload);
+    this.applyBatch(batch.db, batch.series);
   }
 
   /** Why this shard cannot write, if it cannot. */
@@ -127,6 +131,8 @@ export class Shard {
       });
     }
     return this.wal.durable().catch((error: unknown) => {
+      // Under `always` nothing past the last good sync was acknowledged: it must not be seen.
+      if (this.wal.failed && this.options.walFsync === 'always') this.reloadMemtables();
       throw this.asRefusal(error);
     });
   }
@@ -163,11 +169,11 @@ export class Shard {
     this.flushNow();
   }
 
-  /** Rebuild the memtables from the WAL, after records that were never acknowledged left it. */
+  /** Rebuild the memtables from the WAL's durable records, dropping the unacknowledged ones. */
   private reloadMemtables(): void {
     for (const databases of this.catalog.values()) for (const state of databases.values()) state.buffer = undefined;
     this.memtableBytes = 0;
-    this.replayWal();
+    this.wal.replayDurable(this.manifest.walCheckpoint, (payload) => this.applyRecord(payload));
   }
 
   private applyBatch(db: string, spans: RowSpan[]): void {

@@ -241,6 +241,16 @@ export class WriteAheadLog {
     }
   }
 
+  /**
+   * Like `replay`, then the current file's records up to its last successful sync: every
+   * record known to be on disk. After a failed sync under `always`, these are exactly the
+   * acknowledged records. Writes nothing, so it works while the disk refuses writes.
+   */
+  replayDurable(fromFileNumber: number, onRecord: (payload: Uint8Array) => void): void {
+    this.replay(fromFileNumber, onRecord);
+    if (this.#fileNumber >= fromFileNumber) this.#replayFile(this.#fileNumber, onRecord, this.#syncedSize);
+  }
+
   /** Sync what is unsynced (unless the policy is `never`) and close the file. */
   close(): void {
     if (this.#closed) return;
@@ -255,14 +265,15 @@ export class WriteAheadLog {
     }
   }
 
-  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void): void {
+  /** Replay one file, or its first `end` bytes (then a bad record is reported, not cut). */
+  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void, end?: number): void {
     const filePath = path.join(this.#dir, walFileName(fileNumber));
-    const fd = fs.openSync(filePath, 'r+');
+    const fd = fs.openSync(filePath, end === undefined ? 'r+' : 'r');
     let goodEnd = 0;
     let problem: string | undefined;
     let fileSize = 0;
     try {
-      fileSize = fs.fstatSync(fd).size;
+      fileSize = Math.min(fs.fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
       const reader = new ChunkedReader(fd);
       const header = new Uint8Array(HEADER_BYTES);
       const headerView = new DataView(header.buffer);
@@ -291,7 +302,7 @@ export class WriteAheadLog {
         goodEnd += HEADER_BYTES + length;
         onRecord(payload);
       }
-      if (problem !== undefined) {
+      if (problem !== undefined && end === undefined) {
         fs.ftruncateSync(fd, goodEnd);
         fs.fsyncSync(fd);
       }
@@ -301,7 +312,7 @@ export class WriteAheadLog {
     if (problem !== undefined) {
       this.#log(
         `WAL ${filePath}: ${problem} at byte ${goodEnd}; ` +
-          `truncated ${fileSize - goodEnd} trailing bytes and kept the records before it`,
+          `${end === undefined ? 'truncated' : 'skipped'} ${fileSize - goodEnd} trailing bytes and kept the records before it`,
       );
     }
   }
