@@ -27,9 +27,11 @@ const PROBE_BYTES = 64 * 1024;
 export class DiskHealth {
   #problem: { error: DiskWriteError; since: Date } | undefined;
 
+  /** `degradedFlag[0]` mirrors the state (1 degraded, 0 healthy) for other threads to read. */
   constructor(
     private readonly recover: () => void,
     private readonly log: HealthLog,
+    private readonly degradedFlag: Int32Array,
   ) {}
 
   get problem(): DiskProblem | undefined {
@@ -44,6 +46,7 @@ export class DiskHealth {
       this.log('error', `shard degraded, refusing writes until the disk takes them again: ${error.message}`);
     }
     this.#problem = { error, since: this.#problem?.since ?? new Date() };
+    Atomics.store(this.degradedFlag, 0, 1);
   }
 
   /** Throws the answer to a write while degraded. */
@@ -69,6 +72,7 @@ export class DiskHealth {
     }
     this.log('info', 'disk takes writes again; shard accepts writes');
     this.#problem = undefined;
+    Atomics.store(this.degradedFlag, 0, 0);
   }
 }
 

@@ -29,11 +29,14 @@ export class ShardHandle {
   /** The next recovery attempt while the shard's disk refuses writes. */
   private diskRetry: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Written by the shard's thread: 1 while it is degraded (see DiskHealth). */
+  private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(readonly index: number, data: ShardWorkerData) {
+  constructor(readonly index: number, data: Omit<ShardWorkerData, 'degradedFlag'>) {
+    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag };
     this.pool = new Piscina({
       filename: new URL('./shard-worker.js', import.meta.url).href,
-      workerData: data,
+      workerData,
       minThreads: 1,
       maxThreads: 1,
       // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
@@ -98,8 +101,9 @@ export class ShardHandle {
     await this.call('dropDatabase', { db });
   }
 
-  /** Why the shard cannot write, or undefined when it can. */
+  /** Why the shard cannot write, or undefined when it can (then without asking its thread). */
   async diskProblem(): Promise<DiskProblem | undefined> {
+    if (Atomics.load(this.degradedFlag, 0) === 0) return undefined;
     const reply = (await this.pool.run({}, { name: 'health' })) as HealthReply;
     if (reply.problem) this.scheduleDiskRetry();
     return reply.problem;

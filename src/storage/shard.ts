@@ -19,6 +19,8 @@ export interface ShardOptions {
   readonly walFsync: WalFsyncPolicy;
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
+  /** Shared with the shard's handle: 1 while degraded, so /ping need not ask the thread. */
+  readonly degradedFlag: Int32Array;
 }
 
 /** Everything the shard knows about one of its series. */
@@ -60,7 +62,7 @@ export class Shard {
     liveDatabases: string[],
     private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
   ) {
-    this.health = new DiskHealth(() => this.recoverDisk(), log);
+    this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     mkdirSync(join(options.dir, 'segments'), { recursive: true });
     this.manifest = readManifest(options.dir);
     this.removeOrphanSegments();
