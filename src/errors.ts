@@ -1,4 +1,4 @@
-import type { DiskWriteError } from './util/checked-write.js';
+import { isDiskFull } from './util/checked-write.js';
 
 /**
  * Every error a client can cause is one of these classes; each carries its HTTP status,
@@ -62,10 +62,10 @@ export class StorageUnavailableError extends HttpError {
 }
 
 /** The answer to a request the disk refused to store: 507 when it is full, 503 when it fails. */
-export function diskRefusal(error: DiskWriteError): HttpError {
-  return error.isFull
-    ? new InsufficientStorageError(`Insufficient storage: ${error.message}; writes resume once space is freed`)
-    : new StorageUnavailableError(`Storage unavailable: ${error.message}; retry later`);
+export function diskRefusal(failure: { readonly code: string; readonly message: string }): HttpError {
+  return isDiskFull(failure.code)
+    ? new InsufficientStorageError(`Insufficient storage: ${failure.message}; writes resume once space is freed`)
+    : new StorageUnavailableError(`Storage unavailable: ${failure.message}; retry later`);
 }
 
 /** Errors that cross a worker boundary travel as plain data and are rebuilt here. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
+import { diskRefusal } from '../errors.js';
 import { byteOrder } from '../meta/meta-store.js';
 import type { DiskProblem } from './disk-health.js';
 import { shardOf } from './router.js';
@@ -47,7 +48,19 @@ export class Storage {
 
   /** Resolves when every shard has logged its part. */
   async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
+    await this.refuseIfDegraded(batches);
     await Promise.all(batches.map((batch, shard) => (batch ? this.shards[shard]!.write(batch, base) : undefined)));
+  }
+
+  /**
+   * While a shard the request touches cannot write, the whole request is refused, rather than
+   * stored by the other shards and answered with an error.
+   */
+  private async refuseIfDegraded(batches: (ArrayBuffer | null)[]): Promise<void> {
+    for (const [shard, batch] of batches.entries()) {
+      const problem = batch ? await this.shards[shard]!.diskProblem() : undefined;
+      if (problem) throw diskRefusal({ code: problem.code, message: problem.error });
+    }
   }
 
   async listSeries(db: string): Promise<string[]> {

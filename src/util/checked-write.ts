@@ -15,11 +15,11 @@ export class DiskWriteError extends Error {
   ) {
     super(`cannot write ${path}: ${code}`, { cause });
   }
+}
 
-  /** The disk has no room (as opposed to failing): freeing space is the cure. */
-  get isFull(): boolean {
-    return this.code === 'ENOSPC' || this.code === 'EDQUOT';
-  }
+/** Whether an errno code says the disk has no room (as opposed to failing): freeing space is the cure. */
+export function isDiskFull(code: string): boolean {
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Any failure of a file-system call made while writing `path`, as a DiskWriteError. */

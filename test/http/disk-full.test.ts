@@ -8,9 +8,10 @@
 import test, { type ExecutionContext } from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDb, listDbs, querySeries, request, sleep, write, type HttpResult } from '../helpers/client.js';
+import { createDb, listDbs, listSeries, querySeries, request, sleep, write, type HttpResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { Filler, mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { shardOf } from '../../src/storage/router.js';
 
 const DB = 'full';
 const SERIES = 'disk.full';
@@ -165,4 +166,37 @@ test.serial('a flush the full disk refuses changes nothing on disk, keeps the da
   assertExactlyAcknowledged(t, await storedValues(restarted), points, 'after a restart');
   t.is((await storedValues(restarted)).length, points.acknowledged.size);
   t.is(await restarted.stop(), 0);
+});
+
+/** The first series name `prefix.N` that lives on each of `shardCount` shards. */
+function seriesOnEachShard(prefix: string, shardCount: number): string[] {
+  const names: string[] = [];
+  for (let n = 0; names.filter(Boolean).length < shardCount; n++) {
+    const name = `${prefix}.${n}`;
+    names[shardOf(DB, name, shardCount)] ??= name;
+  }
+  return names;
+}
+
+test.serial('while one shard cannot write, a request that also touches a healthy shard is refused whole', async (t) => {
+  const dataDir = dataDisk(t);
+  if (dataDir === undefined) return t.pass();
+  const args = ['--shards', '2'];
+  const server = await startServer({ dataDir, args });
+  await createDb(server, DB);
+  const [onFirst, onSecond] = seriesOnEachShard('spread', 2) as [string, string];
+  const point = (name: string, value: number) => ({ name, columns: ['value'], points: [[value]] });
+
+  const filler = new Filler(dataDir);
+  assertRefusedForFullDisk(t, await write(server, DB, [point(onFirst, 1)]));
+  // Room for the second shard's part, but not for the first shard's recovery probe.
+  filler.shrink(16 * 1024);
+  assertRefusedForFullDisk(t, await write(server, DB, [point(onFirst, 2), point(onSecond, 3)]));
+  t.deepEqual(await listSeries(server, DB), [], 'no shard may keep part of a refused request');
+
+  filler.remove();
+  await pingUntil(t, server, 200, 10_000);
+  t.is((await write(server, DB, [point(onFirst, 4), point(onSecond, 5)])).status, 200);
+  t.deepEqual((await listSeries(server, DB)).sort(), [onFirst, onSecond].sort());
+  t.is(await server.stop(), 0);
 });
