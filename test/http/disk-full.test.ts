@@ -23,15 +23,20 @@ test.after.always(async () => {
   for (const mount of mounts) mount.unmount();
 });
 
-/** A tmpfs data directory, or undefined (logged) where mounting is not allowed. */
-function dataDisk(t: ExecutionContext): string | undefined {
+/**
+ * A server with the database DB, its data directory on a tmpfs of its own; undefined (and
+ * logged) where mounting is not allowed.
+ */
+async function serverOnSmallDisk(t: ExecutionContext, args: string[]): Promise<TestServer | undefined> {
   const mount = mountTmpfs(8);
   if ('unavailable' in mount) {
     t.log(`skipped: ${mount.unavailable}`);
     return undefined;
   }
   mounts.push(mount);
-  return mount.dir;
+  const server = await startServer({ dataDir: mount.dir, args });
+  await createDb(server, DB);
+  return server;
 }
 
 /** Points with distinct times; `value` is the point's number, so each is recognisable. */
@@ -100,11 +105,10 @@ function shardFiles(dataDir: string, sub: string): string[] {
 }
 
 test.serial('a write the full disk refuses answers 507, leaves no trace, and writes resume once space is freed', async (t) => {
-  const dataDir = dataDisk(t);
-  if (dataDir === undefined) return t.pass();
   const args = ['--shards', '1'];
-  const server = await startServer({ dataDir, args });
-  await createDb(server, DB);
+  const server = await serverOnSmallDisk(t, args);
+  if (server === undefined) return t.pass();
+  const dataDir = server.dataDir;
   const points = new Points();
   for (let i = 0; i < 20; i++) t.is((await points.write(server, 200)).status, 200);
 
@@ -132,12 +136,11 @@ test.serial('a write the full disk refuses answers 507, leaves no trace, and wri
 });
 
 test.serial('a flush the full disk refuses changes nothing on disk, keeps the data, and is retried', async (t) => {
-  const dataDir = dataDisk(t);
-  if (dataDir === undefined) return t.pass();
   // Every write fills the memtable past its limit, so every write is followed by a flush.
   const args = ['--shards', '1', '--memtable-bytes', '1'];
-  const server = await startServer({ dataDir, args });
-  await createDb(server, DB);
+  const server = await serverOnSmallDisk(t, args);
+  if (server === undefined) return t.pass();
+  const dataDir = server.dataDir;
   const points = new Points();
   for (let i = 0; i < 5; i++) t.is((await points.write(server, 100)).status, 200);
   await pingUntil(t, server, 200, 5_000);
@@ -179,15 +182,12 @@ function seriesOnEachShard(prefix: string, shardCount: number): string[] {
 }
 
 test.serial('while one shard cannot write, a request that also touches a healthy shard is refused whole', async (t) => {
-  const dataDir = dataDisk(t);
-  if (dataDir === undefined) return t.pass();
-  const args = ['--shards', '2'];
-  const server = await startServer({ dataDir, args });
-  await createDb(server, DB);
+  const server = await serverOnSmallDisk(t, ['--shards', '2']);
+  if (server === undefined) return t.pass();
   const [onFirst, onSecond] = seriesOnEachShard('spread', 2) as [string, string];
   const point = (name: string, value: number) => ({ name, columns: ['value'], points: [[value]] });
 
-  const filler = new Filler(dataDir);
+  const filler = new Filler(server.dataDir);
   assertRefusedForFullDisk(t, await write(server, DB, [point(onFirst, 1)]));
   // Room for the second shard's part, but not for the first shard's recovery probe.
   filler.shrink(16 * 1024);
