@@ -8,7 +8,8 @@ import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
-import type { ErrorReply } from '../errors.js';
+import { HttpError, type ErrorReply } from '../errors.js';
+import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import { Shard, ShardError, type ShardOptions } from './shard.js';
 
@@ -36,10 +37,15 @@ function guard<T>(work: () => T): T | ErrorReply {
   try {
     return work();
   } catch (err) {
-    if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
-    logger.error({ err }, 'shard task failed');
-    return { error: { status: 500, message: (err as Error).message } };
+    return errorReply(err);
   }
+}
+
+function errorReply(err: unknown): ErrorReply {
+  if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
+  if (err instanceof HttpError) return { error: { status: err.status, message: err.message, headers: err.headers } };
+  logger.error({ err }, 'shard task failed');
+  return { error: { status: 500, message: (err as Error).message } };
 }
 
 export function init(task: { liveDatabases: string[] }): { highestSequenceNumber: number } {
@@ -54,9 +60,23 @@ export async function write(task: { batches: ArrayBuffer[]; bases: number[] }): 
     await durable;
     return { ok: true };
   } catch (err) {
-    logger.error({ err }, 'WAL sync failed');
-    return { error: { status: 500, message: (err as Error).message } };
+    return errorReply(err);
   }
+}
+
+export interface HealthReply {
+  readonly problem: DiskProblem | undefined;
+}
+
+/** Why this shard cannot write, if it cannot (asked by /ping). */
+export function health(): HealthReply {
+  return { problem: shard?.diskProblem };
+}
+
+/** One recovery attempt of a degraded shard; the reply says whether it is still degraded. */
+export function recoverDisk(): HealthReply {
+  shard?.retryDisk();
+  return health();
 }
 
 export function openScan(request: ScanRequest): { cursorId: number } | ErrorReply {

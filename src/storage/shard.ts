@@ -1,9 +1,12 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
-import { syncDirectory } from '../util/atomic-file.js';
+import { HttpError } from '../errors.js';
+import { removeQuietly, syncDirectory } from '../util/atomic-file.js';
+import { asDiskWriteError, DiskWriteError, syncSync, writeAllSync } from '../util/checked-write.js';
 import type { RowSpan, SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
+import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
@@ -16,6 +19,8 @@ export interface ShardOptions {
   readonly walFsync: WalFsyncPolicy;
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
+  /** Shared with the shard's handle: 1 while degraded, so /ping need not ask the thread. */
+  readonly degradedFlag: Int32Array;
 }
 
 /** Everything the shard knows about one of its series. */
@@ -48,12 +53,16 @@ export class Shard {
   private memtableBytes = 0;
   private maxSeq = 0;
   private flushScheduled = false;
+  /** A flush failed (the disk refused it) and must succeed before the shard is healthy. */
+  private flushOwed = false;
+  private readonly health: DiskHealth;
 
   constructor(
     private readonly options: ShardOptions,
     liveDatabases: string[],
-    private readonly log: (level: 'info' | 'warn', message: string) => void,
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
   ) {
+    this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     mkdirSync(join(options.dir, 'segments'), { recursive: true });
     this.manifest = readManifest(options.dir);
     this.removeOrphanSegments();
@@ -62,14 +71,33 @@ export class Shard {
     const walOptions: WalOptions =
       options.walFsync === 'interval' ? { fsync: 'interval', fsyncIntervalMs: options.walFsyncIntervalMs } : { fsync: options.walFsync };
     this.wal = WriteAheadLog.open(join(options.dir, 'wal'), walOptions, (message) => log('warn', message));
-    let replayed = 0;
-    this.wal.replay(this.manifest.walCheckpoint, (payload) => {
-      const batch = readWriteBatch(payload);
-      this.applyBatch(batch.db, batch.series);
-      replayed++;
-    });
+    const replayed = this.replayWal();
     if (replayed > 0) log('info', `replayed ${replayed} WAL records`);
     for (const db of this.catalog.keys()) if (!live.has(db)) this.dropDatabase(db);
+  }
+
+  private replayWal(): number {
+    let replayed = 0;
+    this.wal.replay(this.manifest.walCheckpoint, (payload) => {
+      this.applyRecord(payload);
+      replayed++;
+    });
+    return replayed;
+  }
+
+  private applyRecord(payload: Uint8Array): void {
+    const batch = readWriteBatch(payload);
+    this.applyBatch(batch.db, batch.series);
+  }
+
+  /** Why this shard cannot write, if it cannot. */
+  get diskProblem(): DiskProblem | undefined {
+    return this.health.problem;
+  }
+
+  /** If the shard cannot write, try once to recover. */
+  retryDisk(): void {
+    this.health.retry();
   }
 
   get highestSequenceNumber(): number {
@@ -83,22 +111,71 @@ export class Shard {
    * the next messages.
    */
   write(batches: Uint8Array[], bases: number[]): Promise<void> {
+    this.health.assertWritable();
     const decoded = batches.map((bytes, i) => {
       const batch = readWriteBatch(bytes);
       for (const span of batch.series) assignSequenceNumbers(span.seq, bases[i]!, span.seqAt, span.seqAt + span.count);
       return batch;
     });
-    this.wal.append(batches);
+    this.guardDisk(() => this.wal.append(batches));
     for (const batch of decoded) this.applyBatch(batch.db, batch.series);
     if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
       // Flush after the acknowledgement goes out; the mailbox waits for it either way.
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        this.flush();
+        try {
+          this.flush();
+        } catch (error) {
+          // The flush marked the shard degraded; its data stays in the memtable and the WAL.
+          if (!(error instanceof HttpError)) throw error;
+        }
       });
     }
-    return this.wal.durable();
+    return this.wal.durable().catch((error: unknown) => {
+      // Under `always` nothing past the last good sync was acknowledged: it must not be seen.
+      if (this.wal.failed && this.options.walFsync === 'always') this.reloadMemtables();
+      throw this.asRefusal(error);
+    });
+  }
+
+  /** Run `work`; if the disk refuses it, throw what `asRefusal` makes of that. */
+  private guardDisk<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw this.asRefusal(error);
+    }
+  }
+
+  /** A disk failure turns the shard degraded and becomes the refusal (507/503) callers answer. */
+  private asRefusal(error: unknown): unknown {
+    if (!(error instanceof DiskWriteError)) return error;
+    this.health.failed(error);
+    return this.health.refusal();
+  }
+
+  /**
+   * One attempt to leave the degraded state; throws a DiskWriteError while the disk still
+   * refuses. A failed WAL starts a fresh file; under `always` the unacknowledged records it
+   * cut off leave the memtables too. What the memtables hold then goes to a segment, so
+   * nothing depends on the suspect file.
+   */
+  private recoverDisk(): void {
+    if (this.wal.failed || this.flushOwed) this.settleOnDisk();
+    probeDisk(this.options.dir);
+  }
+
+  private settleOnDisk(): void {
+    if (this.wal.failed && this.wal.restart().cut) this.reloadMemtables();
+    this.flushNow();
+  }
+
+  /** Rebuild the memtables from the WAL's durable records, dropping the unacknowledged ones. */
+  private reloadMemtables(): void {
+    for (const databases of this.catalog.values()) for (const state of databases.values()) state.buffer = undefined;
+    this.memtableBytes = 0;
+    this.wal.replayDurable(this.manifest.walCheckpoint, (payload) => this.applyRecord(payload));
   }
 
   private applyBatch(db: string, spans: RowSpan[]): void {
@@ -138,30 +215,51 @@ export class Shard {
     return [...(this.catalog.get(db)?.keys() ?? [])];
   }
 
-  /** Write every memtable to one new segment file, then advance the WAL checkpoint. */
+  /**
+   * Write every memtable to one new segment file, then advance the WAL checkpoint. If the disk
+   * refuses, nothing changes (the data stays in the memtables and the WAL), the shard turns
+   * degraded and retries the flush until it succeeds.
+   */
   flush(): void {
+    this.guardDisk(() => this.flushNow());
+  }
+
+  private flushNow(): void {
+    this.flushOwed = true;
     const dirty: { db: string; state: SeriesState }[] = [];
     for (const [db, databases] of this.catalog) {
       for (const state of databases.values()) if (state.buffer && state.buffer.count > 0) dirty.push({ db, state });
     }
     const checkpoint = this.wal.rotate();
-    if (dirty.length > 0) {
-      const segment = this.writeSegment(
-        dirty.map(({ db, state }) => {
-          const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
-          let maxSeq = 0;
-          for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
-          const bytes = encodeSeriesSegment(rows);
-          return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
-        }),
-      );
-      this.manifest.segments.push(segment);
+    const segment =
+      dirty.length === 0
+        ? undefined
+        : this.writeSegment(
+            dirty.map(({ db, state }) => {
+              const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
+              let maxSeq = 0;
+              for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+              const bytes = encodeSeriesSegment(rows);
+              return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
+            }),
+          );
+    const previous = { segments: this.manifest.segments, walCheckpoint: this.manifest.walCheckpoint };
+    if (segment) this.manifest.segments = [...previous.segments, segment];
+    this.manifest.walCheckpoint = checkpoint;
+    try {
+      this.saveManifest();
+    } catch (error) {
+      // The segment file stays: if only the directory sync failed, the new manifest may be
+      // the one on disk. Otherwise it is an orphan, deleted at the next start.
+      Object.assign(this.manifest, previous);
+      throw error;
+    }
+    if (segment) {
       for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
     }
-    this.manifest.walCheckpoint = checkpoint;
-    this.saveManifest();
     for (const { state } of dirty) state.buffer = undefined;
     this.memtableBytes = 0;
+    this.flushOwed = false;
     this.wal.removeBefore(checkpoint);
   }
 
@@ -180,22 +278,31 @@ export class Shard {
     });
     const dir = join(this.options.dir, 'segments');
     const temp = join(dir, `${file}.tmp`);
-    const fd = openSync(temp, 'w');
     try {
-      for (let i = 0; i < items.length; i += 512) writevSync(fd, items.slice(i, i + 512).map((item) => item.bytes));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(temp, 'w');
+      try {
+        writeAllSync(fd, temp, items.map((item) => item.bytes));
+        syncSync(fd, temp);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, join(dir, file));
+    } catch (error) {
+      removeQuietly(temp);
+      throw asDiskWriteError(error, temp);
     }
-    renameSync(temp, join(dir, file));
     syncDirectory(dir);
     return { id, file, entries };
   }
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
   dropDatabase(db: string): void {
+    this.guardDisk(() => this.dropDatabaseNow(db));
+  }
+
+  private dropDatabaseNow(db: string): void {
     if (!this.catalog.has(db)) return;
-    this.flush();
+    this.flushNow();
     this.catalog.delete(db);
     const kept: SegmentFile[] = [];
     const obsolete: string[] = [];
@@ -280,8 +387,14 @@ export class Shard {
     }
   }
 
+  /** Flush and close. A flush the disk refuses is only logged: its data is in the WAL for the next start. */
   close(): void {
-    this.flush();
+    try {
+      this.settleOnDisk();
+    } catch (error) {
+      if (!(error instanceof DiskWriteError)) throw error;
+      this.log('error', `flush at close failed, the WAL keeps the data for the next start: ${error.message}`);
+    }
     this.wal.close();
   }
 
