@@ -1,3 +1,5 @@
+import { isDiskFull } from './util/checked-write.js';
+
 /**
  * Every error a client can cause is one of these classes; each carries its HTTP status,
  * and src/http/response.ts turns them into responses in one place.
@@ -42,9 +44,33 @@ export class InternalError extends HttpError {
   }
 }
 
+/** How long a client should wait before retrying a write a degraded shard refused. */
+export const DISK_RETRY_AFTER_SECONDS = 1;
+
+/** The disk under a shard is full (ENOSPC, EDQUOT): writes are refused until space returns. */
+export class InsufficientStorageError extends HttpError {
+  constructor(message: string) {
+    super(507, message, { 'Retry-After': String(DISK_RETRY_AFTER_SECONDS) });
+  }
+}
+
+/** A shard's disk fails (EIO, a failed fsync, …): writes are refused while the shard retries. */
+export class StorageUnavailableError extends HttpError {
+  constructor(message: string) {
+    super(503, message, { 'Retry-After': String(DISK_RETRY_AFTER_SECONDS) });
+  }
+}
+
+/** The answer to a request the disk refused to store: 507 when it is full, 503 when it fails. */
+export function diskRefusal(failure: { readonly code: string; readonly message: string }): HttpError {
+  return isDiskFull(failure.code)
+    ? new InsufficientStorageError(`Insufficient storage: ${failure.message}; writes resume once space is freed`)
+    : new StorageUnavailableError(`Storage unavailable: ${failure.message}; retry later`);
+}
+
 /** Errors that cross a worker boundary travel as plain data and are rebuilt here. */
 export interface ErrorReply {
-  readonly error: { readonly status: number; readonly message: string };
+  readonly error: { readonly status: number; readonly message: string; readonly headers?: Record<string, string> };
 }
 
 export function isErrorReply(value: unknown): value is ErrorReply {
@@ -52,5 +78,5 @@ export function isErrorReply(value: unknown): value is ErrorReply {
 }
 
 export function toHttpError(reply: ErrorReply): HttpError {
-  return new HttpError(reply.error.status, reply.error.message);
+  return new HttpError(reply.error.status, reply.error.message, reply.error.headers);
 }

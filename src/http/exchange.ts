@@ -1,12 +1,13 @@
 import { promisify } from 'node:util';
 import { createDeflate, createGzip, deflate, deflateSync, gzip, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { HttpError } from '../errors.js';
+import { diskRefusal, HttpError } from '../errors.js';
+import { DiskWriteError } from '../util/checked-write.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
   403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large',
-  500: 'Internal Server Error', 503: 'Service Unavailable',
+  500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
 };
 
 export const SERVER_VERSION = '0.8.8';
@@ -108,6 +109,7 @@ export class Exchange {
   }
 
   error(err: unknown): void {
+    if (err instanceof DiskWriteError) err = diskRefusal(err);
     if (err instanceof HttpError) {
       this.send(err.status, err.message, 'text/plain', err.headers);
     } else {

@@ -32,8 +32,8 @@ export class MetaStore {
     const store = new MetaStore(path, doc);
     // Root is created on the first start only: a deleted root stays deleted unless reset.
     if (fresh || options.resetRoot) {
-      doc.clusterAdmins.root = hashPassword(options.initialRootPassword);
-      store.save();
+      const root = hashPassword(options.initialRootPassword);
+      store.update((next) => (next.clusterAdmins.root = root));
     }
     return store;
   }
@@ -49,23 +49,25 @@ export class MetaStore {
   createDatabase(rawName: unknown): string {
     const name = validateDatabaseName(rawName);
     if (this.databaseExists(name)) throw new ConflictError(`database ${name} exists`);
-    this.doc.databases[name] = { created: Date.now() };
-    this.save();
+    this.update((next) => (next.databases[name] = { created: Date.now() }));
     return name;
   }
 
   dropDatabase(name: string): void {
     if (!this.databaseExists(name)) throw new BadRequestError(`Database ${name} doesn't exist`);
-    delete this.doc.databases[name];
-    this.save();
+    this.update((next) => delete next.databases[name]);
   }
 
   clusterAdmin(name: string): PasswordHash | undefined {
     return Object.hasOwn(this.doc.clusterAdmins, name) ? this.doc.clusterAdmins[name] : undefined;
   }
 
-  private save(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.doc));
+  /** Change a copy and save it; only once it is on disk does it replace what requests see. */
+  private update(change: (next: MetaDocument) => unknown): void {
+    const next = structuredClone(this.doc);
+    change(next);
+    writeFileAtomic(this.path, JSON.stringify(next));
+    this.doc = next;
   }
 }
 

@@ -1,8 +1,9 @@
 import { Piscina } from 'piscina';
-import { isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
-import type { SeriesListRequest, ShardWorkerData } from './shard-worker.js';
+import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
@@ -27,6 +28,11 @@ export class ShardHandle {
   private writesInFlight = 0;
   /** Resolved when no write is queued or in flight (close waits for them). */
   private idleWaiters: (() => void)[] = [];
+  /** The next recovery attempt while the shard's disk refuses writes. */
+  private diskRetry: NodeJS.Timeout | undefined;
+  private closing = false;
+  /** Written by the shard's thread: 1 while it is degraded (see DiskHealth). */
+  private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
 
   /**
    * `status` gives the main thread's transaction status for this shard; every message carries
@@ -34,12 +40,13 @@ export class ShardHandle {
    */
   constructor(
     readonly index: number,
-    data: ShardWorkerData,
+    data: Omit<ShardWorkerData, 'degradedFlag'>,
     private readonly status: () => TxnStatus,
   ) {
+    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag };
     this.pool = new Piscina({
       filename: new URL('./shard-worker.js', import.meta.url).href,
-      workerData: data,
+      workerData,
       minThreads: 1,
       maxThreads: 1,
       // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
@@ -82,6 +89,7 @@ export class ShardHandle {
         for (const w of group) w.resolve();
       })
       .catch((err: unknown) => {
+        this.noteRefusal(err);
         for (const w of group) w.reject(err as Error);
       })
       .finally(() => {
@@ -117,11 +125,52 @@ export class ShardHandle {
     await this.call('dropDatabase', { db, status: this.status() });
   }
 
+  /** Whether the shard's thread says it cannot write (read without asking the thread). */
+  get degraded(): boolean {
+    return Atomics.load(this.degradedFlag, 0) !== 0;
+  }
+
+  /** Why the shard cannot write, or undefined when it can (then without asking its thread). */
+  async diskProblem(): Promise<DiskProblem | undefined> {
+    if (Atomics.load(this.degradedFlag, 0) === 0) return undefined;
+    const reply = (await this.pool.run({}, { name: 'health' })) as HealthReply;
+    if (reply.problem) this.scheduleDiskRetry();
+    return reply.problem;
+  }
+
+  /** A refusal for a disk problem (507, 503) means the shard is degraded: start its retries. */
+  private noteRefusal(err: unknown): void {
+    if (err instanceof HttpError && (err.status === 507 || err.status === 503)) this.scheduleDiskRetry();
+  }
+
+  /**
+   * While the shard is degraded, ask it to try to recover every second. Its thread sleeps
+   * between messages, so the handle keeps the time; the attempt itself runs on the shard's
+   * thread, in mailbox order.
+   */
+  private scheduleDiskRetry(): void {
+    if (this.diskRetry !== undefined || this.closing) return;
+    this.diskRetry = setTimeout(() => {
+      (this.pool.run({}, { name: 'recoverDisk' }) as Promise<HealthReply>).then(
+        (reply) => {
+          this.diskRetry = undefined;
+          if (reply.problem) this.scheduleDiskRetry();
+        },
+        () => {
+          this.diskRetry = undefined;
+        },
+      );
+    }, DISK_RETRY_AFTER_SECONDS * 1000);
+    this.diskRetry.unref();
+  }
+
   async flush(): Promise<void> {
     await this.call('flush', { status: this.status() });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.diskRetry);
     if (this.writesInFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.call('close', { status: this.status() });
     await this.pool.destroy();
@@ -129,7 +178,11 @@ export class ShardHandle {
 
   private async call<T>(name: string, task: object): Promise<T> {
     const reply = (await this.pool.run(task, { name })) as T | ErrorReply;
-    if (isErrorReply(reply)) throw toHttpError(reply);
+    if (isErrorReply(reply)) {
+      const error = toHttpError(reply);
+      this.noteRefusal(error);
+      throw error;
+    }
     return reply;
   }
 }

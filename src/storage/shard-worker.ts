@@ -9,7 +9,8 @@ import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
-import type { ErrorReply } from '../errors.js';
+import { HttpError, type ErrorReply } from '../errors.js';
+import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import { Shard, ShardError, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
@@ -37,6 +38,7 @@ function open(status?: TxnStatus): Shard {
 
 function errorReply(err: unknown): ErrorReply {
   if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
+  if (err instanceof HttpError) return { error: { status: err.status, message: err.message, headers: err.headers } };
   logger.error({ err }, 'shard task failed');
   return { error: { status: 500, message: (err as Error).message } };
 }
@@ -78,14 +80,28 @@ export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; st
     await durable;
     return { ok: true };
   } catch (err) {
-    logger.error({ err }, 'WAL sync failed');
-    return { error: { status: 500, message: (err as Error).message } };
+    return errorReply(err);
   }
 }
 
 /** Nothing but news: makes committed writes visible when no other message would bring it. */
 export function status(task: { status: TxnStatus }): void {
   guard(() => open(task.status));
+}
+
+export interface HealthReply {
+  readonly problem: DiskProblem | undefined;
+}
+
+/** Why this shard cannot write, if it cannot (asked by /ping). */
+export function health(): HealthReply {
+  return { problem: shard?.diskProblem };
+}
+
+/** One recovery attempt of a degraded shard; the reply says whether it is still degraded. */
+export async function recoverDisk(): Promise<HealthReply> {
+  await shard?.retryDisk();
+  return health();
 }
 
 export function openScan(request: ScanRequest & { status: TxnStatus }): { cursorId: number } | ErrorReply {

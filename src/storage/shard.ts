@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
+import { DiskWriteError } from '../util/checked-write.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { planCompaction } from './compaction-plan.js';
+import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
@@ -18,6 +20,8 @@ export interface ShardOptions {
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
   readonly flushIdleMs: number;
+  /** Shared with the shard's handle: 1 while degraded, so /ping need not ask the thread. */
+  readonly degradedFlag: Int32Array;
 }
 
 /** Committed rows waiting to be sealed are sealed in bulk once their batches reach this size. */
@@ -91,6 +95,9 @@ export class Shard {
   /** The running compaction, if any (one at a time, beside flushes). */
   private compaction: Promise<void> | undefined;
   private closing = false;
+  /** A flush failed (the disk refused it) and must succeed before the shard is healthy. */
+  private flushOwed = false;
+  private readonly health: DiskHealth;
   /** Databases being dropped: writes to them are refused until the drop is done. */
   private readonly dropping = new Set<string>();
   private maxSeq = 0;
@@ -106,8 +113,9 @@ export class Shard {
    */
   constructor(
     private readonly options: ShardOptions,
-    private readonly log: (level: 'info' | 'warn', message: string) => void,
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
   ) {
+    this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     this.segments = new SegmentStore(options.dir);
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
@@ -152,6 +160,38 @@ export class Shard {
     const live = new Set(liveDatabases);
     for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
     this.maybeCompact();
+  }
+
+  /** Why this shard cannot write, if it cannot. */
+  get diskProblem(): DiskProblem | undefined {
+    return this.health.problem;
+  }
+
+  /** If the shard cannot write, try once to recover. */
+  retryDisk(): Promise<void> {
+    return this.health.retry();
+  }
+
+  /**
+   * One attempt to leave the degraded state; throws a DiskWriteError while the disk still
+   * refuses. A failed WAL starts a fresh file (under `always` cut back to its last good sync:
+   * nothing past it was acknowledged, or even visible, since rows become visible only once
+   * their transaction committed). What the memtable holds then goes to a segment, so nothing
+   * depends on the suspect file.
+   */
+  private async recoverDisk(): Promise<void> {
+    if (this.wal.failed || this.flushOwed) {
+      if (this.wal.failed) this.wal.restart();
+      await this.flushChecked();
+    }
+    probeDisk(this.options.dir);
+  }
+
+  /** A disk failure turns the shard degraded and becomes the refusal (507/503) callers answer. */
+  private asRefusal(error: unknown): unknown {
+    if (!(error instanceof DiskWriteError)) return error;
+    this.health.failed(error);
+    return this.health.refusal();
   }
 
   get highestSequenceNumber(): number {
@@ -199,6 +239,7 @@ export class Shard {
    * overlaps the next messages.
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
+    this.health.assertWritable();
     if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
       throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
     }
@@ -214,13 +255,14 @@ export class Shard {
       this.wal.append(batches);
     } catch (err) {
       this.rememberFailed(txns.map((t) => t.txn));
-      throw err;
+      throw this.asRefusal(err);
     }
     for (const pending of decoded) this.pending.push(pending);
     this.armIdleFlush();
     return this.wal.durable().catch((err: unknown) => {
+      // Never acknowledged, so never committed: the batches leave the pending list.
       this.rememberFailed(txns.map((t) => t.txn));
-      throw err;
+      throw this.asRefusal(err);
     });
   }
 
@@ -307,9 +349,25 @@ export class Shard {
     this.flush().catch((err: unknown) => this.log('warn', `flush failed, will retry: ${(err as Error).message}`));
   }
 
-  /** Flush after any running flush; resolves when this one is on disk. */
-  flush(): Promise<void> {
-    const run = this.flushing.then(() => this.flushOnce());
+  /**
+   * Flush after any running flush; resolves when this one is on disk. If the disk refuses,
+   * nothing changes (the data stays in the memtable and the WAL), the shard turns degraded and
+   * retries the flush until it succeeds.
+   */
+  async flush(): Promise<void> {
+    try {
+      await this.flushChecked();
+    } catch (err) {
+      throw this.asRefusal(err);
+    }
+  }
+
+  private flushChecked(): Promise<void> {
+    const run = this.flushing.then(async () => {
+      this.flushOwed = true;
+      await this.flushOnce();
+      this.flushOwed = false;
+    });
     this.flushing = run.catch(() => undefined);
     return run;
   }
@@ -336,12 +394,15 @@ export class Shard {
     this.sealedBytes = 0;
     // Every committed transaction below this is in the frozen memtable or in a segment.
     const flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
-    const checkpoint = this.wal.rotate();
-    if (this.pending.length > 0) {
-      this.wal.append(this.pending.map((p) => p.bytes));
-      this.wal.sync();
-    }
+    const previous = { segments: this.manifest.segments, walCheckpoint: this.manifest.walCheckpoint, flushedBelow: this.manifest.flushedBelow };
+    let segment: SegmentFile | undefined;
+    let checkpoint: number;
     try {
+      checkpoint = this.wal.rotate();
+      if (this.pending.length > 0) {
+        this.wal.append(this.pending.map((p) => p.bytes));
+        this.wal.sync();
+      }
       const items: SegmentItem[] = [];
       let sliceStart = performance.now();
       for (const { db, state } of dirty) {
@@ -351,16 +412,16 @@ export class Shard {
           sliceStart = performance.now();
         }
       }
-      if (items.length > 0) {
-        const segment = this.segments.write(this.manifest.nextSegmentId++, items);
-        this.manifest.segments.push(segment);
-        for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
-      }
+      if (items.length > 0) segment = this.segments.write(this.manifest.nextSegmentId++, items);
+      if (segment) this.manifest.segments = [...previous.segments, segment];
       this.manifest.walCheckpoint = checkpoint;
       this.manifest.flushedBelow = flushedBelow;
       this.manifest.failedTxns = this.failedTxns;
       this.saveManifest();
     } catch (err) {
+      // The segment file stays if written: if only the manifest's directory sync failed, the new
+      // manifest may be the one on disk; otherwise it is an orphan, deleted at the next start.
+      Object.assign(this.manifest, previous);
       // Nothing is lost: the frozen rows go back in front of what came since, the WAL stays.
       for (const { state } of dirty) this.thaw(state);
       this.sealAll();
@@ -370,6 +431,7 @@ export class Shard {
     } finally {
       this.frozenBytes = 0;
     }
+    if (segment) for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
     for (const { state } of dirty) state.frozen = undefined;
     this.wal.removeBefore(checkpoint);
     this.maybeCompact();
@@ -452,13 +514,21 @@ export class Shard {
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
   async dropDatabase(db: string): Promise<void> {
+    try {
+      await this.dropDatabaseNow(db);
+    } catch (err) {
+      throw this.asRefusal(err);
+    }
+  }
+
+  private async dropDatabaseNow(db: string): Promise<void> {
     // Writes logged before the drop and still unresolved are dropped with it, never committed later.
     this.pending = this.pending.filter((p) => p.batch.db !== db);
     if (!this.catalog.has(db)) return;
     this.dropping.add(db);
     try {
       await this.compaction;
-      await this.flush();
+      await this.flushChecked();
       this.pending = this.pending.filter((p) => p.batch.db !== db);
       this.catalog.delete(db);
       const kept: SegmentFile[] = [];
@@ -554,10 +624,17 @@ export class Shard {
     };
   }
 
+  /** Flush and close. A flush the disk refuses is only logged: its data is in the WAL for the next start. */
   async close(): Promise<void> {
     this.closing = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    await this.flush();
+    try {
+      if (this.wal.failed) this.wal.restart();
+      await this.flushChecked();
+    } catch (error) {
+      if (!(error instanceof DiskWriteError)) throw error;
+      this.log('error', `flush at close failed, the WAL keeps the data for the next start: ${error.message}`);
+    }
     await this.compaction;
     this.wal.close();
   }

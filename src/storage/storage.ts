@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
+import { diskRefusal } from '../errors.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
+import type { DiskProblem } from './disk-health.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { ShardHandle } from './shard-handle.js';
@@ -73,6 +75,8 @@ export class Storage {
    * sequence-number ordinal and its transaction id.
    */
   async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
+    // Checked synchronously: requests must reach the shards in the order their ids were taken.
+    if (batches.some((batch, shard) => batch && this.shards[shard]!.degraded)) await this.refuseIfDegraded(batches);
     let participants = 0;
     batches.forEach((batch, shard) => {
       if (batch) participants |= 1 << shard;
@@ -106,6 +110,17 @@ export class Storage {
     this.statusTimer.unref();
   }
 
+  /**
+   * While a shard the request touches cannot write, the whole request is refused, rather than
+   * stored by the other shards and answered with an error.
+   */
+  private async refuseIfDegraded(batches: (ArrayBuffer | null)[]): Promise<void> {
+    for (const [shard, batch] of batches.entries()) {
+      const problem = batch ? await this.shards[shard]!.diskProblem() : undefined;
+      if (problem) throw diskRefusal({ code: problem.code, message: problem.error });
+    }
+  }
+
   /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
   async listSeries(db: string, regex?: RegexLiteral): Promise<string[]> {
     return mergeByteOrdered(await Promise.all(this.shards.map((s) => s.listSeries({ db, regex }))));
@@ -115,6 +130,12 @@ export class Storage {
   async seriesByShard(db: string, regex: RegexLiteral): Promise<Map<ShardHandle, string[]>> {
     const perShard = await Promise.all(this.shards.map((s) => s.listSeries({ db, regex })));
     return new Map(perShard.flatMap((names, index) => (names.length > 0 ? [[this.shards[index]!, names] as const] : [])));
+  }
+
+  /** The shards that cannot write, and why. */
+  async degradedShards(): Promise<({ readonly shard: number } & DiskProblem)[]> {
+    const problems = await Promise.all(this.shards.map((s) => s.diskProblem()));
+    return problems.flatMap((problem, shard) => (problem ? [{ shard, ...problem }] : []));
   }
 
   async dropDatabase(db: string): Promise<void> {

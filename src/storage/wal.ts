@@ -20,7 +20,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { syncDirectory } from '../util/atomic-file.js';
 import { crc32 } from 'node:zlib';
+import { asDiskWriteError, DiskWriteError, syncSync, writeAllSync } from '../util/checked-write.js';
 
 /**
  * When appended records are forced to stable storage with fdatasync.
@@ -64,6 +66,8 @@ export class WriteAheadLog {
   #fd: number;
   /** Bytes of complete records in the current file; a failed append is cut back to this. */
   #size = 0;
+  /** Bytes of the current file known to be on disk: the end of the last successful sync. */
+  #syncedSize = 0;
   #unsynced = false;
   #lastSyncAt = 0;
   #syncTimer: NodeJS.Timeout | undefined;
@@ -73,7 +77,7 @@ export class WriteAheadLog {
   /** Descriptors rotated out while an asynchronous sync on them was still running. */
   #retiredFds: number[] = [];
   /** Set when the file's state on disk is unknown (a failed fsync or a failed cut-back). */
-  #failure: Error | undefined;
+  #failure: DiskWriteError | undefined;
   #closed = false;
 
   private constructor(dir: string, options: WalOptions, log: WalLog, fileNumber: number, fd: number) {
@@ -108,8 +112,9 @@ export class WriteAheadLog {
   /**
    * Append one record per payload with a single write. On return the records are in the OS
    * (they survive a process crash); under `always` they are on disk once `durable()` resolves,
-   * under `interval` within the interval. If the write fails, the file is cut back to its
-   * previous end so no partial record stays behind.
+   * under `interval` within the interval. If the write fails (a DiskWriteError), the file is
+   * cut back to its previous end so no partial record stays behind and later appends and
+   * replay are unaffected; if even that fails, the log refuses appends until `restart`.
    */
   append(payloads: readonly Uint8Array[]): void {
     this.#assertWritable();
@@ -130,8 +135,7 @@ export class WriteAheadLog {
       total += HEADER_BYTES + payload.byteLength;
     }
     try {
-      const written = fs.writevSync(this.#fd, iov, this.#size);
-      if (written !== total) throw new Error(`short WAL write: ${written} of ${total} bytes`);
+      writeAllSync(this.#fd, this.#currentPath(), iov, this.#size);
     } catch (error) {
       this.#cutBackAfterFailedWrite();
       throw error;
@@ -144,17 +148,16 @@ export class WriteAheadLog {
   /**
    * Close the current file and start the next one; returns the new file's number. Every
    * record appended before this call is in a file numbered below the result, so once those
-   * records are in segments, `removeBefore(result)` may drop them.
+   * records are in segments, `removeBefore(result)` may drop them. An empty current file is
+   * kept (its own number is the result): a flush retried every second on a full disk must
+   * not leave a new file behind each time.
    */
   rotate(): number {
     this.#assertWritable();
+    if (this.#size === 0) return this.#fileNumber;
     this.#syncIfUnsynced();
-    this.#retire(this.#fd);
-    const next = this.#fileNumber + 1;
-    this.#fd = createFile(this.#dir, next, this.#options.fsync !== 'never');
-    this.#fileNumber = next;
-    this.#size = 0;
-    return next;
+    this.#startNextFile();
+    return this.#fileNumber;
   }
 
   /** Force what was appended so far to disk now (unless the policy is `never`). */
@@ -163,16 +166,67 @@ export class WriteAheadLog {
     this.#syncIfUnsynced();
   }
 
-  /** Delete the files numbered below `fileNumber` (never the current file). */
+  /** Create the next file, then switch to it: if the creation fails, the current file stays. */
+  #startNextFile(): void {
+    const next = this.#fileNumber + 1;
+    const fd = createFile(this.#dir, next, this.#options.fsync !== 'never');
+    this.#retire(this.#fd);
+    this.#fd = fd;
+    this.#fileNumber = next;
+    this.#size = 0;
+    this.#syncedSize = 0;
+    this.#unsynced = false;
+  }
+
+  /** Whether appends are refused until `restart` (a failed sync or a failed cut-back). */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /**
+   * Make a failed log writable again, on a fresh file. Under `always` the suspect file is first
+   * cut back to the end of its last successful sync: what lies beyond was never acknowledged,
+   * and a crash must not bring it back. Under the other policies those records were
+   * acknowledged and are kept; the caller must get them into a segment, since the suspect
+   * file may not hold them. Returns whether records were cut off (the caller's memory of them
+   * must go too). Throws a DiskWriteError, staying failed, while the disk still refuses.
+   */
+  restart(): { readonly cut: boolean } {
+    if (this.#closed) throw new Error('write-ahead log is closed');
+    if (this.#failure === undefined) return { cut: false };
+    if (this.#syncInFlight) throw new DiskWriteError('EBUSY', this.#currentPath(), this.#failure);
+    const cut = this.#options.fsync === 'always' && this.#size > this.#syncedSize;
+    if (cut) {
+      try {
+        fs.ftruncateSync(this.#fd, this.#syncedSize);
+      } catch (error) {
+        throw asDiskWriteError(error, this.#currentPath());
+      }
+      syncSync(this.#fd, this.#currentPath());
+    }
+    this.#startNextFile();
+    this.#failure = undefined;
+    return { cut };
+  }
+
+  /**
+   * Delete the files numbered below `fileNumber` (never the current file). A file that cannot
+   * be deleted is only logged: it lies below the checkpoint, so replay skips it and the next
+   * call deletes it.
+   */
   removeBefore(fileNumber: number): void {
     const limit = Math.min(fileNumber, this.#fileNumber);
     let removed = false;
-    for (const number of listWalFiles(this.#dir)) {
-      if (number >= limit) break;
-      fs.rmSync(path.join(this.#dir, walFileName(number)), { force: true });
-      removed = true;
+    try {
+      for (const number of listWalFiles(this.#dir)) {
+        if (number >= limit) break;
+        fs.rmSync(path.join(this.#dir, walFileName(number)), { force: true });
+        removed = true;
+      }
+      if (removed && this.#options.fsync !== 'never') syncDirectory(this.#dir);
+    } catch (error) {
+      this.#log(`WAL ${this.#dir}: could not remove files below ${walFileName(limit)}: ${String(error)}`);
     }
-    if (removed && this.#options.fsync !== 'never') syncDirectory(this.#dir);
   }
 
   /**
@@ -193,6 +247,16 @@ export class WriteAheadLog {
     }
   }
 
+  /**
+   * Like `replay`, then the current file's records up to its last successful sync: every
+   * record known to be on disk. After a failed sync under `always`, these are exactly the
+   * acknowledged records. Writes nothing, so it works while the disk refuses writes.
+   */
+  replayDurable(fromFileNumber: number, onRecord: (payload: Uint8Array) => void): void {
+    this.replay(fromFileNumber, onRecord);
+    if (this.#fileNumber >= fromFileNumber) this.#replayFile(this.#fileNumber, onRecord, this.#syncedSize);
+  }
+
   /** Sync what is unsynced (unless the policy is `never`) and close the file. */
   close(): void {
     if (this.#closed) return;
@@ -200,21 +264,22 @@ export class WriteAheadLog {
     this.#clearSyncTimer();
     try {
       if (this.#failure === undefined && this.#options.fsync !== 'never' && this.#unsynced) {
-        fs.fdatasyncSync(this.#fd);
+        syncSync(this.#fd, this.#currentPath(), true);
       }
     } finally {
       this.#retire(this.#fd);
     }
   }
 
-  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void): void {
+  /** Replay one file, or its first `end` bytes (then a bad record is reported, not cut). */
+  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void, end?: number): void {
     const filePath = path.join(this.#dir, walFileName(fileNumber));
-    const fd = fs.openSync(filePath, 'r+');
+    const fd = fs.openSync(filePath, end === undefined ? 'r+' : 'r');
     let goodEnd = 0;
     let problem: string | undefined;
     let fileSize = 0;
     try {
-      fileSize = fs.fstatSync(fd).size;
+      fileSize = Math.min(fs.fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
       const reader = new ChunkedReader(fd);
       const header = new Uint8Array(HEADER_BYTES);
       const headerView = new DataView(header.buffer);
@@ -243,7 +308,7 @@ export class WriteAheadLog {
         goodEnd += HEADER_BYTES + length;
         onRecord(payload);
       }
-      if (problem !== undefined) {
+      if (problem !== undefined && end === undefined) {
         fs.ftruncateSync(fd, goodEnd);
         fs.fsyncSync(fd);
       }
@@ -253,7 +318,7 @@ export class WriteAheadLog {
     if (problem !== undefined) {
       this.#log(
         `WAL ${filePath}: ${problem} at byte ${goodEnd}; ` +
-          `truncated ${fileSize - goodEnd} trailing bytes and kept the records before it`,
+          `${end === undefined ? 'truncated' : 'skipped'} ${fileSize - goodEnd} trailing bytes and kept the records before it`,
       );
     }
   }
@@ -264,6 +329,7 @@ export class WriteAheadLog {
    * started, and the thread keeps taking messages meanwhile: that is the group commit.
    */
   durable(): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#options.fsync !== 'always' || !this.#unsynced) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#durableWaiters.push({ resolve, reject });
@@ -275,16 +341,24 @@ export class WriteAheadLog {
     if (this.#syncInFlight || this.#durableWaiters.length === 0) return;
     const waiters = this.#durableWaiters;
     this.#durableWaiters = [];
+    if (this.#failure !== undefined) {
+      // Never retry a failed sync and trust it: the records it covered may be gone.
+      for (const waiter of waiters) waiter.reject(this.#failure);
+      return;
+    }
+    const covered = this.#size;
+    const fileNumber = this.#fileNumber;
     this.#unsynced = false;
     this.#syncInFlight = true;
     fs.fdatasync(this.#fd, (error) => {
       this.#syncInFlight = false;
       for (const fd of this.#retiredFds.splice(0)) fs.closeSync(fd);
       if (error) {
-        this.#failure = error;
-        for (const waiter of waiters) waiter.reject(error);
+        this.#failure = asDiskWriteError(error, path.join(this.#dir, walFileName(fileNumber)));
+        for (const waiter of waiters) waiter.reject(this.#failure);
       } else {
         this.#lastSyncAt = Date.now();
+        if (fileNumber === this.#fileNumber) this.#syncedSize = Math.max(this.#syncedSize, covered);
         for (const waiter of waiters) waiter.resolve();
       }
       this.#startGroupSync();
@@ -325,13 +399,14 @@ export class WriteAheadLog {
 
   #sync(): void {
     try {
-      fs.fdatasyncSync(this.#fd);
+      syncSync(this.#fd, this.#currentPath(), true);
     } catch (error) {
       // After a failed fsync the kernel may have dropped the dirty pages: what is on disk
-      // is unknown, so the log refuses further writes until it is reopened and replayed.
-      this.#failure = error instanceof Error ? error : new Error(String(error));
-      throw error;
+      // is unknown, so the log refuses further writes until `restart`.
+      this.#failure = asDiskWriteError(error, this.#currentPath());
+      throw this.#failure;
     }
+    this.#syncedSize = this.#size;
     this.#unsynced = false;
     this.#lastSyncAt = Date.now();
     this.#clearSyncTimer();
@@ -341,8 +416,12 @@ export class WriteAheadLog {
     try {
       fs.ftruncateSync(this.#fd, this.#size);
     } catch (error) {
-      this.#failure = error instanceof Error ? error : new Error(String(error));
+      this.#failure = asDiskWriteError(error, this.#currentPath());
     }
+  }
+
+  #currentPath(): string {
+    return path.join(this.#dir, walFileName(this.#fileNumber));
   }
 
   #clearSyncTimer(): void {
@@ -354,9 +433,8 @@ export class WriteAheadLog {
 
   #assertWritable(): void {
     if (this.#closed) throw new Error('write-ahead log is closed');
-    if (this.#failure !== undefined) {
-      throw new Error(`write-ahead log failed earlier and must be reopened: ${this.#failure.message}`);
-    }
+    // The earlier failure itself, so callers treat it as the disk problem it is.
+    if (this.#failure !== undefined) throw this.#failure;
   }
 }
 
@@ -364,20 +442,23 @@ function defaultLog(message: string): void {
   console.warn(message);
 }
 
+/** Create an empty log file; if its directory entry cannot be made durable, it is removed again. */
 function createFile(dir: string, fileNumber: number, durable: boolean): number {
-  const fd = fs.openSync(path.join(dir, walFileName(fileNumber)), 'wx');
-  if (durable) syncDirectory(dir);
-  return fd;
-}
-
-/** Make a created or deleted directory entry durable. */
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+  const filePath = path.join(dir, walFileName(fileNumber));
+  let fd: number;
   try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    fd = fs.openSync(filePath, 'wx');
+  } catch (error) {
+    throw asDiskWriteError(error, filePath);
   }
+  try {
+    if (durable) syncDirectory(dir);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(filePath, { force: true });
+    throw error;
+  }
+  return fd;
 }
 
 /** Sequential reads through a 1 MiB buffer; reads larger than the buffer go straight to the target. */

@@ -1,25 +1,50 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { asDiskWriteError, syncSync, writeAllSync } from './checked-write.js';
 
-/** Write a file so that a crash leaves either the old or the new content: temp, fsync, rename, fsync dir. */
+/**
+ * Write a file so that a crash leaves either the old or the new content: temp, fsync, rename,
+ * fsync dir. Any failure throws a DiskWriteError, removes the temp file and leaves the old
+ * content in place (unless only the final directory sync failed, when either may be on disk).
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w');
+    try {
+      writeAllSync(fd, temp, [typeof data === 'string' ? Buffer.from(data) : data]);
+      syncSync(fd, temp);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    removeQuietly(temp);
+    throw asDiskWriteError(err, path);
   }
-  renameSync(temp, path);
   syncDirectory(dirname(path));
 }
 
+/** Make created, renamed or deleted directory entries durable. */
 export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
+  let fd: number;
   try {
-    fsyncSync(fd);
+    fd = openSync(dir, 'r');
+  } catch (err) {
+    throw asDiskWriteError(err, dir);
+  }
+  try {
+    syncSync(fd, dir);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Remove a temp file left by a failed write; the write's own error is what the caller must hear about. */
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // A stray temp file is harmless: it is never read, and start-up or the next write replaces it.
   }
 }

@@ -1,4 +1,4 @@
-import { writevSync } from 'node:fs';
+import { fdatasyncSync, fsyncSync, writevSync } from 'node:fs';
 
 /** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
 const MAX_BUFFERS_PER_CALL = 512;
@@ -15,6 +15,17 @@ export class DiskWriteError extends Error {
   ) {
     super(`cannot write ${path}: ${code}`, { cause });
   }
+}
+
+/** Whether an errno code says the disk has no room (as opposed to failing): freeing space is the cure. */
+export function isDiskFull(code: string): boolean {
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Any failure of a file-system call made while writing `path`, as a DiskWriteError. */
+export function asDiskWriteError(err: unknown, path: string): DiskWriteError {
+  if (err instanceof DiskWriteError) return err;
+  return new DiskWriteError((err as NodeJS.ErrnoException).code ?? 'EIO', path, err);
 }
 
 /**
@@ -36,10 +47,22 @@ export function writeAllSync(fd: number, path: string, chunks: readonly Uint8Arr
       pending = written === wanted ? pending.slice(batch.length) : skipBytes(pending, written);
     }
   } catch (err) {
-    if (err instanceof DiskWriteError) throw err;
-    throw new DiskWriteError((err as NodeJS.ErrnoException).code ?? 'EIO', path, err);
+    throw asDiskWriteError(err, path);
   }
   return total;
+}
+
+/**
+ * fsync (or fdatasync) `fd`, a failure as a DiskWriteError. After a failed sync the kernel
+ * may have dropped the dirty pages, so the caller must not retry it and trust the file.
+ */
+export function syncSync(fd: number, path: string, dataOnly = false): void {
+  try {
+    if (dataOnly) fdatasyncSync(fd);
+    else fsyncSync(fd);
+  } catch (err) {
+    throw asDiskWriteError(err, path);
+  }
 }
 
 /** The chunks that remain after the first `count` bytes were written. */

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listWalFiles, walFileName, WriteAheadLog, type WalOptions } from '../../src/storage/wal.js';
+import { DiskWriteError } from '../../src/util/checked-write.js';
+import { Filler, mountTmpfs } from '../helpers/tmpfs.js';
 
 const ALWAYS: WalOptions = { fsync: 'always' };
 
@@ -207,4 +209,48 @@ test('a closed log refuses appends', (t) => {
   const wal = WriteAheadLog.open(tempDir(t), ALWAYS);
   wal.close();
   t.throws(() => wal.append([bytes('late')]), { message: /closed/ });
+});
+
+test('an append the full disk refuses is cut back: later appends and replay carry on', (t) => {
+  const mount = mountTmpfs(1);
+  if ('unavailable' in mount) {
+    t.log(`skipped: ${mount.unavailable}`);
+    t.pass();
+    return;
+  }
+  t.teardown(() => mount.unmount());
+  const dir = path.join(mount.dir, 'wal');
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first')]);
+  const filler = new Filler(mount.dir);
+  // The file's first page has room for part of this record: a short write, then ENOSPC.
+  const error = t.throws(() => wal.append([new Uint8Array(64 * 1024).fill(7)]), { instanceOf: DiskWriteError });
+  t.is(error?.code, 'ENOSPC');
+  t.is(fs.statSync(filePath(dir, 1)).size, 8 + 'first'.length, 'the partial record is cut off');
+  filler.remove();
+  wal.append([bytes('after')]);
+  wal.close();
+
+  const reopened = reopenAndReplay(dir);
+  t.deepEqual(reopened.records, ['first', 'after']);
+  t.deepEqual(reopened.warnings, []);
+  reopened.wal.close();
+});
+
+test('replayDurable stops at the last successful sync of the current file', async (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('old file')]);
+  wal.rotate();
+  wal.append([bytes('synced')]);
+  await wal.durable();
+  wal.append([bytes('not yet synced')]);
+  const records: string[] = [];
+  wal.replayDurable(1, (payload) => records.push(text(payload)));
+  t.deepEqual(records, ['old file', 'synced']);
+  await wal.durable();
+  records.length = 0;
+  wal.replayDurable(2, (payload) => records.push(text(payload)));
+  t.deepEqual(records, ['synced', 'not yet synced']);
+  wal.close();
 });
