@@ -14,11 +14,13 @@
  */
 import { ValueKind } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
+import { MAX_SEQUENCE_NUMBER } from '../storage/sequence-numbers.js';
 import { WriteBatchBuilder } from '../storage/write-batch.js';
 import { MICROS_PER_UNIT, type TimePrecision } from '../time-precision.js';
 import { findDecodeError, SeriesField, seriesField } from './body-shape.js';
 import { describeGoValue } from './go-value.js';
 import { JsonScanner, JsonSyntaxError, NumberKind, StringFlag } from './json-scanner.js';
+import { isIntegralLiteral, sequenceNumberOutOfRange } from './sequence-number-literal.js';
 import { SeriesNameTable } from './series-names.js';
 
 export interface ParseOptions {
@@ -471,10 +473,25 @@ class BodyParser extends JsonScanner {
     if (!(time >= MIN_TIME_US && time < END_TIME_US)) this.timeOutOfRange = true;
   }
 
+  /**
+   * Only integers 0 … 2^53−1 are kept: storage holds sequence numbers exactly up to there, and
+   * negative ones would read as "assign one" in the batch. `+ 0` turns -0 into 0.
+   */
   private parseSequenceNumber(row: number): void {
+    const start = this.pos;
     if (!this.specialNumber('sequence_number')) return;
-    // Sequence numbers are unsigned; negative ones would read as "assign one" in the batch.
-    scratch.seq[row] = Math.max(0, Math.trunc(this.num));
+    const value = this.num;
+    // An integer literal below 2^53, the common case, needs no look at its text.
+    if (this.numKind === NumberKind.Int && value >= 0) {
+      scratch.seq[row] = value + 0;
+      return;
+    }
+    const literal = this.literal(start, this.pos);
+    if (this.numKind === NumberKind.Float && value >= 0 && value <= MAX_SEQUENCE_NUMBER && isIntegralLiteral(literal)) {
+      scratch.seq[row] = value + 0;
+      return;
+    }
+    this.conversionError(sequenceNumberOutOfRange(literal));
   }
 
   /** The number in a `time` or `sequence_number` field into `num`; false once 0.8's error is recorded. */
