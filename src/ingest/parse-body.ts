@@ -36,6 +36,8 @@ export type ParseResult =
   | {
       readonly ok: true;
       readonly pointCount: number;
+      /** Points that need a sequence number from the server: ordinals 0 … this − 1 of the batches. */
+      readonly unnumberedCount: number;
       /** Distinct names of the series written, in body order (for permission checks). */
       readonly seriesNames: string[];
       /** Index = shard; null for a shard the request doesn't touch. */
@@ -168,6 +170,7 @@ const knownSeries = new SeriesNameTable();
 
 class BodyParser extends JsonScanner {
   pointCount = 0;
+  unnumberedCount = 0;
   readonly seriesNames: string[] = [];
   /** The first validation error (0.8 step 8); conversion errors found later still win. */
   validationError: string | null = null;
@@ -517,8 +520,10 @@ class BodyParser extends JsonScanner {
   /** Validates the finished series object and copies its rows into its shard's batch. */
   private commitSeries(nameStart: number, nameEnd: number, nameFlags: number): void {
     const rows = this.rows;
-    const firstOrdinal = this.pointCount;
     this.pointCount += rows;
+    // Points that bring their own numbers take no ordinals: the server's supply is bounded.
+    const firstOrdinal = this.unnumberedCount;
+    if (!this.columns.hasSequence) this.unnumberedCount += rows;
     if (this.validationError !== null) return;
     const columns = this.columns;
     if (nameEnd === nameStart) {
@@ -648,5 +653,5 @@ export function parseWriteBody(body: Uint8Array, options: ParseOptions): ParseRe
     if (scratch.byteSize > MAX_RETAINED_BYTES) scratch = new RowScratch();
   }
   if (parser.validationError !== null) return { ok: false, message: parser.validationError };
-  return { ok: true, pointCount: parser.pointCount, seriesNames: parser.seriesNames, batches: parser.finish() };
+  return { ok: true, pointCount: parser.pointCount, unnumberedCount: parser.unnumberedCount, seriesNames: parser.seriesNames, batches: parser.finish() };
 }

@@ -7,6 +7,7 @@ import { combinePieces } from './combine.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
+import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesBuffer } from './series-buffer.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { assignSequenceNumbers, readWriteBatch } from './write-batch.js';
@@ -46,6 +47,10 @@ export class Shard {
   private readonly cursors = new Map<number, ScanCursor>();
   private nextCursorId = 1;
   private memtableBytes = 0;
+  /**
+   * The highest sequence number within the bound, which a data directory from before
+   * sequence.json resumes after; larger ones can only be client numbers from before the bound.
+   */
   private maxSeq = 0;
   private flushScheduled = false;
 
@@ -115,7 +120,7 @@ export class Shard {
       state.buffer.append(rows);
       this.memtableBytes += state.buffer.byteSize - before;
       const { seq, seqAt } = rows;
-      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
+      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq && seq[i]! <= MAX_SEQUENCE_NUMBER) this.maxSeq = seq[i]!;
     }
   }
 
@@ -150,7 +155,7 @@ export class Shard {
         dirty.map(({ db, state }) => {
           const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
           let maxSeq = 0;
-          for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+          for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq && rows.seq[i]! <= MAX_SEQUENCE_NUMBER) maxSeq = rows.seq[i]!;
           const bytes = encodeSeriesSegment(rows);
           return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
         }),
@@ -298,7 +303,7 @@ export class Shard {
     for (const segment of this.manifest.segments) {
       for (const entry of segment.entries) {
         this.seriesState(entry.db, entry.series, true)!.segments.push({ file: segment.file, entry });
-        if (entry.maxSeq > this.maxSeq) this.maxSeq = entry.maxSeq;
+        if (entry.maxSeq > this.maxSeq && entry.maxSeq <= MAX_SEQUENCE_NUMBER) this.maxSeq = entry.maxSeq;
       }
     }
   }

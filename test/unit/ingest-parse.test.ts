@@ -15,6 +15,7 @@ const DB = 'metrics';
 
 interface Parsed {
   pointCount: number;
+  unnumberedCount: number;
   seriesNames: string[];
   /** Every series entry of every batch, in shard order then batch order. */
   series: (SeriesColumns & { shard: number })[];
@@ -35,7 +36,7 @@ function parse(value: unknown, overrides: Partial<ParseOptions> = {}): Parsed {
   const series = result.batches.flatMap((batch, shard) =>
     batch === null ? [] : decodeWriteBatch(batch).series.map((s) => ({ ...s, shard })),
   );
-  return { pointCount: result.pointCount, seriesNames: result.seriesNames, series, batches: result.batches };
+  return { pointCount: result.pointCount, unnumberedCount: result.unnumberedCount, seriesNames: result.seriesNames, series, batches: result.batches };
 }
 
 function parseError(value: unknown, overrides: Partial<ParseOptions> = {}): string {
@@ -195,7 +196,7 @@ test('points without time all get the same server time', (t) => {
   );
 });
 
-test('sequence numbers: client values kept, the rest numbered by body ordinal across series', (t) => {
+test('sequence numbers: client values kept, the rest numbered by body ordinal across series, skipping numbered points', (t) => {
   const parsed = parse([
     { name: 'a', columns: ['v'], points: [[1], [2]] },
     { name: 'skipped', columns: ['v'], points: [] },
@@ -204,13 +205,14 @@ test('sequence numbers: client values kept, the rest numbered by body ordinal ac
   ]);
   t.deepEqual(
     parsed.series.map((s) => [...s.seq]),
-    [[-1, -2], [7, 0], [-5, -6, -7]],
+    [[-1, -2], [7, 0], [-3, -4, -5]],
   );
   t.deepEqual(
     parsed.series[1]!.columns.map((c) => c.name),
     ['v'],
   );
   t.is(parsed.pointCount, 7);
+  t.is(parsed.unnumberedCount, 5);
 });
 
 /** The sequence number a body with this literal stores, or the 400 message. */
