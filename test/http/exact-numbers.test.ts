@@ -49,21 +49,34 @@ const LAYOUTS: Layout[] = [
   { title: 'chunked', params: { chunked: 'true' }, object: (body) => body },
 ];
 
+const RANGE = 'where time > now() - 800000d and time < 400000000000s';
+
+/** The stored points in `precision`, numbers as text: latest first, as the query orders them. */
+function expectedPoints(precision: 's' | 'ms' | 'u'): string[][] {
+  return [
+    [timeIn(NEAR_9999_US, precision), '1', '-9223372036854775808'],
+    [timeIn(YEAR_3000_US, precision), MAX_SEQUENCE_NUMBER, '9223372036854775807'],
+    [timeIn(YEAR_0_US, precision), '2', '-1'],
+  ];
+}
+
+async function pointsOf(layout: Layout, precision: 's' | 'ms' | 'u'): Promise<unknown> {
+  const result = await query(server, DB, `select * from far ${RANGE} order desc`, { ...layout.params, time_precision: precision });
+  if (result.status !== 200) throw new Error(`${result.status} ${result.text}`);
+  // Parses at all: a digit written over a row's `[` used to break the whole answer.
+  return (layout.object(parseNumbersAsText(result.text)) as { points: string[][] }).points;
+}
+
 for (const layout of LAYOUTS) {
   for (const precision of ['u', 'ms', 's'] as const) {
-    test(`${layout.title} rows in time_precision=${precision} keep every digit and sign`, async (t) => {
-      const result = await query(server, DB, 'select * from far where time > now() - 800000d and time < 400000000000s order desc', {
-        ...layout.params,
-        time_precision: precision,
-      });
-      t.is(result.status, 200, result.text);
-      // Parses at all: a digit written over a row's `[` used to break the whole answer.
-      const object = layout.object(parseNumbersAsText(result.text)) as { points: string[][] };
-      t.deepEqual(object.points, [
-        [timeIn(NEAR_9999_US, precision), '1', '-9223372036854775808'],
-        [timeIn(YEAR_3000_US, precision), MAX_SEQUENCE_NUMBER, '9223372036854775807'],
-        [timeIn(YEAR_0_US, precision), '2', '-1'],
-      ]);
+    test.serial(`${layout.title} rows in time_precision=${precision} keep every digit and sign`, async (t) => {
+      t.deepEqual(await pointsOf(layout, precision), expectedPoints(precision));
     });
   }
 }
+
+test.serial('the same digits come back from segment files after a restart', async (t) => {
+  t.is(await server.stop(), 0);
+  server = await startServer({ dataDir: server.dataDir });
+  for (const precision of ['u', 'ms', 's'] as const) t.deepEqual(await pointsOf(LAYOUTS[0]!, precision), expectedPoints(precision));
+});
