@@ -4,7 +4,8 @@
  * two-decimal float — plus rows with an int column, and rows whose µs times lie beyond 2^53
  * (after the year 2255), which take the exact slow path.
  *
- * Each figure is the best of ROUNDS passes over the rows, so a busy machine shows less.
+ * Each figure is the CPU time of the best of ROUNDS passes over the rows: on a shared machine
+ * wall time mostly measures the neighbours.
  *
  * Run: npm run build && node dist/bench/json-rows.js   (ROWS=1000000 ROUNDS=5)
  */
@@ -38,7 +39,7 @@ function workload(label: string, precision: TimePrecision, firstUs: number, kind
   return { label, precision, time, seq, columns: [column] };
 }
 
-/** Best ns/row over the rounds, after a warm-up pass. */
+/** Best CPU ns/row over the rounds, after a warm-up pass. */
 function measure(work: Workload): { nsPerRow: number; bytes: number } {
   const halves = work.columns.map(int32Halves);
   const out = new JsonWriter(64 << 20);
@@ -52,9 +53,10 @@ function measure(work: Workload): { nsPerRow: number; bytes: number } {
   pass();
   let best = Number.POSITIVE_INFINITY;
   for (let round = 0; round < rounds; round++) {
-    const start = process.hrtime.bigint();
+    const start = process.cpuUsage();
     pass();
-    best = Math.min(best, Number(process.hrtime.bigint() - start));
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) * 1000);
   }
   return { nsPerRow: best / rows, bytes: out.length };
 }
