@@ -10,6 +10,7 @@ import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
+import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesBuffer } from './series-buffer.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { assignSequenceNumbers, readWriteBatch } from './write-batch.js';
@@ -192,7 +193,7 @@ export class Shard {
       state.buffer.append(rows);
       this.memtableBytes += state.buffer.byteSize - before;
       const { seq, seqAt } = rows;
-      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
+      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq && seq[i]! <= MAX_SEQUENCE_NUMBER) this.maxSeq = seq[i]!;
     }
   }
 
@@ -238,7 +239,7 @@ export class Shard {
             dirty.map(({ db, state }) => {
               const rows = combinePieces(state.name, [state.buffer!.snapshot()]);
               let maxSeq = 0;
-              for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+              for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq && rows.seq[i]! <= MAX_SEQUENCE_NUMBER) maxSeq = rows.seq[i]!;
               const bytes = encodeSeriesSegment(rows);
               return { db, series: state.name, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
             }),
@@ -411,7 +412,7 @@ export class Shard {
     for (const segment of this.manifest.segments) {
       for (const entry of segment.entries) {
         this.seriesState(entry.db, entry.series, true)!.segments.push({ file: segment.file, entry });
-        if (entry.maxSeq > this.maxSeq) this.maxSeq = entry.maxSeq;
+        if (entry.maxSeq > this.maxSeq && entry.maxSeq <= MAX_SEQUENCE_NUMBER) this.maxSeq = entry.maxSeq;
       }
     }
   }

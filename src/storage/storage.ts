@@ -6,17 +6,18 @@ import { mergeByteOrdered } from '../util/byte-order.js';
 import type { DiskProblem } from './disk-health.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
+import { SequenceCounter } from './sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
 
 /**
  * The main thread's view of all shards: routes series to their owners and hands out
- * sequence numbers. A sequence number is (k * 10000 + 1) for a global counter k, as 0.8
- * numbered points on server 1; k resumes after the highest number found on disk.
+ * sequence numbers (sequence-counter.ts).
  */
 export class Storage {
-  private nextOrdinal = 0;
-
-  private constructor(readonly shards: ShardHandle[]) {}
+  private constructor(
+    readonly shards: ShardHandle[],
+    private readonly sequence: SequenceCounter,
+  ) {}
 
   static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[]): Promise<Storage> {
     const shards = Array.from(
@@ -31,10 +32,8 @@ export class Storage {
           logLevel: settings.logLevel,
         }),
     );
-    const storage = new Storage(shards);
     const highest = await Promise.all(shards.map((s) => s.init(liveDatabases)));
-    storage.nextOrdinal = Math.max(0, ...highest.map((seq) => Math.floor(seq / 10000))) + 1;
-    return storage;
+    return new Storage(shards, SequenceCounter.open(settings.dataDir, Math.max(0, ...highest)));
   }
 
   shardFor(db: string, series: string): ShardHandle {
@@ -42,10 +41,8 @@ export class Storage {
   }
 
   /** Reserve `count` consecutive sequence-number ordinals; returns the first. */
-  reserveSequenceNumbers(count: number): number {
-    const base = this.nextOrdinal;
-    this.nextOrdinal += count;
-    return base;
+  reserveSequenceNumbers(count: number): Promise<number> {
+    return this.sequence.reserve(count);
   }
 
   /** Resolves when every shard has logged its part. */
