@@ -1,0 +1,39 @@
+import { ValueKind } from '../../storage/columns.js';
+import type { Aggregate } from './aggregate.js';
+
+/** Every numeric value of the bucket, kept exactly: a rank needs them all. */
+export interface ValuesState {
+  values: number[];
+}
+
+/**
+ * percentile(x, p) and median(x) = percentile(x, 50), as 0.8 ranks (functions.md §4): the
+ * sorted values' element at floor(n·p/100 + 0.5) − 1, or 0 when that index is negative;
+ * null when the group has rows but no numeric value (Project rule).
+ */
+export function percentile(p: number): Aggregate<ValuesState> {
+  return {
+    width: 1,
+    empty: () => ({ values: [] }),
+    update(state, rows, from, to) {
+      const { kinds, floats, ints } = rows.values;
+      const values = state.values;
+      for (let i = from; i < to; i++) {
+        const kind = kinds[i];
+        if (kind === ValueKind.Float) values.push(floats[i]!);
+        else if (kind === ValueKind.Int) values.push(Number(ints[i]!));
+      }
+    },
+    merge(into, other) {
+      for (const v of other.values) into.values.push(v);
+    },
+    finish(state) {
+      const n = state.values.length;
+      if (n === 0) return [[null]];
+      const index = Math.floor((n * p) / 100 + 0.5) - 1;
+      if (index < 0) return [[0]];
+      const sorted = Float64Array.from(state.values).sort();
+      return [[sorted[Math.min(index, n - 1)]!]];
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { ValueKind } from '../../storage/columns.js';
+import type { AggregateRows } from '../rows.js';
+import type { Aggregate } from './aggregate.js';
+
+/** Float sum of the numeric values of rows [from, to); other values add 0 (functions.md §4 sum). */
+function numericSum(rows: AggregateRows, from: number, to: number): number {
+  const { kinds, floats, ints } = rows.values;
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const kind = kinds[i];
+    if (kind === ValueKind.Float) sum += floats[i]!;
+    else if (kind === ValueKind.Int) sum += Number(ints[i]!);
+  }
+  return sum;
+}
+
+export interface SumState {
+  sum: number;
+}
+
+export const sum: Aggregate<SumState> = {
+  width: 1,
+  empty: () => ({ sum: 0 }),
+  update(state, rows, from, to) {
+    state.sum += numericSum(rows, from, to);
+  },
+  merge(into, other) {
+    into.sum += other.sum;
+  },
+  finish: (state) => [[state.sum]],
+};
+
+/** mean divides by every row of the group: non-numeric and null values count as 0 (0.8). */
+export interface MeanState {
+  sum: number;
+  rows: number;
+}
+
+export const mean: Aggregate<MeanState> = {
+  width: 1,
+  empty: () => ({ sum: 0, rows: 0 }),
+  update(state, rows, from, to) {
+    state.sum += numericSum(rows, from, to);
+    state.rows += to - from;
+  },
+  merge(into, other) {
+    into.sum += other.sum;
+    into.rows += other.rows;
+  },
+  finish: (state) => [[state.sum / state.rows]],
+};
