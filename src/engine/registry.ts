@@ -163,7 +163,7 @@ export function createAggregate(spec: AggregateSpec, order: ScanOrder): Aggregat
     case 'stddev':
       return stddev;
     case 'derivative':
-      return derivative;
+      return derivative(order);
     case 'difference':
       return difference(order);
     case 'first':

@@ -20,11 +20,21 @@ const numericEdges: Omit<Aggregate<EdgesState<number>>, 'finish'> = {
 /** ±Inf and NaN (equal timestamps) have no JSON form; 0.8 serialised them as null. */
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** (v_last − v_first) / (t_last − t_first) in seconds: the same in both directions. */
-export const derivative: Aggregate<EdgesState<number>> = {
-  ...numericEdges,
-  finish: (state) => (state.rows < 2 ? [] : [[finite((state.new - state.old) / ((state.newTime - state.oldTime) / 1e6))]]),
-};
+/**
+ * (v_last − v_first) / (t_last − t_first) in seconds, in scan order like 0.8: the value is
+ * the same both ways, but only scan order gives 0.8's sign of a zero.
+ */
+export function derivative(order: ScanOrder): Aggregate<EdgesState<number>> {
+  return {
+    ...numericEdges,
+    finish(state) {
+      if (state.rows < 2) return [];
+      const [first, last] = order === 'asc' ? [state.old, state.new] : [state.new, state.old];
+      const [firstTime, lastTime] = order === 'asc' ? [state.oldTime, state.newTime] : [state.newTime, state.oldTime];
+      return [[finite((last - first) / ((lastTime - firstTime) / 1e6))]];
+    },
+  };
+}
 
 /** v_last − v_first in scan order: oldest − newest under the default descending order. */
 export function difference(order: ScanOrder): Aggregate<EdgesState<number>> {
