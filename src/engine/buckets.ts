@@ -2,7 +2,7 @@
  * `group by time(d)` (query-language.md §9.4): a row at time t falls in the bucket starting
  * at floor(t / d) * d, aligned to the epoch (so 1w buckets start on Thursdays) and a true
  * floor for negative times. Rows arrive sorted by time, so a bucket's rows are one
- * contiguous run and a block is cut into runs with one comparison per row.
+ * contiguous run, found by search rather than by visiting every row.
  */
 
 /** Runs of consecutive rows sharing a bucket: run r covers rows [ends[r-1] (or from), ends[r]). */
@@ -10,9 +10,9 @@ export interface BucketRuns {
   readonly from: number;
   readonly count: number;
   /** Bucket start of each run, µs; 0 for every row without `group by time`. */
-  readonly starts: Float64Array;
+  readonly starts: readonly number[];
   /** Exclusive end row of each run. */
-  readonly ends: Uint32Array;
+  readonly ends: readonly number[];
 }
 
 /**
@@ -34,27 +34,41 @@ export function bucketStart(t: number, width: number): number {
 }
 
 /**
+ * First row in [from, to) with time >= t. Gallops from `from` (doubling steps, then binary
+ * search), so cutting a block costs O(runs · log(run length)) rather than a look at every row.
+ */
+function firstAtOrAfter(time: Float64Array, from: number, to: number, t: number): number {
+  let lo = from;
+  let step = 1;
+  while (lo + step < to && time[lo + step]! < t) {
+    lo += step;
+    step *= 2;
+  }
+  let hi = Math.min(lo + step, to);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * Cut rows [from, to) of a time-sorted block into bucket runs. `width` null means no
  * `group by time`: one run in bucket 0.
  */
 export function bucketRuns(time: Float64Array, from: number, to: number, width: number | null): BucketRuns {
-  if (from >= to) return { from, count: 0, starts: new Float64Array(0), ends: new Uint32Array(0) };
-  if (width === null) return { from, count: 1, starts: new Float64Array(1), ends: Uint32Array.of(to) };
-  const first = bucketStart(time[from]!, width);
-  const last = bucketStart(time[to - 1]!, width);
-  const most = Math.min(to - from, (last - first) / width + 1);
-  const starts = new Float64Array(most);
-  const ends = new Uint32Array(most);
-  let count = 0;
+  if (from >= to) return { from, count: 0, starts: [], ends: [] };
+  if (width === null) return { from, count: 1, starts: [0], ends: [to] };
+  // Plain arrays: a block has few runs, and typed arrays cost far more to allocate.
+  const starts: number[] = [];
+  const ends: number[] = [];
   let row = from;
   while (row < to) {
     const start = bucketStart(time[row]!, width);
-    const end = start + width;
-    row++;
-    while (row < to && time[row]! < end) row++;
-    starts[count] = start;
-    ends[count] = row;
-    count++;
+    row = firstAtOrAfter(time, row + 1, to, start + width);
+    starts.push(start);
+    ends.push(row);
   }
-  return { from, count, starts, ends };
+  return { from, count: starts.length, starts, ends };
 }

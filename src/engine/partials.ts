@@ -41,7 +41,10 @@ export function accumulate<S>(aggregate: Aggregate<S>, partial: BucketPartial<S>
     const start = runs.starts[r]!;
     const to = runs.ends[r]!;
     const at = position(partial.starts, start);
-    if (partial.starts[at] !== start) {
+    if (at === partial.starts.length) {
+      partial.starts.push(start);
+      partial.states.push(aggregate.empty());
+    } else if (partial.starts[at] !== start) {
       partial.starts.splice(at, 0, start);
       partial.states.splice(at, 0, aggregate.empty());
     }

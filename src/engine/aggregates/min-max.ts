@@ -18,21 +18,28 @@ function largest(sign: 1 | -1): Aggregate<ExtremeState> {
     update(state, rows, from, to) {
       const { kinds, floats, ints } = rows.values;
       let value = state.value;
-      let seen = state.seen;
+      // Floats first in a loop with one branch, which V8 compiles far tighter; ints (rare)
+      // in a second pass only when the first met rows of other kinds.
+      let floatRows = 0;
       for (let i = from; i < to; i++) {
-        const kind = kinds[i];
-        if (kind === ValueKind.Float) {
+        if (kinds[i] === ValueKind.Float) {
+          floatRows++;
           const v = sign * floats[i]!;
           if (v > value) value = v;
-          seen = true;
-        } else if (kind === ValueKind.Int) {
-          const v = sign * Number(ints[i]!);
-          if (v > value) value = v;
-          seen = true;
+        }
+      }
+      let intRows = 0;
+      if (floatRows !== to - from) {
+        for (let i = from; i < to; i++) {
+          if (kinds[i] === ValueKind.Int) {
+            intRows++;
+            const v = sign * Number(ints[i]!);
+            if (v > value) value = v;
+          }
         }
       }
       state.value = value;
-      state.seen = seen;
+      state.seen ||= floatRows + intRows > 0;
     },
     merge(into, other) {
       if (other.value > into.value) into.value = other.value;

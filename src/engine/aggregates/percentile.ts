@@ -1,5 +1,6 @@
 import { ValueKind } from '../../storage/columns.js';
 import type { Aggregate } from './aggregate.js';
+import { selectKth } from './select-kth.js';
 
 /** Every numeric value of the bucket, kept exactly: a rank needs them all. */
 export interface ValuesState {
@@ -32,8 +33,7 @@ export function percentile(p: number): Aggregate<ValuesState> {
       if (n === 0) return [[null]];
       const index = Math.floor((n * p) / 100 + 0.5) - 1;
       if (index < 0) return [[0]];
-      const sorted = Float64Array.from(state.values).sort();
-      return [[sorted[Math.min(index, n - 1)]!]];
+      return [[selectKth(Float64Array.from(state.values), Math.min(index, n - 1))]];
     },
   };
 }

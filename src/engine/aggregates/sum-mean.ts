@@ -5,11 +5,18 @@ import type { Aggregate } from './aggregate.js';
 /** Float sum of the numeric values of rows [from, to); other values add 0 (functions.md §4 sum). */
 function numericSum(rows: AggregateRows, from: number, to: number): number {
   const { kinds, floats, ints } = rows.values;
+  // Floats first in a loop with one branch, which V8 compiles far tighter; ints (rare) in
+  // a second pass only when the first met rows of other kinds.
   let sum = 0;
+  let floatRows = 0;
   for (let i = from; i < to; i++) {
-    const kind = kinds[i];
-    if (kind === ValueKind.Float) sum += floats[i]!;
-    else if (kind === ValueKind.Int) sum += Number(ints[i]!);
+    if (kinds[i] === ValueKind.Float) {
+      floatRows++;
+      sum += floats[i]!;
+    }
+  }
+  if (floatRows !== to - from) {
+    for (let i = from; i < to; i++) if (kinds[i] === ValueKind.Int) sum += Number(ints[i]!);
   }
   return sum;
 }
