@@ -67,22 +67,45 @@ export function accumulateBlock(
   }
 }
 
-/** The selection split by exact group-by values; one group when there are no columns. */
+/**
+ * The selection split by exact group-by values; one group when there are no columns. Each
+ * column's values are interned to small ids first, so a row's group is found by its ids
+ * rather than by building and hashing its values.
+ */
 function partitionByGroup(columns: readonly Column[], selection: Selection): Map<Scalar[], Selection> {
   if (columns.length === 0) return new Map([[[], selection]]);
+  const ids = columns.map((column) => internValues(column, selection));
   const groups = new Map<string, { group: Scalar[]; rows: number[] }>();
   for (let s = 0; s < selection.length; s++) {
-    const row = selection[s]!;
-    const group = columns.map((column) => scalarAt(column, row));
-    const key = groupKey(group);
+    let key = '';
+    for (let c = 0; c < ids.length; c++) key += `${ids[c]!.ids[s]},`;
     let entry = groups.get(key);
     if (entry === undefined) {
-      entry = { group, rows: [] };
+      entry = { group: ids.map((column) => column.values[column.ids[s]!]!), rows: [] };
       groups.set(key, entry);
     }
-    entry.rows.push(row);
+    entry.rows.push(selection[s]!);
   }
   return new Map([...groups.values()].map(({ group, rows }) => [group, Uint32Array.from(rows)]));
+}
+
+/** Per selected row, the id of its value among the distinct values (exact types) of the column. */
+function internValues(column: Column, selection: Selection): { ids: Uint32Array; values: Scalar[] } {
+  const ids = new Uint32Array(selection.length);
+  const values: Scalar[] = [];
+  // Ints read as bigints and floats as numbers, and Map keys of different types never match,
+  // so int 1 and float 1.0 (or true and 1) get different ids.
+  const table = new Map<Scalar, number>();
+  for (let s = 0; s < selection.length; s++) {
+    const value = scalarAt(column, selection[s]!);
+    let id = table.get(value);
+    if (id === undefined) {
+      id = values.push(value) - 1;
+      table.set(value, id);
+    }
+    ids[s] = id;
+  }
+  return { ids, values };
 }
 
 /** Both partials' rows as one partial; consumes both. */

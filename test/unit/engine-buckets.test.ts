@@ -1,6 +1,8 @@
 import test from 'ava';
 import { bucketRuns, bucketStart, bucketWidthMicros } from '../../src/engine/buckets.js';
 import { allRows, andBitmaps, emptyBitmap, intersect, restrictToTimeRange, rowsWithAnyValue, selectionOf, setBit } from '../../src/engine/selection.js';
+import { gatherColumn } from '../../src/engine/rows.js';
+import { scalarAt } from '../../src/engine/values.js';
 import { columnOf } from './engine-query.js';
 
 /* Bucket assignment (query-language.md §9.4) and selection vectors. */
@@ -71,4 +73,11 @@ test('rows exist only where some referenced column has a value', (t) => {
   const a = columnOf('a', [1, null, null, 'x']);
   const b = columnOf('b', [null, null, false, null]);
   t.deepEqual([...rowsWithAnyValue([a, b], allRows(4))], [0, 2, 3]);
+});
+
+test('gathering selected rows keeps every int64 bit pattern, even those that read as NaN', (t) => {
+  const nanPattern = -0x0008_0000_0000_0001n;
+  const column = columnOf('v', [1n, nanPattern, 'x', 2.5, 0x7ff8_0000_0000_0001n]);
+  const gathered = gatherColumn(column, Uint32Array.of(1, 2, 4));
+  t.deepEqual([gathered.ints[0], scalarAt(gathered, 1), gathered.ints[2]], [nanPattern, 'x', 0x7ff8_0000_0000_0001n]);
 });

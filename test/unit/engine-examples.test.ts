@@ -89,3 +89,12 @@ test('aggregates over no rows produce no row', (t) => {
 test('the derivative of one point is no row', (t) => {
   t.deepEqual(run(cpu, { select: [call('derivative', col('value'))], range: [-1, 5] }), []);
 });
+
+test('group by two columns splits rows by both exact values, across blocks', (t) => {
+  const table: Table = {
+    time: [1, 2, 3, 4, 5, 6],
+    columns: { v: [1, 2, 3, 4, 5, 6], host: ['a', 'b', 'a', 'a', 'b', 'a'], dc: [1n, 1n, 2n, 1n, 1n, 1] },
+  };
+  const rows = run(table, { select: [call('sum', col('v'))], groupBy: ['host', 'dc'], blockRows: 4 });
+  t.deepEqual(rows, [[0, 5, 'a', 1n], [0, 3, 'a', 2n], [0, 6, 'a', 1], [0, 7, 'b', 1n]]);
+});
