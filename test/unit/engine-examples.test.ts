@@ -98,3 +98,9 @@ test('group by two columns splits rows by both exact values, across blocks', (t)
   const rows = run(table, { select: [call('sum', col('v'))], groupBy: ['host', 'dc'], blockRows: 4 });
   t.deepEqual(rows, [[0, 5, 'a', 1n], [0, 3, 'a', 2n], [0, 6, 'a', 1], [0, 7, 'b', 1n]]);
 });
+
+test('stddev stays accurate when the values are large against their spread', (t) => {
+  const table: Table = { time: [1, 2, 3], columns: { v: [1e9 + 0.1, 1e9 + 0.2, 1e9 + 0.3] } };
+  const [[, stddev]] = run(table, { select: [call('stddev', col('v'))] }) as [[number, number]];
+  t.true(Math.abs(stddev - Math.sqrt(2 / 3) / 10) < 1e-6, `got ${stddev}`);
+});
