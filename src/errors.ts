@@ -80,3 +80,6 @@ export function isErrorReply(value: unknown): value is ErrorReply {
 export function toHttpError(reply: ErrorReply): HttpError {
   return new HttpError(reply.error.status, reply.error.message, reply.error.headers);
 }
+
+/** A query the engine cannot evaluate as written, e.g. an aggregate's bad arguments. */
+export class QueryError extends BadRequestError {}

@@ -41,7 +41,7 @@ export class IngestService {
     if (!result.ok) throw new HttpError(result.status, result.message);
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     if (result.pointCount === 0) return;
-    const base = this.storage.reserveSequenceNumbers(result.pointCount);
+    const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
     await this.storage.write(result.batches, base);
   }
 

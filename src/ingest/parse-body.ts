@@ -14,11 +14,13 @@
  */
 import { ValueKind } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
+import { MAX_SEQUENCE_NUMBER } from '../storage/sequence-numbers.js';
 import { WriteBatchBuilder } from '../storage/write-batch.js';
 import { MICROS_PER_UNIT, type TimePrecision } from '../time-precision.js';
 import { findDecodeError, SeriesField, seriesField } from './body-shape.js';
 import { describeGoValue } from './go-value.js';
 import { JsonScanner, JsonSyntaxError, NumberKind, StringFlag } from './json-scanner.js';
+import { isIntegralLiteral, sequenceNumberOutOfRange } from './sequence-number-literal.js';
 import { SeriesNameTable } from './series-names.js';
 
 export interface ParseOptions {
@@ -34,6 +36,8 @@ export type ParseResult =
   | {
       readonly ok: true;
       readonly pointCount: number;
+      /** Points that need a sequence number from the server: ordinals 0 … this − 1 of the batches. */
+      readonly unnumberedCount: number;
       /** Distinct names of the series written, in body order (for permission checks). */
       readonly seriesNames: string[];
       /** Index = shard; null for a shard the request doesn't touch. */
@@ -166,6 +170,7 @@ const knownSeries = new SeriesNameTable();
 
 class BodyParser extends JsonScanner {
   pointCount = 0;
+  unnumberedCount = 0;
   readonly seriesNames: string[] = [];
   /** The first validation error (0.8 step 8); conversion errors found later still win. */
   validationError: string | null = null;
@@ -471,10 +476,25 @@ class BodyParser extends JsonScanner {
     if (!(time >= MIN_TIME_US && time < END_TIME_US)) this.timeOutOfRange = true;
   }
 
+  /**
+   * Only integers 0 … 2^53−1 are kept: storage holds sequence numbers exactly up to there, and
+   * negative ones would read as "assign one" in the batch. `+ 0` turns -0 into 0.
+   */
   private parseSequenceNumber(row: number): void {
+    const start = this.pos;
     if (!this.specialNumber('sequence_number')) return;
-    // Sequence numbers are unsigned; negative ones would read as "assign one" in the batch.
-    scratch.seq[row] = Math.max(0, Math.trunc(this.num));
+    const value = this.num;
+    // An integer literal below 2^53, the common case, needs no look at its text.
+    if (this.numKind === NumberKind.Int && value >= 0) {
+      scratch.seq[row] = value + 0;
+      return;
+    }
+    const literal = this.literal(start, this.pos);
+    if (this.numKind === NumberKind.Float && value >= 0 && value <= MAX_SEQUENCE_NUMBER && isIntegralLiteral(literal)) {
+      scratch.seq[row] = value + 0;
+      return;
+    }
+    this.conversionError(sequenceNumberOutOfRange(literal));
   }
 
   /** The number in a `time` or `sequence_number` field into `num`; false once 0.8's error is recorded. */
@@ -500,8 +520,10 @@ class BodyParser extends JsonScanner {
   /** Validates the finished series object and copies its rows into its shard's batch. */
   private commitSeries(nameStart: number, nameEnd: number, nameFlags: number): void {
     const rows = this.rows;
-    const firstOrdinal = this.pointCount;
     this.pointCount += rows;
+    // Points that bring their own numbers take no ordinals: the server's supply is bounded.
+    const firstOrdinal = this.unnumberedCount;
+    if (!this.columns.hasSequence) this.unnumberedCount += rows;
     if (this.validationError !== null) return;
     const columns = this.columns;
     if (nameEnd === nameStart) {
@@ -631,5 +653,5 @@ export function parseWriteBody(body: Uint8Array, options: ParseOptions): ParseRe
     if (scratch.byteSize > MAX_RETAINED_BYTES) scratch = new RowScratch();
   }
   if (parser.validationError !== null) return { ok: false, message: parser.validationError };
-  return { ok: true, pointCount: parser.pointCount, seriesNames: parser.seriesNames, batches: parser.finish() };
+  return { ok: true, pointCount: parser.pointCount, unnumberedCount: parser.unnumberedCount, seriesNames: parser.seriesNames, batches: parser.finish() };
 }

@@ -22,6 +22,7 @@ export type ParseTaskResult =
   | {
       readonly ok: true;
       readonly pointCount: number;
+      readonly unnumberedCount: number;
       readonly seriesNames: string[];
       /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
       readonly batches: (ArrayBuffer | null)[];
@@ -47,6 +48,7 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   return {
     ok: true,
     pointCount: parsed.pointCount,
+    unnumberedCount: parsed.unnumberedCount,
     seriesNames: parsed.seriesNames,
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
     batches: parsed.batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),

@@ -1,4 +1,5 @@
-import { ValueKind, type Column } from '../storage/columns.js';
+import type { Column } from '../storage/columns.js';
+import { scalarAt } from '../engine/values.js';
 import type { ComparisonOperator, Condition, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { compileSeriesRegex } from './regex.js';
@@ -168,19 +169,7 @@ function compileValue(value: Value): Operand {
 }
 
 export function readScalar(column: Column | undefined, i: number): Scalar {
-  if (!column) return null;
-  switch (column.kinds[i]) {
-    case ValueKind.Float:
-      return column.floats[i]!;
-    case ValueKind.Int:
-      return column.ints[i]!;
-    case ValueKind.Bool:
-      return column.floats[i] === 1;
-    case ValueKind.String:
-      return column.strings[column.floats[i]!]!;
-    default:
-      return null;
-  }
+  return column ? scalarAt(column, i) : null;
 }
 
 /** §7.2: numbers compare numerically (ints exactly), strings byte-wise, bools by = and <> only. */

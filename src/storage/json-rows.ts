@@ -1,5 +1,5 @@
 import { ValueKind, type Column } from './columns.js';
-import { MAX_NUMBER_BYTES, writeFloat, writeInteger, type JsonWriter } from './json-writer.js';
+import { isSafeMagnitude, MAX_NUMBER_BYTES, writeFloat, writeInteger, type JsonWriter } from './json-writer.js';
 
 const TWO_TO_32 = 2 ** 32;
 
@@ -30,22 +30,38 @@ export function int32Halves(column: Column): Int32Array {
   return new Int32Array(column.floats.buffer, column.floats.byteOffset, column.floats.length * 2);
 }
 
+/** What surrounds and separates the numbers of a row. */
+interface RowLayout {
+  readonly open: string;
+  readonly separator: string;
+  readonly close: string;
+}
+
+const COMPACT: RowLayout = { open: '[', separator: ',', close: ']' };
+
 /**
  * `[time,seq,values…]`, compact or laid out like JSON.stringify(value, null, 4) with the row's
  * `[` indented by `indent`.
  */
 export function writeRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
-  if (indent === null) return writeCompactRow(out, time, seq, columns, halves, row);
-  const separator = `,\n${indent}    `;
-  out.ascii(`${indent}[\n${indent}    `);
+  if (indent !== null) {
+    const separator = `,\n${indent}    `;
+    return writeRowAs(out, { open: `${indent}[\n${indent}    `, separator, close: `\n${indent}]` }, time, seq, columns, halves, row);
+  }
+  if (isSafeMagnitude(time) && isSafeMagnitude(seq)) return writeCompactRow(out, time, seq, columns, halves, row);
+  return writeRowAs(out, COMPACT, time, seq, columns, halves, row);
+}
+
+function writeRowAs(out: JsonWriter, layout: RowLayout, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
+  out.ascii(layout.open);
   out.integer(time);
-  out.ascii(separator);
+  out.ascii(layout.separator);
   out.integer(seq);
   for (let c = 0; c < columns.length; c++) {
-    out.ascii(separator);
+    out.ascii(layout.separator);
     writeValue(out, columns[c]!, halves[c]!, row);
   }
-  out.ascii(`\n${indent}]`);
+  out.ascii(layout.close);
 }
 
 const NULL_BYTES = [110, 117, 108, 108];
@@ -54,7 +70,8 @@ const FALSE_BYTES = [102, 97, 108, 115, 101];
 
 /**
  * The export hot path: room for the row's numbers is reserved once, then everything is written
- * through a local buffer and position. Strings and ints beyond 2^53 take the general path.
+ * through a local buffer and position. Strings and ints beyond 2^53 take the general path;
+ * time and seq must be below 2^53 in magnitude.
  */
 function writeCompactRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
   out.reserve(2 + (columns.length + 2) * (MAX_NUMBER_BYTES + 1));

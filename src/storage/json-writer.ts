@@ -5,6 +5,7 @@
  */
 const DIGIT_PAIRS = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
 const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+const TWO_TO_53 = 2 ** 53;
 /** Room any number printed by writeInteger or writeFloat may take. */
 export const MAX_NUMBER_BYTES = 24;
 const utf8 = new TextEncoder();
@@ -59,8 +60,12 @@ export class JsonWriter {
     this.text(JSON.stringify(value));
   }
 
-  /** An integer of magnitude below 2^53. */
+  /**
+   * An integral double, exactly. Beyond 2^53 (µs times after the year 2255, sequence numbers
+   * written before they were bounded) its exact value comes from BigInt, off the fast path.
+   */
   integer(value: number): void {
+    if (!isSafeMagnitude(value)) return this.ascii(BigInt(value).toString());
     this.reserve(MAX_NUMBER_BYTES);
     this.length = writeInteger(this.buffer, this.length, value);
   }
@@ -110,7 +115,12 @@ function writeEightDigits(buffer: Uint8Array, at: number, value: number): number
   return at + 8;
 }
 
-/** An integer of magnitude below 2^53; returns the position after it. */
+/** Whether `writeInteger` takes the value: magnitude below 2^53 (the int32 halves stay below 1e8). */
+export function isSafeMagnitude(value: number): boolean {
+  return value > -TWO_TO_53 && value < TWO_TO_53;
+}
+
+/** An integer of magnitude below 2^53 (see `isSafeMagnitude`); returns the position after it. */
 export function writeInteger(buffer: Uint8Array, at: number, value: number): number {
   if (value < 0) {
     buffer[at++] = 45; // '-'
@@ -130,7 +140,7 @@ export function writeInteger(buffer: Uint8Array, at: number, value: number): num
  */
 export function writeFloat(buffer: Uint8Array, at: number, value: number): number {
   const magnitude = value < 0 ? -value : value;
-  if (Number.isInteger(value)) return magnitude < 2 ** 53 ? writeInteger(buffer, at, value === 0 ? 0 : value) : -1;
+  if (Number.isInteger(value)) return magnitude < TWO_TO_53 ? writeInteger(buffer, at, value === 0 ? 0 : value) : -1;
   if (magnitude >= 1e9) return -1;
   for (let d = 0; d < SCALES.length; d++) {
     const scale = SCALES[d]!;

@@ -9,6 +9,7 @@ import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, 
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
 import { SegmentStore, type SegmentItem } from './segment-store.js';
+import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesMemory } from './series-memory.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
@@ -100,6 +101,10 @@ export class Shard {
   private readonly health: DiskHealth;
   /** Databases being dropped: writes to them are refused until the drop is done. */
   private readonly dropping = new Set<string>();
+  /**
+   * The highest sequence number within the bound, which a data directory from before
+   * sequence.json resumes after; larger ones can only be client numbers from before the bound.
+   */
   private maxSeq = 0;
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [] };
@@ -129,11 +134,13 @@ export class Shard {
   /** What the WAL past the checkpoint and the manifest say about write transactions. */
   transactionReport(): ShardTxnReport {
     const logged = new Map<number, number>();
+    let maxLogged = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       const { txn, participants } = readWriteBatch(payload);
       if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
+      if (txn > maxLogged) maxLogged = txn;
     });
-    return { flushedBelow: this.flushedBelow, failed: this.failedTxns, logged };
+    return { flushedBelow: this.flushedBelow, failed: this.failedTxns, logged, maxLogged };
   }
 
   /**
@@ -286,7 +293,7 @@ export class Shard {
       state.memory.append(rows);
       this.unsealed.add(state.memory);
       const { seq, seqAt } = rows;
-      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq) this.maxSeq = seq[i]!;
+      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq && seq[i]! <= MAX_SEQUENCE_NUMBER) this.maxSeq = seq[i]!;
     }
     this.unsealedBytes += bytes;
   }
@@ -652,7 +659,7 @@ export class Shard {
     for (const segment of this.manifest.segments) {
       for (const entry of segment.entries) {
         this.seriesState(entry.db, entry.series, true)!.segments.push({ file: segment.file, entry });
-        if (entry.maxSeq > this.maxSeq) this.maxSeq = entry.maxSeq;
+        if (entry.maxSeq > this.maxSeq && entry.maxSeq <= MAX_SEQUENCE_NUMBER) this.maxSeq = entry.maxSeq;
       }
     }
   }
@@ -675,7 +682,7 @@ function encodeSeries(db: string, series: string, memory: SeriesMemory): Segment
 
 function encodeRows(db: string, series: string, rows: SeriesColumns): SegmentItem {
   let maxSeq = 0;
-  for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+  for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq && rows.seq[i]! <= MAX_SEQUENCE_NUMBER) maxSeq = rows.seq[i]!;
   const bytes = encodeSeriesSegment(rows);
   return { db, series, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
 }

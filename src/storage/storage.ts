@@ -6,6 +6,7 @@ import { mergeByteOrdered } from '../util/byte-order.js';
 import type { DiskProblem } from './disk-health.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
+import { SequenceCounter } from './sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
 import { abortedTransactions, TransactionLedger } from './transactions.js';
 
@@ -14,16 +15,15 @@ const STATUS_DELAY_MS = 20;
 
 /**
  * The main thread's view of all shards: routes series to their owners, hands out sequence
- * numbers, and keeps each write request whole across shards (transactions.ts). A sequence
- * number is (k * 10000 + 1) for a global counter k, as 0.8 numbered points on server 1; k
- * resumes after the highest number found on disk. A request's first k is its transaction id.
+ * numbers (sequence-counter.ts), and keeps each write request whole across shards: each
+ * request is a transaction with an id of its own (transactions.ts).
  */
 export class Storage {
-  private nextOrdinal = 0;
   private statusTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly shards: ShardHandle[],
+    private readonly sequence: SequenceCounter,
     private readonly ledger: TransactionLedger,
   ) {}
 
@@ -46,16 +46,14 @@ export class Storage {
           () => ledger.statusFor(index),
         ),
     );
-    const storage = new Storage(shards, ledger);
     const reports = await Promise.all(shards.map((s) => s.init()));
     const recovered = await Promise.all(
       shards.map((s, index) => s.recover([...abortedTransactions(reports, index)], liveDatabases)),
     );
-    const highestOrdinal = Math.max(0, ...recovered.map((r) => Math.floor(r.highestSequenceNumber / 10000)));
-    // Transaction ids must stay above every id a shard has settled, even if points were dropped since.
-    storage.nextOrdinal = Math.max(highestOrdinal + 1, ...recovered.map((r) => r.flushedBelow));
-    storage.ledger.startAfter(storage.nextOrdinal - 1);
-    return storage;
+    // Transaction ids stay above every id a shard has logged or settled, whatever was dropped since.
+    ledger.startAfter(Math.max(0, ...reports.map((r) => r.maxLogged), ...recovered.map((r) => r.flushedBelow)));
+    const highest = Math.max(0, ...recovered.map((r) => r.highestSequenceNumber));
+    return new Storage(shards, SequenceCounter.open(settings.dataDir, highest), ledger);
   }
 
   shardFor(db: string, series: string): ShardHandle {
@@ -63,10 +61,8 @@ export class Storage {
   }
 
   /** Reserve `count` consecutive sequence-number ordinals; returns the first. */
-  reserveSequenceNumbers(count: number): number {
-    const base = this.nextOrdinal;
-    this.nextOrdinal += count;
-    return base;
+  reserveSequenceNumbers(count: number): Promise<number> {
+    return this.sequence.reserve(count);
   }
 
   /**
@@ -75,22 +71,21 @@ export class Storage {
    * sequence-number ordinal and its transaction id.
    */
   async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
-    // Checked synchronously: requests must reach the shards in the order their ids were taken.
     if (batches.some((batch, shard) => batch && this.shards[shard]!.degraded)) await this.refuseIfDegraded(batches);
     let participants = 0;
     batches.forEach((batch, shard) => {
       if (batch) participants |= 1 << shard;
     });
-    const txn = { txn: base, participants, base };
-    this.ledger.begin(base, batches.filter((b) => b !== null).length);
+    const id = this.ledger.begin(batches.filter((b) => b !== null).length);
+    const txn = { txn: id, participants, base };
     const results = await Promise.allSettled(
       batches.map(async (batch, shard) => {
         if (!batch) return;
         try {
           await this.shards[shard]!.write(batch, txn);
-          this.ledger.settle(base, true, participants);
+          this.ledger.settle(id, true, participants);
         } catch (err) {
-          this.ledger.settle(base, false, participants);
+          this.ledger.settle(id, false, participants);
           throw err;
         }
       }),

@@ -1,10 +1,9 @@
 /**
  * Keeping a write request whole across shards.
  *
- * A request whose points land on several shards is one transaction: its id is the request's
- * first sequence-number ordinal (unique and increasing, so every shard logs the transactions
- * it takes part in in increasing order), and each shard's WAL record carries the id and the
- * bit mask of all participants. The main thread tracks which transactions are resolved (every
+ * A request whose points land on several shards is one transaction: the main thread gives it
+ * an id (increasing, and above every id of earlier runs found on disk), and each shard's WAL
+ * record carries the id and the bit mask of all participants. The main thread tracks which transactions are resolved (every
  * participant's append returned) and tells the shards with each message; a shard makes rows
  * visible, and lets them reach a segment, only once their transaction is resolved and
  * committed. So after a crash a participant's record can be missing only for a transaction
@@ -30,6 +29,8 @@ export interface ShardTxnReport {
   readonly failed: readonly number[];
   /** Multi-shard transactions in the WAL past the checkpoint: id → participant mask. */
   readonly logged: ReadonlyMap<number, number>;
+  /** The highest transaction id in the WAL past the checkpoint, 0 if none. */
+  readonly maxLogged: number;
 }
 
 /**
@@ -53,7 +54,7 @@ export function abortedTransactions(reports: readonly ShardTxnReport[], self: nu
 }
 
 /**
- * The main thread's ledger of transactions in flight. Ids are handed out in increasing order
+ * The main thread's ledger of transactions in flight. It hands out ids in increasing order
  * (`begin`), so the lowest unresolved id is the head of a queue.
  */
 export class TransactionLedger {
@@ -72,10 +73,12 @@ export class TransactionLedger {
     this.highestBegun = Math.max(this.highestBegun, txn);
   }
 
-  begin(txn: number, participants: number): void {
+  /** A new transaction with `participants` shards; returns its id. */
+  begin(participants: number): number {
+    const txn = ++this.highestBegun;
     this.open.set(txn, { remaining: participants, failed: false });
     this.order.push(txn);
-    this.highestBegun = Math.max(this.highestBegun, txn);
+    return txn;
   }
 
   /** One participant's append returned. */

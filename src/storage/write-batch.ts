@@ -30,6 +30,7 @@
  * (16-byte header, no transaction) are still read: they come from WALs of older builds.
  */
 import type { Column, ColumnSpan, RowSpan, SeriesColumns } from './columns.js';
+import { sequenceNumberOf } from './sequence-numbers.js';
 
 const VERSION = 2;
 const HEADER_SIZE = 32;
@@ -319,12 +320,12 @@ export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
 
 /**
  * Gives every point still waiting for a sequence number (`-(ordinal + 1)`) the 0.8-style
- * number `(base + ordinal) × 10000 + 1`, where `base` is the request's first counter value.
+ * number of ordinal `base + ordinal` (sequence-numbers.ts), where `base` is the request's first counter value.
  * `from`/`to` bound the entries to look at (a span inside a whole-batch view).
  */
 export function assignSequenceNumbers(seq: Float64Array, base: number, from = 0, to = seq.length): void {
   for (let i = from; i < to; i++) {
     const value = seq[i]!;
-    if (value < 0) seq[i] = (base - value - 1) * 10000 + 1;
+    if (value < 0) seq[i] = sequenceNumberOf(base - value - 1);
   }
 }

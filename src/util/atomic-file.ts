@@ -1,5 +1,6 @@
 import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { asDiskWriteError, syncSync, writeAllSync } from './checked-write.js';
 
 /**
@@ -46,5 +47,25 @@ export function removeQuietly(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // A stray temp file is harmless: it is never read, and start-up or the next write replaces it.
+  }
+}
+
+/** `writeFileAtomic` without blocking the event loop, for files written while serving. */
+export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await withFile(temp, 'w', async (file) => {
+    await file.writeFile(data);
+    await file.sync();
+  });
+  await rename(temp, path);
+  await withFile(dirname(path), 'r', (dir) => dir.sync());
+}
+
+async function withFile(path: string, flags: string, use: (file: FileHandle) => Promise<void>): Promise<void> {
+  const file = await open(path, flags);
+  try {
+    await use(file);
+  } finally {
+    await file.close();
   }
 }

@@ -95,6 +95,12 @@ const badWrites: BadWrite[] = [
     status: 400,
     text: 'sequence_number field must be float but is string (x)',
   },
+  ...['-1', '7.9', '9007199254740992', '1e17', '1e300', '18446744073709551615'].map((literal) => ({
+    title: `a sequence_number of ${literal}`,
+    body: series('bad', '["sequence_number","a"]', `[[${literal},1]]`),
+    status: 400,
+    text: `sequence_number field must be an integer from 0 to 9007199254740991 but is ${literal}`,
+  })),
   {
     title: 'a time after year 9999',
     body: series('bad', '["time","a"]', '[[1000000000000,1]]'),

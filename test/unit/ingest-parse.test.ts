@@ -15,6 +15,7 @@ const DB = 'metrics';
 
 interface Parsed {
   pointCount: number;
+  unnumberedCount: number;
   seriesNames: string[];
   /** Every series entry of every batch, in shard order then batch order. */
   series: (SeriesColumns & { shard: number })[];
@@ -35,7 +36,7 @@ function parse(value: unknown, overrides: Partial<ParseOptions> = {}): Parsed {
   const series = result.batches.flatMap((batch, shard) =>
     batch === null ? [] : decodeWriteBatch(batch).series.map((s) => ({ ...s, shard })),
   );
-  return { pointCount: result.pointCount, seriesNames: result.seriesNames, series, batches: result.batches };
+  return { pointCount: result.pointCount, unnumberedCount: result.unnumberedCount, seriesNames: result.seriesNames, series, batches: result.batches };
 }
 
 function parseError(value: unknown, overrides: Partial<ParseOptions> = {}): string {
@@ -195,22 +196,44 @@ test('points without time all get the same server time', (t) => {
   );
 });
 
-test('sequence numbers: client values kept, the rest numbered by body ordinal across series', (t) => {
+test('sequence numbers: client values kept, the rest numbered by body ordinal across series, skipping numbered points', (t) => {
   const parsed = parse([
     { name: 'a', columns: ['v'], points: [[1], [2]] },
     { name: 'skipped', columns: ['v'], points: [] },
-    { name: 'b', columns: ['sequence_number', 'v'], points: [[7.9, 1], [-3, 2]] },
+    { name: 'b', columns: ['sequence_number', 'v'], points: [[7, 1], [0, 2]] },
     { name: 'c', columns: ['v'], points: [[3], [4], [5]] },
   ]);
   t.deepEqual(
     parsed.series.map((s) => [...s.seq]),
-    [[-1, -2], [7, 0], [-5, -6, -7]],
+    [[-1, -2], [7, 0], [-3, -4, -5]],
   );
   t.deepEqual(
     parsed.series[1]!.columns.map((c) => c.name),
     ['v'],
   );
   t.is(parsed.pointCount, 7);
+  t.is(parsed.unnumberedCount, 5);
+});
+
+/** The sequence number a body with this literal stores, or the 400 message. */
+function storedSequenceNumber(literal: string): number | string {
+  const text = `[{"name":"s","columns":["sequence_number","v"],"points":[[${literal},1]]}]`;
+  const result = parseWriteBody(body(text), options());
+  return result.ok ? only(parse(text)).seq[0]! : result.message;
+}
+
+test('a client sequence number is an integer from 0 to 2^53-1, as an integer or a zero-fraction literal', (t) => {
+  const accepted: [string, number][] = [
+    ['0', 0], ['-0', 0], ['5', 5], ['5.0', 5], ['5.000', 5], ['-0.0', 0], ['1e3', 1000], ['1.5e1', 15], ['1500e-2', 15],
+    ['0e-400', 0], ['9007199254740991', 2 ** 53 - 1], ['9007199254740991.0', 2 ** 53 - 1], ['9.007199254740991e15', 2 ** 53 - 1],
+  ];
+  for (const [literal, stored] of accepted) t.is(storedSequenceNumber(literal), stored, literal);
+  for (const literal of ['-1', '-1.0', '7.9', '0.5', '1e-1', '1501e-2', '5.0000000000000001', '9007199254740990.5',
+    '9007199254740992', '9007199254740992.0', '1e16', '1e17', '1e300', '9223372036854775807', '18446744073709551615']) {
+    t.is(storedSequenceNumber(literal), `sequence_number field must be an integer from 0 to 9007199254740991 but is ${literal}`, literal);
+  }
+  t.is(storedSequenceNumber('"5"'), 'sequence_number field must be float but is string (5)');
+  t.is(storedSequenceNumber('1e400'), 'strconv.ParseFloat: parsing "1e400": value out of range');
 });
 
 test('times in years 0 to 9999 are accepted, others rejected', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import { int32Halves, writeValue } from '../../src/storage/json-rows.js';
+import { int32Halves, writeRow, writeValue } from '../../src/storage/json-rows.js';
 import { JsonWriter } from '../../src/storage/json-writer.js';
 
 function printed(write: (out: JsonWriter) => void): string {
@@ -47,4 +47,34 @@ test('integers print exactly, including the int64 extremes', (t) => {
 test('strings are escaped and multi-byte text is encoded as UTF-8', (t) => {
   const value = 'quote " backslash \\ newline \n ünïcödé 🚀';
   t.is(JSON.parse(printed((out) => out.string(value))), value);
+});
+
+/** Every integral double's exact value, as BigInt prints it. */
+const exactly = (value: number): string => BigInt(value).toString();
+
+test('integers at and beyond 2^53 print as the exact value of their double', (t) => {
+  const samples = [2 ** 53, -(2 ** 53), 2 ** 53 + 2, 1e16, 1e17, -1e17, 32_503_680_000_000_000, -62_167_219_200_000_000, 2 ** 63, -(2 ** 63), 1e21, 1e300];
+  for (let i = 0; i < 20_000; i++) samples.push(Math.trunc((Math.random() - 0.5) * 2 ** Math.floor(Math.random() * 70)));
+  for (const value of samples) t.is(printed((out) => out.integer(value)), exactly(value), String(value));
+});
+
+/** One row as `writeRow` prints it, with the given time and sequence number and one int column. */
+function rowText(time: number, seq: number, int: bigint, indent: string | null): string {
+  const column = allocateColumn('v', 1);
+  column.kinds[0] = ValueKind.Int;
+  column.ints[0] = int;
+  return printed((out) => writeRow(out, time, seq, [column], [int32Halves(column)], 0, indent));
+}
+
+test('rows keep every digit and sign of times and sequence numbers beyond 2^53', (t) => {
+  // A year-3000 and a year-0 time in µs, and a sequence number stored before they were bounded.
+  t.is(rowText(32_503_680_000_000_000, 1e17, 5n, null), '[32503680000000000,100000000000000000,5]');
+  t.is(rowText(-62_167_219_200_000_000, 10001, -5n, null), '[-62167219200000000,10001,-5]');
+  t.is(rowText(1_400_000_000, 2 ** 53 - 1, 9223372036854775807n, null), '[1400000000,9007199254740991,9223372036854775807]');
+  t.is(rowText(-(2 ** 53), 1e300, -9223372036854775808n, null), `[-9007199254740992,${exactly(1e300)},-9223372036854775808]`);
+});
+
+test('pretty rows print the same exact numbers as compact ones', (t) => {
+  const text = rowText(-62_167_219_200_000_000, 2 ** 53, -9223372036854775808n, '  ');
+  t.is(text, '  [\n      -62167219200000000,\n      9007199254740992,\n      -9223372036854775808\n  ]');
 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { abortedTransactions, TransactionLedger, type ShardTxnReport } from '../../src/storage/transactions.js';
 
 function report(flushedBelow: number, logged: [number, number][], failed: number[] = []): ShardTxnReport {
-  return { flushedBelow, failed, logged: new Map(logged) };
+  return { flushedBelow, failed, logged: new Map(logged), maxLogged: Math.max(0, ...logged.map(([txn]) => txn)) };
 }
 
 test('a transaction logged by every participant is kept', (t) => {
@@ -35,8 +35,9 @@ test('the ledger reports the lowest unresolved transaction, and aborts once to e
   const ledger = new TransactionLedger(2);
   ledger.startAfter(4);
   t.is(ledger.statusFor(0).resolvedBelow, 5);
-  ledger.begin(5, 2);
-  ledger.begin(9, 2);
+  t.is(ledger.begin(2), 5);
+  ledger.startAfter(8);
+  t.is(ledger.begin(2), 9);
   ledger.settle(9, true, 0b11);
   ledger.settle(9, false, 0b11);
   const early = ledger.statusFor(0);

@@ -1,0 +1,138 @@
+import type { Column } from '../storage/columns.js';
+import type { Aggregate } from './aggregates/aggregate.js';
+import { bucketRuns } from './buckets.js';
+import type { BucketOutputs, GroupOutputs } from './fill.js';
+import { accumulate, combine, emptyPartial, finish, type BucketPartial } from './partials.js';
+import { gatherColumn, gatherTimes } from './rows.js';
+import type { Selection } from './selection.js';
+import { groupKey, scalarAt, type Scalar } from './values.js';
+
+/**
+ * Every aggregate's partial for every group of one output series: what a shard sends for
+ * the series it owns and what the coordinator combines across shards (or the two sides of a
+ * merge) before finishing. Plain data (a Map of arrays of plain states), so it crosses
+ * threads by structured clone.
+ */
+export interface SeriesPartial {
+  readonly groups: Map<string, GroupPartial>;
+}
+
+export interface GroupPartial {
+  /** Values of the non-time group-by columns. */
+  readonly group: Scalar[];
+  /** One per select-list aggregate, in select order. */
+  partials: BucketPartial<unknown>[];
+}
+
+/** One block of a series as aggregation reads it, sorted by (time, seq). */
+export interface AggregationBlock {
+  readonly time: Float64Array;
+  readonly seq: Float64Array;
+  /** Each aggregate's argument, already evaluated (select order). */
+  readonly arguments: readonly Column[];
+  /** The non-time group-by columns (group-by order). */
+  readonly groupBy: readonly Column[];
+}
+
+export function emptySeriesPartial(): SeriesPartial {
+  return { groups: new Map() };
+}
+
+/**
+ * Fold the selected rows of a block into `partial`. `width` is the `group by time` bucket
+ * width in µs, or null for one bucket. The selection should already hold only rows where a
+ * referenced column has a value (selection.ts rowsWithAnyValue).
+ */
+export function accumulateBlock(
+  aggregates: readonly Aggregate<unknown>[],
+  partial: SeriesPartial,
+  block: AggregationBlock,
+  selection: Selection,
+  width: number | null,
+): void {
+  for (const [group, rows] of partitionByGroup(block.groupBy, selection)) {
+    const key = groupKey(group);
+    let target = partial.groups.get(key);
+    if (target === undefined) {
+      target = { group, partials: aggregates.map(() => emptyPartial()) };
+      partial.groups.set(key, target);
+    }
+    const time = gatherTimes(block.time, rows);
+    const seq = gatherTimes(block.seq, rows);
+    const runs = bucketRuns(time, 0, rows.length, width);
+    for (let a = 0; a < aggregates.length; a++) {
+      const values = gatherColumn(block.arguments[a]!, rows);
+      accumulate(aggregates[a]!, target.partials[a]!, { count: rows.length, time, seq, values }, runs);
+    }
+  }
+}
+
+/**
+ * The selection split by exact group-by values; one group when there are no columns. Each
+ * column's values are interned to small ids first, so a row's group is found by its ids
+ * rather than by building and hashing its values.
+ */
+function partitionByGroup(columns: readonly Column[], selection: Selection): Map<Scalar[], Selection> {
+  if (columns.length === 0) return new Map([[[], selection]]);
+  const ids = columns.map((column) => internValues(column, selection));
+  const groups = new Map<string, { group: Scalar[]; rows: number[] }>();
+  for (let s = 0; s < selection.length; s++) {
+    let key = '';
+    for (let c = 0; c < ids.length; c++) key += `${ids[c]!.ids[s]},`;
+    let entry = groups.get(key);
+    if (entry === undefined) {
+      entry = { group: ids.map((column) => column.values[column.ids[s]!]!), rows: [] };
+      groups.set(key, entry);
+    }
+    entry.rows.push(selection[s]!);
+  }
+  return new Map([...groups.values()].map(({ group, rows }) => [group, Uint32Array.from(rows)]));
+}
+
+/** Per selected row, the id of its value among the distinct values (exact types) of the column. */
+function internValues(column: Column, selection: Selection): { ids: Uint32Array; values: Scalar[] } {
+  const ids = new Uint32Array(selection.length);
+  const values: Scalar[] = [];
+  // Ints read as bigints and floats as numbers, and Map keys of different types never match,
+  // so int 1 and float 1.0 (or true and 1) get different ids.
+  const table = new Map<Scalar, number>();
+  for (let s = 0; s < selection.length; s++) {
+    const value = scalarAt(column, selection[s]!);
+    let id = table.get(value);
+    if (id === undefined) {
+      id = values.push(value) - 1;
+      table.set(value, id);
+    }
+    ids[s] = id;
+  }
+  return { ids, values };
+}
+
+/** Both partials' rows as one partial; consumes both. */
+export function combineSeriesPartials(
+  aggregates: readonly Aggregate<unknown>[],
+  a: SeriesPartial,
+  b: SeriesPartial,
+): SeriesPartial {
+  for (const [key, other] of b.groups) {
+    const mine = a.groups.get(key);
+    if (mine === undefined) a.groups.set(key, other);
+    else mine.partials = mine.partials.map((partial, k) => combine(aggregates[k]!, partial, other.partials[k]!));
+  }
+  return a;
+}
+
+/** Finished outputs by bucket, the input of shapeRows(). */
+export function finishSeriesPartial(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial): BucketOutputs[] {
+  const buckets = new Map<number, GroupOutputs[]>();
+  for (const { group, partials } of partial.groups.values()) {
+    const finished = partials.map((p, k) => finish(aggregates[k]!, p));
+    // Every aggregate saw the same rows, so all list the same buckets.
+    finished[0]?.forEach(({ start }, b) => {
+      const groups = buckets.get(start) ?? [];
+      groups.push({ group, outputs: finished.map((f) => f[b]!.rows) });
+      buckets.set(start, groups);
+    });
+  }
+  return [...buckets].map(([start, groups]) => ({ start, groups }));
+}
