@@ -15,23 +15,27 @@
  * about 25 µs per stream before any row is touched (flatbuffer schema, field metadata maps,
  * vector loaders), and the packing parameters live in schema metadata so a parsed schema
  * cannot be reused. Measured on the bench workload (bench/block-codec.ts), decoding a
- * 1,000-row block took 46 µs through Arrow and about 12 µs in this layout, with the same
- * lossless packing and the same B/point. The values are still Arrow's memory layout
- * (typed buffers), so wrapping a block with makeData stays possible.
+ * 1024-row block takes 48 µs through Arrow and 12 µs in this layout, at the same lossless
+ * packing and a few percent fewer bytes. Values are still typed buffers in Arrow's memory
+ * layout, so wrapping a block with makeData stays possible.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter } from './block-bytes.js';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { SegmentCorruptError } from './compression.js';
 import { readNumbers, writeNumbers } from './number-packing.js';
 import { decimalScale, scaleToIntegers } from './segment-codec.js';
 
 /**
- * The most rows a block holds. Decoding costs about 3 µs per block plus 20–30 ns per row
- * (bench/block-codec.ts), so 4096 rows keep the fixed cost under 5 % of a full decode while
- * a `limit 1` or a time-range edge decodes at most ~60 µs it does not need.
+ * The most rows a block holds. Measured (bench/block-codec.ts, bench/series-blocks.ts; CPU
+ * time, one core): decoding costs about 2.6 µs per block plus 6–12 ns per row, so a full
+ * block of 1024 rows decodes in ~12 µs and the newest block of each of 1000 series in
+ * ~10–19 ms, where 2048 or 4096 rows take 25–27 ms; a full scan through segment files still
+ * runs at ~50 M rows/s. Larger blocks compress better (1.11 B/point in a file at 1024 rows,
+ * 1.03 at 2048, 1.00 at 4096), but `limit 1`, time-range edges and header-answered
+ * aggregates all pay for the rows of a whole block, so the smaller block wins.
  */
-export const BLOCK_ROWS = 4096;
+export const BLOCK_ROWS = 1024;
 
 const CODEC_DEFLATE = 1;
 const LAYOUT_NULL = 0;
@@ -73,12 +77,27 @@ export function decodeBlock(bytes: Uint8Array): SeriesColumns {
   const series = input.string();
   const n = input.u32();
   const columnCount = input.u32();
-  const time = new Float64Array(n);
-  const seq = new Float64Array(n);
+  // One allocation for every array of the block: allocations, not loops, dominate small blocks.
+  const valuesBytes = 8 * n * (2 + columnCount);
+  const arrays = new ArrayBuffer(valuesBytes + n * columnCount);
+  const time = new Float64Array(arrays, 0, n);
+  const seq = new Float64Array(arrays, 8 * n, n);
   readNumbers(input, time);
   readNumbers(input, seq);
   const columns: Column[] = [];
-  for (let c = 0; c < columnCount; c++) columns.push(readColumn(input, n));
+  for (let c = 0; c < columnCount; c++) {
+    const name = input.string();
+    const slotsAt = 8 * n * (2 + c);
+    const column: Column = {
+      name,
+      kinds: new Uint8Array(arrays, valuesBytes + n * c, n),
+      floats: new Float64Array(arrays, slotsAt, n),
+      ints: new BigInt64Array(arrays, slotsAt, n),
+      strings: [],
+    };
+    readColumn(input, column, n);
+    columns.push(column);
+  }
   input.expectEnd();
   return { series, count: n, time, seq, columns };
 }
@@ -162,16 +181,15 @@ function intsAsNumbers(slots: Float64Array): Float64Array | null {
   return out;
 }
 
-function readColumn(input: ByteReader, n: number): Column {
-  const column = allocateColumn(input.string(), n);
+function readColumn(input: ByteReader, column: Column, n: number): void {
   const layout = input.u8();
-  if (layout === LAYOUT_NULL) return column;
+  if (layout === LAYOUT_NULL) return;
   if (layout === LAYOUT_UNIFORM) {
     const kind = input.u8();
     if (!(VALUE_KINDS as readonly number[]).includes(kind)) throw new SegmentCorruptError(`unknown value kind ${kind}`);
     column.kinds.fill(kind);
     readKind(input, column, kind as ValueKindOf, column.floats);
-    return column;
+    return;
   }
   if (layout !== LAYOUT_MIXED) throw new SegmentCorruptError(`unknown column layout ${layout}`);
   column.kinds.set(new Uint8Array(input.buffer, input.alignedSection(n), n));
@@ -187,7 +205,6 @@ function readColumn(input: ByteReader, n: number): Column {
     readKind(input, column, kind, slots);
     for (let i = 0, o = 0; i < n; i++) if (column.kinds[i] === kind) column.floats[i] = slots[o++]!;
   }
-  return column;
 }
 
 /** Fill `slots` (the rows of `kind`, densely) with their 8-byte values. */

@@ -20,6 +20,7 @@ import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { SegmentCorruptError } from './compression.js';
 import { sliceRows } from './row-slice.js';
+import type { Piece } from './series-blocks.js';
 
 export interface SeriesIndex {
   readonly db: string;
@@ -46,7 +47,7 @@ interface OpenSeries {
   readonly db: string;
   readonly series: string;
   readonly blocks: BlockHeader[];
-  /** Rows not yet in a block, fewer than BLOCK_ROWS in total. */
+  /** Rows not yet in a block, fewer than a block's worth in total. */
   pending: SeriesColumns[];
   pendingCount: number;
   lastTime: number;
@@ -66,7 +67,11 @@ export class SegmentWriter {
   private readonly index: SeriesIndex[] = [];
   private current: OpenSeries | undefined;
 
-  constructor(readonly path: string) {
+  /** `blockRows` other than BLOCK_ROWS is for benchmarks that compare block sizes. */
+  constructor(
+    readonly path: string,
+    private readonly blockRows = BLOCK_ROWS,
+  ) {
     this.temp = `${path}.tmp`;
     this.fd = openSync(this.temp, 'w');
     this.append(MAGIC);
@@ -91,11 +96,11 @@ export class SegmentWriter {
     }
     let from = 0;
     while (from < rows.count) {
-      const take = Math.min(BLOCK_ROWS - current.pendingCount, rows.count - from);
+      const take = Math.min(this.blockRows - current.pendingCount, rows.count - from);
       current.pending.push(sliceRows(rows, from, from + take));
       current.pendingCount += take;
       from += take;
-      if (current.pendingCount === BLOCK_ROWS) this.writePendingBlock(current);
+      if (current.pendingCount === this.blockRows) this.writePendingBlock(current);
     }
   }
 
@@ -216,6 +221,16 @@ export class SegmentReader {
     const bytes = readExactly(this.fd, this.path, header.offset, header.length);
     if (crc32(bytes) !== header.crc) throw new SegmentCorruptError(`${this.path} has a corrupt block at offset ${header.offset}`);
     return decodeBlock(bytes);
+  }
+
+  /** The series' blocks as pieces for seriesBlocks, each decoded only when loaded. */
+  pieces(entry: SeriesIndex): Piece[] {
+    return entry.blocks.map((header) => ({
+      minTime: header.minTime,
+      maxTime: header.maxTime,
+      count: header.count,
+      load: () => this.readBlock(header),
+    }));
   }
 
   close(): void {

@@ -53,20 +53,35 @@ export function* seriesBlocks(
 
 /**
  * The pieces touching [startUs, endUs), in groups whose time ranges overlap transitively,
- * groups in ascending time order and each group's pieces oldest first.
+ * groups in ascending time order and each group's pieces oldest first. Segment blocks come
+ * sorted and disjoint, so the common case sorts nothing and makes one-piece groups.
  */
 function overlappingGroups(pieces: readonly Piece[], startUs: number, endUs: number): Piece[][] {
-  const touching = pieces
-    .map((piece, age) => ({ piece, age }))
-    .filter(({ piece }) => piece.count > 0 && piece.maxTime >= startUs && piece.minTime < endUs)
-    .sort((a, b) => a.piece.minTime - b.piece.minTime);
-  const groups: { piece: Piece; age: number }[][] = [];
+  const touching: { piece: Piece; age: number }[] = [];
+  let sorted = true;
+  for (let age = 0; age < pieces.length; age++) {
+    const piece = pieces[age]!;
+    if (piece.count === 0 || piece.maxTime < startUs || piece.minTime >= endUs) continue;
+    if (touching.length > 0 && piece.minTime < touching[touching.length - 1]!.piece.minTime) sorted = false;
+    touching.push({ piece, age });
+  }
+  if (!sorted) touching.sort((a, b) => a.piece.minTime - b.piece.minTime);
+  const groups: Piece[][] = [];
+  let group: { piece: Piece; age: number }[] = [];
   let groupMaxTime = -Infinity;
+  const close = (): void => {
+    if (group.length > 1) group.sort((a, b) => a.age - b.age);
+    if (group.length > 0) groups.push(group.map(({ piece }) => piece));
+  };
   for (const entry of touching) {
-    // Equal times overlap: rows at one instant may be the same point or need ordering by seq.
-    if (groups.length === 0 || entry.piece.minTime > groupMaxTime) groups.push([]);
-    groups[groups.length - 1]!.push(entry);
+    // Equal times overlap: rows at one instant may be one point, or need ordering by seq.
+    if (entry.piece.minTime > groupMaxTime) {
+      close();
+      group = [];
+    }
+    group.push(entry);
     groupMaxTime = Math.max(groupMaxTime, entry.piece.maxTime);
   }
-  return groups.map((group) => group.sort((a, b) => a.age - b.age).map(({ piece }) => piece));
+  close();
+  return groups;
 }
