@@ -189,8 +189,11 @@ export function readSegmentIndex(path: string): SegmentIndex {
   try {
     const size = fstatSync(fd).size;
     if (size < MAGIC.byteLength + TRAILER_BYTES) throw new SegmentCorruptError(`${path} is too short to be a segment`);
+    const head = readExactly(fd, path, 0, MAGIC.byteLength);
     const trailer = readExactly(fd, path, size - TRAILER_BYTES, TRAILER_BYTES);
-    if (!trailer.subarray(8).equals(MAGIC)) throw new SegmentCorruptError(`${path} does not end with the segment magic`);
+    if (!head.equals(MAGIC) || !trailer.subarray(8).equals(MAGIC)) {
+      throw new SegmentCorruptError(`${path} does not start and end with the segment format 2 magic`);
+    }
     const footerLength = trailer.readUInt32LE(0);
     const footerStart = size - TRAILER_BYTES - footerLength;
     if (footerStart < MAGIC.byteLength) throw new SegmentCorruptError(`${path} has a footer longer than the file`);

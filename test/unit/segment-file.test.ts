@@ -136,8 +136,13 @@ test('a corrupt, truncated or foreign footer is a SegmentCorruptError', (t) => {
   const good = fs.readFileSync(file);
   const flipped = Buffer.from(good);
   flipped[good.length - 30]! ^= 0x01;
+  // The footer itself is intact here: only the checksum can tell.
+  const wrongCrc = Buffer.from(good);
+  wrongCrc[good.length - 12]! ^= 0x01;
   const variants: [string, Buffer][] = [
     ['flipped footer byte', flipped],
+    ['wrong footer crc', wrongCrc],
+    ['another format', Buffer.concat([Buffer.from('SLUSEG01'), good.subarray(8)])],
     ['truncated', good.subarray(0, good.length - 3)],
     ['empty', Buffer.alloc(0)],
     ['foreign', Buffer.from('not a segment file at all, just some text')],
@@ -153,12 +158,16 @@ test('a corrupt block is detected by its checksum when read', (t) => {
   const file = segmentPath(t);
   writeSegment(file, [cpu('cpu', 50)]);
   const [block] = readSegmentIndex(file).series[0]!.blocks;
-  const bytes = fs.readFileSync(file);
+  const good = fs.readFileSync(file);
+  const bytes = Buffer.from(good);
   bytes[block!.offset + 10]! ^= 0x01;
   fs.writeFileSync(file, bytes);
   const reader = new SegmentReader(file);
   t.teardown(() => reader.close());
   t.throws(() => reader.readBlock(block!), { instanceOf: SegmentCorruptError });
+  // Bytes that would decode fine are still refused when they are not what the index recorded.
+  fs.writeFileSync(file, good);
+  t.throws(() => reader.readBlock({ ...block!, crc: block!.crc ^ 1 }), { instanceOf: SegmentCorruptError });
 });
 
 test('a reader opened before the file is deleted still reads it', (t) => {
