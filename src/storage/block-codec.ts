@@ -1,5 +1,5 @@
 /**
- * One block — a few thousand of one series' rows in time order — as bytes, and back.
+ * One block — up to BLOCK_ROWS of one series' rows in time order — as bytes, and back.
  *
  *     [codec 1][raw DEFLATE of the body]
  *     body: series, u32 count, u32 columns, time numbers, sequence numbers, then per column:
@@ -44,6 +44,8 @@ const LAYOUT_MIXED = 2;
 const NOT_DECIMAL = 255;
 const TWO_POW_32 = 4294967296;
 const MAX_PACKABLE = 2 ** 52;
+/** Far above BLOCK_ROWS; encodeBlock itself takes any count, as tests and benches do. */
+const MAX_DECODED_ROWS = 1 << 24;
 const VALUE_KINDS = [ValueKind.Float, ValueKind.Int, ValueKind.Bool, ValueKind.String] as const;
 type ValueKindOf = (typeof VALUE_KINDS)[number];
 
@@ -77,6 +79,8 @@ export function decodeBlock(bytes: Uint8Array): SeriesColumns {
   const series = input.string();
   const n = input.u32();
   const columnCount = input.u32();
+  // Checked before allocating: a damaged count must not ask for gigabytes.
+  if (n > MAX_DECODED_ROWS || columnCount > body.byteLength) throw new SegmentCorruptError(`block claims ${n} rows of ${columnCount} columns`);
   // One allocation for every array of the block: allocations, not loops, dominate small blocks.
   const valuesBytes = 8 * n * (2 + columnCount);
   const arrays = new ArrayBuffer(valuesBytes + n * columnCount);

@@ -108,4 +108,6 @@ test('bytes that are not a block are reported as corrupt, never as garbage rows'
   const wrapped = (body: Uint8Array): Uint8Array => new Uint8Array([1, ...deflateRawSync(body)]);
   t.throws(() => decodeBlock(wrapped(new Uint8Array([0, 0, 0]))), { instanceOf: SegmentCorruptError });
   t.throws(() => decodeBlock(wrapped(new Uint8Array(64).fill(0xff))), { instanceOf: SegmentCorruptError });
+  // Empty series name, then 2^32 - 1 rows.
+  t.throws(() => decodeBlock(wrapped(new Uint8Array([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0]))), { instanceOf: SegmentCorruptError });
 });
