@@ -129,10 +129,18 @@ function writeColumn(out: ByteWriter, column: Column, n: number): void {
   out.aligned(kinds);
   for (const kind of VALUE_KINDS) {
     if ((present & (1 << kind)) === 0) continue;
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (kinds[i] === kind) rows.push(i);
-    const slots = Float64Array.from(rows, (i) => column.floats[i]!);
-    writeKind(out, column, kind, slots, new Uint8Array(rows.length).fill(kind));
+    let count = 0;
+    for (let i = 0; i < n; i++) if (kinds[i] === kind) count++;
+    const slots = new Float64Array(count);
+    // Copied as 32-bit words: an int64 slot may hold a NaN bit pattern, which floats need not keep.
+    const from = slotWords(column.floats);
+    const to = slotWords(slots);
+    for (let i = 0, o = 0; i < n; i++) {
+      if (kinds[i] !== kind) continue;
+      to[2 * o] = from[2 * i]!;
+      to[2 * o++ + 1] = from[2 * i + 1]!;
+    }
+    writeKind(out, column, kind, slots, new Uint8Array(count).fill(kind));
   }
 }
 
@@ -207,8 +215,18 @@ function readColumn(input: ByteReader, column: Column, n: number): void {
     if (sizes[kind] === 0) continue;
     const slots = new Float64Array(sizes[kind]!);
     readKind(input, column, kind, slots);
-    for (let i = 0, o = 0; i < n; i++) if (column.kinds[i] === kind) column.floats[i] = slots[o++]!;
+    const from = slotWords(slots);
+    const to = slotWords(column.floats);
+    for (let i = 0, o = 0; i < n; i++) {
+      if (column.kinds[i] !== kind) continue;
+      to[2 * i] = from[2 * o]!;
+      to[2 * i + 1] = from[2 * o++ + 1]!;
+    }
   }
+}
+
+function slotWords(slots: Float64Array): Uint32Array {
+  return new Uint32Array(slots.buffer, slots.byteOffset, 2 * slots.length);
 }
 
 /** Fill `slots` (the rows of `kind`, densely) with their 8-byte values. */

@@ -35,8 +35,10 @@ test('packed ints within ±2^52 round-trip, negatives and nulls included', (t) =
   t.deepEqual(rowsOf(roundTrip(wide)), rowsOf(wide));
 });
 
-test('a column mixing every kind round-trips', (t) => {
-  const data = seriesOf('mixed', [...MIXED_KINDS, { time: T0 + 20, values: { v: 12n } }, { time: T0 + 21, values: { v: 'text' } }]);
+test('a column mixing every kind round-trips, ints with NaN bit patterns included', (t) => {
+  const nanLike = [0x7ff0_0000_0000_0001n, -0x000f_ffff_ffff_ffffn, 0x7ff8_0000_0000_0001n];
+  const extra = [12n, 'text', ...nanLike].map((v, i) => ({ time: T0 + 20 + i, values: { v } }));
+  const data = seriesOf('mixed', [...MIXED_KINDS, ...extra]);
   t.deepEqual(rowsOf(roundTrip(data)), rowsOf(data));
 });
 
