@@ -28,12 +28,13 @@ import { decimalScale, scaleToIntegers } from './segment-codec.js';
 
 /**
  * The most rows a block holds. Measured (bench/block-codec.ts, bench/series-blocks.ts; CPU
- * time, one core): decoding costs about 2.6 µs per block plus 6–12 ns per row, so a full
- * block of 1024 rows decodes in ~12 µs and the newest block of each of 1000 series in
- * ~10–19 ms, where 2048 or 4096 rows take 25–27 ms; a full scan through segment files still
- * runs at ~50 M rows/s. Larger blocks compress better (1.11 B/point in a file at 1024 rows,
- * 1.03 at 2048, 1.00 at 4096), but `limit 1`, time-range edges and header-answered
- * aggregates all pay for the rows of a whole block, so the smaller block wins.
+ * time, one core, 10,000-point series): decoding costs about 2.7 µs per block plus 6–11 ns
+ * per row, so a full 1024-row block decodes in ~11 µs, and `limit 1` on 1000 series (read,
+ * checksum and decode the newest block of each) takes ~16 ms, against 23–25 ms with 2048-
+ * or 4096-row blocks; a full scan through segment files still runs at 50–60 M rows/s.
+ * Larger blocks compress better (1.11 B/point per file at 1024 rows, 1.03 at 2048, 1.00
+ * at 4096), but `limit 1`, time-range edges and aggregates answered from headers all pay
+ * for the rows of a whole block, so the smaller block wins.
  */
 export const BLOCK_ROWS = 1024;
 

@@ -82,7 +82,11 @@ export class SegmentWriter {
     this.current = { db, series, blocks: [], pending: [], pendingCount: 0, lastTime: -Infinity, lastSeq: -Infinity };
   }
 
-  /** Rows sorted by (time, sequence_number), all after the rows added before for this series. */
+  /**
+   * Rows sorted by (time, sequence_number), all after the rows added before for this series.
+   * Up to a block's worth of them is kept by reference until the block fills or endSeries,
+   * so the caller must not change them before then.
+   */
   addRows(rows: SeriesColumns): void {
     const current = this.openSeries();
     for (let i = 0; i < rows.count; i++) {
