@@ -70,7 +70,7 @@ export class ByteWriter {
 /**
  * Reads what ByteWriter wrote. Every read is bounds-checked, so a damaged block is a
  * SegmentCorruptError rather than garbage values or a RangeError from deep inside a loop.
- * `bytes` must start at byteOffset 0 of its buffer (inflate output does), for aligned views.
+ * `bytes` must start at a byteOffset that is a multiple of 8, for the aligned views.
  */
 export class ByteReader {
   private readonly view: DataView;
