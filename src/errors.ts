@@ -36,6 +36,13 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** Overload: the client should send the same request again after `Retry-After` seconds. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string) {
+    super(503, message, { 'Retry-After': '1' });
+  }
+}
+
 export class InternalError extends HttpError {
   constructor(message: string) {
     super(500, message);

@@ -20,7 +20,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   assertNativeUws();
   const meta = MetaStore.open(settings.dataDir, settings);
   const storage = await Storage.open(settings, meta.listDatabases());
-  const ingest = new IngestService(meta, storage, settings.parseThreads);
+  const ingest = new IngestService(meta, storage, settings);
   const context: ServerContext = {
     settings,
     meta,
