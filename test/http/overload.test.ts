@@ -23,7 +23,7 @@ function rssBytes(pid: number): number {
 
 test.serial('under overload writes get 503 with Retry-After and every acknowledged point is kept', async (t) => {
   const server = await startServer({
-    args: ['--shards', '1', '--parse-threads', '1', '--memtable-bytes', '4MiB'],
+    args: ['--shards', '1', '--parse-threads', '1', '--parse-queue-bytes', '256KiB', '--shard-queue-bytes', '256KiB', '--memtable-bytes', '4MiB'],
   });
   await createDb(server, 'busy');
   const acknowledged = new Set<number>();
