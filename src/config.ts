@@ -23,6 +23,10 @@ export interface Settings {
   maxBodySize: number;
   /** Threads that parse write bodies into columnar batches. */
   parseThreads: number;
+  /** Bytes of write bodies being received or waiting for a parse thread; past it writes get 503. */
+  parseQueueBytes: number;
+  /** Per shard: bytes of parsed write batches waiting for the shard; past it writes get 503. */
+  shardQueueBytes: number;
   /** Password given to the `root` cluster admin created on first start. */
   initialRootPassword: string;
   /** Reset root's password to initialRootPassword at start (recreating root if missing). */
@@ -49,6 +53,8 @@ export function defaultSettings(): Settings {
     memtableBytes: 128 * MiB,
     maxBodySize: 256 * MiB,
     parseThreads: cores,
+    parseQueueBytes: 256 * MiB,
+    shardQueueBytes: 64 * MiB,
     initialRootPassword: 'root',
     resetRoot: false,
     logLevel: 'info',
@@ -70,6 +76,8 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'memtableBytes', toml: 'memtable_size', env: 'SLUICE_MEMTABLE_SIZE', parse: byteSize },
   { key: 'maxBodySize', toml: 'max_body_size', env: 'SLUICE_MAX_BODY_SIZE', parse: byteSize },
   { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
+  { key: 'parseQueueBytes', toml: 'parse_queue_size', env: 'SLUICE_PARSE_QUEUE_SIZE', parse: byteSize },
+  { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
 ];
@@ -106,6 +114,8 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')
     .option('--max-body-size <size>', 'largest accepted write body (e.g. 256MiB)')
     .option('--parse-threads <n>', 'threads parsing write bodies')
+    .option('--parse-queue-bytes <size>', 'write body bytes waiting to be parsed before writes get 503 (e.g. 256MiB)')
+    .option('--shard-queue-bytes <size>', 'per shard: parsed bytes waiting before writes get 503 (e.g. 64MiB)')
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--log-level <level>', 'trace | debug | info | warn | error')

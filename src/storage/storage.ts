@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
-import { diskRefusal } from '../errors.js';
+import { diskRefusal, ServiceUnavailableError } from '../errors.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
 import type { DiskProblem } from './disk-health.js';
@@ -14,6 +14,9 @@ import { ShardHandle } from './shard-handle.js';
  * sequence numbers (sequence-counter.ts).
  */
 export class Storage {
+  /** How many times each database name has been dropped since start (see `dropCount`). */
+  private readonly drops = new Map<string, number>();
+
   private constructor(
     readonly shards: ShardHandle[],
     private readonly sequence: SequenceCounter,
@@ -23,14 +26,18 @@ export class Storage {
     const shards = Array.from(
       { length: layout.shards },
       (_, index) =>
-        new ShardHandle(index, {
-          shardIndex: index,
-          dir: join(settings.dataDir, 'shards', String(index)),
-          walFsync: settings.walFsync,
-          walFsyncIntervalMs: settings.walFsyncIntervalMs,
-          memtableBytes: settings.memtableBytes,
-          logLevel: settings.logLevel,
-        }),
+        new ShardHandle(
+          index,
+          {
+            shardIndex: index,
+            dir: join(settings.dataDir, 'shards', String(index)),
+            walFsync: settings.walFsync,
+            walFsyncIntervalMs: settings.walFsyncIntervalMs,
+            memtableBytes: settings.memtableBytes,
+            logLevel: settings.logLevel,
+          },
+          settings.shardQueueBytes,
+        ),
     );
     const highest = await Promise.all(shards.map((s) => s.init(liveDatabases)));
     return new Storage(shards, SequenceCounter.open(settings.dataDir, Math.max(0, ...highest)));
@@ -45,21 +52,42 @@ export class Storage {
     return this.sequence.reserve(count);
   }
 
-  /** Resolves when every shard has logged its part. */
-  async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
-    await this.refuseIfDegraded(batches);
-    await Promise.all(batches.map((batch, shard) => (batch ? this.shards[shard]!.write(batch, base) : undefined)));
+  /** Whether some shard's write queue is at its bound. */
+  get saturated(): boolean {
+    return this.shards.some((s) => s.saturated);
+  }
+
+  /**
+   * Resolves when every shard has logged its part. The parts are queued synchronously, so an
+   * operation called after this one (a drop) is applied after them. All or nothing: if a
+   * shard's queue has no room, or a shard cannot write, no part is queued and the write is
+   * refused (503, or 507 for a full disk).
+   */
+  write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
+    if (batches.some((batch, shard) => batch !== null && this.shards[shard]!.degraded)) return this.degradedRefusal(batches);
+    const full = batches.findIndex((batch, shard) => batch !== null && !this.shards[shard]!.hasRoomFor(batch.byteLength));
+    if (full >= 0) return Promise.reject(new ServiceUnavailableError(`shard ${full} has too many writes queued; retry later`));
+    return Promise.all(batches.map((batch, shard) => (batch ? this.shards[shard]!.write(batch, base) : undefined))).then(() => undefined);
   }
 
   /**
    * While a shard the request touches cannot write, the whole request is refused, rather than
    * stored by the other shards and answered with an error.
    */
-  private async refuseIfDegraded(batches: (ArrayBuffer | null)[]): Promise<void> {
+  private async degradedRefusal(batches: (ArrayBuffer | null)[]): Promise<never> {
     for (const [shard, batch] of batches.entries()) {
       const problem = batch ? await this.shards[shard]!.diskProblem() : undefined;
       if (problem) throw diskRefusal({ code: problem.code, message: problem.error });
     }
+    throw new ServiceUnavailableError('a shard could not write a moment ago; retry the write');
+  }
+
+  /**
+   * Changes whenever `db` is dropped: a write that saw one count and finds another when it is
+   * ready to be queued was overtaken by a drop, and must not land in a re-created database.
+   */
+  dropCount(db: string): number {
+    return this.drops.get(db) ?? 0;
   }
 
   /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
@@ -80,6 +108,7 @@ export class Storage {
   }
 
   async dropDatabase(db: string): Promise<void> {
+    this.drops.set(db, this.dropCount(db) + 1);
     await Promise.all(this.shards.map((s) => s.dropDatabase(db)));
   }
 
