@@ -25,6 +25,10 @@ export interface Settings {
   maxBodySize: number;
   /** Threads that parse write bodies into columnar batches. */
   parseThreads: number;
+  /** Bytes of write bodies being received or waiting for a parse thread; past it writes get 503. */
+  parseQueueBytes: number;
+  /** Per shard: bytes of parsed write batches waiting for the shard; past it writes get 503. */
+  shardQueueBytes: number;
   /** Password given to the `root` cluster admin created on first start. */
   initialRootPassword: string;
   /** Reset root's password to initialRootPassword at start (recreating root if missing). */
@@ -55,6 +59,8 @@ export function defaultSettings(): Settings {
     flushIdleMs: 10_000,
     maxBodySize: 256 * MiB,
     parseThreads: cores,
+    parseQueueBytes: 256 * MiB,
+    shardQueueBytes: 64 * MiB,
     initialRootPassword: 'root',
     resetRoot: false,
     logLevel: 'info',
@@ -77,6 +83,8 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'flushIdleMs', toml: 'flush_idle_ms', env: 'SLUICE_FLUSH_IDLE_MS', parse: (v) => integer(v, 10, 86_400_000) },
   { key: 'maxBodySize', toml: 'max_body_size', env: 'SLUICE_MAX_BODY_SIZE', parse: byteSize },
   { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
+  { key: 'parseQueueBytes', toml: 'parse_queue_size', env: 'SLUICE_PARSE_QUEUE_SIZE', parse: byteSize },
+  { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
 ];
@@ -114,6 +122,8 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--flush-idle-ms <ms>', 'flush a memtable that got no write for this long')
     .option('--max-body-size <size>', 'largest accepted write body (e.g. 256MiB)')
     .option('--parse-threads <n>', 'threads parsing write bodies')
+    .option('--parse-queue-bytes <size>', 'write body bytes waiting to be parsed before writes get 503 (e.g. 256MiB)')
+    .option('--shard-queue-bytes <size>', 'per shard: parsed bytes waiting before writes get 503 (e.g. 64MiB)')
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--log-level <level>', 'trace | debug | info | warn | error')

@@ -38,6 +38,25 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+export class UriTooLongError extends HttpError {
+  constructor(limit: number) {
+    super(414, `Request URI is longer than the limit of ${limit} bytes`);
+  }
+}
+
+export class HeadersTooLargeError extends HttpError {
+  constructor(limit: number) {
+    super(431, `Request headers are larger than the limit of ${limit} bytes`);
+  }
+}
+
+/** Overload: the client should send the same request again after `Retry-After` seconds. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string) {
+    super(503, message, { 'Retry-After': '1' });
+  }
+}
+
 export class InternalError extends HttpError {
   constructor(message: string) {
     super(500, message);

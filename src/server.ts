@@ -37,7 +37,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
-  const ingest = new IngestService(meta, storage, settings.parseThreads);
+  const ingest = new IngestService(meta, storage, settings);
   const closeEngine = async (): Promise<void> => {
     await ingest.close();
     await storage.close();

@@ -1,6 +1,7 @@
 import uWS from 'uWebSockets.js';
 import type { Handler, ServerContext } from './context.js';
 import { Exchange } from './exchange.js';
+import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
@@ -31,6 +32,8 @@ export function createApp(server: ServerContext, inFlight: Set<Promise<void>>): 
   const router = buildRouter();
   return uWS.App().any('/*', (res, req) => {
     const exchange = new Exchange(res, req);
+    const headError = requestHeadError(exchange.method, exchange.path, exchange.rawQuery, exchange.headers);
+    if (headError) return exchange.error(headError);
     const route = router.resolve(exchange.method, exchange.path);
     switch (route.kind) {
       case 'not-found':

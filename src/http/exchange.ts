@@ -7,6 +7,7 @@ import { DiskWriteError } from '../util/checked-write.js';
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
   403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large',
+  414: 'URI Too Long', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
 };
 
@@ -41,6 +42,8 @@ export class Exchange {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: Map<string, string>;
+  /** The query string as sent (`query` is its parsed form). */
+  readonly rawQuery: string;
   params: Record<string, string> = {};
   aborted = false;
   private finished = false;
@@ -51,7 +54,8 @@ export class Exchange {
   constructor(readonly res: HttpResponse, req: HttpRequest) {
     this.method = req.getCaseSensitiveMethod().toUpperCase();
     this.path = req.getUrl();
-    this.query = new URLSearchParams(req.getQuery() ?? '');
+    this.rawQuery = req.getQuery() ?? '';
+    this.query = new URLSearchParams(this.rawQuery);
     this.headers = new Map();
     req.forEach((key, value) => this.headers.set(key, value));
     res.onAborted(() => {

@@ -1,45 +1,77 @@
 import { Piscina } from 'piscina';
-import { BadRequestError, HttpError } from '../errors.js';
+import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
+import { ByteBudget } from '../util/byte-budget.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import { WriteAdmission } from './write-admission.js';
+
+export interface IngestLimits {
+  readonly parseThreads: number;
+  /** Largest body, also after gunzip. */
+  readonly maxBodySize: number;
+  readonly parseQueueBytes: number;
+}
 
 /**
  * A write request's path off the event loop: the body moves to a parse thread, which returns
  * one columnar batch per shard; each batch moves on to its shard actor, and the request is
- * acknowledged when every shard has logged its part.
+ * acknowledged when every shard has logged its part. Both hops are bounded — body bytes
+ * waiting for a parse thread, batch bytes waiting for a shard — and a write that finds
+ * either full is refused with 503 instead of queueing.
  */
 export class IngestService {
   private readonly parsers: Piscina;
+  private readonly parseQueue: ByteBudget;
 
   constructor(
     private readonly meta: MetaStore,
     private readonly storage: Storage,
-    threads: number,
+    private readonly limits: IngestLimits,
   ) {
+    this.parseQueue = new ByteBudget(limits.parseQueueBytes);
     this.parsers = new Piscina({
       filename: new URL('./parse-worker.js', import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
+      minThreads: limits.parseThreads,
+      maxThreads: limits.parseThreads,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
   }
 
-  async write(db: string, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision }): Promise<void> {
+  /** Called when a write's headers arrive, before its body is read. */
+  admit(db: string): WriteAdmission {
+    if (this.parseQueue.full || this.storage.saturated) throw new ServiceUnavailableError('too many writes waiting; retry later');
+    return new WriteAdmission(db, this.storage.dropCount(db), this.parseQueue);
+  }
+
+  /**
+   * Writes accepted before a drop of their database are applied before it (so dropped with
+   * it) or refused; they never land in a database re-created after the drop.
+   */
+  async write(admission: WriteAdmission, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision }): Promise<void> {
+    const { db } = admission;
     const buffer = ownBuffer(body);
     const task: ParseTask = {
       body: buffer,
       gzip: options.gzip,
+      maxBodySize: this.limits.maxBodySize,
       db,
       precision: options.precision,
       nowUs: nowMicros(),
       shardCount: this.storage.shards.length,
     };
-    const result = (await this.parsers.run(task, { transferList: [buffer] })) as ParseTaskResult;
+    let result: ParseTaskResult;
+    try {
+      result = (await this.parsers.run(task, { transferList: [buffer] })) as ParseTaskResult;
+    } finally {
+      admission.release();
+    }
     if (!result.ok) throw new HttpError(result.status, result.message);
-    if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    if (!this.meta.databaseExists(db) || this.storage.dropCount(db) !== admission.dropCount) {
+      throw new BadRequestError(`Database ${db} doesn't exist`);
+    }
     if (result.pointCount === 0) return;
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
     await this.storage.write(result.batches, base);

@@ -3,6 +3,7 @@
  * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
  */
 import { gunzipSync } from 'node:zlib';
+import { PayloadTooLargeError } from '../errors.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody } from './parse-body.js';
@@ -12,6 +13,8 @@ export interface ParseTask {
   readonly body: ArrayBuffer;
   /** `Content-Encoding: gzip`. */
   readonly gzip: boolean;
+  /** The body limit, which the inflated body must keep to as well. */
+  readonly maxBodySize: number;
   readonly db: string;
   readonly precision: TimePrecision;
   readonly nowUs: number;
@@ -29,8 +32,8 @@ export type ParseTaskResult =
     }
   | {
       readonly ok: false;
-      /** 500 for a body that doesn't gunzip, 400 for one that doesn't parse. */
-      readonly status: 400 | 500;
+      /** 500 for a body that doesn't gunzip, 413 for one that inflates past the limit, 400 for one that doesn't parse. */
+      readonly status: 400 | 413 | 500;
       readonly message: string;
     };
 
@@ -38,8 +41,12 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   let body = new Uint8Array(task.body);
   if (task.gzip) {
     try {
-      body = gunzipSync(body);
+      // zlib stops inflating at the limit, so a small gzip bomb costs at most one body's memory.
+      body = gunzipSync(body, { maxOutputLength: task.maxBodySize });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return { ok: false, status: 413, message: new PayloadTooLargeError(task.maxBodySize).message };
+      }
       return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
     }
   }

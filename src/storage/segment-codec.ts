@@ -393,7 +393,7 @@ function encodeFloats(
  * The fewest decimals k ≤ MAX_DECIMALS with which every present float is round(v·10^k)/10^k,
  * or null. k only grows while scanning; scaleToIntegers re-checks every value at the final k.
  */
-function decimalScale(floats: Float64Array, kinds: Uint8Array): number | null {
+export function decimalScale(floats: Float64Array, kinds: Uint8Array): number | null {
   let k = 0;
   let scale = 1;
   for (let i = 0; i < floats.length; i++) {
@@ -412,7 +412,7 @@ function isExactDecimal(v: number, scale: number): boolean {
   return s / scale === v && Math.abs(s) <= MAX_PACKABLE && !(v === 0 && 1 / v < 0);
 }
 
-function scaleToIntegers(floats: Float64Array, kinds: Uint8Array, scale: number): Float64Array | null {
+export function scaleToIntegers(floats: Float64Array, kinds: Uint8Array, scale: number): Float64Array | null {
   const out = new Float64Array(floats.length);
   for (let i = 0; i < floats.length; i++) {
     if (kinds[i] === ValueKind.Null) continue;

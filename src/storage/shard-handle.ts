@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
@@ -13,6 +14,11 @@ interface PendingWrite {
   readonly reject: (err: Error) => void;
 }
 
+/** One mailbox entry: writes that queued back to back go as one message; anything else alone. */
+type Operation =
+  | { readonly kind: 'writes'; readonly writes: PendingWrite[] }
+  | { readonly kind: 'task'; readonly name: string; readonly task: object; readonly settle: (reply: Promise<unknown>) => void };
+
 /** Write messages a shard may hold at once; more wait here and go together as one message. */
 const WRITES_IN_FLIGHT = 4;
 
@@ -21,13 +27,17 @@ const WRITES_IN_FLIGHT = 4;
  * actor's mailbox. The actor handles a write synchronously and then awaits its WAL sync, so a
  * few write messages are let in at once: their syncs coalesce (group commit). Writes beyond
  * that wait here and are sent together as one message.
+ *
+ * Every operation goes through the one queue here, in call order: piscina hands a single
+ * thread its tasks first in, first out, so an operation queued after a write is applied after
+ * it — a drop never overtakes the writes accepted before it.
  */
 export class ShardHandle {
   private readonly pool: Piscina;
-  private pending: PendingWrite[] = [];
+  private readonly queue: Operation[] = [];
   private writesInFlight = 0;
-  /** Resolved when no write is queued or in flight (close waits for them). */
-  private idleWaiters: (() => void)[] = [];
+  /** Bytes of write batches queued or in flight; past it new writes are refused. */
+  private readonly queuedWrites: ByteBudget;
   /** The next recovery attempt while the shard's disk refuses writes. */
   private diskRetry: NodeJS.Timeout | undefined;
   private closing = false;
@@ -35,14 +45,17 @@ export class ShardHandle {
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
 
   /**
-   * `status` gives the main thread's transaction status for this shard; every message carries
-   * it, so the shard learns which logged writes are committed before it does anything else.
+   * `status` gives the main thread's transaction status for this shard; every message that
+   * can change or read what the shard holds carries it, so the shard learns which logged
+   * writes are committed before it does anything else.
    */
   constructor(
     readonly index: number,
     data: Omit<ShardWorkerData, 'degradedFlag'>,
+    queueBytes: number,
     private readonly status: () => TxnStatus,
   ) {
+    this.queuedWrites = new ByteBudget(queueBytes);
     const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag };
     this.pool = new Piscina({
       filename: new URL('./shard-worker.js', import.meta.url).href,
@@ -68,18 +81,43 @@ export class ShardHandle {
     return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<{ highestSequenceNumber: number; flushedBelow: number }>;
   }
 
-  /** Resolves once the batch is durable in the shard's WAL (visible once its transaction commits). */
-  write(batch: ArrayBuffer, txn: WriteTxn): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ batch, txn, resolve, reject });
-      this.sendWrites();
-    });
+  /** Whether the write queue is at its bound (new writes should be turned away early). */
+  get saturated(): boolean {
+    return this.queuedWrites.full;
   }
 
-  private sendWrites(): void {
-    if (this.writesInFlight >= WRITES_IN_FLIGHT || this.pending.length === 0) return;
-    const group = this.pending;
-    this.pending = [];
+  /** Whether a batch of this size may be queued now. */
+  hasRoomFor(bytes: number): boolean {
+    return this.queuedWrites.fits(bytes);
+  }
+
+  /**
+   * Resolves once the batch is durable in the shard's WAL (it becomes visible once its
+   * transaction commits). The caller checked `hasRoomFor`.
+   */
+  write(batch: ArrayBuffer, txn: WriteTxn): Promise<void> {
+    const bytes = batch.byteLength;
+    this.queuedWrites.take(bytes);
+    return new Promise<void>((resolve, reject) => {
+      const pending = { batch, txn, resolve, reject };
+      const last = this.queue.at(-1);
+      if (last?.kind === 'writes') last.writes.push(pending);
+      else this.queue.push({ kind: 'writes', writes: [pending] });
+      this.dispatch();
+    }).finally(() => this.queuedWrites.give(bytes));
+  }
+
+  /** Sends queued operations in order, holding writes back while enough are in flight. */
+  private dispatch(): void {
+    for (let next = this.queue[0]; next; next = this.queue[0]) {
+      if (next.kind === 'writes' && this.writesInFlight >= WRITES_IN_FLIGHT) return;
+      this.queue.shift();
+      if (next.kind === 'writes') this.sendWrites(next.writes);
+      else next.settle(this.pool.run(next.task, { name: next.name }));
+    }
+  }
+
+  private sendWrites(group: PendingWrite[]): void {
     this.writesInFlight++;
     const batches = group.map((w) => w.batch);
     this.pool
@@ -94,8 +132,7 @@ export class ShardHandle {
       })
       .finally(() => {
         this.writesInFlight--;
-        this.sendWrites();
-        if (this.writesInFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+        this.dispatch();
       });
   }
 
@@ -104,16 +141,16 @@ export class ShardHandle {
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */
-  sendStatus(): Promise<void> {
-    return this.pool.run({ status: this.status() }, { name: 'status' }) as Promise<void>;
+  async sendStatus(): Promise<void> {
+    await this.enqueue('status', { status: this.status() });
   }
 
   nextPage(cursorId: number): Promise<Page> {
     return this.call<Page>('nextPage', { cursorId });
   }
 
-  closeCursor(cursorId: number): Promise<void> {
-    return this.pool.run({ cursorId }, { name: 'closeCursor' }) as Promise<void>;
+  async closeCursor(cursorId: number): Promise<void> {
+    await this.enqueue('closeCursor', { cursorId });
   }
 
   /** The shard's series of the request's database, filtered by its regex, in byte order. */
@@ -123,6 +160,10 @@ export class ShardHandle {
 
   async dropDatabase(db: string): Promise<void> {
     await this.call('dropDatabase', { db, status: this.status() });
+  }
+
+  async flush(): Promise<void> {
+    await this.call('flush', { status: this.status() });
   }
 
   /** Whether the shard's thread says it cannot write (read without asking the thread). */
@@ -144,9 +185,8 @@ export class ShardHandle {
   }
 
   /**
-   * While the shard is degraded, ask it to try to recover every second. Its thread sleeps
-   * between messages, so the handle keeps the time; the attempt itself runs on the shard's
-   * thread, in mailbox order.
+   * While the shard is degraded, ask it to try to recover every second. The attempt itself
+   * runs on the shard's thread, in mailbox order.
    */
   private scheduleDiskRetry(): void {
     if (this.diskRetry !== undefined || this.closing) return;
@@ -164,25 +204,29 @@ export class ShardHandle {
     this.diskRetry.unref();
   }
 
-  async flush(): Promise<void> {
-    await this.call('flush', { status: this.status() });
-  }
-
+  /** Runs after every operation queued before it, writes included. */
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.diskRetry);
-    if (this.writesInFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.call('close', { status: this.status() });
     await this.pool.destroy();
   }
 
   private async call<T>(name: string, task: object): Promise<T> {
-    const reply = (await this.pool.run(task, { name })) as T | ErrorReply;
+    const reply = (await this.enqueue(name, task)) as T | ErrorReply;
     if (isErrorReply(reply)) {
       const error = toHttpError(reply);
       this.noteRefusal(error);
       throw error;
     }
     return reply;
+  }
+
+  /** Queues the task behind everything queued before it; the queueing itself is synchronous. */
+  private enqueue(name: string, task: object): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.queue.push({ kind: 'task', name, task, settle: resolve });
+      this.dispatch();
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
-import { diskRefusal } from '../errors.js';
+import { diskRefusal, ServiceUnavailableError } from '../errors.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
 import type { DiskProblem } from './disk-health.js';
@@ -19,6 +19,8 @@ const STATUS_DELAY_MS = 20;
  * request is a transaction with an id of its own (transactions.ts).
  */
 export class Storage {
+  /** How many times each database name has been dropped since start (see `dropCount`). */
+  private readonly drops = new Map<string, number>();
   private statusTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -43,6 +45,7 @@ export class Storage {
             flushIdleMs: settings.flushIdleMs,
             logLevel: settings.logLevel,
           },
+          settings.shardQueueBytes,
           () => ledger.statusFor(index),
         ),
     );
@@ -65,34 +68,43 @@ export class Storage {
     return this.sequence.reserve(count);
   }
 
+  /** Whether some shard's write queue is at its bound. */
+  get saturated(): boolean {
+    return this.shards.some((s) => s.saturated);
+  }
+
   /**
-   * Resolves when every shard has durably logged its part; rejects if any could not, and the
-   * parts logged elsewhere are then aborted, never made visible. `base` is the request's first
-   * sequence-number ordinal and its transaction id.
+   * Resolves when every shard has logged its part. The parts are queued synchronously, so an
+   * operation called after this one (a drop) is applied after them. All or nothing: if a
+   * shard's queue has no room, or a shard cannot write, no part is queued and the write is
+   * refused (503, or 507 for a full disk). If a shard fails to log its part, the parts logged
+   * elsewhere are aborted, never made visible. `base` is the request's first sequence ordinal.
    */
-  async write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
-    if (batches.some((batch, shard) => batch && this.shards[shard]!.degraded)) await this.refuseIfDegraded(batches);
+  write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
+    if (batches.some((batch, shard) => batch !== null && this.shards[shard]!.degraded)) return this.degradedRefusal(batches);
+    const full = batches.findIndex((batch, shard) => batch !== null && !this.shards[shard]!.hasRoomFor(batch.byteLength));
+    if (full >= 0) return Promise.reject(new ServiceUnavailableError(`shard ${full} has too many writes queued; retry later`));
     let participants = 0;
     batches.forEach((batch, shard) => {
       if (batch) participants |= 1 << shard;
     });
     const id = this.ledger.begin(batches.filter((b) => b !== null).length);
     const txn = { txn: id, participants, base };
-    const results = await Promise.allSettled(
-      batches.map(async (batch, shard) => {
-        if (!batch) return;
-        try {
-          await this.shards[shard]!.write(batch, txn);
-          this.ledger.settle(id, true, participants);
-        } catch (err) {
-          this.ledger.settle(id, false, participants);
-          throw err;
-        }
-      }),
-    );
-    this.scheduleStatus();
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    const parts = batches.map(async (batch, shard) => {
+      if (!batch) return;
+      try {
+        await this.shards[shard]!.write(batch, txn);
+        this.ledger.settle(id, true, participants);
+      } catch (err) {
+        this.ledger.settle(id, false, participants);
+        throw err;
+      }
+    });
+    return Promise.allSettled(parts).then((results) => {
+      this.scheduleStatus();
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    });
   }
 
   /** Tell every shard which writes committed, shortly after writes settle and nothing else did. */
@@ -109,11 +121,20 @@ export class Storage {
    * While a shard the request touches cannot write, the whole request is refused, rather than
    * stored by the other shards and answered with an error.
    */
-  private async refuseIfDegraded(batches: (ArrayBuffer | null)[]): Promise<void> {
+  private async degradedRefusal(batches: (ArrayBuffer | null)[]): Promise<never> {
     for (const [shard, batch] of batches.entries()) {
       const problem = batch ? await this.shards[shard]!.diskProblem() : undefined;
       if (problem) throw diskRefusal({ code: problem.code, message: problem.error });
     }
+    throw new ServiceUnavailableError('a shard could not write a moment ago; retry the write');
+  }
+
+  /**
+   * Changes whenever `db` is dropped: a write that saw one count and finds another when it is
+   * ready to be queued was overtaken by a drop, and must not land in a re-created database.
+   */
+  dropCount(db: string): number {
+    return this.drops.get(db) ?? 0;
   }
 
   /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
@@ -134,6 +155,7 @@ export class Storage {
   }
 
   async dropDatabase(db: string): Promise<void> {
+    this.drops.set(db, this.dropCount(db) + 1);
     await Promise.all(this.shards.map((s) => s.dropDatabase(db)));
   }
 

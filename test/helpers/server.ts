@@ -26,6 +26,11 @@ export interface StartOptions {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
+  /**
+   * Run the server through this command, e.g. `['strace', '-f', '-o', file]`. Signals then go
+   * to the server itself (its pid is taken from its log), since a wrapper may ignore them.
+   */
+  readonly wrapper?: readonly string[];
 }
 
 export interface ExitStatus {
@@ -38,6 +43,7 @@ export interface TestServer {
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly process: ChildProcess;
+  /** The server's own pid (not the wrapper's). */
   readonly pid: number;
   /** Resolves when the process has exited, however that happened. */
   readonly exited: Promise<ExitStatus>;
@@ -50,6 +56,8 @@ export interface TestServer {
 }
 
 const liveProcesses = new Set<ChildProcess>();
+/** Servers started through a wrapper: killing the wrapper could leave them running. */
+const wrappedServerPids = new Set<number>();
 const ownedDataDirs = new Set<string>();
 
 class OutputTail {
@@ -97,7 +105,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
 
   const args = [serverEntry, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, {
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]];
+  const child = spawn(command, commandArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,6 +120,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   child.stderr!.on('data', (chunk: string) => tail.append('stderr', chunk));
   child.stdout!.setEncoding('utf8');
 
+  let serverPid = child.pid!;
   const port = await new Promise<number>((resolve, reject) => {
     let partialLine = '';
     let settled = false;
@@ -137,7 +147,13 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       partialLine = lines.pop() ?? '';
       for (const line of lines) {
         const found = listeningPort(line);
-        if (found !== undefined) settle(() => resolve(found));
+        if (found === undefined) continue;
+        if (options.wrapper !== undefined) {
+          serverPid = Number(/"pid"\s*:\s*(\d+)/.exec(line)?.[1]);
+          wrappedServerPids.add(serverPid);
+          void exited.then(() => wrappedServerPids.delete(serverPid));
+        }
+        settle(() => resolve(found));
       }
     });
     child.once('error', (error) => settle(() => reject(failWith(`could not be spawned: ${error.message}`))));
@@ -146,8 +162,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     );
   });
 
+  const signalServer = (signal: NodeJS.Signals): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (options.wrapper === undefined) child.kill(signal);
+    else killQuietly(serverPid, signal);
+  };
+
   const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    signalServer('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
@@ -155,7 +177,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     const outcome = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      child.kill('SIGKILL');
+      signalServer('SIGKILL');
       await exited;
       throw new Error(`server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM\n--- output ---\n${tail.toString()}`);
     }
@@ -163,7 +185,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
 
   const kill9 = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    signalServer('SIGKILL');
     await exited;
   };
 
@@ -172,7 +194,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
     process: child,
-    pid: child.pid!,
+    pid: serverPid,
     exited,
     output: () => tail.toString(),
     stop,
@@ -180,8 +202,17 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
 }
 
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Kills every server started by this process and deletes the data directories it created. */
 export async function cleanupServers(): Promise<void> {
+  for (const pid of wrappedServerPids) killQuietly(pid, 'SIGKILL');
   const exits = [...liveProcesses].map((child) => {
     const done = watchExit(child);
     child.kill('SIGKILL');
@@ -194,6 +225,7 @@ export async function cleanupServers(): Promise<void> {
 
 /** Synchronous last resort for exits that skip `cleanupServers`. */
 function cleanupNow(): void {
+  for (const pid of wrappedServerPids) killQuietly(pid, 'SIGKILL');
   for (const child of liveProcesses) child.kill('SIGKILL');
   for (const dir of ownedDataDirs) rmSync(dir, { recursive: true, force: true });
 }

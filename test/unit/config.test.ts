@@ -38,3 +38,14 @@ test('bad values are refused with the setting named', (t) => {
   t.throws(() => loadSettings(['--config', configFile('colour = "blue"\n')], {}), { instanceOf: ConfigError, message: /unknown setting "colour"/ });
   t.throws(() => loadSettings(['--config', configFile('port = [\n')], {}), { instanceOf: ConfigError });
 });
+
+test('write queue bounds come from flags, the config file or the environment', (t) => {
+  t.is(loadSettings([], {}).parseQueueBytes, 256 * 1024 * 1024);
+  t.is(loadSettings([], {}).shardQueueBytes, 64 * 1024 * 1024);
+  const path = configFile('parse_queue_size = "32MiB"\nshard_queue_size = "8MiB"\n');
+  t.like(loadSettings(['--config', path], {}), { parseQueueBytes: 32 * 1024 * 1024, shardQueueBytes: 8 * 1024 * 1024 });
+  t.like(loadSettings(['--shard-queue-bytes', '1MiB'], { SLUICE_PARSE_QUEUE_SIZE: '2MiB' }), {
+    parseQueueBytes: 2 * 1024 * 1024,
+    shardQueueBytes: 1024 * 1024,
+  });
+});

@@ -12,13 +12,13 @@ import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
 test.after.always(() => pool.destroy());
 
-function task(body: Uint8Array, gzip: boolean): ParseTask {
+function task(body: Uint8Array, gzip: boolean, maxBodySize: number): ParseTask {
   const buffer = new Uint8Array(body).buffer;
-  return { body: buffer, gzip, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3 };
+  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3 };
 }
 
-async function run(body: Uint8Array, gzip = false): Promise<ParseTaskResult> {
-  const t = task(body, gzip);
+async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20): Promise<ParseTaskResult> {
+  const t = task(body, gzip, maxBodySize);
   return (await pool.run(t, { transferList: [t.body] })) as ParseTaskResult;
 }
 
@@ -28,6 +28,11 @@ const json = new TextEncoder().encode(
     { name: 'mem', columns: ['value'], points: [[7]] },
   ]),
 );
+
+test('a gzip body that inflates past the body limit is a 413, like an oversized body', async (t) => {
+  const result = await run(gzipSync(json), true, json.length - 1);
+  t.deepEqual(result, { ok: false, status: 413, message: `Request body is larger than the limit of ${json.length - 1} bytes` });
+});
 
 test('a gzip body is inflated and its batches come back per shard', async (t) => {
   const result = await run(gzipSync(json), true);

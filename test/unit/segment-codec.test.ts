@@ -1,84 +1,9 @@
 import test from 'ava';
 import { Float64, Int64, Uint8, Uint16, Uint64, type Field } from 'apache-arrow';
-import { allocateColumn, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import type { SeriesColumns } from '../../src/storage/columns.js';
 import { SegmentCorruptError } from '../../src/storage/compression.js';
 import { decodeSeriesSegment, encodeSeriesSegment, seriesToArrowTable } from '../../src/storage/segment-codec.js';
-
-/** A value as a test writes it: number = Float, bigint = Int. */
-type Value = null | number | bigint | boolean | string;
-interface Row {
-  readonly time: number;
-  readonly values: Readonly<Record<string, Value>>;
-}
-
-const T0 = 1_700_000_000_000_000;
-
-/** Build series columns the way a memtable would: one slot per row, strings by table index. */
-function seriesOf(series: string, rows: readonly Row[], seqStride = 10_000_000): SeriesColumns {
-  const names = [...new Set(rows.flatMap((row) => Object.keys(row.values)))];
-  const columns = names.map((name) => {
-    const column = allocateColumn(name, rows.length);
-    rows.forEach((row, i) => {
-      const value = row.values[name] ?? null;
-      if (value === null) {
-        column.kinds[i] = ValueKind.Null;
-      } else if (typeof value === 'number') {
-        column.kinds[i] = ValueKind.Float;
-        column.floats[i] = value;
-      } else if (typeof value === 'bigint') {
-        column.kinds[i] = ValueKind.Int;
-        column.ints[i] = value;
-      } else if (typeof value === 'boolean') {
-        column.kinds[i] = ValueKind.Bool;
-        column.floats[i] = value ? 1 : 0;
-      } else {
-        column.kinds[i] = ValueKind.String;
-        column.floats[i] = column.strings.length;
-        column.strings.push(value);
-      }
-    });
-    return column;
-  });
-  return {
-    series,
-    count: rows.length,
-    time: Float64Array.from(rows, (row) => row.time),
-    seq: Float64Array.from(rows, (_, i) => 1 + i * seqStride),
-    columns,
-  };
-}
-
-/** The rows back as plain values; floats as [bits] so -0, NaN payloads and 0 stay distinct. */
-function rowsOf(data: SeriesColumns): unknown[] {
-  const bits = new BigUint64Array(1);
-  const asFloat = new Float64Array(bits.buffer);
-  const rows: unknown[] = [];
-  for (let i = 0; i < data.count; i++) {
-    const values: Record<string, unknown> = {};
-    for (const column of data.columns) {
-      switch (column.kinds[i]) {
-        case ValueKind.Null:
-          values[column.name] = null;
-          break;
-        case ValueKind.Float:
-          asFloat[0] = column.floats[i]!;
-          values[column.name] = { float: column.floats[i], bits: bits[0]!.toString(16) };
-          break;
-        case ValueKind.Int:
-          values[column.name] = column.ints[i];
-          break;
-        case ValueKind.Bool:
-          values[column.name] = column.floats[i] === 1;
-          break;
-        case ValueKind.String:
-          values[column.name] = column.strings[column.floats[i]!];
-          break;
-      }
-    }
-    rows.push({ time: data.time[i], seq: data.seq[i], values });
-  }
-  return rows;
-}
+import { AWKWARD_FLOATS, columnOf, DISTINCT_STRINGS, EVERY_KIND_WITH_NULLS, MIXED_KINDS, rowsOf, seriesOf, STRINGS, T0 } from '../helpers/series-rows.js';
 
 function roundTrip(data: SeriesColumns): SeriesColumns {
   return decodeSeriesSegment(encodeSeriesSegment(data));
@@ -91,11 +16,7 @@ function fieldOf(data: SeriesColumns, name: string): Field {
 }
 
 test('every kind round-trips, with nulls between values', (t) => {
-  const data = seriesOf('cpu.load', [
-    { time: T0, values: { f: 1.5, i: 7n, b: true, s: 'up', gone: null } },
-    { time: T0 + 10, values: { f: null, i: null, b: null, s: null, gone: null } },
-    { time: T0 + 20, values: { f: -3.25, i: -9n, b: false, s: 'down', gone: null } },
-  ]);
+  const data = seriesOf('cpu.load', EVERY_KIND_WITH_NULLS);
   const back = roundTrip(data);
   t.is(back.series, 'cpu.load');
   t.is(back.count, 3);
@@ -136,38 +57,20 @@ test('ints within ±2^52 are packed narrow and round-trip, negatives included', 
 });
 
 test('a column mixing kinds round-trips through a dense union', (t) => {
-  const data = seriesOf('mixed', [
-    { time: T0, values: { v: 1.25 } },
-    { time: T0 + 1, values: { v: 2n ** 63n - 1n } },
-    { time: T0 + 2, values: { v: 'text' } },
-    { time: T0 + 3, values: { v: null } },
-    { time: T0 + 4, values: { v: true } },
-    { time: T0 + 5, values: { v: -(2n ** 63n) } },
-    { time: T0 + 6, values: { v: 0.1 + 0.2 } },
-    { time: T0 + 7, values: { v: '' } },
-    { time: T0 + 8, values: { v: false } },
-  ]);
+  const data = seriesOf('mixed', MIXED_KINDS);
   t.is(fieldOf(data, 'v').metadata.get('sluice.kind'), 'mixed');
   t.deepEqual(rowsOf(roundTrip(data)), rowsOf(data));
 });
 
 test('unicode, empty and repeated strings round-trip, deduplicated in the dictionary', (t) => {
-  const words = ['', 'héllo', '日本語', '🦀 crab', 'a\u0000b', '', 'héllo', 'line\nbreak', '🦀 crab'];
-  const data = seriesOf(
-    'strings',
-    words.map((s, i) => ({ time: T0 + i, values: { s } })),
-  );
+  const data = columnOf('strings', STRINGS, 's');
   const back = roundTrip(data);
   t.deepEqual(rowsOf(back), rowsOf(data));
-  t.deepEqual(back.columns[0]!.strings, ['', 'héllo', '日本語', '🦀 crab', 'a\u0000b', 'line\nbreak']);
+  t.deepEqual(back.columns[0]!.strings, DISTINCT_STRINGS);
 });
 
 test('floats that are not short decimals keep every bit through raw Float64', (t) => {
-  const awkward = [0.1 + 0.2, 1e300, -0, 0, NaN, Infinity, -Infinity, Number.MIN_VALUE, 1 / 3, -1e-300];
-  const data = seriesOf(
-    'floats',
-    awkward.map((v, i) => ({ time: T0 + i, values: { v } })),
-  );
+  const data = columnOf('floats', AWKWARD_FLOATS);
   t.true(fieldOf(data, 'v').type instanceof Float64);
   t.deepEqual(rowsOf(roundTrip(data)), rowsOf(data));
 });

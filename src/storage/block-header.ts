@@ -1,0 +1,64 @@
+import { ValueKind, type SeriesColumns } from './columns.js';
+
+/**
+ * Statistics of one numeric column over a block: enough for count/sum/min/max/mean over a
+ * bucket that covers the block whole, without decoding it. Only columns whose non-null
+ * values are all floats or ints get them (count would be wrong for a column that also
+ * holds strings) and whose sum, min and max are finite; ints enter as float64, as 0.8's
+ * aggregators compute them.
+ */
+export interface ColumnStats {
+  readonly name: string;
+  /** Non-null rows. */
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What a scan needs to skip a block, or answer it from the header, and where its bytes are. */
+export interface BlockHeader {
+  /** Rows are sorted by (time, sequence_number); these are the first and last times. */
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly count: number;
+  readonly maxSeq: number;
+  /** Byte range of the encoded block in its segment file, and crc32 of those bytes. */
+  readonly offset: number;
+  readonly length: number;
+  readonly crc: number;
+  readonly stats: readonly ColumnStats[];
+}
+
+export type BlockSummary = Omit<BlockHeader, 'offset' | 'length' | 'crc'>;
+
+const TWO_POW_32 = 4294967296;
+
+/** The header fields that come from the rows themselves (sorted by time, at least one row). */
+export function summarizeBlock(rows: SeriesColumns): BlockSummary {
+  const n = rows.count;
+  let maxSeq = -Infinity;
+  for (let i = 0; i < n; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
+  const stats: ColumnStats[] = [];
+  for (const column of rows.columns) {
+    const words = new Int32Array(column.ints.buffer, column.ints.byteOffset, 2 * n);
+    let count = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let numeric = true;
+    for (let i = 0; i < n && numeric; i++) {
+      const kind = column.kinds[i];
+      if (kind === ValueKind.Null) continue;
+      if (kind !== ValueKind.Float && kind !== ValueKind.Int) numeric = false;
+      const v = kind === ValueKind.Float ? column.floats[i]! : words[2 * i + 1]! * TWO_POW_32 + (words[2 * i]! >>> 0);
+      count++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    // JSON (the segment footer) has no Infinity or NaN; such a column is decoded instead.
+    if (numeric && count > 0 && Number.isFinite(sum) && Number.isFinite(min) && Number.isFinite(max)) stats.push({ name: column.name, count, sum, min, max });
+  }
+  return { minTime: rows.time[0]!, maxTime: rows.time[n - 1]!, count: n, maxSeq, stats };
+}

@@ -1,0 +1,276 @@
+/**
+ * Segment file format 2: many series, each a run of blocks in time order, and an index at
+ * the end so opening a file reads its footer only.
+ *
+ *     "SLUSEG02"  block block … block  footer  u32 footer length  u32 crc32(footer)  "SLUSEG02"
+ *     footer: raw DEFLATE of the JSON of { version: 2, series: SeriesIndex[] }
+ *
+ * Every block header in the index carries its byte range and the crc32 of its bytes, so a
+ * damaged block is detected when read, and a damaged footer when the file is opened; both
+ * are SegmentCorruptError. Numbers are little-endian.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { syncDirectory } from '../util/atomic-file.js';
+import { writeAllSync } from '../util/checked-write.js';
+import { BLOCK_ROWS, decodeBlock, encodeBlock } from './block-codec.js';
+import { summarizeBlock, type BlockHeader } from './block-header.js';
+import type { SeriesColumns } from './columns.js';
+import { combinePieces } from './combine.js';
+import { SegmentCorruptError } from './compression.js';
+import { sliceRows } from './row-slice.js';
+import type { Piece } from './series-blocks.js';
+
+export interface SeriesIndex {
+  readonly db: string;
+  readonly series: string;
+  readonly count: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly maxSeq: number;
+  /** In time order; together they hold the series' rows sorted by (time, sequence_number). */
+  readonly blocks: readonly BlockHeader[];
+}
+
+export interface SegmentIndex {
+  readonly version: 2;
+  readonly series: readonly SeriesIndex[];
+}
+
+const MAGIC = Buffer.from('SLUSEG02', 'latin1');
+const TRAILER_BYTES = 8 + MAGIC.byteLength;
+/** Blocks are gathered up to this many bytes before each write, so a flush never holds a whole file. */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+interface OpenSeries {
+  readonly db: string;
+  readonly series: string;
+  readonly blocks: BlockHeader[];
+  /** Rows not yet in a block, fewer than a block's worth in total. */
+  pending: SeriesColumns[];
+  pendingCount: number;
+  lastTime: number;
+  lastSeq: number;
+}
+
+/**
+ * Writes one segment file under a temp name; `finish` makes it appear whole under `path`.
+ * Series go in one after another: beginSeries, addRows as often as needed, endSeries.
+ */
+export class SegmentWriter {
+  private readonly temp: string;
+  private fd: number | undefined;
+  private position = 0;
+  private buffered: Uint8Array[] = [];
+  private bufferedBytes = 0;
+  private readonly index: SeriesIndex[] = [];
+  private current: OpenSeries | undefined;
+
+  /** `blockRows` other than BLOCK_ROWS is for benchmarks that compare block sizes. */
+  constructor(
+    readonly path: string,
+    private readonly blockRows = BLOCK_ROWS,
+  ) {
+    this.temp = `${path}.tmp`;
+    this.fd = openSync(this.temp, 'w');
+    this.append(MAGIC);
+  }
+
+  beginSeries(db: string, series: string): void {
+    if (this.current) throw new RangeError(`series ${this.current.series} is still open`);
+    this.current = { db, series, blocks: [], pending: [], pendingCount: 0, lastTime: -Infinity, lastSeq: -Infinity };
+  }
+
+  /**
+   * Rows sorted by (time, sequence_number), all after the rows added before for this series.
+   * Up to a block's worth of them is kept by reference until the block fills or endSeries,
+   * so the caller must not change them before then.
+   */
+  addRows(rows: SeriesColumns): void {
+    const current = this.openSeries();
+    for (let i = 0; i < rows.count; i++) {
+      const t = rows.time[i]!;
+      const s = rows.seq[i]!;
+      if (t < current.lastTime || (t === current.lastTime && s <= current.lastSeq)) {
+        throw new RangeError(`rows of ${current.series} are not in (time, sequence_number) order at row ${i}`);
+      }
+      current.lastTime = t;
+      current.lastSeq = s;
+    }
+    let from = 0;
+    while (from < rows.count) {
+      const take = Math.min(this.blockRows - current.pendingCount, rows.count - from);
+      current.pending.push(sliceRows(rows, from, from + take));
+      current.pendingCount += take;
+      from += take;
+      if (current.pendingCount === this.blockRows) this.writePendingBlock(current);
+    }
+  }
+
+  endSeries(): void {
+    const current = this.openSeries();
+    if (current.pendingCount > 0) this.writePendingBlock(current);
+    this.current = undefined;
+    const { blocks } = current;
+    if (blocks.length === 0) return;
+    this.index.push({
+      db: current.db,
+      series: current.series,
+      count: blocks.reduce((sum, b) => sum + b.count, 0),
+      minTime: blocks[0]!.minTime,
+      maxTime: blocks[blocks.length - 1]!.maxTime,
+      maxSeq: blocks.reduce((max, b) => Math.max(max, b.maxSeq), -Infinity),
+      blocks,
+    });
+  }
+
+  /** Write the footer, fsync, and rename into place (then fsync the directory). */
+  finish(): SegmentIndex {
+    if (this.current) throw new RangeError(`series ${this.current.series} is still open`);
+    const index: SegmentIndex = { version: 2, series: this.index };
+    const footer = deflateRawSync(JSON.stringify(index));
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    trailer.writeUInt32LE(footer.byteLength, 0);
+    trailer.writeUInt32LE(crc32(footer), 4);
+    MAGIC.copy(trailer, 8);
+    this.append(footer);
+    this.append(trailer);
+    const fd = this.openFd();
+    this.flushBuffer(fd);
+    fsyncSync(fd);
+    closeSync(fd);
+    this.fd = undefined;
+    renameSync(this.temp, this.path);
+    syncDirectory(dirname(this.path));
+    return index;
+  }
+
+  /** Give up: close and remove the temp file. Safe to call after a failed write. */
+  abort(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.buffered = [];
+    rmSync(this.temp, { force: true });
+  }
+
+  private writePendingBlock(current: OpenSeries): void {
+    const rows = combinePieces(current.series, current.pending);
+    current.pending = [];
+    current.pendingCount = 0;
+    const bytes = encodeBlock(rows);
+    current.blocks.push({ ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) });
+    this.append(bytes);
+  }
+
+  private append(bytes: Uint8Array): void {
+    this.buffered.push(bytes);
+    this.bufferedBytes += bytes.byteLength;
+    this.position += bytes.byteLength;
+    if (this.bufferedBytes >= WRITE_BUFFER_BYTES) this.flushBuffer(this.openFd());
+  }
+
+  private flushBuffer(fd: number): void {
+    writeAllSync(fd, this.temp, this.buffered);
+    this.buffered = [];
+    this.bufferedBytes = 0;
+  }
+
+  private openSeries(): OpenSeries {
+    if (!this.current) throw new RangeError('no series is open');
+    return this.current;
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) throw new RangeError(`segment ${this.path} is already finished or aborted`);
+    return this.fd;
+  }
+}
+
+/** The index of a segment file, from its footer alone. */
+export function readSegmentIndex(path: string): SegmentIndex {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < MAGIC.byteLength + TRAILER_BYTES) throw new SegmentCorruptError(`${path} is too short to be a segment`);
+    const head = readExactly(fd, path, 0, MAGIC.byteLength);
+    const trailer = readExactly(fd, path, size - TRAILER_BYTES, TRAILER_BYTES);
+    if (!head.equals(MAGIC) || !trailer.subarray(8).equals(MAGIC)) {
+      throw new SegmentCorruptError(`${path} does not start and end with the segment format 2 magic`);
+    }
+    const footerLength = trailer.readUInt32LE(0);
+    const footerStart = size - TRAILER_BYTES - footerLength;
+    if (footerStart < MAGIC.byteLength) throw new SegmentCorruptError(`${path} has a footer longer than the file`);
+    const footer = readExactly(fd, path, footerStart, footerLength);
+    if (crc32(footer) !== trailer.readUInt32LE(4)) throw new SegmentCorruptError(`${path} has a corrupt footer (crc mismatch)`);
+    let index: unknown;
+    try {
+      index = JSON.parse(inflateRawSync(footer).toString('utf8'));
+    } catch (error) {
+      throw new SegmentCorruptError(`${path} has an unreadable footer: ${String(error)}`);
+    }
+    return validIndex(index, path, footerStart);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads blocks of one segment file through one open descriptor until closed. */
+export class SegmentReader {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+  }
+
+  readBlock(header: BlockHeader): SeriesColumns {
+    if (this.fd === undefined) throw new RangeError(`segment reader for ${this.path} is closed`);
+    const bytes = readExactly(this.fd, this.path, header.offset, header.length);
+    if (crc32(bytes) !== header.crc) throw new SegmentCorruptError(`${this.path} has a corrupt block at offset ${header.offset}`);
+    return decodeBlock(bytes);
+  }
+
+  /** The series' blocks as pieces for seriesBlocks, each decoded only when loaded. */
+  pieces(entry: SeriesIndex): Piece[] {
+    return entry.blocks.map((header) => ({
+      minTime: header.minTime,
+      maxTime: header.maxTime,
+      count: header.count,
+      load: () => this.readBlock(header),
+    }));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function readExactly(fd: number, path: string, position: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, bytes, done, length - done, position + done);
+    if (read === 0) throw new SegmentCorruptError(`${path} ends before byte ${position + length}`);
+    done += read;
+  }
+  return bytes;
+}
+
+/** The parsed footer, checked enough that readers can trust its numbers. */
+function validIndex(value: unknown, path: string, blocksEnd: number): SegmentIndex {
+  const fail = (why: string): never => {
+    throw new SegmentCorruptError(`${path} has an invalid index: ${why}`);
+  };
+  const index = value as SegmentIndex;
+  if (typeof index !== 'object' || index === null || index.version !== 2 || !Array.isArray(index.series)) fail('not a version 2 index');
+  for (const s of index.series) {
+    if (typeof s.db !== 'string' || typeof s.series !== 'string' || !Array.isArray(s.blocks)) fail('malformed series entry');
+    for (const b of s.blocks) {
+      const numbers = [b.minTime, b.maxTime, b.count, b.maxSeq, b.offset, b.length, b.crc];
+      if (!numbers.every((n) => typeof n === 'number') || !Array.isArray(b.stats)) fail(`malformed block of ${s.series}`);
+      if (b.offset < MAGIC.byteLength || b.offset + b.length > blocksEnd) fail(`block of ${s.series} outside the file`);
+    }
+  }
+  return index;
+}

@@ -1,0 +1,87 @@
+import { BLOCK_ROWS } from './block-codec.js';
+import type { SeriesColumns } from './columns.js';
+import { combinePieces } from './combine.js';
+import { firstAtOrAfter, sliceRows } from './row-slice.js';
+
+/**
+ * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
+ * `minTime`/`maxTime` bound the rows' times; the rows themselves need not be sorted.
+ */
+export interface Piece {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly count: number;
+  load(): SeriesColumns;
+}
+
+/**
+ * One series' rows with time in [startUs, endUs), as blocks of at most `maxRows` rows sorted
+ * by (time, sequence_number). `pieces` are given oldest first (segment blocks in flush
+ * order, then memtable chunks); rows sharing (time, sequence_number) merge as in
+ * combinePieces, each column taking its newest non-null value.
+ *
+ * In `desc` order the blocks come newest first but the rows inside each block stay
+ * ascending, so a consumer walks each block backwards.
+ *
+ * Pieces outside the range are never loaded, and nothing is loaded before the consumer asks
+ * for the next block, so a consumer that stops early (`limit 1`) stops the loading too.
+ * Pieces whose time ranges overlap, directly or through others, are loaded and merged
+ * together: memory is bounded by the largest such group, not by the series. A piece that
+ * overlaps nothing and is sorted is yielded as views over its own arrays, without copying.
+ */
+export function* seriesBlocks(
+  pieces: readonly Piece[],
+  startUs: number,
+  endUs: number,
+  order: 'asc' | 'desc',
+  maxRows: number = BLOCK_ROWS,
+): Generator<SeriesColumns> {
+  const groups = overlappingGroups(pieces, startUs, endUs);
+  if (order === 'desc') groups.reverse();
+  for (const group of groups) {
+    const loaded = group.map((piece) => piece.load());
+    const rows = combinePieces(loaded[0]!.series, loaded);
+    const from = firstAtOrAfter(rows, startUs);
+    const to = firstAtOrAfter(rows, endUs);
+    if (order === 'asc') {
+      for (let at = from; at < to; at += maxRows) yield sliceRows(rows, at, Math.min(to, at + maxRows));
+    } else {
+      for (let at = to; at > from; at -= maxRows) yield sliceRows(rows, Math.max(from, at - maxRows), at);
+    }
+  }
+}
+
+/**
+ * The pieces touching [startUs, endUs), in groups whose time ranges overlap transitively,
+ * groups in ascending time order and each group's pieces oldest first. Segment blocks come
+ * sorted and disjoint, so the common case sorts nothing and makes one-piece groups.
+ */
+function overlappingGroups(pieces: readonly Piece[], startUs: number, endUs: number): Piece[][] {
+  const touching: { piece: Piece; age: number }[] = [];
+  let sorted = true;
+  for (let age = 0; age < pieces.length; age++) {
+    const piece = pieces[age]!;
+    if (piece.count === 0 || piece.maxTime < startUs || piece.minTime >= endUs) continue;
+    if (touching.length > 0 && piece.minTime < touching[touching.length - 1]!.piece.minTime) sorted = false;
+    touching.push({ piece, age });
+  }
+  if (!sorted) touching.sort((a, b) => a.piece.minTime - b.piece.minTime);
+  const groups: Piece[][] = [];
+  let group: { piece: Piece; age: number }[] = [];
+  let groupMaxTime = -Infinity;
+  const close = (): void => {
+    if (group.length > 1) group.sort((a, b) => a.age - b.age);
+    if (group.length > 0) groups.push(group.map(({ piece }) => piece));
+  };
+  for (const entry of touching) {
+    // Equal times overlap: rows at one instant may be one point, or need ordering by seq.
+    if (entry.piece.minTime > groupMaxTime) {
+      close();
+      group = [];
+    }
+    group.push(entry);
+    groupMaxTime = Math.max(groupMaxTime, entry.piece.maxTime);
+  }
+  close();
+  return groups;
+}

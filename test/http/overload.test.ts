@@ -1,0 +1,147 @@
+/**
+ * Ingestion is bounded (DESIGN.md invariant 8): more writes than the server can take are
+ * refused with 503 and `Retry-After` while every acknowledged point is kept; bodies that grow
+ * past the body limit — a gzip bomb, an endless chunked body — are refused with 413 without
+ * being inflated or buffered whole.
+ */
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { createDb, querySeries, rawRequest, request, sleep, urlFor, write, type Target } from '../helpers/client.js';
+import { cleanupServers, startServer } from '../helpers/server.js';
+
+test.after.always(cleanupServers);
+
+const MiB = 1024 * 1024;
+
+function rssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+test.serial('under overload writes get 503 with Retry-After and every acknowledged point is kept', async (t) => {
+  const server = await startServer({
+    args: ['--shards', '1', '--parse-threads', '1', '--parse-queue-bytes', '256KiB', '--shard-queue-bytes', '256KiB', '--memtable-bytes', '4MiB'],
+  });
+  await createDb(server, 'busy');
+  const acknowledged = new Set<number>();
+  const refusals = new Map<string, number>();
+  let next = 0;
+  let writing = true;
+  const writer = async (): Promise<void> => {
+    while (writing) {
+      const first = next;
+      next += 2_000;
+      const points = Array.from({ length: 2_000 }, (_, i) => [first + i, i]);
+      const result = await write(server, 'busy', [{ name: 'load', columns: ['time', 'value'], points }], { precision: 's' });
+      if (result.status === 200) for (let i = 0; i < 2_000; i++) acknowledged.add(first + i);
+      else {
+        const key = `${result.status} ${result.headers.get('retry-after')} ${result.text}`;
+        refusals.set(key, (refusals.get(key) ?? 0) + 1);
+      }
+    }
+  };
+  const writers = Array.from({ length: 48 }, writer);
+  const rss: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    await sleep(200);
+    rss.push(rssBytes(server.pid));
+  }
+  writing = false;
+  await Promise.all(writers);
+
+  t.log(`refusals: ${JSON.stringify([...refusals])}; ${acknowledged.size} points acknowledged`);
+  t.log(`server RSS every 200 ms (MiB): ${rss.map((b) => Math.round(b / MiB)).join(' ')}`);
+  const kinds = [...refusals.keys()];
+  t.true(kinds.length > 0, 'some writes must be refused under this load');
+  for (const kind of kinds) t.regex(kind, /^503 1 /, 'a refusal is a 503 with Retry-After: 1');
+  t.true(acknowledged.size > 0, 'some writes must get through');
+  t.true(Math.max(...rss.slice(5)) < rss[4]! + 100 * MiB, 'memory must stay flat under sustained overload');
+
+  const [stored] = await querySeries(server, 'busy', 'select value from load', { time_precision: 's' });
+  const times = new Set((stored?.points ?? []).map((p) => p[0] as number));
+  const missing = [...acknowledged].filter((time) => !times.has(time));
+  t.is(missing.length, 0, `${missing.length} acknowledged points are missing`);
+});
+
+test.serial('a gzip bomb is refused with 413 without being inflated', async (t) => {
+  const server = await startServer({ args: ['--max-body-size', '4MiB'] });
+  await createDb(server, 'bombed');
+  // 1024 gzip members of 1 MiB of zeros each: 1 MiB on the wire, 1 GiB inflated.
+  const bomb = Buffer.concat(Array.from({ length: 1024 }, () => gzipSync(Buffer.alloc(MiB), { level: 9 })));
+  t.true(bomb.length < 1.1 * MiB);
+  const before = rssBytes(server.pid);
+  const started = Date.now();
+  const result = await request(server, 'POST', '/db/bombed/series', { body: bomb, headers: { 'content-encoding': 'gzip' } });
+  const elapsed = Date.now() - started;
+  const after = rssBytes(server.pid);
+  t.log(`${result.status} ${result.text} answered in ${elapsed} ms; server RSS ${Math.round(before / MiB)} → ${Math.round(after / MiB)} MiB`);
+  t.is(result.status, 413);
+  t.is(result.text, `Request body is larger than the limit of ${4 * MiB} bytes`);
+  t.true(after - before < 64 * MiB, 'the server must not inflate the bomb');
+  t.true(elapsed < 2_000, 'the refusal must come without inflating a gigabyte');
+});
+
+/** Status and body of a complete HTTP/1.1 answer with Content-Length, if `received` holds one. */
+function completeAnswer(received: string): { status: number; text: string } | undefined {
+  const headEnd = received.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = received.slice(0, headEnd);
+  const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+  const text = received.slice(headEnd + 4, headEnd + 4 + length);
+  return text.length === length ? { status: Number(head.split(' ')[1]), text } : undefined;
+}
+
+/**
+ * Streams spaces as a chunked body (no Content-Length) over a raw socket until the server
+ * answers or `cap` bytes went out; resolves to the answer and how much was sent. A raw socket,
+ * because the server may close the connection on the unread rest of the body, and an HTTP
+ * client would then report its failed write instead of the answer it had received.
+ */
+function chunkedUntilAnswered(target: Target, path: string, cap: number): Promise<{ status: number; text: string; sent: number }> {
+  const url = new URL(urlFor(target, path));
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let received = '';
+    const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x20), Buffer.from('\r\n')]);
+    const socket = net.connect(Number(url.port), url.hostname);
+    socket.on('data', (data: Buffer) => {
+      received += data.toString('latin1');
+      if (completeAnswer(received)) socket.destroy();
+    });
+    socket.on('close', () => {
+      const answer = completeAnswer(received);
+      if (answer) resolve({ ...answer, sent });
+      else reject(new Error(`no complete HTTP answer; received ${JSON.stringify(received.slice(0, 300))}`));
+    });
+    socket.on('error', () => undefined);
+    socket.write(`POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const pump = (): void => {
+      while (!socket.destroyed && received === '' && sent < cap) {
+        sent += 0x10000;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      if (!socket.destroyed && received === '') socket.end('0\r\n\r\n');
+    };
+    pump();
+  });
+}
+
+test.serial('a chunked body is refused with 413 as soon as it passes the limit', async (t) => {
+  const server = await startServer({ args: ['--max-body-size', '1MiB'] });
+  await createDb(server, 'chunky');
+  const before = rssBytes(server.pid);
+  const result = await chunkedUntilAnswered(server, '/db/chunky/series', 512 * MiB);
+  const after = rssBytes(server.pid);
+  t.log(`answered after ${Math.round(result.sent / MiB)} MiB sent; server RSS ${Math.round(before / MiB)} → ${Math.round(after / MiB)} MiB`);
+  t.is(result.status, 413);
+  t.is(result.text, `Request body is larger than the limit of ${MiB} bytes`);
+  t.true(result.sent < 64 * MiB, 'the answer must come long before the client stops sending');
+  t.true(after - before < 64 * MiB);
+  t.is((await rawRequest(server, 'GET', '/ping')).status, 200, 'the server is still healthy afterwards');
+});

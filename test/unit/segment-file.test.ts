@@ -1,0 +1,182 @@
+import test, { type ExecutionContext } from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BLOCK_ROWS } from '../../src/storage/block-codec.js';
+import type { SeriesColumns } from '../../src/storage/columns.js';
+import { combinePieces } from '../../src/storage/combine.js';
+import { SegmentCorruptError } from '../../src/storage/compression.js';
+import { sliceRows } from '../../src/storage/row-slice.js';
+import { readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from '../../src/storage/segment-file.js';
+import { MIXED_KINDS, rowsOf, seriesOf, T0 } from '../helpers/series-rows.js';
+
+function segmentPath(t: ExecutionContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-segment-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'seg-00000001.sls');
+}
+
+/** `count` rows 10 s apart: a two-decimal float `value`, and every 100th row a string `note`. */
+function cpu(series: string, count: number): SeriesColumns {
+  return seriesOf(
+    series,
+    Array.from({ length: count }, (_, i) => ({
+      time: T0 + i * 10_000_000,
+      values: { value: 25 + (i % 5000) / 100, note: i % 100 === 0 ? `n${i}` : null },
+    })),
+  );
+}
+
+/** Write `series` (added in chunks of `chunk` rows) to a new segment at `file`. */
+function writeSegment(file: string, series: SeriesColumns[], chunk = 1000): void {
+  const writer = new SegmentWriter(file);
+  for (const rows of series) {
+    writer.beginSeries('db', rows.series);
+    for (let from = 0; from < rows.count; from += chunk) writer.addRows(sliceRows(rows, from, Math.min(rows.count, from + chunk)));
+    writer.endSeries();
+  }
+  writer.finish();
+}
+
+function readSeries(file: string, entry: SeriesIndex): SeriesColumns {
+  const reader = new SegmentReader(file);
+  try {
+    return combinePieces(
+      entry.series,
+      entry.blocks.map((b) => reader.readBlock(b)),
+    );
+  } finally {
+    reader.close();
+  }
+}
+
+test('series of many blocks, mixed kinds and a single row come back from the index and blocks', (t) => {
+  const file = segmentPath(t);
+  const big = cpu('cpu.big', 2 * BLOCK_ROWS + 5);
+  const mixed = seriesOf('mixed', MIXED_KINDS);
+  const single = cpu('cpu.one', 1);
+  writeSegment(file, [big, mixed, single], 777);
+  t.false(fs.existsSync(`${file}.tmp`));
+
+  const index = readSegmentIndex(file);
+  t.deepEqual(
+    index.series.map((s) => [s.db, s.series, s.count, s.blocks.length]),
+    [
+      ['db', 'cpu.big', big.count, 3],
+      ['db', 'mixed', mixed.count, 1],
+      ['db', 'cpu.one', 1, 1],
+    ],
+  );
+  t.deepEqual(
+    index.series[0]!.blocks.map((b) => b.count),
+    [BLOCK_ROWS, BLOCK_ROWS, 5],
+  );
+  for (const [entry, original] of [[index.series[0]!, big], [index.series[1]!, mixed], [index.series[2]!, single]] as const) {
+    t.is(entry.minTime, original.time[0]);
+    t.is(entry.maxTime, original.time[original.count - 1]);
+    t.is(entry.maxSeq, original.seq[original.count - 1]);
+    t.deepEqual(rowsOf(readSeries(file, entry)), rowsOf(original));
+  }
+  const [first, second] = index.series[0]!.blocks;
+  t.is(first!.maxTime, big.time[BLOCK_ROWS - 1]);
+  t.is(second!.minTime, big.time[BLOCK_ROWS]);
+});
+
+test('block headers carry count, sum, min and max of numeric columns only', (t) => {
+  const file = segmentPath(t);
+  const rows = seriesOf('stats', [
+    { time: T0, values: { f: 1.5, i: 10n, s: 'x', both: 1.5, never: null } },
+    { time: T0 + 1, values: { f: null, i: -4n, s: 'y', both: 'text' } },
+    { time: T0 + 2, values: { f: -2.25, i: 2n ** 60n, s: null, both: 2n } },
+  ]);
+  writeSegment(file, [rows]);
+  const [block] = readSegmentIndex(file).series[0]!.blocks;
+  t.deepEqual(block!.stats, [
+    { name: 'f', count: 2, sum: -0.75, min: -2.25, max: 1.5 },
+    { name: 'i', count: 3, sum: 6 + 2 ** 60, min: -4, max: 2 ** 60 },
+  ]);
+});
+
+test('a series given no rows is left out of the index, and an empty file is valid', (t) => {
+  const file = segmentPath(t);
+  const writer = new SegmentWriter(file);
+  writer.beginSeries('db', 'nothing');
+  writer.addRows(seriesOf('nothing', []));
+  writer.endSeries();
+  t.deepEqual(writer.finish(), { version: 2, series: [] });
+  t.deepEqual(readSegmentIndex(file), { version: 2, series: [] });
+});
+
+test('rows out of (time, sequence_number) order, within a call or across calls, are refused', (t) => {
+  const writer = new SegmentWriter(segmentPath(t));
+  t.teardown(() => writer.abort());
+  writer.beginSeries('db', 'x');
+  writer.addRows(cpu('x', 10));
+  t.throws(() => writer.addRows(cpu('x', 1)), { instanceOf: RangeError });
+  const backwards = seriesOf('y', [
+    { time: T0 + 5, values: { v: 1 } },
+    { time: T0 + 4, values: { v: 1 } },
+  ]);
+  t.throws(() => writer.addRows(backwards), { instanceOf: RangeError });
+});
+
+test('abort removes the temp file and never creates the segment', (t) => {
+  const file = segmentPath(t);
+  const writer = new SegmentWriter(file);
+  writer.beginSeries('db', 'x');
+  writer.addRows(cpu('x', 10));
+  writer.endSeries();
+  writer.abort();
+  t.deepEqual(fs.readdirSync(path.dirname(file)), []);
+});
+
+test('a corrupt, truncated or foreign footer is a SegmentCorruptError', (t) => {
+  const file = segmentPath(t);
+  writeSegment(file, [cpu('cpu', 50)]);
+  const good = fs.readFileSync(file);
+  const flipped = Buffer.from(good);
+  flipped[good.length - 30]! ^= 0x01;
+  // The footer itself is intact here: only the checksum can tell.
+  const wrongCrc = Buffer.from(good);
+  wrongCrc[good.length - 12]! ^= 0x01;
+  const variants: [string, Buffer][] = [
+    ['flipped footer byte', flipped],
+    ['wrong footer crc', wrongCrc],
+    ['another format', Buffer.concat([Buffer.from('SLUSEG01'), good.subarray(8)])],
+    ['truncated', good.subarray(0, good.length - 3)],
+    ['empty', Buffer.alloc(0)],
+    ['foreign', Buffer.from('not a segment file at all, just some text')],
+    ['huge footer length', Buffer.concat([good.subarray(0, good.length - 16), Buffer.from([0xff, 0xff, 0xff, 0x0f]), good.subarray(good.length - 12)])],
+  ];
+  for (const [name, bytes] of variants) {
+    fs.writeFileSync(file, bytes);
+    t.throws(() => readSegmentIndex(file), { instanceOf: SegmentCorruptError }, name);
+  }
+});
+
+test('a corrupt block is detected by its checksum when read', (t) => {
+  const file = segmentPath(t);
+  writeSegment(file, [cpu('cpu', 50)]);
+  const [block] = readSegmentIndex(file).series[0]!.blocks;
+  const good = fs.readFileSync(file);
+  const bytes = Buffer.from(good);
+  bytes[block!.offset + 10]! ^= 0x01;
+  fs.writeFileSync(file, bytes);
+  const reader = new SegmentReader(file);
+  t.teardown(() => reader.close());
+  t.throws(() => reader.readBlock(block!), { instanceOf: SegmentCorruptError });
+  // Bytes that would decode fine are still refused when they are not what the index recorded.
+  fs.writeFileSync(file, good);
+  t.throws(() => reader.readBlock({ ...block!, crc: block!.crc ^ 1 }), { instanceOf: SegmentCorruptError });
+});
+
+test('a reader opened before the file is deleted still reads it', (t) => {
+  const file = segmentPath(t);
+  const rows = cpu('cpu', 100);
+  writeSegment(file, [rows]);
+  const [block] = readSegmentIndex(file).series[0]!.blocks;
+  const reader = new SegmentReader(file);
+  t.teardown(() => reader.close());
+  fs.rmSync(file);
+  t.deepEqual(rowsOf(reader.readBlock(block!)), rowsOf(rows));
+});
