@@ -37,6 +37,21 @@ const deflateOffLoop = promisify(deflate);
  * everything needed later is copied here first; the response is written corked, and never
  * after the client went away.
  */
+/**
+ * A streamed response's state. uWS buffers what the socket does not take and reports it only
+ * as a failed write; it signals room again with a writable event, but may also drain its
+ * buffer without one. `waiter` is the writer waiting for room; `probed` is set once a write
+ * was let through on a timer to find out whether the buffer drained silently.
+ */
+interface StreamState {
+  compressor?: Gzip | Deflate;
+  waiter?: () => void;
+  probed: boolean;
+}
+
+/** How long a stalled stream waits for uWS's writable event before trying one more write. */
+const SILENT_DRAIN_PROBE_MS = 20;
+
 export class Exchange {
   readonly method: string;
   readonly path: string;
@@ -47,7 +62,7 @@ export class Exchange {
   params: Record<string, string> = {};
   aborted = false;
   private finished = false;
-  private streaming: { compressor?: Gzip | Deflate } | undefined;
+  private streaming: StreamState | undefined;
   private readonly abortListeners: (() => void)[] = [];
   private compressing: Promise<void> = Promise.resolve();
 
@@ -176,8 +191,14 @@ export class Exchange {
     if (this.done) return;
     if (!this.streaming) {
       const encoding = this.responseEncoding();
-      this.streaming = {};
-      if (encoding) this.streaming.compressor = encoding === 'gzip' ? createGzip() : createDeflate();
+      const streaming: StreamState = { probed: false };
+      this.streaming = streaming;
+      if (encoding) streaming.compressor = encoding === 'gzip' ? createGzip() : createDeflate();
+      this.res.onWritable(() => {
+        streaming.waiter?.();
+        return true;
+      });
+      this.onAbort(() => streaming.waiter?.());
       this.res.cork(() => this.writeHead(200, 'application/json', encoding));
     }
     const compressor = this.streaming.compressor;
@@ -187,7 +208,8 @@ export class Exchange {
     this.res.cork(() => {
       ok = this.res.write(bytes);
     });
-    if (!ok) await this.backpressureCleared();
+    if (ok) this.streaming.probed = false;
+    else await this.room(this.streaming);
   }
 
   /** Ends a streamed response (or sends an empty 200 if nothing was streamed). */
@@ -199,37 +221,33 @@ export class Exchange {
     }
     const compressor = this.streaming.compressor;
     const tail = compressor ? await finishCompressor(compressor) : undefined;
-    // end() must not leave bytes in uWS's buffer: with a writable handler registered, uWS
-    // drains only when the handler writes, so the tail of a slow client's response could stall.
-    await this.backpressureCleared();
     if (this.done) return;
     this.finished = true;
     this.res.cork(() => this.res.end(tail));
   }
 
   /**
-   * Resolves when uWS holds no unsent bytes for this response. uWS reports writability through
-   * onWritable but drains its buffer only when the handler writes, so besides that event an
-   * empty write is tried every few milliseconds: it sends what the socket takes, writes no
-   * chunk, and returns true once nothing is left buffered.
+   * Resolves when another piece may be written after a write that left bytes in uWS's buffer:
+   * at uWS's writable event, or, once per stall, after a short wait — uWS can drain its buffer
+   * without the event, and a write then tells. If that write fails too, only the event (or the
+   * client going away) wakes the stream: a reader that stops costs at most two pieces here.
    */
-  private backpressureCleared(): Promise<void> {
+  private room(streaming: StreamState): Promise<void> {
     return new Promise((resolve) => {
-      let settled = false;
-      const check = (): boolean => {
-        if (settled) return true;
-        let empty = this.aborted;
-        if (!empty) this.res.cork(() => (empty = this.res.write('')));
-        if (empty) {
-          settled = true;
-          clearInterval(poll);
-          resolve();
-        }
-        return true;
+      if (this.aborted) return resolve();
+      const timer = streaming.probed
+        ? undefined
+        : setTimeout(() => {
+            streaming.waiter = undefined;
+            streaming.probed = true;
+            resolve();
+          }, SILENT_DRAIN_PROBE_MS);
+      streaming.waiter = () => {
+        clearTimeout(timer);
+        streaming.waiter = undefined;
+        streaming.probed = false;
+        resolve();
       };
-      const poll = setInterval(check, 5);
-      this.res.onWritable(check);
-      check();
     });
   }
 }
