@@ -17,6 +17,12 @@ export interface SegmentEntry {
 export interface SegmentFile {
   readonly id: number;
   readonly file: string;
+  /**
+   * 2: series as runs of blocks with the index in the file's footer (segment-file.ts); entries
+   * then summarise each series (offset 0, length = its blocks' bytes). Absent: format 1, one
+   * Arrow IPC stream per entry at offset/length.
+   */
+  readonly format?: 2;
   readonly entries: SegmentEntry[];
 }
 

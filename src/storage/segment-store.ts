@@ -1,22 +1,44 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncDirectory } from '../util/atomic-file.js';
-import { writeAllSync } from '../util/checked-write.js';
+import { asDiskWriteError, DiskWriteError } from '../util/checked-write.js';
+import type { BlockHeader } from './block-header.js';
+import type { SeriesColumns } from './columns.js';
 import type { SegmentEntry, SegmentFile } from './manifest.js';
+import { decodeSeriesSegment } from './segment-codec.js';
+import { readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from './segment-file.js';
+import { seriesBlocks, type Piece } from './series-blocks.js';
 
-/** One series' rows to lay out in a new segment file. */
-export type SegmentItem = Omit<SegmentEntry, 'offset' | 'length'> & { readonly bytes: Uint8Array };
+/** Where one series' rows of one segment file are: format 2 lists its blocks. */
+export interface SeriesRef {
+  readonly file: string;
+  readonly entry: SegmentEntry;
+  /** Format 2 only; a format 1 entry is one Arrow IPC stream, read whole. */
+  readonly blocks?: readonly BlockHeader[];
+}
+
+/** One series to write into a new segment: its pieces, oldest first, merged as a scan sees them. */
+export interface SeriesSource {
+  readonly db: string;
+  readonly series: string;
+  readonly pieces: readonly Piece[];
+}
+
+/** Readers kept open at once; files are immutable, so a reader stays valid until retired. */
+const OPEN_READERS = 256;
 
 /**
- * The segment files of one shard and their lifetimes. A file replaced by a rewrite (database
- * drop, compaction) is retired: it leaves the disk once no open scan holds it, so a query that
- * started before the rewrite reads the snapshot it started with instead of failing on a
- * missing file.
+ * The segment files of one shard and their lifetimes. New files are format 2 (blocks, see
+ * segment-file.ts); format 1 files of older builds are still read until compaction rewrites
+ * them. A file replaced by a rewrite (database drop, compaction) is retired: it leaves the disk
+ * once no open scan holds it, so a query that started before the rewrite reads the snapshot it
+ * started with instead of failing on a missing file.
  */
 export class SegmentStore {
   private readonly dir: string;
   private readonly holders = new Map<string, number>();
   private readonly retired = new Set<string>();
+  /** Open readers, least recently used first. */
+  private readonly readers = new Map<string, SegmentReader>();
 
   constructor(shardDir: string) {
     this.dir = join(shardDir, 'segments');
@@ -24,51 +46,50 @@ export class SegmentStore {
   }
 
   /**
-   * Lay the series' bytes out one after another in a new file (temp name, fsync, rename).
-   * The caller lists it in the manifest; until then it does not exist (see removeOrphans).
+   * Write the series, one after another, into a new format 2 file (temp name, fsync, rename).
+   * Each series' pieces are merged block by block, so memory stays bounded by the blocks being
+   * merged; `pause` runs between series, to let the shard's mailbox in. The caller lists the
+   * file in the manifest; until then it does not exist (see removeOrphans).
    */
-  write(id: number, items: readonly SegmentItem[]): SegmentFile {
-    const file = `seg-${String(id).padStart(8, '0')}.arrows`;
-    let offset = 0;
-    const entries = items.map(({ bytes, ...entry }): SegmentEntry => {
-      const placed = { ...entry, offset, length: bytes.length };
-      offset += bytes.length;
-      return placed;
-    });
-    const temp = join(this.dir, `${file}.tmp`);
-    const fd = openSync(temp, 'w');
+  async write(id: number, sources: Iterable<SeriesSource>, pause: () => Promise<void>): Promise<{ segment: SegmentFile; refs: SeriesRef[] }> {
+    const file = `seg-${String(id).padStart(8, '0')}.seg`;
+    const path = join(this.dir, file);
+    let writer: SegmentWriter | undefined;
     try {
-      writeAllSync(
-        fd,
-        temp,
-        items.map((item) => item.bytes),
-      );
-      fsyncSync(fd);
+      writer = new SegmentWriter(path);
+      for (const { db, series, pieces } of sources) {
+        writer.beginSeries(db, series);
+        for (const block of seriesBlocks(pieces, -Infinity, Infinity, 'asc')) writer.addRows(block);
+        writer.endSeries();
+        await pause();
+      }
+      const index = writer.finish();
+      const refs = index.series.map((s) => refOf(file, s));
+      return { segment: { id, file, format: 2, entries: refs.map((r) => r.entry) }, refs };
     } catch (err) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
-      throw err;
+      writer?.abort();
+      throw err instanceof DiskWriteError || !isErrno(err) ? err : asDiskWriteError(err, path);
     }
-    closeSync(fd);
-    renameSync(temp, join(this.dir, file));
-    syncDirectory(this.dir);
-    return { id, file, entries };
   }
 
-  read(file: string, entry: Pick<SegmentEntry, 'offset' | 'length'>): Uint8Array {
-    const fd = openSync(join(this.dir, file), 'r');
-    try {
-      const bytes = new Uint8Array(entry.length);
-      let done = 0;
-      while (done < entry.length) {
-        const n = readSync(fd, bytes, done, entry.length - done, entry.offset + done);
-        if (n === 0) throw new Error(`segment ${file} is shorter than its manifest says`);
-        done += n;
-      }
-      return bytes;
-    } finally {
-      closeSync(fd);
+  /** The series refs of a listed segment file, with format 2's block index read from its footer. */
+  refsOf(segment: SegmentFile): SeriesRef[] {
+    if (segment.format !== 2) return segment.entries.map((entry) => ({ file: segment.file, entry }));
+    return readSegmentIndex(join(this.dir, segment.file)).series.map((s) => refOf(segment.file, s));
+  }
+
+  /** A series' rows in one file as pieces for seriesBlocks, each read only when loaded. */
+  pieces(ref: SeriesRef): Piece[] {
+    const { file, entry, blocks } = ref;
+    if (!blocks) {
+      return [{ minTime: entry.minTime, maxTime: entry.maxTime, count: entry.count, load: () => this.readWhole(file, entry) }];
     }
+    return blocks.map((header) => ({
+      minTime: header.minTime,
+      maxTime: header.maxTime,
+      count: header.count,
+      load: () => this.reader(file).readBlock(header),
+    }));
   }
 
   /** A scan holds these files until it releases them. */
@@ -101,7 +122,56 @@ export class SegmentStore {
     }
   }
 
+  close(): void {
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+  }
+
+  private reader(file: string): SegmentReader {
+    let reader = this.readers.get(file);
+    if (reader) {
+      this.readers.delete(file);
+    } else {
+      reader = new SegmentReader(join(this.dir, file));
+      if (this.readers.size >= OPEN_READERS) {
+        const [oldest, evicted] = this.readers.entries().next().value as [string, SegmentReader];
+        evicted.close();
+        this.readers.delete(oldest);
+      }
+    }
+    this.readers.set(file, reader);
+    return reader;
+  }
+
+  private readWhole(file: string, entry: SegmentEntry): SeriesColumns {
+    const fd = openSync(join(this.dir, file), 'r');
+    try {
+      const bytes = new Uint8Array(entry.length);
+      let done = 0;
+      while (done < entry.length) {
+        const n = readSync(fd, bytes, done, entry.length - done, entry.offset + done);
+        if (n === 0) throw new Error(`segment ${file} is shorter than its manifest says`);
+        done += n;
+      }
+      return decodeSeriesSegment(bytes);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   private remove(file: string): void {
+    this.readers.get(file)?.close();
+    this.readers.delete(file);
     rmSync(join(this.dir, file), { force: true });
   }
+}
+
+function refOf(file: string, s: SeriesIndex): SeriesRef {
+  const length = s.blocks.reduce((sum, b) => sum + b.length, 0);
+  const entry: SegmentEntry = { db: s.db, series: s.series, offset: 0, length, count: s.count, minTime: s.minTime, maxTime: s.maxTime, maxSeq: s.maxSeq };
+  return { file, entry, blocks: s.blocks };
+}
+
+function isErrno(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }

@@ -2,13 +2,12 @@ import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { DiskWriteError } from '../util/checked-write.js';
 import type { SeriesColumns } from './columns.js';
-import { combinePieces } from './combine.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
-import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
+import { readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
-import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
-import { SegmentStore, type SegmentItem } from './segment-store.js';
+import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
+import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesMemory } from './series-memory.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
@@ -56,7 +55,7 @@ interface SeriesState {
   /** Columns in order of first creation (what `select *` returns). */
   readonly columns: string[];
   readonly columnSet: Set<string>;
-  readonly segments: { file: string; entry: SegmentEntry }[];
+  readonly segments: SeriesRef[];
   /** Rows being written to a segment by the running flush (still read by scans). */
   frozen: SeriesMemory | undefined;
   /** Rows written since the last flush started. */
@@ -402,7 +401,7 @@ export class Shard {
     // Every committed transaction below this is in the frozen memtable or in a segment.
     const flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
     const previous = { segments: this.manifest.segments, walCheckpoint: this.manifest.walCheckpoint, flushedBelow: this.manifest.flushedBelow };
-    let segment: SegmentFile | undefined;
+    let written: { segment: SegmentFile; refs: SeriesRef[] } | undefined;
     let checkpoint: number;
     try {
       checkpoint = this.wal.rotate();
@@ -410,17 +409,11 @@ export class Shard {
         this.wal.append(this.pending.map((p) => p.bytes));
         this.wal.sync();
       }
-      const items: SegmentItem[] = [];
-      let sliceStart = performance.now();
-      for (const { db, state } of dirty) {
-        items.push(encodeSeries(db, state.name, state.frozen!));
-        if (performance.now() - sliceStart > FLUSH_SLICE_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
+      if (dirty.length > 0) {
+        const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: chunkPieces(state.frozen!.pieces()) }));
+        written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
+        this.manifest.segments = [...previous.segments, written.segment];
       }
-      if (items.length > 0) segment = this.segments.write(this.manifest.nextSegmentId++, items);
-      if (segment) this.manifest.segments = [...previous.segments, segment];
       this.manifest.walCheckpoint = checkpoint;
       this.manifest.flushedBelow = flushedBelow;
       this.manifest.failedTxns = this.failedTxns;
@@ -438,7 +431,7 @@ export class Shard {
     } finally {
       this.frozenBytes = 0;
     }
-    if (segment) for (const entry of segment.entries) this.seriesState(entry.db, entry.series, false)!.segments.push({ file: segment.file, entry });
+    if (written) for (const ref of written.refs) this.seriesState(ref.entry.db, ref.entry.series, false)!.segments.push(ref);
     for (const { state } of dirty) state.frozen = undefined;
     this.wal.removeBefore(checkpoint);
     this.maybeCompact();
@@ -467,43 +460,47 @@ export class Shard {
    */
   private async compact(files: string[]): Promise<void> {
     const window = new Set(files);
-    const bySeries = new Map<string, { db: string; series: string; parts: { file: string; entry: SegmentEntry }[] }>();
-    for (const segment of this.manifest.segments) {
-      if (!window.has(segment.file)) continue;
-      for (const entry of segment.entries) {
-        const key = `${entry.db}\0${entry.series}`;
-        let group = bySeries.get(key);
-        if (!group) bySeries.set(key, (group = { db: entry.db, series: entry.series, parts: [] }));
-        group.parts.push({ file: segment.file, entry });
+    const bySeries = new Map<string, { db: string; series: string; refs: SeriesRef[] }>();
+    for (const databases of this.catalog.values()) {
+      for (const state of databases.values()) {
+        for (const ref of state.segments) {
+          if (!window.has(ref.file)) continue;
+          const key = `${ref.entry.db}\0${ref.entry.series}`;
+          let group = bySeries.get(key);
+          if (!group) bySeries.set(key, (group = { db: ref.entry.db, series: ref.entry.series, refs: [] }));
+          group.refs.push(ref);
+        }
       }
     }
     this.segments.acquire(files);
     try {
-      const items: SegmentItem[] = [];
-      let sliceStart = performance.now();
-      for (const { db, series, parts } of bySeries.values()) {
-        const pieces = parts.map(({ file, entry }) => decodeSeriesSegment(this.segments.read(file, entry)));
-        items.push(encodeRows(db, series, combinePieces(series, pieces)));
-        if (performance.now() - sliceStart > FLUSH_SLICE_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
-      }
+      const sources = [...bySeries.values()].map(
+        ({ db, series, refs }): SeriesSource => ({ db, series, pieces: refs.flatMap((ref) => this.segments.pieces(ref)) }),
+      );
+      const { segment: merged, refs: mergedRefs } = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
       const current = this.manifest.segments;
-      if (!files.every((file) => current.some((segment) => segment.file === file))) return;
-      const merged = this.segments.write(this.manifest.nextSegmentId++, items);
+      if (!files.every((file) => current.some((segment) => segment.file === file))) {
+        this.segments.retire(merged.file);
+        return;
+      }
       const at = current.findIndex((segment) => window.has(segment.file));
       const rest = current.filter((segment) => !window.has(segment.file));
       this.manifest.segments = [...rest.slice(0, at), merged, ...rest.slice(at)];
-      for (const entry of merged.entries) {
-        const refs = this.seriesState(entry.db, entry.series, false)?.segments;
+      try {
+        this.saveManifest();
+      } catch (err) {
+        this.manifest.segments = current;
+        this.segments.retire(merged.file);
+        throw err;
+      }
+      for (const ref of mergedRefs) {
+        const refs = this.seriesState(ref.entry.db, ref.entry.series, false)?.segments;
         if (!refs) continue;
-        const first = refs.findIndex((ref) => window.has(ref.file));
-        const kept = refs.filter((ref) => !window.has(ref.file));
-        kept.splice(first, 0, { file: merged.file, entry });
+        const first = refs.findIndex((r) => window.has(r.file));
+        const kept = refs.filter((r) => !window.has(r.file));
+        kept.splice(first, 0, ref);
         refs.splice(0, refs.length, ...kept);
       }
-      this.saveManifest();
       for (const file of files) this.segments.retire(file);
     } finally {
       this.segments.release(files);
@@ -537,37 +534,46 @@ export class Shard {
       await this.compaction;
       await this.flushChecked();
       this.pending = this.pending.filter((p) => p.batch.db !== db);
+      const dropped = this.catalog.get(db);
       this.catalog.delete(db);
       const kept: SegmentFile[] = [];
       const obsolete: string[] = [];
       for (const segment of this.manifest.segments) {
-        const remaining = segment.entries.filter((e) => e.db !== db);
-        if (remaining.length === segment.entries.length) kept.push(segment);
-        else {
-          obsolete.push(segment.file);
-          if (remaining.length > 0) kept.push(this.rewriteSegment(segment, remaining));
+        if (!segment.entries.some((e) => e.db === db)) {
+          kept.push(segment);
+          continue;
         }
+        obsolete.push(segment.file);
+        if (segment.entries.every((e) => e.db === db)) continue;
+        kept.push(await this.rewriteWithout(segment, db));
       }
       this.manifest.segments = kept;
-      this.saveManifest();
+      try {
+        this.saveManifest();
+      } catch (err) {
+        if (dropped) this.catalog.set(db, dropped);
+        throw err;
+      }
       for (const file of obsolete) this.segments.retire(file);
     } finally {
       this.dropping.delete(db);
     }
   }
 
-  /** Copy the kept entries' bytes into a new segment file and point their series at it. */
-  private rewriteSegment(segment: SegmentFile, keep: SegmentEntry[]): SegmentFile {
-    const rewritten = this.segments.write(
-      this.manifest.nextSegmentId++,
-      keep.map((entry) => ({ ...entry, bytes: this.segments.read(segment.file, entry) })),
-    );
-    keep.forEach((old, i) => {
-      const refs = this.seriesState(old.db, old.series, false)?.segments;
-      const at = refs?.findIndex((s) => s.entry === old) ?? -1;
-      if (at >= 0) refs![at] = { file: rewritten.file, entry: rewritten.entries[i]! };
-    });
-    return rewritten;
+  /** Copy every series of `segment` but those of `db` into a new file and point them at it. */
+  private async rewriteWithout(segment: SegmentFile, db: string): Promise<SegmentFile> {
+    const refs: SeriesRef[] = [];
+    for (const databases of this.catalog.values()) {
+      for (const state of databases.values()) for (const ref of state.segments) if (ref.file === segment.file && ref.entry.db !== db) refs.push(ref);
+    }
+    const sources = refs.map((ref): SeriesSource => ({ db: ref.entry.db, series: ref.entry.series, pieces: this.segments.pieces(ref) }));
+    const rewritten = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
+    for (const ref of rewritten.refs) {
+      const list = this.seriesState(ref.entry.db, ref.entry.series, false)?.segments;
+      const at = list?.findIndex((r) => r.file === segment.file) ?? -1;
+      if (at >= 0) list![at] = ref;
+    }
+    return rewritten.segment;
   }
 
   /**
@@ -587,7 +593,7 @@ export class Shard {
           if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
         }
       }
-      snapshots.set(name, this.snapshotOf(state, request.startUs, request.endUs));
+      snapshots.set(name, this.snapshotOf(state, request));
       for (const { file } of state.segments) files.add(file);
     }
     const held = [...files];
@@ -612,22 +618,21 @@ export class Shard {
     this.segments.release(open.files);
   }
 
-  /** What a scan reads of one series in [start, end): the entries and chunks as they are now. */
-  private snapshotOf(state: SeriesState, startUs: number, endUs: number): SeriesSnapshot {
-    const entries = state.segments.filter(({ entry }) => entry.maxTime >= startUs && entry.minTime < endUs);
-    const memory: SeriesColumns[] = [];
+  /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
+  private snapshotOf(state: SeriesState, request: ScanRequest): SeriesSnapshot {
+    const pieces: Piece[] = [];
+    for (const ref of state.segments) {
+      if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref));
+    }
     for (const part of [state.frozen, state.memory]) {
       if (!part || part.count === 0) continue;
       const before = part.sealedBytes;
-      memory.push(...part.pieces());
+      pieces.push(...chunkPieces(part.pieces()));
       if (part === state.memory) this.sealedBytes += part.sealedBytes - before;
     }
     return {
       columns: [...state.columns],
-      blocks: () => {
-        const pieces = entries.map(({ file, entry }) => decodeSeriesSegment(this.segments.read(file, entry)));
-        return [combinePieces(state.name, [...pieces, ...memory])][Symbol.iterator]();
-      },
+      blocks: () => seriesBlocks(pieces, request.startUs, request.endUs, request.order),
     };
   }
 
@@ -644,6 +649,7 @@ export class Shard {
     }
     await this.compaction;
     this.wal.close();
+    this.segments.close();
   }
 
   private loadCatalog(): void {
@@ -657,8 +663,9 @@ export class Shard {
       }
     }
     for (const segment of this.manifest.segments) {
-      for (const entry of segment.entries) {
-        this.seriesState(entry.db, entry.series, true)!.segments.push({ file: segment.file, entry });
+      for (const ref of this.segments.refsOf(segment)) {
+        const { entry } = ref;
+        this.seriesState(entry.db, entry.series, true)!.segments.push(ref);
         if (entry.maxSeq > this.maxSeq && entry.maxSeq <= MAX_SEQUENCE_NUMBER) this.maxSeq = entry.maxSeq;
       }
     }
@@ -675,14 +682,17 @@ export class Shard {
   }
 }
 
-/** One series' frozen memtable as the bytes of its segment entry. */
-function encodeSeries(db: string, series: string, memory: SeriesMemory): SegmentItem {
-  return encodeRows(db, series, combinePieces(series, [...memory.pieces()]));
+/** Sorted memtable chunks as pieces for seriesBlocks. */
+function chunkPieces(chunks: readonly SeriesColumns[]): Piece[] {
+  return chunks.filter((chunk) => chunk.count > 0).map((chunk) => ({ minTime: chunk.time[0]!, maxTime: chunk.time[chunk.count - 1]!, count: chunk.count, load: () => chunk }));
 }
 
-function encodeRows(db: string, series: string, rows: SeriesColumns): SegmentItem {
-  let maxSeq = 0;
-  for (let i = 0; i < rows.count; i++) if (rows.seq[i]! > maxSeq && rows.seq[i]! <= MAX_SEQUENCE_NUMBER) maxSeq = rows.seq[i]!;
-  const bytes = encodeSeriesSegment(rows);
-  return { db, series, count: rows.count, minTime: rows.time[0]!, maxTime: rows.time[rows.count - 1]!, maxSeq, bytes };
+/** A pause for long work on the shard's thread: lets the mailbox in every FLUSH_SLICE_MS. */
+function pauser(): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < FLUSH_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  };
 }

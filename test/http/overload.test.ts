@@ -5,7 +5,7 @@
  * being inflated or buffered whole.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { rssBytes } from '../helpers/proc.js';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createDb, querySeries, rawRequest, request, sleep, urlFor, write, type Target } from '../helpers/client.js';
@@ -14,12 +14,6 @@ import { cleanupServers, startServer } from '../helpers/server.js';
 test.after.always(cleanupServers);
 
 const MiB = 1024 * 1024;
-
-function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]) * 1024;
-}
 
 test.serial('under overload writes get 503 with Retry-After and every acknowledged point is kept', async (t) => {
   const server = await startServer({
