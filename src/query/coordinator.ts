@@ -6,7 +6,7 @@ import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { ListSeriesPlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
-import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
 const POINTS_PER_PAGE = 20_000;
@@ -87,6 +87,7 @@ export class QueryCoordinator {
           pointsPerObject: POINTS_PER_OBJECT,
           pointsPerPage: POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
+          ...(output.chunked ? { objectFraming: framing } : {}),
         }),
       })),
     );
@@ -96,11 +97,11 @@ export class QueryCoordinator {
       await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
       throw failure.reason;
     }
-    if (output.chunked) await this.streamChunked(cursors, framing, exchange);
+    if (output.chunked) await this.streamChunked(cursors, exchange);
     else await this.collectWhole(cursors, framing, exchange);
   }
 
-  private async streamChunked(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
+  private async streamChunked(cursors: { shard: ShardHandle; cursorId: number }[], exchange: Exchange): Promise<void> {
     let writes = Promise.resolve();
     const pump = async ({ shard, cursorId }: { shard: ShardHandle; cursorId: number }): Promise<void> => {
       let next = shard.nextPage(cursorId);
@@ -109,7 +110,8 @@ export class QueryCoordinator {
         if (page.done) next = Promise.resolve(page);
         // Prefetch one page: the shard encodes the next while this one goes to the socket.
         else next = shard.nextPage(cursorId);
-        const bytes = framePage(page, framing);
+        // The shard framed the objects: the page body goes to the socket as it is.
+        const bytes = page.objects.length > 0 ? page.body : new Uint8Array(0);
         // Writes from the shards' pumps are serialised so objects never interleave mid-object.
         writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
         await writes;
@@ -162,15 +164,4 @@ export class QueryCoordinator {
     parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
     exchange.rawJson(200, Buffer.concat(parts));
   }
-}
-
-/** A page's objects as bare, concatenated JSON objects (0.8's chunked framing). */
-function framePage(page: Page, framing: Framing): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const object of page.objects) {
-    parts.push(Buffer.from(seriesObjectHead(object.name, object.columns, framing)));
-    parts.push(page.body.subarray(object.start, object.end));
-    parts.push(Buffer.from(seriesObjectTail(framing)));
-  }
-  return Buffer.concat(parts);
 }

@@ -4,6 +4,7 @@ import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
+import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 export interface ScanRequest {
@@ -28,9 +29,17 @@ export interface ScanRequest {
   readonly pointsPerPage: number;
   /** Indent of a row when pretty-printing, null for compact JSON. */
   readonly rowIndent: string | null;
+  /**
+   * Set for chunked answers: the page body then holds whole series objects (head, rows,
+   * tail), ready to go to the socket as they are.
+   */
+  readonly objectFraming?: Framing;
 }
 
-/** One emitted series object; its rows are `body[start, end)` as comma-joined JSON arrays. */
+/**
+ * One emitted series object; `body[start, end)` holds its rows as comma-joined JSON arrays, or
+ * the whole object when the request asked for objectFraming.
+ */
 export interface PageObject {
   readonly name: string;
   readonly columns: string[];
@@ -106,6 +115,8 @@ export class ScanCursor {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
       const start = out.length;
+      const columns = ['time', 'sequence_number', ...cursor.names];
+      if (request.objectFraming) out.text(seriesObjectHead(cursor.name, columns, request.objectFraming));
       // Rows of one object may come from several blocks; the object ends at pointsPerObject.
       const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
       let count = 0;
@@ -129,8 +140,11 @@ export class ScanCursor {
       }
       cursor.emitted += count;
       if (count > 0) {
-        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start, end: out.length });
+        if (request.objectFraming) out.ascii(seriesObjectTail(request.objectFraming));
+        objects.push({ name: cursor.name, columns, count, start, end: out.length });
         pagePoints += count;
+      } else {
+        out.length = start;
       }
       if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
     }
