@@ -1,4 +1,4 @@
-import { allocateColumn, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../../src/storage/columns.js';
 
 /** A value as a test writes it: number = Float, bigint = Int. */
 export type Value = null | number | bigint | boolean | string;
@@ -9,32 +9,26 @@ export interface Row {
 
 export const T0 = 1_700_000_000_000_000;
 
+/** One column from plain values: number = Float, bigint = Int, strings by table index. */
+export function columnFromValues(name: string, values: readonly Value[]): Column {
+  const column = allocateColumn(name, values.length);
+  values.forEach((value, i) => {
+    if (value === null) return;
+    if (typeof value === 'number') [column.kinds[i], column.floats[i]] = [ValueKind.Float, value];
+    else if (typeof value === 'bigint') [column.kinds[i], column.ints[i]] = [ValueKind.Int, value];
+    else if (typeof value === 'boolean') [column.kinds[i], column.floats[i]] = [ValueKind.Bool, value ? 1 : 0];
+    else {
+      column.kinds[i] = ValueKind.String;
+      column.floats[i] = column.strings.push(value) - 1;
+    }
+  });
+  return column;
+}
+
 /** Build series columns the way a memtable would: one slot per row, strings by table index. */
 export function seriesOf(series: string, rows: readonly Row[], seqStride = 10_000_000): SeriesColumns {
   const names = [...new Set(rows.flatMap((row) => Object.keys(row.values)))];
-  const columns = names.map((name) => {
-    const column = allocateColumn(name, rows.length);
-    rows.forEach((row, i) => {
-      const value = row.values[name] ?? null;
-      if (value === null) {
-        column.kinds[i] = ValueKind.Null;
-      } else if (typeof value === 'number') {
-        column.kinds[i] = ValueKind.Float;
-        column.floats[i] = value;
-      } else if (typeof value === 'bigint') {
-        column.kinds[i] = ValueKind.Int;
-        column.ints[i] = value;
-      } else if (typeof value === 'boolean') {
-        column.kinds[i] = ValueKind.Bool;
-        column.floats[i] = value ? 1 : 0;
-      } else {
-        column.kinds[i] = ValueKind.String;
-        column.floats[i] = column.strings.length;
-        column.strings.push(value);
-      }
-    });
-    return column;
-  });
+  const columns = names.map((name) => columnFromValues(name, rows.map((row) => row.values[name] ?? null)));
   return {
     series,
     count: rows.length,

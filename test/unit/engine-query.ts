@@ -1,4 +1,4 @@
-import { allocateColumn, ValueKind, type Column } from '../../src/storage/columns.js';
+import type { Column } from '../../src/storage/columns.js';
 import type { ScanOrder } from '../../src/engine/aggregates/aggregate.js';
 import type { AggregateCall } from '../../src/engine/arguments.js';
 import { shapeRows, type Fill } from '../../src/engine/fill.js';
@@ -25,20 +25,9 @@ export interface Table {
   readonly columns: Record<string, Cell[]>;
 }
 
-export function columnOf(name: string, values: readonly Cell[]): Column {
-  const column = allocateColumn(name, values.length);
-  values.forEach((v, i) => {
-    if (v === null) return;
-    if (typeof v === 'number') [column.kinds[i], column.floats[i]] = [ValueKind.Float, v];
-    else if (typeof v === 'bigint') [column.kinds[i], column.ints[i]] = [ValueKind.Int, v];
-    else if (typeof v === 'boolean') [column.kinds[i], column.floats[i]] = [ValueKind.Bool, v ? 1 : 0];
-    else {
-      column.kinds[i] = ValueKind.String;
-      column.floats[i] = column.strings.push(v) - 1;
-    }
-  });
-  return column;
-}
+import { columnFromValues as columnOf } from '../helpers/series-rows.js';
+
+export { columnOf };
 
 export const col = (name: string): AggregateCall['args'][number] => ({ kind: 'column', name });
 export const int = (value: number): AggregateCall['args'][number] => ({ kind: 'int', value: BigInt(value), text: String(value) });

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { allocateColumn, spanOf, ValueKind, type SeriesColumns } from '../../src/storage/columns.js';
+import { spanOf, type SeriesColumns } from '../../src/storage/columns.js';
+import { columnFromValues } from '../helpers/series-rows.js';
 import { readScalar } from '../../src/query/row-filter.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { sortOrder } from '../../src/storage/row-order.js';
@@ -15,20 +16,7 @@ function rows(series: string, time: number[], seq: number[], columns: Record<str
     count: n,
     time: Float64Array.from(time),
     seq: Float64Array.from(seq),
-    columns: Object.entries(columns).map(([name, values]) => {
-      const column = allocateColumn(name, n);
-      values.forEach((v, i) => {
-        if (v === null) return;
-        if (typeof v === 'number') [column.kinds[i], column.floats[i]] = [ValueKind.Float, v];
-        else if (typeof v === 'bigint') [column.kinds[i], column.ints[i]] = [ValueKind.Int, v];
-        else if (typeof v === 'boolean') [column.kinds[i], column.floats[i]] = [ValueKind.Bool, v ? 1 : 0];
-        else {
-          column.kinds[i] = ValueKind.String;
-          column.floats[i] = column.strings.push(v) - 1;
-        }
-      });
-      return column;
-    }),
+    columns: Object.entries(columns).map(([name, values]) => columnFromValues(name, values)),
   };
 }
 
