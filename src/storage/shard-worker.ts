@@ -5,7 +5,6 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
-import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
@@ -21,9 +20,15 @@ export interface ShardWorkerData extends ShardOptions {
 }
 
 /** A regex crosses threads as its source and is compiled here, where the names are. */
+/** A series-name regex as the client wrote it (RE2 syntax), compiled where it is used. */
+export interface SeriesPattern {
+  readonly pattern: string;
+  readonly caseInsensitive: boolean;
+}
+
 export interface SeriesListRequest {
   readonly db: string;
-  readonly regex: RegexLiteral | undefined;
+  readonly regex: SeriesPattern | undefined;
 }
 
 const settings = workerData as ShardWorkerData;

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { diskRefusal, ServiceUnavailableError } from '../errors.js';
-import type { RegexLiteral } from '../query/ast.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
 import type { DiskProblem } from './disk-health.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { SequenceCounter } from './sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
+import type { SeriesPattern } from './shard-worker.js';
 import { abortedTransactions, TransactionLedger } from './transactions.js';
 
 /** After a write settles, idle shards hear that it committed within this many ms. */
@@ -138,12 +138,12 @@ export class Storage {
   }
 
   /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
-  async listSeries(db: string, regex?: RegexLiteral): Promise<string[]> {
+  async listSeries(db: string, regex?: SeriesPattern): Promise<string[]> {
     return mergeByteOrdered(await Promise.all(this.shards.map((s) => s.listSeries({ db, regex }))));
   }
 
   /** The series of `db` matching `regex`, grouped by the shard that owns them. */
-  async seriesByShard(db: string, regex: RegexLiteral): Promise<Map<ShardHandle, string[]>> {
+  async seriesByShard(db: string, regex: SeriesPattern): Promise<Map<ShardHandle, string[]>> {
     const perShard = await Promise.all(this.shards.map((s) => s.listSeries({ db, regex })));
     return new Map(perShard.flatMap((names, index) => (names.length > 0 ? [[this.shards[index]!, names] as const] : [])));
   }
