@@ -79,6 +79,7 @@ export class QueryCoordinator {
           startUs: plan.startUs,
           endUs: plan.endUs,
           fields: plan.fields,
+          ...(plan.outputs ? { outputs: plan.outputs } : {}),
           order: plan.order,
           limit: plan.limit,
           where: plan.where,

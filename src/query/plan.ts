@@ -1,3 +1,4 @@
+import type { OutputColumn } from '../engine/arithmetic.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { Condition, RegexLiteral } from './ast.js';
 
@@ -10,6 +11,8 @@ export interface SelectPlan {
   readonly source: SeriesSource;
   /** `*`, or the referenced columns in output order. */
   readonly fields: '*' | string[];
+  /** Arithmetic selects (§8): the computed output columns; `fields` then lists what they read. */
+  readonly outputs?: OutputColumn[];
   readonly startUs: number;
   readonly endUs: number;
   readonly order: 'asc' | 'desc';

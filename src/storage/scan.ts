@@ -1,3 +1,4 @@
+import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { Condition } from '../query/ast.js';
 import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -14,6 +15,11 @@ export interface ScanRequest {
   readonly endUs: number;
   /** `*` = every column in creation order; otherwise the columns to return, in output order. */
   readonly fields: '*' | string[];
+  /**
+   * Arithmetic selects (§8): the columns to return, computed per block from `fields`, which
+   * then lists every column the select list reads.
+   */
+  readonly outputs?: OutputColumn[];
   readonly order: 'asc' | 'desc';
   /** Non-time where conditions, evaluated per row. */
   readonly where: Condition | undefined;
@@ -129,7 +135,8 @@ export class ScanCursor {
       }
       cursor.emitted += count;
       if (count > 0) {
-        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...cursor.names], count, start, end: out.length });
+        const columns = request.outputs?.map((o) => o.name) ?? cursor.names;
+        objects.push({ name: cursor.name, columns: ['time', 'sequence_number', ...columns], count, start, end: out.length });
         pagePoints += count;
       }
       if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
@@ -175,7 +182,9 @@ export class ScanCursor {
       if (lo >= hi) continue;
       const byName = new Map(rows.columns.map((c) => [c.name, c]));
       const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
-      const selected = cursor.names.map(columnOf);
+      const selected = request.outputs
+        ? evaluateOutputs(request.outputs, { count: rows.count, column: (n) => byName.get(n) })
+        : cursor.names.map(columnOf);
       const referencedKinds = [...new Set([...cursor.names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
       const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
       const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, view };
