@@ -1,5 +1,6 @@
 import { byteOrder } from '../meta/meta-store.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
+import { planMerge } from './merge-plan.js';
 import type { Condition, SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
@@ -29,20 +30,18 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
   }
 }
 
-function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | SelectPlan {
+function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
   if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
   const mode = selectMode(statement.values);
   if (mode === 'aggregate') throw new QuerySemanticError(`${mode} queries are not supported by this server yet`);
   const { from } = statement;
-  if (from.kind === 'merge' || from.kind === 'join') {
-    throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
-  }
   const range = extractTimeRange(statement.where, nowUs);
   // §6.5: the range already pins the time; the identity's sequence number filters the rows.
   const where: Condition | undefined = range.pointQuery ? sequenceNumberIs(range.pointQuery.seq) : range.residual;
   if (where) checkCondition(where);
   const fields = mode === 'arithmetic' ? referencedColumns(statement) : selectedFields(statement);
   if (fields !== '*' && fields.length === 0) return { kind: 'empty' };
+  if (from.kind === 'merge' || from.kind === 'join') return planMerge(statement, from, { mode, fields, where, startUs: range.startUs, endUs: range.endUs });
   return {
     kind: 'select',
     source:
