@@ -1,5 +1,6 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import { MERGE_DONE, MergeStream } from '../engine/merge-stream.js';
+import type { BlockDelivery } from '../storage/block-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
 import { JsonWriter } from '../storage/json-writer.js';
@@ -36,11 +37,6 @@ export interface MergePage extends Page {
   readonly needs: number[];
 }
 
-export interface Delivery {
-  readonly input: number;
-  /** null: the input has no more rows. */
-  readonly block: SeriesColumns | null;
-}
 
 /** Columns to print for one input block, with their int views. */
 interface Printed {
@@ -77,7 +73,7 @@ export class MergeCursor {
     else this.header = ['time', 'sequence_number', ...(computed ?? [...this.mergeFields(), '_orig_series'])];
   }
 
-  page(deliveries: readonly Delivery[]): MergePage {
+  page(deliveries: readonly BlockDelivery[]): MergePage {
     for (const { input, block } of deliveries) {
       this.stream.push(input, block);
       if (!this.joined) this.printed[input] = block ? this.printedOf(input, block) : undefined;

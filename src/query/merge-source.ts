@@ -2,7 +2,8 @@ import type { SeriesColumns } from '../storage/columns.js';
 import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
-import type { Delivery } from './merge-cursor.js';
+import type { BlockDelivery } from '../storage/block-scan.js';
+import type { MergeCursorRequest } from './merge-cursor.js';
 import type { PageSource } from './page-source.js';
 import type { MergePlan, OutputOptions } from './plan.js';
 
@@ -52,7 +53,7 @@ export async function openMerge(storage: Storage, db: string, plan: MergePlan, o
     throw failure.reason;
   }
   const host = storage.shardFor(db, plan.inputs[0]!.series);
-  const mergeId = await host.openMerge({
+  const request: MergeCursorRequest = {
     kind: plan.mode,
     name: plan.name,
     inputs: inputs.map((input, i) => ({ label: plan.inputs[i]!.label, columns: input.columns })),
@@ -63,8 +64,8 @@ export async function openMerge(storage: Storage, db: string, plan: MergePlan, o
     limit: plan.limit,
     precision: output.precision,
     ...shape,
-  });
-  return new MergeSource(host, mergeId, inputs);
+  };
+  return new MergeSource(host, await host.openMerge(request), inputs);
 }
 
 class MergeSource implements PageSource {
@@ -81,8 +82,17 @@ class MergeSource implements PageSource {
   }
 
   async next(): Promise<Page> {
+    try {
+      return await this.nextNonEmpty();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async nextNonEmpty(): Promise<Page> {
     for (;;) {
-      const deliveries = await Promise.all(this.needs.map(async (input): Promise<Delivery> => ({ input, block: await this.blockOf(input) })));
+      const deliveries = await Promise.all(this.needs.map(async (input): Promise<BlockDelivery> => ({ input, block: await this.blockOf(input) })));
       const page = await this.host.mergePage(this.mergeId, deliveries);
       this.needs = page.needs;
       if (page.done) await this.finish();

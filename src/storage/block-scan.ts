@@ -22,6 +22,12 @@ export interface BlockScanRequest {
   readonly rowsPerBlock: number;
 }
 
+/** A block cursor's block on its way to a merge; null when the series has no more rows. */
+export interface BlockDelivery {
+  readonly input: number;
+  readonly block: SeriesColumns | null;
+}
+
 /**
  * Reads one series block by block and hands back only the rows that exist for the query
  * (§9.3) and pass its where clause, gathered into fresh arrays in query order. A block

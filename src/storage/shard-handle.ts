@@ -4,9 +4,8 @@ import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
-import { blockBuffers, type BlockScanRequest } from './block-scan.js';
+import { blockBuffers, type BlockDelivery, type BlockScanRequest } from './block-scan.js';
 import type { SeriesColumns } from './columns.js';
-import type { Delivery, MergeCursorRequest, MergePage } from '../query/merge-cursor.js';
 import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
@@ -172,12 +171,16 @@ export class ShardHandle {
     return (await this.call<{ block: SeriesColumns | null }>('nextBlock', { cursorId })).block;
   }
 
-  async openMerge(request: MergeCursorRequest): Promise<number> {
+  /**
+   * Starts a merge on this shard's thread. The request is query/merge-cursor.ts's
+   * MergeCursorRequest: storage carries it without reading it.
+   */
+  async openMerge(request: object): Promise<number> {
     return (await this.call<{ mergeId: number }>('openMerge', request)).mergeId;
   }
 
   /** Hands the merge the blocks it asked for (moved, not copied) and takes its next page. */
-  mergePage(mergeId: number, deliveries: Delivery[]): Promise<MergePage> {
+  mergePage(mergeId: number, deliveries: BlockDelivery[]): Promise<Page & { readonly needs: number[] }> {
     const buffers = deliveries.flatMap((d) => (d.block ? blockBuffers(d.block) : []));
     return this.call('mergePage', { mergeId, deliveries }, buffers);
   }

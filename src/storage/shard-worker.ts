@@ -6,12 +6,12 @@
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import type { RegexLiteral } from '../query/ast.js';
-import { MergeCursor, type Delivery, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
+import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, type ErrorReply } from '../errors.js';
-import { blockBuffers, type BlockScanRequest } from './block-scan.js';
+import { blockBuffers, type BlockDelivery, type BlockScanRequest } from './block-scan.js';
 import type { SeriesColumns } from './columns.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
@@ -145,7 +145,7 @@ export function openMerge(request: MergeCursorRequest): { mergeId: number } | Er
   });
 }
 
-export function mergePage(task: { mergeId: number; deliveries: Delivery[] }): MergePage | ErrorReply {
+export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }): MergePage | ErrorReply {
   const page = guard(() => {
     const cursor = merges.get(task.mergeId);
     if (!cursor) throw new ShardError(500, `no open merge ${task.mergeId}`);

@@ -89,6 +89,13 @@ test.serial('an explicit column list is byte-sorted; a side with no referenced c
   t.is(oneSided.text, '[]');
 });
 
+test.serial('pretty=true joined rows are indented like JSON.stringify(…, null, 4)', async (t) => {
+  const response = await query(server, DB, 'select * from t as a inner join t as b', { pretty: 'true', time_precision: 's' });
+  t.is(response.status, 200);
+  t.is(response.text.trimEnd(), JSON.stringify(JSON.parse(response.text), null, 4));
+  t.deepEqual(JSON.parse(response.text), await select('select * from t as a inner join t as b'));
+});
+
 test.serial('limit caps the joined rows', async (t) => {
   const [result] = await select('select * from foo inner join bar limit 1');
   t.deepEqual(result!.points, [[7, 3, 4]]);

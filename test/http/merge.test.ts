@@ -72,6 +72,13 @@ test.serial('columns: the left series’ columns, then the right’s new ones, t
   t.deepEqual(descending!.points.map((p) => `${p[0]}:${p[5]}`), ['30:left', '25:right', '20:right', '20:left', '10:left']);
 });
 
+test.serial('pretty=true merged rows are indented like JSON.stringify(…, null, 4)', async (t) => {
+  const response = await query(server, DB, 'select * from left merge right', { pretty: 'true', time_precision: 's' });
+  t.is(response.status, 200);
+  t.is(response.text.trimEnd(), JSON.stringify(JSON.parse(response.text), null, 4));
+  t.deepEqual(JSON.parse(response.text), await select('select * from left merge right'));
+});
+
 test.serial('an explicit column list, byte-sorted, must exist in both series', async (t) => {
   const [result] = await select('select shared from left merge right order asc limit 2');
   t.deepEqual(result, {
