@@ -1,6 +1,5 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import { MERGE_DONE, MergeStream } from '../engine/merge-stream.js';
-import type { BlockDelivery } from '../storage/block-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
 import { JsonWriter } from '../storage/json-writer.js';
@@ -30,6 +29,12 @@ export interface MergeCursorRequest {
   readonly pointsPerObject: number;
   readonly pointsPerPage: number;
   readonly rowIndent: string | null;
+}
+
+/** An input's next block (rows in query order), or null when it has no more rows. */
+export interface Delivery {
+  readonly input: number;
+  readonly block: SeriesColumns | null;
 }
 
 /** A page, and the inputs whose next block the merge waits for (none once done). */
@@ -73,7 +78,7 @@ export class MergeCursor {
     else this.header = ['time', 'sequence_number', ...(computed ?? [...this.mergeFields(), '_orig_series'])];
   }
 
-  page(deliveries: readonly BlockDelivery[]): MergePage {
+  page(deliveries: readonly Delivery[]): MergePage {
     for (const { input, block } of deliveries) {
       this.stream.push(input, block);
       if (!this.joined) this.printed[input] = block ? this.printedOf(input, block) : undefined;

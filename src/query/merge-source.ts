@@ -1,8 +1,7 @@
-import type { SeriesColumns } from '../storage/columns.js';
 import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
-import type { BlockDelivery } from '../storage/block-scan.js';
+import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
 import type { MergeCursorRequest } from './merge-cursor.js';
 import type { PageSource } from './page-source.js';
 import type { MergePlan, OutputOptions } from './plan.js';
@@ -76,7 +75,7 @@ class MergeSource implements PageSource {
   /** Inputs whose next block the merge waits for: at first, every one. */
   private needs: number[];
   private finished = false;
-  private readonly readAhead: (Promise<SeriesColumns | null> | undefined)[] = [];
+  private readonly readAhead: (Promise<WireBlock | null> | undefined)[] = [];
 
   constructor(
     private readonly host: ShardHandle,
@@ -110,7 +109,7 @@ class MergeSource implements PageSource {
    * The input's next block. One more is read ahead while the merge works, so the series'
    * shards read in parallel with the merging thread: at most two blocks per series in flight.
    */
-  private async blockOf(input: number): Promise<SeriesColumns | null> {
+  private async blockOf(input: number): Promise<WireBlock | null> {
     const { shard, cursorId } = this.inputs[input]!;
     const block = await (this.readAhead[input] ?? shard.nextBlock(cursorId));
     this.readAhead[input] = undefined;

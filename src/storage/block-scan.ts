@@ -22,17 +22,11 @@ export interface BlockScanRequest {
   readonly rowsPerBlock: number;
 }
 
-/** A block cursor's block on its way to a merge; null when the series has no more rows. */
-export interface BlockDelivery {
-  readonly input: number;
-  readonly block: SeriesColumns | null;
-}
-
 /**
  * Reads one series block by block and hands back only the rows that exist for the query
  * (§9.3) and pass its where clause, gathered into fresh arrays in query order. A block
- * owns its buffers and string table, so it can be transferred to another thread without
- * dragging along the memtable chunk or segment block it came from.
+ * owns its buffers and string table, so it can be transferred to another thread (packed by
+ * block-wire.ts) without dragging along the memtable chunk or segment block it came from.
  */
 export class BlockCursor {
   private readonly blocks: Iterator<SeriesColumns> | undefined;
@@ -133,10 +127,4 @@ export function copyRows(source: Column, selection: Uint32Array, target: Column,
       to[2 * (at + s) + 1] = from[2 * row + 1]!;
     }
   }
-}
-
-/** The buffers a block owns (a block cursor's blocks share them with nothing else). */
-export function blockBuffers(block: SeriesColumns): ArrayBuffer[] {
-  const buffers = [block.time.buffer, block.seq.buffer, ...block.columns.flatMap((c) => [c.kinds.buffer, c.floats.buffer])];
-  return [...new Set(buffers)] as ArrayBuffer[];
 }

@@ -4,8 +4,8 @@ import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
-import { blockBuffers, type BlockDelivery, type BlockScanRequest } from './block-scan.js';
-import type { SeriesColumns } from './columns.js';
+import type { BlockScanRequest } from './block-scan.js';
+import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
@@ -167,8 +167,8 @@ export class ShardHandle {
   }
 
   /** The cursor's next block, or null after its last (the cursor is then closed). */
-  async nextBlock(cursorId: number): Promise<SeriesColumns | null> {
-    return (await this.call<{ block: SeriesColumns | null }>('nextBlock', { cursorId })).block;
+  async nextBlock(cursorId: number): Promise<WireBlock | null> {
+    return (await this.call<{ block: WireBlock | null }>('nextBlock', { cursorId })).block;
   }
 
   /**
@@ -181,7 +181,7 @@ export class ShardHandle {
 
   /** Hands the merge the blocks it asked for (moved, not copied) and takes its next page. */
   mergePage(mergeId: number, deliveries: BlockDelivery[]): Promise<Page & { readonly needs: number[] }> {
-    const buffers = deliveries.flatMap((d) => (d.block ? blockBuffers(d.block) : []));
+    const buffers = deliveries.flatMap((d) => (d.block ? wireBuffers(d.block) : []));
     return this.call('mergePage', { mergeId, deliveries }, buffers);
   }
 

@@ -11,8 +11,8 @@ import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, type ErrorReply } from '../errors.js';
-import { blockBuffers, type BlockDelivery, type BlockScanRequest } from './block-scan.js';
-import type { SeriesColumns } from './columns.js';
+import type { BlockScanRequest } from './block-scan.js';
+import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import { Shard, ShardError, type ShardOptions, type WriteTxn } from './shard.js';
@@ -124,9 +124,12 @@ export function openBlockScan(request: BlockScanRequest & { status: TxnStatus })
   return guard(() => open(request.status).openBlockScan(request));
 }
 
-export function nextBlock(task: { cursorId: number }): { block: SeriesColumns | null } | ErrorReply {
-  const reply = guard(() => ({ block: open().nextBlock(task.cursorId) }));
-  return 'block' in reply && reply.block ? transferResult(reply, blockBuffers(reply.block)) : reply;
+export function nextBlock(task: { cursorId: number }): { block: WireBlock | null } | ErrorReply {
+  const reply = guard(() => {
+    const block = open().nextBlock(task.cursorId);
+    return { block: block && packBlock(block) };
+  });
+  return 'block' in reply && reply.block ? transferResult(reply, wireBuffers(reply.block)) : reply;
 }
 
 /*
@@ -149,7 +152,7 @@ export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }
   const page = guard(() => {
     const cursor = merges.get(task.mergeId);
     if (!cursor) throw new ShardError(500, `no open merge ${task.mergeId}`);
-    const result = cursor.page(task.deliveries);
+    const result = cursor.page(task.deliveries.map(({ input, block }) => ({ input, block: block && unpackBlock(block) })));
     if (result.done) merges.delete(task.mergeId);
     return result;
   });
