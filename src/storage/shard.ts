@@ -34,10 +34,10 @@ const FLUSH_SLICE_MS = 5;
 /** Past twice memtable_size and this much more (a flush could not keep up), writes are refused. */
 const MEMTABLE_HEADROOM_BYTES = 16 * 1024 * 1024;
 
-/** A logged batch whose transaction is not yet known to be committed everywhere. */
 /** The part of a scan request a series snapshot depends on. */
 type SnapshotRange = Pick<ScanRequest, 'startUs' | 'endUs' | 'order'>;
 
+/** A logged batch whose transaction is not yet known to be committed everywhere. */
 interface PendingBatch {
   readonly txn: number;
   readonly bytes: Uint8Array;

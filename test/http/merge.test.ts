@@ -6,7 +6,7 @@
  * over series longer than a block that live on different shards; and the errors.
  */
 import test from 'ava';
-import { query, querySeries, streamQuery, type SeriesResult } from '../helpers/client.js';
+import { query, querySeries, request, streamQuery, writeOk, type SeriesResult } from '../helpers/client.js';
 import { serverWithSeries } from '../helpers/seeded-server.js';
 import { cleanupServers, type TestServer } from '../helpers/server.js';
 import { shardOf } from '../../src/storage/router.js';
@@ -134,6 +134,34 @@ test.serial('series longer than a block on different shards merge exactly, chunk
   );
   const [limited] = await select(`${q} order asc limit 1500`);
   t.deepEqual(limited!.points.at(-1), [1499, 750, 1499, LONG_B]);
+});
+
+test.serial('clients leaving mid-merge leave the server healthy and later merges whole', async (t) => {
+  const HUGE = 60_000;
+  const huge = (name: string, offset: number) => ({
+    name,
+    columns: ['time', 'n'],
+    points: Array.from({ length: HUGE }, (_, i) => [2 * i + offset, i]),
+  });
+  await writeOk(server, DB, [huge('huge.a', 0), huge('huge.b', 1)], { precision: 's' });
+  const q = 'select * from huge.a merge huge.b';
+  const leaveEarly = async (): Promise<number> => {
+    const controller = new AbortController();
+    const streamed = await streamQuery(server, DB, q, {}, controller.signal);
+    let received = 0;
+    for await (const object of streamed.objects) {
+      received += object.points.length;
+      if (received >= 2000) break;
+    }
+    controller.abort();
+    return received;
+  };
+  const received = await Promise.all([leaveEarly(), leaveEarly(), leaveEarly()]);
+  t.true(received.every((n) => n > 0 && n < 2 * HUGE), received.join(', '));
+  t.is((await request(server, 'GET', '/ping')).status, 200);
+  const [whole] = await select(q);
+  t.is(whole!.points.length, 2 * HUGE);
+  t.deepEqual(whole!.points[0], [2 * HUGE - 1, whole!.points[0]![1], HUGE - 1, 'huge.b']);
 });
 
 test.serial('errors: an unknown series, and merges of more than two series do not parse', async (t) => {
