@@ -5,7 +5,9 @@ import { byteOrder } from '../meta/meta-store.js';
 import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
-import type { ListSeriesPlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
+import { openMerge } from './merge-source.js';
+import { scanCursorSource, type PageSource } from './page-source.js';
+import type { ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
@@ -32,6 +34,8 @@ export class QueryCoordinator {
         return this.listSeries(db, plan, output, exchange);
       case 'select':
         return this.select(db, plan, output, exchange);
+      case 'merge':
+        return this.merge(db, plan, output, exchange);
     }
   }
 
@@ -79,6 +83,7 @@ export class QueryCoordinator {
           startUs: plan.startUs,
           endUs: plan.endUs,
           fields: plan.fields,
+          ...(plan.outputs ? { outputs: plan.outputs } : {}),
           order: plan.order,
           limit: plan.limit,
           where: plan.where,
@@ -97,33 +102,47 @@ export class QueryCoordinator {
       await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
       throw failure.reason;
     }
-    if (output.chunked) await this.streamChunked(cursors, exchange);
-    else await this.collectWhole(cursors, framing, exchange);
+    await this.respond(
+      cursors.map((c) => scanCursorSource(c.shard, c.cursorId)),
+      output,
+      framing,
+      exchange,
+    );
   }
 
-  private async streamChunked(cursors: { shard: ShardHandle; cursorId: number }[], exchange: Exchange): Promise<void> {
+  private async merge(db: string, plan: MergePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
+    const shape = { pointsPerObject: POINTS_PER_OBJECT, pointsPerPage: POINTS_PER_PAGE, rowIndent: rowIndentFor(framing) };
+    await this.respond([await openMerge(this.storage, db, plan, output, shape)], output, framing, exchange);
+  }
+
+  private respond(sources: PageSource[], output: OutputOptions, framing: Framing, exchange: Exchange): Promise<void> {
+    return output.chunked ? this.streamChunked(sources, framing, exchange) : this.collectWhole(sources, framing, exchange);
+  }
+
+  private async streamChunked(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
     let writes = Promise.resolve();
-    const pump = async ({ shard, cursorId }: { shard: ShardHandle; cursorId: number }): Promise<void> => {
-      let next = shard.nextPage(cursorId);
+    const pump = async (source: PageSource): Promise<void> => {
+      let next = source.next();
       for (;;) {
         const page = await next;
         if (page.done) next = Promise.resolve(page);
         // Prefetch one page: the shard encodes the next while this one goes to the socket.
-        else next = shard.nextPage(cursorId);
-        // The shard framed the objects: the page body goes to the socket as it is.
-        const bytes = page.objects.length > 0 ? page.body : new Uint8Array(0);
+        else next = source.next();
+        // A scan's shard framed the objects itself: its page body goes to the socket as it is.
+        const bytes = page.framed ? (page.objects.length > 0 ? page.body : new Uint8Array(0)) : framePage(page, framing);
         // Writes from the shards' pumps are serialised so objects never interleave mid-object.
         writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
         await writes;
         if (page.done) return;
         if (exchange.done) {
           await next.catch(() => undefined);
-          return shard.closeCursor(cursorId);
+          return source.close();
         }
       }
     };
     try {
-      await Promise.all(cursors.map(pump));
+      await Promise.all(sources.map(pump));
     } catch (err) {
       await writes;
       // Status 200 is already out once anything was written; 0.8 appended the error text.
@@ -132,13 +151,13 @@ export class QueryCoordinator {
     await exchange.endStream();
   }
 
-  private async collectWhole(cursors: { shard: ShardHandle; cursorId: number }[], framing: Framing, exchange: Exchange): Promise<void> {
+  private async collectWhole(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
     const bySeries = new Map<string, { columns: string[]; rows: Uint8Array[] }>();
     await Promise.all(
-      cursors.map(async ({ shard, cursorId }) => {
+      sources.map(async (source) => {
         for (;;) {
-          if (exchange.done) return shard.closeCursor(cursorId);
-          const page = await shard.nextPage(cursorId);
+          if (exchange.done) return source.close();
+          const page = await source.next();
           for (const object of page.objects) {
             const entry = bySeries.get(object.name) ?? { columns: object.columns, rows: [] };
             entry.rows.push(page.body.subarray(object.start, object.end));
@@ -164,4 +183,15 @@ export class QueryCoordinator {
     parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
     exchange.rawJson(200, Buffer.concat(parts));
   }
+}
+
+/** A page's objects as bare, concatenated JSON objects (0.8's chunked framing). */
+function framePage(page: Page, framing: Framing): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const object of page.objects) {
+    parts.push(Buffer.from(seriesObjectHead(object.name, object.columns, framing)));
+    parts.push(page.body.subarray(object.start, object.end));
+    parts.push(Buffer.from(seriesObjectTail(framing)));
+  }
+  return Buffer.concat(parts);
 }

@@ -23,7 +23,8 @@ InfluxQuery {
   dropSeriesStmt = DROP_SERIES tableName
   dropCqStmt = DROP CONTINUOUS_QUERY INT_VALUE
   listCqStmt = LIST CONTINUOUS_QUERIES
-  listSeriesStmt = LIST SERIES regex? any*   // 0.8 ignored whatever followed
+  listSeriesStmt = LIST SERIES regex? ignored*   // 0.8 ignored whatever followed...
+  ignored = ~UNKNOWN any                          // ...but an unterminated regex is an error
 
   fromClause = FROM fromTarget
   fromTarget = joinSide INNER JOIN joinSide   -- join

@@ -1,3 +1,4 @@
+import type { OutputColumn } from '../engine/arithmetic.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { Condition, RegexLiteral } from './ast.js';
 
@@ -10,6 +11,8 @@ export interface SelectPlan {
   readonly source: SeriesSource;
   /** `*`, or the referenced columns in output order. */
   readonly fields: '*' | string[];
+  /** Arithmetic selects (§8): the computed output columns; `fields` then lists what they read. */
+  readonly outputs?: OutputColumn[];
   readonly startUs: number;
   readonly endUs: number;
   readonly order: 'asc' | 'desc';
@@ -30,7 +33,37 @@ export interface EmptyPlan {
   readonly kind: 'empty';
 }
 
-export type QueryPlan = SelectPlan | ListSeriesPlan | EmptyPlan;
+/** One series of a merge or join, as the shard owning it reads it. */
+export interface MergeInputPlan {
+  readonly series: string;
+  /** Its `_orig_series` value (merge) or column prefix (join: the alias, else the name). */
+  readonly label: string;
+  /** Columns its blocks carry, unprefixed; `*` = all. */
+  readonly fields: '*' | string[];
+  /** A merge's where clause runs on each series before merging (§10.1); a join's does not. */
+  readonly where: Condition | undefined;
+  readonly whereColumns: string[];
+}
+
+/** `a merge b` or `a inner join b` (§10): per-series block scans merged by time in one shard thread. */
+export interface MergePlan {
+  readonly kind: 'merge';
+  readonly mode: 'merge' | 'join';
+  /** `a_merge_b` or `x_join_y`. */
+  readonly name: string;
+  readonly inputs: MergeInputPlan[];
+  /** Raw output columns (join: prefixed); `*` = every column of every series. */
+  readonly fields: '*' | string[];
+  readonly outputs?: OutputColumn[];
+  /** A join's where clause, over the joined row with prefixed names. */
+  readonly where: Condition | undefined;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+}
+
+export type QueryPlan = SelectPlan | MergePlan | ListSeriesPlan | EmptyPlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

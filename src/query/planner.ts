@@ -1,9 +1,11 @@
 import { byteOrder } from '../meta/meta-store.js';
+import { arithmeticOutputs } from './arithmetic-plan.js';
+import { planMerge } from './merge-plan.js';
 import type { Condition, SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
-import { checkCondition, conditionColumns } from './row-filter.js';
+import { checkCondition, conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange } from './time-range.js';
 
 /** Statements this build parses but cannot run yet, with the capability that will bring them. */
@@ -28,20 +30,18 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
   }
 }
 
-function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | SelectPlan {
+function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
   if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
   const mode = selectMode(statement.values);
-  if (mode !== 'raw') throw new QuerySemanticError(`${mode} queries are not supported by this server yet`);
+  if (mode === 'aggregate') throw new QuerySemanticError(`${mode} queries are not supported by this server yet`);
   const { from } = statement;
-  if (from.kind === 'merge' || from.kind === 'join') {
-    throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
-  }
   const range = extractTimeRange(statement.where, nowUs);
   // §6.5: the range already pins the time; the identity's sequence number filters the rows.
   const where: Condition | undefined = range.pointQuery ? sequenceNumberIs(range.pointQuery.seq) : range.residual;
   if (where) checkCondition(where);
-  const fields = selectedFields(statement);
+  const fields = mode === 'arithmetic' ? referencedColumns(statement) : selectedFields(statement);
   if (fields !== '*' && fields.length === 0) return { kind: 'empty' };
+  if (from.kind === 'merge' || from.kind === 'join') return planMerge(statement, from, { mode, fields, where, startUs: range.startUs, endUs: range.endUs });
   return {
     kind: 'select',
     source:
@@ -49,6 +49,7 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan | Sele
         ? { kind: 'names', names: [...from.names] }
         : { kind: 'regex', regex: { pattern: from.pattern, caseInsensitive: from.caseInsensitive } },
     fields,
+    ...(mode === 'arithmetic' ? { outputs: arithmeticOutputs(statement.values) } : {}),
     startUs: range.startUs,
     endUs: range.endUs,
     order: statement.order,
@@ -73,6 +74,14 @@ function selectMode(values: readonly Value[]): 'aggregate' | 'arithmetic' | 'raw
   if (values.some((v) => unwrap(v).kind === 'call')) return 'aggregate';
   if (values.some((v) => unwrap(v).kind === 'binary')) return 'arithmetic';
   return 'raw';
+}
+
+/** §5.1.2 for arithmetic: every column an item reads (and group-by names), byte-sorted. */
+function referencedColumns(statement: SelectStatement): string[] {
+  const names = new Set<string>();
+  for (const value of statement.values) valueColumns(value, names);
+  statement.groupBy?.values.forEach((v) => v.kind === 'identifier' && valueColumns(v, names));
+  return [...names].sort(byteOrder);
 }
 
 /** §9.2: `*` → every column; an explicit list → referenced names, byte-sorted, without time and sequence_number. */

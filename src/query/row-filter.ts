@@ -1,4 +1,5 @@
 import type { Column } from '../storage/columns.js';
+import { combineScalars } from '../engine/arithmetic.js';
 import { scalarAt } from '../engine/values.js';
 import type { ComparisonOperator, Condition, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
@@ -160,7 +161,7 @@ function compileValue(value: Value): Operand {
       const left = compileValue(value.left);
       const right = compileValue(value.right);
       const op = value.op;
-      return (row, i) => arithmetic(left(row, i), op, right(row, i));
+      return (row, i) => combineScalars(left(row, i), op, right(row, i));
     }
     case 'wildcard':
     case 'call':
@@ -205,33 +206,4 @@ export function compare(a: Scalar, op: ComparisonOperator, b: Scalar): boolean {
 
 function isNumeric(v: Scalar): v is number | bigint {
   return typeof v === 'number' || typeof v === 'bigint';
-}
-
-/** §8: int∘int stays int (division truncates), anything with a float is float; otherwise null. */
-export function arithmetic(a: Scalar, op: '+' | '-' | '*' | '/', b: Scalar): Scalar {
-  if (!isNumeric(a) || !isNumeric(b)) return null;
-  if (typeof a === 'bigint' && typeof b === 'bigint') {
-    switch (op) {
-      case '+':
-        return BigInt.asIntN(64, a + b);
-      case '-':
-        return BigInt.asIntN(64, a - b);
-      case '*':
-        return BigInt.asIntN(64, a * b);
-      case '/':
-        return b === 0n ? null : a / b;
-    }
-  }
-  const x = Number(a);
-  const y = Number(b);
-  switch (op) {
-    case '+':
-      return x + y;
-    case '-':
-      return x - y;
-    case '*':
-      return x * y;
-    case '/':
-      return x / y;
-  }
 }

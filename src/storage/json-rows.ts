@@ -44,19 +44,28 @@ const COMPACT: RowLayout = { open: '[', separator: ',', close: ']' };
  * `[` indented by `indent`.
  */
 export function writeRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
-  if (indent !== null) {
-    const separator = `,\n${indent}    `;
-    return writeRowAs(out, { open: `${indent}[\n${indent}    `, separator, close: `\n${indent}]` }, time, seq, columns, halves, row);
-  }
+  if (indent !== null) return writeRowAs(out, prettyLayout(indent), time, seq, columns, halves, row);
   if (isSafeMagnitude(time) && isSafeMagnitude(seq)) return writeCompactRow(out, time, seq, columns, halves, row);
   return writeRowAs(out, COMPACT, time, seq, columns, halves, row);
 }
 
-function writeRowAs(out: JsonWriter, layout: RowLayout, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
+/** `[time,values…]`: rows computed from several points (a join) have no sequence number. */
+export function writeRowWithoutSeq(out: JsonWriter, time: number, columns: readonly Column[], halves: readonly Int32Array[], row: number, indent: string | null): void {
+  writeRowAs(out, indent === null ? COMPACT : prettyLayout(indent), time, null, columns, halves, row);
+}
+
+/** Like JSON.stringify(value, null, 4) with the row's `[` indented by `indent`. */
+function prettyLayout(indent: string): RowLayout {
+  return { open: `${indent}[\n${indent}    `, separator: `,\n${indent}    `, close: `\n${indent}]` };
+}
+
+function writeRowAs(out: JsonWriter, layout: RowLayout, time: number, seq: number | null, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
   out.ascii(layout.open);
   out.integer(time);
-  out.ascii(layout.separator);
-  out.integer(seq);
+  if (seq !== null) {
+    out.ascii(layout.separator);
+    out.integer(seq);
+  }
   for (let c = 0; c < columns.length; c++) {
     out.ascii(layout.separator);
     writeValue(out, columns[c]!, halves[c]!, row);

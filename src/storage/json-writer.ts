@@ -13,6 +13,9 @@ const utf8 = new TextEncoder();
 export class JsonWriter {
   private buffer: Uint8Array;
   length = 0;
+  private readonly recentStrings: (string | undefined)[] = [undefined, undefined];
+  private readonly recentBytes: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+  private recentSlot = 0;
 
   constructor(initialBytes: number) {
     this.buffer = new Uint8Array(Math.max(64, initialBytes));
@@ -55,9 +58,25 @@ export class JsonWriter {
     this.length += utf8.encodeInto(value, this.buffer.subarray(this.length)).written;
   }
 
-  /** A JSON string literal. */
+  /**
+   * A JSON string literal. The last two are kept encoded: a column often repeats a value row
+   * after row (a host tag; a merge's `_orig_series` alternating between two series), and
+   * copying bytes beats escaping and encoding again.
+   */
   string(value: string): void {
-    this.text(JSON.stringify(value));
+    const slot = value === this.recentStrings[0] ? 0 : value === this.recentStrings[1] ? 1 : -1;
+    if (slot < 0) {
+      const start = this.length;
+      this.text(JSON.stringify(value));
+      this.recentSlot ^= 1;
+      this.recentStrings[this.recentSlot] = value;
+      this.recentBytes[this.recentSlot] = this.buffer.slice(start, this.length);
+      return;
+    }
+    const bytes = this.recentBytes[slot]!;
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
   }
 
   /**

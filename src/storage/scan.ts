@@ -1,3 +1,4 @@
+import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { Condition } from '../query/ast.js';
 import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -15,6 +16,11 @@ export interface ScanRequest {
   readonly endUs: number;
   /** `*` = every column in creation order; otherwise the columns to return, in output order. */
   readonly fields: '*' | string[];
+  /**
+   * Arithmetic selects (§8): the columns to return, computed per block from `fields`, which
+   * then lists every column the select list reads.
+   */
+  readonly outputs?: OutputColumn[];
   readonly order: 'asc' | 'desc';
   /** Non-time where conditions, evaluated per row. */
   readonly where: Condition | undefined;
@@ -52,6 +58,8 @@ export interface Page {
   readonly objects: PageObject[];
   readonly body: Uint8Array;
   readonly done: boolean;
+  /** The body holds whole series objects (the request asked for objectFraming). */
+  readonly framed?: boolean;
 }
 
 /**
@@ -115,7 +123,7 @@ export class ScanCursor {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
       const start = out.length;
-      const columns = ['time', 'sequence_number', ...cursor.names];
+      const columns = ['time', 'sequence_number', ...(request.outputs?.map((o) => o.name) ?? cursor.names)];
       if (request.objectFraming) out.text(seriesObjectHead(cursor.name, columns, request.objectFraming));
       // Rows of one object may come from several blocks; the object ends at pointsPerObject.
       const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
@@ -148,7 +156,8 @@ export class ScanCursor {
       }
       if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
     }
-    return { objects, body: out.bytes(), done: this.current === undefined && this.seriesIndex >= request.series.length };
+    const done = this.current === undefined && this.seriesIndex >= request.series.length;
+    return { objects, body: out.bytes(), done, framed: request.objectFraming !== undefined };
   }
 
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
@@ -189,7 +198,9 @@ export class ScanCursor {
       if (lo >= hi) continue;
       const byName = new Map(rows.columns.map((c) => [c.name, c]));
       const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
-      const selected = cursor.names.map(columnOf);
+      const selected = request.outputs
+        ? evaluateOutputs(request.outputs, { count: rows.count, column: (n) => byName.get(n) })
+        : cursor.names.map(columnOf);
       const referencedKinds = [...new Set([...cursor.names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
       const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
       const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, view };

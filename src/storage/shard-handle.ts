@@ -4,6 +4,8 @@ import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import type { WriteTxn } from './shard.js';
+import type { BlockScanRequest } from './block-scan.js';
+import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
@@ -17,7 +19,13 @@ interface PendingWrite {
 /** One mailbox entry: writes that queued back to back go as one message; anything else alone. */
 type Operation =
   | { readonly kind: 'writes'; readonly writes: PendingWrite[] }
-  | { readonly kind: 'task'; readonly name: string; readonly task: object; readonly settle: (reply: Promise<unknown>) => void };
+  | {
+      readonly kind: 'task';
+      readonly name: string;
+      readonly task: object;
+      readonly transferList: ArrayBuffer[];
+      readonly settle: (reply: Promise<unknown>) => void;
+    };
 
 /** Write messages a shard may hold at once; more wait here and go together as one message. */
 const WRITES_IN_FLIGHT = 4;
@@ -113,7 +121,7 @@ export class ShardHandle {
       if (next.kind === 'writes' && this.writesInFlight >= WRITES_IN_FLIGHT) return;
       this.queue.shift();
       if (next.kind === 'writes') this.sendWrites(next.writes);
-      else next.settle(this.pool.run(next.task, { name: next.name }));
+      else next.settle(this.pool.run(next.task, { name: next.name, transferList: next.transferList }));
     }
   }
 
@@ -151,6 +159,34 @@ export class ShardHandle {
 
   async closeCursor(cursorId: number): Promise<void> {
     await this.enqueue('closeCursor', { cursorId });
+  }
+
+  /** A cursor over one series of a merge or join, and the columns its blocks carry. */
+  openBlockScan(request: BlockScanRequest): Promise<{ cursorId: number; columns: string[] }> {
+    return this.call('openBlockScan', { ...request, status: this.status() });
+  }
+
+  /** The cursor's next block, or null after its last (the cursor is then closed). */
+  async nextBlock(cursorId: number): Promise<WireBlock | null> {
+    return (await this.call<{ block: WireBlock | null }>('nextBlock', { cursorId })).block;
+  }
+
+  /**
+   * Starts a merge on this shard's thread. The request is query/merge-cursor.ts's
+   * MergeCursorRequest: storage carries it without reading it.
+   */
+  async openMerge(request: object): Promise<number> {
+    return (await this.call<{ mergeId: number }>('openMerge', request)).mergeId;
+  }
+
+  /** Hands the merge the blocks it asked for (moved, not copied) and takes its next page. */
+  mergePage(mergeId: number, deliveries: BlockDelivery[]): Promise<Page & { readonly needs: number[] }> {
+    const buffers = deliveries.flatMap((d) => (d.block ? wireBuffers(d.block) : []));
+    return this.call('mergePage', { mergeId, deliveries }, buffers);
+  }
+
+  async closeMerge(mergeId: number): Promise<void> {
+    await this.enqueue('closeMerge', { mergeId });
   }
 
   /** The shard's series of the request's database, filtered by its regex, in byte order. */
@@ -212,8 +248,8 @@ export class ShardHandle {
     await this.pool.destroy();
   }
 
-  private async call<T>(name: string, task: object): Promise<T> {
-    const reply = (await this.enqueue(name, task)) as T | ErrorReply;
+  private async call<T>(name: string, task: object, transferList: ArrayBuffer[] = []): Promise<T> {
+    const reply = (await this.enqueue(name, task, transferList)) as T | ErrorReply;
     if (isErrorReply(reply)) {
       const error = toHttpError(reply);
       this.noteRefusal(error);
@@ -223,9 +259,9 @@ export class ShardHandle {
   }
 
   /** Queues the task behind everything queued before it; the queueing itself is synchronous. */
-  private enqueue(name: string, task: object): Promise<unknown> {
+  private enqueue(name: string, task: object, transferList: ArrayBuffer[] = []): Promise<unknown> {
     return new Promise((resolve) => {
-      this.queue.push({ kind: 'task', name, task, settle: resolve });
+      this.queue.push({ kind: 'task', name, task, transferList, settle: resolve });
       this.dispatch();
     });
   }

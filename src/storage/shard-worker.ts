@@ -5,10 +5,13 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, type ErrorReply } from '../errors.js';
+import type { BlockScanRequest } from './block-scan.js';
+import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import { Shard, ShardError, type ShardOptions, type WriteTxn } from './shard.js';
@@ -120,6 +123,49 @@ export function nextPage(task: { cursorId: number }): Page | ErrorReply {
 
 export function closeCursor(task: { cursorId: number }): void {
   shard?.closeCursor(task.cursorId);
+}
+
+export function openBlockScan(request: BlockScanRequest & { status: TxnStatus }): { cursorId: number; columns: readonly string[] } | ErrorReply {
+  return guard(() => open(request.status).openBlockScan(request));
+}
+
+export function nextBlock(task: { cursorId: number }): { block: WireBlock | null } | ErrorReply {
+  const reply = guard(() => {
+    const block = open().nextBlock(task.cursorId);
+    return { block: block && packBlock(block) };
+  });
+  return 'block' in reply && reply.block ? transferResult(reply, wireBuffers(reply.block)) : reply;
+}
+
+/*
+ * A merge or join runs on the thread of the shard owning its first series: the coordinator
+ * brings it the blocks of every series as it asks for them. It reads no storage, so it lives
+ * beside the shard's cursors rather than in them.
+ */
+const merges = new Map<number, MergeCursor>();
+let nextMergeId = 1;
+
+export function openMerge(request: MergeCursorRequest): { mergeId: number } | ErrorReply {
+  return guard(() => {
+    const mergeId = nextMergeId++;
+    merges.set(mergeId, new MergeCursor(request));
+    return { mergeId };
+  });
+}
+
+export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }): MergePage | ErrorReply {
+  const page = guard(() => {
+    const cursor = merges.get(task.mergeId);
+    if (!cursor) throw new ShardError(500, `no open merge ${task.mergeId}`);
+    const result = cursor.page(task.deliveries.map(({ input, block }) => ({ input, block: block && unpackBlock(block) })));
+    if (result.done) merges.delete(task.mergeId);
+    return result;
+  });
+  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+export function closeMerge(task: { mergeId: number }): void {
+  merges.delete(task.mergeId);
 }
 
 /** The database's series in byte order, only those matching `regex` when one is given. */

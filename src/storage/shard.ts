@@ -5,6 +5,7 @@ import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
+import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
@@ -32,6 +33,9 @@ const FAILED_TXNS_KEPT = 1000;
 const FLUSH_SLICE_MS = 5;
 /** Past twice memtable_size and this much more (a flush could not keep up), writes are refused. */
 const MEMTABLE_HEADROOM_BYTES = 16 * 1024 * 1024;
+
+/** The part of a scan request a series snapshot depends on. */
+type SnapshotRange = Pick<ScanRequest, 'startUs' | 'endUs' | 'order'>;
 
 /** A logged batch whose transaction is not yet known to be committed everywhere. */
 interface PendingBatch {
@@ -78,7 +82,7 @@ export class Shard {
   private readonly manifest: ManifestDocument;
   private readonly wal: WriteAheadLog;
   private readonly segments: SegmentStore;
-  private readonly cursors = new Map<number, { cursor: ScanCursor; files: string[] }>();
+  private readonly cursors = new Map<number, { cursor: ScanCursor | BlockCursor; files: string[] }>();
   private nextCursorId = 1;
   /** Logged batches of unresolved transactions, in log (= transaction id) order. */
   private pending: PendingBatch[] = [];
@@ -582,33 +586,57 @@ export class Shard {
    * query is paged out leaves them readable until the cursor closes.
    */
   openScan(request: ScanRequest): number {
-    const databases = this.catalog.get(request.db);
+    const { snapshots, files } = this.snapshotsOf(request.db, request.series, request.fields, request);
+    return this.holdCursor(new ScanCursor(request, (name) => snapshots.get(name)!), files);
+  }
+
+  /** A merge's or join's cursor over one series: filtered blocks for another thread to merge. */
+  openBlockScan(request: BlockScanRequest): { cursorId: number; columns: readonly string[] } {
+    const { snapshots, files } = this.snapshotsOf(request.db, [request.series], request.fields, request);
+    const cursor = new BlockCursor(request, snapshots.get(request.series)!);
+    return { cursorId: this.holdCursor(cursor, files), columns: cursor.columns };
+  }
+
+  private snapshotsOf(db: string, series: readonly string[], fields: '*' | readonly string[], range: SnapshotRange): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
+    const databases = this.catalog.get(db);
     const snapshots = new Map<string, SeriesSnapshot>();
     const files = new Set<string>();
-    for (const name of request.series) {
+    for (const name of series) {
       const state = databases?.get(name);
       if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
-      if (request.fields !== '*') {
-        for (const field of request.fields) {
+      if (fields !== '*') {
+        for (const field of fields) {
           if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
         }
       }
-      snapshots.set(name, this.snapshotOf(state, request));
+      snapshots.set(name, this.snapshotOf(state, range));
       for (const { file } of state.segments) files.add(file);
     }
-    const held = [...files];
-    this.segments.acquire(held);
+    return { snapshots, files: [...files] };
+  }
+
+  private holdCursor(cursor: ScanCursor | BlockCursor, files: string[]): number {
+    this.segments.acquire(files);
     const id = this.nextCursorId++;
-    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!), files: held });
+    this.cursors.set(id, { cursor, files });
     return id;
   }
 
   nextPage(cursorId: number): Page {
     const open = this.cursors.get(cursorId);
-    if (!open) throw new ShardError(500, `no open cursor ${cursorId}`);
+    if (!(open?.cursor instanceof ScanCursor)) throw new ShardError(500, `no open cursor ${cursorId}`);
     const page = open.cursor.nextPage();
     if (page.done) this.closeCursor(cursorId);
     return page;
+  }
+
+  /** The block cursor's next block; null at the end, which also closes the cursor. */
+  nextBlock(cursorId: number): SeriesColumns | null {
+    const open = this.cursors.get(cursorId);
+    if (!(open?.cursor instanceof BlockCursor)) throw new ShardError(500, `no open block cursor ${cursorId}`);
+    const block = open.cursor.nextBlock();
+    if (block === null) this.closeCursor(cursorId);
+    return block;
   }
 
   closeCursor(cursorId: number): void {
@@ -619,7 +647,7 @@ export class Shard {
   }
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
-  private snapshotOf(state: SeriesState, request: ScanRequest): SeriesSnapshot {
+  private snapshotOf(state: SeriesState, request: SnapshotRange): SeriesSnapshot {
     const pieces: Piece[] = [];
     for (const ref of state.segments) {
       if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref));

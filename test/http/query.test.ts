@@ -252,6 +252,7 @@ test.serial('a syntax error → 400 with message, query and caret lines', async 
     ['select * from x where', 'syntax error, unexpected $end'],
     ['select * from series', 'syntax error, unexpected SERIES, expecting TABLE_NAME or SIMPLE_NAME or REGEX_STRING or INSENSITIVE_REGEX_STRING'],
     ['select a + b as s from x', 'syntax error, unexpected AS, expecting FROM'],
+    ['list series /', 'syntax error, unexpected UNKNOWN, expecting $end'],
     ['', 'syntax error, unexpected $end'],
   ];
   for (const [q, message] of messages) {

@@ -78,3 +78,14 @@ test('pretty rows print the same exact numbers as compact ones', (t) => {
   const text = rowText(-62_167_219_200_000_000, 2 ** 53, -9223372036854775808n, '  ');
   t.is(text, '  [\n      -62167219200000000,\n      9007199254740992,\n      -9223372036854775808\n  ]');
 });
+
+test('strings print the same whether or not they repeat the last two', (t) => {
+  const values = ['a', 'b', 'a', 'b', 'c', 'a', '"q"\n', '"q"\n', 'é😀', 'b', 'é😀', '', '', 'x'.repeat(5000), 'x'.repeat(5000), 'a'];
+  const text = printed((out) =>
+    values.forEach((value, i) => {
+      if (i > 0) out.ascii(',');
+      out.string(value);
+    }),
+  );
+  t.deepEqual(JSON.parse(`[${text}]`), values);
+});

@@ -354,6 +354,11 @@ test('list series ignores whatever follows it (§2.8)', (t) => {
   t.deepEqual(parseQuery('list series /a/ trailing words'), { kind: 'listSeries', regex: { pattern: 'a', caseInsensitive: false } });
 });
 
+test('list series with an unterminated regex is a syntax error (§2.8)', (t) => {
+  t.is(syntaxError('list series /'), 'syntax error, unexpected UNKNOWN, expecting $end\nlist series /\n            ^');
+  t.regex(syntaxError('list series /cpu'), /^syntax error, unexpected UNKNOWN, expecting \$end\n/);
+});
+
 test('conditions: or binds looser than and, parentheses group, either operand order', (t) => {
   const eq = (name: string, value: string): Condition => ({ kind: 'comparison', op: '=', left: ident(name), right: int(value) });
   t.deepEqual(where('a = 1 or b = 2 and c = 3'), { kind: 'or', left: eq('a', '1'), right: { kind: 'and', left: eq('b', '2'), right: eq('c', '3') } });
