@@ -132,8 +132,10 @@ export class Shard {
   async recover(aborted: ReadonlySet<number>, liveDatabases: string[]): Promise<void> {
     const applied = new Set<number>();
     let replayed = 0;
+    let highestTxn = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       const batch = readWriteBatch(payload);
+      highestTxn = Math.max(highestTxn, batch.txn);
       // A flush carries unresolved batches into the next file: a crash can leave both copies.
       if (batch.txn > 0 && (aborted.has(batch.txn) || applied.has(batch.txn))) return;
       if (batch.txn > 0) applied.add(batch.txn);
@@ -141,6 +143,11 @@ export class Shard {
       replayed++;
     });
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
+    // Every logged transaction is resolved now: replayed (committed) or left out (aborted). A
+    // flush below must record that, or its checkpoint would drop replayed records while
+    // flushedBelow still says they may be missing, and the next recovery would abort them on
+    // the shards that still log them. Shards log in id order, so nothing lower is in flight.
+    this.status = { resolvedBelow: Math.max(this.status.resolvedBelow, highestTxn + 1), aborted: [] };
     if (aborted.size > 0) {
       this.log('warn', `left out ${aborted.size} write requests that were not logged on every shard they touched (never acknowledged)`);
       await this.flush();
