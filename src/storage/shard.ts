@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
+import { removeAbandonedTemps } from '../util/atomic-file.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
-import { readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
+import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentEntry, type SegmentFile } from './manifest.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from './segment-codec.js';
 import { SegmentStore, type SegmentItem } from './segment-store.js';
@@ -108,6 +109,7 @@ export class Shard {
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
     this.segments.removeOrphans(new Set(this.manifest.segments.map((s) => s.file)));
+    removeAbandonedTemps(manifestPath(options.dir));
     this.loadCatalog();
     const walOptions: WalOptions =
       options.walFsync === 'interval' ? { fsync: 'interval', fsyncIntervalMs: options.walFsyncIntervalMs } : { fsync: options.walFsync };

@@ -1,9 +1,11 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+const TEMP_INFIX = '.tmp-';
 
 /** Write a file so that a crash leaves either the old or the new content: temp, fsync, rename, fsync dir. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const temp = `${path}.tmp-${process.pid}`;
+  const temp = `${path}${TEMP_INFIX}${process.pid}`;
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
@@ -21,5 +23,16 @@ export function syncDirectory(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A crash before the rename leaves the temp file behind, under the dead process's id. Only
+ * call this while holding the data directory's lock: then no live writer owns such a file.
+ */
+export function removeAbandonedTemps(path: string): void {
+  const prefix = `${basename(path)}${TEMP_INFIX}`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(path), name), { force: true });
   }
 }
