@@ -203,20 +203,13 @@ export class Shard {
    * overlaps the next messages.
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
-    if (this.memtableBytes + this.frozenBytes > MEMTABLE_HARD_LIMIT * this.options.memtableBytes) {
-      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
-    }
-    const decoded = batches.map((bytes, i) => {
-      const { txn, participants, base } = txns[i]!;
-      const batch = readWriteBatch(bytes);
-      if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
-      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
-      stampTransaction(bytes, txn, participants);
-      return { txn, bytes, batch };
-    });
+    let decoded: PendingBatch[];
     try {
+      decoded = this.prepareBatches(batches, txns);
       this.wal.append(batches);
     } catch (err) {
+      // Refused or not logged: other shards may have logged their parts, and once this shard
+      // flushes past these ids only this record tells recovery to leave those parts out.
       this.rememberFailed(txns.map((t) => t.txn));
       throw err;
     }
@@ -225,6 +218,21 @@ export class Shard {
     return this.wal.durable().catch((err: unknown) => {
       this.rememberFailed(txns.map((t) => t.txn));
       throw err;
+    });
+  }
+
+  /** Checks the batches can be taken, then numbers their points and stamps their transactions. */
+  private prepareBatches(batches: Uint8Array[], txns: WriteTxn[]): PendingBatch[] {
+    if (this.memtableBytes + this.frozenBytes > MEMTABLE_HARD_LIMIT * this.options.memtableBytes) {
+      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
+    }
+    return batches.map((bytes, i) => {
+      const { txn, participants, base } = txns[i]!;
+      const batch = readWriteBatch(bytes);
+      if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
+      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
+      stampTransaction(bytes, txn, participants);
+      return { txn, bytes, batch };
     });
   }
 
