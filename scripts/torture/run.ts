@@ -147,8 +147,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       stopLoad.abort();
       await killed;
       const tally = await load;
+      if (tally.firstRefusal !== undefined && report.refused === 0) report.examples.push(`cycle ${cycle}: first refused write: ${tally.firstRefusal}`);
       report.refused += tally.refused;
-      if (tally.firstRefusal !== undefined) report.examples.push(`cycle ${cycle}: a write was refused: ${tally.firstRefusal}`);
       await endRun(run);
       await saveCrashState(dataDir, path.join(workDir, 'crash-state'));
       const segmentNote = await checkSegments();
