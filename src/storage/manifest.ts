@@ -45,12 +45,16 @@ export interface ManifestDocument {
   failedTxns?: number[];
 }
 
+export function manifestPath(shardDir: string): string {
+  return join(shardDir, 'manifest.json');
+}
+
 export function readManifest(dir: string): ManifestDocument {
-  const path = join(dir, 'manifest.json');
+  const path = manifestPath(dir);
   if (!existsSync(path)) return { version: 1, walCheckpoint: 0, nextSegmentId: 1, segments: [], catalog: {} };
   return JSON.parse(readFileSync(path, 'utf8')) as ManifestDocument;
 }
 
 export function writeManifest(dir: string, manifest: ManifestDocument): void {
-  writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
 }

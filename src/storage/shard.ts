@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
+import { removeAbandonedTemps } from '../util/atomic-file.js';
 import { DiskWriteError } from '../util/checked-write.js';
 import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
-import { readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
+import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
@@ -125,6 +126,7 @@ export class Shard {
   ) {
     this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     this.segments = new SegmentStore(options.dir);
+    removeAbandonedTemps(manifestPath(options.dir));
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
     this.segments.removeOrphans(new Set(this.manifest.segments.map((s) => s.file)));
@@ -154,8 +156,10 @@ export class Shard {
   async recover(aborted: ReadonlySet<number>, liveDatabases: string[]): Promise<void> {
     const applied = new Set<number>();
     let replayed = 0;
+    let highestTxn = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       const batch = readWriteBatch(payload);
+      highestTxn = Math.max(highestTxn, batch.txn);
       // A flush carries unresolved batches into the next file: a crash can leave both copies.
       if (batch.txn > 0 && (aborted.has(batch.txn) || applied.has(batch.txn))) return;
       if (batch.txn > 0) applied.add(batch.txn);
@@ -163,6 +167,11 @@ export class Shard {
       replayed++;
     });
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
+    // Every logged transaction is resolved now: replayed (committed) or left out (aborted). A
+    // flush below must record that, or its checkpoint would drop replayed records while
+    // flushedBelow still says they may be missing, and the next recovery would abort them on
+    // the shards that still log them. Shards log in id order, so nothing lower is in flight.
+    this.status = { resolvedBelow: Math.max(this.status.resolvedBelow, highestTxn + 1), aborted: [] };
     if (aborted.size > 0) {
       this.log('warn', `left out ${aborted.size} write requests that were not logged on every shard they touched (never acknowledged)`);
       await this.flush();
@@ -249,21 +258,13 @@ export class Shard {
    * overlaps the next messages.
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
-    this.health.assertWritable();
-    if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
-      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
-    }
-    const decoded = batches.map((bytes, i) => {
-      const { txn, participants, base } = txns[i]!;
-      const batch = readWriteBatch(bytes);
-      if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
-      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
-      stampTransaction(bytes, txn, participants);
-      return { txn, bytes, batch };
-    });
+    let decoded: PendingBatch[];
     try {
+      decoded = this.prepareBatches(batches, txns);
       this.wal.append(batches);
     } catch (err) {
+      // Refused or not logged: other shards may have logged their parts, and once this shard
+      // flushes past these ids only this record tells recovery to leave those parts out.
       this.rememberFailed(txns.map((t) => t.txn));
       throw this.asRefusal(err);
     }
@@ -273,6 +274,22 @@ export class Shard {
       // Never acknowledged, so never committed: the batches leave the pending list.
       this.rememberFailed(txns.map((t) => t.txn));
       throw this.asRefusal(err);
+    });
+  }
+
+  /** Checks a write may be taken, fills in its sequence numbers and stamps its transaction. */
+  private prepareBatches(batches: Uint8Array[], txns: WriteTxn[]): PendingBatch[] {
+    this.health.assertWritable();
+    if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
+      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
+    }
+    return batches.map((bytes, i) => {
+      const { txn, participants, base } = txns[i]!;
+      const batch = readWriteBatch(bytes);
+      if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
+      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
+      stampTransaction(bytes, txn, participants);
+      return { txn, bytes, batch };
     });
   }
 

@@ -1,7 +1,9 @@
-import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { asDiskWriteError, syncSync, writeAllSync } from './checked-write.js';
+
+const TEMP_INFIX = '.tmp-';
 
 /**
  * Write a file so that a crash leaves either the old or the new content: temp, fsync, rename,
@@ -9,7 +11,7 @@ import { asDiskWriteError, syncSync, writeAllSync } from './checked-write.js';
  * content in place (unless only the final directory sync failed, when either may be on disk).
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const temp = `${path}.tmp-${process.pid}`;
+  const temp = `${path}${TEMP_INFIX}${process.pid}`;
   try {
     const fd = openSync(temp, 'w');
     try {
@@ -52,7 +54,7 @@ export function removeQuietly(path: string): void {
 
 /** `writeFileAtomic` without blocking the event loop, for files written while serving. */
 export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
+  const temp = `${path}${TEMP_INFIX}${process.pid}`;
   await withFile(temp, 'w', async (file) => {
     await file.writeFile(data);
     await file.sync();
@@ -67,5 +69,16 @@ async function withFile(path: string, flags: string, use: (file: FileHandle) => 
     await use(file);
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * A crash before the rename leaves the temp file behind, under the dead process's id. Only
+ * call this while holding the data directory's lock: then no live writer owns such a file.
+ */
+export function removeAbandonedTemps(path: string): void {
+  const prefix = `${basename(path)}${TEMP_INFIX}`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(path), name), { force: true });
   }
 }

@@ -3,7 +3,7 @@
  * SIGKILL mid-load, a graceful restart, and a torn WAL tail — each exactly once.
  */
 import test, { type ExecutionContext } from 'ava';
-import { readdir, stat, appendFile } from 'node:fs/promises';
+import { readdir, stat, appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDb, querySeries, sleep, write, writeOk, type SeriesInput } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
@@ -181,4 +181,21 @@ test.serial('garbage after the last WAL record is cut on restart without losing 
   assertExactlyOnce(t, await readAll(third), acknowledged, source.issued);
   t.is((await readAll(third)).size, acknowledged.size, 'writes after the cut tail are recovered too');
   await third.stop();
+});
+
+test.serial('a manifest rewrite cut short by a crash leaves no temp file behind after restart', async (t) => {
+  const server = await startServer({ args: ['--shards', '2'] });
+  await createDb(server, DB);
+  const source = new PointSource();
+  await writeOk(server, DB, source.take(100).body, { precision: 'ms' });
+  await server.kill9();
+  // What a kill between writing the new manifest's temp file and renaming it leaves.
+  const leftover = path.join(server.dataDir, 'shards', '1', 'manifest.json.tmp-4194305');
+  await writeFile(leftover, '{"version":1');
+
+  const restarted = await startServer({ dataDir: server.dataDir, args: ['--shards', '2'] });
+  const shardFiles = await readdir(path.dirname(leftover));
+  t.deepEqual(shardFiles.filter((name) => name.includes('.tmp')), [], 'start-up removes the abandoned temp file');
+  t.is((await readAll(restarted)).size, 100);
+  await restarted.stop();
 });

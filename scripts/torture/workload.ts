@@ -1,0 +1,41 @@
+/**
+ * The torture load's points. Point n, from one counter, belongs to series `torture.s<n mod S>`
+ * at time BASE + floor(n / S) µs and has the integer value n: every stored row names the one
+ * point it must be, and a row that is not exactly such a point was never sent.
+ */
+export const DB = 'torture';
+export const SERIES_PREFIX = 'torture.s';
+/** 2020-01-01T00:00:00Z in µs: in the past, so a query's default end (now) covers every point. */
+const BASE_TIME_US = 1_577_836_800_000_000;
+
+export function seriesOf(point: number, seriesCount: number): string {
+  return `${SERIES_PREFIX}${point % seriesCount}`;
+}
+
+export function timeOf(point: number, seriesCount: number): number {
+  return BASE_TIME_US + Math.floor(point / seriesCount);
+}
+
+/**
+ * Points first … first + count - 1 as a write body (`time_precision=u`), one series object per
+ * series: consecutive points fall on consecutive series, so a request of a few points already
+ * spans several shards.
+ */
+export function requestBody(first: number, count: number, seriesCount: number): Buffer {
+  const bySeries = new Map<number, string[]>();
+  for (let point = first; point < first + count; point++) {
+    const series = point % seriesCount;
+    let rows = bySeries.get(series);
+    if (rows === undefined) bySeries.set(series, (rows = []));
+    rows.push(`[${timeOf(point, seriesCount)},${point}]`);
+  }
+  const objects = [...bySeries].map(
+    ([series, rows]) => `{"name":"${SERIES_PREFIX}${series}","columns":["time","value"],"points":[${rows.join(',')}]}`,
+  );
+  return Buffer.from(`[${objects.join(',')}]`, 'utf8');
+}
+
+/** Log-uniform in 1 … max: mostly small requests, some large ones. */
+export function requestSize(rand: () => number, max: number): number {
+  return Math.min(max, Math.floor(Math.exp(rand() * Math.log(max + 1))));
+}
