@@ -1,5 +1,6 @@
 import type { TimePrecision } from '../time-precision.js';
 import type { Condition, RegexLiteral } from './ast.js';
+import type { AggregatePlan } from './plan-aggregate.js';
 
 /** Which series a select reads. A regex stays source text: each shard compiles it to filter its own series. */
 export type SeriesSource = { readonly kind: 'names'; readonly names: string[] } | { readonly kind: 'regex'; readonly regex: RegexLiteral };
@@ -30,7 +31,7 @@ export interface EmptyPlan {
   readonly kind: 'empty';
 }
 
-export type QueryPlan = SelectPlan | ListSeriesPlan | EmptyPlan;
+export type QueryPlan = SelectPlan | AggregatePlan | ListSeriesPlan | EmptyPlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

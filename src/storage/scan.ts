@@ -30,6 +30,16 @@ export interface ScanRequest {
   readonly rowIndent: string | null;
 }
 
+/** Which series a query reads, over which range, in which order; the columns each must have had. */
+export interface SnapshotRequest {
+  readonly db: string;
+  readonly series: readonly string[];
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly order: 'asc' | 'desc';
+  readonly requiredColumns: readonly string[];
+}
+
 /** One emitted series object; its rows are `body[start, end)` as comma-joined JSON arrays. */
 export interface PageObject {
   readonly name: string;

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import { aggregateSeries, type AggregateRequest, type SeriesAggregate } from '../query/aggregate-scan.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -111,6 +112,11 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
 export function nextPage(task: { cursorId: number }): Page | ErrorReply {
   const page = guard(() => open().nextPage(task.cursorId));
   return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+/** An aggregate select's partials for this shard's series, computed within this one message. */
+export function aggregate(request: AggregateRequest & { status: TxnStatus }): SeriesAggregate[] | ErrorReply {
+  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => aggregateSeries(request, snapshot)));
 }
 
 export function closeCursor(task: { cursorId: number }): void {

@@ -5,7 +5,7 @@ import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
-import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
+import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
@@ -582,25 +582,39 @@ export class Shard {
    * query is paged out leaves them readable until the cursor closes.
    */
   openScan(request: ScanRequest): number {
+    const { snapshots, files } = this.snapshotSeries({ ...request, requiredColumns: request.fields === '*' ? [] : request.fields });
+    const id = this.nextCursorId++;
+    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!), files });
+    return id;
+  }
+
+  /** Runs `work` over snapshots of the request's series within this one message. */
+  withSnapshots<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
+    const { snapshots, files } = this.snapshotSeries(request);
+    try {
+      return work((name) => snapshots.get(name)!);
+    } finally {
+      this.segments.release(files);
+    }
+  }
+
+  /** Snapshots of the request's series; their segment files are held until released. */
+  private snapshotSeries(request: SnapshotRequest): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
     const databases = this.catalog.get(request.db);
     const snapshots = new Map<string, SeriesSnapshot>();
     const files = new Set<string>();
     for (const name of request.series) {
       const state = databases?.get(name);
       if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
-      if (request.fields !== '*') {
-        for (const field of request.fields) {
-          if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
-        }
+      for (const field of request.requiredColumns) {
+        if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
       }
       snapshots.set(name, this.snapshotOf(state, request));
       for (const { file } of state.segments) files.add(file);
     }
     const held = [...files];
     this.segments.acquire(held);
-    const id = this.nextCursorId++;
-    this.cursors.set(id, { cursor: new ScanCursor(request, (name) => snapshots.get(name)!), files: held });
-    return id;
+    return { snapshots, files: held };
   }
 
   nextPage(cursorId: number): Page {
@@ -619,7 +633,7 @@ export class Shard {
   }
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
-  private snapshotOf(state: SeriesState, request: ScanRequest): SeriesSnapshot {
+  private snapshotOf(state: SeriesState, request: SnapshotRequest): SeriesSnapshot {
     const pieces: Piece[] = [];
     for (const ref of state.segments) {
       if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref));

@@ -1,0 +1,112 @@
+import type { ScanOrder } from '../engine/aggregates/aggregate.js';
+import { createAggregate, type AggregateSpec } from '../engine/registry.js';
+import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
+import { accumulateBlock, emptySeriesPartial, type SeriesPartial } from '../engine/series-partial.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import type { SeriesSnapshot } from '../storage/scan.js';
+import type { Condition, Value } from './ast.js';
+import { compileCondition, compileValue, type RowPredicate, type RowView } from './row-filter.js';
+
+/*
+ * The shard-thread half of an aggregate select: for each requested series, walk its blocks
+ * in time order, keep the rows the where clause and §9.3 let through, and fold them into
+ * per-bucket partials. Only partials leave the thread; blocks are dropped as the walk goes.
+ */
+
+/** What one shard is asked for: plain data, so it crosses threads by structured clone. */
+export interface AggregateRequest {
+  readonly db: string;
+  /** Series owned by the shard. */
+  readonly series: readonly string[];
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly order: ScanOrder;
+  readonly aggregates: readonly AggregateSpec[];
+  /** Per aggregate, the value evaluated for every row. */
+  readonly arguments: readonly Value[];
+  readonly groupBy: readonly string[];
+  readonly widthUs: number | null;
+  readonly where: Condition | undefined;
+  readonly whereColumns: readonly string[];
+  readonly referencedColumns: readonly string[];
+  readonly requiredColumns: readonly string[];
+}
+
+export interface SeriesAggregate {
+  readonly name: string;
+  readonly partial: SeriesPartial;
+}
+
+/** The partials of every requested series with at least one row, in request order. */
+export function aggregateSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): SeriesAggregate[] {
+  const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  const argumentReaders = request.arguments.map(argumentReader);
+  const filter = request.where ? compileCondition(request.where) : undefined;
+  const results: SeriesAggregate[] = [];
+  for (const name of request.series) {
+    const series = snapshot(name);
+    // A series lacking a where-clause column has no row the clause can accept (0.8).
+    if (request.whereColumns.some((c) => !series.columns.includes(c))) continue;
+    const partial = emptySeriesPartial();
+    const blocks = series.blocks();
+    for (let step = blocks.next(); !step.done; step = blocks.next()) {
+      const rows = step.value;
+      const byName = new Map(rows.columns.map((c) => [c.name, c]));
+      const columnOf = (n: string): Column => byName.get(n) ?? allocateColumn(n, rows.count);
+      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
+      const selection = selectRows(rows, request.referencedColumns.map(columnOf), filter, view);
+      if (selection.length === 0) continue;
+      const block = {
+        time: rows.time,
+        seq: rows.seq,
+        arguments: argumentReaders.map((read) => read(rows, columnOf, view, selection)),
+        groupBy: request.groupBy.map(columnOf),
+      };
+      accumulateBlock(aggregates, partial, block, selection, request.widthUs);
+    }
+    if (partial.groups.size > 0) results.push({ name, partial });
+  }
+  return results;
+}
+
+/** Rows with a referenced value (every row when nothing is referenced) that pass the where clause. */
+function selectRows(rows: SeriesColumns, referenced: Column[], filter: RowPredicate | undefined, view: RowView): Selection {
+  const present = referenced.length === 0 ? allRows(rows.count) : rowsWithAnyValue(referenced, allRows(rows.count));
+  if (filter === undefined) return present;
+  const out = new Uint32Array(present.length);
+  let n = 0;
+  for (let s = 0; s < present.length; s++) if (filter(view, present[s]!)) out[n++] = present[s]!;
+  return out.subarray(0, n);
+}
+
+type ArgumentReader = (rows: SeriesColumns, columnOf: (name: string) => Column, view: RowView, selection: Selection) => Column;
+
+/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated on the selected rows. */
+function argumentReader(argument: Value): ArgumentReader {
+  if (argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number') {
+    const name = argument.name;
+    return (_rows, columnOf) => columnOf(name);
+  }
+  const operand = compileValue(argument);
+  return (rows, _columnOf, view, selection) => {
+    const column = allocateColumn('', rows.count);
+    for (let s = 0; s < selection.length; s++) {
+      const row = selection[s]!;
+      const value = operand(view, row);
+      if (typeof value === 'number') {
+        column.kinds[row] = ValueKind.Float;
+        column.floats[row] = value;
+      } else if (typeof value === 'bigint') {
+        column.kinds[row] = ValueKind.Int;
+        column.ints[row] = value;
+      } else if (typeof value === 'boolean') {
+        column.kinds[row] = ValueKind.Bool;
+        column.floats[row] = value ? 1 : 0;
+      } else if (typeof value === 'string') {
+        column.kinds[row] = ValueKind.String;
+        column.floats[row] = column.strings.push(value) - 1;
+      }
+    }
+    return column;
+  };
+}
