@@ -4,27 +4,21 @@
  * (group by a column, the null group, rows that exist through another column, mode).
  */
 import test from 'ava';
-import { createDb, query, querySeries, writeOk } from '../helpers/client.js';
-import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { EXAMPLE_CPU, EXAMPLE_REQ, serverWith } from '../helpers/aggregate-fixtures.js';
+import { query, querySeries } from '../helpers/client.js';
+import { cleanupServers, type TestServer } from '../helpers/server.js';
 
 const DB = 'fn';
 let server: TestServer;
 
 test.before(async () => {
-  server = await startServer();
-  await createDb(server, DB);
-  await writeOk(
-    server,
-    DB,
-    [
-      { name: 'cpu', columns: ['time', 'value'], points: [[0, 1], [10, 3], [20, 2], [65, 8], [70, 4]] },
-      { name: 'req', columns: ['time', 'host', 'ms'], points: [[0, 'a', 10], [5, 'b', 20], [30, 'a', 30], [62, 'b', 40]] },
-      { name: 't', columns: ['time', 'column0', 'column1'], points: [[1, 'one', null], [2, 'one', 1], [3, 'one', null]] },
-      { name: 's', columns: ['time', 'a', 'b'], points: [[1, 1, null], [2, null, 5]] },
-      { name: 'modes', columns: ['time', 'v'], points: [[1, 1], [2, 1], [3, 2], [4, 2], [5, 3]] },
-    ],
-    { precision: 's' },
-  );
+  server = await serverWith(DB, [
+    EXAMPLE_CPU,
+    EXAMPLE_REQ,
+    { name: 't', columns: ['time', 'column0', 'column1'], points: [[1, 'one', null], [2, 'one', 1], [3, 'one', null]] },
+    { name: 's', columns: ['time', 'a', 'b'], points: [[1, 1, null], [2, null, 5]] },
+    { name: 'modes', columns: ['time', 'v'], points: [[1, 1], [2, 1], [3, 2], [4, 2], [5, 3]] },
+  ]);
 });
 
 test.after.always(cleanupServers);

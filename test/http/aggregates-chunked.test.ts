@@ -1,0 +1,62 @@
+/**
+ * Chunked aggregate answers (http-api.md §5.3): bare objects of at most 1000 points, a
+ * series' objects in query order, every series of a regex as objects of its own; the same
+ * query unchunked joins each series into one object.
+ */
+import test from 'ava';
+import { serverWith } from '../helpers/aggregate-fixtures.js';
+import { querySeries, streamQuery, type SeriesResult } from '../helpers/client.js';
+import { cleanupServers, type TestServer } from '../helpers/server.js';
+
+const DB = 'chunks';
+const DENSE_POINTS = 2500;
+const SERIES = 250;
+let server: TestServer;
+
+test.before(async () => {
+  const many = Array.from({ length: SERIES }, (_, s) => ({ name: `many.${String(s).padStart(3, '0')}`, columns: ['time', 'v'], points: [[1, s], [2, s]] }));
+  server = await serverWith(DB, [{ name: 'dense', columns: ['time', 'v'], points: Array.from({ length: DENSE_POINTS }, (_, i) => [i, i]) }, ...many]);
+});
+
+test.after.always(cleanupServers);
+
+async function chunked(q: string): Promise<SeriesResult[]> {
+  const response = await streamQuery(server, DB, q, { time_precision: 's' });
+  if (response.status !== 200) throw new Error(`${q}: HTTP ${response.status}`);
+  const objects: SeriesResult[] = [];
+  for await (const object of response.objects) objects.push(object);
+  return objects;
+}
+
+const denseRows = (order: 'asc' | 'desc'): number[][] => {
+  const rows = Array.from({ length: DENSE_POINTS }, (_, i) => [i, i]);
+  return order === 'asc' ? rows : rows.reverse();
+};
+
+test('a series of 2500 buckets streams as objects of 1000, 1000 and 500 points in query order', async (t) => {
+  const objects = await chunked('select sum(v) from dense group by time(1s)');
+  t.deepEqual(objects.map((o) => [o.name, o.columns, o.points.length]), [
+    ['dense', ['time', 'sum'], 1000],
+    ['dense', ['time', 'sum'], 1000],
+    ['dense', ['time', 'sum'], 500],
+  ]);
+  t.deepEqual(objects.flatMap((o) => o.points), denseRows('desc'));
+});
+
+test('unchunked, the same series comes back as one object', async (t) => {
+  const whole = await querySeries(server, DB, 'select sum(v) from dense group by time(1s) order asc', { time_precision: 's' });
+  t.deepEqual(whole, [{ name: 'dense', columns: ['time', 'sum'], points: denseRows('asc') }]);
+});
+
+test('a regex over many series streams one object per series', async (t) => {
+  const objects = await chunked('select mean(v) from /^many\\./');
+  t.is(objects.length, SERIES);
+  const byName = new Map(objects.map((o) => [o.name, o.points]));
+  for (let s = 0; s < SERIES; s++) t.deepEqual(byName.get(`many.${String(s).padStart(3, '0')}`), [[0, s]]);
+  const whole = await querySeries(server, DB, 'select mean(v) from /^many\\./', { time_precision: 's' });
+  t.deepEqual(whole.map((o) => o.name), [...byName.keys()].sort());
+});
+
+test('an aggregate with no rows streams an empty body', async (t) => {
+  t.deepEqual(await chunked('select count(v) from dense where time > 100000s'), []);
+});
