@@ -4,6 +4,7 @@ import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
+import type { AnsweredFromStats } from './series-blocks.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 export interface ScanRequest {
@@ -63,7 +64,7 @@ export interface Page {
  */
 export interface SeriesSnapshot {
   readonly columns: readonly string[];
-  blocks(): Iterator<SeriesColumns>;
+  blocks(answered?: AnsweredFromStats): Iterator<SeriesColumns>;
 }
 
 /** The block a cursor is reading in one series, with the views its row loop needs. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { DiskWriteError } from '../util/checked-write.js';
+import { BLOCK_ROWS } from './block-codec.js';
 import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
@@ -646,7 +647,7 @@ export class Shard {
     }
     return {
       columns: [...state.columns],
-      blocks: () => seriesBlocks(pieces, request.startUs, request.endUs, request.order),
+      blocks: (answered) => seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered),
     };
   }
 
