@@ -1,7 +1,6 @@
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { shapeRows, type Shape } from '../engine/fill.js';
 import { createAggregate } from '../engine/registry.js';
-import { finishSeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
 import type { Exchange } from '../http/exchange.js';
 import { byteOrder } from '../meta/meta-store.js';
@@ -9,7 +8,7 @@ import { JsonWriter } from '../storage/json-writer.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
-import type { AggregateRequest, SeriesAggregate } from './aggregate-scan.js';
+import type { AggregateRequest, FinishedSeries } from './aggregate-scan.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { OutputOptions } from './plan.js';
 import { writeScalarRow } from './scalar-rows.js';
@@ -21,10 +20,11 @@ const SERIES_PER_REQUEST = 100;
 const POINTS_PER_OBJECT = 1000;
 
 /**
- * Runs an aggregate select: each shard folds its series' blocks into per-bucket partials
- * (a series lives on one shard, so its partial arrives complete); here they are finished,
- * shaped (order, fill, limit) and written, one series at a time, as objects of at most
- * POINTS_PER_OBJECT rows. A shard's next batch of series is asked for while this one is written.
+ * Runs an aggregate select: each shard folds its series' blocks into per-bucket partials and
+ * finishes them (a series lives on one shard, so its partial is whole there); here the bucket
+ * outputs are shaped (order, fill, limit) and written, one series at a time, as objects of at
+ * most POINTS_PER_OBJECT rows. A shard's next batch of series is asked for while this one is
+ * written.
  */
 export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
   const byShard = await seriesByShard(storage, db, plan.source);
@@ -37,12 +37,12 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
   const pump = async (shard: ShardHandle, names: string[]): Promise<void> => {
     const batches: string[][] = [];
     for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
-    let next: Promise<SeriesAggregate[]> | undefined = shard.aggregate(requestFor(db, plan, batches[0]!));
+    let next: Promise<FinishedSeries[]> | undefined = shard.aggregate(requestFor(db, plan, batches[0]!));
     for (let b = 0; next !== undefined; b++) {
-      const results: SeriesAggregate[] = await next;
+      const results: FinishedSeries[] = await next;
       next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, batches[b + 1]!)) : undefined;
-      for (const { name, partial } of results) {
-        const rows = shapeRows(finishSeriesPartial(aggregates, partial), shape);
+      for (const { name, buckets } of results) {
+        const rows = shapeRows(buckets, shape);
         for (const run of encoder.runs(rows)) await sink.add(name, run);
         if (exchange.done) break;
       }

@@ -2,7 +2,8 @@ import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
 import { bucketStart } from '../engine/buckets.js';
 import { createAggregate, type AggregateSpec } from '../engine/registry.js';
 import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
-import { accumulateBlock, accumulateSummary, emptySeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
+import type { BucketOutputs } from '../engine/fill.js';
+import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
@@ -41,9 +42,24 @@ export interface SeriesAggregate {
   readonly partial: SeriesPartial;
 }
 
-/** The partials of every requested series with at least one row, in request order. */
-export function aggregateSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): SeriesAggregate[] {
+/** A series' finished outputs by bucket, the input of shapeRows(). */
+export interface FinishedSeries {
+  readonly name: string;
+  readonly buckets: BucketOutputs[];
+}
+
+/**
+ * What a shard answers. A series lives on one shard, so its partial is already whole and is
+ * finished here: percentiles, distinct values and the like sort or count their values,
+ * per-point work that must stay off the main thread. Only bucket outputs cross.
+ */
+export function finishedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): FinishedSeries[] {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  return aggregateSeries(request, aggregates, snapshot).map(({ name, partial }) => ({ name, buckets: finishSeriesPartial(aggregates, partial) }));
+}
+
+/** The partials of every requested series with at least one row, in request order. */
+export function aggregateSeries(request: AggregateRequest, aggregates: readonly Aggregate<unknown>[], snapshot: (series: string) => SeriesSnapshot): SeriesAggregate[] {
   const argumentReaders = request.arguments.map(argumentReader);
   const filter = request.where ? compileCondition(request.where) : undefined;
   const column = summarizedColumn(request, aggregates);

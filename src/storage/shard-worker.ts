@@ -5,7 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
-import { aggregateSeries, type AggregateRequest, type SeriesAggregate } from '../query/aggregate-scan.js';
+import { finishedSeries, type AggregateRequest, type FinishedSeries } from '../query/aggregate-scan.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -114,9 +114,9 @@ export function nextPage(task: { cursorId: number }): Page | ErrorReply {
   return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
 }
 
-/** An aggregate select's partials for this shard's series, computed within this one message. */
-export function aggregate(request: AggregateRequest & { status: TxnStatus }): SeriesAggregate[] | ErrorReply {
-  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => aggregateSeries(request, snapshot)));
+/** An aggregate select's outputs for this shard's series, computed within this one message. */
+export function aggregate(request: AggregateRequest & { status: TxnStatus }): FinishedSeries[] | ErrorReply {
+  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishedSeries(request, snapshot)));
 }
 
 export function closeCursor(task: { cursorId: number }): void {
