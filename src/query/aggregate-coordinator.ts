@@ -37,7 +37,7 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
   const pump = async (shard: ShardHandle, names: string[]): Promise<void> => {
     const batches: string[][] = [];
     for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
-    let next: Promise<FinishedSeries[]> | undefined = shard.aggregate(requestFor(db, plan, batches[0]!));
+    let next: Promise<FinishedSeries[]> | undefined = shard.aggregate({ ...requestFor(db, plan, batches[0]!), checkFirst: names });
     for (let b = 0; next !== undefined; b++) {
       const results: FinishedSeries[] = await next;
       next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, batches[b + 1]!)) : undefined;

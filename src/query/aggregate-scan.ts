@@ -21,8 +21,13 @@ import { compileCondition, compileValue, type RowPredicate, type RowView } from 
 /** What one shard is asked for: plain data, so it crosses threads by structured clone. */
 export interface AggregateRequest {
   readonly db: string;
-  /** Series owned by the shard. */
+  /** Series owned by the shard, answered by this request. */
   readonly series: readonly string[];
+  /**
+   * In a query's first request to a shard: all its series of the query, checked before
+   * anything is answered, so a missing column fails the whole query with a 400 up front.
+   */
+  readonly checkFirst?: readonly string[];
   readonly startUs: number;
   readonly endUs: number;
   readonly order: ScanOrder;

@@ -116,7 +116,11 @@ export function nextPage(task: { cursorId: number }): Page | ErrorReply {
 
 /** An aggregate select's outputs for this shard's series, computed within this one message. */
 export function aggregate(request: AggregateRequest & { status: TxnStatus }): FinishedSeries[] | ErrorReply {
-  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishedSeries(request, snapshot)));
+  return guard(() => {
+    const opened = open(request.status);
+    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
+    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishedSeries(request, snapshot));
+  });
 }
 
 export function closeCursor(task: { cursorId: number }): void {

@@ -599,17 +599,19 @@ export class Shard {
     }
   }
 
+  /** Throws the 400 a query over these series would meet, before any of it is answered. */
+  checkSeries(db: string, series: readonly string[], requiredColumns: readonly string[]): void {
+    const databases = this.catalog.get(db);
+    for (const name of series) checkedSeries(databases?.get(name), name, requiredColumns);
+  }
+
   /** Snapshots of the request's series; their segment files are held until released. */
   private snapshotSeries(request: SnapshotRequest): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
     const databases = this.catalog.get(request.db);
     const snapshots = new Map<string, SeriesSnapshot>();
     const files = new Set<string>();
     for (const name of request.series) {
-      const state = databases?.get(name);
-      if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
-      for (const field of request.requiredColumns) {
-        if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
-      }
+      const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
       snapshots.set(name, this.snapshotOf(state, request));
       for (const { file } of state.segments) files.add(file);
     }
@@ -695,6 +697,15 @@ export class Shard {
     this.manifest.catalog = catalog;
     writeManifest(this.options.dir, this.manifest);
   }
+}
+
+/** A queried series, which must exist and have had every required column. */
+function checkedSeries(state: SeriesState | undefined, name: string, requiredColumns: readonly string[]): SeriesState {
+  if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
+  for (const field of requiredColumns) {
+    if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
+  }
+  return state;
 }
 
 /** Sorted memtable chunks as pieces for seriesBlocks. */
