@@ -2,12 +2,12 @@ import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
 import { bucketStart } from '../engine/buckets.js';
 import { createAggregate, type AggregateSpec } from '../engine/registry.js';
 import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
-import type { BucketOutputs } from '../engine/fill.js';
 import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
+import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { compileCondition, compileValue, type RowPredicate, type RowView } from './row-filter.js';
 
@@ -40,6 +40,7 @@ export interface AggregateRequest {
   readonly whereColumns: readonly string[];
   readonly referencedColumns: readonly string[];
   readonly requiredColumns: readonly string[];
+  readonly shaping: RowShaping;
 }
 
 export interface SeriesAggregate {
@@ -47,20 +48,24 @@ export interface SeriesAggregate {
   readonly partial: SeriesPartial;
 }
 
-/** A series' finished outputs by bucket, the input of shapeRows(). */
-export interface FinishedSeries {
+/** A series' answer: its rows as JSON runs of at most one object each. */
+export interface EncodedSeries {
   readonly name: string;
-  readonly buckets: BucketOutputs[];
+  readonly runs: Uint8Array[];
 }
 
 /**
  * What a shard answers. A series lives on one shard, so its partial is already whole and is
- * finished here: percentiles, distinct values and the like sort or count their values,
- * per-point work that must stay off the main thread. Only bucket outputs cross.
+ * finished, shaped and encoded here: finishing percentiles, distinct values and the like
+ * sorts or counts their values, per-point work that must stay off the main thread, and only
+ * bytes then cross.
  */
-export function finishedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): FinishedSeries[] {
+export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  return aggregateSeries(request, aggregates, snapshot).map(({ name, partial }) => ({ name, buckets: finishSeriesPartial(aggregates, partial) }));
+  return aggregateSeries(request, aggregates, snapshot).map(({ name, partial }) => ({
+    name,
+    runs: encodeSeriesRows(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
+  }));
 }
 
 /** The partials of every requested series with at least one row, in request order. */

@@ -5,7 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
-import { finishedSeries, type AggregateRequest, type FinishedSeries } from '../query/aggregate-scan.js';
+import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import type { RegexLiteral } from '../query/ast.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -114,13 +114,14 @@ export function nextPage(task: { cursorId: number }): Page | ErrorReply {
   return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
 }
 
-/** An aggregate select's outputs for this shard's series, computed within this one message. */
-export function aggregate(request: AggregateRequest & { status: TxnStatus }): FinishedSeries[] | ErrorReply {
-  return guard(() => {
+/** An aggregate select's rows for this shard's series, computed within this one message. */
+export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
+  const answer = guard(() => {
     const opened = open(request.status);
     if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
-    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishedSeries(request, snapshot));
+    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {
