@@ -14,8 +14,8 @@ import { compileCondition, compileValue, type RowPredicate, type RowView } from 
 /*
  * The shard-thread half of an aggregate select: for each requested series, walk its blocks
  * in time order, keep the rows the where clause and §9.3 let through, and fold them into
- * per-bucket partials. Only partials leave the thread; blocks are dropped as the walk goes,
- * and segment blocks that one bucket covers whole are taken from their header stats unread.
+ * per-bucket partials. Blocks are dropped as the walk goes, and segment blocks that one
+ * bucket covers whole are taken from their header stats unread.
  */
 
 /** What one shard is asked for: plain data, so it crosses threads by structured clone. */
@@ -62,18 +62,22 @@ export interface EncodedSeries {
  */
 export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  return aggregateSeries(request, aggregates, snapshot).map(({ name, partial }) => ({
+  // One series' partial at a time: each is encoded before the next series is read.
+  return Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
     name,
     runs: encodeSeriesRows(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
   }));
 }
 
-/** The partials of every requested series with at least one row, in request order. */
-export function aggregateSeries(request: AggregateRequest, aggregates: readonly Aggregate<unknown>[], snapshot: (series: string) => SeriesSnapshot): SeriesAggregate[] {
+/** The partial of every requested series with at least one row, in request order. */
+export function* aggregateSeries(
+  request: AggregateRequest,
+  aggregates: readonly Aggregate<unknown>[],
+  snapshot: (series: string) => SeriesSnapshot,
+): Generator<SeriesAggregate> {
   const argumentReaders = request.arguments.map(argumentReader);
   const filter = request.where ? compileCondition(request.where) : undefined;
   const column = summarizedColumn(request, aggregates);
-  const results: SeriesAggregate[] = [];
   for (const name of request.series) {
     const series = snapshot(name);
     // A series lacking a where-clause column has no row the clause can accept (0.8).
@@ -95,9 +99,8 @@ export function aggregateSeries(request: AggregateRequest, aggregates: readonly 
       };
       accumulateBlock(aggregates, partial, block, selection, request.widthUs);
     }
-    if (partial.groups.size > 0) results.push({ name, partial });
+    if (partial.groups.size > 0) yield { name, partial };
   }
-  return results;
 }
 
 /**
