@@ -25,10 +25,12 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
   const columns = ['time', ...plan.columns];
   const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
   const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
-  const pump = async (shard: ShardHandle, names: string[]): Promise<void> => {
-    const batches: string[][] = [];
-    for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
-    let next: Promise<EncodedSeries[]> | undefined = shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names });
+  const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
+  // Each shard checks all its series in its first answer; nothing is written before every
+  // shard has answered, so a missing column is a 400 whichever shard owns the series.
+  const firstAnswers = await Promise.all(shards.map(({ shard, batches, names }) => shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names })));
+  const pump = async (shard: ShardHandle, batches: string[][], first: EncodedSeries[]): Promise<void> => {
+    let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
     for (let b = 0; next !== undefined; b++) {
       const results: EncodedSeries[] = await next;
       next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
@@ -42,7 +44,7 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
       }
     }
   };
-  const pumps = Promise.all([...byShard].map(([shard, names]) => pump(shard, names)));
+  const pumps = Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
   if (sink instanceof WholeSink) {
     await pumps;
     return exchange.rawJson(200, sink.body());
@@ -55,6 +57,12 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
     await sink.write(Buffer.from(err instanceof Error ? err.message : String(err)));
   }
   await exchange.endStream();
+}
+
+function batchesOf(names: string[]): string[][] {
+  const batches: string[][] = [];
+  for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
+  return batches;
 }
 
 function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series: string[]): AggregateRequest {

@@ -5,8 +5,9 @@
  */
 import test from 'ava';
 import { serverWith } from '../helpers/aggregate-fixtures.js';
-import { querySeries, streamQuery, type SeriesResult } from '../helpers/client.js';
-import { cleanupServers, type TestServer } from '../helpers/server.js';
+import { shardOf } from '../../src/storage/router.js';
+import { createDb, query, querySeries, streamQuery, writeOk, type SeriesResult } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'chunks';
 const DENSE_POINTS = 2500;
@@ -62,6 +63,33 @@ test('a regex over many series streams one object per series', async (t) => {
 test('a series of the regex lacking the column fails the query with a 400 before anything streams', async (t) => {
   const response = await streamQuery(server, DB, 'select mean(v) from /^many\\./', { time_precision: 's' });
   t.deepEqual([response.status, await response.text()], [400, "Field v doesn't exist in series many.zzz"]);
+});
+
+test('whichever shard finds the missing column, nothing has streamed before its 400', async (t) => {
+  // The series lacking the column sits on a shard kept busy; the other shard answers at
+  // once, and must not get its rows out first.
+  const db = 'race';
+  const slow = shardOf(db, 'late.zzz', 2);
+  const names = Array.from({ length: 40 }, (_, i) => `late.${i}`);
+  const big = names.find((name) => shardOf(db, name, 2) === slow)!;
+  const quick = names.find((name) => shardOf(db, name, 2) !== slow)!;
+  const raced = await startServer({ args: ['--shards', '2'] });
+  await createDb(raced, db);
+  await writeOk(
+    raced,
+    db,
+    [
+      { name: big, columns: ['time', 'v'], points: Array.from({ length: 300_000 }, (_, i) => [i, i % 977]) },
+      { name: quick, columns: ['time', 'v'], points: [[1, 1]] },
+      { name: 'late.zzz', columns: ['time', 'other'], points: [[1, 1]] },
+    ],
+    { precision: 's' },
+  );
+  // Keep the slow shard's mailbox busy, so the other shard answers the regex query first.
+  const busy = query(raced, db, `select median(v), distinct(v), mode(v) from "${big}"`);
+  const response = await streamQuery(raced, db, 'select median(v) from /^late\\./');
+  t.deepEqual([response.status, await response.text()], [400, "Field v doesn't exist in series late.zzz"]);
+  t.is((await busy).status, 200);
 });
 
 test('an aggregate with no rows streams an empty body', async (t) => {
