@@ -7,6 +7,7 @@
 import test from 'ava';
 import { EXAMPLE_CPU, EXAMPLE_REQ, serverWith } from '../helpers/aggregate-fixtures.js';
 import { query, querySeries, writeOk } from '../helpers/client.js';
+import { parseJsonConcatenation } from '../helpers/json-stream.js';
 import { cleanupServers, type TestServer } from '../helpers/server.js';
 
 const DB = 'grp';
@@ -111,11 +112,19 @@ test('the where clause filters rows; a series without a where column contributes
   t.deepEqual(await querySeries(server, DB, 'select count(v) from r.a where nope = 1'), []);
 });
 
-test('pretty aggregate output is laid out as JSON.stringify(value, null, 4)', async (t) => {
+test('pretty aggregate output, whole or chunked, is laid out as JSON.stringify(value, null, 4)', async (t) => {
   const result = await query(server, DB, 'select mean(ms) from req group by time(1m), host', { time_precision: 's', pretty: 'true' });
   t.is(result.status, 200);
   t.is(result.text, JSON.stringify(JSON.parse(result.text), null, 4));
   t.deepEqual(JSON.parse(result.text)[0].points, [[60, 40, 'b'], [0, 20, 'a'], [0, 20, 'b']]);
+  const chunked = await query(server, DB, 'select max(v) from /^r\\.[ab]$/', { time_precision: 's', pretty: 'true', chunked: 'true' });
+  const objects = parseJsonConcatenation(chunked.text) as { name: string }[];
+  t.is(chunked.text, objects.map((object) => JSON.stringify(object, null, 4)).join(''));
+  // Chunked objects of different series may come in any order (http-api.md §5.3).
+  t.deepEqual(objects.sort((a, b) => (a.name < b.name ? -1 : 1)), [
+    { name: 'r.a', columns: ['time', 'max'], points: [[0, 2]] },
+    { name: 'r.b', columns: ['time', 'max'], points: [[0, 10]] },
+  ]);
 });
 
 test('errors of group by, fill and time(): 400 with 0.8 texts', async (t) => {
