@@ -3,6 +3,7 @@ import { shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
 import type { Scalar } from '../engine/values.js';
 import { JsonWriter } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
+import { QuerySemanticError } from './errors.js';
 import { writeScalarRow } from './scalar-rows.js';
 
 /*
@@ -13,6 +14,19 @@ import { writeScalarRow } from './scalar-rows.js';
  */
 
 export const POINTS_PER_OBJECT = 1000;
+
+/**
+ * Buckets `fill` may emit per series. Filled buckets are not bounded by the data but by the
+ * query (`time(1u)` over a year is 3·10¹³ rows), and everything must be bounded (DESIGN.md).
+ */
+export const MAX_FILLED_BUCKETS = 1_000_000;
+
+/** Throws the 400 for a fill from bucket `first` through bucket `last` that emits too many rows. */
+export function checkFilledBuckets(first: number, last: number, widthUs: number, limit: number): void {
+  const buckets = Math.floor((last - first) / widthUs) + 1;
+  if (buckets <= MAX_FILLED_BUCKETS || (limit > 0 && limit <= MAX_FILLED_BUCKETS)) return;
+  throw new QuerySemanticError(`fill would emit ${buckets} buckets per series; at most ${MAX_FILLED_BUCKETS} are allowed`);
+}
 
 /** What turning outputs into rows needs beyond the query's order and bucket width. */
 export interface RowShaping {
@@ -34,6 +48,13 @@ export function encodeSeriesRows(
   shaping: RowShaping,
 ): Uint8Array[] {
   const fill = shaping.fill;
+  // With the query's range the planner checked the size; here the data sets it.
+  if (fill !== undefined && fill.range === undefined && widthUs !== null && buckets.length > 0) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const { start } of buckets) [first, last] = [Math.min(first, start), Math.max(last, start)];
+    checkFilledBuckets(first, last, widthUs, shaping.limit);
+  }
   const shape: Shape =
     fill === undefined || widthUs === null
       ? { order, limit: shaping.limit }

@@ -1,8 +1,9 @@
-import { bucketWidthMicros } from '../engine/buckets.js';
+import { bucketStart, bucketWidthMicros } from '../engine/buckets.js';
 import type { AggregateArgument } from '../engine/arguments.js';
 import { resolveFill } from '../engine/fill.js';
 import { resolveAggregate, type AggregateSpec } from '../engine/registry.js';
 import type { Scalar } from '../engine/values.js';
+import { checkFilledBuckets } from './aggregate-rows.js';
 import type { Condition, FunctionCall, SelectStatement, Value } from './ast.js';
 import { groupByTimeNanoseconds } from './clause-checks.js';
 import { QuerySemanticError } from './errors.js';
@@ -66,6 +67,10 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
   const fill = fillValue === undefined || widthUs === null ? undefined : { value: resolveFill(argumentOf(fillValue)) };
 
   const range = extractTimeRange(statement.where, nowUs);
+  const startGiven = range.startUs !== MIN_TIME_US;
+  if (fill !== undefined && widthUs !== null && startGiven) {
+    checkFilledBuckets(bucketStart(range.startUs, widthUs), bucketStart(range.endUs - 1, widthUs), widthUs, statement.limit);
+  }
   const where = rowCondition(range);
   const whereColumns = where ? [...conditionColumns(where)] : [];
   const argumentColumns = new Set<string>();
@@ -80,7 +85,7 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
     fill,
     startUs: range.startUs,
     endUs: range.endUs,
-    startGiven: range.startUs !== MIN_TIME_US,
+    startGiven,
     order: statement.order,
     limit: statement.limit,
     where,

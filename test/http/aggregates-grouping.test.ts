@@ -87,6 +87,17 @@ test('fill(null) and fill(n) beside an empty series; fill without group by time 
   t.deepEqual(await points('select count(ms) from req group by host fill(0)'), [[0, 2, 'a'], [0, 2, 'b']]);
 });
 
+test('fill emitting over a million buckets per series is a 400, unless limit keeps the rows fewer', async (t) => {
+  t.is(
+    await failure('select count(value) from cpu where time > 0s and time < 170s group by time(1u) fill(0)'),
+    'fill would emit 170000000 buckets per series; at most 1000000 are allowed',
+  );
+  // Without a start time the data's first and last buckets set the range (0 s … 70 s).
+  t.is(await failure('select count(value) from cpu group by time(10u) fill(0)'), 'fill would emit 7000001 buckets per series; at most 1000000 are allowed');
+  t.deepEqual(await points('select count(value) from cpu group by time(10u) fill(0) limit 2', 'u'), [[70_000_000, 1], [69_999_990, 0]]);
+  t.deepEqual((await points('select count(value) from cpu where time > 0s and time < 170s group by time(1ms) fill(0)')).length, 170_000);
+});
+
 test('limit caps output rows (buckets), after fill, in query order', async (t) => {
   t.deepEqual(await points('select count(value) from cpu group by time(30s) limit 1'), [[60, 2]]);
   t.deepEqual(await points('select count(value) from cpu group by time(30s) order asc limit 2'), [[0, 3], [60, 2]]);
