@@ -6,6 +6,8 @@
  */
 
 export const SPACING_S = 10;
+/** The last point is this long before the generator's "now". */
+export const LAST_POINT_AGE_S = 3600;
 
 export interface Dataset {
   readonly bodies: Buffer[];
@@ -34,7 +36,7 @@ export function random(seed: number): () => number {
 export function generateDataset(series: number, pointsPerSeries: number, pointsPerRequest: number, nowMs = Date.now()): Dataset {
   const rand = random(42);
   const total = series * pointsPerSeries;
-  const lastTimeS = Math.floor(nowMs / 1000 / SPACING_S) * SPACING_S - 3600;
+  const lastTimeS = Math.floor(nowMs / 1000 / SPACING_S) * SPACING_S - LAST_POINT_AGE_S;
   const firstTimeS = lastTimeS - (pointsPerSeries - 1) * SPACING_S;
   const values = Float64Array.from({ length: series }, () => 20 + rand() * 60);
   const names = Array.from({ length: series }, (_, s) => JSON.stringify(seriesName(s)));

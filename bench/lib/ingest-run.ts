@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type TestServer } from '../../test/helpers/server.js';
 import { diskUsage } from './disk.js';
-import { generateDataset, seriesName } from './dataset.js';
+import { generateDataset, LAST_POINT_AGE_S, seriesName } from './dataset.js';
 import { BenchClient, seriesPath, waitUntil } from './http.js';
 import type { Workload } from './options.js';
 import { cpuSeconds, RssSampler } from './proc.js';
@@ -26,6 +26,8 @@ export interface IngestOptions {
   readonly serverArgs: readonly string[];
   /** Keep the data directory of a started server (always kept when `dataDir` was given). */
   readonly keep: boolean;
+  /** Time of every series' last point, s; by default about an hour ago. */
+  readonly lastTimeS?: number;
 }
 
 export interface IngestOutcome {
@@ -70,6 +72,11 @@ export async function restartToReady(
   }
 }
 
+/** The "now" that makes the dataset end at `lastTimeS` (see generateDataset). */
+function nowMsFor(lastTimeS: number | undefined): number | undefined {
+  return lastTimeS === undefined ? undefined : (lastTimeS + LAST_POINT_AGE_S) * 1000;
+}
+
 export async function runIngest(options: IngestOptions): Promise<IngestOutcome> {
   const { workload } = options;
   const startedAt = new Date().toISOString();
@@ -79,7 +86,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
   );
 
   let generation = performance.now();
-  const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch);
+  const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch, nowMsFor(options.lastTimeS));
   generation = performance.now() - generation;
   console.log(
     `generated ${dataset.bodies.length} requests, ${dataset.points.toLocaleString('en-US')} points, ` +

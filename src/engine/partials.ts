@@ -53,6 +53,20 @@ export function accumulate<S>(aggregate: Aggregate<S>, partial: BucketPartial<S>
   }
 }
 
+/** Fold a ready state of bucket `start` into `partial`. */
+export function accumulateState<S>(aggregate: Aggregate<S>, partial: BucketPartial<S>, start: number, state: S): void {
+  const at = position(partial.starts, start);
+  if (at === partial.starts.length) {
+    partial.starts.push(start);
+    partial.states.push(state);
+  } else if (partial.starts[at] !== start) {
+    partial.starts.splice(at, 0, start);
+    partial.states.splice(at, 0, state);
+  } else {
+    aggregate.merge(partial.states[at]!, state);
+  }
+}
+
 /** The partial of both inputs' rows; consumes both. */
 export function combine<S>(aggregate: Aggregate<S>, a: BucketPartial<S>, b: BucketPartial<S>): BucketPartial<S> {
   const out = emptyPartial<S>();

@@ -1,8 +1,8 @@
 import type { Column } from '../storage/columns.js';
-import type { Aggregate } from './aggregates/aggregate.js';
+import type { Aggregate, ColumnSummary } from './aggregates/aggregate.js';
 import { bucketRuns } from './buckets.js';
 import type { BucketOutputs, GroupOutputs } from './fill.js';
-import { accumulate, combine, emptyPartial, finish, type BucketPartial } from './partials.js';
+import { accumulate, accumulateState, combine, emptyPartial, finish, type BucketPartial } from './partials.js';
 import { gatherColumn, gatherTimes } from './rows.js';
 import type { Selection } from './selection.js';
 import { groupKey, scalarAt, type Scalar } from './values.js';
@@ -51,12 +51,7 @@ export function accumulateBlock(
   width: number | null,
 ): void {
   for (const [group, rows] of partitionByGroup(block.groupBy, selection)) {
-    const key = groupKey(group);
-    let target = partial.groups.get(key);
-    if (target === undefined) {
-      target = { group, partials: aggregates.map(() => emptyPartial()) };
-      partial.groups.set(key, target);
-    }
+    const target = groupOf(aggregates, partial, group);
     const time = gatherTimes(block.time, rows);
     const seq = gatherTimes(block.seq, rows);
     const runs = bucketRuns(time, 0, rows.length, width);
@@ -65,6 +60,31 @@ export function accumulateBlock(
       accumulate(aggregates[a]!, target.partials[a]!, { count: rows.length, time, seq, values }, runs);
     }
   }
+}
+
+/**
+ * Fold rows known only by their summary into bucket `start` of the one group of a query
+ * without group-by columns. Every aggregate must have `fromSummary` (see summaryAnswers).
+ */
+export function accumulateSummary(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, start: number, summary: ColumnSummary): void {
+  if (summary.count === 0) return;
+  const target = groupOf(aggregates, partial, []);
+  aggregates.forEach((aggregate, a) => accumulateState(aggregate, target.partials[a]!, start, aggregate.fromSummary!(summary)));
+}
+
+/** Whether every aggregate can take rows known only by their summary. */
+export function summaryAnswers(aggregates: readonly Aggregate<unknown>[]): boolean {
+  return aggregates.every((aggregate) => aggregate.fromSummary !== undefined);
+}
+
+function groupOf(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, group: Scalar[]): GroupPartial {
+  const key = groupKey(group);
+  let target = partial.groups.get(key);
+  if (target === undefined) {
+    target = { group, partials: aggregates.map(() => emptyPartial()) };
+    partial.groups.set(key, target);
+  }
+  return target;
 }
 
 /**

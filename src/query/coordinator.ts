@@ -5,9 +5,11 @@ import { byteOrder } from '../meta/meta-store.js';
 import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
+import { runAggregate } from './aggregate-coordinator.js';
 import { openMerge } from './merge-source.js';
 import { scanCursorSource, type PageSource } from './page-source.js';
 import type { ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
+import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
@@ -36,6 +38,8 @@ export class QueryCoordinator {
         return this.select(db, plan, output, exchange);
       case 'merge':
         return this.merge(db, plan, output, exchange);
+      case 'aggregate':
+        return runAggregate(this.storage, db, plan, output, exchange);
     }
   }
 
@@ -54,25 +58,8 @@ export class QueryCoordinator {
     }
   }
 
-  /** The wanted series of each shard that owns any, each list in byte order. */
-  private async seriesByShard(db: string, plan: SelectPlan): Promise<Map<ShardHandle, string[]>> {
-    if (plan.source.kind === 'regex') {
-      const matching = await this.storage.seriesByShard(db, plan.source.regex);
-      if (matching.size === 0) throw new BadRequestError("Couldn't look up columns");
-      return matching;
-    }
-    const byShard = new Map<ShardHandle, string[]>();
-    for (const name of [...new Set(plan.source.names)].sort(byteOrder)) {
-      const shard = this.storage.shardFor(db, name);
-      const names = byShard.get(shard);
-      if (names) names.push(name);
-      else byShard.set(shard, [name]);
-    }
-    return byShard;
-  }
-
   private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    const byShard = await this.seriesByShard(db, plan);
+    const byShard = await seriesByShard(this.storage, db, plan.source);
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const opened = await Promise.allSettled(
       [...byShard].map(async ([shard, names]) => ({

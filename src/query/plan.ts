@@ -1,6 +1,7 @@
 import type { OutputColumn } from '../engine/arithmetic.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { Condition, RegexLiteral } from './ast.js';
+import type { AggregatePlan } from './plan-aggregate.js';
 
 /** Which series a select reads. A regex stays source text: each shard compiles it to filter its own series. */
 export type SeriesSource = { readonly kind: 'names'; readonly names: string[] } | { readonly kind: 'regex'; readonly regex: RegexLiteral };
@@ -63,7 +64,7 @@ export interface MergePlan {
   readonly limit: number;
 }
 
-export type QueryPlan = SelectPlan | MergePlan | ListSeriesPlan | EmptyPlan;
+export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

@@ -1,11 +1,13 @@
 import { byteOrder } from '../meta/meta-store.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
 import { planMerge } from './merge-plan.js';
-import type { Condition, SelectStatement, Statement, Value } from './ast.js';
+import type { SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
+import { planAggregate } from './plan-aggregate.js';
+import { rowCondition, seriesSource } from './select-parts.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
-import { checkCondition, conditionColumns, valueColumns } from './row-filter.js';
+import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange } from './time-range.js';
 
 /** Statements this build parses but cannot run yet, with the capability that will bring them. */
@@ -33,21 +35,16 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
 function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
   if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
   const mode = selectMode(statement.values);
-  if (mode === 'aggregate') throw new QuerySemanticError(`${mode} queries are not supported by this server yet`);
+  if (mode === 'aggregate') return planAggregate(statement, nowUs);
   const { from } = statement;
   const range = extractTimeRange(statement.where, nowUs);
-  // §6.5: the range already pins the time; the identity's sequence number filters the rows.
-  const where: Condition | undefined = range.pointQuery ? sequenceNumberIs(range.pointQuery.seq) : range.residual;
-  if (where) checkCondition(where);
+  const where = rowCondition(range);
   const fields = mode === 'arithmetic' ? referencedColumns(statement) : selectedFields(statement);
   if (fields !== '*' && fields.length === 0) return { kind: 'empty' };
   if (from.kind === 'merge' || from.kind === 'join') return planMerge(statement, from, { mode, fields, where, startUs: range.startUs, endUs: range.endUs });
   return {
     kind: 'select',
-    source:
-      from.kind === 'series'
-        ? { kind: 'names', names: [...from.names] }
-        : { kind: 'regex', regex: { pattern: from.pattern, caseInsensitive: from.caseInsensitive } },
+    source: seriesSource(from),
     fields,
     ...(mode === 'arithmetic' ? { outputs: arithmeticOutputs(statement.values) } : {}),
     startUs: range.startUs,
@@ -56,15 +53,6 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
     limit: statement.limit,
     where,
     whereColumns: where ? [...conditionColumns(where)] : [],
-  };
-}
-
-function sequenceNumberIs(seq: number): Condition {
-  return {
-    kind: 'comparison',
-    op: '=',
-    left: { kind: 'identifier', name: 'sequence_number' },
-    right: { kind: 'int', value: BigInt(seq), text: String(seq) },
   };
 }
 

@@ -137,7 +137,8 @@ export function compileCondition(condition: Condition): RowPredicate {
 
 type Operand = (row: RowView, index: number) => Scalar;
 
-function compileValue(value: Value): Operand {
+/** A value of the row (a column, a literal, arithmetic over them), as the where clause reads it. */
+export function compileValue(value: Value): Operand {
   switch (value.kind) {
     case 'string':
       return () => value.value;

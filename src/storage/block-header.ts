@@ -47,15 +47,22 @@ export function summarizeBlock(rows: SeriesColumns): BlockSummary {
     let min = Infinity;
     let max = -Infinity;
     let numeric = true;
+    let ints = 0;
     for (let i = 0; i < n && numeric; i++) {
       const kind = column.kinds[i];
       if (kind === ValueKind.Null) continue;
       if (kind !== ValueKind.Float && kind !== ValueKind.Int) numeric = false;
       const v = kind === ValueKind.Float ? column.floats[i]! : words[2 * i + 1]! * TWO_POW_32 + (words[2 * i]! >>> 0);
       count++;
-      sum += v;
+      if (kind === ValueKind.Float) sum += v;
+      else ints++;
       if (v < min) min = v;
       if (v > max) max = v;
+    }
+    // Floats first, then ints, as the sum aggregate adds a block's values: the header and the
+    // decoded rows then give the same bits.
+    for (let i = 0; i < n && numeric && ints > 0; i++) {
+      if (column.kinds[i] === ValueKind.Int) sum += words[2 * i + 1]! * TWO_POW_32 + (words[2 * i]! >>> 0);
     }
     // JSON (the segment footer) has no Infinity or NaN; such a column is decoded instead.
     if (numeric && count > 0 && Number.isFinite(sum) && Number.isFinite(min) && Number.isFinite(max)) stats.push({ name: column.name, count, sum, min, max });

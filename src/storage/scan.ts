@@ -6,6 +6,7 @@ import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import type { AnsweredFromStats } from './series-blocks.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 export interface ScanRequest {
@@ -42,6 +43,16 @@ export interface ScanRequest {
   readonly objectFraming?: Framing;
 }
 
+/** Which series a query reads, over which range, in which order; the columns each must have had. */
+export interface SnapshotRequest {
+  readonly db: string;
+  readonly series: readonly string[];
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly order: 'asc' | 'desc';
+  readonly requiredColumns: readonly string[];
+}
+
 /**
  * One emitted series object; `body[start, end)` holds its rows as comma-joined JSON arrays, or
  * the whole object when the request asked for objectFraming.
@@ -70,7 +81,7 @@ export interface Page {
  */
 export interface SeriesSnapshot {
   readonly columns: readonly string[];
-  blocks(): Iterator<SeriesColumns>;
+  blocks(answered?: AnsweredFromStats): Iterator<SeriesColumns>;
 }
 
 /** The block a cursor is reading in one series, with the views its row loop needs. */

@@ -232,12 +232,7 @@ export class SegmentReader {
 
   /** The series' blocks as pieces for seriesBlocks, each decoded only when loaded. */
   pieces(entry: SeriesIndex): Piece[] {
-    return entry.blocks.map((header) => ({
-      minTime: header.minTime,
-      maxTime: header.maxTime,
-      count: header.count,
-      load: () => this.readBlock(header),
-    }));
+    return entry.blocks.map((header) => blockPiece(header, () => this.readBlock(header)));
   }
 
   close(): void {
@@ -273,4 +268,9 @@ function validIndex(value: unknown, path: string, blocksEnd: number): SegmentInd
     }
   }
   return index;
+}
+
+/** A block as a piece for seriesBlocks: its header's bounds and stats, its rows read by `load`. */
+export function blockPiece(header: BlockHeader, load: () => SeriesColumns): Piece {
+  return { minTime: header.minTime, maxTime: header.maxTime, count: header.count, stats: header.stats, load };
 }

@@ -5,7 +5,7 @@ import type { BlockHeader } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import type { SegmentEntry, SegmentFile } from './manifest.js';
 import { decodeSeriesSegment } from './segment-codec.js';
-import { readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from './segment-file.js';
+import { blockPiece, readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from './segment-file.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 
 /** Where one series' rows of one segment file are: format 2 lists its blocks. */
@@ -84,12 +84,7 @@ export class SegmentStore {
     if (!blocks) {
       return [{ minTime: entry.minTime, maxTime: entry.maxTime, count: entry.count, load: () => this.readWhole(file, entry) }];
     }
-    return blocks.map((header) => ({
-      minTime: header.minTime,
-      maxTime: header.maxTime,
-      count: header.count,
-      load: () => this.reader(file).readBlock(header),
-    }));
+    return blocks.map((header) => blockPiece(header, () => this.reader(file).readBlock(header)));
   }
 
   /** A scan holds these files until it releases them. */

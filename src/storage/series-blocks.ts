@@ -1,4 +1,5 @@
 import { BLOCK_ROWS } from './block-codec.js';
+import type { ColumnStats } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { firstAtOrAfter, sliceRows } from './row-slice.js';
@@ -11,8 +12,17 @@ export interface Piece {
   readonly minTime: number;
   readonly maxTime: number;
   readonly count: number;
+  /** A segment block's per-column statistics (block-header.ts); memtable chunks have none. */
+  readonly stats?: readonly ColumnStats[];
   load(): SeriesColumns;
 }
+
+/**
+ * Offered each piece that lies wholly inside the range, overlaps no other and has stats:
+ * true means the consumer took its rows from the stats, so the piece is neither loaded nor
+ * yielded.
+ */
+export type AnsweredFromStats = (piece: Piece) => boolean;
 
 /**
  * One series' rows with time in [startUs, endUs), as blocks of at most `maxRows` rows sorted
@@ -35,10 +45,13 @@ export function* seriesBlocks(
   endUs: number,
   order: 'asc' | 'desc',
   maxRows: number = BLOCK_ROWS,
+  answered?: AnsweredFromStats,
 ): Generator<SeriesColumns> {
   const groups = overlappingGroups(pieces, startUs, endUs);
   if (order === 'desc') groups.reverse();
   for (const group of groups) {
+    const only = group.length === 1 ? group[0]! : undefined;
+    if (answered && only?.stats && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
     const loaded = group.map((piece) => piece.load());
     const rows = combinePieces(loaded[0]!.series, loaded);
     const from = firstAtOrAfter(rows, startUs);

@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
 import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
@@ -146,6 +147,10 @@ export class ShardHandle {
 
   openScan(request: ScanRequest): Promise<number> {
     return this.call<{ cursorId: number }>('openScan', { ...request, status: this.status() }).then((r) => r.cursorId);
+  }
+
+  aggregate(request: AggregateRequest): Promise<EncodedSeries[]> {
+    return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -119,6 +120,16 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
 export function nextPage(task: { cursorId: number }): Page | ErrorReply {
   const page = guard(() => open().nextPage(task.cursorId));
   return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+/** An aggregate select's rows for this shard's series, computed within this one message. */
+export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
+  const answer = guard(() => {
+    const opened = open(request.status);
+    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
+    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
+  });
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {

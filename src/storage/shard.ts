@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
 import { DiskWriteError } from '../util/checked-write.js';
+import { BLOCK_ROWS } from './block-codec.js';
 import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
-import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot } from './scan.js';
+import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
@@ -603,40 +604,57 @@ export class Shard {
    * query is paged out leaves them readable until the cursor closes.
    */
   openScan(request: ScanRequest): number {
-    const { snapshots, files } = this.snapshotsOf(request.db, request.series, request.fields, request);
+    const { snapshots, files } = this.snapshotSeries({ ...request, requiredColumns: request.fields === '*' ? [] : request.fields });
     return this.holdCursor(new ScanCursor(request, (name) => snapshots.get(name)!), files);
   }
 
   /** A merge's or join's cursor over one series: filtered blocks for another thread to merge. */
   openBlockScan(request: BlockScanRequest): { cursorId: number; columns: readonly string[] } {
-    const { snapshots, files } = this.snapshotsOf(request.db, [request.series], request.fields, request);
+    const { snapshots, files } = this.snapshotSeries({
+      ...request,
+      series: [request.series],
+      requiredColumns: request.fields === '*' ? [] : request.fields,
+    });
     const cursor = new BlockCursor(request, snapshots.get(request.series)!);
     return { cursorId: this.holdCursor(cursor, files), columns: cursor.columns };
   }
 
-  private snapshotsOf(db: string, series: readonly string[], fields: '*' | readonly string[], range: SnapshotRange): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
-    const databases = this.catalog.get(db);
-    const snapshots = new Map<string, SeriesSnapshot>();
-    const files = new Set<string>();
-    for (const name of series) {
-      const state = databases?.get(name);
-      if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
-      if (fields !== '*') {
-        for (const field of fields) {
-          if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
-        }
-      }
-      snapshots.set(name, this.snapshotOf(state, range));
-      for (const { file } of state.segments) files.add(file);
-    }
-    return { snapshots, files: [...files] };
-  }
-
+  /** Keeps a cursor and the segment files its snapshot holds until it is done or closed. */
   private holdCursor(cursor: ScanCursor | BlockCursor, files: string[]): number {
-    this.segments.acquire(files);
     const id = this.nextCursorId++;
     this.cursors.set(id, { cursor, files });
     return id;
+  }
+
+  /** Runs `work` over snapshots of the request's series within this one message. */
+  withSnapshots<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
+    const { snapshots, files } = this.snapshotSeries(request);
+    try {
+      return work((name) => snapshots.get(name)!);
+    } finally {
+      this.segments.release(files);
+    }
+  }
+
+  /** Throws the 400 a query over these series would meet, before any of it is answered. */
+  checkSeries(db: string, series: readonly string[], requiredColumns: readonly string[]): void {
+    const databases = this.catalog.get(db);
+    for (const name of series) checkedSeries(databases?.get(name), name, requiredColumns);
+  }
+
+  /** Snapshots of the request's series; their segment files are held until released. */
+  private snapshotSeries(request: SnapshotRequest): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
+    const databases = this.catalog.get(request.db);
+    const snapshots = new Map<string, SeriesSnapshot>();
+    const files = new Set<string>();
+    for (const name of request.series) {
+      const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
+      snapshots.set(name, this.snapshotOf(state, request));
+      for (const { file } of state.segments) files.add(file);
+    }
+    const held = [...files];
+    this.segments.acquire(held);
+    return { snapshots, files: held };
   }
 
   nextPage(cursorId: number): Page {
@@ -677,7 +695,7 @@ export class Shard {
     }
     return {
       columns: [...state.columns],
-      blocks: () => seriesBlocks(pieces, request.startUs, request.endUs, request.order),
+      blocks: (answered) => seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered),
     };
   }
 
@@ -725,6 +743,15 @@ export class Shard {
     this.manifest.catalog = catalog;
     writeManifest(this.options.dir, this.manifest);
   }
+}
+
+/** A queried series, which must exist and have had every required column. */
+function checkedSeries(state: SeriesState | undefined, name: string, requiredColumns: readonly string[]): SeriesState {
+  if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
+  for (const field of requiredColumns) {
+    if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
+  }
+  return state;
 }
 
 /** Sorted memtable chunks as pieces for seriesBlocks. */

@@ -4,6 +4,17 @@ import type { Scalar } from '../values.js';
 /** Query direction: rows are fed to 0.8's aggregates in this order (functions.md §1.1). */
 export type ScanOrder = 'asc' | 'desc';
 
+/**
+ * What a block header knows of one numeric column's non-null values (storage's ColumnStats):
+ * enough for count, sum, mean, min and max over the rows where that column has a value.
+ */
+export interface ColumnSummary {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
 /** One output row of one aggregate: one cell, or two for histogram. */
 export type OutputRow = readonly Scalar[];
 
@@ -28,6 +39,11 @@ export interface Aggregate<S> {
   merge(into: S, other: S): void;
   /** Zero or more output rows (zero drops the whole group's row, functions.md §1.4). */
   finish(state: S): OutputRow[];
+  /**
+   * The state of rows known only by their summary: rows that are exactly the column's
+   * non-null values, all numeric. Absent for aggregates that need the values themselves.
+   */
+  fromSummary?(summary: ColumnSummary): S;
 }
 
 /** Is the row at (timeA, seqA) met before (timeB, seqB) when scanning in `order`? */

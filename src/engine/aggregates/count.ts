@@ -15,6 +15,7 @@ export const count: Aggregate<CountState> = {
     into.rows += other.rows;
   },
   finish: (state) => [[state.rows]],
+  fromSummary: (summary) => ({ rows: summary.count }),
 };
 
 /** count(inner(x)): the number of rows the inner aggregate yields for the group. */

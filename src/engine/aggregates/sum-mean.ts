@@ -35,6 +35,7 @@ export const sum: Aggregate<SumState> = {
     into.sum += other.sum;
   },
   finish: (state) => [[state.sum]],
+  fromSummary: (summary) => ({ sum: summary.sum }),
 };
 
 /** mean divides by every row of the group: non-numeric and null values count as 0 (0.8). */
@@ -55,4 +56,5 @@ export const mean: Aggregate<MeanState> = {
     into.rows += other.rows;
   },
   finish: (state) => [[state.sum / state.rows]],
+  fromSummary: (summary) => ({ sum: summary.sum, rows: summary.count }),
 };

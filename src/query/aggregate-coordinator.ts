@@ -1,0 +1,149 @@
+import type { Exchange } from '../http/exchange.js';
+import { byteOrder } from '../meta/meta-store.js';
+import type { ShardHandle } from '../storage/shard-handle.js';
+import type { Storage } from '../storage/storage.js';
+import type { TimePrecision } from '../time-precision.js';
+import type { RowShaping } from './aggregate-rows.js';
+import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
+import type { AggregatePlan } from './plan-aggregate.js';
+import type { OutputOptions } from './plan.js';
+import { seriesByShard } from './series-by-shard.js';
+import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
+
+/** Series per shard message: bounds a message's time on the shard's thread and its reply. */
+const SERIES_PER_REQUEST = 100;
+
+/**
+ * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
+ * since a series lives on one shard, finishes, shapes and encodes them itself; here the rows
+ * are framed and written, one series at a time, an object per run the shard encoded.
+ * A shard's next batch of series is asked for while this one is written.
+ */
+export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  const byShard = await seriesByShard(storage, db, plan.source);
+  const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
+  const columns = ['time', ...plan.columns];
+  const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
+  const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
+  const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
+  // Each shard checks all its series in its first answer; nothing is written before every
+  // shard has answered, so a missing column is a 400 whichever shard owns the series.
+  const firstAnswers = await Promise.all(shards.map(({ shard, batches, names }) => shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names })));
+  const pump = async (shard: ShardHandle, batches: string[][], first: EncodedSeries[]): Promise<void> => {
+    let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
+    for (let b = 0; next !== undefined; b++) {
+      const results: EncodedSeries[] = await next;
+      next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
+      for (const { name, runs } of results) {
+        for (const run of runs) await sink.add(name, run);
+        if (exchange.done) break;
+      }
+      if (exchange.done) {
+        await next?.catch(() => undefined);
+        return;
+      }
+    }
+  };
+  const pumps = Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
+  if (sink instanceof WholeSink) {
+    await pumps;
+    return exchange.rawJson(200, sink.body());
+  }
+  try {
+    await pumps;
+  } catch (err) {
+    if (!sink.started) throw err;
+    // Status 200 is already out; 0.8 appended the error text.
+    await sink.write(Buffer.from(err instanceof Error ? err.message : String(err)));
+  }
+  await exchange.endStream();
+}
+
+function batchesOf(names: string[]): string[][] {
+  const batches: string[][] = [];
+  for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
+  return batches;
+}
+
+function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series: string[]): AggregateRequest {
+  return {
+    db,
+    series,
+    startUs: plan.startUs,
+    endUs: plan.endUs,
+    order: plan.order,
+    aggregates: plan.aggregates.map((a) => a.spec),
+    arguments: plan.aggregates.map((a) => a.argument),
+    groupBy: plan.groupBy,
+    widthUs: plan.widthUs,
+    where: plan.where,
+    whereColumns: plan.whereColumns,
+    referencedColumns: plan.referencedColumns,
+    requiredColumns: plan.requiredColumns,
+    shaping,
+  };
+}
+
+function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowIndent: string | null): RowShaping {
+  const range = plan.startGiven ? { range: { start: plan.startUs, end: plan.endUs } } : {};
+  return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent };
+}
+
+interface Sink {
+  add(name: string, rows: Uint8Array): Promise<void>;
+}
+
+/** Chunked output: each run goes to the socket as its own object, writes never interleaving. */
+class ChunkedSink implements Sink {
+  private writes: Promise<void> = Promise.resolve();
+  started = false;
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly columns: string[],
+    private readonly framing: Framing,
+  ) {}
+
+  add(name: string, rows: Uint8Array): Promise<void> {
+    const object = Buffer.concat([Buffer.from(seriesObjectHead(name, this.columns, this.framing)), rows, Buffer.from(seriesObjectTail(this.framing))]);
+    return this.write(object);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    this.started = true;
+    this.writes = this.writes.then(() => this.exchange.writeChunk(bytes));
+    return this.writes;
+  }
+}
+
+/** One JSON array: a series' runs joined into one object, series sorted by name. */
+class WholeSink implements Sink {
+  private readonly bySeries = new Map<string, Uint8Array[]>();
+
+  constructor(
+    private readonly columns: string[],
+    private readonly framing: Framing,
+  ) {}
+
+  add(name: string, rows: Uint8Array): Promise<void> {
+    const runs = this.bySeries.get(name) ?? [];
+    runs.push(rows);
+    this.bySeries.set(name, runs);
+    return Promise.resolve();
+  }
+
+  body(): Uint8Array {
+    const { framing } = this;
+    const names = [...this.bySeries.keys()].sort(byteOrder);
+    const separator = Buffer.from(framing.pretty ? ',\n' : ',');
+    const parts: Uint8Array[] = [Buffer.from(framing.pretty && names.length > 0 ? '[\n' : '[')];
+    names.forEach((name, index) => {
+      if (index > 0) parts.push(separator);
+      parts.push(Buffer.from(seriesObjectHead(name, this.columns, framing)));
+      this.bySeries.get(name)!.forEach((rows, i) => parts.push(...(i > 0 ? [separator, rows] : [rows])));
+      parts.push(Buffer.from(seriesObjectTail(framing)));
+    });
+    parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
+    return Buffer.concat(parts);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
+import { shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
+import type { Scalar } from '../engine/values.js';
+import { JsonWriter } from '../storage/json-writer.js';
+import { fromMicros, type TimePrecision } from '../time-precision.js';
+import { QuerySemanticError } from './errors.js';
+import { writeScalarRow } from './scalar-rows.js';
+
+/*
+ * A series' finished bucket outputs as response rows (functions.md §1.3–§2, query-language.md
+ * §5.1.4–5.1.5): ordered, filled and limited, then JSON-encoded in runs of at most one
+ * series object's worth. This runs in the shard that owns the series, so the main thread
+ * only frames bytes, as it does for raw selects.
+ */
+
+export const POINTS_PER_OBJECT = 1000;
+
+/**
+ * Buckets `fill` may emit per series. Filled buckets are not bounded by the data but by the
+ * query (`time(1u)` over a year is 3·10¹³ rows), and everything must be bounded (DESIGN.md).
+ */
+export const MAX_FILLED_BUCKETS = 1_000_000;
+
+/** Throws the 400 for a fill from bucket `first` through bucket `last` that emits too many rows. */
+export function checkFilledBuckets(first: number, last: number, widthUs: number, limit: number): void {
+  const buckets = Math.floor((last - first) / widthUs) + 1;
+  if (buckets <= MAX_FILLED_BUCKETS || (limit > 0 && limit <= MAX_FILLED_BUCKETS)) return;
+  throw new QuerySemanticError(`fill would emit ${buckets} buckets per series; at most ${MAX_FILLED_BUCKETS} are allowed`);
+}
+
+/** What turning outputs into rows needs beyond the query's order and bucket width. */
+export interface RowShaping {
+  /** Output rows per series; 0 means no limit. */
+  readonly limit: number;
+  /** Only for `group by time(...)`: `range` when the query set its start (else the data's). */
+  readonly fill: { readonly value: Scalar; readonly range?: { readonly start: number; readonly end: number } } | undefined;
+  readonly precision: TimePrecision;
+  /** Indent of a row when pretty-printing, null for compact JSON. */
+  readonly rowIndent: string | null;
+}
+
+/** The series' rows as JSON runs, each the comma-joined rows of one object. */
+export function encodeSeriesRows(
+  buckets: readonly BucketOutputs[],
+  aggregates: readonly Aggregate<unknown>[],
+  order: ScanOrder,
+  widthUs: number | null,
+  shaping: RowShaping,
+): Uint8Array[] {
+  const fill = shaping.fill;
+  // With the query's range the planner checked the size; here the data sets it.
+  if (fill !== undefined && fill.range === undefined && widthUs !== null && buckets.length > 0) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const { start } of buckets) [first, last] = [Math.min(first, start), Math.max(last, start)];
+    checkFilledBuckets(first, last, widthUs, shaping.limit);
+  }
+  const shape: Shape =
+    fill === undefined || widthUs === null
+      ? { order, limit: shaping.limit }
+      : { order, limit: shaping.limit, fill: { ...fill, width: widthUs, widths: aggregates.map((a) => a.width) } };
+  const rows = shapeRows(buckets, shape);
+  const separator = shaping.rowIndent === null ? ',' : ',\n';
+  const runs: Uint8Array[] = [];
+  let row = rows.next();
+  while (!row.done) {
+    const out = new JsonWriter(4096);
+    for (let n = 0; n < POINTS_PER_OBJECT && !row.done; n++, row = rows.next()) {
+      if (n > 0) out.ascii(separator);
+      const cells = row.value;
+      cells[0] = fromMicros(cells[0] as number, shaping.precision);
+      writeScalarRow(out, cells, shaping.rowIndent);
+    }
+    runs.push(out.bytes());
+  }
+  return runs;
+}

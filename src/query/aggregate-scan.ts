@@ -1,0 +1,193 @@
+import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
+import { bucketStart } from '../engine/buckets.js';
+import { createAggregate, type AggregateSpec } from '../engine/registry.js';
+import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
+import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { BLOCK_ROWS } from '../storage/block-codec.js';
+import type { SeriesSnapshot } from '../storage/scan.js';
+import type { AnsweredFromStats } from '../storage/series-blocks.js';
+import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
+import type { Condition, Value } from './ast.js';
+import { compileCondition, compileValue, type RowPredicate, type RowView } from './row-filter.js';
+
+/*
+ * The shard-thread half of an aggregate select: for each requested series, walk its blocks
+ * in time order, keep the rows the where clause and §9.3 let through, and fold them into
+ * per-bucket partials. Blocks are dropped as the walk goes, and segment blocks that one
+ * bucket covers whole are taken from their header stats unread.
+ */
+
+/** What one shard is asked for: plain data, so it crosses threads by structured clone. */
+export interface AggregateRequest {
+  readonly db: string;
+  /** Series owned by the shard, answered by this request. */
+  readonly series: readonly string[];
+  /**
+   * In a query's first request to a shard: all its series of the query, checked before
+   * anything is answered, so a missing column fails the whole query with a 400 up front.
+   */
+  readonly checkFirst?: readonly string[];
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly order: ScanOrder;
+  readonly aggregates: readonly AggregateSpec[];
+  /** Per aggregate, the value evaluated for every row. */
+  readonly arguments: readonly Value[];
+  readonly groupBy: readonly string[];
+  readonly widthUs: number | null;
+  readonly where: Condition | undefined;
+  readonly whereColumns: readonly string[];
+  readonly referencedColumns: readonly string[];
+  readonly requiredColumns: readonly string[];
+  readonly shaping: RowShaping;
+}
+
+export interface SeriesAggregate {
+  readonly name: string;
+  readonly partial: SeriesPartial;
+}
+
+/** A series' answer: its rows as JSON runs of at most one object each. */
+export interface EncodedSeries {
+  readonly name: string;
+  readonly runs: Uint8Array[];
+}
+
+/**
+ * What a shard answers. A series lives on one shard, so its partial is already whole and is
+ * finished, shaped and encoded here: finishing percentiles, distinct values and the like
+ * sorts or counts their values, per-point work that must stay off the main thread, and only
+ * bytes then cross.
+ */
+export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
+  const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  // One series' partial at a time: each is encoded before the next series is read.
+  return Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
+    name,
+    runs: encodeSeriesRows(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
+  }));
+}
+
+/** The partial of every requested series with at least one row, in request order. */
+export function* aggregateSeries(
+  request: AggregateRequest,
+  aggregates: readonly Aggregate<unknown>[],
+  snapshot: (series: string) => SeriesSnapshot,
+): Generator<SeriesAggregate> {
+  const argumentReaders = request.arguments.map(argumentReader);
+  const filter = request.where ? compileCondition(request.where) : undefined;
+  const column = summarizedColumn(request, aggregates);
+  for (const name of request.series) {
+    const series = snapshot(name);
+    // A series lacking a where-clause column has no row the clause can accept (0.8).
+    if (request.whereColumns.some((c) => !series.columns.includes(c))) continue;
+    const partial = emptySeriesPartial();
+    const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, request.widthUs));
+    for (let step = blocks.next(); !step.done; step = blocks.next()) {
+      const rows = step.value;
+      const byName = new Map(rows.columns.map((c) => [c.name, c]));
+      const columnOf = (n: string): Column => byName.get(n) ?? allocateColumn(n, rows.count);
+      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
+      const selection = selectRows(rows, request.referencedColumns.map(columnOf), filter, view);
+      if (selection.length === 0) continue;
+      const block = {
+        time: rows.time,
+        seq: rows.seq,
+        arguments: argumentReaders.map((read) => read(rows, columnOf, view, selection)),
+        groupBy: request.groupBy.map(columnOf),
+      };
+      accumulateBlock(aggregates, partial, block, selection, request.widthUs);
+    }
+    if (partial.groups.size > 0) yield { name, partial };
+  }
+}
+
+/**
+ * The column whose block stats can stand for the rows (DESIGN.md, "Layers of a query"): when
+ * every aggregate takes a summary and reads that one plain column, and nothing else decides
+ * which rows exist or how they group — no where clause, no group-by column, no other
+ * referenced column.
+ */
+function summarizedColumn(request: AggregateRequest, aggregates: readonly Aggregate<unknown>[]): string | undefined {
+  if (request.where !== undefined || request.groupBy.length > 0 || !summaryAnswers(aggregates)) return undefined;
+  const [name, ...others] = request.referencedColumns;
+  if (name === undefined || others.length > 0) return undefined;
+  return request.arguments.every((argument) => argument.kind === 'identifier' && argument.name === name) ? name : undefined;
+}
+
+/** Takes a block whose rows all fall in one bucket from its stats of `column`. */
+function fromStats(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, column: string, widthUs: number | null): AnsweredFromStats {
+  return (piece) => {
+    const start = widthUs === null ? 0 : bucketStart(piece.minTime, widthUs);
+    if (widthUs !== null && bucketStart(piece.maxTime, widthUs) !== start) return false;
+    // Stats are kept only for all-numeric columns; a column without any may hold strings.
+    const stats = piece.stats?.find((s) => s.name === column);
+    if (stats === undefined) return false;
+    accumulateSummary(aggregates, partial, start, stats);
+    return true;
+  };
+}
+
+/** Rows with a referenced value (every row when nothing is referenced) that pass the where clause. */
+function selectRows(rows: SeriesColumns, referenced: Column[], filter: RowPredicate | undefined, view: RowView): Selection {
+  const present = rowsWithValues(referenced, rows.count);
+  if (filter === undefined) return present;
+  const out = new Uint32Array(present.length);
+  let n = 0;
+  for (let s = 0; s < present.length; s++) if (filter(view, present[s]!)) out[n++] = present[s]!;
+  return out.subarray(0, n);
+}
+
+/** 0, 1, 2, …: shared by every block, read-only (consumers gather from a selection, never write it). */
+let identity = allRows(BLOCK_ROWS);
+
+function everyRow(count: number): Selection {
+  if (identity.length < count) identity = allRows(count);
+  return identity.subarray(0, count);
+}
+
+/**
+ * The usual block has the first referenced column in every row: its selection is every row,
+ * found by one pass over the kinds, without building one row by row.
+ */
+function rowsWithValues(referenced: Column[], count: number): Selection {
+  const first = referenced[0];
+  if (first === undefined) return everyRow(count);
+  const kinds = first.kinds;
+  let full = true;
+  for (let i = 0; i < count && full; i++) full = kinds[i] !== ValueKind.Null;
+  return full ? everyRow(count) : rowsWithAnyValue(referenced, everyRow(count));
+}
+
+type ArgumentReader = (rows: SeriesColumns, columnOf: (name: string) => Column, view: RowView, selection: Selection) => Column;
+
+/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated on the selected rows. */
+function argumentReader(argument: Value): ArgumentReader {
+  if (argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number') {
+    const name = argument.name;
+    return (_rows, columnOf) => columnOf(name);
+  }
+  const operand = compileValue(argument);
+  return (rows, _columnOf, view, selection) => {
+    const column = allocateColumn('', rows.count);
+    for (let s = 0; s < selection.length; s++) {
+      const row = selection[s]!;
+      const value = operand(view, row);
+      if (typeof value === 'number') {
+        column.kinds[row] = ValueKind.Float;
+        column.floats[row] = value;
+      } else if (typeof value === 'bigint') {
+        column.kinds[row] = ValueKind.Int;
+        column.ints[row] = value;
+      } else if (typeof value === 'boolean') {
+        column.kinds[row] = ValueKind.Bool;
+        column.floats[row] = value ? 1 : 0;
+      } else if (typeof value === 'string') {
+        column.kinds[row] = ValueKind.String;
+        column.floats[row] = column.strings.push(value) - 1;
+      }
+    }
+    return column;
+  };
+}

@@ -1,0 +1,22 @@
+import { BadRequestError } from '../errors.js';
+import { byteOrder } from '../meta/meta-store.js';
+import type { ShardHandle } from '../storage/shard-handle.js';
+import type { Storage } from '../storage/storage.js';
+import type { SeriesSource } from './plan.js';
+
+/** The wanted series of each shard that owns any, each list in byte order. */
+export async function seriesByShard(storage: Storage, db: string, source: SeriesSource): Promise<Map<ShardHandle, string[]>> {
+  if (source.kind === 'regex') {
+    const matching = await storage.seriesByShard(db, source.regex);
+    if (matching.size === 0) throw new BadRequestError("Couldn't look up columns");
+    return matching;
+  }
+  const byShard = new Map<ShardHandle, string[]>();
+  for (const name of [...new Set(source.names)].sort(byteOrder)) {
+    const shard = storage.shardFor(db, name);
+    const names = byShard.get(shard);
+    if (names) names.push(name);
+    else byShard.set(shard, [name]);
+  }
+  return byShard;
+}
