@@ -19,6 +19,8 @@ export interface Settings {
   walFsyncIntervalMs: number;
   /** Per-shard memtable size that triggers a flush to an Arrow segment. */
   memtableBytes: number;
+  /** Decoded segment blocks each shard keeps for queries. */
+  blockCacheBytes: number;
   /** A shard whose memtable got no write for this long flushes it, so data at rest is compact. */
   flushIdleMs: number;
   /** Largest accepted write body; larger bodies get 413 without being read. */
@@ -57,6 +59,7 @@ export function defaultSettings(): Settings {
     walFsyncIntervalMs: 100,
     memtableBytes: 128 * MiB,
     flushIdleMs: 10_000,
+    blockCacheBytes: 128 * MiB,
     maxBodySize: 256 * MiB,
     parseThreads: cores,
     parseQueueBytes: 256 * MiB,
@@ -80,6 +83,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'walFsync', toml: 'wal_fsync', env: 'SLUICE_WAL_FSYNC', parse: fsyncPolicy },
   { key: 'walFsyncIntervalMs', toml: 'wal_fsync_interval_ms', env: 'SLUICE_WAL_FSYNC_INTERVAL_MS', parse: (v) => integer(v, 1, 60_000) },
   { key: 'memtableBytes', toml: 'memtable_size', env: 'SLUICE_MEMTABLE_SIZE', parse: byteSize },
+  { key: 'blockCacheBytes', toml: 'block_cache_size', env: 'SLUICE_BLOCK_CACHE_SIZE', parse: byteSizeOrZero },
   { key: 'flushIdleMs', toml: 'flush_idle_ms', env: 'SLUICE_FLUSH_IDLE_MS', parse: (v) => integer(v, 10, 86_400_000) },
   { key: 'maxBodySize', toml: 'max_body_size', env: 'SLUICE_MAX_BODY_SIZE', parse: byteSize },
   { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
@@ -120,6 +124,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--wal-fsync-interval-ms <ms>', 'fsync interval for --wal-fsync interval')
     .option('--memtable-bytes <size>', 'per-shard memtable size before a flush (e.g. 128MiB)')
     .option('--flush-idle-ms <ms>', 'flush a memtable that got no write for this long')
+    .option('--block-cache-bytes <size>', 'decoded segment blocks each shard keeps for queries (e.g. 128MiB, 0 for none)')
     .option('--max-body-size <size>', 'largest accepted write body (e.g. 256MiB)')
     .option('--parse-threads <n>', 'threads parsing write bodies')
     .option('--parse-queue-bytes <size>', 'write body bytes waiting to be parsed before writes get 503 (e.g. 256MiB)')
@@ -180,6 +185,11 @@ function fsyncPolicy(raw: unknown): unknown {
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: MiB, mb: MiB, mib: MiB, g: 1024 * MiB, gb: 1024 * MiB, gib: 1024 * MiB };
+
+/** A size, or 0 to turn the thing off. */
+function byteSizeOrZero(raw: unknown): unknown {
+  return raw === 0 || String(raw).trim() === '0' ? 0 : byteSize(raw);
+}
 
 function byteSize(raw: unknown): unknown {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > 0) return raw;

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asDiskWriteError, DiskWriteError } from '../util/checked-write.js';
+import { BlockCache } from './block-cache.js';
 import type { BlockHeader } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import type { SegmentEntry, SegmentFile } from './manifest.js';
@@ -40,7 +41,11 @@ export class SegmentStore {
   /** Open readers, least recently used first. */
   private readonly readers = new Map<string, SegmentReader>();
 
-  constructor(shardDir: string) {
+  /** Decoded blocks that scans read; flushes, compactions and rewrites read past it. */
+  private readonly cache: BlockCache;
+
+  constructor(shardDir: string, blockCacheBytes = 0) {
+    this.cache = new BlockCache(blockCacheBytes);
     this.dir = join(shardDir, 'segments');
     mkdirSync(this.dir, { recursive: true });
   }
@@ -78,13 +83,20 @@ export class SegmentStore {
     return readSegmentIndex(join(this.dir, segment.file)).series.map((s) => refOf(segment.file, s));
   }
 
-  /** A series' rows in one file as pieces for seriesBlocks, each read only when loaded. */
-  pieces(ref: SeriesRef): Piece[] {
+  /**
+   * A series' rows in one file as pieces for seriesBlocks, each read only when loaded. With
+   * `cached`, decoded blocks are kept in (and taken from) the block cache: scans pass it, work
+   * that reads everything once (flush, compaction) does not, so it cannot push scans' blocks out.
+   */
+  pieces(ref: SeriesRef, cached = false): Piece[] {
     const { file, entry, blocks } = ref;
     if (!blocks) {
       return [{ minTime: entry.minTime, maxTime: entry.maxTime, count: entry.count, load: () => this.readWhole(file, entry) }];
     }
-    return blocks.map((header) => blockPiece(header, () => this.reader(file).readBlock(header)));
+    const read = (header: BlockHeader): SeriesColumns => this.reader(file).readBlock(header);
+    return blocks.map((header) =>
+      blockPiece(header, cached ? () => this.cache.get(file, header.offset, () => read(header)) : () => read(header)),
+    );
   }
 
   /** A scan holds these files until it releases them. */
@@ -155,6 +167,7 @@ export class SegmentStore {
   }
 
   private remove(file: string): void {
+    this.cache.dropFile(file);
     this.readers.get(file)?.close();
     this.readers.delete(file);
     rmSync(join(this.dir, file), { force: true });

@@ -23,6 +23,8 @@ export interface ShardOptions {
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
   readonly flushIdleMs: number;
+  /** Decoded segment blocks kept for scans (0: none). */
+  readonly blockCacheBytes: number;
   /** Shared with the shard's handle: 1 while degraded, so /ping need not ask the thread. */
   readonly degradedFlag: Int32Array;
 }
@@ -126,7 +128,7 @@ export class Shard {
     private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
   ) {
     this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
-    this.segments = new SegmentStore(options.dir);
+    this.segments = new SegmentStore(options.dir, options.blockCacheBytes);
     removeAbandonedTemps(manifestPath(options.dir));
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
@@ -685,7 +687,7 @@ export class Shard {
   private snapshotOf(state: SeriesState, request: SnapshotRange): SeriesSnapshot {
     const pieces: Piece[] = [];
     for (const ref of state.segments) {
-      if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref));
+      if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref, true));
     }
     for (const part of [state.frozen, state.memory]) {
       if (!part || part.count === 0) continue;

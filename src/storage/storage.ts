@@ -43,6 +43,7 @@ export class Storage {
             walFsyncIntervalMs: settings.walFsyncIntervalMs,
             memtableBytes: settings.memtableBytes,
             flushIdleMs: settings.flushIdleMs,
+            blockCacheBytes: settings.blockCacheBytes,
             logLevel: settings.logLevel,
           },
           settings.shardQueueBytes,

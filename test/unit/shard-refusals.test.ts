@@ -25,7 +25,7 @@ function batch(points: number): Uint8Array {
 test('a write refused as overloaded is remembered as failed past the next flush', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-shard-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const options: ShardOptions = { dir, walFsync: 'never', walFsyncIntervalMs: 100, memtableBytes: 1024, flushIdleMs: 3_600_000, degradedFlag: new Int32Array(1) };
+  const options: ShardOptions = { dir, walFsync: 'never', walFsyncIntervalMs: 100, memtableBytes: 1024, flushIdleMs: 3_600_000, blockCacheBytes: 0, degradedFlag: new Int32Array(1) };
   const shard = new Shard(options, () => undefined);
   await shard.recover(new Set(), ['db']);
   // 700,000 points (over 16 MiB): committed, the memtable is past twice its size and the

@@ -1,0 +1,55 @@
+import test from 'ava';
+import { BlockCache } from '../../src/storage/block-cache.js';
+import { seriesOf, T0 } from '../helpers/series-rows.js';
+
+/** A decoded block of `rows` rows with one column: 25 bytes a row. */
+const block = (rows: number) => seriesOf('s', Array.from({ length: rows }, (_, i) => ({ time: T0 + i, values: { v: i } })));
+
+test('a block is decoded once and then served from the cache', (t) => {
+  const cache = new BlockCache(10_000);
+  let decodes = 0;
+  const decode = () => {
+    decodes++;
+    return block(10);
+  };
+  const first = cache.get('a', 0, decode);
+  t.is(cache.get('a', 0, decode), first);
+  t.is(decodes, 1);
+});
+
+test('the least recently used blocks go when the budget is passed', (t) => {
+  const cache = new BlockCache(25 * 100 * 2); // two 100-row blocks
+  let decodes = 0;
+  const decode = () => {
+    decodes++;
+    return block(100);
+  };
+  cache.get('a', 0, decode);
+  cache.get('a', 1, decode);
+  cache.get('a', 0, decode); // a:0 is now the most recent
+  cache.get('a', 2, decode); // evicts a:1
+  t.is(decodes, 3);
+  cache.get('a', 0, decode);
+  t.is(decodes, 3, 'a:0 stayed');
+  cache.get('a', 1, decode);
+  t.is(decodes, 4, 'a:1 was evicted');
+});
+
+test('dropping a file forgets its blocks; a zero budget caches nothing', (t) => {
+  const cache = new BlockCache(1_000_000);
+  let decodes = 0;
+  const decode = () => {
+    decodes++;
+    return block(10);
+  };
+  cache.get('a', 0, decode);
+  cache.get('b', 0, decode);
+  cache.dropFile('a');
+  cache.get('a', 0, decode);
+  cache.get('b', 0, decode);
+  t.is(decodes, 3);
+  const none = new BlockCache(0);
+  none.get('a', 0, decode);
+  none.get('a', 0, decode);
+  t.is(decodes, 5);
+});
