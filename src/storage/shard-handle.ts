@@ -4,7 +4,7 @@ import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type Er
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
-import type { WriteTxn } from './shard.js';
+import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
@@ -54,9 +54,10 @@ export class ShardHandle {
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
 
   /**
-   * `status` gives the main thread's transaction status for this shard; every message that
-   * can change or read what the shard holds carries it, so the shard learns which logged
-   * writes are committed before it does anything else.
+   * `status` gives the main thread's transaction status for this shard; every message that can
+   * change or read what the shard holds carries it, so the shard learns which logged writes are
+   * committed before it does anything else. Each call hands out the aborts it reports only
+   * once, so only messages whose worker function passes it to `advance` may take it.
    */
   constructor(
     readonly index: number,
@@ -86,8 +87,8 @@ export class ShardHandle {
   }
 
   /** Start-up, step 2: replay without the incomplete transactions. */
-  recover(aborted: number[], liveDatabases: string[]): Promise<{ highestSequenceNumber: number; flushedBelow: number }> {
-    return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<{ highestSequenceNumber: number; flushedBelow: number }>;
+  recover(aborted: number[], liveDatabases: string[]): Promise<RecoveryReport> {
+    return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<RecoveryReport>;
   }
 
   /** Whether the write queue is at its bound (new writes should be turned away early). */

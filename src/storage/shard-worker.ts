@@ -15,7 +15,7 @@ import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
-import { Shard, ShardError, type ShardOptions, type WriteTxn } from './shard.js';
+import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -76,10 +76,8 @@ export function init(): ShardTxnReport {
 }
 
 /** Start-up, step 2: replay the WAL without the transactions found incomplete. */
-export async function recover(task: { aborted: number[]; liveDatabases: string[] }): Promise<{ highestSequenceNumber: number; flushedBelow: number }> {
-  const opened = open();
-  await opened.recover(new Set(task.aborted), task.liveDatabases);
-  return { highestSequenceNumber: opened.highestSequenceNumber, flushedBelow: opened.transactionFloor };
+export function recover(task: { aborted: number[]; liveDatabases: string[] }): Promise<RecoveryReport> {
+  return open().recover(new Set(task.aborted), task.liveDatabases);
 }
 
 export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {

@@ -70,6 +70,13 @@ interface SeriesState {
   memory: SeriesMemory | undefined;
 }
 
+/** What start-up found, for the main thread's counters. */
+export interface RecoveryReport {
+  readonly highestSequenceNumber: number;
+  /** Transaction ids below this are settled on this shard; new ones must start above it. */
+  readonly flushedBelow: number;
+}
+
 export class ShardError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -109,8 +116,9 @@ export class Shard {
   /** Databases being dropped: writes to them are refused until the drop is done. */
   private readonly dropping = new Set<string>();
   /**
-   * The highest sequence number within the bound, which a data directory from before
-   * sequence.json resumes after; larger ones can only be client numbers from before the bound.
+   * The highest sequence number on disk within the bound, found at start-up: a data directory
+   * from before sequence.json resumes after it. Larger ones can only be client numbers from
+   * before the bound. (Afterwards the counter in sequence.json is the only source.)
    */
   private maxSeq = 0;
   /** The newest transaction status the main thread sent. */
@@ -156,7 +164,7 @@ export class Shard {
    * logged (never acknowledged, so dropped whole). If any was left out, flush at once, so the
    * checkpoint moves past it before other shards' later flushes could make it look complete.
    */
-  async recover(aborted: ReadonlySet<number>, liveDatabases: string[]): Promise<void> {
+  async recover(aborted: ReadonlySet<number>, liveDatabases: string[]): Promise<RecoveryReport> {
     const applied = new Set<number>();
     let replayed = 0;
     let highestTxn = 0;
@@ -167,6 +175,7 @@ export class Shard {
       if (batch.txn > 0 && (aborted.has(batch.txn) || applied.has(batch.txn))) return;
       if (batch.txn > 0) applied.add(batch.txn);
       this.applyBatch(batch, payload.byteLength);
+      for (const { seq, seqAt, count } of batch.series) this.noteSequenceNumbers(seq, seqAt, count);
       replayed++;
     });
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
@@ -182,6 +191,12 @@ export class Shard {
     const live = new Set(liveDatabases);
     for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
     this.maybeCompact();
+    return { highestSequenceNumber: this.maxSeq, flushedBelow: this.flushedBelow };
+  }
+
+  /** Sequence numbers found at start-up, for a data directory from before sequence.json. */
+  private noteSequenceNumbers(seq: Float64Array, from: number, count: number): void {
+    for (let i = from; i < from + count; i++) if (seq[i]! > this.maxSeq && seq[i]! <= MAX_SEQUENCE_NUMBER) this.maxSeq = seq[i]!;
   }
 
   /** Why this shard cannot write, if it cannot. */
@@ -214,15 +229,6 @@ export class Shard {
     if (!(error instanceof DiskWriteError)) return error;
     this.health.failed(error);
     return this.health.refusal();
-  }
-
-  get highestSequenceNumber(): number {
-    return this.maxSeq;
-  }
-
-  /** Transaction ids below this are settled on this shard; new ones must start above it. */
-  get transactionFloor(): number {
-    return this.flushedBelow;
   }
 
   private get flushedBelow(): number {
@@ -315,8 +321,6 @@ export class Shard {
       state.memory ??= new SeriesMemory(rows.series);
       state.memory.append(rows);
       this.unsealed.add(state.memory);
-      const { seq, seqAt } = rows;
-      for (let i = seqAt; i < seqAt + rows.count; i++) if (seq[i]! > this.maxSeq && seq[i]! <= MAX_SEQUENCE_NUMBER) this.maxSeq = seq[i]!;
     }
     this.unsealedBytes += bytes;
   }
@@ -334,13 +338,17 @@ export class Shard {
   }
 
   private sealAll(): void {
-    for (const memory of this.unsealed) {
-      const before = memory.sealedBytes;
-      memory.seal();
-      this.sealedBytes += memory.sealedBytes - before;
-    }
+    for (const memory of this.unsealed) this.sealed(memory);
     this.unsealed.clear();
     this.unsealedBytes = 0;
+  }
+
+  /** The memtable's chunks of one series after sealing its spans, counted in sealedBytes. */
+  private sealed(memory: SeriesMemory): readonly SeriesColumns[] {
+    const before = memory.sealedBytes;
+    const chunks = memory.pieces();
+    this.sealedBytes += memory.sealedBytes - before;
+    return chunks;
   }
 
   /** A memtable that got no write for `flushIdleMs` is flushed, so data at rest is compact. */
@@ -689,12 +697,9 @@ export class Shard {
     for (const ref of state.segments) {
       if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref, true));
     }
-    for (const part of [state.frozen, state.memory]) {
-      if (!part || part.count === 0) continue;
-      const before = part.sealedBytes;
-      pieces.push(...chunkPieces(part.pieces()));
-      if (part === state.memory) this.sealedBytes += part.sealedBytes - before;
-    }
+    // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
+    if (state.frozen) pieces.push(...chunkPieces(state.frozen.pieces()));
+    if (state.memory) pieces.push(...chunkPieces(this.sealed(state.memory)));
     return {
       columns: [...state.columns],
       blocks: (answered) => seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered),
