@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseToml } from 'smol-toml';
+import { MAX_SHARDS } from './storage/layout.js';
 
 export type WalFsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -46,7 +47,6 @@ export function defaultShardCount(): number {
   return Math.min(availableParallelism(), MAX_SHARDS);
 }
 
-export const MAX_SHARDS = 32;
 
 export function defaultSettings(): Settings {
   const cores = availableParallelism();

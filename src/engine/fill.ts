@@ -102,6 +102,13 @@ function sortGroups(groups: readonly GroupOutputs[]): GroupOutputs[] {
   return [...groups].sort(compareGroups);
 }
 
+/** How many groups the series has: fill puts each of them in every bucket. */
+export function groupCount(buckets: readonly BucketOutputs[]): number {
+  const seen = new Set<string>();
+  for (const bucket of buckets) for (const group of bucket.groups) seen.add(groupKey(group.group));
+  return seen.size;
+}
+
 /** Every group seen in any bucket of the series, ascending. */
 function distinctGroups(buckets: readonly BucketOutputs[]): GroupOutputs[] {
   const seen = new Map<string, GroupOutputs>();

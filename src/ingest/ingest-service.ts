@@ -69,12 +69,20 @@ export class IngestService {
       admission.release();
     }
     if (!result.ok) throw new HttpError(result.status, result.message);
-    if (!this.meta.databaseExists(db) || this.storage.dropCount(db) !== admission.dropCount) {
-      throw new BadRequestError(`Database ${db} doesn't exist`);
-    }
+    this.assertDatabaseUnchanged(db, admission.dropCount);
     if (result.pointCount === 0) return;
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
+    // Checked again with nothing awaited before the write is queued: a lease write for the
+    // sequence numbers can take long enough for a drop and a re-create to run meanwhile.
+    this.assertDatabaseUnchanged(db, admission.dropCount);
     await this.storage.write(result.batches, base);
+  }
+
+  /** The database exists and was not dropped since the write arrived (it may be a new one of the same name). */
+  private assertDatabaseUnchanged(db: string, dropCount: number): void {
+    if (!this.meta.databaseExists(db) || this.storage.dropCount(db) !== dropCount) {
+      throw new BadRequestError(`Database ${db} doesn't exist`);
+    }
   }
 
   close(): Promise<void> {

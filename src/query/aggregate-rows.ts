@@ -1,5 +1,6 @@
 import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
-import { shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
+import { bucketStart } from '../engine/buckets.js';
+import { groupCount, shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
 import type { Scalar } from '../engine/values.js';
 import { JsonWriter } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -16,14 +17,19 @@ import { writeScalarRow } from './scalar-rows.js';
 export const POINTS_PER_OBJECT = 1000;
 
 /**
- * Buckets `fill` may emit per series. Filled buckets are not bounded by the data but by the
- * query (`time(1u)` over a year is 3·10¹³ rows), and everything must be bounded (DESIGN.md).
+ * Buckets `fill` may emit per series (each group of the series in every one). Filled buckets
+ * are not bounded by the data but by the query (`time(1u)` over a year is 3·10¹³ rows), and
+ * everything must be bounded (DESIGN.md).
  */
-export const MAX_FILLED_BUCKETS = 1_000_000;
+const MAX_FILLED_BUCKETS = 1_000_000;
 
-/** Throws the 400 for a fill from bucket `first` through bucket `last` that emits too many rows. */
-export function checkFilledBuckets(first: number, last: number, widthUs: number, limit: number): void {
-  const buckets = Math.floor((last - first) / widthUs) + 1;
+/**
+ * Throws the 400 for a fill from bucket `first` through bucket `last`, for `groups` groups,
+ * that emits too many rows. The planner checks what the query's range allows for one group;
+ * the shard checks again with the series' groups (and its data's range when the query gave none).
+ */
+export function checkFilledBuckets(first: number, last: number, widthUs: number, limit: number, groups = 1): void {
+  const buckets = (Math.floor((last - first) / widthUs) + 1) * Math.max(1, groups);
   if (buckets <= MAX_FILLED_BUCKETS || (limit > 0 && limit <= MAX_FILLED_BUCKETS)) return;
   throw new QuerySemanticError(`fill would emit ${buckets} buckets per series; at most ${MAX_FILLED_BUCKETS} are allowed`);
 }
@@ -48,12 +54,12 @@ export function encodeSeriesRows(
   shaping: RowShaping,
 ): Uint8Array[] {
   const fill = shaping.fill;
-  // With the query's range the planner checked the size; here the data sets it.
-  if (fill !== undefined && fill.range === undefined && widthUs !== null && buckets.length > 0) {
+  if (fill !== undefined && widthUs !== null && buckets.length > 0) {
     let first = Infinity;
     let last = -Infinity;
-    for (const { start } of buckets) [first, last] = [Math.min(first, start), Math.max(last, start)];
-    checkFilledBuckets(first, last, widthUs, shaping.limit);
+    if (fill.range) [first, last] = [bucketStart(fill.range.start, widthUs), bucketStart(fill.range.end - 1, widthUs)];
+    else for (const { start } of buckets) [first, last] = [Math.min(first, start), Math.max(last, start)];
+    checkFilledBuckets(first, last, widthUs, shaping.limit, groupCount(buckets));
   }
   const shape: Shape =
     fill === undefined || widthUs === null

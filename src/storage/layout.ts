@@ -22,6 +22,9 @@ const LAYOUT_FILE = 'layout.json';
  * is the shard count the operator set, undefined when they set none; then a recorded count
  * wins over `defaultShards`, so a directory moved to a machine with other cores just works.
  */
+/** Shards a data directory may have: a write names the shards it touches in a 32-bit mask. */
+export const MAX_SHARDS = 32;
+
 export function openLayout(dataDir: string, requestedShards: number | undefined, defaultShards: number, log: Logger): StorageLayout {
   const path = join(dataDir, LAYOUT_FILE);
   if (existsSync(path)) {
@@ -45,6 +48,13 @@ function checkedAgainstRequest(
   defaultShards: number,
   log: Logger,
 ): StorageLayout {
+  if (recorded.shards > MAX_SHARDS) {
+    // A write names its shards in a 32-bit mask (transactions.ts); older builds allowed more.
+    throw new StartupError(
+      `data directory ${resolve(dataDir)} holds ${recorded.shards} shards; this Sluice serves at most ${MAX_SHARDS} ` +
+        '(a write names the shards it touches in a 32-bit mask)',
+    );
+  }
   if (requestedShards !== undefined && requestedShards !== recorded.shards) {
     throw new StartupError(
       `the shard count is set to ${requestedShards} (--shards, SLUICE_SHARDS or shards in the config file), ` +

@@ -52,15 +52,25 @@ export function removeQuietly(path: string): void {
   }
 }
 
-/** `writeFileAtomic` without blocking the event loop, for files written while serving. */
+/**
+ * `writeFileAtomic` without blocking the event loop, for files written while serving; it fails
+ * the same way: a DiskWriteError, the temp file removed, the old content in place.
+ */
 export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
   const temp = `${path}${TEMP_INFIX}${process.pid}`;
-  await withFile(temp, 'w', async (file) => {
-    await file.writeFile(data);
-    await file.sync();
+  try {
+    await withFile(temp, 'w', async (file) => {
+      await file.writeFile(data);
+      await file.sync();
+    });
+    await rename(temp, path);
+  } catch (err) {
+    removeQuietly(temp);
+    throw asDiskWriteError(err, path);
+  }
+  await withFile(dirname(path), 'r', (dir) => dir.sync()).catch((err: unknown) => {
+    throw asDiskWriteError(err, dirname(path));
   });
-  await rename(temp, path);
-  await withFile(dirname(path), 'r', (dir) => dir.sync());
 }
 
 async function withFile(path: string, flags: string, use: (file: FileHandle) => Promise<void>): Promise<void> {

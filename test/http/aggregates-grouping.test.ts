@@ -98,6 +98,18 @@ test('fill emitting over a million buckets per series is a 400, unless limit kee
   t.deepEqual((await points('select count(value) from cpu where time > 0s and time < 170s group by time(1ms) fill(0)')).length, 170_000);
 });
 
+test('the fill bound counts every group in every bucket', async (t) => {
+  // 700,000 one-millisecond buckets pass for one group; with two hosts fill emits 1.4 M rows.
+  t.is(
+    await failure('select count(ms) from req where time > 0s and time < 700s group by time(1ms), host fill(0)'),
+    'fill would emit 1400000 buckets per series; at most 1000000 are allowed',
+  );
+  t.deepEqual(await points('select count(ms) from req where time > 0s and time < 70s group by time(10s), host fill(0) limit 2'), [
+    [60, 0, 'a'],
+    [60, 1, 'b'],
+  ]);
+});
+
 test('limit caps output rows (buckets), after fill, in query order', async (t) => {
   t.deepEqual(await points('select count(value) from cpu group by time(30s) limit 1'), [[60, 2]]);
   t.deepEqual(await points('select count(value) from cpu group by time(30s) order asc limit 2'), [[0, 3], [60, 2]]);

@@ -7,8 +7,14 @@ export const listDatabases: Handler = async (exchange, server) => {
   exchange.json(200, server.meta.listDatabases().map((name) => ({ name })));
 };
 
+/**
+ * A create body is `{"name": …}`: it is read before authentication (see readBody), so it gets a
+ * small limit of its own, not max_body_size, and a stranger cannot make the server allocate more.
+ */
+const CREATE_BODY_LIMIT = 64 * 1024;
+
 export const createDatabase: Handler = async (exchange, server) => {
-  const reading = readBody(exchange, server.settings.maxBodySize);
+  const reading = readBody(exchange, Math.min(CREATE_BODY_LIMIT, server.settings.maxBodySize));
   await server.auth.clusterAdmin(exchange);
   const body = await reading;
   let parsed: unknown;
