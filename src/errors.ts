@@ -50,10 +50,16 @@ export class HeadersTooLargeError extends HttpError {
   }
 }
 
-/** Overload: the client should send the same request again after `Retry-After` seconds. */
+/** How long a client should wait before retrying a write refused by overload or a degraded shard. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The server cannot take the request now — overload, or a shard whose disk fails (EIO, a
+ * failed fsync) — and the client should send it again after `Retry-After` seconds.
+ */
 export class ServiceUnavailableError extends HttpError {
   constructor(message: string) {
-    super(503, message, { 'Retry-After': '1' });
+    super(503, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
   }
 }
 
@@ -63,28 +69,19 @@ export class InternalError extends HttpError {
   }
 }
 
-/** How long a client should wait before retrying a write a degraded shard refused. */
-export const DISK_RETRY_AFTER_SECONDS = 1;
-
 /** The disk under a shard is full (ENOSPC, EDQUOT): writes are refused until space returns. */
 export class InsufficientStorageError extends HttpError {
   constructor(message: string) {
-    super(507, message, { 'Retry-After': String(DISK_RETRY_AFTER_SECONDS) });
+    super(507, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
   }
 }
 
-/** A shard's disk fails (EIO, a failed fsync, …): writes are refused while the shard retries. */
-export class StorageUnavailableError extends HttpError {
-  constructor(message: string) {
-    super(503, message, { 'Retry-After': String(DISK_RETRY_AFTER_SECONDS) });
-  }
-}
 
 /** The answer to a request the disk refused to store: 507 when it is full, 503 when it fails. */
 export function diskRefusal(failure: { readonly code: string; readonly message: string }): HttpError {
   return isDiskFull(failure.code)
     ? new InsufficientStorageError(`Insufficient storage: ${failure.message}; writes resume once space is freed`)
-    : new StorageUnavailableError(`Storage unavailable: ${failure.message}; retry later`);
+    : new ServiceUnavailableError(`Storage unavailable: ${failure.message}; retry later`);
 }
 
 /** Errors that cross a worker boundary travel as plain data and are rebuilt here. */

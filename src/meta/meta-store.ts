@@ -70,6 +70,3 @@ export class MetaStore {
     this.doc = next;
   }
 }
-
-// Shard threads sort with it too, so it lives in util; re-exported for the callers that import it here.
-export { byteOrder };

@@ -87,7 +87,13 @@ export function* aggregateSeries(
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
       const byName = new Map(rows.columns.map((c) => [c.name, c]));
-      const columnOf = (n: string): Column => byName.get(n) ?? allocateColumn(n, rows.count);
+      // A column the block lacks reads as all null; made once per block however often it is asked for.
+      const absent = new Map<string, Column>();
+      const columnOf = (n: string): Column => {
+        let found = byName.get(n) ?? absent.get(n);
+        if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
+        return found;
+      };
       const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
       const selection = selectRows(rows, request.referencedColumns.map(columnOf), filter, view);
       if (selection.length === 0) continue;

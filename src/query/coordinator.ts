@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { MetaStore } from '../meta/meta-store.js';
-import { byteOrder } from '../meta/meta-store.js';
+import { byteOrder } from '../util/byte-order.js';
 import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';

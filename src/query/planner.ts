@@ -1,4 +1,4 @@
-import { byteOrder } from '../meta/meta-store.js';
+import { byteOrder } from '../util/byte-order.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
 import { planMerge } from './merge-plan.js';
 import type { SelectStatement, Statement, Value } from './ast.js';

@@ -1,3 +1,4 @@
+import { byteOrder } from '../util/byte-order.js';
 import type { Column } from '../storage/columns.js';
 import { combineScalars } from '../engine/arithmetic.js';
 import { scalarAt } from '../engine/values.js';
@@ -180,7 +181,7 @@ export function compare(a: Scalar, op: ComparisonOperator, b: Scalar): boolean {
   if (isNumeric(a) && isNumeric(b)) {
     order = typeof a === 'bigint' && typeof b === 'bigint' ? (a < b ? -1 : a > b ? 1 : 0) : Math.sign(Number(a) - Number(b));
   } else if (typeof a === 'string' && typeof b === 'string') {
-    order = Buffer.compare(Buffer.from(a), Buffer.from(b));
+    order = byteOrder(a, b);
   } else if (typeof a === 'boolean' && typeof b === 'boolean') {
     if (op === '=') return a === b;
     if (op === '<>') return a !== b;

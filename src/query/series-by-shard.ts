@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors.js';
-import { byteOrder } from '../meta/meta-store.js';
+import { byteOrder } from '../util/byte-order.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeriesSource } from './plan.js';

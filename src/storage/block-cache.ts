@@ -1,9 +1,4 @@
-import type { SeriesColumns } from './columns.js';
-
-/** Bytes a decoded block holds: time and sequence number, then a value slot and a kind a row per column. */
-function decodedBytes(rows: SeriesColumns): number {
-  return rows.count * (16 + 9 * rows.columns.length);
-}
+import { rowsBytes, type SeriesColumns } from './columns.js';
 
 /**
  * Decoded segment blocks, least recently used first, up to a byte budget. Segment files are
@@ -27,14 +22,14 @@ export class BlockCache {
       return cached;
     }
     const rows = decode();
-    const size = decodedBytes(rows);
+    const size = rowsBytes(rows);
     if (size > this.capacityBytes) return rows;
     this.blocks.set(key, rows);
     this.bytes += size;
     for (const [oldest, evicted] of this.blocks) {
       if (this.bytes <= this.capacityBytes) break;
       this.blocks.delete(oldest);
-      this.bytes -= decodedBytes(evicted);
+      this.bytes -= rowsBytes(evicted);
     }
     return rows;
   }
@@ -45,7 +40,7 @@ export class BlockCache {
     for (const [key, rows] of this.blocks) {
       if (!key.startsWith(prefix)) continue;
       this.blocks.delete(key);
-      this.bytes -= decodedBytes(rows);
+      this.bytes -= rowsBytes(rows);
     }
   }
 }

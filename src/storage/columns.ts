@@ -85,3 +85,14 @@ export function spanOf(rows: SeriesColumns): RowSpan {
     columns: rows.columns.map((c) => ({ name: c.name, floats: c.floats, valuesAt: 0, kinds: c.kinds, kindsAt: 0, strings: c.strings })),
   };
 }
+
+/**
+ * Memory rows hold once decoded or sealed: time and sequence number, a value slot and a kind a
+ * row per column, and each column's string table (UTF-16, with a little per-string overhead),
+ * which a column of long strings is mostly made of.
+ */
+export function rowsBytes(rows: SeriesColumns): number {
+  let bytes = rows.count * (16 + 9 * rows.columns.length);
+  for (const column of rows.columns) for (const text of column.strings) bytes += 16 + 2 * text.length;
+  return bytes;
+}

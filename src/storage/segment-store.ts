@@ -64,9 +64,12 @@ export class SegmentStore {
       writer = new SegmentWriter(path);
       for (const { db, series, pieces } of sources) {
         writer.beginSeries(db, series);
-        for (const block of seriesBlocks(pieces, -Infinity, Infinity, 'asc')) writer.addRows(block);
+        // Paused between blocks, not only between series: one long series must not hold the shard.
+        for (const block of seriesBlocks(pieces, -Infinity, Infinity, 'asc')) {
+          writer.addRows(block);
+          await pause();
+        }
         writer.endSeries();
-        await pause();
       }
       const index = writer.finish();
       const refs = index.series.map((s) => refOf(file, s));

@@ -1,10 +1,5 @@
-import { allocateColumn, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
+import { allocateColumn, rowsBytes, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
-
-/** Bytes a row costs in a sealed chunk: time and sequence number, then 9 bytes a column. */
-export function chunkBytes(count: number, columns: number): number {
-  return count * (16 + 9 * columns);
-}
 
 /**
  * The memtable of one series. A write only records a span over its write batch (no copy);
@@ -42,7 +37,7 @@ export class SeriesMemory {
     this.seal();
     this.chunks.push(chunk);
     this.count += chunk.count;
-    this.sealedBytes += chunkBytes(chunk.count, chunk.columns.length);
+    this.sealedBytes += rowsBytes(chunk);
   }
 
   /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */
@@ -52,7 +47,7 @@ export class SeriesMemory {
     this.spans = [];
     const sorted = isSorted(chunk) ? chunk : permute(chunk, sortOrder(chunk.time, chunk.seq, chunk.count));
     this.chunks.push(sorted);
-    this.sealedBytes += chunkBytes(sorted.count, sorted.columns.length);
+    this.sealedBytes += rowsBytes(sorted);
   }
 }
 

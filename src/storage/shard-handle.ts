@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
-import { DISK_RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
@@ -242,7 +242,7 @@ export class ShardHandle {
           this.diskRetry = undefined;
         },
       );
-    }, DISK_RETRY_AFTER_SECONDS * 1000);
+    }, RETRY_AFTER_SECONDS * 1000);
     this.diskRetry.unref();
   }
 

@@ -693,16 +693,16 @@ export class Shard {
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
   private snapshotOf(state: SeriesState, request: SnapshotRange): SeriesSnapshot {
-    const pieces: Piece[] = [];
-    for (const ref of state.segments) {
-      if (ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs) pieces.push(...this.segments.pieces(ref, true));
-    }
+    const refs = state.segments.filter((ref) => ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs);
     // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
-    if (state.frozen) pieces.push(...chunkPieces(state.frozen.pieces()));
-    if (state.memory) pieces.push(...chunkPieces(this.sealed(state.memory)));
+    const chunks = [...(state.frozen?.pieces() ?? []), ...(state.memory ? this.sealed(state.memory) : [])];
     return {
       columns: [...state.columns],
-      blocks: (answered) => seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered),
+      // A piece per block is made only when the cursor reaches the series, not for every series at open.
+      blocks: (answered) => {
+        const pieces = [...refs.flatMap((ref) => this.segments.pieces(ref, true)), ...chunkPieces(chunks)];
+        return seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered);
+      },
     };
   }
 
