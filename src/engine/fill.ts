@@ -128,6 +128,12 @@ function withEmptyGroups(groups: readonly GroupOutputs[], allGroups: readonly Gr
  * varying fastest; none when any aggregate has no row (functions.md §1.4).
  */
 export function cartesian(outputs: readonly (readonly OutputRow[])[]): Scalar[][] {
+  if (outputs.length > 0 && outputs.every((output) => output.length === 1)) {
+    // The usual case, one row per aggregate: one row, without the odometer's bookkeeping.
+    const row: Scalar[] = [];
+    for (const output of outputs) for (const cell of output[0]!) row.push(cell);
+    return [row];
+  }
   const rows: Scalar[][] = [];
   const counts = outputs.map((output) => output.length);
   if (counts.length === 0 || counts.some((n) => n === 0)) return rows;

@@ -50,15 +50,24 @@ export function accumulateBlock(
   selection: Selection,
   width: number | null,
 ): void {
+  // Without group-by columns (the usual query) the whole selection is the one group: no
+  // partition map is built per block.
+  if (block.groupBy.length === 0) {
+    accumulateGroup(aggregates, groupOf(aggregates, partial, NO_GROUP, NO_GROUP_KEY), block, selection, width);
+    return;
+  }
   for (const [group, rows] of partitionByGroup(block.groupBy, selection)) {
-    const target = groupOf(aggregates, partial, group);
-    const time = gatherTimes(block.time, rows);
-    const seq = gatherTimes(block.seq, rows);
-    const runs = bucketRuns(time, 0, rows.length, width);
-    for (let a = 0; a < aggregates.length; a++) {
-      const values = gatherColumn(block.arguments[a]!, rows);
-      accumulate(aggregates[a]!, target.partials[a]!, { count: rows.length, time, seq, values }, runs);
-    }
+    accumulateGroup(aggregates, groupOf(aggregates, partial, group), block, rows, width);
+  }
+}
+
+function accumulateGroup(aggregates: readonly Aggregate<unknown>[], target: GroupPartial, block: AggregationBlock, rows: Selection, width: number | null): void {
+  const time = gatherTimes(block.time, rows);
+  const seq = gatherTimes(block.seq, rows);
+  const runs = bucketRuns(time, 0, rows.length, width);
+  for (let a = 0; a < aggregates.length; a++) {
+    const values = gatherColumn(block.arguments[a]!, rows);
+    accumulate(aggregates[a]!, target.partials[a]!, { count: rows.length, time, seq, values }, runs);
   }
 }
 
@@ -68,7 +77,7 @@ export function accumulateBlock(
  */
 export function accumulateSummary(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, start: number, summary: ColumnSummary): void {
   if (summary.count === 0) return;
-  const target = groupOf(aggregates, partial, []);
+  const target = groupOf(aggregates, partial, NO_GROUP, NO_GROUP_KEY);
   aggregates.forEach((aggregate, a) => accumulateState(aggregate, target.partials[a]!, start, aggregate.fromSummary!(summary)));
 }
 
@@ -77,11 +86,13 @@ export function summaryAnswers(aggregates: readonly Aggregate<unknown>[]): boole
   return aggregates.every((aggregate) => aggregate.fromSummary !== undefined);
 }
 
-function groupOf(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, group: Scalar[]): GroupPartial {
-  const key = groupKey(group);
+const NO_GROUP: Scalar[] = [];
+const NO_GROUP_KEY = groupKey(NO_GROUP);
+
+function groupOf(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, group: Scalar[], key = groupKey(group)): GroupPartial {
   let target = partial.groups.get(key);
   if (target === undefined) {
-    target = { group, partials: aggregates.map(() => emptyPartial()) };
+    target = { group: [...group], partials: aggregates.map(() => emptyPartial()) };
     partial.groups.set(key, target);
   }
   return target;

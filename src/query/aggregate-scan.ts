@@ -160,6 +160,7 @@ function everyRow(count: number): Selection {
 function rowsWithValues(referenced: Column[], count: number): Selection {
   const first = referenced[0];
   if (first === undefined) return everyRow(count);
+  if (first.uniformKind !== undefined && first.uniformKind !== ValueKind.Null) return everyRow(count);
   const kinds = first.kinds;
   let full = true;
   for (let i = 0; i < count && full; i++) full = kinds[i] !== ValueKind.Null;

@@ -201,6 +201,7 @@ function readColumn(input: ByteReader, column: Column, n: number): void {
     const kind = input.u8();
     if (!(VALUE_KINDS as readonly number[]).includes(kind)) throw new SegmentCorruptError(`unknown value kind ${kind}`);
     column.kinds.fill(kind);
+    column.uniformKind = kind as ValueKindOf;
     readKind(input, column, kind as ValueKindOf, column.floats);
     return;
   }

@@ -25,6 +25,11 @@ export interface Column {
   readonly ints: BigInt64Array;
   /** String values referenced by index from `floats`. */
   readonly strings: string[];
+  /**
+   * Set only when every row is known to hold this one kind (a decoded block's column stored
+   * uniform), so readers can skip looking at `kinds` row by row. Absent means look.
+   */
+  uniformKind?: ValueKind;
 }
 
 /** Rows of one series, all arrays `count` long. Time is integer microseconds since the epoch. */

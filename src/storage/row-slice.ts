@@ -14,6 +14,7 @@ export function sliceRows(rows: SeriesColumns, from: number, to: number): Series
       floats: c.floats.subarray(from, to),
       ints: c.ints.subarray(from, to),
       strings: c.strings,
+      uniformKind: c.uniformKind,
     })),
   };
 }

@@ -270,7 +270,10 @@ function validIndex(value: unknown, path: string, blocksEnd: number): SegmentInd
   return index;
 }
 
-/** A block as a piece for seriesBlocks: its header's bounds and stats, its rows read by `load`. */
+/**
+ * A block as a piece for seriesBlocks: its header's bounds and stats, its rows read by `load`.
+ * SegmentWriter refuses rows out of (time, seq) order, so every block is sorted and unique.
+ */
 export function blockPiece(header: BlockHeader, load: () => SeriesColumns): Piece {
-  return { minTime: header.minTime, maxTime: header.maxTime, count: header.count, stats: header.stats, load };
+  return { minTime: header.minTime, maxTime: header.maxTime, count: header.count, stats: header.stats, sorted: true, load };
 }

@@ -14,6 +14,11 @@ export interface Piece {
   readonly count: number;
   /** A segment block's per-column statistics (block-header.ts); memtable chunks have none. */
   readonly stats?: readonly ColumnStats[];
+  /**
+   * Rows already strictly increasing by (time, sequence_number), as a segment block is
+   * written: a piece alone in its group is then used as loaded, without a check per row.
+   */
+  readonly sorted?: boolean;
   load(): SeriesColumns;
 }
 
@@ -52,8 +57,7 @@ export function* seriesBlocks(
   for (const group of groups) {
     const only = group.length === 1 ? group[0]! : undefined;
     if (answered && only?.stats && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
-    const loaded = group.map((piece) => piece.load());
-    const rows = combinePieces(loaded[0]!.series, loaded);
+    const rows = only?.sorted ? only.load() : combineLoaded(group);
     const from = firstAtOrAfter(rows, startUs);
     const to = firstAtOrAfter(rows, endUs);
     if (order === 'asc') {
@@ -62,6 +66,11 @@ export function* seriesBlocks(
       for (let at = to; at > from; at -= maxRows) yield sliceRows(rows, Math.max(from, at - maxRows), at);
     }
   }
+}
+
+function combineLoaded(group: readonly Piece[]): SeriesColumns {
+  const loaded = group.map((piece) => piece.load());
+  return combinePieces(loaded[0]!.series, loaded);
 }
 
 /**

@@ -53,3 +53,13 @@ test('dropping a file forgets its blocks; a zero budget caches nothing', (t) => 
   none.get('a', 0, decode);
   t.is(decodes, 5);
 });
+
+test('a file that takes a dropped file number never sees the dropped blocks', (t) => {
+  const cache = new BlockCache(1_000_000);
+  const first = block(10);
+  cache.get('old', 64, () => first);
+  cache.dropFile('old');
+  const fresh = block(10);
+  t.is(cache.get('new', 64, () => fresh), fresh);
+  t.is(cache.get('new', 64, () => block(10)), fresh, 'and the new file is cached under the reused number');
+});

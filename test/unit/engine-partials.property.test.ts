@@ -6,6 +6,7 @@ import { accumulate, combine, emptyPartial, finish, type BucketPartial } from '.
 import { createAggregate, type AggregateSpec } from '../../src/engine/registry.js';
 import { gatherColumn, gatherTimes } from '../../src/engine/rows.js';
 import type { Scalar } from '../../src/engine/values.js';
+import { ValueKind, type Column } from '../../src/storage/columns.js';
 import { columnOf } from './engine-query.js';
 import { inScanOrder, reference, type Row } from './engine-reference.js';
 
@@ -58,12 +59,26 @@ const input = fc.record({
   combineOrder: fc.array(fc.nat(), { maxLength: 12 }),
   width: fc.constantFrom(null, 1e6, 7e6, 60e6),
   order: fc.constantFrom<ScanOrder>('asc', 'desc'),
+  /** Every value a float, as in most real columns: decoded blocks then take the uniform-column paths. */
+  floatsOnly: fc.boolean(),
 });
 
 type Input = typeof input extends fc.Arbitrary<infer T> ? T : never;
 
+function rowsOf({ rows, floatsOnly }: Input): Input['rows'] {
+  return floatsOnly ? rows.map((r) => ({ ...r, value: typeof r.value === 'number' ? r.value : r.time / 4 })) : rows;
+}
+
+/** A gathered column of floats only is marked uniform, as block-codec marks a decoded one. */
+function markedUniform(column: Column): Column {
+  if (column.kinds.length > 0 && column.kinds.every((kind) => kind === ValueKind.Float)) column.uniformKind = ValueKind.Float;
+  return column;
+}
+
 /** Engine: one partial per block, cloned, combined pairwise in the order the input picks. */
-function engine(spec: AggregateSpec, { rows, cuts, combineOrder, width, order }: Input): unknown {
+function engine(spec: AggregateSpec, given: Input): unknown {
+  const { cuts, combineOrder, width, order } = given;
+  const rows = rowsOf(given);
   const aggregate = createAggregate(spec, order);
   const sorted = rows.map((r, seq) => ({ ...r, time: r.time * 1e6, seq })).sort((a, b) => a.time - b.time || a.seq - b.seq);
   const bounds = [...new Set([0, ...cuts.map((c) => c % (sorted.length + 1)), sorted.length])].sort((a, b) => a - b);
@@ -73,7 +88,7 @@ function engine(spec: AggregateSpec, { rows, cuts, combineOrder, width, order }:
     const selection = Uint32Array.from(block.flatMap((r, i) => (r.kept ? [i] : [])));
     const time = gatherTimes(Float64Array.from(block, (r) => r.time), selection);
     const seq = gatherTimes(Float64Array.from(block, (r) => r.seq), selection);
-    const values = gatherColumn(columnOf('v', block.map((r) => r.value)), selection);
+    const values = markedUniform(gatherColumn(columnOf('v', block.map((r) => r.value)), selection));
     const partial = emptyPartial<unknown>();
     accumulate(aggregate, partial, { count: selection.length, time, seq, values }, bucketRuns(time, 0, selection.length, width));
     partials.push(structuredClone(partial));
@@ -87,7 +102,9 @@ function engine(spec: AggregateSpec, { rows, cuts, combineOrder, width, order }:
   return finish(aggregate, partials[0] ?? emptyPartial());
 }
 
-function oracle(spec: AggregateSpec, { rows, width, order }: Input): unknown {
+function oracle(spec: AggregateSpec, given: Input): unknown {
+  const { width, order } = given;
+  const rows = rowsOf(given);
   const kept: Row[] = rows.flatMap((r, seq) => (r.kept ? [{ time: r.time * 1e6, seq, value: r.value }] : []));
   const buckets = new Map<number, Row[]>();
   for (const row of kept) {

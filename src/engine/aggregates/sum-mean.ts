@@ -4,7 +4,12 @@ import type { Aggregate } from './aggregate.js';
 
 /** Float sum of the numeric values of rows [from, to); other values add 0 (functions.md §4 sum). */
 function numericSum(rows: AggregateRows, from: number, to: number): number {
-  const { kinds, floats, ints } = rows.values;
+  const { kinds, floats, ints, uniformKind } = rows.values;
+  if (uniformKind === ValueKind.Float) {
+    let total = 0;
+    for (let i = from; i < to; i++) total += floats[i]!;
+    return total;
+  }
   // Floats first in a loop with one branch, which V8 compiles far tighter; ints (rare) in
   // a second pass only when the first met rows of other kinds.
   let sum = 0;
