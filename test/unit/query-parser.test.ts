@@ -432,3 +432,15 @@ test('compileSeriesRegex: invalid patterns report Go messages', (t) => {
   t.is(reason('(?=x)'), 'error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
   t.is(reason('a\\'), 'error parsing regexp: trailing backslash at end of expression: ``');
 });
+
+test('a repeated text gets the same statement, frozen so no caller can change it for the next', (t) => {
+  const text = 'select mean(value) from cpu group by time(1m) where time > now() - 1h';
+  const first = parseQuery(text);
+  t.is(parseQuery(text), first);
+  t.true(Object.isFrozen(first));
+  t.throws(() => {
+    (first as { kind: string }).kind = 'changed';
+  }, { instanceOf: TypeError });
+  t.throws(() => parseQuery('select * from'), { instanceOf: QuerySyntaxError });
+  t.throws(() => parseQuery('select * from'), { instanceOf: QuerySyntaxError }, 'errors are not cached');
+});
