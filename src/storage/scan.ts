@@ -102,6 +102,10 @@ interface OpenBlock {
 interface OpenSeries {
   readonly name: string;
   readonly names: readonly string[];
+  /** The response's columns: time, sequence_number, then the selected ones. */
+  readonly columns: string[];
+  /** The selected and where-clause columns: a row shows only if one of them has a value. */
+  readonly referenced: readonly string[];
   readonly blocks: Iterator<SeriesColumns>;
   block: OpenBlock | undefined;
   emitted: number;
@@ -126,15 +130,18 @@ export class ScanCursor {
   nextPage(): Page {
     const { request } = this;
     const objects: PageObject[] = [];
-    const out = new JsonWriter(request.pointsPerPage * 40);
+    const limit = request.limit > 0 ? request.limit : Infinity;
+    // Sized for what the page can hold: a `limit 1` over many series needs a few bytes a
+    // series, not room for a full page, which would be allocated and zeroed for nothing.
+    const pointsAhead = Math.min(request.pointsPerPage, limit * (request.series.length - this.seriesIndex + 1));
+    const out = new JsonWriter(pointsAhead * 40 + 4096);
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
-    const limit = request.limit > 0 ? request.limit : Infinity;
     while (pagePoints < request.pointsPerPage) {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;
       const start = out.length;
-      const columns = ['time', 'sequence_number', ...(request.outputs?.map((o) => o.name) ?? cursor.names)];
+      const columns = cursor.columns;
       if (request.objectFraming) out.text(seriesObjectHead(cursor.name, columns, request.objectFraming));
       // Rows of one object may come from several blocks; the object ends at pointsPerObject.
       const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
@@ -191,7 +198,9 @@ export class ScanCursor {
       const snapshot = this.snapshot(name);
       if (request.whereColumns.some((c) => !snapshot.columns.includes(c))) continue;
       const names = request.fields === '*' ? snapshot.columns : request.fields;
-      this.current = { name, names, blocks: snapshot.blocks(), block: undefined, emitted: 0 };
+      const columns = ['time', 'sequence_number', ...(request.outputs?.map((o) => o.name) ?? names)];
+      const referenced = request.whereColumns.length === 0 ? names : [...new Set([...names, ...request.whereColumns])];
+      this.current = { name, names, columns, referenced, blocks: snapshot.blocks(), block: undefined, emitted: 0 };
       return this.current;
     }
     return undefined;
@@ -207,16 +216,23 @@ export class ScanCursor {
       const lo = lowerBound(rows.time, rows.count, request.startUs);
       const hi = lowerBound(rows.time, rows.count, request.endUs);
       if (lo >= hi) continue;
-      const byName = new Map(rows.columns.map((c) => [c.name, c]));
-      const columnOf = (n: string): Column => byName.get(n) ?? emptyColumn(n, rows.count);
-      const selected = request.outputs
-        ? evaluateOutputs(request.outputs, { count: rows.count, column: (n) => byName.get(n) })
-        : cursor.names.map(columnOf);
-      const referencedKinds = [...new Set([...cursor.names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
-      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, view };
-      cursor.block =
-        request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
+      // A block has a handful of columns: finding one by name beats building a map per block.
+      const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
+      const columnOf = (n: string): Column => stored(n) ?? emptyColumn(n, rows.count);
+      const selected = request.outputs ? evaluateOutputs(request.outputs, { count: rows.count, column: stored }) : cursor.names.map(columnOf);
+      const referencedKinds = cursor.referenced.map((n) => columnOf(n).kinds);
+      const view: RowView = { column: stored, time: rows.time, seq: rows.seq };
+      const ascending = request.order === 'asc';
+      cursor.block = {
+        rows,
+        selected,
+        halves: selected.map(int32Halves),
+        referencedKinds,
+        view,
+        next: ascending ? lo : hi - 1,
+        stop: ascending ? hi : lo - 1,
+        step: ascending ? 1 : -1,
+      };
       return cursor.block;
     }
   }
