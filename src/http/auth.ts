@@ -80,8 +80,8 @@ export class Authenticator {
    * accounts lose access at once, also in the middle of a streamed answer.
    */
   stillValid(principal: Principal): boolean {
-    if (principal.kind === 'cluster-admin') return this.meta.clusterAdmin(principal.name) === principal.password;
-    return this.meta.databaseUser(principal.db, principal.name) === principal.user;
+    if (principal.kind === 'cluster-admin') return this.meta.clusterAdmin(principal.name)?.hash === principal.password.hash;
+    return sameUser(this.meta.databaseUser(principal.db, principal.name), principal.user);
   }
 
   private required(exchange: Exchange): Credentials {
@@ -104,14 +104,24 @@ export class Authenticator {
     const stored = this.meta.clusterAdmin(username);
     if (!stored || !(await this.verifier.verify(clusterAdminAccount(username), stored, password))) return undefined;
     // Deleted or changed while the password was being checked.
-    if (this.meta.clusterAdmin(username) !== stored) return undefined;
+    if (this.meta.clusterAdmin(username)?.hash !== stored.hash) return undefined;
     return { kind: 'cluster-admin', name: username, password: stored };
   }
 
   private async asDatabaseUser(db: string, { username, password }: Credentials): Promise<Principal | undefined> {
     const user = this.meta.databaseUser(db, username);
     if (!user || !(await this.verifier.verify(databaseUserAccount(db, username), user.password, password))) return undefined;
-    if (this.meta.databaseUser(db, username) !== user) return undefined;
+    if (!sameUser(this.meta.databaseUser(db, username), user)) return undefined;
     return { kind: 'db-user', db, name: username, user };
   }
+}
+
+/** The meta store copies records on every change, so accounts are compared by content. */
+function sameUser(current: StoredUser | undefined, checked: StoredUser): boolean {
+  return (
+    current !== undefined &&
+    current.password.hash === checked.password.hash &&
+    current.admin === checked.admin &&
+    JSON.stringify([current.readPermissions, current.writePermissions]) === JSON.stringify([checked.readPermissions, checked.writePermissions])
+  );
 }

@@ -77,14 +77,22 @@ export function parseWhereClause(text: string): Condition {
   try {
     const statement = parseQuery(`select * from "permission" where ${body}`);
     where = statement.kind === 'select' ? statement.where : undefined;
-    if (where === undefined) throw new Error('empty condition');
+  } catch (err) {
+    throw invalidWhereClause(err);
+  }
+  if (where === undefined) throw new BadRequestError('Invalid whereClause: empty condition');
+  if (referencesTime(where)) throw new BadRequestError('Invalid whereClause: time conditions are not allowed');
+  try {
     checkCondition(where);
   } catch (err) {
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new BadRequestError(`Invalid whereClause: ${reason}`);
+    throw invalidWhereClause(err);
   }
-  if (referencesTime(where)) throw new BadRequestError('Invalid whereClause: time conditions are not allowed');
   return where;
+}
+
+/** The parser's first line (a syntax error's report goes on with the query and carets). */
+function invalidWhereClause(err: unknown): BadRequestError {
+  return new BadRequestError(`Invalid whereClause: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
 }
 
 function referencesTime(condition: Condition): boolean {
