@@ -135,6 +135,11 @@ function hasTimeIdentifier(value: Value): boolean {
 export class PermissionList {
   private readonly byName = new Map<string, Permission>();
   private readonly matchers: { readonly regex: CompiledRegex; readonly permission: Permission }[] = [];
+  /**
+   * Answers already worked out, by series name: a writer sends the same series request after
+   * request, and every matcher need not run on every name of every request.
+   */
+  private readonly decided = new Map<string, Permission | null>();
 
   constructor(readonly entries: readonly Permission[]) {
     for (const permission of entries) {
@@ -147,9 +152,17 @@ export class PermissionList {
   }
 
   permissionFor(series: string): Permission | undefined {
-    return this.byName.get(series) ?? this.matchers.find((m) => m.regex.test(series))?.permission;
+    const known = this.decided.get(series);
+    if (known !== undefined) return known ?? undefined;
+    const permission = this.byName.get(series) ?? this.matchers.find((m) => m.regex.test(series))?.permission;
+    if (this.decided.size >= DECIDED_LIMIT) this.decided.clear();
+    this.decided.set(series, permission ?? null);
+    return permission;
   }
 }
+
+/** Series names remembered per list: bounded, since the names are the clients'. */
+const DECIDED_LIMIT = 10_000;
 
 const compiled = new WeakMap<readonly Permission[], PermissionList>();
 
