@@ -36,6 +36,8 @@ export interface Settings {
   initialRootPassword: string;
   /** Reset root's password to initialRootPassword at start (recreating root if missing). */
   resetRoot: boolean;
+  /** Longest wait imposed on a client before each credential check once it keeps failing; 0 = none. */
+  loginFailureDelayMs: number;
   logLevel: string;
 }
 
@@ -66,6 +68,7 @@ export function defaultSettings(): Settings {
     shardQueueBytes: 64 * MiB,
     initialRootPassword: 'root',
     resetRoot: false,
+    loginFailureDelayMs: 5_000,
     logLevel: 'info',
   };
 }
@@ -90,6 +93,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'parseQueueBytes', toml: 'parse_queue_size', env: 'SLUICE_PARSE_QUEUE_SIZE', parse: byteSize },
   { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
+  { key: 'loginFailureDelayMs', toml: 'login_failure_delay_ms', env: 'SLUICE_LOGIN_FAILURE_DELAY_MS', parse: (v) => integer(v, 0, 60_000) },
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
 ];
 
@@ -131,6 +135,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--shard-queue-bytes <size>', 'per shard: parsed bytes waiting before writes get 503 (e.g. 64MiB)')
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
+    .option('--login-failure-delay-ms <ms>', 'longest wait before checking the credentials of a client that keeps failing (0: none)')
     .option('--log-level <level>', 'trace | debug | info | warn | error')
     .exitOverride((err) => {
       throw new ConfigError(err.message);

@@ -26,6 +26,13 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** Authenticated, but this kind of account may not do this (security.md §6.2 texts). */
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
 export class ConflictError extends HttpError {
   constructor(message: string) {
     super(409, message);

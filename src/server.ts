@@ -2,6 +2,7 @@ import uWS from 'uWebSockets.js';
 import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
+import { LoginThrottle } from './http/login-throttle.js';
 import type { ServerContext } from './http/context.js';
 import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -35,7 +36,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
 
 async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
-  const meta = MetaStore.open(settings.dataDir, settings);
+  const meta = MetaStore.open(settings.dataDir, settings, log);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
   const ingest = new IngestService(meta, storage, settings);
   const closeEngine = async (): Promise<void> => {
@@ -48,7 +49,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     storage,
     ingest,
     queries: new QueryCoordinator(meta, storage),
-    auth: new Authenticator(meta, new PasswordVerifier()),
+    auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
   };
   const inFlight = new Set<Promise<void>>();

@@ -3,6 +3,32 @@ import type { Handler, ServerContext } from './context.js';
 import { Exchange } from './exchange.js';
 import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
+import {
+  acceptShardChange,
+  createDatabaseConfig,
+  createShardSpace,
+  dropShardSpace,
+  forceCompaction,
+  listServers,
+  listShards,
+  listShardSpaces,
+  migrateData,
+  removeServer,
+  sync,
+} from './routes/cluster.js';
+import { authenticateClusterAdmin, changeClusterAdminPassword, createClusterAdmin, deleteClusterAdmin, listClusterAdmins } from './routes/cluster-admins.js';
+import {
+  authenticateDatabaseUser,
+  createDatabaseAdmin,
+  createDatabaseUser,
+  deleteDatabaseAdmin,
+  deleteDatabaseUser,
+  getDatabaseUser,
+  listDatabaseAdmins,
+  listDatabaseUsers,
+  updateDatabaseAdmin,
+  updateDatabaseUser,
+} from './routes/database-users.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
 import { querySeries } from './routes/series-query.js';
@@ -15,7 +41,34 @@ export function buildRouter(): Router<Handler> {
     .add('POST', '/db', createDatabase)
     .add('DELETE', '/db/:name', dropDatabase)
     .add('GET', '/db/:db/series', querySeries)
-    .add('POST', '/db/:db/series', writeSeries);
+    .add('POST', '/db/:db/series', writeSeries)
+    .add('GET', '/cluster_admins', listClusterAdmins)
+    .add('POST', '/cluster_admins', createClusterAdmin)
+    .add('GET', '/cluster_admins/authenticate', authenticateClusterAdmin)
+    .add('POST', '/cluster_admins/:user', changeClusterAdminPassword)
+    .add('DELETE', '/cluster_admins/:user', deleteClusterAdmin)
+    .add('GET', '/db/:db/authenticate', authenticateDatabaseUser)
+    .add('GET', '/db/:db/users', listDatabaseUsers)
+    .add('POST', '/db/:db/users', createDatabaseUser)
+    .add('GET', '/db/:db/users/:user', getDatabaseUser)
+    .add('POST', '/db/:db/users/:user', updateDatabaseUser)
+    .add('DELETE', '/db/:db/users/:user', deleteDatabaseUser)
+    .add('GET', '/db/:db/admins', listDatabaseAdmins)
+    .add('POST', '/db/:db/admins', createDatabaseAdmin)
+    .add('POST', '/db/:db/admins/:user', updateDatabaseAdmin)
+    .add('DELETE', '/db/:db/admins/:user', deleteDatabaseAdmin)
+    .add('GET', '/sync', sync)
+    .add('POST', '/raft/force_compaction', forceCompaction)
+    .add('GET', '/cluster/servers', listServers)
+    .add('DELETE', '/cluster/servers/:id', removeServer)
+    .add('GET', '/cluster/shards', listShards)
+    .add('POST', '/cluster/shards', acceptShardChange)
+    .add('DELETE', '/cluster/shards/:id', acceptShardChange)
+    .add('GET', '/cluster/shard_spaces', listShardSpaces)
+    .add('POST', '/cluster/shard_spaces/:db', createShardSpace)
+    .add('DELETE', '/cluster/shard_spaces/:db/:name', dropShardSpace)
+    .add('POST', '/cluster/database_configs/:db', createDatabaseConfig)
+    .add('POST', '/cluster/migrate_data', migrateData);
 }
 
 /** uWS loads a slow JavaScript fallback when its native binary fails; we refuse to run on it. */

@@ -1,14 +1,18 @@
 import { BadRequestError, UnauthorizedError } from '../errors.js';
-import type { MetaStore } from '../meta/meta-store.js';
-import type { PasswordVerifier } from '../meta/passwords.js';
+import type { MetaStore, StoredUser } from '../meta/meta-store.js';
+import type { PasswordHash, PasswordVerifier } from '../meta/passwords.js';
 import type { Exchange } from './exchange.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 export interface Credentials {
   readonly username: string;
   readonly password: string;
 }
 
-export type Principal = { readonly kind: 'cluster-admin'; readonly name: string };
+/** Who a request authenticated as (security.md §1): the account record as it was checked. */
+export type Principal =
+  | { readonly kind: 'cluster-admin'; readonly name: string; readonly password: PasswordHash }
+  | { readonly kind: 'db-user'; readonly db: string; readonly name: string; readonly user: StoredUser };
 
 /** u/p query parameters when both are non-empty, else HTTP Basic auth (0.8 rules). */
 export function credentialsOf(exchange: Exchange): Credentials | undefined {
@@ -27,28 +31,97 @@ export function credentialsOf(exchange: Exchange): Credentials | undefined {
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** The verifier's key for an account: cluster admins and each database's users are separate namespaces. */
+export function clusterAdminAccount(name: string): string {
+  return JSON.stringify(['cluster', name]);
+}
+
+export function databaseUserAccount(db: string, name: string): string {
+  return JSON.stringify(['db', db, name]);
+}
+
+const NO_CREDENTIALS = 'Invalid database/username/password';
+const WRONG_CREDENTIALS = 'Invalid username/password';
+
+/** The three credential modes of http-api.md §2.2. A failed check never reaches the operation. */
 export class Authenticator {
   constructor(
     private readonly meta: MetaStore,
-    private readonly verifier: PasswordVerifier,
+    readonly verifier: PasswordVerifier,
+    private readonly throttle: LoginThrottle,
   ) {}
 
-  /** Routes that only cluster admins may call. */
+  /** CA: routes only cluster admins may call. */
   async clusterAdmin(exchange: Exchange): Promise<Principal> {
-    const credentials = credentialsOf(exchange);
-    if (!credentials) throw new UnauthorizedError('Invalid database/username/password');
-    const stored = this.meta.clusterAdmin(credentials.username);
-    if (!stored || !(await this.verifier.verify(credentials.username, stored, credentials.password))) {
-      throw new UnauthorizedError('Invalid username/password');
-    }
-    return { kind: 'cluster-admin', name: credentials.username };
+    const credentials = this.required(exchange);
+    const principal = await this.throttled(exchange, () => this.asClusterAdmin(credentials));
+    if (!principal) throw new UnauthorizedError(WRONG_CREDENTIALS);
+    return principal;
+  }
+
+  /** DBU: `GET /db/:db/authenticate`, database users of `db` only. */
+  async databaseUser(exchange: Exchange, db: string): Promise<Principal> {
+    const credentials = this.required(exchange);
+    const principal = await this.throttled(exchange, () => this.asDatabaseUser(db, credentials));
+    if (!principal) throw new UnauthorizedError(WRONG_CREDENTIALS);
+    return principal;
+  }
+
+  /** DBU→CA: everything else under /db/:db — a user of `db` first, then a cluster admin. */
+  async databaseUserOrAdmin(exchange: Exchange, db: string): Promise<Principal> {
+    const credentials = this.required(exchange);
+    const principal = await this.throttled(exchange, async () => (await this.asDatabaseUser(db, credentials)) ?? (await this.asClusterAdmin(credentials)));
+    if (!principal) throw new UnauthorizedError(WRONG_CREDENTIALS);
+    return principal;
   }
 
   /**
-   * Routes under /db/:db: a database user of :db, falling back to a cluster admin.
-   * Database users arrive with the users issue; until then only cluster admins exist.
+   * Whether the account a request authenticated as is still as it was: deleted or changed
+   * accounts lose access at once, also in the middle of a streamed answer.
    */
-  databaseUserOrAdmin(exchange: Exchange): Promise<Principal> {
-    return this.clusterAdmin(exchange);
+  stillValid(principal: Principal): boolean {
+    if (principal.kind === 'cluster-admin') return this.meta.clusterAdmin(principal.name)?.hash === principal.password.hash;
+    return sameUser(this.meta.databaseUser(principal.db, principal.name), principal.user);
   }
+
+  private required(exchange: Exchange): Credentials {
+    const credentials = credentialsOf(exchange);
+    if (!credentials) throw new UnauthorizedError(NO_CREDENTIALS);
+    return credentials;
+  }
+
+  /** Clients that keep failing wait longer before each check; their successes clear the slate. */
+  private async throttled(exchange: Exchange, check: () => Promise<Principal | undefined>): Promise<Principal | undefined> {
+    const delay = this.throttle.delayFor(exchange.client);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const principal = await check();
+    if (principal) this.throttle.succeeded(exchange.client);
+    else this.throttle.failed(exchange.client);
+    return principal;
+  }
+
+  private async asClusterAdmin({ username, password }: Credentials): Promise<Principal | undefined> {
+    const stored = this.meta.clusterAdmin(username);
+    if (!stored || !(await this.verifier.verify(clusterAdminAccount(username), stored, password))) return undefined;
+    // Deleted or changed while the password was being checked.
+    if (this.meta.clusterAdmin(username)?.hash !== stored.hash) return undefined;
+    return { kind: 'cluster-admin', name: username, password: stored };
+  }
+
+  private async asDatabaseUser(db: string, { username, password }: Credentials): Promise<Principal | undefined> {
+    const user = this.meta.databaseUser(db, username);
+    if (!user || !(await this.verifier.verify(databaseUserAccount(db, username), user.password, password))) return undefined;
+    if (!sameUser(this.meta.databaseUser(db, username), user)) return undefined;
+    return { kind: 'db-user', db, name: username, user };
+  }
+}
+
+/** The meta store copies records on every change, so accounts are compared by content. */
+function sameUser(current: StoredUser | undefined, checked: StoredUser): boolean {
+  return (
+    current !== undefined &&
+    current.password.hash === checked.password.hash &&
+    current.admin === checked.admin &&
+    JSON.stringify([current.readPermissions, current.writePermissions]) === JSON.stringify([checked.readPermissions, checked.writePermissions])
+  );
 }

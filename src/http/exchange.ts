@@ -59,7 +59,14 @@ export class Exchange {
   readonly headers: Map<string, string>;
   /** The query string as sent (`query` is its parsed form). */
   readonly rawQuery: string;
+  /** The client's address, for slowing down its failed logins. */
+  readonly client: string;
   params: Record<string, string> = {};
+  /**
+   * Asked before each piece of a streamed answer and before a whole answer is sent: false
+   * (the account was deleted or changed meanwhile) closes the connection instead.
+   */
+  guard: (() => boolean) | undefined;
   aborted = false;
   private finished = false;
   private streaming: StreamState | undefined;
@@ -70,6 +77,7 @@ export class Exchange {
     this.method = req.getCaseSensitiveMethod().toUpperCase();
     this.path = req.getUrl();
     this.rawQuery = req.getQuery() ?? '';
+    this.client = Buffer.from(res.getRemoteAddressAsText()).toString();
     this.query = new URLSearchParams(this.rawQuery);
     this.headers = new Map();
     req.forEach((key, value) => this.headers.set(key, value));
@@ -137,7 +145,7 @@ export class Exchange {
   }
 
   send(status: number, body: string | Uint8Array, contentType: string | undefined, extraHeaders: Record<string, string> = {}): void {
-    if (this.done) return;
+    if (this.done || this.revoked()) return;
     this.finished = true;
     const encoding = body.length > 0 ? this.responseEncoding() : undefined;
     if (encoding === undefined) return this.respond(status, body, contentType, encoding, extraHeaders);
@@ -160,6 +168,15 @@ export class Exchange {
       if (this.method === 'HEAD') this.res.endWithoutBody(payload.length);
       else this.res.end(payload);
     });
+  }
+
+  /** True, having closed the connection, when the guard no longer lets the answer through. */
+  private revoked(): boolean {
+    if (this.guard === undefined || this.guard()) return false;
+    this.aborted = true;
+    for (const listener of this.abortListeners.splice(0)) listener();
+    this.res.close();
+    return true;
   }
 
   /** Router-level answers (404, 405) carry no CORS or version headers. */
@@ -188,7 +205,7 @@ export class Exchange {
    * more, so producers pull only as fast as the client reads.
    */
   async writeChunk(piece: Uint8Array | string): Promise<void> {
-    if (this.done) return;
+    if (this.done || this.revoked()) return;
     if (!this.streaming) {
       const encoding = this.responseEncoding();
       const streaming: StreamState = { probed: false };

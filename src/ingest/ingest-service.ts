@@ -6,6 +6,7 @@ import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { WriteAccess } from './write-permissions.js';
 import { WriteAdmission } from './write-admission.js';
 
 export interface IngestLimits {
@@ -50,7 +51,7 @@ export class IngestService {
    * Writes accepted before a drop of their database are applied before it (so dropped with
    * it) or refused; they never land in a database re-created after the drop.
    */
-  async write(admission: WriteAdmission, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision }): Promise<void> {
+  async write(admission: WriteAdmission, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision; access?: WriteAccess }): Promise<void> {
     const { db } = admission;
     const buffer = ownBuffer(body);
     const task: ParseTask = {
@@ -61,6 +62,7 @@ export class IngestService {
       precision: options.precision,
       nowUs: nowMicros(),
       shardCount: this.storage.shards.length,
+      ...(options.access ? { writeAccess: options.access } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -68,7 +70,11 @@ export class IngestService {
     } finally {
       admission.release();
     }
-    if (!result.ok) throw new HttpError(result.status, result.message);
+    if (!result.ok) {
+      // 0.8's order: a missing database (step 6) is reported before a permission (step 7).
+      if (result.status === 403) this.assertDatabaseUnchanged(db, admission.dropCount);
+      throw new HttpError(result.status, result.message);
+    }
     this.assertDatabaseUnchanged(db, admission.dropCount);
     if (result.pointCount === 0) return;
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);

@@ -7,6 +7,7 @@ import { PayloadTooLargeError } from '../errors.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody } from './parse-body.js';
+import { writeRefusal, type WriteAccess } from './write-permissions.js';
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */
@@ -19,6 +20,8 @@ export interface ParseTask {
   readonly precision: TimePrecision;
   readonly nowUs: number;
   readonly shardCount: number;
+  /** A database user's write permissions; absent for admins, who may write every series. */
+  readonly writeAccess?: WriteAccess;
 }
 
 export type ParseTaskResult =
@@ -32,8 +35,11 @@ export type ParseTaskResult =
     }
   | {
       readonly ok: false;
-      /** 500 for a body that doesn't gunzip, 413 for one that inflates past the limit, 400 for one that doesn't parse. */
-      readonly status: 400 | 413 | 500;
+      /**
+       * 500 for a body that doesn't gunzip, 413 for one that inflates past the limit, 400 for one
+       * that doesn't parse, 403 for a series or value the user may not write.
+       */
+      readonly status: 400 | 403 | 413 | 500;
       readonly message: string;
     };
 
@@ -52,6 +58,8 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   }
   const parsed = parseWriteBody(body, task);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
+  const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
+  if (refused !== null) return { ok: false, status: 403, message: refused };
   return {
     ok: true,
     pointCount: parsed.pointCount,

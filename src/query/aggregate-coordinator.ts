@@ -81,6 +81,7 @@ function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series
     referencedColumns: plan.referencedColumns,
     requiredColumns: plan.requiredColumns,
     shaping,
+    ...(plan.restrictions ? { restrictions: plan.restrictions } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPar
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
+import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
 import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
@@ -41,6 +42,7 @@ export interface AggregateRequest {
   readonly referencedColumns: readonly string[];
   readonly requiredColumns: readonly string[];
   readonly shaping: RowShaping;
+  readonly restrictions?: SnapshotRestrictions;
 }
 
 export interface SeriesAggregate {

@@ -44,7 +44,7 @@ export class QueryCoordinator {
   }
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    const names = await this.storage.listSeries(db, plan.regex);
+    const names = plan.names ?? (await this.storage.listSeries(db, plan.regex));
     // 0.8 artefact: the empty result keeps the sequence_number column.
     const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
     const points = names.map((name) => [0, name]);
@@ -75,6 +75,7 @@ export class QueryCoordinator {
           limit: plan.limit,
           where: plan.where,
           whereColumns: plan.whereColumns,
+          ...(plan.restrictions ? { restrictions: plan.restrictions } : {}),
           precision: output.precision,
           pointsPerObject: POINTS_PER_OBJECT,
           pointsPerPage: POINTS_PER_PAGE,

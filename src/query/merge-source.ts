@@ -45,6 +45,7 @@ export async function openMerge(storage: Storage, db: string, plan: MergePlan, o
         where: input.where,
         whereColumns: input.whereColumns,
         rowsPerBlock: ROWS_PER_BLOCK,
+        ...(input.restriction ? { restriction: input.restriction } : {}),
       });
       return { shard, cursorId, columns };
     }),

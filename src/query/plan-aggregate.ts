@@ -8,7 +8,7 @@ import type { Condition, FunctionCall, SelectStatement, Value } from './ast.js';
 import { groupByTimeNanoseconds } from './clause-checks.js';
 import { QuerySemanticError } from './errors.js';
 import { rowCondition, seriesSource } from './select-parts.js';
-import type { SeriesSource } from './plan.js';
+import type { SeriesRestrictions, SeriesSource } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange, MIN_TIME_US } from './time-range.js';
 
@@ -51,6 +51,7 @@ export interface AggregatePlan {
   readonly requiredColumns: readonly string[];
   /** Output columns after `time`. */
   readonly columns: readonly string[];
+  readonly restrictions?: SeriesRestrictions;
 }
 
 export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan {

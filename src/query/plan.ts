@@ -21,12 +21,22 @@ export interface SelectPlan {
   /** What is left of the where clause once the time range is taken out. */
   readonly where: Condition | undefined;
   readonly whereColumns: string[];
+  /** Per series, the rows a restricted reader may see (permissions-filter.ts). */
+  readonly restrictions?: SeriesRestrictions;
 }
+
+/**
+ * A restricted reader's whereClause per series: the shard reads such a series as if it held
+ * only the rows that pass, before any where clause, aggregate or merge sees it.
+ */
+export type SeriesRestrictions = Readonly<Record<string, Condition>>;
 
 export interface ListSeriesPlan {
   readonly kind: 'list-series';
   /** Compiled by each shard for its own series, like a select's regex source. */
   readonly regex: RegexLiteral | undefined;
+  /** Set for a restricted reader: the series it may see, already listed and sorted. */
+  readonly names?: readonly string[];
 }
 
 /** A statement that is valid but returns no series (e.g. `select time from x`). */
@@ -44,6 +54,8 @@ export interface MergeInputPlan {
   /** A merge's where clause runs on each series before merging (§10.1); a join's does not. */
   readonly where: Condition | undefined;
   readonly whereColumns: string[];
+  /** A restricted reader's whereClause for this series (see SeriesRestrictions). */
+  readonly restriction?: Condition;
 }
 
 /** `a merge b` or `a inner join b` (§10): per-series block scans merged by time in one shard thread. */

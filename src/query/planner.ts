@@ -19,9 +19,13 @@ const NOT_YET: Partial<Record<Statement['kind'], string>> = {
   listContinuousQueries: 'list continuous queries',
 };
 
-/** Query text → what the coordinator runs. Parse, semantic and time-range errors are 400s. */
-export function planQuery(text: string, nowUs: number): QueryPlan {
+/**
+ * Query text → what the coordinator runs. Parse, semantic and time-range errors are 400s.
+ * `authorize` sees the statement before it is planned: who may run it is decided first.
+ */
+export function planQuery(text: string, nowUs: number, authorize?: (statement: Statement) => void): QueryPlan {
   const statement = parseQuery(text);
+  authorize?.(statement);
   switch (statement.kind) {
     case 'listSeries':
       return { kind: 'list-series', regex: statement.regex };

@@ -20,6 +20,8 @@ export interface BlockScanRequest {
   readonly whereColumns: string[];
   /** Rows per block at least, unless the series ends first. */
   readonly rowsPerBlock: number;
+  /** A restricted reader's condition on this series' rows (restricted-snapshot.ts). */
+  readonly restriction?: Condition;
 }
 
 /**

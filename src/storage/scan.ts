@@ -6,6 +6,7 @@ import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import type { SnapshotRestrictions } from './restricted-snapshot.js';
 import type { AnsweredFromStats } from './series-blocks.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
@@ -41,6 +42,7 @@ export interface ScanRequest {
    * tail), ready to go to the socket as they are.
    */
   readonly objectFraming?: Framing;
+  readonly restrictions?: SnapshotRestrictions;
 }
 
 /** Which series a query reads, over which range, in which order; the columns each must have had. */
@@ -51,6 +53,8 @@ export interface SnapshotRequest {
   readonly endUs: number;
   readonly order: 'asc' | 'desc';
   readonly requiredColumns: readonly string[];
+  /** A restricted reader's per-series conditions: the snapshot holds only rows that pass. */
+  readonly restrictions?: SnapshotRestrictions;
 }
 
 /**

@@ -8,6 +8,7 @@ import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
+import { restrictedSnapshot, restrictionFor } from './restricted-snapshot.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
@@ -624,6 +625,7 @@ export class Shard {
       ...request,
       series: [request.series],
       requiredColumns: request.fields === '*' ? [] : request.fields,
+      ...(request.restriction ? { restrictions: { [request.series]: request.restriction } } : {}),
     });
     const cursor = new BlockCursor(request, snapshots.get(request.series)!);
     return { cursorId: this.holdCursor(cursor, files), columns: cursor.columns };
@@ -659,7 +661,9 @@ export class Shard {
     const files = new Set<string>();
     for (const name of request.series) {
       const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
-      snapshots.set(name, this.snapshotOf(state, request));
+      const restriction = restrictionFor(request.restrictions, name);
+      const snapshot = this.snapshotOf(state, request);
+      snapshots.set(name, restriction ? restrictedSnapshot(snapshot, restriction) : snapshot);
       for (const { file } of state.segments) files.add(file);
     }
     const held = [...files];

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hashPassword, PasswordVerifier } from '../../src/meta/passwords.js';
+import { hashPassword, PasswordVerifier, validatePassword } from '../../src/meta/passwords.js';
 
 test('the right password verifies, a wrong one does not', async (t) => {
   const verifier = new PasswordVerifier();
@@ -23,4 +23,20 @@ test('a password remembered for one user does not let in another', async (t) => 
   const stored = hashPassword('shared');
   t.true(await verifier.verify('alice', stored, 'shared'));
   t.false(await verifier.verify('bob', hashPassword('other'), 'shared'));
+});
+
+test('a forgotten account checks its password with scrypt again, and still gets in with the right one', async (t) => {
+  const verifier = new PasswordVerifier();
+  const stored = hashPassword('secret');
+  t.true(await verifier.verify('root', stored, 'secret'));
+  verifier.forget('root');
+  t.true(await verifier.verify('root', stored, 'secret'));
+  t.false(await verifier.verify('root', stored, 'secreT'));
+});
+
+test('passwords of 4 to 56 bytes are accepted, others refused with 0.8 text', (t) => {
+  t.is(validatePassword('abcd'), 'abcd');
+  t.is(validatePassword('é'.repeat(28)), 'é'.repeat(28), '56 bytes');
+  for (const bad of ['abc', 'é'.repeat(29)]) t.throws(() => validatePassword(bad), { message: 'Password must be more than 4 and less than 56 characters' });
+  t.throws(() => validatePassword(5), { message: 'password must be string' });
 });

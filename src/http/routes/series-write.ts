@@ -1,4 +1,5 @@
 import { parseTimePrecision } from '../../time-precision.js';
+import { seriesAccessOf } from '../authorization.js';
 import type { Handler } from '../context.js';
 import { readBody } from '../body.js';
 
@@ -11,10 +12,11 @@ export const writeSeries: Handler = async (exchange, server) => {
   const admission = server.ingest.admit(exchange.params.db!);
   try {
     const reading = readBody(exchange, server.settings.maxBodySize, (bytes) => admission.take(bytes));
-    await server.auth.databaseUserOrAdmin(exchange);
+    const principal = await server.auth.databaseUserOrAdmin(exchange, exchange.params.db!);
     const body = await reading;
     const gzip = exchange.headers.get('content-encoding') === 'gzip';
-    await server.ingest.write(admission, body, { gzip, precision });
+    const access = seriesAccessOf(principal, 'write');
+    await server.ingest.write(admission, body, { gzip, precision, ...(access ? { access } : {}) });
   } finally {
     admission.release();
   }

@@ -1,0 +1,56 @@
+import type { Condition } from '../query/ast.js';
+import { compileCondition, conditionColumns } from '../query/row-filter.js';
+import { copyRows } from './block-scan.js';
+import { allocateColumn, type SeriesColumns } from './columns.js';
+import type { SeriesSnapshot } from './scan.js';
+
+/** Per series, the condition a restricted reader's rows must pass (query/permissions-filter.ts). */
+export type SnapshotRestrictions = Readonly<Record<string, Condition>>;
+
+export function restrictionFor(restrictions: SnapshotRestrictions | undefined, series: string): Condition | undefined {
+  return restrictions !== undefined && Object.hasOwn(restrictions, series) ? restrictions[series] : undefined;
+}
+
+/**
+ * A series as a restricted reader sees it: only the rows that pass the restriction, as if
+ * the others were never written. Every scan, aggregate and merge reads series through a
+ * snapshot, so they all see the same rows. Block statistics describe all rows, so no block
+ * is answered from them; a series lacking a column the restriction reads has no row that
+ * passes (a null never matches).
+ */
+export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condition): SeriesSnapshot {
+  const passes = compileCondition(restriction);
+  const lacksColumn = [...conditionColumns(restriction)].some((c) => !snapshot.columns.includes(c));
+  return {
+    columns: snapshot.columns,
+    *blocks() {
+      if (lacksColumn) return;
+      const blocks = snapshot.blocks();
+      for (let step = blocks.next(); !step.done; step = blocks.next()) {
+        const rows = step.value;
+        const byName = new Map(rows.columns.map((c) => [c.name, c]));
+        const view = { column: (n: string) => byName.get(n), time: rows.time, seq: rows.seq };
+        const selection = new Uint32Array(rows.count);
+        let n = 0;
+        for (let i = 0; i < rows.count; i++) if (passes(view, i)) selection[n++] = i;
+        if (n === rows.count) yield rows;
+        else if (n > 0) yield gather(rows, selection.subarray(0, n));
+      }
+    },
+  };
+}
+
+function gather(rows: SeriesColumns, selection: Uint32Array): SeriesColumns {
+  const time = new Float64Array(selection.length);
+  const seq = new Float64Array(selection.length);
+  for (let s = 0; s < selection.length; s++) {
+    time[s] = rows.time[selection[s]!]!;
+    seq[s] = rows.seq[selection[s]!]!;
+  }
+  const columns = rows.columns.map((source) => {
+    const target = allocateColumn(source.name, selection.length);
+    copyRows(source, selection, target, 0);
+    return target;
+  });
+  return { series: rows.series, count: selection.length, time, seq, columns };
+}
