@@ -43,8 +43,7 @@ export const deleteClusterAdmin: Handler = async (exchange, server) => {
   await server.auth.clusterAdmin(exchange);
   const name = exchange.params.user!;
   if (!server.meta.clusterAdmin(name)) throw new BadRequestError(`User ${name} doesn't exists`);
-  // Without a cluster admin nobody could create databases or users again short of --reset-root.
-  if (server.meta.listClusterAdmins().length === 1) throw new BadRequestError('Cannot delete the last cluster admin');
+  // The last one (or oneself) may go too (http-api.md §8); --reset-root brings root back.
   server.meta.deleteClusterAdmin(name);
   server.auth.verifier.forget(clusterAdminAccount(name));
   exchange.empty(200);
