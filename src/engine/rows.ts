@@ -1,4 +1,4 @@
-import { allocateColumn, type Column } from '../storage/columns.js';
+import { allocateColumn, slotWords, type Column } from '../storage/columns.js';
 import type { Selection } from './selection.js';
 
 /**
@@ -35,8 +35,8 @@ export function gatherColumn(column: Column, selection: Selection): Column {
   const gathered = allocateColumn(column.name, n);
   // Value slots move as two 32-bit words: an int64 read as a float can be a NaN pattern,
   // which a float copy is allowed to canonicalise.
-  const from = wordsOf(column.floats);
-  const to = wordsOf(gathered.floats);
+  const from = slotWords(column.floats);
+  const to = slotWords(gathered.floats);
   for (let s = 0; s < n; s++) {
     const row = selection[s]!;
     gathered.kinds[s] = column.kinds[row]!;
@@ -44,8 +44,4 @@ export function gatherColumn(column: Column, selection: Selection): Column {
     to[2 * s + 1] = from[2 * row + 1]!;
   }
   return { ...gathered, strings: column.strings };
-}
-
-function wordsOf(values: Float64Array): Uint32Array {
-  return new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
 }

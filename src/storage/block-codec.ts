@@ -21,7 +21,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter } from './block-bytes.js';
-import { ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { SegmentCorruptError } from './compression.js';
 import { readNumbers, writeNumbers } from './number-packing.js';
 import { decimalScale, scaleToIntegers } from './segment-codec.js';
@@ -225,10 +225,6 @@ function readColumn(input: ByteReader, column: Column, n: number): void {
       to[2 * i + 1] = from[2 * o++ + 1]!;
     }
   }
-}
-
-function slotWords(slots: Float64Array): Uint32Array {
-  return new Uint32Array(slots.buffer, slots.byteOffset, 2 * slots.length);
 }
 
 /** Fill `slots` (the rows of `kind`, densely) with their 8-byte values. */

@@ -54,6 +54,14 @@ export function allocateColumn(name: string, capacity: number): Column {
 }
 
 /**
+ * A column's 8-byte value slots as 32-bit word pairs: slots are copied through these, since
+ * an int64 slot read as a float may be a NaN pattern that a float copy is allowed to rewrite.
+ */
+export function slotWords(slots: Float64Array): Uint32Array {
+  return new Uint32Array(slots.buffer, slots.byteOffset, 2 * slots.length);
+}
+
+/**
  * Rows of one series located inside larger arrays: row i's time is `time[timeAt + i]`, its
  * column values `floats[valuesAt + i]` and kinds `kinds[kindsAt + i]`. A shard copies rows out
  * of a write batch through spans over the batch's own arrays, instead of making typed-array

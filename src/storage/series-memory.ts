@@ -1,4 +1,4 @@
-import { allocateColumn, rowsBytes, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
+import { allocateColumn, rowsBytes, slotWords, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 
 /**
@@ -59,38 +59,56 @@ function isSorted(rows: SeriesColumns): boolean {
   return true;
 }
 
-/** Rows of all spans, in arrival order, in fresh arrays; columns in order of first appearance. */
+/**
+ * Rows of all spans, in arrival order, in fresh arrays; columns in order of first appearance.
+ * A series gets a few rows from each of many batches, so spans are short: rows are copied by
+ * plain loops, without making typed-array views per span, which cost more than the copy.
+ */
 function gather(series: string, spans: readonly RowSpan[]): SeriesColumns {
   let n = 0;
   for (const span of spans) n += span.count;
   const time = new Float64Array(n);
   const seq = new Float64Array(n);
-  const columns = new Map<string, Column>();
+  const columns = new Map<string, { column: Column; words: Uint32Array }>();
+  // Spans of one batch share its arrays: one word view per batch, not per span.
+  const sourceWords = new Map<Float64Array, Uint32Array>();
   let at = 0;
   for (const span of spans) {
-    time.set(span.time.subarray(span.timeAt, span.timeAt + span.count), at);
-    seq.set(span.seq.subarray(span.seqAt, span.seqAt + span.count), at);
+    const count = span.count;
+    for (let i = 0; i < count; i++) {
+      time[at + i] = span.time[span.timeAt + i]!;
+      seq[at + i] = span.seq[span.seqAt + i]!;
+    }
     for (const source of span.columns) {
       let target = columns.get(source.name);
       if (!target) {
-        target = allocateColumn(source.name, n);
+        const column = allocateColumn(source.name, n);
+        target = { column, words: slotWords(column.floats) };
         columns.set(source.name, target);
       }
-      target.kinds.set(source.kinds.subarray(source.kindsAt, source.kindsAt + span.count), at);
-      // Copied as bytes: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
-      const slots = new Uint8Array(source.floats.buffer, source.floats.byteOffset + source.valuesAt * 8, span.count * 8);
-      new Uint8Array(target.floats.buffer).set(slots, at * 8);
+      let from = sourceWords.get(source.floats);
+      if (!from) {
+        from = slotWords(source.floats);
+        sourceWords.set(source.floats, from);
+      }
+      const { kinds, floats, strings } = target.column;
+      const to = target.words;
+      for (let i = 0; i < count; i++) {
+        kinds[at + i] = source.kinds[source.kindsAt + i]!;
+        to[2 * (at + i)] = from[2 * (source.valuesAt + i)]!;
+        to[2 * (at + i) + 1] = from[2 * (source.valuesAt + i) + 1]!;
+      }
       if (source.strings.length > 0) {
-        const base = target.strings.length;
-        for (const s of source.strings) target.strings.push(s);
+        const base = strings.length;
+        for (const s of source.strings) strings.push(s);
         if (base > 0) {
-          for (let i = 0; i < span.count; i++) {
-            if (target.kinds[at + i] === ValueKind.String) target.floats[at + i] = target.floats[at + i]! + base;
+          for (let i = 0; i < count; i++) {
+            if (kinds[at + i] === ValueKind.String) floats[at + i] = floats[at + i]! + base;
           }
         }
       }
     }
-    at += span.count;
+    at += count;
   }
-  return { series, count: n, time, seq, columns: [...columns.values()] };
+  return { series, count: n, time, seq, columns: [...columns.values()].map(({ column }) => column) };
 }

@@ -101,3 +101,24 @@ test('sortOrder matches a stable reference sort, ties kept in arrival order', (t
     t.deepEqual([...sortOrder(time, seq, n)], reference, `n = ${n}`);
   }
 });
+
+test('rows taken from the middle of batches keep every value: int64 bit patterns, strings across spans', (t) => {
+  // Ints whose bits read as float NaNs must come back exactly (slots are copied as words).
+  const values: Cell[] = [-1n, 9223372036854775807n, 'a', 0.5, 'b', true, null, -9223372036854775808n, 'a', 7n];
+  const batch = rows('cpu', values.map((_, i) => 100 - i), values.map((_, i) => i), { v: values });
+  const whole = spanOf(batch);
+  const buffer = new SeriesMemory('cpu');
+  for (const [from, to] of [[7, 10], [0, 3], [3, 7]] as const) {
+    const count = to - from;
+    buffer.append({
+      ...whole,
+      count,
+      timeAt: from,
+      seqAt: from,
+      columns: whole.columns.map((c) => ({ ...c, valuesAt: from, kindsAt: from })),
+    });
+  }
+  const read = snapshotOf(buffer);
+  t.deepEqual(Array.from(read.time), values.map((_, i) => 100 - i).sort((a, b) => a - b));
+  t.deepEqual(cells(read, 'v'), [...values].reverse());
+});
