@@ -7,6 +7,7 @@ import type { RowShaping } from './aggregate-rows.js';
 import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { OutputOptions } from './plan.js';
+import { mergedAggregate } from './merged-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
@@ -17,14 +18,32 @@ const SERIES_PER_REQUEST = 100;
  * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
  * since a series lives on one shard, finishes, shapes and encodes them itself; here the rows
  * are framed and written, one series at a time, an object per run the shard encoded.
- * A shard's next batch of series is asked for while this one is written.
+ * A shard's next batch of series is asked for while this one is written. A merge is one
+ * output series whose rows several shards may own (merged-aggregate.ts).
  */
 export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-  const byShard = await seriesByShard(storage, db, plan.source);
   const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
   const columns = ['time', ...plan.columns];
   const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
   const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
+  const pumps = plan.merged ? writeMerged(storage, db, plan, plan.merged, shaping, sink) : pumpSeries(storage, db, plan, shaping, sink, exchange);
+  if (sink instanceof WholeSink) {
+    await pumps;
+    return exchange.rawJson(200, sink.body());
+  }
+  try {
+    await pumps;
+  } catch (err) {
+    if (!sink.started) throw err;
+    // Status 200 is already out; 0.8 appended the error text.
+    await sink.write(Buffer.from(err instanceof Error ? err.message : String(err)));
+  }
+  await exchange.endStream();
+}
+
+/** Each series its own output series: every shard's batches of series, pumped in parallel. */
+async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, shaping: RowShaping, sink: Sink, exchange: Exchange): Promise<void> {
+  const byShard = await seriesByShard(storage, db, plan.source);
   const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
   // Each shard checks all its series in its first answer; nothing is written before every
   // shard has answered, so a missing column is a 400 whichever shard owns the series.
@@ -44,19 +63,14 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
       }
     }
   };
-  const pumps = Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
-  if (sink instanceof WholeSink) {
-    await pumps;
-    return exchange.rawJson(200, sink.body());
+  await Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
+}
+
+/** `a merge b`: one output series from the partials of both (merged-aggregate.ts). */
+async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, merged: NonNullable<AggregatePlan['merged']>, shaping: RowShaping, sink: Sink): Promise<void> {
+  for (const { name, runs } of await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs)) {
+    for (const run of runs) await sink.add(name, run);
   }
-  try {
-    await pumps;
-  } catch (err) {
-    if (!sink.started) throw err;
-    // Status 200 is already out; 0.8 appended the error text.
-    await sink.write(Buffer.from(err instanceof Error ? err.message : String(err)));
-  }
-  await exchange.endStream();
 }
 
 function batchesOf(names: string[]): string[][] {

@@ -75,14 +75,48 @@ export function* aggregateSeries(
   aggregates: readonly Aggregate<unknown>[],
   snapshot: (series: string) => SeriesSnapshot,
 ): Generator<SeriesAggregate> {
-  const argumentReaders = request.arguments.map(argumentReader);
-  const filter = request.where ? compileCondition(request.where) : undefined;
-  const column = summarizedColumn(request, aggregates);
+  const reader = new SeriesReader(request, aggregates);
   for (const name of request.series) {
-    const series = snapshot(name);
-    // A series lacking a where-clause column has no row the clause can accept (0.8).
-    if (request.whereColumns.some((c) => !series.columns.includes(c))) continue;
     const partial = emptySeriesPartial();
+    reader.accumulate(snapshot(name), partial, false);
+    if (partial.groups.size > 0) yield { name, partial };
+  }
+}
+
+/**
+ * Subtracted from the sequence numbers of a merged series whose rows go first on equal
+ * times in ascending (time, seq) order. Sequence numbers lie in [0, 2^53), so shifted ones
+ * lie in [-2^53, 0): still exact, still in order within the series, and all before the
+ * unshifted ones. Partials order rows by (time, seq) alone (only first, last, difference,
+ * distinct and the like look at it, never to print it), so this is how they learn the
+ * merge's tie rule.
+ */
+const TIE_SHIFT = 2 ** 53;
+
+/** Folds series' blocks into partials: the where clause, argument readers and stats shortcut are set up once. */
+export class SeriesReader {
+  private readonly argumentReaders: ArgumentReader[];
+  private readonly filter: RowPredicate | undefined;
+  private readonly column: string | undefined;
+  private shifted = new Float64Array(0);
+
+  constructor(
+    private readonly request: AggregateRequest,
+    private readonly aggregates: readonly Aggregate<unknown>[],
+  ) {
+    this.argumentReaders = request.arguments.map(argumentReader);
+    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.column = summarizedColumn(request, aggregates);
+  }
+
+  /**
+   * Folds the series' rows into `partial`. `tiesFirst` puts them before any unshifted series'
+   * rows of the same time in ascending (time, seq) order: a merge's tie rule.
+   */
+  accumulate(series: SeriesSnapshot, partial: SeriesPartial, tiesFirst: boolean): void {
+    const { request, aggregates, column } = this;
+    // A series lacking a where-clause column has no row the clause can accept (0.8).
+    if (request.whereColumns.some((c) => !series.columns.includes(c))) return;
     const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, request.widthUs));
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
@@ -95,17 +129,22 @@ export function* aggregateSeries(
         return found;
       };
       const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const selection = selectRows(rows, request.referencedColumns.map(columnOf), filter, view);
+      const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, view);
       if (selection.length === 0) continue;
       const block = {
         time: rows.time,
-        seq: rows.seq,
-        arguments: argumentReaders.map((read) => read(rows, columnOf, view, selection)),
+        seq: tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq,
+        arguments: this.argumentReaders.map((read) => read(rows, columnOf, view, selection)),
         groupBy: request.groupBy.map(columnOf),
       };
       accumulateBlock(aggregates, partial, block, selection, request.widthUs);
     }
-    if (partial.groups.size > 0) yield { name, partial };
+  }
+
+  private shiftedSeq(seq: Float64Array, count: number): Float64Array {
+    if (this.shifted.length < count) this.shifted = new Float64Array(count);
+    for (let i = 0; i < count; i++) this.shifted[i] = seq[i]! - TIE_SHIFT;
+    return this.shifted.subarray(0, count);
   }
 }
 

@@ -30,6 +30,8 @@ export interface PlannedAggregate {
 export interface AggregatePlan {
   readonly kind: 'aggregate';
   readonly source: SeriesSource;
+  /** `a merge b`: one output series, `name`, aggregating the rows of both `inputs` (§10.1). */
+  readonly merged?: { readonly name: string; readonly inputs: readonly string[] };
   readonly aggregates: readonly PlannedAggregate[];
   /** Non-time group-by columns, in group-by order. */
   readonly groupBy: readonly string[];
@@ -55,9 +57,7 @@ export interface AggregatePlan {
 
 export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan {
   const { from } = statement;
-  if (from.kind === 'merge' || from.kind === 'join') {
-    throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
-  }
+  if (from.kind === 'join') throw new QuerySemanticError('inner join queries are not supported by this server yet');
   const aggregates = statement.values.flatMap((value) => plannedAggregates(value));
   const groupValues = statement.groupBy?.values ?? [];
   const timeNs = groupByTimeNanoseconds(groupValues);
@@ -78,7 +78,9 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
   const requiredColumns = [...new Set([...argumentColumns, ...groupBy])];
   return {
     kind: 'aggregate',
-    source: seriesSource(from),
+    ...(from.kind === 'merge'
+      ? { source: { kind: 'names', names: [from.left, from.right] }, merged: { name: `${from.left}_merge_${from.right}`, inputs: [from.left, from.right] } }
+      : { source: seriesSource(from) }),
     aggregates,
     groupBy,
     widthUs,
