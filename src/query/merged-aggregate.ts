@@ -48,9 +48,10 @@ export function finishMerged(request: MergedAggregateRequest, partials: readonly
 
 /**
  * Main thread: the merged series' rows. With both series on one shard that is one message;
- * otherwise every shard folds its members at the same time and the first series' shard
- * then combines the partials (small for count/sum/mean/min/max/first/last; value lists for
- * the functions that need every value, as a single series' partial would be).
+ * otherwise the other shard's partial is asked for first and handed to the first series'
+ * shard, which folds its own series and combines. Asking both at once and combining after
+ * was slower (Q7 8 ms against 5 ms): the host's partial then crossed threads twice, and two
+ * busy cores gain little from the overlap.
  */
 export async function mergedAggregate(
   storage: Storage,
@@ -71,7 +72,7 @@ export async function mergedAggregate(
     series: [...new Set(owned.map((m) => m.series))],
     members: owned,
   });
-  if (byShard.size === 1) return host.aggregateMerged(requestFor(members), []);
-  const partials = await Promise.all([...byShard].map(([shard, owned]) => shard.aggregateMergedPartial(requestFor(owned))));
-  return host.aggregateMerged(requestFor([]), partials);
+  const others = [...byShard].filter(([shard]) => shard !== host);
+  const partials = await Promise.all(others.map(([shard, owned]) => shard.aggregateMergedPartial(requestFor(owned))));
+  return host.aggregateMerged(requestFor(byShard.get(host)!), partials);
 }
