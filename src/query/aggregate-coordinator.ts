@@ -100,7 +100,7 @@ function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series
 
 function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowIndent: string | null): RowShaping {
   const range = plan.startGiven ? { range: { start: plan.startUs, end: plan.endUs } } : {};
-  return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent };
+  return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent, ...(plan.projection ? { projection: plan.projection } : {}) };
 }
 
 interface Sink {

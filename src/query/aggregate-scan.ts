@@ -3,6 +3,7 @@ import { bucketStart } from '../engine/buckets.js';
 import { createAggregate, type AggregateSpec } from '../engine/registry.js';
 import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
 import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
+import { setScalar } from '../engine/values.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
@@ -216,23 +217,7 @@ function argumentReader(argument: Value): ArgumentReader {
   const operand = compileValue(argument);
   return (rows, _columnOf, view, selection) => {
     const column = allocateColumn('', rows.count);
-    for (let s = 0; s < selection.length; s++) {
-      const row = selection[s]!;
-      const value = operand(view, row);
-      if (typeof value === 'number') {
-        column.kinds[row] = ValueKind.Float;
-        column.floats[row] = value;
-      } else if (typeof value === 'bigint') {
-        column.kinds[row] = ValueKind.Int;
-        column.ints[row] = value;
-      } else if (typeof value === 'boolean') {
-        column.kinds[row] = ValueKind.Bool;
-        column.floats[row] = value ? 1 : 0;
-      } else if (typeof value === 'string') {
-        column.kinds[row] = ValueKind.String;
-        column.floats[row] = column.strings.push(value) - 1;
-      }
-    }
+    for (let s = 0; s < selection.length; s++) setScalar(column, selection[s]!, operand(view, selection[s]!));
     return column;
   };
 }
