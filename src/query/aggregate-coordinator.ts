@@ -7,6 +7,7 @@ import type { RowShaping } from './aggregate-rows.js';
 import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { OutputOptions } from './plan.js';
+import { openJoinedAggregate } from './joined-aggregate.js';
 import { mergedAggregate } from './merged-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
@@ -18,15 +19,20 @@ const SERIES_PER_REQUEST = 100;
  * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
  * since a series lives on one shard, finishes, shapes and encodes them itself; here the rows
  * are framed and written, one series at a time, an object per run the shard encoded.
- * A shard's next batch of series is asked for while this one is written. A merge is one
- * output series whose rows several shards may own (merged-aggregate.ts).
+ * A shard's next batch of series is asked for while this one is written. A merge or a join
+ * is one output series whose rows several shards may own (merged-aggregate.ts,
+ * joined-aggregate.ts).
  */
 export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
   const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
   const columns = ['time', ...plan.columns];
   const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
   const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
-  const pumps = plan.merged ? writeMerged(storage, db, plan, plan.merged, shaping, sink) : pumpSeries(storage, db, plan, shaping, sink, exchange);
+  const pumps = plan.merged
+    ? writeMerged(storage, db, plan, plan.merged, shaping, sink)
+    : plan.joined
+      ? writeJoined(storage, db, plan, plan.joined, shaping, sink)
+      : pumpSeries(storage, db, plan, shaping, sink, exchange);
   if (sink instanceof WholeSink) {
     await pumps;
     return exchange.rawJson(200, sink.body());
@@ -70,6 +76,16 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
 async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, merged: NonNullable<AggregatePlan['merged']>, shaping: RowShaping, sink: Sink): Promise<void> {
   for (const { name, runs } of await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs)) {
     for (const run of runs) await sink.add(name, run);
+  }
+}
+
+/** `x inner join y`: one output series, aggregated where the joined rows are paired (joined-aggregate.ts). */
+async function writeJoined(storage: Storage, db: string, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, shaping: RowShaping, sink: Sink): Promise<void> {
+  const source = await openJoinedAggregate(storage, plan, joined, requestFor(db, plan, shaping, []));
+  for (;;) {
+    const page = await source.next();
+    for (const object of page.objects) await sink.add(object.name, page.body.subarray(object.start, object.end));
+    if (page.done) return;
   }
 }
 

@@ -121,25 +121,31 @@ export class SeriesReader {
     const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, request.widthUs));
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
-      const byName = new Map(rows.columns.map((c) => [c.name, c]));
-      // A column the block lacks reads as all null; made once per block however often it is asked for.
-      const absent = new Map<string, Column>();
-      const columnOf = (n: string): Column => {
-        let found = byName.get(n) ?? absent.get(n);
-        if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
-        return found;
-      };
-      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, view);
-      if (selection.length === 0) continue;
-      const block = {
-        time: rows.time,
-        seq: tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq,
-        arguments: this.argumentReaders.map((read) => read(rows, columnOf, view, selection)),
-        groupBy: request.groupBy.map(columnOf),
-      };
-      accumulateBlock(aggregates, partial, block, selection, request.widthUs);
+      this.accumulateRows(rows, partial, tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq);
     }
+  }
+
+  /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
+  accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
+    const { request } = this;
+    const byName = new Map(rows.columns.map((c) => [c.name, c]));
+    // A column the block lacks reads as all null; made once per block however often it is asked for.
+    const absent = new Map<string, Column>();
+    const columnOf = (n: string): Column => {
+      let found = byName.get(n) ?? absent.get(n);
+      if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
+      return found;
+    };
+    const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
+    const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, view);
+    if (selection.length === 0) return;
+    const block = {
+      time: rows.time,
+      seq,
+      arguments: this.argumentReaders.map((read) => read(rows, columnOf, view, selection)),
+      groupBy: request.groupBy.map(columnOf),
+    };
+    accumulateBlock(this.aggregates, partial, block, selection, request.widthUs);
   }
 
   private shiftedSeq(seq: Float64Array, count: number): Float64Array {

@@ -1,14 +1,16 @@
+import { byteOrder } from '../util/byte-order.js';
 import { bucketStart, bucketWidthMicros } from '../engine/buckets.js';
 import { resolveFill } from '../engine/fill.js';
 import type { RowProjection } from '../engine/row-projection.js';
 import type { Scalar } from '../engine/values.js';
 import { checkFilledBuckets } from './aggregate-rows.js';
 import { argumentOf, selectList, type PlannedAggregate } from './aggregate-select-list.js';
-import type { Condition, SelectStatement } from './ast.js';
+import type { Condition, FromClause, SelectStatement } from './ast.js';
 import { groupByTimeNanoseconds } from './clause-checks.js';
 import { QuerySemanticError } from './errors.js';
 import { rowCondition, seriesSource } from './select-parts.js';
-import type { SeriesSource } from './plan.js';
+import { joinSides } from './merge-plan.js';
+import type { EmptyPlan, SeriesSource } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange, MIN_TIME_US } from './time-range.js';
 
@@ -18,11 +20,23 @@ import { extractTimeRange, MIN_TIME_US } from './time-range.js';
  * registry's 0.8 messages; group-by and fill syntax was already checked by the parser.
  */
 
+/** One side of a joined aggregate: its series, column prefix and the columns its blocks carry. */
+export interface JoinedSide {
+  readonly series: string;
+  readonly label: string;
+  readonly fields: string[];
+}
+
 export interface AggregatePlan {
   readonly kind: 'aggregate';
   readonly source: SeriesSource;
   /** `a merge b`: one output series, `name`, aggregating the rows of both `inputs` (§10.1). */
   readonly merged?: { readonly name: string; readonly inputs: readonly string[] };
+  /**
+   * `a [as x] inner join b [as y]`: one output series, `x_join_y`, aggregating the joined rows
+   * (§10.2); every column name of the plan is then prefixed, `x.value`.
+   */
+  readonly joined?: { readonly name: string; readonly sides: readonly JoinedSide[] };
   readonly aggregates: readonly PlannedAggregate[];
   /** Non-time group-by columns, in group-by order. */
   readonly groupBy: readonly string[];
@@ -48,9 +62,8 @@ export interface AggregatePlan {
   readonly columns: readonly string[];
 }
 
-export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan {
+export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan | EmptyPlan {
   const { from } = statement;
-  if (from.kind === 'join') throw new QuerySemanticError('inner join queries are not supported by this server yet');
   const { aggregates, projection, columns } = selectList(statement.values);
   const groupValues = statement.groupBy?.values ?? [];
   const timeNs = groupByTimeNanoseconds(groupValues);
@@ -69,11 +82,12 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
   const argumentColumns = new Set<string>();
   for (const aggregate of aggregates) valueColumns(aggregate.argument, argumentColumns);
   const requiredColumns = [...new Set([...argumentColumns, ...groupBy])];
+  const referencedColumns = [...new Set([...requiredColumns, ...whereColumns])];
+  const sources = sourcesOf(from, referencedColumns);
+  if (sources === undefined) return { kind: 'empty' };
   return {
     kind: 'aggregate',
-    ...(from.kind === 'merge'
-      ? { source: { kind: 'names', names: [from.left, from.right] }, merged: { name: `${from.left}_merge_${from.right}`, inputs: [from.left, from.right] } }
-      : { source: seriesSource(from) }),
+    ...sources,
     aggregates,
     groupBy,
     widthUs,
@@ -85,9 +99,32 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
     limit: statement.limit,
     where,
     whereColumns,
-    referencedColumns: [...new Set([...requiredColumns, ...whereColumns])],
+    referencedColumns,
     requiredColumns,
     ...(projection ? { projection } : {}),
     columns: [...columns, ...groupBy],
   };
+}
+
+type Sources = Pick<AggregatePlan, 'source' | 'merged' | 'joined'>;
+
+/** What the from clause reads; undefined when a join side has no column to read (0.8 returned nothing). */
+function sourcesOf(from: FromClause, referencedColumns: readonly string[]): Sources | undefined {
+  switch (from.kind) {
+    case 'merge':
+      return { source: { kind: 'names', names: [from.left, from.right] }, merged: { name: `${from.left}_merge_${from.right}`, inputs: [from.left, from.right] } };
+    case 'join': {
+      const sides = joinSides(from, referencedColumns);
+      if (sides.some((side) => side.columns.size === 0)) return undefined;
+      return {
+        source: { kind: 'names', names: sides.map((side) => side.series) },
+        joined: {
+          name: `${sides[0]!.label}_join_${sides[1]!.label}`,
+          sides: sides.map(({ series, label, columns }) => ({ series, label, fields: [...columns].sort(byteOrder) })),
+        },
+      };
+    }
+    default:
+      return { source: seriesSource(from) };
+  }
 }

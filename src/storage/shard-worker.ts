@@ -8,6 +8,7 @@ import { createLogger } from '../log.js';
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
+import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -164,13 +165,13 @@ export function nextBlock(task: { cursorId: number }): { block: WireBlock | null
  * brings it the blocks of every series as it asks for them. It reads no storage, so it lives
  * beside the shard's cursors rather than in them.
  */
-const merges = new Map<number, MergeCursor>();
+const merges = new Map<number, MergeCursor | JoinedAggregateCursor>();
 let nextMergeId = 1;
 
-export function openMerge(request: MergeCursorRequest): { mergeId: number } | ErrorReply {
+export function openMerge(request: MergeCursorRequest | JoinedAggregateRequest): { mergeId: number } | ErrorReply {
   return guard(() => {
     const mergeId = nextMergeId++;
-    merges.set(mergeId, new MergeCursor(request));
+    merges.set(mergeId, request.kind === 'joined-aggregate' ? new JoinedAggregateCursor(request) : new MergeCursor(request));
     return { mergeId };
   });
 }
