@@ -40,9 +40,10 @@ export function evaluateOutputs(outputs: readonly OutputColumn[], block: ColumnB
   });
 }
 
-type Operand = Column | { readonly value: Scalar };
+/** An expression's value over a block: a column, or one value for every row (constants only). */
+export type Operand = Column | { readonly value: Scalar };
 
-function evaluate(expression: Expression, block: ColumnBlock): Operand {
+export function evaluate(expression: Expression, block: ColumnBlock): Operand {
   switch (expression.kind) {
     case 'column':
       return block.column(expression.name) ?? { value: null };

@@ -3,14 +3,15 @@ import { bucketStart } from '../engine/buckets.js';
 import { createAggregate, type AggregateSpec } from '../engine/registry.js';
 import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
 import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
-import { setScalar } from '../engine/values.js';
+import { evaluateOutputs } from '../engine/arithmetic.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
 import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
-import { compileCondition, compileValue, type RowPredicate, type RowView } from './row-filter.js';
+import { expressionOf } from './arithmetic-plan.js';
+import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
 
 /*
  * The shard-thread half of an aggregate select: for each requested series, walk its blocks
@@ -97,7 +98,7 @@ const TIE_SHIFT = 2 ** 53;
 /** Folds series' blocks into partials: the where clause, argument readers and stats shortcut are set up once. */
 export class SeriesReader {
   private readonly argumentReaders: ArgumentReader[];
-  private readonly filter: RowPredicate | undefined;
+  private readonly filter: BlockFilter | undefined;
   private readonly column: string | undefined;
   private shifted = new Float64Array(0);
 
@@ -106,7 +107,7 @@ export class SeriesReader {
     private readonly aggregates: readonly Aggregate<unknown>[],
   ) {
     this.argumentReaders = request.arguments.map(argumentReader);
-    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.filter = request.where ? compileWhere(request.where) : undefined;
     this.column = summarizedColumn(request, aggregates);
   }
 
@@ -136,16 +137,16 @@ export class SeriesReader {
       if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
       return found;
     };
-    const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-    const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, view);
+    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) };
+    const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, block);
     if (selection.length === 0) return;
-    const block = {
+    const values = {
       time: rows.time,
       seq,
-      arguments: this.argumentReaders.map((read) => read(rows, columnOf, view, selection)),
+      arguments: this.argumentReaders.map((read) => read(block, columnOf)),
       groupBy: request.groupBy.map(columnOf),
     };
-    accumulateBlock(this.aggregates, partial, block, selection, request.widthUs);
+    accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
   }
 
   private shiftedSeq(seq: Float64Array, count: number): Float64Array {
@@ -182,12 +183,16 @@ function fromStats(aggregates: readonly Aggregate<unknown>[], partial: SeriesPar
 }
 
 /** Rows with a referenced value (every row when nothing is referenced) that pass the where clause. */
-function selectRows(rows: SeriesColumns, referenced: Column[], filter: RowPredicate | undefined, view: RowView): Selection {
+function selectRows(rows: SeriesColumns, referenced: Column[], filter: BlockFilter | undefined, block: FilterBlock): Selection {
   const present = rowsWithValues(referenced, rows.count);
-  if (filter === undefined) return present;
+  if (filter === undefined || present.length === 0) return present;
+  const passes = filter(block, present[0]!, present[present.length - 1]! + 1);
   const out = new Uint32Array(present.length);
   let n = 0;
-  for (let s = 0; s < present.length; s++) if (filter(view, present[s]!)) out[n++] = present[s]!;
+  for (let s = 0; s < present.length; s++) {
+    out[n] = present[s]!;
+    n += passes[present[s]!]!;
+  }
   return out.subarray(0, n);
 }
 
@@ -212,18 +217,14 @@ function rowsWithValues(referenced: Column[], count: number): Selection {
   return full ? everyRow(count) : rowsWithAnyValue(referenced, everyRow(count));
 }
 
-type ArgumentReader = (rows: SeriesColumns, columnOf: (name: string) => Column, view: RowView, selection: Selection) => Column;
+type ArgumentReader = (block: FilterBlock, columnOf: (name: string) => Column) => Column;
 
-/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated on the selected rows. */
+/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated over the block. */
 function argumentReader(argument: Value): ArgumentReader {
   if (argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number') {
     const name = argument.name;
-    return (_rows, columnOf) => columnOf(name);
+    return (_block, columnOf) => columnOf(name);
   }
-  const operand = compileValue(argument);
-  return (rows, _columnOf, view, selection) => {
-    const column = allocateColumn('', rows.count);
-    for (let s = 0; s < selection.length; s++) setScalar(column, selection[s]!, operand(view, selection[s]!));
-    return column;
-  };
+  const outputs = [{ name: '', expression: expressionOf(argument) }];
+  return (block) => evaluateOutputs(outputs, queryColumns(block))[0]!;
 }

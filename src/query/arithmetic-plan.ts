@@ -46,7 +46,7 @@ export function expressionOf(value: Value, call: CallLeaf = noCalls, column: Col
     case 'float':
       return { kind: 'constant', value: value.value };
     case 'duration':
-      // Durations are microseconds wherever a query computes with time (row-filter.ts too).
+      // Durations are int microseconds wherever a query computes with time (where-filter.ts reads time so too).
       return { kind: 'constant', value: value.nanoseconds / 1000n };
     case 'string':
       return { kind: 'constant', value: value.value };

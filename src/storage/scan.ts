@@ -1,6 +1,6 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { Condition } from '../query/ast.js';
-import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
+import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
@@ -92,7 +92,8 @@ interface OpenBlock {
   readonly halves: Int32Array[];
   /** Kinds of the selected and where-clause columns: a row shows only if one has a value. */
   readonly referencedKinds: Uint8Array[];
-  readonly view: RowView;
+  /** Rows that pass the where clause (1), when there is one. */
+  readonly passes: Uint8Array | undefined;
   next: number;
   readonly stop: number;
   readonly step: number;
@@ -114,13 +115,13 @@ interface OpenSeries {
 export class ScanCursor {
   private seriesIndex = 0;
   private current: OpenSeries | undefined;
-  private readonly filter: RowPredicate | undefined;
+  private readonly filter: BlockFilter | undefined;
 
   constructor(
     private readonly request: ScanRequest,
     private readonly snapshot: (series: string) => SeriesSnapshot,
   ) {
-    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.filter = request.where ? compileWhere(request.where) : undefined;
   }
 
   nextPage(): Page {
@@ -181,7 +182,7 @@ export class ScanCursor {
         break;
       }
     }
-    return any && (this.filter === undefined || this.filter(block.view, i));
+    return any && (block.passes === undefined || block.passes[i] === 1);
   }
 
   private openNextSeries(): OpenSeries | undefined {
@@ -213,8 +214,8 @@ export class ScanCursor {
         ? evaluateOutputs(request.outputs, { count: rows.count, column: (n) => byName.get(n) })
         : cursor.names.map(columnOf);
       const referencedKinds = [...new Set([...cursor.names, ...request.whereColumns])].map((n) => columnOf(n).kinds);
-      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, view };
+      const passes = this.filter?.({ count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) }, lo, hi);
+      const common = { rows, selected, halves: selected.map(int32Halves), referencedKinds, passes };
       cursor.block =
         request.order === 'asc' ? { ...common, next: lo, stop: hi, step: 1 } : { ...common, next: hi - 1, stop: lo - 1, step: -1 };
       return cursor.block;
