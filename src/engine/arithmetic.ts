@@ -187,7 +187,7 @@ function floatResult(x: number, op: ArithmeticOperator, y: number): number {
 }
 
 /** The same rules on two constants (`select 2 * 3 + value`), folded once per block. */
-export function combineScalars(a: Scalar, op: ArithmeticOperator, b: Scalar): Scalar {
+function combineScalars(a: Scalar, op: ArithmeticOperator, b: Scalar): Scalar {
   if (typeof a === 'bigint' && typeof b === 'bigint') return bigIntResult(a, op, b);
   if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return floatResult(Number(a), op, Number(b));
   return null;

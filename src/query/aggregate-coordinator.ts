@@ -60,7 +60,7 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
       const results: EncodedSeries[] = await next;
       next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
       for (const { name, runs } of results) {
-        for (const run of runs) await sink.add(name, run);
+        for (const run of runs) await sink.add(name, run.bytes);
         if (exchange.done) break;
       }
       if (exchange.done) {
@@ -75,7 +75,7 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
 /** `a merge b`: one output series from the partials of both (merged-aggregate.ts). */
 async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, merged: NonNullable<AggregatePlan['merged']>, shaping: RowShaping, sink: Sink): Promise<void> {
   for (const { name, runs } of await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs)) {
-    for (const run of runs) await sink.add(name, run);
+    for (const run of runs) await sink.add(name, run.bytes);
   }
 }
 

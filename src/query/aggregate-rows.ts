@@ -48,14 +48,20 @@ export interface RowShaping {
   readonly projection?: RowProjection;
 }
 
-/** The series' rows as JSON runs, each the comma-joined rows of one object. */
+/** Comma-joined JSON rows of at most one series object. */
+export interface EncodedRun {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+}
+
+/** The series' rows as JSON runs, each the rows of one object. */
 export function encodeSeriesRows(
   buckets: readonly BucketOutputs[],
   aggregates: readonly Aggregate<unknown>[],
   order: ScanOrder,
   widthUs: number | null,
   shaping: RowShaping,
-): Uint8Array[] {
+): EncodedRun[] {
   const fill = shaping.fill;
   if (fill !== undefined && widthUs !== null && buckets.length > 0) {
     let first = Infinity;
@@ -70,7 +76,7 @@ export function encodeSeriesRows(
       : { order, limit: shaping.limit, fill: { ...fill, width: widthUs, widths: aggregates.map((a) => a.width) } };
   const rows = shapeRows(buckets, shape);
   const separator = shaping.rowIndent === null ? ',' : ',\n';
-  const runs: Uint8Array[] = [];
+  const runs: EncodedRun[] = [];
   let row = rows.next();
   while (!row.done) {
     const batch: Scalar[][] = [];
@@ -81,7 +87,7 @@ export function encodeSeriesRows(
       cells[0] = fromMicros(cells[0] as number, shaping.precision);
       writeScalarRow(out, cells, shaping.rowIndent);
     });
-    runs.push(out.bytes());
+    runs.push({ bytes: out.bytes(), rows: batch.length });
   }
   return runs;
 }

@@ -8,7 +8,7 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
+import { encodeSeriesRows, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { expressionOf } from './arithmetic-plan.js';
 import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
@@ -53,7 +53,7 @@ export interface SeriesAggregate {
 /** A series' answer: its rows as JSON runs of at most one object each. */
 export interface EncodedSeries {
   readonly name: string;
-  readonly runs: Uint8Array[];
+  readonly runs: EncodedRun[];
 }
 
 /**

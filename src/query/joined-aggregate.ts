@@ -109,12 +109,11 @@ export class JoinedAggregateCursor {
     const columns = ['time', ...request.columns];
     const objects: PageObject[] = [];
     let at = 0;
-    for (const run of runs) {
-      // Rows per run are not counted by the encoder; no reader of an aggregate's page needs them.
-      objects.push({ name: request.name, columns, count: Number.NaN, start: at, end: at + run.length });
-      at += run.length;
+    for (const { bytes, rows } of runs) {
+      objects.push({ name: request.name, columns, count: rows, start: at, end: at + bytes.length });
+      at += bytes.length;
     }
-    return { objects, body: Buffer.concat(runs) };
+    return { objects, body: Buffer.concat(runs.map((run) => run.bytes)) };
   }
 }
 

@@ -7,7 +7,6 @@ import { checkFilledBuckets } from './aggregate-rows.js';
 import { argumentOf, selectList, type PlannedAggregate } from './aggregate-select-list.js';
 import type { Condition, FromClause, SelectStatement } from './ast.js';
 import { groupByTimeNanoseconds } from './clause-checks.js';
-import { QuerySemanticError } from './errors.js';
 import { rowCondition, seriesSource } from './select-parts.js';
 import { joinSides } from './merge-plan.js';
 import type { EmptyPlan, SeriesSource } from './plan.js';

@@ -130,7 +130,7 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
 }
 
 /** A merge's partial over the merged series this shard owns. */
@@ -141,7 +141,7 @@ export function aggregateMergedPartial(request: MergedAggregateRequest & { statu
 /** A merge's rows, from this shard's members and the partials of the other shards. */
 export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {
