@@ -31,7 +31,7 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
   const pumps = plan.merged
     ? writeMerged(storage, db, plan, plan.merged, shaping, sink)
     : plan.joined
-      ? writeJoined(storage, db, plan, plan.joined, shaping, sink)
+      ? writeJoined(storage, db, plan, plan.joined, shaping, sink, exchange)
       : pumpSeries(storage, db, plan, shaping, sink, exchange);
   if (sink instanceof WholeSink) {
     await pumps;
@@ -80,9 +80,19 @@ async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, me
 }
 
 /** `x inner join y`: one output series, aggregated where the joined rows are paired (joined-aggregate.ts). */
-async function writeJoined(storage: Storage, db: string, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, shaping: RowShaping, sink: Sink): Promise<void> {
+async function writeJoined(
+  storage: Storage,
+  db: string,
+  plan: AggregatePlan,
+  joined: NonNullable<AggregatePlan['joined']>,
+  shaping: RowShaping,
+  sink: Sink,
+  exchange: Exchange,
+): Promise<void> {
   const source = await openJoinedAggregate(storage, plan, joined, requestFor(db, plan, shaping, []));
   for (;;) {
+    // A client gone mid-join stops the pairing: the sides' cursors and the join are closed.
+    if (exchange.done) return source.close();
     const page = await source.next();
     for (const object of page.objects) await sink.add(object.name, page.body.subarray(object.start, object.end));
     if (page.done) return;
