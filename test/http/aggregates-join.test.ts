@@ -7,7 +7,7 @@
  * joins these are computed from are in join.test.ts; values worked out by hand below.
  */
 import test from 'ava';
-import { query, querySeries, streamQuery, type SeriesResult } from '../helpers/client.js';
+import { query, querySeries, streamQuery, writeOk, type SeriesResult } from '../helpers/client.js';
 import { JOIN_SHARDS, joinServer, LONG, LONG_A, LONG_B } from '../helpers/join-fixtures.js';
 import { cleanupServers, type TestServer } from '../helpers/server.js';
 import { shardOf } from '../../src/storage/router.js';
@@ -15,8 +15,20 @@ import { shardOf } from '../../src/storage/router.js';
 const DB = 'joinagg';
 let server: TestServer;
 
+/** 3000 pairs with a string side: more than one block of joined rows, strings in every one. */
+const STRINGS = 3000;
+
 test.before(async () => {
   server = await joinServer(DB);
+  await writeOk(
+    server,
+    DB,
+    [
+      { name: 'sa', columns: ['time', 's'], points: Array.from({ length: STRINGS }, (_, i) => [2 * i, `s${i % 7}`]) },
+      { name: 'sb', columns: ['time', 'n'], points: Array.from({ length: STRINGS }, (_, i) => [2 * i + 1, i]) },
+    ],
+    { precision: 's' },
+  );
 });
 
 test.after.always(cleanupServers);
@@ -65,6 +77,16 @@ test('long series on two shards: pairs folded a block at a time, in both directi
   t.deepEqual((await answer(q))[0]!.points, edges);
   const ascending = (await answer(`${q} order asc`))[0]!.points;
   t.deepEqual(ascending, edges.reverse().map(([time, newest, oldest, count]) => [time, oldest, newest, count]));
+});
+
+test('string columns survive the blocks of joined rows, in both directions', async (t) => {
+  // Pair i (sa s<i % 7>, sb i) at 2i + 1 s; bucket k of 1000 s holds i in [500k, 500k + 499].
+  const label = (i: number): string => `s${i % 7}`;
+  const buckets = [5, 4, 3, 2, 1, 0].map((k) => [1000 * k, label(500 * k + 499), label(500 * k), 500]);
+  const q = 'select first(sa.s), last(sa.s), count(sb.n) from sa inner join sb group by time(1000s)';
+  t.deepEqual((await answer(q))[0]!.points, buckets);
+  const grouped = (await answer('select count(sa.s), max(sb.n) from sa inner join sb group by sa.s'))[0]!.points;
+  t.deepEqual(grouped, [0, 1, 2, 3, 4, 5, 6].map((r) => [0, r < 4 ? 429 : 428, 2996 + (r < 4 ? r : r - 7), `s${r}`]));
 });
 
 test('chunked: the joined series is one object', async (t) => {
