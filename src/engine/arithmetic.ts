@@ -40,9 +40,10 @@ export function evaluateOutputs(outputs: readonly OutputColumn[], block: ColumnB
   });
 }
 
-type Operand = Column | { readonly value: Scalar };
+/** An expression's value over a block: a column, or one value for every row (constants only). */
+export type Operand = Column | { readonly value: Scalar };
 
-function evaluate(expression: Expression, block: ColumnBlock): Operand {
+export function evaluate(expression: Expression, block: ColumnBlock): Operand {
   switch (expression.kind) {
     case 'column':
       return block.column(expression.name) ?? { value: null };
@@ -186,7 +187,7 @@ function floatResult(x: number, op: ArithmeticOperator, y: number): number {
 }
 
 /** The same rules on two constants (`select 2 * 3 + value`), folded once per block. */
-export function combineScalars(a: Scalar, op: ArithmeticOperator, b: Scalar): Scalar {
+function combineScalars(a: Scalar, op: ArithmeticOperator, b: Scalar): Scalar {
   if (typeof a === 'bigint' && typeof b === 'bigint') return bigIntResult(a, op, b);
   if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) return floatResult(Number(a), op, Number(b));
   return null;

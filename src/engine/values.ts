@@ -22,6 +22,25 @@ export function scalarAt(column: Column, i: number): Scalar {
   }
 }
 
+/** Stores `value` with its type at row `i` (a string goes to the column's table). */
+export function setScalar(column: Column, i: number, value: Scalar): void {
+  if (typeof value === 'number') {
+    column.kinds[i] = ValueKind.Float;
+    column.floats[i] = value;
+  } else if (typeof value === 'bigint') {
+    column.kinds[i] = ValueKind.Int;
+    column.ints[i] = value;
+  } else if (typeof value === 'boolean') {
+    column.kinds[i] = ValueKind.Bool;
+    column.floats[i] = value ? 1 : 0;
+  } else if (typeof value === 'string') {
+    column.kinds[i] = ValueKind.String;
+    column.floats[i] = column.strings.push(value) - 1;
+  } else {
+    column.kinds[i] = ValueKind.Null;
+  }
+}
+
 /**
  * The value of row `i` as distinct and mode see it: ints become floats (`1` and `1.0` are one
  * value), other types are kept. Usable directly as a Map key, since Map keys never equate

@@ -7,6 +7,8 @@ import type { RowShaping } from './aggregate-rows.js';
 import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { OutputOptions } from './plan.js';
+import { openJoinedAggregate } from './joined-aggregate.js';
+import { mergedAggregate } from './merged-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
@@ -17,34 +19,20 @@ const SERIES_PER_REQUEST = 100;
  * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
  * since a series lives on one shard, finishes, shapes and encodes them itself; here the rows
  * are framed and written, one series at a time, an object per run the shard encoded.
- * A shard's next batch of series is asked for while this one is written.
+ * A shard's next batch of series is asked for while this one is written. A merge or a join
+ * is one output series whose rows several shards may own (merged-aggregate.ts,
+ * joined-aggregate.ts).
  */
 export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-  const byShard = await seriesByShard(storage, db, plan.source);
   const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
   const columns = ['time', ...plan.columns];
   const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
   const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
-  const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
-  // Each shard checks all its series in its first answer; nothing is written before every
-  // shard has answered, so a missing column is a 400 whichever shard owns the series.
-  const firstAnswers = await Promise.all(shards.map(({ shard, batches, names }) => shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names })));
-  const pump = async (shard: ShardHandle, batches: string[][], first: EncodedSeries[]): Promise<void> => {
-    let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
-    for (let b = 0; next !== undefined; b++) {
-      const results: EncodedSeries[] = await next;
-      next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
-      for (const { name, runs } of results) {
-        for (const run of runs) await sink.add(name, run);
-        if (exchange.done) break;
-      }
-      if (exchange.done) {
-        await next?.catch(() => undefined);
-        return;
-      }
-    }
-  };
-  const pumps = Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
+  const pumps = plan.merged
+    ? writeMerged(storage, db, plan, plan.merged, shaping, sink)
+    : plan.joined
+      ? writeJoined(storage, db, plan, plan.joined, shaping, sink, exchange)
+      : pumpSeries(storage, db, plan, shaping, sink, exchange);
   if (sink instanceof WholeSink) {
     await pumps;
     return exchange.rawJson(200, sink.body());
@@ -57,6 +45,58 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
     await sink.write(Buffer.from(err instanceof Error ? err.message : String(err)));
   }
   await exchange.endStream();
+}
+
+/** Each series its own output series: every shard's batches of series, pumped in parallel. */
+async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, shaping: RowShaping, sink: Sink, exchange: Exchange): Promise<void> {
+  const byShard = await seriesByShard(storage, db, plan.source);
+  const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
+  // Each shard checks all its series in its first answer; nothing is written before every
+  // shard has answered, so a missing column is a 400 whichever shard owns the series.
+  const firstAnswers = await Promise.all(shards.map(({ shard, batches, names }) => shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names })));
+  const pump = async (shard: ShardHandle, batches: string[][], first: EncodedSeries[]): Promise<void> => {
+    let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
+    for (let b = 0; next !== undefined; b++) {
+      const results: EncodedSeries[] = await next;
+      next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
+      for (const { name, runs } of results) {
+        for (const run of runs) await sink.add(name, run.bytes);
+        if (exchange.done) break;
+      }
+      if (exchange.done) {
+        await next?.catch(() => undefined);
+        return;
+      }
+    }
+  };
+  await Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
+}
+
+/** `a merge b`: one output series from the partials of both (merged-aggregate.ts). */
+async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, merged: NonNullable<AggregatePlan['merged']>, shaping: RowShaping, sink: Sink): Promise<void> {
+  for (const { name, runs } of await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs)) {
+    for (const run of runs) await sink.add(name, run.bytes);
+  }
+}
+
+/** `x inner join y`: one output series, aggregated where the joined rows are paired (joined-aggregate.ts). */
+async function writeJoined(
+  storage: Storage,
+  db: string,
+  plan: AggregatePlan,
+  joined: NonNullable<AggregatePlan['joined']>,
+  shaping: RowShaping,
+  sink: Sink,
+  exchange: Exchange,
+): Promise<void> {
+  const source = await openJoinedAggregate(storage, plan, joined, requestFor(db, plan, shaping, []));
+  for (;;) {
+    // A client gone mid-join stops the pairing: the sides' cursors and the join are closed.
+    if (exchange.done) return source.close();
+    const page = await source.next();
+    for (const object of page.objects) await sink.add(object.name, page.body.subarray(object.start, object.end));
+    if (page.done) return;
+  }
 }
 
 function batchesOf(names: string[]): string[][] {
@@ -87,7 +127,7 @@ function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series
 
 function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowIndent: string | null): RowShaping {
   const range = plan.startGiven ? { range: { start: plan.startUs, end: plan.endUs } } : {};
-  return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent };
+  return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent, ...(plan.projection ? { projection: plan.projection } : {}) };
 }
 
 interface Sink {

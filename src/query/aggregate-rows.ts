@@ -1,6 +1,7 @@
 import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
 import { bucketStart } from '../engine/buckets.js';
 import { groupCount, shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
+import { projectRows, type RowProjection } from '../engine/row-projection.js';
 import type { Scalar } from '../engine/values.js';
 import { JsonWriter } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -43,16 +44,24 @@ export interface RowShaping {
   readonly precision: TimePrecision;
   /** Indent of a row when pretty-printing, null for compact JSON. */
   readonly rowIndent: string | null;
+  /** Arithmetic between aggregates, applied to the shaped rows (after fill and limit). */
+  readonly projection?: RowProjection;
 }
 
-/** The series' rows as JSON runs, each the comma-joined rows of one object. */
+/** Comma-joined JSON rows of at most one series object. */
+export interface EncodedRun {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+}
+
+/** The series' rows as JSON runs, each the rows of one object. */
 export function encodeSeriesRows(
   buckets: readonly BucketOutputs[],
   aggregates: readonly Aggregate<unknown>[],
   order: ScanOrder,
   widthUs: number | null,
   shaping: RowShaping,
-): Uint8Array[] {
+): EncodedRun[] {
   const fill = shaping.fill;
   if (fill !== undefined && widthUs !== null && buckets.length > 0) {
     let first = Infinity;
@@ -67,17 +76,18 @@ export function encodeSeriesRows(
       : { order, limit: shaping.limit, fill: { ...fill, width: widthUs, widths: aggregates.map((a) => a.width) } };
   const rows = shapeRows(buckets, shape);
   const separator = shaping.rowIndent === null ? ',' : ',\n';
-  const runs: Uint8Array[] = [];
+  const runs: EncodedRun[] = [];
   let row = rows.next();
   while (!row.done) {
+    const batch: Scalar[][] = [];
+    for (; batch.length < POINTS_PER_OBJECT && !row.done; row = rows.next()) batch.push(row.value);
     const out = new JsonWriter(4096);
-    for (let n = 0; n < POINTS_PER_OBJECT && !row.done; n++, row = rows.next()) {
+    (shaping.projection ? projectRows(batch, shaping.projection) : batch).forEach((cells, n) => {
       if (n > 0) out.ascii(separator);
-      const cells = row.value;
       cells[0] = fromMicros(cells[0] as number, shaping.precision);
       writeScalarRow(out, cells, shaping.rowIndent);
-    }
-    runs.push(out.bytes());
+    });
+    runs.push({ bytes: out.bytes(), rows: batch.length });
   }
   return runs;
 }

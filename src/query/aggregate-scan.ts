@@ -3,14 +3,16 @@ import { bucketStart } from '../engine/buckets.js';
 import { createAggregate, type AggregateSpec } from '../engine/registry.js';
 import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.js';
 import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
+import { evaluateOutputs } from '../engine/arithmetic.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { encodeSeriesRows, type RowShaping } from './aggregate-rows.js';
+import { encodeSeriesRows, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
-import { compileCondition, compileValue, type RowPredicate, type RowView } from './row-filter.js';
+import { expressionOf } from './arithmetic-plan.js';
+import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
 
 /*
  * The shard-thread half of an aggregate select: for each requested series, walk its blocks
@@ -53,7 +55,7 @@ export interface SeriesAggregate {
 /** A series' answer: its rows as JSON runs of at most one object each. */
 export interface EncodedSeries {
   readonly name: string;
-  readonly runs: Uint8Array[];
+  readonly runs: EncodedRun[];
 }
 
 /**
@@ -77,37 +79,82 @@ export function* aggregateSeries(
   aggregates: readonly Aggregate<unknown>[],
   snapshot: (series: string) => SeriesSnapshot,
 ): Generator<SeriesAggregate> {
-  const argumentReaders = request.arguments.map(argumentReader);
-  const filter = request.where ? compileCondition(request.where) : undefined;
-  const column = summarizedColumn(request, aggregates);
+  const reader = new SeriesReader(request, aggregates);
   for (const name of request.series) {
-    const series = snapshot(name);
-    // A series lacking a where-clause column has no row the clause can accept (0.8).
-    if (request.whereColumns.some((c) => !series.columns.includes(c))) continue;
     const partial = emptySeriesPartial();
+    reader.accumulate(snapshot(name), partial, false);
+    if (partial.groups.size > 0) yield { name, partial };
+  }
+}
+
+/**
+ * Subtracted from the sequence numbers of a merged series whose rows go first on equal
+ * times in ascending (time, seq) order. Sequence numbers lie in [0, 2^53), so shifted ones
+ * lie in [-2^53, 0): still exact, still in order within the series, and all before the
+ * unshifted ones. Partials order rows by (time, seq) alone (only first, last, difference,
+ * distinct and the like look at it, never to print it), so this is how they learn the
+ * merge's tie rule.
+ */
+const TIE_SHIFT = 2 ** 53;
+
+/** Folds series' blocks into partials: the where clause, argument readers and stats shortcut are set up once. */
+export class SeriesReader {
+  private readonly argumentReaders: ArgumentReader[];
+  private readonly filter: BlockFilter | undefined;
+  private readonly column: string | undefined;
+  private shifted = new Float64Array(0);
+
+  constructor(
+    private readonly request: AggregateRequest,
+    private readonly aggregates: readonly Aggregate<unknown>[],
+  ) {
+    this.argumentReaders = request.arguments.map(argumentReader);
+    this.filter = request.where ? compileWhere(request.where) : undefined;
+    this.column = summarizedColumn(request, aggregates);
+  }
+
+  /**
+   * Folds the series' rows into `partial`. `tiesFirst` puts them before any unshifted series'
+   * rows of the same time in ascending (time, seq) order: a merge's tie rule.
+   */
+  accumulate(series: SeriesSnapshot, partial: SeriesPartial, tiesFirst: boolean): void {
+    const { request, aggregates, column } = this;
+    // A series lacking a where-clause column has no row the clause can accept (0.8).
+    if (request.whereColumns.some((c) => !series.columns.includes(c))) return;
     const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, request.widthUs));
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
-      const byName = new Map(rows.columns.map((c) => [c.name, c]));
-      // A column the block lacks reads as all null; made once per block however often it is asked for.
-      const absent = new Map<string, Column>();
-      const columnOf = (n: string): Column => {
-        let found = byName.get(n) ?? absent.get(n);
-        if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
-        return found;
-      };
-      const view: RowView = { column: (n) => byName.get(n), time: rows.time, seq: rows.seq };
-      const selection = selectRows(rows, request.referencedColumns.map(columnOf), filter, view);
-      if (selection.length === 0) continue;
-      const block = {
-        time: rows.time,
-        seq: rows.seq,
-        arguments: argumentReaders.map((read) => read(rows, columnOf, view, selection)),
-        groupBy: request.groupBy.map(columnOf),
-      };
-      accumulateBlock(aggregates, partial, block, selection, request.widthUs);
+      this.accumulateRows(rows, partial, tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq);
     }
-    if (partial.groups.size > 0) yield { name, partial };
+  }
+
+  /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
+  accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
+    const { request } = this;
+    const byName = new Map(rows.columns.map((c) => [c.name, c]));
+    // A column the block lacks reads as all null; made once per block however often it is asked for.
+    const absent = new Map<string, Column>();
+    const columnOf = (n: string): Column => {
+      let found = byName.get(n) ?? absent.get(n);
+      if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
+      return found;
+    };
+    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) };
+    const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, block);
+    if (selection.length === 0) return;
+    const values = {
+      time: rows.time,
+      seq,
+      arguments: this.argumentReaders.map((read) => read(block, columnOf)),
+      groupBy: request.groupBy.map(columnOf),
+    };
+    accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
+  }
+
+  private shiftedSeq(seq: Float64Array, count: number): Float64Array {
+    if (this.shifted.length < count) this.shifted = new Float64Array(count);
+    for (let i = 0; i < count; i++) this.shifted[i] = seq[i]! - TIE_SHIFT;
+    return this.shifted.subarray(0, count);
   }
 }
 
@@ -138,12 +185,16 @@ function fromStats(aggregates: readonly Aggregate<unknown>[], partial: SeriesPar
 }
 
 /** Rows with a referenced value (every row when nothing is referenced) that pass the where clause. */
-function selectRows(rows: SeriesColumns, referenced: Column[], filter: RowPredicate | undefined, view: RowView): Selection {
+function selectRows(rows: SeriesColumns, referenced: Column[], filter: BlockFilter | undefined, block: FilterBlock): Selection {
   const present = rowsWithValues(referenced, rows.count);
-  if (filter === undefined) return present;
+  if (filter === undefined || present.length === 0) return present;
+  const passes = filter(block, present[0]!, present[present.length - 1]! + 1);
   const out = new Uint32Array(present.length);
   let n = 0;
-  for (let s = 0; s < present.length; s++) if (filter(view, present[s]!)) out[n++] = present[s]!;
+  for (let s = 0; s < present.length; s++) {
+    out[n] = present[s]!;
+    n += passes[present[s]!]!;
+  }
   return out.subarray(0, n);
 }
 
@@ -169,34 +220,14 @@ function rowsWithValues(referenced: Column[], count: number): Selection {
   return full ? everyRow(count) : rowsWithAnyValue(referenced, everyRow(count));
 }
 
-type ArgumentReader = (rows: SeriesColumns, columnOf: (name: string) => Column, view: RowView, selection: Selection) => Column;
+type ArgumentReader = (block: FilterBlock, columnOf: (name: string) => Column) => Column;
 
-/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated on the selected rows. */
+/** A stored column is read as is; any other argument (arithmetic, literal) is evaluated over the block. */
 function argumentReader(argument: Value): ArgumentReader {
   if (argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number') {
     const name = argument.name;
-    return (_rows, columnOf) => columnOf(name);
+    return (_block, columnOf) => columnOf(name);
   }
-  const operand = compileValue(argument);
-  return (rows, _columnOf, view, selection) => {
-    const column = allocateColumn('', rows.count);
-    for (let s = 0; s < selection.length; s++) {
-      const row = selection[s]!;
-      const value = operand(view, row);
-      if (typeof value === 'number') {
-        column.kinds[row] = ValueKind.Float;
-        column.floats[row] = value;
-      } else if (typeof value === 'bigint') {
-        column.kinds[row] = ValueKind.Int;
-        column.ints[row] = value;
-      } else if (typeof value === 'boolean') {
-        column.kinds[row] = ValueKind.Bool;
-        column.floats[row] = value ? 1 : 0;
-      } else if (typeof value === 'string') {
-        column.kinds[row] = ValueKind.String;
-        column.floats[row] = column.strings.push(value) - 1;
-      }
-    }
-    return column;
-  };
+  const outputs = [{ name: '', expression: expressionOf(argument) }];
+  return (block) => evaluateOutputs(outputs, queryColumns(block))[0]!;
 }

@@ -7,7 +7,7 @@ import type { Page, PageObject } from '../storage/scan.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import type { Condition } from './ast.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
-import { compileCondition, type RowPredicate } from './row-filter.js';
+import { compileWhere, type BlockFilter } from './where-filter.js';
 
 /** A merge's or join's output, for the thread that merges its series' blocks. */
 export interface MergeCursorRequest {
@@ -63,7 +63,7 @@ export class MergeCursor {
   /** join: each side's unpaired row, and the pairs not yet encoded. */
   private readonly pending: (PendingRow | undefined)[];
   private readonly joined: JoinedRows | undefined;
-  private readonly filter: RowPredicate | undefined;
+  private readonly filter: BlockFilter | undefined;
   private readonly header: string[];
 
   constructor(private readonly request: MergeCursorRequest) {
@@ -72,7 +72,7 @@ export class MergeCursor {
     this.printed = request.inputs.map(() => undefined);
     this.pending = request.inputs.map(() => undefined);
     this.joined = request.kind === 'join' ? new JoinedRows(request.inputs, request.pointsPerObject) : undefined;
-    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.filter = request.where ? compileWhere(request.where) : undefined;
     const computed = request.outputs?.map((o) => o.name);
     if (this.joined) this.header = ['time', ...(computed ?? this.joinFields())];
     else this.header = ['time', 'sequence_number', ...(computed ?? [...this.mergeFields(), '_orig_series'])];
@@ -164,7 +164,7 @@ export class MergeCursor {
   private encodeJoined(out: JsonWriter, objects: PageObject[]): void {
     const joined = this.joined!;
     const { precision, rowIndent } = this.request;
-    const view = { column: (n: string) => joined.column(n), time: joined.time, seq: joined.seq };
+    const passes = this.filter?.({ count: joined.count, time: joined.time, seq: joined.seq, column: (n) => joined.column(n) }, 0, joined.count);
     const columns = this.request.outputs
       ? evaluateOutputs(this.request.outputs, { count: joined.count, column: (n) => joined.column(n) })
       : this.joinFields().map((n) => joined.column(n)!);
@@ -172,7 +172,7 @@ export class MergeCursor {
     const start = out.length;
     let count = 0;
     for (let row = 0; row < joined.count && this.emitted < this.limit; row++) {
-      if (this.filter && !this.filter(view, row)) continue;
+      if (passes !== undefined && passes[row] !== 1) continue;
       if (count > 0) out.ascii(rowIndent === null ? ',' : ',\n');
       writeRowWithoutSeq(out, fromMicros(joined.time[row]!, precision), columns, halves, row, rowIndent);
       count++;

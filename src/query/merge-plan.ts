@@ -40,14 +40,8 @@ export function planMerge(statement: SelectStatement, from: MergeSource, basics:
       where: undefined,
     };
   }
-  const sides = [from.left, from.right].map((side) => ({ series: side.name, label: side.alias ?? side.name, columns: new Set<string>() }));
-  // Every name, in the select list and the where clause, is `<side>.<column>` (§10.2).
   const referenced = basics.fields === '*' ? [] : basics.fields;
-  for (const name of [...referenced, ...(basics.where ? conditionColumns(basics.where) : [])]) {
-    const owners = sides.filter((side) => name.startsWith(`${side.label}.`));
-    if (owners.length === 0) throw new QuerySemanticError(`Cannot find column ${name}`);
-    for (const side of owners) side.columns.add(name.slice(side.label.length + 1));
-  }
+  const sides = joinSides(from, [...referenced, ...(basics.where ? conditionColumns(basics.where) : [])]);
   // 0.8 returned nothing when a side had no column to read.
   if (basics.fields !== '*' && sides.some((side) => side.columns.size === 0)) return { kind: 'empty' };
   return {
@@ -64,4 +58,23 @@ export function planMerge(statement: SelectStatement, from: MergeSource, basics:
     fields: basics.fields,
     where: basics.where,
   };
+}
+
+export interface JoinSidePlan {
+  readonly series: string;
+  /** Its column prefix: the alias, else the series name. */
+  readonly label: string;
+  /** Its columns the query names, unprefixed. */
+  readonly columns: Set<string>;
+}
+
+/** The sides of a join with the columns `names` read: every name is `<side>.<column>` (§10.2). */
+export function joinSides(from: Extract<FromClause, { kind: 'join' }>, names: Iterable<string>): JoinSidePlan[] {
+  const sides = [from.left, from.right].map((side) => ({ series: side.name, label: side.alias ?? side.name, columns: new Set<string>() }));
+  for (const name of names) {
+    const owners = sides.filter((side) => name.startsWith(`${side.label}.`));
+    if (owners.length === 0) throw new QuerySemanticError(`Cannot find column ${name}`);
+    for (const side of owners) side.columns.add(name.slice(side.label.length + 1));
+  }
+  return sides;
 }

@@ -4,7 +4,7 @@ import type { Storage } from '../storage/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
 import type { MergeCursorRequest } from './merge-cursor.js';
 import type { PageSource } from './page-source.js';
-import type { MergePlan, OutputOptions } from './plan.js';
+import type { MergeInputPlan, MergePlan, OutputOptions } from './plan.js';
 
 /**
  * Rows per block a series' shard sends to the merge. Each block costs two messages between
@@ -32,15 +32,41 @@ export interface PageShape {
  * to the merge, one block per series at a time, when the merge asks for it.
  */
 export async function openMerge(storage: Storage, db: string, plan: MergePlan, output: OutputOptions, shape: PageShape): Promise<PageSource> {
+  return openMergeOf(storage, db, plan.inputs, plan, (columns): MergeCursorRequest => ({
+    kind: plan.mode,
+    name: plan.name,
+    inputs: columns.map((carried, i) => ({ label: plan.inputs[i]!.label, columns: carried })),
+    fields: plan.fields,
+    ...(plan.outputs ? { outputs: plan.outputs } : {}),
+    ...(plan.where ? { where: plan.where } : {}),
+    order: plan.order,
+    limit: plan.limit,
+    precision: output.precision,
+    ...shape,
+  }));
+}
+
+/**
+ * Opens a block cursor on each input's shard, then the merging side on the first input's
+ * shard, from the request `hosted` makes of the columns each input's blocks carry: a
+ * MergeCursorRequest, or a joined aggregate's (joined-aggregate.ts).
+ */
+export async function openMergeOf(
+  storage: Storage,
+  db: string,
+  inputs: readonly MergeInputPlan[],
+  scan: { readonly startUs: number; readonly endUs: number; readonly order: 'asc' | 'desc' },
+  hosted: (columns: string[][]) => object,
+): Promise<PageSource> {
   const opened = await Promise.allSettled(
-    plan.inputs.map(async (input): Promise<OpenInput> => {
+    inputs.map(async (input): Promise<OpenInput> => {
       const shard = storage.shardFor(db, input.series);
       const { cursorId, columns } = await shard.openBlockScan({
         db,
         series: input.series,
-        startUs: plan.startUs,
-        endUs: plan.endUs,
-        order: plan.order,
+        startUs: scan.startUs,
+        endUs: scan.endUs,
+        order: scan.order,
         fields: input.fields,
         where: input.where,
         whereColumns: input.whereColumns,
@@ -50,26 +76,14 @@ export async function openMerge(storage: Storage, db: string, plan: MergePlan, o
       return { shard, cursorId, columns };
     }),
   );
-  const inputs = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const open = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
-    await Promise.all(inputs.map((input) => input.shard.closeCursor(input.cursorId)));
+    await Promise.all(open.map((input) => input.shard.closeCursor(input.cursorId)));
     throw failure.reason;
   }
-  const host = storage.shardFor(db, plan.inputs[0]!.series);
-  const request: MergeCursorRequest = {
-    kind: plan.mode,
-    name: plan.name,
-    inputs: inputs.map((input, i) => ({ label: plan.inputs[i]!.label, columns: input.columns })),
-    fields: plan.fields,
-    ...(plan.outputs ? { outputs: plan.outputs } : {}),
-    ...(plan.where ? { where: plan.where } : {}),
-    order: plan.order,
-    limit: plan.limit,
-    precision: output.precision,
-    ...shape,
-  };
-  return new MergeSource(host, await host.openMerge(request), inputs);
+  const host = storage.shardFor(db, inputs[0]!.series);
+  return new MergeSource(host, await host.openMerge(hosted(open.map((input) => input.columns))), open);
 }
 
 class MergeSource implements PageSource {

@@ -1,14 +1,15 @@
+import { byteOrder } from '../util/byte-order.js';
 import { bucketStart, bucketWidthMicros } from '../engine/buckets.js';
-import type { AggregateArgument } from '../engine/arguments.js';
 import { resolveFill } from '../engine/fill.js';
-import { resolveAggregate, type AggregateSpec } from '../engine/registry.js';
+import type { RowProjection } from '../engine/row-projection.js';
 import type { Scalar } from '../engine/values.js';
 import { checkFilledBuckets } from './aggregate-rows.js';
-import type { Condition, FunctionCall, SelectStatement, Value } from './ast.js';
+import { argumentOf, selectList, type PlannedAggregate } from './aggregate-select-list.js';
+import type { Condition, FromClause, SelectStatement } from './ast.js';
 import { groupByTimeNanoseconds } from './clause-checks.js';
-import { QuerySemanticError } from './errors.js';
 import { rowCondition, seriesSource } from './select-parts.js';
-import type { SeriesRestrictions, SeriesSource } from './plan.js';
+import { joinSides } from './merge-plan.js';
+import type { EmptyPlan, SeriesRestrictions, SeriesSource } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange, MIN_TIME_US } from './time-range.js';
 
@@ -18,18 +19,23 @@ import { extractTimeRange, MIN_TIME_US } from './time-range.js';
  * registry's 0.8 messages; group-by and fill syntax was already checked by the parser.
  */
 
-/** One select-list function, as the shards rebuild it. */
-export interface PlannedAggregate {
-  readonly spec: AggregateSpec;
-  /** What is evaluated for every input row (for count(f(x)), f's argument). */
-  readonly argument: Value;
-  /** Its output column(s), the alias applied. */
-  readonly columns: readonly string[];
+/** One side of a joined aggregate: its series, column prefix and the columns its blocks carry. */
+export interface JoinedSide {
+  readonly series: string;
+  readonly label: string;
+  readonly fields: string[];
 }
 
 export interface AggregatePlan {
   readonly kind: 'aggregate';
   readonly source: SeriesSource;
+  /** `a merge b`: one output series, `name`, aggregating the rows of both `inputs` (§10.1). */
+  readonly merged?: { readonly name: string; readonly inputs: readonly string[] };
+  /**
+   * `a [as x] inner join b [as y]`: one output series, `x_join_y`, aggregating the joined rows
+   * (§10.2); every column name of the plan is then prefixed, `x.value`.
+   */
+  readonly joined?: { readonly name: string; readonly sides: readonly JoinedSide[] };
   readonly aggregates: readonly PlannedAggregate[];
   /** Non-time group-by columns, in group-by order. */
   readonly groupBy: readonly string[];
@@ -49,17 +55,16 @@ export interface AggregatePlan {
   readonly referencedColumns: readonly string[];
   /** Columns every series must have had (§5.1.2): arguments and group-by columns. */
   readonly requiredColumns: readonly string[];
+  /** Arithmetic between aggregates: how a row's output cells come from the aggregates' cells. */
+  readonly projection?: RowProjection;
   /** Output columns after `time`. */
   readonly columns: readonly string[];
   readonly restrictions?: SeriesRestrictions;
 }
 
-export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan {
+export function planAggregate(statement: SelectStatement, nowUs: number): AggregatePlan | EmptyPlan {
   const { from } = statement;
-  if (from.kind === 'merge' || from.kind === 'join') {
-    throw new QuerySemanticError(`${from.kind === 'merge' ? 'merge' : 'inner join'} queries are not supported by this server yet`);
-  }
-  const aggregates = statement.values.flatMap((value) => plannedAggregates(value));
+  const { aggregates, projection, columns } = selectList(statement.values);
   const groupValues = statement.groupBy?.values ?? [];
   const timeNs = groupByTimeNanoseconds(groupValues);
   const widthUs = timeNs === undefined ? null : bucketWidthMicros(timeNs);
@@ -77,9 +82,12 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
   const argumentColumns = new Set<string>();
   for (const aggregate of aggregates) valueColumns(aggregate.argument, argumentColumns);
   const requiredColumns = [...new Set([...argumentColumns, ...groupBy])];
+  const referencedColumns = [...new Set([...requiredColumns, ...whereColumns])];
+  const sources = sourcesOf(from, referencedColumns);
+  if (sources === undefined) return { kind: 'empty' };
   return {
     kind: 'aggregate',
-    source: seriesSource(from),
+    ...sources,
     aggregates,
     groupBy,
     widthUs,
@@ -91,65 +99,32 @@ export function planAggregate(statement: SelectStatement, nowUs: number): Aggreg
     limit: statement.limit,
     where,
     whereColumns,
-    referencedColumns: [...new Set([...requiredColumns, ...whereColumns])],
+    referencedColumns,
     requiredColumns,
-    columns: [...aggregates.flatMap((a) => a.columns), ...groupBy],
+    ...(projection ? { projection } : {}),
+    columns: [...columns, ...groupBy],
   };
 }
 
-/**
- * The aggregates of one select item: a call (possibly parenthesised and aliased) is one;
- * plain columns and literals are ignored (functions.md §1); a call inside arithmetic is an error.
- */
-function plannedAggregates(value: Value, alias?: string): PlannedAggregate[] {
-  if (value.kind === 'paren') return plannedAggregates(value.value, value.alias ?? alias);
-  if (value.kind === 'call') {
-    const call = { name: value.name, args: value.args.map(argumentOf), ...(value.alias ?? alias ? { alias: value.alias ?? alias } : {}) };
-    const { spec, columns } = resolveAggregate(call);
-    return [{ spec, argument: evaluatedArgument(value), columns }];
-  }
-  if (containsCall(value)) throw new QuerySemanticError('Cannot use aggregate functions in arithmetic expressions');
-  return [];
-}
+type Sources = Pick<AggregatePlan, 'source' | 'merged' | 'joined'>;
 
-function containsCall(value: Value): boolean {
-  if (value.kind === 'call') return true;
-  if (value.kind === 'paren') return containsCall(value.value);
-  if (value.kind === 'binary') return containsCall(value.left) || containsCall(value.right);
-  return false;
-}
-
-/** The value fed to the function per row: its first argument, or for count(f(x)) f's. */
-function evaluatedArgument(call: FunctionCall): Value {
-  const first = unwrap(call.args[0]!);
-  return first.kind === 'call' ? unwrap(first.args[0]!) : first;
-}
-
-function unwrap(value: Value): Value {
-  return value.kind === 'paren' ? unwrap(value.value) : value;
-}
-
-/** A syntax-tree value as the engine's registry describes arguments. */
-function argumentOf(value: Value): AggregateArgument {
-  switch (value.kind) {
-    case 'identifier':
-      return { kind: 'column', name: value.name };
-    case 'binary':
-      return { kind: 'expression', operator: value.op };
-    case 'int':
-      return { kind: 'int', value: value.value, text: value.text };
-    case 'float':
-      return { kind: 'float', value: value.value, text: value.text };
-    case 'wildcard':
-      return { kind: 'wildcard' };
-    case 'call':
-      return { kind: 'call', name: value.name, args: value.args.map(argumentOf) };
-    case 'paren':
-      return argumentOf(value.value);
-    case 'string':
-      return { kind: 'other', text: value.value };
-    case 'duration':
-    case 'bool':
-      return { kind: 'other', text: value.text };
+/** What the from clause reads; undefined when a join side has no column to read (0.8 returned nothing). */
+function sourcesOf(from: FromClause, referencedColumns: readonly string[]): Sources | undefined {
+  switch (from.kind) {
+    case 'merge':
+      return { source: { kind: 'names', names: [from.left, from.right] }, merged: { name: `${from.left}_merge_${from.right}`, inputs: [from.left, from.right] } };
+    case 'join': {
+      const sides = joinSides(from, referencedColumns);
+      if (sides.some((side) => side.columns.size === 0)) return undefined;
+      return {
+        source: { kind: 'names', names: sides.map((side) => side.series) },
+        joined: {
+          name: `${sides[0]!.label}_join_${sides[1]!.label}`,
+          sides: sides.map(({ series, label, columns }) => ({ series, label, fields: [...columns].sort(byteOrder) })),
+        },
+      };
+    }
+    default:
+      return { source: seriesSource(from) };
   }
 }

@@ -1,4 +1,5 @@
 import { byteOrder } from '../util/byte-order.js';
+import { containsCall } from './aggregate-select-list.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
 import { planMerge } from './merge-plan.js';
 import type { SelectStatement, Statement, Value } from './ast.js';
@@ -60,10 +61,13 @@ function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
   };
 }
 
-/** §5.1.1: any top-level function call makes an aggregate; else any arithmetic makes arithmetic. */
+/**
+ * §5.1.1: any top-level function call makes an aggregate — and so does arithmetic between
+ * functions (`mean(a) / count(a)`); else any arithmetic makes arithmetic.
+ */
 function selectMode(values: readonly Value[]): 'aggregate' | 'arithmetic' | 'raw' {
   const unwrap = (v: Value): Value => (v.kind === 'paren' ? unwrap(v.value) : v);
-  if (values.some((v) => unwrap(v).kind === 'call')) return 'aggregate';
+  if (values.some(containsCall)) return 'aggregate';
   if (values.some((v) => unwrap(v).kind === 'binary')) return 'arithmetic';
   return 'raw';
 }

@@ -1,5 +1,5 @@
 import type { Condition } from '../query/ast.js';
-import { compileCondition, type RowPredicate } from '../query/row-filter.js';
+import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { lowerBound, type SeriesSnapshot } from './scan.js';
 
@@ -32,7 +32,7 @@ export interface BlockScanRequest {
  */
 export class BlockCursor {
   private readonly blocks: Iterator<SeriesColumns> | undefined;
-  private readonly filter: RowPredicate | undefined;
+  private readonly filter: BlockFilter | undefined;
   /** Columns carried, in block order. */
   readonly columns: readonly string[];
 
@@ -41,7 +41,7 @@ export class BlockCursor {
     snapshot: SeriesSnapshot,
   ) {
     this.columns = request.fields === '*' ? snapshot.columns : request.fields;
-    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.filter = request.where ? compileWhere(request.where) : undefined;
     // A series lacking a where-clause column contributes no rows (§5.1.2).
     const lacksWhereColumn = request.whereColumns.some((c) => !snapshot.columns.includes(c));
     this.blocks = lacksWhereColumn ? undefined : snapshot.blocks();
@@ -69,14 +69,14 @@ export class BlockCursor {
     const hi = lowerBound(rows.time, rows.count, endUs);
     const byName = new Map(rows.columns.map((c) => [c.name, c]));
     const kinds = [...new Set([...this.columns, ...whereColumns])].flatMap((n) => byName.get(n)?.kinds ?? []);
-    const view = { column: (n: string) => byName.get(n), time: rows.time, seq: rows.seq };
+    const passes = this.filter?.({ count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) }, lo, Math.max(lo, hi));
     const out = new Uint32Array(Math.max(0, hi - lo));
     let n = 0;
     for (let k = 0; k < hi - lo; k++) {
       const i = order === 'asc' ? lo + k : hi - 1 - k;
       let shows = false;
       for (let c = 0; c < kinds.length && !shows; c++) shows = kinds[c]![i] !== ValueKind.Null;
-      if (shows && (this.filter === undefined || this.filter(view, i))) out[n++] = i;
+      if (shows && (passes === undefined || passes[i] === 1)) out[n++] = i;
     }
     return out.subarray(0, n);
   }

@@ -1,7 +1,8 @@
 import type { Condition } from '../query/ast.js';
-import { compileCondition, conditionColumns } from '../query/row-filter.js';
+import { conditionColumns } from '../query/row-filter.js';
+import { compileWhere } from '../query/where-filter.js';
 import { copyRows } from './block-scan.js';
-import { allocateColumn, type SeriesColumns } from './columns.js';
+import { allocateColumn, type Column, type SeriesColumns } from './columns.js';
 import type { SeriesSnapshot } from './scan.js';
 
 /** Per series, the condition a restricted reader's rows must pass (query/permissions-filter.ts). */
@@ -19,7 +20,7 @@ export function restrictionFor(restrictions: SnapshotRestrictions | undefined, s
  * passes (a null never matches).
  */
 export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condition): SeriesSnapshot {
-  const passes = compileCondition(restriction);
+  const filter = compileWhere(restriction);
   const lacksColumn = [...conditionColumns(restriction)].some((c) => !snapshot.columns.includes(c));
   return {
     columns: snapshot.columns,
@@ -28,11 +29,11 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
       const blocks = snapshot.blocks();
       for (let step = blocks.next(); !step.done; step = blocks.next()) {
         const rows = step.value;
-        const byName = new Map(rows.columns.map((c) => [c.name, c]));
-        const view = { column: (n: string) => byName.get(n), time: rows.time, seq: rows.seq };
+        const column = (name: string): Column | undefined => rows.columns.find((c) => c.name === name);
+        const passes = filter({ count: rows.count, time: rows.time, seq: rows.seq, column }, 0, rows.count);
         const selection = new Uint32Array(rows.count);
         let n = 0;
-        for (let i = 0; i < rows.count; i++) if (passes(view, i)) selection[n++] = i;
+        for (let i = 0; i < rows.count; i++) if (passes[i] === 1) selection[n++] = i;
         if (n === rows.count) yield rows;
         else if (n > 0) yield gather(rows, selection.subarray(0, n));
       }

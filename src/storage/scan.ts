@@ -1,6 +1,6 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { Condition } from '../query/ast.js';
-import { compileCondition, type RowPredicate, type RowView } from '../query/row-filter.js';
+import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
@@ -96,7 +96,8 @@ interface OpenBlock {
   readonly halves: Int32Array[];
   /** Kinds of the selected and where-clause columns: a row shows only if one has a value. */
   readonly referencedKinds: Uint8Array[];
-  readonly view: RowView;
+  /** Rows that pass the where clause (1), when there is one. */
+  readonly passes: Uint8Array | undefined;
   next: number;
   readonly stop: number;
   readonly step: number;
@@ -122,13 +123,13 @@ interface OpenSeries {
 export class ScanCursor {
   private seriesIndex = 0;
   private current: OpenSeries | undefined;
-  private readonly filter: RowPredicate | undefined;
+  private readonly filter: BlockFilter | undefined;
 
   constructor(
     private readonly request: ScanRequest,
     private readonly snapshot: (series: string) => SeriesSnapshot,
   ) {
-    this.filter = request.where ? compileCondition(request.where) : undefined;
+    this.filter = request.where ? compileWhere(request.where) : undefined;
   }
 
   nextPage(): Page {
@@ -192,7 +193,7 @@ export class ScanCursor {
         break;
       }
     }
-    return any && (this.filter === undefined || this.filter(block.view, i));
+    return any && (block.passes === undefined || block.passes[i] === 1);
   }
 
   private openNextSeries(): OpenSeries | undefined {
@@ -225,14 +226,14 @@ export class ScanCursor {
       const columnOf = (n: string): Column => stored(n) ?? emptyColumn(n, rows.count);
       const selected = request.outputs ? evaluateOutputs(request.outputs, { count: rows.count, column: stored }) : cursor.names.map(columnOf);
       const referencedKinds = cursor.referenced.map((n) => columnOf(n).kinds);
-      const view: RowView = { column: stored, time: rows.time, seq: rows.seq };
+      const passes = this.filter?.({ count: rows.count, time: rows.time, seq: rows.seq, column: stored }, lo, hi);
       const ascending = request.order === 'asc';
       cursor.block = {
         rows,
         selected,
         halves: selected.map(int32Halves),
         referencedKinds,
-        view,
+        passes,
         next: ascending ? lo : hi - 1,
         stop: ascending ? hi : lo - 1,
         step: ascending ? 1 : -1,

@@ -1,5 +1,7 @@
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
+import type { SeriesPartial } from '../engine/series-partial.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
@@ -152,6 +154,16 @@ export class ShardHandle {
 
   aggregate(request: AggregateRequest): Promise<EncodedSeries[]> {
     return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
+  }
+
+  /** The one partial of the merged series this shard owns (query/merged-aggregate.ts). */
+  aggregateMergedPartial(request: MergedAggregateRequest): Promise<SeriesPartial> {
+    return this.call<SeriesPartial>('aggregateMergedPartial', { ...request, status: this.status() });
+  }
+
+  /** A merge's rows: this shard's members folded with the other shards' partials. */
+  aggregateMerged(request: MergedAggregateRequest, partials: SeriesPartial[]): Promise<EncodedSeries[]> {
+    return this.call<EncodedSeries[]>('aggregateMerged', { ...request, partials, status: this.status() });
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */

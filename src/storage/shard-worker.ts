@@ -6,6 +6,9 @@
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
+import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
+import type { SeriesPartial } from '../engine/series-partial.js';
+import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -127,7 +130,18 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+}
+
+/** A merge's partial over the merged series this shard owns. */
+export function aggregateMergedPartial(request: MergedAggregateRequest & { status: TxnStatus }): SeriesPartial | ErrorReply {
+  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => mergedPartial(request, snapshot)));
+}
+
+/** A merge's rows, from this shard's members and the partials of the other shards. */
+export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
+  const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
+  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {
@@ -151,13 +165,13 @@ export function nextBlock(task: { cursorId: number }): { block: WireBlock | null
  * brings it the blocks of every series as it asks for them. It reads no storage, so it lives
  * beside the shard's cursors rather than in them.
  */
-const merges = new Map<number, MergeCursor>();
+const merges = new Map<number, MergeCursor | JoinedAggregateCursor>();
 let nextMergeId = 1;
 
-export function openMerge(request: MergeCursorRequest): { mergeId: number } | ErrorReply {
+export function openMerge(request: MergeCursorRequest | JoinedAggregateRequest): { mergeId: number } | ErrorReply {
   return guard(() => {
     const mergeId = nextMergeId++;
-    merges.set(mergeId, new MergeCursor(request));
+    merges.set(mergeId, request.kind === 'joined-aggregate' ? new JoinedAggregateCursor(request) : new MergeCursor(request));
     return { mergeId };
   });
 }

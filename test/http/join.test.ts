@@ -7,30 +7,15 @@
  */
 import test from 'ava';
 import { query, querySeries, streamQuery, type SeriesResult } from '../helpers/client.js';
-import { serverWithSeries } from '../helpers/seeded-server.js';
+import { JOIN_SHARDS, joinServer, LONG, LONG_A, LONG_B } from '../helpers/join-fixtures.js';
 import { cleanupServers, type TestServer } from '../helpers/server.js';
 import { shardOf } from '../../src/storage/router.js';
 
 const DB = 'joining';
-const SHARDS = 2;
-const LONG = 2600;
-const LONG_A = 'long.a';
-const LONG_B = 'long.b';
 let server: TestServer;
 
 test.before(async () => {
-  server = await serverWithSeries(
-    DB,
-    [
-      { name: 'foo', columns: ['time', 'v'], points: [[1, 1], [6, 3]] },
-      { name: 'bar', columns: ['time', 'v'], points: [[5, 2], [7, 4]] },
-      { name: 't', columns: ['time', 'sequence_number', 'v', 's'], points: [[1, 1, 10, 'x'], [2, 2, 20, null], [3, 3, null, 'z']] },
-      { name: 'u', columns: ['time', 'w'], points: [[2, 200], [3, 300], [4, 400]] },
-      { name: LONG_A, columns: ['time', 'n'], points: Array.from({ length: LONG }, (_, i) => [2 * i, i]) },
-      { name: LONG_B, columns: ['time', 'n'], points: Array.from({ length: LONG }, (_, i) => [2 * i + 1, 100_000 + i]) },
-    ],
-    { args: ['--shards', String(SHARDS)] },
-  );
+  server = await joinServer(DB);
 });
 
 test.after.always(cleanupServers);
@@ -102,7 +87,7 @@ test.serial('limit caps the joined rows', async (t) => {
 });
 
 test.serial('long series on different shards join pair by pair, chunked and not', async (t) => {
-  t.not(shardOf(DB, LONG_A, SHARDS), shardOf(DB, LONG_B, SHARDS), 'the two series must live on different shards');
+  t.not(shardOf(DB, LONG_A, JOIN_SHARDS), shardOf(DB, LONG_B, JOIN_SHARDS), 'the two series must live on different shards');
   const q = `select * from "${LONG_A}" as a inner join "${LONG_B}" as b order asc`;
   const [whole] = await select(q);
   // Ascending: a(2i), b(2i+1) → one row per i at b's time.

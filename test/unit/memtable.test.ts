@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spanOf, type SeriesColumns } from '../../src/storage/columns.js';
 import { columnFromValues } from '../helpers/series-rows.js';
-import { readScalar } from '../../src/query/row-filter.js';
+import { scalarAt } from '../../src/engine/values.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { sortOrder } from '../../src/storage/row-order.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
@@ -22,7 +22,7 @@ function rows(series: string, time: number[], seq: number[], columns: Record<str
 
 function cells(data: SeriesColumns, name: string): Cell[] {
   const column = data.columns.find((c) => c.name === name);
-  return Array.from({ length: data.count }, (_, i) => readScalar(column, i));
+  return Array.from({ length: data.count }, (_, i) => (column ? scalarAt(column, i) : null));
 }
 
 /** Everything a series' memtable holds, as one time-ordered view (as a scan sees it). */
