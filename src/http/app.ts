@@ -5,6 +5,7 @@ import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
 import { writeSeries } from './routes/series-write.js';
 
@@ -15,7 +16,9 @@ export function buildRouter(): Router<Handler> {
     .add('POST', '/db', createDatabase)
     .add('DELETE', '/db/:name', dropDatabase)
     .add('GET', '/db/:db/series', querySeries)
-    .add('POST', '/db/:db/series', writeSeries);
+    .add('POST', '/db/:db/series', writeSeries)
+    .add('DELETE', '/db/:db/series', deleteSeriesRange)
+    .add('DELETE', '/db/:db/series/:series', dropSeries);
 }
 
 /** uWS loads a slow JavaScript fallback when its native binary fails; we refuse to run on it. */

@@ -8,7 +8,7 @@ import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { openMerge } from './merge-source.js';
 import { scanCursorSource, type PageSource } from './page-source.js';
-import type { ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
+import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
@@ -40,7 +40,16 @@ export class QueryCoordinator {
         return this.merge(db, plan, output, exchange);
       case 'aggregate':
         return runAggregate(this.storage, db, plan, output, exchange);
+      case 'delete':
+        return this.delete(db, plan, output, exchange);
     }
+  }
+
+  private async delete(db: string, plan: DeletePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const { source, startUs, endUs, drop } = plan;
+    const names = source.kind === 'names' ? source.names : [];
+    await this.storage.deleteSeries({ db, names, regex: source.kind === 'regex' ? source.regex : undefined, startUs, endUs, drop });
+    return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
   }
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {

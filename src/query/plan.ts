@@ -64,7 +64,16 @@ export interface MergePlan {
   readonly limit: number;
 }
 
-export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan;
+/** `delete from` (§5.3) or, with `drop`, `drop series` (§5.4): answers `[]`. */
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly source: SeriesSource;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly drop: boolean;
+}
+
+export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan | DeletePlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

@@ -5,6 +5,7 @@ import type { SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
 import { planAggregate } from './plan-aggregate.js';
+import { planDelete, planDropSeries } from './plan-delete.js';
 import { rowCondition, seriesSource } from './select-parts.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
@@ -13,8 +14,6 @@ import { extractTimeRange } from './time-range.js';
 /** Statements this build parses but cannot run yet, with the capability that will bring them. */
 const NOT_YET: Partial<Record<Statement['kind'], string>> = {
   explain: 'explain',
-  delete: 'delete from',
-  dropSeries: 'drop series',
   dropContinuousQuery: 'drop continuous query',
   listContinuousQueries: 'list continuous queries',
 };
@@ -27,6 +26,10 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
       return { kind: 'list-series', regex: statement.regex };
     case 'select':
       return planSelect(statement, nowUs);
+    case 'delete':
+      return planDelete(statement, nowUs);
+    case 'dropSeries':
+      return planDropSeries(statement);
     default:
       throw new QuerySemanticError(`${NOT_YET[statement.kind] ?? statement.kind} queries are not supported by this server yet`);
   }

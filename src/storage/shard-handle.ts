@@ -7,7 +7,7 @@ import type { Page, ScanRequest } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
-import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
+import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
@@ -198,6 +198,11 @@ export class ShardHandle {
   /** The shard's series of the request's database, filtered by its regex, in byte order. */
   listSeries(request: SeriesListRequest): Promise<string[]> {
     return this.call<string[]>('listSeries', { ...request, status: this.status() });
+  }
+
+  /** Resolves once the delete is durable in the shard's WAL (and already applied). */
+  async deleteSeries(request: SeriesDeleteRequest): Promise<void> {
+    await this.call('deleteSeries', { ...request, status: this.status() });
   }
 
   async dropDatabase(db: string): Promise<void> {

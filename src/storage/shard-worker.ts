@@ -30,6 +30,16 @@ export interface SeriesPattern {
   readonly caseInsensitive: boolean;
 }
 
+/** A delete as the main thread sends it: named series and/or a regex over the shard's series. */
+export interface SeriesDeleteRequest {
+  readonly db: string;
+  readonly names: readonly string[];
+  readonly regex: SeriesPattern | undefined;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly drop: boolean;
+}
+
 export interface SeriesListRequest {
   readonly db: string;
   readonly regex: SeriesPattern | undefined;
@@ -183,6 +193,17 @@ export function listSeries(task: SeriesListRequest & { status: TxnStatus }): str
     const names = open(task.status).listSeries(task.db);
     const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
     return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
+  });
+}
+
+/** Deletes rows of the named series and of those matching the regex; see Shard.deleteSeries. */
+export function deleteSeries(task: SeriesDeleteRequest & { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  return guardAsync(async () => {
+    const opened = open(task.status);
+    const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
+    const matching = regex ? opened.listSeries(task.db).filter((name) => regex.test(name)) : [];
+    const { db, startUs, endUs, drop } = task;
+    await opened.deleteSeries({ db, series: [...new Set([...task.names, ...matching])], startUs, endUs, drop });
   });
 }
 
