@@ -26,6 +26,12 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
 export class ConflictError extends HttpError {
   constructor(message: string) {
     super(409, message);

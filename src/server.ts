@@ -5,6 +5,8 @@ import { Authenticator } from './http/auth.js';
 import type { ServerContext } from './http/context.js';
 import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { clockFromEnvironment } from './lifecycle/clock.js';
+import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
 import { PasswordVerifier } from './meta/passwords.js';
@@ -38,7 +40,10 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const meta = MetaStore.open(settings.dataDir, settings);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
   const ingest = new IngestService(meta, storage, settings);
+  const scheduler = new DeleteScheduler(meta, storage, clockFromEnvironment(process.env), log.child({ component: 'scheduled-deletes' }));
+  scheduler.start();
   const closeEngine = async (): Promise<void> => {
+    await scheduler.stop();
     await ingest.close();
     await storage.close();
   };

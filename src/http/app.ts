@@ -5,6 +5,7 @@ import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } from './routes/scheduled-deletes.js';
 import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
 import { writeSeries } from './routes/series-write.js';
@@ -18,7 +19,10 @@ export function buildRouter(): Router<Handler> {
     .add('GET', '/db/:db/series', querySeries)
     .add('POST', '/db/:db/series', writeSeries)
     .add('DELETE', '/db/:db/series', deleteSeriesRange)
-    .add('DELETE', '/db/:db/series/:series', dropSeries);
+    .add('DELETE', '/db/:db/series/:series', dropSeries)
+    .add('POST', '/db/:db/scheduled_deletes', createScheduledDelete)
+    .add('GET', '/db/:db/scheduled_deletes', listScheduledDeletes)
+    .add('DELETE', '/db/:db/scheduled_deletes/:id', removeScheduledDelete);
 }
 
 /** uWS loads a slow JavaScript fallback when its native binary fails; we refuse to run on it. */

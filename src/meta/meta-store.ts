@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { BadRequestError, ConflictError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { byteOrder } from '../util/byte-order.js';
+import type { DatabaseLifecycle } from './lifecycle.js';
 import { validateDatabaseName } from './names.js';
 import { hashPassword, type PasswordHash } from './passwords.js';
 
 interface MetaDocument {
   version: 1;
-  databases: Record<string, { created: number }>;
+  /** A database's scheduled deletes and continuous queries go with it when it is dropped. */
+  databases: Record<string, { created: number } & DatabaseLifecycle>;
   clusterAdmins: Record<string, PasswordHash>;
 }
 
@@ -56,6 +58,21 @@ export class MetaStore {
   dropDatabase(name: string): void {
     if (!this.databaseExists(name)) throw new BadRequestError(`Database ${name} doesn't exist`);
     this.update((next) => delete next.databases[name]);
+  }
+
+  /** A copy of the database's lifecycle settings (scheduled deletes, continuous queries). */
+  lifecycle(db: string): DatabaseLifecycle {
+    if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    const { created: _created, ...lifecycle } = this.doc.databases[db]!;
+    return structuredClone(lifecycle);
+  }
+
+  /** Changes the database's lifecycle settings and saves them before returning `change`'s result. */
+  updateLifecycle<T>(db: string, change: (lifecycle: DatabaseLifecycle) => T): T {
+    if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    let result: T | undefined;
+    this.update((next) => (result = change(next.databases[db]!)));
+    return result as T;
   }
 
   clusterAdmin(name: string): PasswordHash | undefined {
