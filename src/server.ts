@@ -6,6 +6,7 @@ import type { ServerContext } from './http/context.js';
 import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { clockFromEnvironment } from './lifecycle/clock.js';
+import { ContinuousQueries } from './lifecycle/continuous-queries.js';
 import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
@@ -39,7 +40,8 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
-  const ingest = new IngestService(meta, storage, settings);
+  const continuousQueries = new ContinuousQueries(meta);
+  const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db));
   const scheduler = new DeleteScheduler(meta, storage, clockFromEnvironment(process.env), log.child({ component: 'scheduled-deletes' }));
   scheduler.start();
   const closeEngine = async (): Promise<void> => {
@@ -52,7 +54,8 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     meta,
     storage,
     ingest,
-    queries: new QueryCoordinator(meta, storage),
+    queries: new QueryCoordinator(meta, storage, continuousQueries),
+    continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier()),
     log,
   };

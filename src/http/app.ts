@@ -5,6 +5,7 @@ import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { createContinuousQuery, dropContinuousQuery, listContinuousQueries } from './routes/continuous-queries.js';
 import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } from './routes/scheduled-deletes.js';
 import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
@@ -22,7 +23,10 @@ export function buildRouter(): Router<Handler> {
     .add('DELETE', '/db/:db/series/:series', dropSeries)
     .add('POST', '/db/:db/scheduled_deletes', createScheduledDelete)
     .add('GET', '/db/:db/scheduled_deletes', listScheduledDeletes)
-    .add('DELETE', '/db/:db/scheduled_deletes/:id', removeScheduledDelete);
+    .add('DELETE', '/db/:db/scheduled_deletes/:id', removeScheduledDelete)
+    .add('GET', '/db/:db/continuous_queries', listContinuousQueries)
+    .add('POST', '/db/:db/continuous_queries', createContinuousQuery)
+    .add('DELETE', '/db/:db/continuous_queries/:id', dropContinuousQuery);
 }
 
 /** uWS loads a slow JavaScript fallback when its native binary fails; we refuse to run on it. */

@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
+import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody } from './parse-body.js';
@@ -19,6 +20,8 @@ export interface ParseTask {
   readonly precision: TimePrecision;
   readonly nowUs: number;
   readonly shardCount: number;
+  /** The database's fan-out continuous queries: their copies join the request's batches. */
+  readonly fanOut: readonly FanOutSpec[];
 }
 
 export type ParseTaskResult =
@@ -52,13 +55,14 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   }
   const parsed = parseWriteBody(body, task);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
+  const { batches, added } = task.fanOut.length === 0 ? { batches: parsed.batches, added: 0 } : withFanOut(parsed.batches, task.db, task.fanOut);
   return {
     ok: true,
-    pointCount: parsed.pointCount,
+    pointCount: parsed.pointCount + added,
     unnumberedCount: parsed.unnumberedCount,
     seriesNames: parsed.seriesNames,
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
-    batches: parsed.batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
+    batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
   };
 }
 

@@ -14,7 +14,15 @@ export interface ScheduledDelete {
   readonly runAt: number;
 }
 
+/** A continuous query as the client wrote it (verbatim, trailing `;` included). */
+export interface StoredContinuousQuery {
+  readonly id: number;
+  readonly query: string;
+}
+
 export interface DatabaseLifecycle {
+  continuousQueries?: StoredContinuousQuery[];
+  nextContinuousQueryId?: number;
   scheduledDeletes?: ScheduledDelete[];
   nextScheduledDeleteId?: number;
   /** UTC day (`YYYY-MM-DD`) each scheduled delete last ran, by id: once a day, across restarts. */

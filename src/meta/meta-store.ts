@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BadRequestError, ConflictError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { byteOrder } from '../util/byte-order.js';
-import type { DatabaseLifecycle } from './lifecycle.js';
+import type { DatabaseLifecycle, StoredContinuousQuery } from './lifecycle.js';
 import { validateDatabaseName } from './names.js';
 import { hashPassword, type PasswordHash } from './passwords.js';
 
@@ -13,6 +13,8 @@ interface MetaDocument {
   databases: Record<string, { created: number } & DatabaseLifecycle>;
   clusterAdmins: Record<string, PasswordHash>;
 }
+
+const NO_CONTINUOUS_QUERIES: readonly StoredContinuousQuery[] = [];
 
 /**
  * Databases and accounts: small, rarely written, read on every request. Lives on the main
@@ -65,6 +67,14 @@ export class MetaStore {
     if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     const { created: _created, ...lifecycle } = this.doc.databases[db]!;
     return structuredClone(lifecycle);
+  }
+
+  /**
+   * The database's continuous queries, not copied: read on every write. The array is replaced,
+   * never changed, when they change, so it can key a cache of their compiled form.
+   */
+  continuousQueries(db: string): readonly StoredContinuousQuery[] {
+    return (this.databaseExists(db) ? this.doc.databases[db]!.continuousQueries : undefined) ?? NO_CONTINUOUS_QUERIES;
   }
 
   /** Changes the database's lifecycle settings and saves them before returning `change`'s result. */

@@ -73,7 +73,13 @@ export interface DeletePlan {
   readonly drop: boolean;
 }
 
-export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan | DeletePlan;
+/** `select … into` (stored as a continuous query), `list continuous queries`, `drop continuous query`. */
+export type ContinuousQueryPlan =
+  | { readonly kind: 'create-continuous-query'; readonly query: string }
+  | { readonly kind: 'list-continuous-queries' }
+  | { readonly kind: 'drop-continuous-query'; readonly id: number };
+
+export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan | DeletePlan | ContinuousQueryPlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

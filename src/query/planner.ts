@@ -1,3 +1,4 @@
+import { checkContinuousSelect, type ContinuousSelect } from '../lifecycle/continuous-query-check.js';
 import { byteOrder } from '../util/byte-order.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
 import { planMerge } from './merge-plan.js';
@@ -14,8 +15,6 @@ import { extractTimeRange } from './time-range.js';
 /** Statements this build parses but cannot run yet, with the capability that will bring them. */
 const NOT_YET: Partial<Record<Statement['kind'], string>> = {
   explain: 'explain',
-  dropContinuousQuery: 'drop continuous query',
-  listContinuousQueries: 'list continuous queries',
 };
 
 /** Query text → what the coordinator runs. Parse, semantic and time-range errors are 400s. */
@@ -25,7 +24,15 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
     case 'listSeries':
       return { kind: 'list-series', regex: statement.regex };
     case 'select':
+      if (statement.into) {
+        checkContinuousSelect(statement as ContinuousSelect);
+        return { kind: 'create-continuous-query', query: text };
+      }
       return planSelect(statement, nowUs);
+    case 'listContinuousQueries':
+      return { kind: 'list-continuous-queries' };
+    case 'dropContinuousQuery':
+      return { kind: 'drop-continuous-query', id: statement.id };
     case 'delete':
       return planDelete(statement, nowUs);
     case 'dropSeries':
@@ -36,7 +43,6 @@ export function planQuery(text: string, nowUs: number): QueryPlan {
 }
 
 function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
-  if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
   const mode = selectMode(statement.values);
   if (mode === 'aggregate') return planAggregate(statement, nowUs);
   const { from } = statement;

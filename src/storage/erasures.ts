@@ -1,5 +1,5 @@
 import { ValueKind, type SeriesColumns } from './columns.js';
-import { pickRows } from './tombstones.js';
+import { pickRows } from './row-pick.js';
 
 /*
  * Erasures: a `null` written for a column of an existing point removes its value (§4.6). The
