@@ -8,6 +8,7 @@ import { IngestService } from './ingest/ingest-service.js';
 import { clockFromEnvironment } from './lifecycle/clock.js';
 import { ContinuousQueries } from './lifecycle/continuous-queries.js';
 import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
+import { PeriodicQueries } from './lifecycle/periodic-queries.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
 import { PasswordVerifier } from './meta/passwords.js';
@@ -40,12 +41,15 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
-  const continuousQueries = new ContinuousQueries(meta);
+  const clock = clockFromEnvironment(process.env);
+  const continuousQueries = new ContinuousQueries(meta, clock);
   const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db));
-  const scheduler = new DeleteScheduler(meta, storage, clockFromEnvironment(process.env), log.child({ component: 'scheduled-deletes' }));
+  const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));
   scheduler.start();
+  const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }));
+  periodic.start();
   const closeEngine = async (): Promise<void> => {
-    await scheduler.stop();
+    await Promise.all([scheduler.stop(), periodic.stop()]);
     await ingest.close();
     await storage.close();
   };

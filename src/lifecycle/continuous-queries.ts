@@ -1,6 +1,9 @@
 import type { StoredContinuousQuery } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
+import { bucketStart } from '../engine/buckets.js';
 import { parseQuery } from '../query/parser.js';
+import { planAggregate, type AggregatePlan } from '../query/plan-aggregate.js';
+import type { Clock } from './clock.js';
 import type { ContinuousSelect } from './continuous-query-check.js';
 import { fanOutSpec, type FanOutSpec } from './fan-out.js';
 
@@ -12,17 +15,42 @@ export class ContinuousQueries {
   /** Compiled fan-out CQs per stored list (the meta store replaces the list when it changes). */
   private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSpec[]>();
 
-  constructor(private readonly meta: MetaStore) {}
+  private readonly parsed = new Map<string, ContinuousSelect>();
 
-  /** Stores an already checked query text (continuous-query-check.ts). */
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Stores an already checked query text (continuous-query-check.ts). A periodic CQ with
+   * `backfill(false)` starts at the interval in progress (§6.3); otherwise at the beginning.
+   */
   create(db: string, query: string): StoredContinuousQuery {
+    const plan = this.periodicPlan(query, this.clock());
     return this.meta.updateLifecycle(db, (lifecycle) => {
       const id = lifecycle.nextContinuousQueryId ?? 1;
       lifecycle.nextContinuousQueryId = id + 1;
       const stored = { id, query };
       (lifecycle.continuousQueries ??= []).push(stored);
+      if (plan && !this.statement(query).into.backfill) {
+        (lifecycle.continuousQueryBoundaries ??= {})[id] = bucketStart(this.clock(), plan.widthUs!);
+      }
       return stored;
     });
+  }
+
+  /** The aggregate plan of a periodic CQ (one with `group by time(...)`), at `nowUs`; else undefined. */
+  periodicPlan(query: string, nowUs: number): AggregatePlan | undefined {
+    const statement = this.statement(query);
+    if (statement.groupBy === undefined) return undefined;
+    return planAggregate(statement, nowUs);
+  }
+
+  statement(query: string): ContinuousSelect {
+    let statement = this.parsed.get(query);
+    if (!statement) this.parsed.set(query, (statement = parseQuery(query) as ContinuousSelect));
+    return statement;
   }
 
   list(db: string): readonly StoredContinuousQuery[] {
@@ -34,6 +62,7 @@ export class ContinuousQueries {
     if (!this.meta.continuousQueries(db).some((cq) => String(cq.id) === id)) return;
     this.meta.updateLifecycle(db, (lifecycle) => {
       lifecycle.continuousQueries = lifecycle.continuousQueries?.filter((cq) => String(cq.id) !== id);
+      delete lifecycle.continuousQueryBoundaries?.[id];
     });
   }
 
@@ -42,7 +71,7 @@ export class ContinuousQueries {
     const stored = this.meta.continuousQueries(db);
     let specs = this.fanOutCache.get(stored);
     if (!specs) {
-      specs = stored.map((cq) => parseQuery(cq.query) as ContinuousSelect).filter((s) => s.groupBy === undefined).map(fanOutSpec);
+      specs = stored.map((cq) => this.statement(cq.query)).filter((s) => s.groupBy === undefined).map(fanOutSpec);
       this.fanOutCache.set(stored, specs);
     }
     return specs;

@@ -4,10 +4,9 @@ import type { MetaStore } from '../meta/meta-store.js';
 import { MIN_TIME_US } from '../query/time-range.js';
 import type { Storage } from '../storage/storage.js';
 import type { Clock } from './clock.js';
+import { Ticker } from './ticker.js';
 import { olderThanMicros } from './scheduled-delete-body.js';
 
-/** How often the scheduler looks at the clock. */
-const TICK_MS = 1000;
 
 /**
  * Runs each scheduled delete once a UTC day, at the first tick in its hour `runAt`: from every
@@ -16,30 +15,17 @@ const TICK_MS = 1000;
  * meta.json, so a restart within the hour does not run it again; a run that fails is logged
  * and retried at the next tick.
  */
-export class DeleteScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
+export class DeleteScheduler extends Ticker {
   constructor(
     private readonly meta: MetaStore,
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick().finally(() => (this.running = undefined));
-    }, TICK_MS);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     const nowUs = this.clock();
     const now = new Date(nowUs / 1000);
     const day = now.toISOString().slice(0, 10);

@@ -1,5 +1,6 @@
 import type { SeriesPattern } from '../storage/shard-worker.js';
 import type { SeriesColumns } from '../storage/columns.js';
+import { scalarAt } from '../engine/values.js';
 import { compileSeriesRegex, type CompiledRegex } from '../query/regex.js';
 import { valueColumns } from '../query/row-filter.js';
 import { pickRows } from '../storage/row-pick.js';
@@ -91,10 +92,13 @@ function copiesOf(source: SeriesColumns, { spec, target }: CompiledFanOut): Seri
   const columns = source.columns.filter((c) => !interpolated.has(c.name) && (spec.fields === '*' || spec.fields.includes(c.name)));
   const shaped = { ...source, columns };
   const byName = new Map(source.columns.map((c) => [c.name, c]));
-  if (target.columns.length === 0) return [{ ...shaped, series: interpolate(target, source.series, () => undefined, 0) }];
+  if (target.columns.length === 0) return [{ ...shaped, series: interpolate(target, source.series, () => undefined) }];
   const rows = new Map<string, number[]>();
   for (let row = 0; row < source.count; row++) {
-    const name = interpolate(target, source.series, (column) => byName.get(column), row);
+    const name = interpolate(target, source.series, (name) => {
+      const column = byName.get(name);
+      return column && scalarAt(column, row);
+    });
     const list = rows.get(name);
     if (list) list.push(row);
     else rows.set(name, [row]);

@@ -1,4 +1,4 @@
-import { ValueKind, type Column } from '../storage/columns.js';
+import type { Scalar } from '../engine/values.js';
 
 /*
  * The target of `into` (continuous-queries.md §4): `:series_name` becomes the source (or
@@ -46,32 +46,27 @@ export function parseIntoTarget(target: string): IntoTarget {
   return { parts, columns };
 }
 
-/** The target name for one row: `column(name)` gives that column, if the row's series has it. */
-export function interpolate(target: IntoTarget, series: string, column: (name: string) => Column | undefined, row: number): string {
+/** The target name for one row; `value(name)` gives the row's value of that column, if any. */
+export function interpolate(target: IntoTarget, series: string, value: (column: string) => Scalar | undefined): string {
   let name = '';
   for (const part of target.parts) {
     if (part.kind === 'text') name += part.text;
     else if (part.kind === 'series') name += series;
-    else {
-      const values = column(part.name);
-      if (values) name += placeholderText(values, row);
-    }
+    else name += placeholderText(value(part.name));
   }
   return name;
 }
 
-/** int → decimal, float → shortest plain decimal, string as is; bool and null → nothing. */
-function placeholderText(column: Column, row: number): string {
-  switch (column.kinds[row]) {
-    case ValueKind.Int:
-      return column.ints[row]!.toString();
-    case ValueKind.Float: {
-      const value = column.floats[row]!;
+/** int → decimal, float → shortest plain decimal, string as is; bool, null, absent → nothing. */
+function placeholderText(value: Scalar | undefined): string {
+  switch (typeof value) {
+    case 'bigint':
+    case 'string':
+      return String(value);
+    case 'number': {
       const text = String(value);
       return text.includes('e') ? value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 }) : text;
     }
-    case ValueKind.String:
-      return column.strings[column.floats[row]!]!;
     default:
       return '';
   }

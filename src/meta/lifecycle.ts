@@ -23,6 +23,8 @@ export interface StoredContinuousQuery {
 export interface DatabaseLifecycle {
   continuousQueries?: StoredContinuousQuery[];
   nextContinuousQueryId?: number;
+  /** Periodic CQs: the end of the last interval each has written, by id (continuous-queries.md §6.3). */
+  continuousQueryBoundaries?: Record<string, number>;
   scheduledDeletes?: ScheduledDelete[];
   nextScheduledDeleteId?: number;
   /** UTC day (`YYYY-MM-DD`) each scheduled delete last ran, by id: once a day, across restarts. */

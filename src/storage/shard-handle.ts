@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
@@ -152,6 +153,11 @@ export class ShardHandle {
 
   aggregate(request: AggregateRequest): Promise<EncodedSeries[]> {
     return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
+  }
+
+  /** A periodic continuous query's run over this shard's series: its output as write batches per shard. */
+  async periodicRun(request: PeriodicRequest): Promise<(ArrayBuffer | null)[]> {
+    return (await this.call<{ batches: (ArrayBuffer | null)[] }>('periodicRun', { ...request, status: this.status() })).batches;
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
@@ -138,6 +139,16 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.buffer as ArrayBuffer))) : answer;
+}
+
+/** One run of a periodic continuous query over this shard's series: write batches per target shard. */
+export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[] } | ErrorReply {
+  const answer = guard(() => {
+    const opened = open(request.status);
+    const batches = opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+    return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))) };
+  });
+  return 'batches' in answer ? transferResult(answer, answer.batches.filter((b) => b !== null)) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {

@@ -5,7 +5,7 @@
  * copying every new write into their targets (§5), across shards and within the write.
  */
 import test from 'ava';
-import { createDb, dropDb, query, querySeries, request, writeOk } from '../helpers/client.js';
+import { createDb, dropDb, query, querySeries, request, sleep, writeOk, type SeriesResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
@@ -110,4 +110,73 @@ test('fan-out continuous queries copy every new write into their targets, as 0.8
   const readAgain = async (name: string) => (await querySeries(again, DB, `select * from "${name}" order asc`))[0];
   t.is((await readAgain('d1'))!.points.length, 3);
   t.is((await query(again, DB, 'select * from "d3.3"')).status, 400);
+});
+
+/** Polls a query until `done` accepts its series, or fails after `ms`. */
+async function eventually(server: TestServer, q: string, done: (series: SeriesResult[]) => boolean, ms = 10_000): Promise<SeriesResult[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const result = await query(server, DB, q, { time_precision: 's' });
+    const series = result.status === 200 ? (JSON.parse(result.text) as SeriesResult[]) : [];
+    if (done(series)) return series;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${q}: ${result.status} ${result.text}`);
+    await sleep(100);
+  }
+}
+
+const H = 3600;
+const T = Date.UTC(2020, 0, 1) / 1000;
+
+test('periodic continuous queries backfill every complete interval, once, with the spec series and sequence numbers', async (t) => {
+  const server = await startServer({ args: ['--shards', '2'] });
+  await createDb(server, DB);
+  await writeOk(
+    server,
+    DB,
+    [
+      { name: 'cpu', columns: ['time', 'v', 'host'], points: [[T, 1, 'a'], [T + 60, 3, 'b'], [T + 120, 5, 'a'], [T + H, 7, 'a']] },
+      { name: 'stats.x', columns: ['time', 'v'], points: [[T, 2], [T + 2 * H, 4]] },
+    ],
+    { precision: 's' },
+  );
+  await ok(server, 'select count(v), mean(v) from cpu group by time(1h) into cpu.1h');
+  await ok(server, 'select count(v) from cpu group by time(1h), host into :series_name.count.[host]');
+  await ok(server, 'select max(v) from /^stats\\./ group by time(1h) into 1h.:series_name');
+  await ok(server, 'select count(v) from cpu group by time(1h), host into per_host');
+  const [hourly] = await eventually(server, 'select * from cpu.1h order asc', (s) => s.length === 1);
+  t.deepEqual(hourly!.columns, ['time', 'sequence_number', 'count', 'mean']);
+  t.deepEqual(hourly!.points, [[T, 1, 3, 3], [T + H, 1, 1, 7]]);
+  const [countA] = await eventually(server, 'select * from "cpu.count.a" order asc', (s) => s.length === 1);
+  t.deepEqual(countA!, { name: 'cpu.count.a', columns: ['time', 'sequence_number', 'count'], points: [[T, 1, 2], [T + H, 1, 1]] });
+  const [stats] = await eventually(server, 'select * from "1h.stats.x" order asc', (s) => s.length === 1);
+  t.deepEqual(stats!.points, [[T, 1, 2], [T + 2 * H, 1, 4]]);
+  // Several rows per bucket: numbered 1, 2 in result order (groups in type order: "a" before "b").
+  const [perHost] = await eventually(server, 'select * from per_host order asc', (s) => s.length === 1);
+  t.deepEqual(perHost!.columns, ['time', 'sequence_number', 'count', 'host']);
+  t.deepEqual(
+    perHost!.points.map((p) => [p[0], p[1], p[3]]).sort((x, y) => (x[0] as number) - (y[0] as number) || (x[1] as number) - (y[1] as number)),
+    [[T, 1, 'a'], [T, 2, 'b'], [T + H, 1, 'a']],
+  );
+
+  // A bucket already computed is never computed again, not after a restart either: late data stays out of it.
+  await writeOk(server, DB, [{ name: 'cpu', columns: ['time', 'v', 'host'], points: [[T + 30, 100, 'c']] }], { precision: 's' });
+  await server.stop();
+  const again = await startServer({ dataDir: server.dataDir, args: ['--shards', '2'] });
+  await sleep(2500);
+  t.deepEqual((await querySeries(again, DB, 'select * from cpu.1h order asc', { time_precision: 's' }))[0]!.points, [[T, 1, 3, 3], [T + H, 1, 1, 7]]);
+  t.is((await query(again, DB, 'select * from "cpu.count.c"')).status, 400);
+});
+
+test('a periodic continuous query with backfill(false) computes from the interval it was created in, on the server clock', async (t) => {
+  // 2026-06-01 05:59:56 UTC on the server's clock: the 06:00 boundary passes a few seconds in.
+  const hour = Date.UTC(2026, 5, 1, 6) / 1000;
+  const server = await startServer({ env: { SLUICE_TEST_CLOCK_START: new Date((hour - 4) * 1000).toISOString() } });
+  await createDb(server, DB);
+  await writeOk(server, DB, [{ name: 'm', columns: ['time', 'v'], points: [[hour - 2 * H + 5, 1], [hour - H + 5, 2], [hour - H + 10, 4]] }], { precision: 's' });
+  await ok(server, 'select sum(v) from m group by time(1h) into m.1h backfill(false)');
+  await ok(server, 'select sum(v) from m group by time(1h) into m.all');
+  const [all] = await eventually(server, 'select * from m.all order asc', (s) => s.length === 1 && s[0]!.points.length === 2);
+  t.deepEqual(all!.points, [[hour - 2 * H, 1, 1], [hour - H, 1, 6]]);
+  const [created] = await eventually(server, 'select * from m.1h order asc', (s) => s.length === 1);
+  t.deepEqual(created!.points, [[hour - H, 1, 6]], 'only the interval in progress at creation');
 });
