@@ -212,7 +212,7 @@ export function deleteSeries(task: SeriesDeleteRequest & { status: TxnStatus }):
   return guardAsync(async () => {
     const opened = open(task.status);
     const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
-    const matching = regex ? opened.listSeries(task.db).filter((name) => regex.test(name)) : [];
+    const matching = regex ? opened.deletableSeries(task.db).filter((name) => regex.test(name)) : [];
     const { db, startUs, endUs, drop } = task;
     await opened.deleteSeries({ db, series: [...new Set([...task.names, ...matching])], startUs, endUs, drop });
   });

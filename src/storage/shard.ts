@@ -425,14 +425,25 @@ export class Shard {
   }
 
   /**
+   * Series a delete reaches: the listed ones, and those of logged writes whose transaction has
+   * not committed yet (acknowledged, maybe, while an older one is still open): their rows are
+   * removed when they commit (applyLaterDeletes).
+   */
+  deletableSeries(db: string): string[] {
+    const names = new Set(this.listSeries(db));
+    for (const { batch } of this.pending) if (batch.db === db) for (const { series } of batch.series) names.add(series);
+    return [...names];
+  }
+
+  /**
    * Delete the rows of the request's series in its range: logged in the WAL as a record of its
    * own, then applied at once — the memtable loses the rows, and a tombstone hides them in the
    * segments written before it until compaction removes them. Resolves once the record is
    * durable. Series the shard does not know are skipped; nothing known, nothing logged.
    */
   async deleteSeries(request: DeleteRequest): Promise<void> {
-    const databases = this.catalog.get(request.db);
-    const series = request.series.filter((name) => databases?.get(name)?.dropped === false);
+    const deletable = new Set(this.deletableSeries(request.db));
+    const series = request.series.filter((name) => deletable.has(name));
     if (series.length === 0) return;
     const record: DeleteRecord = { tid: this.tombstones.next++, db: request.db, series, startUs: request.startUs, endUs: request.endUs, drop: request.drop };
     const bytes = encodeDeleteRecord(record);
