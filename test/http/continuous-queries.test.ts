@@ -47,6 +47,8 @@ test('continuous queries are created, listed, dropped and validated; ids are nev
     ['select * from /^stats\\..*/ into :series_name.foo', recursion],
     ['select * from /stats$/ into foo.:series_name', recursion],
     ['select count(v) from x group by v into y', 'Continuous queries with a group by clause must include time(...) as one of the elements'],
+    ['select count(v) from x group by time(1, 2) into y', "Couldn't get group by time for continuous query: time function only accepts one argument"],
+    ['select count(v) from x group by time(abc) into y', "Couldn't get group by time for continuous query: invalid argument abc to the time function"],
     ['select * from x into y backfill(maybe)', '`backfill` accepts only bool arguments'],
   ];
   for (const [q, message] of refusals) t.deepEqual(await query(server, DB, q).then((r) => [r.status, r.text]), [400, message], q);
