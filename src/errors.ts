@@ -33,6 +33,12 @@ export class ForbiddenError extends HttpError {
   }
 }
 
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
 export class ConflictError extends HttpError {
   constructor(message: string) {
     super(409, message);

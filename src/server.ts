@@ -6,6 +6,10 @@ import { LoginThrottle } from './http/login-throttle.js';
 import type { ServerContext } from './http/context.js';
 import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { clockFromEnvironment } from './lifecycle/clock.js';
+import { ContinuousQueries } from './lifecycle/continuous-queries.js';
+import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
+import { PeriodicQueries } from './lifecycle/periodic-queries.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
 import { PasswordVerifier } from './meta/passwords.js';
@@ -38,8 +42,15 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings, log);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
-  const ingest = new IngestService(meta, storage, settings);
+  const clock = clockFromEnvironment(process.env);
+  const continuousQueries = new ContinuousQueries(meta, clock);
+  const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db));
+  const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));
+  scheduler.start();
+  const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }));
+  periodic.start();
   const closeEngine = async (): Promise<void> => {
+    await Promise.all([scheduler.stop(), periodic.stop()]);
     await ingest.close();
     await storage.close();
   };
@@ -48,7 +59,8 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     meta,
     storage,
     ingest,
-    queries: new QueryCoordinator(meta, storage),
+    queries: new QueryCoordinator(meta, storage, continuousQueries),
+    continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
   };

@@ -31,6 +31,9 @@ import {
 } from './routes/database-users.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { createContinuousQuery, dropContinuousQuery, listContinuousQueries } from './routes/continuous-queries.js';
+import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } from './routes/scheduled-deletes.js';
+import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
 import { writeSeries } from './routes/series-write.js';
 
@@ -68,7 +71,15 @@ export function buildRouter(): Router<Handler> {
     .add('POST', '/cluster/shard_spaces/:db', createShardSpace)
     .add('DELETE', '/cluster/shard_spaces/:db/:name', dropShardSpace)
     .add('POST', '/cluster/database_configs/:db', createDatabaseConfig)
-    .add('POST', '/cluster/migrate_data', migrateData);
+    .add('POST', '/cluster/migrate_data', migrateData)
+    .add('DELETE', '/db/:db/series', deleteSeriesRange)
+    .add('DELETE', '/db/:db/series/:series', dropSeries)
+    .add('POST', '/db/:db/scheduled_deletes', createScheduledDelete)
+    .add('GET', '/db/:db/scheduled_deletes', listScheduledDeletes)
+    .add('DELETE', '/db/:db/scheduled_deletes/:id', removeScheduledDelete)
+    .add('GET', '/db/:db/continuous_queries', listContinuousQueries)
+    .add('POST', '/db/:db/continuous_queries', createContinuousQuery)
+    .add('DELETE', '/db/:db/continuous_queries/:id', dropContinuousQuery);
 }
 
 /** uWS loads a slow JavaScript fallback when its native binary fails; we refuse to run on it. */

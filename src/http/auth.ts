@@ -3,6 +3,7 @@ import type { MetaStore, StoredUser } from '../meta/meta-store.js';
 import type { PasswordHash, PasswordVerifier } from '../meta/passwords.js';
 import type { Exchange } from './exchange.js';
 import type { LoginThrottle } from './login-throttle.js';
+import { requireDatabaseAdmin } from './authorization.js';
 
 export interface Credentials {
   readonly username: string;
@@ -72,6 +73,13 @@ export class Authenticator {
     const credentials = this.required(exchange);
     const principal = await this.throttled(exchange, async () => (await this.asDatabaseUser(db, credentials)) ?? (await this.asClusterAdmin(credentials)));
     if (!principal) throw new UnauthorizedError(WRONG_CREDENTIALS);
+    return principal;
+  }
+
+  /** DBU→CA, then 403 with `message` unless the caller administers `db` (security.md §4). */
+  async databaseAdmin(exchange: Exchange, db: string, message: string): Promise<Principal> {
+    const principal = await this.databaseUserOrAdmin(exchange, db);
+    requireDatabaseAdmin(principal, db, message);
     return principal;
   }
 

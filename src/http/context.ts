@@ -1,5 +1,6 @@
 import type { Settings } from '../config.js';
 import type { IngestService } from '../ingest/ingest-service.js';
+import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { QueryCoordinator } from '../query/coordinator.js';
@@ -14,6 +15,7 @@ export interface ServerContext {
   readonly storage: Storage;
   readonly ingest: IngestService;
   readonly queries: QueryCoordinator;
+  readonly continuousQueries: ContinuousQueries;
   readonly auth: Authenticator;
   readonly log: Logger;
 }

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
+import type { FanOutSpec } from '../lifecycle/fan-out.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
@@ -31,6 +32,8 @@ export class IngestService {
     private readonly meta: MetaStore,
     private readonly storage: Storage,
     private readonly limits: IngestLimits,
+    /** The database's fan-out continuous queries, applied in the parse threads. */
+    private readonly fanOuts: (db: string) => readonly FanOutSpec[],
   ) {
     this.parseQueue = new ByteBudget(limits.parseQueueBytes);
     this.parsers = new Piscina({
@@ -63,6 +66,7 @@ export class IngestService {
       nowUs: nowMicros(),
       shardCount: this.storage.shards.length,
       ...(options.access ? { writeAccess: options.access } : {}),
+      fanOut: this.fanOuts(db),
     };
     let result: ParseTaskResult;
     try {

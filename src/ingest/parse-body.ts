@@ -459,7 +459,8 @@ class BodyParser extends JsonScanner {
     } else if (c === 0x6e) {
       this.scanLiteral();
       scratch.values[slot] = 0;
-      scratch.kinds[slot] = ValueKind.Null;
+      // An explicit null erases the column of a point written before (§4.6); see erasures.ts.
+      scratch.kinds[slot] = ValueKind.Erased;
     } else if (c === 0x7b || c === 0x5b) {
       this.skipValue();
       this.conversionError(c === 0x7b ? UNKNOWN_OBJECT : UNKNOWN_ARRAY);

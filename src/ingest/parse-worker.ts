@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
+import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody } from './parse-body.js';
@@ -22,6 +23,8 @@ export interface ParseTask {
   readonly shardCount: number;
   /** A database user's write permissions; absent for admins, who may write every series. */
   readonly writeAccess?: WriteAccess;
+  /** The database's fan-out continuous queries: their copies join the request's batches. */
+  readonly fanOut: readonly FanOutSpec[];
 }
 
 export type ParseTaskResult =
@@ -60,13 +63,14 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
   if (refused !== null) return { ok: false, status: 403, message: refused };
+  const { batches, added } = task.fanOut.length === 0 ? { batches: parsed.batches, added: 0 } : withFanOut(parsed.batches, task.db, task.fanOut);
   return {
     ok: true,
-    pointCount: parsed.pointCount,
+    pointCount: parsed.pointCount + added,
     unnumberedCount: parsed.unnumberedCount,
     seriesNames: parsed.seriesNames,
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
-    batches: parsed.batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
+    batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
   };
 }
 

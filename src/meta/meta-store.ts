@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { byteOrder } from '../util/byte-order.js';
 import { readMetaFile, writeMetaFile } from './meta-file.js';
+import type { DatabaseLifecycle, StoredContinuousQuery } from './lifecycle.js';
 import { validateDatabaseName } from './names.js';
 import { hashPassword, type PasswordHash } from './passwords.js';
 import type { Permission } from './permissions.js';
@@ -18,7 +19,8 @@ export interface StoredUser {
 
 interface MetaDocument {
   version: 1;
-  databases: Record<string, { created: number }>;
+  /** A database's scheduled deletes and continuous queries go with it when it is dropped. */
+  databases: Record<string, { created: number } & DatabaseLifecycle>;
   clusterAdmins: Record<string, PasswordHash>;
   /** Per database, its users by name (absent in files from before database users). */
   users?: Record<string, Record<string, StoredUser>>;
@@ -32,6 +34,8 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
 function getOwn<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+const NO_CONTINUOUS_QUERIES: readonly StoredContinuousQuery[] = [];
 
 /**
  * Databases and accounts: small, rarely written, read on every request. Lives on the main
@@ -93,6 +97,29 @@ export class MetaStore {
       delete next.databases[name];
       if (next.users) delete next.users[name];
     }, getOwn(this.current.users, name) !== undefined);
+  }
+
+  /** A copy of the database's lifecycle settings (scheduled deletes, continuous queries). */
+  lifecycle(db: string): DatabaseLifecycle {
+    if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    const { created: _created, ...lifecycle } = this.current.databases[db]!;
+    return structuredClone(lifecycle);
+  }
+
+  /**
+   * The database's continuous queries, not copied: read on every write. The array is replaced,
+   * never changed, when they change, so it can key a cache of their compiled form.
+   */
+  continuousQueries(db: string): readonly StoredContinuousQuery[] {
+    return (this.databaseExists(db) ? this.current.databases[db]!.continuousQueries : undefined) ?? NO_CONTINUOUS_QUERIES;
+  }
+
+  /** Changes the database's lifecycle settings and saves them before returning `change`'s result. */
+  updateLifecycle<T>(db: string, change: (lifecycle: DatabaseLifecycle) => T): T {
+    if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    let result: T | undefined;
+    this.update((next) => (result = change(next.databases[db]!)));
+    return result as T;
   }
 
   clusterAdmin(name: string): PasswordHash | undefined {

@@ -105,7 +105,8 @@ function batchesOf(names: string[]): string[][] {
   return batches;
 }
 
-function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series: string[]): AggregateRequest {
+/** What one shard is asked for one batch of its series (continuous queries ask for theirs too). */
+export function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series: string[]): AggregateRequest {
   return {
     db,
     series,
@@ -125,7 +126,7 @@ function requestFor(db: string, plan: AggregatePlan, shaping: RowShaping, series
   };
 }
 
-function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowIndent: string | null): RowShaping {
+export function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowIndent: string | null): RowShaping {
   const range = plan.startGiven ? { range: { start: plan.startUs, end: plan.endUs } } : {};
   return { limit: plan.limit, fill: plan.fill && { value: plan.fill.value, ...range }, precision, rowIndent, ...(plan.projection ? { projection: plan.projection } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { FunctionCall, Value } from './ast.js';
 import { parseDuration } from './durations.js';
-import { QuerySemanticError } from './errors.js';
+import { QuerySemanticError, TimeFunctionError } from './errors.js';
 
 /*
  * The checks 0.8 made right after parsing on the calls that end a `group by` or an
@@ -40,10 +40,10 @@ export function groupByTimeNanoseconds(values: readonly Value[]): bigint | undef
   const call = values.find((value): value is FunctionCall => value.kind === 'call' && value.name.toLowerCase() === 'time');
   if (call === undefined) return undefined;
   const [argument] = call.args;
-  if (argument === undefined || call.args.length !== 1) throw new QuerySemanticError('time function only accepts one argument');
+  if (argument === undefined || call.args.length !== 1) throw new TimeFunctionError('time function only accepts one argument');
   const text = valueText(argument);
   const duration = parseDuration(text);
-  if (duration === undefined) throw new QuerySemanticError(`invalid argument ${text} to the time function`);
+  if (duration === undefined) throw new TimeFunctionError(`invalid argument ${text} to the time function`);
   return duration.nanoseconds;
 }
 

@@ -1,5 +1,6 @@
 import { BadRequestError } from '../errors.js';
 import type { Exchange } from '../http/exchange.js';
+import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { byteOrder } from '../util/byte-order.js';
 import type { Page } from '../storage/scan.js';
@@ -8,7 +9,7 @@ import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { openMerge } from './merge-source.js';
 import { scanCursorSource, type PageSource } from './page-source.js';
-import type { ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
+import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
@@ -25,13 +26,14 @@ export class QueryCoordinator {
   constructor(
     private readonly meta: MetaStore,
     private readonly storage: Storage,
+    private readonly continuousQueries: ContinuousQueries,
   ) {}
 
   async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     switch (plan.kind) {
       case 'empty':
-        return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
+        return this.noSeries(output, exchange);
       case 'list-series':
         return this.listSeries(db, plan, output, exchange);
       case 'select':
@@ -40,16 +42,48 @@ export class QueryCoordinator {
         return this.merge(db, plan, output, exchange);
       case 'aggregate':
         return runAggregate(this.storage, db, plan, output, exchange);
+      case 'delete':
+        return this.delete(db, plan, output, exchange);
+      case 'create-continuous-query':
+        this.continuousQueries.create(db, plan.query);
+        return this.noSeries(output, exchange);
+      case 'drop-continuous-query':
+        this.continuousQueries.drop(db, String(plan.id));
+        return this.noSeries(output, exchange);
+      case 'list-continuous-queries':
+        return this.listContinuousQueries(db, output, exchange);
     }
+  }
+
+  /** §5.6: always one series; an empty one keeps 0.8's sequence_number column. */
+  private async listContinuousQueries(db: string, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const stored = this.continuousQueries.list(db);
+    const columns = stored.length > 0 ? ['time', 'id', 'query'] : ['time', 'sequence_number', 'id', 'query'];
+    await this.oneSeries('continuous queries', columns, stored.map((cq) => [0, cq.id, cq.query]), output, exchange);
+  }
+
+  /** A statement that produces no series answers `[]` (chunked: nothing). */
+  private noSeries(output: OutputOptions, exchange: Exchange): Promise<void> | void {
+    return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
+  }
+
+  private async delete(db: string, plan: DeletePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+    const { source, startUs, endUs, drop } = plan;
+    const names = source.kind === 'names' ? source.names : [];
+    await this.storage.deleteSeries({ db, names, regex: source.kind === 'regex' ? source.regex : undefined, startUs, endUs, drop });
+    return this.noSeries(output, exchange);
   }
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     const names = plan.names ?? (await this.storage.listSeries(db, plan.regex));
     // 0.8 artefact: the empty result keeps the sequence_number column.
     const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
-    const points = names.map((name) => [0, name]);
+    await this.oneSeries('list_series_result', columns, names.map((name) => [0, name]), output, exchange);
+  }
+
+  private async oneSeries(name: string, columns: string[], points: unknown[][], output: OutputOptions, exchange: Exchange): Promise<void> {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
-    const object = seriesObjectFromValues('list_series_result', columns, points, framing);
+    const object = seriesObjectFromValues(name, columns, points, framing);
     if (output.chunked) {
       await exchange.writeChunk(object);
       await exchange.endStream();

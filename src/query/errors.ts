@@ -14,3 +14,6 @@ export class QuerySyntaxError extends BadRequestError {
 export class QuerySemanticError extends BadRequestError {
   override readonly name = 'QuerySemanticError';
 }
+
+/** A bad `time(...)` in a group by, which a continuous query reports in words of its own. */
+export class TimeFunctionError extends QuerySemanticError {}

@@ -35,6 +35,12 @@ export async function restrictReads(plan: QueryPlan, access: ReadAccess, lister:
       return restrictSource(plan, permissions, lister, db);
     case 'merge':
       return restrictMerge(plan, permissions);
+    case 'delete':
+    case 'create-continuous-query':
+    case 'list-continuous-queries':
+    case 'drop-continuous-query':
+      // Database admins only (authorizeStatement), and admins are never restricted.
+      return plan;
   }
 }
 

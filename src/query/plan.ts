@@ -76,7 +76,22 @@ export interface MergePlan {
   readonly limit: number;
 }
 
-export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan;
+/** `delete from` (§5.3) or, with `drop`, `drop series` (§5.4): answers `[]`. */
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly source: SeriesSource;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly drop: boolean;
+}
+
+/** `select … into` (stored as a continuous query), `list continuous queries`, `drop continuous query`. */
+export type ContinuousQueryPlan =
+  | { readonly kind: 'create-continuous-query'; readonly query: string }
+  | { readonly kind: 'list-continuous-queries' }
+  | { readonly kind: 'drop-continuous-query'; readonly id: number };
+
+export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan | DeletePlan | ContinuousQueryPlan;
 
 export interface OutputOptions {
   readonly chunked: boolean;

@@ -1,3 +1,4 @@
+import { checkContinuousSelect, type ContinuousSelect } from '../lifecycle/continuous-query-check.js';
 import { byteOrder } from '../util/byte-order.js';
 import { containsCall } from './aggregate-select-list.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
@@ -6,6 +7,7 @@ import type { SelectStatement, Statement, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { parseQuery } from './parser.js';
 import { planAggregate } from './plan-aggregate.js';
+import { planDelete, planDropSeries } from './plan-delete.js';
 import { rowCondition, seriesSource } from './select-parts.js';
 import type { QueryPlan, SelectPlan } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
@@ -14,10 +16,6 @@ import { extractTimeRange } from './time-range.js';
 /** Statements this build parses but cannot run yet, with the capability that will bring them. */
 const NOT_YET: Partial<Record<Statement['kind'], string>> = {
   explain: 'explain',
-  delete: 'delete from',
-  dropSeries: 'drop series',
-  dropContinuousQuery: 'drop continuous query',
-  listContinuousQueries: 'list continuous queries',
 };
 
 /**
@@ -31,14 +29,25 @@ export function planQuery(text: string, nowUs: number, authorize?: (statement: S
     case 'listSeries':
       return { kind: 'list-series', regex: statement.regex };
     case 'select':
+      if (statement.into) {
+        checkContinuousSelect(statement as ContinuousSelect);
+        return { kind: 'create-continuous-query', query: text };
+      }
       return planSelect(statement, nowUs);
+    case 'listContinuousQueries':
+      return { kind: 'list-continuous-queries' };
+    case 'dropContinuousQuery':
+      return { kind: 'drop-continuous-query', id: statement.id };
+    case 'delete':
+      return planDelete(statement, nowUs);
+    case 'dropSeries':
+      return planDropSeries(statement);
     default:
       throw new QuerySemanticError(`${NOT_YET[statement.kind] ?? statement.kind} queries are not supported by this server yet`);
   }
 }
 
 function planSelect(statement: SelectStatement, nowUs: number): QueryPlan {
-  if (statement.into) throw new QuerySemanticError('continuous queries (select ... into) are not supported by this server yet');
   const mode = selectMode(statement.values);
   if (mode === 'aggregate') return planAggregate(statement, nowUs);
   const { from } = statement;

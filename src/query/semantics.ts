@@ -16,6 +16,7 @@ import type {
 } from './ast.js';
 import { backfillFlag, fillArgument, groupByTimeNanoseconds } from './clause-checks.js';
 import { parseDuration } from './durations.js';
+import { QuerySemanticError, TimeFunctionError } from './errors.js';
 import { queryGrammar } from './grammar.js';
 import { compileSeriesRegex } from './regex.js';
 import type { Token, TokenName } from './tokens.js';
@@ -128,8 +129,15 @@ semantics.addOperation<Statement>('statement', {
 
 semantics.addOperation<SelectStatement>('select', {
   selectStmt(_select, values, from, whereGroup, orderLimit, into) {
-    const parts: SelectParts = { ...optionalOf(whereGroup, partsOf), ...optionalOf(orderLimit, partsOf) };
     const intoClause = optionalOf(into, intoOf);
+    let parts: SelectParts;
+    try {
+      parts = { ...optionalOf(whereGroup, partsOf), ...optionalOf(orderLimit, partsOf) };
+    } catch (err) {
+      // continuous-queries.md §2: a CQ's bad time(...) has its own message.
+      if (intoClause === undefined || !(err instanceof TimeFunctionError)) throw err;
+      throw new QuerySemanticError(`Couldn't get group by time for continuous query: ${err.message}`);
+    }
     return {
       kind: 'select',
       values: valuesOf(values),

@@ -4,7 +4,8 @@
  *     [codec 1][raw DEFLATE of the body]
  *     body: series, u32 count, u32 columns, time numbers, sequence numbers, then per column:
  *       name, u8 layout: 0 all null | 1 one kind (u8 kind) | 2 mixed (aligned kinds, 1 B/row)
- *       and one section per kind present, over that kind's rows in row order:
+ *       and one section per kind present, over that kind's rows in row order (Null and
+ *       Erased rows have no value, so no section):
  *       Float  u8 decimals (NOT_DECIMAL = raw) + numbers (scaled to integers when decimal)
  *       Int    u8 packed (1 = numbers within ±2^52, 0 = aligned raw int64)
  *       Bool   numbers (0/1)
@@ -120,10 +121,11 @@ function writeColumn(out: ByteWriter, column: Column, n: number): void {
   }
   const uniform = (present & (present - 1)) === 0;
   if (uniform) {
-    const kind = kinds[0] as ValueKindOf;
+    const kind = kinds[0] as ValueKindOf | typeof ValueKind.Erased;
     out.u8(LAYOUT_UNIFORM);
     out.u8(kind);
-    writeKind(out, column, kind, column.floats.subarray(0, n), kinds);
+    // An erasure has no value to write.
+    if (kind !== ValueKind.Erased) writeKind(out, column, kind, column.floats.subarray(0, n), kinds);
     return;
   }
   out.u8(LAYOUT_MIXED);
@@ -199,6 +201,7 @@ function readColumn(input: ByteReader, column: Column, n: number): void {
   if (layout === LAYOUT_NULL) return;
   if (layout === LAYOUT_UNIFORM) {
     const kind = input.u8();
+    if (kind === ValueKind.Erased) return void column.kinds.fill(kind);
     if (!(VALUE_KINDS as readonly number[]).includes(kind)) throw new SegmentCorruptError(`unknown value kind ${kind}`);
     column.kinds.fill(kind);
     column.uniformKind = kind as ValueKindOf;
@@ -207,10 +210,10 @@ function readColumn(input: ByteReader, column: Column, n: number): void {
   }
   if (layout !== LAYOUT_MIXED) throw new SegmentCorruptError(`unknown column layout ${layout}`);
   column.kinds.set(new Uint8Array(input.buffer, input.alignedSection(n), n));
-  const sizes = [0, 0, 0, 0, 0];
+  const sizes = [0, 0, 0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     const kind = column.kinds[i]!;
-    if (kind > ValueKind.String) throw new SegmentCorruptError(`unknown value kind ${kind}`);
+    if (kind > ValueKind.Erased) throw new SegmentCorruptError(`unknown value kind ${kind}`);
     sizes[kind]!++;
   }
   for (const kind of VALUE_KINDS) {

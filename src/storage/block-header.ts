@@ -50,7 +50,7 @@ export function summarizeBlock(rows: SeriesColumns): BlockSummary {
     let ints = 0;
     for (let i = 0; i < n && numeric; i++) {
       const kind = column.kinds[i];
-      if (kind === ValueKind.Null) continue;
+      if (kind === ValueKind.Null || kind === ValueKind.Erased) continue;
       if (kind !== ValueKind.Float && kind !== ValueKind.Int) numeric = false;
       const v = kind === ValueKind.Float ? column.floats[i]! : words[2 * i + 1]! * TWO_POW_32 + (words[2 * i]! >>> 0);
       count++;

@@ -12,6 +12,11 @@ export const ValueKind = {
   Int: 2,
   Bool: 3,
   String: 4,
+  /**
+   * A `null` the client wrote: no value, and it removes the value an older write of the same
+   * point gave this column (§4.6). Scans see it as Null once the point's versions are merged.
+   */
+  Erased: 5,
 } as const;
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
 

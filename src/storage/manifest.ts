@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { Tombstone } from './tombstones.js';
 
 /** Where one series' rows sit inside a segment file, with what a scan needs to skip it. */
 export interface SegmentEntry {
@@ -24,6 +25,8 @@ export interface SegmentFile {
    */
   readonly format?: 2;
   readonly entries: SegmentEntry[];
+  /** Tombstones numbered from this on apply to the file's rows (tombstones.ts); absent: 0. */
+  readonly tombstoneMark?: number;
 }
 
 /**
@@ -43,6 +46,10 @@ export interface ManifestDocument {
   flushedBelow?: number;
   /** Transactions whose WAL append failed on this shard (recent ones; see transactions.ts). */
   failedTxns?: number[];
+  /** Deletes some listed segment's rows still await (compaction removes them). */
+  tombstones?: Tombstone[];
+  /** The number the shard's next delete gets. */
+  nextTombstone?: number;
 }
 
 export function manifestPath(shardDir: string): string {

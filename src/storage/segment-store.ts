@@ -22,6 +22,8 @@ export interface SeriesSource {
   readonly db: string;
   readonly series: string;
   readonly pieces: readonly Piece[];
+  /** Applied to each merged block before it is written (compaction settles erasures). */
+  readonly finish?: (rows: SeriesColumns) => SeriesColumns;
 }
 
 /** Readers kept open at once; files are immutable, so a reader stays valid until retired. */
@@ -62,11 +64,11 @@ export class SegmentStore {
     let writer: SegmentWriter | undefined;
     try {
       writer = new SegmentWriter(path);
-      for (const { db, series, pieces } of sources) {
+      for (const { db, series, pieces, finish } of sources) {
         writer.beginSeries(db, series);
         // Paused between blocks, not only between series: one long series must not hold the shard.
         for (const block of seriesBlocks(pieces, -Infinity, Infinity, 'asc')) {
-          writer.addRows(block);
+          writer.addRows(finish ? finish(block) : block);
           await pause();
         }
         writer.endSeries();

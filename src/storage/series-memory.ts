@@ -1,5 +1,6 @@
 import { allocateColumn, rowsBytes, slotWords, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
+import { withoutRanges, type DeletedRange } from './tombstones.js';
 
 /**
  * The memtable of one series. A write only records a span over its write batch (no copy);
@@ -38,6 +39,21 @@ export class SeriesMemory {
     this.chunks.push(chunk);
     this.count += chunk.count;
     this.sealedBytes += rowsBytes(chunk);
+  }
+
+  /** Drop the rows whose time lies in `ranges` (a delete); returns the change of sealedBytes. */
+  deleteRanges(ranges: readonly DeletedRange[]): number {
+    this.seal();
+    const before = this.sealedBytes;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      const kept = withoutRanges(chunk, ranges);
+      if (kept === chunk) continue;
+      this.chunks[i] = kept;
+      this.count -= chunk.count - kept.count;
+      this.sealedBytes += rowsBytes(kept) - rowsBytes(chunk);
+    }
+    return this.sealedBytes - before;
   }
 
   /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */

@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
 import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
+import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
@@ -9,7 +10,7 @@ import type { Page, ScanRequest } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
-import type { HealthReply, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
+import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
@@ -166,6 +167,11 @@ export class ShardHandle {
     return this.call<EncodedSeries[]>('aggregateMerged', { ...request, partials, status: this.status() });
   }
 
+  /** A periodic continuous query's run over this shard's series: its output as write batches per shard. */
+  async periodicRun(request: PeriodicRequest): Promise<(ArrayBuffer | null)[]> {
+    return (await this.call<{ batches: (ArrayBuffer | null)[] }>('periodicRun', { ...request, status: this.status() })).batches;
+  }
+
   /** Brings the shard news of committed writes when no other message is on its way. */
   async sendStatus(): Promise<void> {
     await this.enqueue('status', { status: this.status() });
@@ -210,6 +216,11 @@ export class ShardHandle {
   /** The shard's series of the request's database, filtered by its regex, in byte order. */
   listSeries(request: SeriesListRequest): Promise<string[]> {
     return this.call<string[]>('listSeries', { ...request, status: this.status() });
+  }
+
+  /** Resolves once the delete is durable in the shard's WAL (and already applied). */
+  async deleteSeries(request: SeriesDeleteRequest): Promise<void> {
+    await this.call('deleteSeries', { ...request, status: this.status() });
   }
 
   async dropDatabase(db: string): Promise<void> {

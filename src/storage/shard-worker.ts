@@ -5,6 +5,7 @@
  */
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
+import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
@@ -31,6 +32,16 @@ export interface ShardWorkerData extends ShardOptions {
 export interface SeriesPattern {
   readonly pattern: string;
   readonly caseInsensitive: boolean;
+}
+
+/** A delete as the main thread sends it: named series and/or a regex over the shard's series. */
+export interface SeriesDeleteRequest {
+  readonly db: string;
+  readonly names: readonly string[];
+  readonly regex: SeriesPattern | undefined;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly drop: boolean;
 }
 
 export interface SeriesListRequest {
@@ -144,6 +155,16 @@ export function aggregateMerged(request: MergedAggregateRequest & { partials: Se
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
 }
 
+/** One run of a periodic continuous query over this shard's series: write batches per target shard. */
+export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[] } | ErrorReply {
+  const answer = guard(() => {
+    const opened = open(request.status);
+    const batches = opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+    return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))) };
+  });
+  return 'batches' in answer ? transferResult(answer, answer.batches.filter((b) => b !== null)) : answer;
+}
+
 export function closeCursor(task: { cursorId: number }): void {
   shard?.closeCursor(task.cursorId);
 }
@@ -197,6 +218,17 @@ export function listSeries(task: SeriesListRequest & { status: TxnStatus }): str
     const names = open(task.status).listSeries(task.db);
     const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
     return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
+  });
+}
+
+/** Deletes rows of the named series and of those matching the regex; see Shard.deleteSeries. */
+export function deleteSeries(task: SeriesDeleteRequest & { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
+  return guardAsync(async () => {
+    const opened = open(task.status);
+    const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
+    const matching = regex ? opened.deletableSeries(task.db).filter((name) => regex.test(name)) : [];
+    const { db, startUs, endUs, drop } = task;
+    await opened.deleteSeries({ db, series: [...new Set([...task.names, ...matching])], startUs, endUs, drop });
   });
 }
 

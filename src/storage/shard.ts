@@ -9,11 +9,14 @@ import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import { restrictedSnapshot, restrictionFor } from './restricted-snapshot.js';
+import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
+import { settledBlocks, settleErasures } from './erasures.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesMemory } from './series-memory.js';
+import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { assignSequenceNumbers, readWriteBatch, stampTransaction, type WriteBatchSpans } from './write-batch.js';
@@ -47,6 +50,8 @@ interface PendingBatch {
   readonly txn: number;
   readonly bytes: Uint8Array;
   readonly batch: WriteBatchSpans;
+  /** The tombstone number next when it was logged: deletes numbered from it on came after it. */
+  readonly mark: number;
 }
 
 /** What a write message carries for each of its batches. */
@@ -69,6 +74,21 @@ interface SeriesState {
   frozen: SeriesMemory | undefined;
   /** Rows written since the last flush started. */
   memory: SeriesMemory | undefined;
+  /**
+   * `drop series` took it out of the catalog, but segments still hold tombstoned rows of it:
+   * kept (unlisted) until compaction has removed them, or until a write brings it back.
+   */
+  dropped: boolean;
+}
+
+/** What a delete asks of one shard: rows of these series (of its own) in [startUs, endUs). */
+export interface DeleteRequest {
+  readonly db: string;
+  readonly series: readonly string[];
+  readonly startUs: number;
+  readonly endUs: number;
+  /** `drop series`: the series leaves the catalog too. */
+  readonly drop: boolean;
 }
 
 /** What start-up found, for the main thread's counters. */
@@ -127,6 +147,12 @@ export class Shard {
   private failedTxns: number[];
   private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Deletes whose rows are still in some segment (or a running flush, or a pending write). */
+  private readonly tombstones: TombstoneSet;
+  /** The tombstone number next when the running flush froze its rows. */
+  private frozenMark: number | undefined;
+  /** Delete records logged since the last flush, to log again beside unresolved writes. */
+  private deleteLog: { tid: number; bytes: Uint8Array }[] = [];
 
   /**
    * Opens the shard's files. Nothing is replayed yet: the WAL's transactions are compared with
@@ -141,6 +167,7 @@ export class Shard {
     removeAbandonedTemps(manifestPath(options.dir));
     this.manifest = readManifest(options.dir);
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
+    this.tombstones = new TombstoneSet(this.manifest.nextTombstone ?? 1, this.manifest.tombstones ?? []);
     this.segments.removeOrphans(new Set(this.manifest.segments.map((s) => s.file)));
     this.loadCatalog();
     const walOptions: WalOptions =
@@ -153,6 +180,7 @@ export class Shard {
     const logged = new Map<number, number>();
     let maxLogged = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
+      if (isDeleteRecord(payload)) return;
       const { txn, participants } = readWriteBatch(payload);
       if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
       if (txn > maxLogged) maxLogged = txn;
@@ -170,6 +198,7 @@ export class Shard {
     let replayed = 0;
     let highestTxn = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
+      if (isDeleteRecord(payload)) return this.applyDelete(decodeDeleteRecord(payload));
       const batch = readWriteBatch(payload);
       highestTxn = Math.max(highestTxn, batch.txn);
       // A flush carries unresolved batches into the next file: a crash can leave both copies.
@@ -180,6 +209,8 @@ export class Shard {
       replayed++;
     });
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
+    // Replayed rows are data at rest too: flushed when idle, like rows of a write.
+    if (replayed > 0) this.armIdleFlush();
     // Every logged transaction is resolved now: replayed (committed) or left out (aborted). A
     // flush below must record that, or its checkpoint would drop replayed records while
     // flushedBelow still says they may be missing, and the next recovery would abort them on
@@ -254,10 +285,14 @@ export class Shard {
     const kept: PendingBatch[] = [];
     this.pending.forEach((pending, i) => {
       if (aborted.has(pending.txn)) return;
-      if (i < committed) this.applyBatch(pending.batch, pending.bytes.byteLength);
-      else kept.push(pending);
+      if (i < committed) {
+        this.applyBatch(pending.batch, pending.bytes.byteLength);
+        if (pending.mark < this.tombstones.next) this.applyLaterDeletes(pending);
+      } else kept.push(pending);
     });
     this.pending = kept;
+    // An idle flush that ran while these were pending did not write them: the timer starts again.
+    if (committed > 0) this.armIdleFlush();
     this.afterApply();
   }
 
@@ -299,7 +334,7 @@ export class Shard {
       if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
       for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
       stampTransaction(bytes, txn, participants);
-      return { txn, bytes, batch };
+      return { txn, bytes, batch, mark: this.tombstones.next };
     });
   }
 
@@ -319,6 +354,7 @@ export class Shard {
           state.columns.push(column.name);
         }
       }
+      state.dropped = false;
       state.memory ??= new SeriesMemory(rows.series);
       state.memory.append(rows);
       this.unsealed.add(state.memory);
@@ -352,13 +388,17 @@ export class Shard {
     return chunks;
   }
 
-  /** A memtable that got no write for `flushIdleMs` is flushed, so data at rest is compact. */
+  /**
+   * A memtable that got no write (or delete) for `flushIdleMs` is flushed, so data at rest is
+   * compact; the flush, or else this timer, then lets compaction remove deleted rows.
+   */
   private armIdleFlush(): void {
     if (this.idleTimer) this.idleTimer.refresh();
     else {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined;
         if (this.memtableBytes > 0 || this.pending.length > 0) this.flushInBackground();
+        else this.maybeCompact();
       }, this.options.flushIdleMs);
       this.idleTimer.unref();
     }
@@ -373,14 +413,100 @@ export class Shard {
     }
     let state = databases.get(series);
     if (!state && create) {
-      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined };
+      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false };
       databases.set(series, state);
     }
     return state;
   }
 
   listSeries(db: string): string[] {
-    return [...(this.catalog.get(db)?.keys() ?? [])];
+    const names: string[] = [];
+    for (const [name, state] of this.catalog.get(db) ?? []) if (!state.dropped) names.push(name);
+    return names;
+  }
+
+  /**
+   * Series a delete reaches: the listed ones, and those of logged writes whose transaction has
+   * not committed yet (acknowledged, maybe, while an older one is still open): their rows are
+   * removed when they commit (applyLaterDeletes).
+   */
+  deletableSeries(db: string): string[] {
+    const names = new Set(this.listSeries(db));
+    for (const { batch } of this.pending) if (batch.db === db) for (const { series } of batch.series) names.add(series);
+    return [...names];
+  }
+
+  /**
+   * Delete the rows of the request's series in its range: logged in the WAL as a record of its
+   * own, then applied at once — the memtable loses the rows, and a tombstone hides them in the
+   * segments written before it until compaction removes them. Resolves once the record is
+   * durable. Series the shard does not know are skipped; nothing known, nothing logged.
+   */
+  async deleteSeries(request: DeleteRequest): Promise<void> {
+    const deletable = new Set(this.deletableSeries(request.db));
+    const series = request.series.filter((name) => deletable.has(name));
+    if (series.length === 0) return;
+    const record: DeleteRecord = { tid: this.tombstones.next++, db: request.db, series, startUs: request.startUs, endUs: request.endUs, drop: request.drop };
+    const bytes = encodeDeleteRecord(record);
+    try {
+      this.health.assertWritable();
+      this.wal.append([bytes]);
+    } catch (err) {
+      throw this.asRefusal(err);
+    }
+    // Applied before the sync: a flush starting meanwhile must not freeze the rows as live.
+    this.deleteLog.push({ tid: record.tid, bytes });
+    this.applyDelete(record);
+    // The space comes back once the shard is idle: deletes in a burst share one rewrite.
+    this.armIdleFlush();
+    try {
+      await this.wal.durable();
+    } catch (err) {
+      throw this.asRefusal(err);
+    }
+  }
+
+  /** A logged delete takes effect: tombstones, memtable rows gone, dropped series unlisted. */
+  private applyDelete(record: DeleteRecord): void {
+    const { tid, db, startUs, endUs } = record;
+    for (const name of record.series) {
+      this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
+      const state = this.seriesState(db, name, false);
+      if (!state) continue;
+      this.deleteFromMemory(state, [{ startUs, endUs }]);
+      if (record.drop) this.dropSeriesState(db, state);
+    }
+  }
+
+  /** A write logged before deletes that came before it committed: they remove its rows too. */
+  private applyLaterDeletes(pending: PendingBatch): void {
+    const { db } = pending.batch;
+    for (const { series } of pending.batch.series) {
+      const later = this.tombstones.since(db, series, pending.mark);
+      const state = this.seriesState(db, series, false);
+      if (later.length === 0 || !state) continue;
+      this.deleteFromMemory(state, later);
+      if (later.some((t) => t.drop)) this.dropSeriesState(db, state);
+    }
+  }
+
+  private deleteFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
+    if (!state.memory) return;
+    this.sealed(state.memory);
+    this.sealedBytes += state.memory.deleteRanges(ranges);
+  }
+
+  /** The series leaves the catalog; its segment rows stay hidden by its tombstone. */
+  private dropSeriesState(db: string, state: SeriesState): void {
+    state.dropped = true;
+    state.columns.length = 0;
+    state.columnSet.clear();
+    this.forgetIfGone(db, state);
+  }
+
+  /** A dropped series whose last rows are gone leaves the shard. */
+  private forgetIfGone(db: string, state: SeriesState): void {
+    if (state.dropped && state.segments.length === 0 && !state.frozen && !state.memory?.count) this.catalog.get(db)?.delete(state.name);
   }
 
   /** A flush nobody waits for; a failure is logged and the data stays in the memtable and WAL. */
@@ -431,6 +557,8 @@ export class Shard {
     }
     this.frozenBytes = this.sealedBytes;
     this.sealedBytes = 0;
+    const mark = this.tombstones.next;
+    this.frozenMark = mark;
     // Every committed transaction below this is in the frozen memtable or in a segment.
     const flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
     const previous = { segments: this.manifest.segments, walCheckpoint: this.manifest.walCheckpoint, flushedBelow: this.manifest.flushedBelow };
@@ -439,13 +567,13 @@ export class Shard {
     try {
       checkpoint = this.wal.rotate();
       if (this.pending.length > 0) {
-        this.wal.append(this.pending.map((p) => p.bytes));
+        this.wal.append(this.relogged());
         this.wal.sync();
       }
       if (dirty.length > 0) {
         const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: chunkPieces(state.frozen!.pieces()) }));
         written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
-        this.manifest.segments = [...previous.segments, written.segment];
+        this.manifest.segments = [...previous.segments, { ...written.segment, tombstoneMark: mark }];
       }
       this.manifest.walCheckpoint = checkpoint;
       this.manifest.flushedBelow = flushedBelow;
@@ -456,16 +584,22 @@ export class Shard {
       // manifest may be the one on disk; otherwise it is an orphan, deleted at the next start.
       Object.assign(this.manifest, previous);
       // Nothing is lost: the frozen rows go back in front of what came since, the WAL stays.
-      for (const { state } of dirty) this.thaw(state);
+      for (const { db, state } of dirty) this.thaw(db, state, mark);
       this.sealAll();
       this.sealedBytes = 0;
       for (const databases of this.catalog.values()) for (const state of databases.values()) this.sealedBytes += state.memory?.sealedBytes ?? 0;
       throw err;
     } finally {
       this.frozenBytes = 0;
+      this.frozenMark = undefined;
     }
     if (written) for (const ref of written.refs) this.seriesState(ref.entry.db, ref.entry.series, false)!.segments.push(ref);
-    for (const { state } of dirty) state.frozen = undefined;
+    for (const { db, state } of dirty) {
+      state.frozen = undefined;
+      this.forgetIfGone(db, state);
+    }
+    const firstMark = Math.min(Infinity, ...this.pending.map((p) => p.mark));
+    this.deleteLog = this.deleteLog.filter((d) => d.tid >= firstMark);
     this.wal.removeBefore(checkpoint);
     this.maybeCompact();
   }
@@ -473,9 +607,9 @@ export class Shard {
   /** Start a compaction in the background when the segments call for one. */
   maybeCompact(): void {
     if (this.compaction || this.dropping.size > 0 || this.closing) return;
-    const files = planCompaction(
-      this.manifest.segments.map((segment) => ({ file: segment.file, bytes: segment.entries.reduce((sum, e) => sum + e.length, 0) })),
-    );
+    const files =
+      planCompaction(this.manifest.segments.map((segment) => ({ file: segment.file, bytes: segment.entries.reduce((sum, e) => sum + e.length, 0) }))) ??
+      this.purgePlan();
     if (!files) return;
     this.compaction = this.compact(files)
       .catch((err: unknown) => this.log('warn', `compaction failed, will retry: ${(err as Error).message}`))
@@ -506,11 +640,22 @@ export class Shard {
       }
     }
     this.segments.acquire(files);
+    // Deletes so far are applied to the rows as they are merged, so none applies to the result.
+    const mark = this.tombstones.next;
     try {
-      const sources = [...bySeries.values()].map(
-        ({ db, series, refs }): SeriesSource => ({ db, series, pieces: refs.flatMap((ref) => this.segments.pieces(ref)) }),
-      );
-      const { segment: merged, refs: mergedRefs } = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
+      const sources = [...bySeries.values()].map(({ db, series, refs }): SeriesSource => {
+        // With every segment of the series in the run, nothing older is left for an erasure to
+        // hide: it becomes a plain null, and a point left with no value goes.
+        const whole = refs.length === this.seriesState(db, series, false)?.segments.length;
+        return {
+          db,
+          series,
+          pieces: refs.flatMap((ref) => this.tombstonedPieces(db, series, ref, false)),
+          ...(whole ? { finish: (rows: SeriesColumns) => settleErasures(rows, true) } : {}),
+        };
+      });
+      const written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
+      const merged = { ...written.segment, tombstoneMark: mark };
       const current = this.manifest.segments;
       if (!files.every((file) => current.some((segment) => segment.file === file))) {
         this.segments.retire(merged.file);
@@ -518,7 +663,9 @@ export class Shard {
       }
       const at = current.findIndex((segment) => window.has(segment.file));
       const rest = current.filter((segment) => !window.has(segment.file));
-      this.manifest.segments = [...rest.slice(0, at), merged, ...rest.slice(at)];
+      // Nothing left (all of it deleted): the run just goes.
+      const replacement = merged.entries.length > 0 ? [merged] : [];
+      this.manifest.segments = [...rest.slice(0, at), ...replacement, ...rest.slice(at)];
       try {
         this.saveManifest();
       } catch (err) {
@@ -526,27 +673,78 @@ export class Shard {
         this.segments.retire(merged.file);
         throw err;
       }
-      for (const ref of mergedRefs) {
-        const refs = this.seriesState(ref.entry.db, ref.entry.series, false)?.segments;
+      const mergedRefs = new Map(written.refs.map((ref) => [`${ref.entry.db}\0${ref.entry.series}`, ref]));
+      // A series whose rows were all deleted has no entry in the result: it just loses its refs.
+      for (const [key, { db, series }] of bySeries) {
+        const refs = this.seriesState(db, series, false)?.segments;
         if (!refs) continue;
         const first = refs.findIndex((r) => window.has(r.file));
         const kept = refs.filter((r) => !window.has(r.file));
-        kept.splice(first, 0, ref);
+        const ref = mergedRefs.get(key);
+        if (ref && first >= 0) kept.splice(first, 0, ref);
         refs.splice(0, refs.length, ...kept);
+        this.forgetIfGone(db, this.seriesState(db, series, false)!);
       }
+      if (replacement.length === 0) this.segments.retire(merged.file);
       for (const file of files) this.segments.retire(file);
     } finally {
       this.segments.release(files);
     }
   }
 
-  /** Put a failed flush's rows back into the memtable, older than anything written since. */
-  private thaw(state: SeriesState): void {
+  /**
+   * The segments holding deleted rows, with those between them (a run must be contiguous in
+   * flush order, so that newer writes of a point keep winning): compacting them reclaims the
+   * space, after which the tombstones are dropped.
+   */
+  private purgePlan(): string[] | undefined {
+    const segments = this.manifest.segments;
+    const hit = (segment: SegmentFile): boolean =>
+      segment.entries.some((e) => this.tombstones.rangesFor(e.db, e.series, segment.tombstoneMark ?? 0, e.minTime, e.maxTime).length > 0);
+    const first = segments.findIndex(hit);
+    if (first < 0) return undefined;
+    let last = segments.length - 1;
+    while (!hit(segments[last]!)) last--;
+    return segments.slice(first, last + 1).map((segment) => segment.file);
+  }
+
+  /** A segment series' pieces, without the rows deleted after the segment's rows were written. */
+  private tombstonedPieces(db: string, series: string, ref: SeriesRef, cached: boolean): Piece[] {
+    const pieces = this.segments.pieces(ref, cached);
+    const mark = this.manifest.segments.find((segment) => segment.file === ref.file)?.tombstoneMark ?? 0;
+    const ranges = this.tombstones.rangesFor(db, series, mark, ref.entry.minTime, ref.entry.maxTime);
+    return ranges.length === 0 ? pieces : pieces.map((piece) => tombstonedPiece(piece, ranges));
+  }
+
+  /**
+   * Put a failed flush's rows back into the memtable, older than anything written since, less
+   * what deletes since the freeze (numbered from `mark`) removed.
+   */
+  private thaw(db: string, state: SeriesState, mark: number): void {
     const frozen = state.frozen;
     if (!frozen) return;
     state.frozen = undefined;
+    frozen.deleteRanges(this.tombstones.since(db, state.name, mark));
     if (state.memory) for (const chunk of state.memory.pieces()) frozen.appendChunk(chunk);
     state.memory = frozen;
+  }
+
+  /**
+   * The unresolved writes to log again in a new WAL file, with the deletes logged after each of
+   * them in between, in their original order: replay must delete from a write what the deletes
+   * logged after it deleted.
+   */
+  private relogged(): Uint8Array[] {
+    const payloads: Uint8Array[] = [];
+    const firstMark = Math.min(...this.pending.map((p) => p.mark));
+    const deletes = this.deleteLog.filter((d) => d.tid >= firstMark);
+    let next = 0;
+    for (const pending of this.pending) {
+      while (next < deletes.length && deletes[next]!.tid < pending.mark) payloads.push(deletes[next++]!.bytes);
+      payloads.push(pending.bytes);
+    }
+    for (; next < deletes.length; next++) payloads.push(deletes[next]!.bytes);
+    return payloads;
   }
 
   /** A database's data leaves the disk: memtables, WAL (by flushing), segment files. */
@@ -569,6 +767,7 @@ export class Shard {
       this.pending = this.pending.filter((p) => p.batch.db !== db);
       const dropped = this.catalog.get(db);
       this.catalog.delete(db);
+      this.tombstones.retain((t) => t.db !== db);
       const kept: SegmentFile[] = [];
       const obsolete: string[] = [];
       for (const segment of this.manifest.segments) {
@@ -601,12 +800,13 @@ export class Shard {
     }
     const sources = refs.map((ref): SeriesSource => ({ db: ref.entry.db, series: ref.entry.series, pieces: this.segments.pieces(ref) }));
     const rewritten = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
+    const mark = segment.tombstoneMark;
     for (const ref of rewritten.refs) {
       const list = this.seriesState(ref.entry.db, ref.entry.series, false)?.segments;
       const at = list?.findIndex((r) => r.file === segment.file) ?? -1;
       if (at >= 0) list![at] = ref;
     }
-    return rewritten.segment;
+    return mark === undefined ? rewritten.segment : { ...rewritten.segment, tombstoneMark: mark };
   }
 
   /**
@@ -662,7 +862,7 @@ export class Shard {
     for (const name of request.series) {
       const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
       const restriction = restrictionFor(request.restrictions, name);
-      const snapshot = this.snapshotOf(state, request);
+      const snapshot = this.snapshotOf(request.db, state, request);
       snapshots.set(name, restriction ? restrictedSnapshot(snapshot, restriction) : snapshot);
       for (const { file } of state.segments) files.add(file);
     }
@@ -696,16 +896,25 @@ export class Shard {
   }
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
-  private snapshotOf(state: SeriesState, request: SnapshotRange): SeriesSnapshot {
+  private snapshotOf(db: string, state: SeriesState, request: SnapshotRange): SeriesSnapshot {
     const refs = state.segments.filter((ref) => ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs);
+    // Tombstones are read now: the files may have left the manifest when the cursor gets here.
+    const deleted = this.tombstones.since(db, state.name, 0).length > 0;
+    const segmentPieces = deleted ? refs.map((ref) => this.tombstonedPieces(db, state.name, ref, true)) : undefined;
     // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
-    const chunks = [...(state.frozen?.pieces() ?? []), ...(state.memory ? this.sealed(state.memory) : [])];
+    const frozen = chunkPieces(state.frozen?.pieces() ?? []);
+    const frozenRanges = deleted && this.frozenMark !== undefined ? this.tombstones.rangesFor(db, state.name, this.frozenMark) : [];
+    const live = chunkPieces(state.memory ? this.sealed(state.memory) : []);
     return {
       columns: [...state.columns],
       // A piece per block is made only when the cursor reaches the series, not for every series at open.
       blocks: (answered) => {
-        const pieces = [...refs.flatMap((ref) => this.segments.pieces(ref, true)), ...chunkPieces(chunks)];
-        return seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered);
+        const pieces = [
+          ...(segmentPieces?.flat() ?? refs.flatMap((ref) => this.segments.pieces(ref, true))),
+          ...frozen.map((piece) => tombstonedPiece(piece, frozenRanges)),
+          ...live,
+        ];
+        return settledBlocks(seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered));
       },
     };
   }
@@ -739,7 +948,10 @@ export class Shard {
     for (const segment of this.manifest.segments) {
       for (const ref of this.segments.refsOf(segment)) {
         const { entry } = ref;
-        this.seriesState(entry.db, entry.series, true)!.segments.push(ref);
+        const state = this.seriesState(entry.db, entry.series, true)!;
+        // Rows of a series the catalog no longer lists are those of a dropped series.
+        if (this.manifest.catalog[entry.db]?.[entry.series] === undefined) state.dropped = true;
+        state.segments.push(ref);
         if (entry.maxSeq > this.maxSeq && entry.maxSeq <= MAX_SEQUENCE_NUMBER) this.maxSeq = entry.maxSeq;
       }
     }
@@ -749,16 +961,39 @@ export class Shard {
     const catalog: ManifestDocument['catalog'] = {};
     for (const [db, databases] of this.catalog) {
       catalog[db] = {};
-      for (const [name, state] of databases) catalog[db][name] = state.columns;
+      for (const [name, state] of databases) if (!state.dropped) catalog[db][name] = state.columns;
     }
     this.manifest.catalog = catalog;
+    this.dropSettledTombstones();
+    this.manifest.tombstones = this.tombstones.all();
+    this.manifest.nextTombstone = this.tombstones.next;
     writeManifest(this.options.dir, this.manifest);
+  }
+
+  /**
+   * Tombstones still needed: those that some listed segment's rows in their range predate, or
+   * the rows of the running flush, or a logged write not committed yet.
+   */
+  private dropSettledTombstones(): void {
+    const lowest = Math.min(this.frozenMark ?? Infinity, ...this.pending.map((p) => p.mark));
+    const bySeries = new Map<string, { mark: number; minTime: number; maxTime: number }[]>();
+    for (const segment of this.manifest.segments) {
+      for (const e of segment.entries) {
+        const key = `${e.db}\0${e.series}`;
+        const list = bySeries.get(key) ?? [];
+        list.push({ mark: segment.tombstoneMark ?? 0, minTime: e.minTime, maxTime: e.maxTime });
+        bySeries.set(key, list);
+      }
+    }
+    this.tombstones.retain(
+      (t) => t.tid >= lowest || (bySeries.get(`${t.db}\0${t.series}`)?.some((e) => e.mark <= t.tid && e.minTime < t.endUs && e.maxTime >= t.startUs) ?? false),
+    );
   }
 }
 
 /** A queried series, which must exist and have had every required column. */
 function checkedSeries(state: SeriesState | undefined, name: string, requiredColumns: readonly string[]): SeriesState {
-  if (!state) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
+  if (!state || state.dropped) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
   for (const field of requiredColumns) {
     if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
   }

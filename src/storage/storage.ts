@@ -7,7 +7,7 @@ import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
 import { SequenceCounter } from './sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
-import type { SeriesPattern } from './shard-worker.js';
+import type { SeriesDeleteRequest, SeriesPattern } from './shard-worker.js';
 import { abortedTransactions, TransactionLedger } from './transactions.js';
 
 /** After a write settles, idle shards hear that it committed within this many ms. */
@@ -153,6 +153,22 @@ export class Storage {
   async degradedShards(): Promise<({ readonly shard: number } & DiskProblem)[]> {
     const problems = await Promise.all(this.shards.map((s) => s.diskProblem()));
     return problems.flatMap((problem, shard) => (problem ? [{ shard, ...problem }] : []));
+  }
+
+  /**
+   * Deletes rows (or, with `drop`, whole series) on every shard that may own one: the owners of
+   * the named series, all shards for a regex. Each shard logs and applies its part on its own:
+   * a delete is idempotent and per series, so a part that failed (the request then fails) or
+   * was lost in a crash before the answer leaves no state a retry does not complete, and no
+   * deleted row can come back from it.
+   */
+  async deleteSeries(request: SeriesDeleteRequest): Promise<void> {
+    const shards = request.regex ? this.shards : [...new Set(request.names.map((name) => this.shardFor(request.db, name)))];
+    await Promise.all(
+      shards.map((shard) =>
+        shard.deleteSeries(request.regex ? request : { ...request, names: request.names.filter((name) => this.shardFor(request.db, name) === shard) }),
+      ),
+    );
   }
 
   async dropDatabase(db: string): Promise<void> {

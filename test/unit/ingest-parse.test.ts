@@ -51,6 +51,7 @@ function values(column: Column, count: number): unknown[] {
   for (let row = 0; row < count; row++) {
     switch (column.kinds[row]) {
       case ValueKind.Null:
+      case ValueKind.Erased:
         out.push(null);
         break;
       case ValueKind.Float:
@@ -150,7 +151,8 @@ test('booleans, nulls and strings with escapes', (t) => {
   );
   const column = series.columns[0]!;
   t.deepEqual(values(column, 8), [true, false, null, 'a"b\\c/\b\f\n\r\t', 'é😀 Zürich', 'lone \ufffd surrogate', 'ny', 'ny']);
-  t.deepEqual(kinds(column, 3), [ValueKind.Bool, ValueKind.Bool, ValueKind.Null]);
+  // A written null is kept as an erasure: it removes an older value of the point (§4.6).
+  t.deepEqual(kinds(column, 3), [ValueKind.Bool, ValueKind.Bool, ValueKind.Erased]);
 });
 
 test('long escaped names and strings, ASCII and not, come out whole', (t) => {

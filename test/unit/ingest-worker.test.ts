@@ -14,7 +14,7 @@ test.after.always(() => pool.destroy());
 
 function task(body: Uint8Array, gzip: boolean, maxBodySize: number): ParseTask {
   const buffer = new Uint8Array(body).buffer;
-  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3 };
+  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [] };
 }
 
 async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20): Promise<ParseTaskResult> {

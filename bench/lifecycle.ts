@@ -1,0 +1,151 @@
+/**
+ * Data lifecycle benchmark (issue 8's targets), on the ingest workload:
+ * - a delete of one hour from every series (a regex over all of them): time to the 204, and
+ *   that a count over that hour right after finds nothing;
+ * - a periodic `group by time(1m)` continuous query over every series: its backfill run over
+ *   the whole workload and one period's run, as the server logs them;
+ * - a fan-out continuous query copying every written point: ingest throughput with and
+ *   without it, same data, same server settings.
+ *
+ * Run: npm run build && node dist/bench/lifecycle.js [-S 1000 -P 10000 -B 5000 -C 8]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer } from '../test/helpers/server.js';
+import { generateDataset, seriesName, SPACING_S } from './lib/dataset.js';
+import { BenchClient, seriesPath, waitUntil } from './lib/http.js';
+import { BENCH_DB, runIngest, startBenchServer } from './lib/ingest-run.js';
+import { readWorkload, serverArgs, WORKLOAD_HELP, workloadOptions } from './lib/options.js';
+import { currentCommit, report, type Metric } from './lib/results.js';
+
+const LAST_TIME_S = 1704067190;
+const HOUR_S = 3600;
+
+const { values: flags } = parseArgs({ options: workloadOptions, strict: true });
+if (flags.help === true) {
+  console.log(`usage: node dist/bench/lifecycle.js [options]\n${WORKLOAD_HELP}`);
+  process.exit(0);
+}
+const workload = readWorkload(flags);
+const args = serverArgs(flags);
+const startedAt = new Date().toISOString();
+const metrics: Record<string, Metric> = {};
+const auth = 'u=root&p=root';
+
+async function ok(client: BenchClient, method: string, pathAndQuery: string, status: number, body?: Buffer | string): Promise<string> {
+  const reply = await client.send(method, pathAndQuery, typeof body === 'string' ? Buffer.from(body) : body);
+  if (reply.status !== status) throw new Error(`${method} ${pathAndQuery}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+  return reply.body;
+}
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-lifecycle-bench-'));
+await runIngest({ workload, dataDir, serverArgs: args, keep: true, lastTimeS: LAST_TIME_S });
+const server = await startBenchServer(dataDir, args);
+const client = new BenchClient(server.baseUrl, 1);
+try {
+  // One hour from every series: the delete is acknowledged once every shard logged it.
+  const deletes: number[] = [];
+  for (let hour = 1; hour <= 3; hour++) {
+    const end = LAST_TIME_S + SPACING_S - (hour - 1) * HOUR_S;
+    const began = performance.now();
+    await ok(client, 'DELETE', `/db/${BENCH_DB}/series?${auth}&regex=.&start=${end - HOUR_S}&end=${end}`, 204);
+    deletes.push(performance.now() - began);
+    const left = await ok(client, 'GET', seriesPath(BENCH_DB, `select count(value) from /.*/ where time > ${end - HOUR_S}s and time < ${end}s`), 200);
+    if (left !== '[]') throw new Error(`deleted hour still answers: ${left.slice(0, 200)}`);
+  }
+  console.log(`delete one hour from all ${workload.series} series: ${deletes.map((ms) => ms.toFixed(1)).join(', ')} ms to acknowledge`);
+  metrics.deleteHourAllSeries = { value: Math.max(...deletes), unit: 'ms (worst of 3)', higherIsBetter: false };
+
+} finally {
+  client.close();
+  await server.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A periodic `group by time(1m)` CQ over every series, on a server whose clock starts 20 s
+ * after the workload's last point: its first run backfills the whole workload; then a point per
+ * series and 10 s arrives for the next minute, and the run at that minute's end is one period.
+ */
+async function periodicRuns(): Promise<{ backfillMs: number; periodMs: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-cq-bench-'));
+  await runIngest({ workload, dataDir: dir, serverArgs: args, keep: true, lastTimeS: LAST_TIME_S });
+  const minute = LAST_TIME_S + SPACING_S; // 2024-01-01T00:00:00Z
+  const cqServer = await startServer({ dataDir: dir, args, env: { SLUICE_TEST_CLOCK_START: new Date((minute + 20) * 1000).toISOString() } });
+  const control = new BenchClient(cqServer.baseUrl, 1);
+  const runs = (): number[] =>
+    cqServer
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('continuous query ran'))
+      .map((line) => Number(/"ms":(\d+)/.exec(line)![1]));
+  try {
+    await ok(control, 'GET', seriesPath(BENCH_DB, 'select mean(value) from /^cpu/ group by time(1m) into 1m.:series_name'), 200);
+    const since = performance.now();
+    await waitUntil(async () => runs().length >= 1, since, 120_000, 'the backfill run');
+    const body = Array.from({ length: workload.series }, (_, s) => ({
+      name: seriesName(s),
+      columns: ['time', 'value'],
+      points: Array.from({ length: 5 }, (_, i) => [minute + 10 * (i + 1), i]),
+    }));
+    await ok(control, 'POST', `/db/${BENCH_DB}/series?${auth}&time_precision=s`, 200, JSON.stringify(body));
+    await waitUntil(async () => runs().length >= 2, since, 120_000, 'the next period');
+    const [backfillMs, periodMs] = runs();
+    return { backfillMs: backfillMs!, periodMs: periodMs! };
+  } finally {
+    control.close();
+    await cqServer.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const { backfillMs, periodMs } = await periodicRuns();
+console.log(`group by time(1m) CQ over all ${workload.series} series: backfill run ${backfillMs} ms, one period ${periodMs} ms`);
+metrics.periodicBackfillRun = { value: backfillMs, unit: 'ms', higherIsBetter: false };
+metrics.periodicPeriodRun = { value: periodMs, unit: 'ms', higherIsBetter: false };
+
+/** Points/s writing the workload into `db` of a fresh server, after `setup`. */
+async function ingestRate(setup: (client: BenchClient) => Promise<void>): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-fanout-bench-'));
+  const fresh = await startBenchServer(dir, args);
+  const control = new BenchClient(fresh.baseUrl, 1);
+  const writers = new BenchClient(fresh.baseUrl, workload.connections);
+  try {
+    await ok(control, 'POST', `/db?${auth}`, 201, JSON.stringify({ name: BENCH_DB }));
+    await setup(control);
+    const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch);
+    let next = 0;
+    const began = performance.now();
+    await Promise.all(
+      Array.from({ length: workload.connections }, async () => {
+        while (next < dataset.bodies.length) await ok(writers, 'POST', `/db/${BENCH_DB}/series?${auth}&time_precision=s`, 200, dataset.bodies[next++]!);
+      }),
+    );
+    return dataset.points / ((performance.now() - began) / 1000);
+  } finally {
+    control.close();
+    writers.close();
+    await fresh.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const plain = await ingestRate(async () => undefined);
+const fanned = await ingestRate(async (control) => {
+  await ok(control, 'GET', seriesPath(BENCH_DB, 'select * from /^cpu/ into copy.:series_name'), 200);
+});
+const cost = (1 - fanned / plain) * 100;
+console.log(`ingest ${plain.toFixed(0)} points/s; with a fan-out CQ copying every point ${fanned.toFixed(0)} points/s (${cost.toFixed(1)} % less)`);
+metrics.ingestWithoutFanOut = { value: plain, unit: 'points/s', higherIsBetter: true };
+metrics.ingestWithFanOut = { value: fanned, unit: 'points/s', higherIsBetter: true };
+metrics.fanOutCost = { value: cost, unit: '% of ingest throughput', higherIsBetter: false };
+
+await report({
+  benchmark: 'lifecycle',
+  startedAt,
+  commit: currentCommit(),
+  config: { series: workload.series, pointsPerSeries: workload.pointsPerSeries, serverArgs: args.join(' '), cores: os.availableParallelism() },
+  metrics,
+});

@@ -1,0 +1,81 @@
+import type { StoredContinuousQuery } from '../meta/lifecycle.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import { bucketStart } from '../engine/buckets.js';
+import { parseQuery } from '../query/parser.js';
+import { planAggregate, type AggregatePlan } from '../query/plan-aggregate.js';
+import type { Clock } from './clock.js';
+import type { ContinuousSelect } from './continuous-query-check.js';
+import { fanOutSpec, type FanOutSpec } from './fan-out.js';
+
+/**
+ * A database's continuous queries (continuous-queries.md §1): kept verbatim in meta.json with
+ * ids that are never reused, listed in id order, dropped with the database.
+ */
+export class ContinuousQueries {
+  /** Compiled fan-out CQs per stored list (the meta store replaces the list when it changes). */
+  private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSpec[]>();
+
+  private readonly parsed = new Map<string, ContinuousSelect>();
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Stores an already checked query text (continuous-query-check.ts). A periodic CQ with
+   * `backfill(false)` starts at the interval in progress (§6.3); otherwise at the beginning.
+   */
+  create(db: string, query: string): StoredContinuousQuery {
+    const plan = this.periodicPlan(query, this.clock());
+    return this.meta.updateLifecycle(db, (lifecycle) => {
+      const id = lifecycle.nextContinuousQueryId ?? 1;
+      lifecycle.nextContinuousQueryId = id + 1;
+      const stored = { id, query };
+      (lifecycle.continuousQueries ??= []).push(stored);
+      if (plan && !this.statement(query).into.backfill) {
+        (lifecycle.continuousQueryBoundaries ??= {})[id] = bucketStart(this.clock(), plan.widthUs!);
+      }
+      return stored;
+    });
+  }
+
+  /** The aggregate plan of a periodic CQ (one with `group by time(...)`), at `nowUs`; else undefined. */
+  periodicPlan(query: string, nowUs: number): AggregatePlan | undefined {
+    const statement = this.statement(query);
+    if (statement.groupBy === undefined) return undefined;
+    // Only a join side without columns plans as empty, and a CQ cannot read a join.
+    const plan = planAggregate(statement, nowUs);
+    return plan.kind === 'aggregate' ? plan : undefined;
+  }
+
+  statement(query: string): ContinuousSelect {
+    let statement = this.parsed.get(query);
+    if (!statement) this.parsed.set(query, (statement = parseQuery(query) as ContinuousSelect));
+    return statement;
+  }
+
+  list(db: string): readonly StoredContinuousQuery[] {
+    return this.meta.continuousQueries(db);
+  }
+
+  /** Unknown ids are not an error (0.8). */
+  drop(db: string, id: string): void {
+    if (!this.meta.continuousQueries(db).some((cq) => String(cq.id) === id)) return;
+    this.meta.updateLifecycle(db, (lifecycle) => {
+      lifecycle.continuousQueries = lifecycle.continuousQueries?.filter((cq) => String(cq.id) !== id);
+      delete lifecycle.continuousQueryBoundaries?.[id];
+    });
+  }
+
+  /** The CQs without group by, which copy every write (§5), as the parse threads take them. */
+  fanOuts(db: string): readonly FanOutSpec[] {
+    const stored = this.meta.continuousQueries(db);
+    let specs = this.fanOutCache.get(stored);
+    if (!specs) {
+      specs = stored.map((cq) => this.statement(cq.query)).filter((s) => s.groupBy === undefined).map(fanOutSpec);
+      this.fanOutCache.set(stored, specs);
+    }
+    return specs;
+  }
+}

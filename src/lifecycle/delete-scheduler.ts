@@ -1,0 +1,52 @@
+import type { Logger } from '../log.js';
+import type { ScheduledDelete } from '../meta/lifecycle.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import { MIN_TIME_US } from '../query/time-range.js';
+import type { Storage } from '../storage/storage.js';
+import type { Clock } from './clock.js';
+import { Ticker } from './ticker.js';
+import { olderThanMicros } from './scheduled-delete-body.js';
+
+
+/**
+ * Runs each scheduled delete once a UTC day, at the first tick in its hour `runAt`: from every
+ * series matching its regex at that moment, the points with time < now − olderThan — what
+ * `delete from /regex/ where time < now() - olderThan` does. The day of each run is saved in
+ * meta.json, so a restart within the hour does not run it again; a run that fails is logged
+ * and retried at the next tick.
+ */
+export class DeleteScheduler extends Ticker {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  protected async tick(): Promise<void> {
+    const nowUs = this.clock();
+    const now = new Date(nowUs / 1000);
+    const day = now.toISOString().slice(0, 10);
+    for (const db of this.meta.listDatabases()) {
+      const { scheduledDeletes = [], scheduledDeleteRuns = {} } = this.meta.lifecycle(db);
+      for (const scheduled of scheduledDeletes) {
+        if (scheduled.runAt === now.getUTCHours() && scheduledDeleteRuns[scheduled.id] !== day) await this.run(db, scheduled, nowUs, day);
+      }
+    }
+  }
+
+  private async run(db: string, scheduled: ScheduledDelete, nowUs: number, day: string): Promise<void> {
+    const beforeUs = nowUs - olderThanMicros(scheduled.olderThan)!;
+    const details = { db, id: scheduled.id, regex: scheduled.regex, olderThan: scheduled.olderThan, before: new Date(beforeUs / 1000).toISOString() };
+    const started = performance.now();
+    try {
+      await this.storage.deleteSeries({ db, names: [], regex: { pattern: scheduled.regex, caseInsensitive: false }, startUs: MIN_TIME_US, endUs: beforeUs, drop: false });
+      this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.scheduledDeleteRuns ??= {})[scheduled.id] = day));
+      this.log.info({ ...details, ms: Math.round(performance.now() - started) }, 'scheduled delete ran');
+    } catch (err) {
+      this.log.warn({ ...details, err }, 'scheduled delete failed; retried at the next tick');
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { shapeRows } from '../engine/fill.js';
+import { createAggregate } from '../engine/registry.js';
+import { finishSeriesPartial } from '../engine/series-partial.js';
+import type { Scalar } from '../engine/values.js';
+import { aggregateSeries, type AggregateRequest } from '../query/aggregate-scan.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { shardOf } from '../storage/router.js';
+import type { SeriesSnapshot } from '../storage/scan.js';
+import { encodeWriteBatch } from '../storage/write-batch.js';
+import { interpolate, parseIntoTarget } from './into-target.js';
+
+/** One run of a periodic continuous query on one shard: its aggregate over [L, B). */
+export interface PeriodicRequest extends AggregateRequest {
+  readonly target: string;
+  /** The output columns after `time`: the aggregates', then the group-by columns. */
+  readonly columns: readonly string[];
+  readonly shardCount: number;
+}
+
+/**
+ * The run's result rows as write batches (index = shard of the target series), built here in
+ * the shard thread from the finished buckets, so neither rows nor JSON reach the main thread
+ * (continuous-queries.md §6.1): a row is a point at its bucket's start, numbered 1, 2, … among
+ * the rows of its target and time, so that running the interval again overwrites it; a null
+ * is written as an erasure, so a value an earlier run wrote goes too.
+ */
+export function periodicBatches(request: PeriodicRequest, snapshot: (series: string) => SeriesSnapshot): (Uint8Array | null)[] {
+  const aggregates = request.aggregates.map((spec) => createAggregate(spec, 'asc'));
+  const target = parseIntoTarget(request.target);
+  // A repeated name (`count(a), count(b)`) is written once, and interpolated columns not at all.
+  const written = request.columns.flatMap((name, i) => (target.columns.includes(name) || request.columns.indexOf(name) !== i ? [] : [{ name, cell: i + 1 }]));
+  const rowsByTarget = new Map<string, { time: number[]; seq: number[]; cells: Scalar[][] }>();
+  const seen = new Map<string, number>();
+  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
+    for (const row of shapeRows(finishSeriesPartial(aggregates, partial), { order: 'asc', limit: 0 })) {
+      const series = interpolate(target, name, (column) => {
+        const at = request.columns.indexOf(column);
+        return at < 0 ? undefined : row[at + 1];
+      });
+      const time = row[0] as number;
+      const key = `${series}\0${time}`;
+      const seq = (seen.get(key) ?? 0) + 1;
+      seen.set(key, seq);
+      let rows = rowsByTarget.get(series);
+      if (!rows) rowsByTarget.set(series, (rows = { time: [], seq: [], cells: [] }));
+      rows.time.push(time);
+      rows.seq.push(seq);
+      rows.cells.push(written.map(({ cell }) => row[cell]!));
+    }
+  }
+  const byShard = Array.from({ length: request.shardCount }, (): SeriesColumns[] => []);
+  for (const [series, rows] of rowsByTarget) {
+    const columns = written.map(({ name }, c) => columnOf(name, rows.cells.map((cells) => cells[c]!)));
+    byShard[shardOf(request.db, series, request.shardCount)]!.push({
+      series,
+      count: rows.time.length,
+      time: Float64Array.from(rows.time),
+      seq: Float64Array.from(rows.seq),
+      columns,
+    });
+  }
+  return byShard.map((series) => (series.length === 0 ? null : encodeWriteBatch(request.db, series)));
+}
+
+function columnOf(name: string, values: readonly Scalar[]): Column {
+  const column = allocateColumn(name, values.length);
+  values.forEach((value, i) => {
+    switch (typeof value) {
+      case 'number':
+        column.kinds[i] = ValueKind.Float;
+        column.floats[i] = value;
+        break;
+      case 'bigint':
+        column.kinds[i] = ValueKind.Int;
+        column.ints[i] = value;
+        break;
+      case 'boolean':
+        column.kinds[i] = ValueKind.Bool;
+        column.floats[i] = value ? 1 : 0;
+        break;
+      case 'string':
+        column.kinds[i] = ValueKind.String;
+        column.floats[i] = column.strings.push(value) - 1;
+        break;
+      default:
+        column.kinds[i] = ValueKind.Erased;
+    }
+  });
+  return column;
+}

@@ -1,0 +1,85 @@
+import { bucketStart } from '../engine/buckets.js';
+import { BadRequestError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { StoredContinuousQuery } from '../meta/lifecycle.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import { requestFor, rowShaping } from '../query/aggregate-coordinator.js';
+import type { AggregatePlan } from '../query/plan-aggregate.js';
+import { seriesByShard } from '../query/series-by-shard.js';
+import type { Storage } from '../storage/storage.js';
+import type { Clock } from './clock.js';
+import { Ticker } from './ticker.js';
+import type { ContinuousQueries } from './continuous-queries.js';
+
+
+/**
+ * Runs periodic continuous queries (continuous-queries.md §6.3): each keeps the end of the
+ * last interval it wrote in meta.json; when the clock passes the next boundary B of its
+ * `time(d)`, it runs over [last, B) — from the beginning of time the first time, unless
+ * created with backfill(false) — writes the rows, and only then records B, so every bucket
+ * is written once, or again with the same sequence numbers (overwriting) if a crash came
+ * between the write and the record. A failed run is logged and retried at the next tick.
+ * The shards compute the rows and build the write batches; this thread only routes them.
+ */
+export class PeriodicQueries extends Ticker {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly storage: Storage,
+    private readonly queries: ContinuousQueries,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  protected async tick(): Promise<void> {
+    const nowUs = this.clock();
+    for (const db of this.meta.listDatabases()) {
+      for (const cq of this.meta.continuousQueries(db)) {
+        const plan = this.queries.periodicPlan(cq.query, nowUs);
+        if (plan === undefined) continue;
+        const boundary = bucketStart(nowUs, plan.widthUs!);
+        const last = this.meta.lifecycle(db).continuousQueryBoundaries?.[cq.id] ?? -Infinity;
+        if (boundary > last) await this.run(db, cq, plan, last, boundary);
+      }
+    }
+  }
+
+  private async run(db: string, cq: StoredContinuousQuery, plan: AggregatePlan, fromUs: number, toUs: number): Promise<void> {
+    const started = performance.now();
+    const details = { db, id: cq.id, from: Number.isFinite(fromUs) ? new Date(fromUs / 1000).toISOString() : 'beginning', to: new Date(toUs / 1000).toISOString() };
+    try {
+      const interval = { ...plan, startUs: Math.max(plan.startUs, fromUs), endUs: Math.min(plan.endUs, toUs), order: 'asc' as const };
+      const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval) : 0;
+      this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.continuousQueryBoundaries ??= {})[cq.id] = toUs));
+      this.log.info({ ...details, writes, ms: Math.round(performance.now() - started) }, 'continuous query ran');
+    } catch (err) {
+      this.log.warn({ ...details, err }, 'continuous query failed; retried at the next tick');
+    }
+  }
+
+  /** Each shard computes its series' rows as write batches; each shard's output is one write. Returns the writes. */
+  private async write(db: string, cq: StoredContinuousQuery, plan: AggregatePlan): Promise<number> {
+    let byShard;
+    try {
+      byShard = await seriesByShard(this.storage, db, plan.source);
+    } catch (err) {
+      // No series matches the regex yet: nothing to compute.
+      if (err instanceof BadRequestError) return 0;
+      throw err;
+    }
+    const { target } = this.queries.statement(cq.query).into;
+    const shaping = rowShaping(plan, 'u', null);
+    let writes = 0;
+    for (const [shard, names] of byShard) {
+      const known = new Set(await shard.listSeries({ db, regex: undefined }));
+      const present = names.filter((name) => known.has(name));
+      if (present.length === 0) continue;
+      const batches = await shard.periodicRun({ ...requestFor(db, plan, shaping, present), target, columns: plan.columns, shardCount: this.storage.shards.length });
+      if (batches.every((batch) => batch === null)) continue;
+      await this.storage.write(batches, 0);
+      writes++;
+    }
+    return writes;
+  }
+}

@@ -1,0 +1,41 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sleep } from './client.js';
+
+/** The parts of a shard's manifest.json the lifecycle tests look at. */
+export interface ManifestView {
+  readonly segments: { file: string; entries: { series: string; count: number }[] }[];
+  readonly tombstones?: unknown[];
+}
+
+/** Every shard's manifest (an empty one for a shard that never saved it). */
+export async function readManifests(dataDir: string): Promise<ManifestView[]> {
+  const shards = await readdir(path.join(dataDir, 'shards'));
+  return Promise.all(
+    shards.map(async (shard) => {
+      try {
+        return JSON.parse(await readFile(path.join(dataDir, 'shards', shard, 'manifest.json'), 'utf8')) as ManifestView;
+      } catch {
+        return { segments: [] };
+      }
+    }),
+  );
+}
+
+/** Rows of `series` the manifests list in segment files. */
+export function segmentRows(manifests: readonly ManifestView[], series: string): number {
+  let rows = 0;
+  for (const manifest of manifests) for (const segment of manifest.segments) for (const e of segment.entries) if (e.series === series) rows += e.count;
+  return rows;
+}
+
+/** Polls the manifests until `done` holds (a flush or compaction ran), or fails after `ms`. */
+export async function waitForManifests(dataDir: string, done: (manifests: ManifestView[]) => boolean, what: string, ms = 10_000): Promise<ManifestView[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const manifests = await readManifests(dataDir);
+    if (done(manifests)) return manifests;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(manifests).slice(0, 2000)}`);
+    await sleep(50);
+  }
+}
