@@ -44,6 +44,12 @@ export interface ManifestDocument {
   catalog: Record<string, Record<string, string[]>>;
   /** Every write transaction below this id that involved the shard is in a segment or was aborted. */
   flushedBelow?: number;
+  /**
+   * Transactions at or above `flushedBelow` that are in a segment: they committed while an
+   * older one was still open, became visible at once and were flushed with the rest, so
+   * their WAL records may be gone although the watermark is below them.
+   */
+  flushedAbove?: number[];
   /** Transactions whose WAL append failed on this shard (recent ones; see transactions.ts). */
   failedTxns?: number[];
   /** Deletes some listed segment's rows still await (compaction removes them). */

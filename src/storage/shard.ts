@@ -96,6 +96,8 @@ export interface RecoveryReport {
   readonly highestSequenceNumber: number;
   /** Transaction ids below this are settled on this shard; new ones must start above it. */
   readonly flushedBelow: number;
+  /** The highest transaction id a segment holds, also above `flushedBelow` (manifest.ts). */
+  readonly highestFlushed: number;
 }
 
 export class ShardError extends Error {
@@ -143,8 +145,10 @@ export class Shard {
    */
   private maxSeq = 0;
   /** The newest transaction status the main thread sent. */
-  private status: TxnStatus = { resolvedBelow: 0, aborted: [] };
+  private status: TxnStatus = { resolvedBelow: 0, aborted: [], committed: [] };
   private failedTxns: number[];
+  /** Transactions applied above the watermark (`status.committed`) since the last flush froze the memtable. */
+  private appliedAbove: number[] = [];
   private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Deletes whose rows are still in some segment (or a running flush, or a pending write). */
@@ -185,7 +189,7 @@ export class Shard {
       if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
       if (txn > maxLogged) maxLogged = txn;
     });
-    return { flushedBelow: this.flushedBelow, failed: this.failedTxns, logged, maxLogged };
+    return { flushedBelow: this.flushedBelow, flushedAbove: this.manifest.flushedAbove ?? [], failed: this.failedTxns, logged, maxLogged };
   }
 
   /**
@@ -215,7 +219,7 @@ export class Shard {
     // flush below must record that, or its checkpoint would drop replayed records while
     // flushedBelow still says they may be missing, and the next recovery would abort them on
     // the shards that still log them. Shards log in id order, so nothing lower is in flight.
-    this.status = { resolvedBelow: Math.max(this.status.resolvedBelow, highestTxn + 1), aborted: [] };
+    this.status = { resolvedBelow: Math.max(this.status.resolvedBelow, highestTxn + 1), aborted: [], committed: [] };
     if (aborted.size > 0) {
       this.log('warn', `left out ${aborted.size} write requests that were not logged on every shard they touched (never acknowledged)`);
       await this.flush();
@@ -223,7 +227,7 @@ export class Shard {
     const live = new Set(liveDatabases);
     for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
     this.maybeCompact();
-    return { highestSequenceNumber: this.maxSeq, flushedBelow: this.flushedBelow };
+    return { highestSequenceNumber: this.maxSeq, flushedBelow: this.flushedBelow, highestFlushed: Math.max(0, ...(this.manifest.flushedAbove ?? [])) };
   }
 
   /** Sequence numbers found at start-up, for a data directory from before sequence.json. */
@@ -280,19 +284,23 @@ export class Shard {
     if (status.resolvedBelow > this.status.resolvedBelow) this.status = status;
     if (this.pending.length === 0) return;
     const aborted = new Set(status.aborted);
+    const committedEarly = new Set(status.committed);
     let committed = 0;
     while (committed < this.pending.length && this.pending[committed]!.txn < this.status.resolvedBelow) committed++;
     const kept: PendingBatch[] = [];
+    let applied = 0;
     this.pending.forEach((pending, i) => {
       if (aborted.has(pending.txn)) return;
-      if (i < committed) {
+      if (i < committed || committedEarly.has(pending.txn)) {
+        if (i >= committed) this.appliedAbove.push(pending.txn);
         this.applyBatch(pending.batch, pending.bytes.byteLength);
         if (pending.mark < this.tombstones.next) this.applyLaterDeletes(pending);
+        applied++;
       } else kept.push(pending);
     });
     this.pending = kept;
     // An idle flush that ran while these were pending did not write them: the timer starts again.
-    if (committed > 0) this.armIdleFlush();
+    if (applied > 0) this.armIdleFlush();
     this.afterApply();
   }
 
@@ -559,9 +567,18 @@ export class Shard {
     this.sealedBytes = 0;
     const mark = this.tombstones.next;
     this.frozenMark = mark;
-    // Every committed transaction below this is in the frozen memtable or in a segment.
+    // Every committed transaction below this is in the frozen memtable or in a segment, and so
+    // are those above it that were applied early: their records leave the WAL with the rest.
     const flushedBelow = Math.max(this.flushedBelow, this.status.resolvedBelow);
-    const previous = { segments: this.manifest.segments, walCheckpoint: this.manifest.walCheckpoint, flushedBelow: this.manifest.flushedBelow };
+    const appliedAbove = this.appliedAbove;
+    this.appliedAbove = [];
+    const flushedAbove = [...new Set([...(this.manifest.flushedAbove ?? []), ...appliedAbove])].filter((txn) => txn >= flushedBelow);
+    const previous = {
+      segments: this.manifest.segments,
+      walCheckpoint: this.manifest.walCheckpoint,
+      flushedBelow: this.manifest.flushedBelow,
+      flushedAbove: this.manifest.flushedAbove,
+    };
     let written: { segment: SegmentFile; refs: SeriesRef[] } | undefined;
     let checkpoint: number;
     try {
@@ -577,12 +594,14 @@ export class Shard {
       }
       this.manifest.walCheckpoint = checkpoint;
       this.manifest.flushedBelow = flushedBelow;
+      this.manifest.flushedAbove = flushedAbove;
       this.manifest.failedTxns = this.failedTxns;
       this.saveManifest();
     } catch (err) {
       // The segment file stays if written: if only the manifest's directory sync failed, the new
       // manifest may be the one on disk; otherwise it is an orphan, deleted at the next start.
       Object.assign(this.manifest, previous);
+      this.appliedAbove = [...appliedAbove, ...this.appliedAbove];
       // Nothing is lost: the frozen rows go back in front of what came since, the WAL stays.
       for (const { db, state } of dirty) this.thaw(db, state, mark);
       this.sealAll();

@@ -55,7 +55,7 @@ export class Storage {
       shards.map((s, index) => s.recover([...abortedTransactions(reports, index)], liveDatabases)),
     );
     // Transaction ids stay above every id a shard has logged or settled, whatever was dropped since.
-    ledger.startAfter(Math.max(0, ...reports.map((r) => r.maxLogged), ...recovered.map((r) => r.flushedBelow)));
+    ledger.startAfter(Math.max(0, ...reports.map((r) => r.maxLogged), ...recovered.map((r) => Math.max(r.flushedBelow, r.highestFlushed))));
     const highest = Math.max(0, ...recovered.map((r) => r.highestSequenceNumber));
     return new Storage(shards, SequenceCounter.open(settings.dataDir, highest), ledger);
   }

@@ -16,6 +16,12 @@ export interface TxnStatus {
   readonly resolvedBelow: number;
   /** Transactions that failed on some participant since the last message to this shard. */
   readonly aborted: readonly number[];
+  /**
+   * Transactions at or above `resolvedBelow` that committed since the last message to this
+   * shard: visible at once, so a client that got its acknowledgement reads its own write even
+   * while an older write to another shard is still waiting for its disk.
+   */
+  readonly committed: readonly number[];
 }
 
 /** What one shard's durable state says about transactions, read at start-up. */
@@ -25,6 +31,8 @@ export interface ShardTxnReport {
    * last flush: it is in a segment, or failed, or was aborted.
    */
   readonly flushedBelow: number;
+  /** Transactions at or above `flushedBelow` that are in a segment all the same (manifest.ts). */
+  readonly flushedAbove: readonly number[];
   /** Transactions whose append failed on this shard (disk errors), kept in its manifest. */
   readonly failed: readonly number[];
   /** Multi-shard transactions in the WAL past the checkpoint: id → participant mask. */
@@ -46,6 +54,7 @@ export function abortedTransactions(reports: readonly ShardTxnReport[], self: nu
       const report = reports[other]!;
       if (report.logged.has(txn)) continue;
       if (txn < report.flushedBelow && !report.failed.includes(txn)) continue;
+      if (report.flushedAbove.includes(txn)) continue;
       aborted.add(txn);
       break;
     }
@@ -62,10 +71,12 @@ export class TransactionLedger {
   private readonly order: number[] = [];
   private head = 0;
   private abortedSince: number[][];
+  private committedSince: number[][];
   private highestBegun = 0;
 
   constructor(private readonly shardCount: number) {
     this.abortedSince = Array.from({ length: shardCount }, () => []);
+    this.committedSince = Array.from({ length: shardCount }, () => []);
   }
 
   /** Ids up to `txn` were used before this process started; all of them are resolved. */
@@ -94,6 +105,12 @@ export class TransactionLedger {
       }
     }
     while (this.head < this.order.length && !this.open.has(this.order[this.head]!)) this.head++;
+    // Committed behind an older open transaction: the watermark does not cover it yet.
+    if (!entry.failed && this.head < this.order.length && txn > this.order[this.head]!) {
+      for (let shard = 0; shard < this.shardCount; shard++) {
+        if (participantMask & (1 << shard)) this.committedSince[shard]!.push(txn);
+      }
+    }
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order.splice(0, this.head);
       this.head = 0;
@@ -105,6 +122,10 @@ export class TransactionLedger {
     const aborted = this.abortedSince[shard]!;
     if (aborted.length > 0) this.abortedSince[shard] = [];
     const resolvedBelow = this.head < this.order.length ? this.order[this.head]! : this.highestBegun + 1;
-    return { resolvedBelow, aborted };
+    const since = this.committedSince[shard]!;
+    if (since.length > 0) this.committedSince[shard] = [];
+    // Those the watermark has passed since need no mention.
+    const committed = since.length === 0 ? since : since.filter((txn) => txn >= resolvedBelow);
+    return { resolvedBelow, aborted, committed };
   }
 }

@@ -37,7 +37,7 @@ test('a delete removes the rows of a logged write that commits after it, also on
   await shard.write([batch(10)], [{ txn: 1, participants: 1, base: 1 }]);
   t.deepEqual(shard.listSeries('db'), [], 'not committed yet');
   await shard.deleteSeries({ db: 'db', series: ['s'], startUs: 0, endUs: 5, drop: false });
-  shard.advance({ resolvedBelow: 2, aborted: [] });
+  shard.advance({ resolvedBelow: 2, aborted: [], committed: [] });
   t.deepEqual(times(shard), [5, 6, 7, 8, 9]);
   // The WAL holds the write, then the delete: replay applies them in that order.
   const replayed = new Shard(options, () => undefined);

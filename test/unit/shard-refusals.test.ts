@@ -31,14 +31,14 @@ test('a write refused as overloaded is remembered as failed past the next flush'
   // 700,000 points (over 16 MiB): committed, the memtable is past twice its size and the
   // headroom before any flush ran, so the next write is refused.
   await shard.write([batch(700_000)], [{ txn: 1, participants: BOTH_SHARDS, base: 1 }]);
-  shard.advance({ resolvedBelow: 2, aborted: [] });
+  shard.advance({ resolvedBelow: 2, aborted: [], committed: [] });
   const refusal = t.throws(() => shard.write([batch(1)], [{ txn: 201, participants: BOTH_SHARDS, base: 201 }]));
   t.is((refusal as ShardError).status, 503);
-  shard.advance({ resolvedBelow: 202, aborted: [201] });
+  shard.advance({ resolvedBelow: 202, aborted: [201], committed: [] });
   await shard.close();
 
   const report = new Shard(options, () => undefined).transactionReport();
   t.true(report.flushedBelow > 201, 'the flush went past the refused transaction');
-  const otherShard = { flushedBelow: 0, failed: [], logged: new Map([[201, BOTH_SHARDS]]), maxLogged: 201 };
+  const otherShard = { flushedBelow: 0, flushedAbove: [], failed: [], logged: new Map([[201, BOTH_SHARDS]]), maxLogged: 201 };
   t.deepEqual([...abortedTransactions([report, otherShard], 1)], [201], "the other shard's part is left out");
 });

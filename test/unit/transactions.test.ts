@@ -1,8 +1,8 @@
 import test from 'ava';
 import { abortedTransactions, TransactionLedger, type ShardTxnReport } from '../../src/storage/transactions.js';
 
-function report(flushedBelow: number, logged: [number, number][], failed: number[] = []): ShardTxnReport {
-  return { flushedBelow, failed, logged: new Map(logged), maxLogged: Math.max(0, ...logged.map(([txn]) => txn)) };
+function report(flushedBelow: number, logged: [number, number][], failed: number[] = [], flushedAbove: number[] = []): ShardTxnReport {
+  return { flushedBelow, flushedAbove, failed, logged: new Map(logged), maxLogged: Math.max(0, ...logged.map(([txn]) => txn)) };
 }
 
 test('a transaction logged by every participant is kept', (t) => {
@@ -49,4 +49,29 @@ test('the ledger reports the lowest unresolved transaction, and aborts once to e
   t.is(status.resolvedBelow, 10);
   t.deepEqual(status.aborted, [], 'reported once');
   t.deepEqual(ledger.statusFor(1).aborted, [9]);
+});
+
+test('a transaction that commits behind an older open one is news to its participants at once', (t) => {
+  const ledger = new TransactionLedger(3);
+  const slow = ledger.begin(2);
+  const quick = ledger.begin(1);
+  ledger.settle(slow, true, 0b011); // one of slow's two shards has logged it
+  ledger.settle(quick, true, 0b100);
+  const status = ledger.statusFor(2);
+  t.is(status.resolvedBelow, slow, 'the watermark waits for the older one');
+  t.deepEqual(status.committed, [quick], 'but the younger one is visible now');
+  t.deepEqual(ledger.statusFor(2).committed, [], 'reported once');
+  t.deepEqual(ledger.statusFor(0).committed, [], 'only to its participants');
+  const failed = ledger.begin(1);
+  ledger.settle(failed, false, 0b100);
+  t.deepEqual(ledger.statusFor(2), { resolvedBelow: slow, aborted: [failed], committed: [] }, 'a failed one is an abort, never a commit');
+  ledger.settle(slow, true, 0b011);
+  t.is(ledger.statusFor(2).resolvedBelow, failed + 1);
+});
+
+test('a transaction another participant flushed above its watermark is kept, not taken for unlogged', (t) => {
+  // Shard 1 applied 10 early (it committed while 5 was open), flushed it and dropped its record.
+  const reports = [report(0, [[10, 0b11]]), report(5, [], [], [10])];
+  t.deepEqual([...abortedTransactions(reports, 0)], []);
+  t.deepEqual([...abortedTransactions([report(0, [[10, 0b11]]), report(5, [])], 0)], [10], 'without the mark it would be left out');
 });
