@@ -64,6 +64,9 @@ const asRoot = (method: string, path: string, body?: string): Promise<HttpResult
 const ensureUser = (db: string, name: string, admin = false) => () => asRoot('POST', `/db/${db}/users`, JSON.stringify({ name, password: 'pass1', isAdmin: admin }));
 const ensureAdmin = (name: string) => asRoot('POST', '/cluster_admins', JSON.stringify({ name, password: 'pass1' }));
 
+/** Ids are never reused: each caller deletes the one made for it. */
+let lastScheduledDelete = 0;
+
 const CA: Mode = { kind: 'cluster-admin' };
 const DA = (forbidden: string): Mode => ({ kind: 'database-admin', forbidden });
 const OK = { status: 200, text: '' };
@@ -164,13 +167,71 @@ const ENDPOINTS: Record<string, Endpoint> = {
     mode: DA('Insufficient permissions to delete db user on db1'),
     success: OK,
   },
+  'DELETE /db/:db/series': {
+    method: 'DELETE',
+    path: () => '/db/db1/series',
+    params: { name: 'scratch' },
+    mode: DA('Insufficient permission to write to db1'),
+    success: { status: 204, text: '' },
+  },
+  'DELETE /db/:db/series/:series': {
+    method: 'DELETE',
+    path: () => '/db/db1/series/scratch',
+    mode: DA('Insufficient permissions to drop series'),
+    success: { status: 204, text: '' },
+  },
+  'GET /db/:db/scheduled_deletes': {
+    method: 'GET',
+    path: () => '/db/db1/scheduled_deletes',
+    mode: DA('Insufficient permissions to manage scheduled deletes'),
+    success: { status: 200 },
+  },
+  'POST /db/:db/scheduled_deletes': {
+    method: 'POST',
+    path: () => '/db/db1/scheduled_deletes',
+    body: () => JSON.stringify({ regex: '^scratch$', olderThan: '14d', runAt: 3 }),
+    mode: DA('Insufficient permissions to manage scheduled deletes'),
+    success: { status: 201 },
+  },
+  'DELETE /db/:db/scheduled_deletes/:id': {
+    method: 'DELETE',
+    path: () => `/db/db1/scheduled_deletes/${lastScheduledDelete}`,
+    prepare: async () => {
+      const created = await asRoot('POST', '/db/db1/scheduled_deletes', JSON.stringify({ regex: '^scratch$', olderThan: '14d', runAt: 3 }));
+      lastScheduledDelete = (JSON.parse(created.text) as { id: number }).id;
+    },
+    mode: DA('Insufficient permissions to manage scheduled deletes'),
+    success: { status: 204, text: '' },
+  },
+  'GET /db/:db/continuous_queries': {
+    method: 'GET',
+    path: () => '/db/db1/continuous_queries',
+    mode: DA('Insufficient permissions to list continuous queries'),
+    success: { status: 200 },
+  },
+  'POST /db/:db/continuous_queries': {
+    method: 'POST',
+    path: () => '/db/db1/continuous_queries',
+    body: () => JSON.stringify({ query: 'select * from scratch into scratch.copy' }),
+    mode: DA('Insufficient permissions to create continuous query'),
+    success: OK,
+  },
+  'DELETE /db/:db/continuous_queries/:id': {
+    method: 'DELETE',
+    path: () => '/db/db1/continuous_queries/1',
+    mode: DA('Insufficient permissions to delete continuous query'),
+    success: OK,
+  },
 };
 
-/** Statements only admins may run (http-api.md §5.5); what admins then get is another capability's. */
+/**
+ * Statements only admins may run (http-api.md §5.5). They name `scratch`, a series no other
+ * test reads: for admins they run, and tests of this file run concurrently.
+ */
 const ADMIN_STATEMENTS: Record<string, string> = {
-  'delete from cpu': 'Insufficient permission to write to db1',
-  'drop series cpu': 'Insufficient permissions to drop series',
-  'select * from cpu into cpu.copy': 'Insufficient permissions to create continuous query',
+  'delete from scratch': 'Insufficient permission to write to db1',
+  'drop series scratch': 'Insufficient permissions to drop series',
+  'select * from scratch into scratch.copy': 'Insufficient permissions to create continuous query',
   'list continuous queries': 'Insufficient permissions to list continuous queries',
   'drop continuous query 1': 'Insufficient permissions to delete continuous query',
 };
