@@ -2,7 +2,7 @@ import type { Condition } from '../query/ast.js';
 import { conditionColumns } from '../query/row-filter.js';
 import { compileWhere } from '../query/where-filter.js';
 import { copyRows } from './block-scan.js';
-import { allocateColumn, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import type { SeriesSnapshot } from './scan.js';
 
 /** Per series, the condition a restricted reader's rows must pass (query/permissions-filter.ts). */
@@ -14,16 +14,17 @@ export function restrictionFor(restrictions: SnapshotRestrictions | undefined, s
 
 /**
  * A series as a restricted reader sees it: only the rows that pass the restriction, as if
- * the others were never written. Every scan, aggregate and merge reads series through a
- * snapshot, so they all see the same rows. Block statistics describe all rows, so no block
- * is answered from them; a series lacking a column the restriction reads has no row that
- * passes (a null never matches).
+ * the others were never written, and only `columns`, those that hold a value in such a row
+ * (visibleColumns), so not even a column's name tells of other readers' points. Every scan,
+ * aggregate and merge reads series through a snapshot, so they all see the same rows. Block
+ * statistics describe all rows, so no block is answered from them; a series lacking a
+ * column the restriction reads has no row that passes (a null never matches).
  */
-export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condition): SeriesSnapshot {
+export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condition, columns: readonly string[] = snapshot.columns): SeriesSnapshot {
   const filter = compileWhere(restriction);
   const lacksColumn = [...conditionColumns(restriction)].some((c) => !snapshot.columns.includes(c));
   return {
-    columns: snapshot.columns,
+    columns,
     *blocks() {
       if (lacksColumn) return;
       const blocks = snapshot.blocks();
@@ -39,6 +40,29 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
       }
     },
   };
+}
+
+/**
+ * The columns, in `order`, that hold a value in some row of `snapshot` (a restricted reader's
+ * whole series): what `select *` lists for that reader. Reads until every column is found.
+ */
+export function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): string[] {
+  const found = new Set<string>();
+  const blocks = snapshot.blocks();
+  for (let step = blocks.next(); !step.done && found.size < order.length; step = blocks.next()) {
+    const rows = step.value;
+    for (const column of rows.columns) {
+      if (found.has(column.name)) continue;
+      const kinds = column.kinds;
+      for (let i = 0; i < rows.count; i++) {
+        if (kinds[i] !== ValueKind.Null) {
+          found.add(column.name);
+          break;
+        }
+      }
+    }
+  }
+  return order.filter((name) => found.has(name));
 }
 
 function gather(rows: SeriesColumns, selection: Uint32Array): SeriesColumns {

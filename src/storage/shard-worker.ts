@@ -138,7 +138,7 @@ export function nextPage(task: { cursorId: number }): Page | ErrorReply {
 export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => {
     const opened = open(request.status);
-    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns);
+    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;

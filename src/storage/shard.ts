@@ -8,7 +8,7 @@ import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
-import { restrictedSnapshot, restrictionFor } from './restricted-snapshot.js';
+import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
 import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
@@ -147,6 +147,10 @@ export class Shard {
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [], committed: [] };
   private failedTxns: number[];
+  /** Bumped whenever rows are added or deleted: cached views of the data are valid while it stands. */
+  private dataVersion = 0;
+  /** Per series, the columns a restricted reader last saw (checkedVisibleColumns). */
+  private readonly visibleColumnsCache = new WeakMap<SeriesState, { key: string; version: number; columns: readonly string[] }>();
   /** Transactions applied above the watermark (`status.committed`) since the last flush froze the memtable. */
   private appliedAbove: number[] = [];
   private flushScheduled = false;
@@ -353,6 +357,7 @@ export class Shard {
   }
 
   private applyBatch(batch: WriteBatchSpans, bytes: number): void {
+    this.dataVersion++;
     const { db } = batch;
     for (const rows of batch.series) {
       const state = this.seriesState(db, rows.series, true)!;
@@ -476,6 +481,7 @@ export class Shard {
 
   /** A logged delete takes effect: tombstones, memtable rows gone, dropped series unlisted. */
   private applyDelete(record: DeleteRecord): void {
+    this.dataVersion++;
     const { tid, db, startUs, endUs } = record;
     for (const name of record.series) {
       this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
@@ -868,9 +874,33 @@ export class Shard {
   }
 
   /** Throws the 400 a query over these series would meet, before any of it is answered. */
-  checkSeries(db: string, series: readonly string[], requiredColumns: readonly string[]): void {
+  checkSeries(db: string, series: readonly string[], requiredColumns: readonly string[], restrictions?: SnapshotRestrictions): void {
     const databases = this.catalog.get(db);
-    for (const name of series) checkedSeries(databases?.get(name), name, requiredColumns);
+    for (const name of series) {
+      const state = checkedSeries(databases?.get(name), name, requiredColumns);
+      const restriction = restrictionFor(restrictions, name);
+      if (restriction) this.checkedVisibleColumns(db, state, restriction, requiredColumns);
+    }
+  }
+
+  /**
+   * The columns a restricted reader sees in a series (restricted-snapshot.ts), with the 400 a
+   * column it cannot see gets, as if the series never had it. Finding them reads the series'
+   * permitted rows, so the answer is kept until the shard's data next changes.
+   */
+  private checkedVisibleColumns(db: string, state: SeriesState, restriction: SnapshotRestrictions[string], requiredColumns: readonly string[]): readonly string[] {
+    // Int literals are bigints, which JSON has no form for.
+    const key = JSON.stringify(restriction, (_name, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+    let known = this.visibleColumnsCache.get(state);
+    if (known?.key !== key || known.version !== this.dataVersion) {
+      const whole = this.snapshotOf(db, state, { startUs: -Infinity, endUs: Infinity, order: 'asc' });
+      known = { key, version: this.dataVersion, columns: visibleColumns(restrictedSnapshot(whole, restriction), state.columns) };
+      this.visibleColumnsCache.set(state, known);
+    }
+    for (const field of requiredColumns) {
+      if (!known.columns.includes(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${state.name}`);
+    }
+    return known.columns;
   }
 
   /** Snapshots of the request's series; their segment files are held until released. */
@@ -882,7 +912,12 @@ export class Shard {
       const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
       const restriction = restrictionFor(request.restrictions, name);
       const snapshot = this.snapshotOf(request.db, state, request);
-      snapshots.set(name, restriction ? restrictedSnapshot(snapshot, restriction) : snapshot);
+      if (restriction) {
+        const columns = this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns);
+        snapshots.set(name, restrictedSnapshot(snapshot, restriction, columns));
+      } else {
+        snapshots.set(name, snapshot);
+      }
       for (const { file } of state.segments) files.add(file);
     }
     const held = [...files];

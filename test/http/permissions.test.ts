@@ -119,3 +119,20 @@ test('deleting a user ends its access at once, also an open chunked export', asy
   }
   t.true(received < total, `received ${received} of ${total} points after the user was deleted`);
 });
+
+test('a whereClause reader sees only the columns its points carry: no name of another customer column', async (t) => {
+  await createDb(server, 'cols');
+  await write('cols', { u: 'root', p: 'root' }, [
+    { name: 'events', columns: ['time', 'customer', 'v'], points: [[1000, 3, 1]] },
+    { name: 'events', columns: ['time', 'customer', 'v', 'secret_plan'], points: [[2000, 4, 2, 'acquire']] },
+  ]);
+  const reader = await addUser('cols', { name: 'c3', readPermissions: [{ name: 'events', whereClause: 'where customer = 3' }] });
+  t.deepEqual(JSON.parse((await select('cols', 'select * from events', reader)).text)[0].columns, ['time', 'sequence_number', 'customer', 'v']);
+  const unknownField = { status: 400, text: "Field secret_plan doesn't exist in series events" };
+  t.deepEqual(await select('cols', 'select secret_plan from events', reader), unknownField);
+  t.deepEqual(await select('cols', 'select count(secret_plan) from events', reader), unknownField);
+  t.deepEqual(JSON.parse((await select('cols', 'select * from events', { u: 'root', p: 'root' })).text)[0].columns, ['time', 'sequence_number', 'customer', 'v', 'secret_plan']);
+  // Once one of its own points carries the column, the reader sees it.
+  await write('cols', { u: 'root', p: 'root' }, [{ name: 'events', columns: ['time', 'customer', 'secret_plan'], points: [[3000, 3, 'mine']] }]);
+  t.deepEqual(JSON.parse((await select('cols', 'select * from events', reader)).text)[0].columns, ['time', 'sequence_number', 'customer', 'v', 'secret_plan']);
+});
