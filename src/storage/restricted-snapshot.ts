@@ -25,6 +25,10 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
   const lacksColumn = [...conditionColumns(restriction)].some((c) => !snapshot.columns.includes(c));
   return {
     columns,
+    restriction: {
+      filter,
+      unfilteredBlocks: () => (lacksColumn ? [][Symbol.iterator]() : snapshot.blocks()),
+    },
     *blocks() {
       if (lacksColumn) return;
       const blocks = snapshot.blocks();

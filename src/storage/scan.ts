@@ -86,6 +86,12 @@ export interface Page {
 export interface SeriesSnapshot {
   readonly columns: readonly string[];
   blocks(answered?: AnsweredFromStats): Iterator<SeriesColumns>;
+  /**
+   * Set for a restricted reader's series (restricted-snapshot.ts): its blocks before the
+   * restriction, and the restriction as a mask, for a reader that masks rows itself instead
+   * of having the passing rows copied out of every block.
+   */
+  readonly restriction?: { readonly filter: BlockFilter; unfilteredBlocks(): Iterator<SeriesColumns> };
 }
 
 /** The block a cursor is reading in one series, with the views its row loop needs. */
@@ -112,6 +118,8 @@ interface OpenSeries {
   /** The selected and where-clause columns: a row shows only if one of them has a value. */
   readonly referenced: readonly string[];
   readonly blocks: Iterator<SeriesColumns>;
+  /** A restricted reader's restriction, masked here with the where clause (see SeriesSnapshot). */
+  readonly restriction: BlockFilter | undefined;
   block: OpenBlock | undefined;
   emitted: number;
 }
@@ -205,7 +213,9 @@ export class ScanCursor {
       const names = request.fields === '*' ? snapshot.columns : request.fields;
       const columns = ['time', 'sequence_number', ...(request.outputs?.map((o) => o.name) ?? names)];
       const referenced = request.whereColumns.length === 0 ? names : [...new Set([...names, ...request.whereColumns])];
-      this.current = { name, names, columns, referenced, blocks: snapshot.blocks(), block: undefined, emitted: 0 };
+      const { restriction } = snapshot;
+      const blocks = restriction ? restriction.unfilteredBlocks() : snapshot.blocks();
+      this.current = { name, names, columns, referenced, blocks, restriction: restriction?.filter, block: undefined, emitted: 0 };
       return this.current;
     }
     return undefined;
@@ -226,7 +236,8 @@ export class ScanCursor {
       const columnOf = (n: string): Column => stored(n) ?? emptyColumn(n, rows.count);
       const selected = request.outputs ? evaluateOutputs(request.outputs, { count: rows.count, column: stored }) : cursor.names.map(columnOf);
       const referencedKinds = cursor.referenced.map((n) => columnOf(n).kinds);
-      const passes = this.filter?.({ count: rows.count, time: rows.time, seq: rows.seq, column: stored }, lo, hi);
+      const view = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
+      const passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
       const ascending = request.order === 'asc';
       cursor.block = {
         rows,
@@ -241,6 +252,13 @@ export class ScanCursor {
       return cursor.block;
     }
   }
+}
+
+/** Rows both masks pass (an absent mask passes every row); written into the first. */
+function both(a: Uint8Array | undefined, b: Uint8Array | undefined, from: number, to: number): Uint8Array | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  for (let i = from; i < to; i++) a[i]! &= b[i]!;
+  return a;
 }
 
 function emptyColumn(name: string, count: number): Column {
