@@ -15,6 +15,18 @@ export interface PeriodicRequest extends AggregateRequest {
   /** The output columns after `time`: the aggregates', then the group-by columns. */
   readonly columns: readonly string[];
   readonly shardCount: number;
+  /**
+   * Rows numbered by the shards asked before this one, per target series and time: a target
+   * without `:series_name` takes rows from series on several shards, which must not reuse a
+   * sequence number (two rows would be one point). Absent: start at 1.
+   */
+  readonly numbered?: ReadonlyMap<string, number>;
+}
+
+/** A shard's part of a run: its batches, and the rows numbered so far (with the earlier shards'). */
+export interface PeriodicOutput {
+  readonly batches: (Uint8Array | null)[];
+  readonly numbered: Map<string, number>;
 }
 
 /**
@@ -24,13 +36,13 @@ export interface PeriodicRequest extends AggregateRequest {
  * the rows of its target and time, so that running the interval again overwrites it; a null
  * is written as an erasure, so a value an earlier run wrote goes too.
  */
-export function periodicBatches(request: PeriodicRequest, snapshot: (series: string) => SeriesSnapshot): (Uint8Array | null)[] {
+export function periodicBatches(request: PeriodicRequest, snapshot: (series: string) => SeriesSnapshot): PeriodicOutput {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, 'asc'));
   const target = parseIntoTarget(request.target);
   // A repeated name (`count(a), count(b)`) is written once, and interpolated columns not at all.
   const written = request.columns.flatMap((name, i) => (target.columns.includes(name) || request.columns.indexOf(name) !== i ? [] : [{ name, cell: i + 1 }]));
   const rowsByTarget = new Map<string, { time: number[]; seq: number[]; cells: Scalar[][] }>();
-  const seen = new Map<string, number>();
+  const seen = new Map<string, number>(request.numbered);
   for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
     for (const row of shapeRows(finishSeriesPartial(aggregates, partial), { order: 'asc', limit: 0 })) {
       const series = interpolate(target, name, (column) => {
@@ -59,7 +71,7 @@ export function periodicBatches(request: PeriodicRequest, snapshot: (series: str
       columns,
     });
   }
-  return byShard.map((series) => (series.length === 0 ? null : encodeWriteBatch(request.db, series)));
+  return { batches: byShard.map((series) => (series.length === 0 ? null : encodeWriteBatch(request.db, series))), numbered: seen };
 }
 
 function columnOf(name: string, values: readonly Scalar[]): Column {

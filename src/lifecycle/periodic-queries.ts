@@ -8,6 +8,7 @@ import type { AggregatePlan } from '../query/plan-aggregate.js';
 import { seriesByShard } from '../query/series-by-shard.js';
 import type { Storage } from '../storage/storage.js';
 import type { Clock } from './clock.js';
+import { SERIES_NAME } from './into-target.js';
 import { Ticker } from './ticker.js';
 import type { ContinuousQueries } from './continuous-queries.js';
 
@@ -70,12 +71,19 @@ export class PeriodicQueries extends Ticker {
     }
     const { target } = this.queries.statement(cq.query).into;
     const shaping = rowShaping(plan, 'u', null);
+    // One source series per target with `:series_name`; otherwise the shards, asked one after
+    // another, number each target's rows at a time together.
+    const shared = !target.includes(SERIES_NAME);
+    let numbered: Map<string, number> | undefined;
     let writes = 0;
     for (const [shard, names] of byShard) {
       const known = new Set(await shard.listSeries({ db, regex: undefined }));
       const present = names.filter((name) => known.has(name));
       if (present.length === 0) continue;
-      const batches = await shard.periodicRun({ ...requestFor(db, plan, shaping, present), target, columns: plan.columns, shardCount: this.storage.shards.length });
+      const request = { ...requestFor(db, plan, shaping, present), target, columns: plan.columns, shardCount: this.storage.shards.length };
+      const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
+      if (shared) numbered = output.numbered;
+      const { batches } = output;
       if (batches.every((batch) => batch === null)) continue;
       await this.storage.write(batches, 0);
       writes++;

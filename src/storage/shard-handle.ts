@@ -168,8 +168,8 @@ export class ShardHandle {
   }
 
   /** A periodic continuous query's run over this shard's series: its output as write batches per shard. */
-  async periodicRun(request: PeriodicRequest): Promise<(ArrayBuffer | null)[]> {
-    return (await this.call<{ batches: (ArrayBuffer | null)[] }>('periodicRun', { ...request, status: this.status() })).batches;
+  periodicRun(request: PeriodicRequest): Promise<{ batches: (ArrayBuffer | null)[]; numbered: Map<string, number> }> {
+    return this.call<{ batches: (ArrayBuffer | null)[]; numbered: Map<string, number> }>('periodicRun', { ...request, status: this.status() });
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */

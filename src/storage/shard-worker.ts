@@ -156,11 +156,11 @@ export function aggregateMerged(request: MergedAggregateRequest & { partials: Se
 }
 
 /** One run of a periodic continuous query over this shard's series: write batches per target shard. */
-export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[] } | ErrorReply {
+export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[]; numbered: Map<string, number> } | ErrorReply {
   const answer = guard(() => {
     const opened = open(request.status);
-    const batches = opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
-    return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))) };
+    const { batches, numbered } = opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+    return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))), numbered };
   });
   return 'batches' in answer ? transferResult(answer, answer.batches.filter((b) => b !== null)) : answer;
 }

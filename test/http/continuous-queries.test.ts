@@ -182,3 +182,13 @@ test('a periodic continuous query with backfill(false) computes from the interva
   const [created] = await eventually(server, 'select * from m.1h order asc', (s) => s.length === 1);
   t.deepEqual(created!.points, [[hour - H, 1, 6]], 'only the interval in progress at creation');
 });
+
+test('a periodic continuous query gathering series of several shards into one target numbers its rows across them', async (t) => {
+  const server = await startServer({ args: ['--shards', '4'] });
+  await createDb(server, DB);
+  const sources = ['m.a', 'm.b', 'm.c', 'm.d', 'm.e', 'm.f', 'm.g', 'm.h'];
+  await writeOk(server, DB, sources.map((name, i) => ({ name, columns: ['time', 'v'], points: [[T, i]] })), { precision: 's' });
+  await ok(server, 'select count(v) from /^m\\./ group by time(1h) into m_total');
+  const [total] = await eventually(server, 'select * from m_total order asc', (s) => s.length === 1 && s[0]!.points.length === sources.length);
+  t.deepEqual(total!.points.map((p) => p[1]).sort((a, b) => (a as number) - (b as number)), [1, 2, 3, 4, 5, 6, 7, 8], 'one point per source series, none overwritten');
+});
