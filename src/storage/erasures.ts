@@ -10,7 +10,12 @@ import { pickRows } from './row-pick.js';
 
 /** Whether any value of `rows` is an erasure (a `null` written over a point's column). */
 function hasErasures(rows: SeriesColumns): boolean {
-  for (const column of rows.columns) if (column.kinds.subarray(0, rows.count).indexOf(ValueKind.Erased) >= 0) return true;
+  for (const column of rows.columns) {
+    // A column a block stored uniform holds one value kind in every row: nothing to look for.
+    if (column.uniformKind !== undefined) continue;
+    const kinds = column.kinds.length === rows.count ? column.kinds : column.kinds.subarray(0, rows.count);
+    if (kinds.indexOf(ValueKind.Erased) >= 0) return true;
+  }
   return false;
 }
 
