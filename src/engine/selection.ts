@@ -1,78 +1,19 @@
 import { ValueKind, type Column } from '../storage/columns.js';
 
 /*
- * Where-predicate results. A predicate evaluated over a block yields a bitmap (one bit per
- * row, so and/or are word operations); operators downstream walk a selection vector (the
- * ascending indices of the rows that passed), which is what gather() and aggregation take.
+ * Selection vectors: the ascending indices of a block's rows that an operator keeps, which is
+ * what gather() and aggregation take. (The where clause itself answers a byte mask per block,
+ * query/where-filter.ts.)
  */
 
 /** Ascending row indices of a block. */
 export type Selection = Uint32Array;
-
-/** One bit per row, row i at bit (i & 31) of word (i >>> 5). */
-export type Bitmap = Uint32Array;
-
-export function emptyBitmap(rows: number): Bitmap {
-  return new Uint32Array((rows + 31) >>> 5);
-}
-
-export function setBit(bitmap: Bitmap, row: number): void {
-  bitmap[row >>> 5]! |= 1 << (row & 31);
-}
-
-export function andBitmaps(a: Bitmap, b: Bitmap): Bitmap {
-  const out = new Uint32Array(a.length);
-  for (let w = 0; w < a.length; w++) out[w] = a[w]! & b[w]!;
-  return out;
-}
-
-export function orBitmaps(a: Bitmap, b: Bitmap): Bitmap {
-  const out = new Uint32Array(a.length);
-  for (let w = 0; w < a.length; w++) out[w] = a[w]! | b[w]!;
-  return out;
-}
 
 /** Every row of a block of `rows` rows. */
 export function allRows(rows: number): Selection {
   const out = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) out[i] = i;
   return out;
-}
-
-/** The set rows of a bitmap over `rows` rows, in order. */
-export function selectionOf(bitmap: Bitmap, rows: number): Selection {
-  const out = new Uint32Array(rows);
-  let n = 0;
-  for (let w = 0; w < bitmap.length; w++) {
-    let word = bitmap[w]!;
-    while (word !== 0) {
-      const bit = 31 - Math.clz32(word & -word);
-      const row = (w << 5) + bit;
-      if (row >= rows) break;
-      out[n++] = row;
-      word &= word - 1;
-    }
-  }
-  return out.slice(0, n);
-}
-
-/** Rows in both selections (a sorted merge). */
-export function intersect(a: Selection, b: Selection): Selection {
-  const out = new Uint32Array(Math.min(a.length, b.length));
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      out[n++] = x;
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return out.slice(0, n);
 }
 
 /** First index whose element is >= `value` in an ascending array. */

@@ -1,4 +1,4 @@
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 
 /** One side's row waiting to be paired: where it already is, nothing copied. */
 export interface PendingRow {
@@ -28,7 +28,7 @@ export class JoinedRows {
     this.time = new Float64Array(capacity);
     this.seq = new Float64Array(capacity);
     this.columns = sides.flatMap((side) => side.columns.map((c) => allocateColumn(`${side.label}.${c}`, capacity)));
-    this.words = this.columns.map((c) => wordsOf(c));
+    this.words = this.columns.map((c) => slotWords(c.floats));
     this.byName = new Map(this.columns.map((c) => [c.name, c]));
   }
 
@@ -68,7 +68,7 @@ export class JoinedRows {
     // As 32-bit words: an int64 read as a float may be a NaN pattern a float copy could change.
     let from = this.sourceWords.get(source);
     if (from === undefined) {
-      from = wordsOf(source);
+      from = slotWords(source.floats);
       this.sourceWords.set(source, from);
     }
     const to = this.words[target]!;
@@ -77,6 +77,3 @@ export class JoinedRows {
   }
 }
 
-function wordsOf(column: Column): Uint32Array {
-  return new Uint32Array(column.floats.buffer, column.floats.byteOffset, column.floats.length * 2);
-}

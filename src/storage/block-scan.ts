@@ -1,7 +1,8 @@
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { lowerBound, type SeriesSnapshot } from './scan.js';
+import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { lowerBound } from './row-slice.js';
+import type { SeriesSnapshot } from './scan.js';
 
 /**
  * What a merge or join asks of the shard owning one of its series: that series' rows in the
@@ -108,8 +109,8 @@ export class BlockCursor {
  * get indices into the target's own table.
  */
 export function copyRows(source: Column, selection: Uint32Array, target: Column, at: number): void {
-  const from = new Uint32Array(source.floats.buffer, source.floats.byteOffset, source.floats.length * 2);
-  const to = new Uint32Array(target.floats.buffer, target.floats.byteOffset, target.floats.length * 2);
+  const from = slotWords(source.floats);
+  const to = slotWords(target.floats);
   let strings: Map<number, number> | undefined;
   for (let s = 0; s < selection.length; s++) {
     const row = selection[s]!;

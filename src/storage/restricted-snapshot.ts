@@ -1,8 +1,8 @@
 import type { Condition } from '../query/ast.js';
 import { conditionColumns } from '../query/row-filter.js';
 import { compileWhere } from '../query/where-filter.js';
-import { copyRows } from './block-scan.js';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { ValueKind, type Column } from './columns.js';
+import { pickRows } from './row-pick.js';
 import type { SeriesSnapshot } from './scan.js';
 
 /** Per series, the condition a restricted reader's rows must pass (query/permissions-filter.ts). */
@@ -40,7 +40,7 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
         let n = 0;
         for (let i = 0; i < rows.count; i++) if (passes[i] === 1) selection[n++] = i;
         if (n === rows.count) yield rows;
-        else if (n > 0) yield gather(rows, selection.subarray(0, n));
+        else if (n > 0) yield pickRows(rows, selection.subarray(0, n));
       }
     },
   };
@@ -67,19 +67,4 @@ export function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[
     }
   }
   return order.filter((name) => found.has(name));
-}
-
-function gather(rows: SeriesColumns, selection: Uint32Array): SeriesColumns {
-  const time = new Float64Array(selection.length);
-  const seq = new Float64Array(selection.length);
-  for (let s = 0; s < selection.length; s++) {
-    time[s] = rows.time[selection[s]!]!;
-    seq[s] = rows.seq[selection[s]!]!;
-  }
-  const columns = rows.columns.map((source) => {
-    const target = allocateColumn(source.name, selection.length);
-    copyRows(source, selection, target, 0);
-    return target;
-  });
-  return { series: rows.series, count: selection.length, time, seq, columns };
 }

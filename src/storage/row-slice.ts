@@ -19,13 +19,13 @@ export function sliceRows(rows: SeriesColumns, from: number, to: number): Series
   };
 }
 
-/** The first row index whose time is ≥ `time` (rows sorted by time). */
-export function firstAtOrAfter(rows: SeriesColumns, time: number): number {
+/** The first of the first `count` rows whose time is ≥ `t` (times sorted ascending). */
+export function lowerBound(time: Float64Array, count: number, t: number): number {
   let low = 0;
-  let high = rows.count;
+  let high = count;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (rows.time[mid]! < time) low = mid + 1;
+    if (time[mid]! < t) low = mid + 1;
     else high = mid;
   }
   return low;

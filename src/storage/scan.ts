@@ -6,6 +6,7 @@ import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import { lowerBound } from './row-slice.js';
 import type { SnapshotRestrictions } from './restricted-snapshot.js';
 import type { AnsweredFromStats } from './series-blocks.js';
 
@@ -266,14 +267,3 @@ function emptyColumn(name: string, count: number): Column {
   return { name, kinds: new Uint8Array(count), floats: new Float64Array(buffer), ints: new BigInt64Array(buffer), strings: [] };
 }
 
-/** First index whose time is ≥ t. */
-export function lowerBound(time: Float64Array, count: number, t: number): number {
-  let lo = 0;
-  let hi = count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (time[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -52,7 +52,7 @@ import {
   tableFromIPC,
   tableToIPC,
 } from 'apache-arrow';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { compressSegment, decompressSegment, SegmentCorruptError } from './compression.js';
 
 const FORMAT_VERSION = '1';
@@ -520,7 +520,7 @@ function encodeMixed(column: Column, n: number): EncodedField {
   const intWords = new Uint32Array(2 * sizes[ValueKind.Int]!);
   const bools = new Float64Array(sizes[ValueKind.Bool]!);
   const strings: string[] = new Array<string>(sizes[ValueKind.String]!);
-  const slotWords = new Uint32Array(column.floats.buffer, column.floats.byteOffset, 2 * n);
+  const words = slotWords(column.floats);
   for (let i = 0; i < n; i++) {
     const o = offsets[i]!;
     switch (kinds[i]) {
@@ -528,8 +528,8 @@ function encodeMixed(column: Column, n: number): EncodedField {
         floats[o] = column.floats[i]!;
         break;
       case ValueKind.Int:
-        intWords[2 * o] = slotWords[2 * i]!;
-        intWords[2 * o + 1] = slotWords[2 * i + 1]!;
+        intWords[2 * o] = words[2 * i]!;
+        intWords[2 * o + 1] = words[2 * i + 1]!;
         break;
       case ValueKind.Bool:
         bools[o] = column.floats[i]!;
@@ -623,7 +623,7 @@ function decodeMixed(data: Data, column: Column, n: number): void {
   const strings = makeVector(stringChild as Data<Utf8>);
   for (let j = 0; j < strings.length; j++) column.strings.push(strings.get(j) ?? '');
 
-  const slotWords = new Uint32Array(column.floats.buffer, column.floats.byteOffset, 2 * n);
+  const words = slotWords(column.floats);
   for (let i = 0; i < n; i++) {
     const kind = typeIds[i]!;
     const o = offsets[i]!;
@@ -633,8 +633,8 @@ function decodeMixed(data: Data, column: Column, n: number): void {
         column.floats[i] = floats[o]!;
         break;
       case ValueKind.Int:
-        slotWords[2 * i] = intWords[2 * o]!;
-        slotWords[2 * i + 1] = intWords[2 * o + 1]!;
+        words[2 * i] = intWords[2 * o]!;
+        words[2 * i + 1] = intWords[2 * o + 1]!;
         break;
       case ValueKind.Bool:
         column.floats[i] = bools[o]!;

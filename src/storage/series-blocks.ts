@@ -2,7 +2,7 @@ import { BLOCK_ROWS } from './block-codec.js';
 import type { ColumnStats } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
-import { firstAtOrAfter, sliceRows } from './row-slice.js';
+import { lowerBound, sliceRows } from './row-slice.js';
 
 /**
  * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
@@ -58,8 +58,8 @@ export function* seriesBlocks(
     const only = group.length === 1 ? group[0]! : undefined;
     if (answered && only?.stats && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
     const rows = only?.sorted ? only.load() : combineLoaded(group);
-    const from = firstAtOrAfter(rows, startUs);
-    const to = firstAtOrAfter(rows, endUs);
+    const from = lowerBound(rows.time, rows.count, startUs);
+    const to = lowerBound(rows.time, rows.count, endUs);
     if (order === 'asc') {
       for (let at = from; at < to; at += maxRows) yield sliceRows(rows, at, Math.min(to, at + maxRows));
     } else {

@@ -247,16 +247,6 @@ export class WriteAheadLog {
     }
   }
 
-  /**
-   * Like `replay`, then the current file's records up to its last successful sync: every
-   * record known to be on disk. After a failed sync under `always`, these are exactly the
-   * acknowledged records. Writes nothing, so it works while the disk refuses writes.
-   */
-  replayDurable(fromFileNumber: number, onRecord: (payload: Uint8Array) => void): void {
-    this.replay(fromFileNumber, onRecord);
-    if (this.#fileNumber >= fromFileNumber) this.#replayFile(this.#fileNumber, onRecord, this.#syncedSize);
-  }
-
   /** Sync what is unsynced (unless the policy is `never`) and close the file. */
   close(): void {
     if (this.#closed) return;
@@ -271,15 +261,15 @@ export class WriteAheadLog {
     }
   }
 
-  /** Replay one file, or its first `end` bytes (then a bad record is reported, not cut). */
-  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void, end?: number): void {
+  /** Replay one file; a bad record and what follows it are cut off. */
+  #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void): void {
     const filePath = path.join(this.#dir, walFileName(fileNumber));
-    const fd = fs.openSync(filePath, end === undefined ? 'r+' : 'r');
+    const fd = fs.openSync(filePath, 'r+');
     let goodEnd = 0;
     let problem: string | undefined;
     let fileSize = 0;
     try {
-      fileSize = Math.min(fs.fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
+      fileSize = fs.fstatSync(fd).size;
       const reader = new ChunkedReader(fd);
       const header = new Uint8Array(HEADER_BYTES);
       const headerView = new DataView(header.buffer);
@@ -308,7 +298,7 @@ export class WriteAheadLog {
         goodEnd += HEADER_BYTES + length;
         onRecord(payload);
       }
-      if (problem !== undefined && end === undefined) {
+      if (problem !== undefined) {
         fs.ftruncateSync(fd, goodEnd);
         fs.fsyncSync(fd);
       }
@@ -318,7 +308,7 @@ export class WriteAheadLog {
     if (problem !== undefined) {
       this.#log(
         `WAL ${filePath}: ${problem} at byte ${goodEnd}; ` +
-          `${end === undefined ? 'truncated' : 'skipped'} ${fileSize - goodEnd} trailing bytes and kept the records before it`,
+          `truncated ${fileSize - goodEnd} trailing bytes and kept the records before it`,
       );
     }
   }

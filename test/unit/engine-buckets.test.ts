@@ -1,6 +1,6 @@
 import test from 'ava';
 import { bucketRuns, bucketStart, bucketWidthMicros } from '../../src/engine/buckets.js';
-import { allRows, andBitmaps, emptyBitmap, intersect, orBitmaps, restrictToTimeRange, rowsWithAnyValue, selectionOf, setBit } from '../../src/engine/selection.js';
+import { allRows, restrictToTimeRange, rowsWithAnyValue } from '../../src/engine/selection.js';
 import { gatherColumn } from '../../src/engine/rows.js';
 import { scalarAt } from '../../src/engine/values.js';
 import { columnOf } from './engine-query.js';
@@ -51,17 +51,6 @@ test('a sorted block cuts into one run per bucket', (t) => {
   t.deepEqual([...whole.starts], [0]);
   t.deepEqual([...whole.ends], [8]);
   t.is(bucketRuns(time, 3, 3, second).count, 0);
-});
-
-test('bitmaps turn into selection vectors; selections intersect', (t) => {
-  const a = emptyBitmap(70);
-  const b = emptyBitmap(70);
-  for (const row of [0, 3, 31, 32, 64, 69]) setBit(a, row);
-  for (const row of [3, 32, 33, 69]) setBit(b, row);
-  t.deepEqual([...selectionOf(a, 70)], [0, 3, 31, 32, 64, 69]);
-  t.deepEqual([...selectionOf(andBitmaps(a, b), 70)], [3, 32, 69]);
-  t.deepEqual([...selectionOf(orBitmaps(a, b), 70)], [0, 3, 31, 32, 33, 64, 69]);
-  t.deepEqual([...intersect(Uint32Array.of(1, 4, 5, 9), Uint32Array.of(0, 4, 9, 10))], [4, 9]);
 });
 
 test('a time range keeps [start, end) by binary search', (t) => {

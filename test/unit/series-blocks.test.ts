@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { BLOCK_ROWS } from '../../src/storage/block-codec.js';
 import type { SeriesColumns } from '../../src/storage/columns.js';
 import { combinePieces } from '../../src/storage/combine.js';
-import { firstAtOrAfter, sliceRows } from '../../src/storage/row-slice.js';
+import { lowerBound, sliceRows } from '../../src/storage/row-slice.js';
 import { seriesBlocks, type Piece } from '../../src/storage/series-blocks.js';
 import { rowsOf, seriesOf, type Value } from '../helpers/series-rows.js';
 
@@ -82,7 +82,7 @@ test('blocks in either order concatenate to combinePieces of everything, restric
         const pieces = specs.map(rowsFrom);
         const endUs = startUs + span;
         const all = combinePieces('cpu', pieces);
-        const expected = pointsOf([sliceRows(all, firstAtOrAfter(all, startUs), firstAtOrAfter(all, endUs))]);
+        const expected = pointsOf([sliceRows(all, lowerBound(all.time, all.count, startUs), lowerBound(all.time, all.count, endUs))]);
 
         const ascending = [...seriesBlocks(pieces.map((p) => pieceOf(p)), startUs, endUs, 'asc', maxRows)];
         const descending = [...seriesBlocks(pieces.map((p) => pieceOf(p)), startUs, endUs, 'desc', maxRows)];

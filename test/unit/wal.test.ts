@@ -237,20 +237,3 @@ test('an append the full disk refuses is cut back: later appends and replay carr
   reopened.wal.close();
 });
 
-test('replayDurable stops at the last successful sync of the current file', async (t) => {
-  const dir = tempDir(t);
-  const wal = WriteAheadLog.open(dir, ALWAYS);
-  wal.append([bytes('old file')]);
-  wal.rotate();
-  wal.append([bytes('synced')]);
-  await wal.durable();
-  wal.append([bytes('not yet synced')]);
-  const records: string[] = [];
-  wal.replayDurable(1, (payload) => records.push(text(payload)));
-  t.deepEqual(records, ['old file', 'synced']);
-  await wal.durable();
-  records.length = 0;
-  wal.replayDurable(2, (payload) => records.push(text(payload)));
-  t.deepEqual(records, ['synced', 'not yet synced']);
-  wal.close();
-});
