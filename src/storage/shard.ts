@@ -147,10 +147,8 @@ export class Shard {
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [], committed: [] };
   private failedTxns: number[];
-  /** Bumped whenever rows are added or deleted: cached views of the data are valid while it stands. */
-  private dataVersion = 0;
-  /** Per series, the columns a restricted reader last saw (checkedVisibleColumns). */
-  private readonly visibleColumnsCache = new WeakMap<SeriesState, { key: string; version: number; columns: readonly string[] }>();
+  /** Per series, the columns a restricted reader last saw (checkedVisibleColumns); forgotten when its rows change. */
+  private readonly visibleColumnsCache = new WeakMap<SeriesState, { key: string; columns: readonly string[] }>();
   /** Transactions applied above the watermark (`status.committed`) since the last flush froze the memtable. */
   private appliedAbove: number[] = [];
   private flushScheduled = false;
@@ -357,10 +355,10 @@ export class Shard {
   }
 
   private applyBatch(batch: WriteBatchSpans, bytes: number): void {
-    this.dataVersion++;
     const { db } = batch;
     for (const rows of batch.series) {
       const state = this.seriesState(db, rows.series, true)!;
+      this.visibleColumnsCache.delete(state);
       for (const column of rows.columns) {
         if (!state.columnSet.has(column.name)) {
           state.columnSet.add(column.name);
@@ -481,12 +479,12 @@ export class Shard {
 
   /** A logged delete takes effect: tombstones, memtable rows gone, dropped series unlisted. */
   private applyDelete(record: DeleteRecord): void {
-    this.dataVersion++;
     const { tid, db, startUs, endUs } = record;
     for (const name of record.series) {
       this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
       const state = this.seriesState(db, name, false);
       if (!state) continue;
+      this.visibleColumnsCache.delete(state);
       this.deleteFromMemory(state, [{ startUs, endUs }]);
       if (record.drop) this.dropSeriesState(db, state);
     }
@@ -579,8 +577,9 @@ export class Shard {
     const appliedAbove = this.appliedAbove;
     this.appliedAbove = [];
     const flushedAbove = [...new Set([...(this.manifest.flushedAbove ?? []), ...appliedAbove])].filter((txn) => txn >= flushedBelow);
+    // Not the segment list: a compaction may replace part of it while this flush writes, so the
+    // flush adds its file to the list as it is then, and on failure takes only that file out.
     const previous = {
-      segments: this.manifest.segments,
       walCheckpoint: this.manifest.walCheckpoint,
       flushedBelow: this.manifest.flushedBelow,
       flushedAbove: this.manifest.flushedAbove,
@@ -596,7 +595,7 @@ export class Shard {
       if (dirty.length > 0) {
         const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: chunkPieces(state.frozen!.pieces()) }));
         written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
-        this.manifest.segments = [...previous.segments, { ...written.segment, tombstoneMark: mark }];
+        this.manifest.segments = [...this.manifest.segments, { ...written.segment, tombstoneMark: mark }];
       }
       this.manifest.walCheckpoint = checkpoint;
       this.manifest.flushedBelow = flushedBelow;
@@ -607,6 +606,8 @@ export class Shard {
       // The segment file stays if written: if only the manifest's directory sync failed, the new
       // manifest may be the one on disk; otherwise it is an orphan, deleted at the next start.
       Object.assign(this.manifest, previous);
+      const added = written?.segment.file;
+      if (added !== undefined) this.manifest.segments = this.manifest.segments.filter((segment) => segment.file !== added);
       this.appliedAbove = [...appliedAbove, ...this.appliedAbove];
       // Nothing is lost: the frozen rows go back in front of what came since, the WAL stays.
       for (const { db, state } of dirty) this.thaw(db, state, mark);
@@ -623,10 +624,17 @@ export class Shard {
       state.frozen = undefined;
       this.forgetIfGone(db, state);
     }
-    const firstMark = Math.min(Infinity, ...this.pending.map((p) => p.mark));
+    const firstMark = this.lowestPendingMark();
     this.deleteLog = this.deleteLog.filter((d) => d.tid >= firstMark);
     this.wal.removeBefore(checkpoint);
     this.maybeCompact();
+  }
+
+  /** The oldest tombstone mark an unresolved write carries (a loop: `pending` can be long for a spread). */
+  private lowestPendingMark(): number {
+    let lowest = Infinity;
+    for (const pending of this.pending) if (pending.mark < lowest) lowest = pending.mark;
+    return lowest;
   }
 
   /** Start a compaction in the background when the segments call for one. */
@@ -761,7 +769,7 @@ export class Shard {
    */
   private relogged(): Uint8Array[] {
     const payloads: Uint8Array[] = [];
-    const firstMark = Math.min(...this.pending.map((p) => p.mark));
+    const firstMark = this.lowestPendingMark();
     const deletes = this.deleteLog.filter((d) => d.tid >= firstMark);
     let next = 0;
     for (const pending of this.pending) {
@@ -793,18 +801,19 @@ export class Shard {
       const dropped = this.catalog.get(db);
       this.catalog.delete(db);
       this.tombstones.retain((t) => t.db !== db);
-      const kept: SegmentFile[] = [];
-      const obsolete: string[] = [];
+      // Each file holding the database is replaced (or just goes); the list is edited only once
+      // the rewrites are done, as it is then: a flush may have added a file meanwhile.
+      const replaced = new Map<string, SegmentFile | undefined>();
       for (const segment of this.manifest.segments) {
-        if (!segment.entries.some((e) => e.db === db)) {
-          kept.push(segment);
-          continue;
-        }
-        obsolete.push(segment.file);
-        if (segment.entries.every((e) => e.db === db)) continue;
-        kept.push(await this.rewriteWithout(segment, db));
+        if (!segment.entries.some((e) => e.db === db)) continue;
+        replaced.set(segment.file, segment.entries.every((e) => e.db === db) ? undefined : await this.rewriteWithout(segment, db));
       }
-      this.manifest.segments = kept;
+      this.manifest.segments = this.manifest.segments.flatMap((segment) => {
+        if (!replaced.has(segment.file)) return [segment];
+        const replacement = replaced.get(segment.file);
+        return replacement ? [replacement] : [];
+      });
+      const obsolete = [...replaced.keys()];
       try {
         this.saveManifest();
       } catch (err) {
@@ -886,15 +895,15 @@ export class Shard {
   /**
    * The columns a restricted reader sees in a series (restricted-snapshot.ts), with the 400 a
    * column it cannot see gets, as if the series never had it. Finding them reads the series'
-   * permitted rows, so the answer is kept until the shard's data next changes.
+   * permitted rows, so the answer is kept until the series' rows next change.
    */
   private checkedVisibleColumns(db: string, state: SeriesState, restriction: SnapshotRestrictions[string], requiredColumns: readonly string[]): readonly string[] {
     // Int literals are bigints, which JSON has no form for.
     const key = JSON.stringify(restriction, (_name, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
     let known = this.visibleColumnsCache.get(state);
-    if (known?.key !== key || known.version !== this.dataVersion) {
+    if (known?.key !== key) {
       const whole = this.snapshotOf(db, state, { startUs: -Infinity, endUs: Infinity, order: 'asc' });
-      known = { key, version: this.dataVersion, columns: visibleColumns(restrictedSnapshot(whole, restriction), state.columns) };
+      known = { key, columns: visibleColumns(restrictedSnapshot(whole, restriction), state.columns) };
       this.visibleColumnsCache.set(state, known);
     }
     for (const field of requiredColumns) {
@@ -1029,7 +1038,7 @@ export class Shard {
    * the rows of the running flush, or a logged write not committed yet.
    */
   private dropSettledTombstones(): void {
-    const lowest = Math.min(this.frozenMark ?? Infinity, ...this.pending.map((p) => p.mark));
+    const lowest = Math.min(this.frozenMark ?? Infinity, this.lowestPendingMark());
     const bySeries = new Map<string, { mark: number; minTime: number; maxTime: number }[]>();
     for (const segment of this.manifest.segments) {
       for (const e of segment.entries) {
