@@ -4,6 +4,7 @@ import { emptySeriesPartial, finishSeriesPartial, type SeriesPartial } from '../
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { allocateColumn, type SeriesColumns } from '../storage/columns.js';
 import { copyRows } from '../storage/block-scan.js';
+import { restrictionFor } from '../storage/restricted-snapshot.js';
 import type { PageObject } from '../storage/scan.js';
 import type { Storage } from '../storage/storage.js';
 import { encodeSeriesRows } from './aggregate-rows.js';
@@ -119,7 +120,11 @@ export class JoinedAggregateCursor {
 
 /** Main thread: opens the sides' block scans and the joined aggregate on the first side's shard. */
 export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, request: AggregateRequest): Promise<PageSource> {
-  const inputs = joined.sides.map((side) => ({ series: side.series, label: side.label, fields: side.fields, where: undefined, whereColumns: [] }));
+  // A restricted reader's whereClause goes with each side, as for a raw join (permissions-filter.ts).
+  const inputs = joined.sides.map((side) => {
+    const restriction = restrictionFor(plan.restrictions, side.series);
+    return { series: side.series, label: side.label, fields: side.fields, where: undefined, whereColumns: [], ...(restriction ? { restriction } : {}) };
+  });
   return openMergeOf(storage, request.db, inputs, plan, (columns): JoinedAggregateRequest => ({
     ...request,
     kind: 'joined-aggregate',

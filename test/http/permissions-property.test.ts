@@ -40,6 +40,8 @@ const QUERIES = [
   'select count(value) from /e/',
   'select * from events merge metrics',
   'select * from events as a inner join metrics as b',
+  'select count(value), max(value) from events merge metrics',
+  'select count(a.value), sum(b.value) from events as a inner join metrics as b',
   'select * from metrics',
   'list series',
 ];
