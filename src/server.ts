@@ -41,8 +41,9 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
 async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings, log);
-  const storage = await Storage.open(settings, layout, meta.listDatabases());
+  // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
+  const storage = await Storage.open(settings, layout, meta.listDatabases());
   const continuousQueries = new ContinuousQueries(meta, clock);
   const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db));
   const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));

@@ -1,3 +1,4 @@
+import { byteOrder } from '../util/byte-order.js';
 import { ValueKind, type Column } from '../storage/columns.js';
 
 /**
@@ -80,32 +81,12 @@ function compareIntFloat(int: bigint, float: number): number {
 
 function compareSameRank(a: Scalar, b: Scalar): number {
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
-  if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return byteOrder(a, b);
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'bigint' && typeof b === 'number') return compareIntFloat(a, b);
   if (typeof a === 'number' && typeof b === 'bigint') return -compareIntFloat(b, a);
   return 0;
-}
-
-/**
- * Strings in UTF-8 byte order (0.8 compares Go strings) without encoding them: that is
- * code point order, which UTF-16 units give except that surrogates (code points above
- * U+FFFF) must sort after U+E000–U+FFFF.
- */
-function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit < 0xd800) return unit;
-  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
 }
 
 /**

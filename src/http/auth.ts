@@ -11,9 +11,10 @@ export interface Credentials {
 }
 
 /** Who a request authenticated as (security.md §1): the account record as it was checked. */
+/** `accounts`: the meta store's accounts generation when the account was found as it is. */
 export type Principal =
-  | { readonly kind: 'cluster-admin'; readonly name: string; readonly password: PasswordHash }
-  | { readonly kind: 'db-user'; readonly db: string; readonly name: string; readonly user: StoredUser };
+  | { readonly kind: 'cluster-admin'; readonly name: string; readonly password: PasswordHash; readonly accounts: number }
+  | { readonly kind: 'db-user'; readonly db: string; readonly name: string; readonly user: StoredUser; readonly accounts: number };
 
 /** u/p query parameters when both are non-empty, else HTTP Basic auth (0.8 rules). */
 export function credentialsOf(exchange: Exchange): Credentials | undefined {
@@ -88,6 +89,8 @@ export class Authenticator {
    * accounts lose access at once, also in the middle of a streamed answer.
    */
   stillValid(principal: Principal): boolean {
+    // No account changed since: the usual case, checked on every chunk of a streamed answer.
+    if (principal.accounts === this.meta.accountsGeneration) return true;
     if (principal.kind === 'cluster-admin') return this.meta.clusterAdmin(principal.name)?.hash === principal.password.hash;
     return sameUser(this.meta.databaseUser(principal.db, principal.name), principal.user);
   }
@@ -113,14 +116,14 @@ export class Authenticator {
     if (!stored || !(await this.verifier.verify(clusterAdminAccount(username), stored, password))) return undefined;
     // Deleted or changed while the password was being checked.
     if (this.meta.clusterAdmin(username)?.hash !== stored.hash) return undefined;
-    return { kind: 'cluster-admin', name: username, password: stored };
+    return { kind: 'cluster-admin', name: username, password: stored, accounts: this.meta.accountsGeneration };
   }
 
   private async asDatabaseUser(db: string, { username, password }: Credentials): Promise<Principal | undefined> {
     const user = this.meta.databaseUser(db, username);
     if (!user || !(await this.verifier.verify(databaseUserAccount(db, username), user.password, password))) return undefined;
     if (!sameUser(this.meta.databaseUser(db, username), user)) return undefined;
-    return { kind: 'db-user', db, name: username, user };
+    return { kind: 'db-user', db, name: username, user, accounts: this.meta.accountsGeneration };
   }
 }
 

@@ -77,8 +77,9 @@ export class PeriodicQueries extends Ticker {
     let numbered: Map<string, number> | undefined;
     let writes = 0;
     for (const [shard, names] of byShard) {
-      const known = new Set(await shard.listSeries({ db, regex: undefined }));
-      const present = names.filter((name) => known.has(name));
+      // A regex matched existing series only; named ones may not have been written yet.
+      const known = plan.source.kind === 'names' ? new Set(await shard.listSeries({ db, regex: undefined })) : undefined;
+      const present = known ? names.filter((name) => known.has(name)) : names;
       if (present.length === 0) continue;
       const request = { ...requestFor(db, plan, shaping, present), target, columns: plan.columns, shardCount: this.storage.shards.length };
       const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);

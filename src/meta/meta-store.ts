@@ -99,11 +99,15 @@ export class MetaStore {
     }, getOwn(this.current.users, name) !== undefined);
   }
 
-  /** A copy of the database's lifecycle settings (scheduled deletes, continuous queries). */
-  lifecycle(db: string): DatabaseLifecycle {
+  /**
+   * The database's lifecycle settings (scheduled deletes, continuous queries), not copied: the
+   * schedulers read them every second. Changes go through updateLifecycle, which replaces the
+   * document, so what a caller holds never changes under it.
+   */
+  lifecycle(db: string): Readonly<DatabaseLifecycle> {
     if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     const { created: _created, ...lifecycle } = this.current.databases[db]!;
-    return structuredClone(lifecycle);
+    return lifecycle;
   }
 
   /**

@@ -75,18 +75,24 @@ function intColumn(name: string, values: Float64Array, count: number): Column {
 
 function compileNode(condition: Condition): MaskNode {
   switch (condition.kind) {
-    case 'and':
-    case 'or': {
+    case 'and': {
       const left = compileNode(condition.left);
       const right = compileNode(condition.right);
-      const both = condition.kind === 'and';
       return (block, mask, from, to) => {
         const l = new Uint8Array(block.count);
         const r = new Uint8Array(block.count);
         left(block, l, from, to);
         right(block, r, from, to);
-        if (both) for (let i = from; i < to; i++) mask[i] |= l[i]! & r[i]!;
-        else for (let i = from; i < to; i++) mask[i] |= l[i]! | r[i]!;
+        for (let i = from; i < to; i++) mask[i] |= l[i]! & r[i]!;
+      };
+    }
+    case 'or': {
+      // A node only ever sets rows that pass, so both sides marking one mask is their union.
+      const left = compileNode(condition.left);
+      const right = compileNode(condition.right);
+      return (block, mask, from, to) => {
+        left(block, mask, from, to);
+        right(block, mask, from, to);
       };
     }
     case 'paren':

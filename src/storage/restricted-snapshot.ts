@@ -47,20 +47,24 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
 }
 
 /**
- * The columns, in `order`, that hold a value in some row of `snapshot` (a restricted reader's
- * whole series): what `select *` lists for that reader. Reads until every column is found.
+ * The columns, in `order`, that hold a value in some row a restricted snapshot lets through
+ * (the reader's whole series): what `select *` lists for that reader. Reads the unfiltered
+ * blocks through the restriction's mask, without copying rows, until every column is found.
  */
 export function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): string[] {
+  const restriction = snapshot.restriction;
+  if (!restriction) return [...order];
   const found = new Set<string>();
-  const blocks = snapshot.blocks();
+  const blocks = restriction.unfilteredBlocks();
   for (let step = blocks.next(); !step.done && found.size < order.length; step = blocks.next()) {
     const rows = step.value;
-    for (const column of rows.columns) {
-      if (found.has(column.name)) continue;
-      const kinds = column.kinds;
+    const column = (name: string): Column | undefined => rows.columns.find((c) => c.name === name);
+    const passes = restriction.filter({ count: rows.count, time: rows.time, seq: rows.seq, column }, 0, rows.count);
+    for (const { name, kinds } of rows.columns) {
+      if (found.has(name)) continue;
       for (let i = 0; i < rows.count; i++) {
-        if (kinds[i] !== ValueKind.Null) {
-          found.add(column.name);
+        if (passes[i] === 1 && kinds[i] !== ValueKind.Null) {
+          found.add(name);
           break;
         }
       }

@@ -2,7 +2,7 @@ import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
-import { ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
@@ -234,7 +234,7 @@ export class ScanCursor {
       if (lo >= hi) continue;
       // A block has a handful of columns: finding one by name beats building a map per block.
       const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
-      const columnOf = (n: string): Column => stored(n) ?? emptyColumn(n, rows.count);
+      const columnOf = (n: string): Column => stored(n) ?? allocateColumn(n, rows.count);
       const selected = request.outputs ? evaluateOutputs(request.outputs, { count: rows.count, column: stored }) : cursor.names.map(columnOf);
       const referencedKinds = cursor.referenced.map((n) => columnOf(n).kinds);
       const view = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
@@ -260,10 +260,5 @@ function both(a: Uint8Array | undefined, b: Uint8Array | undefined, from: number
   if (a === undefined || b === undefined) return a ?? b;
   for (let i = from; i < to; i++) a[i]! &= b[i]!;
   return a;
-}
-
-function emptyColumn(name: string, count: number): Column {
-  const buffer = new ArrayBuffer(count * 8);
-  return { name, kinds: new Uint8Array(count), floats: new Float64Array(buffer), ints: new BigInt64Array(buffer), strings: [] };
 }
 

@@ -99,5 +99,7 @@ export function withoutRanges(rows: SeriesColumns, ranges: readonly DeletedRange
 export function tombstonedPiece(piece: Piece, ranges: readonly DeletedRange[]): Piece {
   const touching = ranges.filter((r) => r.startUs <= piece.maxTime && r.endUs > piece.minTime);
   if (touching.length === 0) return piece;
-  return { minTime: piece.minTime, maxTime: piece.maxTime, count: piece.count, load: () => withoutRanges(piece.load(), touching) };
+  // Leaving rows out keeps the others in order: a sorted piece stays sorted.
+  const load = (): SeriesColumns => withoutRanges(piece.load(), touching);
+  return { minTime: piece.minTime, maxTime: piece.maxTime, count: piece.count, ...(piece.sorted ? { sorted: true } : {}), load };
 }

@@ -30,19 +30,19 @@ export const authenticateDatabaseUser: Handler = async (exchange, server) => {
 
 export const listDatabaseUsers: Handler = async (exchange, server) => {
   const db = exchange.params.db!;
-  requireDatabaseAdmin(await server.auth.databaseUserOrAdmin(exchange, db), db, `Insufficient permissions to list db users on ${db}`);
+  await server.auth.databaseAdmin(exchange, db, `Insufficient permissions to list db users on ${db}`);
   exchange.json(200, server.meta.listDatabaseUsers(db).map(([name, user]) => userObject(name, user)));
 };
 
 export const listDatabaseAdmins: Handler = async (exchange, server) => {
   const db = exchange.params.db!;
-  requireDatabaseAdmin(await server.auth.databaseUserOrAdmin(exchange, db), db, `Insufficient permissions to list db users on ${db}`);
+  await server.auth.databaseAdmin(exchange, db, `Insufficient permissions to list db users on ${db}`);
   exchange.json(200, server.meta.listDatabaseUsers(db).flatMap(([name, user]) => (user.admin ? [userObject(name, user)] : [])));
 };
 
 export const getDatabaseUser: Handler = async (exchange, server) => {
   const { db, user: name } = exchange.params as { db: string; user: string };
-  requireDatabaseAdmin(await server.auth.databaseUserOrAdmin(exchange, db), db, `Insufficient permissions to get db user on ${db}`);
+  await server.auth.databaseAdmin(exchange, db, `Insufficient permissions to get db user on ${db}`);
   const user = server.meta.databaseUser(db, name);
   if (!user) throw new BadRequestError(`Invalid username ${name}`);
   exchange.json(200, userObject(name, user));
@@ -111,7 +111,7 @@ export const deleteDatabaseAdmin: Handler = (exchange, server) => deleteUser(exc
 
 async function deleteUser(exchange: Exchange, server: ServerContext, adminsOnly: boolean): Promise<void> {
   const { db, user: name } = exchange.params as { db: string; user: string };
-  requireDatabaseAdmin(await server.auth.databaseUserOrAdmin(exchange, db), db, `Insufficient permissions to delete db user on ${db}`);
+  await server.auth.databaseAdmin(exchange, db, `Insufficient permissions to delete db user on ${db}`);
   const user = server.meta.databaseUser(db, name);
   if (!user) throw new BadRequestError(`User ${name} doesn't exist`);
   if (adminsOnly && !user.admin) throw new BadRequestError(`User ${name} isn't a database admin`);
