@@ -181,6 +181,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       await exited;
       throw new Error(`server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM\n--- output ---\n${tail.toString()}`);
     }
+    // A failed stop is asserted by the caller; its cause is only in the server's own output.
+    if (outcome.code !== 0) {
+      process.stderr.write(`server stopped with code ${outcome.code}, signal ${outcome.signal}\n--- output ---\n${tail.toString()}\n`);
+    }
     return outcome.code;
   };
 
