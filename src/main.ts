@@ -22,7 +22,6 @@ async function main(): Promise<void> {
     log.fatal(err instanceof StartupError ? {} : { err }, (err as Error).message);
     process.exit(1);
   }
-  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -42,6 +41,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Announced only once the handlers are in place: a supervisor that stops the server as soon
+  // as it reads this line must find a clean shutdown, not Node's default death by signal.
+  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
 }
 
 void main();
