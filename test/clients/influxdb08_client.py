@@ -18,6 +18,8 @@ PORT = int(sys.argv[1])
 DB = 'py_clients'
 # 2014-05-13T16:53:20Z and a few seconds after it, written at each precision.
 T0 = 1400000000
+# More points than one chunk of a chunked answer holds.
+MANY = 5000
 
 
 def client(username='root', password='root', database=None):
@@ -26,6 +28,7 @@ def client(username='root', password='root', database=None):
 
 root = client()
 db_root = client(database=DB)
+alice = client('alice', 'alice-pass2', DB)
 
 
 def list_users(cli):
@@ -47,14 +50,17 @@ def database_user_steps():
         'bob', 'bob-pass1', permissions=('^bob\\.', '^bob\\.'))
     yield 'get_database_users', lambda: list_users(db_root)
     yield 'update_database_user_password', lambda: db_root.update_database_user_password('alice', 'alice-pass2')
-    yield 'user_new_password_works', lambda: client('alice', 'alice-pass2', DB).write_points(
+    yield 'user_new_password_works', lambda: alice.write_points(
         [{'name': 'alice_series', 'columns': ['value'], 'points': [[1]]}])
+    # The client remembers a password its own user changes.
+    yield 'user_changes_own_password', lambda: alice.update_database_user_password('alice', 'alice-pass3')
+    yield 'user_own_new_password_works', lambda: [s['points'][0][2] for s in alice.query('select value from alice_series')]
     yield 'alter_database_user_permissions', lambda: db_root.alter_database_user(
         'bob', permissions=('^shared\\.', '^bob\\.'))
     yield 'set_database_admin', lambda: db_root.set_database_admin('alice')
     yield 'users_after_set_admin', lambda: [(u['name'], u['isAdmin'], u['readFrom'], u['writeTo'])
                                             for u in list_users(db_root)]
-    yield 'database_admin_lists_users', lambda: [u['name'] for u in list_users(client('alice', 'alice-pass2', DB))]
+    yield 'database_admin_lists_users', lambda: [u['name'] for u in list_users(alice)]
     yield 'unset_database_admin', lambda: db_root.unset_database_admin('alice')
     yield 'users_after_unset_admin', lambda: [(u['name'], u['isAdmin']) for u in list_users(db_root)]
     yield 'delete_database_user', lambda: db_root.delete_database_user('bob')
@@ -75,6 +81,8 @@ def write_steps():
     yield 'write_points_u', lambda: db_root.write_points(
         [{'name': 'cpu', 'columns': ['time', 'value', 'host'],
           'points': [[(T0 + 4) * 1000000 + 7, 4.5, 'e']]}], time_precision='u')
+    yield 'write_points_many', lambda: db_root.write_points(
+        [{'name': 'many', 'columns': ['time', 'n'], 'points': [[T0 + i, i] for i in range(MANY)]}])
     yield 'write_points_batch_size', lambda: db_root.write_points(
         [{'name': 'mem', 'columns': ['time', 'used'], 'points': [[T0 + i, i] for i in range(5)]}],
         time_precision='s', batch_size=2)
@@ -106,6 +114,13 @@ def without_sequence_numbers(series_list):
     return result
 
 
+def query_chunked_many():
+    parts = db_root.query('select n from many', chunked=True)
+    times = [point[0] for part in parts for point in part['points']]
+    return {'several_chunks': len(parts) > 1, 'names': sorted({part['name'] for part in parts}),
+            'all_points_in_order': times == [T0 + i for i in reversed(range(MANY))]}
+
+
 def query_steps():
     yield 'query_s', lambda: without_sequence_numbers(db_root.query('select value, host from cpu'))
     yield 'query_ms', lambda: without_sequence_numbers(
@@ -115,6 +130,7 @@ def query_steps():
     yield 'query_aggregate', lambda: db_root.query('select count(used), sum(used) from mem')
     yield 'query_chunked', lambda: [without_sequence_numbers([part])[0] for part in
                                     db_root.query('select used from mem', chunked=True)]
+    yield 'query_chunked_many', query_chunked_many
     yield 'query_chunked_regex', lambda: sorted(part['name'] for part in
                                                 db_root.query('select * from /^(cpu|disk)$/', chunked=True))
     yield 'query_events', lambda: [(s['name'], [p[2:] for p in s['points']])

@@ -59,6 +59,8 @@ const expected: Outcome[] = [
   },
   { step: 'update_database_user_password', result: true },
   { step: 'user_new_password_works', result: true },
+  { step: 'user_changes_own_password', result: true },
+  { step: 'user_own_new_password_works', result: [1] },
   { step: 'alter_database_user_permissions', result: true },
   { step: 'set_database_admin', result: true },
   {
@@ -84,11 +86,10 @@ const expected: Outcome[] = [
   { step: 'write_points_ms', result: true },
   { step: 'write_points_m', result: true },
   { step: 'write_points_u', result: true },
+  { step: 'write_points_many', result: true },
   { step: 'write_points_batch_size', result: true },
   { step: 'write_points_with_precision', result: true },
   { step: 'series_helper_commit', result: true },
-  // `write` posts to /write, an InfluxDB 0.9 endpoint that 0.8 never had.
-  { step: 'write_v09_endpoint', error: { status: 404, content: '404 page not found' } },
 
   {
     step: 'query_s',
@@ -141,13 +142,14 @@ const expected: Outcome[] = [
     step: 'query_chunked',
     result: [{ name: 'mem', columns: ['time', 'used'], points: [4, 3, 2, 1, 0].map((i) => [T0 + i, i]) }],
   },
+  { step: 'query_chunked_many', result: { several_chunks: true, names: ['many'], all_points_in_order: true } },
   { step: 'query_chunked_regex', result: ['cpu', 'disk'] },
   { step: 'query_events', result: [['events.login', [[4, 'login'], [3, 'login']]]] },
-  { step: 'get_list_series', result: ['alice_series', 'cpu', 'disk', 'events.login', 'mem'] },
+  { step: 'get_list_series', result: ['alice_series', 'cpu', 'disk', 'events.login', 'many', 'mem'] },
 
   { step: 'delete_series', result: true },
   { step: 'delete_points', result: true },
-  { step: 'series_after_deletes', result: ['cpu', 'events.login', 'mem'] },
+  { step: 'series_after_deletes', result: ['cpu', 'events.login', 'many', 'mem'] },
 
   { step: 'create_continuous_query', result: [] },
   { step: 'create_grouped_continuous_query', result: [] },
@@ -169,5 +171,12 @@ test('python3-influxdb (influxdb08) runs its own calls against the server as aga
   const server = await startServer();
   const { stdout } = await run(PYTHON, [SCRIPT, String(server.port)], { timeout: 60_000 });
   const { steps } = JSON.parse(stdout) as { steps: Outcome[] };
-  t.deepEqual(steps, expected);
+  // `write` posts the 0.9 JSON body to /write, which 0.8 never had: refused, whether or not the
+  // server has a /write of its own (line protocol takes other parameters and another body).
+  const v09 = steps.find((outcome) => outcome.step === 'write_v09_endpoint');
+  t.true(v09 !== undefined && 'error' in v09 && [400, 404].includes((v09.error as { status: number }).status), JSON.stringify(v09));
+  t.deepEqual(
+    steps.filter((outcome) => outcome !== v09),
+    expected,
+  );
 });
