@@ -76,12 +76,15 @@ const createClient = createRequire(import.meta.url)('influx') as (options: objec
 
 export function nodeInflux(options: ClientOptions): NodeInflux {
   const client = createClient({ host: '127.0.0.1', username: 'root', password: 'root', ...options });
+  // Only the client's own methods are wrapped, so the proxy is no thenable and hides nothing.
   return new Proxy({} as NodeInflux, {
-    get: (_target, method: keyof CallbackClient) =>
-      (...args: unknown[]) =>
+    get: (_target, method: string) => {
+      const call: unknown = (client as unknown as Record<string, unknown>)[method];
+      if (typeof call !== 'function') return undefined;
+      return (...args: unknown[]) =>
         new Promise((resolve, reject) => {
-          const call = client[method] as (...all: unknown[]) => void;
           call.call(client, ...args, (error: Error | null, result?: unknown) => (error ? reject(error) : resolve(result)));
-        }),
+        });
+    },
   });
 }
