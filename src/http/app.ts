@@ -5,8 +5,8 @@ import { requestHeadError } from './request-head.js';
 import { Router } from './router.js';
 import {
   acceptShardChange,
+  acceptShardSpace,
   createDatabaseConfig,
-  createShardSpace,
   dropShardSpace,
   forceCompaction,
   listServers,
@@ -68,7 +68,8 @@ export function buildRouter(): Router<Handler> {
     .add('POST', '/cluster/shards', acceptShardChange)
     .add('DELETE', '/cluster/shards/:id', acceptShardChange)
     .add('GET', '/cluster/shard_spaces', listShardSpaces)
-    .add('POST', '/cluster/shard_spaces/:db', createShardSpace)
+    .add('POST', '/cluster/shard_spaces/:db', acceptShardSpace)
+    .add('POST', '/cluster/shard_spaces/:db/:name', acceptShardSpace)
     .add('DELETE', '/cluster/shard_spaces/:db/:name', dropShardSpace)
     .add('POST', '/cluster/database_configs/:db', createDatabaseConfig)
     .add('POST', '/cluster/migrate_data', migrateData)

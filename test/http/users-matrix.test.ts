@@ -89,6 +89,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
   'DELETE /cluster/shards/:id': { method: 'DELETE', path: () => '/cluster/shards/1', mode: CA, success: { status: 202, text: '' } },
   'GET /cluster/shard_spaces': { method: 'GET', path: () => '/cluster/shard_spaces', mode: CA, success: { status: 200 } },
   'POST /cluster/shard_spaces/:db': { method: 'POST', path: () => '/cluster/shard_spaces/db1', body: () => '{"name":"s","regex":"/.*/"}', mode: CA, success: OK },
+  'POST /cluster/shard_spaces/:db/:name': { method: 'POST', path: () => '/cluster/shard_spaces/db1/default', body: () => '{"regex":"/.*/","retentionPolicy":"30d"}', mode: CA, success: OK },
   'DELETE /cluster/shard_spaces/:db/:name': { method: 'DELETE', path: () => '/cluster/shard_spaces/db1/s', mode: CA, success: OK },
   'POST /cluster/database_configs/:db': { method: 'POST', path: (w) => `/cluster/database_configs/cfg-${w}`, body: () => '{"spaces":[]}', mode: CA, success: { status: 201, text: '' } },
   'POST /cluster/migrate_data': { method: 'POST', path: () => '/cluster/migrate_data', mode: CA, success: { status: 202, text: '' } },

@@ -1,4 +1,5 @@
 import { BadRequestError } from '../../errors.js';
+import { continuousSelectFromText } from '../../lifecycle/continuous-query-check.js';
 import { jsonObject } from '../../meta/user-requests.js';
 import type { Handler } from '../context.js';
 import { readAccountBody } from './account-bodies.js';
@@ -59,7 +60,12 @@ export const listShardSpaces: Handler = async (exchange, server) => {
   );
 };
 
-export const createShardSpace: Handler = async (exchange, server) => {
+/**
+ * Creating (`POST /cluster/shard_spaces/:db`) or updating (`POST /cluster/shard_spaces/:db/:name`,
+ * 0.8.2 on) a shard space: one server keeps every series in one space, so a well-formed body
+ * for an existing database is accepted and changes nothing.
+ */
+export const acceptShardSpace: Handler = async (exchange, server) => {
   const reading = readAccountBody(exchange, server);
   await server.auth.clusterAdmin(exchange);
   jsonObject(await reading);
@@ -74,8 +80,8 @@ export const dropShardSpace: Handler = async (exchange, server) => {
 
 /**
  * node-influx's createDatabase: `{"spaces": [...], "continuousQueries": [...]}` creates the
- * database (an existing one is 400 here, not 409). Spaces are accepted and ignored; continuous
- * queries are refused until the server runs them, before anything is created.
+ * database (an existing one is 400 here, not 409) with its continuous queries. Spaces are
+ * accepted and ignored. Every query is checked before anything is created, as in 0.8.
  */
 export const createDatabaseConfig: Handler = async (exchange, server) => {
   const reading = readAccountBody(exchange, server);
@@ -83,8 +89,13 @@ export const createDatabaseConfig: Handler = async (exchange, server) => {
   const body = jsonObject(await reading);
   const queries = body.continuousQueries ?? [];
   if (!Array.isArray(queries)) throw new BadRequestError('continuousQueries must be an array');
-  if (queries.length > 0) throw new BadRequestError('continuous queries are not supported by this server yet');
-  server.meta.createDatabase(exchange.params.db, 400);
+  const texts = queries.map((query: unknown) => {
+    if (typeof query !== 'string') throw new BadRequestError('continuousQueries must be strings');
+    continuousSelectFromText(query);
+    return query;
+  });
+  const db = server.meta.createDatabase(exchange.params.db, 400);
+  for (const text of texts) server.continuousQueries.create(db, text);
   exchange.empty(201);
 };
 
