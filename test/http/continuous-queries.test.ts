@@ -170,14 +170,15 @@ test('periodic continuous queries backfill every complete interval, once, with t
 });
 
 test('a periodic continuous query with backfill(false) computes from the interval it was created in, on the server clock', async (t) => {
-  // 2026-06-01 05:59:56 UTC on the server's clock: the 06:00 boundary passes a few seconds in.
+  // 2026-06-01 05:59:40 UTC on the server's clock: the 06:00 boundary passes twenty seconds in,
+  // time enough to create the query first even on a loaded machine.
   const hour = Date.UTC(2026, 5, 1, 6) / 1000;
-  const server = await startServer({ env: { SLUICE_TEST_CLOCK_START: new Date((hour - 4) * 1000).toISOString() } });
+  const server = await startServer({ env: { SLUICE_TEST_CLOCK_START: new Date((hour - 20) * 1000).toISOString() } });
   await createDb(server, DB);
   await writeOk(server, DB, [{ name: 'm', columns: ['time', 'v'], points: [[hour - 2 * H + 5, 1], [hour - H + 5, 2], [hour - H + 10, 4]] }], { precision: 's' });
   await ok(server, 'select sum(v) from m group by time(1h) into m.1h backfill(false)');
   await ok(server, 'select sum(v) from m group by time(1h) into m.all');
-  const [all] = await eventually(server, 'select * from m.all order asc', (s) => s.length === 1 && s[0]!.points.length === 2);
+  const [all] = await eventually(server, 'select * from m.all order asc', (s) => s.length === 1 && s[0]!.points.length === 2, 40_000);
   t.deepEqual(all!.points, [[hour - 2 * H, 1, 1], [hour - H, 1, 6]]);
   const [created] = await eventually(server, 'select * from m.1h order asc', (s) => s.length === 1);
   t.deepEqual(created!.points, [[hour - H, 1, 6]], 'only the interval in progress at creation');
