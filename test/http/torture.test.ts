@@ -19,7 +19,7 @@ test('five crashes under write load lose, duplicate and split nothing', async (t
     maxRequestPoints: 300,
     memtableBytes: '64KiB',
     flushIdleMs: 20,
-    killAfterMs: [50, 600],
+    killAfterMs: [200, 1200],
     keep: false,
     print: (line) => lines.push(line),
   };
