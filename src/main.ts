@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     log.fatal(err instanceof StartupError ? {} : { err }, (err as Error).message);
     process.exit(1);
   }
-  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
+  log.info({ port: server.port, adminPort: server.adminPort, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
