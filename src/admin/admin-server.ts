@@ -26,22 +26,24 @@ function decodedPath(url: string): string {
   }
 }
 
+const NOT_FOUND: StaticAsset = {
+  body: Buffer.from('404 page not found'),
+  contentType: 'text/plain; charset=utf-8',
+  cacheControl: 'no-cache',
+};
+
 function serve(res: uWS.HttpResponse, asset: StaticAsset | undefined, withBody: boolean): void {
-  if (asset === undefined) {
-    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('404 page not found');
-    return;
-  }
+  const answer = asset ?? NOT_FOUND;
   res
-    .writeStatus('200 OK')
-    .writeHeader('Content-Type', asset.contentType)
-    .writeHeader('Cache-Control', asset.cacheControl)
+    .writeStatus(asset === undefined ? '404 Not Found' : '200 OK')
+    .writeHeader('Content-Type', answer.contentType)
+    .writeHeader('Cache-Control', answer.cacheControl)
     .writeHeader('X-Content-Type-Options', 'nosniff');
   if (withBody) {
-    res.end(asset.body);
+    res.end(answer.body);
     return;
   }
-  // This uWS does not count endWithoutBody as an answer and aborts the process on returning
-  // without one, unless an abort handler is attached; there is nothing to abort.
-  res.onAborted(() => undefined);
-  res.endWithoutBody(asset.body.length);
+  // Given a length, this uWS's endWithoutBody leaves the response open: it aborts the process if
+  // the handler returns, and drops the connection's next request. Without one it ends it.
+  res.writeHeader('Content-Length', String(answer.body.length)).endWithoutBody();
 }
