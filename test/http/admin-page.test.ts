@@ -83,6 +83,15 @@ test.serial('root logs in with the pre-filled form and creates a database', asyn
   t.is(await page.getByLabel('Username').inputValue(), 'root');
   t.is(await page.getByLabel('Port').inputValue(), String(server.port));
   await page.screenshot({ path: path.join(ARTIFACTS, 'admin-login.png') });
+
+  const refused = await request(server, 'GET', '/cluster_admins/authenticate', { auth: { u: 'root', p: 'wrong' } });
+  t.is(refused.status, 401);
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.locator('.status.error').waitFor();
+  t.is(await page.locator('.status.error').textContent(), `ERROR: ${refused.text.trim()}`);
+
+  await page.getByLabel('Password').fill('root');
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.locator('.badge', { hasText: 'Cluster Admin' }).waitFor();
   t.is(await page.locator('header strong').textContent(), `127.0.0.1:${server.port}`);
