@@ -8,6 +8,8 @@ export type WalFsyncPolicy = 'always' | 'interval' | 'never';
 
 export interface Settings {
   port: number;
+  /** Port of the admin page and data explorer, or 'off' to serve none. */
+  adminPort: number | 'off';
   bind: string;
   dataDir: string;
   /**
@@ -54,6 +56,7 @@ export function defaultSettings(): Settings {
   const cores = availableParallelism();
   return {
     port: 8086,
+    adminPort: 8083,
     bind: '0.0.0.0',
     dataDir: './data',
     shards: undefined,
@@ -80,6 +83,7 @@ type SettingKey = keyof Settings;
 /** Each setting's name in the TOML file and the environment, and how to read it from text. */
 const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw: unknown) => unknown }[] = [
   { key: 'port', toml: 'port', env: 'SLUICE_PORT', parse: (v) => integer(v, 0, 65535) },
+  { key: 'adminPort', toml: 'admin_port', env: 'SLUICE_ADMIN_PORT', parse: portOrOff },
   { key: 'bind', toml: 'bind', env: 'SLUICE_BIND', parse: text },
   { key: 'dataDir', toml: 'data_dir', env: 'SLUICE_DATA_DIR', parse: text },
   { key: 'shards', toml: 'shards', env: 'SLUICE_SHARDS', parse: (v) => integer(v, 1, MAX_SHARDS) },
@@ -121,6 +125,7 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .description('Time-series database server speaking the InfluxDB 0.8 HTTP API')
     .option('-c, --config <file>', 'TOML config file')
     .option('--port <port>', 'HTTP port (0 picks a free one)')
+    .option('--admin-port <port>', "admin page's port (0 picks a free one, off serves none)")
     .option('--bind <address>', 'address to listen on')
     .option('--data-dir <dir>', 'data directory')
     .option('--shards <n>', "number of shard actors (default: the data directory's count, else the number of cores)")
@@ -181,6 +186,12 @@ function integer(raw: unknown, min: number, max: number): unknown {
     return new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${String(raw)}`);
   }
   return value;
+}
+
+function portOrOff(raw: unknown): unknown {
+  if (raw === 'off') return raw;
+  const port = integer(raw, 0, 65535);
+  return port instanceof Error ? new InvalidArgumentError(`expected a port from 0 to 65535 or off, got ${String(raw)}`) : port;
 }
 
 function fsyncPolicy(raw: unknown): unknown {

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   // Announced only once the handlers are in place: a supervisor that stops the server as soon
   // as it reads this line must find a clean shutdown, not Node's default death by signal.
-  log.info({ port: server.port, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
+  log.info({ port: server.port, adminPort: server.adminPort, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
 }
 
 void main();

@@ -1,4 +1,6 @@
 import uWS from 'uWebSockets.js';
+import { listenAdmin } from './admin/admin-server.js';
+import { ADMIN_ASSETS_DIR, loadStaticAssets } from './admin/static-assets.js';
 import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
@@ -20,6 +22,8 @@ import { DataDirLock } from './util/data-dir-lock.js';
 
 export interface RunningServer {
   readonly port: number;
+  /** The admin page's port; undefined when it is off. */
+  readonly adminPort: number | undefined;
   /** The data directory's shard count, which may differ from the default. */
   readonly shards: number;
   /** Stop accepting, finish in-flight requests, flush every shard. */
@@ -39,6 +43,8 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
 }
 
 async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
+  // Read before anything opens, so a missing build stops the start at once.
+  const admin = settings.adminPort === 'off' ? undefined : { port: settings.adminPort, assets: loadStaticAssets(ADMIN_ASSETS_DIR) };
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings, log);
   // Read before the shard threads start: a bad setting must not leave them running.
@@ -66,18 +72,22 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     log,
   };
   const inFlight = new Set<Promise<void>>();
-  let listenSocket: uWS.us_listen_socket;
+  const listenSockets: uWS.us_listen_socket[] = [];
   try {
-    listenSocket = await listenExclusive(createApp(context, inFlight), settings.bind, settings.port);
+    listenSockets.push(await listenExclusive(createApp(context, inFlight), settings.bind, settings.port));
+    if (admin) listenSockets.push(await listenAdmin(admin.assets, settings.bind, admin.port));
   } catch (err) {
+    for (const socket of listenSockets) uWS.us_listen_socket_close(socket);
     await closeEngine();
     throw err;
   }
+  const [apiSocket, adminSocket] = listenSockets as [uWS.us_listen_socket, uWS.us_listen_socket?];
   return {
-    port: uWS.us_socket_local_port(listenSocket),
+    port: uWS.us_socket_local_port(apiSocket),
+    adminPort: adminSocket && uWS.us_socket_local_port(adminSocket),
     shards: layout.shards,
     async stop() {
-      uWS.us_listen_socket_close(listenSocket);
+      for (const socket of listenSockets) uWS.us_listen_socket_close(socket);
       await Promise.allSettled([...inFlight]);
       await closeEngine();
       lock.release();

@@ -40,6 +40,8 @@ export interface ExitStatus {
 
 export interface TestServer {
   readonly port: number;
+  /** The admin page's port, when started with `--admin-port 0` (the helper turns it off otherwise). */
+  readonly adminPort: number | undefined;
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly process: ChildProcess;
@@ -87,6 +89,12 @@ function listeningPort(line: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The admin page's port in the "listening" line, when the server serves it. */
+function listeningAdminPort(line: string): number | undefined {
+  const match = /"adminPort"\s*:\s*(\d+)/.exec(line);
+  return match ? Number(match[1]) : undefined;
+}
+
 function watchExit(child: ChildProcess): Promise<ExitStatus> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -104,7 +112,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-test-')));
   if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
 
-  const args = [serverEntry, '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  // The admin page is off unless a test asks for it: its default port would be shared by every test server.
+  const args = [serverEntry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, {
     cwd: repoRoot,
@@ -121,6 +130,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   child.stdout!.setEncoding('utf8');
 
   let serverPid = child.pid!;
+  let adminPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     let partialLine = '';
     let settled = false;
@@ -148,6 +158,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       for (const line of lines) {
         const found = listeningPort(line);
         if (found === undefined) continue;
+        adminPort = listeningAdminPort(line);
         if (options.wrapper !== undefined) {
           serverPid = Number(/"pid"\s*:\s*(\d+)/.exec(line)?.[1]);
           wrappedServerPids.add(serverPid);
@@ -195,6 +206,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 
   return {
     port,
+    adminPort,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
     process: child,

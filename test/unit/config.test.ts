@@ -49,3 +49,13 @@ test('write queue bounds come from flags, the config file or the environment', (
     shardQueueBytes: 1024 * 1024,
   });
 });
+
+test('the admin page listens on 8083 unless given a port, 0 for a free one, or off', (t) => {
+  t.is(loadSettings([], {}).adminPort, 8083);
+  t.is(loadSettings(['--admin-port', '0'], {}).adminPort, 0);
+  t.is(loadSettings(['--admin-port', 'off'], {}).adminPort, 'off');
+  t.is(loadSettings([], { SLUICE_ADMIN_PORT: 'off' }).adminPort, 'off');
+  t.is(loadSettings(['--config', configFile('admin_port = 9083\n')], {}).adminPort, 9083);
+  t.is(loadSettings(['--config', configFile('admin_port = "off"\n')], {}).adminPort, 'off');
+  t.throws(() => loadSettings(['--admin-port', 'none'], {}), { instanceOf: ConfigError, message: /--admin-port: expected a port from 0 to 65535 or off, got none/ });
+});
