@@ -165,7 +165,9 @@ export class Exchange {
     this.res.cork(() => {
       this.writeHead(status, contentType, encoding);
       for (const [key, value] of Object.entries(extraHeaders)) this.res.writeHeader(key, value);
-      if (this.method === 'HEAD') this.res.endWithoutBody(payload.length);
+      // Given a length, this uWS's endWithoutBody leaves the response open and the connection's
+      // next request unanswered; without one it ends it, so the length is written as a header.
+      if (this.method === 'HEAD') this.res.writeHeader('Content-Length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length)).endWithoutBody();
       else this.res.end(payload);
     });
   }

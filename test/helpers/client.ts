@@ -4,6 +4,7 @@
  * uncompressed response so the compression code is exercised only by the tests about it.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { parseJsonStream } from './json-stream.js';
 
@@ -228,4 +229,15 @@ export function pointCount(series: readonly SeriesResult[]): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends raw HTTP/1.1 requests on one connection, the last with Connection: close; all it got back. */
+export function pipelined(port: number, requests: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Written, not ended: uWS drops a connection whose client has half-closed it.
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(requests));
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(text)).on('error', reject);
+  });
 }

@@ -6,8 +6,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
+import { pipelined } from '../helpers/client.js';
 import { startRefused } from '../helpers/refused-start.js';
 import { cleanupServers, repoRoot, startServer, type TestServer } from '../helpers/server.js';
 
@@ -73,17 +73,6 @@ test('HEAD answers the length without the body', async (t) => {
   t.is(Number(head.headers['content-length']), (await rawGet(adminPort, '/')).body.length);
   t.is(head.body, '');
 });
-
-/** Sends raw HTTP/1.1 requests on one connection, the last with Connection: close; all it got back. */
-function pipelined(port: number, requests: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // Written, not ended: uWS drops a connection whose client has half-closed it.
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(requests));
-    let text = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-    socket.on('end', () => resolve(text)).on('error', reject);
-  });
-}
 
 test('HEAD answers, found or not, end without a body, so the next request on the connection is answered whole', async (t) => {
   for (const [target, status] of [['/', '200 OK'], ['/missing.js', '404 Not Found']] as const) {

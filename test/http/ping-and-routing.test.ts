@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { createDb, rawRequest, request, type HttpResult } from '../helpers/client.js';
+import { createDb, pipelined, rawRequest, request, type HttpResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -107,6 +107,15 @@ test.serial('every GET route answers HEAD with the same status and no body', asy
   const series = await request(server, 'HEAD', '/db/routing/series', { params: { q: 'list series' } });
   t.is(series.status, 200);
   t.is(series.text, '');
+});
+
+test.serial('a HEAD answer ends, so the next request on the connection is answered', async (t) => {
+  const bytes = await pipelined(server.port, 'HEAD /ping HTTP/1.1\r\nHost: a\r\n\r\nGET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  const answers = bytes.split(/(?=HTTP\/1\.1 )/);
+  t.is(answers.length, 2, bytes);
+  t.regex(answers[0]!, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n$/);
+  t.regex(answers[0]!, /\r\nContent-Length: 15\r\n/i);
+  t.regex(answers[1]!, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\{"status":"ok"\}$/);
 });
 
 test.serial('GET responses are gzip-compressed when Accept-Encoding asks for gzip', async (t) => {
