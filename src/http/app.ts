@@ -36,6 +36,7 @@ import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } fr
 import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
 import { writeSeries } from './routes/series-write.js';
+import { writeLines } from './routes/line-write.js';
 
 export function buildRouter(): Router<Handler> {
   return new Router<Handler>()
@@ -45,6 +46,7 @@ export function buildRouter(): Router<Handler> {
     .add('DELETE', '/db/:name', dropDatabase)
     .add('GET', '/db/:db/series', querySeries)
     .add('POST', '/db/:db/series', writeSeries)
+    .add('POST', '/write', writeLines)
     .add('GET', '/cluster_admins', listClusterAdmins)
     .add('POST', '/cluster_admins', createClusterAdmin)
     .add('GET', '/cluster_admins/authenticate', authenticateClusterAdmin)

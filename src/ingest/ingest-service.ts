@@ -7,8 +7,15 @@ import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
 import { WriteAdmission } from './write-admission.js';
+
+/** What a write stored: its points, fan-out copies included, and the lines a stream input skipped. */
+export interface WriteOutcome extends Required<Pick<Rejections, 'rejectedLines'>> {
+  readonly pointCount: number;
+  readonly firstRejection?: string;
+}
 
 export interface IngestLimits {
   readonly parseThreads: number;
@@ -54,7 +61,11 @@ export class IngestService {
    * Writes accepted before a drop of their database are applied before it (so dropped with
    * it) or refused; they never land in a database re-created after the drop.
    */
-  async write(admission: WriteAdmission, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision; access?: WriteAccess }): Promise<void> {
+  async write(
+    admission: WriteAdmission,
+    body: Uint8Array,
+    options: { gzip: boolean; precision: TimePrecision; access?: WriteAccess; format?: PointFormat },
+  ): Promise<WriteOutcome> {
     const { db } = admission;
     const buffer = ownBuffer(body);
     const task: ParseTask = {
@@ -67,6 +78,7 @@ export class IngestService {
       shardCount: this.storage.shards.length,
       ...(options.access ? { writeAccess: options.access } : {}),
       fanOut: this.fanOuts(db),
+      ...(options.format ? { format: options.format } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -80,12 +92,19 @@ export class IngestService {
       throw new HttpError(result.status, result.message);
     }
     this.assertDatabaseUnchanged(db, admission.dropCount);
-    if (result.pointCount === 0) return;
+    const outcome: WriteOutcome = { pointCount: result.pointCount, rejectedLines: result.rejectedLines ?? 0, ...(result.firstRejection === undefined ? {} : { firstRejection: result.firstRejection }) };
+    if (result.pointCount === 0) return outcome;
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
     // Checked again with nothing awaited before the write is queued: a lease write for the
     // sequence numbers can take long enough for a drop and a re-create to run meanwhile.
     this.assertDatabaseUnchanged(db, admission.dropCount);
     await this.storage.write(result.batches, base);
+    return outcome;
+  }
+
+  /** Bytes of write bodies received or waiting for a parse thread, and tasks waiting for one. */
+  get parseBacklog(): { readonly bytes: number; readonly tasks: number } {
+    return { bytes: this.parseQueue.used, tasks: this.parsers.queueSize };
   }
 
   /** The database exists and was not dropped since the write arrived (it may be a new one of the same name). */

@@ -22,6 +22,7 @@ import { describeGoValue } from './go-value.js';
 import { JsonScanner, JsonSyntaxError, NumberKind, StringFlag } from './json-scanner.js';
 import { isIntegralLiteral, sequenceNumberOutOfRange } from './sequence-number-literal.js';
 import { SeriesNameTable } from './series-names.js';
+import { END_WRITE_TIME_US as END_TIME_US, MIN_WRITE_TIME_US as MIN_TIME_US } from './write-time-range.js';
 
 export interface ParseOptions {
   readonly db: string;
@@ -45,9 +46,6 @@ export type ParseResult =
     }
   | { readonly ok: false; readonly message: string };
 
-/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in µs: the years 0.8 could store. */
-const MIN_TIME_US = -62_167_219_200_000_000;
-const END_TIME_US = 253_402_300_800_000_000;
 
 const TIME_ROLE = -1;
 const SEQUENCE_ROLE = -2;
