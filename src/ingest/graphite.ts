@@ -46,7 +46,7 @@ export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): 
     const [name, text, stamp] = fields as [string, string, string | undefined];
     let entry = series.get(name);
     if (entry === undefined) {
-      const rows = new SeriesRows(utf8Encoder.encode(name), shardOf(options.db, name, options.shardCount));
+      const rows = new SeriesRows(name, utf8Encoder.encode(name), shardOf(options.db, name, options.shardCount));
       entry = { rows, value: rows.addColumn(VALUE_COLUMN) };
       series.set(name, entry);
     }

@@ -12,10 +12,11 @@
  */
 import { ValueKind } from '../storage/columns.js';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
-import { KeyError, LineSeriesKeys, RESERVED_COLUMNS, unescapeFieldKey, type LineSeriesKey } from './line-series-key.js';
-import { commitRows, type RowBatches } from './row-batches.js';
+import { LineSeries } from './line-series.js';
+import { LineSeriesKeys, LineSyntaxError, type LineSeriesKey } from './line-series-key.js';
 import { sameBytes } from './series-names.js';
-import { SeriesRows, type ValueColumn } from './series-rows.js';
+import { commitRows, type RowBatches } from './row-batches.js';
+import type { SeriesRows, ValueColumn } from './series-rows.js';
 import { END_WRITE_TIME_US, MIN_WRITE_TIME_US } from './write-time-range.js';
 
 export interface LineParseOptions {
@@ -51,46 +52,18 @@ const FALSE_WORDS = ['f', 'F', 'false', 'False', 'FALSE'];
 const QUOTED_LINE_CHARS = 120;
 
 const keys = new LineSeriesKeys();
+/** Tells one request's series from the last one's (see `LineSeries.claim`). */
+let requestStamp = 0;
 const utf8Decoder = new TextDecoder();
-
-/** Something wrong in the line being parsed. */
-class LineError extends Error {}
-
-/** One series of the request and how its fields' raw keys map to its columns. */
-class LineSeries {
-  readonly rows: SeriesRows;
-  /** Raw (escaped) field keys seen, each with its column; several may share one. */
-  private readonly keys: Uint8Array[] = [];
-  private readonly columns: ValueColumn[] = [];
-
-  constructor(readonly key: LineSeriesKey) {
-    this.rows = new SeriesRows(key.name, key.shard, key.tags);
-  }
-
-  /** The column of field key `buf[start, end)`; `position` is its place in the line, the likeliest index. */
-  column(buf: Uint8Array, start: number, end: number, position: number): ValueColumn {
-    const hint = this.keys[position];
-    if (hint !== undefined && sameBytes(hint, buf, start, end)) return this.columns[position]!;
-    for (let i = 0; i < this.keys.length; i++) {
-      if (sameBytes(this.keys[i]!, buf, start, end)) return this.columns[i]!;
-    }
-    const name = unescapeFieldKey(buf, start, end);
-    const text = utf8Decoder.decode(name);
-    if (RESERVED_COLUMNS.has(text)) throw new LineError(`field key '${text}' is reserved`);
-    if (this.key.tagNames.has(text)) throw new LineError(`field key '${text}' is also a tag key`);
-    const column = this.rows.columns.find((c) => sameBytes(c.name, name, 0, name.length)) ?? this.rows.addColumn(name);
-    this.keys.push(buf.slice(start, end));
-    this.columns.push(column);
-    return column;
-  }
-}
 
 class LineParser {
   private pos = 0;
   private line = 1;
   private lineStart = 0;
   private pointCount = 0;
-  private readonly series = new Map<LineSeriesKey, LineSeries>();
+  private readonly series: SeriesRows[] = [];
+  private readonly stamp = ++requestStamp;
+  private lastKey: LineSeriesKey | null = null;
 
   constructor(
     private readonly buf: Uint8Array,
@@ -115,11 +88,7 @@ class LineParser {
         this.parsePoint();
       }
     }
-    return commitRows(
-      this.options.db,
-      this.options.shardCount,
-      Array.from(this.series.values(), (s) => s.rows),
-    );
+    return commitRows(this.options.db, this.options.shardCount, this.series);
   }
 
   /** The message for an error in the current line. */
@@ -144,22 +113,16 @@ class LineParser {
       i += c === BACKSLASH ? 2 : 1;
     }
     const keyEnd = Math.min(i, end);
-    if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineError('missing fields');
-    let key: LineSeriesKey;
-    try {
-      key = keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
-    } catch (error) {
-      if (error instanceof KeyError) throw new LineError(error.message);
-      throw error;
-    }
-    let series = this.series.get(key);
-    if (series === undefined) {
-      series = new LineSeries(key);
-      this.series.set(key, series);
-    }
+    if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
+    // Lines of one series usually come together: the previous line's key is checked first.
+    const last = this.lastKey;
+    const key = last !== null && sameBytes(last.raw, buf, keyStart, keyEnd) ? last : keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
+    this.lastKey = key;
+    const series = LineSeries.of(key);
+    if (series.claim(this.stamp)) this.series.push(series.current);
+    const rows = series.current;
     this.pos = keyEnd;
     this.skipSpaces();
-    const rows = series.rows;
     const row = rows.addRow(this.options.nowUs, this.pointCount);
     this.pointCount++;
     let position = 0;
@@ -171,10 +134,10 @@ class LineParser {
         if (c === EQUALS || c === COMMA || c === SPACE || c === NEWLINE) break;
         p += c === BACKSLASH ? 2 : 1;
       }
-      if (p >= end || buf[p] !== EQUALS) throw new LineError(p === fieldStart ? 'missing fields' : 'missing field value');
-      if (p === fieldStart) throw new LineError('missing field key');
+      if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
+      if (p === fieldStart) throw new LineSyntaxError('missing field key');
       const column = series.column(buf, fieldStart, p, position);
-      if (column.kinds[row] !== ValueKind.Null) throw new LineError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
+      if (column.kinds[row] !== ValueKind.Null) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
       this.pos = p + 1;
       this.parseValue(column, row);
       position++;
@@ -189,7 +152,7 @@ class LineParser {
     }
     this.skipSpaces();
     if (buf[this.pos] === RETURN) this.pos++;
-    if (this.pos < end && buf[this.pos] !== NEWLINE) throw new LineError('unexpected text after the point');
+    if (this.pos < end && buf[this.pos] !== NEWLINE) throw new LineSyntaxError('unexpected text after the point');
   }
 
   private skipSpaces(): void {
@@ -204,7 +167,7 @@ class LineParser {
       const start = ++this.pos;
       let escaped = false;
       for (;;) {
-        if (this.pos >= end) throw new LineError('unterminated string field');
+        if (this.pos >= end) throw new LineSyntaxError('unterminated string field');
         const c = buf[this.pos]!;
         if (c === QUOTE) break;
         if (c === BACKSLASH) {
@@ -219,7 +182,7 @@ class LineParser {
       this.pos++;
       const after = buf[this.pos];
       if (after !== undefined && after !== COMMA && after !== SPACE && after !== TAB && after !== NEWLINE && after !== RETURN) {
-        throw new LineError('unexpected text after a string field');
+        throw new LineSyntaxError('unexpected text after a string field');
       }
       return;
     }
@@ -231,14 +194,14 @@ class LineParser {
       p++;
     }
     this.pos = p;
-    if (p === start) throw new LineError('missing field value');
+    if (p === start) throw new LineSyntaxError('missing field value');
     const first = buf[start]!;
     const last = buf[p - 1]!;
     if (first === 0x74 || first === 0x54 || first === 0x66 || first === 0x46) {
       const word = this.text(start, p);
       if (TRUE_WORDS.includes(word)) column.setBool(row, true);
       else if (FALSE_WORDS.includes(word)) column.setBool(row, false);
-      else throw new LineError(`invalid boolean '${word}'`);
+      else throw new LineSyntaxError(`invalid boolean '${word}'`);
     } else if (last === 0x69) {
       this.parseInteger(column, row, start, p - 1, true);
     } else if (last === 0x75) {
@@ -252,13 +215,13 @@ class LineParser {
   private parseInteger(column: ValueColumn, row: number, start: number, end: number, signed: boolean): void {
     const buf = this.buf;
     const negative = buf[start] === MINUS;
-    if (negative && !signed) throw new LineError(`invalid unsigned integer '${this.text(start, end + 1)}'`);
+    if (negative && !signed) throw new LineSyntaxError(`invalid unsigned integer '${this.text(start, end + 1)}'`);
     const digitsAt = negative ? start + 1 : start;
-    if (digitsAt === end) throw new LineError(`invalid integer '${this.text(start, end + 1)}'`);
+    if (digitsAt === end) throw new LineSyntaxError(`invalid integer '${this.text(start, end + 1)}'`);
     let value = 0;
     for (let i = digitsAt; i < end; i++) {
       const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) throw new LineError(`invalid integer '${this.text(start, end + 1)}'`);
+      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid integer '${this.text(start, end + 1)}'`);
       value = value * 10 + d;
     }
     if (end - digitsAt <= 15) {
@@ -267,9 +230,9 @@ class LineParser {
     }
     const big = BigInt(this.text(start, end));
     if (big > INT64_MAX) {
-      throw new LineError(signed ? `integer out of range '${this.text(start, end + 1)}'` : `unsigned integer above 9223372036854775807 (the largest 0.8 integer) '${this.text(start, end + 1)}'`);
+      throw new LineSyntaxError(signed ? `integer out of range '${this.text(start, end + 1)}'` : `unsigned integer above 9223372036854775807 (the largest 0.8 integer) '${this.text(start, end + 1)}'`);
     }
-    if (big < INT64_MIN) throw new LineError(`integer out of range '${this.text(start, end + 1)}'`);
+    if (big < INT64_MIN) throw new LineSyntaxError(`integer out of range '${this.text(start, end + 1)}'`);
     column.setBigInt(row, big);
   }
 
@@ -293,7 +256,7 @@ class LineParser {
         scale++;
       }
     }
-    if (digits === 0) throw new LineError(`invalid number '${this.text(start, end)}'`);
+    if (digits === 0) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
     if (i === end && digits <= 15 && scale < POW10.length) {
       const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;
       return negative ? -value : value;
@@ -303,11 +266,11 @@ class LineParser {
       if (buf[i] === 0x2b || buf[i] === MINUS) i++;
       const exponentAt = i;
       while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-      if (i === exponentAt) throw new LineError(`invalid number '${this.text(start, end)}'`);
+      if (i === exponentAt) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
     }
-    if (i !== end) throw new LineError(`invalid number '${this.text(start, end)}'`);
+    if (i !== end) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
     const value = Number(this.text(start, end));
-    if (!Number.isFinite(value)) throw new LineError(`number out of range '${this.text(start, end)}'`);
+    if (!Number.isFinite(value)) throw new LineSyntaxError(`number out of range '${this.text(start, end)}'`);
     return value;
   }
 
@@ -321,13 +284,13 @@ class LineParser {
     const negative = buf[start] === MINUS;
     const digitsAt = negative ? start + 1 : start;
     const digits = p - digitsAt;
-    if (digits === 0 || digits > 19) throw new LineError(`invalid timestamp '${this.text(start, p)}'`);
+    if (digits === 0 || digits > 19) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
     let value = 0;
     // Nanoseconds: the last three digits are below a microsecond.
     const kept = this.options.precision === 'n' ? Math.max(digitsAt, p - 3) : p;
     for (let i = digitsAt; i < p; i++) {
       const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) throw new LineError(`invalid timestamp '${this.text(start, p)}'`);
+      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
       if (i < kept) value = value * 10 + d;
     }
     if (value >= MAX_SAFE) {
@@ -336,7 +299,7 @@ class LineParser {
       value = Math.abs(Math.trunc(value));
     }
     const us = (negative ? -value : value) * (this.options.precision === 'n' ? 1 : MICROS_PER_LINE_UNIT[this.options.precision]) + 0;
-    if (!(us >= MIN_WRITE_TIME_US && us < END_WRITE_TIME_US)) throw new LineError(`timestamp out of range '${this.text(start, p)}'`);
+    if (!(us >= MIN_WRITE_TIME_US && us < END_WRITE_TIME_US)) throw new LineSyntaxError(`timestamp out of range '${this.text(start, p)}'`);
     return us;
   }
 
@@ -365,7 +328,7 @@ export function parseLineProtocol(body: Uint8Array, options: LineParseOptions): 
   try {
     return { ok: true, ...parser.parse() };
   } catch (error) {
-    if (error instanceof LineError) return { ok: false, message: parser.describe(error.message) };
+    if (error instanceof LineSyntaxError) return { ok: false, message: parser.describe(error.message) };
     throw error;
   }
 }

@@ -13,10 +13,12 @@
  */
 import { shardOf } from '../storage/router.js';
 import { sameBytes } from './series-names.js';
+import type { LineSeries } from './line-series.js';
 import type { ConstantColumn } from './series-rows.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const WAYS = 4;
 /** Longer keys are parsed every time rather than kept. */
 const MAX_KEPT_KEY_BYTES = 1024;
 
@@ -34,13 +36,14 @@ export const RESERVED_COLUMNS = new Set(['time', 'sequence_number']);
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
-/** A line's key is malformed; the message says how. */
-export class KeyError extends Error {}
+/** A line is malformed; the message says how. */
+export class LineSyntaxError extends Error {}
 
 export interface LineSeriesKey {
   readonly raw: Uint8Array;
-  /** The series name, UTF-8 (see the module comment). */
-  readonly name: Uint8Array;
+  /** The series name (see the module comment). */
+  readonly name: string;
+  readonly nameBytes: Uint8Array;
   /** The tags as string columns, unescaped. */
   readonly tags: readonly ConstantColumn[];
   /** Unescaped tag keys, to refuse a field of the same name. */
@@ -48,26 +51,37 @@ export interface LineSeriesKey {
   db: string;
   shardCount: number;
   shard: number;
+  /** The series' rows, kept from request to request (see `LineSeries.claim`). */
+  series: LineSeries | undefined;
 }
 
 export class LineSeriesKeys {
-  private readonly slots: (LineSeriesKey | undefined)[] = new Array<LineSeriesKey | undefined>(SLOT_MASK + 1);
+  // Filled, not holey: V8 reads a packed array faster.
+  private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
 
-  /** The key `buf[start, end)`, routed for `db` and `shardCount`; throws KeyError when malformed. */
+  /** The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when malformed. */
   resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
     if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
-    const slot = (hash >>> 0) & SLOT_MASK;
-    let key = this.slots[slot];
-    if (key === undefined || !sameBytes(key.raw, buf, start, end)) {
-      key = parseKey(buf, start, end, db, shardCount);
-      this.slots[slot] = key;
-    } else if (key.db !== db || key.shardCount !== shardCount) {
-      key.db = db;
-      key.shardCount = shardCount;
-      key.shard = shardOf(db, utf8Decoder.decode(key.name), shardCount);
+    // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
+    const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
+    let free = -1;
+    for (let slot = first; slot < first + WAYS; slot++) {
+      const key = this.slots[slot]!;
+      if (key === null) {
+        if (free < 0) free = slot;
+      } else if (sameBytes(key.raw, buf, start, end)) {
+        if (key.db !== db || key.shardCount !== shardCount) {
+          key.db = db;
+          key.shardCount = shardCount;
+          key.shard = shardOf(db, key.name, shardCount);
+        }
+        return key;
+      }
     }
+    const key = parseKey(buf, start, end, db, shardCount);
+    this.slots[free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1))] = key;
     return key;
   }
 }
@@ -75,36 +89,39 @@ export class LineSeriesKeys {
 function parseKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
   const parts = splitUnescaped(buf, start, end, COMMA);
   const [measurementStart, measurementEnd] = parts[0]!;
-  if (measurementEnd === measurementStart) throw new KeyError('missing measurement');
+  if (measurementEnd === measurementStart) throw new LineSyntaxError('missing measurement');
   const measurement = unescape(buf, measurementStart, measurementEnd, MEASUREMENT_ESCAPES);
   const tags: { key: Uint8Array; value: Uint8Array; keyText: string }[] = [];
   for (let i = 1; i < parts.length; i++) {
     const [partStart, partEnd] = parts[i]!;
     const halves = splitUnescaped(buf, partStart, partEnd, EQUALS);
-    if (halves.length !== 2) throw new KeyError(`invalid tag format '${utf8Decoder.decode(buf.subarray(partStart, partEnd))}'`);
+    if (halves.length !== 2) throw new LineSyntaxError(`invalid tag format '${utf8Decoder.decode(buf.subarray(partStart, partEnd))}'`);
     const [[keyStart, keyEnd], [valueStart, valueEnd]] = halves as [[number, number], [number, number]];
-    if (keyEnd === keyStart) throw new KeyError('missing tag key');
-    if (valueEnd === valueStart) throw new KeyError('missing tag value');
+    if (keyEnd === keyStart) throw new LineSyntaxError('missing tag key');
+    if (valueEnd === valueStart) throw new LineSyntaxError('missing tag value');
     const key = unescape(buf, keyStart, keyEnd, TAG_ESCAPES);
     tags.push({ key, value: unescape(buf, valueStart, valueEnd, TAG_ESCAPES), keyText: utf8Decoder.decode(key) });
   }
   tags.sort((a, b) => compareBytes(a.key, b.key));
   const tagNames = new Set<string>();
   for (const tag of tags) {
-    if (tagNames.has(tag.keyText)) throw new KeyError(`duplicate tag '${tag.keyText}'`);
-    if (RESERVED_COLUMNS.has(tag.keyText)) throw new KeyError(`tag key '${tag.keyText}' is reserved`);
+    if (tagNames.has(tag.keyText)) throw new LineSyntaxError(`duplicate tag '${tag.keyText}'`);
+    if (RESERVED_COLUMNS.has(tag.keyText)) throw new LineSyntaxError(`tag key '${tag.keyText}' is reserved`);
     tagNames.add(tag.keyText);
   }
   let name = escape(measurement, MEASUREMENT_ESCAPES);
   for (const tag of tags) name += `,${escape(tag.key, TAG_ESCAPES)}=${escape(tag.value, TAG_ESCAPES)}`;
   return {
-    raw: buf.slice(start, end),
-    name: utf8Encoder.encode(name),
+    // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
+    raw: new Uint8Array(buf.subarray(start, end)),
+    name,
+    nameBytes: utf8Encoder.encode(name),
     tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
     tagNames,
     db,
     shardCount,
     shard: shardOf(db, name, shardCount),
+    series: undefined,
   };
 }
 
@@ -126,7 +143,7 @@ function splitUnescaped(buf: Uint8Array, start: number, end: number, separator: 
 
 /** Drops the backslash before each of `escapable`; any other backslash is kept, as 1.x does. */
 export function unescape(buf: Uint8Array, start: number, end: number, escapable: readonly number[]): Uint8Array {
-  if (buf.subarray(start, end).indexOf(BACKSLASH) < 0) return buf.slice(start, end);
+  if (buf.subarray(start, end).indexOf(BACKSLASH) < 0) return new Uint8Array(buf.subarray(start, end));
   const out = new Uint8Array(end - start);
   let length = 0;
   for (let i = start; i < end; i++) {

@@ -16,8 +16,6 @@ export interface RowBatches {
   readonly batches: (Uint8Array | null)[];
 }
 
-const utf8 = new TextDecoder();
-
 export function commitRows(db: string, shardCount: number, series: Iterable<SeriesRows>): RowBatches {
   const builders: (WriteBatchBuilder | undefined)[] = new Array<WriteBatchBuilder | undefined>(shardCount);
   const names = new Set<string>();
@@ -31,7 +29,7 @@ export function commitRows(db: string, shardCount: number, series: Iterable<Seri
     }
     rows.commit(builder);
     pointCount += rows.count;
-    names.add(utf8.decode(rows.name));
+    names.add(rows.name);
   }
   return { pointCount, seriesNames: [...names], batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
 }

@@ -10,16 +10,20 @@
  */
 import { ValueKind } from '../storage/columns.js';
 import type { WriteBatchBuilder } from '../storage/write-batch.js';
+import { copyBytes, copyFloats, copyWords } from './short-copy.js';
 
 const INITIAL_ROWS = 8;
+/** Rows a series may keep room for between requests. */
+const MAX_KEPT_ROWS = 4096;
 
 export class ValueColumn {
   kinds: Uint8Array;
   slots: Float64Array;
   words: Int32Array;
-  ints: BigInt64Array;
   /** String values in the order their rows reference them (a slot holds the index). */
   readonly strings: Uint8Array[] = [];
+  /** Some row since the last `SeriesRows.reset` has a value here. */
+  used = false;
 
   constructor(
     /** The column name, UTF-8. */
@@ -29,7 +33,6 @@ export class ValueColumn {
     this.kinds = new Uint8Array(capacity);
     this.slots = new Float64Array(capacity);
     this.words = new Int32Array(this.slots.buffer);
-    this.ints = new BigInt64Array(this.slots.buffer);
   }
 
   grow(capacity: number): void {
@@ -41,12 +44,12 @@ export class ValueColumn {
     this.kinds = kinds;
     this.slots = slots;
     this.words = new Int32Array(slots.buffer);
-    this.ints = new BigInt64Array(slots.buffer);
   }
 
   setFloat(row: number, value: number): void {
     this.slots[row] = value;
     this.kinds[row] = ValueKind.Float;
+    this.used = true;
   }
 
   /** An integer known to be within ±2^53, written as its two's complement halves. */
@@ -54,21 +57,25 @@ export class ValueColumn {
     this.words[2 * row] = value % 4294967296;
     this.words[2 * row + 1] = Math.floor(value / 4294967296);
     this.kinds[row] = ValueKind.Int;
+    this.used = true;
   }
 
   setBigInt(row: number, value: bigint): void {
-    this.ints[row] = value;
+    new BigInt64Array(this.slots.buffer, row * 8, 1)[0] = value;
     this.kinds[row] = ValueKind.Int;
+    this.used = true;
   }
 
   setBool(row: number, value: boolean): void {
     this.slots[row] = value ? 1 : 0;
     this.kinds[row] = ValueKind.Bool;
+    this.used = true;
   }
 
   setString(row: number, utf8: Uint8Array): void {
     this.slots[row] = this.strings.push(utf8) - 1;
     this.kinds[row] = ValueKind.String;
+    this.used = true;
   }
 }
 
@@ -86,11 +93,29 @@ export class SeriesRows {
   readonly columns: ValueColumn[] = [];
 
   constructor(
-    /** The series name, UTF-8. */
-    readonly name: Uint8Array,
-    readonly shard: number,
+    readonly name: string,
+    /** `name` in UTF-8. */
+    readonly nameBytes: Uint8Array,
+    public shard: number,
     readonly constants: readonly ConstantColumn[] = [],
   ) {}
+
+  /**
+   * Empties the series for another request, keeping its arrays (and its columns, which commit
+   * only once a row uses them again). A series that grew large lets its arrays go instead.
+   */
+  reset(): boolean {
+    if (this.capacity > MAX_KEPT_ROWS) return false;
+    for (const column of this.columns) {
+      if (!column.used) continue;
+      const kinds = column.kinds;
+      for (let i = 0; i < this.count; i++) kinds[i] = ValueKind.Null;
+      column.strings.length = 0;
+      column.used = false;
+    }
+    this.count = 0;
+    return true;
+  }
 
   /** Starts a row; its values are then set on the columns at the returned index. */
   addRow(timeUs: number, ordinal: number): number {
@@ -122,20 +147,27 @@ export class SeriesRows {
   /** Appends the series entry (its rows, columns, then constants) to `builder`. */
   commit(builder: WriteBatchBuilder): void {
     const rows = this.count;
-    const timeAt = builder.beginSeries(this.name, 0, this.name.length, rows, this.columns.length + this.constants.length);
-    builder.f64.set(this.time.subarray(0, rows), timeAt);
-    builder.f64.set(this.seq.subarray(0, rows), timeAt + rows);
+    let used = 0;
+    for (const column of this.columns) if (column.used) used++;
+    const timeAt = builder.beginSeries(this.nameBytes, 0, this.nameBytes.length, rows, used + this.constants.length);
+    copyFloats(this.time, 0, builder.f64, timeAt, rows);
+    copyFloats(this.seq, 0, builder.f64, timeAt + rows, rows);
     for (const column of this.columns) {
+      if (!column.used) continue;
       const valuesAt = builder.beginColumn(column.name, 0, column.name.length, rows, column.strings.length);
-      builder.i32.set(column.words.subarray(0, 2 * rows), 2 * valuesAt);
-      builder.bytes.set(column.kinds.subarray(0, rows), (valuesAt + rows) * 8);
+      copyWords(column.words, 0, builder.i32, 2 * valuesAt, 2 * rows);
+      copyBytes(column.kinds, 0, builder.bytes, (valuesAt + rows) * 8, rows);
       for (const text of column.strings) builder.appendString(text, 0, text.length);
     }
     for (const constant of this.constants) {
       const valuesAt = builder.beginColumn(constant.name, 0, constant.name.length, rows, 1);
-      builder.f64.fill(0, valuesAt, valuesAt + rows);
+      const f64 = builder.f64;
+      const bytes = builder.bytes;
       const kindsAt = (valuesAt + rows) * 8;
-      builder.bytes.fill(ValueKind.String, kindsAt, kindsAt + rows);
+      for (let i = 0; i < rows; i++) {
+        f64[valuesAt + i] = 0;
+        bytes[kindsAt + i] = ValueKind.String;
+      }
       builder.appendString(constant.value, 0, constant.value.length);
     }
   }
