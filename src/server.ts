@@ -12,6 +12,7 @@ import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
 import { PeriodicQueries } from './lifecycle/periodic-queries.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
+import { Metrics } from './metrics/metrics.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
 import { openLayout } from './storage/layout.js';
@@ -64,6 +65,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
+    metrics: new Metrics(storage, ingest),
   };
   const inFlight = new Set<Promise<void>>();
   let listenSocket: uWS.us_listen_socket;

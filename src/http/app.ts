@@ -31,6 +31,7 @@ import {
 } from './routes/database-users.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { metrics } from './routes/metrics.js';
 import { createContinuousQuery, dropContinuousQuery, listContinuousQueries } from './routes/continuous-queries.js';
 import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } from './routes/scheduled-deletes.js';
 import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
@@ -41,6 +42,7 @@ import { writeLines } from './routes/line-write.js';
 export function buildRouter(): Router<Handler> {
   return new Router<Handler>()
     .add('GET', '/ping', ping)
+    .add('GET', '/metrics', metrics)
     .add('GET', '/db', listDatabases)
     .add('POST', '/db', createDatabase)
     .add('DELETE', '/db/:name', dropDatabase)
@@ -119,6 +121,7 @@ export function createApp(server: ServerContext, inFlight: Set<Promise<void>>): 
 }
 
 async function run(handler: Handler, exchange: Exchange, server: ServerContext): Promise<void> {
+  const started = performance.now();
   try {
     await handler(exchange, server);
   } catch (err) {
@@ -127,4 +130,5 @@ async function run(handler: Handler, exchange: Exchange, server: ServerContext):
   }
   // In flight until the answer is out, so a graceful stop waits for a body still compressing.
   await exchange.sent;
+  server.metrics.observeRequest(handler.name, exchange.method, (performance.now() - started) / 1000);
 }
