@@ -12,6 +12,7 @@ import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
 import { PeriodicQueries } from './lifecycle/periodic-queries.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
+import { startInputs, type Inputs } from './inputs/inputs.js';
 import { Metrics } from './metrics/metrics.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
@@ -69,9 +70,12 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   };
   const inFlight = new Set<Promise<void>>();
   let listenSocket: uWS.us_listen_socket;
+  let inputs: Inputs | undefined;
   try {
+    inputs = await startInputs(settings, ingest, context.metrics, log);
     listenSocket = await listenExclusive(createApp(context, inFlight), settings.bind, settings.port);
   } catch (err) {
+    await inputs?.close();
     await closeEngine();
     throw err;
   }
@@ -81,6 +85,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     async stop() {
       uWS.us_listen_socket_close(listenSocket);
       await Promise.allSettled([...inFlight]);
+      await inputs.close();
       await closeEngine();
       lock.release();
     },

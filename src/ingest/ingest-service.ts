@@ -122,5 +122,7 @@ export class IngestService {
 /** The body's bytes as a whole ArrayBuffer of their own, so it can be transferred. */
 function ownBuffer(body: Uint8Array): ArrayBuffer {
   if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body.buffer as ArrayBuffer;
-  return body.slice().buffer as ArrayBuffer;
+  // A copy made by the Uint8Array constructor: a Buffer's own slice() would be a view into
+  // its pool, and transferring that would detach memory other Buffers live in.
+  return new Uint8Array(body).buffer as ArrayBuffer;
 }

@@ -32,7 +32,7 @@ export class Metrics {
     this.points = new Counter({ name: 'sluice_points_written_total', help: 'Points stored, continuous-query copies included', labelNames: ['input'], registers });
     this.dropped = new Counter({
       name: 'sluice_input_dropped_total',
-      help: 'Graphite lines and UDP datagrams dropped: overload, invalid data, a refused write, a line over the limit',
+      help: 'Graphite lines and UDP datagrams dropped: overload, invalid data, a line over the limit, a refused write (for Graphite: one per batch of lines)',
       labelNames: ['input', 'reason'],
       registers,
     });
