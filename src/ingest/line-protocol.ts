@@ -13,8 +13,7 @@
 import { ValueKind } from '../storage/columns.js';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
 import { LineSeries } from './line-series.js';
-import { LineSeriesKeys, LineSyntaxError, type LineSeriesKey } from './line-series-key.js';
-import { sameBytes } from './series-names.js';
+import { LineSeriesKeys, LineSyntaxError, prefixEnd, type LineSeriesKey } from './line-series-key.js';
 import { commitRows, type RowBatches } from './row-batches.js';
 import type { SeriesRows, ValueColumn } from './series-rows.js';
 import { END_WRITE_TIME_US, MIN_WRITE_TIME_US } from './write-time-range.js';
@@ -106,18 +105,25 @@ class LineParser {
     const buf = this.buf;
     const end = buf.length;
     const keyStart = this.pos;
-    let i = keyStart;
-    while (i < end) {
-      const c = buf[i]!;
-      if (c === SPACE || c === NEWLINE) break;
-      i += c === BACKSLASH ? 2 : 1;
-    }
-    const keyEnd = Math.min(i, end);
-    if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
-    // Lines of one series usually come together: the previous line's key is checked first.
+    // Lines of one series usually come together: the previous line's key is tried first,
+    // compared in the same pass that finds where this line's key ends.
     const last = this.lastKey;
-    const key = last !== null && sameBytes(last.raw, buf, keyStart, keyEnd) ? last : keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
-    this.lastKey = key;
+    let keyEnd = last === null ? -1 : prefixEnd(last.raw, buf, keyStart, SPACE);
+    let key: LineSeriesKey;
+    if (keyEnd >= 0) {
+      key = last!;
+    } else {
+      let i = keyStart;
+      while (i < end) {
+        const c = buf[i]!;
+        if (c === SPACE || c === NEWLINE) break;
+        i += c === BACKSLASH ? 2 : 1;
+      }
+      keyEnd = Math.min(i, end);
+      if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
+      key = keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
+      this.lastKey = key;
+    }
     const series = LineSeries.of(key);
     if (series.claim(this.stamp)) this.series.push(series.current);
     const rows = series.current;
@@ -128,15 +134,22 @@ class LineParser {
     let position = 0;
     for (;;) {
       const fieldStart = this.pos;
-      let p = fieldStart;
-      while (p < end) {
-        const c = buf[p]!;
-        if (c === EQUALS || c === COMMA || c === SPACE || c === NEWLINE) break;
-        p += c === BACKSLASH ? 2 : 1;
+      // The field a line had at this position last time, compared while finding the `=`.
+      let p = series.hintEnd(buf, fieldStart, position);
+      let column: ValueColumn;
+      if (p >= 0) {
+        column = series.hinted(position);
+      } else {
+        p = fieldStart;
+        while (p < end) {
+          const c = buf[p]!;
+          if (c === EQUALS || c === COMMA || c === SPACE || c === NEWLINE) break;
+          p += c === BACKSLASH ? 2 : 1;
+        }
+        if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
+        if (p === fieldStart) throw new LineSyntaxError('missing field key');
+        column = series.column(buf, fieldStart, p, position);
       }
-      if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
-      if (p === fieldStart) throw new LineSyntaxError('missing field key');
-      const column = series.column(buf, fieldStart, p, position);
       if (column.kinds[row] !== ValueKind.Null) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
       this.pos = p + 1;
       this.parseValue(column, row);

@@ -170,3 +170,14 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }
+
+/**
+ * Where `prefix` ends in `buf` at `start` when the bytes there are `prefix` followed by
+ * `terminator`; -1 otherwise.
+ */
+export function prefixEnd(prefix: Uint8Array, buf: Uint8Array, start: number, terminator: number): number {
+  const length = prefix.length;
+  if (buf[start + length] !== terminator) return -1;
+  for (let i = 0; i < length; i++) if (prefix[i] !== buf[start + i]) return -1;
+  return start + length;
+}

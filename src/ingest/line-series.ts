@@ -4,11 +4,12 @@
  * fields repeat from request to request, so after the first request a line costs no
  * allocation and a field key one byte comparison.
  */
-import { LineSyntaxError, RESERVED_COLUMNS, unescapeFieldKey, type LineSeriesKey } from './line-series-key.js';
+import { LineSyntaxError, prefixEnd, RESERVED_COLUMNS, unescapeFieldKey, type LineSeriesKey } from './line-series-key.js';
 import { sameBytes } from './series-names.js';
 import { SeriesRows, type ValueColumn } from './series-rows.js';
 
 const utf8Decoder = new TextDecoder();
+const EQUALS = 0x3d;
 
 export class LineSeries {
   private rows: SeriesRows;
@@ -45,6 +46,17 @@ export class LineSeries {
 
   get current(): SeriesRows {
     return this.rows;
+  }
+
+  /** Where the field key at `start` ends (at its `=`) if it is the one lines had at `position`; else -1. */
+  hintEnd(buf: Uint8Array, start: number, position: number): number {
+    const hint = this.keys[position];
+    return hint === undefined ? -1 : prefixEnd(hint, buf, start, EQUALS);
+  }
+
+  /** The column `hintEnd` matched. */
+  hinted(position: number): ValueColumn {
+    return this.columns[position]!;
   }
 
   /** The column of field key `buf[start, end)`; `position` is its place in the line, the likeliest index. */
