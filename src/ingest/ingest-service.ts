@@ -64,7 +64,7 @@ export class IngestService {
   async write(
     admission: WriteAdmission,
     body: Uint8Array,
-    options: { gzip: boolean; precision: TimePrecision; access?: WriteAccess; format?: PointFormat },
+    options: { gzip: boolean; precision?: TimePrecision; access?: WriteAccess; format?: PointFormat },
   ): Promise<WriteOutcome> {
     const { db } = admission;
     const buffer = ownBuffer(body);
@@ -73,7 +73,8 @@ export class IngestService {
       gzip: options.gzip,
       maxBodySize: this.limits.maxBodySize,
       db,
-      precision: options.precision,
+      // A 0.8 JSON body's `time` unit; 0.8's default when the request names none. Other formats carry their own.
+      precision: options.precision ?? 'ms',
       nowUs: nowMicros(),
       shardCount: this.storage.shards.length,
       ...(options.access ? { writeAccess: options.access } : {}),

@@ -129,7 +129,7 @@ class GraphiteConnection {
         const admission = this.ingest.admit(this.db);
         try {
           admission.take(body.length);
-          const outcome = await this.ingest.write(admission, body, { gzip: false, precision: 's', format: { kind: 'graphite' } });
+          const outcome = await this.ingest.write(admission, body, { gzip: false, format: { kind: 'graphite' } });
           this.metrics.recordWrite('graphite', outcome.pointCount);
           if (outcome.rejectedLines > 0) {
             this.metrics.recordDropped('graphite', 'invalid', outcome.rejectedLines);

@@ -21,7 +21,7 @@ export const writeLines: Handler = async (exchange, server) => {
     const body = await reading;
     const gzip = exchange.headers.get('content-encoding') === 'gzip';
     const access = seriesAccessOf(principal, 'write');
-    const outcome = await server.ingest.write(admission, body, { gzip, precision: 'u', format: { kind: 'line', precision }, ...(access ? { access } : {}) });
+    const outcome = await server.ingest.write(admission, body, { gzip, format: { kind: 'line', precision }, ...(access ? { access } : {}) });
     server.metrics.recordWrite('http_line', outcome.pointCount);
   } finally {
     admission.release();
