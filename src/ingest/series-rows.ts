@@ -13,8 +13,11 @@ import type { WriteBatchBuilder } from '../storage/write-batch.js';
 import { copyBytes, copyFloats, copyWords } from './short-copy.js';
 
 const INITIAL_ROWS = 8;
-/** Rows a series may keep room for between requests. */
-const MAX_KEPT_ROWS = 4096;
+/**
+ * Rows a series may keep room for between requests: a parse thread keeps up to 16Ki series
+ * (line-series-key.ts), so this bounds what it holds when idle to tens of MiB.
+ */
+const MAX_KEPT_ROWS = 64;
 
 export class ValueColumn {
   kinds: Uint8Array;
