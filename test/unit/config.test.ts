@@ -49,3 +49,16 @@ test('write queue bounds come from flags, the config file or the environment', (
     shardQueueBytes: 1024 * 1024,
   });
 });
+
+test('the Graphite and UDP inputs are off unless a port is given, and a port needs its database', (t) => {
+  const defaults = loadSettings([], {});
+  t.is(defaults.graphitePort, undefined);
+  t.is(defaults.udpPort, undefined);
+  const path = configFile('graphite_port = 2003\ngraphite_database = "graphite"\n');
+  const fromFile = loadSettings(['--config', path, '--udp-port', '4444', '--udp-database', 'udp'], {});
+  t.like(fromFile, { graphitePort: 2003, graphiteDatabase: 'graphite', udpPort: 4444, udpDatabase: 'udp' });
+  t.is(loadSettings([], { SLUICE_GRAPHITE_PORT: '0', SLUICE_GRAPHITE_DATABASE: 'g' }).graphitePort, 0);
+  t.throws(() => loadSettings(['--graphite-port', '2003'], {}), { instanceOf: ConfigError, message: 'graphite_port needs graphite_database' });
+  t.throws(() => loadSettings(['--udp-port', '4444'], {}), { instanceOf: ConfigError, message: 'udp_port needs udp_database' });
+  t.throws(() => loadSettings(['--udp-port', '70000', '--udp-database', 'u'], {}), { instanceOf: ConfigError, message: /--udp-port/ });
+});
