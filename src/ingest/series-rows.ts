@@ -113,7 +113,8 @@ export class SeriesRows {
       if (!column.used) continue;
       const kinds = column.kinds;
       for (let i = 0; i < this.count; i++) kinds[i] = ValueKind.Null;
-      column.strings.length = 0;
+      // Checked first: setting an array's length is a runtime call even when nothing changes.
+      if (column.strings.length !== 0) column.strings.length = 0;
       column.used = false;
     }
     this.count = 0;
