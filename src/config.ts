@@ -41,6 +41,14 @@ export interface Settings {
   /** Longest wait imposed on a client before each credential check once it keeps failing; 0 = none. */
   loginFailureDelayMs: number;
   logLevel: string;
+  /** Graphite plaintext over TCP on this port (0: a free one); off when undefined. */
+  graphitePort: number | undefined;
+  /** The database Graphite points go to; required with graphitePort. */
+  graphiteDatabase: string | undefined;
+  /** 0.8 JSON series bodies over UDP, one per datagram, on this port (0: a free one); off when undefined. */
+  udpPort: number | undefined;
+  /** The database UDP points go to; required with udpPort. */
+  udpDatabase: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -73,6 +81,10 @@ export function defaultSettings(): Settings {
     resetRoot: false,
     loginFailureDelayMs: 5_000,
     logLevel: 'info',
+    graphitePort: undefined,
+    graphiteDatabase: undefined,
+    udpPort: undefined,
+    udpDatabase: undefined,
   };
 }
 
@@ -99,6 +111,10 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'loginFailureDelayMs', toml: 'login_failure_delay_ms', env: 'SLUICE_LOGIN_FAILURE_DELAY_MS', parse: (v) => integer(v, 0, 60_000) },
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
+  { key: 'graphitePort', toml: 'graphite_port', env: 'SLUICE_GRAPHITE_PORT', parse: (v) => integer(v, 0, 65535) },
+  { key: 'graphiteDatabase', toml: 'graphite_database', env: 'SLUICE_GRAPHITE_DATABASE', parse: text },
+  { key: 'udpPort', toml: 'udp_port', env: 'SLUICE_UDP_PORT', parse: (v) => integer(v, 0, 65535) },
+  { key: 'udpDatabase', toml: 'udp_database', env: 'SLUICE_UDP_DATABASE', parse: text },
 ];
 
 /** Settings = defaults ← TOML config file ← environment ← command-line flags. */
@@ -116,6 +132,8 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (raw !== undefined) assign(settings, source.key, source.parse(raw), `--${kebab(source.key)}`);
   }
   if (flags.resetRoot === true) settings.resetRoot = true;
+  if (settings.graphitePort !== undefined && settings.graphiteDatabase === undefined) throw new ConfigError('graphite_port needs graphite_database');
+  if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
   return settings;
 }
 
@@ -142,6 +160,10 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--login-failure-delay-ms <ms>', 'longest wait before checking the credentials of a client that keeps failing (0: none)')
     .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .option('--graphite-port <port>', 'accept Graphite plaintext over TCP on this port (off by default)')
+    .option('--graphite-database <db>', 'database the Graphite points go to')
+    .option('--udp-port <port>', 'accept 0.8 JSON series bodies over UDP on this port (off by default)')
+    .option('--udp-database <db>', 'database the UDP points go to')
     .exitOverride((err) => {
       throw new ConfigError(err.message);
     })

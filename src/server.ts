@@ -14,6 +14,8 @@ import { DeleteScheduler } from './lifecycle/delete-scheduler.js';
 import { PeriodicQueries } from './lifecycle/periodic-queries.js';
 import type { Logger } from './log.js';
 import { MetaStore } from './meta/meta-store.js';
+import { startInputs, type Inputs } from './inputs/inputs.js';
+import { Metrics } from './metrics/metrics.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
 import { openLayout } from './storage/layout.js';
@@ -70,14 +72,18 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
+    metrics: new Metrics(storage, ingest),
   };
   const inFlight = new Set<Promise<void>>();
   const listenSockets: uWS.us_listen_socket[] = [];
+  let inputs: Inputs | undefined;
   try {
+    inputs = await startInputs(settings, ingest, context.metrics, log);
     listenSockets.push(await listenExclusive(createApp(context, inFlight), settings.bind, settings.port));
     if (admin) listenSockets.push(await listenAdmin(admin.assets, settings.bind, admin.port));
   } catch (err) {
     for (const socket of listenSockets) uWS.us_listen_socket_close(socket);
+    await inputs?.close();
     await closeEngine();
     throw err;
   }
@@ -89,6 +95,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     async stop() {
       for (const socket of listenSockets) uWS.us_listen_socket_close(socket);
       await Promise.allSettled([...inFlight]);
+      await inputs.close();
       await closeEngine();
       lock.release();
     },

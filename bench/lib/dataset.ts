@@ -17,8 +17,11 @@ export interface Dataset {
   readonly lastTimeS: number;
 }
 
-export function seriesName(index: number): string {
-  return `cpu.host${index}`;
+/** `json`: 0.8 series bodies; `line`: the same points as InfluxDB line protocol for `POST /write`. */
+export type BodyFormat = 'json' | 'line';
+
+export function seriesName(index: number, format: BodyFormat = 'json'): string {
+  return format === 'json' ? `cpu.host${index}` : `cpu,host=host${index}`;
 }
 
 /** mulberry32: seeded, so every run sends the same bytes. */
@@ -33,7 +36,7 @@ export function random(seed: number): () => number {
   };
 }
 
-export function generateDataset(series: number, pointsPerSeries: number, pointsPerRequest: number, nowMs = Date.now()): Dataset {
+export function generateDataset(series: number, pointsPerSeries: number, pointsPerRequest: number, nowMs = Date.now(), format: BodyFormat = 'json'): Dataset {
   const rand = random(42);
   const total = series * pointsPerSeries;
   const lastTimeS = Math.floor(nowMs / 1000 / SPACING_S) * SPACING_S - LAST_POINT_AGE_S;
@@ -53,14 +56,29 @@ export function generateDataset(series: number, pointsPerSeries: number, pointsP
       values[s] = Math.max(0, values[s]! + (rand() - 0.5) * 2);
       let points = perSeries.get(s);
       if (points === undefined) perSeries.set(s, (points = []));
-      points.push(`[${time},${values[s]!.toFixed(2)}]`);
+      points.push(format === 'json' ? `[${time},${values[s]!.toFixed(2)}]` : `${seriesName(s, format)} value=${values[s]!.toFixed(2)} ${time}\n`);
     }
-    const objects = [...perSeries.keys()]
-      .sort((a, b) => a - b)
-      .map((s) => `{"name":${names[s]},"columns":["time","value"],"points":[${perSeries.get(s)!.join(',')}]}`);
-    const body = Buffer.from(`[${objects.join(',')}]`, 'utf8');
+    const body = format === 'json' ? jsonBody(perSeries, names) : lineBody(perSeries);
     bytes += body.length;
     bodies.push(body);
   }
   return { bodies, points: total, bytes, firstTimeS, lastTimeS };
+}
+
+function jsonBody(perSeries: Map<number, string[]>, names: readonly string[]): Buffer {
+  const objects = [...perSeries.keys()]
+    .sort((a, b) => a - b)
+    .map((s) => `{"name":${names[s]},"columns":["time","value"],"points":[${perSeries.get(s)!.join(',')}]}`);
+  return Buffer.from(`[${objects.join(',')}]`, 'utf8');
+}
+
+/** The same points in the same order, one line each (a line's series is its own). */
+function lineBody(perSeries: Map<number, string[]>): Buffer {
+  return Buffer.from(
+    [...perSeries.keys()]
+      .sort((a, b) => a - b)
+      .map((s) => perSeries.get(s)!.join(''))
+      .join(''),
+    'utf8',
+  );
 }

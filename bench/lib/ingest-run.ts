@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type TestServer } from '../../test/helpers/server.js';
 import { diskUsage } from './disk.js';
-import { generateDataset, LAST_POINT_AGE_S, seriesName } from './dataset.js';
+import { generateDataset, LAST_POINT_AGE_S, seriesName, type BodyFormat } from './dataset.js';
 import { BenchClient, seriesPath, waitUntil } from './http.js';
 import type { Workload } from './options.js';
 import { cpuSeconds, RssSampler } from './proc.js';
@@ -19,6 +19,8 @@ const SERVER_START_TIMEOUT_MS = 600_000;
 
 export interface IngestOptions {
   readonly workload: Workload;
+  /** 0.8 JSON to `/db/:db/series` (default) or line protocol to `/write`. */
+  readonly format?: BodyFormat;
   /** A running server; otherwise one is started. */
   readonly url?: string;
   readonly pid?: number;
@@ -50,6 +52,7 @@ export async function startBenchServer(dataDir: string, serverArgs: readonly str
 export async function restartToReady(
   dataDir: string,
   serverArgs: readonly string[],
+  format: BodyFormat = 'json',
 ): Promise<{ server: TestServer; listeningMs: number; pingMs: number; queryMs: number }> {
   const spawnedAt = performance.now();
   const server = await startBenchServer(dataDir, serverArgs);
@@ -59,7 +62,7 @@ export async function restartToReady(
     const pingMs = await waitUntil(async () => (await client.send('GET', '/ping')).status === 200, spawnedAt, SERVER_START_TIMEOUT_MS, '/ping');
     const queryMs = await waitUntil(
       async () => {
-        const reply = await client.send('GET', seriesPath(BENCH_DB, `select * from ${seriesName(1)} limit 1`));
+        const reply = await client.send('GET', seriesPath(BENCH_DB, `select * from "${seriesName(1, format)}" limit 1`));
         return reply.status === 200 && reply.body.includes('"points":[[');
       },
       spawnedAt,
@@ -79,14 +82,15 @@ function nowMsFor(lastTimeS: number | undefined): number | undefined {
 
 export async function runIngest(options: IngestOptions): Promise<IngestOutcome> {
   const { workload } = options;
+  const format = options.format ?? 'json';
   const startedAt = new Date().toISOString();
   console.log(
     `ingest: S=${workload.series} series × P=${workload.pointsPerSeries} points, ` +
-      `B=${workload.batch} points/request, C=${workload.connections} connections`,
+      `B=${workload.batch} points/request, C=${workload.connections} connections, ${format} bodies`,
   );
 
   let generation = performance.now();
-  const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch, nowMsFor(options.lastTimeS));
+  const dataset = generateDataset(workload.series, workload.pointsPerSeries, workload.batch, nowMsFor(options.lastTimeS), format);
   generation = performance.now() - generation;
   console.log(
     `generated ${dataset.bodies.length} requests, ${dataset.points.toLocaleString('en-US')} points, ` +
@@ -111,14 +115,16 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
   const sampler = pid === undefined ? undefined : new RssSampler(pid);
   const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
   const latencies: number[] = [];
+  const writePath = format === 'json' ? `/db/${BENCH_DB}/series?u=root&p=root&time_precision=s` : `/write?db=${BENCH_DB}&u=root&p=root&precision=s`;
+  const okStatus = format === 'json' ? 200 : 204;
   let next = 0;
   const sendAll = async (): Promise<void> => {
     while (next < dataset.bodies.length) {
       const body = dataset.bodies[next++]!;
       const sent = performance.now();
-      const reply = await client.send('POST', `/db/${BENCH_DB}/series?u=root&p=root&time_precision=s`, body);
+      const reply = await client.send('POST', writePath, body);
       latencies.push(performance.now() - sent);
-      if (reply.status !== 200) throw new Error(`write: HTTP ${reply.status} ${reply.body.slice(0, 500)}`);
+      if (reply.status !== okStatus) throw new Error(`write: HTTP ${reply.status} ${reply.body.slice(0, 500)}`);
     }
   };
   const began = performance.now();
@@ -131,7 +137,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
 
   const metrics: Record<string, Metric> = {
     pointsPerSecond: metric(dataset.points / elapsedS, 'points/s', true),
-    megabytesPerSecond: metric(dataset.bytes / 1e6 / elapsedS, 'MB/s of JSON', true),
+    megabytesPerSecond: metric(dataset.bytes / 1e6 / elapsedS, `MB/s of ${format === 'json' ? 'JSON' : 'line protocol'}`, true),
     requestP50: metric(percentile(latencies, 50), 'ms', false),
     requestP99: metric(percentile(latencies, 99), 'ms', false),
   };
@@ -162,7 +168,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
         `(WAL ${(disk.walApparentBytes / 1e6).toFixed(1)} MB)`,
     );
 
-    const ready = await restartToReady(dataDir, options.serverArgs);
+    const ready = await restartToReady(dataDir, options.serverArgs, format);
     metrics.restartToListening = metric(ready.listeningMs, 'ms', false);
     metrics.restartToPing = metric(ready.pingMs, 'ms', false);
     metrics.restartToQuery = metric(ready.queryMs, 'ms', false);
@@ -181,6 +187,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
       pointsPerSeries: workload.pointsPerSeries,
       batch: workload.batch,
       connections: workload.connections,
+      format,
       serverArgs: options.serverArgs.join(' '),
       external: options.url !== undefined,
       cores: os.availableParallelism(),

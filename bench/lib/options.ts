@@ -3,6 +3,7 @@
  * (`-S 10` / `--series 10`) or as an environment variable of the same letter (`S=10`).
  */
 import { parseArgs } from 'node:util';
+import type { BodyFormat } from './dataset.js';
 
 export interface Workload {
   /** S: number of series. */
@@ -26,6 +27,7 @@ export const workloadOptions = {
   shards: { type: 'string' },
   'server-arg': { type: 'string', multiple: true },
   keep: { type: 'boolean' },
+  format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,4 +66,11 @@ Server:
   --data-dir DIR      data directory for the started server (kept afterwards)
   --shards N          passed to the started server
   --server-arg ARG    any other server flag, repeatable (--server-arg=--wal-fsync=interval)
-  --keep              keep the temporary data directory`;
+  --keep              keep the temporary data directory
+  --format F          json (0.8 series bodies, default) or line (line protocol to POST /write)`;
+
+export function readFormat(flags: ParsedFlags): BodyFormat {
+  const format = flags.format ?? process.env.FORMAT ?? 'json';
+  if (format !== 'json' && format !== 'line') throw new Error(`--format must be json or line, got ${JSON.stringify(format)}`);
+  return format;
+}

@@ -31,20 +31,24 @@ import {
 } from './routes/database-users.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
 import { ping } from './routes/ping.js';
+import { metrics } from './routes/metrics.js';
 import { createContinuousQuery, dropContinuousQuery, listContinuousQueries } from './routes/continuous-queries.js';
 import { createScheduledDelete, listScheduledDeletes, removeScheduledDelete } from './routes/scheduled-deletes.js';
 import { deleteSeriesRange, dropSeries } from './routes/series-delete.js';
 import { querySeries } from './routes/series-query.js';
 import { writeSeries } from './routes/series-write.js';
+import { writeLines } from './routes/line-write.js';
 
 export function buildRouter(): Router<Handler> {
   return new Router<Handler>()
     .add('GET', '/ping', ping)
+    .add('GET', '/metrics', metrics)
     .add('GET', '/db', listDatabases)
     .add('POST', '/db', createDatabase)
     .add('DELETE', '/db/:name', dropDatabase)
     .add('GET', '/db/:db/series', querySeries)
     .add('POST', '/db/:db/series', writeSeries)
+    .add('POST', '/write', writeLines)
     .add('GET', '/cluster_admins', listClusterAdmins)
     .add('POST', '/cluster_admins', createClusterAdmin)
     .add('GET', '/cluster_admins/authenticate', authenticateClusterAdmin)
@@ -118,6 +122,7 @@ export function createApp(server: ServerContext, inFlight: Set<Promise<void>>): 
 }
 
 async function run(handler: Handler, exchange: Exchange, server: ServerContext): Promise<void> {
+  const started = performance.now();
   try {
     await handler(exchange, server);
   } catch (err) {
@@ -126,4 +131,5 @@ async function run(handler: Handler, exchange: Exchange, server: ServerContext):
   }
   // In flight until the answer is out, so a graceful stop waits for a body still compressing.
   await exchange.sent;
+  server.metrics.observeRequest(handler.name, exchange.method, (performance.now() - started) / 1000);
 }

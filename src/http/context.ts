@@ -3,6 +3,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { QueryCoordinator } from '../query/coordinator.js';
 import type { Storage } from '../storage/storage.js';
 import type { Authenticator } from './auth.js';
@@ -18,6 +19,7 @@ export interface ServerContext {
   readonly continuousQueries: ContinuousQueries;
   readonly auth: Authenticator;
   readonly log: Logger;
+  readonly metrics: Metrics;
 }
 
 /** A handler may answer synchronously or return a promise; thrown errors become responses. */

@@ -7,8 +7,15 @@ import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
 import { WriteAdmission } from './write-admission.js';
+
+/** What a write stored: its points, fan-out copies included, and the lines a stream input skipped. */
+export interface WriteOutcome extends Required<Pick<Rejections, 'rejectedLines'>> {
+  readonly pointCount: number;
+  readonly firstRejection?: string;
+}
 
 export interface IngestLimits {
   readonly parseThreads: number;
@@ -54,7 +61,11 @@ export class IngestService {
    * Writes accepted before a drop of their database are applied before it (so dropped with
    * it) or refused; they never land in a database re-created after the drop.
    */
-  async write(admission: WriteAdmission, body: Uint8Array, options: { gzip: boolean; precision: TimePrecision; access?: WriteAccess }): Promise<void> {
+  async write(
+    admission: WriteAdmission,
+    body: Uint8Array,
+    options: { gzip: boolean; precision?: TimePrecision; access?: WriteAccess; format?: PointFormat },
+  ): Promise<WriteOutcome> {
     const { db } = admission;
     const buffer = ownBuffer(body);
     const task: ParseTask = {
@@ -62,11 +73,13 @@ export class IngestService {
       gzip: options.gzip,
       maxBodySize: this.limits.maxBodySize,
       db,
-      precision: options.precision,
+      // A 0.8 JSON body's `time` unit; 0.8's default when the request names none. Other formats carry their own.
+      precision: options.precision ?? 'ms',
       nowUs: nowMicros(),
       shardCount: this.storage.shards.length,
       ...(options.access ? { writeAccess: options.access } : {}),
       fanOut: this.fanOuts(db),
+      ...(options.format ? { format: options.format } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -80,12 +93,19 @@ export class IngestService {
       throw new HttpError(result.status, result.message);
     }
     this.assertDatabaseUnchanged(db, admission.dropCount);
-    if (result.pointCount === 0) return;
+    const outcome: WriteOutcome = { pointCount: result.pointCount, rejectedLines: result.rejectedLines ?? 0, ...(result.firstRejection === undefined ? {} : { firstRejection: result.firstRejection }) };
+    if (result.pointCount === 0) return outcome;
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
     // Checked again with nothing awaited before the write is queued: a lease write for the
     // sequence numbers can take long enough for a drop and a re-create to run meanwhile.
     this.assertDatabaseUnchanged(db, admission.dropCount);
     await this.storage.write(result.batches, base);
+    return outcome;
+  }
+
+  /** Bytes of write bodies received or waiting for a parse thread, and tasks waiting for one. */
+  get parseBacklog(): { readonly bytes: number; readonly tasks: number } {
+    return { bytes: this.parseQueue.used, tasks: this.parsers.queueSize };
   }
 
   /** The database exists and was not dropped since the write arrived (it may be a new one of the same name). */
@@ -103,5 +123,7 @@ export class IngestService {
 /** The body's bytes as a whole ArrayBuffer of their own, so it can be transferred. */
 function ownBuffer(body: Uint8Array): ArrayBuffer {
   if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body.buffer as ArrayBuffer;
-  return body.slice().buffer as ArrayBuffer;
+  // A copy made by the Uint8Array constructor: a Buffer's own slice() would be a view into
+  // its pool, and transferring that would detach memory other Buffers live in.
+  return new Uint8Array(body).buffer as ArrayBuffer;
 }

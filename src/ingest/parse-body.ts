@@ -22,6 +22,8 @@ import { describeGoValue } from './go-value.js';
 import { JsonScanner, JsonSyntaxError, NumberKind, StringFlag } from './json-scanner.js';
 import { isIntegralLiteral, sequenceNumberOutOfRange } from './sequence-number-literal.js';
 import { SeriesNameTable } from './series-names.js';
+import { copyBytes, copyFloats, copyWords } from './short-copy.js';
+import { END_WRITE_TIME_US as END_TIME_US, MIN_WRITE_TIME_US as MIN_TIME_US } from './write-time-range.js';
 
 export interface ParseOptions {
   readonly db: string;
@@ -45,9 +47,6 @@ export type ParseResult =
     }
   | { readonly ok: false; readonly message: string };
 
-/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in µs: the years 0.8 could store. */
-const MIN_TIME_US = -62_167_219_200_000_000;
-const END_TIME_US = 253_402_300_800_000_000;
 
 const TIME_ROLE = -1;
 const SEQUENCE_ROLE = -2;
@@ -620,23 +619,6 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
 
 function outOfRange(literal: string): string {
   return `strconv.ParseFloat: parsing "${literal}": value out of range`;
-}
-
-// Short copies: a loop beats creating the subarray `set` needs.
-function copyFloats(src: Float64Array, from: number, dst: Float64Array, to: number, length: number): void {
-  if (length > 16) dst.set(src.subarray(from, from + length), to);
-  else for (let i = 0; i < length; i++) dst[to + i] = src[from + i]!;
-}
-
-/** Value slots are copied as 32-bit words: an int64 may be a NaN pattern as a double. */
-function copyWords(src: Int32Array, from: number, dst: Int32Array, to: number, length: number): void {
-  if (length > 32) dst.set(src.subarray(from, from + length), to);
-  else for (let i = 0; i < length; i++) dst[to + i] = src[from + i]!;
-}
-
-function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, length: number): void {
-  if (length > 32) dst.set(src.subarray(from, from + length), to);
-  else for (let i = 0; i < length; i++) dst[to + i] = src[from + i]!;
 }
 
 /** Parses a write body into one batch per shard, or the 400 message 0.8 gave for it. */

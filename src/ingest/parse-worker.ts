@@ -7,7 +7,8 @@ import { PayloadTooLargeError } from '../errors.js';
 import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
-import { parseWriteBody } from './parse-body.js';
+import { parseWriteBody, type ParseResult } from './parse-body.js';
+import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
 
 export interface ParseTask {
@@ -25,17 +26,19 @@ export interface ParseTask {
   readonly writeAccess?: WriteAccess;
   /** The database's fan-out continuous queries: their copies join the request's batches. */
   readonly fanOut: readonly FanOutSpec[];
+  /** Line protocol or Graphite; absent for a 0.8 JSON body (whose `precision` then applies). */
+  readonly format?: PointFormat;
 }
 
 export type ParseTaskResult =
-  | {
+  | ({
       readonly ok: true;
       readonly pointCount: number;
       readonly unnumberedCount: number;
       readonly seriesNames: string[];
       /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
       readonly batches: (ArrayBuffer | null)[];
-    }
+    } & Rejections)
   | {
       readonly ok: false;
       /**
@@ -59,7 +62,7 @@ function runParseTask(task: ParseTask): ParseTaskResult {
       return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
     }
   }
-  const parsed = parseWriteBody(body, task);
+  const parsed: ParseResult & Rejections = task.format === undefined ? parseWriteBody(body, task) : parsePoints(body, task.format, task);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
   if (refused !== null) return { ok: false, status: 403, message: refused };
@@ -69,9 +72,14 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     pointCount: parsed.pointCount + added,
     unnumberedCount: parsed.unnumberedCount,
     seriesNames: parsed.seriesNames,
+    ...rejectionsOf(parsed),
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
     batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
   };
+}
+
+function rejectionsOf(parsed: Rejections): Rejections {
+  return parsed.rejectedLines ? { rejectedLines: parsed.rejectedLines, ...(parsed.firstRejection === undefined ? {} : { firstRejection: parsed.firstRejection }) } : {};
 }
 
 /** The pool resolves with the `ParseTaskResult`, its batch buffers transferred, not cloned. */

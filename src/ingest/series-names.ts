@@ -77,7 +77,8 @@ export class SeriesNameTable {
   }
 }
 
-function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+/** Whether `bytes` equals `buf[start, end)`. */
+export function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   if (bytes.length !== end - start) return false;
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] !== buf[start + i]) return false;

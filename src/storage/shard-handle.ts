@@ -1,3 +1,4 @@
+import { createShardCounters } from '../metrics/shard-counters.js';
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
 import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
@@ -55,6 +56,8 @@ export class ShardHandle {
   private closing = false;
   /** Written by the shard's thread: 1 while it is degraded (see DiskHealth). */
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** Written by the shard's thread: its WAL and flush timings (metrics/shard-counters.ts). */
+  readonly timers = createShardCounters();
 
   /**
    * `status` gives the main thread's transaction status for this shard; every message that can
@@ -64,12 +67,12 @@ export class ShardHandle {
    */
   constructor(
     readonly index: number,
-    data: Omit<ShardWorkerData, 'degradedFlag'>,
+    data: Omit<ShardWorkerData, 'degradedFlag' | 'timers'>,
     queueBytes: number,
     private readonly status: () => TxnStatus,
   ) {
     this.queuedWrites = new ByteBudget(queueBytes);
-    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag };
+    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag, timers: this.timers };
     this.pool = new Piscina({
       filename: new URL('./shard-worker.js', import.meta.url).href,
       workerData,
@@ -97,6 +100,16 @@ export class ShardHandle {
   /** Whether the write queue is at its bound (new writes should be turned away early). */
   get saturated(): boolean {
     return this.queuedWrites.full;
+  }
+
+  /** Bytes of write batches queued or in flight (for /metrics). */
+  get queuedWriteBytes(): number {
+    return this.queuedWrites.used;
+  }
+
+  /** Operations waiting in the mailbox, writes held back included (for /metrics). */
+  get queuedOperations(): number {
+    return this.queue.length;
   }
 
   /** Whether a batch of this size may be queued now. */

@@ -17,6 +17,7 @@ import { transferResult } from '../util/transfer.js';
 import { HttpError, type ErrorReply } from '../errors.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
+import { installShardCounters } from '../metrics/shard-counters.js';
 import type { DiskProblem } from './disk-health.js';
 import type { Page, ScanRequest } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
@@ -25,6 +26,8 @@ import type { ShardTxnReport, TxnStatus } from './transactions.js';
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;
   readonly logLevel: string;
+  /** Timing counters for /metrics, shared with the main thread (metrics/shard-counters.ts). */
+  readonly timers: Float64Array;
 }
 
 /** A regex crosses threads as its source and is compiled here, where the names are. */
@@ -50,6 +53,7 @@ export interface SeriesListRequest {
 }
 
 const settings = workerData as ShardWorkerData;
+installShardCounters(settings.timers);
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
 

@@ -1,3 +1,4 @@
+import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
 import { join } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
@@ -542,7 +543,9 @@ export class Shard {
   private flushChecked(): Promise<void> {
     const run = this.flushing.then(async () => {
       this.flushOwed = true;
+      const started = performance.now();
       await this.flushOnce();
+      recordShardTimer(ShardTimer.Flush, started);
       this.flushOwed = false;
     });
     this.flushing = run.catch(() => undefined);

@@ -18,6 +18,7 @@
  * A payload is never empty: an all-zero region (what some file systems leave after a crash
  * that extended a file) would otherwise read as an endless run of valid empty records.
  */
+import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { syncDirectory } from '../util/atomic-file.js';
@@ -134,12 +135,14 @@ export class WriteAheadLog {
       iov[2 * i + 1] = payload;
       total += HEADER_BYTES + payload.byteLength;
     }
+    const started = performance.now();
     try {
       writeAllSync(this.#fd, this.#currentPath(), iov, this.#size);
     } catch (error) {
       this.#cutBackAfterFailedWrite();
       throw error;
     }
+    recordShardTimer(ShardTimer.WalAppend, started);
     this.#size += total;
     this.#unsynced = true;
     this.#syncPerPolicy();
@@ -340,7 +343,9 @@ export class WriteAheadLog {
     const fileNumber = this.#fileNumber;
     this.#unsynced = false;
     this.#syncInFlight = true;
+    const started = performance.now();
     fs.fdatasync(this.#fd, (error) => {
+      recordShardTimer(ShardTimer.WalFsync, started);
       this.#syncInFlight = false;
       for (const fd of this.#retiredFds.splice(0)) fs.closeSync(fd);
       if (error) {
@@ -388,8 +393,10 @@ export class WriteAheadLog {
   }
 
   #sync(): void {
+    const started = performance.now();
     try {
       syncSync(this.#fd, this.#currentPath(), true);
+      recordShardTimer(ShardTimer.WalFsync, started);
     } catch (error) {
       // After a failed fsync the kernel may have dropped the dirty pages: what is on disk
       // is unknown, so the log refuses further writes until `restart`.

@@ -7,6 +7,10 @@ export class ByteBudget {
 
   constructor(readonly limit: number) {}
 
+  get used(): number {
+    return this.held;
+  }
+
   get full(): boolean {
     return this.held >= this.limit;
   }

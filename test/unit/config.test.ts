@@ -59,3 +59,16 @@ test('the admin page listens on 8083 unless given a port, 0 for a free one, or o
   t.is(loadSettings(['--config', configFile('admin_port = "off"\n')], {}).adminPort, 'off');
   t.throws(() => loadSettings(['--admin-port', 'none'], {}), { instanceOf: ConfigError, message: /--admin-port: expected a port from 0 to 65535 or off, got none/ });
 });
+
+test('the Graphite and UDP inputs are off unless a port is given, and a port needs its database', (t) => {
+  const defaults = loadSettings([], {});
+  t.is(defaults.graphitePort, undefined);
+  t.is(defaults.udpPort, undefined);
+  const path = configFile('graphite_port = 2003\ngraphite_database = "graphite"\n');
+  const fromFile = loadSettings(['--config', path, '--udp-port', '4444', '--udp-database', 'udp'], {});
+  t.like(fromFile, { graphitePort: 2003, graphiteDatabase: 'graphite', udpPort: 4444, udpDatabase: 'udp' });
+  t.is(loadSettings([], { SLUICE_GRAPHITE_PORT: '0', SLUICE_GRAPHITE_DATABASE: 'g' }).graphitePort, 0);
+  t.throws(() => loadSettings(['--graphite-port', '2003'], {}), { instanceOf: ConfigError, message: 'graphite_port needs graphite_database' });
+  t.throws(() => loadSettings(['--udp-port', '4444'], {}), { instanceOf: ConfigError, message: 'udp_port needs udp_database' });
+  t.throws(() => loadSettings(['--udp-port', '70000', '--udp-database', 'u'], {}), { instanceOf: ConfigError, message: /--udp-port/ });
+});

@@ -11,6 +11,7 @@ import type { Handler } from '../context.js';
  */
 export const querySeries: Handler = async (exchange, server) => {
   const db = exchange.params.db!;
+  server.metrics.recordQuery();
   const principal = await server.auth.databaseUserOrAdmin(exchange, db);
   const precision = parseTimePrecision(exchange.query.get('time_precision') ?? undefined);
   const text = exchange.query.get('q') ?? '';

@@ -16,7 +16,8 @@ export const writeSeries: Handler = async (exchange, server) => {
     const body = await reading;
     const gzip = exchange.headers.get('content-encoding') === 'gzip';
     const access = seriesAccessOf(principal, 'write');
-    await server.ingest.write(admission, body, { gzip, precision, ...(access ? { access } : {}) });
+    const outcome = await server.ingest.write(admission, body, { gzip, precision, ...(access ? { access } : {}) });
+    server.metrics.recordWrite('http_json', outcome.pointCount);
   } finally {
     admission.release();
   }

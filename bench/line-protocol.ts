@@ -1,0 +1,43 @@
+/**
+ * Line-protocol parser micro-benchmark, one core: `parseLineProtocol` on the ingest
+ * benchmark's points written as line protocol (`cpu,host=hostN value=12.34 <time_s>`),
+ * beside `parseWriteBody` on the same points as a 0.8 JSON body — the figure to keep at or
+ * above. A second body with few long series shows the per-point cost alone.
+ *
+ * Each figure is CPU time, the best of ROUNDS rounds of ITERATIONS parses, so a busy machine shows less.
+ *
+ * Run: npm run build && node dist/bench/line-protocol.js   (ITERATIONS=100 ROUNDS=5 SHARDS=2)
+ */
+import { parseLineProtocol } from '../src/ingest/line-protocol.js';
+import { parseWriteBody } from '../src/ingest/parse-body.js';
+import { generateDataset, type BodyFormat } from './lib/dataset.js';
+import { bestNanos } from './lib/timing.js';
+
+const iterations = Number(process.env.ITERATIONS ?? 100);
+const rounds = Number(process.env.ROUNDS ?? 5);
+const shardCount = Number(process.env.SHARDS ?? 2);
+
+function bodyOf(series: number, pointsPerSeries: number, format: BodyFormat): Uint8Array {
+  return generateDataset(series, pointsPerSeries, series * pointsPerSeries, Date.now(), format).bodies[0]!;
+}
+
+const line = (label: string, points: number, bytes: number, nanos: number): string =>
+  `  ${label.padEnd(18)} ${((points / nanos) * 1e3).toFixed(2)} M points/s  ${((bytes / nanos) * 1e3).toFixed(0)} MB/s  ${(nanos / 1e3).toFixed(0)} µs/body`;
+
+for (const [series, pointsPerSeries] of [
+  [1000, 5],
+  [10, 500],
+] as const) {
+  const nowUs = Date.now() * 1000;
+  const lines = bodyOf(series, pointsPerSeries, 'line');
+  const json = bodyOf(series, pointsPerSeries, 'json');
+  const points = series * pointsPerSeries;
+  const lineOptions = { db: 'bench', precision: 's' as const, nowUs, shardCount };
+  const check = parseLineProtocol(lines, lineOptions);
+  if (!check.ok || check.pointCount !== points) throw new Error(`bench body did not parse: ${JSON.stringify(check).slice(0, 300)}`);
+  const lineNanos = bestNanos(() => parseLineProtocol(lines, lineOptions), iterations, rounds);
+  const jsonNanos = bestNanos(() => parseWriteBody(json, { db: 'bench', precision: 's', nowUs, shardCount }), iterations, rounds);
+  console.log(`${series} series × ${pointsPerSeries} points (CPU time, best of ${rounds} × ${iterations} parses, ${shardCount} shards)`);
+  console.log(line('parseLineProtocol', points, lines.length, lineNanos));
+  console.log(line('parseWriteBody', points, json.length, jsonNanos));
+}

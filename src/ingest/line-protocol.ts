@@ -1,0 +1,347 @@
+/**
+ * Parses an InfluxDB line-protocol body (`POST /write`) into one write batch per shard, the
+ * same batches the 0.8 JSON body becomes, in one pass over the bytes on a parse thread.
+ *
+ *   measurement[,tag=value…] field=value[,field=value…] [timestamp]
+ *
+ * Fields are floats (`1`, `-1.5e3`), integers (`1i`, exact to 64 bits), unsigned integers
+ * (`1u`, stored as integers: up to 2^63−1), booleans (`t T true True TRUE`, `f …`) and
+ * strings (`"…"` with `\"` and `\\`); the series name and tag columns come from
+ * `line-series-key.ts`. A point without a timestamp gets the request's server time. Blank
+ * lines and `#` comments are skipped, CRLF is accepted. Any bad line fails the whole body.
+ */
+import { ValueKind } from '../storage/columns.js';
+import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
+import { LineSeries } from './line-series.js';
+import { LineSeriesKeys, LineSyntaxError, prefixEnd, type LineSeriesKey } from './line-series-key.js';
+import { commitRows, type RowBatches } from './row-batches.js';
+import type { SeriesRows, ValueColumn } from './series-rows.js';
+import { END_WRITE_TIME_US, MIN_WRITE_TIME_US } from './write-time-range.js';
+
+export interface LineParseOptions {
+  readonly db: string;
+  readonly precision: LinePrecision;
+  /** Time of every point without a timestamp, in µs since the epoch. */
+  readonly nowUs: number;
+  readonly shardCount: number;
+}
+
+export type LineParseResult = ({ readonly ok: true } & RowBatches) | { readonly ok: false; readonly message: string };
+
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const HASH = 0x23;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const EQUALS = 0x3d;
+const BACKSLASH = 0x5c;
+
+const MAX_SAFE = 2 ** 53;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** Exact powers of ten: a mantissa below 2^53 divided by one is correctly rounded. */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const TRUE_WORDS = ['t', 'T', 'true', 'True', 'TRUE'];
+const FALSE_WORDS = ['f', 'F', 'false', 'False', 'FALSE'];
+/** Longest line text quoted in an error. */
+const QUOTED_LINE_CHARS = 120;
+
+const keys = new LineSeriesKeys();
+/** Tells one request's series from the last one's (see `LineSeries.claim`). */
+let requestStamp = 0;
+const utf8Decoder = new TextDecoder();
+
+class LineParser {
+  private pos = 0;
+  private line = 1;
+  private lineStart = 0;
+  private pointCount = 0;
+  private readonly series: SeriesRows[] = [];
+  private readonly stamp = ++requestStamp;
+  private lastKey: LineSeriesKey | null = null;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly options: LineParseOptions,
+  ) {}
+
+  parse(): RowBatches {
+    const buf = this.buf;
+    const end = buf.length;
+    while (this.pos < end) {
+      const c = buf[this.pos]!;
+      if (c === NEWLINE) {
+        this.pos++;
+        this.line++;
+      } else if (c === SPACE || c === TAB || c === RETURN) {
+        this.pos++;
+      } else if (c === HASH) {
+        const next = buf.indexOf(NEWLINE, this.pos);
+        this.pos = next < 0 ? end : next;
+      } else {
+        this.lineStart = this.pos;
+        this.parsePoint();
+      }
+    }
+    return commitRows(this.options.db, this.options.shardCount, this.series);
+  }
+
+  /** The message for an error in the current line. */
+  describe(reason: string): string {
+    const buf = this.buf;
+    let end = buf.indexOf(NEWLINE, this.lineStart);
+    if (end < 0) end = buf.length;
+    if (end > this.lineStart && buf[end - 1] === RETURN) end--;
+    let text = utf8Decoder.decode(buf.subarray(this.lineStart, Math.min(end, this.lineStart + 4 * QUOTED_LINE_CHARS)));
+    if (text.length > QUOTED_LINE_CHARS) text = `${text.slice(0, QUOTED_LINE_CHARS)}…`;
+    return `unable to parse line ${this.line}: ${reason}: '${text}'`;
+  }
+
+  private parsePoint(): void {
+    const buf = this.buf;
+    const end = buf.length;
+    const keyStart = this.pos;
+    // Lines of one series usually come together: the previous line's key is tried first,
+    // compared in the same pass that finds where this line's key ends.
+    const last = this.lastKey;
+    let keyEnd = last === null ? -1 : prefixEnd(last.raw, buf, keyStart, SPACE);
+    let key: LineSeriesKey;
+    if (keyEnd >= 0) {
+      key = last!;
+    } else {
+      let i = keyStart;
+      while (i < end) {
+        const c = buf[i]!;
+        if (c === SPACE || c === NEWLINE) break;
+        i += c === BACKSLASH ? 2 : 1;
+      }
+      keyEnd = Math.min(i, end);
+      if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
+      key = keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
+      this.lastKey = key;
+    }
+    const series = LineSeries.of(key);
+    if (series.claim(this.stamp)) this.series.push(series.current);
+    const rows = series.current;
+    this.pos = keyEnd;
+    this.skipSpaces();
+    const row = rows.addRow(this.options.nowUs, this.pointCount);
+    this.pointCount++;
+    let position = 0;
+    for (;;) {
+      const fieldStart = this.pos;
+      // The field a line had at this position last time, compared while finding the `=`.
+      let p = series.hintEnd(buf, fieldStart, position);
+      let column: ValueColumn;
+      if (p >= 0) {
+        column = series.hinted(position);
+      } else {
+        p = fieldStart;
+        while (p < end) {
+          const c = buf[p]!;
+          if (c === EQUALS || c === COMMA || c === SPACE || c === NEWLINE) break;
+          p += c === BACKSLASH ? 2 : 1;
+        }
+        if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
+        if (p === fieldStart) throw new LineSyntaxError('missing field key');
+        column = series.column(buf, fieldStart, p, position);
+      }
+      if (column.kinds[row] !== ValueKind.Null) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
+      this.pos = p + 1;
+      this.parseValue(column, row);
+      position++;
+      if (buf[this.pos] !== COMMA) break;
+      this.pos++;
+    }
+    const c = buf[this.pos];
+    if (c === SPACE || c === TAB) {
+      this.skipSpaces();
+      const t = buf[this.pos];
+      if (t !== undefined && t !== NEWLINE && t !== RETURN) rows.time[row] = this.parseTimestamp();
+    }
+    this.skipSpaces();
+    if (buf[this.pos] === RETURN) this.pos++;
+    if (this.pos < end && buf[this.pos] !== NEWLINE) throw new LineSyntaxError('unexpected text after the point');
+  }
+
+  private skipSpaces(): void {
+    const buf = this.buf;
+    while (buf[this.pos] === SPACE || buf[this.pos] === TAB) this.pos++;
+  }
+
+  private parseValue(column: ValueColumn, row: number): void {
+    const buf = this.buf;
+    const end = buf.length;
+    if (buf[this.pos] === QUOTE) {
+      const start = ++this.pos;
+      let escaped = false;
+      for (;;) {
+        if (this.pos >= end) throw new LineSyntaxError('unterminated string field');
+        const c = buf[this.pos]!;
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) {
+          escaped = true;
+          this.pos++;
+        } else if (c === NEWLINE) {
+          this.line++;
+        }
+        this.pos++;
+      }
+      column.setString(row, escaped ? unescapeString(buf, start, this.pos) : buf.subarray(start, this.pos));
+      this.pos++;
+      const after = buf[this.pos];
+      if (after !== undefined && after !== COMMA && after !== SPACE && after !== TAB && after !== NEWLINE && after !== RETURN) {
+        throw new LineSyntaxError('unexpected text after a string field');
+      }
+      return;
+    }
+    const start = this.pos;
+    let p = start;
+    while (p < end) {
+      const c = buf[p]!;
+      if (c === COMMA || c === SPACE || c === TAB || c === NEWLINE || c === RETURN) break;
+      p++;
+    }
+    this.pos = p;
+    if (p === start) throw new LineSyntaxError('missing field value');
+    const first = buf[start]!;
+    const last = buf[p - 1]!;
+    if (first === 0x74 || first === 0x54 || first === 0x66 || first === 0x46) {
+      const word = this.text(start, p);
+      if (TRUE_WORDS.includes(word)) column.setBool(row, true);
+      else if (FALSE_WORDS.includes(word)) column.setBool(row, false);
+      else throw new LineSyntaxError(`invalid boolean '${word}'`);
+    } else if (last === 0x69) {
+      this.parseInteger(column, row, start, p - 1, true);
+    } else if (last === 0x75) {
+      this.parseInteger(column, row, start, p - 1, false);
+    } else {
+      column.setFloat(row, this.parseFloat(start, p));
+    }
+  }
+
+  /** `[-]digits` before an `i` (signed) or `u` suffix. */
+  private parseInteger(column: ValueColumn, row: number, start: number, end: number, signed: boolean): void {
+    const buf = this.buf;
+    const negative = buf[start] === MINUS;
+    if (negative && !signed) throw new LineSyntaxError(`invalid unsigned integer '${this.text(start, end + 1)}'`);
+    const digitsAt = negative ? start + 1 : start;
+    if (digitsAt === end) throw new LineSyntaxError(`invalid integer '${this.text(start, end + 1)}'`);
+    let value = 0;
+    for (let i = digitsAt; i < end; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid integer '${this.text(start, end + 1)}'`);
+      value = value * 10 + d;
+    }
+    if (end - digitsAt <= 15) {
+      column.setSmallInt(row, negative ? -value : value);
+      return;
+    }
+    const big = BigInt(this.text(start, end));
+    if (big > INT64_MAX) {
+      throw new LineSyntaxError(signed ? `integer out of range '${this.text(start, end + 1)}'` : `unsigned integer above 9223372036854775807 (the largest 0.8 integer) '${this.text(start, end + 1)}'`);
+    }
+    if (big < INT64_MIN) throw new LineSyntaxError(`integer out of range '${this.text(start, end + 1)}'`);
+    column.setBigInt(row, big);
+  }
+
+  /** `[-]digits[.digits][e[+-]digits]`, also `1.` and `.5`; short decimals without a string. */
+  private parseFloat(start: number, end: number): number {
+    const buf = this.buf;
+    let i = start;
+    const negative = buf[i] === MINUS;
+    if (negative) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let scale = 0;
+    for (let d = buf[i]! - 0x30; i < end && d >= 0 && d <= 9; d = buf[++i]! - 0x30) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+    }
+    if (buf[i] === DOT && i < end) {
+      for (let d = buf[++i]! - 0x30; i < end && d >= 0 && d <= 9; d = buf[++i]! - 0x30) {
+        mantissa = mantissa * 10 + d;
+        digits++;
+        scale++;
+      }
+    }
+    if (digits === 0) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
+    if (i === end && digits <= 15 && scale < POW10.length) {
+      const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;
+      return negative ? -value : value;
+    }
+    if (buf[i] === 0x65 || buf[i] === 0x45) {
+      i++;
+      if (buf[i] === 0x2b || buf[i] === MINUS) i++;
+      const exponentAt = i;
+      while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+      if (i === exponentAt) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
+    }
+    if (i !== end) throw new LineSyntaxError(`invalid number '${this.text(start, end)}'`);
+    const value = Number(this.text(start, end));
+    if (!Number.isFinite(value)) throw new LineSyntaxError(`number out of range '${this.text(start, end)}'`);
+    return value;
+  }
+
+  /** An integer timestamp in the request's precision → µs, sub-µs digits truncated toward zero. */
+  private parseTimestamp(): number {
+    const buf = this.buf;
+    const start = this.pos;
+    let p = start;
+    while (p < buf.length && buf[p] !== SPACE && buf[p] !== TAB && buf[p] !== NEWLINE && buf[p] !== RETURN) p++;
+    this.pos = p;
+    const negative = buf[start] === MINUS;
+    const digitsAt = negative ? start + 1 : start;
+    const digits = p - digitsAt;
+    if (digits === 0 || digits > 19) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
+    let value = 0;
+    // Nanoseconds: the last three digits are below a microsecond.
+    const kept = this.options.precision === 'n' ? Math.max(digitsAt, p - 3) : p;
+    for (let i = digitsAt; i < p; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
+      if (i < kept) value = value * 10 + d;
+    }
+    if (value >= MAX_SAFE) {
+      const big = BigInt(this.text(start, p));
+      value = Number(negative ? -big : big) / (this.options.precision === 'n' ? 1000 : 1);
+      value = Math.abs(Math.trunc(value));
+    }
+    const us = (negative ? -value : value) * (this.options.precision === 'n' ? 1 : MICROS_PER_LINE_UNIT[this.options.precision]) + 0;
+    if (!(us >= MIN_WRITE_TIME_US && us < END_WRITE_TIME_US)) throw new LineSyntaxError(`timestamp out of range '${this.text(start, p)}'`);
+    return us;
+  }
+
+  private text(start: number, end: number): string {
+    return utf8Decoder.decode(this.buf.subarray(start, end));
+  }
+}
+
+/** A string field's bytes with `\"` and `\\` unescaped; any other backslash is kept, as 1.x does. */
+function unescapeString(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  let length = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === BACKSLASH && (buf[i + 1] === QUOTE || buf[i + 1] === BACKSLASH)) {
+      out[length++] = buf[++i]!;
+    } else {
+      out[length++] = c;
+    }
+  }
+  return out.subarray(0, length);
+}
+
+export function parseLineProtocol(body: Uint8Array, options: LineParseOptions): LineParseResult {
+  const parser = new LineParser(body, options);
+  try {
+    return { ok: true, ...parser.parse() };
+  } catch (error) {
+    if (error instanceof LineSyntaxError) return { ok: false, message: parser.describe(error.message) };
+    throw error;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The series a line-protocol point belongs to, from its key (`measurement,tag=value,…`).
+ *
+ * The 0.8 series name is InfluxDB 1.x's own series key: the measurement, then the tags sorted
+ * by key, each component escaped as line protocol escapes it (`\,` `\ ` in the measurement,
+ * `\,` `\=` `\ ` in tag keys and values). It is lossless — the line protocol key can be read
+ * back from it — and two lines naming the same tags in another order or with other optional
+ * escapes land in one series. Each tag is also stored as a string column of every point.
+ *
+ * Keys repeat from line to line, so the parsed form is kept in a direct-mapped table keyed by
+ * the key's raw bytes, like `series-names.ts` does for JSON bodies: a hit costs one hash and
+ * one byte comparison per line.
+ */
+import { shardOf } from '../storage/router.js';
+import { sameBytes } from './series-names.js';
+import type { LineSeries } from './line-series.js';
+import type { ConstantColumn } from './series-rows.js';
+
+const SLOT_BITS = 14;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const WAYS = 4;
+/** Longer keys are parsed every time rather than kept. */
+const MAX_KEPT_KEY_BYTES = 1024;
+
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
+const SPACE = 0x20;
+
+const MEASUREMENT_ESCAPES = [COMMA, SPACE];
+const TAG_ESCAPES = [COMMA, EQUALS, SPACE];
+
+/** Names 0.8 gives a meaning of its own; a tag or field of that name could not be read back. */
+export const RESERVED_COLUMNS = new Set(['time', 'sequence_number']);
+
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** A line is malformed; the message says how. */
+export class LineSyntaxError extends Error {}
+
+export interface LineSeriesKey {
+  readonly raw: Uint8Array;
+  /** The series name (see the module comment). */
+  readonly name: string;
+  readonly nameBytes: Uint8Array;
+  /** The tags as string columns, unescaped. */
+  readonly tags: readonly ConstantColumn[];
+  /** Unescaped tag keys, to refuse a field of the same name. */
+  readonly tagNames: ReadonlySet<string>;
+  db: string;
+  shardCount: number;
+  shard: number;
+  /** The series' rows, kept from request to request (see `LineSeries.claim`). */
+  series: LineSeries | undefined;
+}
+
+export class LineSeriesKeys {
+  // Filled, not holey: V8 reads a packed array faster.
+  private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
+
+  /** The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when malformed. */
+  resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
+    if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
+    const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
+    let free = -1;
+    for (let slot = first; slot < first + WAYS; slot++) {
+      const key = this.slots[slot]!;
+      if (key === null) {
+        if (free < 0) free = slot;
+      } else if (sameBytes(key.raw, buf, start, end)) {
+        if (key.db !== db || key.shardCount !== shardCount) {
+          key.db = db;
+          key.shardCount = shardCount;
+          key.shard = shardOf(db, key.name, shardCount);
+        }
+        return key;
+      }
+    }
+    const key = parseKey(buf, start, end, db, shardCount);
+    this.slots[free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1))] = key;
+    return key;
+  }
+}
+
+function parseKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
+  const parts = splitUnescaped(buf, start, end, COMMA);
+  const [measurementStart, measurementEnd] = parts[0]!;
+  if (measurementEnd === measurementStart) throw new LineSyntaxError('missing measurement');
+  const measurement = unescape(buf, measurementStart, measurementEnd, MEASUREMENT_ESCAPES);
+  const tags: { key: Uint8Array; value: Uint8Array; keyText: string }[] = [];
+  for (let i = 1; i < parts.length; i++) {
+    const [partStart, partEnd] = parts[i]!;
+    const halves = splitUnescaped(buf, partStart, partEnd, EQUALS);
+    if (halves.length !== 2) throw new LineSyntaxError(`invalid tag format '${utf8Decoder.decode(buf.subarray(partStart, partEnd))}'`);
+    const [[keyStart, keyEnd], [valueStart, valueEnd]] = halves as [[number, number], [number, number]];
+    if (keyEnd === keyStart) throw new LineSyntaxError('missing tag key');
+    if (valueEnd === valueStart) throw new LineSyntaxError('missing tag value');
+    const key = unescape(buf, keyStart, keyEnd, TAG_ESCAPES);
+    tags.push({ key, value: unescape(buf, valueStart, valueEnd, TAG_ESCAPES), keyText: utf8Decoder.decode(key) });
+  }
+  tags.sort((a, b) => compareBytes(a.key, b.key));
+  const tagNames = new Set<string>();
+  for (const tag of tags) {
+    if (tagNames.has(tag.keyText)) throw new LineSyntaxError(`duplicate tag '${tag.keyText}'`);
+    if (RESERVED_COLUMNS.has(tag.keyText)) throw new LineSyntaxError(`tag key '${tag.keyText}' is reserved`);
+    tagNames.add(tag.keyText);
+  }
+  let name = escape(measurement, MEASUREMENT_ESCAPES);
+  for (const tag of tags) name += `,${escape(tag.key, TAG_ESCAPES)}=${escape(tag.value, TAG_ESCAPES)}`;
+  return {
+    // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
+    raw: new Uint8Array(buf.subarray(start, end)),
+    name,
+    nameBytes: utf8Encoder.encode(name),
+    tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
+    tagNames,
+    db,
+    shardCount,
+    shard: shardOf(db, name, shardCount),
+    series: undefined,
+  };
+}
+
+/** `[start, end)` pairs of the parts of `buf[start, end)` between separators not escaped by a backslash. */
+function splitUnescaped(buf: Uint8Array, start: number, end: number, separator: number): [number, number][] {
+  const parts: [number, number][] = [];
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === BACKSLASH) i++;
+    else if (c === separator) {
+      parts.push([from, i]);
+      from = i + 1;
+    }
+  }
+  parts.push([from, end]);
+  return parts;
+}
+
+/** Drops the backslash before each of `escapable`; any other backslash is kept, as 1.x does. */
+export function unescape(buf: Uint8Array, start: number, end: number, escapable: readonly number[]): Uint8Array {
+  if (buf.subarray(start, end).indexOf(BACKSLASH) < 0) return new Uint8Array(buf.subarray(start, end));
+  const out = new Uint8Array(end - start);
+  let length = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === BACKSLASH && i + 1 < end && escapable.includes(buf[i + 1]!)) continue;
+    out[length++] = c;
+  }
+  return out.slice(0, length);
+}
+
+/** Unescapes a field key, which follows the tag rules. */
+export function unescapeFieldKey(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return unescape(buf, start, end, TAG_ESCAPES);
+}
+
+function escape(bytes: Uint8Array, escapable: readonly number[]): string {
+  let text = utf8Decoder.decode(bytes);
+  for (const c of escapable) text = text.replaceAll(String.fromCharCode(c), `\\${String.fromCharCode(c)}`);
+  return text;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * Where `prefix` ends in `buf` at `start` when the bytes there are `prefix` followed by
+ * `terminator`; -1 otherwise.
+ */
+export function prefixEnd(prefix: Uint8Array, buf: Uint8Array, start: number, terminator: number): number {
+  const length = prefix.length;
+  if (buf[start + length] !== terminator) return -1;
+  for (let i = 0; i < length; i++) if (prefix[i] !== buf[start + i]) return -1;
+  return start + length;
+}

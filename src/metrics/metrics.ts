@@ -1,0 +1,125 @@
+/**
+ * The server's Prometheus metrics (`GET /metrics`), kept by prom-client in a registry of the
+ * server's own. Counters move once per request or batch, never per point; queue depths and
+ * the shards' WAL and flush timings are read when a scrape asks (shared memory, no message to
+ * a shard), together with prom-client's process metrics (memory, CPU, event-loop lag, GC).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { Storage } from '../storage/storage.js';
+import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from './shard-counters.js';
+
+/** Where written points came in. */
+export type WriteInput = 'http_json' | 'http_line' | 'graphite' | 'udp';
+
+/** Why an input dropped data nobody could be told about. */
+export type DropReason = 'overload' | 'invalid' | 'refused' | 'line_too_long';
+
+const TIMERS = Object.values(ShardTimer);
+
+export class Metrics {
+  private readonly registry = new Registry();
+  private readonly writes: Counter<'input'>;
+  private readonly points: Counter<'input'>;
+  private readonly dropped: Counter<'input' | 'reason'>;
+  private readonly queries: Counter;
+  private readonly requests: Histogram<'handler' | 'method'>;
+
+  constructor(storage: Storage, ingest: IngestService) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.writes = new Counter({ name: 'sluice_writes_total', help: 'Write requests (or input batches) stored', labelNames: ['input'], registers });
+    this.points = new Counter({ name: 'sluice_points_written_total', help: 'Points stored, continuous-query copies included', labelNames: ['input'], registers });
+    this.dropped = new Counter({
+      name: 'sluice_input_dropped_total',
+      help: 'Graphite lines and UDP datagrams dropped: overload, invalid data, a line over the limit, a refused write (for Graphite: one per batch of lines)',
+      labelNames: ['input', 'reason'],
+      registers,
+    });
+    this.queries = new Counter({ name: 'sluice_queries_total', help: 'Queries received', registers });
+    this.requests = new Histogram({
+      name: 'sluice_http_request_duration_seconds',
+      help: 'HTTP request latency, from routing to the last byte handed to the socket, by route handler',
+      labelNames: ['handler', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    new Gauge({
+      name: 'sluice_parse_queue_bytes',
+      help: 'Write body bytes received or waiting for a parse thread',
+      registers,
+      collect() {
+        this.set(ingest.parseBacklog.bytes);
+      },
+    });
+    new Gauge({
+      name: 'sluice_parse_queue_tasks',
+      help: 'Write bodies waiting for a parse thread',
+      registers,
+      collect() {
+        this.set(ingest.parseBacklog.tasks);
+      },
+    });
+    new Gauge({
+      name: 'sluice_shard_queue_bytes',
+      help: 'Write batch bytes queued for or in flight to a shard',
+      labelNames: ['shard'],
+      registers,
+      collect() {
+        for (const shard of storage.shards) this.set({ shard: String(shard.index) }, shard.queuedWriteBytes);
+      },
+    });
+    new Gauge({
+      name: 'sluice_shard_queue_operations',
+      help: "Operations waiting in a shard's mailbox",
+      labelNames: ['shard'],
+      registers,
+      collect() {
+        for (const shard of storage.shards) this.set({ shard: String(shard.index) }, shard.queuedOperations);
+      },
+    });
+    shardTimerCounter('sluice_shard_operations_total', 'WAL appends (one write per group of batches), WAL fsyncs and memtable flushes, per shard', storage, registers, 'count');
+    shardTimerCounter('sluice_shard_operation_seconds_total', 'Time spent in WAL appends, WAL fsyncs and memtable flushes, per shard', storage, registers, 'seconds');
+  }
+
+  recordWrite(input: WriteInput, points: number): void {
+    this.writes.inc({ input });
+    this.points.inc({ input }, points);
+  }
+
+  recordDropped(input: 'graphite' | 'udp', reason: DropReason, count = 1): void {
+    this.dropped.inc({ input, reason }, count);
+  }
+
+  recordQuery(): void {
+    this.queries.inc();
+  }
+
+  observeRequest(handler: string, method: string, seconds: number): void {
+    this.requests.observe({ handler, method }, seconds);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** A counter read from the shards' shared timing counters at each scrape. */
+function shardTimerCounter(name: string, help: string, storage: Storage, registers: Registry[], field: 'count' | 'seconds'): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['shard', 'operation'],
+    registers,
+    collect() {
+      this.reset();
+      for (const shard of storage.shards) {
+        for (const timer of TIMERS) this.inc({ shard: String(shard.index), operation: SHARD_TIMER_NAMES[timer] }, readShardTimer(shard.timers, timer)[field]);
+      }
+    },
+  });
+}

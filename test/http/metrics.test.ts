@@ -1,0 +1,76 @@
+/**
+ * `GET /metrics`: Prometheus text, unauthenticated; its counters move with writes (JSON and
+ * line protocol), queries and requests, the shards' WAL and flush timings with the shards'
+ * work, and the process metrics are there.
+ */
+import test from 'ava';
+import { createDb, query, request, writeOk } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+
+test.before(async () => {
+  server = await startServer({ args: ['--shards', '2', '--flush-idle-ms', '50'] });
+  await createDb(server, 'm');
+});
+
+test.after.always(cleanupServers);
+
+/** Sample name with labels (as written) → value. */
+async function scrape(): Promise<Map<string, number>> {
+  const result = await request(server, 'GET', '/metrics', { auth: null });
+  if (result.status !== 200) throw new Error(`GET /metrics: ${result.status} ${result.text}`);
+  const samples = new Map<string, number>();
+  for (const line of result.text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
+/** The sum of every sample of `name` whose labels include all of `labels`. */
+function total(samples: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const [key, value] of samples) {
+    const brace = key.indexOf('{');
+    if ((brace < 0 ? key : key.slice(0, brace)) !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => key.includes(`${k}="${v}"`))) sum += value;
+  }
+  return sum;
+}
+
+test('counters move with writes, queries and requests; shard timings and process metrics are reported', async (t) => {
+  const scraped = await request(server, 'GET', '/metrics', { auth: null });
+  t.is(scraped.status, 200);
+  t.regex(scraped.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const before = await scrape();
+
+  await writeOk(server, 'm', [{ name: 'a', columns: ['v'], points: [[1], [2], [3]] }]);
+  const lines = await request(server, 'POST', '/write', { params: { db: 'm' }, body: 'b,host=x v=1\nb,host=y v=2\n' });
+  t.is(lines.status, 204, lines.text);
+  t.is((await query(server, 'm', 'select * from a')).status, 200);
+  t.is((await query(server, 'm', 'select * from /b/')).status, 200);
+  // An idle memtable flushes after --flush-idle-ms.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = await scrape();
+
+  const moved = (name: string, labels: Record<string, string> = {}): number => total(after, name, labels) - total(before, name, labels);
+  t.is(moved('sluice_writes_total', { input: 'http_json' }), 1);
+  t.is(moved('sluice_writes_total', { input: 'http_line' }), 1);
+  t.is(moved('sluice_points_written_total', { input: 'http_json' }), 3);
+  t.is(moved('sluice_points_written_total', { input: 'http_line' }), 2);
+  t.is(moved('sluice_queries_total'), 2);
+  t.is(moved('sluice_http_request_duration_seconds_count', { handler: 'writeSeries', method: 'POST' }), 1);
+  t.is(moved('sluice_http_request_duration_seconds_count', { handler: 'querySeries', method: 'GET' }), 2);
+  t.true(moved('sluice_http_request_duration_seconds_sum', { handler: 'querySeries' }) > 0);
+  t.true(moved('sluice_shard_operations_total', { operation: 'wal_append' }) >= 2);
+  t.true(moved('sluice_shard_operations_total', { operation: 'wal_fsync' }) >= 2, 'wal_fsync=always syncs each write');
+  t.true(moved('sluice_shard_operations_total', { operation: 'flush' }) >= 1);
+  t.true(moved('sluice_shard_operation_seconds_total', { operation: 'wal_fsync' }) > 0);
+  for (const gauge of ['sluice_parse_queue_bytes', 'sluice_parse_queue_tasks']) t.true(after.has(gauge), gauge);
+  t.true(after.has('sluice_shard_queue_bytes{shard="1"}'));
+  t.true(after.has('sluice_shard_queue_operations{shard="0"}'));
+  t.true(total(after, 'process_resident_memory_bytes') > 0);
+  t.true(total(after, 'nodejs_heap_size_used_bytes') > 0);
+});
