@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseToml } from 'smol-toml';
+import { packageVersion } from './cli/package-version.js';
 import { MAX_SHARDS } from './storage/layout.js';
 
 export type WalFsyncPolicy = 'always' | 'interval' | 'never';
@@ -75,6 +76,12 @@ export function defaultSettings(): Settings {
 
 export class ConfigError extends Error {}
 
+/** `--help` or `--version` was asked for and printed: nothing is wrong, the process just ends. */
+export class InfoShown extends Error {}
+
+/** pino's levels, quietest last. */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
 type SettingKey = keyof Settings;
 
 /** Each setting's name in the TOML file and the environment, and how to read it from text. */
@@ -94,7 +101,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'loginFailureDelayMs', toml: 'login_failure_delay_ms', env: 'SLUICE_LOGIN_FAILURE_DELAY_MS', parse: (v) => integer(v, 0, 60_000) },
-  { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
+  { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: logLevel },
 ];
 
 /** Settings = defaults ← TOML config file ← environment ← command-line flags. */
@@ -136,8 +143,10 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--login-failure-delay-ms <ms>', 'longest wait before checking the credentials of a client that keeps failing (0: none)')
-    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .option('--log-level <level>', LOG_LEVELS.join(' | '))
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {
+      if (err.exitCode === 0) throw new InfoShown(err.message);
       throw new ConfigError(err.message);
     })
     .configureOutput({ writeErr: () => undefined })
@@ -173,6 +182,12 @@ function kebab(name: string): string {
 
 function text(raw: unknown): unknown {
   return typeof raw === 'string' ? raw : new InvalidArgumentError('expected a string');
+}
+
+function logLevel(raw: unknown): unknown {
+  return (LOG_LEVELS as readonly unknown[]).includes(raw)
+    ? raw
+    : new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}, got ${String(raw)}`);
 }
 
 function integer(raw: unknown, min: number, max: number): unknown {
