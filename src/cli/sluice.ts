@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { importCommand } from './import/import-command.js';
+import { packageVersion } from './package-version.js';
+import { serve } from './serve.js';
+
+/** A failure the command reports as one line: the operator's to resolve, not a stack trace. */
+const USAGE_EXIT = 2;
+
+const program = new Command()
+  .name('sluice')
+  .description('Sluice, a time-series database speaking the InfluxDB 0.8 HTTP API')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
+  .enablePositionalOptions()
+  .exitOverride();
+
+program
+  .command('serve')
+  .description('run the server (the same flags as npm start; sluice serve --help lists them)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .passThroughOptions()
+  .argument('[flags...]')
+  .action(async (flags: string[]) => serve(flags));
+program.addCommand(importCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT);
+  process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
