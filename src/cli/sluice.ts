@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { exportCommand } from './export/export-command.js';
 import { importCommand } from './import/import-command.js';
 import { packageVersion } from './package-version.js';
 import { serve } from './serve.js';
@@ -24,11 +25,14 @@ program
   .argument('[flags...]')
   .action(async (flags: string[]) => serve(flags));
 program.addCommand(importCommand());
+program.addCommand(exportCommand());
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT);
+  // The reader of stdout went away (`sluice export … | head`): it has all it wanted.
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
