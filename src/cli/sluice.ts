@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check/check-command.js';
 import { exportCommand } from './export/export-command.js';
 import { importCommand } from './import/import-command.js';
 import { packageVersion } from './package-version.js';
@@ -26,6 +27,7 @@ program
   .action(async (flags: string[]) => serve(flags));
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
+program.addCommand(checkCommand());
 
 try {
   await program.parseAsync(process.argv);
