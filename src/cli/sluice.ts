@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './bench/bench-command.js';
 import { checkCommand } from './check/check-command.js';
 import { exportCommand } from './export/export-command.js';
 import { importCommand } from './import/import-command.js';
@@ -28,6 +29,7 @@ program
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
 program.addCommand(checkCommand());
+program.addCommand(benchCommand());
 
 try {
   await program.parseAsync(process.argv);
