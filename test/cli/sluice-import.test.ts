@@ -166,3 +166,18 @@ test('a state file that no longer fits its input is refused; --restart imports t
   t.regex(restarted.stdout, /^imported 4000 points in 1 request;/);
   for (let m = 0; m < 8; m++) t.is(await count(db, `m${m}`), 500);
 });
+
+test('a batch the server refuses stops the import; the state keeps the offset after the last stored batch', async (t) => {
+  const db = await newDb('refused');
+  const file = path.join(scratch, 'refused.json');
+  const good = (name: string): string => `{"name":"${name}","columns":["time","value"],"points":[[${T0},1],[${T0 + 1},2]]}`;
+  const bad = `{"name":"","columns":["time","value"],"points":[[${T0},1]]}`;
+  await writeFile(file, `[${good('first')},${bad},${good('third')}]`);
+  const result = await sluice(['import', file, ...target(db), '--batch-points', '1']);
+  t.is(result.code, 1);
+  const firstEnd = good('first').length + 1;
+  t.regex(result.stderr, new RegExp(`^sluice: the server answered 400: .*\\(bytes ${firstEnd}-${firstEnd + 1 + bad.length} of ${file}; a re-run resumes at byte ${firstEnd}\\)\\n$`));
+  t.like(JSON.parse(await readFile(`${file}.sluice-import`, 'utf8')), { offset: firstEnd, points: 2, batches: 1 });
+  t.is(await count(db, 'first'), 2);
+  t.is((await query(server, db, 'select * from third')).status, 400, 'nothing after the refused batch was sent');
+});

@@ -59,7 +59,9 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
   let sent = 0;
   try {
     for await (const batch of batches) {
-      await uploadBatch(url, batch.body, contentType);
+      await uploadBatch(url, batch.body, contentType).catch((err: Error) => {
+        throw new Error(`${err.message} (bytes ${progress.offset}-${batch.end} of ${file}; a re-run resumes at byte ${progress.offset})`);
+      });
       progress = { ...progress, offset: batch.end, points: progress.points + batch.points, batches: progress.batches + 1 };
       state.save(progress);
       sent += batch.points;
