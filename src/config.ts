@@ -104,9 +104,12 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: logLevel },
 ];
 
-/** Settings = defaults ← TOML config file ← environment ← command-line flags. */
-export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
-  const flags = parseFlags(argv);
+/**
+ * Settings = defaults ← TOML config file ← environment ← command-line flags. `command` is how
+ * the usage names the server's command line (`sluice serve` when run through the sluice bin).
+ */
+export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env, command = 'sluice'): Settings {
+  const flags = parseFlags(argv, command);
   const settings = defaultSettings();
   const configPath = (flags.config as string | undefined) ?? env.SLUICE_CONFIG;
   if (configPath !== undefined) applyToml(settings, configPath);
@@ -122,9 +125,9 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   return settings;
 }
 
-function parseFlags(argv: string[]): Record<string, unknown> {
+function parseFlags(argv: string[], command: string): Record<string, unknown> {
   const program = new Command()
-    .name('sluice')
+    .name(command)
     .description('Time-series database server speaking the InfluxDB 0.8 HTTP API')
     .option('-c, --config <file>', 'TOML config file')
     .option('--port <port>', 'HTTP port (0 picks a free one)')

@@ -4,10 +4,10 @@ import { startServer } from '../server.js';
 import { startupFailure } from './startup-failure.js';
 
 /** Run the server until SIGINT/SIGTERM: `npm start` and `sluice serve` alike. */
-export async function serve(argv: string[]): Promise<void> {
+export async function serve(argv: string[], command = 'sluice'): Promise<void> {
   let settings: Settings;
   try {
-    settings = loadSettings(argv);
+    settings = loadSettings(argv, process.env, command);
   } catch (err) {
     if (err instanceof InfoShown) process.exit(0);
     if (err instanceof ConfigError) {

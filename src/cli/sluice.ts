@@ -25,7 +25,7 @@ program
   .allowExcessArguments()
   .passThroughOptions()
   .argument('[flags...]')
-  .action(async (flags: string[]) => serve(flags));
+  .action(async (flags: string[]) => serve(flags, 'sluice serve'));
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
 program.addCommand(checkCommand());

@@ -20,7 +20,8 @@ for (const name of SUBCOMMANDS) {
     t.is(result.code, 0, result.stderr);
     t.is(result.stderr, '');
     // serve shares npm start's flags, so its usage is the server's own.
-    t.regex(result.stdout, name === 'serve' ? /^Usage: sluice \[options\][\s\S]*--data-dir <dir>/ : new RegExp(`^Usage: sluice ${name} `));
+    t.regex(result.stdout, new RegExp(`^Usage: sluice ${name} `));
+    if (name === 'serve') t.regex(result.stdout, /--data-dir <dir>/);
   });
 }
 
