@@ -7,7 +7,7 @@ import { importCommand } from './import/import-command.js';
 import { packageVersion } from './package-version.js';
 import { serve } from './serve.js';
 
-/** A failure the command reports as one line: the operator's to resolve, not a stack trace. */
+/** Exit code when the command line itself is wrong (unknown command or option, missing argument). */
 const USAGE_EXIT = 2;
 
 const program = new Command()
@@ -37,6 +37,7 @@ try {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT);
   // The reader of stdout went away (`sluice export … | head`): it has all it wanted.
   if ((err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+  // Anything else failed the command: one line, the operator's to act on, not a stack trace.
   process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }

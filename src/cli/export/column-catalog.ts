@@ -9,7 +9,11 @@ export type ColumnKind = 'int' | 'float' | 'bool' | 'string' | 'mixed' | 'empty'
  */
 export class ColumnCatalog {
   private readonly kinds = new Map<string, ColumnKind>();
-  points = 0;
+  private pointCount = 0;
+
+  get points(): number {
+    return this.pointCount;
+  }
 
   add(chunk: SeriesChunk): void {
     chunk.columns.forEach((column, i) => {
@@ -17,7 +21,7 @@ export class ColumnCatalog {
       for (const point of chunk.points) kind = widen(kind, kindOf(point[i] ?? null));
       this.kinds.set(column, kind);
     });
-    this.points += chunk.points.length;
+    this.pointCount += chunk.points.length;
   }
 
   columns(): [string, ColumnKind][] {
