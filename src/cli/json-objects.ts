@@ -40,6 +40,8 @@ export class JsonObjectSplitter {
   private escaped = false;
   private arrayOpen: boolean;
   private arrayClosed = false;
+  /** In an array, an object was the last thing seen: a comma or `]` must come next. */
+  private afterObject: boolean;
   private parts: Buffer[] = [];
   private key = '';
   private inPoints = false;
@@ -53,6 +55,8 @@ export class JsonObjectSplitter {
   ) {
     this.offset = startOffset;
     this.arrayOpen = framing.kind === 'array' && framing.insideArray;
+    // A resumed stream starts right after an object it already sent.
+    this.afterObject = this.arrayOpen;
   }
 
   push(chunk: Buffer): JsonObject[] {
@@ -95,6 +99,7 @@ export class JsonObjectSplitter {
           this.parts.push(chunk.subarray(start, i + 1));
           found.push({ bytes: Buffer.concat(this.parts), end: this.offset + i + 1, points: this.points });
           this.parts = [];
+          this.afterObject = true;
         }
       }
     }
@@ -118,7 +123,7 @@ export class JsonObjectSplitter {
 
   private acceptsObject(i: number): boolean {
     if (this.framing.kind === 'concatenated') return true;
-    if (!this.arrayOpen || this.arrayClosed) throw this.unexpected(OPEN_BRACE, i);
+    if (!this.arrayOpen || this.arrayClosed || this.afterObject) throw this.unexpected(OPEN_BRACE, i);
     return true;
   }
 
@@ -130,8 +135,12 @@ export class JsonObjectSplitter {
         this.arrayOpen = true;
         return;
       }
-      if (this.arrayOpen && !this.arrayClosed && (c === COMMA || c === CLOSE_BRACKET)) {
-        this.arrayClosed = c === CLOSE_BRACKET;
+      if (this.arrayOpen && !this.arrayClosed && c === COMMA && this.afterObject) {
+        this.afterObject = false;
+        return;
+      }
+      if (this.arrayOpen && !this.arrayClosed && c === CLOSE_BRACKET) {
+        this.arrayClosed = true;
         return;
       }
     }
@@ -139,7 +148,7 @@ export class JsonObjectSplitter {
   }
 
   private unexpected(c: number, i: number): JsonStreamError {
-    const expected = this.arrayOpen ? 'a series object {…}, a comma or ]' : 'a JSON array [';
+    const expected = !this.arrayOpen ? 'a JSON array [' : this.afterObject ? 'a comma or ]' : 'a series object {…}';
     return new JsonStreamError(`unexpected ${JSON.stringify(String.fromCharCode(c))} at byte ${this.offset + i}: expected ${expected}`);
   }
 }
