@@ -181,3 +181,19 @@ test('a batch the server refuses stops the import; the state keeps the offset af
   t.is(await count(db, 'first'), 2);
   t.is((await query(server, db, 'select * from third')).status, 400, 'nothing after the refused batch was sent');
 });
+
+test('--progress draws the bar on stderr even when it is not a terminal; stdout keeps only the summary', async (t) => {
+  const db = await newDb('progress');
+  const file = path.join(scratch, 'progress.csv');
+  await writeFile(file, `time,value\n${T0},1\n${T0 + 1},2\n`);
+  const args = ['import', file, '--host', '127.0.0.1', '--port', String(server.port), '-d', db, '--series', 'p'];
+  const shown = await sluice([...args, '--progress']);
+  t.is(shown.code, 0, shown.stderr);
+  const size = (await readFile(file)).length;
+  t.regex(shown.stderr, /^importing \|[█░]+\| \d+% \| \d+\/\d+ bytes \| 0 points/);
+  t.regex(shown.stderr, new RegExp(`\nimporting \\|█+\\| 100% \\| ${size}/${size} bytes \\| 2 points`));
+  t.regex(shown.stdout, /^imported 2 points in 1 request; \d+ points\/s\n$/);
+  // Without a terminal the bar stays off unless asked for.
+  const quiet = await sluice([...args, '--restart']);
+  t.is(quiet.stderr, '');
+});

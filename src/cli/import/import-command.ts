@@ -53,8 +53,9 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
   const contentType = format === 'line' ? 'text/plain; charset=utf-8' : 'application/json';
   if (resumed) process.stderr.write(`resuming at byte ${resumed.offset} of ${input.size} (${resumed.points} points already imported)\n`);
 
-  const bar = progressBar(options.progress, 'importing |{bar}| {percentage}% | {value}/{total} bytes | {points} points | eta {eta_formatted}', input.size, start);
   let progress: ImportProgress = resumed ?? { version: 1, size: input.size, mtimeMs: input.mtimeMs, format, database: target.database, offset: 0, points: 0, batches: 0 };
+  const barFormat = 'importing |{bar}| {percentage}% | {value}/{total} bytes | {points} points | eta {eta_formatted}';
+  const bar = progressBar(options.progress, barFormat, input.size, start, { points: progress.points });
   const startedAt = performance.now();
   let sent = 0;
   try {
