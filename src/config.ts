@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseToml } from 'smol-toml';
+import { packageVersion } from './cli/package-version.js';
 import { MAX_SHARDS } from './storage/layout.js';
 
 export type WalFsyncPolicy = 'always' | 'interval' | 'never';
@@ -90,6 +91,12 @@ export function defaultSettings(): Settings {
 
 export class ConfigError extends Error {}
 
+/** `--help` or `--version` was asked for and printed: nothing is wrong, the process just ends. */
+export class InfoShown extends Error {}
+
+/** pino's levels, quietest last. */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
 type SettingKey = keyof Settings;
 
 /** Each setting's name in the TOML file and the environment, and how to read it from text. */
@@ -110,16 +117,19 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'loginFailureDelayMs', toml: 'login_failure_delay_ms', env: 'SLUICE_LOGIN_FAILURE_DELAY_MS', parse: (v) => integer(v, 0, 60_000) },
-  { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: text },
+  { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: logLevel },
   { key: 'graphitePort', toml: 'graphite_port', env: 'SLUICE_GRAPHITE_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'graphiteDatabase', toml: 'graphite_database', env: 'SLUICE_GRAPHITE_DATABASE', parse: text },
   { key: 'udpPort', toml: 'udp_port', env: 'SLUICE_UDP_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'udpDatabase', toml: 'udp_database', env: 'SLUICE_UDP_DATABASE', parse: text },
 ];
 
-/** Settings = defaults ← TOML config file ← environment ← command-line flags. */
-export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings {
-  const flags = parseFlags(argv);
+/**
+ * Settings = defaults ← TOML config file ← environment ← command-line flags. `command` is how
+ * the usage names the server's command line (`sluice serve` when run through the sluice bin).
+ */
+export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env, command = 'sluice'): Settings {
+  const flags = parseFlags(argv, command);
   const settings = defaultSettings();
   const configPath = (flags.config as string | undefined) ?? env.SLUICE_CONFIG;
   if (configPath !== undefined) applyToml(settings, configPath);
@@ -137,9 +147,9 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   return settings;
 }
 
-function parseFlags(argv: string[]): Record<string, unknown> {
+function parseFlags(argv: string[], command: string): Record<string, unknown> {
   const program = new Command()
-    .name('sluice')
+    .name(command)
     .description('Time-series database server speaking the InfluxDB 0.8 HTTP API')
     .option('-c, --config <file>', 'TOML config file')
     .option('--port <port>', 'HTTP port (0 picks a free one)')
@@ -159,12 +169,14 @@ function parseFlags(argv: string[]): Record<string, unknown> {
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--login-failure-delay-ms <ms>', 'longest wait before checking the credentials of a client that keeps failing (0: none)')
-    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .option('--log-level <level>', LOG_LEVELS.join(' | '))
     .option('--graphite-port <port>', 'accept Graphite plaintext over TCP on this port (off by default)')
     .option('--graphite-database <db>', 'database the Graphite points go to')
     .option('--udp-port <port>', 'accept 0.8 JSON series bodies over UDP on this port (off by default)')
     .option('--udp-database <db>', 'database the UDP points go to')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {
+      if (err.exitCode === 0) throw new InfoShown(err.message);
       throw new ConfigError(err.message);
     })
     .configureOutput({ writeErr: () => undefined })
@@ -200,6 +212,12 @@ function kebab(name: string): string {
 
 function text(raw: unknown): unknown {
   return typeof raw === 'string' ? raw : new InvalidArgumentError('expected a string');
+}
+
+function logLevel(raw: unknown): unknown {
+  return (LOG_LEVELS as readonly unknown[]).includes(raw)
+    ? raw
+    : new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}, got ${String(raw)}`);
 }
 
 function integer(raw: unknown, min: number, max: number): unknown {

@@ -13,9 +13,12 @@ import type { QueryPlan, SelectPlan } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange } from './time-range.js';
 
-/** Statements this build parses but cannot run yet, with the capability that will bring them. */
+/**
+ * Statements this build parses but cannot run yet, each named as the message's subject in full:
+ * a name that already ends in "queries" must not get a second one.
+ */
 const NOT_YET: Partial<Record<Statement['kind'], string>> = {
-  explain: 'explain',
+  explain: 'explain queries',
 };
 
 /**
@@ -43,7 +46,7 @@ export function planQuery(text: string, nowUs: number, authorize?: (statement: S
     case 'dropSeries':
       return planDropSeries(statement);
     default:
-      throw new QuerySemanticError(`${NOT_YET[statement.kind] ?? statement.kind} queries are not supported by this server yet`);
+      throw new QuerySemanticError(`${NOT_YET[statement.kind] ?? `${statement.kind} statements`} are not supported by this server yet`);
   }
 }
 

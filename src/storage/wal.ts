@@ -268,50 +268,20 @@ export class WriteAheadLog {
   #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void): void {
     const filePath = path.join(this.#dir, walFileName(fileNumber));
     const fd = fs.openSync(filePath, 'r+');
-    let goodEnd = 0;
-    let problem: string | undefined;
-    let fileSize = 0;
+    let scan: WalFileScan;
     try {
-      fileSize = fs.fstatSync(fd).size;
-      const reader = new ChunkedReader(fd);
-      const header = new Uint8Array(HEADER_BYTES);
-      const headerView = new DataView(header.buffer);
-      while (goodEnd < fileSize) {
-        const headerRead = reader.read(header);
-        if (headerRead < HEADER_BYTES) {
-          problem = `short record header (${headerRead} of ${HEADER_BYTES} bytes)`;
-          break;
-        }
-        const length = headerView.getUint32(0, true);
-        const expectedCrc = headerView.getUint32(4, true);
-        if (length === 0) {
-          problem = 'zero-length record';
-          break;
-        }
-        if (length > fileSize - goodEnd - HEADER_BYTES) {
-          problem = `record of ${length} bytes runs past the end of the file`;
-          break;
-        }
-        const payload = new Uint8Array(length);
-        reader.read(payload);
-        if (crc32(payload) !== expectedCrc) {
-          problem = 'checksum mismatch';
-          break;
-        }
-        goodEnd += HEADER_BYTES + length;
-        onRecord(payload);
-      }
-      if (problem !== undefined) {
-        fs.ftruncateSync(fd, goodEnd);
+      scan = scanWalRecords(fd, onRecord);
+      if (scan.problem !== undefined) {
+        fs.ftruncateSync(fd, scan.goodEnd);
         fs.fsyncSync(fd);
       }
     } finally {
       fs.closeSync(fd);
     }
-    if (problem !== undefined) {
+    if (scan.problem !== undefined) {
       this.#log(
-        `WAL ${filePath}: ${problem} at byte ${goodEnd}; ` +
-          `truncated ${fileSize - goodEnd} trailing bytes and kept the records before it`,
+        `WAL ${filePath}: ${scan.problem} at byte ${scan.goodEnd}; ` +
+          `truncated ${scan.fileSize - scan.goodEnd} trailing bytes and kept the records before it`,
       );
     }
   }
@@ -433,6 +403,45 @@ export class WriteAheadLog {
     // The earlier failure itself, so callers treat it as the disk problem it is.
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+/** What reading one log file found: its good records, and why reading stopped early if it did. */
+export interface WalFileScan {
+  readonly fileSize: number;
+  readonly records: number;
+  /** End of the last good record: the file's size unless a record was bad. */
+  readonly goodEnd: number;
+  readonly problem?: string;
+}
+
+/**
+ * Read the records of an open log file in order, without changing it. A record cut short or
+ * failing its checksum ends the scan: replay cuts the file there, `sluice check` reports it.
+ */
+export function scanWalRecords(fd: number, onRecord: (payload: Uint8Array) => void = () => undefined): WalFileScan {
+  const fileSize = fs.fstatSync(fd).size;
+  const reader = new ChunkedReader(fd);
+  const header = new Uint8Array(HEADER_BYTES);
+  const headerView = new DataView(header.buffer);
+  let goodEnd = 0;
+  let records = 0;
+  while (goodEnd < fileSize) {
+    const headerRead = reader.read(header);
+    if (headerRead < HEADER_BYTES) return { fileSize, records, goodEnd, problem: `short record header (${headerRead} of ${HEADER_BYTES} bytes)` };
+    const length = headerView.getUint32(0, true);
+    const expectedCrc = headerView.getUint32(4, true);
+    if (length === 0) return { fileSize, records, goodEnd, problem: 'zero-length record' };
+    if (length > fileSize - goodEnd - HEADER_BYTES) {
+      return { fileSize, records, goodEnd, problem: `record of ${length} bytes runs past the end of the file` };
+    }
+    const payload = new Uint8Array(length);
+    reader.read(payload);
+    if (crc32(payload) !== expectedCrc) return { fileSize, records, goodEnd, problem: 'checksum mismatch' };
+    goodEnd += HEADER_BYTES + length;
+    records++;
+    onRecord(payload);
+  }
+  return { fileSize, records, goodEnd };
 }
 
 function defaultLog(message: string): void {

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync, rmSync, type Stats } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import type { ImportFormat } from './batch.js';
+
+/**
+ * How far an import got: the file offset up to which every batch was acknowledged, kept next
+ * to the input as `<file>.sluice-import`. It is written (atomically) only after the server
+ * answered a batch with success, so a re-run starts at the first batch not known to be stored.
+ */
+export interface ImportProgress {
+  readonly version: 1;
+  /** The input as it was: a changed file's offsets mean nothing. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly format: ImportFormat;
+  readonly database: string;
+  readonly offset: number;
+  readonly points: number;
+  readonly batches: number;
+}
+
+export class ImportStateFile {
+  readonly path: string;
+
+  constructor(input: string) {
+    this.path = `${input}.sluice-import`;
+  }
+
+  /** The saved progress, if this import was interrupted; refused when it cannot apply. */
+  resumable(input: Stats, format: ImportFormat, database: string): ImportProgress | undefined {
+    if (!existsSync(this.path)) return undefined;
+    let saved: ImportProgress;
+    try {
+      saved = JSON.parse(readFileSync(this.path, 'utf8')) as ImportProgress;
+    } catch (err) {
+      throw new ImportStateMismatch(`${this.path} is unreadable (${(err as Error).message}): remove it or use --restart`);
+    }
+    const differs =
+      saved.size !== input.size || saved.mtimeMs !== input.mtimeMs
+        ? 'the file changed since'
+        : saved.format !== format || saved.database !== database
+          ? `it was a ${saved.format} import into database ${saved.database}`
+          : undefined;
+    if (differs !== undefined) {
+      throw new ImportStateMismatch(`${this.path} records an interrupted import, but ${differs}: use --restart to import the whole file again`);
+    }
+    return saved;
+  }
+
+  save(progress: ImportProgress): void {
+    writeFileAtomic(this.path, JSON.stringify(progress));
+  }
+
+  remove(): void {
+    rmSync(this.path, { force: true });
+  }
+}
+
+export class ImportStateMismatch extends Error {}

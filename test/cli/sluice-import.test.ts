@@ -1,0 +1,199 @@
+/**
+ * `sluice import` loads files into a running server over HTTP in batches: 0.8 JSON series files
+ * and CSV, read back exactly by queries; an import killed midway resumes where its state file
+ * says, without losing or repeating a point.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
+import { sluice, sluiceEntry, startCli } from '../helpers/cli.js';
+import { createDb, query, querySeries, type SeriesInput } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+
+test.after.always(cleanupServers);
+
+let scratch: string;
+let server: TestServer;
+test.before(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'sluice-import-'));
+  server = await startServer();
+});
+test.after.always(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const T0 = 1_400_000_000_000;
+
+function target(db: string): string[] {
+  return ['--host', '127.0.0.1', '--port', String(server.port), '--database', db, '--no-progress'];
+}
+
+async function newDb(name: string): Promise<string> {
+  await createDb(server, name);
+  return name;
+}
+
+async function count(db: string, series: string): Promise<number> {
+  const [result] = await querySeries(server, db, `select count(value) from "${series}"`);
+  return (result?.points[0]?.[1] as number | undefined) ?? 0;
+}
+
+test('a 0.8 JSON series file goes in batch by batch and reads back exactly, int64 digits included', async (t) => {
+  const db = await newDb('json_import');
+  const file = path.join(scratch, 'series.json');
+  // Written by hand: JSON.stringify cannot hold the int64 literal.
+  const objects = Array.from({ length: 12 }, (_, s) => {
+    const points = Array.from({ length: 50 }, (_, i) => `[${T0 + i * 1000}, ${s * 1000 + i + 1}, ${s * 100 + i}.5, "h${i % 3}"]`);
+    return `{"name": "cpu.${s % 4}", "columns": ["time", "sequence_number", "value", "host"], "points": [${points.join(', ')}]}`;
+  });
+  objects.push(`{"name": "big", "columns": ["time", "value"], "points": [[${T0}, 9223372036854775807]]}`);
+  await writeFile(file, `[\n  ${objects.join(',\n  ')}\n]\n`);
+
+  const result = await sluice(['import', file, ...target(db), '--batch-points', '120']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^imported 601 points in 5 requests; \d+ points\/s\n$/);
+  t.false(existsSync(`${file}.sluice-import`), 'the state file goes once the import is complete');
+  for (let s = 0; s < 4; s++) t.is(await count(db, `cpu.${s}`), 150);
+  const [cpu1] = await querySeries(server, db, `select value, host from "cpu.1" where time < ${T0 + 2000}000u`);
+  const rows = cpu1?.points.map((p) => [p[cpu1.columns.indexOf('value')], p[cpu1.columns.indexOf('host')]]);
+  t.deepEqual(rows?.sort(), [[100.5, 'h0'], [101.5, 'h1'], [500.5, 'h0'], [501.5, 'h1'], [900.5, 'h0'], [901.5, 'h1']]);
+  t.regex((await query(server, db, 'select value from big')).text, /,9223372036854775807\]\]/);
+});
+
+test('CSV rows become points: the header names the columns, --series or a series column the series', async (t) => {
+  const db = await newDb('csv_import');
+  const named = path.join(scratch, 'named.csv');
+  await writeFile(named, ['time,value,host,up', `${T0},1.5,a,true`, `${T0 + 1000},2,"b,""c""",false`, `${T0 + 2000},,d,`, '2014-05-13T16:53:23Z,7,e,true', ''].join('\r\n'));
+  const one = await sluice(['import', named, ...target(db), '--series', 'weather']);
+  t.is(one.code, 0, one.stderr);
+  const [weather] = await querySeries(server, db, 'select value, host, up from weather order asc');
+  const columns = weather!.columns;
+  t.deepEqual(
+    weather!.points.map((p) => [p[0], p[columns.indexOf('value')], p[columns.indexOf('host')], p[columns.indexOf('up')]]),
+    [
+      [T0, 1.5, 'a', true],
+      [T0 + 1000, 2, 'b,"c"', false],
+      [T0 + 2000, null, 'd', null],
+      [T0 + 3000, 7, 'e', true],
+    ],
+  );
+
+  const perRow = path.join(scratch, 'per-row.csv');
+  const rows = Array.from({ length: 30 }, (_, i) => `s${i % 3},${T0 + i},${i}`);
+  await writeFile(perRow, `series,time,value\n${rows.join('\n')}\n`);
+  const many = await sluice(['import', perRow, ...target(db), '--batch-points', '7', '--precision', 'ms']);
+  t.is(many.code, 0, many.stderr);
+  t.regex(many.stdout, /^imported 30 points in 5 requests/);
+  for (const series of ['s0', 's1', 's2']) t.is(await count(db, series), 10);
+
+  const nameless = path.join(scratch, 'nameless.csv');
+  await writeFile(nameless, `time,value\n${T0},1\n`);
+  const refused = await sluice(['import', nameless, ...target(db)]);
+  t.is(refused.code, 1);
+  t.is(refused.stderr, 'sluice: the CSV has no name or series column: name its series with --series\n');
+});
+
+/** 400 series objects of 10 points, each point with its own sequence number. */
+async function numberedSeriesFile(file: string): Promise<void> {
+  const objects = Array.from({ length: 400 }, (_, s) => ({
+    name: `m${s % 8}`,
+    columns: ['time', 'sequence_number', 'value'],
+    points: Array.from({ length: 10 }, (_, i) => [T0 + s * 10 + i, s * 10 + i + 1, s * 10 + i]),
+  }));
+  await writeFile(file, JSON.stringify(objects satisfies SeriesInput[]));
+}
+
+interface SavedState {
+  readonly offset: number;
+  readonly points: number;
+}
+
+/** Starts an import of 10-point batches and kills it with SIGKILL once it saved its state. */
+async function importKilledMidway(file: string, db: string): Promise<{ seen: SavedState; left: SavedState }> {
+  const stateFile = `${file}.sluice-import`;
+  const running = startCli(sluiceEntry, ['import', file, ...target(db), '--batch-points', '10']);
+  let seen: SavedState | undefined;
+  while (seen === undefined) {
+    try {
+      seen = JSON.parse(await readFile(stateFile, 'utf8')) as SavedState;
+    } catch {
+      await sleep(5);
+    }
+  }
+  running.child.kill('SIGKILL');
+  await running.result;
+  return { seen, left: JSON.parse(await readFile(stateFile, 'utf8')) as SavedState };
+}
+
+test('an import killed midway resumes at its first unacknowledged batch: every point once, none lost', async (t) => {
+  const db = await newDb('resumed');
+  const file = path.join(scratch, 'resumed.json');
+  await numberedSeriesFile(file);
+  const stateFile = `${file}.sluice-import`;
+  const { seen, left } = await importKilledMidway(file, db);
+  t.true(left.points >= seen.points && left.points < 4000, `killed after ${left.points} points`);
+
+  const resumed = await sluice(['import', file, ...target(db), '--batch-points', '10']);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.is(resumed.stderr, `resuming at byte ${left.offset} of ${(await readFile(file)).length} (${left.points} points already imported)\n`);
+  t.regex(resumed.stdout, new RegExp(`^imported 4000 points in 400 requests \\(${4000 - left.points} after resuming\\)`));
+  t.false(existsSync(stateFile));
+  for (let m = 0; m < 8; m++) t.is(await count(db, `m${m}`), 500);
+  const [m3] = await querySeries(server, db, 'select value from m3 order asc');
+  t.deepEqual(
+    m3!.points.map((p) => p[2]),
+    Array.from({ length: 50 }, (_, k) => Array.from({ length: 10 }, (_, i) => (3 + 8 * k) * 10 + i)).flat(),
+  );
+});
+
+test('a state file that no longer fits its input is refused; --restart imports the whole file again', async (t) => {
+  const db = await newDb('restarted');
+  const file = path.join(scratch, 'restarted.json');
+  await numberedSeriesFile(file);
+  const stateFile = `${file}.sluice-import`;
+  await importKilledMidway(file, db);
+
+  await utimes(file, new Date(), new Date(Date.now() + 60_000));
+  const refused = await sluice(['import', file, ...target(db)]);
+  t.is(refused.code, 1);
+  t.is(refused.stderr, `sluice: ${stateFile} records an interrupted import, but the file changed since: use --restart to import the whole file again\n`);
+
+  const restarted = await sluice(['import', file, ...target(db), '--restart']);
+  t.is(restarted.code, 0, restarted.stderr);
+  t.regex(restarted.stdout, /^imported 4000 points in 1 request;/);
+  for (let m = 0; m < 8; m++) t.is(await count(db, `m${m}`), 500);
+});
+
+test('a batch the server refuses stops the import; the state keeps the offset after the last stored batch', async (t) => {
+  const db = await newDb('refused');
+  const file = path.join(scratch, 'refused.json');
+  const good = (name: string): string => `{"name":"${name}","columns":["time","value"],"points":[[${T0},1],[${T0 + 1},2]]}`;
+  const bad = `{"name":"","columns":["time","value"],"points":[[${T0},1]]}`;
+  await writeFile(file, `[${good('first')},${bad},${good('third')}]`);
+  const result = await sluice(['import', file, ...target(db), '--batch-points', '1']);
+  t.is(result.code, 1);
+  const firstEnd = good('first').length + 1;
+  t.regex(result.stderr, new RegExp(`^sluice: the server answered 400: .*\\(bytes ${firstEnd}-${firstEnd + 1 + bad.length} of ${file}; a re-run resumes at byte ${firstEnd}\\)\\n$`));
+  t.like(JSON.parse(await readFile(`${file}.sluice-import`, 'utf8')), { offset: firstEnd, points: 2, batches: 1 });
+  t.is(await count(db, 'first'), 2);
+  t.is((await query(server, db, 'select * from third')).status, 400, 'nothing after the refused batch was sent');
+});
+
+test('--progress draws the bar on stderr even when it is not a terminal; stdout keeps only the summary', async (t) => {
+  const db = await newDb('progress');
+  const file = path.join(scratch, 'progress.csv');
+  await writeFile(file, `time,value\n${T0},1\n${T0 + 1},2\n`);
+  const args = ['import', file, '--host', '127.0.0.1', '--port', String(server.port), '-d', db, '--series', 'p'];
+  const shown = await sluice([...args, '--progress']);
+  t.is(shown.code, 0, shown.stderr);
+  const size = (await readFile(file)).length;
+  t.regex(shown.stderr, /^importing \|[█░]+\| \d+% \| \d+\/\d+ bytes \| 0 points/);
+  t.regex(shown.stderr, new RegExp(`\nimporting \\|█+\\| 100% \\| ${size}/${size} bytes \\| 2 points`));
+  t.regex(shown.stdout, /^imported 2 points in 1 request; \d+ points\/s\n$/);
+  // Without a terminal the bar stays off unless asked for.
+  const quiet = await sluice([...args, '--restart']);
+  t.is(quiet.stderr, '');
+});
