@@ -6,7 +6,7 @@ import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
-import type { Page, ScanRequest } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
@@ -177,8 +177,14 @@ export class ShardHandle {
     await this.enqueue('status', { status: this.status() });
   }
 
-  nextPage(cursorId: number): Promise<Page> {
-    return this.call<Page>('nextPage', { cursorId });
+  /** The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record batches. */
+  nextPage(cursorId: number, arrow?: ArrowScanOutput): Promise<Page> {
+    return this.call<Page>('nextPage', arrow ? { cursorId, arrow } : { cursorId });
+  }
+
+  /** The series and column kinds a scan will answer with (scan.ts ScanSurvey). */
+  surveyScan(cursorId: number): Promise<ScanSurvey> {
+    return this.call<ScanSurvey>('surveyScan', { cursorId });
   }
 
   async closeCursor(cursorId: number): Promise<void> {

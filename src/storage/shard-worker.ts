@@ -18,7 +18,7 @@ import { HttpError, type ErrorReply } from '../errors.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { DiskProblem } from './disk-health.js';
-import type { Page, ScanRequest } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
@@ -129,9 +129,13 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
   return guard(() => ({ cursorId: open(request.status).openScan(request) }));
 }
 
-export function nextPage(task: { cursorId: number }): Page | ErrorReply {
-  const page = guard(() => open().nextPage(task.cursorId));
+export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
+  const page = guard(() => open().nextPage(task.cursorId, task.arrow));
   return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
+  return guard(() => open().surveyScan(task.cursorId));
 }
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */
