@@ -26,6 +26,9 @@ export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 /** Arrow's end-of-stream marker: a continuation token and a zero-length message. */
 export const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
+/** Marks a utf8 column that holds each value's JSON text because its values are of several kinds. */
+const JSON_TEXT = new Map([['sluice.values', 'json']]);
+
 const UNITS: Record<TimePrecision, TimeUnit> = { s: TimeUnit.SECOND, ms: TimeUnit.MILLISECOND, u: TimeUnit.MICROSECOND };
 
 /**
@@ -39,7 +42,7 @@ export function arrowStreamHead(layout: ArrowLayout, seriesNames: readonly strin
     new Field('series', seriesType, false),
     new Field('time', new Timestamp(UNITS[layout.precision], 'UTC'), false),
     ...(layout.withSeq ? [new Field('sequence_number', new Int64(), false)] : []),
-    ...layout.columns.map((c) => new Field(c.name, arrowTypeOf(c.type), true)),
+    ...layout.columns.map((c) => new Field(c.name, arrowTypeOf(c.type), true, c.type === 'text' ? JSON_TEXT : undefined)),
   ];
   const schema = new Schema(fields);
   const dictionary = vectorFromArray([...seriesNames], new Utf8());
