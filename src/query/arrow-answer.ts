@@ -8,6 +8,10 @@ import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
 import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
 import { pumpPages, type PageSource } from './page-source.js';
+import { BadRequestError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
+import type { MergePlan } from './plan.js';
 
 /**
  * `format=arrow` answers: one Arrow IPC stream per query. Its schema is `series` (dictionary of
@@ -42,6 +46,39 @@ export async function answerScansInArrow(scans: readonly OpenScan[], precision: 
     return scanSource(scan, { layout, seriesIndex });
   });
   await streamArrow(arrowStreamHead(layout, names), sources, exchange);
+}
+
+/**
+ * `a merge b` and `x inner join y`: one series. A merge's columns are its inputs' (left first)
+ * and `_orig_series`; a join's are each side's prefixed by its label, with no sequence number.
+ */
+export async function answerMergeInArrow(storage: Storage, db: string, plan: MergePlan, precision: TimePrecision, shape: PageShape, exchange: Exchange): Promise<void> {
+  if (plan.outputs) throw new BadRequestError('format=arrow is not supported for arithmetic over merge and join yet');
+  let layout: ArrowLayout | undefined;
+  const source = await openMergeOf(
+    storage,
+    db,
+    plan.inputs,
+    plan,
+    (columns, kinds) => {
+      layout = mergeLayout(plan, columns, kinds, precision);
+      return mergeCursorRequest(plan, columns, precision, shape, layout);
+    },
+    true,
+  );
+  await streamArrow(arrowStreamHead(layout!, [plan.name]), [source], exchange);
+}
+
+function mergeLayout(plan: MergePlan, columns: readonly string[][], kinds: readonly Record<string, KindSet>[], precision: TimePrecision): ArrowLayout {
+  const typed = (name: string, set: KindSet): ArrowLayout['columns'][number] => ({ name, type: columnTypeOf(set) });
+  if (plan.mode === 'join') {
+    const carried = new Map(plan.inputs.flatMap((input, i) => columns[i]!.map((c): [string, KindSet] => [`${input.label}.${c}`, kinds[i]![c] ?? 0])));
+    const names = plan.fields === '*' ? [...carried.keys()] : plan.fields;
+    return { precision, withSeq: false, columns: names.map((name) => typed(name, carried.get(name) ?? 0)) };
+  }
+  const names = plan.fields === '*' ? [...new Set(columns.flat())] : plan.fields;
+  const union = (name: string): KindSet => kinds.reduce((set, input) => set | (input[name] ?? 0), 0);
+  return { precision, withSeq: true, columns: [...names.map((name) => typed(name, union(name))), { name: '_orig_series', type: 'utf8' }] };
 }
 
 /** A statement with no series: the schema of an answer without value columns, and no rows. */

@@ -7,7 +7,7 @@ import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
-import { answerNothingInArrow, answerScansInArrow, answerSeriesListInArrow } from './arrow-answer.js';
+import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, answerSeriesListInArrow } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
@@ -141,9 +141,9 @@ export class QueryCoordinator {
   }
 
   private async merge(db: string, plan: MergePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    if (output.format === 'arrow') throw new BadRequestError('format=arrow is not supported for merge and join yet');
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const shape = { pointsPerObject: POINTS_PER_OBJECT, pointsPerPage: POINTS_PER_PAGE, rowIndent: rowIndentFor(framing) };
+    if (output.format === 'arrow') return answerMergeInArrow(this.storage, db, plan, output.precision, shape, exchange);
     await this.respond([await openMerge(this.storage, db, plan, output, shape)], output, framing, exchange);
   }
 

@@ -265,9 +265,10 @@ export class ScanCursor {
       const { stop, step } = block;
       let next = block.next;
       let count = 0;
-      while (next !== stop && count < room) {
-        if (this.rowShows(block, next)) picks[count++] = next;
-        next += step;
+      if (everyRowShows(block)) {
+        for (; next !== stop && count < room; next += step) picks[count++] = next;
+      } else {
+        for (; next !== stop && count < room; next += step) if (this.rowShows(block, next)) picks[count++] = next;
       }
       block.next = next;
       if (next === stop) cursor.block = undefined;
@@ -347,6 +348,15 @@ export class ScanCursor {
       return cursor.block;
     }
   }
+}
+
+/**
+ * Whether every row of the block shows (§9.3) without looking: no mask, and a selected column
+ * the block stored with a value in every row.
+ */
+function everyRowShows(block: OpenBlock): boolean {
+  if (block.passes !== undefined) return false;
+  return block.selected.some((c) => c.uniformKind !== undefined && c.uniformKind !== ValueKind.Null && c.uniformKind !== ValueKind.Erased);
 }
 
 /** A block has a handful of columns: finding one by name beats building a map per block. */

@@ -9,6 +9,7 @@ import type { DiskProblem } from './disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
@@ -194,6 +195,11 @@ export class ShardHandle {
   /** A cursor over one series of a merge or join, and the columns its blocks carry. */
   openBlockScan(request: BlockScanRequest): Promise<{ cursorId: number; columns: string[] }> {
     return this.call('openBlockScan', { ...request, status: this.status() });
+  }
+
+  /** The kinds a merge input's columns hold (block-scan.ts survey). */
+  surveyBlockScan(cursorId: number): Promise<Record<string, KindSet>> {
+    return this.call<Record<string, KindSet>>('surveyBlockScan', { cursorId });
   }
 
   /** The cursor's next block, or null after its last (the cursor is then closed). */

@@ -9,6 +9,7 @@ import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-out
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
@@ -136,6 +137,10 @@ export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): P
 
 export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
   return guard(() => open().surveyScan(task.cursorId));
+}
+
+export function surveyBlockScan(task: { cursorId: number }): Record<string, KindSet> | ErrorReply {
+  return guard(() => open().surveyBlockScan(task.cursorId));
 }
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */

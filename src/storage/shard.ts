@@ -8,6 +8,7 @@ import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
@@ -946,6 +947,13 @@ export class Shard {
   /** What an Arrow answer's schema needs from this scan, before its first page. */
   surveyScan(cursorId: number): ScanSurvey {
     return this.scanCursor(cursorId).survey();
+  }
+
+  /** The kinds a merge input's columns hold, before its first block (BlockCursor.survey). */
+  surveyBlockScan(cursorId: number): Record<string, KindSet> {
+    const open = this.cursors.get(cursorId);
+    if (!(open?.cursor instanceof BlockCursor)) throw new ShardError(500, `no open block cursor ${cursorId}`);
+    return open.cursor.survey();
   }
 
   private scanCursor(cursorId: number): ScanCursor {

@@ -43,6 +43,8 @@ async function seed(): Promise<void> {
   await writeOk(server, DB, [
     { name: 'cpu.a', columns: ['time', 'value'], points: [[1_400_000_000_123, 0.5], [1_400_000_001_999, 1.25]] },
     { name: 'cpu.b', columns: ['time', 'value', 'host'], points: [[1_400_000_000_500, 2, 'h1']] },
+    { name: 'left', columns: ['time', 'a', 'shared'], points: [[10_000, 'l1', 1], [30_000, 'l2', 3], [50_000, 'l3', 5.5]] },
+    { name: 'right', columns: ['time', 'b', 'shared'], points: [[20_000, true, 2], [30_000, false, 4], [60_000, null, 6]] },
   ]);
 }
 
@@ -95,6 +97,24 @@ test('where, limit and arithmetic select the rows and columns JSON would', async
   await sameAsJson(t, 'select * from /.*/ where time > 1400000000s order asc limit 1');
 });
 
+test('merge: one series, both inputs interleaved by time with _orig_series, as JSON', async (t) => {
+  await sameAsJson(t, 'select * from left merge right');
+  await sameAsJson(t, 'select * from left merge right order asc limit 4', { time_precision: 's' });
+  await sameAsJson(t, 'select shared from left merge right where shared > 2');
+  const { table } = await arrowQuery(server, DB, 'select * from left merge right');
+  t.deepEqual(
+    table!.schema.fields.map((f) => `${f.name}:${f.type}`),
+    ['series:Dictionary<Int32, Utf8>', 'time:Timestamp<MILLISECOND, UTC>', 'sequence_number:Int64', 'a:Utf8', 'shared:Float64', 'b:Bool', '_orig_series:Utf8'],
+  );
+});
+
+test('join: one series of paired rows with prefixed columns and no sequence number, as JSON', async (t) => {
+  await sameAsJson(t, 'select * from left as l inner join right as r');
+  await sameAsJson(t, 'select * from left as l inner join right as r where l.shared > 1 order asc');
+  const { table } = await arrowQuery(server, DB, 'select * from left as l inner join right as r');
+  t.deepEqual(table!.schema.fields.map((f) => f.name), ['series', 'time', 'l.a', 'l.shared', 'r.b', 'r.shared']);
+});
+
 test('time_precision sets the timestamp unit; the values are the JSON answer\'s', async (t) => {
   for (const [precision, unit] of [
     ['s', 'SECOND'],
@@ -118,7 +138,7 @@ test('an empty answer is a stream with a schema and no rows', async (t) => {
 
 test('list series is one row per series name', async (t) => {
   const { table } = await arrowQuery(server, DB, 'list series');
-  t.deepEqual(table!.getChild('name')!.toArray(), ['cpu.a', 'cpu.b', 'exact']);
+  t.deepEqual(table!.getChild('name')!.toArray(), ['cpu.a', 'cpu.b', 'exact', 'left', 'right']);
   t.deepEqual([...new Set(table!.getChild('series')!.toArray())], ['list_series_result']);
 });
 

@@ -2,7 +2,7 @@ import { BufferRegion, FieldNode, Message, RecordBatch } from 'apache-arrow/ipc/
 import { ValueKind, type Column } from '../../storage/columns.js';
 import { int32Halves, writeValue } from '../../storage/json-rows.js';
 import { JsonWriter } from '../../storage/json-writer.js';
-import { fromMicros, type TimePrecision } from '../../time-precision.js';
+import { fromMicros, MICROS_PER_UNIT, type TimePrecision } from '../../time-precision.js';
 import type { ArrowColumnType } from './column-types.js';
 
 /**
@@ -16,6 +16,7 @@ export interface ArrowLayout {
 }
 
 const TWO_TO_32 = 4294967296;
+const TWO_TO_53 = 2 ** 53;
 const CONTINUATION = 0xffffffff;
 
 /** One output value column being filled: its validity bits and its values. */
@@ -60,9 +61,8 @@ export class RecordBatchBuilder {
   append(seriesIndex: number, time: Float64Array, seq: Float64Array | undefined, columns: readonly (Column | undefined)[], picks: Int32Array, count: number): void {
     const at = this.rows;
     this.series.fill(seriesIndex, at, at + count);
-    const { precision } = this.layout;
-    for (let k = 0; k < count; k++) putInt64(this.time, at + k, fromMicros(time[picks[k]!]!, precision));
-    if (this.layout.withSeq && seq) for (let k = 0; k < count; k++) putInt64(this.seq, at + k, seq[picks[k]!]!);
+    putTimes(this.time, at, time, picks, count, this.layout.precision);
+    if (this.layout.withSeq && seq) putInt64s(this.seq, at, seq, picks, count);
     for (let c = 0; c < this.values.length; c++) {
       const column = columns[c];
       const target = this.values[c]!;
@@ -150,6 +150,12 @@ function appendValues(target: ValueBuffer, column: Column, picks: Int32Array, co
   switch (target.type) {
     case 'float64': {
       const out = target.fixed as Float64Array;
+      if (column.uniformKind === ValueKind.Float) {
+        // The export's common case: a column of floats only, copied without looking at kinds.
+        for (let k = 0; k < count; k++) out[at + k] = floats[picks[k]!]!;
+        setBits(validity, at, at + count);
+        break;
+      }
       const words = int32Halves(column);
       for (let k = 0; k < count; k++) {
         const i = picks[k]!;
@@ -218,10 +224,39 @@ function appendValues(target: ValueBuffer, column: Column, picks: Int32Array, co
   target.nulls += nulls;
 }
 
-/** An integral double as int64 words, exactly (any magnitude below 2^63). */
-function putInt64(words: Int32Array, row: number, value: number): void {
-  words[2 * row] = value >>> 0;
-  words[2 * row + 1] = Math.floor(value / TWO_TO_32);
+/** Integral doubles `values[picks[k]]` as int64 words from row `at`, exactly (any magnitude below 2^63). */
+function putInt64s(words: Int32Array, at: number, values: Float64Array, picks: Int32Array, count: number): void {
+  for (let k = 0; k < count; k++) {
+    const value = values[picks[k]!]!;
+    const r = 2 * (at + k);
+    words[r] = value >>> 0;
+    words[r + 1] = Math.floor(value / TWO_TO_32);
+  }
+}
+
+/** Stored µs times in the client's unit as int64 words, as the JSON answer prints them (fromMicros). */
+function putTimes(words: Int32Array, at: number, time: Float64Array, picks: Int32Array, count: number, precision: TimePrecision): void {
+  const unit = MICROS_PER_UNIT[precision];
+  for (let k = 0; k < count; k++) {
+    const us = time[picks[k]!]!;
+    // Below 2^53 µs the quotient truncates exactly (see fromMicros); beyond, fromMicros is exact.
+    const value = us > -TWO_TO_53 && us < TWO_TO_53 ? Math.trunc(us / unit) : fromMicros(us, precision);
+    const r = 2 * (at + k);
+    words[r] = value >>> 0;
+    words[r + 1] = Math.floor(value / TWO_TO_32);
+  }
+}
+
+/** Sets bits [from, to) of a validity bitmap, whole bytes at a time where it can. */
+function setBits(bits: Uint8Array, from: number, to: number): void {
+  let i = from;
+  for (; i < to && (i & 7) !== 0; i++) bits[i >> 3]! |= 1 << (i & 7);
+  const wholeEnd = to & ~7;
+  if (i < wholeEnd) {
+    bits.fill(0xff, i >> 3, wholeEnd >> 3);
+    i = wholeEnd;
+  }
+  for (; i < to; i++) bits[i >> 3]! |= 1 << (i & 7);
 }
 
 function bytesOf(view: ArrayBufferView, length: number): Uint8Array {
