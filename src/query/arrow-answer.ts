@@ -123,7 +123,7 @@ function scanSource(scan: OpenScan, output: ArrowScanOutput): PageSource {
  * ordinary error response; after, the connection is closed without Arrow's end-of-stream
  * marker or the chunked terminator, so no reader takes a cut answer for a whole one.
  */
-async function streamArrow(head: Uint8Array, sources: readonly PageSource[], exchange: Exchange): Promise<void> {
+export async function streamArrow(head: Uint8Array, sources: readonly PageSource[], exchange: Exchange): Promise<void> {
   exchange.streamContentType = ARROW_STREAM_TYPE;
   let started = false;
   let writes = Promise.resolve();

@@ -7,6 +7,7 @@ import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
+import { answerAggregateInArrow } from './arrow-aggregate.js';
 import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, answerSeriesListInArrow } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
@@ -44,7 +45,7 @@ export class QueryCoordinator {
       case 'merge':
         return this.merge(db, plan, output, exchange);
       case 'aggregate':
-        if (output.format === 'arrow') throw new BadRequestError('format=arrow is not supported for aggregate queries yet');
+        if (output.format === 'arrow') return answerAggregateInArrow(this.storage, db, plan, output.precision, exchange);
         return runAggregate(this.storage, db, plan, output, exchange);
       case 'delete':
         return this.delete(db, plan, output, exchange);

@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { ArrowAggregateRequest } from '../query/aggregate-arrow.js';
 import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
@@ -156,6 +157,16 @@ export class ShardHandle {
 
   aggregate(request: AggregateRequest): Promise<EncodedSeries[]> {
     return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
+  }
+
+  /** The kinds of an Arrow aggregate's output columns over this shard's series of the request. */
+  surveyAggregate(request: ArrowAggregateRequest): Promise<Record<string, KindSet>> {
+    return this.call<Record<string, KindSet>>('surveyAggregate', { ...request, status: this.status() });
+  }
+
+  /** An Arrow aggregate's rows for the request's series as one record batch message. */
+  async aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput }): Promise<Uint8Array> {
+    return (await this.call<{ bytes: Uint8Array }>('aggregateBatch', { ...request, status: this.status() })).bytes;
   }
 
   /** The one partial of the merged series this shard owns (query/merged-aggregate.ts). */

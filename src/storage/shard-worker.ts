@@ -15,7 +15,8 @@ import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/m
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
-import { HttpError, type ErrorReply } from '../errors.js';
+import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
+import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest } from '../query/aggregate-arrow.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { DiskProblem } from './disk-health.js';
@@ -151,6 +152,21 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+}
+
+/** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
+export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Record<string, KindSet> | ErrorReply {
+  return guard(() => {
+    const opened = open(request.status);
+    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
+    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot));
+  });
+}
+
+/** An Arrow aggregate's rows for this shard's series as one record batch message. */
+export function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput; status: TxnStatus }): { bytes: Uint8Array } | ErrorReply {
+  const answer = guard(() => ({ bytes: open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => batchOf(request, request.output, snapshot)) }));
+  return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
 /** A merge's partial over the merged series this shard owns. */

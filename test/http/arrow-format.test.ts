@@ -149,8 +149,18 @@ test('errors before the stream are the JSON answer\'s errors', async (t) => {
   t.is(unknown.text, json.text);
   const format = await request(server, 'GET', `/db/${DB}/series`, { params: { q: 'select * from cpu.a', format: 'csv' } });
   t.deepEqual([format.status, format.text], [400, 'Unknown format csv']);
-  const aggregate = await arrowQuery(server, DB, 'select count(value) from cpu.a');
-  t.is(aggregate.status, 400);
+  const aggregate = await arrowQuery(server, DB, 'select count(nothere) from cpu.a');
+  const jsonAggregate = await request(server, 'GET', `/db/${DB}/series`, { params: { q: 'select count(nothere) from cpu.a' } });
+  t.deepEqual([aggregate.status, aggregate.text], [jsonAggregate.status, jsonAggregate.text]);
+});
+
+test('aggregates, with group by time, fill and where, hold what the JSON answer holds', async (t) => {
+  await sameAsJson(t, 'select count(value), mean(value), max(value) from /cpu/ group by time(1s)');
+  await sameAsJson(t, 'select sum(value) from cpu.a group by time(500ms) fill(0) where time > 1400000000s and time < 1400000003s', { time_precision: 'u' });
+  await sameAsJson(t, 'select count(big), first(s), last(mixed_any), percentile(f, 50) from exact');
+  await sameAsJson(t, 'select count(f) from exact group by b');
+  const { table } = await arrowQuery(server, DB, 'select count(value), mean(value) from /cpu/ group by time(1s)');
+  t.deepEqual(table!.schema.fields.map((f) => `${f.name}:${f.type}`), ['series:Dictionary<Int32, Utf8>', 'time:Timestamp<MILLISECOND, UTC>', 'count:Float64', 'mean:Float64']);
 });
 
 test('a restricted reader gets only its permitted series and rows, as in JSON', async (t) => {
