@@ -13,7 +13,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { RecordBatchReader } from 'apache-arrow';
 import { seriesPath } from './lib/http.js';
-import { BENCH_DB, restartToReady, runIngest } from './lib/ingest-run.js';
+import { BENCH_DB, benchDataDir, restartToReady } from './lib/ingest-run.js';
 import { readWorkload, serverArgs, WORKLOAD_HELP, workloadOptions } from './lib/options.js';
 import { currentCommit, report, type BenchResult, type Metric } from './lib/results.js';
 
@@ -28,13 +28,7 @@ const runs = Number(flags.runs ?? 3);
 const args = serverArgs(flags);
 const startedAt = new Date().toISOString();
 
-let dataDir = flags['data-dir'];
-const ingestedHere = dataDir === undefined;
-if (dataDir === undefined) {
-  const outcome = await runIngest({ workload, serverArgs: args, keep: true });
-  await report(outcome.result);
-  dataDir = outcome.dataDir!;
-}
+const { dataDir, ingestedHere } = await benchDataDir(flags['data-dir'], workload, args);
 
 const ready = await restartToReady(dataDir, args);
 console.log(`\narrow export: server ready in ${ready.queryMs.toFixed(0)} ms on data in ${dataDir}`);
