@@ -9,6 +9,7 @@
  */
 import { RecordBatchBuilder, type ArrowLayout } from '../src/engine/arrow/record-batch.js';
 import { allocateColumn, ValueKind, type Column } from '../src/storage/columns.js';
+import { bestNanos } from './lib/timing.js';
 
 const rows = Number(process.env.ROWS ?? 1_000_000);
 const rounds = Number(process.env.ROUNDS ?? 5);
@@ -58,14 +59,7 @@ function measure(label: string, layout: ArrowLayout, input: Block[]): void {
     }
     bytes += batch.finish().byteLength;
   };
-  pass();
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < rounds; round++) {
-    const start = process.cpuUsage();
-    pass();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) * 1000);
-  }
+  const best = bestNanos(pass, 1, rounds);
   console.log(`${label.padEnd(44)} ${(best / rows).toFixed(1).padStart(6)} ns/row  ${((rows / best) * 1000).toFixed(0).padStart(5)} M rows/s  ${(bytes / rows).toFixed(1)} B/row`);
 }
 
