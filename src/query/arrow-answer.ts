@@ -21,6 +21,9 @@ import type { MergePlan } from './plan.js';
  * batches; this side writes the schema, then moves their bytes to the socket as the client
  * takes them.
  */
+/** Rows per record batch of a raw select: about 1 MiB of a one-value series, few messages per million rows. */
+export const ROWS_PER_ARROW_BATCH = 32_768;
+
 export interface OpenScan {
   readonly shard: ShardHandle;
   readonly cursorId: number;
@@ -43,7 +46,7 @@ export async function answerScansInArrow(scans: readonly OpenScan[], precision: 
   const names = series.map((s) => s.name);
   const sources = scans.map((scan, s) => {
     const seriesIndex = Object.fromEntries(surveys[s]!.series.map(({ name }) => [name, names.indexOf(name)]));
-    return scanSource(scan, { layout, seriesIndex });
+    return scanSource(scan, { layout, seriesIndex, slots: [0, 1].map(() => new SharedArrayBuffer(slotBytes(layout))) });
   });
   await streamArrow(arrowStreamHead(layout, names), sources, exchange);
 }
@@ -101,6 +104,15 @@ export function answerSeriesListInArrow(names: readonly string[], precision: Tim
   batch.append(0, new Float64Array(names.length), undefined, [column], picks, names.length);
   const page: Page = { objects: [], body: batch.finish(), done: true };
   return streamArrow(arrowStreamHead(layout, ['list_series_result']), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+}
+
+/**
+ * Room for a full batch of fixed-width columns and its metadata. Strings vary: a batch of
+ * them that does not fit travels in a buffer of its own instead.
+ */
+function slotBytes(layout: ArrowLayout): number {
+  const perRow = 4 + 8 + (layout.withSeq ? 8 : 0) + layout.columns.reduce((bytes, c) => bytes + 1 + (c.type === 'float64' || c.type === 'int64' ? 8 : 1), 0);
+  return ROWS_PER_ARROW_BATCH * perRow + 64 * 1024;
 }
 
 /** The scan's pages; its first request carries the layout, which the cursor keeps. */

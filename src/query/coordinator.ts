@@ -8,7 +8,7 @@ import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';
-import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, answerSeriesListInArrow } from './arrow-answer.js';
+import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, answerSeriesListInArrow } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
@@ -17,8 +17,6 @@ import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTai
 
 const POINTS_PER_OBJECT = 1000;
 const POINTS_PER_PAGE = 20_000;
-/** Rows per Arrow record batch: about 2 MiB of a one-value series, few messages per million rows. */
-const ROWS_PER_ARROW_BATCH = 65_536;
 
 /**
  * Runs a planned query: opens a cursor on every shard that owns a wanted series, pulls pages

@@ -52,6 +52,12 @@ export interface ScanRequest {
 export interface ArrowScanOutput {
   readonly layout: ArrowLayout;
   readonly seriesIndex: Readonly<Record<string, number>>;
+  /**
+   * Buffers shared with the main thread that pages are written into in turn, so an export
+   * leaves no buffer per page for the main thread's garbage collector. The coordinator asks for
+   * page k + 2 only once page k went to the socket, so two are never overwritten while read.
+   */
+  readonly slots?: readonly SharedArrayBuffer[];
 }
 
 /**
@@ -151,6 +157,7 @@ export class ScanCursor {
   private current: OpenSeries | undefined;
   private readonly filter: BlockFilter | undefined;
   private arrow: ArrowScanOutput | undefined;
+  private arrowPages = 0;
 
   constructor(
     private readonly request: ScanRequest,
@@ -281,7 +288,8 @@ export class ScanCursor {
       cursor.emitted += count;
     }
     const done = this.current === undefined && this.seriesIndex >= request.series.length;
-    return { objects: [], body: batch.finish(), done };
+    const slots = output.slots;
+    return { objects: [], body: batch.finish(slots?.[this.arrowPages++ % slots.length]), done };
   }
 
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */

@@ -133,7 +133,8 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
 
 export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
   const page = guard(() => open().nextPage(task.cursorId, task.arrow));
-  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+  // A page in a shared slot is not moved: the main thread reads it in place.
+  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
 }
 
 export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
@@ -230,7 +231,8 @@ export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }
     if (result.done) merges.delete(task.mergeId);
     return result;
   });
-  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+  // A page in a shared slot is not moved: the main thread reads it in place.
+  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
 }
 
 export function closeMerge(task: { mergeId: number }): void {

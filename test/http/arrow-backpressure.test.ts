@@ -45,8 +45,11 @@ test.serial('twenty readers that stop reading a million-point Arrow export hold 
   const grown = rssBytes(server.pid) - before;
   t.log(`server RSS grew ${Math.round(grown / 2 ** 20)} MiB with 20 stalled Arrow readers`);
   for (const request of requests) request.destroy();
-  // The whole answer is 24 MB per reader (time, seq and value per row): 480 MB if held.
-  t.true(grown < 200 * 2 ** 20, `grew ${Math.round(grown / 2 ** 20)} MiB`);
+  // Held whole, the answers would take 480 MB (28 B a row in Arrow, 1 M rows, 20 readers). Unlike
+  // a JSON export, each reader's survey of the column kinds has read every block once before
+  // stalling, which fills the block cache and leaves decoding garbage: about 100 MiB over the
+  // JSON export's growth (bounded-scans.test.ts), whatever the answer's size.
+  t.true(grown < 320 * 2 ** 20, `grew ${Math.round(grown / 2 ** 20)} MiB`);
 });
 
 test.serial('a slow reader receives every row of the Arrow export, in order', async (t) => {

@@ -72,8 +72,12 @@ export class RecordBatchBuilder {
     this.rows += count;
   }
 
-  /** The batch as one IPC message in a buffer of its own (transferable), or nothing when empty. */
-  finish(): Uint8Array {
+  /**
+   * The batch as one IPC message, or nothing when empty: written into `slot` when it fits (a
+   * buffer shared with the thread that sends it, reused page after page), else in a buffer of
+   * its own (transferable).
+   */
+  finish(slot?: SharedArrayBuffer): Uint8Array {
     const n = this.rows;
     if (n === 0) return new Uint8Array(0);
     const nodes: FieldNode[] = [new FieldNode(n, 0), new FieldNode(n, 0)];
@@ -95,14 +99,18 @@ export class RecordBatchBuilder {
     }
     const metadata = Message.encode(Message.from(new RecordBatch(n, nodes, regions, null), bodyLength));
     const metadataLength = padded(8 + metadata.byteLength) - 8;
-    const message = new Uint8Array(8 + metadataLength + bodyLength);
-    const head = new DataView(message.buffer);
+    const size = 8 + metadataLength + bodyLength;
+    const message = slot !== undefined && size <= slot.byteLength ? new Uint8Array(slot, 0, size) : new Uint8Array(size);
+    // A reused slot holds the last batch: padding is zeroed as a fresh buffer's would be.
+    message.fill(0, 8 + metadata.byteLength, 8 + metadataLength);
+    const head = new DataView(message.buffer, message.byteOffset, size);
     head.setUint32(0, CONTINUATION, true);
     head.setInt32(4, metadataLength, true);
     message.set(metadata, 8);
     let at = 8 + metadataLength;
     for (const part of parts) {
       message.set(part, at);
+      message.fill(0, at + part.byteLength, at + padded(part.byteLength));
       at += padded(part.byteLength);
     }
     return message;
