@@ -13,6 +13,9 @@ import type { Storage } from '../storage/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
 import type { MergePlan } from './plan.js';
 
+/** Rows per record batch of a raw select: about 1 MiB of a one-value series, few messages per million rows. */
+export const ROWS_PER_ARROW_BATCH = 32_768;
+
 /**
  * `format=arrow` answers: one Arrow IPC stream per query. Its schema is `series` (dictionary of
  * the answer's series names), `time` (Timestamp in the request's time_precision, UTC),
@@ -21,9 +24,6 @@ import type { MergePlan } from './plan.js';
  * batches; this side writes the schema, then moves their bytes to the socket as the client
  * takes them.
  */
-/** Rows per record batch of a raw select: about 1 MiB of a one-value series, few messages per million rows. */
-export const ROWS_PER_ARROW_BATCH = 32_768;
-
 export interface OpenScan {
   readonly shard: ShardHandle;
   readonly cursorId: number;
@@ -44,8 +44,9 @@ export async function answerScansInArrow(scans: readonly OpenScan[], precision: 
   for (const survey of surveys) for (const [name, set] of Object.entries(survey.kinds)) kinds.set(name, kinds.get(name)! | set);
   const layout: ArrowLayout = { precision, withSeq: true, columns: [...kinds].map(([name, set]) => ({ name, type: columnTypeOf(set) })) };
   const names = series.map((s) => s.name);
+  const indexOf = new Map(names.map((name, i) => [name, i]));
   const sources = scans.map((scan, s) => {
-    const seriesIndex = Object.fromEntries(surveys[s]!.series.map(({ name }) => [name, names.indexOf(name)]));
+    const seriesIndex = Object.fromEntries(surveys[s]!.series.map(({ name }) => [name, indexOf.get(name)!]));
     return scanSource(scan, { layout, seriesIndex, slots: [0, 1].map(() => new SharedArrayBuffer(slotBytes(layout))) });
   });
   await streamArrow(arrowStreamHead(layout, names), sources, exchange);
