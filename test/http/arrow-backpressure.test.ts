@@ -5,7 +5,7 @@
 import test from 'ava';
 import http from 'node:http';
 import { RecordBatchReader } from 'apache-arrow';
-import { createDb, sleep, urlFor, writeOk, type SeriesInput } from '../helpers/client.js';
+import { createDb, request, sleep, urlFor, writeOk, type SeriesInput } from '../helpers/client.js';
 import { rssBytes } from '../helpers/proc.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
@@ -74,4 +74,29 @@ test.serial('a slow reader receives every row of the Arrow export, in order', as
   }
   t.is(rows, POINTS);
   t.true(ordered, 'newest first, as the default order');
+});
+
+test.serial('an answer cut midway is no valid stream: the reader fails instead of taking part of it for all', async (t) => {
+  const created = await request(server, 'POST', `/db/${DB}/users`, { body: JSON.stringify({ name: 'leaver', password: 'secret1' }) });
+  t.is(created.status, 200, created.text);
+  const url = urlFor(server, `/db/${DB}/series`, { q: 'select * from big', format: 'arrow' }, { u: 'leaver', p: 'secret1' });
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).on('error', reject));
+  let rows = 0;
+  let deleted = false;
+  async function* deletingMidway(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of response) {
+      yield chunk as Uint8Array;
+      if (!deleted) {
+        deleted = true;
+        // Deleting the account ends its open answers before their next piece.
+        const gone = await request(server, 'DELETE', `/db/${DB}/users/leaver`);
+        t.is(gone.status, 200, gone.text);
+      }
+      await sleep(2);
+    }
+  }
+  await t.throwsAsync(async () => {
+    for await (const batch of await RecordBatchReader.from(deletingMidway())) rows += batch.numRows;
+  });
+  t.true(rows > 0 && rows < POINTS, `${rows} rows arrived`);
 });
