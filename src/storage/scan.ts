@@ -158,6 +158,8 @@ export class ScanCursor {
   private readonly filter: BlockFilter | undefined;
   private arrow: ArrowScanOutput | undefined;
   private arrowPages = 0;
+  private arrowBatch: RecordBatchBuilder | undefined;
+  private arrowPicks: Int32Array | undefined;
 
   constructor(
     private readonly request: ScanRequest,
@@ -258,8 +260,9 @@ export class ScanCursor {
   private nextArrowPage(output: ArrowScanOutput): Page {
     const { request } = this;
     const limit = request.limit > 0 ? request.limit : Infinity;
-    const batch = new RecordBatchBuilder(output.layout, request.pointsPerPage);
-    const picks = new Int32Array(request.pointsPerPage);
+    const batch = (this.arrowBatch ??= new RecordBatchBuilder(output.layout, request.pointsPerPage));
+    batch.reset();
+    const picks = (this.arrowPicks ??= new Int32Array(request.pointsPerPage));
     while (batch.rows < batch.capacity) {
       const cursor = this.current ?? this.openNextSeries();
       if (!cursor) break;

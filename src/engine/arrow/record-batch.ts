@@ -55,6 +55,20 @@ export class RecordBatchBuilder {
   }
 
   /**
+   * Empties the builder for the next batch of the same layout. `finish` copies what it encodes,
+   * so a cursor reuses one builder's arrays page after page instead of leaving them as garbage.
+   */
+  reset(): void {
+    for (const value of this.values) {
+      value.validity.fill(0, 0, bitBytes(this.rows));
+      if (value.type === 'bool') (value.fixed as Uint8Array).fill(0, 0, bitBytes(this.rows));
+      if (value.text) value.text.length = 0;
+      value.nulls = 0;
+    }
+    this.rows = 0;
+  }
+
+  /**
    * Appends rows `picks[0, count)` of one block: `columns` lines up with the layout's columns
    * (undefined: the series has no such column, so nulls). Times are stored microseconds.
    */
