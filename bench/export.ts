@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { BenchClient, seriesPath } from './lib/http.js';
-import { BENCH_DB, restartToReady, runIngest } from './lib/ingest-run.js';
+import { BENCH_DB, benchDataDir, restartToReady } from './lib/ingest-run.js';
 import { readWorkload, serverArgs, WORKLOAD_HELP, workloadOptions } from './lib/options.js';
 import { currentCommit, report, type BenchResult, type Metric } from './lib/results.js';
 import { seriesName } from './lib/dataset.js';
@@ -39,13 +39,7 @@ const allRuns = Number(flags['all-runs'] ?? 1);
 const args = serverArgs(flags);
 const startedAt = new Date().toISOString();
 
-let dataDir = flags['data-dir'];
-const ingestedHere = dataDir === undefined;
-if (dataDir === undefined) {
-  const outcome = await runIngest({ workload, serverArgs: args, keep: true });
-  await report(outcome.result);
-  dataDir = outcome.dataDir!;
-}
+const { dataDir, ingestedHere } = await benchDataDir(flags['data-dir'], workload, args);
 
 const ready = await restartToReady(dataDir, args);
 console.log(`\nexport: server ready in ${ready.queryMs.toFixed(0)} ms on data in ${dataDir}`);

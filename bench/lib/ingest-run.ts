@@ -12,7 +12,7 @@ import { generateDataset, LAST_POINT_AGE_S, seriesName, type BodyFormat } from '
 import { BenchClient, seriesPath, waitUntil } from './http.js';
 import type { Workload } from './options.js';
 import { cpuSeconds, RssSampler } from './proc.js';
-import { currentCommit, type BenchResult, type Metric } from './results.js';
+import { currentCommit, report, type BenchResult, type Metric } from './results.js';
 
 export const BENCH_DB = 'bench';
 const SERVER_START_TIMEOUT_MS = 600_000;
@@ -195,4 +195,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
     metrics,
   };
   return keep && dataDir !== undefined ? { result, dataDir } : { result };
+}
+
+/**
+ * The data directory a query bench runs on: `--data-dir` as given, or a fresh ingest of the
+ * workload (its results reported), which the bench removes at its end unless asked to keep it.
+ */
+export async function benchDataDir(given: string | undefined, workload: Workload, serverArgs: readonly string[]): Promise<{ dataDir: string; ingestedHere: boolean }> {
+  if (given !== undefined) return { dataDir: given, ingestedHere: false };
+  const outcome = await runIngest({ workload, serverArgs, keep: true });
+  await report(outcome.result);
+  return { dataDir: outcome.dataDir!, ingestedHere: true };
 }

@@ -68,6 +68,8 @@ export class Exchange {
    */
   guard: (() => boolean) | undefined;
   aborted = false;
+  /** The Content-Type a streamed answer is sent with. */
+  streamContentType = 'application/json';
   private finished = false;
   private streaming: StreamState | undefined;
   private readonly abortListeners: (() => void)[] = [];
@@ -175,10 +177,22 @@ export class Exchange {
   /** True, having closed the connection, when the guard no longer lets the answer through. */
   private revoked(): boolean {
     if (this.guard === undefined || this.guard()) return false;
+    this.closeConnection();
+    return true;
+  }
+
+  /**
+   * Ends a streamed answer that failed midway by closing the connection: the chunked body then
+   * lacks its terminator, so the client sees the answer was cut rather than complete.
+   */
+  abortStream(): void {
+    if (!this.done) this.closeConnection();
+  }
+
+  private closeConnection(): void {
     this.aborted = true;
     for (const listener of this.abortListeners.splice(0)) listener();
     this.res.close();
-    return true;
   }
 
   /** Router-level answers (404, 405) carry no CORS or version headers. */
@@ -218,7 +232,7 @@ export class Exchange {
         return true;
       });
       this.onAbort(() => streaming.waiter?.());
-      this.res.cork(() => this.writeHead(200, 'application/json', encoding));
+      this.res.cork(() => this.writeHead(200, this.streamContentType, encoding));
     }
     const compressor = this.streaming.compressor;
     const bytes = compressor ? await compress(compressor, piece) : piece;

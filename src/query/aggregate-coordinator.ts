@@ -99,7 +99,8 @@ async function writeJoined(
   }
 }
 
-function batchesOf(names: string[]): string[][] {
+/** A shard's series in requests of at most SERIES_PER_REQUEST. */
+export function batchesOf(names: string[]): string[][] {
   const batches: string[][] = [];
   for (let at = 0; at < names.length; at += SERIES_PER_REQUEST) batches.push(names.slice(at, at + SERIES_PER_REQUEST));
   return batches;

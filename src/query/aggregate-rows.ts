@@ -62,6 +62,31 @@ export function encodeSeriesRows(
   widthUs: number | null,
   shaping: RowShaping,
 ): EncodedRun[] {
+  const separator = shaping.rowIndent === null ? ',' : ',\n';
+  const runs: EncodedRun[] = [];
+  for (const rows of shapedRowRuns(buckets, aggregates, order, widthUs, shaping)) {
+    const out = new JsonWriter(4096);
+    rows.forEach((cells, n) => {
+      if (n > 0) out.ascii(separator);
+      cells[0] = fromMicros(cells[0] as number, shaping.precision);
+      writeScalarRow(out, cells, shaping.rowIndent);
+    });
+    runs.push({ bytes: out.bytes(), rows: rows.length });
+  }
+  return runs;
+}
+
+/**
+ * The series' output rows — ordered, filled, limited and projected, `time` (first cell) still
+ * in microseconds — in runs of at most one series object's worth.
+ */
+export function* shapedRowRuns(
+  buckets: readonly BucketOutputs[],
+  aggregates: readonly Aggregate<unknown>[],
+  order: ScanOrder,
+  widthUs: number | null,
+  shaping: RowShaping,
+): Generator<Scalar[][]> {
   const fill = shaping.fill;
   if (fill !== undefined && widthUs !== null && buckets.length > 0) {
     let first = Infinity;
@@ -75,19 +100,10 @@ export function encodeSeriesRows(
       ? { order, limit: shaping.limit }
       : { order, limit: shaping.limit, fill: { ...fill, width: widthUs, widths: aggregates.map((a) => a.width) } };
   const rows = shapeRows(buckets, shape);
-  const separator = shaping.rowIndent === null ? ',' : ',\n';
-  const runs: EncodedRun[] = [];
   let row = rows.next();
   while (!row.done) {
     const batch: Scalar[][] = [];
     for (; batch.length < POINTS_PER_OBJECT && !row.done; row = rows.next()) batch.push(row.value);
-    const out = new JsonWriter(4096);
-    (shaping.projection ? projectRows(batch, shaping.projection) : batch).forEach((cells, n) => {
-      if (n > 0) out.ascii(separator);
-      cells[0] = fromMicros(cells[0] as number, shaping.precision);
-      writeScalarRow(out, cells, shaping.rowIndent);
-    });
-    runs.push({ bytes: out.bytes(), rows: batch.length });
+    yield shaping.projection ? projectRows(batch, shaping.projection) : batch;
   }
-  return runs;
 }

@@ -7,8 +7,10 @@ import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
+import { answerAggregateInArrow } from './arrow-aggregate.js';
+import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, answerSeriesListInArrow } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
-import { scanCursorSource, type PageSource } from './page-source.js';
+import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
@@ -41,6 +43,7 @@ export class QueryCoordinator {
       case 'merge':
         return this.merge(db, plan, output, exchange);
       case 'aggregate':
+        if (output.format === 'arrow') return answerAggregateInArrow(this.storage, db, plan, output.precision, exchange);
         return runAggregate(this.storage, db, plan, output, exchange);
       case 'delete':
         return this.delete(db, plan, output, exchange);
@@ -57,6 +60,7 @@ export class QueryCoordinator {
 
   /** §5.6: always one series; an empty one keeps 0.8's sequence_number column. */
   private async listContinuousQueries(db: string, output: OutputOptions, exchange: Exchange): Promise<void> {
+    if (output.format === 'arrow') throw new BadRequestError('format=arrow is not supported for list continuous queries');
     const stored = this.continuousQueries.list(db);
     const columns = stored.length > 0 ? ['time', 'id', 'query'] : ['time', 'sequence_number', 'id', 'query'];
     await this.oneSeries('continuous queries', columns, stored.map((cq) => [0, cq.id, cq.query]), output, exchange);
@@ -64,6 +68,7 @@ export class QueryCoordinator {
 
   /** A statement that produces no series answers `[]` (chunked: nothing). */
   private noSeries(output: OutputOptions, exchange: Exchange): Promise<void> | void {
+    if (output.format === 'arrow') return answerNothingInArrow(output.precision, exchange);
     return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
   }
 
@@ -76,6 +81,7 @@ export class QueryCoordinator {
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     const names = plan.names ?? (await this.storage.listSeries(db, plan.regex));
+    if (output.format === 'arrow') return answerSeriesListInArrow(names, output.precision, exchange);
     // 0.8 artefact: the empty result keeps the sequence_number column.
     const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
     await this.oneSeries('list_series_result', columns, names.map((name) => [0, name]), output, exchange);
@@ -112,7 +118,7 @@ export class QueryCoordinator {
           ...(plan.restrictions ? { restrictions: plan.restrictions } : {}),
           precision: output.precision,
           pointsPerObject: POINTS_PER_OBJECT,
-          pointsPerPage: POINTS_PER_PAGE,
+          pointsPerPage: output.format === 'arrow' ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
           ...(output.chunked ? { objectFraming: framing } : {}),
         }),
@@ -124,6 +130,7 @@ export class QueryCoordinator {
       await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
       throw failure.reason;
     }
+    if (output.format === 'arrow') return answerScansInArrow(cursors, output.precision, exchange);
     await this.respond(
       cursors.map((c) => scanCursorSource(c.shard, c.cursorId)),
       output,
@@ -135,6 +142,7 @@ export class QueryCoordinator {
   private async merge(db: string, plan: MergePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const shape = { pointsPerObject: POINTS_PER_OBJECT, pointsPerPage: POINTS_PER_PAGE, rowIndent: rowIndentFor(framing) };
+    if (output.format === 'arrow') return answerMergeInArrow(this.storage, db, plan, output.precision, shape, exchange);
     await this.respond([await openMerge(this.storage, db, plan, output, shape)], output, framing, exchange);
   }
 
@@ -144,25 +152,18 @@ export class QueryCoordinator {
 
   private async streamChunked(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
     let writes = Promise.resolve();
-    const pump = async (source: PageSource): Promise<void> => {
-      let next = source.next();
-      for (;;) {
-        const page = await next;
-        if (page.done) next = Promise.resolve(page);
-        // Prefetch one page: the shard encodes the next while this one goes to the socket.
-        else next = source.next();
-        // A scan's shard framed the objects itself: its page body goes to the socket as it is.
-        const bytes = page.framed ? (page.objects.length > 0 ? page.body : new Uint8Array(0)) : framePage(page, framing);
-        // Writes from the shards' pumps are serialised so objects never interleave mid-object.
-        writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
-        await writes;
-        if (page.done) return;
-        if (exchange.done) {
-          await next.catch(() => undefined);
-          return source.close();
-        }
-      }
-    };
+    const pump = (source: PageSource): Promise<void> =>
+      pumpPages(
+        source,
+        (page) => {
+          // A scan's shard framed the objects itself: its page body goes to the socket as it is.
+          const bytes = page.framed ? (page.objects.length > 0 ? page.body : new Uint8Array(0)) : framePage(page, framing);
+          // Writes from the shards' pumps are serialised so objects never interleave mid-object.
+          writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
+          return writes;
+        },
+        exchange,
+      );
     try {
       await Promise.all(sources.map(pump));
     } catch (err) {

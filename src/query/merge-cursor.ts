@@ -3,6 +3,7 @@ import { MERGE_DONE, MergeStream } from '../engine/merge-stream.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
 import { JsonWriter } from '../storage/json-writer.js';
+import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Page, PageObject } from '../storage/scan.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import type { Condition } from './ast.js';
@@ -29,6 +30,8 @@ export interface MergeCursorRequest {
   readonly pointsPerObject: number;
   readonly pointsPerPage: number;
   readonly rowIndent: string | null;
+  /** `format=arrow`: pages are record batches in this layout (the answer's one series is index 0). */
+  readonly arrow?: ArrowLayout;
 }
 
 /** An input's next block (rows in query order), or null when it has no more rows. */
@@ -83,10 +86,37 @@ export class MergeCursor {
       this.stream.push(input, block);
       if (!this.joined) this.printed[input] = block ? this.printedOf(input, block) : undefined;
     }
-    const out = new JsonWriter(this.request.pointsPerPage * 40);
-    const objects = this.joined ? this.joinRows(out) : this.mergeRows(out);
+    const { arrow, pointsPerPage } = this.request;
+    const out = arrow ? new RecordBatchBuilder(arrow, pointsPerPage) : new JsonWriter(pointsPerPage * 40);
+    const objects = this.joined ? this.joinRows(out) : out instanceof JsonWriter ? this.mergeRows(out) : this.mergeBatch(out);
     const done = this.emitted >= this.limit || this.stream.next() === MERGE_DONE;
-    return { objects, body: out.bytes(), done, needs: done ? [] : this.stream.starved() };
+    return { objects, body: out instanceof JsonWriter ? out.bytes() : out.finish(), done, needs: done ? [] : this.stream.starved() };
+  }
+
+  /** mergeRows as one record batch: runs of rows from one input are appended together. */
+  private mergeBatch(batch: RecordBatchBuilder): PageObject[] {
+    const picks = new Int32Array(batch.capacity);
+    let run = -1;
+    let block: SeriesColumns | undefined;
+    let count = 0;
+    const flush = (): void => {
+      if (count > 0) batch.append(0, block!.time, block!.seq, this.printed[run]!.columns, picks, count);
+      count = 0;
+    };
+    while (batch.rows + count < batch.capacity && this.emitted < this.limit) {
+      const input = this.stream.next();
+      if (input < 0) break;
+      if (input !== run || this.stream.block(input) !== block) {
+        flush();
+        run = input;
+        block = this.stream.block(input);
+      }
+      picks[count++] = this.stream.row(input);
+      this.stream.advance(input);
+      this.emitted++;
+    }
+    flush();
+    return [];
   }
 
   /** §9.2: the left series' columns, then those only the right one has (or the listed ones). */
@@ -141,7 +171,7 @@ export class MergeCursor {
    * §10.2: walk the merged stream keeping each side's latest unpaired row; once every side has
    * one they make a row at the last side's time, and all start over.
    */
-  private joinRows(out: JsonWriter): PageObject[] {
+  private joinRows(out: JsonWriter | RecordBatchBuilder): PageObject[] {
     const joined = this.joined!;
     const objects: PageObject[] = [];
     let pairs = 0;
@@ -160,14 +190,25 @@ export class MergeCursor {
     return objects;
   }
 
-  /** The paired rows that pass the where clause, as one object; the block is then reused. */
-  private encodeJoined(out: JsonWriter, objects: PageObject[]): void {
+  /** The paired rows that pass the where clause, as one object (or into the batch); the block is then reused. */
+  private encodeJoined(out: JsonWriter | RecordBatchBuilder, objects: PageObject[]): void {
     const joined = this.joined!;
     const { precision, rowIndent } = this.request;
     const passes = this.filter?.({ count: joined.count, time: joined.time, seq: joined.seq, column: (n) => joined.column(n) }, 0, joined.count);
     const columns = this.request.outputs
       ? evaluateOutputs(this.request.outputs, { count: joined.count, column: (n) => joined.column(n) })
       : this.joinFields().map((n) => joined.column(n)!);
+    if (out instanceof RecordBatchBuilder) {
+      const picks = new Int32Array(joined.count);
+      let count = 0;
+      for (let row = 0; row < joined.count && this.emitted < this.limit; row++) {
+        if (passes !== undefined && passes[row] !== 1) continue;
+        picks[count++] = row;
+        this.emitted++;
+      }
+      out.append(0, joined.time, undefined, columns, picks, count);
+      return joined.clear();
+    }
     const halves = columns.map(int32Halves);
     const start = out.length;
     let count = 0;

@@ -3,6 +3,9 @@ import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
 import type { MergeCursorRequest } from './merge-cursor.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
+import type { ArrowLayout } from '../engine/arrow/record-batch.js';
+import type { TimePrecision } from '../time-precision.js';
 import type { PageSource } from './page-source.js';
 import type { MergeInputPlan, MergePlan, OutputOptions } from './plan.js';
 
@@ -32,7 +35,12 @@ export interface PageShape {
  * to the merge, one block per series at a time, when the merge asks for it.
  */
 export async function openMerge(storage: Storage, db: string, plan: MergePlan, output: OutputOptions, shape: PageShape): Promise<PageSource> {
-  return openMergeOf(storage, db, plan.inputs, plan, (columns): MergeCursorRequest => ({
+  return openMergeOf(storage, db, plan.inputs, plan, (columns) => mergeCursorRequest(plan, columns, output.precision, shape));
+}
+
+/** What the merging shard is asked for, given the columns each input's blocks carry. */
+export function mergeCursorRequest(plan: MergePlan, columns: string[][], precision: TimePrecision, shape: PageShape, arrow?: ArrowLayout): MergeCursorRequest {
+  return {
     kind: plan.mode,
     name: plan.name,
     inputs: columns.map((carried, i) => ({ label: plan.inputs[i]!.label, columns: carried })),
@@ -41,9 +49,10 @@ export async function openMerge(storage: Storage, db: string, plan: MergePlan, o
     ...(plan.where ? { where: plan.where } : {}),
     order: plan.order,
     limit: plan.limit,
-    precision: output.precision,
+    precision,
     ...shape,
-  }));
+    ...(arrow ? { arrow } : {}),
+  };
 }
 
 /**
@@ -56,7 +65,8 @@ export async function openMergeOf(
   db: string,
   inputs: readonly MergeInputPlan[],
   scan: { readonly startUs: number; readonly endUs: number; readonly order: 'asc' | 'desc' },
-  hosted: (columns: string[][]) => object,
+  hosted: (columns: string[][], kinds: Record<string, KindSet>[]) => object,
+  survey = false,
 ): Promise<PageSource> {
   const opened = await Promise.allSettled(
     inputs.map(async (input): Promise<OpenInput> => {
@@ -83,7 +93,14 @@ export async function openMergeOf(
     throw failure.reason;
   }
   const host = storage.shardFor(db, inputs[0]!.series);
-  return new MergeSource(host, await host.openMerge(hosted(open.map((input) => input.columns))), open);
+  try {
+    // An Arrow answer's schema needs the kinds of every input's columns before the first row.
+    const kinds = survey ? await Promise.all(open.map((input) => input.shard.surveyBlockScan(input.cursorId))) : [];
+    return new MergeSource(host, await host.openMerge(hosted(open.map((input) => input.columns), kinds)), open);
+  } catch (err) {
+    await Promise.all(open.map((input) => input.shard.closeCursor(input.cursorId)));
+    throw err;
+  }
 }
 
 class MergeSource implements PageSource {
@@ -115,8 +132,8 @@ class MergeSource implements PageSource {
       const page = await this.host.mergePage(this.mergeId, deliveries);
       this.needs = page.needs;
       if (page.done) await this.finish();
-      // A page may be empty when the merge stopped only to ask for blocks.
-      if (page.done || page.objects.length > 0) return page;
+      // A page may be empty when the merge stopped only to ask for blocks (an Arrow page has rows but no objects).
+      if (page.done || page.body.length > 0) return page;
     }
   }
 

@@ -14,3 +14,22 @@ export interface PageSource {
 export function scanCursorSource(shard: ShardHandle, cursorId: number): PageSource {
   return { next: () => shard.nextPage(cursorId), close: () => shard.closeCursor(cursorId) };
 }
+
+/**
+ * Pulls a source's pages into `write` until its last, or until the client is gone (the source
+ * is then closed). One page is requested ahead: the shard encodes the next while this one goes
+ * to the socket, and no further, so a slow client slows the scan instead of filling memory.
+ */
+export async function pumpPages(source: PageSource, write: (page: Page) => Promise<void>, client: { readonly done: boolean }): Promise<void> {
+  let next = source.next();
+  for (;;) {
+    const page = await next;
+    if (!page.done) next = source.next();
+    await write(page);
+    if (page.done) return;
+    if (client.done) {
+      await next.catch(() => undefined);
+      return source.close();
+    }
+  }
+}

@@ -97,4 +97,6 @@ export interface OutputOptions {
   readonly chunked: boolean;
   readonly pretty: boolean;
   readonly precision: TimePrecision;
+  /** `arrow`: an Arrow IPC stream instead of JSON (arrow-answer.ts). */
+  readonly format: 'json' | 'arrow';
 }

@@ -1,6 +1,7 @@
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
 import { lowerBound } from './row-slice.js';
 import type { SeriesSnapshot } from './scan.js';
 
@@ -39,13 +40,33 @@ export class BlockCursor {
 
   constructor(
     private readonly request: BlockScanRequest,
-    snapshot: SeriesSnapshot,
+    private readonly snapshot: SeriesSnapshot,
   ) {
     this.columns = request.fields === '*' ? snapshot.columns : request.fields;
     this.filter = request.where ? compileWhere(request.where) : undefined;
     // A series lacking a where-clause column contributes no rows (§5.1.2).
     const lacksWhereColumn = request.whereColumns.some((c) => !snapshot.columns.includes(c));
     this.blocks = lacksWhereColumn ? undefined : snapshot.blocks();
+  }
+
+  /**
+   * The kinds each carried column holds in the series' rows in range (a restricted reader's
+   * permitted rows), read before the first block so an Arrow answer's schema can be declared.
+   */
+  survey(): Record<string, KindSet> {
+    const kinds: Record<string, KindSet> = {};
+    if (!this.blocks) return kinds;
+    const { startUs, endUs } = this.request;
+    const blocks = this.snapshot.blocks();
+    for (let step = blocks.next(); !step.done; step = blocks.next()) {
+      const rows = step.value;
+      const lo = lowerBound(rows.time, rows.count, startUs);
+      const hi = lowerBound(rows.time, rows.count, endUs);
+      for (const column of rows.columns) {
+        if (lo < hi && this.columns.includes(column.name)) kinds[column.name] = (kinds[column.name] ?? 0) | kindsOf(column, lo, hi);
+      }
+    }
+    return kinds;
   }
 
   /** The next block of at least `rowsPerBlock` rows (fewer at the end), or null after the last. */

@@ -1,4 +1,6 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
+import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
+import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -44,6 +46,27 @@ export interface ScanRequest {
    */
   readonly objectFraming?: Framing;
   readonly restrictions?: SnapshotRestrictions;
+}
+
+/** An Arrow answer's layout, and each series' index in the stream's `series` dictionary. */
+export interface ArrowScanOutput {
+  readonly layout: ArrowLayout;
+  readonly seriesIndex: Readonly<Record<string, number>>;
+  /**
+   * Buffers shared with the main thread that pages are written into in turn, so an export
+   * leaves no buffer per page for the main thread's garbage collector. The coordinator asks for
+   * page k + 2 only once page k went to the socket, so two are never overwritten while read.
+   */
+  readonly slots?: readonly SharedArrayBuffer[];
+}
+
+/**
+ * What an Arrow answer's schema is made from: each series that will answer with its value
+ * columns, and the kinds every column holds in the rows the query reads.
+ */
+export interface ScanSurvey {
+  readonly series: { readonly name: string; readonly columns: string[] }[];
+  readonly kinds: Record<string, KindSet>;
 }
 
 /** Which series a query reads, over which range, in which order; the columns each must have had. */
@@ -133,6 +156,10 @@ export class ScanCursor {
   private seriesIndex = 0;
   private current: OpenSeries | undefined;
   private readonly filter: BlockFilter | undefined;
+  private arrow: ArrowScanOutput | undefined;
+  private arrowPages = 0;
+  private arrowBatch: RecordBatchBuilder | undefined;
+  private arrowPicks: Int32Array | undefined;
 
   constructor(
     private readonly request: ScanRequest,
@@ -141,7 +168,13 @@ export class ScanCursor {
     this.filter = request.where ? compileWhere(request.where) : undefined;
   }
 
+  /** From now on, pages are Arrow record batches laid out as `output` says. */
+  answerInArrow(output: ArrowScanOutput): void {
+    this.arrow = output;
+  }
+
   nextPage(): Page {
+    if (this.arrow) return this.nextArrowPage(this.arrow);
     const { request } = this;
     const objects: PageObject[] = [];
     const limit = request.limit > 0 ? request.limit : Infinity;
@@ -192,6 +225,76 @@ export class ScanCursor {
     return { objects, body: out.bytes(), done, framed: request.objectFraming !== undefined };
   }
 
+  /**
+   * Reads every block of the cursor's series once for the kinds its selected columns hold, so
+   * the Arrow schema can be declared before the first row. A restricted reader's kinds come
+   * from its permitted rows only.
+   */
+  survey(): ScanSurvey {
+    const { request } = this;
+    const survey: ScanSurvey = { series: [], kinds: {} };
+    for (const name of request.series) {
+      const snapshot = this.snapshot(name);
+      if (request.whereColumns.some((c) => !snapshot.columns.includes(c))) continue;
+      const names = request.fields === '*' ? [...snapshot.columns] : request.fields;
+      const columns = request.outputs?.map((o) => o.name) ?? names;
+      survey.series.push({ name, columns });
+      const blocks = snapshot.blocks();
+      for (let step = blocks.next(); !step.done; step = blocks.next()) {
+        const rows = step.value;
+        const lo = lowerBound(rows.time, rows.count, request.startUs);
+        const hi = lowerBound(rows.time, rows.count, request.endUs);
+        if (lo >= hi) continue;
+        this.selectedColumns(rows, names).forEach((column, c) => {
+          survey.kinds[columns[c]!] = (survey.kinds[columns[c]!] ?? 0) | kindsOf(column, lo, hi);
+        });
+      }
+    }
+    return survey;
+  }
+
+  /**
+   * The next rows as one Arrow record batch message (see `nextPage`); rows of several series
+   * share a batch, told apart by the `series` column.
+   */
+  private nextArrowPage(output: ArrowScanOutput): Page {
+    const { request } = this;
+    const limit = request.limit > 0 ? request.limit : Infinity;
+    const batch = (this.arrowBatch ??= new RecordBatchBuilder(output.layout, request.pointsPerPage));
+    batch.reset();
+    const picks = (this.arrowPicks ??= new Int32Array(request.pointsPerPage));
+    while (batch.rows < batch.capacity) {
+      const cursor = this.current ?? this.openNextSeries();
+      if (!cursor) break;
+      const block = cursor.emitted < limit ? (cursor.block ?? this.openNextBlock(cursor)) : undefined;
+      if (!block) {
+        this.current = undefined;
+        continue;
+      }
+      const room = Math.min(batch.capacity - batch.rows, limit - cursor.emitted);
+      const { stop, step } = block;
+      let next = block.next;
+      let count = 0;
+      if (everyRowShows(block)) {
+        for (; next !== stop && count < room; next += step) picks[count++] = next;
+      } else {
+        for (; next !== stop && count < room; next += step) if (this.rowShows(block, next)) picks[count++] = next;
+      }
+      block.next = next;
+      if (next === stop) cursor.block = undefined;
+      const byName = cursor.columns.slice(2);
+      const columns = output.layout.columns.map((c) => {
+        const at = byName.indexOf(c.name);
+        return at < 0 ? undefined : block.selected[at];
+      });
+      batch.append(output.seriesIndex[cursor.name]!, block.rows.time, block.rows.seq, columns, picks, count);
+      cursor.emitted += count;
+    }
+    const done = this.current === undefined && this.seriesIndex >= request.series.length;
+    const slots = output.slots;
+    return { objects: [], body: batch.finish(slots?.[this.arrowPages++ % slots.length]), done };
+  }
+
   /** §9.3: a row shows only if a referenced column has a value, and it passes the where clause. */
   private rowShows(block: OpenBlock, i: number): boolean {
     const kinds = block.referencedKinds;
@@ -222,6 +325,12 @@ export class ScanCursor {
     return undefined;
   }
 
+  /** The columns a block answers with: the named ones, or those the select list computes. */
+  private selectedColumns(rows: SeriesColumns, names: readonly string[]): Column[] {
+    const { outputs } = this.request;
+    return outputs ? evaluateOutputs(outputs, { count: rows.count, column: (n) => storedIn(rows, n) }) : names.map((n) => columnIn(rows, n));
+  }
+
   /** The series' next block with rows in range, or undefined at its end. */
   private openNextBlock(cursor: OpenSeries): OpenBlock | undefined {
     const { request } = this;
@@ -232,12 +341,9 @@ export class ScanCursor {
       const lo = lowerBound(rows.time, rows.count, request.startUs);
       const hi = lowerBound(rows.time, rows.count, request.endUs);
       if (lo >= hi) continue;
-      // A block has a handful of columns: finding one by name beats building a map per block.
-      const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
-      const columnOf = (n: string): Column => stored(n) ?? allocateColumn(n, rows.count);
-      const selected = request.outputs ? evaluateOutputs(request.outputs, { count: rows.count, column: stored }) : cursor.names.map(columnOf);
-      const referencedKinds = cursor.referenced.map((n) => columnOf(n).kinds);
-      const view = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
+      const selected = this.selectedColumns(rows, cursor.names);
+      const referencedKinds = cursor.referenced.map((n) => columnIn(rows, n).kinds);
+      const view = { count: rows.count, time: rows.time, seq: rows.seq, column: (n: string) => storedIn(rows, n) };
       const passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
       const ascending = request.order === 'asc';
       cursor.block = {
@@ -253,6 +359,25 @@ export class ScanCursor {
       return cursor.block;
     }
   }
+}
+
+/**
+ * Whether every row of the block shows (§9.3) without looking: no mask, and a selected column
+ * the block stored with a value in every row.
+ */
+function everyRowShows(block: OpenBlock): boolean {
+  if (block.passes !== undefined) return false;
+  return block.selected.some((c) => c.uniformKind !== undefined && c.uniformKind !== ValueKind.Null && c.uniformKind !== ValueKind.Erased);
+}
+
+/** A block has a handful of columns: finding one by name beats building a map per block. */
+function storedIn(rows: SeriesColumns, name: string): Column | undefined {
+  return rows.columns.find((c) => c.name === name);
+}
+
+/** The block's column, or an all-null one when the block's rows never had it. */
+function columnIn(rows: SeriesColumns, name: string): Column {
+  return storedIn(rows, name) ?? allocateColumn(name, rows.count);
 }
 
 /** Rows both masks pass (an absent mask passes every row); written into the first. */

@@ -1,15 +1,17 @@
 import { createShardCounters } from '../metrics/shard-counters.js';
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { ArrowAggregateRequest } from '../query/aggregate-arrow.js';
 import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import type { DiskProblem } from './disk-health.js';
-import type { Page, ScanRequest } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { BlockScanRequest } from './block-scan.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
@@ -170,6 +172,16 @@ export class ShardHandle {
     return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
   }
 
+  /** The kinds of an Arrow aggregate's output columns over this shard's series of the request. */
+  surveyAggregate(request: ArrowAggregateRequest): Promise<Record<string, KindSet>> {
+    return this.call<Record<string, KindSet>>('surveyAggregate', { ...request, status: this.status() });
+  }
+
+  /** An Arrow aggregate's rows for the request's series as one record batch message. */
+  async aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput }): Promise<Uint8Array> {
+    return (await this.call<{ bytes: Uint8Array }>('aggregateBatch', { ...request, status: this.status() })).bytes;
+  }
+
   /** The one partial of the merged series this shard owns (query/merged-aggregate.ts). */
   aggregateMergedPartial(request: MergedAggregateRequest): Promise<SeriesPartial> {
     return this.call<SeriesPartial>('aggregateMergedPartial', { ...request, status: this.status() });
@@ -190,8 +202,14 @@ export class ShardHandle {
     await this.enqueue('status', { status: this.status() });
   }
 
-  nextPage(cursorId: number): Promise<Page> {
-    return this.call<Page>('nextPage', { cursorId });
+  /** The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record batches. */
+  nextPage(cursorId: number, arrow?: ArrowScanOutput): Promise<Page> {
+    return this.call<Page>('nextPage', arrow ? { cursorId, arrow } : { cursorId });
+  }
+
+  /** The series and column kinds a scan will answer with (scan.ts ScanSurvey). */
+  surveyScan(cursorId: number): Promise<ScanSurvey> {
+    return this.call<ScanSurvey>('surveyScan', { cursorId });
   }
 
   async closeCursor(cursorId: number): Promise<void> {
@@ -201,6 +219,11 @@ export class ShardHandle {
   /** A cursor over one series of a merge or join, and the columns its blocks carry. */
   openBlockScan(request: BlockScanRequest): Promise<{ cursorId: number; columns: string[] }> {
     return this.call('openBlockScan', { ...request, status: this.status() });
+  }
+
+  /** The kinds a merge input's columns hold (block-scan.ts survey). */
+  surveyBlockScan(cursorId: number): Promise<Record<string, KindSet>> {
+    return this.call<Record<string, KindSet>>('surveyBlockScan', { cursorId });
   }
 
   /** The cursor's next block, or null after its last (the cursor is then closed). */

@@ -9,17 +9,19 @@ import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-out
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
-import { HttpError, type ErrorReply } from '../errors.js';
+import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
+import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest } from '../query/aggregate-arrow.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import { installShardCounters } from '../metrics/shard-counters.js';
 import type { DiskProblem } from './disk-health.js';
-import type { Page, ScanRequest } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
@@ -133,9 +135,18 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
   return guard(() => ({ cursorId: open(request.status).openScan(request) }));
 }
 
-export function nextPage(task: { cursorId: number }): Page | ErrorReply {
-  const page = guard(() => open().nextPage(task.cursorId));
-  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
+  const page = guard(() => open().nextPage(task.cursorId, task.arrow));
+  // A page in a shared slot is not moved: the main thread reads it in place.
+  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+}
+
+export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
+  return guard(() => open().surveyScan(task.cursorId));
+}
+
+export function surveyBlockScan(task: { cursorId: number }): Record<string, KindSet> | ErrorReply {
+  return guard(() => open().surveyBlockScan(task.cursorId));
 }
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */
@@ -146,6 +157,21 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+}
+
+/** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
+export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Record<string, KindSet> | ErrorReply {
+  return guard(() => {
+    const opened = open(request.status);
+    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
+    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot));
+  });
+}
+
+/** An Arrow aggregate's rows for this shard's series as one record batch message. */
+export function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput; status: TxnStatus }): { bytes: Uint8Array } | ErrorReply {
+  const answer = guard(() => ({ bytes: open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => batchOf(request, request.output, snapshot)) }));
+  return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
 /** A merge's partial over the merged series this shard owns. */
@@ -209,7 +235,8 @@ export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }
     if (result.done) merges.delete(task.mergeId);
     return result;
   });
-  return 'body' in page ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+  // A page in a shared slot is not moved: the main thread reads it in place.
+  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
 }
 
 export function closeMerge(task: { mergeId: number }): void {

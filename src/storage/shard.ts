@@ -9,10 +9,11 @@ import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
-import { ScanCursor, type Page, type ScanRequest, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
+import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
@@ -937,12 +938,31 @@ export class Shard {
     return { snapshots, files: held };
   }
 
-  nextPage(cursorId: number): Page {
-    const open = this.cursors.get(cursorId);
-    if (!(open?.cursor instanceof ScanCursor)) throw new ShardError(500, `no open cursor ${cursorId}`);
-    const page = open.cursor.nextPage();
+  /** The next page of a scan; `arrow`, given with the first, makes its pages Arrow record batches. */
+  nextPage(cursorId: number, arrow?: ArrowScanOutput): Page {
+    const cursor = this.scanCursor(cursorId);
+    if (arrow) cursor.answerInArrow(arrow);
+    const page = cursor.nextPage();
     if (page.done) this.closeCursor(cursorId);
     return page;
+  }
+
+  /** What an Arrow answer's schema needs from this scan, before its first page. */
+  surveyScan(cursorId: number): ScanSurvey {
+    return this.scanCursor(cursorId).survey();
+  }
+
+  /** The kinds a merge input's columns hold, before its first block (BlockCursor.survey). */
+  surveyBlockScan(cursorId: number): Record<string, KindSet> {
+    const open = this.cursors.get(cursorId);
+    if (!(open?.cursor instanceof BlockCursor)) throw new ShardError(500, `no open block cursor ${cursorId}`);
+    return open.cursor.survey();
+  }
+
+  private scanCursor(cursorId: number): ScanCursor {
+    const open = this.cursors.get(cursorId);
+    if (!(open?.cursor instanceof ScanCursor)) throw new ShardError(500, `no open cursor ${cursorId}`);
+    return open.cursor;
   }
 
   /** The block cursor's next block; null at the end, which also closes the cursor. */

@@ -1,0 +1,72 @@
+import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
+import { RecordBatchBuilder } from '../engine/arrow/record-batch.js';
+import { createAggregate } from '../engine/registry.js';
+import { finishSeriesPartial } from '../engine/series-partial.js';
+import { setScalar, type Scalar } from '../engine/values.js';
+import { allocateColumn, type Column } from '../storage/columns.js';
+import type { ArrowScanOutput, SeriesSnapshot } from '../storage/scan.js';
+import { shapedRowRuns } from './aggregate-rows.js';
+import { aggregateSeries, type AggregateRequest } from './aggregate-scan.js';
+
+/**
+ * `format=arrow` aggregates, in the shard that owns the series. An aggregate's output kinds
+ * are known only once its rows are computed, so a query is run twice: first every shard
+ * reports the kinds of its rows' columns (the schema is their union), then it answers the
+ * same rows as record batches.
+ */
+export type ArrowAggregateRequest = AggregateRequest & {
+  /** The output columns after `time`. */
+  readonly columns: readonly string[];
+  /** Absent: report kinds only. */
+  readonly output?: ArrowScanOutput;
+};
+
+/** The kinds each output column holds in this request's rows. */
+export function surveyAggregate(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot): Record<string, KindSet> {
+  const kinds: Record<string, KindSet> = {};
+  for (const { columns, count } of seriesRows(request, snapshot)) {
+    columns.forEach((column, c) => {
+      kinds[request.columns[c]!] = (kinds[request.columns[c]!] ?? 0) | kindsOf(column, 0, count);
+    });
+  }
+  return kinds;
+}
+
+/** This request's rows as one record batch message (empty when no series has rows). */
+export function aggregateBatch(request: ArrowAggregateRequest, output: ArrowScanOutput, snapshot: (series: string) => SeriesSnapshot): Uint8Array {
+  const answers = [...seriesRows(request, snapshot)];
+  const batch = new RecordBatchBuilder(output.layout, answers.reduce((rows, answer) => rows + answer.count, 0));
+  for (const { name, time, columns, count } of answers) {
+    const byName = output.layout.columns.map((c) => columns[request.columns.indexOf(c.name)]);
+    batch.append(output.seriesIndex[name]!, time, undefined, byName, Int32Array.from({ length: count }, (_, i) => i), count);
+  }
+  return batch.finish();
+}
+
+interface SeriesRows {
+  readonly name: string;
+  readonly count: number;
+  /** Bucket starts, µs. */
+  readonly time: Float64Array;
+  readonly columns: Column[];
+}
+
+/** Each series' output rows, as the JSON answer has them, in columns. */
+function* seriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot): Generator<SeriesRows> {
+  const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
+    const rows = [...shapedRowRuns(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping)].flat();
+    const time = Float64Array.from(rows, (cells) => cells[0] as number);
+    const columns = request.columns.map((columnName, c) => {
+      const column = allocateColumn(columnName, rows.length);
+      rows.forEach((cells, i) => setScalar(column, i, asJsonHasIt(cells[c + 1] ?? null)));
+      return column;
+    });
+    yield { name, count: rows.length, time, columns };
+  }
+}
+
+/** JSON prints a float that is not finite as null (0.8); the Arrow answer holds the same. */
+function asJsonHasIt(value: Scalar): Scalar {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}

@@ -1,0 +1,163 @@
+import { columnTypeOf, type KindSet } from '../engine/arrow/column-types.js';
+import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
+import { allocateColumn, ValueKind } from '../storage/columns.js';
+import type { Exchange } from '../http/exchange.js';
+import type { ArrowScanOutput, Page, ScanSurvey } from '../storage/scan.js';
+import type { ShardHandle } from '../storage/shard-handle.js';
+import type { TimePrecision } from '../time-precision.js';
+import { byteOrder } from '../util/byte-order.js';
+import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
+import { pumpPages, type PageSource } from './page-source.js';
+import { BadRequestError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
+import type { MergePlan } from './plan.js';
+
+/** Rows per record batch of a raw select: about 1 MiB of a one-value series, few messages per million rows. */
+export const ROWS_PER_ARROW_BATCH = 32_768;
+
+/**
+ * `format=arrow` answers: one Arrow IPC stream per query. Its schema is `series` (dictionary of
+ * the answer's series names), `time` (Timestamp in the request's time_precision, UTC),
+ * `sequence_number` (Int64; joins have none), then the union of the series' value columns,
+ * nullable, typed from the kinds their rows hold (column-types.ts). The shards encode the record
+ * batches; this side writes the schema, then moves their bytes to the socket as the client
+ * takes them.
+ */
+export interface OpenScan {
+  readonly shard: ShardHandle;
+  readonly cursorId: number;
+}
+
+/** A raw select: each shard surveys its series' kinds, then streams batches in the agreed layout. */
+export async function answerScansInArrow(scans: readonly OpenScan[], precision: TimePrecision, exchange: Exchange): Promise<void> {
+  let surveys: ScanSurvey[];
+  try {
+    surveys = await Promise.all(scans.map((scan) => scan.shard.surveyScan(scan.cursorId)));
+  } catch (err) {
+    await Promise.all(scans.map((scan) => scan.shard.closeCursor(scan.cursorId)));
+    throw err;
+  }
+  const series = surveys.flatMap((survey) => survey.series).sort((a, b) => byteOrder(a.name, b.name));
+  const kinds = new Map<string, KindSet>();
+  for (const { columns } of series) for (const name of columns) kinds.set(name, 0);
+  for (const survey of surveys) for (const [name, set] of Object.entries(survey.kinds)) kinds.set(name, kinds.get(name)! | set);
+  const layout: ArrowLayout = { precision, withSeq: true, columns: [...kinds].map(([name, set]) => ({ name, type: columnTypeOf(set) })) };
+  const names = series.map((s) => s.name);
+  const indexOf = new Map(names.map((name, i) => [name, i]));
+  const sources = scans.map((scan, s) => {
+    const seriesIndex = Object.fromEntries(surveys[s]!.series.map(({ name }) => [name, indexOf.get(name)!]));
+    return scanSource(scan, { layout, seriesIndex, slots: [0, 1].map(() => new SharedArrayBuffer(slotBytes(layout))) });
+  });
+  await streamArrow(arrowStreamHead(layout, names), sources, exchange);
+}
+
+/**
+ * `a merge b` and `x inner join y`: one series. A merge's columns are its inputs' (left first)
+ * and `_orig_series`; a join's are each side's prefixed by its label, with no sequence number.
+ */
+export async function answerMergeInArrow(storage: Storage, db: string, plan: MergePlan, precision: TimePrecision, shape: PageShape, exchange: Exchange): Promise<void> {
+  if (plan.outputs) throw new BadRequestError('format=arrow is not supported for arithmetic over merge and join yet');
+  let layout: ArrowLayout | undefined;
+  const source = await openMergeOf(
+    storage,
+    db,
+    plan.inputs,
+    plan,
+    (columns, kinds) => {
+      layout = mergeLayout(plan, columns, kinds, precision);
+      return mergeCursorRequest(plan, columns, precision, shape, layout);
+    },
+    true,
+  );
+  await streamArrow(arrowStreamHead(layout!, [plan.name]), [source], exchange);
+}
+
+function mergeLayout(plan: MergePlan, columns: readonly string[][], kinds: readonly Record<string, KindSet>[], precision: TimePrecision): ArrowLayout {
+  const typed = (name: string, set: KindSet): ArrowLayout['columns'][number] => ({ name, type: columnTypeOf(set) });
+  if (plan.mode === 'join') {
+    const carried = new Map(plan.inputs.flatMap((input, i) => columns[i]!.map((c): [string, KindSet] => [`${input.label}.${c}`, kinds[i]![c] ?? 0])));
+    const names = plan.fields === '*' ? [...carried.keys()] : plan.fields;
+    return { precision, withSeq: false, columns: names.map((name) => typed(name, carried.get(name) ?? 0)) };
+  }
+  const names = plan.fields === '*' ? [...new Set(columns.flat())] : plan.fields;
+  const union = (name: string): KindSet => kinds.reduce((set, input) => set | (input[name] ?? 0), 0);
+  return { precision, withSeq: true, columns: [...names.map((name) => typed(name, union(name))), { name: '_orig_series', type: 'utf8' }] };
+}
+
+/** A statement with no series: the schema of an answer without value columns, and no rows. */
+export function answerNothingInArrow(precision: TimePrecision, exchange: Exchange): Promise<void> {
+  return streamArrow(arrowStreamHead({ precision, withSeq: true, columns: [] }, []), [], exchange);
+}
+
+/** `list series`: one row per name, as the JSON answer's `list_series_result` series. */
+export function answerSeriesListInArrow(names: readonly string[], precision: TimePrecision, exchange: Exchange): Promise<void> {
+  const layout: ArrowLayout = { precision, withSeq: false, columns: [{ name: 'name', type: 'utf8' }] };
+  const column = allocateColumn('name', names.length);
+  column.strings.push(...names);
+  column.kinds.fill(ValueKind.String);
+  const picks = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    column.floats[i] = i;
+    picks[i] = i;
+  }
+  const batch = new RecordBatchBuilder(layout, names.length);
+  batch.append(0, new Float64Array(names.length), undefined, [column], picks, names.length);
+  const page: Page = { objects: [], body: batch.finish(), done: true };
+  return streamArrow(arrowStreamHead(layout, ['list_series_result']), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+}
+
+/**
+ * Room for a full batch of fixed-width columns and its metadata. Strings vary: a batch of
+ * them that does not fit travels in a buffer of its own instead.
+ */
+function slotBytes(layout: ArrowLayout): number {
+  const perRow = 4 + 8 + (layout.withSeq ? 8 : 0) + layout.columns.reduce((bytes, c) => bytes + 1 + (c.type === 'float64' || c.type === 'int64' ? 8 : 1), 0);
+  return ROWS_PER_ARROW_BATCH * perRow + 64 * 1024;
+}
+
+/** The scan's pages; its first request carries the layout, which the cursor keeps. */
+function scanSource(scan: OpenScan, output: ArrowScanOutput): PageSource {
+  let first = true;
+  return {
+    next: () => {
+      const page = scan.shard.nextPage(scan.cursorId, first ? output : undefined);
+      first = false;
+      return page;
+    },
+    close: () => scan.shard.closeCursor(scan.cursorId),
+  };
+}
+
+/**
+ * Writes the head, then each source's record batches as they come, one source's next page
+ * requested while its last is written (the same pull as chunked JSON: a slow reader slows the
+ * shards). Nothing is sent before the first batch or the end, so an error until then is an
+ * ordinary error response; after, the connection is closed without Arrow's end-of-stream
+ * marker or the chunked terminator, so no reader takes a cut answer for a whole one.
+ */
+export async function streamArrow(head: Uint8Array, sources: readonly PageSource[], exchange: Exchange): Promise<void> {
+  exchange.streamContentType = ARROW_STREAM_TYPE;
+  let started = false;
+  let writes = Promise.resolve();
+  const write = (bytes: Uint8Array): Promise<void> => {
+    writes = writes.then(() => {
+      if (started) return exchange.writeChunk(bytes);
+      started = true;
+      return exchange.writeChunk(Buffer.concat([head, bytes]));
+    });
+    return writes;
+  };
+  const pump = (source: PageSource): Promise<void> => pumpPages(source, (page) => (page.body.length > 0 ? write(page.body) : Promise.resolve()), exchange);
+  try {
+    await Promise.all(sources.map(pump));
+  } catch (err) {
+    await Promise.all(sources.map((source) => source.close().catch(() => undefined)));
+    await writes;
+    if (!started) throw err;
+    exchange.abortStream();
+    return;
+  }
+  await write(END_OF_STREAM);
+  await exchange.endStream();
+}
