@@ -78,6 +78,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const listenSockets: uWS.us_listen_socket[] = [];
   let inputs: Inputs | undefined;
   try {
+    await ingest.ready;
     inputs = await startInputs(settings, ingest, context.metrics, log);
     listenSockets.push(await listenExclusive(createApp(context, inFlight), settings.bind, settings.port));
     if (admin) listenSockets.push(await listenAdmin(admin.assets, settings.bind, admin.port));

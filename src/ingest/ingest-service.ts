@@ -6,6 +6,7 @@ import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { PARSE_THREAD_LOADED } from './parse-thread-loaded.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
@@ -34,6 +35,12 @@ export interface IngestLimits {
 export class IngestService {
   private readonly parsers: Piscina;
   private readonly parseQueue: ByteBudget;
+  /**
+   * Settles once every parse thread has loaded its modules. Node 20 can abort the whole
+   * process (a V8 fatal error) when a worker is terminated while still loading modules, so a
+   * server stopped right after it started must not destroy the pool before this.
+   */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly meta: MetaStore,
@@ -49,6 +56,7 @@ export class IngestService {
       maxThreads: limits.parseThreads,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
+    this.ready = threadsLoaded(this.parsers, limits.parseThreads);
   }
 
   /** Called when a write's headers arrive, before its body is read. */
@@ -115,7 +123,8 @@ export class IngestService {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
     return this.parsers.destroy();
   }
 }
@@ -126,4 +135,21 @@ function ownBuffer(body: Uint8Array): ArrayBuffer {
   // A copy made by the Uint8Array constructor: a Buffer's own slice() would be a view into
   // its pool, and transferring that would detach memory other Buffers live in.
   return new Uint8Array(body).buffer as ArrayBuffer;
+}
+
+/** Resolves when `count` threads have said they are loaded; rejects if one fails to start. */
+function threadsLoaded(pool: Piscina, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let loaded = 0;
+    const onMessage = (message: unknown): void => {
+      if (message !== PARSE_THREAD_LOADED || ++loaded < count) return;
+      pool.off('message', onMessage).off('error', onError);
+      resolve();
+    };
+    const onError = (error: unknown): void => {
+      pool.off('message', onMessage).off('error', onError);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    pool.on('message', onMessage).on('error', onError);
+  });
 }

@@ -2,12 +2,14 @@
  * Piscina task: gunzip (when asked) and parse one write body off the event loop. The batches
  * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
  */
+import { parentPort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
 import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
+import { PARSE_THREAD_LOADED } from './parse-thread-loaded.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
 
@@ -87,3 +89,6 @@ export default async function parseTask(task: ParseTask): Promise<ParseTaskResul
   const result = runParseTask(task);
   return transferResult(result, result.ok ? result.batches.filter((batch) => batch !== null) : []);
 }
+
+// Everything this module imports is loaded by now: see IngestService.ready.
+parentPort?.postMessage(PARSE_THREAD_LOADED);
