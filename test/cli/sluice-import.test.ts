@@ -1,6 +1,6 @@
 /**
- * `sluice import` loads files into a running server over HTTP in batches: 0.8 JSON series files
- * and CSV, read back exactly by queries; an import killed midway resumes where its state file
+ * `sluice import` loads files into a running server over HTTP in batches: 0.8 JSON series files,
+ * CSV and line protocol, read back exactly by queries; an import killed midway resumes where its state file
  * says, without losing or repeating a point.
  */
 import { existsSync } from 'node:fs';
@@ -127,6 +127,24 @@ async function importKilledMidway(file: string, db: string): Promise<{ seen: Sav
   await running.result;
   return { seen, left: JSON.parse(await readFile(stateFile, 'utf8')) as SavedState };
 }
+
+test('a line-protocol file goes to POST /write in batches and reads back through 0.8 queries', async (t) => {
+  const db = await newDb('line_import');
+  const file = path.join(scratch, 'telegraf.lp');
+  const lines = ['# telegraf sample', ''];
+  for (let i = 0; i < 300; i++) lines.push(`cpu,cpu=cpu${i % 2},host=x usage_idle=${i}.5,ticks=${i}i ${1_400_000_000 + i}`);
+  await writeFile(file, lines.join('\n') + '\n');
+  const result = await sluice(['import', file, ...target(db), '--precision', 's', '--batch-points', '70']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^imported 300 points in 5 requests; /);
+  for (const cpu of ['cpu0', 'cpu1']) {
+    const [series] = await querySeries(server, db, `select count(ticks), sum(ticks) from "cpu,cpu=${cpu},host=x"`);
+    const expected = Array.from({ length: 150 }, (_, k) => 2 * k + (cpu === 'cpu0' ? 0 : 1));
+    t.deepEqual(series!.points[0]!.slice(1), [150, expected.reduce((a, b) => a + b, 0)], cpu);
+  }
+  const [first] = await querySeries(server, db, `select usage_idle, host from /^cpu,/ where time < ${1_400_000_001}s`, { time_precision: 's' });
+  t.deepEqual(first!.points.map((p) => [p[0], p[first!.columns.indexOf('usage_idle')], p[first!.columns.indexOf('host')]]), [[1_400_000_000, 0.5, 'x']]);
+});
 
 test('an import killed midway resumes at its first unacknowledged batch: every point once, none lost', async (t) => {
   const db = await newDb('resumed');
