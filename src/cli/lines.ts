@@ -16,8 +16,9 @@ export class LineSplitter {
     const lines: Line[] = [];
     let start = 0;
     for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
-      this.partial.push(chunk.subarray(start, i));
-      lines.push({ text: lineText(Buffer.concat(this.partial)), end: this.offset + i + 1 });
+      // Only a line split across chunks is copied together; the others are decoded in place.
+      const bytes = this.partial.length === 0 ? chunk.subarray(start, i) : Buffer.concat([...this.partial, chunk.subarray(start, i)]);
+      lines.push({ text: lineText(bytes), end: this.offset + i + 1 });
       this.partial = [];
       start = i + 1;
     }
