@@ -1,10 +1,14 @@
 /**
  * `sluice import` loads files into a running server over HTTP in batches: 0.8 JSON series files,
  * CSV and line protocol, read back exactly by queries; an import killed midway resumes where its state file
- * says, without losing or repeating a point.
+ * says, without losing or repeating a point. Where a test must choose when and how each batch is
+ * answered (out of order, held, 503), a plain HTTP listener stands in for the server.
  */
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,10 +115,10 @@ interface SavedState {
   readonly points: number;
 }
 
-/** Starts an import of 10-point batches and kills it with SIGKILL once it saved its state. */
+/** Starts an import of 10-point batches, 4 in flight, and kills it with SIGKILL once it saved its state. */
 async function importKilledMidway(file: string, db: string): Promise<{ seen: SavedState; left: SavedState }> {
   const stateFile = `${file}.sluice-import`;
-  const running = startCli(sluiceEntry, ['import', file, ...target(db), '--batch-points', '10']);
+  const running = startCli(sluiceEntry, ['import', file, ...target(db), '--batch-points', '10', '--concurrency', '4']);
   let seen: SavedState | undefined;
   while (seen === undefined) {
     try {
@@ -153,8 +157,12 @@ test('an import killed midway resumes at its first unacknowledged batch: every p
   const stateFile = `${file}.sluice-import`;
   const { seen, left } = await importKilledMidway(file, db);
   t.true(left.points >= seen.points && left.points < 4000, `killed after ${left.points} points`);
+  // Every batch on record is stored; beyond it, at most the 4 batches that were in flight.
+  const stored = await querySeries(server, db, 'select count(value) from /^m\\d$/');
+  const storedPoints = stored.reduce((sum, series) => sum + (series.points[0]![1] as number), 0);
+  t.true(storedPoints >= left.points && storedPoints <= left.points + 4 * 10, `${storedPoints} stored, ${left.points} on record`);
 
-  const resumed = await sluice(['import', file, ...target(db), '--batch-points', '10']);
+  const resumed = await sluice(['import', file, ...target(db), '--batch-points', '10', '--concurrency', '4']);
   t.is(resumed.code, 0, resumed.stderr);
   t.is(resumed.stderr, `resuming at byte ${left.offset} of ${(await readFile(file)).length} (${left.points} points already imported)\n`);
   t.regex(resumed.stdout, new RegExp(`^imported 4000 points in 400 requests \\(${4000 - left.points} after resuming\\)`));
@@ -165,6 +173,116 @@ test('an import killed midway resumes at its first unacknowledged batch: every p
     m3!.points.map((p) => p[2]),
     Array.from({ length: 50 }, (_, k) => Array.from({ length: 10 }, (_, i) => (3 + 8 * k) * 10 + i)).flat(),
   );
+});
+
+/** A plain HTTP listener that records each request body as it arrives and lets the test answer it. */
+async function standIn(answer: (body: string, res: http.ServerResponse, arrivals: readonly string[]) => void): Promise<{ port: number; arrivals: string[] }> {
+  const arrivals: string[] = [];
+  const listener = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (part: string) => (body += part));
+    req.on('end', () => {
+      arrivals.push(body);
+      answer(body, res, arrivals);
+    });
+  });
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  standIns.push(listener);
+  return { port: (listener.address() as AddressInfo).port, arrivals };
+}
+const standIns: http.Server[] = [];
+test.after.always(() => {
+  for (const listener of standIns) {
+    listener.closeAllConnections();
+    listener.close();
+  }
+});
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+async function lineFile(name: string, points: number): Promise<{ file: string; lines: string[] }> {
+  const file = path.join(scratch, name);
+  const lines = Array.from({ length: points }, (_, i) => `m v=${i} ${1_400_000_000 + i}`);
+  await writeFile(file, lines.map((line) => `${line}\n`).join(''));
+  return { file, lines };
+}
+
+function standInArgs(port: number): string[] {
+  return ['--host', '127.0.0.1', '--port', String(port), '-d', 'db', '--no-progress', '--precision', 's', '--batch-points', '1'];
+}
+
+test('--concurrency batches are in flight at once; the state records only the prefix of which every batch was stored', async (t) => {
+  const { file, lines } = await lineFile('window.lp', 8);
+  const stateFile = `${file}.sluice-import`;
+  // The second batch is never answered; every other one is, at once.
+  const stuck = await standIn((body, res) => body !== lines[1] && res.writeHead(204).end());
+  const running = startCli(sluiceEntry, ['import', file, ...standInArgs(stuck.port), '--concurrency', '3']);
+  await until('4 batches arrived', () => stuck.arrivals.length === 4);
+  await until('the first batch is on record', () => existsSync(stateFile));
+  await sleep(300);
+  // Batch 1 freed a place for batch 4; batches 3 and 4 are stored, but not on record before batch 2 is.
+  t.deepEqual(stuck.arrivals, lines.slice(0, 4));
+  t.like(JSON.parse(await readFile(stateFile, 'utf8')), { offset: lines[0]!.length + 1, points: 1, batches: 1 });
+  running.child.kill('SIGKILL');
+  await running.result;
+
+  const willing = await standIn((_, res) => res.writeHead(204).end());
+  const resumed = await sluice(['import', file, ...standInArgs(willing.port), '--concurrency', '3']);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stdout, /^imported 8 points in 8 requests \(7 after resuming\)/);
+  t.deepEqual([...willing.arrivals].sort(), lines.slice(1), 'sent again: the batch in flight and the 2 stored past the record');
+});
+
+test('line protocol larger than one read is sent byte for byte: lines across reads, CRLF, comments, blank and non-ASCII lines', async (t) => {
+  const file = path.join(scratch, 'large.lp');
+  const written: string[] = [];
+  const points: string[] = [];
+  for (let i = 0; i < 150_000; i++) {
+    // Lines of varying length, so reads end inside lines at different places.
+    const line = i % 1000 === 7 ? `é,host=ü${i} v=${i} ${i}` : `m,host=h${i % 13} v=${i}${'0'.repeat(i % 17)} ${i}`;
+    if (i % 5000 === 1) written.push('# a comment', '', ' \t', '\u00a0');
+    written.push(i % 3000 === 2 ? `${line}\r` : line);
+    points.push(line);
+  }
+  await writeFile(file, written.join('\n'));
+  const receiver = await standIn((_, res) => res.writeHead(204).end());
+  const args = standInArgs(receiver.port).filter((arg) => arg !== '--batch-points' && arg !== '1');
+  const result = await sluice(['import', file, ...args, '--batch-points', '20000']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^imported 150000 points in 8 requests/);
+  const batches = Array.from({ length: 8 }, (_, b) => points.slice(b * 20_000, (b + 1) * 20_000).join('\n'));
+  t.deepEqual([...receiver.arrivals].sort(), batches.sort());
+});
+
+test('a batch answered 503 goes again after Retry-After, once every earlier batch is stored and before any newer batch', async (t) => {
+  const { file, lines } = await lineFile('retried.lp', 3);
+  const events: string[] = [];
+  const busy = await standIn((body, res, arrivals) => {
+    events.push(`sent ${body}`);
+    if (body === lines[0]) {
+      // Stored only after batch 2's Retry-After has run out.
+      setTimeout(() => {
+        events.push(`stored ${body}`);
+        res.writeHead(204).end();
+      }, 1500);
+    } else if (body === lines[1] && arrivals.filter((b) => b === body).length === 1) {
+      res.writeHead(503, { 'retry-after': '1' }).end('busy');
+    } else {
+      res.writeHead(204).end();
+    }
+  });
+  const result = await sluice(['import', file, ...standInArgs(busy.port), '--concurrency', '2']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^imported 3 points in 3 requests/);
+  t.deepEqual(events.slice(0, 2).sort(), [`sent ${lines[0]}`, `sent ${lines[1]}`]);
+  t.deepEqual(events.slice(2), [`stored ${lines[0]}`, `sent ${lines[1]}`, `sent ${lines[2]}`]);
 });
 
 test('a state file that no longer fits its input is refused; --restart imports the whole file again', async (t) => {
@@ -186,18 +304,24 @@ test('a state file that no longer fits its input is refused; --restart imports t
 });
 
 test('a batch the server refuses stops the import; the state keeps the offset after the last stored batch', async (t) => {
-  const db = await newDb('refused');
   const file = path.join(scratch, 'refused.json');
   const good = (name: string): string => `{"name":"${name}","columns":["time","value"],"points":[[${T0},1],[${T0 + 1},2]]}`;
   const bad = `{"name":"","columns":["time","value"],"points":[[${T0},1]]}`;
   await writeFile(file, `[${good('first')},${bad},${good('third')}]`);
-  const result = await sluice(['import', file, ...target(db), '--batch-points', '1']);
-  t.is(result.code, 1);
   const firstEnd = good('first').length + 1;
-  t.regex(result.stderr, new RegExp(`^sluice: the server answered 400: .*\\(bytes ${firstEnd}-${firstEnd + 1 + bad.length} of ${file}; a re-run resumes at byte ${firstEnd}\\)\\n$`));
-  t.like(JSON.parse(await readFile(`${file}.sluice-import`, 'utf8')), { offset: firstEnd, points: 2, batches: 1 });
-  t.is(await count(db, 'first'), 2);
-  t.is((await query(server, db, 'select * from third')).status, 400, 'nothing after the refused batch was sent');
+  const refusedWith = async (concurrency: number): Promise<string> => {
+    const db = await newDb(`refused_${concurrency}`);
+    const result = await sluice(['import', file, ...target(db), '--batch-points', '1', '--concurrency', String(concurrency), '--restart']);
+    t.is(result.code, 1);
+    t.regex(result.stderr, new RegExp(`^sluice: the server answered 400: .*\\(bytes ${firstEnd}-${firstEnd + 1 + bad.length} of ${file}; a re-run resumes at byte ${firstEnd}\\)\\n$`));
+    t.like(JSON.parse(await readFile(`${file}.sluice-import`, 'utf8')), { offset: firstEnd, points: 2, batches: 1 });
+    t.is(await count(db, 'first'), 2);
+    return db;
+  };
+  const db = await refusedWith(1);
+  t.is((await query(server, db, 'select * from third')).status, 400, 'one batch at a time: nothing after the refused batch was sent');
+  // With a window the batch after it was already in flight; the record still stops before the refused one.
+  await refusedWith(3);
 });
 
 test('--progress draws the bar on stderr even when it is not a terminal; stdout keeps only the summary', async (t) => {

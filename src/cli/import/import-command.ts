@@ -8,15 +8,19 @@ import { detectFormat } from './detect-format.js';
 import { ImportStateFile, type ImportProgress } from './import-state.js';
 import { jsonBatches } from './json-batches.js';
 import { lineProtocolBatches } from './line-batches.js';
+import { KeepAlivePoster } from './keep-alive-poster.js';
 import { uploadBatch } from './upload.js';
+import { BatchNotStored, storeInOrder } from './upload-window.js';
 
-const READ_CHUNK_BYTES = 1024 * 1024;
+/** Large reads: the line-protocol path costs per chunk, not per line. */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 interface ImportOptions {
   readonly format?: ImportFormat;
   readonly series?: string;
   readonly precision?: string;
   readonly batchPoints: number;
+  readonly concurrency: number;
   readonly progress?: boolean;
   readonly restart?: boolean;
 }
@@ -31,6 +35,7 @@ export function importCommand(): Command {
     .option('--series <name>', "CSV: the series of every row (else a 'name' or 'series' column names it)")
     .option('--precision <unit>', 'unit of the file\'s times: s, ms or u (line protocol: also n and the server\'s others)')
     .option('--batch-points <n>', "points per request (a JSON file's series objects are never split)", positiveInteger, 20_000)
+    .option('--concurrency <n>', 'batches in flight at once; a resumed import sends up to this many again', positiveInteger, 4)
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'no progress bar')
     .option('--restart', 'ignore the state of an interrupted import and start from the beginning')
@@ -58,17 +63,19 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
   const bar = progressBar(options.progress, barFormat, input.size, start, { points: progress.points });
   const startedAt = performance.now();
   let sent = 0;
+  const poster = new KeepAlivePoster(options.concurrency);
   try {
-    for await (const batch of batches) {
-      await uploadBatch(url, batch.body, contentType).catch((err: Error) => {
-        throw new Error(`${err.message} (bytes ${progress.offset}-${batch.end} of ${file}; a re-run resumes at byte ${progress.offset})`);
-      });
+    const stored = storeInOrder(batches, options.concurrency, (batch, order) => uploadBatch(poster, url, batch.body, contentType, order));
+    for await (const batch of describeFailure(stored, () => progress.offset, file)) {
       progress = { ...progress, offset: batch.end, points: progress.points + batch.points, batches: progress.batches + 1 };
-      state.save(progress);
+      // The next batch goes out only once this one is on record: then at most `concurrency`
+      // batches are ever sent but not on record, and that is all a resumed import sends again.
+      await state.save(progress);
       sent += batch.points;
       bar.update(batch.end, { points: progress.points });
     }
   } finally {
+    poster.close();
     bar.stop();
   }
   state.remove();
@@ -77,6 +84,16 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
     `imported ${progress.points} points in ${progress.batches} request${progress.batches === 1 ? '' : 's'}` +
       `${resumed ? ` (${sent} after resuming)` : ''}; ${Math.round(sent / Math.max(seconds, 1e-3))} points/s\n`,
   );
+}
+
+/** A batch that was not stored fails the import naming its bytes and where a re-run resumes. */
+async function* describeFailure(stored: AsyncIterable<Batch>, acknowledged: () => number, file: string): AsyncGenerator<Batch> {
+  try {
+    yield* stored;
+  } catch (err) {
+    if (!(err instanceof BatchNotStored)) throw err;
+    throw new Error(`${err.message} (bytes ${acknowledged()}-${err.batch.end} of ${file}; a re-run resumes at byte ${acknowledged()})`);
+  }
 }
 
 async function formatBatches(

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, type Stats } from 'node:fs';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { writeFileAtomicAsync } from '../../util/atomic-file.js';
 import type { ImportFormat } from './batch.js';
 
 /**
@@ -47,8 +47,9 @@ export class ImportStateFile {
     return saved;
   }
 
-  save(progress: ImportProgress): void {
-    writeFileAtomic(this.path, JSON.stringify(progress));
+  /** Off the event loop: a blocking fsync would hold up the answers of the batches in flight. */
+  async save(progress: ImportProgress): Promise<void> {
+    await writeFileAtomicAsync(this.path, JSON.stringify(progress));
   }
 
   remove(): void {
