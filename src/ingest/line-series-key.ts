@@ -59,11 +59,12 @@ export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
   private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
 
-  /** The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when malformed. */
-  resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
+  /**
+   * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
+   * malformed. `hash` is any hash of those bytes, the same for the same bytes.
+   */
+  resolve(buf: Uint8Array, start: number, end: number, hash: number, db: string, shardCount: number): LineSeriesKey {
     if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
     const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
     let free = -1;

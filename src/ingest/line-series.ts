@@ -36,7 +36,7 @@ export class LineSeries {
     this.stamp = stamp;
     const key = this.key;
     if (!this.rows.reset()) {
-      this.rows = new SeriesRows(key.name, key.nameBytes, key.shard, key.tags);
+      this.rows = new SeriesRows(key.name, key.nameBytes, key.shard, key.tags, this.rows.count);
       this.keys.length = 0;
       this.columns.length = 0;
     }

@@ -89,10 +89,10 @@ export interface ConstantColumn {
 
 export class SeriesRows {
   count = 0;
-  private capacity = INITIAL_ROWS;
-  time = new Float64Array(INITIAL_ROWS);
+  private capacity: number;
+  time: Float64Array;
   /** Per row: the `-(ordinal + 1)` placeholder of a server-assigned sequence number. */
-  seq = new Float64Array(INITIAL_ROWS);
+  seq: Float64Array;
   readonly columns: ValueColumn[] = [];
 
   constructor(
@@ -101,7 +101,13 @@ export class SeriesRows {
     readonly nameBytes: Uint8Array,
     public shard: number,
     readonly constants: readonly ConstantColumn[] = [],
-  ) {}
+    /** Rows to make room for at once: a series that had many rows likely has as many again. */
+    expectedRows = 0,
+  ) {
+    this.capacity = Math.max(INITIAL_ROWS, expectedRows);
+    this.time = new Float64Array(this.capacity);
+    this.seq = new Float64Array(this.capacity);
+  }
 
   /**
    * Empties the series for another request, keeping its arrays (and its columns, which commit
