@@ -173,9 +173,7 @@ class LineParser {
       while (buf[pos] === SPACE || buf[pos] === TAB);
       const t = buf[pos];
       if (t !== undefined && t !== NEWLINE && t !== RETURN) {
-        const stampEnd = timestampEnd(buf, pos);
-        rows.time[row] = this.parseTimestamp(pos, stampEnd);
-        pos = stampEnd;
+        pos = this.parseTimestamp(rows, row, pos);
         while (buf[pos] === SPACE || buf[pos] === TAB) pos++;
       }
     }
@@ -339,8 +337,44 @@ class LineParser {
     return value;
   }
 
+  /**
+   * The timestamp at `start` into `row`'s time; returns where it ends. Plain digits are read
+   * in one pass; anything else (a sign, more than 2^53 units, stray bytes) goes to
+   * `parseOtherTimestamp`.
+   */
+  private parseTimestamp(rows: SeriesRows, row: number, start: number): number {
+    const buf = this.buf;
+    let i = start;
+    // Nanoseconds drop their last three digits: `kept` trails `value` by three digits.
+    let value = 0;
+    let kept1 = 0;
+    let kept2 = 0;
+    let kept3 = 0;
+    let d = buf[i]! - 0x30;
+    while (d >= 0 && d <= 9) {
+      kept3 = kept2;
+      kept2 = kept1;
+      kept1 = value;
+      value = value * 10 + d;
+      d = buf[++i]! - 0x30;
+    }
+    const units = this.nanoseconds ? kept3 : value;
+    const c = buf[i];
+    const ended = c === SPACE || c === NEWLINE || c === TAB || c === RETURN || c === undefined;
+    if (ended && i > start && i - start <= 19 && units < MAX_SAFE) {
+      const us = units * this.unitMicros;
+      if (us < END_WRITE_TIME_US) {
+        rows.time[row] = us;
+        return i;
+      }
+    }
+    const end = timestampEnd(buf, start);
+    rows.time[row] = this.parseOtherTimestamp(start, end);
+    return end;
+  }
+
   /** The integer timestamp `buf[start, end)` in the request's precision → µs, sub-µs digits truncated toward zero. */
-  private parseTimestamp(start: number, end: number): number {
+  private parseOtherTimestamp(start: number, end: number): number {
     const buf = this.buf;
     const negative = buf[start] === MINUS;
     const digitsAt = negative ? start + 1 : start;

@@ -115,6 +115,7 @@ export class SeriesRows {
    */
   reset(): boolean {
     if (this.capacity > MAX_KEPT_ROWS) return false;
+    if (this.count === 0) return true;
     for (const column of this.columns) {
       if (!column.used) continue;
       const kinds = column.kinds;
