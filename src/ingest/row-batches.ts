@@ -30,9 +30,6 @@ export function commitRows(db: string, shardCount: number, series: Iterable<Seri
     rows.commit(builder);
     pointCount += rows.count;
     names.add(rows.name);
-    // Emptied now, while its arrays are still in the cache: a series kept for the next request
-    // (line protocol) is then taken again at no cost.
-    rows.reset();
   }
   return { pointCount, seriesNames: [...names], batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
 }
