@@ -61,6 +61,7 @@ export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): 
     options.db,
     options.shardCount,
     Array.from(series.values(), (entry) => entry.rows),
+    true,
   );
   return { ...batches, rejectedLines, ...(firstRejection === undefined ? {} : { firstRejection }) };
 }

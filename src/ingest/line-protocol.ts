@@ -67,6 +67,7 @@ class LineParser {
   private readonly stamp = ++requestStamp;
   private lastKey: LineSeriesKey | null = null;
   private lastSeries: LineSeries | null = null;
+  private namesMayRepeat = false;
   /** µs per timestamp unit; nanoseconds drop their last three digits instead. */
   private readonly unitMicros: number;
   private readonly nanoseconds: boolean;
@@ -81,7 +82,7 @@ class LineParser {
 
   parse(): RowBatches {
     this.parseLines();
-    return commitRows(this.options.db, this.options.shardCount, this.series);
+    return commitRows(this.options.db, this.options.shardCount, this.series, !this.namesMayRepeat);
   }
 
   /**
@@ -142,6 +143,9 @@ class LineParser {
       keyEnd = Math.min(i, end);
       if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
       const key = keys.resolve(buf, keyStart, keyEnd, hash, this.options.db, this.options.shardCount);
+      // Another key of the same name can be in this request only if this one is not written as
+      // its name, or is new (it may replace one the table let go of earlier in the request).
+      if (!key.canonical || key.series === undefined) this.namesMayRepeat = true;
       this.lastKey = key;
       series = LineSeries.of(key);
       this.lastSeries = series;

@@ -44,6 +44,8 @@ export interface LineSeriesKey {
   /** The series name (see the module comment). */
   readonly name: string;
   readonly nameBytes: Uint8Array;
+  /** The key is written exactly as its name (tags in order, no optional escapes). */
+  readonly canonical: boolean;
   /** The tags as string columns, unescaped. */
   readonly tags: readonly ConstantColumn[];
   /** Unescaped tag keys, to refuse a field of the same name. */
@@ -112,11 +114,13 @@ function parseKey(buf: Uint8Array, start: number, end: number, db: string, shard
   }
   let name = escape(measurement, MEASUREMENT_ESCAPES);
   for (const tag of tags) name += `,${escape(tag.key, TAG_ESCAPES)}=${escape(tag.value, TAG_ESCAPES)}`;
+  const nameBytes = utf8Encoder.encode(name);
   return {
     // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
     raw: new Uint8Array(buf.subarray(start, end)),
     name,
-    nameBytes: utf8Encoder.encode(name),
+    nameBytes,
+    canonical: sameBytes(nameBytes, buf, start, end),
     tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
     tagNames,
     db,
