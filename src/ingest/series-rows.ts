@@ -1,8 +1,9 @@
 /**
  * Rows of one series gathered point by point, for the inputs whose points arrive one per line
  * (line protocol, Graphite) rather than as the JSON body's column lists. Each field is a
- * column of 8-byte value slots and kind tags, like a write batch column, so committing the
- * series into its shard's batch is a handful of copies per column.
+ * column of 8-byte value slots and kind tags in the request's row arena (row-arena.ts), like a
+ * write batch column, so committing the series into its shard's batch is a handful of copies
+ * per column.
  *
  * A column that appears in a later row reads as null in the rows before it (kind 0), and
  * `constants` hold string columns with one value for every row (line-protocol tags): each is
