@@ -7,6 +7,7 @@
  * and counted instead of failing its neighbours.
  */
 import { shardOf } from '../storage/router.js';
+import { rowArena } from './row-arena.js';
 import { commitRows, type RowBatches } from './row-batches.js';
 import { SeriesRows, type ValueColumn } from './series-rows.js';
 import { END_WRITE_TIME_US, MIN_WRITE_TIME_US } from './write-time-range.js';
@@ -30,6 +31,7 @@ const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
 export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): GraphiteBatches {
+  rowArena.clear();
   const series = new Map<string, { rows: SeriesRows; value: ValueColumn }>();
   let rejectedLines = 0;
   let firstRejection: string | undefined;
@@ -59,6 +61,7 @@ export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): 
     options.db,
     options.shardCount,
     Array.from(series.values(), (entry) => entry.rows),
+    true,
   );
   return { ...batches, rejectedLines, ...(firstRejection === undefined ? {} : { firstRejection }) };
 }

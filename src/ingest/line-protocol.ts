@@ -14,6 +14,7 @@ import { ValueKind } from '../storage/columns.js';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
 import { LineSeries } from './line-series.js';
 import { LineSeriesKeys, LineSyntaxError, prefixEnd, type LineSeriesKey } from './line-series-key.js';
+import { rowArena } from './row-arena.js';
 import { commitRows, type RowBatches } from './row-batches.js';
 import type { SeriesRows, ValueColumn } from './series-rows.js';
 import { END_WRITE_TIME_US, MIN_WRITE_TIME_US } from './write-time-range.js';
@@ -39,6 +40,9 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
+/** FNV-1a, hashed over a key's bytes while finding where it ends. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 const MAX_SAFE = 2 ** 53;
 const INT64_MIN = -(2n ** 63n);
@@ -56,38 +60,55 @@ let requestStamp = 0;
 const utf8Decoder = new TextDecoder();
 
 class LineParser {
-  private pos = 0;
   private line = 1;
   private lineStart = 0;
   private pointCount = 0;
   private readonly series: SeriesRows[] = [];
   private readonly stamp = ++requestStamp;
   private lastKey: LineSeriesKey | null = null;
+  private lastSeries: LineSeries | null = null;
+  private namesMayRepeat = false;
+  /** µs per timestamp unit; nanoseconds drop their last three digits instead. */
+  private readonly unitMicros: number;
+  private readonly nanoseconds: boolean;
 
   constructor(
     private readonly buf: Uint8Array,
     private readonly options: LineParseOptions,
-  ) {}
+  ) {
+    this.nanoseconds = options.precision === 'n';
+    this.unitMicros = options.precision === 'n' ? 1 : MICROS_PER_LINE_UNIT[options.precision];
+  }
 
   parse(): RowBatches {
+    this.parseLines();
+    return commitRows(this.options.db, this.options.shardCount, this.series, !this.namesMayRepeat);
+  }
+
+  /**
+   * Apart from `parse`: V8 compiles this loop while it runs (on-stack replacement), and code
+   * after the loop in the same function, compiled before it ever ran, was thrown away again at
+   * the end of every body.
+   */
+  private parseLines(): void {
     const buf = this.buf;
     const end = buf.length;
-    while (this.pos < end) {
-      const c = buf[this.pos]!;
+    let pos = 0;
+    while (pos < end) {
+      const c = buf[pos]!;
       if (c === NEWLINE) {
-        this.pos++;
+        pos++;
         this.line++;
       } else if (c === SPACE || c === TAB || c === RETURN) {
-        this.pos++;
+        pos++;
       } else if (c === HASH) {
-        const next = buf.indexOf(NEWLINE, this.pos);
-        this.pos = next < 0 ? end : next;
+        const next = buf.indexOf(NEWLINE, pos);
+        pos = next < 0 ? end : next;
       } else {
-        this.lineStart = this.pos;
-        this.parsePoint();
+        this.lineStart = pos;
+        pos = this.parsePoint(pos);
       }
     }
-    return commitRows(this.options.db, this.options.shardCount, this.series);
   }
 
   /** The message for an error in the current line. */
@@ -101,44 +122,48 @@ class LineParser {
     return `unable to parse line ${this.line}: ${reason}: '${text}'`;
   }
 
-  private parsePoint(): void {
+  /** The point starting at `keyStart`; returns where its line ends (at the newline or the end). */
+  private parsePoint(keyStart: number): number {
     const buf = this.buf;
     const end = buf.length;
-    const keyStart = this.pos;
     // Lines of one series usually come together: the previous line's key is tried first,
     // compared in the same pass that finds where this line's key ends.
-    const last = this.lastKey;
-    let keyEnd = last === null ? -1 : prefixEnd(last.raw, buf, keyStart, SPACE);
-    let key: LineSeriesKey;
-    if (keyEnd >= 0) {
-      key = last!;
-    } else {
+    let series = this.lastSeries;
+    let keyEnd = series === null ? -1 : prefixEnd(this.lastKey!.raw, buf, keyStart, SPACE);
+    if (keyEnd < 0) {
+      let hash = FNV_OFFSET;
       let i = keyStart;
       while (i < end) {
         const c = buf[i]!;
         if (c === SPACE || c === NEWLINE) break;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+        if (c === BACKSLASH && i + 1 < end) hash = Math.imul(hash ^ buf[i + 1]!, FNV_PRIME);
         i += c === BACKSLASH ? 2 : 1;
       }
       keyEnd = Math.min(i, end);
       if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
-      key = keys.resolve(buf, keyStart, keyEnd, this.options.db, this.options.shardCount);
+      const key = keys.resolve(buf, keyStart, keyEnd, hash, this.options.db, this.options.shardCount);
+      // Another key of the same name can be in this request only if this one is not written as
+      // its name, or is new (it may replace one the table let go of earlier in the request).
+      if (!key.canonical || key.series === undefined) this.namesMayRepeat = true;
       this.lastKey = key;
+      series = LineSeries.of(key);
+      this.lastSeries = series;
+      if (series.claim(this.stamp)) this.series.push(series.current);
     }
-    const series = LineSeries.of(key);
-    if (series.claim(this.stamp)) this.series.push(series.current);
-    const rows = series.current;
-    this.pos = keyEnd;
-    this.skipSpaces();
+    const rows = series!.current;
+    let pos = keyEnd + 1;
+    while (buf[pos] === SPACE || buf[pos] === TAB) pos++;
     const row = rows.addRow(this.options.nowUs, this.pointCount);
     this.pointCount++;
     let position = 0;
     for (;;) {
-      const fieldStart = this.pos;
+      const fieldStart = pos;
       // The field a line had at this position last time, compared while finding the `=`.
-      let p = series.hintEnd(buf, fieldStart, position);
+      let p = series!.hintEnd(buf, fieldStart, position);
       let column: ValueColumn;
       if (p >= 0) {
-        column = series.hinted(position);
+        column = series!.hinted(position);
       } else {
         p = fieldStart;
         while (p < end) {
@@ -148,65 +173,104 @@ class LineParser {
         }
         if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
         if (p === fieldStart) throw new LineSyntaxError('missing field key');
-        column = series.column(buf, fieldStart, p, position);
+        column = series!.column(buf, fieldStart, p, position);
       }
-      if (column.kinds[row] !== ValueKind.Null) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
-      this.pos = p + 1;
-      this.parseValue(column, row);
+      if (column.has(row)) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
+      pos = this.parseValue(column, row, p + 1);
       position++;
-      if (buf[this.pos] !== COMMA) break;
-      this.pos++;
+      if (buf[pos] !== COMMA) break;
+      pos++;
     }
-    const c = buf[this.pos];
+    const c = buf[pos];
     if (c === SPACE || c === TAB) {
-      this.skipSpaces();
-      const t = buf[this.pos];
-      if (t !== undefined && t !== NEWLINE && t !== RETURN) rows.time[row] = this.parseTimestamp();
+      do pos++;
+      while (buf[pos] === SPACE || buf[pos] === TAB);
+      const t = buf[pos];
+      if (t !== undefined && t !== NEWLINE && t !== RETURN) {
+        pos = this.parseTimestamp(rows, row, pos);
+        while (buf[pos] === SPACE || buf[pos] === TAB) pos++;
+      }
     }
-    this.skipSpaces();
-    if (buf[this.pos] === RETURN) this.pos++;
-    if (this.pos < end && buf[this.pos] !== NEWLINE) throw new LineSyntaxError('unexpected text after the point');
+    if (buf[pos] === RETURN) pos++;
+    if (pos < end && buf[pos] !== NEWLINE) throw new LineSyntaxError('unexpected text after the point');
+    return pos;
   }
 
-  private skipSpaces(): void {
+  /**
+   * The value at `start` into `column`; returns where it ends. Plain decimals and short
+   * integers, nearly every value, are read in one pass over their digits; anything else goes
+   * to `parseOtherValue`.
+   */
+  private parseValue(column: ValueColumn, row: number, start: number): number {
     const buf = this.buf;
-    while (buf[this.pos] === SPACE || buf[this.pos] === TAB) this.pos++;
+    let i = start;
+    const negative = buf[i] === MINUS;
+    if (negative) i++;
+    let mantissa = 0;
+    const digitsAt = i;
+    let d = buf[i]! - 0x30;
+    while (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      d = buf[++i]! - 0x30;
+    }
+    const integerDigits = i - digitsAt;
+    let c = buf[i];
+    if (c === DOT) {
+      const dotAt = i;
+      d = buf[++i]! - 0x30;
+      while (d >= 0 && d <= 9) {
+        mantissa = mantissa * 10 + d;
+        d = buf[++i]! - 0x30;
+      }
+      const scale = i - dotAt - 1;
+      if (isValueEnd(buf[i]) && integerDigits + scale > 0 && integerDigits + scale <= 15) {
+        const value = mantissa / POW10[scale]!;
+        column.setFloat(row, negative ? -value : value);
+        return i;
+      }
+    } else if (integerDigits > 0 && integerDigits <= 15) {
+      if (isValueEnd(c)) {
+        column.setFloat(row, negative ? -mantissa : mantissa);
+        return i;
+      }
+      if ((c === 0x69 || (c === 0x75 && !negative)) && isValueEnd(buf[i + 1])) {
+        column.setSmallInt(row, negative ? -mantissa : mantissa);
+        return i + 1;
+      }
+    }
+    return this.parseOtherValue(column, row, start);
   }
 
-  private parseValue(column: ValueColumn, row: number): void {
+  /** Strings, booleans, long numbers, exponents and every malformed value. */
+  private parseOtherValue(column: ValueColumn, row: number, start: number): number {
     const buf = this.buf;
     const end = buf.length;
-    if (buf[this.pos] === QUOTE) {
-      const start = ++this.pos;
+    let pos = start;
+    if (buf[pos] === QUOTE) {
+      const from = ++pos;
       let escaped = false;
       for (;;) {
-        if (this.pos >= end) throw new LineSyntaxError('unterminated string field');
-        const c = buf[this.pos]!;
+        if (pos >= end) throw new LineSyntaxError('unterminated string field');
+        const c = buf[pos]!;
         if (c === QUOTE) break;
         if (c === BACKSLASH) {
           escaped = true;
-          this.pos++;
+          pos++;
         } else if (c === NEWLINE) {
           this.line++;
         }
-        this.pos++;
+        pos++;
       }
-      column.setString(row, escaped ? unescapeString(buf, start, this.pos) : buf.subarray(start, this.pos));
-      this.pos++;
-      const after = buf[this.pos];
+      column.setString(row, escaped ? unescapeString(buf, from, pos) : buf.subarray(from, pos));
+      pos++;
+      const after = buf[pos];
       if (after !== undefined && after !== COMMA && after !== SPACE && after !== TAB && after !== NEWLINE && after !== RETURN) {
         throw new LineSyntaxError('unexpected text after a string field');
       }
-      return;
+      return pos;
     }
-    const start = this.pos;
     let p = start;
-    while (p < end) {
-      const c = buf[p]!;
-      if (c === COMMA || c === SPACE || c === TAB || c === NEWLINE || c === RETURN) break;
-      p++;
-    }
-    this.pos = p;
+    while (p < end && !isValueEnd(buf[p])) p++;
     if (p === start) throw new LineSyntaxError('missing field value');
     const first = buf[start]!;
     const last = buf[p - 1]!;
@@ -222,8 +286,8 @@ class LineParser {
     } else {
       column.setFloat(row, this.parseFloat(start, p));
     }
+    return p;
   }
-
   /** `[-]digits` before an `i` (signed) or `u` suffix. */
   private parseInteger(column: ValueColumn, row: number, start: number, end: number, signed: boolean): void {
     const buf = this.buf;
@@ -287,38 +351,86 @@ class LineParser {
     return value;
   }
 
-  /** An integer timestamp in the request's precision → µs, sub-µs digits truncated toward zero. */
-  private parseTimestamp(): number {
+  /**
+   * The timestamp at `start` into `row`'s time; returns where it ends. Plain digits are read
+   * in one pass; anything else (a sign, more than 2^53 units, stray bytes) goes to
+   * `parseOtherTimestamp`.
+   */
+  private parseTimestamp(rows: SeriesRows, row: number, start: number): number {
     const buf = this.buf;
-    const start = this.pos;
-    let p = start;
-    while (p < buf.length && buf[p] !== SPACE && buf[p] !== TAB && buf[p] !== NEWLINE && buf[p] !== RETURN) p++;
-    this.pos = p;
+    let i = start;
+    // Nanoseconds drop their last three digits: `kept` trails `value` by three digits.
+    let value = 0;
+    let kept1 = 0;
+    let kept2 = 0;
+    let kept3 = 0;
+    let d = buf[i]! - 0x30;
+    while (d >= 0 && d <= 9) {
+      kept3 = kept2;
+      kept2 = kept1;
+      kept1 = value;
+      value = value * 10 + d;
+      d = buf[++i]! - 0x30;
+    }
+    const units = this.nanoseconds ? kept3 : value;
+    const c = buf[i];
+    const ended = c === SPACE || c === NEWLINE || c === TAB || c === RETURN || c === undefined;
+    if (ended && i > start && i - start <= 19 && units < MAX_SAFE) {
+      const us = units * this.unitMicros;
+      if (us < END_WRITE_TIME_US) {
+        rows.setTime(row, us);
+        return i;
+      }
+    }
+    const end = timestampEnd(buf, start);
+    rows.setTime(row, this.parseOtherTimestamp(start, end));
+    return end;
+  }
+
+  /** The integer timestamp `buf[start, end)` in the request's precision → µs, sub-µs digits truncated toward zero. */
+  private parseOtherTimestamp(start: number, end: number): number {
+    const buf = this.buf;
     const negative = buf[start] === MINUS;
     const digitsAt = negative ? start + 1 : start;
-    const digits = p - digitsAt;
-    if (digits === 0 || digits > 19) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
+    const digits = end - digitsAt;
+    if (digits === 0 || digits > 19) throw new LineSyntaxError(`invalid timestamp '${this.text(start, end)}'`);
     let value = 0;
     // Nanoseconds: the last three digits are below a microsecond.
-    const kept = this.options.precision === 'n' ? Math.max(digitsAt, p - 3) : p;
-    for (let i = digitsAt; i < p; i++) {
+    const kept = this.nanoseconds ? Math.max(digitsAt, end - 3) : end;
+    for (let i = digitsAt; i < end; i++) {
       const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid timestamp '${this.text(start, p)}'`);
+      if (d < 0 || d > 9) throw new LineSyntaxError(`invalid timestamp '${this.text(start, end)}'`);
       if (i < kept) value = value * 10 + d;
     }
     if (value >= MAX_SAFE) {
-      const big = BigInt(this.text(start, p));
-      value = Number(negative ? -big : big) / (this.options.precision === 'n' ? 1000 : 1);
+      const big = BigInt(this.text(start, end));
+      value = Number(negative ? -big : big) / (this.nanoseconds ? 1000 : 1);
       value = Math.abs(Math.trunc(value));
     }
-    const us = (negative ? -value : value) * (this.options.precision === 'n' ? 1 : MICROS_PER_LINE_UNIT[this.options.precision]) + 0;
-    if (!(us >= MIN_WRITE_TIME_US && us < END_WRITE_TIME_US)) throw new LineSyntaxError(`timestamp out of range '${this.text(start, p)}'`);
+    const us = (negative ? -value : value) * this.unitMicros + 0;
+    if (!(us >= MIN_WRITE_TIME_US && us < END_WRITE_TIME_US)) throw new LineSyntaxError(`timestamp out of range '${this.text(start, end)}'`);
     return us;
   }
 
   private text(start: number, end: number): string {
     return utf8Decoder.decode(this.buf.subarray(start, end));
   }
+}
+
+/** A timestamp runs to the next blank or line end. */
+function timestampEnd(buf: Uint8Array, start: number): number {
+  let p = start;
+  while (p < buf.length) {
+    const c = buf[p];
+    if (c === SPACE || c === TAB || c === NEWLINE || c === RETURN) break;
+    p++;
+  }
+  return p;
+}
+
+/** Whether `c` (undefined past the body's end) ends an unquoted field value. */
+function isValueEnd(c: number | undefined): boolean {
+  return c === COMMA || c === SPACE || c === NEWLINE || c === TAB || c === RETURN || c === undefined;
 }
 
 /** A string field's bytes with `\"` and `\\` unescaped; any other backslash is kept, as 1.x does. */
@@ -337,6 +449,7 @@ function unescapeString(buf: Uint8Array, start: number, end: number): Uint8Array
 }
 
 export function parseLineProtocol(body: Uint8Array, options: LineParseOptions): LineParseResult {
+  rowArena.clear();
   const parser = new LineParser(body, options);
   try {
     return { ok: true, ...parser.parse() };

@@ -44,6 +44,8 @@ export interface LineSeriesKey {
   /** The series name (see the module comment). */
   readonly name: string;
   readonly nameBytes: Uint8Array;
+  /** The key is written exactly as its name (tags in order, no optional escapes). */
+  readonly canonical: boolean;
   /** The tags as string columns, unescaped. */
   readonly tags: readonly ConstantColumn[];
   /** Unescaped tag keys, to refuse a field of the same name. */
@@ -59,11 +61,12 @@ export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
   private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
 
-  /** The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when malformed. */
-  resolve(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
+  /**
+   * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
+   * malformed. `hash` is any hash of those bytes, the same for the same bytes.
+   */
+  resolve(buf: Uint8Array, start: number, end: number, hash: number, db: string, shardCount: number): LineSeriesKey {
     if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
     const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
     let free = -1;
@@ -111,11 +114,13 @@ function parseKey(buf: Uint8Array, start: number, end: number, db: string, shard
   }
   let name = escape(measurement, MEASUREMENT_ESCAPES);
   for (const tag of tags) name += `,${escape(tag.key, TAG_ESCAPES)}=${escape(tag.value, TAG_ESCAPES)}`;
+  const nameBytes = utf8Encoder.encode(name);
   return {
     // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
     raw: new Uint8Array(buf.subarray(start, end)),
     name,
-    nameBytes: utf8Encoder.encode(name),
+    nameBytes,
+    canonical: sameBytes(nameBytes, buf, start, end),
     tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
     tagNames,
     db,

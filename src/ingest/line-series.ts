@@ -12,7 +12,7 @@ const utf8Decoder = new TextDecoder();
 const EQUALS = 0x3d;
 
 export class LineSeries {
-  private rows: SeriesRows;
+  private readonly rows: SeriesRows;
   /** The request that last claimed the series. */
   private stamp = 0;
   /** Raw (escaped) field keys seen, each with its column; several may share one. */
@@ -34,13 +34,8 @@ export class LineSeries {
   claim(stamp: number): boolean {
     if (this.stamp === stamp) return false;
     this.stamp = stamp;
-    const key = this.key;
-    if (!this.rows.reset()) {
-      this.rows = new SeriesRows(key.name, key.nameBytes, key.shard, key.tags);
-      this.keys.length = 0;
-      this.columns.length = 0;
-    }
-    this.rows.shard = key.shard;
+    this.rows.reset();
+    this.rows.shard = this.key.shard;
     return true;
   }
 

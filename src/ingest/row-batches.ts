@@ -16,9 +16,9 @@ export interface RowBatches {
   readonly batches: (Uint8Array | null)[];
 }
 
-export function commitRows(db: string, shardCount: number, series: Iterable<SeriesRows>): RowBatches {
+/** `namesDistinct`: no two of `series` have the same name, so the names need no de-duplication. */
+export function commitRows(db: string, shardCount: number, series: readonly SeriesRows[], namesDistinct: boolean): RowBatches {
   const builders: (WriteBatchBuilder | undefined)[] = new Array<WriteBatchBuilder | undefined>(shardCount);
-  const names = new Set<string>();
   let pointCount = 0;
   for (const rows of series) {
     let builder = builders[rows.shard];
@@ -29,7 +29,7 @@ export function commitRows(db: string, shardCount: number, series: Iterable<Seri
     }
     rows.commit(builder);
     pointCount += rows.count;
-    names.add(rows.name);
   }
-  return { pointCount, seriesNames: [...names], batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
+  const names = series.map((rows) => rows.name);
+  return { pointCount, seriesNames: namesDistinct ? names : [...new Set(names)], batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
 }

@@ -1,8 +1,9 @@
 /**
  * Rows of one series gathered point by point, for the inputs whose points arrive one per line
  * (line protocol, Graphite) rather than as the JSON body's column lists. Each field is a
- * column of 8-byte value slots and kind tags, like a write batch column, so committing the
- * series into its shard's batch is a handful of copies per column.
+ * column of 8-byte value slots and kind tags in the request's row arena (row-arena.ts), like a
+ * write batch column, so committing the series into its shard's batch is a handful of copies
+ * per column.
  *
  * A column that appears in a later row reads as null in the rows before it (kind 0), and
  * `constants` hold string columns with one value for every row (line-protocol tags): each is
@@ -10,19 +11,14 @@
  */
 import { ValueKind } from '../storage/columns.js';
 import type { WriteBatchBuilder } from '../storage/write-batch.js';
+import { rowArena } from './row-arena.js';
 import { copyBytes, copyFloats, copyWords } from './short-copy.js';
 
 const INITIAL_ROWS = 8;
-/**
- * Rows a series may keep room for between requests: a parse thread keeps up to 16Ki series
- * (line-series-key.ts), so this bounds what it holds when idle to tens of MiB.
- */
-const MAX_KEPT_ROWS = 64;
 
+/** One field's values: `capacity` slots and kinds of the row arena from `at`. */
 export class ValueColumn {
-  kinds: Uint8Array;
-  slots: Float64Array;
-  words: Int32Array;
+  at = 0;
   /** String values in the order their rows reference them (a slot holds the index). */
   readonly strings: Uint8Array[] = [];
   /** Some row since the last `SeriesRows.reset` has a value here. */
@@ -31,54 +27,52 @@ export class ValueColumn {
   constructor(
     /** The column name, UTF-8. */
     readonly name: Uint8Array,
-    capacity: number,
-  ) {
-    this.kinds = new Uint8Array(capacity);
-    this.slots = new Float64Array(capacity);
-    this.words = new Int32Array(this.slots.buffer);
-  }
+  ) {}
 
-  grow(capacity: number): void {
-    const kinds = new Uint8Array(capacity);
-    kinds.set(this.kinds);
-    const slots = new Float64Array(capacity);
-    // Copied as words: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
-    new Int32Array(slots.buffer).set(this.words);
-    this.kinds = kinds;
-    this.slots = slots;
-    this.words = new Int32Array(slots.buffer);
+  /** Whether `row` has a value here. */
+  has(row: number): boolean {
+    return rowArena.kinds[this.at + row] !== ValueKind.Null;
   }
 
   setFloat(row: number, value: number): void {
-    this.slots[row] = value;
-    this.kinds[row] = ValueKind.Float;
+    rowArena.f64[this.at + row] = value;
+    rowArena.kinds[this.at + row] = ValueKind.Float;
     this.used = true;
   }
 
   /** An integer known to be within ±2^53, written as its two's complement halves. */
   setSmallInt(row: number, value: number): void {
-    this.words[2 * row] = value % 4294967296;
-    this.words[2 * row + 1] = Math.floor(value / 4294967296);
-    this.kinds[row] = ValueKind.Int;
+    const slot = this.at + row;
+    rowArena.i32[2 * slot] = value % 4294967296;
+    rowArena.i32[2 * slot + 1] = Math.floor(value / 4294967296);
+    rowArena.kinds[slot] = ValueKind.Int;
     this.used = true;
   }
 
   setBigInt(row: number, value: bigint): void {
-    new BigInt64Array(this.slots.buffer, row * 8, 1)[0] = value;
-    this.kinds[row] = ValueKind.Int;
+    rowArena.i64[this.at + row] = value;
+    rowArena.kinds[this.at + row] = ValueKind.Int;
     this.used = true;
   }
 
   setBool(row: number, value: boolean): void {
-    this.slots[row] = value ? 1 : 0;
-    this.kinds[row] = ValueKind.Bool;
+    rowArena.f64[this.at + row] = value ? 1 : 0;
+    rowArena.kinds[this.at + row] = ValueKind.Bool;
     this.used = true;
   }
 
   setString(row: number, utf8: Uint8Array): void {
-    this.slots[row] = this.strings.push(utf8) - 1;
-    this.kinds[row] = ValueKind.String;
+    rowArena.f64[this.at + row] = this.strings.push(utf8) - 1;
+    rowArena.kinds[this.at + row] = ValueKind.String;
     this.used = true;
+  }
+
+  /** Moves the first `rows` values to `capacity` new slots. */
+  move(rows: number, capacity: number): void {
+    const at = rowArena.take(capacity);
+    rowArena.f64.copyWithin(at, this.at, this.at + rows);
+    rowArena.kinds.copyWithin(at, this.at, this.at + rows);
+    this.at = at;
   }
 }
 
@@ -87,12 +81,15 @@ export interface ConstantColumn {
   readonly value: Uint8Array;
 }
 
+/**
+ * Rows live in the row arena, so they last one request: a series kept for later requests is
+ * `reset` when a request first uses it.
+ */
 export class SeriesRows {
   count = 0;
-  private capacity = INITIAL_ROWS;
-  time = new Float64Array(INITIAL_ROWS);
-  /** Per row: the `-(ordinal + 1)` placeholder of a server-assigned sequence number. */
-  seq = new Float64Array(INITIAL_ROWS);
+  private capacity = 0;
+  /** Arena slots of the rows' times, then of their `-(ordinal + 1)` sequence placeholders. */
+  private timeAt = 0;
   readonly columns: ValueColumn[] = [];
 
   constructor(
@@ -101,50 +98,57 @@ export class SeriesRows {
     readonly nameBytes: Uint8Array,
     public shard: number,
     readonly constants: readonly ConstantColumn[] = [],
-  ) {}
+  ) {
+    this.reset();
+  }
 
   /**
-   * Empties the series for another request, keeping its arrays (and its columns, which commit
-   * only once a row uses them again). A series that grew large lets its arrays go instead.
+   * Empties the series and takes new slots for it in the arena: a series kept from an earlier
+   * request must be reset before it is used again. It keeps its columns, which commit only once
+   * a row uses them again, and room for as many rows as it last had.
    */
-  reset(): boolean {
-    if (this.capacity > MAX_KEPT_ROWS) return false;
+  reset(): void {
+    this.capacity = Math.max(INITIAL_ROWS, this.count);
+    this.timeAt = rowArena.take(2 * this.capacity);
     for (const column of this.columns) {
-      if (!column.used) continue;
-      const kinds = column.kinds;
-      for (let i = 0; i < this.count; i++) kinds[i] = ValueKind.Null;
+      column.at = rowArena.take(this.capacity);
       // Checked first: setting an array's length is a runtime call even when nothing changes.
       if (column.strings.length !== 0) column.strings.length = 0;
       column.used = false;
     }
     this.count = 0;
-    return true;
   }
 
   /** Starts a row; its values are then set on the columns at the returned index. */
   addRow(timeUs: number, ordinal: number): number {
     const row = this.count;
     if (row === this.capacity) this.grow(row * 2);
-    this.time[row] = timeUs;
-    this.seq[row] = -(ordinal + 1);
+    const f64 = rowArena.f64;
+    f64[this.timeAt + row] = timeUs;
+    f64[this.timeAt + this.capacity + row] = -(ordinal + 1);
     this.count = row + 1;
     return row;
   }
 
+  setTime(row: number, timeUs: number): void {
+    rowArena.f64[this.timeAt + row] = timeUs;
+  }
+
   addColumn(name: Uint8Array): ValueColumn {
-    const column = new ValueColumn(name, this.capacity);
+    const column = new ValueColumn(name);
+    column.at = rowArena.take(this.capacity);
     this.columns.push(column);
     return column;
   }
 
   private grow(capacity: number): void {
-    const time = new Float64Array(capacity);
-    time.set(this.time);
-    const seq = new Float64Array(capacity);
-    seq.set(this.seq);
-    this.time = time;
-    this.seq = seq;
-    for (const column of this.columns) column.grow(capacity);
+    const rows = this.count;
+    const timeAt = rowArena.take(2 * capacity);
+    const f64 = rowArena.f64;
+    f64.copyWithin(timeAt, this.timeAt, this.timeAt + rows);
+    f64.copyWithin(timeAt + capacity, this.timeAt + this.capacity, this.timeAt + this.capacity + rows);
+    this.timeAt = timeAt;
+    for (const column of this.columns) column.move(rows, capacity);
     this.capacity = capacity;
   }
 
@@ -154,13 +158,13 @@ export class SeriesRows {
     let used = 0;
     for (const column of this.columns) if (column.used) used++;
     const timeAt = builder.beginSeries(this.nameBytes, 0, this.nameBytes.length, rows, used + this.constants.length);
-    copyFloats(this.time, 0, builder.f64, timeAt, rows);
-    copyFloats(this.seq, 0, builder.f64, timeAt + rows, rows);
+    copyFloats(rowArena.f64, this.timeAt, builder.f64, timeAt, rows);
+    copyFloats(rowArena.f64, this.timeAt + this.capacity, builder.f64, timeAt + rows, rows);
     for (const column of this.columns) {
       if (!column.used) continue;
       const valuesAt = builder.beginColumn(column.name, 0, column.name.length, rows, column.strings.length);
-      copyWords(column.words, 0, builder.i32, 2 * valuesAt, 2 * rows);
-      copyBytes(column.kinds, 0, builder.bytes, (valuesAt + rows) * 8, rows);
+      copyWords(rowArena.i32, 2 * column.at, builder.i32, 2 * valuesAt, 2 * rows);
+      copyBytes(rowArena.kinds, column.at, builder.bytes, (valuesAt + rows) * 8, rows);
       for (const text of column.strings) builder.appendString(text, 0, text.length);
     }
     for (const constant of this.constants) {
