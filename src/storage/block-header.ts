@@ -1,3 +1,4 @@
+import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
 import { ValueKind, type SeriesColumns } from './columns.js';
 
 /**
@@ -28,6 +29,12 @@ export interface BlockHeader {
   readonly length: number;
   readonly crc: number;
   readonly stats: readonly ColumnStats[];
+  /**
+   * The kinds each column holds over the whole block, so an Arrow answer's survey of a block
+   * it reads whole costs no decoding. Absent in files written before it was recorded, whose
+   * blocks are decoded for their kinds instead.
+   */
+  readonly kinds?: Readonly<Record<string, KindSet>>;
 }
 
 export type BlockSummary = Omit<BlockHeader, 'offset' | 'length' | 'crc'>;
@@ -40,7 +47,9 @@ export function summarizeBlock(rows: SeriesColumns): BlockSummary {
   let maxSeq = -Infinity;
   for (let i = 0; i < n; i++) if (rows.seq[i]! > maxSeq) maxSeq = rows.seq[i]!;
   const stats: ColumnStats[] = [];
+  const kinds: Record<string, KindSet> = {};
   for (const column of rows.columns) {
+    kinds[column.name] = kindsOf(column, 0, n);
     const words = new Int32Array(column.ints.buffer, column.ints.byteOffset, 2 * n);
     let count = 0;
     let sum = 0;
@@ -67,5 +76,5 @@ export function summarizeBlock(rows: SeriesColumns): BlockSummary {
     // JSON (the segment footer) has no Infinity or NaN; such a column is decoded instead.
     if (numeric && count > 0 && Number.isFinite(sum) && Number.isFinite(min) && Number.isFinite(max)) stats.push({ name: column.name, count, sum, min, max });
   }
-  return { minTime: rows.time[0]!, maxTime: rows.time[n - 1]!, count: n, maxSeq, stats };
+  return { minTime: rows.time[0]!, maxTime: rows.time[n - 1]!, count: n, maxSeq, stats, kinds };
 }

@@ -10,7 +10,7 @@ import { JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
 import { lowerBound } from './row-slice.js';
 import type { SnapshotRestrictions } from './restricted-snapshot.js';
-import type { AnsweredFromStats } from './series-blocks.js';
+import type { AnsweredFromStats, Piece } from './series-blocks.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 export interface ScanRequest {
@@ -226,9 +226,11 @@ export class ScanCursor {
   }
 
   /**
-   * Reads every block of the cursor's series once for the kinds its selected columns hold, so
-   * the Arrow schema can be declared before the first row. A restricted reader's kinds come
-   * from its permitted rows only.
+   * The kinds the cursor's series' selected columns hold, so the Arrow schema can be declared
+   * before the first row. A block read whole takes them from its header when its file recorded
+   * them; the others (range edges, overlapping or tombstoned pieces, older files) are decoded,
+   * and so is everything for computed columns. A restricted reader's snapshot offers no header
+   * (restricted-snapshot.ts), so its kinds come from its permitted rows only.
    */
   survey(): ScanSurvey {
     const { request } = this;
@@ -239,7 +241,13 @@ export class ScanCursor {
       const names = request.fields === '*' ? [...snapshot.columns] : request.fields;
       const columns = request.outputs?.map((o) => o.name) ?? names;
       survey.series.push({ name, columns });
-      const blocks = snapshot.blocks();
+      const fromHeader = (piece: Piece): boolean => {
+        const { kinds } = piece;
+        if (kinds === undefined) return false;
+        for (const n of names) survey.kinds[n] = (survey.kinds[n] ?? 0) | (kinds[n] ?? 0);
+        return true;
+      };
+      const blocks = snapshot.blocks(request.outputs ? undefined : fromHeader);
       for (let step = blocks.next(); !step.done; step = blocks.next()) {
         const rows = step.value;
         const lo = lowerBound(rows.time, rows.count, request.startUs);

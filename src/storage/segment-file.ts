@@ -263,17 +263,23 @@ function validIndex(value: unknown, path: string, blocksEnd: number): SegmentInd
     if (typeof s.db !== 'string' || typeof s.series !== 'string' || !Array.isArray(s.blocks)) fail('malformed series entry');
     for (const b of s.blocks) {
       const numbers = [b.minTime, b.maxTime, b.count, b.maxSeq, b.offset, b.length, b.crc];
-      if (!numbers.every((n) => typeof n === 'number') || !Array.isArray(b.stats)) fail(`malformed block of ${s.series}`);
+      if (!numbers.every((n) => typeof n === 'number') || !Array.isArray(b.stats) || !validKinds(b.kinds)) fail(`malformed block of ${s.series}`);
       if (b.offset < MAGIC.byteLength || b.offset + b.length > blocksEnd) fail(`block of ${s.series} outside the file`);
     }
   }
   return index;
 }
 
+/** A block header's kinds: absent (an older file), or a number per column. */
+function validKinds(kinds: unknown): boolean {
+  return kinds === undefined || (typeof kinds === 'object' && kinds !== null && Object.values(kinds).every((k) => typeof k === 'number'));
+}
+
 /**
- * A block as a piece for seriesBlocks: its header's bounds and stats, its rows read by `load`.
+ * A block as a piece for seriesBlocks: its header's bounds, stats and kinds, its rows read by `load`.
  * SegmentWriter refuses rows out of (time, seq) order, so every block is sorted and unique.
  */
 export function blockPiece(header: BlockHeader, load: () => SeriesColumns): Piece {
-  return { minTime: header.minTime, maxTime: header.maxTime, count: header.count, stats: header.stats, sorted: true, load };
+  const { minTime, maxTime, count, stats, kinds } = header;
+  return { minTime, maxTime, count, stats, kinds, sorted: true, load };
 }

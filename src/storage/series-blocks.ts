@@ -1,4 +1,5 @@
 import { BLOCK_ROWS } from './block-codec.js';
+import type { KindSet } from '../engine/arrow/column-types.js';
 import type { ColumnStats } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
@@ -14,6 +15,8 @@ export interface Piece {
   readonly count: number;
   /** A segment block's per-column statistics (block-header.ts); memtable chunks have none. */
   readonly stats?: readonly ColumnStats[];
+  /** A segment block's column kinds (block-header.ts), when its file recorded them. */
+  readonly kinds?: Readonly<Record<string, KindSet>>;
   /**
    * Rows already strictly increasing by (time, sequence_number), as a segment block is
    * written: a piece alone in its group is then used as loaded, without a check per row.
@@ -23,9 +26,9 @@ export interface Piece {
 }
 
 /**
- * Offered each piece that lies wholly inside the range, overlaps no other and has stats:
- * true means the consumer took its rows from the stats, so the piece is neither loaded nor
- * yielded.
+ * Offered each piece that lies wholly inside the range and overlaps no other: true means the
+ * consumer took what it needs of its rows from the piece's header (stats, kinds), so the
+ * piece is neither loaded nor yielded.
  */
 export type AnsweredFromStats = (piece: Piece) => boolean;
 
@@ -56,7 +59,7 @@ export function* seriesBlocks(
   if (order === 'desc') groups.reverse();
   for (const group of groups) {
     const only = group.length === 1 ? group[0]! : undefined;
-    if (answered && only?.stats && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
+    if (answered && only && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
     const rows = only?.sorted ? only.load() : combineLoaded(group);
     const from = lowerBound(rows.time, rows.count, startUs);
     const to = lowerBound(rows.time, rows.count, endUs);
