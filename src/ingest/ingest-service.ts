@@ -6,7 +6,6 @@ import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
-import { PARSE_THREAD_LOADED } from './parse-thread-loaded.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
@@ -56,7 +55,9 @@ export class IngestService {
       maxThreads: limits.parseThreads,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
-    this.ready = threadsLoaded(this.parsers, limits.parseThreads);
+    // While the pool starts, piscina hands each new task to a thread without one, so these
+    // reach every thread, and each answers only once its thread has loaded the module.
+    this.ready = Promise.all(Array.from({ length: limits.parseThreads }, () => this.parsers.run(null, { name: 'warmUp' }))).then(() => undefined);
   }
 
   /** Called when a write's headers arrive, before its body is read. */
@@ -135,21 +136,4 @@ function ownBuffer(body: Uint8Array): ArrayBuffer {
   // A copy made by the Uint8Array constructor: a Buffer's own slice() would be a view into
   // its pool, and transferring that would detach memory other Buffers live in.
   return new Uint8Array(body).buffer as ArrayBuffer;
-}
-
-/** Resolves when `count` threads have said they are loaded; rejects if one fails to start. */
-function threadsLoaded(pool: Piscina, count: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let loaded = 0;
-    const onMessage = (message: unknown): void => {
-      if (message !== PARSE_THREAD_LOADED || ++loaded < count) return;
-      pool.off('message', onMessage).off('error', onError);
-      resolve();
-    };
-    const onError = (error: unknown): void => {
-      pool.off('message', onMessage).off('error', onError);
-      reject(error instanceof Error ? error : new Error(String(error)));
-    };
-    pool.on('message', onMessage).on('error', onError);
-  });
 }

@@ -2,14 +2,12 @@
  * Piscina task: gunzip (when asked) and parse one write body off the event loop. The batches
  * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
  */
-import { parentPort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
 import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
-import { PARSE_THREAD_LOADED } from './parse-thread-loaded.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
 
@@ -90,5 +88,7 @@ export default async function parseTask(task: ParseTask): Promise<ParseTaskResul
   return transferResult(result, result.ok ? result.batches.filter((batch) => batch !== null) : []);
 }
 
-// Everything this module imports is loaded by now: see IngestService.ready.
-parentPort?.postMessage(PARSE_THREAD_LOADED);
+/** A task that does nothing: its answer says the thread has loaded this module (IngestService.ready). */
+export function warmUp(): true {
+  return true;
+}
