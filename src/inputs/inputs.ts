@@ -3,6 +3,7 @@ import type { Settings } from '../config.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { StartupError } from '../startup-error.js';
 import { GraphiteInput } from './graphite-input.js';
 import { UdpInput } from './udp-input.js';
 
@@ -18,12 +19,12 @@ export async function startInputs(settings: Settings, ingest: IngestService, met
   };
   try {
     if (settings.graphitePort !== undefined) {
-      const graphite = await GraphiteInput.start({ bind: settings.bind, port: settings.graphitePort, db: settings.graphiteDatabase! }, ingest, metrics, log);
+      const graphite = await listening('Graphite', settings.bind, settings.graphitePort, GraphiteInput.start({ bind: settings.bind, port: settings.graphitePort, db: settings.graphiteDatabase! }, ingest, metrics, log));
       started.push(graphite);
       log.info({ input: 'graphite', port: graphite.port, database: settings.graphiteDatabase }, 'graphite input listening');
     }
     if (settings.udpPort !== undefined) {
-      const udp = await UdpInput.start({ bind: settings.bind, port: settings.udpPort, db: settings.udpDatabase! }, ingest, metrics, log);
+      const udp = await listening('UDP', settings.bind, settings.udpPort, UdpInput.start({ bind: settings.bind, port: settings.udpPort, db: settings.udpDatabase! }, ingest, metrics, log));
       started.push(udp);
       log.info({ input: 'udp', port: udp.port, database: settings.udpDatabase }, 'udp input listening');
     }
@@ -32,4 +33,16 @@ export async function startInputs(settings: Settings, ingest: IngestService, met
     throw err;
   }
   return { close };
+}
+
+/** An input whose port cannot be bound is the operator's to fix: one line saying which and why. */
+async function listening<T>(input: string, bind: string, port: number, started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`cannot listen on ${bind}:${port} for the ${input} input: port ${port} is in use by another process (EADDRINUSE)`);
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new StartupError(`cannot listen on ${bind}:${port} for the ${input} input: ${code}`);
+    throw err;
+  }
 }

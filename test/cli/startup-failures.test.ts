@@ -3,6 +3,8 @@
  * change, with a non-zero exit code; --help and --version print and exit 0.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -79,4 +81,22 @@ test('a bad flag and a data directory in use are one line each too', async (t) =
   const inUse = await runCli(serverEntry, ['--port', '0', '--bind', '127.0.0.1', '--data-dir', running.dataDir]);
   t.regex(oneLineRefusal(t, inUse), /^sluice: data directory .* is in use by another Sluice process \(pid \d+\)/);
   await running.stop();
+});
+
+test('a Graphite or UDP port in use is one line naming the input and the port', async (t) => {
+  const tcp = net.createServer();
+  await new Promise<void>((resolve) => tcp.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => udp.bind({ address: '127.0.0.1', port: 0 }, resolve));
+  const tcpPort = (tcp.address() as net.AddressInfo).port;
+  const udpPort = udp.address().port;
+  try {
+    const graphite = await serve(['--admin-port', 'off', '--graphite-port', String(tcpPort), '--graphite-database', 'g']);
+    t.is(oneLineRefusal(t, graphite), `sluice: cannot listen on 127.0.0.1:${tcpPort} for the Graphite input: port ${tcpPort} is in use by another process (EADDRINUSE)`);
+    const udpTaken = await serve(['--admin-port', 'off', '--udp-port', String(udpPort), '--udp-database', 'u']);
+    t.is(oneLineRefusal(t, udpTaken), `sluice: cannot listen on 127.0.0.1:${udpPort} for the UDP input: port ${udpPort} is in use by another process (EADDRINUSE)`);
+  } finally {
+    tcp.close();
+    udp.close();
+  }
 });
