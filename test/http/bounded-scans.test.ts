@@ -5,28 +5,20 @@
  */
 import test from 'ava';
 import http from 'node:http';
-import { createDb, querySeries, sleep, urlFor, writeOk, type SeriesInput } from '../helpers/client.js';
+import { querySeries, sleep, urlFor } from '../helpers/client.js';
 import { rssBytes } from '../helpers/proc.js';
-import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { serverWithLongSeries } from '../helpers/long-series.js';
+import { cleanupServers, type TestServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
 
 const DB = 'bounded';
 const POINTS = 1_000_000;
-const PER_REQUEST = 100_000;
 const START_S = 1_600_000_000;
 let server: TestServer;
 
 test.before(async () => {
-  const writer = await startServer({ args: ['--shards', '1'] });
-  await createDb(writer, DB);
-  for (let from = 0; from < POINTS; from += PER_REQUEST) {
-    const points = Array.from({ length: PER_REQUEST }, (_, i) => [START_S + from + i, from + i]);
-    const body: SeriesInput[] = [{ name: 'big', columns: ['time', 'value'], points }];
-    await writeOk(writer, DB, body, { precision: 's' });
-  }
-  await writer.stop(); // into segment files
-  server = await startServer({ dataDir: writer.dataDir, args: ['--shards', '1'] });
+  server = await serverWithLongSeries(DB, POINTS, START_S);
 });
 
 test.serial('limit 1 reads the newest point by default and the oldest in ascending order', async (t) => {
