@@ -1,6 +1,7 @@
 /**
  * Line-protocol parser micro-benchmark, one core: `parseLineProtocol` on the ingest
- * benchmark's points written as line protocol (`cpu,host=hostN value=12.34 <time_s>`),
+ * benchmark's points written as line protocol, with a tag (`cpu,host=hostN value=12.34 <time_s>`)
+ * and without (`cpu.hostN value=12.34 <time_s>`, the JSON body's series),
  * beside `parseWriteBody` on the same points as a 0.8 JSON body — the figure to keep at or
  * above. A second body with few long series shows the per-point cost alone.
  *
@@ -29,15 +30,19 @@ for (const [series, pointsPerSeries] of [
   [10, 500],
 ] as const) {
   const nowUs = Date.now() * 1000;
-  const lines = bodyOf(series, pointsPerSeries, 'line');
-  const json = bodyOf(series, pointsPerSeries, 'json');
   const points = series * pointsPerSeries;
   const lineOptions = { db: 'bench', precision: 's' as const, nowUs, shardCount };
-  const check = parseLineProtocol(lines, lineOptions);
-  if (!check.ok || check.pointCount !== points) throw new Error(`bench body did not parse: ${JSON.stringify(check).slice(0, 300)}`);
-  const lineNanos = bestNanos(() => parseLineProtocol(lines, lineOptions), iterations, rounds);
+  const lineNanos = (body: Uint8Array): number => {
+    const check = parseLineProtocol(body, lineOptions);
+    if (!check.ok || check.pointCount !== points) throw new Error(`bench body did not parse: ${JSON.stringify(check).slice(0, 300)}`);
+    return bestNanos(() => parseLineProtocol(body, lineOptions), iterations, rounds);
+  };
+  const tagged = bodyOf(series, pointsPerSeries, 'line');
+  const plain = bodyOf(series, pointsPerSeries, 'line-plain');
+  const json = bodyOf(series, pointsPerSeries, 'json');
   const jsonNanos = bestNanos(() => parseWriteBody(json, { db: 'bench', precision: 's', nowUs, shardCount }), iterations, rounds);
   console.log(`${series} series × ${pointsPerSeries} points (CPU time, best of ${rounds} × ${iterations} parses, ${shardCount} shards)`);
-  console.log(line('parseLineProtocol', points, lines.length, lineNanos));
-  console.log(line('parseWriteBody', points, json.length, jsonNanos));
+  console.log(line('line, host tag', points, tagged.length, lineNanos(tagged)));
+  console.log(line('line, plain', points, plain.length, lineNanos(plain)));
+  console.log(line('0.8 JSON', points, json.length, jsonNanos));
 }

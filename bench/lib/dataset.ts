@@ -17,11 +17,16 @@ export interface Dataset {
   readonly lastTimeS: number;
 }
 
-/** `json`: 0.8 series bodies; `line`: the same points as InfluxDB line protocol for `POST /write`. */
-export type BodyFormat = 'json' | 'line';
+/**
+ * `json`: 0.8 series bodies; `line`: the same points as InfluxDB line protocol for `POST /write`,
+ * with a `host` tag (stored as a column too, so each point carries two columns); `line-plain`:
+ * line protocol with exactly the JSON body's series and one column, to compare the two protocols
+ * on the same data.
+ */
+export type BodyFormat = 'json' | 'line' | 'line-plain';
 
 export function seriesName(index: number, format: BodyFormat = 'json'): string {
-  return format === 'json' ? `cpu.host${index}` : `cpu,host=host${index}`;
+  return format === 'line' ? `cpu,host=host${index}` : `cpu.host${index}`;
 }
 
 /** mulberry32: seeded, so every run sends the same bytes. */

@@ -67,10 +67,11 @@ Server:
   --shards N          passed to the started server
   --server-arg ARG    any other server flag, repeatable (--server-arg=--wal-fsync=interval)
   --keep              keep the temporary data directory
-  --format F          json (0.8 series bodies, default) or line (line protocol to POST /write)`;
+  --format F          json (0.8 series bodies, default), line (line protocol to POST /write, a host
+                      tag per series) or line-plain (line protocol of the JSON bodies' series and column)`;
 
 export function readFormat(flags: ParsedFlags): BodyFormat {
   const format = flags.format ?? process.env.FORMAT ?? 'json';
-  if (format !== 'json' && format !== 'line') throw new Error(`--format must be json or line, got ${JSON.stringify(format)}`);
+  if (format !== 'json' && format !== 'line' && format !== 'line-plain') throw new Error(`--format must be json, line or line-plain, got ${JSON.stringify(format)}`);
   return format;
 }
