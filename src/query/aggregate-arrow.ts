@@ -1,7 +1,8 @@
-import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
-import { RecordBatchBuilder } from '../engine/arrow/record-batch.js';
+import { columnTypeOf, kindsOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
+import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
+import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { createAggregate } from '../engine/registry.js';
-import { finishSeriesPartial } from '../engine/series-partial.js';
+import { finishSeriesPartial, type SeriesPartial } from '../engine/series-partial.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import { allocateColumn, type Column } from '../storage/columns.js';
 import type { ArrowScanOutput, SeriesSnapshot } from '../storage/scan.js';
@@ -54,16 +55,40 @@ interface SeriesRows {
 /** Each series' output rows, as the JSON answer has them, in columns. */
 function* seriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot): Generator<SeriesRows> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
-    const rows = [...shapedRowRuns(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping)].flat();
-    const time = Float64Array.from(rows, (cells) => cells[0] as number);
-    const columns = request.columns.map((columnName, c) => {
-      const column = allocateColumn(columnName, rows.length);
-      rows.forEach((cells, i) => setScalar(column, i, asJsonHasIt(cells[c + 1] ?? null)));
-      return column;
-    });
-    yield { name, count: rows.length, time, columns };
-  }
+  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) yield finishedRows(name, aggregates, partial, request);
+}
+
+/** A series' partial, finished and shaped as the JSON answer's rows, in columns. */
+function finishedRows(name: string, aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, request: ArrowAggregateRequest): SeriesRows {
+  const rows = [...shapedRowRuns(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping)].flat();
+  const time = Float64Array.from(rows, (cells) => cells[0] as number);
+  const columns = request.columns.map((columnName, c) => {
+    const column = allocateColumn(columnName, rows.length);
+    rows.forEach((cells, i) => setScalar(column, i, asJsonHasIt(cells[c + 1] ?? null)));
+    return column;
+  });
+  return { name, count: rows.length, time, columns };
+}
+
+/**
+ * The one output series of an aggregate over a merge or a join, as a record batch typed by
+ * its own rows: the shard that finishes it is the only one holding rows, so no survey of the
+ * other shards is needed before the schema.
+ */
+export interface OneSeriesBatch {
+  readonly types: ArrowColumnType[];
+  /** Empty when the series has no rows. */
+  readonly bytes: Uint8Array;
+}
+
+export function oneSeriesBatch(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, request: ArrowAggregateRequest): OneSeriesBatch {
+  const rows = finishedRows('', aggregates, partial, request);
+  const types = rows.columns.map((column) => columnTypeOf(kindsOf(column, 0, rows.count)));
+  if (rows.count === 0) return { types, bytes: new Uint8Array(0) };
+  const layout: ArrowLayout = { precision: request.shaping.precision, withSeq: false, columns: request.columns.map((name, c) => ({ name, type: types[c]! })) };
+  const batch = new RecordBatchBuilder(layout, rows.count);
+  batch.append(0, rows.time, undefined, rows.columns, Int32Array.from({ length: rows.count }, (_, i) => i), rows.count);
+  return { types, bytes: batch.finish() };
 }
 
 /** JSON prints a float that is not finite as null (0.8); the Arrow answer holds the same. */

@@ -74,7 +74,8 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
 
 /** `a merge b`: one output series from the partials of both (merged-aggregate.ts). */
 async function writeMerged(storage: Storage, db: string, plan: AggregatePlan, merged: NonNullable<AggregatePlan['merged']>, shaping: RowShaping, sink: Sink): Promise<void> {
-  for (const { name, runs } of await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs)) {
+  const answer = await mergedAggregate(storage, { ...requestFor(db, plan, shaping, []), name: merged.name }, merged.inputs, (host, request, partials) => host.aggregateMerged(request, partials));
+  for (const { name, runs } of answer) {
     for (const run of runs) await sink.add(name, run.bytes);
   }
 }

@@ -1,15 +1,16 @@
 import { columnTypeOf, type KindSet } from '../engine/arrow/column-types.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
-import { BadRequestError } from '../errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ArrowScanOutput } from '../storage/scan.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
-import type { ArrowAggregateRequest } from './aggregate-arrow.js';
+import type { ArrowAggregateRequest, OneSeriesBatch } from './aggregate-arrow.js';
 import { batchesOf, requestFor, rowShaping } from './aggregate-coordinator.js';
 import { streamArrow } from './arrow-answer.js';
 import { arrowStreamHead } from './arrow-stream-head.js';
+import { openJoinedAggregate } from './joined-aggregate.js';
+import { mergedAggregate } from './merged-aggregate.js';
 import type { PageSource } from './page-source.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
@@ -21,7 +22,7 @@ import { seriesByShard } from './series-by-shard.js';
  * ordinary 400s; then each answers its series, a batch of series per record batch.
  */
 export async function answerAggregateInArrow(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: Exchange): Promise<void> {
-  if (plan.merged || plan.joined) throw new BadRequestError('format=arrow is not supported for aggregates over merge and join yet');
+  if (plan.merged || plan.joined) return answerOneSeriesAggregate(storage, db, plan, precision, exchange);
   const shaping = rowShaping(plan, precision, null);
   const request = (series: string[]): ArrowAggregateRequest => ({ ...requestFor(db, plan, shaping, series), columns: plan.columns });
   const shards = [...(await seriesByShard(storage, db, plan.source))].map(([shard, names]) => ({ shard, names, batches: batchesOf(names) }));
@@ -49,4 +50,39 @@ export async function answerAggregateInArrow(storage: Storage, db: string, plan:
     };
   });
   await streamArrow(arrowStreamHead(layout, names), sources, exchange);
+}
+
+/**
+ * An aggregate over `a merge b` or `x inner join y`: one output series, finished on one shard
+ * (merged-aggregate.ts, joined-aggregate.ts), which answers its rows as one record batch and the
+ * types they hold, so the schema is written after the rows are computed.
+ */
+async function answerOneSeriesAggregate(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: Exchange): Promise<void> {
+  const request = requestFor(db, plan, rowShaping(plan, precision, null), []);
+  let name: string;
+  let answer: OneSeriesBatch;
+  if (plan.merged) {
+    name = plan.merged.name;
+    const columns = plan.columns;
+    answer = await mergedAggregate(storage, { ...request, name }, plan.merged.inputs, (host, merged, partials) => host.aggregateMergedInArrow({ ...merged, columns }, partials));
+  } else {
+    name = plan.joined!.name;
+    answer = await lastPageOf(await openJoinedAggregate(storage, plan, plan.joined!, request, true), exchange);
+  }
+  const layout: ArrowLayout = { precision, withSeq: false, columns: plan.columns.map((column, c) => ({ name: column, type: answer.types[c] ?? 'float64' })) };
+  const page = { objects: [], body: answer.bytes, done: true };
+  await streamArrow(arrowStreamHead(layout, [name]), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+}
+
+/** A joined aggregate's answer: its pages up to the last, which alone holds the rows. */
+async function lastPageOf(source: PageSource, exchange: Exchange): Promise<OneSeriesBatch> {
+  for (;;) {
+    // A client gone mid-join stops the pairing: the sides' cursors and the join are closed.
+    if (exchange.done) {
+      await source.close();
+      return { types: [], bytes: new Uint8Array(0) };
+    }
+    const page = await source.next();
+    if (page.done) return { types: page.arrowTypes ?? [], bytes: page.body };
+  }
 }

@@ -1,6 +1,8 @@
-import { columnTypeOf, type KindSet } from '../engine/arrow/column-types.js';
+import { columnTypeOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
+import { expressionKinds } from '../engine/arrow/expression-kinds.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
-import { allocateColumn, ValueKind } from '../storage/columns.js';
+import { allocateColumn } from '../storage/columns.js';
+import { setScalar, type Scalar } from '../engine/values.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ArrowScanOutput, Page, ScanSurvey } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
@@ -8,7 +10,6 @@ import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
 import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
 import { pumpPages, type PageSource } from './page-source.js';
-import { BadRequestError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
 import type { MergePlan } from './plan.js';
@@ -57,7 +58,6 @@ export async function answerScansInArrow(scans: readonly OpenScan[], precision: 
  * and `_orig_series`; a join's are each side's prefixed by its label, with no sequence number.
  */
 export async function answerMergeInArrow(storage: Storage, db: string, plan: MergePlan, precision: TimePrecision, shape: PageShape, exchange: Exchange): Promise<void> {
-  if (plan.outputs) throw new BadRequestError('format=arrow is not supported for arithmetic over merge and join yet');
   let layout: ArrowLayout | undefined;
   const source = await openMergeOf(
     storage,
@@ -75,14 +75,25 @@ export async function answerMergeInArrow(storage: Storage, db: string, plan: Mer
 
 function mergeLayout(plan: MergePlan, columns: readonly string[][], kinds: readonly Record<string, KindSet>[], precision: TimePrecision): ArrowLayout {
   const typed = (name: string, set: KindSet): ArrowLayout['columns'][number] => ({ name, type: columnTypeOf(set) });
+  const withSeq = plan.mode === 'merge';
+  // A join's columns are named `label.column`; a merge's are the union of its inputs' by name.
+  const carried = new Map<string, KindSet>();
+  plan.inputs.forEach((input, i) => {
+    for (const c of columns[i]!) {
+      const name = plan.mode === 'join' ? `${input.label}.${c}` : c;
+      carried.set(name, (carried.get(name) ?? 0) | (kinds[i]![c] ?? 0));
+    }
+  });
+  if (plan.outputs) {
+    const computed = plan.outputs.map(({ name, expression }) => typed(name, expressionKinds(expression, (column) => carried.get(column) ?? 0)));
+    return { precision, withSeq, columns: computed };
+  }
   if (plan.mode === 'join') {
-    const carried = new Map(plan.inputs.flatMap((input, i) => columns[i]!.map((c): [string, KindSet] => [`${input.label}.${c}`, kinds[i]![c] ?? 0])));
     const names = plan.fields === '*' ? [...carried.keys()] : plan.fields;
-    return { precision, withSeq: false, columns: names.map((name) => typed(name, carried.get(name) ?? 0)) };
+    return { precision, withSeq, columns: names.map((name) => typed(name, carried.get(name) ?? 0)) };
   }
   const names = plan.fields === '*' ? [...new Set(columns.flat())] : plan.fields;
-  const union = (name: string): KindSet => kinds.reduce((set, input) => set | (input[name] ?? 0), 0);
-  return { precision, withSeq: true, columns: [...names.map((name) => typed(name, union(name))), { name: '_orig_series', type: 'utf8' }] };
+  return { precision, withSeq, columns: [...names.map((name) => typed(name, carried.get(name) ?? 0)), { name: '_orig_series', type: 'utf8' }] };
 }
 
 /** A statement with no series: the schema of an answer without value columns, and no rows. */
@@ -90,21 +101,29 @@ export function answerNothingInArrow(precision: TimePrecision, exchange: Exchang
   return streamArrow(arrowStreamHead({ precision, withSeq: true, columns: [] }, []), [], exchange);
 }
 
-/** `list series`: one row per name, as the JSON answer's `list_series_result` series. */
-export function answerSeriesListInArrow(names: readonly string[], precision: TimePrecision, exchange: Exchange): Promise<void> {
-  const layout: ArrowLayout = { precision, withSeq: false, columns: [{ name: 'name', type: 'utf8' }] };
-  const column = allocateColumn('name', names.length);
-  column.strings.push(...names);
-  column.kinds.fill(ValueKind.String);
-  const picks = new Int32Array(names.length);
-  for (let i = 0; i < names.length; i++) {
-    column.floats[i] = i;
-    picks[i] = i;
-  }
-  const batch = new RecordBatchBuilder(layout, names.length);
-  batch.append(0, new Float64Array(names.length), undefined, [column], picks, names.length);
+/** A column of a small answer built on this side: its Arrow type and one value per row. */
+export interface ListColumn {
+  readonly name: string;
+  readonly type: ArrowColumnType;
+  readonly values: readonly Scalar[];
+}
+
+/**
+ * An answer of one series whose few rows this side already holds (`list series`, `list
+ * continuous queries`): time 0 in every row, as the JSON answer prints it.
+ */
+export function answerListInArrow(seriesName: string, columns: readonly ListColumn[], precision: TimePrecision, exchange: Exchange): Promise<void> {
+  const layout: ArrowLayout = { precision, withSeq: false, columns: columns.map(({ name, type }) => ({ name, type })) };
+  const count = columns[0]?.values.length ?? 0;
+  const built = columns.map(({ name, values }) => {
+    const column = allocateColumn(name, count);
+    values.forEach((value, i) => setScalar(column, i, value));
+    return column;
+  });
+  const batch = new RecordBatchBuilder(layout, count);
+  batch.append(0, new Float64Array(count), undefined, built, Int32Array.from({ length: count }, (_, i) => i), count);
   const page: Page = { objects: [], body: batch.finish(), done: true };
-  return streamArrow(arrowStreamHead(layout, ['list_series_result']), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+  return streamArrow(arrowStreamHead(layout, [seriesName]), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';
-import { answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, answerSeriesListInArrow } from './arrow-answer.js';
+import { answerListInArrow, answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, type ListColumn } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
@@ -60,8 +60,16 @@ export class QueryCoordinator {
 
   /** §5.6: always one series; an empty one keeps 0.8's sequence_number column. */
   private async listContinuousQueries(db: string, output: OutputOptions, exchange: Exchange): Promise<void> {
-    if (output.format === 'arrow') throw new BadRequestError('format=arrow is not supported for list continuous queries');
     const stored = this.continuousQueries.list(db);
+    if (output.format === 'arrow') {
+      const ids = stored.map((cq) => BigInt(cq.id));
+      const queries = stored.map((cq) => cq.query);
+      const columns: ListColumn[] = [
+        { name: 'id', type: 'int64', values: ids },
+        { name: 'query', type: 'utf8', values: queries },
+      ];
+      return answerListInArrow('continuous queries', columns, output.precision, exchange);
+    }
     const columns = stored.length > 0 ? ['time', 'id', 'query'] : ['time', 'sequence_number', 'id', 'query'];
     await this.oneSeries('continuous queries', columns, stored.map((cq) => [0, cq.id, cq.query]), output, exchange);
   }
@@ -81,7 +89,7 @@ export class QueryCoordinator {
 
   private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     const names = plan.names ?? (await this.storage.listSeries(db, plan.regex));
-    if (output.format === 'arrow') return answerSeriesListInArrow(names, output.precision, exchange);
+    if (output.format === 'arrow') return answerListInArrow('list_series_result', [{ name: 'name', type: 'utf8', values: names }], output.precision, exchange);
     // 0.8 artefact: the empty result keeps the sequence_number column.
     const columns = names.length > 0 ? ['time', 'name'] : ['time', 'sequence_number', 'name'];
     await this.oneSeries('list_series_result', columns, names.map((name) => [0, name]), output, exchange);

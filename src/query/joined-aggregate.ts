@@ -7,6 +7,7 @@ import { copyRows } from '../storage/block-scan.js';
 import { restrictionFor } from '../storage/restricted-snapshot.js';
 import type { PageObject } from '../storage/scan.js';
 import type { Storage } from '../storage/storage.js';
+import { oneSeriesBatch } from './aggregate-arrow.js';
 import { encodeSeriesRows } from './aggregate-rows.js';
 import { SeriesReader, type AggregateRequest } from './aggregate-scan.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
@@ -35,6 +36,8 @@ export interface JoinedAggregateRequest extends AggregateRequest {
   readonly inputs: readonly { readonly label: string; readonly columns: readonly string[] }[];
   /** Output columns after time, for the page's object. */
   readonly columns: readonly string[];
+  /** `format=arrow`: the last page is one record batch, with the types its rows hold. */
+  readonly inArrow?: boolean;
 }
 
 /** The merging side of a joined aggregate, run in a shard thread: pairs rows, folds them, then answers one page. */
@@ -72,6 +75,10 @@ export class JoinedAggregateCursor {
     }
     if (this.stream.next() !== MERGE_DONE) return { objects: [], body: new Uint8Array(0), done: false, needs: this.stream.starved() };
     this.fold();
+    if (this.request.inArrow) {
+      const { types, bytes } = oneSeriesBatch(this.aggregates, this.partial, this.request);
+      return { objects: [], body: bytes, arrowTypes: types, done: true, needs: [] };
+    }
     return { ...this.encoded(), done: true, needs: [] };
   }
 
@@ -119,7 +126,7 @@ export class JoinedAggregateCursor {
 }
 
 /** Main thread: opens the sides' block scans and the joined aggregate on the first side's shard. */
-export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, request: AggregateRequest): Promise<PageSource> {
+export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, request: AggregateRequest, inArrow = false): Promise<PageSource> {
   // A restricted reader's whereClause goes with each side, as for a raw join (permissions-filter.ts).
   const inputs = joined.sides.map((side) => {
     const restriction = restrictionFor(plan.restrictions, side.series);
@@ -131,5 +138,6 @@ export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joine
     name: joined.name,
     inputs: columns.map((carried, i) => ({ label: joined.sides[i]!.label, columns: carried })),
     columns: plan.columns,
+    ...(inArrow ? { inArrow } : {}),
   }));
 }

@@ -3,6 +3,8 @@ import { combineSeriesPartials, emptySeriesPartial, finishSeriesPartial, type Se
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { Storage } from '../storage/storage.js';
+import type { Aggregate } from '../engine/aggregates/aggregate.js';
+import { oneSeriesBatch, type OneSeriesBatch } from './aggregate-arrow.js';
 import { encodeSeriesRows } from './aggregate-rows.js';
 import { SeriesReader, type AggregateRequest, type EncodedSeries } from './aggregate-scan.js';
 
@@ -39,11 +41,26 @@ export function mergedPartial(request: MergedAggregateRequest, snapshot: (series
 
 /** Shard side, on the first series' shard: its members' partial with the others' partials, as rows. */
 export function finishMerged(request: MergedAggregateRequest, partials: readonly SeriesPartial[], snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
-  const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  const whole = partials.reduce((into, other) => combineSeriesPartials(aggregates, into, other), mergedPartial(request, snapshot));
+  const { aggregates, whole } = wholeMerged(request, partials, snapshot);
   if (whole.groups.size === 0) return [];
   const runs = encodeSeriesRows(finishSeriesPartial(aggregates, whole), aggregates, request.order, request.widthUs, request.shaping);
   return [{ name: request.name, runs }];
+}
+
+/** finishMerged for `format=arrow`: the rows as one record batch. */
+export function finishMergedInArrow(
+  request: MergedAggregateRequest & { readonly columns: readonly string[] },
+  partials: readonly SeriesPartial[],
+  snapshot: (series: string) => SeriesSnapshot,
+): OneSeriesBatch {
+  const { aggregates, whole } = wholeMerged(request, partials, snapshot);
+  return oneSeriesBatch(aggregates, whole, request);
+}
+
+function wholeMerged(request: MergedAggregateRequest, partials: readonly SeriesPartial[], snapshot: (series: string) => SeriesSnapshot): { aggregates: Aggregate<unknown>[]; whole: SeriesPartial } {
+  const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  const whole = partials.reduce((into, other) => combineSeriesPartials(aggregates, into, other), mergedPartial(request, snapshot));
+  return { aggregates, whole };
 }
 
 /**
@@ -53,11 +70,12 @@ export function finishMerged(request: MergedAggregateRequest, partials: readonly
  * was slower (Q7 8 ms against 5 ms): the host's partial then crossed threads twice, and two
  * busy cores gain little from the overlap.
  */
-export async function mergedAggregate(
+export async function mergedAggregate<Answer>(
   storage: Storage,
   request: Omit<MergedAggregateRequest, 'series' | 'members'>,
   inputs: readonly string[],
-): Promise<EncodedSeries[]> {
+  finish: (host: ShardHandle, request: MergedAggregateRequest, partials: SeriesPartial[]) => Promise<Answer>,
+): Promise<Answer> {
   const last = inputs.length - 1;
   // 0.8 put the right series first on equal times in both directions (§10.1).
   const members = inputs.map((series, i): MergeMember => ({ series, tiesFirst: request.order === 'asc' ? i === last : i !== last }));
@@ -74,5 +92,5 @@ export async function mergedAggregate(
   });
   const others = [...byShard].filter(([shard]) => shard !== host);
   const partials = await Promise.all(others.map(([shard, owned]) => shard.aggregateMergedPartial(requestFor(owned))));
-  return host.aggregateMerged(requestFor(byShard.get(host)!), partials);
+  return finish(host, requestFor(byShard.get(host)!), partials);
 }

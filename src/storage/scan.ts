@@ -1,5 +1,5 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
-import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
+import { kindsOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
@@ -99,6 +99,8 @@ export interface Page {
   readonly done: boolean;
   /** The body holds whole series objects (the request asked for objectFraming). */
   readonly framed?: boolean;
+  /** The body is the one record batch of an Arrow answer whose column types its rows decided (joined-aggregate.ts). */
+  readonly arrowTypes?: ArrowColumnType[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createShardCounters } from '../metrics/shard-counters.js';
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
-import type { ArrowAggregateRequest } from '../query/aggregate-arrow.js';
+import type { ArrowAggregateRequest, OneSeriesBatch } from '../query/aggregate-arrow.js';
 import type { MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
@@ -190,6 +190,11 @@ export class ShardHandle {
   /** A merge's rows: this shard's members folded with the other shards' partials. */
   aggregateMerged(request: MergedAggregateRequest, partials: SeriesPartial[]): Promise<EncodedSeries[]> {
     return this.call<EncodedSeries[]>('aggregateMerged', { ...request, partials, status: this.status() });
+  }
+
+  /** A merge's aggregate rows for `format=arrow`: one record batch and the column types it holds. */
+  aggregateMergedInArrow(request: MergedAggregateRequest & { columns: readonly string[] }, partials: SeriesPartial[]): Promise<OneSeriesBatch> {
+    return this.call<OneSeriesBatch>('aggregateMergedInArrow', { ...request, partials, status: this.status() });
   }
 
   /** A periodic continuous query's run over this shard's series: its output as write batches per shard. */

@@ -7,7 +7,7 @@ import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
-import { finishMerged, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
+import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { KindSet } from '../engine/arrow/column-types.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
@@ -16,7 +16,7 @@ import { compileSeriesRegex } from '../query/regex.js';
 import { byteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
-import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest } from '../query/aggregate-arrow.js';
+import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest, type OneSeriesBatch } from '../query/aggregate-arrow.js';
 import type { BlockScanRequest } from './block-scan.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import { installShardCounters } from '../metrics/shard-counters.js';
@@ -183,6 +183,12 @@ export function aggregateMergedPartial(request: MergedAggregateRequest & { statu
 export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
   return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+}
+
+/** A merge's aggregate rows for `format=arrow`, as one record batch typed by them. */
+export function aggregateMergedInArrow(request: MergedAggregateRequest & { columns: string[]; partials: SeriesPartial[]; status: TxnStatus }): OneSeriesBatch | ErrorReply {
+  const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMergedInArrow(request, request.partials, snapshot)));
+  return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
 /** One run of a periodic continuous query over this shard's series: write batches per target shard. */

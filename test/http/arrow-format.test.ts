@@ -1,5 +1,6 @@
 /**
- * `format=arrow`: any raw select, `list series` and empty answers come back as one Arrow IPC
+ * `format=arrow`: any select (raw, aggregate, merge, join, arithmetic), `list series`, `list
+ * continuous queries` and empty answers come back as one Arrow IPC
  * stream that apache-arrow's reader takes as it came off the socket, holding exactly what the
  * JSON answer to the same query holds, typed so that no value changes.
  */
@@ -48,13 +49,15 @@ async function seed(): Promise<void> {
   ]);
 }
 
-async function sameAsJson(t: import('ava').ExecutionContext, q: string, params: Record<string, string> = {}, auth?: Credentials): Promise<void> {
+/** Checks the Arrow answer holds the JSON answer; returns how many rows that has. */
+async function sameAsJson(t: import('ava').ExecutionContext, q: string, params: Record<string, string> = {}, auth?: Credentials): Promise<number> {
   const json = await jsonAnswer(server, DB, q, params, auth);
   const arrow = await arrowQuery(server, DB, q, params, auth);
   t.is(arrow.status, 200, arrow.text);
   t.is(arrow.contentType, 'application/vnd.apache.arrow.stream');
   t.deepEqual(asJsonSeries(arrow.table!, json), json);
   t.is(otherSeriesRows(arrow.table!, json.map((s) => s.name)), 0);
+  return json.reduce((rows, series) => rows + series.points.length, 0);
 }
 
 test('every value kind reads back as the JSON answer has it, in types that keep it exact', async (t) => {
@@ -161,6 +164,44 @@ test('aggregates, with group by time, fill and where, hold what the JSON answer 
   await sameAsJson(t, 'select count(f) from exact group by b');
   const { table } = await arrowQuery(server, DB, 'select count(value), mean(value) from /cpu/ group by time(1s)');
   t.deepEqual(table!.schema.fields.map((f) => `${f.name}:${f.type}`), ['series:Dictionary<Int32, Utf8>', 'time:Timestamp<MILLISECOND, UTC>', 'count:Float64', 'mean:Float64']);
+});
+
+test('aggregates over merge and join: one series, typed by its rows, as JSON', async (t) => {
+  t.is(await sameAsJson(t, 'select count(shared), max(shared), last(shared) from left merge right'), 1);
+  t.is(await sameAsJson(t, 'select count(shared), mean(shared) from left merge right group by time(20s) fill(0)', { time_precision: 's' }), 4);
+  t.is(await sameAsJson(t, 'select count(l.shared), sum(r.shared), first(l.a) from left as l inner join right as r'), 1);
+  const { table } = await arrowQuery(server, DB, 'select count(l.shared), first(l.a), last(r.b) from left as l inner join right as r');
+  t.deepEqual(
+    table!.schema.fields.map((f) => `${f.name}:${f.type}`),
+    ['series:Dictionary<Int32, Utf8>', 'time:Timestamp<MILLISECOND, UTC>', 'count:Float64', 'first:Utf8', 'last:Bool'],
+  );
+  // Nothing in range: a schema and no rows, as JSON answers [].
+  const empty = await arrowQuery(server, DB, 'select count(shared) from left merge right where time > 100000s');
+  t.is(empty.status, 200, empty.text);
+  t.is(empty.table!.numRows, 0);
+});
+
+test('arithmetic over merge and join: the columns JSON computes, in types declared before any row', async (t) => {
+  t.is(await sameAsJson(t, 'select shared * 2, shared / 2 from left merge right'), 6);
+  t.is(await sameAsJson(t, 'select shared - 1.5 from left merge right where shared > 2'), 4);
+  t.is(await sameAsJson(t, 'select l.shared + r.shared, r.shared * 3 from left as l inner join right as r'), 3);
+  const { table } = await arrowQuery(server, DB, 'select r.shared * 3, r.shared / 2, l.shared - 0.5 from left as l inner join right as r');
+  // right.shared holds ints only: int results stay Int64 (even where a product could pass 2^53); a float operand makes Float64.
+  t.deepEqual(table!.schema.fields.slice(2).map((f) => `${f.type}`), ['Int64', 'Int64', 'Float64']);
+});
+
+test('list continuous queries is one row per query, its id an Int64', async (t) => {
+  // A database of its own: the query's backfill writes a series the other tests would see.
+  const db = 'arrow_cq';
+  await createDb(server, db);
+  const created = await request(server, 'GET', `/db/${db}/series`, { params: { q: 'select count(value) from cpu.a group by time(1h) into cpu.a.hourly' } });
+  t.is(created.status, 200, created.text);
+  const json = await jsonAnswer(server, db, 'list continuous queries');
+  const { table, status, text } = await arrowQuery(server, db, 'list continuous queries');
+  t.is(status, 200, text);
+  t.deepEqual(asJsonSeries(table!, json), json);
+  t.deepEqual(table!.schema.fields.map((f) => `${f.name}:${f.type}`), ['series:Dictionary<Int32, Utf8>', 'time:Timestamp<MILLISECOND, UTC>', 'id:Int64', 'query:Utf8']);
+  t.is(table!.numRows, 1);
 });
 
 test('a restricted reader gets only its permitted series and rows, as in JSON', async (t) => {

@@ -1,4 +1,5 @@
 import { ValueKind, type Column } from '../../storage/columns.js';
+import type { Scalar } from '../values.js';
 
 /**
  * The Arrow type of one value column of an answer. 0.8 has no schema, so it is read from the
@@ -16,6 +17,7 @@ const INT = 1 << ValueKind.Int;
 const BOOL = 1 << ValueKind.Bool;
 const STRING = 1 << ValueKind.String;
 const WIDE_INT = 1 << 7;
+export { FLOAT as FLOAT_KIND, INT as INT_KIND, WIDE_INT as WIDE_INT_KIND };
 /** Ints whose high word is within this range are below 2^53 in magnitude. */
 const HIGH_WORD_SAFE = 0x200000;
 
@@ -37,6 +39,14 @@ export function kindsOf(column: Column, from: number, to: number): KindSet {
   for (let i = from; i < to; i++) set |= 1 << kinds[i]!;
   set &= FLOAT | INT | BOOL | STRING;
   return set & INT ? set | intKinds(column, from, to) : set;
+}
+
+/** The kind of one value (null holds none). */
+export function kindOfScalar(value: Scalar): KindSet {
+  if (typeof value === 'number') return FLOAT;
+  if (typeof value === 'bigint') return INT;
+  if (typeof value === 'boolean') return BOOL;
+  return typeof value === 'string' ? STRING : 0;
 }
 
 function bitOf(kind: ValueKind): KindSet {
