@@ -70,6 +70,12 @@ export class Exchange {
   aborted = false;
   /** The Content-Type a streamed answer is sent with. */
   streamContentType = 'application/json';
+  /**
+   * How errors are written: 0.8's routes answer the message as plain text; InfluxDB 1.x's
+   * `/write` answers `{"error": message}` with the message also in `X-Influxdb-Error`, which
+   * Telegraf and the 1.x clients read.
+   */
+  errorStyle: 'text' | 'influx1' = 'text';
   private finished = false;
   private streaming: StreamState | undefined;
   private readonly abortListeners: (() => void)[] = [];
@@ -139,10 +145,15 @@ export class Exchange {
 
   error(err: unknown): void {
     if (err instanceof DiskWriteError) err = diskRefusal(err);
-    if (err instanceof HttpError) {
-      this.send(err.status, err.message, 'text/plain', err.headers);
+    const status = err instanceof HttpError ? err.status : 500;
+    const message = err instanceof Error ? err.message : String(err);
+    const headers = err instanceof HttpError ? err.headers : {};
+    if (this.errorStyle === 'influx1') {
+      // A header value cannot hold a line break; the JSON body keeps the message whole.
+      const header = message.replace(/[\r\n]+/g, ' ');
+      this.send(status, JSON.stringify({ error: message }), 'application/json', { ...headers, 'X-Influxdb-Error': header });
     } else {
-      this.send(500, err instanceof Error ? err.message : String(err), 'text/plain');
+      this.send(status, message, 'text/plain', headers);
     }
   }
 

@@ -146,9 +146,9 @@ test.serial('a bad line is a 400 naming its line number, and nothing of the requ
     ['atomic v=1 99999999999999999\n', /timestamp out of range/],
   ];
   for (const [body, message] of bad) {
-    const result = await writeLines(body, body.includes('99999999999999999') ? { precision: 's' } : {});
-    t.is(result.status, 400, body);
-    t.regex(result.text, message, body);
+    const [status, error] = await statusText(writeLines(body, body.includes('99999999999999999') ? { precision: 's' } : {}));
+    t.is(status, 400, body);
+    t.regex(error, message, body);
   }
   t.false((await listSeries(server, DB)).includes('atomic'));
 });
@@ -157,8 +157,8 @@ test.serial('database, precision and credential errors', async (t) => {
   t.deepEqual(await statusText(writeLines('x v=1', { db: 'missing' })), [404, 'database not found: "missing"']);
   t.deepEqual(await statusText(request(server, 'POST', '/write', { body: 'x v=1' })), [400, 'database is required']);
   t.deepEqual(await statusText(writeLines('x v=1', { precision: 'ns2' })), [400, "invalid precision 'ns2': expected n, u, ms, s, m or h"]);
-  t.is((await writeLines('x v=1', {}, null)).status, 401);
-  t.is((await writeLines('x v=1', {}, { u: 'root', p: 'wrong' })).status, 401);
+  t.is((await statusText(writeLines('x v=1', {}, null)))[0], 401);
+  t.is((await statusText(writeLines('x v=1', {}, { u: 'root', p: 'wrong' })))[0], 401);
   const basic = await writeLines('basic v=1', {}, null, { authorization: `Basic ${Buffer.from('root:root').toString('base64')}` });
   t.is(basic.status, 204, basic.text);
 });
@@ -172,7 +172,11 @@ test.serial("a database user's write permissions apply to line-protocol series",
   t.false((await listSeries(server, DB)).includes('denied'));
 });
 
-async function statusText(pending: Promise<{ status: number; text: string }>): Promise<[number, string]> {
+/** An error answer of `/write` as 1.x writes it: `{"error": message}`, the message also in X-Influxdb-Error. */
+async function statusText(pending: Promise<{ status: number; text: string; headers: Headers }>): Promise<[number, string]> {
   const result = await pending;
-  return [result.status, result.text];
+  if (result.headers.get('content-type') !== 'application/json') throw new Error(`not a JSON error: ${result.status} ${result.text}`);
+  const { error } = JSON.parse(result.text) as { error: string };
+  if (result.headers.get('x-influxdb-error') !== error.replace(/[\r\n]+/g, ' ')) throw new Error(`X-Influxdb-Error is ${result.headers.get('x-influxdb-error')}`);
+  return [result.status, error];
 }

@@ -7,9 +7,10 @@ import type { Handler } from '../context.js';
 /**
  * POST /write?db=&precision= — an InfluxDB 1.x line-protocol body, stored through the same
  * ingest path as `POST /db/:db/series` (parse threads, permissions, WAL, fan-out), answered
- * 204 as 1.x does. Credentials as for the 0.8 routes: `u`/`p`, else Basic auth.
+ * 204 as 1.x does, errors as `{"error": …}` as 1.x does. Credentials as for the 0.8 routes: `u`/`p`, else Basic auth.
  */
 export const writeLines: Handler = async (exchange, server) => {
+  exchange.errorStyle = 'influx1';
   const db = exchange.query.get('db');
   if (db === null || db === '') throw new BadRequestError('database is required');
   const precision = parseLinePrecision(exchange.query.get('precision'));
