@@ -26,6 +26,13 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** A client address that keeps failing to log in already has attempts waiting their turn (login-throttle.ts). */
+export class TooManyLoginAttemptsError extends HttpError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'too many failed logins from this address: wait for the attempts already sent', { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
 /** Authenticated, but this kind of account may not do this (security.md §6.2 texts). */
 export class ForbiddenError extends HttpError {
   constructor(message: string) {

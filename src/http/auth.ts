@@ -1,4 +1,4 @@
-import { BadRequestError, UnauthorizedError } from '../errors.js';
+import { BadRequestError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors.js';
 import type { MetaStore, StoredUser } from '../meta/meta-store.js';
 import type { PasswordHash, PasswordVerifier } from '../meta/passwords.js';
 import type { Exchange } from './exchange.js';
@@ -101,14 +101,19 @@ export class Authenticator {
     return credentials;
   }
 
-  /** Clients that keep failing wait longer before each check; their successes clear the slate. */
+  /** Clients that keep failing wait longer before each check, one check at a time; their successes clear the slate. */
   private async throttled(exchange: Exchange, check: () => Promise<Principal | undefined>): Promise<Principal | undefined> {
-    const delay = this.throttle.delayFor(exchange.client);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const principal = await check();
-    if (principal) this.throttle.succeeded(exchange.client);
-    else this.throttle.failed(exchange.client);
-    return principal;
+    const turn = this.throttle.begin(exchange.client);
+    if (turn === undefined) throw new TooManyLoginAttemptsError(this.throttle.retryAfterSeconds);
+    try {
+      if (turn.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, turn.waitMs));
+      const principal = await check();
+      if (principal) this.throttle.succeeded(exchange.client);
+      else this.throttle.failed(exchange.client);
+      return principal;
+    } finally {
+      turn.end();
+    }
   }
 
   private async asClusterAdmin({ username, password }: Credentials): Promise<Principal | undefined> {

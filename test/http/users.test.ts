@@ -162,6 +162,28 @@ test('a client that keeps failing is slowed down; others are not', async (t) => 
   t.true(Date.now() - after < 500);
 });
 
+test('guesses sent in parallel take turns: a few are checked one after another, the rest refused with 429', async (t) => {
+  const server = await startServer({ args: ['--login-failure-delay-ms', '2000'] });
+  const wrong = { u: 'root', p: 'nope' };
+  t.is((await request(server, 'GET', '/db', { auth: wrong })).status, 401);
+  const started = Date.now();
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const answer = await request(server, 'GET', '/db', { auth: wrong });
+      return { status: answer.status, retryAfter: answer.headers.get('retry-after'), ms: Date.now() - started };
+    }),
+  );
+  const checked = answers.filter((a) => a.status === 401).sort((a, b) => a.ms - b.ms);
+  const refused = answers.filter((a) => a.status === 429);
+  // Turns at 100, 100 + 200 and 300 + 400 ms after the first failure: three checks, not twenty.
+  t.is(checked.length, 3, JSON.stringify(answers));
+  t.is(refused.length, 17);
+  t.true(refused.every((a) => a.retryAfter === '2'), JSON.stringify(refused));
+  t.true(checked[2]!.ms >= 650, `the third check came after ${checked[2]!.ms} ms`);
+  // Right credentials still get in, after their turn.
+  t.is((await request(server, 'GET', '/db')).status, 200);
+});
+
 test('node-influx createDatabase: /cluster/database_configs/:db creates the database; an existing one is 400', async (t) => {
   const server = await startServer({ args: ['--login-failure-delay-ms', '0'] });
   t.deepEqual(await post(server, '/cluster/database_configs/metrics', { spaces: [{ name: 'default', regex: '/.*/' }] }), { status: 201, text: '' });

@@ -36,3 +36,21 @@ test('a limit of 0 turns the slow-down off', (t) => {
   for (let i = 0; i < 5; i++) throttle.failed('a');
   t.is(throttle.delayFor('a'), 0);
 });
+
+test('attempts of a failing client take turns, each counted as the next failure; a fourth waiting one is refused', (t) => {
+  let now = 0;
+  const throttle = new LoginThrottle(1_000, () => now);
+  t.is(throttle.begin('a')!.waitMs, 0, 'a client without failures does not wait');
+  throttle.failed('a');
+  const turns = [throttle.begin('a')!, throttle.begin('a')!, throttle.begin('a')!];
+  t.deepEqual(
+    turns.map((turn) => turn.waitMs),
+    [100, 300, 700],
+  );
+  t.is(throttle.begin('a'), undefined);
+  t.is(throttle.begin('b')!.waitMs, 0, 'other clients are not in the line');
+  now = 700;
+  for (const turn of turns) turn.end();
+  throttle.failed('a');
+  t.is(throttle.begin('a')!.waitMs, 200, 'once the line is empty, the wait counts from now');
+});
