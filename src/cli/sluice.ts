@@ -5,7 +5,6 @@ import { checkCommand } from './check/check-command.js';
 import { exportCommand } from './export/export-command.js';
 import { importCommand } from './import/import-command.js';
 import { packageVersion } from './package-version.js';
-import { serve } from './serve.js';
 
 /** Exit code when the command line itself is wrong (unknown command or option, missing argument). */
 const USAGE_EXIT = 2;
@@ -25,7 +24,9 @@ program
   .allowExcessArguments()
   .passThroughOptions()
   .argument('[flags...]')
-  .action(async (flags: string[]) => serve(flags, 'sluice serve'));
+  // Loaded when run: the server and its query grammar take most of a second to load, which
+  // every other subcommand (and --help, --version) would otherwise pay.
+  .action(async (flags: string[]) => (await import('./serve.js')).serve(flags, 'sluice serve'));
 program.addCommand(importCommand());
 program.addCommand(exportCommand());
 program.addCommand(checkCommand());

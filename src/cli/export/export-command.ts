@@ -5,12 +5,10 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { RecordBatchFileWriter } from 'apache-arrow';
 import { Command, Option } from 'commander';
 import { JsonObjectSplitter } from '../json-objects.js';
 import { progressBar } from '../progress.js';
 import { request, seriesPath, serverTarget, serverUrl, withServerOptions, type ServerTarget } from '../server-target.js';
-import { ARROW_BATCH_ROWS, ArrowBatches } from './arrow-batches.js';
 import { ColumnCatalog } from './column-catalog.js';
 import { CsvRows } from './csv-writer.js';
 import { parseSeriesChunk } from './series-chunk.js';
@@ -103,6 +101,8 @@ async function writeCsv(spoolPath: string, catalog: ColumnCatalog, output: Writa
 }
 
 async function writeArrow(spoolPath: string, catalog: ColumnCatalog, output: Writable): Promise<void> {
+  // Loaded here: apache-arrow takes a while to load, and only this output needs it.
+  const [{ RecordBatchFileWriter }, { ARROW_BATCH_ROWS, ArrowBatches }] = await Promise.all([import('apache-arrow'), import('./arrow-batches.js')]);
   const batches = new ArrowBatches(catalog.columns());
   const writer = new RecordBatchFileWriter();
   const bytes = writer.toNodeStream();
