@@ -3,6 +3,7 @@ import { Api } from './api.js';
 import { h } from './dom.js';
 import { savedSession, saveSession, type Session } from './session.js';
 import { clusterAdminsView } from './views/cluster-admins.js';
+import { clusterView } from './views/cluster.js';
 import { databaseView } from './views/database.js';
 import { databasesView } from './views/databases.js';
 import { explorerView } from './views/explorer.js';
@@ -10,7 +11,7 @@ import { loginView } from './views/login.js';
 
 const app = document.getElementById('app')!;
 
-/** Hash routes: #/databases, #/db/<name>, #/explore/<name>, #/cluster-admins. */
+/** Hash routes: #/databases, #/db/<name>, #/explore/<name>, #/cluster-admins, #/cluster. */
 function render(): void {
   const session = savedSession();
   if (session === undefined) {
@@ -33,6 +34,7 @@ function view(session: Session): HTMLElement {
   const db = session.clusterAdmin ? decodeURIComponent(rawName) : session.connection.database;
   if (route === 'db' && session.databaseAdmin) return databaseView(api, db, session.clusterAdmin);
   if (route === 'cluster-admins' && session.clusterAdmin) return clusterAdminsView(api);
+  if (route === 'cluster' && session.clusterAdmin) return clusterView(api);
   if (route === 'explore' || !session.clusterAdmin) return explorerView(api, db);
   return databasesView(api);
 }
@@ -47,7 +49,7 @@ function header(session: Session): HTMLElement {
     render();
   };
   const links = session.clusterAdmin
-    ? [h('a', { href: '#/databases' }, 'Databases'), h('a', { href: '#/cluster-admins' }, 'Cluster admins')]
+    ? [h('a', { href: '#/databases' }, 'Databases'), h('a', { href: '#/cluster-admins' }, 'Cluster admins'), h('a', { href: '#/cluster' }, 'Cluster')]
     : [session.databaseAdmin && h('a', { href: `#/db/${ownDb}` }, 'Users and queries'), h('a', { href: `#/explore/${ownDb}` }, 'Data explorer')];
   return h(
     'header',

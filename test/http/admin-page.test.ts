@@ -185,6 +185,15 @@ test.serial('database users and cluster admins are managed through the page', as
   t.is((await request(server, 'GET', '/cluster_admins/authenticate', { auth: { u: 'ops', p: 'opspass' } })).status, 401);
 });
 
+test.serial("the cluster page lists this node, its (no) shards and every database's shard space", async (t) => {
+  await page.getByRole('link', { name: 'Cluster', exact: true }).click();
+  await page.locator('table.shard-spaces tbody tr').first().waitFor();
+  t.deepEqual(await page.locator('table.servers tbody td').allTextContents(), ['1', 'localhost:8099', 'http://localhost:8090', 'Running (leader)']);
+  t.is(await page.locator('table.shards tbody tr').count(), 0);
+  const spaces = await page.locator('table.shard-spaces tbody tr').allTextContents();
+  t.true(spaces.some((row) => row.startsWith(`${DB}default/.*/inf7d11`)), JSON.stringify(spaces));
+});
+
 test.serial('a database user logs in to its own database and reads it', async (t) => {
   await page.getByRole('button', { name: 'Disconnect' }).click();
   await page.goto(adminUrl(`&username=reader&password=secret1&database=${DB}`));
