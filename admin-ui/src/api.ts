@@ -57,15 +57,31 @@ export class Api {
     const { ssl, host, port, username, password } = this.connection;
     const url = new URL(`${ssl ? 'https' : 'http'}://${host}:${port}${path}`);
     for (const [key, value] of Object.entries({ u: username, p: password, ...params })) url.searchParams.set(key, value);
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    const init: RequestInit = { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+    const response = method === 'GET' ? await fetchRetrying(url, init) : await fetch(url, init);
     const text = await response.text();
     if (!response.ok) throw new ApiError(response.status, text.trim());
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
+}
+
+/** Waits before each retry of a read that failed on the network (0.8's page retried too). */
+const RETRY_DELAYS_MS = [250, 1000];
+
+/**
+ * A read, sent again when it fails without any response (a dropped connection, a server
+ * restarting). Changes are not: one may have reached the server before the connection broke.
+ */
+async function fetchRetrying(url: URL, init: RequestInit): Promise<Response> {
+  for (const delay of RETRY_DELAYS_MS) {
+    try {
+      return await fetch(url, init);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return fetch(url, init);
 }
 
 /** A path segment from a name that may hold any character but `%`. */
