@@ -46,6 +46,8 @@ export interface Settings {
   graphitePort: number | undefined;
   /** The database Graphite points go to; required with graphitePort. */
   graphiteDatabase: string | undefined;
+  /** Graphite lines in UDP datagrams too, on the Graphite port's number (0.8's `udp_enabled`). */
+  graphiteUdp: boolean;
   /** 0.8 JSON series bodies over UDP, one per datagram, on this port (0: a free one); off when undefined. */
   udpPort: number | undefined;
   /** The database UDP points go to; required with udpPort. */
@@ -84,6 +86,7 @@ export function defaultSettings(): Settings {
     logLevel: 'info',
     graphitePort: undefined,
     graphiteDatabase: undefined,
+    graphiteUdp: false,
     udpPort: undefined,
     udpDatabase: undefined,
   };
@@ -120,6 +123,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: logLevel },
   { key: 'graphitePort', toml: 'graphite_port', env: 'SLUICE_GRAPHITE_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'graphiteDatabase', toml: 'graphite_database', env: 'SLUICE_GRAPHITE_DATABASE', parse: text },
+  { key: 'graphiteUdp', toml: 'graphite_udp', env: 'SLUICE_GRAPHITE_UDP', parse: flag },
   { key: 'udpPort', toml: 'udp_port', env: 'SLUICE_UDP_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'udpDatabase', toml: 'udp_database', env: 'SLUICE_UDP_DATABASE', parse: text },
 ];
@@ -144,6 +148,7 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (flags.resetRoot === true) settings.resetRoot = true;
   if (settings.graphitePort !== undefined && settings.graphiteDatabase === undefined) throw new ConfigError('graphite_port needs graphite_database');
   if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
+  if (settings.graphiteUdp && settings.graphitePort === undefined) throw new ConfigError('graphite_udp needs graphite_port');
   return settings;
 }
 
@@ -172,6 +177,7 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--log-level <level>', LOG_LEVELS.join(' | '))
     .option('--graphite-port <port>', 'accept Graphite plaintext over TCP on this port (off by default)')
     .option('--graphite-database <db>', 'database the Graphite points go to')
+    .option('--graphite-udp', 'accept Graphite lines in UDP datagrams too, on the Graphite port number')
     .option('--udp-port <port>', 'accept 0.8 JSON series bodies over UDP on this port (off by default)')
     .option('--udp-database <db>', 'database the UDP points go to')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
@@ -212,6 +218,13 @@ function kebab(name: string): string {
 
 function text(raw: unknown): unknown {
   return typeof raw === 'string' ? raw : new InvalidArgumentError('expected a string');
+}
+
+/** A switch: true from a flag given without a value or TOML, `true`/`false` (or 1/0) from the environment. */
+function flag(raw: unknown): unknown {
+  if (raw === true || raw === 'true' || raw === '1') return true;
+  if (raw === false || raw === 'false' || raw === '0') return false;
+  return new InvalidArgumentError(`expected true or false, got ${String(raw)}`);
 }
 
 function logLevel(raw: unknown): unknown {

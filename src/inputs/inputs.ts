@@ -22,9 +22,16 @@ export async function startInputs(settings: Settings, ingest: IngestService, met
       const graphite = await listening('Graphite', settings.bind, settings.graphitePort, GraphiteInput.start({ bind: settings.bind, port: settings.graphitePort, db: settings.graphiteDatabase! }, ingest, metrics, log));
       started.push(graphite);
       log.info({ input: 'graphite', port: graphite.port, database: settings.graphiteDatabase }, 'graphite input listening');
+      if (settings.graphiteUdp) {
+        const options = { bind: settings.bind, port: graphite.port, db: settings.graphiteDatabase!, format: 'graphite' } as const;
+        const udp = await listening('Graphite UDP', settings.bind, graphite.port, UdpInput.start(options, ingest, metrics, log));
+        started.push(udp);
+        log.info({ input: 'graphite_udp', port: udp.port, database: settings.graphiteDatabase }, 'graphite_udp input listening');
+      }
     }
     if (settings.udpPort !== undefined) {
-      const udp = await listening('UDP', settings.bind, settings.udpPort, UdpInput.start({ bind: settings.bind, port: settings.udpPort, db: settings.udpDatabase! }, ingest, metrics, log));
+      const options = { bind: settings.bind, port: settings.udpPort, db: settings.udpDatabase!, format: 'json' } as const;
+      const udp = await listening('UDP', settings.bind, settings.udpPort, UdpInput.start(options, ingest, metrics, log));
       started.push(udp);
       log.info({ input: 'udp', port: udp.port, database: settings.udpDatabase }, 'udp input listening');
     }

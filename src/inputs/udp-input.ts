@@ -1,16 +1,17 @@
 /**
- * 0.8 JSON series bodies over UDP, one body per datagram, as InfluxDB 0.8's UDP input: each
- * goes through the ingest service like an HTTP write (parse threads, WAL), to one database,
- * with time in milliseconds unless a point says otherwise. Nobody hears back, so a datagram
- * that cannot be taken now — too many in flight, a full parse or shard queue — is dropped
- * and counted, as is one that does not parse.
+ * Writes over UDP, one body per datagram, as InfluxDB 0.8's UDP inputs: a 0.8 JSON series body
+ * (time in milliseconds unless a point says otherwise), or Graphite plaintext lines. Each goes
+ * through the ingest service like an HTTP write (parse threads, WAL), to one database. Nobody
+ * hears back, so a datagram that cannot be taken now — too many in flight, a full parse or
+ * shard queue — is dropped and counted, as is one that does not parse (for Graphite, each
+ * bad line is skipped and counted).
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { HttpError } from '../errors.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Logger } from '../log.js';
-import type { DropReason, Metrics } from '../metrics/metrics.js';
+import type { DropReason, DroppingInput, Metrics } from '../metrics/metrics.js';
 
 /** Datagrams being parsed or written at once; more are dropped. */
 const MAX_IN_FLIGHT = 256;
@@ -19,6 +20,8 @@ export interface UdpOptions {
   readonly bind: string;
   readonly port: number;
   readonly db: string;
+  /** What a datagram holds: a 0.8 JSON body (the `udp` input) or Graphite lines (`graphite_udp`). */
+  readonly format: 'json' | 'graphite';
 }
 
 export class UdpInput {
@@ -48,15 +51,19 @@ export class UdpInput {
     return new UdpInput(socket, socket.address().port, options, ingest, metrics, log);
   }
 
+  private get input(): DroppingInput {
+    return this.options.format === 'json' ? 'udp' : 'graphite_udp';
+  }
+
   private receive(message: Buffer): void {
     if (this.inFlight.size >= MAX_IN_FLIGHT) {
-      this.metrics.recordDropped('udp', 'overload');
+      this.metrics.recordDropped(this.input, 'overload');
       return;
     }
     const work = this.write(message).catch((err: unknown) => {
       const reason: DropReason = err instanceof HttpError && err.status === 400 ? 'invalid' : err instanceof HttpError && err.status === 503 ? 'overload' : 'refused';
-      this.metrics.recordDropped('udp', reason);
-      this.log.debug({ input: 'udp', err, reason }, 'udp datagram dropped');
+      this.metrics.recordDropped(this.input, reason);
+      this.log.debug({ input: this.input, err, reason }, 'udp datagram dropped');
     });
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -66,8 +73,17 @@ export class UdpInput {
     const admission = this.ingest.admit(this.options.db);
     try {
       admission.take(message.length);
-      const outcome = await this.ingest.write(admission, message, { gzip: false, precision: 'ms' });
-      this.metrics.recordWrite('udp', outcome.pointCount);
+      if (this.options.format === 'json') {
+        const outcome = await this.ingest.write(admission, message, { gzip: false, precision: 'ms' });
+        this.metrics.recordWrite('udp', outcome.pointCount);
+        return;
+      }
+      const outcome = await this.ingest.write(admission, message, { gzip: false, format: { kind: 'graphite' } });
+      this.metrics.recordWrite('graphite_udp', outcome.pointCount);
+      if (outcome.rejectedLines > 0) {
+        this.metrics.recordDropped('graphite_udp', 'invalid', outcome.rejectedLines);
+        this.log.debug({ input: 'graphite_udp', skipped: outcome.rejectedLines }, `graphite lines skipped, the first: ${outcome.firstRejection ?? ''}`);
+      }
     } finally {
       admission.release();
     }

@@ -10,7 +10,9 @@ import type { Storage } from '../storage/storage.js';
 import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from './shard-counters.js';
 
 /** Where written points came in. */
-export type WriteInput = 'http_json' | 'http_line' | 'graphite' | 'udp';
+export type WriteInput = 'http_json' | 'http_line' | 'graphite' | 'graphite_udp' | 'udp';
+/** The inputs nobody hears back from, which drop what they cannot take and count it. */
+export type DroppingInput = 'graphite' | 'graphite_udp' | 'udp';
 
 /** Why an input dropped data nobody could be told about. */
 export type DropReason = 'overload' | 'invalid' | 'refused' | 'line_too_long';
@@ -87,7 +89,7 @@ export class Metrics {
     this.points.inc({ input }, points);
   }
 
-  recordDropped(input: 'graphite' | 'udp', reason: DropReason, count = 1): void {
+  recordDropped(input: DroppingInput, reason: DropReason, count = 1): void {
     this.dropped.inc({ input, reason }, count);
   }
 

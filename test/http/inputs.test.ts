@@ -12,7 +12,7 @@ import { cleanupServers, startServer, type TestServer } from '../helpers/server.
 test.after.always(cleanupServers);
 
 /** The port an input logged when it started listening. */
-async function inputPort(server: TestServer, input: 'graphite' | 'udp'): Promise<number> {
+async function inputPort(server: TestServer, input: 'graphite' | 'graphite_udp' | 'udp'): Promise<number> {
   for (let i = 0; i < 100; i++) {
     for (const line of server.output().split('\n')) {
       if (!line.includes(`"${input} input listening"`)) continue;
@@ -150,6 +150,30 @@ test('UDP datagrams are 0.8 JSON bodies; bad and overflowing datagrams are dropp
   } finally {
     socket.close();
   }
+});
+
+test('with graphite_udp, Graphite lines also come in UDP datagrams on the Graphite port number', async (t) => {
+  const server = await startServer({ args: ['--graphite-port', '0', '--graphite-database', 'graphite', '--graphite-udp'] });
+  await createDb(server, 'graphite');
+  const port = await inputPort(server, 'graphite');
+  t.is(await inputPort(server, 'graphite_udp'), port);
+  const socket = dgram.createSocket('udp4');
+  try {
+    const datagram = 'servers.a.load 0.5 1700000000\nnot a line\nservers.a.load 0.75 1700000010\n';
+    await new Promise<void>((resolve, reject) => socket.send(datagram, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    const series = await eventually('servers.a.load', () => firstSeries(server, 'graphite', 'select value from servers.a.load order asc'));
+    t.deepEqual(column(series, 'value'), [0.5, 0.75]);
+    t.deepEqual(column(series, 'time'), [1700000000000, 1700000010000]);
+    await eventually('the bad line counted', async () => (await metric(server, 'sluice_input_dropped_total{input="graphite_udp",reason="invalid"}')) === 1 || undefined);
+    t.is(await metric(server, 'sluice_points_written_total{input="graphite_udp"}'), 2);
+  } finally {
+    socket.close();
+  }
+});
+
+test('graphite_udp without a Graphite port stops the start with the reason', async (t) => {
+  const error = await t.throwsAsync(startServer({ args: ['--graphite-udp'] }));
+  t.regex(error!.message, /graphite_udp needs graphite_port/);
 });
 
 test('inputs are off by default', async (t) => {
