@@ -152,9 +152,11 @@ test('UDP datagrams are 0.8 JSON bodies; bad and overflowing datagrams are dropp
   }
 });
 
-test('with graphite_udp, Graphite lines also come in UDP datagrams on the Graphite port number', async (t) => {
+test('with graphite_udp, Graphite lines also come in UDP datagrams on the Graphite port number; fan-out queries copy them', async (t) => {
   const server = await startServer({ args: ['--graphite-port', '0', '--graphite-database', 'graphite', '--graphite-udp'] });
   await createDb(server, 'graphite');
+  const cq = await query(server, 'graphite', 'select value from /^servers\\./ into copy.:series_name');
+  t.is(cq.status, 200, cq.text);
   const port = await inputPort(server, 'graphite');
   t.is(await inputPort(server, 'graphite_udp'), port);
   const socket = dgram.createSocket('udp4');
@@ -165,7 +167,10 @@ test('with graphite_udp, Graphite lines also come in UDP datagrams on the Graphi
     t.deepEqual(column(series, 'value'), [0.5, 0.75]);
     t.deepEqual(column(series, 'time'), [1700000000000, 1700000010000]);
     await eventually('the bad line counted', async () => (await metric(server, 'sluice_input_dropped_total{input="graphite_udp",reason="invalid"}')) === 1 || undefined);
-    t.is(await metric(server, 'sluice_points_written_total{input="graphite_udp"}'), 2);
+    const copy = await eventually('copy.servers.a.load', () => firstSeries(server, 'graphite', 'select value from copy.servers.a.load order asc'));
+    t.deepEqual(column(copy, 'value'), [0.5, 0.75]);
+    // The written points, fan-out copies included.
+    t.is(await metric(server, 'sluice_points_written_total{input="graphite_udp"}'), 4);
   } finally {
     socket.close();
   }
