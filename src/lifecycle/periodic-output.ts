@@ -1,7 +1,9 @@
-import { shapeRows } from '../engine/fill.js';
+import type { Aggregate } from '../engine/aggregates/aggregate.js';
+import type { BucketOutputs } from '../engine/fill.js';
 import { createAggregate } from '../engine/registry.js';
 import { finishSeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
+import { shapedRowRuns, TooManyFilledBucketsError } from '../query/aggregate-rows.js';
 import { aggregateSeries, type AggregateRequest } from '../query/aggregate-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
@@ -44,7 +46,7 @@ export function periodicBatches(request: PeriodicRequest, snapshot: (series: str
   const rowsByTarget = new Map<string, { time: number[]; seq: number[]; cells: Scalar[][] }>();
   const seen = new Map<string, number>(request.numbered);
   for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
-    for (const row of shapeRows(finishSeriesPartial(aggregates, partial), { order: 'asc', limit: 0 })) {
+    for (const row of outputRows(finishSeriesPartial(aggregates, partial), aggregates, request)) {
       const series = interpolate(target, name, (column) => {
         const at = request.columns.indexOf(column);
         return at < 0 ? undefined : row[at + 1];
@@ -72,6 +74,20 @@ export function periodicBatches(request: PeriodicRequest, snapshot: (series: str
     });
   }
   return { batches: byShard.map((series) => (series.length === 0 ? null : encodeWriteBatch(request.db, series))), numbered: seen };
+}
+
+/**
+ * A series' rows shaped as the select's answer is: filled, arithmetic between aggregates
+ * applied. A fill the select's answer would refuse as too many buckets is left out rather than
+ * failing the run, which would be retried over a longer interval at every tick and never pass.
+ */
+function outputRows(buckets: readonly BucketOutputs[], aggregates: readonly Aggregate<unknown>[], request: PeriodicRequest): Scalar[][] {
+  try {
+    return [...shapedRowRuns(buckets, aggregates, 'asc', request.widthUs, request.shaping)].flat();
+  } catch (err) {
+    if (!(err instanceof TooManyFilledBucketsError)) throw err;
+    return [...shapedRowRuns(buckets, aggregates, 'asc', request.widthUs, { ...request.shaping, fill: undefined })].flat();
+  }
 }
 
 function columnOf(name: string, values: readonly Scalar[]): Column {

@@ -51,7 +51,7 @@ export class PeriodicQueries extends Ticker {
     const details = { db, id: cq.id, from: Number.isFinite(fromUs) ? new Date(fromUs / 1000).toISOString() : 'beginning', to: new Date(toUs / 1000).toISOString() };
     try {
       const interval = { ...plan, startUs: Math.max(plan.startUs, fromUs), endUs: Math.min(plan.endUs, toUs), order: 'asc' as const };
-      const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval) : 0;
+      const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval, Number.isFinite(fromUs)) : 0;
       this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.continuousQueryBoundaries ??= {})[cq.id] = toUs));
       this.log.info({ ...details, writes, ms: Math.round(performance.now() - started) }, 'continuous query ran');
     } catch (err) {
@@ -59,8 +59,13 @@ export class PeriodicQueries extends Ticker {
     }
   }
 
-  /** Each shard computes its series' rows as write batches; each shard's output is one write. Returns the writes. */
-  private async write(db: string, cq: StoredContinuousQuery, plan: AggregatePlan): Promise<number> {
+  /**
+   * Each shard computes its series' rows as write batches; each shard's output is one write.
+   * Returns the writes. `bounded`: the run starts at a boundary an earlier run ended at, so
+   * `fill` fills every bucket of the interval; the first run of a backfill fills between the
+   * data's first and last buckets instead, as the select without a start time would.
+   */
+  private async write(db: string, cq: StoredContinuousQuery, plan: AggregatePlan, bounded: boolean): Promise<number> {
     let byShard;
     try {
       byShard = await seriesByShard(this.storage, db, plan.source);
@@ -70,7 +75,7 @@ export class PeriodicQueries extends Ticker {
       throw err;
     }
     const { target } = this.queries.statement(cq.query).into;
-    const shaping = rowShaping(plan, 'u', null);
+    const shaping = rowShaping(bounded ? { ...plan, startGiven: true } : plan, 'u', null);
     // One source series per target with `:series_name`; otherwise the shards, asked one after
     // another, number each target's rows at a time together.
     const shared = !target.includes(SERIES_NAME);

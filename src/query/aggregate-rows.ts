@@ -24,6 +24,9 @@ export const POINTS_PER_OBJECT = 1000;
  */
 const MAX_FILLED_BUCKETS = 1_000_000;
 
+/** The 400 for a fill past MAX_FILLED_BUCKETS; continuous queries leave the fill out instead. */
+export class TooManyFilledBucketsError extends QuerySemanticError {}
+
 /**
  * Throws the 400 for a fill from bucket `first` through bucket `last`, for `groups` groups,
  * that emits too many rows. The planner checks what the query's range allows for one group;
@@ -32,7 +35,7 @@ const MAX_FILLED_BUCKETS = 1_000_000;
 export function checkFilledBuckets(first: number, last: number, widthUs: number, limit: number, groups = 1): void {
   const buckets = (Math.floor((last - first) / widthUs) + 1) * Math.max(1, groups);
   if (buckets <= MAX_FILLED_BUCKETS || (limit > 0 && limit <= MAX_FILLED_BUCKETS)) return;
-  throw new QuerySemanticError(`fill would emit ${buckets} buckets per series; at most ${MAX_FILLED_BUCKETS} are allowed`);
+  throw new TooManyFilledBucketsError(`fill would emit ${buckets} buckets per series; at most ${MAX_FILLED_BUCKETS} are allowed`);
 }
 
 /** What turning outputs into rows needs beyond the query's order and bucket width. */

@@ -169,6 +169,27 @@ test('periodic continuous queries backfill every complete interval, once, with t
   t.is((await query(again, DB, 'select * from "cpu.count.c"')).status, 400);
 });
 
+test('a periodic continuous query writes what its select answers: fill and arithmetic between aggregates included', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  await writeOk(server, DB, [{ name: 'g', columns: ['time', 'v'], points: [[T, 1], [T + 60, 2], [T + 3 * H, 4]] }], { precision: 's' });
+  const selects = ['select count(v) from g group by time(1h) fill(0)', 'select sum(v) * 2, max(v) - min(v) from g group by time(1h)'];
+  const targets = ['g.filled', 'g.arith'];
+  for (const [i, select] of selects.entries()) await ok(server, `${select} into ${targets[i]}`);
+  for (const [i, select] of selects.entries()) {
+    const [answer] = await querySeries(server, DB, `${select} order asc`, { time_precision: 's' });
+    const [written] = await eventually(server, `select * from ${targets[i]} order asc`, (s) => s.length === 1 && s[0]!.points.length === answer!.points.length);
+    t.deepEqual(written!.columns, ['time', 'sequence_number', ...answer!.columns.slice(1)], targets[i]);
+    t.deepEqual(
+      written!.points.map(([time, , ...values]) => [time, ...values]),
+      answer!.points,
+      targets[i],
+    );
+  }
+  const [filled] = await querySeries(server, DB, 'select count from g.filled order asc', { time_precision: 's' });
+  t.deepEqual(filled!.points.map((p) => p[2]), [2, 0, 0, 1], 'empty hours filled with 0');
+});
+
 test('a periodic continuous query with backfill(false) computes from the interval it was created in, on the server clock', async (t) => {
   // 2026-06-01 05:59:40 UTC on the server's clock: the 06:00 boundary passes twenty seconds in,
   // time enough to create the query first even on a loaded machine.
