@@ -185,6 +185,9 @@ test('arithmetic over merge and join: the columns JSON computes, in types declar
   t.is(await sameAsJson(t, 'select shared * 2, shared / 2 from left merge right'), 6);
   t.is(await sameAsJson(t, 'select shared - 1.5 from left merge right where shared > 2'), 4);
   t.is(await sameAsJson(t, 'select l.shared + r.shared, r.shared * 3 from left as l inner join right as r'), 3);
+  // A division by zero is null in JSON; in Arrow too, not Infinity or NaN, in a float and in a text column.
+  t.is(await sameAsJson(t, 'select shared * 1.5 / 0, shared / 0, shared - shared / 0 from left merge right'), 6);
+  t.is(await sameAsJson(t, 'select shared * 1.5 / 0 from left'), 3);
   const { table } = await arrowQuery(server, DB, 'select r.shared * 3, r.shared / 2, l.shared - 0.5 from left as l inner join right as r');
   // right.shared holds ints only: int results stay Int64 (even where a product could pass 2^53); a float operand makes Float64.
   t.deepEqual(table!.schema.fields.slice(2).map((f) => `${f.type}`), ['Int64', 'Int64', 'Float64']);

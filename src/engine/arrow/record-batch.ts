@@ -183,7 +183,9 @@ function appendValues(target: ValueBuffer, column: Column, picks: Int32Array, co
         const i = picks[k]!;
         const kind = kinds[i];
         const r = at + k;
-        if (kind === ValueKind.Float) out[r] = floats[i]!;
+        const value = floats[i]!;
+        // A computed Infinity or NaN (arithmetic) is null, as the JSON answer prints it.
+        if (kind === ValueKind.Float && value - value === 0) out[r] = value;
         else if (kind === ValueKind.Int) out[r] = words[2 * i + 1]! * TWO_TO_32 + (words[2 * i]! >>> 0);
         else {
           nulls++;
@@ -232,7 +234,7 @@ function appendValues(target: ValueBuffer, column: Column, picks: Int32Array, co
         const i = picks[k]!;
         const r = at + k;
         const kind = kinds[i];
-        if (kind === ValueKind.Null || kind === ValueKind.Erased) nulls++;
+        if (kind === ValueKind.Null || kind === ValueKind.Erased || (kind === ValueKind.Float && !Number.isFinite(floats[i]!))) nulls++;
         else {
           if (halves) writeValue(text, column, halves, i);
           else text.text(column.strings[floats[i]!]!);
