@@ -26,7 +26,7 @@ export class ContinuousQueries {
    * Stores an already checked query text (continuous-query-check.ts). A periodic CQ with
    * `backfill(false)` starts at the interval in progress (§6.3); otherwise at the beginning.
    */
-  create(db: string, query: string): StoredContinuousQuery {
+  create(db: string, query: string): Promise<StoredContinuousQuery> {
     const plan = this.periodicPlan(query, this.clock());
     return this.meta.updateLifecycle(db, (lifecycle) => {
       const id = lifecycle.nextContinuousQueryId ?? 1;
@@ -60,9 +60,9 @@ export class ContinuousQueries {
   }
 
   /** Unknown ids are not an error (0.8). */
-  drop(db: string, id: string): void {
+  async drop(db: string, id: string): Promise<void> {
     if (!this.meta.continuousQueries(db).some((cq) => String(cq.id) === id)) return;
-    this.meta.updateLifecycle(db, (lifecycle) => {
+    await this.meta.updateLifecycle(db, (lifecycle) => {
       lifecycle.continuousQueries = lifecycle.continuousQueries?.filter((cq) => String(cq.id) !== id);
       delete lifecycle.continuousQueryBoundaries?.[id];
     });

@@ -43,7 +43,7 @@ export class DeleteScheduler extends Ticker {
     const started = performance.now();
     try {
       await this.storage.deleteSeries({ db, names: [], regex: { pattern: scheduled.regex, caseInsensitive: false }, startUs: MIN_TIME_US, endUs: beforeUs, drop: false });
-      this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.scheduledDeleteRuns ??= {})[scheduled.id] = day));
+      await this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.scheduledDeleteRuns ??= {})[scheduled.id] = day));
       this.log.info({ ...details, ms: Math.round(performance.now() - started) }, 'scheduled delete ran');
     } catch (err) {
       this.log.warn({ ...details, err }, 'scheduled delete failed; retried at the next tick');

@@ -52,7 +52,7 @@ export class PeriodicQueries extends Ticker {
     try {
       const interval = { ...plan, startUs: Math.max(plan.startUs, fromUs), endUs: Math.min(plan.endUs, toUs), order: 'asc' as const };
       const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval, Number.isFinite(fromUs)) : 0;
-      this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.continuousQueryBoundaries ??= {})[cq.id] = toUs));
+      await this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.continuousQueryBoundaries ??= {})[cq.id] = toUs));
       this.log.info({ ...details, writes, ms: Math.round(performance.now() - started) }, 'continuous query ran');
     } catch (err) {
       this.log.warn({ ...details, err }, 'continuous query failed; retried at the next tick');

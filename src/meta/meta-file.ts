@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from '../log.js';
 import { StartupError } from '../startup-error.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../util/atomic-file.js';
 
 /*
  * meta.json on disk: the document inside an envelope carrying its SHA-256, so a torn or
@@ -38,6 +38,12 @@ export function readMetaFile(path: string, log: Pick<Logger, 'warn'>): unknown {
 export function writeMetaFile(path: string, doc: unknown, current: unknown): void {
   if (current !== undefined) writeFileAtomic(previousPath(path), encode(current));
   writeFileAtomic(path, encode(doc));
+}
+
+/** writeMetaFile off the event loop, for changes made while serving. */
+export async function writeMetaFileAsync(path: string, doc: unknown, current: unknown): Promise<void> {
+  if (current !== undefined) await writeFileAtomicAsync(previousPath(path), encode(current));
+  await writeFileAtomicAsync(path, encode(doc));
 }
 
 function encode(doc: unknown): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BadRequestError, ConflictError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { byteOrder } from '../util/byte-order.js';
-import { readMetaFile, writeMetaFile } from './meta-file.js';
+import { readMetaFile, writeMetaFile, writeMetaFileAsync } from './meta-file.js';
 import type { DatabaseLifecycle, StoredContinuousQuery } from './lifecycle.js';
 import { validateDatabaseName } from './names.js';
 import { hashPassword, type PasswordHash } from './passwords.js';
@@ -40,11 +40,15 @@ const NO_CONTINUOUS_QUERIES: readonly StoredContinuousQuery[] = [];
 /**
  * Databases and accounts: small, rarely written, read on every request. Lives on the main
  * thread in memory; every change rewrites one file atomically before it is acknowledged,
- * keeping the previous good copy (meta-file.ts).
+ * keeping the previous good copy (meta-file.ts). The writes and their fsyncs run off the event
+ * loop, one change at a time: each change checks its preconditions against the document as
+ * the changes before it left it, so two requests racing for one name cannot both win.
  */
 export class MetaStore {
   /** Bumped by every change to accounts, so cached authorisations can tell they are stale. */
   private accountsVersion = 0;
+  /** The change being written; the next one starts after it. */
+  private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly path: string,
@@ -59,7 +63,11 @@ export class MetaStore {
     // Root is created on the first start only: a deleted root stays deleted unless reset.
     if (stored === undefined || options.resetRoot) {
       const root = hashPassword(options.initialRootPassword);
-      store.update((next) => setOwn(next.clusterAdmins, 'root', root));
+      const next = store.copy();
+      setOwn(next.clusterAdmins, 'root', root);
+      // Before the server serves anything: written here, on the starting thread.
+      writeMetaFile(path, next, store.doc);
+      store.doc = next;
     }
     return store;
   }
@@ -74,29 +82,31 @@ export class MetaStore {
   }
 
   databaseExists(name: string): boolean {
-    return Object.hasOwn(this.current.databases, name);
+    return exists(this.current, name);
   }
 
   listDatabases(): string[] {
     return Object.keys(this.current.databases).sort(byteOrder);
   }
 
-  createDatabase(rawName: unknown, existsStatus: 400 | 409 = 409): string {
+  async createDatabase(rawName: unknown, existsStatus: 400 | 409 = 409): Promise<string> {
     const name = validateDatabaseName(rawName);
-    if (this.databaseExists(name)) {
-      throw existsStatus === 409 ? new ConflictError(`database ${name} exists`) : new BadRequestError(`database ${name} exists`);
-    }
-    this.update((next) => setOwn(next.databases, name, { created: Date.now() }));
+    await this.update((next) => {
+      if (exists(next, name)) throw existsStatus === 409 ? new ConflictError(`database ${name} exists`) : new BadRequestError(`database ${name} exists`);
+      setOwn(next.databases, name, { created: Date.now() });
+    });
     return name;
   }
 
   /** Drops the database and its users. */
-  dropDatabase(name: string): void {
-    if (!this.databaseExists(name)) throw new BadRequestError(`Database ${name} doesn't exist`);
-    this.update((next) => {
+  async dropDatabase(name: string): Promise<void> {
+    await this.update((next) => {
+      if (!exists(next, name)) throw new BadRequestError(`Database ${name} doesn't exist`);
+      const hadUsers = getOwn(next.users, name) !== undefined;
       delete next.databases[name];
       if (next.users) delete next.users[name];
-    }, getOwn(this.current.users, name) !== undefined);
+      return hadUsers;
+    }, (hadUsers) => hadUsers);
   }
 
   /**
@@ -119,11 +129,11 @@ export class MetaStore {
   }
 
   /** Changes the database's lifecycle settings and saves them before returning `change`'s result. */
-  updateLifecycle<T>(db: string, change: (lifecycle: DatabaseLifecycle) => T): T {
-    if (!this.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
-    let result: T | undefined;
-    this.update((next) => (result = change(next.databases[db]!)));
-    return result as T;
+  updateLifecycle<T>(db: string, change: (lifecycle: DatabaseLifecycle) => T): Promise<T> {
+    return this.update((next) => {
+      if (!exists(next, db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+      return change(next.databases[db]!);
+    });
   }
 
   clusterAdmin(name: string): PasswordHash | undefined {
@@ -134,19 +144,25 @@ export class MetaStore {
     return Object.keys(this.current.clusterAdmins).sort(byteOrder);
   }
 
-  createClusterAdmin(name: string, password: PasswordHash): void {
-    if (this.clusterAdmin(name)) throw new BadRequestError(`User ${name} already exists`);
-    this.update((next) => setOwn(next.clusterAdmins, name, password), true);
+  createClusterAdmin(name: string, password: PasswordHash): Promise<void> {
+    return this.update((next) => {
+      if (getOwn(next.clusterAdmins, name)) throw new BadRequestError(`User ${name} already exists`);
+      setOwn(next.clusterAdmins, name, password);
+    }, ACCOUNTS);
   }
 
-  changeClusterAdminPassword(name: string, password: PasswordHash): void {
-    if (!this.clusterAdmin(name)) throw new BadRequestError(`Invalid user name ${name}`);
-    this.update((next) => setOwn(next.clusterAdmins, name, password), true);
+  changeClusterAdminPassword(name: string, password: PasswordHash): Promise<void> {
+    return this.update((next) => {
+      if (!getOwn(next.clusterAdmins, name)) throw new BadRequestError(`Invalid user name ${name}`);
+      setOwn(next.clusterAdmins, name, password);
+    }, ACCOUNTS);
   }
 
-  deleteClusterAdmin(name: string): void {
-    if (!this.clusterAdmin(name)) throw new BadRequestError(`User ${name} doesn't exists`);
-    this.update((next) => delete next.clusterAdmins[name], true);
+  deleteClusterAdmin(name: string): Promise<void> {
+    return this.update((next) => {
+      if (!getOwn(next.clusterAdmins, name)) throw new BadRequestError(`User ${name} doesn't exists`);
+      delete next.clusterAdmins[name];
+    }, ACCOUNTS);
   }
 
   databaseUser(db: string, name: string): StoredUser | undefined {
@@ -158,33 +174,58 @@ export class MetaStore {
     return Object.entries(getOwn(this.current.users, db) ?? {}).sort(([a], [b]) => byteOrder(a, b));
   }
 
-  createDatabaseUser(db: string, name: string, user: StoredUser): void {
-    if (!this.databaseExists(db)) throw new BadRequestError(`No such database ${db}`);
-    if (this.databaseUser(db, name)) throw new BadRequestError(`User ${name} already exists`);
-    this.update((next) => {
+  createDatabaseUser(db: string, name: string, user: StoredUser): Promise<void> {
+    return this.update((next) => {
+      if (!exists(next, db)) throw new BadRequestError(`No such database ${db}`);
+      if (getOwn(getOwn(next.users, db), name)) throw new BadRequestError(`User ${name} already exists`);
       next.users ??= {};
       if (!Object.hasOwn(next.users, db)) setOwn(next.users, db, {});
       setOwn(next.users[db]!, name, user);
-    }, true);
+    }, ACCOUNTS);
   }
 
   /** Replaces the user's record; `unknown` is the error for a user that is not there. */
-  replaceDatabaseUser(db: string, name: string, user: StoredUser): void {
-    if (!this.databaseUser(db, name)) throw new BadRequestError(`Invalid username ${name}`);
-    this.update((next) => setOwn(next.users![db]!, name, user), true);
+  replaceDatabaseUser(db: string, name: string, user: StoredUser): Promise<void> {
+    return this.update((next) => {
+      if (!getOwn(getOwn(next.users, db), name)) throw new BadRequestError(`Invalid username ${name}`);
+      setOwn(next.users![db]!, name, user);
+    }, ACCOUNTS);
   }
 
-  deleteDatabaseUser(db: string, name: string): void {
-    if (!this.databaseUser(db, name)) throw new BadRequestError(`User ${name} doesn't exist`);
-    this.update((next) => delete next.users![db]![name], true);
+  deleteDatabaseUser(db: string, name: string): Promise<void> {
+    return this.update((next) => {
+      if (!getOwn(getOwn(next.users, db), name)) throw new BadRequestError(`User ${name} doesn't exist`);
+      delete next.users![db]![name];
+    }, ACCOUNTS);
   }
 
-  /** Change a copy and save it; only once it is on disk does it replace what requests see. */
-  private update(change: (next: MetaDocument) => unknown, accounts = false): void {
-    const next = structuredClone(this.current);
-    change(next);
-    writeMetaFile(this.path, next, this.doc);
-    this.doc = next;
-    if (accounts) this.accountsVersion++;
+  private copy(): MetaDocument {
+    return structuredClone(this.current);
   }
+
+  /**
+   * Changes a copy and saves it; only once it is on disk does it replace what requests see.
+   * `change` runs after every earlier change is saved and may throw to refuse (nothing is
+   * written); `accounts` says from its result whether accounts changed.
+   */
+  private update<T>(change: (next: MetaDocument) => T, accounts: (result: T) => boolean = () => false): Promise<T> {
+    const run = async (): Promise<T> => {
+      const next = this.copy();
+      const result = change(next);
+      await writeMetaFileAsync(this.path, next, this.doc);
+      this.doc = next;
+      if (accounts(result)) this.accountsVersion++;
+      return result;
+    };
+    const done = this.writing.then(run, run);
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+}
+
+/** For `update`: the change was to accounts. */
+const ACCOUNTS = (): boolean => true;
+
+function exists(doc: MetaDocument, db: string): boolean {
+  return Object.hasOwn(doc.databases, db);
 }

@@ -48,10 +48,10 @@ export class QueryCoordinator {
       case 'delete':
         return this.delete(db, plan, output, exchange);
       case 'create-continuous-query':
-        this.continuousQueries.create(db, plan.query);
+        await this.continuousQueries.create(db, plan.query);
         return this.noSeries(output, exchange);
       case 'drop-continuous-query':
-        this.continuousQueries.drop(db, String(plan.id));
+        await this.continuousQueries.drop(db, String(plan.id));
         return this.noSeries(output, exchange);
       case 'list-continuous-queries':
         return this.listContinuousQueries(db, output, exchange);

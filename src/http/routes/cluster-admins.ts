@@ -23,7 +23,7 @@ export const createClusterAdmin: Handler = async (exchange, server) => {
   await server.auth.clusterAdmin(exchange);
   const account = newAccount(jsonObject(await reading));
   if (server.meta.clusterAdmin(account.name)) throw new BadRequestError(`User ${account.name} already exists`);
-  server.meta.createClusterAdmin(account.name, await hashPasswordOffLoop(account.password));
+  await server.meta.createClusterAdmin(account.name, await hashPasswordOffLoop(account.password));
   exchange.empty(200);
 };
 
@@ -34,7 +34,7 @@ export const changeClusterAdminPassword: Handler = async (exchange, server) => {
   const body = jsonObject(await reading);
   if (!server.meta.clusterAdmin(name)) throw new BadRequestError(`Invalid user name ${name}`);
   const password = validatePassword(body.password);
-  server.meta.changeClusterAdminPassword(name, await hashPasswordOffLoop(password));
+  await server.meta.changeClusterAdminPassword(name, await hashPasswordOffLoop(password));
   server.auth.verifier.forget(clusterAdminAccount(name));
   exchange.empty(200);
 };
@@ -44,7 +44,7 @@ export const deleteClusterAdmin: Handler = async (exchange, server) => {
   const name = exchange.params.user!;
   if (!server.meta.clusterAdmin(name)) throw new BadRequestError(`User ${name} doesn't exists`);
   // The last one (or oneself) may go too (http-api.md §8); --reset-root brings root back.
-  server.meta.deleteClusterAdmin(name);
+  await server.meta.deleteClusterAdmin(name);
   server.auth.verifier.forget(clusterAdminAccount(name));
   exchange.empty(200);
 };

@@ -94,8 +94,8 @@ export const createDatabaseConfig: Handler = async (exchange, server) => {
     continuousSelectFromText(query);
     return query;
   });
-  const db = server.meta.createDatabase(exchange.params.db, 400);
-  for (const text of texts) server.continuousQueries.create(db, text);
+  const db = await server.meta.createDatabase(exchange.params.db, 400);
+  for (const text of texts) await server.continuousQueries.create(db, text);
   exchange.empty(201);
 };
 

@@ -27,13 +27,13 @@ export const createContinuousQuery: Handler = async (exchange, server) => {
   const query = (body as { query?: unknown } | null)?.query;
   const text = typeof query === 'string' ? query : '';
   continuousSelectFromText(text);
-  server.continuousQueries.create(db, text);
+  await server.continuousQueries.create(db, text);
   exchange.empty(200);
 };
 
 /** DELETE /db/:db/continuous_queries/:id: 200 even for an unknown or non-numeric id. */
 export const dropContinuousQuery: Handler = async (exchange, server) => {
   await server.auth.databaseAdmin(exchange, exchange.params.db!, 'Insufficient permissions to delete continuous query');
-  server.continuousQueries.drop(exchange.params.db!, exchange.params.id!);
+  await server.continuousQueries.drop(exchange.params.db!, exchange.params.id!);
   exchange.empty(200);
 };

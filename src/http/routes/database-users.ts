@@ -62,7 +62,7 @@ async function createUser(exchange: Exchange, server: ServerContext, admin: bool
   if (!server.meta.databaseExists(db)) throw new BadRequestError(`No such database ${db}`);
   if (server.meta.databaseUser(db, request.name)) throw new BadRequestError(`User ${request.name} already exists`);
   const password = await hashPasswordOffLoop(request.password);
-  server.meta.createDatabaseUser(db, request.name, {
+  await server.meta.createDatabaseUser(db, request.name, {
     password,
     admin: request.admin,
     readPermissions: request.readPermissions,
@@ -88,7 +88,7 @@ async function updateUser(exchange: Exchange, server: ServerContext, adminsOnly:
   if (!user) throw new BadRequestError(`Invalid username ${name}`);
   if (adminsOnly && !user.admin) throw new BadRequestError(`User ${name} isn't a database admin`);
   const password = change.password === undefined ? user.password : await hashPasswordOffLoop(change.password);
-  server.meta.replaceDatabaseUser(db, name, {
+  await server.meta.replaceDatabaseUser(db, name, {
     password,
     admin: change.admin ?? user.admin,
     readPermissions: change.readPermissions ?? user.readPermissions,
@@ -115,7 +115,7 @@ async function deleteUser(exchange: Exchange, server: ServerContext, adminsOnly:
   const user = server.meta.databaseUser(db, name);
   if (!user) throw new BadRequestError(`User ${name} doesn't exist`);
   if (adminsOnly && !user.admin) throw new BadRequestError(`User ${name} isn't a database admin`);
-  server.meta.deleteDatabaseUser(db, name);
+  await server.meta.deleteDatabaseUser(db, name);
   server.auth.verifier.forget(databaseUserAccount(db, name));
   exchange.empty(200);
 }

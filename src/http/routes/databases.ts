@@ -26,14 +26,14 @@ export const createDatabase: Handler = async (exchange, server) => {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new BadRequestError('json: cannot unmarshal into Go value of type struct { Name string }');
   }
-  server.meta.createDatabase((parsed as { name?: unknown }).name);
+  await server.meta.createDatabase((parsed as { name?: unknown }).name);
   exchange.empty(201);
 };
 
 export const dropDatabase: Handler = async (exchange, server) => {
   await server.auth.clusterAdmin(exchange);
   const name = exchange.params.name!;
-  server.meta.dropDatabase(name);
+  await server.meta.dropDatabase(name);
   await server.storage.dropDatabase(name);
   exchange.empty(204);
 };

@@ -11,7 +11,7 @@ export const createScheduledDelete: Handler = async (exchange, server) => {
   const reading = readBody(exchange, Math.min(BODY_LIMIT, server.settings.maxBodySize));
   await server.auth.databaseAdmin(exchange, exchange.params.db!, 'Insufficient permissions to manage scheduled deletes');
   const fields = scheduledDeleteFromBody(Buffer.from(await reading).toString('utf8'));
-  const created = server.meta.updateLifecycle(exchange.params.db!, (lifecycle) => {
+  const created = await server.meta.updateLifecycle(exchange.params.db!, (lifecycle) => {
     const id = lifecycle.nextScheduledDeleteId ?? 1;
     lifecycle.nextScheduledDeleteId = id + 1;
     const scheduled = { id, ...fields };
@@ -29,7 +29,7 @@ export const listScheduledDeletes: Handler = async (exchange, server) => {
 export const removeScheduledDelete: Handler = async (exchange, server) => {
   await server.auth.databaseAdmin(exchange, exchange.params.db!, 'Insufficient permissions to manage scheduled deletes');
   const id = exchange.params.id!;
-  server.meta.updateLifecycle(exchange.params.db!, (lifecycle) => {
+  await server.meta.updateLifecycle(exchange.params.db!, (lifecycle) => {
     const at = (lifecycle.scheduledDeletes ?? []).findIndex((scheduled) => String(scheduled.id) === id);
     if (at < 0) throw new NotFoundError(`Scheduled delete ${id} doesn't exist`);
     lifecycle.scheduledDeletes!.splice(at, 1);
