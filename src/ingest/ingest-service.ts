@@ -6,6 +6,7 @@ import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
@@ -54,6 +55,7 @@ export class IngestService {
       minThreads: limits.parseThreads,
       maxThreads: limits.parseThreads,
       idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: WORKER_RESOURCE_LIMITS,
     });
     // While the pool starts, piscina hands each new task to a thread without one, so these
     // reach every thread, and each answers only once its thread has loaded the module.

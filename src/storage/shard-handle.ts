@@ -7,6 +7,7 @@ import type { SeriesPartial } from '../engine/series-partial.js';
 import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { DiskProblem } from './disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
@@ -83,6 +84,7 @@ export class ShardHandle {
       // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
       concurrentTasksPerWorker: WRITES_IN_FLIGHT + 4,
       idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: WORKER_RESOURCE_LIMITS,
       // The actor has timers of its own (idle flush, the WAL's interval fsync); with 'sync'
       // atomics piscina parks the thread between messages and they would never fire.
       atomics: 'async',

@@ -21,6 +21,7 @@ import { SeriesMemory } from './series-memory.js';
 import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
+import { releaseBuffers } from '../util/release-buffers.js';
 import { assignSequenceNumbers, readWriteBatch, stampTransaction, type WriteBatchSpans } from './write-batch.js';
 
 export interface ShardOptions {
@@ -54,6 +55,8 @@ interface PendingBatch {
   readonly batch: WriteBatchSpans;
   /** The tombstone number next when it was logged: deletes numbered from it on came after it. */
   readonly mark: number;
+  /** Whether `bytes` is a whole buffer moved in with a write message, freed once sealed away. */
+  readonly owned: boolean;
 }
 
 /** What a write message carries for each of its batches. */
@@ -126,6 +129,8 @@ export class Shard {
   private unsealed = new Set<SeriesMemory>();
   /** Bytes of the committed batches whose rows are not sealed yet. */
   private unsealedBytes = 0;
+  /** Buffers of those batches that came with write messages: released once their rows are sealed. */
+  private unsealedBuffers: ArrayBuffer[] = [];
   /** Bytes of sealed chunks. */
   private sealedBytes = 0;
   /** Bytes of the memtable the running flush is writing out. */
@@ -298,6 +303,7 @@ export class Shard {
       if (i < committed || committedEarly.has(pending.txn)) {
         if (i >= committed) this.appliedAbove.push(pending.txn);
         this.applyBatch(pending.batch, pending.bytes.byteLength);
+        if (pending.owned) this.unsealedBuffers.push(pending.bytes.buffer as ArrayBuffer);
         if (pending.mark < this.tombstones.next) this.applyLaterDeletes(pending);
         applied++;
       } else kept.push(pending);
@@ -346,7 +352,7 @@ export class Shard {
       if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
       for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
       stampTransaction(bytes, txn, participants);
-      return { txn, bytes, batch, mark: this.tombstones.next };
+      return { txn, bytes, batch, mark: this.tombstones.next, owned: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength };
     });
   }
 
@@ -391,6 +397,10 @@ export class Shard {
     for (const memory of this.unsealed) this.sealed(memory);
     this.unsealed.clear();
     this.unsealedBytes = 0;
+    // Every span over these batches was just copied into chunks, and they left the WAL path
+    // when they were logged: nothing reads them again.
+    releaseBuffers(this.unsealedBuffers);
+    this.unsealedBuffers = [];
   }
 
   /** The memtable's chunks of one series after sealing its spans, counted in sealedBytes. */

@@ -1,0 +1,63 @@
+/**
+ * A shard frees the write batches it was handed as soon as their rows are sealed into the
+ * memtable's own chunks, instead of leaving their memory to its thread's next major garbage
+ * collection; the rows stay readable, and batches whose rows are not sealed yet are kept.
+ */
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
+import { Shard, type ShardOptions } from '../../src/storage/shard.js';
+import { encodeWriteBatch } from '../../src/storage/write-batch.js';
+
+const THIS_SHARD = 0b01;
+const ROWS_PER_BATCH = 10_000;
+
+/** One batch of `cpu` rows at times first…first+ROWS_PER_BATCH-1, each value equal to its time. */
+function batch(first: number): Uint8Array {
+  const value = allocateColumn('value', ROWS_PER_BATCH);
+  const time = new Float64Array(ROWS_PER_BATCH);
+  for (let i = 0; i < ROWS_PER_BATCH; i++) {
+    time[i] = first + i;
+    [value.kinds[i], value.floats[i]] = [ValueKind.Float, first + i];
+  }
+  // A buffer of its own, as a batch moved in from a parse thread is.
+  return new Uint8Array(encodeWriteBatch('db', [{ series: 'cpu', count: ROWS_PER_BATCH, time, seq: new Float64Array(ROWS_PER_BATCH), columns: [value] }]));
+}
+
+function visibleValues(shard: Shard): number[] {
+  return shard.withSnapshots({ db: 'db', series: ['cpu'], startUs: -1, endUs: 1e12, order: 'asc', requiredColumns: ['value'] }, (snapshot) => {
+    const out: number[] = [];
+    const blocks = snapshot('cpu').blocks();
+    for (let step = blocks.next(); !step.done; step = blocks.next()) {
+      const { count, columns } = step.value;
+      const values = columns.find((column) => column.name === 'value')!;
+      out.push(...values.floats.subarray(0, count));
+    }
+    return out;
+  });
+}
+
+test('batches are freed once sealed, batches still unsealed are kept, and every row stays readable', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-shard-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const options: ShardOptions = { dir, walFsync: 'never', walFsyncIntervalMs: 100, memtableBytes: 1 << 30, flushIdleMs: 3_600_000, blockCacheBytes: 0, degradedFlag: new Int32Array(1) };
+  const shard = new Shard(options, () => undefined);
+  t.teardown(() => shard.close());
+  await shard.recover(new Set(), ['db']);
+
+  // Well past the bytes of batches the shard lets wait before it seals them in bulk (8 MiB).
+  const batches = Array.from({ length: 40 }, (_, i) => batch(i * ROWS_PER_BATCH));
+  for (const [i, bytes] of batches.entries()) {
+    await shard.write([bytes], [{ txn: i + 1, participants: THIS_SHARD, base: 1 }]);
+    shard.advance({ resolvedBelow: i + 2, aborted: [], committed: [] });
+  }
+  const freed = batches.filter((bytes) => bytes.buffer.byteLength === 0).length;
+  t.true(freed > 0, 'sealed batches were released');
+  t.true(batches.at(-1)!.byteLength > 0, 'the newest batch is not sealed yet, so it is kept');
+
+  const values = visibleValues(shard);
+  t.is(values.length, batches.length * ROWS_PER_BATCH);
+  t.true(values.every((value, i) => value === i), 'the rows of released batches read back unchanged');
+});
