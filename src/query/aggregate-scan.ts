@@ -9,7 +9,7 @@ import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { encodeSeriesRows, type EncodedRun, type RowShaping } from './aggregate-rows.js';
+import { RunsWriter, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { expressionOf } from './arithmetic-plan.js';
 import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
@@ -66,11 +66,13 @@ export interface EncodedSeries {
  */
 export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  const writer = new RunsWriter();
   // One series' partial at a time: each is encoded before the next series is read.
-  return Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
+  const encoded = Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
     name,
-    runs: encodeSeriesRows(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
+    spans: writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
   }));
+  return encoded.map(({ name, spans }) => ({ name, runs: writer.runs(spans) }));
 }
 
 /** The partial of every requested series with at least one row, in request order. */

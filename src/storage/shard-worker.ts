@@ -156,7 +156,12 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
+}
+
+/** The buffers an answer's runs lie in, each once: runs share one buffer, and a buffer listed twice cannot be moved. */
+function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
+  return [...new Set(answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer)))];
 }
 
 /** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
@@ -182,7 +187,7 @@ export function aggregateMergedPartial(request: MergedAggregateRequest & { statu
 /** A merge's rows, from this shard's members and the partials of the other shards. */
 export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
 
 /** One run of a periodic continuous query over this shard's series: write batches per target shard. */
