@@ -133,15 +133,16 @@ export class SeriesReader {
   /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
   accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
     const { request } = this;
-    const byName = new Map(rows.columns.map((c) => [c.name, c]));
+    // A block has few columns: looking along them costs less than a map built per block.
+    const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
     // A column the block lacks reads as all null; made once per block however often it is asked for.
-    const absent = new Map<string, Column>();
+    let absent: Map<string, Column> | undefined;
     const columnOf = (n: string): Column => {
-      let found = byName.get(n) ?? absent.get(n);
-      if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
+      let found = stored(n) ?? absent?.get(n);
+      if (!found) (absent ??= new Map()).set(n, (found = allocateColumn(n, rows.count)));
       return found;
     };
-    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) };
+    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
     const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, block);
     if (selection.length === 0) return;
     const values = {
@@ -205,7 +206,8 @@ let identity = allRows(BLOCK_ROWS);
 
 function everyRow(count: number): Selection {
   if (identity.length < count) identity = allRows(count);
-  return identity.subarray(0, count);
+  // A full block, the usual one, takes the array itself: a view per block costs more than its rows' loop.
+  return count === identity.length ? identity : identity.subarray(0, count);
 }
 
 /**
