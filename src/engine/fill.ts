@@ -98,8 +98,9 @@ function compareGroups(a: GroupOutputs, b: GroupOutputs): number {
   return 0;
 }
 
-function sortGroups(groups: readonly GroupOutputs[]): GroupOutputs[] {
-  return [...groups].sort(compareGroups);
+function sortGroups(groups: readonly GroupOutputs[]): readonly GroupOutputs[] {
+  // A bucket of one group (every query without group-by columns) is in order as it is.
+  return groups.length < 2 ? groups : [...groups].sort(compareGroups);
 }
 
 /** How many groups the series has: fill puts each of them in every bucket. */
@@ -110,7 +111,7 @@ export function groupCount(buckets: readonly BucketOutputs[]): number {
 }
 
 /** Every group seen in any bucket of the series, ascending. */
-function distinctGroups(buckets: readonly BucketOutputs[]): GroupOutputs[] {
+function distinctGroups(buckets: readonly BucketOutputs[]): readonly GroupOutputs[] {
   const seen = new Map<string, GroupOutputs>();
   for (const bucket of buckets) for (const group of bucket.groups) seen.set(groupKey(group.group), group);
   return sortGroups([...seen.values()]);

@@ -57,6 +57,51 @@ export interface EncodedRun {
   readonly rows: number;
 }
 
+/** A run's place in the writer it was encoded into. */
+interface RunSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly rows: number;
+}
+
+/**
+ * Runs of many series encoded one after another into one buffer, so a shard's answer crosses
+ * to the main thread as one transferred buffer instead of one per series: every transferred
+ * buffer costs both threads a backing store and the main thread's collector a finaliser.
+ */
+export class RunsWriter {
+  private readonly out = new JsonWriter(64 * 1024);
+
+  /** The series' rows as JSON runs, each the rows of one object; see `runs` for their bytes. */
+  encode(
+    buckets: readonly BucketOutputs[],
+    aggregates: readonly Aggregate<unknown>[],
+    order: ScanOrder,
+    widthUs: number | null,
+    shaping: RowShaping,
+  ): RunSpan[] {
+    const { out } = this;
+    const separator = shaping.rowIndent === null ? ',' : ',\n';
+    const spans: RunSpan[] = [];
+    for (const rows of shapedRowRuns(buckets, aggregates, order, widthUs, shaping)) {
+      const start = out.length;
+      rows.forEach((cells, n) => {
+        if (n > 0) out.ascii(separator);
+        cells[0] = fromMicros(cells[0] as number, shaping.precision);
+        writeScalarRow(out, cells, shaping.rowIndent);
+      });
+      spans.push({ start, end: out.length, rows: rows.length });
+    }
+    return spans;
+  }
+
+  /** The encoded spans as views of the one finished buffer (valid once encoding is over). */
+  runs(spans: readonly RunSpan[]): EncodedRun[] {
+    const body = this.out.bytes();
+    return spans.map(({ start, end, rows }) => ({ bytes: body.subarray(start, end), rows }));
+  }
+}
+
 /** The series' rows as JSON runs, each the rows of one object. */
 export function encodeSeriesRows(
   buckets: readonly BucketOutputs[],
@@ -65,18 +110,8 @@ export function encodeSeriesRows(
   widthUs: number | null,
   shaping: RowShaping,
 ): EncodedRun[] {
-  const separator = shaping.rowIndent === null ? ',' : ',\n';
-  const runs: EncodedRun[] = [];
-  for (const rows of shapedRowRuns(buckets, aggregates, order, widthUs, shaping)) {
-    const out = new JsonWriter(4096);
-    rows.forEach((cells, n) => {
-      if (n > 0) out.ascii(separator);
-      cells[0] = fromMicros(cells[0] as number, shaping.precision);
-      writeScalarRow(out, cells, shaping.rowIndent);
-    });
-    runs.push({ bytes: out.bytes(), rows: rows.length });
-  }
-  return runs;
+  const writer = new RunsWriter();
+  return writer.runs(writer.encode(buckets, aggregates, order, widthUs, shaping));
 }
 
 /**

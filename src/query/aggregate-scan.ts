@@ -9,7 +9,7 @@ import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { encodeSeriesRows, type EncodedRun, type RowShaping } from './aggregate-rows.js';
+import { RunsWriter, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { expressionOf } from './arithmetic-plan.js';
 import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
@@ -66,11 +66,13 @@ export interface EncodedSeries {
  */
 export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
+  const writer = new RunsWriter();
   // One series' partial at a time: each is encoded before the next series is read.
-  return Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
+  const encoded = Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
     name,
-    runs: encodeSeriesRows(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
+    spans: writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
   }));
+  return encoded.map(({ name, spans }) => ({ name, runs: writer.runs(spans) }));
 }
 
 /** The partial of every requested series with at least one row, in request order. */
@@ -131,15 +133,16 @@ export class SeriesReader {
   /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
   accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
     const { request } = this;
-    const byName = new Map(rows.columns.map((c) => [c.name, c]));
+    // A block has few columns: looking along them costs less than a map built per block.
+    const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
     // A column the block lacks reads as all null; made once per block however often it is asked for.
-    const absent = new Map<string, Column>();
+    let absent: Map<string, Column> | undefined;
     const columnOf = (n: string): Column => {
-      let found = byName.get(n) ?? absent.get(n);
-      if (!found) absent.set(n, (found = allocateColumn(n, rows.count)));
+      let found = stored(n) ?? absent?.get(n);
+      if (!found) (absent ??= new Map()).set(n, (found = allocateColumn(n, rows.count)));
       return found;
     };
-    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: (n) => byName.get(n) };
+    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
     const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, block);
     if (selection.length === 0) return;
     const values = {
@@ -203,7 +206,8 @@ let identity = allRows(BLOCK_ROWS);
 
 function everyRow(count: number): Selection {
   if (identity.length < count) identity = allRows(count);
-  return identity.subarray(0, count);
+  // A full block, the usual one, takes the array itself: a view per block costs more than its rows' loop.
+  return count === identity.length ? identity : identity.subarray(0, count);
 }
 
 /**

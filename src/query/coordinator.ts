@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { byteOrder } from '../util/byte-order.js';
-import type { Page } from '../storage/scan.js';
+import type { Page, ScanRequest } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
@@ -109,10 +109,10 @@ export class QueryCoordinator {
   private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     const byShard = await seriesByShard(this.storage, db, plan.source);
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
+    const inArrow = output.format === 'arrow';
     const opened = await Promise.allSettled(
-      [...byShard].map(async ([shard, names]) => ({
-        shard,
-        cursorId: await shard.openScan({
+      [...byShard].map(async ([shard, names]) => {
+        const request: ScanRequest = {
           db,
           series: names,
           startUs: plan.startUs,
@@ -126,11 +126,15 @@ export class QueryCoordinator {
           ...(plan.restrictions ? { restrictions: plan.restrictions } : {}),
           precision: output.precision,
           pointsPerObject: POINTS_PER_OBJECT,
-          pointsPerPage: output.format === 'arrow' ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
+          pointsPerPage: inArrow ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
           ...(output.chunked ? { objectFraming: framing } : {}),
-        }),
-      })),
+        };
+        // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
+        if (inArrow) return { shard, cursorId: await shard.openScan(request) };
+        const { cursorId, page } = await shard.openScanWithPage(request);
+        return { shard, cursorId, first: page };
+      }),
     );
     const cursors = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -138,9 +142,9 @@ export class QueryCoordinator {
       await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
       throw failure.reason;
     }
-    if (output.format === 'arrow') return answerScansInArrow(cursors, output.precision, exchange);
+    if (inArrow) return answerScansInArrow(cursors, output.precision, exchange);
     await this.respond(
-      cursors.map((c) => scanCursorSource(c.shard, c.cursorId)),
+      cursors.map((c) => scanCursorSource(c.shard, c.cursorId, c.first)),
       output,
       framing,
       exchange,

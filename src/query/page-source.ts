@@ -11,8 +11,18 @@ export interface PageSource {
   close(): Promise<void>;
 }
 
-export function scanCursorSource(shard: ShardHandle, cursorId: number): PageSource {
-  return { next: () => shard.nextPage(cursorId), close: () => shard.closeCursor(cursorId) };
+/** A shard's scan cursor; `first`, when given, is its first page (or that page's failure), already taken. */
+export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error): PageSource {
+  let taken = first;
+  return {
+    next: () => {
+      if (taken === undefined) return shard.nextPage(cursorId);
+      const page = taken;
+      taken = undefined;
+      return page instanceof Error ? Promise.reject(page) : Promise.resolve(page);
+    },
+    close: () => shard.closeCursor(cursorId),
+  };
 }
 
 /**

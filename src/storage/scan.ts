@@ -180,10 +180,7 @@ export class ScanCursor {
     const { request } = this;
     const objects: PageObject[] = [];
     const limit = request.limit > 0 ? request.limit : Infinity;
-    // Sized for what the page can hold: a `limit 1` over many series needs a few bytes a
-    // series, not room for a full page, which would be allocated and zeroed for nothing.
-    const pointsAhead = Math.min(request.pointsPerPage, limit * (request.series.length - this.seriesIndex + 1));
-    const out = new JsonWriter(pointsAhead * 40 + 4096);
+    const out = pageWriter();
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
     while (pagePoints < request.pointsPerPage) {
@@ -224,7 +221,7 @@ export class ScanCursor {
       if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
     }
     const done = this.current === undefined && this.seriesIndex >= request.series.length;
-    return { objects, body: out.bytes(), done, framed: request.objectFraming !== undefined };
+    return { objects, body: finishPage(out), done, framed: request.objectFraming !== undefined };
   }
 
   /**
@@ -397,3 +394,26 @@ function both(a: Uint8Array | undefined, b: Uint8Array | undefined, from: number
   return a;
 }
 
+/**
+ * A thread's JSON pages are written into one writer, kept from page to page: a page then
+ * allocates only its finished bytes, not a buffer sized for a full page (most answers are
+ * far smaller) that is zeroed, moved to the main thread and left to both collectors. A page
+ * is written within one message, so pages never share it. One grown past KEPT_WRITER_BYTES
+ * (a page of very wide rows) is let go after its page rather than held for good.
+ */
+let kept: JsonWriter | undefined;
+const KEPT_WRITER_BYTES = 4 * 1024 * 1024;
+
+function pageWriter(): JsonWriter {
+  const writer = kept ?? new JsonWriter(64 * 1024);
+  kept = undefined;
+  writer.length = 0;
+  return writer;
+}
+
+/** The page's bytes in a buffer of their own, which can be moved to the main thread. */
+function finishPage(writer: JsonWriter): Uint8Array {
+  const body = writer.bytes().slice();
+  if (writer.raw().length <= KEPT_WRITER_BYTES) kept = writer;
+  return body;
+}

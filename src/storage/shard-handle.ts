@@ -166,6 +166,18 @@ export class ShardHandle {
       });
   }
 
+  /**
+   * Opens a scan and takes its first page with it (one round trip). A failure of the page
+   * itself is handed back in its place, for the caller to meet where it reads the page.
+   */
+  async openScanWithPage(request: ScanRequest): Promise<{ cursorId: number; page: Page | HttpError }> {
+    const { cursorId, page } = await this.call<{ cursorId: number; page: Page | ErrorReply }>('openScanWithPage', { ...request, status: this.status() });
+    if (!isErrorReply(page)) return { cursorId, page };
+    const error = toHttpError(page);
+    this.noteRefusal(error);
+    return { cursorId, page: error };
+  }
+
   openScan(request: ScanRequest): Promise<number> {
     return this.call<{ cursorId: number }>('openScan', { ...request, status: this.status() }).then((r) => r.cursorId);
   }

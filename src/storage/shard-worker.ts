@@ -135,10 +135,26 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
   return guard(() => ({ cursorId: open(request.status).openScan(request) }));
 }
 
+/**
+ * Opens a scan and answers its first page in the same message: a query of one page (most
+ * are) then costs one round trip to this thread instead of two. The page's own failure is
+ * answered in its place, so the coordinator meets it where it would have asked for the page.
+ */
+export function openScanWithPage(request: ScanRequest & { status: TxnStatus }): { cursorId: number; page: Page | ErrorReply } | ErrorReply {
+  const opened = openScan(request);
+  if (isErrorReply(opened)) return opened;
+  const page = guard(() => open().nextPage(opened.cursorId));
+  return isErrorReply(page) ? { cursorId: opened.cursorId, page } : transferResult({ cursorId: opened.cursorId, page }, pageBuffers(page));
+}
+
 export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
   const page = guard(() => open().nextPage(task.cursorId, task.arrow));
-  // A page in a shared slot is not moved: the main thread reads it in place.
-  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+  return isErrorReply(page) ? page : transferResult(page, pageBuffers(page));
+}
+
+/** A page in a shared slot is not moved: the main thread reads it in place. */
+function pageBuffers(page: Page): ArrayBuffer[] {
+  return page.body.buffer instanceof SharedArrayBuffer ? [] : [page.body.buffer as ArrayBuffer];
 }
 
 export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
@@ -156,7 +172,12 @@ export function aggregate(request: AggregateRequest & { status: TxnStatus }): En
     if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
     return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
+}
+
+/** The buffers an answer's runs lie in, each once: runs share one buffer, and a buffer listed twice cannot be moved. */
+function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
+  return [...new Set(answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer)))];
 }
 
 /** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
@@ -182,7 +203,7 @@ export function aggregateMergedPartial(request: MergedAggregateRequest & { statu
 /** A merge's rows, from this shard's members and the partials of the other shards. */
 export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
-  return Array.isArray(answer) ? transferResult(answer, answer.flatMap((series) => series.runs.map((run) => run.bytes.buffer as ArrayBuffer))) : answer;
+  return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
 
 /** A merge's aggregate rows for `format=arrow`, as one record batch typed by them. */
@@ -241,8 +262,7 @@ export function mergePage(task: { mergeId: number; deliveries: BlockDelivery[] }
     if (result.done) merges.delete(task.mergeId);
     return result;
   });
-  // A page in a shared slot is not moved: the main thread reads it in place.
-  return 'body' in page && !(page.body.buffer instanceof SharedArrayBuffer) ? transferResult(page, [page.body.buffer as ArrayBuffer]) : page;
+  return isErrorReply(page) ? page : transferResult(page, pageBuffers(page));
 }
 
 export function closeMerge(task: { mergeId: number }): void {
