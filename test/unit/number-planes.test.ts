@@ -23,6 +23,11 @@ function same(values: readonly number[]): (back: Float64Array) => boolean {
   return (back) => back.length === values.length && values.every((v, i) => Object.is(back[i], v));
 }
 
+/** Uniform-looking integers in 0…1000 without the arithmetic structure steps would exploit. */
+function noise(i: number): number {
+  return Math.floor(((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1 * 1001);
+}
+
 const CASES: Record<string, number[]> = {
   empty: [],
   one: [-(2 ** 52)],
@@ -45,6 +50,10 @@ const CASES: Record<string, number[]> = {
       return ordinal * 10_000 + 1;
     });
   })(),
+  // The peer bench's values in hundredths: a triangle wave plus uniform noise in ±500.
+  'noise around a trend': Array.from({ length: 1024 }, (_, i) => 5000 + Math.abs((i % 360) - 180) * 22 - 2000 + noise(i) - 500),
+  'noise around a trend, near the bound of mean prediction': Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (2 ** 28 - 600) + ((i * 7919) % 1001)),
+  'noise around a trend, beyond the bound of mean prediction': Array.from({ length: 300 }, (_, i) => 2 ** 28 + 5 + ((i * 7919) % 1001)),
   'steps at the 32-bit zig-zag edge': [0, 2 ** 31 - 1, -1, 2 ** 31 - 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   'the packable bounds': [2 ** 52, -(2 ** 52), 2 ** 52, 0, 1],
   'divisible by a common stride': Array.from({ length: 50 }, (_, i) => 1 + ((i * 13) % 50) * 10_000),
@@ -68,6 +77,14 @@ test('even steps take a few header bytes, whatever the count', (t) => {
 test('sequence numbers with rare jumps take under two bytes a row before compression', (t) => {
   const values = CASES['sequence numbers, rare jumps']!;
   t.true(roundTrip(values).bytes < 2 * values.length);
+});
+
+test('noise around a trend is stored as residues from the mean of the previous values', (t) => {
+  const values = CASES['noise around a trend']!;
+  const plain = new ByteWriter(16);
+  writeNumbers(plain, Float64Array.from(values));
+  // Mode byte first: MEANS (5) rather than DELTAS (3).
+  t.is(plain.parts()[0]![0], 5);
 });
 
 test('a damaged run is a SegmentCorruptError', (t) => {
