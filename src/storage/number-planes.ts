@@ -1,5 +1,6 @@
 import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
+import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-runs.js';
 
 /**
  * A run of float64 values in a block body of codec 2, packed losslessly. When every value is
@@ -12,11 +13,10 @@ import { SegmentCorruptError } from './compression.js';
  *     DELTAS  zig-zag step from the previous value, in byte planes
  *     MEANS   zig-zag difference from the mean of the four previous values (rounded down; the
  *             first three rows from the previous value), in byte planes: for noise around a
- *             slow trend, whose steps are the difference of two noises, about 4 % fewer bytes
+ *             slow trend, whose steps are the difference of two noises, about 2 % fewer bytes
  *             (bench/disk-bytes.ts); chosen per run when its residues take fewer bits
- *     VARINTS zig-zag steps as varints: steps mostly tiny with rare jumps, as a series' sequence
- *             numbers are when concurrent requests interleave (byte planes would give every
- *             row a code in each plane)
+ *     RUNS    steps mostly one value, the rest from a small table (step-runs.ts)
+ *     VARINTS zig-zag steps as varints: mostly tiny steps with some larger ones
  *     RAW     anything else, as float64
  *
  * Byte planes — the low bytes of every value, then the next bytes — each start a part of the
@@ -26,7 +26,7 @@ import { SegmentCorruptError } from './compression.js';
  *
  *     u8 mode  [varint divisor  varint zig-zag first]  then per mode:
  *     STEP varint zig-zag step | OFFSETS varint min, u8 width, planes | DELTAS, MEANS u8 width,
- *     planes *     | VARINTS varint byte length, bytes | RAW aligned float64 × count
+ *     planes | RUNS step-runs.ts | VARINTS varint byte length, bytes | RAW aligned float64 × count
  */
 const RAW = 0;
 const STEP = 1;
@@ -34,6 +34,7 @@ const OFFSETS = 2;
 const DELTAS = 3;
 const VARINTS = 4;
 const MEANS = 5;
+const RUNS = 6;
 /** MEANS sums four scaled values in int32 arithmetic, the fastest to undo. */
 const MAX_MEANS_MAGNITUDE = 2 ** 28;
 const MAX_PACKABLE = 2 ** 52;
@@ -90,6 +91,12 @@ export function writeNumbers(out: ByteWriter, values: Float64Array): void {
   const steps = new Float64Array(n - 1);
   let varintBytes = 0;
   for (let i = 1; i < n; i++) varintBytes += varintLength((steps[i - 1] = zigzag(scaled[i]! - scaled[i - 1]!)));
+  const runs = stepRuns(steps);
+  if (runs !== null && stepRunsBytes(runs) < Math.min(varintBytes, deltaWidth * (n - 1))) {
+    header(out, RUNS, divisor, first);
+    writeStepRuns(out, runs);
+    return;
+  }
   if (deltaWidth > 1 && varintBytes <= VARINT_SHARE * deltaWidth * (n - 1)) {
     header(out, VARINTS, divisor, first);
     out.varint(varintBytes);
@@ -148,6 +155,7 @@ export function readNumbers(input: ByteReader, target: Float64Array): void {
     return;
   }
   if (mode === VARINTS) return readVarintSteps(input.bytesOf(input.varint()), target, first, divisor);
+  if (mode === RUNS) return readStepRuns(input, target, first, divisor);
   if (mode !== OFFSETS && mode !== DELTAS && mode !== MEANS) throw new SegmentCorruptError(`unknown number packing mode ${mode}`);
   const offset = mode === OFFSETS ? first - input.varint() * divisor : first;
   const width = input.u8();

@@ -54,6 +54,16 @@ const CASES: Record<string, number[]> = {
   'noise around a trend': Array.from({ length: 1024 }, (_, i) => 5000 + Math.abs((i % 360) - 180) * 22 - 2000 + noise(i) - 500),
   'noise around a trend, near the bound of mean prediction': Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (2 ** 28 - 600) + ((i * 7919) % 1001)),
   'noise around a trend, beyond the bound of mean prediction': Array.from({ length: 300 }, (_, i) => 2 ** 28 + 5 + ((i * 7919) % 1001)),
+  'times with rare gaps': Array.from({ length: 1000 }, (_, i) => 1_700_000_000_000_000 + i * 10_000_000 + (i >= 400 ? 3_600_000_000 : 0) + (i >= 900 ? 1_000_000 : 0)),
+  'runs longer than a byte counts': Array.from({ length: 1000 }, (_, i) => i + (i >= 600 ? 50_000 : 0) + (i === 999 ? 7 : 0)),
+  'runs ended by 256 distinct steps': (() => {
+    let v = 0;
+    return Array.from({ length: 1024 }, (_, i) => (v += i % 4 === 3 ? 1000 + (i >> 2) * 3 : 1));
+  })(),
+  'runs ended by 257 distinct steps': (() => {
+    let v = 0;
+    return Array.from({ length: 1032 }, (_, i) => (v += i % 4 === 3 ? 1000 + (i >> 2) * 3 : 1));
+  })(),
   'steps at the 32-bit zig-zag edge': [0, 2 ** 31 - 1, -1, 2 ** 31 - 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   'the packable bounds': [2 ** 52, -(2 ** 52), 2 ** 52, 0, 1],
   'divisible by a common stride': Array.from({ length: 50 }, (_, i) => 1 + ((i * 13) % 50) * 10_000),
@@ -87,6 +97,12 @@ test('noise around a trend is stored as residues from the mean of the previous v
   t.is(plain.parts()[0]![0], 5);
 });
 
+test('sequence numbers with rare jumps are stored as runs of one step', (t) => {
+  const plain = new ByteWriter(16);
+  writeNumbers(plain, Float64Array.from(CASES['sequence numbers, rare jumps']!));
+  t.is(plain.parts()[0]![0], 6);
+});
+
 test('a damaged run is a SegmentCorruptError', (t) => {
   const out = new ByteWriter(16);
   writeNumbers(out, Float64Array.from(CASES['sequence numbers, rare jumps']!));
@@ -97,6 +113,10 @@ test('a damaged run is a SegmentCorruptError', (t) => {
   t.throws(() => read(Uint8Array.of(9, 1, 0), 3), { instanceOf: SegmentCorruptError });
   // DELTAS of width 7.
   t.throws(() => read(Uint8Array.of(3, 1, 0, 7), 3), { instanceOf: SegmentCorruptError });
+  // RUNS: one run of 5 common steps (2) for 3 rows.
+  t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 0, 1, 5), 3), { instanceOf: SegmentCorruptError });
+  // RUNS: a run ended by table index 3 of a table of 1.
+  t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 1, 8, 2, 1, 0, 3), 4), { instanceOf: SegmentCorruptError });
   // A varint that never ends.
   t.throws(() => read(Uint8Array.of(4, 1, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), 2), { instanceOf: SegmentCorruptError });
 });
