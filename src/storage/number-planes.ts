@@ -22,7 +22,7 @@ import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-run
  * Byte planes — the low bytes of every value, then the next bytes — each start a part of the
  * body that the block codec compresses on its own: for two-decimal noise the low plane is
  * nearly uniform while the high plane holds a few symbols, and one Huffman code over both
- * wastes about a fifth of the bytes (bench/disk-bytes.ts).
+ * wastes about a sixth of the bytes (bench/disk-bytes.ts).
  *
  *     u8 mode  [varint divisor  varint zig-zag first]  then per mode:
  *     STEP varint zig-zag step | OFFSETS varint min, u8 width, planes | DELTAS, MEANS u8 width,
