@@ -6,11 +6,16 @@ const decoder = new TextDecoder();
 /**
  * A growable little-endian byte buffer for the body of a block. Typed-array sections start
  * at multiples of 8 so the reader can view them in place instead of copying them.
+ *
+ * The body is kept as parts: `plane` starts a new part with its bytes, and what follows joins
+ * that part until the next plane. A block codec compresses each part on its own, so each byte
+ * plane of a number run gets its own Huffman code instead of sharing one with unlike bytes.
  */
 export class ByteWriter {
   private bytes: Uint8Array;
   private view: DataView;
   private at = 0;
+  private readonly partEnds: number[] = [];
 
   constructor(capacity: number) {
     this.bytes = new Uint8Array(Math.max(64, capacity));
@@ -28,10 +33,26 @@ export class ByteWriter {
     this.at += 4;
   }
 
-  f64(value: number): void {
+  /** A non-negative integer up to 2^53, 7 bits a byte. */
+  varint(value: number): void {
     this.reserve(8);
-    this.view.setFloat64(this.at, value, true);
-    this.at += 8;
+    while (value >= 0x80) {
+      this.bytes[this.at++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    this.bytes[this.at++] = value;
+  }
+
+  /** `bytes` as the start of a new part. */
+  plane(bytes: Uint8Array): void {
+    if (this.at > 0) this.partEnds.push(this.at);
+    this.raw(bytes);
+  }
+
+  /** The body cut into its parts, in order. */
+  parts(): Uint8Array[] {
+    const cuts = [0, ...this.partEnds, this.at];
+    return cuts.slice(1).map((end, i) => this.bytes.subarray(cuts[i], end));
   }
 
   string(value: string): void {
@@ -97,6 +118,27 @@ export class ByteReader {
     const value = this.view.getFloat64(this.at, true);
     this.at += 8;
     return value;
+  }
+
+  varint(): number {
+    let value = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      if (scale > 2 ** 46) throw new SegmentCorruptError('block has a varint longer than 53 bits');
+    }
+  }
+
+  /**
+   * The next `length` bytes, in place, as a plain Uint8Array even over a Buffer: hot loops
+   * then see one kind of array, and Buffer's own subarray is slower to make.
+   */
+  bytesOf(length: number): Uint8Array {
+    this.need(length);
+    const start = this.bytes.byteOffset + this.at;
+    this.at += length;
+    return new Uint8Array(this.bytes.buffer, start, length);
   }
 
   string(): string {

@@ -1,8 +1,9 @@
-import type { ByteReader, ByteWriter } from './block-bytes.js';
+import type { ByteReader } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
 
 /**
- * A run of float64 values in a block body, packed losslessly. When every value is an
+ * A run of float64 values in a block body of codec 1 (blocks written before codec 2, which
+ * packs numbers as number-planes.ts describes; only read now), packed losslessly. When every value is an
  * integer within ±2^52 (times, sequence numbers, ints, scaled decimals, bools) it is stored
  * as the narrowest unsigned offset from a base, either of the value itself (frame of
  * reference) or of its delta from the previous value, whichever spans less; a constant
@@ -14,53 +15,6 @@ import { SegmentCorruptError } from './compression.js';
 const RAW = 8;
 const MODE_FOR = 0;
 const MODE_DELTA = 1;
-const MAX_PACKABLE = 2 ** 52;
-
-export function writeNumbers(out: ByteWriter, values: Float64Array): void {
-  const n = values.length;
-  let packable = true;
-  let min = Infinity;
-  let max = -Infinity;
-  let deltaMin = Infinity;
-  let deltaMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (!(Math.abs(v) <= MAX_PACKABLE) || Math.floor(v) !== v || Object.is(v, -0)) {
-      packable = false;
-      break;
-    }
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (i > 0) {
-      const d = v - values[i - 1]!;
-      if (d < deltaMin) deltaMin = d;
-      if (d > deltaMax) deltaMax = d;
-    }
-  }
-  if (n === 0) min = max = 0;
-  if (n < 2) deltaMin = deltaMax = 0;
-  const useDelta = deltaMax - deltaMin < max - min;
-  const base = useDelta ? deltaMin : min;
-  const range = useDelta ? deltaMax - deltaMin : max - min;
-  const width = !packable ? RAW : range === 0 ? 0 : range <= 0xff ? 1 : range <= 0xffff ? 2 : range <= 0xffff_ffff ? 4 : RAW;
-
-  out.u8(width);
-  out.u8(useDelta ? MODE_DELTA : MODE_FOR);
-  out.f64(width === RAW ? 0 : base);
-  out.f64(n > 0 ? values[0]! : 0);
-  if (width === 0) return;
-  if (width === RAW) {
-    out.aligned(values);
-    return;
-  }
-  const packed = width === 1 ? new Uint8Array(n) : width === 2 ? new Uint16Array(n) : new Uint32Array(n);
-  if (useDelta) {
-    for (let i = 1; i < n; i++) packed[i] = values[i]! - values[i - 1]! - base;
-  } else {
-    for (let i = 0; i < n; i++) packed[i] = values[i]! - base;
-  }
-  out.aligned(packed);
-}
 
 /** Fill `target` with the values writeNumbers wrote for an array of its length. */
 export function readNumbers(input: ByteReader, target: Float64Array): void {

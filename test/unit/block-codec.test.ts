@@ -4,6 +4,7 @@ import type { SeriesColumns } from '../../src/storage/columns.js';
 import { decodeBlock, encodeBlock } from '../../src/storage/block-codec.js';
 import { SegmentCorruptError } from '../../src/storage/compression.js';
 import { encodeSeriesSegment } from '../../src/storage/segment-codec.js';
+import { CODEC1_BLOCKS, codec1BlockData } from '../helpers/codec1-blocks.js';
 import { AWKWARD_FLOATS, columnOf, DISTINCT_STRINGS, EVERY_KIND_WITH_NULLS, MIXED_KINDS, rowsOf, summaryOf, seriesOf, STRINGS, T0 } from '../helpers/series-rows.js';
 
 function roundTrip(data: SeriesColumns): SeriesColumns {
@@ -112,4 +113,30 @@ test('bytes that are not a block are reported as corrupt, never as garbage rows'
   t.throws(() => decodeBlock(wrapped(new Uint8Array(64).fill(0xff))), { instanceOf: SegmentCorruptError });
   // Empty series name, then 2^32 - 1 rows.
   t.throws(() => decodeBlock(wrapped(new Uint8Array([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0]))), { instanceOf: SegmentCorruptError });
+});
+
+test('blocks written by codec 1, before codec 2, still decode exactly', (t) => {
+  const data = codec1BlockData();
+  for (const [name, base64] of Object.entries(CODEC1_BLOCKS)) {
+    const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+    t.is(bytes[0], 1, name);
+    const back = decodeBlock(bytes);
+    t.deepEqual(rowsOf(back), rowsOf(data[name]!), name);
+    t.deepEqual(summaryOf(back), summaryOf(data[name]!), name);
+  }
+});
+
+test('new blocks are written by codec 2, and two-decimal values take fewer bytes than codec 1 gave them', (t) => {
+  const decimals = codec1BlockData().decimals!;
+  const bytes = encodeBlock(decimals);
+  t.is(bytes[0], 2);
+  t.deepEqual(rowsOf(decodeBlock(bytes)), rowsOf(decimals));
+  t.true(bytes.byteLength < Buffer.from(CODEC1_BLOCKS.decimals!, 'base64').byteLength);
+});
+
+test('a codec 2 block cut short or with a damaged part is reported as corrupt', (t) => {
+  const good = encodeBlock(codec1BlockData().decimals!);
+  for (const cut of [1, 2, 7, good.byteLength >> 1]) {
+    t.throws(() => decodeBlock(good.subarray(0, good.byteLength - cut)), { instanceOf: SegmentCorruptError }, `cut ${cut}`);
+  }
 });

@@ -1,0 +1,122 @@
+/**
+ * Block codec 2's number runs (number-planes.ts): every way of packing a run gives back the
+ * exact values, and damaged runs are reported as corrupt.
+ */
+import test from 'ava';
+import { ByteReader, ByteWriter } from '../../src/storage/block-bytes.js';
+import { SegmentCorruptError } from '../../src/storage/compression.js';
+import { readNumbers, writeNumbers } from '../../src/storage/number-planes.js';
+
+/** The run written and read back through one contiguous body, as a block's inflated body is. */
+function roundTrip(values: readonly number[]): { back: Float64Array; bytes: number } {
+  const out = new ByteWriter(16);
+  writeNumbers(out, Float64Array.from(values));
+  const body = new Uint8Array(Buffer.concat(out.parts()));
+  const input = new ByteReader(body);
+  const back = new Float64Array(values.length);
+  readNumbers(input, back);
+  input.expectEnd();
+  return { back, bytes: body.byteLength };
+}
+
+function same(values: readonly number[]): (back: Float64Array) => boolean {
+  return (back) => back.length === values.length && values.every((v, i) => Object.is(back[i], v));
+}
+
+/** Uniform-looking integers in 0…1000 without the arithmetic structure steps would exploit. */
+function noise(i: number): number {
+  return Math.floor(((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1 * 1001);
+}
+
+const CASES: Record<string, number[]> = {
+  empty: [],
+  one: [-(2 ** 52)],
+  'even steps': Array.from({ length: 100 }, (_, i) => 1_700_000_000_000_000 + i * 10_000_000),
+  'even steps down': Array.from({ length: 100 }, (_, i) => 5 - i * 3),
+  'offsets, one byte': Array.from({ length: 300 }, (_, i) => ((i * 37) % 251) - 100),
+  'offsets, two bytes': Array.from({ length: 300 }, (_, i) => ((i * 7919) % 60_000) + 4_000_000_000),
+  'offsets, three bytes': Array.from({ length: 300 }, (_, i) => (i * 104_729) % 16_000_000),
+  'offsets, four bytes': Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 0 : 2 ** 32 - 1 - i)),
+  'steps, two bytes': Array.from({ length: 300 }, (_, i) => 5000 + Math.round(2000 * Math.sin(i / 20)) + ((i * 7919) % 1001)),
+  'steps, four bytes': (() => {
+    let v = 0;
+    return Array.from({ length: 300 }, (_, i) => (v += i % 2 === 0 ? 2 ** 31 - 1 : -(2 ** 31) + 5));
+  })(),
+  // A series' sequence numbers when concurrent requests interleave: mostly one step, rare jumps back and forth.
+  'sequence numbers, rare jumps': (() => {
+    let ordinal = 23_070_053;
+    return Array.from({ length: 1024 }, (_, i) => {
+      ordinal += i % 5 !== 0 ? 1 : [4996, 9996, -5004, 14_996, -15_004][i % 7 % 5]!;
+      return ordinal * 10_000 + 1;
+    });
+  })(),
+  // The peer bench's values in hundredths: a triangle wave plus uniform noise in ±500.
+  'noise around a trend': Array.from({ length: 1024 }, (_, i) => 5000 + Math.abs((i % 360) - 180) * 22 - 2000 + noise(i) - 500),
+  'noise around a trend, near the bound of mean prediction': Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (2 ** 28 - 600) + ((i * 7919) % 1001)),
+  'noise around a trend, beyond the bound of mean prediction': Array.from({ length: 300 }, (_, i) => 2 ** 28 + 5 + ((i * 7919) % 1001)),
+  'times with rare gaps': Array.from({ length: 1000 }, (_, i) => 1_700_000_000_000_000 + i * 10_000_000 + (i >= 400 ? 3_600_000_000 : 0) + (i >= 900 ? 1_000_000 : 0)),
+  'runs longer than a byte counts': Array.from({ length: 1000 }, (_, i) => i + (i >= 600 ? 50_000 : 0) + (i === 999 ? 7 : 0)),
+  'runs ended by 256 distinct steps': (() => {
+    let v = 0;
+    return Array.from({ length: 1024 }, (_, i) => (v += i % 4 === 3 ? 1000 + (i >> 2) * 3 : 1));
+  })(),
+  'runs ended by 257 distinct steps': (() => {
+    let v = 0;
+    return Array.from({ length: 1032 }, (_, i) => (v += i % 4 === 3 ? 1000 + (i >> 2) * 3 : 1));
+  })(),
+  'steps at the 32-bit zig-zag edge': [0, 2 ** 31 - 1, -1, 2 ** 31 - 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  'the packable bounds': [2 ** 52, -(2 ** 52), 2 ** 52, 0, 1],
+  'divisible by a common stride': Array.from({ length: 50 }, (_, i) => 1 + ((i * 13) % 50) * 10_000),
+  'beyond the packable bounds': [2 ** 52 + 2, 0, 1],
+  fractions: [0.5, 1, 1.5],
+  'negative zero': [0, -0, 0],
+  'not numbers': [NaN, Infinity, -Infinity, 1],
+};
+
+for (const [name, values] of Object.entries(CASES)) {
+  test(`${name}: round-trips exactly`, (t) => {
+    const { back } = roundTrip(values);
+    t.true(same(values)(back), `${Array.from(back.subarray(0, 8))} … for ${values.slice(0, 8)} …`);
+  });
+}
+
+test('even steps take a few header bytes, whatever the count', (t) => {
+  t.true(roundTrip(CASES['even steps']!).bytes < 16);
+});
+
+test('sequence numbers with rare jumps take under two bytes a row before compression', (t) => {
+  const values = CASES['sequence numbers, rare jumps']!;
+  t.true(roundTrip(values).bytes < 2 * values.length);
+});
+
+test('noise around a trend is stored as residues from the mean of the previous values', (t) => {
+  const values = CASES['noise around a trend']!;
+  const plain = new ByteWriter(16);
+  writeNumbers(plain, Float64Array.from(values));
+  // Mode byte first: MEANS (5) rather than DELTAS (3).
+  t.is(plain.parts()[0]![0], 5);
+});
+
+test('sequence numbers with rare jumps are stored as runs of one step', (t) => {
+  const plain = new ByteWriter(16);
+  writeNumbers(plain, Float64Array.from(CASES['sequence numbers, rare jumps']!));
+  t.is(plain.parts()[0]![0], 6);
+});
+
+test('a damaged run is a SegmentCorruptError', (t) => {
+  const out = new ByteWriter(16);
+  writeNumbers(out, Float64Array.from(CASES['sequence numbers, rare jumps']!));
+  const body = new Uint8Array(Buffer.concat(out.parts()));
+  const read = (bytes: Uint8Array, count: number): void => readNumbers(new ByteReader(new Uint8Array(bytes)), new Float64Array(count));
+  t.throws(() => read(body.subarray(0, body.byteLength - 1), 1024), { instanceOf: SegmentCorruptError });
+  t.throws(() => read(body, 1025), { instanceOf: SegmentCorruptError });
+  t.throws(() => read(Uint8Array.of(9, 1, 0), 3), { instanceOf: SegmentCorruptError });
+  // DELTAS of width 7.
+  t.throws(() => read(Uint8Array.of(3, 1, 0, 7), 3), { instanceOf: SegmentCorruptError });
+  // RUNS: one run of 5 common steps (2) for 3 rows.
+  t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 0, 1, 5), 3), { instanceOf: SegmentCorruptError });
+  // RUNS: a run ended by table index 3 of a table of 1.
+  t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 1, 8, 2, 1, 0, 3), 4), { instanceOf: SegmentCorruptError });
+  // A varint that never ends.
+  t.throws(() => read(Uint8Array.of(4, 1, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), 2), { instanceOf: SegmentCorruptError });
+});
