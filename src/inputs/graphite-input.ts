@@ -15,6 +15,7 @@ import { HttpError } from '../errors.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { writeGraphiteBatch } from './graphite-batch.js';
 import { LineStream, LineTooLongError } from './line-stream.js';
 
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -129,12 +130,7 @@ class GraphiteConnection {
         const admission = this.ingest.admit(this.db);
         try {
           admission.take(body.length);
-          const outcome = await this.ingest.write(admission, body, { gzip: false, format: { kind: 'graphite' } });
-          this.metrics.recordWrite('graphite', outcome.pointCount);
-          if (outcome.rejectedLines > 0) {
-            this.metrics.recordDropped('graphite', 'invalid', outcome.rejectedLines);
-            this.log.warn({ input: 'graphite', skipped: outcome.rejectedLines }, `graphite lines skipped, the first: ${outcome.firstRejection ?? ''}`);
-          }
+          await writeGraphiteBatch(this.ingest, admission, body, 'graphite', { metrics: this.metrics, log: this.log, level: 'warn' });
         } finally {
           admission.release();
         }

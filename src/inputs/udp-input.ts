@@ -12,6 +12,7 @@ import { HttpError } from '../errors.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Logger } from '../log.js';
 import type { DropReason, DroppingInput, Metrics } from '../metrics/metrics.js';
+import { writeGraphiteBatch } from './graphite-batch.js';
 
 /** Datagrams being parsed or written at once; more are dropped. */
 const MAX_IN_FLIGHT = 256;
@@ -78,12 +79,7 @@ export class UdpInput {
         this.metrics.recordWrite('udp', outcome.pointCount);
         return;
       }
-      const outcome = await this.ingest.write(admission, message, { gzip: false, format: { kind: 'graphite' } });
-      this.metrics.recordWrite('graphite_udp', outcome.pointCount);
-      if (outcome.rejectedLines > 0) {
-        this.metrics.recordDropped('graphite_udp', 'invalid', outcome.rejectedLines);
-        this.log.debug({ input: 'graphite_udp', skipped: outcome.rejectedLines }, `graphite lines skipped, the first: ${outcome.firstRejection ?? ''}`);
-      }
+      await writeGraphiteBatch(this.ingest, admission, message, 'graphite_udp', { metrics: this.metrics, log: this.log, level: 'debug' });
     } finally {
       admission.release();
     }

@@ -11,7 +11,7 @@ import { streamArrow } from './arrow-answer.js';
 import { arrowStreamHead } from './arrow-stream-head.js';
 import { openJoinedAggregate } from './joined-aggregate.js';
 import { mergedAggregate } from './merged-aggregate.js';
-import type { PageSource } from './page-source.js';
+import { onePageSource, type PageSource } from './page-source.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
 
@@ -70,8 +70,7 @@ async function answerOneSeriesAggregate(storage: Storage, db: string, plan: Aggr
     answer = await lastPageOf(await openJoinedAggregate(storage, plan, plan.joined!, request, true), exchange);
   }
   const layout: ArrowLayout = { precision, withSeq: false, columns: plan.columns.map((column, c) => ({ name: column, type: answer.types[c] ?? 'float64' })) };
-  const page = { objects: [], body: answer.bytes, done: true };
-  await streamArrow(arrowStreamHead(layout, [name]), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+  await streamArrow(arrowStreamHead(layout, [name]), [onePageSource({ objects: [], body: answer.bytes, done: true })], exchange);
 }
 
 /** A joined aggregate's answer: its pages up to the last, which alone holds the rows. */

@@ -4,12 +4,12 @@ import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-bat
 import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import type { Exchange } from '../http/exchange.js';
-import type { ArrowScanOutput, Page, ScanSurvey } from '../storage/scan.js';
+import type { ArrowScanOutput, ScanSurvey } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
 import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
-import { pumpPages, type PageSource } from './page-source.js';
+import { onePageSource, pumpPages, type PageSource } from './page-source.js';
 import type { Storage } from '../storage/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
 import type { MergePlan } from './plan.js';
@@ -122,8 +122,7 @@ export function answerListInArrow(seriesName: string, columns: readonly ListColu
   });
   const batch = new RecordBatchBuilder(layout, count);
   batch.append(0, new Float64Array(count), undefined, built, Int32Array.from({ length: count }, (_, i) => i), count);
-  const page: Page = { objects: [], body: batch.finish(), done: true };
-  return streamArrow(arrowStreamHead(layout, [seriesName]), [{ next: () => Promise.resolve(page), close: () => Promise.resolve() }], exchange);
+  return streamArrow(arrowStreamHead(layout, [seriesName]), [onePageSource({ objects: [], body: batch.finish(), done: true })], exchange);
 }
 
 /**

@@ -12,6 +12,11 @@ export interface PageSource {
 }
 
 /** A shard's scan cursor; `first`, when given, is its first page (or that page's failure), already taken. */
+/** A source of one page already at hand (a small answer built whole). */
+export function onePageSource(page: Page): PageSource {
+  return { next: () => Promise.resolve(page), close: () => Promise.resolve() };
+}
+
 export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error): PageSource {
   let taken = first;
   return {
