@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseToml } from 'smol-toml';
 import { packageVersion } from './cli/package-version.js';
@@ -52,6 +52,16 @@ export interface Settings {
   udpPort: number | undefined;
   /** The database UDP points go to; required with udpPort. */
   udpDatabase: string | undefined;
+  /** NATS servers (comma-separated URLs): set, the node runs in cluster mode (src/cluster/). */
+  clusterNats: string | undefined;
+  /** This node's name in the cluster; unique per node. */
+  clusterNodeId: string;
+  /** Prefix of the cluster's streams and KV buckets, so several clusters can share NATS servers. */
+  clusterName: string;
+  /** Copies of each partition's log and of the metadata the NATS servers keep (1, 3 or 5). */
+  clusterReplicas: number;
+  /** Per partition: bytes the log may hold before writes get 503 (owners lag that far behind). */
+  clusterLogBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -89,6 +99,11 @@ export function defaultSettings(): Settings {
     graphiteUdp: false,
     udpPort: undefined,
     udpDatabase: undefined,
+    clusterNats: undefined,
+    clusterNodeId: hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64),
+    clusterName: 'sluice',
+    clusterReplicas: 3,
+    clusterLogBytes: 1024 * MiB,
   };
 }
 
@@ -126,6 +141,11 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'graphiteUdp', toml: 'graphite_udp', env: 'SLUICE_GRAPHITE_UDP', parse: flag },
   { key: 'udpPort', toml: 'udp_port', env: 'SLUICE_UDP_PORT', parse: (v) => integer(v, 0, 65535) },
   { key: 'udpDatabase', toml: 'udp_database', env: 'SLUICE_UDP_DATABASE', parse: text },
+  { key: 'clusterNats', toml: 'cluster_nats', env: 'SLUICE_CLUSTER_NATS', parse: natsUrls },
+  { key: 'clusterNodeId', toml: 'cluster_node_id', env: 'SLUICE_CLUSTER_NODE_ID', parse: natsToken },
+  { key: 'clusterName', toml: 'cluster_name', env: 'SLUICE_CLUSTER_NAME', parse: natsToken },
+  { key: 'clusterReplicas', toml: 'cluster_replicas', env: 'SLUICE_CLUSTER_REPLICAS', parse: replicaCount },
+  { key: 'clusterLogBytes', toml: 'cluster_log_size', env: 'SLUICE_CLUSTER_LOG_SIZE', parse: byteSize },
 ];
 
 /**
@@ -180,6 +200,11 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--graphite-udp', 'accept Graphite lines in UDP datagrams too, on the Graphite port number')
     .option('--udp-port <port>', 'accept 0.8 JSON series bodies over UDP on this port (off by default)')
     .option('--udp-database <db>', 'database the UDP points go to')
+    .option('--cluster-nats <urls>', 'run in cluster mode on these NATS servers (comma-separated; off by default)')
+    .option('--cluster-node-id <id>', "this node's unique name in the cluster (default: the host name)")
+    .option('--cluster-name <name>', "prefix of the cluster's NATS streams and KV buckets")
+    .option('--cluster-replicas <n>', 'copies the NATS servers keep of the log and metadata: 1, 3 or 5')
+    .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {
       if (err.exitCode === 0) throw new InfoShown(err.message);
@@ -225,6 +250,27 @@ function flag(raw: unknown): unknown {
   if (raw === true || raw === 'true' || raw === '1') return true;
   if (raw === false || raw === 'false' || raw === '0') return false;
   return new InvalidArgumentError(`expected true or false, got ${String(raw)}`);
+}
+
+/** NATS server URLs, comma-separated (a TOML array is taken too); `host:port` alone means nats://. */
+function natsUrls(raw: unknown): unknown {
+  const urls = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((u) => u.trim()).filter((u) => u !== '');
+  if (urls.length === 0) return new InvalidArgumentError('expected NATS server URLs, e.g. nats://10.0.0.1:4222,nats://10.0.0.2:4222');
+  const bad = urls.find((u) => !/^(nats:\/\/)?[\w.-]+(:\d+)?$/.test(u));
+  return bad === undefined ? urls.join(',') : new InvalidArgumentError(`not a NATS server URL: ${bad}`);
+}
+
+/** A name that can be part of a NATS subject, stream and KV key. */
+function natsToken(raw: unknown): unknown {
+  return typeof raw === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw)
+    ? raw
+    : new InvalidArgumentError(`expected 1 to 64 letters, digits, - or _, got ${String(raw)}`);
+}
+
+/** JetStream replicates by quorum: an even count tolerates no more failures than one fewer. */
+function replicaCount(raw: unknown): unknown {
+  const n = integer(raw, 1, 5);
+  return n === 1 || n === 3 || n === 5 ? n : new InvalidArgumentError(`expected 1, 3 or 5, got ${String(raw)}`);
 }
 
 function logLevel(raw: unknown): unknown {

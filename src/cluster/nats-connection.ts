@@ -1,0 +1,27 @@
+import { connect, type NatsConnection } from 'nats';
+import type { Settings } from '../config.js';
+import { StartupError } from '../startup-error.js';
+
+/** How long start-up waits for a first NATS server before refusing to start. */
+const FIRST_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The node's one connection to the NATS cluster. Once up, it reconnects forever: while no
+ * server answers, writes and queries that need one fail with 503 (partition-log.ts), they
+ * never wait unbounded.
+ */
+export async function connectToCluster(settings: Pick<Settings, 'clusterNats' | 'clusterNodeId'>): Promise<NatsConnection> {
+  const servers = (settings.clusterNats ?? '').split(',');
+  try {
+    return await connect({
+      servers,
+      name: `sluice-${settings.clusterNodeId}`,
+      timeout: FIRST_CONNECT_TIMEOUT_MS,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 5_000,
+    });
+  } catch (err) {
+    throw new StartupError(`cannot connect to the NATS servers ${servers.join(', ')}: ${(err as Error).message}`);
+  }
+}
