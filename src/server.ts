@@ -1,6 +1,6 @@
 import uWS from 'uWebSockets.js';
 import { listenAdmin } from './admin/admin-server.js';
-import { ADMIN_ASSETS_DIR, loadStaticAssets } from './admin/static-assets.js';
+import { ADMIN_ASSETS_DIR, loadStaticAssets, type StaticAsset } from './admin/static-assets.js';
 import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
@@ -21,6 +21,10 @@ import { QueryCoordinator } from './query/coordinator.js';
 import { openLayout } from './storage/layout.js';
 import { Storage } from './storage/storage.js';
 import { DataDirLock } from './util/data-dir-lock.js';
+import type { NatsConnection } from 'nats';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { ClusterState } from './cluster/cluster-state.js';
+import { connectToCluster } from './cluster/nats-connection.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -47,13 +51,39 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
 async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   // Read before anything opens, so a missing build stops the start at once.
   const admin = settings.adminPort === 'off' ? undefined : { port: settings.adminPort, assets: loadStaticAssets(ADMIN_ASSETS_DIR) };
-  const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
+  const nats = settings.clusterNats === undefined ? undefined : await connectToCluster(settings);
+  try {
+    return await openEngine(settings, log, lock, admin, nats);
+  } catch (err) {
+    await nats?.close();
+    throw err;
+  }
+}
+
+async function openEngine(
+  settings: Settings,
+  log: Logger,
+  lock: DataDirLock,
+  admin: { port: number; assets: ReadonlyMap<string, StaticAsset> } | undefined,
+  nats: NatsConnection | undefined,
+): Promise<RunningServer> {
+  const clusterState = nats && (await ClusterState.open(nats, settings));
+  // In a cluster, every node's shards are the cluster's partitions.
+  const shards = clusterState ? await clusterState.agreePartitions(settings.shards ?? defaultShardCount()) : settings.shards;
+  const layout = openLayout(settings.dataDir, shards, defaultShardCount(), log);
   const meta = MetaStore.open(settings.dataDir, settings, log);
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
+  let cluster: ClusterNode | undefined;
+  try {
+    cluster = nats && clusterState && (await ClusterNode.start(nats, clusterState, settings, storage, meta, log.child({ component: 'cluster' })));
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   const continuousQueries = new ContinuousQueries(meta, clock);
-  const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db));
+  const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db), cluster);
   const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));
   scheduler.start();
   const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }));
@@ -61,7 +91,9 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   const closeEngine = async (): Promise<void> => {
     await Promise.all([scheduler.stop(), periodic.stop()]);
     await ingest.close();
+    await cluster?.stop();
     await storage.close();
+    await nats?.close();
   };
   const context: ServerContext = {
     settings,

@@ -10,6 +10,7 @@ import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
+import type { WriteLog } from './write-log.js';
 import { WriteAdmission } from './write-admission.js';
 
 /** What a write stored: its points, fan-out copies included, and the lines a stream input skipped. */
@@ -48,6 +49,8 @@ export class IngestService {
     private readonly limits: IngestLimits,
     /** The database's fan-out continuous queries, applied in the parse threads. */
     private readonly fanOuts: (db: string) => readonly FanOutSpec[],
+    /** Cluster mode: batches go to this log instead of the local shards. */
+    private readonly writeLog?: WriteLog,
   ) {
     this.parseQueue = new ByteBudget(limits.parseQueueBytes);
     this.parsers = new Piscina({
@@ -91,6 +94,7 @@ export class IngestService {
       ...(options.access ? { writeAccess: options.access } : {}),
       fanOut: this.fanOuts(db),
       ...(options.format ? { format: options.format } : {}),
+      ...(this.writeLog ? { digests: true } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -106,6 +110,11 @@ export class IngestService {
     this.assertDatabaseUnchanged(db, admission.dropCount);
     const outcome: WriteOutcome = { pointCount: result.pointCount, rejectedLines: result.rejectedLines ?? 0, ...(result.firstRejection === undefined ? {} : { firstRejection: result.firstRejection }) };
     if (result.pointCount === 0) return outcome;
+    if (this.writeLog) {
+      const base = result.unnumberedCount === 0 ? 0 : await this.writeLog.reserveOrdinals(result.unnumberedCount);
+      await this.writeLog.append(db, result.batches, base, result.digests!);
+      return outcome;
+    }
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
     // Checked again with nothing awaited before the write is queued: a lease write for the
     // sequence numbers can take long enough for a drop and a re-create to run meanwhile.

@@ -10,6 +10,7 @@ import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
+import { batchDigest } from './batch-digest.js';
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */
@@ -28,6 +29,8 @@ export interface ParseTask {
   readonly fanOut: readonly FanOutSpec[];
   /** Line protocol or Graphite; absent for a 0.8 JSON body (whose `precision` then applies). */
   readonly format?: PointFormat;
+  /** Cluster mode: give each batch's digest, which names its message in the log (batch-digest.ts). */
+  readonly digests?: boolean;
 }
 
 export type ParseTaskResult =
@@ -38,6 +41,8 @@ export type ParseTaskResult =
       readonly seriesNames: string[];
       /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
       readonly batches: (ArrayBuffer | null)[];
+      /** With `digests` asked for: index = shard, the batch's digest. */
+      readonly digests?: (string | null)[];
     } & Rejections)
   | {
       readonly ok: false;
@@ -75,6 +80,7 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     ...rejectionsOf(parsed),
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
     batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
+    ...(task.digests ? { digests: batches.map((batch) => (batch === null ? null : batchDigest(batch))) } : {}),
   };
 }
 

@@ -85,6 +85,11 @@ export class MetaStore {
     return exists(this.current, name);
   }
 
+  /** When the database was created: tells a database from an earlier one of the same name. */
+  databaseCreated(name: string): number | undefined {
+    return exists(this.current, name) ? this.current.databases[name]!.created : undefined;
+  }
+
   listDatabases(): string[] {
     return Object.keys(this.current.databases).sort(byteOrder);
   }
@@ -98,15 +103,20 @@ export class MetaStore {
     return name;
   }
 
-  /** Drops the database and its users. */
-  async dropDatabase(name: string): Promise<void> {
-    await this.update((next) => {
-      if (!exists(next, name)) throw new BadRequestError(`Database ${name} doesn't exist`);
-      const hadUsers = getOwn(next.users, name) !== undefined;
-      delete next.databases[name];
-      if (next.users) delete next.users[name];
-      return hadUsers;
-    }, (hadUsers) => hadUsers);
+  /** Drops the database and its users; resolves with when the dropped database was created. */
+  async dropDatabase(name: string): Promise<number> {
+    const { created } = await this.update(
+      (next) => {
+        if (!exists(next, name)) throw new BadRequestError(`Database ${name} doesn't exist`);
+        const hadUsers = getOwn(next.users, name) !== undefined;
+        const dropped = next.databases[name]!.created;
+        delete next.databases[name];
+        if (next.users) delete next.users[name];
+        return { hadUsers, created: dropped };
+      },
+      ({ hadUsers }) => hadUsers,
+    );
+    return created;
   }
 
   /**

@@ -33,6 +33,7 @@ export class QueryCoordinator {
 
   async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
+    await this.storage.readBarrier();
     switch (plan.kind) {
       case 'empty':
         return this.noSeries(output, exchange);

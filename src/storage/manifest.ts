@@ -56,6 +56,8 @@ export interface ManifestDocument {
   tombstones?: Tombstone[];
   /** The number the shard's next delete gets. */
   nextTombstone?: number;
+  /** Cluster mode: the partition stream's messages up to this sequence are in segments or the WAL. */
+  logApplied?: number;
 }
 
 export function manifestPath(shardDir: string): string {

@@ -12,6 +12,7 @@ import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import type { KindSet } from '../engine/arrow/column-types.js';
 import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
+import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
 import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
 import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
@@ -66,6 +67,14 @@ export interface WriteTxn {
   readonly participants: number;
   /** First sequence-number ordinal of the request. */
   readonly base: number;
+  /** Cluster mode: the stream sequence of the message this batch came in (log-position-record.ts). */
+  readonly logSeq?: number;
+  /**
+   * Cluster mode: the sequence of the message before it in the stream, as its consumer saw it.
+   * Above the position this shard has logged, a message in between was not stored (its write
+   * failed): this one is refused, so the position never passes a message that is missing.
+   */
+  readonly logPrev?: number;
 }
 
 /** Everything the shard knows about one of its series. */
@@ -103,6 +112,8 @@ export interface RecoveryReport {
   readonly flushedBelow: number;
   /** The highest transaction id a segment holds, also above `flushedBelow` (manifest.ts). */
   readonly highestFlushed: number;
+  /** Cluster mode: the partition stream's messages up to this sequence are stored here. */
+  readonly logApplied: number;
 }
 
 export class ShardError extends Error {
@@ -151,6 +162,8 @@ export class Shard {
    * before the bound. (Afterwards the counter in sequence.json is the only source.)
    */
   private maxSeq = 0;
+  /** Cluster mode: the highest stream position logged (log-position-record.ts); 0 otherwise. */
+  private logApplied = 0;
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [], committed: [] };
   private failedTxns: number[];
@@ -179,6 +192,7 @@ export class Shard {
     this.segments = new SegmentStore(options.dir, options.blockCacheBytes);
     removeAbandonedTemps(manifestPath(options.dir));
     this.manifest = readManifest(options.dir);
+    this.logApplied = this.manifest.logApplied ?? 0;
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];
     this.tombstones = new TombstoneSet(this.manifest.nextTombstone ?? 1, this.manifest.tombstones ?? []);
     this.segments.removeOrphans(new Set(this.manifest.segments.map((s) => s.file)));
@@ -193,7 +207,7 @@ export class Shard {
     const logged = new Map<number, number>();
     let maxLogged = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
-      if (isDeleteRecord(payload)) return;
+      if (isDeleteRecord(payload) || isLogPositionRecord(payload)) return;
       const { txn, participants } = readWriteBatch(payload);
       if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
       if (txn > maxLogged) maxLogged = txn;
@@ -212,6 +226,7 @@ export class Shard {
     let highestTxn = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       if (isDeleteRecord(payload)) return this.applyDelete(decodeDeleteRecord(payload));
+      if (isLogPositionRecord(payload)) return void (this.logApplied = Math.max(this.logApplied, decodeLogPositionRecord(payload)));
       const batch = readWriteBatch(payload);
       highestTxn = Math.max(highestTxn, batch.txn);
       // A flush carries unresolved batches into the next file: a crash can leave both copies.
@@ -236,7 +251,12 @@ export class Shard {
     const live = new Set(liveDatabases);
     for (const db of [...this.catalog.keys()]) if (!live.has(db)) await this.dropDatabase(db);
     this.maybeCompact();
-    return { highestSequenceNumber: this.maxSeq, flushedBelow: this.flushedBelow, highestFlushed: Math.max(0, ...(this.manifest.flushedAbove ?? [])) };
+    return {
+      highestSequenceNumber: this.maxSeq,
+      flushedBelow: this.flushedBelow,
+      highestFlushed: Math.max(0, ...(this.manifest.flushedAbove ?? [])),
+      logApplied: this.logApplied,
+    };
   }
 
   /** Sequence numbers found at start-up, for a data directory from before sequence.json. */
@@ -322,9 +342,13 @@ export class Shard {
    */
   write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
     let decoded: PendingBatch[];
+    let logAppliedBefore = this.logApplied;
     try {
       decoded = this.prepareBatches(batches, txns);
-      this.wal.append(batches);
+      const position = Math.max(0, ...txns.map((t) => t.logSeq ?? 0));
+      this.wal.append(position > this.logApplied ? [...batches, encodeLogPositionRecord(position)] : batches);
+      logAppliedBefore = this.logApplied;
+      this.logApplied = Math.max(this.logApplied, position);
     } catch (err) {
       // Refused or not logged: other shards may have logged their parts, and once this shard
       // flushes past these ids only this record tells recovery to leave those parts out.
@@ -334,7 +358,9 @@ export class Shard {
     for (const pending of decoded) this.pending.push(pending);
     this.armIdleFlush();
     return this.wal.durable().catch((err: unknown) => {
-      // Never acknowledged, so never committed: the batches leave the pending list.
+      // Never acknowledged, so never committed: the batches leave the pending list, and the
+      // stream position falls back to before the first failed append (later ones failed too).
+      this.logApplied = Math.min(this.logApplied, logAppliedBefore);
       this.rememberFailed(txns.map((t) => t.txn));
       throw this.asRefusal(err);
     });
@@ -345,6 +371,11 @@ export class Shard {
     this.health.assertWritable();
     if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
       throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
+    }
+    let position = this.logApplied;
+    for (const { logSeq, logPrev } of txns) {
+      if (logPrev !== undefined && logPrev > position) throw new ShardError(503, `stream message ${logPrev} is not stored here yet; message ${logSeq} waits`);
+      if (logSeq !== undefined) position = Math.max(position, logSeq);
     }
     return batches.map((bytes, i) => {
       const { txn, participants, base } = txns[i]!;
@@ -595,11 +626,13 @@ export class Shard {
     // flush adds its file to the list as it is then, and on failure takes only that file out.
     const previous = {
       walCheckpoint: this.manifest.walCheckpoint,
+      logApplied: this.manifest.logApplied,
       flushedBelow: this.manifest.flushedBelow,
       flushedAbove: this.manifest.flushedAbove,
     };
     let written: { segment: SegmentFile; refs: SeriesRef[] } | undefined;
     let checkpoint: number;
+    const logApplied = this.logApplied;
     try {
       checkpoint = this.wal.rotate();
       if (this.pending.length > 0) {
@@ -612,6 +645,8 @@ export class Shard {
         this.manifest.segments = [...this.manifest.segments, { ...written.segment, tombstoneMark: mark }];
       }
       this.manifest.walCheckpoint = checkpoint;
+      // The position logged before the rotation: what it covers is in the segment or relogged.
+      if (logApplied > 0) this.manifest.logApplied = logApplied;
       this.manifest.flushedBelow = flushedBelow;
       this.manifest.flushedAbove = flushedAbove;
       this.manifest.failedTxns = this.failedTxns;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { diskRefusal, ServiceUnavailableError } from '../errors.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
+import type { ChangeLog } from './change-log.js';
 import type { DiskProblem } from './disk-health.js';
 import type { StorageLayout } from './layout.js';
 import { shardOf } from './router.js';
@@ -22,11 +23,15 @@ export class Storage {
   /** How many times each database name has been dropped since start (see `dropCount`). */
   private readonly drops = new Map<string, number>();
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Cluster mode: deletes and drops go through the log (change-log.ts). */
+  private changeLog: ChangeLog | undefined;
 
   private constructor(
     readonly shards: ShardHandle[],
     private readonly sequence: SequenceCounter,
     private readonly ledger: TransactionLedger,
+    /** Cluster mode: per shard, the partition stream's sequence stored up to at start (0: none). */
+    readonly logAppliedAtStart: readonly number[],
   ) {}
 
   static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[]): Promise<Storage> {
@@ -57,7 +62,17 @@ export class Storage {
     // Transaction ids stay above every id a shard has logged or settled, whatever was dropped since.
     ledger.startAfter(Math.max(0, ...reports.map((r) => r.maxLogged), ...recovered.map((r) => Math.max(r.flushedBelow, r.highestFlushed))));
     const highest = Math.max(0, ...recovered.map((r) => r.highestSequenceNumber));
-    return new Storage(shards, SequenceCounter.open(settings.dataDir, highest), ledger);
+    return new Storage(shards, SequenceCounter.open(settings.dataDir, highest), ledger, recovered.map((r) => r.logApplied));
+  }
+
+  /** Cluster mode: from now on deletes and drops go through `log`, and reads wait for its barrier. */
+  useChangeLog(log: ChangeLog): void {
+    this.changeLog = log;
+  }
+
+  /** Resolves when a read sees every write this node acknowledged (at once on a single node). */
+  async readBarrier(): Promise<void> {
+    await this.changeLog?.readBarrier();
   }
 
   shardFor(db: string, series: string): ShardHandle {
@@ -79,9 +94,11 @@ export class Storage {
    * operation called after this one (a drop) is applied after them. All or nothing: if a
    * shard's queue has no room, or a shard cannot write, no part is queued and the write is
    * refused (503, or 507 for a full disk). If a shard fails to log its part, the parts logged
-   * elsewhere are aborted, never made visible. `base` is the request's first sequence ordinal.
+   * elsewhere are aborted, never made visible. `base` is the request's first sequence ordinal;
+   * `log`, in cluster mode, the stream sequences of the message the batches came in and of the
+   * one before it (WriteTxn).
    */
-  write(batches: (ArrayBuffer | null)[], base: number): Promise<void> {
+  write(batches: (ArrayBuffer | null)[], base: number, log?: { readonly seq: number; readonly prev: number }): Promise<void> {
     if (batches.some((batch, shard) => batch !== null && this.shards[shard]!.degraded)) return this.degradedRefusal(batches);
     const full = batches.findIndex((batch, shard) => batch !== null && !this.shards[shard]!.hasRoomFor(batch.byteLength));
     if (full >= 0) return Promise.reject(new ServiceUnavailableError(`shard ${full} has too many writes queued; retry later`));
@@ -90,7 +107,7 @@ export class Storage {
       if (batch) participants |= 1 << shard;
     });
     const id = this.ledger.begin(batches.filter((b) => b !== null).length);
-    const txn = { txn: id, participants, base };
+    const txn = { txn: id, participants, base, ...(log === undefined ? {} : { logSeq: log.seq, logPrev: log.prev }) };
     const parts = batches.map(async (batch, shard) => {
       if (!batch) return;
       try {
@@ -163,6 +180,7 @@ export class Storage {
    * deleted row can come back from it.
    */
   async deleteSeries(request: SeriesDeleteRequest): Promise<void> {
+    if (this.changeLog) return this.changeLog.deleteSeries(request);
     const shards = request.regex ? this.shards : [...new Set(request.names.map((name) => this.shardFor(request.db, name)))];
     await Promise.all(
       shards.map((shard) =>
@@ -171,8 +189,10 @@ export class Storage {
     );
   }
 
-  async dropDatabase(db: string): Promise<void> {
+  /** `created`: when the dropped database was created (MetaStore.dropDatabase), which the cluster's log records. */
+  async dropDatabase(db: string, created: number): Promise<void> {
     this.drops.set(db, this.dropCount(db) + 1);
+    if (this.changeLog) return this.changeLog.dropDatabase(db, created);
     await Promise.all(this.shards.map((s) => s.dropDatabase(db)));
   }
 

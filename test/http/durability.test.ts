@@ -2,67 +2,20 @@
  * Acknowledged means durable (DESIGN.md invariant 4): every write answered 200 survives a
  * SIGKILL mid-load, a graceful restart, and a torn WAL tail — each exactly once.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { readdir, stat, appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createDb, querySeries, sleep, write, writeOk, type SeriesInput } from '../helpers/client.js';
+import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, PointSource, readAll } from '../helpers/acknowledged-points.js';
+import { createDb, querySeries, sleep, writeOk } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
-const DB = 'dur';
-const SERIES = ['dur.a', 'dur.b', 'dur.c', 'dur.d', 'dur.e'];
-/** All points are a day in the past so the default query end (now) includes them. */
-const BASE_MS = Date.now() - 86_400_000;
+const DB = DURABILITY_DB;
 
 test.after.always(cleanupServers);
-
-/** `series|time(ms)` of every point, with its value, as stored. */
-type Stored = Map<string, number[]>;
-
-async function readAll(server: TestServer): Promise<Stored> {
-  const result = await querySeries(server, DB, 'select * from /^dur\\./ order asc', { time_precision: 'ms' });
-  const stored: Stored = new Map();
-  for (const series of result) {
-    const time = series.columns.indexOf('time');
-    const value = series.columns.indexOf('value');
-    for (const point of series.points) {
-      const key = `${series.name}|${point[time]}`;
-      stored.set(key, [...(stored.get(key) ?? []), point[value] as number]);
-    }
-  }
-  return stored;
-}
 
 async function sequenceNumbers(server: TestServer): Promise<number[]> {
   const result = await querySeries(server, DB, 'select * from /^dur\\./');
   return result.flatMap((series) => series.points.map((point) => point[series.columns.indexOf('sequence_number')] as number));
-}
-
-/** Builds requests of `size` points spread over the series, each (series, time) used once. */
-class PointSource {
-  private next = 0;
-  take(size: number): { body: SeriesInput[]; keys: string[] } {
-    const bySeries = new Map<string, number[][]>();
-    const keys: string[] = [];
-    for (let i = 0; i < size; i++) {
-      const n = this.next++;
-      const name = SERIES[n % SERIES.length]!;
-      const time = BASE_MS + n;
-      bySeries.set(name, [...(bySeries.get(name) ?? []), [time, n]]);
-      keys.push(`${name}|${time}`);
-    }
-    return { body: [...bySeries].map(([name, points]) => ({ name, columns: ['time', 'value'], points })), keys };
-  }
-  get issued(): number {
-    return this.next;
-  }
-}
-
-function assertExactlyOnce(t: ExecutionContext, stored: Stored, acknowledged: ReadonlySet<string>, issued: number): void {
-  const missing = [...acknowledged].filter((key) => !stored.has(key));
-  t.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acknowledged.size} acknowledged points are missing`);
-  const duplicated = [...stored].filter(([, values]) => values.length > 1).map(([key]) => key);
-  t.deepEqual(duplicated.slice(0, 10), [], `${duplicated.length} points are stored more than once`);
-  t.true(stored.size <= issued, `${stored.size} points stored but only ${issued} were ever sent`);
 }
 
 test.serial('every acknowledged write survives kill -9 under concurrent load, exactly once', async (t) => {
@@ -70,31 +23,14 @@ test.serial('every acknowledged write survives kill -9 under concurrent load, ex
   const args = ['--memtable-bytes', '64KiB'];
   const server = await startServer({ args });
   await createDb(server, DB);
-  const source = new PointSource();
-  const acknowledged = new Set<string>();
-  let writing = true;
-  let failures = 0;
-
-  const writer = async (): Promise<void> => {
-    while (writing) {
-      const { body, keys } = source.take(25);
-      try {
-        const result = await write(server, DB, body, { precision: 'ms' });
-        if (result.status === 200) for (const key of keys) acknowledged.add(key);
-        else failures++;
-      } catch {
-        // The connection died with the server: this request was never acknowledged.
-      }
-    }
-  };
-  const writers = Array.from({ length: 4 }, writer);
+  const load = new AcknowledgedLoad(() => [server], 4, 25);
   const started = Date.now();
-  while (Date.now() - started < 1_500 && acknowledged.size < 5_000) await sleep(20);
+  while (Date.now() - started < 1_500 && load.acknowledged.size < 5_000) await sleep(20);
   await server.kill9();
-  writing = false;
-  await Promise.all(writers);
+  await load.stop();
+  const { acknowledged, source } = load;
 
-  t.is(failures, 0, 'no write may be refused while the server is healthy');
+  t.is(load.refused, 0, 'no write may be refused while the server is healthy');
   t.true(acknowledged.size >= 500, `only ${acknowledged.size} points were acknowledged before the kill`);
   t.log(`${acknowledged.size} acknowledged of ${source.issued} sent before kill -9`);
 

@@ -33,7 +33,7 @@ export const createDatabase: Handler = async (exchange, server) => {
 export const dropDatabase: Handler = async (exchange, server) => {
   await server.auth.clusterAdmin(exchange);
   const name = exchange.params.name!;
-  await server.meta.dropDatabase(name);
-  await server.storage.dropDatabase(name);
+  const created = await server.meta.dropDatabase(name);
+  await server.storage.dropDatabase(name, created);
   exchange.empty(204);
 };

@@ -1,0 +1,90 @@
+import type { NatsConnection } from 'nats';
+import type { Settings } from '../config.js';
+import { BadRequestError } from '../errors.js';
+import type { WriteLog } from '../ingest/write-log.js';
+import type { Logger } from '../log.js';
+import type { MetaStore } from '../meta/meta-store.js';
+import type { ChangeLog } from '../storage/change-log.js';
+import type { SeriesDeleteRequest } from '../storage/shard-worker.js';
+import type { Storage } from '../storage/storage.js';
+import type { ClusterState } from './cluster-state.js';
+import type { LogCommand } from './log-commands.js';
+import { PartitionLog } from './partition-log.js';
+import { PartitionOwner } from './partition-owner.js';
+
+/** How long a read or a change waits for this node to store what it must see before it answers 503. */
+const BARRIER_TIMEOUT_MS = 10_000;
+
+/**
+ * A node in cluster mode: its front end logs writes, deletes and drops to the partition
+ * streams, and its owner role stores every partition from them (each node keeps a full copy,
+ * so any node answers every query). What this node acknowledged, it reads back: a read waits
+ * until its own acknowledged writes are stored here.
+ */
+export class ClusterNode implements WriteLog, ChangeLog {
+  /** Per partition, the highest stream sequence this node's front end has had acknowledged. */
+  private readonly acknowledged: number[];
+
+  private constructor(
+    private readonly log: PartitionLog,
+    private readonly state: ClusterState,
+    private readonly owner: PartitionOwner,
+    private readonly meta: MetaStore,
+  ) {
+    this.acknowledged = Array.from({ length: log.partitions }, () => 0);
+  }
+
+  static async start(nc: NatsConnection, state: ClusterState, settings: Settings, storage: Storage, meta: MetaStore, logger: Logger): Promise<ClusterNode> {
+    const log = await PartitionLog.open(nc, settings, storage.shards.length);
+    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), settings.clusterNodeId, settings.walFsync === 'always', logger);
+    owner.start();
+    const node = new ClusterNode(log, state, owner, meta);
+    storage.useChangeLog(node);
+    return node;
+  }
+
+  reserveOrdinals(count: number): Promise<number> {
+    return this.state.reserveOrdinals(count);
+  }
+
+  async append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, digests: readonly (string | null)[]): Promise<void> {
+    const created = this.meta.databaseCreated(db);
+    if (created === undefined) throw new BadRequestError(`Database ${db} doesn't exist`);
+    this.noteAcknowledged(await this.log.append({ name: db, created }, batches, base, digests));
+  }
+
+  readBarrier(): Promise<void> {
+    return this.owner.waitApplied(this.acknowledged, BARRIER_TIMEOUT_MS);
+  }
+
+  deleteSeries(request: SeriesDeleteRequest): Promise<void> {
+    return this.change({ kind: 'delete', request });
+  }
+
+  /** Called once the database has left the metadata. */
+  async dropDatabase(db: string, created: number): Promise<void> {
+    await this.state.recordDropped(db, created);
+    await this.change({ kind: 'drop-database', db, created });
+  }
+
+  /** Logs the change and answers once this node has applied it, as a single node answers after applying. */
+  private async change(command: LogCommand): Promise<void> {
+    const seqs = await this.log.appendCommand(command);
+    this.noteAcknowledged(seqs);
+    await this.owner.waitApplied(seqs, BARRIER_TIMEOUT_MS);
+  }
+
+  private noteAcknowledged(seqs: readonly number[]): void {
+    seqs.forEach((seq, p) => {
+      if (seq > this.acknowledged[p]!) this.acknowledged[p] = seq;
+    });
+  }
+
+  get appliedSequences(): readonly number[] {
+    return this.owner.appliedSequences;
+  }
+
+  stop(): Promise<void> {
+    return this.owner.stop();
+  }
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { DiscardPolicy, headers, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats';
+import type { Settings } from '../config.js';
+import { PayloadTooLargeError, ServiceUnavailableError } from '../errors.js';
+import { StartupError } from '../startup-error.js';
+import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
+
+/** A publish not acknowledged by a quorum within this long is sent again (same message id). */
+const PUBLISH_TIMEOUT_MS = 5_000;
+/** Past this, a write that could not be logged answers 503; a stream leader election takes 4–8 s. */
+const PUBLISH_DEADLINE_MS = 12_000;
+/** The log drops a message whose id it saw this recently: a client's retry within it is not stored twice. */
+const DUPLICATE_WINDOW_NS = 120 * 1e9;
+/** Streams are created once per cluster; their elections can take a few seconds after start. */
+const STREAM_SETUP_DEADLINE_MS = 30_000;
+
+/** Headers of a write message: the request's first sequence-number ordinal, and its database's name and creation time. */
+export const BASE_HEADER = 'Sluice-Base';
+export const DB_HEADER = 'Sluice-Db';
+export const DB_CREATED_HEADER = 'Sluice-Db-Created';
+
+/**
+ * The cluster's ingestion log: one JetStream stream per partition, replicated on
+ * `clusterReplicas` NATS servers. A write is acknowledged once every partition it touches has
+ * its message on a quorum of them.
+ */
+export class PartitionLog {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly clusterName: string,
+    readonly partitions: number,
+    private readonly maxPayload: number,
+  ) {}
+
+  static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas' | 'clusterLogBytes'>, partitions: number): Promise<PartitionLog> {
+    const jsm = await nc.jetstreamManager({ timeout: PUBLISH_TIMEOUT_MS });
+    const log = new PartitionLog(nc.jetstream({ timeout: PUBLISH_TIMEOUT_MS }), jsm, settings.clusterName, partitions, nc.info?.max_payload ?? 1024 * 1024);
+    const deadline = Date.now() + STREAM_SETUP_DEADLINE_MS;
+    for (let p = 0; p < partitions; p++) await log.ensureStream(p, settings, deadline);
+    return log;
+  }
+
+  streamName(partition: number): string {
+    return `${this.clusterName}-p${partition}`;
+  }
+
+  private subject(partition: number): string {
+    return `${this.clusterName}.p.${partition}`;
+  }
+
+  private async ensureStream(partition: number, settings: Pick<Settings, 'clusterReplicas' | 'clusterLogBytes'>, deadline: number): Promise<void> {
+    const config = {
+      name: this.streamName(partition),
+      subjects: [this.subject(partition)],
+      num_replicas: settings.clusterReplicas,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      // A log owners lag too far behind refuses new writes (503) rather than dropping old ones.
+      discard: DiscardPolicy.New,
+      max_bytes: settings.clusterLogBytes,
+      duplicate_window: DUPLICATE_WINDOW_NS,
+    };
+    for (;;) {
+      try {
+        const info = await this.jsm.streams.info(config.name).catch(() => undefined);
+        if (info === undefined) await this.jsm.streams.add(config);
+        else if (info.config.num_replicas !== config.num_replicas) {
+          throw new StartupError(`stream ${config.name} has ${info.config.num_replicas} replicas, cluster_replicas says ${config.num_replicas}`);
+        }
+        return;
+      } catch (err) {
+        if (err instanceof StartupError) throw err;
+        // Two nodes starting together both try to create it; the loser finds it next time.
+        if (Date.now() > deadline) throw new StartupError(`cannot create the log stream ${config.name}: ${(err as Error).message}`);
+        await sleep(250);
+      }
+    }
+  }
+
+  /**
+   * Logs each partition's batch as one message named by its digest, and resolves with each
+   * one's stream sequence (0 where the request has no batch) once all are on a quorum. A
+   * message that is not is sent again with the same id until the deadline; then the write
+   * answers 503, and a retry of it stores only the parts not logged yet.
+   */
+  async append(
+    db: { readonly name: string; readonly created: number },
+    batches: readonly (ArrayBuffer | null)[],
+    base: number,
+    digests: readonly (string | null)[],
+  ): Promise<number[]> {
+    const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
+    if (largest > this.maxPayload) throw new PayloadTooLargeError(this.maxPayload);
+    const deadline = Date.now() + PUBLISH_DEADLINE_MS;
+    const head = headers();
+    head.set(BASE_HEADER, String(base));
+    head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
+    head.set(DB_CREATED_HEADER, String(db.created));
+    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), head, digests[p]!, deadline))));
+  }
+
+  /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */
+  async appendCommand(command: LogCommand): Promise<number[]> {
+    const deadline = Date.now() + PUBLISH_DEADLINE_MS;
+    const head = headers();
+    head.set(COMMAND_HEADER, command.kind);
+    const id = randomUUID();
+    const payload = encodeLogCommand(command);
+    return Promise.all(Array.from({ length: this.partitions }, (_, p) => this.publish(p, payload, head, `${id}.${p}`, deadline)));
+  }
+
+  private async publish(partition: number, data: Uint8Array, head: MsgHdrs, msgID: string, deadline: number): Promise<number> {
+    for (;;) {
+      try {
+        const ack = await this.js.publish(this.subject(partition), data, { msgID, headers: head, timeout: PUBLISH_TIMEOUT_MS });
+        return ack.seq;
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/maximum (bytes|messages)/i.test(message)) {
+          throw new ServiceUnavailableError(`partition ${partition}'s log is full: its owner is behind; retry later`);
+        }
+        if (Date.now() > deadline) throw new ServiceUnavailableError(`partition ${partition}'s log did not take the write (${message}); retry later`);
+        await sleep(200);
+      }
+    }
+  }
+
+  /** Each partition's last stream sequence: what a reader must wait for to see every acknowledged write. */
+  async lastSequences(): Promise<number[]> {
+    try {
+      const infos = await Promise.all(Array.from({ length: this.partitions }, (_, p) => this.jsm.streams.info(this.streamName(p))));
+      return infos.map((info) => info.state.last_seq);
+    } catch (err) {
+      throw new ServiceUnavailableError(`the log cannot be read (${(err as Error).message}); retry later`);
+    }
+  }
+
+  /** Lets the stream drop the messages below `seq`: they are stored by the partition's owner. */
+  async purgeBelow(partition: number, seq: number): Promise<void> {
+    await this.jsm.streams.purge(this.streamName(partition), { seq });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

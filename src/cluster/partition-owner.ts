@@ -1,0 +1,244 @@
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Storage } from '../storage/storage.js';
+import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-commands.js';
+import type { ClusterState } from './cluster-state.js';
+import { InOrderWindow } from './in-order-window.js';
+import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, type PartitionLog } from './partition-log.js';
+
+/** Messages a partition's consumer has handed to its shard and not yet seen stored. */
+const WRITES_IN_FLIGHT = 16;
+/** Messages the consumer pulls ahead of what it has handed on. */
+const PULL_AHEAD = 64;
+/** A pull request lasts this long; the server sends a heartbeat at this interval while it waits. */
+const PULL_EXPIRES_MS = 4_000;
+const PULL_HEARTBEAT_MS = 1_000;
+/** After a failed write (a full memtable, a disk error), the consumer starts again after this. */
+const RETRY_DELAY_MS = 500;
+/** How often each partition lets its stream drop what its shard has stored. */
+const PURGE_EVERY_MS = 10_000;
+
+interface Waiter {
+  readonly targets: readonly number[];
+  readonly resolve: () => void;
+}
+
+/**
+ * The owner role: for each partition, a consumer of its stream hands the messages, in stream
+ * order, to the partition's shard, which logs each write batch with the message's stream
+ * sequence (log-position-record.ts). At start, and after a failed write, the consumer starts
+ * again after the last message the shard has stored, so nothing is skipped; a message stored
+ * twice changes nothing, since its points carry the sequence numbers the message fixed.
+ */
+export class PartitionOwner {
+  /** Per partition: every message up to this stream sequence is stored by its shard. */
+  private readonly applied: number[];
+  private readonly running = new Map<number, ConsumerMessages>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private readonly purgedBelow: number[];
+  private stopped = false;
+
+  private appliedLastPeriod: number[];
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly log: PartitionLog,
+    private readonly state: ClusterState,
+    private readonly storage: Storage,
+    /** db → creation times of its dropped instances: writes logged for one of those are stale. */
+    private readonly dropped: Map<string, Set<number>>,
+    private readonly nodeId: string,
+    /** `wal_fsync = always`: what a shard logged is on disk once its write resolves. */
+    private readonly walSyncedAtOnce: boolean,
+    private readonly logger: Logger,
+  ) {
+    this.applied = [...storage.logAppliedAtStart];
+    this.appliedLastPeriod = [...this.applied];
+    this.purgedBelow = this.applied.map(() => 0);
+  }
+
+  start(): void {
+    for (let p = 0; p < this.log.partitions; p++) this.loops.push(this.run(p));
+    this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  /** The stream sequence each partition is stored up to. */
+  get appliedSequences(): readonly number[] {
+    return this.applied;
+  }
+
+  /**
+   * Resolves once every partition is stored up to its target; past `timeoutMs` it answers 503,
+   * never an answer that leaves out an acknowledged write.
+   */
+  waitApplied(targets: readonly number[], timeoutMs: number): Promise<void> {
+    if (this.reached(targets)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        targets,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new ServiceUnavailableError(`this node has not yet stored every acknowledged write (stored ${this.applied.join(',')}, needs ${targets.join(',')}); retry later`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.purgeTimer);
+    for (const messages of this.running.values()) messages.stop();
+    await Promise.allSettled(this.loops);
+  }
+
+  private reached(targets: readonly number[]): boolean {
+    return targets.every((target, p) => this.applied[p]! >= target);
+  }
+
+  private markApplied(partition: number, seq: number): void {
+    if (seq <= this.applied[partition]!) return;
+    this.applied[partition] = seq;
+    for (const waiter of this.waiters) {
+      if (!this.reached(waiter.targets)) continue;
+      this.waiters.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  private async run(partition: number): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.consume(partition);
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof PartitionLostError) {
+          this.logger.error({ partition }, err.message);
+          return;
+        }
+        this.logger.warn({ partition, err: (err as Error).message }, 'partition consumer stopped; starting again after the last stored message');
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  /**
+   * One consumer's life: from the message after the last one stored until it is stopped or a
+   * write fails. Writes are handed on without waiting for each (the shard keeps their order and
+   * commits them in groups); commands wait for the writes before them.
+   */
+  private async consume(partition: number): Promise<void> {
+    const consumer = await this.js.consumers.get(this.log.streamName(partition), {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.applied[partition]! + 1,
+    });
+    // Short pulls with heartbeats: a consumer whose NATS server died is noticed and made again
+    // within seconds (the default pull waits 30 s).
+    const messages = await consumer.consume({ max_messages: PULL_AHEAD, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
+    this.running.set(partition, messages);
+    // A failure stops the messages, so the consumer starts again even if no more arrive.
+    const window = new InOrderWindow(
+      WRITES_IN_FLIGHT,
+      (seq) => this.markApplied(partition, seq),
+      () => messages.stop(),
+    );
+    // The last write handed on, as this consumer saw the stream: the shard refuses a write
+    // whose predecessor it has not stored (WriteTxn.logPrev).
+    let previousWrite = this.applied[partition]!;
+    let previous = previousWrite;
+    try {
+      for await (const message of messages) {
+        if (this.stopped || window.hasFailed) break;
+        // A stream numbers its messages one by one: a jump is messages dropped from it before
+        // this node stored them (it was away longer than every other owner kept it).
+        if (message.seq !== previous + 1) throw new PartitionLostError(partition, previous, message.seq);
+        previous = message.seq;
+        if (message.headers?.get(COMMAND_HEADER)) {
+          await window.drained();
+          if (window.hasFailed) break;
+          await this.applyCommand(partition, decodeLogCommand(message.data));
+          this.markApplied(partition, message.seq);
+        } else if (this.isStale(message)) {
+          // Checked against a database dropped before it was logged: gone with it, as on a single node.
+          window.add(message.seq, Promise.resolve());
+        } else {
+          window.add(message.seq, this.store(partition, message, previousWrite));
+          previousWrite = message.seq;
+          await window.room();
+        }
+      }
+    } finally {
+      messages.stop();
+      this.running.delete(partition);
+      await window.drained();
+    }
+    if (window.hasFailed) throw window.failure;
+  }
+
+  private store(partition: number, message: JsMsg, previous: number): Promise<void> {
+    const batches: (ArrayBuffer | null)[] = Array.from({ length: this.log.partitions }, () => null);
+    // A copy the shard's thread can own: the message's bytes are a view into the connection's buffer.
+    batches[partition] = new Uint8Array(message.data).buffer;
+    const base = Number(message.headers?.get(BASE_HEADER) ?? 0);
+    return this.storage.write(batches, base, { seq: message.seq, prev: previous });
+  }
+
+  private isStale(message: JsMsg): boolean {
+    const db = Buffer.from(message.headers?.get(DB_HEADER) ?? '', 'base64url').toString('utf8');
+    return this.dropped.get(db)?.has(Number(message.headers?.get(DB_CREATED_HEADER))) ?? false;
+  }
+
+  private async applyCommand(partition: number, command: LogCommand): Promise<void> {
+    const shard = this.storage.shards[partition]!;
+    if (command.kind === 'drop-database') {
+      const generations = this.dropped.get(command.db) ?? new Set<number>();
+      generations.add(command.created);
+      this.dropped.set(command.db, generations);
+      return shard.dropDatabase(command.db);
+    }
+    const { request } = command;
+    const names = request.names.filter((name) => this.storage.shardFor(request.db, name) === shard);
+    if (request.regex === undefined && names.length === 0) return;
+    await shard.deleteSeries({ ...request, names });
+  }
+
+  /**
+   * Reports how far this node has stored each partition, and lets each stream drop what every
+   * node has stored. Without `wal_fsync = always` a machine crash can take the WAL's last
+   * moments, so the position reported is the one of a period ago, when that tail was synced.
+   */
+  private async purge(): Promise<void> {
+    const stored = this.walSyncedAtOnce ? [...this.applied] : this.appliedLastPeriod;
+    this.appliedLastPeriod = [...this.applied];
+    try {
+      await this.state.reportStored(this.nodeId, stored);
+      const everywhere = await this.state.storedEverywhere(this.log.partitions);
+      for (let p = 0; p < this.log.partitions; p++) {
+        if (everywhere[p]! <= this.purgedBelow[p]!) continue;
+        await this.log.purgeBelow(p, everywhere[p]! + 1);
+        this.purgedBelow[p] = everywhere[p]!;
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not report stored positions or purge the partition streams');
+    }
+  }
+}
+
+/** The node missed part of a partition's history; it cannot serve that partition (queries wait, then 503). */
+class PartitionLostError extends Error {
+  constructor(partition: number, stored: number, next: number) {
+    super(`partition ${partition}: this node stored its stream up to ${stored}, but the stream now continues at ${next}; messages in between are gone, so this node cannot serve the partition`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
