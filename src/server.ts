@@ -22,6 +22,7 @@ import { openLayout } from './storage/layout.js';
 import { Storage } from './storage/storage.js';
 import { DataDirLock } from './util/data-dir-lock.js';
 import type { NatsConnection } from 'nats';
+import { checkClusterMarker } from './cluster/cluster-marker.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { connectToCluster } from './cluster/nats-connection.js';
@@ -51,6 +52,7 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
 async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   // Read before anything opens, so a missing build stops the start at once.
   const admin = settings.adminPort === 'off' ? undefined : { port: settings.adminPort, assets: loadStaticAssets(ADMIN_ASSETS_DIR) };
+  checkClusterMarker(settings.dataDir, settings.clusterNats === undefined ? undefined : { name: settings.clusterName, node: settings.clusterNodeId });
   const nats = settings.clusterNats === undefined ? undefined : await connectToCluster(settings);
   try {
     return await openEngine(settings, log, lock, admin, nats);

@@ -40,6 +40,8 @@ export class PartitionOwner {
   private purgeTimer: NodeJS.Timeout | undefined;
   private readonly purgedBelow: number[];
   private stopped = false;
+  /** Partitions whose stream lost messages this node never stored (PartitionLostError). */
+  private readonly lost = new Set<number>();
 
   private appliedLastPeriod: number[];
 
@@ -77,6 +79,8 @@ export class PartitionOwner {
    */
   waitApplied(targets: readonly number[], timeoutMs: number): Promise<void> {
     if (this.reached(targets)) return Promise.resolve();
+    const lost = targets.findIndex((target, p) => this.lost.has(p) && this.applied[p]! < target);
+    if (lost >= 0) return Promise.reject(new ServiceUnavailableError(`partition ${lost} has no copy on this node that can be brought up to date; ask another node`));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         targets,
@@ -121,6 +125,7 @@ export class PartitionOwner {
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof PartitionLostError) {
+          this.lost.add(partition);
           this.logger.error({ partition }, err.message);
           return;
         }

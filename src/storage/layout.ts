@@ -15,7 +15,7 @@ export interface StorageLayout {
 }
 
 const FORMAT_VERSION = 1;
-const LAYOUT_FILE = 'layout.json';
+export const LAYOUT_FILE = 'layout.json';
 
 /**
  * The data directory's recorded layout, recording one first if there is none. `requestedShards`

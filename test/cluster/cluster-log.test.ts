@@ -131,3 +131,14 @@ test.serial('with every NATS server down, a write answers 503 with Retry-After, 
   t.is(status, 200);
   t.is((await request(node, 'GET', '/ping')).status, 200);
 });
+
+test.serial('a data directory serves one mode: a single node’s is refused in cluster mode, and a cluster copy alone', async (t) => {
+  const single = await startServer();
+  await single.stop();
+  t.regex(await startRefused({ dataDir: single.dataDir, args: clusterArgs('marker') }), /holds a single node's data/);
+
+  const node = await startNode('marker');
+  await node.stop();
+  t.regex(await startRefused({ dataDir: node.dataDir }), /copy of cluster marker: start it with its cluster settings/);
+  t.regex(await startRefused({ dataDir: node.dataDir, args: clusterArgs('marker', 'b') }), /not node b of marker/);
+});

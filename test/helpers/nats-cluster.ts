@@ -15,6 +15,8 @@ export interface NatsNode {
   readonly name: string;
   readonly clientPort: number;
   readonly url: string;
+  /** The running process's pid (undefined while stopped). */
+  readonly pid: number | undefined;
   /** Start the node again with its store directory and ports, after a stop or a kill. */
   start(): Promise<void>;
   kill9(): Promise<void>;
@@ -60,6 +62,10 @@ class NatsProcess implements NatsNode {
 
   get url(): string {
     return `nats://127.0.0.1:${this.clientPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }
 
   async start(): Promise<void> {

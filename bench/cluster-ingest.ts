@@ -1,0 +1,205 @@
+/**
+ * Cluster-mode ingest benchmark (issue 10): 3 NATS JetStream servers and N Sluice nodes on
+ * this machine. Writers send the ingest workload's 0.8 JSON bodies to the nodes in turn; a
+ * probe measures how long after its acknowledgement a point is readable on another node; CPU
+ * is measured per role (NATS servers, Sluice nodes) to project larger clusters. With --kill,
+ * one process is killed with SIGKILL mid-run: writers retry a refused body on the next node
+ * (its digest makes the retry safe), the longest pause in acknowledgements is reported, and
+ * every node is checked to hold every point exactly once.
+ *
+ * Run: npm run build && node dist/bench/cluster-ingest.js            (S=1000 P=1000 B=5000 C=8)
+ *      node dist/bench/cluster-ingest.js --kill nats     (or --kill node)
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../test/helpers/nats-cluster.js';
+import { cleanupServers, startServer, type TestServer } from '../test/helpers/server.js';
+import { generateDataset } from './lib/dataset.js';
+import { BenchClient, seriesPath } from './lib/http.js';
+import { cpuSeconds } from './lib/proc.js';
+import { currentCommit, report, type Metric } from './lib/results.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    series: { type: 'string', short: 'S' },
+    points: { type: 'string', short: 'P' },
+    batch: { type: 'string', short: 'B' },
+    conns: { type: 'string', short: 'C' },
+    nodes: { type: 'string' },
+    partitions: { type: 'string' },
+    kill: { type: 'string' },
+    'server-arg': { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+if (flags.help === true) {
+  console.log(`usage: node dist/bench/cluster-ingest.js [options]
+  -S, -P, -B, -C       series, points per series, points per request, connections (1000, 1000, 5000, 8)
+  --nodes N            Sluice nodes (2); --partitions N: partitions (2)
+  --kill nats|node     SIGKILL a NATS server or a Sluice node when 40 % of the bodies are sent
+  --server-arg=--flag=value   extra Sluice flags, e.g. --server-arg=--wal-fsync=interval`);
+  process.exit(0);
+}
+const int = (raw: string | undefined, fallback: number): number => (raw === undefined ? fallback : Number(raw));
+const series = int(flags.series ?? process.env.S, 1000);
+const pointsPerSeries = int(flags.points ?? process.env.P, 1000);
+const batch = int(flags.batch ?? process.env.B, 5000);
+const connections = int(flags.conns ?? process.env.C, 8);
+const nodeCount = int(flags.nodes, 2);
+const partitions = int(flags.partitions, 2);
+const kill = flags.kill;
+if (kill !== undefined && kill !== 'nats' && kill !== 'node') throw new Error('--kill takes nats or node');
+const DB = 'bench';
+const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const dataset = generateDataset(series, pointsPerSeries, batch);
+console.log(`cluster ingest: ${nodeCount} Sluice nodes, 3 NATS servers, ${partitions} partitions; ${dataset.bodies.length} bodies, ${dataset.points.toLocaleString('en-US')} points, C=${connections}`);
+
+const nats: NatsCluster = await startNatsCluster(3);
+try {
+  const nodeArgs = (id: number): string[] => ['--cluster-nats', nats.urls, '--cluster-node-id', `n${id}`, '--shards', String(partitions), ...(flags['server-arg'] ?? [])];
+  const nodes: TestServer[] = [];
+  for (let id = 0; id < nodeCount; id++) nodes.push(await startServer({ args: nodeArgs(id), startTimeoutMs: 60_000 }));
+  const clients = nodes.map((node) => new BenchClient(node.baseUrl, connections + 2));
+  const created = await clients[0]!.send('POST', '/db?u=root&p=root', Buffer.from(JSON.stringify({ name: DB })));
+  if (created.status !== 201) throw new Error(`create database: HTTP ${created.status} ${created.body}`);
+  // Every node must know the database before it takes writes for it.
+  for (const client of clients) {
+    for (let tries = 0; (await client.send('GET', seriesPath(DB, 'list series'))).status !== 200; tries++) {
+      if (tries > 200) throw new Error('the database never reached every node');
+      await sleep(50);
+    }
+  }
+
+  const alive = new Set(nodes.map((_, i) => i));
+  const pids = (): { nats: number[]; sluice: number[] } => ({
+    nats: nats.nodes.flatMap((n) => (n.pid === undefined ? [] : [n.pid])),
+    sluice: nodes.flatMap((n, i) => (alive.has(i) ? [n.pid] : [])),
+  });
+  const startPids = pids();
+  const cpuBefore = new Map([...startPids.nats, ...startPids.sluice].map((pid) => [pid, cpuSeconds(pid)]));
+  // CPU since the start of the survivors; a killed process's CPU is lost with it.
+  const cpuSince = (list: number[]): number => list.reduce((sum, pid) => sum + cpuSeconds(pid) - (cpuBefore.get(pid) ?? 0), 0);
+
+  const ackLatencies: number[] = [];
+  const ackTimes: number[] = [];
+  let retries = 0;
+  let next = 0;
+  let killedAt: number | undefined;
+  const killAfter = kill === undefined ? Number.POSITIVE_INFINITY : Math.floor(dataset.bodies.length * 0.4);
+  const writer = async (w: number): Promise<void> => {
+    for (let turn = w; next < dataset.bodies.length; turn++) {
+      const index = next++;
+      if (index === killAfter) void killOne();
+      const body = dataset.bodies[index]!;
+      const sent = performance.now();
+      // A refused or broken write goes to the next node: the log keeps one copy of a retried body.
+      for (let attempt = 0; ; attempt++) {
+        const target = [...alive][(turn + attempt) % alive.size]!;
+        const reply = await clients[target]!.send('POST', `/db/${DB}/series?u=root&p=root&time_precision=s`, body).catch(() => ({ status: 0, body: 'connection lost' }));
+        if (reply.status === 200) break;
+        retries++;
+        if (attempt > 200) throw new Error(`write: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        await sleep(100);
+      }
+      ackLatencies.push(performance.now() - sent);
+      ackTimes.push(performance.now());
+    }
+  };
+  const killOne = async (): Promise<void> => {
+    killedAt = performance.now();
+    if (kill === 'nats') {
+      console.log('kill -9 of NATS server n1');
+      await nats.nodes[0]!.kill9();
+    } else {
+      const victim = nodeCount - 1;
+      console.log(`kill -9 of Sluice node n${victim}`);
+      alive.delete(victim);
+      await nodes[victim]!.kill9();
+    }
+  };
+
+  // Probe: a point written to one node, then polled on another until it is readable there.
+  const visibility: number[] = [];
+  let probing = true;
+  const probe = async (): Promise<void> => {
+    for (let i = 0; probing; i++) {
+      const live = [...alive];
+      const writeTo = live[i % live.length]!;
+      const readFrom = live[(i + 1) % live.length]!;
+      const reply = await clients[writeTo]!.send('POST', `/db/${DB}/series?u=root&p=root`, Buffer.from(JSON.stringify([{ name: `probe${i}`, columns: ['v'], points: [[i]] }]))).catch(() => undefined);
+      if (reply?.status !== 200) continue;
+      const acked = performance.now();
+      for (;;) {
+        const read = await clients[readFrom]!.send('GET', seriesPath(DB, `select v from probe${i}`)).catch(() => undefined);
+        if (read?.status === 200 && read.body.includes('"points":[[')) break;
+        if (performance.now() - acked > 30_000) break;
+        await sleep(2);
+      }
+      visibility.push(performance.now() - acked);
+      await sleep(100);
+    }
+  };
+
+  const began = performance.now();
+  const probing$ = probe();
+  await Promise.all(Array.from({ length: connections }, (_, w) => writer(w)));
+  const elapsedS = (performance.now() - began) / 1000;
+  probing = false;
+  await probing$;
+  // With --kill, the per-role figures undercount: the killed process's CPU is gone with it.
+  const endPids = pids();
+  const cpu = { nats: cpuSince(endPids.nats), sluice: cpuSince(endPids.sluice) };
+
+  // The longest pause between acknowledgements after the kill.
+  let stallMs = 0;
+  if (killedAt !== undefined) {
+    const after = ackTimes.filter((t) => t >= killedAt!).sort((a, b) => a - b);
+    let previous = killedAt;
+    for (const t of after) {
+      stallMs = Math.max(stallMs, t - previous);
+      previous = t;
+    }
+  }
+
+  // Every surviving node holds every point exactly once.
+  const expected = dataset.points;
+  const counts: number[] = [];
+  for (const i of alive) {
+    const reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
+    const parsed = JSON.parse(reply.body) as { points: number[][] }[];
+    counts.push(parsed.reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0));
+  }
+  console.log(`points stored per node: ${counts.join(', ')} (expected ${expected})`);
+  if (counts.some((c) => c !== expected)) process.exitCode = 1;
+
+  const metrics: Record<string, Metric> = {
+    pointsPerSecond: metric(expected / elapsedS, 'points/s end to end', true),
+    ackP50: metric(percentile(ackLatencies, 50), 'ms', false),
+    ackP99: metric(percentile(ackLatencies, 99), 'ms', false),
+    visibleOnOtherNodeP50: metric(percentile(visibility, 50), 'ms after ack', false),
+    visibleOnOtherNodeP99: metric(percentile(visibility, 99), 'ms after ack', false),
+    natsCpuPerPoint: metric((cpu.nats / expected) * 1e6, 'µs CPU/point, 3 NATS servers', false),
+    sluiceCpuPerPoint: metric((cpu.sluice / expected) * 1e6, `µs CPU/point, ${nodeCount} Sluice nodes`, false),
+    retries: metric(retries, 'writes sent again', false),
+    pointsMissingOrDuplicated: metric(counts.reduce((sum, c) => sum + Math.abs(c - expected), 0), 'points', false),
+  };
+  if (killedAt !== undefined) metrics.longestStallAfterKill = metric(stallMs, 'ms', false);
+  for (const client of clients) client.close();
+  await report({
+    benchmark: kill === undefined ? 'cluster-ingest' : `cluster-ingest-kill-${kill}`,
+    startedAt: new Date().toISOString(),
+    commit: currentCommit(),
+    config: { series, pointsPerSeries, batch, connections, nodes: nodeCount, partitions, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
+    metrics,
+  });
+} finally {
+  await cleanupServers();
+  await stopNatsClusters();
+}
