@@ -88,7 +88,7 @@ async function openEngine(
   const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db), cluster);
   const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));
   scheduler.start();
-  const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }));
+  const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }), cluster);
   periodic.start();
   const closeEngine = async (): Promise<void> => {
     await Promise.all([scheduler.stop(), periodic.stop()]);

@@ -88,7 +88,7 @@ export class PartitionLog {
     db: { readonly name: string; readonly created: number },
     batches: readonly (ArrayBuffer | null)[],
     base: number,
-    digests: readonly (string | null)[],
+    messageIds: readonly (string | null)[],
   ): Promise<number[]> {
     const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
     if (largest > this.maxPayload) throw new PayloadTooLargeError(this.maxPayload);
@@ -97,7 +97,7 @@ export class PartitionLog {
     head.set(BASE_HEADER, String(base));
     head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
     head.set(DB_CREATED_HEADER, String(db.created));
-    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), head, digests[p]!, deadline))));
+    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), head, messageIds[p]!, deadline))));
   }
 
   /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */

@@ -5,6 +5,10 @@
 export interface WriteLog {
   /** `count` consecutive sequence-number ordinals no other front end hands out; returns the first. */
   reserveOrdinals(count: number): Promise<number>;
-  /** Index = partition: a batch or null, with the batch's digest (batch-digest.ts). */
-  append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, digests: readonly (string | null)[]): Promise<void>;
+  /**
+   * Index = partition: a batch or null, with the id of the message that carries it: the log
+   * keeps one message per id (within its duplicate window), so a write sent twice is stored
+   * once. A client's write is named by its batch's digest (batch-digest.ts).
+   */
+  append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[]): Promise<void>;
 }

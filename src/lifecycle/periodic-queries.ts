@@ -6,6 +6,7 @@ import type { MetaStore } from '../meta/meta-store.js';
 import { requestFor, rowShaping } from '../query/aggregate-coordinator.js';
 import type { AggregatePlan } from '../query/plan-aggregate.js';
 import { seriesByShard } from '../query/series-by-shard.js';
+import type { WriteLog } from '../ingest/write-log.js';
 import type { Storage } from '../storage/storage.js';
 import type { Clock } from './clock.js';
 import { SERIES_NAME } from './into-target.js';
@@ -29,6 +30,11 @@ export class PeriodicQueries extends Ticker {
     private readonly queries: ContinuousQueries,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /**
+     * Cluster mode: the rows go through the log like any write, named by the query and the
+     * interval, so nodes that run the same interval store it once, and every node has it.
+     */
+    private readonly writeLog?: WriteLog,
   ) {
     super();
   }
@@ -51,7 +57,7 @@ export class PeriodicQueries extends Ticker {
     const details = { db, id: cq.id, from: Number.isFinite(fromUs) ? new Date(fromUs / 1000).toISOString() : 'beginning', to: new Date(toUs / 1000).toISOString() };
     try {
       const interval = { ...plan, startUs: Math.max(plan.startUs, fromUs), endUs: Math.min(plan.endUs, toUs), order: 'asc' as const };
-      const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval, Number.isFinite(fromUs)) : 0;
+      const writes = interval.startUs < interval.endUs ? await this.write(db, cq, interval, Number.isFinite(fromUs), toUs) : 0;
       await this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.continuousQueryBoundaries ??= {})[cq.id] = toUs));
       this.log.info({ ...details, writes, ms: Math.round(performance.now() - started) }, 'continuous query ran');
     } catch (err) {
@@ -65,7 +71,7 @@ export class PeriodicQueries extends Ticker {
    * `fill` fills every bucket of the interval; the first run of a backfill fills between the
    * data's first and last buckets instead, as the select without a start time would.
    */
-  private async write(db: string, cq: StoredContinuousQuery, plan: AggregatePlan, bounded: boolean): Promise<number> {
+  private async write(db: string, cq: StoredContinuousQuery, plan: AggregatePlan, bounded: boolean, toUs: number): Promise<number> {
     let byShard;
     try {
       byShard = await seriesByShard(this.storage, db, plan.source);
@@ -91,7 +97,10 @@ export class PeriodicQueries extends Ticker {
       if (shared) numbered = output.numbered;
       const { batches } = output;
       if (batches.every((batch) => batch === null)) continue;
-      await this.storage.write(batches, 0);
+      if (this.writeLog) {
+        const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
+        await this.writeLog.append(db, batches, 0, batches.map((batch, p) => (batch === null ? null : `${run}.${p}`)));
+      } else await this.storage.write(batches, 0);
       writes++;
     }
     return writes;

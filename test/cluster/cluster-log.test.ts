@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
-import { createDb, dropDb, querySeries, request, sleep, write, writeOk } from '../helpers/client.js';
+import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesResult } from '../helpers/client.js';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
@@ -141,4 +141,26 @@ test.serial('a data directory serves one mode: a single node’s is refused in c
   await node.stop();
   t.regex(await startRefused({ dataDir: node.dataDir }), /copy of cluster marker: start it with its cluster settings/);
   t.regex(await startRefused({ dataDir: node.dataDir, args: clusterArgs('marker', 'b') }), /not node b of marker/);
+});
+
+test.serial('continuous queries write through the log: fan-out copies and periodic rows survive a kill -9', async (t) => {
+  const node = await startNode('cqs');
+  await createDb(node, 'db1');
+  const hour = 3600;
+  const start = Math.floor(Date.now() / 1000 / hour) * hour - 5 * hour;
+  await querySeries(node, 'db1', 'select * from g into g.copy');
+  await querySeries(node, 'db1', 'select count(v) from g group by time(1h) into g.1h');
+  await writeOk(node, 'db1', [{ name: 'g', columns: ['time', 'v'], points: [[start, 1], [start + 60, 2], [start + 2 * hour, 3]] }], { precision: 's' });
+  let hourly: unknown[][] = [];
+  for (let tries = 0; tries < 100 && hourly.length < 2; tries++) {
+    await sleep(100);
+    const answer = await query(node, 'db1', 'select count from g.1h order asc', { time_precision: 's' });
+    // 400 until the first run has written the series.
+    if (answer.status === 200) hourly = (JSON.parse(answer.text) as SeriesResult[])[0]?.points ?? [];
+  }
+  t.deepEqual(hourly.map((p) => [p[0], p[2]]), [[start, 2], [start + 2 * hour, 1]]);
+  await node.kill9();
+  const restarted = await startNode('cqs', { dataDir: node.dataDir });
+  t.deepEqual((await querySeries(restarted, 'db1', 'select count from g.1h order asc', { time_precision: 's' }))[0]!.points.map((p) => [p[0], p[2]]), [[start, 2], [start + 2 * hour, 1]]);
+  t.is((await querySeries(restarted, 'db1', 'select v from g.copy'))[0]!.points.length, 3);
 });
