@@ -62,6 +62,13 @@ export interface Settings {
   clusterReplicas: number;
   /** Per partition: bytes the log may hold before writes get 503 (owners lag that far behind). */
   clusterLogBytes: number;
+  /**
+   * Every node's id, the same list on every node: partitions are spread over them
+   * (ownership.ts). Unset: every node stores every partition.
+   */
+  clusterNodes: string | undefined;
+  /** With clusterNodes: how many nodes store each partition. */
+  clusterCopies: number;
 }
 
 const MiB = 1024 * 1024;
@@ -104,6 +111,8 @@ export function defaultSettings(): Settings {
     clusterName: 'sluice',
     clusterReplicas: 3,
     clusterLogBytes: 1024 * MiB,
+    clusterNodes: undefined,
+    clusterCopies: 2,
   };
 }
 
@@ -146,6 +155,8 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'clusterName', toml: 'cluster_name', env: 'SLUICE_CLUSTER_NAME', parse: natsToken },
   { key: 'clusterReplicas', toml: 'cluster_replicas', env: 'SLUICE_CLUSTER_REPLICAS', parse: replicaCount },
   { key: 'clusterLogBytes', toml: 'cluster_log_size', env: 'SLUICE_CLUSTER_LOG_SIZE', parse: byteSize },
+  { key: 'clusterNodes', toml: 'cluster_nodes', env: 'SLUICE_CLUSTER_NODES', parse: nodeIds },
+  { key: 'clusterCopies', toml: 'cluster_copies', env: 'SLUICE_CLUSTER_COPIES', parse: (v) => integer(v, 1, 16) },
 ];
 
 /**
@@ -169,6 +180,12 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (settings.graphitePort !== undefined && settings.graphiteDatabase === undefined) throw new ConfigError('graphite_port needs graphite_database');
   if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
   if (settings.graphiteUdp && settings.graphitePort === undefined) throw new ConfigError('graphite_udp needs graphite_port');
+  if (settings.clusterNodes !== undefined) {
+    if (settings.clusterNats === undefined) throw new ConfigError('cluster_nodes needs cluster_nats');
+    if (!settings.clusterNodes.split(',').includes(settings.clusterNodeId)) {
+      throw new ConfigError(`cluster_nodes (${settings.clusterNodes}) does not name this node, ${settings.clusterNodeId} (cluster_node_id)`);
+    }
+  }
   return settings;
 }
 
@@ -205,6 +222,8 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--cluster-name <name>', "prefix of the cluster's NATS streams and KV buckets")
     .option('--cluster-replicas <n>', 'copies the NATS servers keep of the log and metadata: 1, 3 or 5')
     .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
+    .option('--cluster-nodes <ids>', "every node's id, comma-separated, the same on every node: partitions are spread over them (default: every node stores all)")
+    .option('--cluster-copies <n>', 'with --cluster-nodes: how many nodes store each partition (default 2)')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {
       if (err.exitCode === 0) throw new InfoShown(err.message);
@@ -265,6 +284,15 @@ function natsToken(raw: unknown): unknown {
   return typeof raw === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw)
     ? raw
     : new InvalidArgumentError(`expected 1 to 64 letters, digits, - or _, got ${String(raw)}`);
+}
+
+/** Node ids, comma-separated (a TOML array is taken too). */
+function nodeIds(raw: unknown): unknown {
+  const ids = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((id) => id.trim()).filter((id) => id !== '');
+  const bad = ids.map(natsToken).find((id) => id instanceof Error);
+  if (bad) return bad;
+  if (ids.length === 0 || new Set(ids).size !== ids.length) return new InvalidArgumentError(`expected distinct node ids, got ${String(raw)}`);
+  return ids.join(',');
 }
 
 /** JetStream replicates by quorum: an even count tolerates no more failures than one fewer. */

@@ -10,16 +10,21 @@ import type { Storage } from '../storage/storage.js';
 import type { ClusterState } from './cluster-state.js';
 import type { LogCommand } from './log-commands.js';
 import { PartitionLog } from './partition-log.js';
+import { Ownership } from './ownership.js';
 import { PartitionOwner } from './partition-owner.js';
+import { BARRIER_CALL } from './shard-call-wire.js';
+import { RemoteShardCalls } from './shard-calls.js';
+import { ShardService } from './shard-service.js';
 
 /** How long a read or a change waits for this node to store what it must see before it answers 503. */
 const BARRIER_TIMEOUT_MS = 10_000;
 
 /**
  * A node in cluster mode: its front end logs writes, deletes and drops to the partition
- * streams, and its owner role stores every partition from them (each node keeps a full copy,
- * so any node answers every query). What this node acknowledged, it reads back: a read waits
- * until its own acknowledged writes are stored here.
+ * streams; its owner role stores the partitions it owns (all of them without a node list,
+ * ownership.ts) and answers other nodes' queries of them; a query here of a partition it does
+ * not store goes to a node that does. What this node acknowledged, it reads back: a read waits
+ * until the node answering for each partition has stored what this one acknowledged there.
  */
 export class ClusterNode implements WriteLog, ChangeLog {
   /** Per partition, the highest stream sequence this node's front end has had acknowledged. */
@@ -29,6 +34,9 @@ export class ClusterNode implements WriteLog, ChangeLog {
     private readonly log: PartitionLog,
     private readonly state: ClusterState,
     private readonly owner: PartitionOwner,
+    private readonly service: ShardService,
+    private readonly remote: RemoteShardCalls,
+    private readonly ownership: Ownership,
     private readonly meta: MetaStore,
   ) {
     this.acknowledged = Array.from({ length: log.partitions }, () => 0);
@@ -36,10 +44,18 @@ export class ClusterNode implements WriteLog, ChangeLog {
 
   static async start(nc: NatsConnection, state: ClusterState, settings: Settings, storage: Storage, meta: MetaStore, logger: Logger): Promise<ClusterNode> {
     const log = await PartitionLog.open(nc, settings, storage.shards.length);
-    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), settings.clusterNodeId, settings.walFsync === 'always', logger);
+    const ownership = new Ownership(log.partitions, settings.clusterNodeId, settings.clusterNodes?.split(','), settings.clusterCopies);
+    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', logger);
+    const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
+    const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
+    const node = new ClusterNode(log, state, owner, service, remote, ownership, meta);
     owner.start();
-    const node = new ClusterNode(log, state, owner, meta);
+    service.start();
+    storage.shards.forEach((shard, p) => {
+      if (!ownership.owns(p)) shard.useRemote((name, task) => remote.call(p, { name, task, after: node.acknowledged[p]! }));
+    });
     storage.useChangeLog(node);
+    logger.info({ node: settings.clusterNodeId, partitions: log.partitions, stored: storage.shards.flatMap((_, p) => (ownership.owns(p) ? [p] : [])) }, 'cluster mode');
     return node;
   }
 
@@ -67,11 +83,14 @@ export class ClusterNode implements WriteLog, ChangeLog {
     await this.change({ kind: 'drop-database', db, created });
   }
 
-  /** Logs the change and answers once this node has applied it, as a single node answers after applying. */
+  /** Logs the change and answers once it is applied, here and by the nodes storing the partitions this one does not. */
   private async change(command: LogCommand): Promise<void> {
     const seqs = await this.log.appendCommand(command);
     this.noteAcknowledged(seqs);
-    await this.owner.waitApplied(seqs, BARRIER_TIMEOUT_MS);
+    await Promise.all([
+      this.owner.waitApplied(seqs, BARRIER_TIMEOUT_MS),
+      ...seqs.flatMap((after, p) => (this.ownership.owns(p) ? [] : [this.remote.call(p, { name: BARRIER_CALL, task: {}, after })])),
+    ]);
   }
 
   private noteAcknowledged(seqs: readonly number[]): void {
@@ -85,6 +104,7 @@ export class ClusterNode implements WriteLog, ChangeLog {
   }
 
   stop(): Promise<void> {
+    this.service.stop();
     return this.owner.stop();
   }
 }

@@ -12,13 +12,16 @@ const KV_TIMEOUT_MS = 3_000;
 /** A node that has not reported its stored positions for this long no longer holds back purges. */
 const POSITIONS_EXPIRE_MS = 10 * 60_000;
 const PARTITIONS_KEY = 'partitions';
+/** How long start-up keeps trying the cluster's KV bucket (its election after a creation takes seconds). */
+const START_DEADLINE_MS = 30_000;
 const SEQUENCE_KEY = 'sequence';
 const POSITIONS_PREFIX = 'stored.';
 const DROPPED_PREFIX = 'dropped.';
 
 interface StoredPositions {
   readonly at: number;
-  readonly applied: readonly number[];
+  /** Per partition; null for one the node does not store. */
+  readonly applied: readonly (number | null)[];
 }
 
 /**
@@ -35,11 +38,15 @@ export class ClusterState {
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>): Promise<ClusterState> {
-    try {
-      const kv = await nc.jetstream({ timeout: KV_TIMEOUT_MS }).views.kv(`${settings.clusterName}-cluster`, { replicas: settings.clusterReplicas, history: 1 });
-      return new ClusterState(kv);
-    } catch (err) {
-      throw new StartupError(`cannot open the cluster's KV bucket ${settings.clusterName}-cluster: ${(err as Error).message}`);
+    const deadline = Date.now() + START_DEADLINE_MS;
+    for (;;) {
+      try {
+        const kv = await nc.jetstream({ timeout: KV_TIMEOUT_MS }).views.kv(`${settings.clusterName}-cluster`, { replicas: settings.clusterReplicas, history: 1 });
+        return new ClusterState(kv);
+      } catch (err) {
+        if (Date.now() > deadline) throw new StartupError(`cannot open the cluster's KV bucket ${settings.clusterName}-cluster: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   }
 
@@ -48,14 +55,24 @@ export class ClusterState {
    * must have the same, since a series' partition is a function of it.
    */
   async agreePartitions(local: number): Promise<number> {
-    try {
-      await this.kv.create(PARTITIONS_KEY, new TextEncoder().encode(String(local)));
-      return local;
-    } catch {
-      const entry = await this.kv.get(PARTITIONS_KEY);
-      const recorded = Number(entry?.string());
-      if (!Number.isInteger(recorded) || recorded <= 0) throw new StartupError(`the cluster's partition count cannot be read (${entry?.string()})`);
-      return recorded;
+    // Nodes starting together race to create the bucket and the key; a new bucket may not
+    // answer reads for a moment.
+    const deadline = Date.now() + START_DEADLINE_MS;
+    for (;;) {
+      try {
+        const entry = await this.kv.get(PARTITIONS_KEY);
+        if (entry === null || entry.operation !== 'PUT') {
+          await this.kv.create(PARTITIONS_KEY, new TextEncoder().encode(String(local)));
+          return local;
+        }
+        const recorded = Number(entry.string());
+        if (!Number.isInteger(recorded) || recorded <= 0) throw new StartupError(`the cluster's partition count cannot be read (${entry.string()})`);
+        return recorded;
+      } catch (err) {
+        if (err instanceof StartupError) throw err;
+        if (Date.now() > deadline) throw new StartupError(`cannot agree on the cluster's partition count: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   }
 
@@ -126,7 +143,7 @@ export class ClusterState {
     return dropped;
   }
 
-  async reportStored(nodeId: string, applied: readonly number[]): Promise<void> {
+  async reportStored(nodeId: string, applied: readonly (number | null)[]): Promise<void> {
     const positions: StoredPositions = { at: Date.now(), applied };
     await this.kv.put(POSITIONS_PREFIX + nodeId, new TextEncoder().encode(JSON.stringify(positions)));
   }
@@ -140,7 +157,7 @@ export class ClusterState {
       const positions = JSON.parse(entry.string()) as StoredPositions;
       if (Date.now() - positions.at > POSITIONS_EXPIRE_MS) continue;
       positions.applied.forEach((applied, p) => {
-        if (p < partitions) lowest[p] = Math.min(lowest[p]!, applied);
+        if (applied !== null && p < partitions) lowest[p] = Math.min(lowest[p]!, applied);
       });
     }
     return lowest.map((value) => (Number.isFinite(value) ? value : 0));

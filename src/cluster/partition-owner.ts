@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-commands.js';
 import type { ClusterState } from './cluster-state.js';
+import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, type PartitionLog } from './partition-log.js';
 
@@ -52,7 +53,7 @@ export class PartitionOwner {
     private readonly storage: Storage,
     /** db → creation times of its dropped instances: writes logged for one of those are stale. */
     private readonly dropped: Map<string, Set<number>>,
-    private readonly nodeId: string,
+    private readonly ownership: Ownership,
     /** `wal_fsync = always`: what a shard logged is on disk once its write resolves. */
     private readonly walSyncedAtOnce: boolean,
     private readonly logger: Logger,
@@ -63,7 +64,7 @@ export class PartitionOwner {
   }
 
   start(): void {
-    for (let p = 0; p < this.log.partitions; p++) this.loops.push(this.run(p));
+    for (let p = 0; p < this.log.partitions; p++) if (this.ownership.owns(p)) this.loops.push(this.run(p));
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
     this.purgeTimer.unref();
   }
@@ -79,7 +80,7 @@ export class PartitionOwner {
    */
   waitApplied(targets: readonly number[], timeoutMs: number): Promise<void> {
     if (this.reached(targets)) return Promise.resolve();
-    const lost = targets.findIndex((target, p) => this.lost.has(p) && this.applied[p]! < target);
+    const lost = targets.findIndex((target, p) => this.lost.has(p) && this.ownership.owns(p) && this.applied[p]! < target);
     if (lost >= 0) return Promise.reject(new ServiceUnavailableError(`partition ${lost} has no copy on this node that can be brought up to date; ask another node`));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -104,8 +105,9 @@ export class PartitionOwner {
     await Promise.allSettled(this.loops);
   }
 
+  /** Only partitions this node stores are waited for: others answer for theirs (shard-service.ts). */
   private reached(targets: readonly number[]): boolean {
-    return targets.every((target, p) => this.applied[p]! >= target);
+    return targets.every((target, p) => !this.ownership.owns(p) || this.applied[p]! >= target);
   }
 
   private markApplied(partition: number, seq: number): void {
@@ -224,10 +226,10 @@ export class PartitionOwner {
     const stored = this.walSyncedAtOnce ? [...this.applied] : this.appliedLastPeriod;
     this.appliedLastPeriod = [...this.applied];
     try {
-      await this.state.reportStored(this.nodeId, stored);
+      await this.state.reportStored(this.ownership.self, stored.map((applied, p) => (this.ownership.owns(p) ? applied : null)));
       const everywhere = await this.state.storedEverywhere(this.log.partitions);
       for (let p = 0; p < this.log.partitions; p++) {
-        if (everywhere[p]! <= this.purgedBelow[p]!) continue;
+        if (!this.ownership.owns(p) || everywhere[p]! <= this.purgedBelow[p]!) continue;
         await this.log.purgeBelow(p, everywhere[p]! + 1);
         this.purgedBelow[p] = everywhere[p]!;
       }

@@ -35,6 +35,20 @@ type Operation =
       readonly settle: (reply: Promise<unknown>) => void;
     };
 
+/**
+ * The operations a query makes of a shard. In cluster mode, a shard whose partition another
+ * node stores sends these to that node (useRemote), and a node takes only these from others.
+ */
+const QUERY_OPERATIONS: ReadonlySet<string> = new Set([
+  'openScanWithPage', 'openScan', 'nextPage', 'surveyScan', 'closeCursor',
+  'aggregate', 'surveyAggregate', 'aggregateBatch', 'aggregateMergedPartial', 'aggregateMerged', 'aggregateMergedInArrow',
+  'openBlockScan', 'surveyBlockScan', 'nextBlock', 'openMerge', 'mergePage', 'closeMerge',
+  'listSeries', 'periodicRun',
+]);
+
+/** Sends a query operation to the node that stores the shard's partition (cluster mode). */
+export type RemoteShard = (name: string, task: object) => Promise<unknown>;
+
 /** Write messages a shard may hold at once; more wait here and go together as one message. */
 const WRITES_IN_FLIGHT = 4;
 
@@ -57,6 +71,8 @@ export class ShardHandle {
   /** The next recovery attempt while the shard's disk refuses writes. */
   private diskRetry: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Cluster mode, a partition another node stores: where query operations go instead. */
+  private remote: RemoteShard | undefined;
   /** Written by the shard's thread: 1 while it is degraded (see DiskHealth). */
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Written by the shard's thread: its WAL and flush timings (metrics/shard-counters.ts). */
@@ -89,6 +105,20 @@ export class ShardHandle {
       // atomics piscina parks the thread between messages and they would never fire.
       atomics: 'async',
     });
+  }
+
+  /** Cluster mode: from now on this shard's query operations go to the node that stores its partition. */
+  useRemote(remote: RemoteShard): void {
+    this.remote = remote;
+  }
+
+  /**
+   * A query operation another node sends (cluster mode), run here as if asked locally: with
+   * this node's transaction status, the reply as the shard's thread gives it.
+   */
+  runForPeer(name: string, task: object): Promise<unknown> {
+    if (!QUERY_OPERATIONS.has(name)) return Promise.reject(new Error(`${name} is not an operation other nodes may ask of a shard`));
+    return this.enqueue(name, 'status' in task ? { ...task, status: this.status() } : task);
   }
 
   /** Start-up, step 1: open the shard's files and report its WAL's transactions. */
@@ -344,6 +374,7 @@ export class ShardHandle {
 
   /** Queues the task behind everything queued before it; the queueing itself is synchronous. */
   private enqueue(name: string, task: object, transferList: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.remote && QUERY_OPERATIONS.has(name)) return this.remote(name, task);
     return new Promise((resolve) => {
       this.queue.push({ kind: 'task', name, task, transferList, settle: resolve });
       this.dispatch();

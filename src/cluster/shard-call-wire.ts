@@ -1,0 +1,46 @@
+import { deserialize, serialize } from 'node:v8';
+
+/**
+ * The wire form of a shard call between nodes (shard-calls.ts, shard-service.ts): the same
+ * operation name and task a shard's thread takes, serialized with V8's structured clone (typed
+ * arrays and maps travel as they are). `after`: the partition stream sequence the answering
+ * node must have stored first, so a read sees the writes its front end acknowledged.
+ */
+export interface ShardCallRequest {
+  readonly name: string;
+  readonly task: object;
+  readonly after: number;
+}
+
+export type ShardCallReply = { readonly ok: unknown } | { readonly failure: { readonly status: number; readonly message: string } };
+
+/** An operation that only waits until the node has stored the partition up to `after`. */
+export const BARRIER_CALL = 'barrier';
+
+/** The last message of a reply carries this header; a reply larger than a message is split. */
+export const LAST_PART_HEADER = 'Sluice-Last';
+
+export function shardSubject(clusterName: string, partition: number, node: string): string {
+  return `${clusterName}.shard.${partition}.${node}`;
+}
+
+export const encodeCall = (request: ShardCallRequest): Uint8Array => serialize({ ...request, task: withoutSharedMemory(request.task) });
+export const decodeCall = (bytes: Uint8Array): ShardCallRequest => deserialize(bytes) as ShardCallRequest;
+export const encodeReply = (reply: ShardCallReply): Uint8Array => serialize(reply);
+export const decodeReply = (bytes: Uint8Array): ShardCallReply => deserialize(bytes) as ShardCallReply;
+
+/**
+ * The task without the buffers it shares with this node's threads (an Arrow answer's page
+ * slots, scan.ts): they cannot cross to another node, and the shard there writes its pages
+ * into buffers of its own when it has none.
+ */
+function withoutSharedMemory(value: object): object {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Map || value instanceof Set) return value;
+  if (Array.isArray(value)) return value.map((item: unknown) => (typeof item === 'object' && item !== null ? withoutSharedMemory(item) : item));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item instanceof SharedArrayBuffer || (Array.isArray(item) && item.some((entry) => entry instanceof SharedArrayBuffer))) continue;
+    copy[key] = typeof item === 'object' && item !== null ? withoutSharedMemory(item) : item;
+  }
+  return copy;
+}
