@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';
-import { BARRIER_CALL, decodeCall, encodeReply, LAST_PART_HEADER, shardSubject, type ShardCallReply } from './shard-call-wire.js';
+import { BARRIER_CALL, decodeCall, encodeReply, LAST_PART_HEADER, shardSubject } from './shard-call-wire.js';
 
 /** How long a call waits for this node to store what its caller acknowledged. */
 const BARRIER_TIMEOUT_MS = 10_000;
@@ -34,24 +34,26 @@ export class ShardService {
     for (let p = 0; p < this.ownership.partitions; p++) {
       if (!this.ownership.owns(p)) continue;
       const subject = shardSubject(this.clusterName, p, this.ownership.self);
-      this.subscriptions.push(this.nc.subscribe(subject, { callback: (err, message) => void (err ? undefined : this.answer(p, message)) }));
+      const answer = (message: Msg): void => {
+        this.answer(p, message).catch((err: unknown) => this.logger.error({ partition: p, err }, 'could not answer a shard call from another node'));
+      };
+      this.subscriptions.push(this.nc.subscribe(subject, { callback: (err, message) => (err ? this.logger.warn({ err }, 'shard call subscription failed') : answer(message)) }));
     }
   }
 
   private async answer(partition: number, message: Msg): Promise<void> {
-    let reply: ShardCallReply;
+    let bytes: Uint8Array;
     try {
       const { name, task, after } = decodeCall(message.data);
       const targets = Array.from({ length: this.ownership.partitions }, (_, p) => (p === partition ? after : 0));
       await this.owner.waitApplied(targets, BARRIER_TIMEOUT_MS);
-      reply = { ok: name === BARRIER_CALL ? null : await this.storage.shards[partition]!.runForPeer(name, task) };
+      bytes = encodeReply({ ok: name === BARRIER_CALL ? null : await this.storage.shards[partition]!.runForPeer(name, task) });
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) this.logger.error({ partition, err }, 'a shard call from another node failed');
-      reply = { failure: { status, message: (err as Error).message } };
+      bytes = encodeReply({ failure: { status, message: (err as Error).message } });
     }
     if (!message.reply) return;
-    const bytes = encodeReply(reply);
     for (let at = 0; at < bytes.byteLength || at === 0; at += this.partSize) {
       const last = at + this.partSize >= bytes.byteLength;
       const head = last ? headers() : undefined;
