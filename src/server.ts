@@ -1,5 +1,8 @@
 import uWS from 'uWebSockets.js';
+import type { NatsConnection } from 'nats';
 import { listenAdmin } from './admin/admin-server.js';
+import { KvMetaBackend } from './cluster/kv-meta-backend.js';
+import { connectToCluster } from './cluster/nats-connection.js';
 import { ADMIN_ASSETS_DIR, loadStaticAssets } from './admin/static-assets.js';
 import { defaultShardCount, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
@@ -36,19 +39,23 @@ export async function startServer(settings: Settings, log: Logger): Promise<Runn
   assertNativeUws();
   // Held before anything in the directory is read or written, for as long as the process lives.
   const lock = DataDirLock.acquire(settings.dataDir);
+  let nats: NatsConnection | undefined;
   try {
-    return await openAndListen(settings, log, lock);
+    // Cluster mode's one connection, shared by everything that talks to the cluster.
+    nats = settings.clusterNats ? await connectToCluster(settings) : undefined;
+    return await openAndListen(settings, log, lock, nats);
   } catch (err) {
+    await nats?.close();
     lock.release();
     throw err;
   }
 }
 
-async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock): Promise<RunningServer> {
+async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock, nats: NatsConnection | undefined): Promise<RunningServer> {
   // Read before anything opens, so a missing build stops the start at once.
   const admin = settings.adminPort === 'off' ? undefined : { port: settings.adminPort, assets: loadStaticAssets(ADMIN_ASSETS_DIR) };
   const layout = openLayout(settings.dataDir, settings.shards, defaultShardCount(), log);
-  const meta = MetaStore.open(settings.dataDir, settings, log);
+  const meta = await openMeta(settings, log, nats);
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
@@ -62,6 +69,7 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
     await Promise.all([scheduler.stop(), periodic.stop()]);
     await ingest.close();
     await storage.close();
+    await meta.close();
   };
   const context: ServerContext = {
     settings,
@@ -98,7 +106,15 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
       await Promise.allSettled([...inFlight]);
       await inputs.close();
       await closeEngine();
+      await nats?.close();
       lock.release();
     },
   };
+}
+
+/** meta.json on a single node; in cluster mode, the bucket every node shares. */
+async function openMeta(settings: Settings, log: Logger, nats: NatsConnection | undefined): Promise<MetaStore> {
+  if (!nats) return MetaStore.open(settings.dataDir, settings, log);
+  const bucket = { bucket: `${settings.clusterName}-meta`, replicas: settings.clusterReplicas };
+  return MetaStore.openShared((initial) => KvMetaBackend.open(nats, bucket, initial, log.child({ component: 'cluster-meta' })), settings);
 }
