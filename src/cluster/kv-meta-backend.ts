@@ -61,12 +61,12 @@ export class KvMetaBackend implements MetaBackend {
   static async open(nats: NatsConnection, options: KvMetaOptions, initial: () => MetaDocument, log: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<KvMetaBackend> {
     const deadline = Date.now() + OPEN_TIMEOUT_MS;
     const js = nats.jetstream({ timeout: CHANGE_TIMEOUT_MS });
-    const kv = await retryUntil(deadline, `cannot open the NATS KV bucket ${options.bucket}`, () =>
+    const kv = await retryUntil(deadline, `cannot open the NATS KV bucket ${options.bucket}`, log, () =>
       // Direct gets may be served by a lagging replica: a compare-and-set needs the leader's revision.
       js.views.kv(options.bucket, { replicas: options.replicas, history: HISTORY, timeout: CHANGE_TIMEOUT_MS, allow_direct: false }),
     );
     const subject = subjectOf(options.bucket);
-    const stored = await retryUntil(deadline, `cannot read the cluster metadata from ${options.bucket}`, () => firstDocument(js, subject, kv, initial));
+    const stored = await retryUntil(deadline, `cannot read the cluster metadata from ${options.bucket}`, log, () => firstDocument(js, subject, kv, initial));
     const maxPayload = nats.info?.max_payload ?? 1024 * 1024;
     const backend = new KvMetaBackend(js, subject, kv, maxPayload - HEADER_ROOM_BYTES, stored.doc, stored.revision, log);
     backend.following = backend.follow();
@@ -238,12 +238,13 @@ async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T>
   }
 }
 
-async function retryUntil<T>(deadline: number, failure: string, attempt: () => Promise<T>): Promise<T> {
-  for (;;) {
+async function retryUntil<T>(deadline: number, failure: string, log: Pick<Logger, 'warn'>, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (err) {
       if (Date.now() + RETRY_PAUSE_MS >= deadline) throw new StartupError(`${failure}: ${(err as Error).message}`);
+      if (tries === 1) log.warn({ err }, `${failure} yet; trying again until start-up gives up`);
       await sleep(RETRY_PAUSE_MS);
     }
   }
