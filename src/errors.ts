@@ -96,6 +96,15 @@ export class InsufficientStorageError extends HttpError {
   }
 }
 
+/**
+ * A change that would make the cluster's metadata document larger than one NATS message may
+ * be: retrying cannot help, so no Retry-After.
+ */
+export class MetadataTooLargeError extends HttpError {
+  constructor(size: number, limit: number) {
+    super(507, `the cluster metadata would grow to ${size} bytes, past its limit of ${limit} bytes (the NATS servers' max_payload): drop unused databases, users or continuous queries first`);
+  }
+}
 
 /** The answer to a request the disk refused to store: 507 when it is full, 503 when it fails. */
 export function diskRefusal(failure: { readonly code: string; readonly message: string }): HttpError {

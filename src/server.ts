@@ -24,6 +24,7 @@ import { DataDirLock } from './util/data-dir-lock.js';
 import type { NatsConnection } from 'nats';
 import { checkClusterMarker } from './cluster/cluster-marker.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { KvMetaBackend } from './cluster/kv-meta-backend.js';
 import { ClusterState } from './cluster/cluster-state.js';
 import { connectToCluster } from './cluster/nats-connection.js';
 
@@ -73,7 +74,7 @@ async function openEngine(
   // In a cluster, every node's shards are the cluster's partitions.
   const shards = clusterState ? await clusterState.agreePartitions(settings.shards ?? defaultShardCount()) : settings.shards;
   const layout = openLayout(settings.dataDir, shards, defaultShardCount(), log);
-  const meta = MetaStore.open(settings.dataDir, settings, log);
+  const meta = await openMeta(settings, log, nats);
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
@@ -95,6 +96,7 @@ async function openEngine(
     await ingest.close();
     await cluster?.stop();
     await storage.close();
+    await meta.close();
     await nats?.close();
   };
   const context: ServerContext = {
@@ -135,4 +137,11 @@ async function openEngine(
       lock.release();
     },
   };
+}
+
+/** meta.json on a single node; in cluster mode, the shared KV bucket every node watches. */
+async function openMeta(settings: Settings, log: Logger, nats: NatsConnection | undefined): Promise<MetaStore> {
+  if (!nats) return MetaStore.open(settings.dataDir, settings, log);
+  const bucket = { bucket: `${settings.clusterName}-meta`, replicas: settings.clusterReplicas };
+  return MetaStore.openShared((initial) => KvMetaBackend.open(nats, bucket, initial, log.child({ component: 'cluster-meta' })), settings);
 }

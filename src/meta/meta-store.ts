@@ -1,79 +1,77 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { BadRequestError, ConflictError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { byteOrder } from '../util/byte-order.js';
-import { readMetaFile, writeMetaFile, writeMetaFileAsync } from './meta-file.js';
+import { FileMetaBackend } from './file-meta-backend.js';
 import type { DatabaseLifecycle, StoredContinuousQuery } from './lifecycle.js';
+import type { MetaBackend } from './meta-backend.js';
+import { emptyDocument, getOwn, setOwn, withRoot, type MetaDocument, type StoredUser } from './meta-document.js';
 import { validateDatabaseName } from './names.js';
-import { hashPassword, type PasswordHash } from './passwords.js';
-import type { Permission } from './permissions.js';
+import { hashPassword, hashPasswordOffLoop, type PasswordHash } from './passwords.js';
 
-/** A database user (an admin of its database when `admin` is set). */
-export interface StoredUser {
-  readonly password: PasswordHash;
-  readonly admin: boolean;
-  readonly readPermissions: readonly Permission[];
-  readonly writePermissions: readonly Permission[];
-}
+export type { MetaDocument, StoredUser } from './meta-document.js';
 
-interface MetaDocument {
-  version: 1;
-  /** A database's scheduled deletes and continuous queries go with it when it is dropped. */
-  databases: Record<string, { created: number } & DatabaseLifecycle>;
-  clusterAdmins: Record<string, PasswordHash>;
-  /** Per database, its users by name (absent in files from before database users). */
-  users?: Record<string, Record<string, StoredUser>>;
-}
+/** Told of each new document, this node's changes and other nodes' alike, once reads see it. */
+export type MetaChangeListener = (previous: Readonly<MetaDocument>, next: Readonly<MetaDocument>) => void;
 
-/** Names are client text: `__proto__` must be a key like any other. */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function getOwn<T>(record: Record<string, T> | undefined, key: string): T | undefined {
-  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+/** How the store opens: root's password on a first start, and whether to reset it now. */
+export interface RootOptions {
+  readonly initialRootPassword: string;
+  readonly resetRoot: boolean;
 }
 
 const NO_CONTINUOUS_QUERIES: readonly StoredContinuousQuery[] = [];
 
 /**
  * Databases and accounts: small, rarely written, read on every request. Lives on the main
- * thread in memory; every change rewrites one file atomically before it is acknowledged,
- * keeping the previous good copy (meta-file.ts). The writes and their fsyncs run off the event
- * loop, one change at a time: each change checks its preconditions against the document as
- * the changes before it left it, so two requests racing for one name cannot both win.
+ * thread in memory; every change is stored by the backend (meta.json, or the cluster's KV
+ * bucket) before it is acknowledged. Changes run one at a time: each checks its preconditions
+ * against the document as the changes before it left it, so two requests racing for one name
+ * cannot both win (across nodes, the KV backend's compare-and-set keeps that promise).
  */
 export class MetaStore {
   /** Bumped by every change to accounts, so cached authorisations can tell they are stale. */
   private accountsVersion = 0;
   /** The change being written; the next one starts after it. */
   private writing: Promise<unknown> = Promise.resolve();
+  private readonly listeners: MetaChangeListener[] = [];
 
-  private constructor(
-    private readonly path: string,
-    private doc: MetaDocument | undefined,
-  ) {}
+  private constructor(private readonly backend: MetaBackend) {
+    backend.attach((previous, next, accountsChanged) => {
+      if (accountsChanged) this.accountsVersion++;
+      for (const listener of this.listeners) listener(previous, next);
+    });
+  }
 
-  static open(dataDir: string, options: { initialRootPassword: string; resetRoot: boolean }, log: Pick<Logger, 'warn'>): MetaStore {
-    mkdirSync(dataDir, { recursive: true });
-    const path = join(dataDir, 'meta.json');
-    const stored = readMetaFile(path, log) as MetaDocument | undefined;
-    const store = new MetaStore(path, stored);
-    // Root is created on the first start only: a deleted root stays deleted unless reset.
-    if (stored === undefined || options.resetRoot) {
-      const root = hashPassword(options.initialRootPassword);
-      const next = store.copy();
-      setOwn(next.clusterAdmins, 'root', root);
-      // Before the server serves anything: written here, on the starting thread.
-      writeMetaFile(path, next, store.doc);
-      store.doc = next;
+  /** The single node's store, in `<dataDir>/meta.json`. */
+  static open(dataDir: string, options: RootOptions, log: Pick<Logger, 'warn'>): MetaStore {
+    return new MetaStore(FileMetaBackend.open(dataDir, () => firstDocument(options), options.resetRoot ? (stored) => withRoot(stored, hashPassword(options.initialRootPassword)) : undefined, log));
+  }
+
+  /**
+   * The store on a backend the nodes of a cluster share; `open` stores `initial` when the
+   * backend has no document yet, and `--reset-root` is then a change like any other.
+   */
+  static async openShared(open: (initial: () => MetaDocument) => Promise<MetaBackend>, options: RootOptions): Promise<MetaStore> {
+    const store = new MetaStore(await open(() => firstDocument(options)));
+    if (options.resetRoot) {
+      const root = await hashPasswordOffLoop(options.initialRootPassword);
+      await store.update((next) => setOwn(next.clusterAdmins, 'root', root), ACCOUNTS);
     }
     return store;
   }
 
+  /** Calls `listener` after every change of the document, wherever it was made. */
+  onChange(listener: MetaChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Stops following other nodes' changes; the store must not be changed afterwards. */
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
   private get current(): MetaDocument {
-    return this.doc ?? { version: 1, databases: {}, clusterAdmins: {} };
+    return this.backend.latest;
   }
 
   /** Changes whenever an account is created, changed or deleted. */
@@ -209,28 +207,22 @@ export class MetaStore {
     }, ACCOUNTS);
   }
 
-  private copy(): MetaDocument {
-    return structuredClone(this.current);
-  }
-
   /**
-   * Changes a copy and saves it; only once it is on disk does it replace what requests see.
-   * `change` runs after every earlier change is saved and may throw to refuse (nothing is
-   * written); `accounts` says from its result whether accounts changed.
+   * Changes a copy of the document and stores it; only once it is stored does it replace what
+   * requests see. `change` runs after every earlier change of this node is stored and may throw
+   * to refuse (nothing is stored); `accounts` says from its result whether accounts changed.
    */
   private update<T>(change: (next: MetaDocument) => T, accounts: (result: T) => boolean = () => false): Promise<T> {
-    const run = async (): Promise<T> => {
-      const next = this.copy();
-      const result = change(next);
-      await writeMetaFileAsync(this.path, next, this.doc);
-      this.doc = next;
-      if (accounts(result)) this.accountsVersion++;
-      return result;
-    };
+    const run = (): Promise<T> => this.backend.commit(change, accounts);
     const done = this.writing.then(run, run);
     this.writing = done.catch(() => undefined);
     return done;
   }
+}
+
+/** Root is created on the first start only: a deleted root stays deleted unless reset. */
+function firstDocument(options: RootOptions): MetaDocument {
+  return withRoot(emptyDocument(), hashPassword(options.initialRootPassword));
 }
 
 /** For `update`: the change was to accounts. */
