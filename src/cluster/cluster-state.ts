@@ -1,22 +1,30 @@
-import type { KV, NatsConnection } from 'nats';
+import type { JetStreamClient, KV, NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
+import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
 
 /** Ordinals a front end takes from the shared counter at once, so it asks rarely. */
 const ORDINALS_PER_LEASE = 1 << 20;
-/** A write waits this long at most for a lease (NATS unreachable), then answers 503. */
-const LEASE_DEADLINE_MS = 10_000;
+/** A change of the shared facts waits this long at most (NATS unreachable), then answers 503. */
+const CHANGE_DEADLINE_MS = 10_000;
+/** How long start-up keeps trying the cluster's buckets (their elections after a creation take seconds). */
+const START_DEADLINE_MS = 30_000;
 /** One KV request waits this long for a server. */
 const KV_TIMEOUT_MS = 3_000;
 /** A node that has not reported its stored positions for this long no longer holds back purges. */
 const POSITIONS_EXPIRE_MS = 10 * 60_000;
-const PARTITIONS_KEY = 'partitions';
-/** How long start-up keeps trying the cluster's KV bucket (its election after a creation takes seconds). */
-const START_DEADLINE_MS = 30_000;
-const SEQUENCE_KEY = 'sequence';
-const POSITIONS_PREFIX = 'stored.';
-const DROPPED_PREFIX = 'dropped.';
+const STATE_KEY = 'state';
+
+/** The facts every node must agree on, changed together by compare-and-set. */
+interface SharedFacts {
+  /** Fixed by the first node to start: a series' partition is a function of it. */
+  readonly partitions?: number;
+  /** The next sequence-number ordinal no front end has leased. */
+  readonly nextOrdinal: number;
+  /** db → the creation times of its dropped instances (recordDropped). */
+  readonly dropped: Readonly<Record<string, readonly number[]>>;
+}
 
 interface StoredPositions {
   readonly at: number;
@@ -25,29 +33,32 @@ interface StoredPositions {
 }
 
 /**
- * The cluster's own small facts, in a replicated KV bucket beside the metadata: the partition
- * count (fixed when the cluster is created), the sequence-number counter front ends lease
- * ordinals from (so points numbered by different front ends never share a number), and how
- * far each node has stored each partition (streams are purged only below every node's position).
+ * The cluster's own small facts, in replicated KV buckets beside the metadata. One bucket holds
+ * what nodes must agree on — the partition count, the sequence-number counter front ends lease
+ * ordinals from (so points numbered by different front ends never share a number), the dropped
+ * databases — as one document changed by compare-and-set. Another holds how far each node has
+ * stored each partition (streams are purged only below every owner's position).
  */
 export class ClusterState {
   private leaseNext = 0;
   private leaseEnd = 0;
   private leasing: Promise<void> | undefined;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly facts: KV,
+    private readonly factsSubject: string,
+    private readonly positions: KV,
+  ) {}
 
   static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>): Promise<ClusterState> {
-    const deadline = Date.now() + START_DEADLINE_MS;
-    for (;;) {
-      try {
-        const kv = await nc.jetstream({ timeout: KV_TIMEOUT_MS }).views.kv(`${settings.clusterName}-cluster`, { replicas: settings.clusterReplicas, history: 1 });
-        return new ClusterState(kv);
-      } catch (err) {
-        if (Date.now() > deadline) throw new StartupError(`cannot open the cluster's KV bucket ${settings.clusterName}-cluster: ${(err as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    const js = nc.jetstream({ timeout: KV_TIMEOUT_MS });
+    const bucket = `${settings.clusterName}-cluster`;
+    const options = { replicas: settings.clusterReplicas, history: 1 };
+    const [facts, positions] = await untilStarted(`cannot open the cluster's KV buckets ${bucket} and ${bucket}-positions`, () =>
+      Promise.all([js.views.kv(bucket, options), js.views.kv(`${bucket}-positions`, options)]),
+    );
+    return new ClusterState(js, facts, kvSubject(bucket, STATE_KEY), positions);
   }
 
   /**
@@ -55,25 +66,8 @@ export class ClusterState {
    * must have the same, since a series' partition is a function of it.
    */
   async agreePartitions(local: number): Promise<number> {
-    // Nodes starting together race to create the bucket and the key; a new bucket may not
-    // answer reads for a moment.
-    const deadline = Date.now() + START_DEADLINE_MS;
-    for (;;) {
-      try {
-        const entry = await this.kv.get(PARTITIONS_KEY);
-        if (entry === null || entry.operation !== 'PUT') {
-          await this.kv.create(PARTITIONS_KEY, new TextEncoder().encode(String(local)));
-          return local;
-        }
-        const recorded = Number(entry.string());
-        if (!Number.isInteger(recorded) || recorded <= 0) throw new StartupError(`the cluster's partition count cannot be read (${entry.string()})`);
-        return recorded;
-      } catch (err) {
-        if (err instanceof StartupError) throw err;
-        if (Date.now() > deadline) throw new StartupError(`cannot agree on the cluster's partition count: ${(err as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    const facts = await untilStarted("cannot agree on the cluster's partition count", () => this.change((current) => (current.partitions === undefined ? { ...current, partitions: local } : current)));
+    return facts.partitions!;
   }
 
   /** `count` consecutive ordinals no other front end hands out; returns the first. */
@@ -87,26 +81,17 @@ export class ClusterState {
     return first;
   }
 
-  /** Moves the shared counter past a new block with compare-and-set; a lost race tries again. */
   private async lease(atLeast: number): Promise<void> {
     const size = Math.max(atLeast, ORDINALS_PER_LEASE);
-    const deadline = Date.now() + LEASE_DEADLINE_MS;
-    while (Date.now() < deadline) {
-      try {
-        const entry = await this.kv.get(SEQUENCE_KEY);
-        // Ordinal 0 is never handed out: sequence number 1 stays 0.8's "first point" as on a single node.
-        const start = entry ? Number(entry.string()) : 1;
-        const end = start + size;
-        if (entry) await this.kv.update(SEQUENCE_KEY, new TextEncoder().encode(String(end)), entry.revision);
-        else await this.kv.create(SEQUENCE_KEY, new TextEncoder().encode(String(end)));
-        this.leaseNext = start;
-        this.leaseEnd = end;
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
-      }
-    }
-    throw new ServiceUnavailableError('cannot lease sequence numbers from the cluster; retry later');
+    let start = 0;
+    await this.withinDeadline('cannot lease sequence numbers from the cluster', () =>
+      this.change((current) => {
+        start = current.nextOrdinal;
+        return { ...current, nextOrdinal: start + size };
+      }),
+    );
+    this.leaseNext = start;
+    this.leaseEnd = start + size;
   }
 
   /**
@@ -114,52 +99,88 @@ export class ClusterState {
    * write checked against it but logged after the drop is then known stale wherever it is read.
    */
   async recordDropped(db: string, created: number): Promise<void> {
-    const key = DROPPED_PREFIX + Buffer.from(db).toString('base64url');
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const entry = await this.kv.get(key);
-      const generations = entry ? (JSON.parse(entry.string()) as number[]) : [];
-      if (generations.includes(created)) return;
-      const value = new TextEncoder().encode(JSON.stringify([...generations, created]));
-      try {
-        if (entry) await this.kv.update(key, value, entry.revision);
-        else await this.kv.create(key, value);
-        return;
-      } catch {
-        // Another node recorded a drop of this name meanwhile: read again.
-      }
-    }
-    throw new ServiceUnavailableError(`cannot record the drop of ${db} in the cluster; retry later`);
+    await this.withinDeadline(`cannot record the drop of ${db} in the cluster`, () =>
+      this.change((current) => {
+        const generations = Object.hasOwn(current.dropped, db) ? current.dropped[db]! : [];
+        if (generations.includes(created)) return current;
+        const dropped = { ...current.dropped };
+        Object.defineProperty(dropped, db, { value: [...generations, created], enumerable: true, writable: true, configurable: true });
+        return { ...current, dropped };
+      }),
+    );
   }
 
   /** Every dropped database generation: db → the creation times of its dropped instances. */
   async droppedGenerations(): Promise<Map<string, Set<number>>> {
-    const dropped = new Map<string, Set<number>>();
-    for await (const key of await this.kv.keys(`${DROPPED_PREFIX}>`)) {
-      const entry = await this.kv.get(key);
-      if (!entry) continue;
-      const db = Buffer.from(key.slice(DROPPED_PREFIX.length), 'base64url').toString('utf8');
-      dropped.set(db, new Set(JSON.parse(entry.string()) as number[]));
-    }
-    return dropped;
+    const { facts } = await this.read();
+    return new Map(Object.entries(facts.dropped).map(([db, generations]) => [db, new Set(generations)]));
   }
 
   async reportStored(nodeId: string, applied: readonly (number | null)[]): Promise<void> {
     const positions: StoredPositions = { at: Date.now(), applied };
-    await this.kv.put(POSITIONS_PREFIX + nodeId, new TextEncoder().encode(JSON.stringify(positions)));
+    await this.positions.put(nodeId, new TextEncoder().encode(JSON.stringify(positions)));
   }
 
-  /** Per partition, the lowest position any recently seen node has stored: the stream may drop what is below. */
+  /** Per partition, the lowest position any recently seen owner has stored: the stream may drop what is below. */
   async storedEverywhere(partitions: number): Promise<number[]> {
     const lowest = Array.from({ length: partitions }, () => Number.POSITIVE_INFINITY);
-    for await (const key of await this.kv.keys(`${POSITIONS_PREFIX}>`)) {
-      const entry = await this.kv.get(key);
-      if (!entry) continue;
-      const positions = JSON.parse(entry.string()) as StoredPositions;
-      if (Date.now() - positions.at > POSITIONS_EXPIRE_MS) continue;
-      positions.applied.forEach((applied, p) => {
+    for await (const key of await this.positions.keys()) {
+      const entry = await this.positions.get(key);
+      if (!entry || entry.operation !== 'PUT') continue;
+      const reported = JSON.parse(entry.string()) as StoredPositions;
+      if (Date.now() - reported.at > POSITIONS_EXPIRE_MS) continue;
+      reported.applied.forEach((applied, p) => {
         if (applied !== null && p < partitions) lowest[p] = Math.min(lowest[p]!, applied);
       });
     }
     return lowest.map((value) => (Number.isFinite(value) ? value : 0));
+  }
+
+  private async read(): Promise<{ facts: SharedFacts; revision: number }> {
+    const entry = await this.facts.get(STATE_KEY);
+    if (entry && entry.operation === 'PUT') return { facts: JSON.parse(entry.string()) as SharedFacts, revision: entry.revision };
+    // Nothing stored yet: a change is made against the (empty) bucket's last sequence.
+    // Ordinal 0 is never handed out, so the first server-numbered point is 0.8's sequence number 10001.
+    return { facts: { nextOrdinal: 1, dropped: {} }, revision: (await this.facts.status()).streamInfo.state.last_seq };
+  }
+
+  /** Applies `next` to the latest facts and stores the result with compare-and-set, again on a lost race. */
+  private async change(next: (current: SharedFacts) => SharedFacts): Promise<SharedFacts> {
+    for (;;) {
+      const { facts, revision } = await this.read();
+      const changed = next(facts);
+      if (changed === facts) return facts;
+      try {
+        await compareAndSet(this.js, this.factsSubject, JSON.stringify(changed), revision);
+        return changed;
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err;
+      }
+    }
+  }
+
+  private async withinDeadline<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + CHANGE_DEADLINE_MS;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (Date.now() > deadline) throw new ServiceUnavailableError(`${failure} (${(err as Error).message}); retry later`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+}
+
+/** Start-up tries again until the buckets answer (a new bucket elects its leader first). */
+async function untilStarted<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (Date.now() > deadline) throw new StartupError(`${failure}: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

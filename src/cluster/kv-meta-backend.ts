@@ -5,11 +5,10 @@ import type { Logger } from '../log.js';
 import type { MetaBackend, MetaSink } from '../meta/meta-backend.js';
 import type { MetaDocument } from '../meta/meta-document.js';
 import { StartupError } from '../startup-error.js';
+import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
 
 /** The one key of the bucket: the whole document, so one compare-and-set covers any change. */
 const KEY = 'document';
-/** The subject a KV bucket stores `KEY` under (nats.js's `$KV.<bucket>.<key>`). */
-const subjectOf = (bucket: string): string => `$KV.${bucket}.${KEY}`;
 /** Earlier documents the bucket keeps, for an operator to restore by hand (as meta.json.prev). */
 const HISTORY = 5;
 /** How long a change may wait for NATS before it answers 503. */
@@ -25,8 +24,6 @@ const RETRY_PAUSE_MS = 250;
 const CHECK_INTERVAL_MS = 1_000;
 /** The publish's headers (subject, expected revision) travel in the same message as the document. */
 const HEADER_ROOM_BYTES = 4096;
-/** JetStream's answer to a compare-and-set whose revision is no longer the latest. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 export interface KvMetaOptions {
   readonly bucket: string;
@@ -65,7 +62,7 @@ export class KvMetaBackend implements MetaBackend {
       // Direct gets may be served by a lagging replica: a compare-and-set needs the leader's revision.
       js.views.kv(options.bucket, { replicas: options.replicas, history: HISTORY, timeout: CHANGE_TIMEOUT_MS, allow_direct: false }),
     );
-    const subject = subjectOf(options.bucket);
+    const subject = kvSubject(options.bucket, KEY);
     const stored = await retryUntil(deadline, `cannot read the cluster metadata from ${options.bucket}`, log, () => firstDocument(js, subject, kv, initial));
     const maxPayload = nats.info?.max_payload ?? 1024 * 1024;
     const backend = new KvMetaBackend(js, subject, kv, maxPayload - HEADER_ROOM_BYTES, stored.doc, stored.revision, log);
@@ -191,18 +188,6 @@ export class KvMetaBackend implements MetaBackend {
   }
 }
 
-/**
- * Stores `text` if the bucket's latest revision is still `base`, and returns the new revision.
- * Not `kv.update`: that expects the key's last sequence, which nats-server 2.9 (Debian's 2.9.10)
- * checks outside its Raft log, so on a replicated bucket two racing updates can both pass
- * (nats-server issue 4320). The stream's last sequence is checked in order on the leader, and
- * with one key in the bucket it is the key's revision.
- */
-async function compareAndSet(js: JetStreamClient, subject: string, text: string, base: number): Promise<number> {
-  const ack = await js.publish(subject, text, { expect: { lastSequence: base } });
-  return ack.seq;
-}
-
 /** The stored document, or `initial` stored by this node when there is none (the first node to store one wins). */
 async function firstDocument(js: JetStreamClient, subject: string, kv: KV, initial: () => MetaDocument): Promise<{ doc: MetaDocument; revision: number }> {
   const entry = await kv.get(KEY);
@@ -248,10 +233,6 @@ async function retryUntil<T>(deadline: number, failure: string, log: Pick<Logger
       await sleep(RETRY_PAUSE_MS);
     }
   }
-}
-
-function isWrongRevision(err: unknown): boolean {
-  return err instanceof NatsError && err.api_error?.err_code === WRONG_LAST_SEQUENCE;
 }
 
 function isTimeout(err: unknown): boolean {
