@@ -28,6 +28,7 @@ const { values: flags } = parseArgs({
     nodes: { type: 'string' },
     partitions: { type: 'string' },
     kill: { type: 'string' },
+    copies: { type: 'string' },
     'server-arg': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
@@ -37,6 +38,7 @@ if (flags.help === true) {
   console.log(`usage: node dist/bench/cluster-ingest.js [options]
   -S, -P, -B, -C       series, points per series, points per request, connections (1000, 1000, 5000, 8)
   --nodes N            Sluice nodes (2); --partitions N: partitions (2)
+  --copies N           spread the partitions over the nodes, N copies each (default: every node stores all)
   --kill nats|node     SIGKILL a NATS server or a Sluice node when 40 % of the bodies are sent
   --server-arg=--flag=value   extra Sluice flags, e.g. --server-arg=--wal-fsync=interval`);
   process.exit(0);
@@ -49,6 +51,7 @@ const connections = int(flags.conns ?? process.env.C, 8);
 const nodeCount = int(flags.nodes, 2);
 const partitions = int(flags.partitions, 2);
 const kill = flags.kill;
+const copies = flags.copies === undefined ? undefined : Number(flags.copies);
 if (kill !== undefined && kill !== 'nats' && kill !== 'node') throw new Error('--kill takes nats or node');
 const DB = 'bench';
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
@@ -63,7 +66,8 @@ console.log(`cluster ingest: ${nodeCount} Sluice nodes, 3 NATS servers, ${partit
 
 const nats: NatsCluster = await startNatsCluster(3);
 try {
-  const nodeArgs = (id: number): string[] => ['--cluster-nats', nats.urls, '--cluster-node-id', `n${id}`, '--shards', String(partitions), ...(flags['server-arg'] ?? [])];
+  const spread = copies === undefined ? [] : ['--cluster-nodes', Array.from({ length: nodeCount }, (_, i) => `n${i}`).join(','), '--cluster-copies', String(copies)];
+  const nodeArgs = (id: number): string[] => ['--cluster-nats', nats.urls, '--cluster-node-id', `n${id}`, '--shards', String(partitions), ...spread, ...(flags['server-arg'] ?? [])];
   const nodes: TestServer[] = [];
   for (let id = 0; id < nodeCount; id++) nodes.push(await startServer({ args: nodeArgs(id), startTimeoutMs: 60_000 }));
   const clients = nodes.map((node) => new BenchClient(node.baseUrl, connections + 2));
@@ -196,7 +200,7 @@ try {
     benchmark: kill === undefined ? 'cluster-ingest' : `cluster-ingest-kill-${kill}`,
     startedAt: new Date().toISOString(),
     commit: currentCommit(),
-    config: { series, pointsPerSeries, batch, connections, nodes: nodeCount, partitions, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
+    config: { series, pointsPerSeries, batch, connections, nodes: nodeCount, partitions, copies: copies ?? nodeCount, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
     metrics,
   });
 } finally {
