@@ -175,12 +175,19 @@ try {
   // Every surviving node holds every point exactly once.
   const expected = dataset.points;
   const counts: number[] = [];
+  const countingFrom = performance.now();
   for (const i of alive) {
-    const reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
+    // A node still catching up on a partition answers 503 until it has: ask again for a while.
+    let reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
+    while (reply.status === 503 && performance.now() - countingFrom < 120_000) {
+      await sleep(500);
+      reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
+    }
+    if (reply.status !== 200) throw new Error(`count on node n${i}: HTTP ${reply.status} ${reply.body}`);
     const parsed = JSON.parse(reply.body) as { points: number[][] }[];
     counts.push(parsed.reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0));
   }
-  console.log(`points stored per node: ${counts.join(', ')} (expected ${expected})`);
+  console.log(`points stored per node: ${counts.join(', ')} (expected ${expected}); every node answered ${Math.round(performance.now() - countingFrom)} ms after the last write`);
   if (counts.some((c) => c !== expected)) process.exitCode = 1;
 
   const metrics: Record<string, Metric> = {

@@ -126,6 +126,11 @@ export class PartitionLog {
     }
   }
 
+  /** The partition's last stream sequence. */
+  async lastSequence(partition: number): Promise<number> {
+    return (await this.jsm.streams.info(this.streamName(partition))).state.last_seq;
+  }
+
   /** Each partition's last stream sequence: what a reader must wait for to see every acknowledged write. */
   async lastSequences(): Promise<number[]> {
     try {

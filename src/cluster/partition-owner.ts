@@ -15,6 +15,8 @@ const PULL_AHEAD = 64;
 /** A pull request lasts this long; the server sends a heartbeat at this interval while it waits. */
 const PULL_EXPIRES_MS = 4_000;
 const PULL_HEARTBEAT_MS = 1_000;
+/** How often a consumer that stored nothing since the last look checks whether it is stalled. */
+const STALL_CHECK_MS = 3_000;
 /** After a failed write (a full memtable, a disk error), the consumer starts again after this. */
 const RETRY_DELAY_MS = 500;
 /** How often each partition lets its stream drop what its shard has stored. */
@@ -151,6 +153,7 @@ export class PartitionOwner {
     // within seconds (the default pull waits 30 s).
     const messages = await consumer.consume({ max_messages: PULL_AHEAD, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
     this.running.set(partition, messages);
+    const watchdog = this.watchStall(partition, messages);
     // A failure stops the messages, so the consumer starts again even if no more arrive.
     const window = new InOrderWindow(
       WRITES_IN_FLIGHT,
@@ -183,11 +186,42 @@ export class PartitionOwner {
         }
       }
     } finally {
+      clearInterval(watchdog);
       messages.stop();
       this.running.delete(partition);
       await window.drained();
     }
     if (window.hasFailed) throw window.failure;
+  }
+
+  /**
+   * After a NATS server dies, a consumer can wait forever for messages its server will never
+   * send (nats.js 2.29 on nats-server 2.9.10). When nothing has arrived for a while but the
+   * stream holds messages past what is stored, the consumer is stopped, and made again.
+   */
+  private watchStall(partition: number, messages: ConsumerMessages): NodeJS.Timeout {
+    let seen = this.applied[partition]!;
+    let checking = false;
+    const timer = setInterval(() => {
+      const applied = this.applied[partition]!;
+      if (applied !== seen || checking) {
+        seen = applied;
+        return;
+      }
+      checking = true;
+      this.log
+        .lastSequence(partition)
+        .then((last) => {
+          if (last > this.applied[partition]! && this.applied[partition] === seen) {
+            this.logger.warn({ partition, stored: seen, last }, 'partition consumer stalled; making it again');
+            messages.stop();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (checking = false));
+    }, STALL_CHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   private store(partition: number, message: JsMsg, previous: number): Promise<void> {
