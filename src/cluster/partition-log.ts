@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DiscardPolicy, headers, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats';
+import { DiscardPolicy, headers, NatsError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { PayloadTooLargeError, ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
@@ -117,7 +117,7 @@ export class PartitionLog {
         return ack.seq;
       } catch (err) {
         const message = (err as Error).message;
-        if (/maximum (bytes|messages)/i.test(message)) {
+        if (isLogFull(err)) {
           throw new ServiceUnavailableError(`partition ${partition}'s log is full: its owner is behind; retry later`);
         }
         if (Date.now() > deadline) throw new ServiceUnavailableError(`partition ${partition}'s log did not take the write (${message}); retry later`);
@@ -145,6 +145,13 @@ export class PartitionLog {
   async purgeBelow(partition: number, seq: number): Promise<void> {
     await this.jsm.streams.purge(this.streamName(partition), { seq });
   }
+}
+
+/** JetStream's answer when a stream with `discard: new` is at its limit (code 503, like "no leader now"). */
+const STREAM_FULL = 10077;
+
+function isLogFull(err: unknown): boolean {
+  return err instanceof NatsError && err.api_error?.err_code === STREAM_FULL;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -15,8 +15,9 @@ const PULL_AHEAD = 64;
 /** A pull request lasts this long; the server sends a heartbeat at this interval while it waits. */
 const PULL_EXPIRES_MS = 4_000;
 const PULL_HEARTBEAT_MS = 1_000;
-/** How often a consumer that stored nothing since the last look checks whether it is stalled. */
-const STALL_CHECK_MS = 3_000;
+/** A consumer that stored nothing for this long while its stream holds more is made again. */
+const STALL_AFTER_MS = 2_000;
+const STALL_CHECK_MS = 500;
 /** After a failed write (a full memtable, a disk error), the consumer starts again after this. */
 const RETRY_DELAY_MS = 500;
 /** How often each partition lets its stream drop what its shard has stored. */
@@ -201,13 +202,16 @@ export class PartitionOwner {
    */
   private watchStall(partition: number, messages: ConsumerMessages): NodeJS.Timeout {
     let seen = this.applied[partition]!;
+    let movedAt = Date.now();
     let checking = false;
     const timer = setInterval(() => {
       const applied = this.applied[partition]!;
-      if (applied !== seen || checking) {
+      if (applied !== seen) {
         seen = applied;
+        movedAt = Date.now();
         return;
       }
+      if (checking || Date.now() - movedAt < STALL_AFTER_MS) return;
       checking = true;
       this.log
         .lastSequence(partition)

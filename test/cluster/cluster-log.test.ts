@@ -6,8 +6,9 @@
  */
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
-import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesResult } from '../helpers/client.js';
-import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
+import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
+import { connect } from 'nats';
+import { startNatsCluster, stopNatsClusters, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
 
@@ -18,6 +19,31 @@ test.before(async () => {
 });
 test.after.always(cleanupServers);
 test.after.always(stopNatsClusters);
+
+/** The NATS server that hosts the (single, ephemeral) consumer of a stream. */
+async function consumerHost(stream: string): Promise<NatsNode> {
+  const nc = await connect({ servers: nats.urls.split(',') });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const [consumer] = await jsm.consumers.list(stream).next();
+    const host = nats.nodes.find((node) => node.name === consumer?.cluster?.leader);
+    if (!host) throw new Error(`no consumer host found for ${stream}`);
+    return host;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Asks until the query answers 200 (a 503 means a partition is still catching up); returns the wait. */
+async function untilAnswered(node: TestServer, db: string, q: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const answer = await query(node, db, q);
+    if (answer.status === 200) return Date.now() - started;
+    if (answer.status !== 503 || Date.now() - started > timeoutMs) throw new Error(`${q}: HTTP ${answer.status} ${answer.text}`);
+    await sleep(200);
+  }
+}
 
 function clusterArgs(name: string, node = 'a'): string[] {
   return ['--cluster-nats', nats.urls, '--cluster-name', name, '--cluster-node-id', node, '--shards', '2'];
@@ -92,17 +118,22 @@ test.serial('kill -9 of a NATS server under load loses no acknowledged write and
   const load = new AcknowledgedLoad(() => [node], 4, 25);
   await sleep(800);
   const beforeKill = load.acknowledged.size;
-  await nats.nodes[0]!.kill9();
+  // The server that hosts partition 0's consumer: its consumer must be made again elsewhere.
+  const victim = await consumerHost('nats-kill-p0');
+  await victim.kill9();
   const killedAt = Date.now();
   // Writes resume: more are acknowledged after the kill (a stream leader election stalls them a few seconds).
   while (load.acknowledged.size <= beforeKill + 500 && Date.now() - killedAt < 15_000) await sleep(50);
   const resumedAfterMs = Date.now() - killedAt;
   await load.stop();
-  await nats.nodes[0]!.start();
-  t.log(`writes resumed within ${resumedAfterMs} ms of the kill; ${load.refused} refused (503) meanwhile`);
+  await victim.start();
+  t.log(`killed ${victim.name}; writes resumed within ${resumedAfterMs} ms; ${load.refused} refused (503) meanwhile`);
   t.true(load.acknowledged.size > beforeKill + 500, 'writes must resume after a NATS server dies');
   // The target is 10 s (bench/cluster-ingest.ts measures it); a loaded test machine gets some slack.
   t.true(resumedAfterMs < 15_000, `writes resumed only after ${resumedAfterMs} ms`);
+  // A consumer on the dead server is made again on another; until then reads answer 503, never a partial answer.
+  const waitedMs = await untilAnswered(node, DURABILITY_DB, 'select count(value) from /^dur\\./', 30_000);
+  t.log(`every partition answered ${waitedMs} ms after the writes stopped`);
   assertExactlyOnce(t, await readAll(node), load.acknowledged, load.source.issued);
 });
 
@@ -163,4 +194,30 @@ test.serial('continuous queries write through the log: fan-out copies and period
   const restarted = await startNode('cqs', { dataDir: node.dataDir });
   t.deepEqual((await querySeries(restarted, 'db1', 'select count from g.1h order asc', { time_precision: 's' }))[0]!.points.map((p) => [p[0], p[2]]), [[start, 2], [start + 2 * hour, 1]]);
   t.is((await querySeries(restarted, 'db1', 'select v from g.copy'))[0]!.points.length, 3);
+});
+
+test.serial('a partition log that is full answers 503 with Retry-After until its owners have stored it and it is purged', async (t) => {
+  const node = await startNode('backlog', { args: ['--cluster-log-bytes', '256KiB'] });
+  await createDb(node, 'db1');
+  const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: 500 }, (_, k) => [i * 1000 + k, k]) }];
+  let refused: Awaited<ReturnType<typeof write>> | undefined;
+  let written = 0;
+  for (let i = 0; i < 200 && refused === undefined; i++) {
+    const result = await write(node, 'db1', body(i), { precision: 'ms' });
+    if (result.status === 200) written++;
+    else refused = result;
+  }
+  t.truthy(refused, 'a full log must refuse writes');
+  t.is(refused!.status, 503);
+  t.regex(refused!.text, /log is full/);
+  t.truthy(refused!.headers.get('retry-after'));
+  // Owners report what they stored every 10 s; the stream then drops it and takes writes again.
+  let status = 0;
+  for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
+    await sleep(500);
+    status = (await write(node, 'db1', body(1000 + attempt), { precision: 'ms' })).status;
+  }
+  t.is(status, 200);
+  const [stored] = await querySeries(node, 'db1', 'select count(v) from cpu');
+  t.is(stored!.points[0]![1], (written + 1) * 500, 'every acknowledged write is stored, nothing refused is');
 });

@@ -136,7 +136,12 @@ test.serial('points numbered by different nodes never share a sequence number', 
   // (Values differ: identical bodies would be one write, the log keeps one message per body.)
   const point = (v: number): SeriesInput[] => [{ name: 'same', columns: ['time', 'v'], points: [[1000, v]] }];
   await Promise.all(Array.from({ length: 40 }, (_, i) => writeOk(nodes[i % 2]!, 'db1', point(i), { precision: 'ms' })));
-  const [stored] = await querySeries(nodes[0]!, 'db1', 'select * from same');
-  const numbers = stored!.points.map((p) => p[1]);
-  t.is(new Set(numbers).size, 40, 'every write is a point of its own');
+  // Node a reads back at once what it acknowledged; b's writes reach it a moment later.
+  let numbers = new Set<unknown>();
+  for (let tries = 0; tries < 50 && numbers.size < 40; tries++) {
+    if (tries > 0) await sleep(100);
+    const [stored] = await querySeries(nodes[0]!, 'db1', 'select * from same');
+    numbers = new Set(stored!.points.map((p) => p[1]));
+  }
+  t.is(numbers.size, 40, 'every write is a point of its own');
 });
