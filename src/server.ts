@@ -108,7 +108,7 @@ async function openEngine(
     continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
-    metrics: new Metrics(storage, ingest),
+    metrics: new Metrics(storage, ingest, cluster),
   };
   const inFlight = new Set<Promise<void>>();
   const listenSockets: uWS.us_listen_socket[] = [];

@@ -4,6 +4,7 @@ import { BadRequestError } from '../errors.js';
 import type { WriteLog } from '../ingest/write-log.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
+import type { ClusterPositions } from '../metrics/metrics.js';
 import type { ChangeLog } from '../storage/change-log.js';
 import type { SeriesDeleteRequest } from '../storage/shard-worker.js';
 import type { Storage } from '../storage/storage.js';
@@ -26,7 +27,7 @@ const BARRIER_TIMEOUT_MS = 10_000;
  * not store goes to a node that does. What this node acknowledged, it reads back: a read waits
  * until the node answering for each partition has stored what this one acknowledged there.
  */
-export class ClusterNode implements WriteLog, ChangeLog {
+export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
   /** Per partition, the highest stream sequence this node's front end has had acknowledged. */
   private readonly acknowledged: number[];
 
@@ -99,8 +100,16 @@ export class ClusterNode implements WriteLog, ChangeLog {
     });
   }
 
-  get appliedSequences(): readonly number[] {
-    return this.owner.appliedSequences;
+  get storedSequences(): readonly (number | null)[] {
+    return this.owner.appliedSequences.map((applied, p) => (this.ownership.owns(p) ? applied : null));
+  }
+
+  get acknowledgedSequences(): readonly number[] {
+    return this.acknowledged;
+  }
+
+  get lostPartitions(): readonly boolean[] {
+    return this.owner.appliedSequences.map((_, p) => this.owner.isLost(p));
   }
 
   stop(): Promise<void> {

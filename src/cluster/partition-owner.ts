@@ -72,6 +72,10 @@ export class PartitionOwner {
     this.purgeTimer.unref();
   }
 
+  isLost(partition: number): boolean {
+    return this.lost.has(partition);
+  }
+
   /** The stream sequence each partition is stored up to. */
   get appliedSequences(): readonly number[] {
     return this.applied;

@@ -27,7 +27,7 @@ export class Metrics {
   private readonly queries: Counter;
   private readonly requests: Histogram<'handler' | 'method'>;
 
-  constructor(storage: Storage, ingest: IngestService) {
+  constructor(storage: Storage, ingest: IngestService, cluster?: ClusterPositions) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.writes = new Counter({ name: 'sluice_writes_total', help: 'Write requests (or input batches) stored', labelNames: ['input'], registers });
@@ -80,6 +80,7 @@ export class Metrics {
         for (const shard of storage.shards) this.set({ shard: String(shard.index) }, shard.queuedOperations);
       },
     });
+    if (cluster) clusterGauges(cluster, registers);
     shardTimerCounter('sluice_shard_operations_total', 'WAL appends (one write per group of batches), WAL fsyncs and memtable flushes, per shard', storage, registers, 'count');
     shardTimerCounter('sluice_shard_operation_seconds_total', 'Time spent in WAL appends, WAL fsyncs and memtable flushes, per shard', storage, registers, 'seconds');
   }
@@ -108,6 +109,35 @@ export class Metrics {
   render(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** Cluster mode: how far this node has stored each partition it stores, and how far its front end logged. */
+export interface ClusterPositions {
+  /** Per partition: the stream sequence stored here, or null for a partition another node stores. */
+  readonly storedSequences: readonly (number | null)[];
+  /** Per partition: the highest stream sequence this node's front end had acknowledged. */
+  readonly acknowledgedSequences: readonly number[];
+  /** Per partition: whether this node lost part of its history and cannot serve it. */
+  readonly lostPartitions: readonly boolean[];
+}
+
+function clusterGauges(cluster: ClusterPositions, registers: Registry[]): void {
+  const perPartition = (name: string, help: string, values: () => readonly (number | boolean | null)[]): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['partition'],
+      registers,
+      collect() {
+        values().forEach((value, partition) => {
+          if (value !== null) this.set({ partition: String(partition) }, Number(value));
+        });
+      },
+    });
+  };
+  perPartition('sluice_cluster_partition_stored_sequence', 'Stream sequence of the partition this node has stored (partitions it stores)', () => cluster.storedSequences);
+  perPartition('sluice_cluster_partition_acknowledged_sequence', "Highest stream sequence of the partition this node's front end acknowledged", () => cluster.acknowledgedSequences);
+  perPartition('sluice_cluster_partition_lost', '1 when this node missed part of the partition it stores and cannot serve it', () => cluster.lostPartitions);
 }
 
 /** A counter read from the shards' shared timing counters at each scrape. */

@@ -2,7 +2,8 @@
  * Cluster mode's log (issue 10): a Sluice node on a three-server NATS JetStream cluster logs
  * every write to the partition streams before acknowledging it, stores the partitions from
  * them, and answers the HTTP API as a single node does. Each test names its own cluster, so
- * they share the NATS servers without sharing streams.
+ * they share the NATS servers without sharing streams; the tests that kill NATS servers run
+ * alone, before the others run together.
  */
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
@@ -53,7 +54,7 @@ async function startNode(name: string, options: { dataDir?: string; args?: strin
   return startServer({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), args: [...clusterArgs(name), ...(options.args ?? [])], startTimeoutMs: 40_000 });
 }
 
-test.serial('a cluster node answers writes, queries, deletes and drops as a single node does', async (t) => {
+test('a cluster node answers writes, queries, deletes and drops as a single node does', async (t) => {
   const node = await startNode('basics');
   await createDb(node, 'db1');
   await writeOk(node, 'db1', [
@@ -82,9 +83,20 @@ test.serial('a cluster node answers writes, queries, deletes and drops as a sing
   const restarted = await startNode('basics', { dataDir: node.dataDir });
   const replayed = await querySeries(restarted, 'db1', 'select v from cpu', { time_precision: 'ms' });
   t.deepEqual(replayed[0]!.points.map((p) => [p[0], p[2]]), [[4000, 4]]);
+
+  // /metrics shows how far each partition is stored, which is at least what this node acknowledged.
+  await writeOk(restarted, 'db1', [{ name: 'cpu', columns: ['time', 'v'], points: [[5000, 5]] }], { precision: 'ms' });
+  await querySeries(restarted, 'db1', 'select v from cpu');
+  const metrics = (await request(restarted, 'GET', '/metrics')).text;
+  const gauge = (name: string, partition: number): number => Number(new RegExp(`^${name}\\{partition="${partition}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+  for (const partition of [0, 1]) {
+    t.true(gauge('sluice_cluster_partition_stored_sequence', partition) >= gauge('sluice_cluster_partition_acknowledged_sequence', partition), metrics);
+    t.is(gauge('sluice_cluster_partition_lost', partition), 0);
+  }
+  t.true(gauge('sluice_cluster_partition_stored_sequence', 0) + gauge('sluice_cluster_partition_stored_sequence', 1) > 0);
 });
 
-test.serial('a write retried with the same body is stored once', async (t) => {
+test('a write retried with the same body is stored once', async (t) => {
   const node = await startNode('retries');
   await createDb(node, 'db1');
   const body = [{ name: 'cpu', columns: ['time', 'v'], points: [[1000, 1], [2000, 2]] }];
@@ -94,7 +106,7 @@ test.serial('a write retried with the same body is stored once', async (t) => {
   t.is(stored[0]!.points.length, 2);
 });
 
-test.serial('every acknowledged write survives kill -9 of the node under load, exactly once', async (t) => {
+test('every acknowledged write survives kill -9 of the node under load, exactly once', async (t) => {
   // Small memtables flush during the load, so the kill can land mid-flush too.
   const node = await startNode('node-kill', { args: ['--memtable-bytes', '64KiB'] });
   await createDb(node, DURABILITY_DB);
@@ -163,7 +175,7 @@ test.serial('with every NATS server down, a write answers 503 with Retry-After, 
   t.is((await request(node, 'GET', '/ping')).status, 200);
 });
 
-test.serial('a data directory serves one mode: a single node’s is refused in cluster mode, and a cluster copy alone', async (t) => {
+test('a data directory serves one mode: a single node’s is refused in cluster mode, and a cluster copy alone', async (t) => {
   const single = await startServer();
   await single.stop();
   t.regex(await startRefused({ dataDir: single.dataDir, args: clusterArgs('marker') }), /holds a single node's data/);
@@ -174,7 +186,7 @@ test.serial('a data directory serves one mode: a single node’s is refused in c
   t.regex(await startRefused({ dataDir: node.dataDir, args: clusterArgs('marker', 'b') }), /not node b of marker/);
 });
 
-test.serial('continuous queries write through the log: fan-out copies and periodic rows survive a kill -9', async (t) => {
+test('continuous queries write through the log: fan-out copies and periodic rows survive a kill -9', async (t) => {
   const node = await startNode('cqs');
   await createDb(node, 'db1');
   const hour = 3600;
@@ -196,7 +208,7 @@ test.serial('continuous queries write through the log: fan-out copies and period
   t.is((await querySeries(restarted, 'db1', 'select v from g.copy'))[0]!.points.length, 3);
 });
 
-test.serial('a partition log that is full answers 503 with Retry-After until its owners have stored it and it is purged', async (t) => {
+test('a partition log that is full answers 503 with Retry-After until its owners have stored it and it is purged', async (t) => {
   const node = await startNode('backlog', { args: ['--cluster-log-bytes', '256KiB'] });
   await createDb(node, 'db1');
   const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: 500 }, (_, k) => [i * 1000 + k, k]) }];

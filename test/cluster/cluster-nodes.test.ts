@@ -53,7 +53,7 @@ const QUERIES = [
   'list series',
 ];
 
-test.serial('with partitions spread over two nodes, both answer every query alike', async (t) => {
+test('with partitions spread over two nodes, both answer every query alike', async (t) => {
   const options = { cluster: 'spread', nodes: ['a', 'b'], copies: 1 };
   const nodes = await startNodes(options);
   await createEverywhere(nodes, 'db1');
@@ -128,7 +128,7 @@ test.serial('a partition no live node stores answers 503, and the whole answer r
   }
 });
 
-test.serial('points numbered by different nodes never share a sequence number', async (t) => {
+test('points numbered by different nodes never share a sequence number', async (t) => {
   const options = { cluster: 'numbering', nodes: ['a', 'b'], copies: 2 };
   const nodes = await startNodes(options);
   await createEverywhere(nodes, 'db1');
