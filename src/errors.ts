@@ -58,6 +58,16 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** Cluster mode: one partition's part of a write travels as one NATS message, at most max_payload. */
+export class PartitionPartTooLargeError extends HttpError {
+  constructor(bytes: number, limit: number) {
+    super(
+      413,
+      `in cluster mode one partition's part of a write must fit a NATS message: this one takes ${bytes} bytes, the NATS servers' max_payload is ${limit}; send smaller bodies or raise max_payload`,
+    );
+  }
+}
+
 export class UriTooLongError extends HttpError {
   constructor(limit: number) {
     super(414, `Request URI is longer than the limit of ${limit} bytes`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DiscardPolicy, headers, NatsError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
-import { PayloadTooLargeError, ServiceUnavailableError } from '../errors.js';
+import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
 import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
 
@@ -13,6 +13,9 @@ const PUBLISH_DEADLINE_MS = 12_000;
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
 /** Streams are created once per cluster; their elections can take a few seconds after start. */
 const STREAM_SETUP_DEADLINE_MS = 30_000;
+
+/** Bytes kept free in a message for its headers. */
+const HEADER_ROOM_BYTES = 1024;
 
 /** Headers of a write message: the request's first sequence-number ordinal, and its database's name and creation time. */
 export const BASE_HEADER = 'Sluice-Base';
@@ -91,7 +94,8 @@ export class PartitionLog {
     messageIds: readonly (string | null)[],
   ): Promise<number[]> {
     const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
-    if (largest > this.maxPayload) throw new PayloadTooLargeError(this.maxPayload);
+    // Room for the headers beside the batch.
+    if (largest > this.maxPayload - HEADER_ROOM_BYTES) throw new PartitionPartTooLargeError(largest, this.maxPayload - HEADER_ROOM_BYTES);
     const deadline = Date.now() + PUBLISH_DEADLINE_MS;
     const head = headers();
     head.set(BASE_HEADER, String(base));

@@ -9,7 +9,7 @@ import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
 import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
 import { connect } from 'nats';
-import { startNatsCluster, stopNatsClusters, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
 
@@ -47,7 +47,7 @@ async function untilAnswered(node: TestServer, db: string, q: string, timeoutMs:
 }
 
 function clusterArgs(name: string, node = 'a'): string[] {
-  return ['--cluster-nats', nats.urls, '--cluster-name', name, '--cluster-node-id', node, '--shards', '2'];
+  return ['--cluster-nats', nats.urls, '--cluster-name', name, '--cluster-node-id', node, '--shards', '2', ...TEST_LOG_LIMIT];
 }
 
 async function startNode(name: string, options: { dataDir?: string; args?: string[] } = {}): Promise<TestServer> {
@@ -232,4 +232,15 @@ test('a partition log that is full answers 503 with Retry-After until its owners
   t.is(status, 200);
   const [stored] = await querySeries(node, 'db1', 'select count(v) from cpu');
   t.is(stored!.points[0]![1], (written + 1) * 500, 'every acknowledged write is stored, nothing refused is');
+});
+
+test('a write whose part for one partition exceeds a NATS message is refused whole with 413, naming the limit', async (t) => {
+  const node = await startNode('large-part');
+  await createDb(node, 'db1');
+  const points = Array.from({ length: 60_000 }, (_, k) => [k + 1, k]);
+  const refused = await write(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points }, { name: 'small', columns: ['v'], points: [[1]] }], { precision: 'ms' });
+  t.is(refused.status, 413);
+  t.regex(refused.text, /max_payload is \d+; send smaller bodies or raise max_payload/);
+  t.is((await query(node, 'db1', 'list series')).text.includes('small'), false, 'nothing of the refused write is stored');
+  await writeOk(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points: points.slice(0, 20_000) }], { precision: 'ms' });
 });

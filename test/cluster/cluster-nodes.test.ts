@@ -6,7 +6,7 @@
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
 import { createDb, query, querySeries, request, sleep, writeOk, type SeriesInput, type Target } from '../helpers/client.js';
-import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 let nats: NatsCluster;
@@ -25,7 +25,7 @@ interface NodeOptions {
 }
 
 function startNode(id: string, options: NodeOptions): Promise<TestServer> {
-  const args = ['--cluster-nats', nats.urls, '--cluster-name', options.cluster, '--cluster-node-id', id, '--cluster-nodes', options.nodes.join(','), '--cluster-copies', String(options.copies), '--shards', '4'];
+  const args = ['--cluster-nats', nats.urls, '--cluster-name', options.cluster, '--cluster-node-id', id, '--cluster-nodes', options.nodes.join(','), '--cluster-copies', String(options.copies), '--shards', '4', ...TEST_LOG_LIMIT];
   return startServer({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), args, startTimeoutMs: 60_000 });
 }
 

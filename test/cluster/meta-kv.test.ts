@@ -12,7 +12,7 @@ import path from 'node:path';
 import test from 'ava';
 import { connect } from 'nats';
 import { listDbs, request, sleep, type Credentials, type HttpResult } from '../helpers/client.js';
-import { startNatsCluster, stopNatsClusters, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 /** The NATS cluster of the tests that leave it running. */
@@ -28,7 +28,7 @@ test.after.always(async () => {
 });
 
 function node(cluster: string, id: string, options: { nats?: NatsCluster; dataDir?: string; args?: readonly string[] } = {}): Promise<TestServer> {
-  const args = ['--cluster-nats', (options.nats ?? shared).urls, '--cluster-node-id', id, '--cluster-name', cluster, '--login-failure-delay-ms', '0', ...(options.args ?? [])];
+  const args = ['--cluster-nats', (options.nats ?? shared).urls, '--cluster-node-id', id, '--cluster-name', cluster, '--login-failure-delay-ms', '0', ...TEST_LOG_LIMIT, ...(options.args ?? [])];
   return startServer({ args, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
 }
 

@@ -32,6 +32,12 @@ export interface NatsCluster {
 
 const liveClusters = new Set<NatsCluster>();
 
+/**
+ * For test nodes: JetStream reserves each stream's byte limit from its server's storage, so the
+ * many small clusters of a test run each ask for a small log, not the default 1 GiB per partition.
+ */
+export const TEST_LOG_LIMIT: readonly string[] = ['--cluster-log-bytes', '64MiB'];
+
 /** Fails with a clear message where `nats-server` is missing (`.ci/run` installs it from apt). */
 export function assertNatsServer(): void {
   const probe = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_LOG_LIMIT } from './nats-cluster.js';
 
 /** The repository root, found from this file's place in `dist/test/helpers/`. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -105,6 +106,20 @@ function watchExit(child: ChildProcess): Promise<ExitStatus> {
   });
 }
 
+const clusterNames = new Map<string, string>();
+
+/**
+ * With `SLUICE_TEST_CLUSTER_NATS` set to NATS URLs, every server a test starts is a cluster-mode
+ * node of a cluster of its own (a restart on the same data directory rejoins it): the
+ * single-node suite then runs against cluster front ends. Not used by `npm test`.
+ */
+function asClusterNode(dataDir: string, args: readonly string[] | undefined): string[] {
+  const nats = process.env.SLUICE_TEST_CLUSTER_NATS;
+  if (!nats || args?.includes('--cluster-nats')) return [];
+  if (!clusterNames.has(dataDir)) clusterNames.set(dataDir, `t${process.pid}-${clusterNames.size}`);
+  return ['--cluster-nats', nats, '--cluster-name', clusterNames.get(dataDir)!, '--cluster-node-id', 'a', '--cluster-replicas', '1', ...TEST_LOG_LIMIT];
+}
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   if (!existsSync(serverEntry)) {
     throw new Error(`${serverEntry} does not exist: run \`npm run build\` first`);
@@ -113,7 +128,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
 
   // The admin page is off unless a test asks for it: its default port would be shared by every test server.
-  const args = [serverEntry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const args = [serverEntry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? []), ...asClusterNode(dataDir, options.args)];
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, {
     cwd: repoRoot,
@@ -143,7 +158,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     const failWith = (reason: string): Error =>
       new Error(`server ${reason}\ncommand: node ${args.join(' ')}\n--- output ---\n${tail.toString()}`);
 
-    const timeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    // A cluster node creates its streams and buckets at its first start: give it longer.
+    const timeoutMs = Math.max(options.startTimeoutMs ?? START_TIMEOUT_MS, process.env.SLUICE_TEST_CLUSTER_NATS ? 90_000 : 0);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       settle(() => reject(failWith(`did not log "listening" within ${timeoutMs} ms`)));
