@@ -21,6 +21,7 @@ import { QueryCoordinator } from './query/coordinator.js';
 import { openLayout } from './storage/layout.js';
 import { Storage } from './storage/storage.js';
 import { DataDirLock } from './util/data-dir-lock.js';
+import { StartupError } from './startup-error.js';
 import type { NatsConnection } from 'nats';
 import { checkClusterMarker } from './cluster/cluster-marker.js';
 import { ClusterNode } from './cluster/cluster-node.js';
@@ -73,6 +74,9 @@ async function openEngine(
   const clusterState = nats && (await ClusterState.open(nats, settings));
   // In a cluster, every node's shards are the cluster's partitions.
   const shards = clusterState ? await clusterState.agreePartitions(settings.shards ?? defaultShardCount()) : settings.shards;
+  if (settings.shards !== undefined && shards !== settings.shards) {
+    throw new StartupError(`the cluster has ${shards} partitions, and shards is set to ${settings.shards}: leave shards unset or set it to ${shards}`);
+  }
   const layout = openLayout(settings.dataDir, shards, defaultShardCount(), log);
   const meta = await openMeta(settings, log, nats);
   // Read before the shard threads start: a bad setting must not leave them running.

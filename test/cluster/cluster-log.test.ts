@@ -244,3 +244,20 @@ test('a write whose part for one partition exceeds a NATS message is refused who
   t.is((await query(node, 'db1', 'list series')).text.includes('small'), false, 'nothing of the refused write is stored');
   await writeOk(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points: points.slice(0, 20_000) }], { precision: 'ms' });
 });
+
+test('a node started with a partition count other than the cluster’s is refused, naming both', async (t) => {
+  const first = await startNode('partition-count');
+  t.regex(await startRefused({ args: [...clusterArgs('partition-count', 'b'), '--shards', '3'], startTimeoutMs: 40_000 }), /the cluster has 2 partitions, and shards is set to 3/);
+  // Unset, a later node takes the cluster's count.
+  const second = await startServer({ args: clusterArgs('partition-count', 'c').filter((arg, i, all) => arg !== '--shards' && all[i - 1] !== '--shards'), startTimeoutMs: 40_000 });
+  await createDb(first, 'db1');
+  await untilAnswered(second, 'db1', 'list series', 10_000);
+  await writeOk(second, 'db1', [{ name: 'cpu', columns: ['time', 'v'], points: [[1000, 1]] }], { precision: 'ms' });
+  // Written through the other node: readable here once this node has stored it (400 until the series exists).
+  let status = 0;
+  for (let tries = 0; tries < 100 && status !== 200; tries++) {
+    if (tries > 0) await sleep(100);
+    status = (await query(first, 'db1', 'select v from cpu')).status;
+  }
+  t.is((await querySeries(first, 'db1', 'select v from cpu'))[0]!.points.length, 1);
+});
