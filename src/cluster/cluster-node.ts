@@ -49,6 +49,8 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
     const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', logger);
     const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
     const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
+    // The reply subscription is known to the servers before any call goes out.
+    await nc.flush();
     const node = new ClusterNode(log, state, owner, service, remote, ownership, meta);
     owner.start();
     service.start();
@@ -114,6 +116,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
 
   stop(): Promise<void> {
     this.service.stop();
+    this.remote.close();
     return this.owner.stop();
   }
 }

@@ -6,6 +6,8 @@ import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';
 import { BARRIER_CALL, decodeCall, encodeReply, LAST_PART_HEADER, shardSubject } from './shard-call-wire.js';
 
+/** A call that takes longer than this is logged. */
+const SLOW_CALL_MS = 5_000;
 /** How long a call waits for this node to store what its caller acknowledged. */
 const BARRIER_TIMEOUT_MS = 10_000;
 
@@ -43,8 +45,11 @@ export class ShardService {
 
   private async answer(partition: number, message: Msg): Promise<void> {
     let bytes: Uint8Array;
+    const started = Date.now();
+    let call = '?';
     try {
       const { name, task, after } = decodeCall(message.data);
+      call = name;
       const targets = Array.from({ length: this.ownership.partitions }, (_, p) => (p === partition ? after : 0));
       await this.owner.waitApplied(targets, BARRIER_TIMEOUT_MS);
       bytes = encodeReply({ ok: name === BARRIER_CALL ? null : await this.storage.shards[partition]!.runForPeer(name, task) });
@@ -53,6 +58,8 @@ export class ShardService {
       if (status === 500) this.logger.error({ partition, err }, 'a shard call from another node failed');
       bytes = encodeReply({ failure: { status, message: (err as Error).message } });
     }
+    const tookMs = Date.now() - started;
+    if (tookMs > SLOW_CALL_MS) this.logger.warn({ partition, call, tookMs }, 'a shard call from another node was slow');
     if (!message.reply) return;
     for (let at = 0; at < bytes.byteLength || at === 0; at += this.partSize) {
       const last = at + this.partSize >= bytes.byteLength;
