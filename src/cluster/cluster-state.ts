@@ -3,6 +3,7 @@ import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
 import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
+import { retryUntil } from './retry.js';
 
 /** Ordinals a front end takes from the shared counter at once, so it asks rarely. */
 const ORDINALS_PER_LEASE = 1 << 20;
@@ -159,28 +160,12 @@ export class ClusterState {
     }
   }
 
-  private async withinDeadline<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + CHANGE_DEADLINE_MS;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (Date.now() > deadline) throw new ServiceUnavailableError(`${failure} (${(err as Error).message}); retry later`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+  private withinDeadline<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
+    return retryUntil(Date.now() + CHANGE_DEADLINE_MS, 100, attempt, (err) => new ServiceUnavailableError(`${failure} (${(err as Error).message}); retry later`));
   }
 }
 
 /** Start-up tries again until the buckets answer (a new bucket elects its leader first). */
-async function untilStarted<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + START_DEADLINE_MS;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw new StartupError(`${failure}: ${(err as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+function untilStarted<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
+  return retryUntil(Date.now() + START_DEADLINE_MS, 200, attempt, (err) => new StartupError(`${failure}: ${(err as Error).message}`));
 }

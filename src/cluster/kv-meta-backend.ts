@@ -6,6 +6,7 @@ import type { MetaBackend, MetaSink } from '../meta/meta-backend.js';
 import type { MetaDocument } from '../meta/meta-document.js';
 import { StartupError } from '../startup-error.js';
 import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
+import { retryUntil } from './retry.js';
 
 /** The one key of the bucket: the whole document, so one compare-and-set covers any change. */
 const KEY = 'document';
@@ -58,12 +59,12 @@ export class KvMetaBackend implements MetaBackend {
   static async open(nats: NatsConnection, options: KvMetaOptions, initial: () => MetaDocument, log: Pick<Logger, 'info' | 'warn' | 'error'>): Promise<KvMetaBackend> {
     const deadline = Date.now() + OPEN_TIMEOUT_MS;
     const js = nats.jetstream({ timeout: CHANGE_TIMEOUT_MS });
-    const kv = await retryUntil(deadline, `cannot open the NATS KV bucket ${options.bucket}`, log, () =>
+    const kv = await retryAtStart(deadline, `cannot open the NATS KV bucket ${options.bucket}`, log, () =>
       // Direct gets may be served by a lagging replica: a compare-and-set needs the leader's revision.
       js.views.kv(options.bucket, { replicas: options.replicas, history: HISTORY, timeout: CHANGE_TIMEOUT_MS, allow_direct: false }),
     );
     const subject = kvSubject(options.bucket, KEY);
-    const stored = await retryUntil(deadline, `cannot read the cluster metadata from ${options.bucket}`, log, () => firstDocument(js, subject, kv, initial));
+    const stored = await retryAtStart(deadline, `cannot read the cluster metadata from ${options.bucket}`, log, () => firstDocument(js, subject, kv, initial));
     const maxPayload = nats.info?.max_payload ?? 1024 * 1024;
     const backend = new KvMetaBackend(js, subject, kv, maxPayload - HEADER_ROOM_BYTES, stored.doc, stored.revision, log);
     backend.following = backend.follow();
@@ -223,16 +224,15 @@ async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T>
   }
 }
 
-async function retryUntil<T>(deadline: number, failure: string, log: Pick<Logger, 'warn'>, attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() + RETRY_PAUSE_MS >= deadline) throw new StartupError(`${failure}: ${(err as Error).message}`);
-      if (tries === 1) log.warn({ err }, `${failure} yet; trying again until start-up gives up`);
-      await sleep(RETRY_PAUSE_MS);
-    }
-  }
+/** Start-up's tries: the reason is logged once, and given up on as a start-up failure. */
+function retryAtStart<T>(deadline: number, failure: string, log: Pick<Logger, 'warn'>, attempt: () => Promise<T>): Promise<T> {
+  return retryUntil(
+    deadline,
+    RETRY_PAUSE_MS,
+    attempt,
+    (err) => new StartupError(`${failure}: ${(err as Error).message}`),
+    (err) => log.warn({ err }, `${failure} yet; trying again until start-up gives up`),
+  );
 }
 
 function isTimeout(err: unknown): boolean {

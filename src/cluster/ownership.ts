@@ -20,11 +20,6 @@ export class Ownership {
     );
   }
 
-  /** Whether every node stores every partition (no node list). */
-  get everywhere(): boolean {
-    return this.ownersByPartition.every((owners) => owners.length === 1 && owners[0] === this.self);
-  }
-
   owns(partition: number): boolean {
     return this.ownersByPartition[partition]!.includes(this.self);
   }

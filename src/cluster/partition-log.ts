@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscardPolicy, headers, NatsError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.js';
@@ -135,16 +136,6 @@ export class PartitionLog {
     return (await this.jsm.streams.info(this.streamName(partition))).state.last_seq;
   }
 
-  /** Each partition's last stream sequence: what a reader must wait for to see every acknowledged write. */
-  async lastSequences(): Promise<number[]> {
-    try {
-      const infos = await Promise.all(Array.from({ length: this.partitions }, (_, p) => this.jsm.streams.info(this.streamName(p))));
-      return infos.map((info) => info.state.last_seq);
-    } catch (err) {
-      throw new ServiceUnavailableError(`the log cannot be read (${(err as Error).message}); retry later`);
-    }
-  }
-
   /** Lets the stream drop the messages below `seq`: they are stored by the partition's owner. */
   async purgeBelow(partition: number, seq: number): Promise<void> {
     await this.jsm.streams.purge(this.streamName(partition), { seq });
@@ -158,6 +149,3 @@ function isLogFull(err: unknown): boolean {
   return err instanceof NatsError && err.api_error?.err_code === STREAM_FULL;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
