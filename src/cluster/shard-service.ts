@@ -11,6 +11,9 @@ const SLOW_CALL_MS = 5_000;
 /** How long a call waits for this node to store what its caller acknowledged. */
 const BARRIER_TIMEOUT_MS = 10_000;
 
+/** What a call waits for before it runs: this node has stored the partition up to the caller's `after`. */
+export type AppliedBarrier = Pick<PartitionOwner, 'waitApplied'>;
+
 /**
  * The answering side of shard calls (shard-calls.ts): for each partition this node stores, it
  * takes calls on a subject of its own and runs them on the local shard once the partition is
@@ -25,7 +28,7 @@ export class ShardService {
     private readonly clusterName: string,
     private readonly ownership: Ownership,
     private readonly storage: Storage,
-    private readonly owner: PartitionOwner,
+    private readonly owner: AppliedBarrier,
     private readonly logger: Logger,
   ) {
     // Room for the headers beside each part.
