@@ -17,8 +17,22 @@ export type ShardCallReply = { readonly ok: unknown } | { readonly failure: { re
 /** An operation that only waits until the node has stored the partition up to `after`. */
 export const BARRIER_CALL = 'barrier';
 
-/** The last message of a reply carries this header; a reply larger than a message is split. */
-export const LAST_PART_HEADER = 'Sluice-Last';
+/**
+ * A call that gets no complete reply for this long fails with 503. Its caller repeats it until
+ * then (shard-calls.ts), so the answering side remembers answers at least this long.
+ */
+export const CALL_DEADLINE_MS = 10_000;
+
+/**
+ * Headers of a request: who calls (a node's incarnation, see RemoteShardCalls) and the call's
+ * number there, which together name the call; a repeat of the call carries REPEAT_HEADER.
+ */
+export const CALLER_HEADER = 'Sluice-Caller';
+export const CALL_HEADER = 'Sluice-Call';
+export const REPEAT_HEADER = 'Sluice-Repeat';
+
+/** Each message of a reply carries `<index>/<count>`: a reply larger than a message is split. */
+export const PART_HEADER = 'Sluice-Part';
 
 export function shardSubject(clusterName: string, partition: number, node: string): string {
   return `${clusterName}.shard.${partition}.${node}`;

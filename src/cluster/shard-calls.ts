@@ -1,23 +1,25 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { HttpError, ServiceUnavailableError } from '../errors.js';
 import type { Ownership } from './ownership.js';
-import { decodeReply, encodeCall, LAST_PART_HEADER, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
+import { CALL_DEADLINE_MS, CALL_HEADER, CALLER_HEADER, decodeReply, encodeCall, PART_HEADER, REPEAT_HEADER, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
 
 /**
- * A shard call that gets no answer for this long fails with 503 (a dead node is found at once:
- * no responders). NATS delivers at most once: under load a request or its reply is now and then
- * lost, and the query then answers 503 after this long rather than waiting on.
+ * NATS delivers at most once: under load a request or a reply part is now and then lost. A call
+ * without its whole reply after this long is sent again, then after twice as long, and so on
+ * until CALL_DEADLINE_MS; the answering node runs it once and answers repeats from memory.
  */
-const CALL_TIMEOUT_MS = 10_000;
+const FIRST_REPEAT_MS = 1_000;
 
 /** No node that stores the partition answered; the caller tries the next one. */
 class NoAnswer extends Error {}
 
 interface PendingCall {
-  readonly parts: Uint8Array[];
+  /** Per sending of the call to the node, the reply parts come so far (a part lost leaves a hole). */
+  readonly sendings: Map<number, { parts: Uint8Array[]; count: number }>;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -28,11 +30,17 @@ interface PendingCall {
 export class RemoteShardCalls {
   private readonly preferred = new Map<number, string>();
   private readonly maxPayload: number;
-  /** Replies come to `<inbox>.<request id>`, all through one subscription. */
+  /**
+   * Names this node's calls, with their numbers. Made at each start, so an answering node never
+   * takes a call of this start for a call of an earlier one with the same number.
+   */
+  private readonly caller: string;
+  /** Replies come to `<inbox>.<call number>.<sending number>`, all through one subscription. */
   private readonly inbox = createInbox();
   private readonly subscription: Subscription;
-  private readonly pending = new Map<string, PendingCall>();
-  private nextId = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  private nextSeq = 0;
+  private nextSending = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -40,7 +48,8 @@ export class RemoteShardCalls {
     private readonly ownership: Ownership,
   ) {
     this.maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-    this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (err, message) => (err ? undefined : this.onReply(message)) });
+    this.caller = `${ownership.self}/${randomUUID()}`;
+    this.subscription = nc.subscribe(`${this.inbox}.*.*`, { callback: (err, message) => (err ? undefined : this.onReply(message)) });
   }
 
   async call(partition: number, request: ShardCallRequest): Promise<unknown> {
@@ -49,9 +58,11 @@ export class RemoteShardCalls {
     const owners = this.ownership.owners(partition).filter((node) => node !== this.ownership.self);
     const first = this.preferred.get(partition);
     const ordered = first === undefined ? owners : [first, ...owners.filter((node) => node !== first)];
+    const seq = this.nextSeq++;
+    const deadline = Date.now() + CALL_DEADLINE_MS;
     for (const node of ordered) {
       try {
-        const reply = await this.request(shardSubject(this.clusterName, partition, node), payload, request.name);
+        const reply = await this.request(shardSubject(this.clusterName, partition, node), payload, seq, request.name, deadline);
         this.preferred.set(partition, node);
         return reply;
       } catch (err) {
@@ -63,38 +74,53 @@ export class RemoteShardCalls {
   }
 
   /**
-   * Sends the request and gathers the reply's parts until the last. Replies come to one
-   * subscription made when this node started: a subscription made per request may not yet be
-   * known to the NATS server the answering node is connected to when it replies (interest
-   * crosses the cluster's routes asynchronously), and the reply would be dropped.
+   * Sends the call to one node, again while no whole reply came, and gathers the reply's parts.
+   * Each sending has a reply subject of its own, so parts of different sendings never mix.
+   * Replies come to one subscription made when this node started: a subscription made per
+   * request may not yet be known to the NATS server the answering node is connected to when it
+   * replies (interest crosses the cluster's routes asynchronously), and the reply would be dropped.
    */
-  private request(subject: string, payload: Uint8Array, name: string): Promise<unknown> {
-    const id = String(this.nextId++);
+  private request(subject: string, payload: Uint8Array, seq: number, name: string, deadline: number): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ServiceUnavailableError(`${subject} did not answer ${name} within ${CALL_TIMEOUT_MS} ms; retry later`));
-      }, CALL_TIMEOUT_MS);
-      this.pending.set(id, { parts: [], resolve, reject, timer });
-      this.nc.publish(subject, payload, { reply: `${this.inbox}.${id}` });
+      const pending: PendingCall = { sendings: new Map(), resolve, reject, timer: undefined };
+      this.pending.set(seq, pending);
+      const send = (wait: number): void => {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.pending.delete(seq);
+          return reject(new ServiceUnavailableError(`${subject} did not answer ${name} within ${CALL_DEADLINE_MS} ms; retry later`));
+        }
+        const sending = this.nextSending++;
+        const head = headers();
+        head.set(CALLER_HEADER, this.caller);
+        head.set(CALL_HEADER, String(seq));
+        if (pending.sendings.size > 0) head.set(REPEAT_HEADER, '1');
+        pending.sendings.set(sending, { parts: [], count: 0 });
+        this.nc.publish(subject, payload, { reply: `${this.inbox}.${seq}.${sending}`, headers: head });
+        pending.timer = setTimeout(() => send(2 * wait), Math.min(wait, left));
+      };
+      send(FIRST_REPEAT_MS);
     });
   }
 
   private onReply(message: Msg): void {
-    const id = message.subject.slice(this.inbox.length + 1);
-    const pending = this.pending.get(id);
-    if (pending === undefined) return;
+    const [seq, sending] = message.subject.slice(this.inbox.length + 1).split('.').map(Number);
+    const pending = this.pending.get(seq!);
+    const gathered = pending?.sendings.get(sending!);
+    if (pending === undefined || gathered === undefined) return;
     const settle = (outcome: () => void): void => {
-      this.pending.delete(id);
+      this.pending.delete(seq!);
       clearTimeout(pending.timer);
       outcome();
     };
     if (message.headers?.hasError && message.headers.code === 503) return settle(() => pending.reject(new NoAnswer()));
-    pending.parts.push(message.data);
-    if (!message.headers?.get(LAST_PART_HEADER)) return;
+    const [index, count] = (message.headers?.get(PART_HEADER) ?? '').split('/').map(Number);
+    if (index === undefined || count === undefined || !(index < count) || gathered.parts[index] !== undefined) return;
+    gathered.parts[index] = message.data;
+    if (++gathered.count < count) return;
     settle(() => {
       try {
-        const reply = decodeReply(pending.parts.length === 1 ? pending.parts[0]! : Buffer.concat(pending.parts));
+        const reply = decodeReply(count === 1 ? gathered.parts[0]! : Buffer.concat(gathered.parts));
         if ('failure' in reply) {
           pending.reject(reply.failure.status === 503 ? new ServiceUnavailableError(reply.failure.message) : new HttpError(reply.failure.status, reply.failure.message));
         } else pending.resolve(reply.ok);

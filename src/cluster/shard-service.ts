@@ -1,10 +1,11 @@
 import { headers, type Msg, type NatsConnection, type Subscription } from 'nats';
-import { HttpError } from '../errors.js';
+import { BadRequestError, HttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
+import { AnsweredCalls } from './answered-calls.js';
 import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';
-import { BARRIER_CALL, decodeCall, encodeReply, LAST_PART_HEADER, shardSubject } from './shard-call-wire.js';
+import { BARRIER_CALL, CALL_HEADER, CALLER_HEADER, decodeCall, encodeReply, PART_HEADER, REPEAT_HEADER, shardSubject } from './shard-call-wire.js';
 
 /** A call that takes longer than this is logged. */
 const SLOW_CALL_MS = 5_000;
@@ -17,11 +18,13 @@ export type AppliedBarrier = Pick<PartitionOwner, 'waitApplied'>;
 /**
  * The answering side of shard calls (shard-calls.ts): for each partition this node stores, it
  * takes calls on a subject of its own and runs them on the local shard once the partition is
- * stored up to the caller's `after`. A reply larger than a NATS message goes in parts.
+ * stored up to the caller's `after`. A reply larger than a NATS message goes in parts. A call
+ * its caller repeats (a message was lost) is answered again from memory, not run again.
  */
 export class ShardService {
   private readonly subscriptions: Subscription[] = [];
   private readonly partSize: number;
+  private readonly answered = new AnsweredCalls();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -47,32 +50,50 @@ export class ShardService {
   }
 
   private async answer(partition: number, message: Msg): Promise<void> {
-    let bytes: Uint8Array;
+    const caller = message.headers?.get(CALLER_HEADER);
+    const seq = Number(message.headers?.get(CALL_HEADER));
+    const repeat = message.headers?.has(REPEAT_HEADER) ?? false;
+    const bytes =
+      caller && Number.isSafeInteger(seq)
+        ? await this.answered.once(caller, seq, repeat, () => this.run(partition, message.data)).catch((err: unknown) => failure(err))
+        : failure(new BadRequestError('a shard call without a call id (from a node of another Sluice version?)'));
+    if (!message.reply) return;
+    const count = Math.max(1, Math.ceil(bytes.byteLength / this.partSize));
+    for (let index = 0; index < count; index++) {
+      const head = headers();
+      head.set(PART_HEADER, `${index}/${count}`);
+      this.nc.publish(message.reply, bytes.subarray(index * this.partSize, (index + 1) * this.partSize), { headers: head });
+    }
+  }
+
+  /** The call's encoded reply, a failure included. */
+  private async run(partition: number, data: Uint8Array): Promise<Uint8Array> {
     const started = Date.now();
     let call = '?';
+    let bytes: Uint8Array;
     try {
-      const { name, task, after } = decodeCall(message.data);
+      const { name, task, after } = decodeCall(data);
       call = name;
       const targets = Array.from({ length: this.ownership.partitions }, (_, p) => (p === partition ? after : 0));
       await this.owner.waitApplied(targets, BARRIER_TIMEOUT_MS);
       bytes = encodeReply({ ok: name === BARRIER_CALL ? null : await this.storage.shards[partition]!.runForPeer(name, task) });
     } catch (err) {
-      const status = err instanceof HttpError ? err.status : 500;
-      if (status === 500) this.logger.error({ partition, err }, 'a shard call from another node failed');
-      bytes = encodeReply({ failure: { status, message: (err as Error).message } });
+      bytes = failure(err);
+      if (statusOf(err) === 500) this.logger.error({ partition, err }, 'a shard call from another node failed');
     }
     const tookMs = Date.now() - started;
     if (tookMs > SLOW_CALL_MS) this.logger.warn({ partition, call, tookMs }, 'a shard call from another node was slow');
-    if (!message.reply) return;
-    for (let at = 0; at < bytes.byteLength || at === 0; at += this.partSize) {
-      const last = at + this.partSize >= bytes.byteLength;
-      const head = last ? headers() : undefined;
-      head?.set(LAST_PART_HEADER, '1');
-      this.nc.publish(message.reply, bytes.subarray(at, at + this.partSize), head ? { headers: head } : {});
-    }
+    return bytes;
   }
 
   stop(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.answered.close();
   }
+}
+
+const statusOf = (err: unknown): number => (err instanceof HttpError ? err.status : 500);
+
+function failure(err: unknown): Uint8Array {
+  return encodeReply({ failure: { status: statusOf(err), message: (err as Error).message } });
 }

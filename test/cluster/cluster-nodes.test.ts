@@ -45,8 +45,9 @@ async function createEverywhere(nodes: readonly Target[], db: string): Promise<v
 }
 
 /**
- * The query's series. A shard call whose NATS message was lost (at most once delivery) makes a
- * query answer 503 after the call's timeout; the client's retry then answers.
+ * The query's series. A lost NATS message is recovered by the shard call's repeats
+ * (shard-call-retry.test.ts); a call still unanswered after 10 s (two cores shared by every
+ * server here) makes the query answer 503, and the client's retry then answers.
  */
 async function answered(t: ExecutionContext, node: TestServer, db: string, q: string): Promise<SeriesResult[]> {
   for (let attempt = 1; ; attempt++) {

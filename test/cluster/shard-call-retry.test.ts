@@ -1,0 +1,192 @@
+/**
+ * Shard calls between nodes survive a lost NATS message (core NATS delivers at most once): the
+ * caller sends the call again, and the answering node answers it from memory rather than run it
+ * again, so a paged scan returns every row exactly once. A real RemoteShardCalls and a real
+ * ShardService over a real nats-server and a real Storage; messages are lost by a connection
+ * that drops the publishes a test picks, as the network would.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type Msg, type NatsConnection, type PublishOptions } from 'nats';
+import { RemoteShardCalls } from '../../src/cluster/shard-calls.js';
+import { ShardService } from '../../src/cluster/shard-service.js';
+import { Ownership } from '../../src/cluster/ownership.js';
+import { defaultSettings } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
+import type { Page, ScanRequest } from '../../src/storage/scan.js';
+import { Storage } from '../../src/storage/storage.js';
+import { encodeWriteBatch } from '../../src/storage/write-batch.js';
+import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
+
+let nats: NatsCluster;
+
+test.before(async () => {
+  nats = await startNatsCluster(1);
+});
+test.after.always(stopNatsClusters);
+
+/** A real connection whose publishes `lose` picks (by subject) are never sent: a message NATS lost. */
+function lossy(nc: NatsConnection, lose: (subject: string) => boolean): NatsConnection {
+  return new Proxy(nc, {
+    get(target, key, receiver) {
+      if (key !== 'publish') {
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (subject: string, data?: Uint8Array, options?: Partial<PublishOptions>): void => {
+        if (!lose(subject)) target.publish(subject, data, options);
+      };
+    },
+  });
+}
+
+interface Pair {
+  readonly remote: RemoteShardCalls;
+  /** How many times the answering node ran a call (each waits on the barrier once). */
+  readonly runs: () => number;
+  /** Requests the answering node received, repeats included. */
+  readonly received: () => number;
+}
+
+/**
+ * Node `a` calls partition 0, which node `b` stores in a real Storage holding `points` rows of
+ * series `cpu` (a string column of `textBytes` characters each). `loseRequest` and `loseReply`
+ * pick the messages the caller's and the answering node's connections lose; every call waits
+ * `barrierMs` for its barrier, as one does while the answering node catches up with the log.
+ */
+async function callerAndService(
+  t: ExecutionContext,
+  points: number,
+  textBytes: number,
+  conditions: { loseRequest?: (subject: string) => boolean; loseReply?: (subject: string) => boolean; barrierMs?: number },
+): Promise<Pair> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-shard-retry-'));
+  const storage = await Storage.open({ ...defaultSettings(), dataDir, walFsync: 'never' }, { formatVersion: 1, shards: 1 }, ['db']);
+  const value = allocateColumn('text', points);
+  for (let i = 0; i < points; i++) {
+    value.kinds[i] = ValueKind.String;
+    value.floats[i] = i;
+    value.strings.push(`${i}:`.padEnd(textBytes, 'x'));
+  }
+  const time = Float64Array.from({ length: points }, (_, i) => 1_000_000 * (i + 1));
+  const batch = encodeWriteBatch('db', [{ series: 'cpu', count: points, time, seq: new Float64Array(points), columns: [value] }]);
+  await storage.write([batch.buffer as ArrayBuffer], 1);
+
+  const callerNc = await connect({ servers: nats.urls });
+  const serviceNc = await connect({ servers: nats.urls });
+  let received = 0;
+  const countedServiceNc = new Proxy(lossy(serviceNc, conditions.loseReply ?? (() => false)), {
+    get(target, key, receiver) {
+      if (key !== 'subscribe') return Reflect.get(target, key, receiver) as unknown;
+      return (subject: string, options: { callback: (err: Error | null, message: Msg) => void }) =>
+        target.subscribe(subject, { callback: (err, message) => (received++, options.callback(err, message)) });
+    },
+  });
+  let runs = 0;
+  const barrier = {
+    async waitApplied(): Promise<void> {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, conditions.barrierMs ?? 0));
+    },
+  };
+  const service = new ShardService(countedServiceNc, 'retry', new Ownership(1, 'b', ['b'], 1), storage, barrier, createLogger('silent'));
+  service.start();
+  await serviceNc.flush();
+  const remote = new RemoteShardCalls(lossy(callerNc, conditions.loseRequest ?? (() => false)), 'retry', new Ownership(1, 'a', ['b'], 1));
+  await callerNc.flush();
+  t.teardown(async () => {
+    remote.close();
+    service.stop();
+    await Promise.all([callerNc.close(), serviceNc.close()]);
+    await storage.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { remote, runs: () => runs, received: () => received };
+}
+
+const scanOf = (pointsPerPage: number): ScanRequest & { status: object } => ({
+  db: 'db',
+  series: ['cpu'],
+  startUs: 0,
+  endUs: Number.MAX_SAFE_INTEGER,
+  fields: '*',
+  order: 'asc',
+  where: undefined,
+  whereColumns: [],
+  limit: 0,
+  precision: 'u',
+  pointsPerObject: pointsPerPage,
+  pointsPerPage,
+  rowIndent: null,
+  // The answering node puts its own transaction status in its place.
+  status: {},
+});
+
+/** Every row's `text` value, page by page, through the remote cursor. */
+async function scanAll(remote: RemoteShardCalls, pointsPerPage: number): Promise<{ texts: string[]; calls: number }> {
+  const { cursorId } = (await remote.call(0, { name: 'openScan', task: scanOf(pointsPerPage), after: 0 })) as { cursorId: number };
+  const texts: string[] = [];
+  let calls = 1;
+  for (let done = false; !done; calls++) {
+    const page = (await remote.call(0, { name: 'nextPage', task: { cursorId }, after: 0 })) as Page;
+    done = page.done;
+    const body = Buffer.from(page.body).toString('utf8');
+    for (const match of body.matchAll(/"(\d+):x*"/g)) texts.push(match[1]!);
+  }
+  return { texts, calls };
+}
+
+const expectedTexts = (points: number): string[] => Array.from({ length: points }, (_, i) => String(i));
+
+test.serial('a lost reply to nextPage is asked for again and answered from memory: every row once, no page run twice', async (t) => {
+  let replies = 0;
+  // The third reply answers the second nextPage: lose it, as NATS may under load.
+  const pair = await callerAndService(t, 50, 4, { loseReply: () => ++replies === 3 });
+  const started = Date.now();
+  const { texts, calls } = await scanAll(pair.remote, 10);
+  t.deepEqual(texts, expectedTexts(50));
+  t.is(pair.runs(), calls, 'each call ran once');
+  t.is(pair.received(), calls + 1, 'the call whose reply was lost came again');
+  t.true(Date.now() - started < 5_000, 'recovered within seconds, not after the 10 s deadline');
+});
+
+test.serial('a lost request is sent again and runs once', async (t) => {
+  let requests = 0;
+  const pair = await callerAndService(t, 30, 4, { loseRequest: (subject) => subject.startsWith('retry.shard.') && ++requests === 2 });
+  const { texts, calls } = await scanAll(pair.remote, 10);
+  t.deepEqual(texts, expectedTexts(30));
+  t.is(pair.runs(), calls);
+  t.is(pair.received(), calls, 'the lost request never arrived; its repeat did');
+});
+
+test.serial('a reply split into parts with one part lost is asked for again and arrives whole', async (t) => {
+  // 2,500 rows of 1,000 bytes: a page of about 2.5 MB, three NATS messages of at most 1 MiB.
+  const partsPerReply = new Map<string, number>();
+  let lost = false;
+  const loseFirstMiddlePart = (subject: string): boolean => {
+    const parts = (partsPerReply.get(subject) ?? 0) + 1;
+    partsPerReply.set(subject, parts);
+    if (parts !== 2 || lost) return false;
+    lost = true;
+    return true;
+  };
+  const pair = await callerAndService(t, 2_500, 1_000, { loseReply: loseFirstMiddlePart });
+  const { texts, calls } = await scanAll(pair.remote, 2_500);
+  t.true(lost);
+  t.is(Math.max(...partsPerReply.values()), 3, 'the page came in three parts');
+  t.deepEqual(texts, expectedTexts(2_500));
+  t.is(pair.runs(), calls);
+  t.is(pair.received(), calls + 1);
+});
+
+test.serial('a call repeated while it still runs waits for it and gets the same answer', async (t) => {
+  // Each call waits 1.5 s for its barrier: the caller repeats it at 1 s, while it runs.
+  const pair = await callerAndService(t, 10, 4, { barrierMs: 1_500 });
+  const { texts, calls } = await scanAll(pair.remote, 10);
+  t.deepEqual(texts, expectedTexts(10));
+  t.is(pair.runs(), calls, 'the repeats did not run the calls again');
+  t.true(pair.received() > calls, 'the calls were repeated');
+});
