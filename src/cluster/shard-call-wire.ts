@@ -34,6 +34,15 @@ export const REPEAT_HEADER = 'Sluice-Repeat';
 /** Each message of a reply carries `<index>/<count>`: a reply larger than a message is split. */
 export const PART_HEADER = 'Sluice-Part';
 
+/**
+ * Whether the call works on a cursor or merge that an earlier call opened (its task names it).
+ * That state lives on the node that opened it: another owner may hold the same number for
+ * another query's cursor, so such a call never goes to another node.
+ */
+export function continuesCursor(task: object): boolean {
+  return 'cursorId' in task || 'mergeId' in task;
+}
+
 export function shardSubject(clusterName: string, partition: number, node: string): string {
   return `${clusterName}.shard.${partition}.${node}`;
 }

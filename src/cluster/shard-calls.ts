@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { HttpError, ServiceUnavailableError } from '../errors.js';
 import type { Ownership } from './ownership.js';
-import { CALL_DEADLINE_MS, CALL_HEADER, CALLER_HEADER, decodeReply, encodeCall, PART_HEADER, REPEAT_HEADER, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
+import { CALL_DEADLINE_MS, CALL_HEADER, CALLER_HEADER, continuesCursor, decodeReply, encodeCall, PART_HEADER, REPEAT_HEADER, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
 
 /**
  * NATS delivers at most once: under load a request or a reply part is now and then lost. A call
@@ -25,7 +25,8 @@ interface PendingCall {
 /**
  * The querying side of shards this node does not store: each call goes to a node that stores
  * the partition, the one that answered last first. A node that is gone is skipped (NATS says at
- * once that nobody listens); with none left the call answers 503, never a partial answer.
+ * once that nobody listens); with none left the call answers 503, never a partial answer. A call
+ * on a cursor is never moved: the cursor died with its node, and the query answers 503.
  */
 export class RemoteShardCalls {
   private readonly preferred = new Map<number, string>();
@@ -68,6 +69,7 @@ export class RemoteShardCalls {
       } catch (err) {
         if (!(err instanceof NoAnswer)) throw err;
         if (this.preferred.get(partition) === node) this.preferred.delete(partition);
+        if (continuesCursor(request.task)) throw new ServiceUnavailableError(`${node}, which held this query's cursor on partition ${partition}, is gone; retry the query`);
       }
     }
     throw new ServiceUnavailableError(`no node that stores partition ${partition} (${owners.join(', ')}) answers; retry later`);

@@ -14,6 +14,7 @@ import { RemoteShardCalls } from '../../src/cluster/shard-calls.js';
 import { ShardService } from '../../src/cluster/shard-service.js';
 import { Ownership } from '../../src/cluster/ownership.js';
 import { defaultSettings } from '../../src/config.js';
+import { ServiceUnavailableError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
 import type { Page, ScanRequest } from '../../src/storage/scan.js';
@@ -43,28 +44,14 @@ function lossy(nc: NatsConnection, lose: (subject: string) => boolean): NatsConn
   });
 }
 
-interface Pair {
-  readonly remote: RemoteShardCalls;
-  /** How many times the answering node ran a call (each waits on the barrier once). */
-  readonly runs: () => number;
-  /** Requests the answering node received, repeats included. */
-  readonly received: () => number;
-}
-
-/**
- * Node `a` calls partition 0, which node `b` stores in a real Storage holding `points` rows of
- * series `cpu` (a string column of `textBytes` characters each). `loseRequest` and `loseReply`
- * pick the messages the caller's and the answering node's connections lose; every call waits
- * `barrierMs` for its barrier, as one does while the answering node catches up with the log.
- */
-async function callerAndService(
-  t: ExecutionContext,
-  points: number,
-  textBytes: number,
-  conditions: { loseRequest?: (subject: string) => boolean; loseReply?: (subject: string) => boolean; barrierMs?: number },
-): Promise<Pair> {
+/** A real Storage of one shard holding `points` rows of series `cpu`, a string column of `textBytes` characters each. */
+async function storageWith(t: ExecutionContext, points: number, textBytes: number): Promise<Storage> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-shard-retry-'));
   const storage = await Storage.open({ ...defaultSettings(), dataDir, walFsync: 'never' }, { formatVersion: 1, shards: 1 }, ['db']);
+  t.teardown(async () => {
+    await storage.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
   const value = allocateColumn('text', points);
   for (let i = 0; i < points; i++) {
     value.kinds[i] = ValueKind.String;
@@ -74,11 +61,32 @@ async function callerAndService(
   const time = Float64Array.from({ length: points }, (_, i) => 1_000_000 * (i + 1));
   const batch = encodeWriteBatch('db', [{ series: 'cpu', count: points, time, seq: new Float64Array(points), columns: [value] }]);
   await storage.write([batch.buffer as ArrayBuffer], 1);
+  return storage;
+}
 
-  const callerNc = await connect({ servers: nats.urls });
-  const serviceNc = await connect({ servers: nats.urls });
+interface Conditions {
+  /** Picks, by subject, the requests the calling node's connection loses. */
+  readonly loseRequest?: (subject: string) => boolean;
+  /** Picks, by subject, the reply parts the answering node's connection loses. */
+  readonly loseReply?: (subject: string) => boolean;
+  /** How long every call waits for its barrier, as one does while the answering node catches up with the log. */
+  readonly barrierMs?: number;
+}
+
+interface AnsweringNode {
+  /** How many times the node ran a call (each waits on the barrier once). */
+  readonly runs: () => number;
+  /** Requests the node received, repeats included. */
+  readonly received: () => number;
+  /** The node is gone: nobody takes its calls any more. */
+  readonly stop: () => Promise<void>;
+}
+
+/** Node `id` of `nodes`, all owners of partition 0, answering for it from `storage`. */
+async function answeringNode(t: ExecutionContext, id: string, nodes: string[], storage: Storage, conditions: Conditions): Promise<AnsweringNode> {
+  const nc = await connect({ servers: nats.urls });
   let received = 0;
-  const countedServiceNc = new Proxy(lossy(serviceNc, conditions.loseReply ?? (() => false)), {
+  const counted = new Proxy(lossy(nc, conditions.loseReply ?? (() => false)), {
     get(target, key, receiver) {
       if (key !== 'subscribe') return Reflect.get(target, key, receiver) as unknown;
       return (subject: string, options: { callback: (err: Error | null, message: Msg) => void }) =>
@@ -92,19 +100,36 @@ async function callerAndService(
       await new Promise((resolve) => setTimeout(resolve, conditions.barrierMs ?? 0));
     },
   };
-  const service = new ShardService(countedServiceNc, 'retry', new Ownership(1, 'b', ['b'], 1), storage, barrier, createLogger('silent'));
+  const service = new ShardService(counted, 'retry', new Ownership(1, id, nodes, nodes.length), storage, barrier, createLogger('silent'));
   service.start();
-  await serviceNc.flush();
-  const remote = new RemoteShardCalls(lossy(callerNc, conditions.loseRequest ?? (() => false)), 'retry', new Ownership(1, 'a', ['b'], 1));
-  await callerNc.flush();
+  await nc.flush();
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    service.stop();
+    await nc.close();
+  };
+  t.teardown(stop);
+  return { runs: () => runs, received: () => received, stop };
+}
+
+/** Node `a`, which stores no partition, calling partition 0 of `nodes`. */
+async function callingNode(t: ExecutionContext, nodes: string[], conditions: Conditions): Promise<RemoteShardCalls> {
+  const nc = await connect({ servers: nats.urls });
+  const remote = new RemoteShardCalls(lossy(nc, conditions.loseRequest ?? (() => false)), 'retry', new Ownership(1, 'a', nodes, nodes.length));
+  await nc.flush();
   t.teardown(async () => {
     remote.close();
-    service.stop();
-    await Promise.all([callerNc.close(), serviceNc.close()]);
-    await storage.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await nc.close();
   });
-  return { remote, runs: () => runs, received: () => received };
+  return remote;
+}
+
+/** Node `a` calls partition 0, which node `b` stores (see storageWith). */
+async function callerAndService(t: ExecutionContext, points: number, textBytes: number, conditions: Conditions): Promise<AnsweringNode & { remote: RemoteShardCalls }> {
+  const node = await answeringNode(t, 'b', ['b'], await storageWith(t, points, textBytes), conditions);
+  return { ...node, remote: await callingNode(t, ['b'], conditions) };
 }
 
 const scanOf = (pointsPerPage: number): ScanRequest & { status: object } => ({
@@ -189,4 +214,22 @@ test.serial('a call repeated while it still runs waits for it and gets the same 
   t.deepEqual(texts, expectedTexts(10));
   t.is(pair.runs(), calls, 'the repeats did not run the calls again');
   t.true(pair.received() > calls, 'the calls were repeated');
+});
+
+test.serial('a call on a cursor whose node is gone answers 503: another owner may hold the same cursor number for another query', async (t) => {
+  const nodes = ['b', 'c'];
+  const [opener, other] = new Ownership(1, 'a', nodes, 2).owners(0) as [string, string];
+  const openerNode = await answeringNode(t, opener, nodes, await storageWith(t, 30, 4), {});
+  const otherStorage = await storageWith(t, 30, 4);
+  const otherNode = await answeringNode(t, other, nodes, otherStorage, {});
+  const remote = await callingNode(t, nodes, {});
+  const { cursorId } = (await remote.call(0, { name: 'openScan', task: scanOf(10), after: 0 })) as { cursorId: number };
+  const othersCursor = await otherStorage.shards[0]!.openScan({ ...scanOf(10), endUs: 5_000_000 });
+  t.is(othersCursor, cursorId, 'the other owner has a cursor of its own by that number');
+  await openerNode.stop();
+  const refusal = await t.throwsAsync(remote.call(0, { name: 'nextPage', task: { cursorId }, after: 0 }), { instanceOf: ServiceUnavailableError });
+  t.regex(refusal?.message ?? '', new RegExp(`^${opener}, which held this query's cursor`));
+  t.is(otherNode.runs(), 0, 'the call never went to the other owner');
+  await remote.call(0, { name: 'openScan', task: scanOf(10), after: 0 });
+  t.is(otherNode.runs(), 1, 'a new query opens on the other owner');
 });
