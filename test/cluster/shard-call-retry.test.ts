@@ -175,7 +175,9 @@ test.serial('a lost reply to nextPage is asked for again and answered from memor
   t.deepEqual(texts, expectedTexts(50));
   t.is(pair.runs(), calls, 'each call ran once');
   t.is(pair.received(), calls + 1, 'the call whose reply was lost came again');
-  t.true(Date.now() - started < 5_000, 'recovered within seconds, not after the 10 s deadline');
+  const tookMs = Date.now() - started;
+  t.log(`${calls} calls, one reply lost: ${tookMs} ms`);
+  t.true(tookMs < 5_000, 'recovered within seconds, not after the 10 s deadline');
 });
 
 test.serial('a lost request is sent again and runs once', async (t) => {
