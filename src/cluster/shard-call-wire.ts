@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { headers, type MsgHdrs } from 'nats';
 
 /**
  * The wire form of a shard call between nodes (shard-calls.ts, shard-service.ts): the same
@@ -24,15 +25,55 @@ export const BARRIER_CALL = 'barrier';
 export const CALL_DEADLINE_MS = 10_000;
 
 /**
- * Headers of a request: who calls (a node's incarnation, see RemoteShardCalls) and the call's
- * number there, which together name the call; a repeat of the call carries REPEAT_HEADER.
+ * Names a call in its request's headers. `caller`: the calling node's incarnation (see
+ * RemoteShardCalls); `seq`: the call's number there; `repeat`: the caller sent it to this node
+ * before; `settledBelow`: every call of the caller numbered below it has its reply or has given
+ * up, so the answering node may let those answers go.
  */
-export const CALLER_HEADER = 'Sluice-Caller';
-export const CALL_HEADER = 'Sluice-Call';
-export const REPEAT_HEADER = 'Sluice-Repeat';
+export interface CallId {
+  readonly caller: string;
+  readonly seq: number;
+  readonly repeat: boolean;
+  readonly settledBelow: number;
+}
+
+const CALLER_HEADER = 'Sluice-Caller';
+const CALL_HEADER = 'Sluice-Call';
+const REPEAT_HEADER = 'Sluice-Repeat';
+const SETTLED_BELOW_HEADER = 'Sluice-Settled-Below';
+
+export function callHeaders(id: CallId): MsgHdrs {
+  const head = headers();
+  head.set(CALLER_HEADER, id.caller);
+  head.set(CALL_HEADER, String(id.seq));
+  head.set(SETTLED_BELOW_HEADER, String(id.settledBelow));
+  if (id.repeat) head.set(REPEAT_HEADER, '1');
+  return head;
+}
+
+/** The call's id, or undefined for a request without one (from a node of another version). */
+export function callIdOf(head: MsgHdrs | undefined): CallId | undefined {
+  const caller = head?.get(CALLER_HEADER);
+  const seq = Number(head?.get(CALL_HEADER));
+  const settledBelow = Number(head?.get(SETTLED_BELOW_HEADER));
+  if (!caller || !Number.isSafeInteger(seq) || !Number.isSafeInteger(settledBelow)) return undefined;
+  return { caller, seq, repeat: head?.has(REPEAT_HEADER) ?? false, settledBelow };
+}
 
 /** Each message of a reply carries `<index>/<count>`: a reply larger than a message is split. */
-export const PART_HEADER = 'Sluice-Part';
+const PART_HEADER = 'Sluice-Part';
+
+export function partHeaders(index: number, count: number): MsgHdrs {
+  const head = headers();
+  head.set(PART_HEADER, `${index}/${count}`);
+  return head;
+}
+
+/** Which part of its reply a message is, or undefined for a malformed one. */
+export function partOf(head: MsgHdrs | undefined): { readonly index: number; readonly count: number } | undefined {
+  const [index, count] = (head?.get(PART_HEADER) ?? '').split('/').map(Number);
+  return Number.isSafeInteger(index) && Number.isSafeInteger(count) && index! >= 0 && index! < count! ? { index: index!, count: count! } : undefined;
+}
 
 /**
  * Whether the call works on a cursor or merge that an earlier call opened (its task names it).

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { HttpError, ServiceUnavailableError } from '../errors.js';
 import type { Ownership } from './ownership.js';
-import { CALL_DEADLINE_MS, CALL_HEADER, CALLER_HEADER, continuesCursor, decodeReply, encodeCall, PART_HEADER, REPEAT_HEADER, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
+import { CALL_DEADLINE_MS, callHeaders, continuesCursor, decodeReply, encodeCall, partOf, shardSubject, type ShardCallRequest } from './shard-call-wire.js';
 
 /**
  * NATS delivers at most once: under load a request or a reply part is now and then lost. A call
@@ -16,7 +16,7 @@ class NoAnswer extends Error {}
 
 interface PendingCall {
   /** Per sending of the call to the node, the reply parts come so far (a part lost leaves a hole). */
-  readonly sendings: Map<number, { parts: Uint8Array[]; count: number }>;
+  readonly sendings: Map<number, { parts: Uint8Array[]; received: number }>;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (err: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -40,6 +40,8 @@ export class RemoteShardCalls {
   private readonly inbox = createInbox();
   private readonly subscription: Subscription;
   private readonly pending = new Map<number, PendingCall>();
+  /** Numbers of the calls not yet settled, in ascending order (a Set keeps insertion order). */
+  private readonly unsettled = new Set<number>();
   private nextSeq = 0;
   private nextSending = 0;
 
@@ -61,18 +63,23 @@ export class RemoteShardCalls {
     const ordered = first === undefined ? owners : [first, ...owners.filter((node) => node !== first)];
     const seq = this.nextSeq++;
     const deadline = Date.now() + CALL_DEADLINE_MS;
-    for (const node of ordered) {
-      try {
-        const reply = await this.request(shardSubject(this.clusterName, partition, node), payload, seq, request.name, deadline);
-        this.preferred.set(partition, node);
-        return reply;
-      } catch (err) {
-        if (!(err instanceof NoAnswer)) throw err;
-        if (this.preferred.get(partition) === node) this.preferred.delete(partition);
-        if (continuesCursor(request.task)) throw new ServiceUnavailableError(`${node}, which held this query's cursor on partition ${partition}, is gone; retry the query`);
+    this.unsettled.add(seq);
+    try {
+      for (const node of ordered) {
+        try {
+          const reply = await this.request(shardSubject(this.clusterName, partition, node), payload, seq, request.name, deadline);
+          this.preferred.set(partition, node);
+          return reply;
+        } catch (err) {
+          if (!(err instanceof NoAnswer)) throw err;
+          if (this.preferred.get(partition) === node) this.preferred.delete(partition);
+          if (continuesCursor(request.task)) throw new ServiceUnavailableError(`${node}, which held this query's cursor on partition ${partition}, is gone; retry the query`);
+        }
       }
+      throw new ServiceUnavailableError(`no node that stores partition ${partition} (${owners.join(', ')}) answers; retry later`);
+    } finally {
+      this.unsettled.delete(seq);
     }
-    throw new ServiceUnavailableError(`no node that stores partition ${partition} (${owners.join(', ')}) answers; retry later`);
   }
 
   /**
@@ -93,11 +100,9 @@ export class RemoteShardCalls {
           return reject(new ServiceUnavailableError(`${subject} did not answer ${name} within ${CALL_DEADLINE_MS} ms; retry later`));
         }
         const sending = this.nextSending++;
-        const head = headers();
-        head.set(CALLER_HEADER, this.caller);
-        head.set(CALL_HEADER, String(seq));
-        if (pending.sendings.size > 0) head.set(REPEAT_HEADER, '1');
-        pending.sendings.set(sending, { parts: [], count: 0 });
+        const settledBelow = this.unsettled.values().next().value ?? this.nextSeq;
+        const head = callHeaders({ caller: this.caller, seq, repeat: pending.sendings.size > 0, settledBelow });
+        pending.sendings.set(sending, { parts: [], received: 0 });
         this.nc.publish(subject, payload, { reply: `${this.inbox}.${seq}.${sending}`, headers: head });
         pending.timer = setTimeout(() => send(2 * wait), Math.min(wait, left));
       };
@@ -116,10 +121,11 @@ export class RemoteShardCalls {
       outcome();
     };
     if (message.headers?.hasError && message.headers.code === 503) return settle(() => pending.reject(new NoAnswer()));
-    const [index, count] = (message.headers?.get(PART_HEADER) ?? '').split('/').map(Number);
-    if (index === undefined || count === undefined || !(index < count) || gathered.parts[index] !== undefined) return;
+    const part = partOf(message.headers);
+    if (part === undefined || gathered.parts[part.index] !== undefined) return;
+    const { index, count } = part;
     gathered.parts[index] = message.data;
-    if (++gathered.count < count) return;
+    if (++gathered.received < count) return;
     settle(() => {
       try {
         const reply = decodeReply(count === 1 ? gathered.parts[0]! : Buffer.concat(gathered.parts));

@@ -1,11 +1,11 @@
-import { headers, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { Msg, NatsConnection, Subscription } from 'nats';
 import { BadRequestError, HttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import { AnsweredCalls } from './answered-calls.js';
 import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';
-import { BARRIER_CALL, CALL_HEADER, CALLER_HEADER, decodeCall, encodeReply, PART_HEADER, REPEAT_HEADER, shardSubject } from './shard-call-wire.js';
+import { BARRIER_CALL, callIdOf, decodeCall, encodeReply, partHeaders, shardSubject } from './shard-call-wire.js';
 
 /** A call that takes longer than this is logged. */
 const SLOW_CALL_MS = 5_000;
@@ -50,19 +50,14 @@ export class ShardService {
   }
 
   private async answer(partition: number, message: Msg): Promise<void> {
-    const caller = message.headers?.get(CALLER_HEADER);
-    const seq = Number(message.headers?.get(CALL_HEADER));
-    const repeat = message.headers?.has(REPEAT_HEADER) ?? false;
-    const bytes =
-      caller && Number.isSafeInteger(seq)
-        ? await this.answered.once(caller, seq, repeat, () => this.run(partition, message.data)).catch((err: unknown) => failure(err))
-        : failure(new BadRequestError('a shard call without a call id (from a node of another Sluice version?)'));
+    const id = callIdOf(message.headers);
+    const bytes = id
+      ? await this.answered.once(id, () => this.run(partition, message.data)).catch((err: unknown) => failure(err))
+      : failure(new BadRequestError('a shard call without a call id (from a node of another Sluice version?)'));
     if (!message.reply) return;
     const count = Math.max(1, Math.ceil(bytes.byteLength / this.partSize));
     for (let index = 0; index < count; index++) {
-      const head = headers();
-      head.set(PART_HEADER, `${index}/${count}`);
-      this.nc.publish(message.reply, bytes.subarray(index * this.partSize, (index + 1) * this.partSize), { headers: head });
+      this.nc.publish(message.reply, bytes.subarray(index * this.partSize, (index + 1) * this.partSize), { headers: partHeaders(index, count) });
     }
   }
 
