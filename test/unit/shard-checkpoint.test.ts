@@ -147,16 +147,25 @@ test('a transaction still unresolved when the flush froze keeps the position bel
 test('after adoption, later messages, flushes, a compaction, a kill -9 and restarts keep every row', async (t) => {
   const { checkpoint, dir } = await exportedCheckpoint(t);
 
-  // Same-sized flushes after the adopted ones make a run that compaction merges; the last
-  // messages are only in the WAL when the process is killed.
-  const later: (Message & { flush?: boolean })[] = [];
-  for (let seq = 4; seq <= 9; seq++) later.push({ seq, series: seq % 2 === 0 ? 'cpu' : 'disk', first: seq * 10_000, points: 2000, flush: seq <= 7 });
+  // Killed right after the first message past the position: it is only in the new WAL.
+  const first: Message = { seq: 4, series: 'disk', first: 0, points: 300 };
   const dataDir = await tempDir(t);
-  await runAndKill({ dataDir, adopt: dir, messages: later });
-  const expected = await reference(t, [...FIRST, ...later]);
-
+  await runAndKill({ dataDir, adopt: dir, messages: [first] });
   let target = await openStorage(dataDir);
-  t.deepEqual(target.logAppliedAtStart, [9]);
+  t.deepEqual(target.logAppliedAtStart, [4]);
+  const soFar = await reference(t, [...FIRST, first]);
+  t.is(await rowsOf(target, soFar.series), soFar.rows);
+  await target.close();
+
+  // Same-sized flushes make a run that compaction merges with the adopted segments; the last
+  // messages are only in the WAL when the process is killed again.
+  const later: (Message & { flush?: boolean })[] = [];
+  for (let seq = 5; seq <= 10; seq++) later.push({ seq, series: seq % 2 === 0 ? 'cpu' : 'disk', first: seq * 10_000, points: 2000, flush: seq <= 8 });
+  await runAndKill({ dataDir, messages: later });
+  const expected = await reference(t, [...FIRST, first, ...later]);
+
+  target = await openStorage(dataDir);
+  t.deepEqual(target.logAppliedAtStart, [10]);
   t.deepEqual(await seriesOf(target), expected.series);
   t.is(await rowsOf(target, expected.series), expected.rows);
   const adoptedFiles = checkpoint.files.map((f) => f.name);
