@@ -135,11 +135,12 @@ test('a transaction still unresolved when the flush froze keeps the position bel
   await source.close();
 
   const target = await openStorage(await tempDir(t));
-  t.deepEqual(await target.shards[0]!.adoptCheckpoint(dir), { logApplied: 1 });
+  const { logApplied } = await target.shards[0]!.adoptCheckpoint(dir);
+  t.is(logApplied, 1);
   // (The catalog may list `mem` already: it committed while the flush was writing.)
   t.is(await rowsOf(target, ['cpu']), (await reference(t, FIRST.slice(0, 1))).rows);
-  // Replaying from the position brings what the segments lacked.
-  await writeMessage(target, FIRST[1]!);
+  // Replaying the stream after the position, as the new owner does, brings what the segments lacked.
+  for (const message of FIRST.slice(0, 2)) if (message.seq > logApplied) await writeMessage(target, message);
   t.is(await rowsOf(target, ['cpu', 'mem']), (await reference(t, FIRST.slice(0, 2))).rows);
   await target.close();
 });
