@@ -210,7 +210,7 @@ test('a compaction while a checkpoint is held leaves its files until it is relea
 });
 
 test('adopting over stale data leaves only the checkpoint\'s rows, also after a restart', async (t) => {
-  const { checkpoint, dir } = await exportedCheckpoint(t);
+  const { dir } = await exportedCheckpoint(t);
 
   // An earlier time this node owned the partition: segments, and messages only in the WAL.
   const dataDir = await tempDir(t);
@@ -230,10 +230,14 @@ test('adopting over stale data leaves only the checkpoint\'s rows, also after a 
 });
 
 test('writes queued behind an adoption are applied to the adopted state', async (t) => {
-  const { checkpoint, dir } = await exportedCheckpoint(t);
+  const { dir } = await exportedCheckpoint(t);
 
+  // A compaction of the old state is running when the adoption arrives: the thread waits for
+  // it, and takes other messages meanwhile, which must not be the writes queued behind.
   const target = await openStorage(await tempDir(t));
-  const before = writeMessage(target, { seq: 1, series: 'gone', first: 0, points: 10 }, 0);
+  const old: Message[] = [1, 2, 3, 4].map((seq) => ({ seq, series: 'gone', first: seq * 100_000, points: 100_000 }));
+  await writeAll(target, old, true);
+  const before = writeMessage(target, { seq: 5, series: 'gone', first: 0, points: 10 });
   const adopted = target.shards[0]!.adoptCheckpoint(dir);
   const next: Message[] = [4, 5, 6].map((seq) => ({ seq, series: 'cpu', first: seq * 10_000, points: 100 }));
   const after = next.map((message) => writeMessage(target, message));
@@ -247,7 +251,7 @@ test('writes queued behind an adoption are applied to the adopted state', async 
 });
 
 test('a crash at any step of the swap leaves the old state or the new one', async (t) => {
-  const { checkpoint, dir } = await exportedCheckpoint(t);
+  const { dir } = await exportedCheckpoint(t);
   const adopted = await reference(t, FIRST);
   const oldMessages: Message[] = [{ seq: 1, series: 'old', first: 0, points: 40 }];
   const old = await reference(t, oldMessages);
