@@ -12,7 +12,7 @@ import { encodeWriteBatch } from '../../src/storage/write-batch.js';
 
 export const DB = 'db';
 
-/** One stream message: `points` rows of `series` from time `first`, numbered from `seq * 1e6`. */
+/** One stream message: `points` rows of `series` from time `first`, sequence numbers from ordinal `seq * 1e6`. */
 export interface Message {
   readonly seq: number;
   readonly series: string;
@@ -31,7 +31,9 @@ export function writeMessage(storage: Storage, message: Message, prev = message.
   const value = allocateColumn('value', points);
   for (let i = 0; i < points; i++) [value.kinds[i], value.floats[i]] = [ValueKind.Float, seq * 1000 + i];
   const time = Float64Array.from({ length: points }, (_, i) => first + i);
-  const bytes = encodeWriteBatch(DB, [{ series, count: points, time, seq: new Float64Array(points), columns: [value] }]);
+  // Numbered by the shard from the message's base, as the server numbers a write's points.
+  const unnumbered = Float64Array.from({ length: points }, (_, i) => -(i + 1));
+  const bytes = encodeWriteBatch(DB, [{ series, count: points, time, seq: unnumbered, columns: [value] }]);
   return storage.write([bytes.slice().buffer], seq * 1_000_000, { seq, prev });
 }
 

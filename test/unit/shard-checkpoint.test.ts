@@ -14,7 +14,7 @@ import { stageCheckpoint } from '../../src/storage/checkpoint-adoption.js';
 import type { ManifestDocument } from '../../src/storage/manifest.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { copyCheckpoint, openStorage, rowsOf, seriesOf, writeMessage, type Message } from '../helpers/checkpoint-fixtures.js';
+import { copyCheckpoint, DB, openStorage, rowsOf, seriesOf, writeMessage, type Message } from '../helpers/checkpoint-fixtures.js';
 
 const NODE_SCRIPT = fileURLToPath(new URL('../helpers/checkpoint-node.js', import.meta.url));
 
@@ -145,6 +145,35 @@ test('a transaction still unresolved when the flush froze keeps the position bel
   await target.close();
 });
 
+test('a delete logged before the position travels with the checkpoint, also past a restart', async (t) => {
+  // Message 3 is a delete command between writes: the segments written before it still hold the rows.
+  const run = async (storage: Storage): Promise<void> => {
+    await writeAll(storage, FIRST.slice(0, 2), true);
+    await storage.shards[0]!.deleteSeries({ db: DB, names: ['cpu'], regex: undefined, startUs: 1000, endUs: 2500, drop: false });
+    await writeMessage(storage, { seq: 4, series: 'cpu', first: 5000, points: 100 }, 2);
+    await storage.shards[0]!.flush();
+  };
+  const source = await openStorage(await tempDir(t));
+  await run(source);
+  const { checkpoint, release } = await source.shards[0]!.takeCheckpoint();
+  t.is(checkpoint.position, 4);
+  const dir = await tempDir(t);
+  await copyCheckpoint(checkpoint, dir);
+  await release();
+  const sourceRows = await rowsOf(source, ['cpu', 'mem']);
+  await source.close();
+  t.is(sourceRows.match(/\],\[/g)?.length, 3000 - 1500 + 500 + 100 - 2, 'the delete removed 1500 rows');
+
+  const dataDir = await tempDir(t);
+  let target = await openStorage(dataDir);
+  await target.shards[0]!.adoptCheckpoint(dir);
+  t.is(await rowsOf(target, ['cpu', 'mem']), sourceRows);
+  await target.close();
+  target = await openStorage(dataDir);
+  t.is(await rowsOf(target, ['cpu', 'mem']), sourceRows);
+  await target.close();
+});
+
 test('after adoption, later messages, flushes, a compaction, a kill -9 and restarts keep every row', async (t) => {
   const { checkpoint, dir } = await exportedCheckpoint(t);
 
@@ -199,6 +228,7 @@ test('a compaction while a checkpoint is held leaves its files until it is relea
   // What the files hold is the checkpoint's data: another storage adopts it from them.
   const dir = await tempDir(t);
   await copyCheckpoint(checkpoint, dir);
+  await t.throwsAsync(storage.shards[0]!.adoptCheckpoint(dir), { message: /still held/ }, 'an upload may still be reading the files');
   await release();
   await storage.shards[0]!.flush();
   for (const file of checkpoint.files) t.false(existsSync(file.path), `${file.name} left the disk once released`);
@@ -246,6 +276,19 @@ test('writes queued behind an adoption are applied to the adopted state', async 
   await Promise.all(after);
   const expected = await reference(t, [...FIRST, ...next]);
   t.deepEqual(await seriesOf(target), expected.series);
+  t.is(await rowsOf(target, expected.series), expected.rows);
+  await target.close();
+});
+
+test('a checkpoint that cannot be used leaves the shard as it was', async (t) => {
+  const { checkpoint, dir } = await exportedCheckpoint(t);
+  await rm(path.join(dir, 'segments', checkpoint.files[1]!.name));
+  const target = await openStorage(await tempDir(t));
+  const old: Message[] = [{ seq: 1, series: 'old', first: 0, points: 40 }];
+  await writeAll(target, old);
+  await t.throwsAsync(target.shards[0]!.adoptCheckpoint(dir), { message: /ENOENT/ });
+  await writeMessage(target, { seq: 2, series: 'old', first: 40, points: 10 });
+  const expected = await reference(t, [...old, { seq: 2, series: 'old', first: 40, points: 10 }]);
   t.is(await rowsOf(target, expected.series), expected.rows);
   await target.close();
 });
