@@ -58,6 +58,12 @@ export interface ManifestDocument {
   nextTombstone?: number;
   /** Cluster mode: the partition stream's messages up to this sequence are in segments or the WAL. */
   logApplied?: number;
+  /**
+   * Cluster mode: the partition stream's messages up to this sequence are in segments alone,
+   * without the WAL (a flush logs batches of unresolved transactions again instead of writing
+   * them out, so `logApplied` may be ahead of the segments). What a checkpoint can promise.
+   */
+  logInSegments?: number;
 }
 
 export function manifestPath(shardDir: string): string {

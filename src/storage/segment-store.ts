@@ -104,7 +104,12 @@ export class SegmentStore {
     );
   }
 
-  /** A scan holds these files until it releases them. */
+  /** Where a segment file lies, for a reader outside the shard (a checkpoint's upload). */
+  pathOf(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /** A scan (or a checkpoint) holds these files until it releases them. */
   acquire(files: Iterable<string>): void {
     for (const file of files) this.holders.set(file, (this.holders.get(file) ?? 0) + 1);
   }

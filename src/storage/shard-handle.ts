@@ -11,6 +11,7 @@ import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { DiskProblem } from './disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
+import type { ShardCheckpoint } from './shard-checkpoint.js';
 import type { BlockScanRequest } from './block-scan.js';
 import type { KindSet } from '../engine/arrow/column-types.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
@@ -33,6 +34,8 @@ type Operation =
       readonly task: object;
       readonly transferList: ArrayBuffer[];
       readonly settle: (reply: Promise<unknown>) => void;
+      /** Sent only once nothing else is in flight, and nothing is sent until it is done. */
+      readonly alone?: boolean;
     };
 
 /**
@@ -66,6 +69,10 @@ export class ShardHandle {
   private readonly pool: Piscina;
   private readonly queue: Operation[] = [];
   private writesInFlight = 0;
+  /** Operations other than writes sent to the thread and not yet answered. */
+  private tasksInFlight = 0;
+  /** An operation that must run alone (adoptCheckpoint) is in flight. */
+  private aloneInFlight = false;
   /** Bytes of write batches queued or in flight; past it new writes are refused. */
   private readonly queuedWrites: ByteBudget;
   /** The next recovery attempt while the shard's disk refuses writes. */
@@ -169,12 +176,30 @@ export class ShardHandle {
 
   /** Sends queued operations in order, holding writes back while enough are in flight. */
   private dispatch(): void {
-    for (let next = this.queue[0]; next; next = this.queue[0]) {
+    for (let next = this.queue[0]; next && !this.aloneInFlight; next = this.queue[0]) {
       if (next.kind === 'writes' && this.writesInFlight >= WRITES_IN_FLIGHT) return;
+      if (next.kind === 'task' && next.alone && this.writesInFlight + this.tasksInFlight > 0) return;
       this.queue.shift();
       if (next.kind === 'writes') this.sendWrites(next.writes);
-      else next.settle(this.pool.run(next.task, { name: next.name, transferList: next.transferList }));
+      else this.sendTask(next);
     }
+  }
+
+  /**
+   * The thread interleaves messages whose work awaits (a WAL sync, a flush's slices), so an
+   * operation that must run alone waits for those in flight, and holds back those after it.
+   */
+  private sendTask(operation: Extract<Operation, { kind: 'task' }>): void {
+    this.tasksInFlight++;
+    if (operation.alone) this.aloneInFlight = true;
+    const reply = this.pool.run(operation.task, { name: operation.name, transferList: operation.transferList });
+    operation.settle(reply);
+    const done = (): void => {
+      this.tasksInFlight--;
+      if (operation.alone) this.aloneInFlight = false;
+      this.dispatch();
+    };
+    reply.then(done, done);
   }
 
   private sendWrites(group: PendingWrite[]): void {
@@ -316,6 +341,31 @@ export class ShardHandle {
     await this.call('flush', { status: this.status() });
   }
 
+  /**
+   * The shard's segments as of its last flush, for another node to adopt (shard-checkpoint.ts).
+   * Their files stay on disk, through compactions and drops, until `release` is called.
+   */
+  async takeCheckpoint(): Promise<{ checkpoint: ShardCheckpoint; release: () => Promise<void> }> {
+    const { checkpoint, hold } = await this.call<{ checkpoint: ShardCheckpoint; hold: number }>('takeCheckpoint', {});
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      await this.enqueue('releaseCheckpoint', { hold });
+    };
+    return { checkpoint, release };
+  }
+
+  /**
+   * Replace everything the shard holds (segments, manifest, WAL) with the checkpoint in `dir`
+   * (`manifest.json` and `segments/<file>` as exported); returns the stream position to resume
+   * after. It runs alone: operations queued before it finish first, those queued after it
+   * (writes included) run on the adopted state. Scans left open on the old state are gone.
+   */
+  adoptCheckpoint(dir: string): Promise<{ logApplied: number }> {
+    return this.call<{ logApplied: number }>('adoptCheckpoint', { dir }, [], true);
+  }
+
   /** Whether the shard's thread says it cannot write (read without asking the thread). */
   get degraded(): boolean {
     return Atomics.load(this.degradedFlag, 0) !== 0;
@@ -362,8 +412,8 @@ export class ShardHandle {
     await this.pool.destroy();
   }
 
-  private async call<T>(name: string, task: object, transferList: ArrayBuffer[] = []): Promise<T> {
-    const reply = (await this.enqueue(name, task, transferList)) as T | ErrorReply;
+  private async call<T>(name: string, task: object, transferList: ArrayBuffer[] = [], alone = false): Promise<T> {
+    const reply = (await this.enqueue(name, task, transferList, alone)) as T | ErrorReply;
     if (isErrorReply(reply)) {
       const error = toHttpError(reply);
       this.noteRefusal(error);
@@ -373,10 +423,10 @@ export class ShardHandle {
   }
 
   /** Queues the task behind everything queued before it; the queueing itself is synchronous. */
-  private enqueue(name: string, task: object, transferList: ArrayBuffer[] = []): Promise<unknown> {
+  private enqueue(name: string, task: object, transferList: ArrayBuffer[] = [], alone = false): Promise<unknown> {
     if (this.remote && QUERY_OPERATIONS.has(name)) return this.remote(name, task);
     return new Promise((resolve) => {
-      this.queue.push({ kind: 'task', name, task, transferList, settle: resolve });
+      this.queue.push({ kind: 'task', name, task, transferList, settle: resolve, ...(alone ? { alone } : {}) });
       this.dispatch();
     });
   }

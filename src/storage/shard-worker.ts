@@ -23,6 +23,8 @@ import { installShardCounters } from '../metrics/shard-counters.js';
 import type { DiskProblem } from './disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
+import type { ShardCheckpoint } from './shard-checkpoint.js';
+import { stageCheckpoint } from './checkpoint-adoption.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -295,6 +297,40 @@ export function dropDatabase(task: { db: string; status: TxnStatus }): Promise<{
 
 export function flush(task: { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
   return guardAsync(() => open(task.status).flush());
+}
+
+/** The shard's segments for another node to adopt, held on disk until `releaseCheckpoint`. */
+export function takeCheckpoint(): { checkpoint: ShardCheckpoint; hold: number } | ErrorReply {
+  return guard(() => open().takeCheckpoint());
+}
+
+export function releaseCheckpoint(task: { hold: number }): void {
+  shard?.releaseCheckpoint(task.hold);
+}
+
+/**
+ * Replace the shard's whole state with the checkpoint in `task.dir` (checkpoint-adoption.ts).
+ * The handle sends nothing else meanwhile, so no query or write sees a mix. A checkpoint that
+ * cannot be used leaves the shard as it was; once the old state is closed, the shard reopens
+ * whatever the disk then holds.
+ */
+export async function adoptCheckpoint(task: { dir: string }): Promise<{ logApplied: number } | ErrorReply> {
+  try {
+    const current = open();
+    if (current.holdsCheckpoint) throw new ShardError(409, 'a checkpoint of this shard is still held: release it before adopting another');
+    stageCheckpoint(task.dir, settings.dir);
+    shard = undefined;
+    try {
+      await current.abandon();
+    } finally {
+      shard = new Shard(settings, (level, message) => logger[level](message));
+    }
+    const adopted = shard;
+    const report = await adopted.recover(new Set(), adopted.databases());
+    return { logApplied: report.logApplied };
+  } catch (err) {
+    return errorReply(err);
+  }
 }
 
 export function close(task: { status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {

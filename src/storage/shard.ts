@@ -1,5 +1,5 @@
 import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { WalFsyncPolicy } from '../config.js';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
 import { DiskWriteError } from '../util/checked-write.js';
@@ -19,6 +19,8 @@ import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesMemory } from './series-memory.js';
+import { checkpointOf, type ShardCheckpoint } from './shard-checkpoint.js';
+import { settleAdoption } from './checkpoint-adoption.js';
 import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
@@ -58,6 +60,8 @@ interface PendingBatch {
   readonly mark: number;
   /** Whether `bytes` is a whole buffer moved in with a write message, freed once sealed away. */
   readonly owned: boolean;
+  /** Cluster mode: the stream sequence of the message it came in (WriteTxn.logSeq); 0 otherwise. */
+  readonly logSeq: number;
 }
 
 /** What a write message carries for each of its batches. */
@@ -179,6 +183,9 @@ export class Shard {
   private frozenMark: number | undefined;
   /** Delete records logged since the last flush, to log again beside unresolved writes. */
   private deleteLog: { tid: number; bytes: Uint8Array }[] = [];
+  /** Checkpoints whose segment files are held for their upload, by hold number. */
+  private readonly checkpointHolds = new Map<number, string[]>();
+  private nextCheckpointHold = 1;
 
   /**
    * Opens the shard's files. Nothing is replayed yet: the WAL's transactions are compared with
@@ -188,6 +195,7 @@ export class Shard {
     private readonly options: ShardOptions,
     private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
   ) {
+    settleAdoption(options.dir);
     this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     this.segments = new SegmentStore(options.dir, options.blockCacheBytes);
     removeAbandonedTemps(manifestPath(options.dir));
@@ -378,12 +386,12 @@ export class Shard {
       if (logSeq !== undefined) position = Math.max(position, logSeq);
     }
     return batches.map((bytes, i) => {
-      const { txn, participants, base } = txns[i]!;
+      const { txn, participants, base, logSeq = 0 } = txns[i]!;
       const batch = readWriteBatch(bytes);
       if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
       for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
       stampTransaction(bytes, txn, participants);
-      return { txn, bytes, batch, mark: this.tombstones.next, owned: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength };
+      return { txn, bytes, batch, mark: this.tombstones.next, owned: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength, logSeq };
     });
   }
 
@@ -566,6 +574,7 @@ export class Shard {
 
   /** A flush nobody waits for; a failure is logged and the data stays in the memtable and WAL. */
   private flushInBackground(): void {
+    if (this.closing) return;
     this.flush().catch((err: unknown) => this.log('warn', `flush failed, will retry: ${(err as Error).message}`));
   }
 
@@ -627,12 +636,15 @@ export class Shard {
     const previous = {
       walCheckpoint: this.manifest.walCheckpoint,
       logApplied: this.manifest.logApplied,
+      logInSegments: this.manifest.logInSegments,
       flushedBelow: this.manifest.flushedBelow,
       flushedAbove: this.manifest.flushedAbove,
     };
     let written: { segment: SegmentFile; refs: SeriesRef[] } | undefined;
     let checkpoint: number;
     const logApplied = this.logApplied;
+    // Unresolved batches are relogged, not written out: the segments reach only below the first.
+    const logInSegments = Math.min(logApplied, this.lowestPendingLogSeq() - 1);
     try {
       checkpoint = this.wal.rotate();
       if (this.pending.length > 0) {
@@ -646,7 +658,10 @@ export class Shard {
       }
       this.manifest.walCheckpoint = checkpoint;
       // The position logged before the rotation: what it covers is in the segment or relogged.
-      if (logApplied > 0) this.manifest.logApplied = logApplied;
+      if (logApplied > 0) {
+        this.manifest.logApplied = logApplied;
+        this.manifest.logInSegments = logInSegments;
+      }
       this.manifest.flushedBelow = flushedBelow;
       this.manifest.flushedAbove = flushedAbove;
       this.manifest.failedTxns = this.failedTxns;
@@ -677,6 +692,13 @@ export class Shard {
     this.deleteLog = this.deleteLog.filter((d) => d.tid >= firstMark);
     this.wal.removeBefore(checkpoint);
     this.maybeCompact();
+  }
+
+  /** The lowest stream sequence of an unresolved write; Infinity if none. */
+  private lowestPendingLogSeq(): number {
+    let lowest = Infinity;
+    for (const pending of this.pending) if (pending.logSeq > 0 && pending.logSeq < lowest) lowest = pending.logSeq;
+    return lowest;
   }
 
   /** The oldest tombstone mark an unresolved write carries (a loop: `pending` can be long for a spread). */
@@ -1048,6 +1070,56 @@ export class Shard {
         return settledBlocks(seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered));
       },
     };
+  }
+
+  /**
+   * The segments as the manifest last saved lists them, held on disk (through compactions
+   * and drops) until `releaseCheckpoint(hold)`: another node installs them (cluster failover).
+   */
+  takeCheckpoint(): { checkpoint: ShardCheckpoint; hold: number } {
+    const saved = readManifest(this.options.dir);
+    const files = saved.segments.map((segment) => segment.file);
+    this.segments.acquire(files);
+    try {
+      const checkpoint = checkpointOf(saved, (file) => resolve(this.segments.pathOf(file)));
+      const hold = this.nextCheckpointHold++;
+      this.checkpointHolds.set(hold, files);
+      return { checkpoint, hold };
+    } catch (err) {
+      this.segments.release(files);
+      throw err;
+    }
+  }
+
+  releaseCheckpoint(hold: number): void {
+    const files = this.checkpointHolds.get(hold);
+    if (!files) return;
+    this.checkpointHolds.delete(hold);
+    this.segments.release(files);
+  }
+
+  /** Whether a checkpoint's files are still held (its upload may be reading them). */
+  get holdsCheckpoint(): boolean {
+    return this.checkpointHolds.size > 0;
+  }
+
+  /** The databases the shard holds anything of. */
+  databases(): string[] {
+    return [...this.catalog.keys()];
+  }
+
+  /**
+   * Close without flushing: the state is about to be replaced (an adopted checkpoint), so
+   * what only the memtable and the WAL hold is given up. Waits for a running flush or
+   * compaction, whose files would otherwise be written into the replaced state.
+   */
+  async abandon(): Promise<void> {
+    this.closing = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    await this.flushing;
+    await this.compaction;
+    this.wal.close();
+    this.segments.close();
   }
 
   /** Flush and close. A flush the disk refuses is only logged: its data is in the WAL for the next start. */

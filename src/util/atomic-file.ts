@@ -30,14 +30,19 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 
 /** Make created, renamed or deleted directory entries durable. */
 export function syncDirectory(dir: string): void {
+  syncPath(dir);
+}
+
+/** fsync a file or directory named by its path; any failure is a DiskWriteError. */
+export function syncPath(path: string): void {
   let fd: number;
   try {
-    fd = openSync(dir, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
-    throw asDiskWriteError(err, dir);
+    throw asDiskWriteError(err, path);
   }
   try {
-    syncSync(fd, dir);
+    syncSync(fd, path);
   } finally {
     closeSync(fd);
   }
