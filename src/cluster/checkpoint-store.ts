@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NatsError, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
+import { NatsError, type JetStreamClient, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
@@ -63,23 +63,26 @@ const METADATA_POSITION = 'position';
 export class CheckpointStore {
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly bucket: string,
     private readonly writer: ObjectStore,
+    private readonly readerJs: JetStreamClient,
     private readonly reader: ObjectStore,
   ) {}
 
   static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>): Promise<CheckpointStore> {
     const bucket = `${settings.clusterName}-checkpoints`;
+    const readerJs = nc.jetstream({ timeout: READ_TIMEOUT_MS });
     const [writer, reader] = await retryUntil(
       Date.now() + START_DEADLINE_MS,
       200,
       async () => {
         const deadline = Date.now() + WRITE_TIMEOUT_MS;
         const writing = await beforeDeadline(nc.jetstream({ timeout: WRITE_TIMEOUT_MS }).views.os(bucket, { replicas: settings.clusterReplicas }), deadline);
-        return [writing, await beforeDeadline(nc.jetstream({ timeout: READ_TIMEOUT_MS }).views.os(bucket), deadline)] as const;
+        return [writing, await beforeDeadline(readerJs.views.os(bucket), deadline)] as const;
       },
       (err) => new StartupError(`cannot open the cluster's checkpoint bucket ${bucket}: ${(err as Error).message}`),
     );
-    return new CheckpointStore(nc, writer, reader);
+    return new CheckpointStore(nc, bucket, writer, readerJs, reader);
   }
 
   /**
@@ -193,7 +196,7 @@ export class CheckpointStore {
       const target = path.join(segments, file.name);
       await this.answered(`cannot download ${expected.name}`, async () => {
         await rm(target, { force: true });
-        await objectToFile(this.reader, expected, target, READ_TIMEOUT_MS, DOWNLOAD_IDLE_MS);
+        await objectToFile(this.readerJs, this.reader, this.bucket, expected, target, READ_TIMEOUT_MS, DOWNLOAD_IDLE_MS);
       });
     }
     await writeFile(path.join(staging, 'manifest.json'), record.manifest, { flush: true });
