@@ -6,11 +6,9 @@
  * that drops the publishes a test picks, as the network would.
  */
 import test, { type ExecutionContext } from 'ava';
-import { Ownership } from '../../src/cluster/ownership.js';
 import type { RemoteShardCalls } from '../../src/cluster/shard-calls.js';
-import { ServiceUnavailableError } from '../../src/errors.js';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
-import { answeringNode, callingNode, scanAll, scanOf, storageWith, type AnsweringNode, type Conditions } from '../helpers/shard-call-nodes.js';
+import { answeringNode, callingNode, scanAll, storageWith, type AnsweringNode, type Conditions } from '../helpers/shard-call-nodes.js';
 
 let nats: NatsCluster;
 
@@ -77,22 +75,4 @@ test.serial('a call repeated while it still runs waits for it and gets the same 
   t.deepEqual(texts, expectedTexts(10));
   t.is(pair.runs(), calls, 'the repeats did not run the calls again');
   t.true(pair.received() > calls, 'the calls were repeated');
-});
-
-test.serial('a call on a cursor whose node is gone answers 503: another owner may hold the same cursor number for another query', async (t) => {
-  const nodes = ['b', 'c'];
-  const [opener, other] = new Ownership(1, 'a', nodes, 2).owners(0) as [string, string];
-  const openerNode = await answeringNode(t, nats, opener, nodes, await storageWith(t, 30, 4));
-  const otherStorage = await storageWith(t, 30, 4);
-  const otherNode = await answeringNode(t, nats, other, nodes, otherStorage);
-  const remote = await callingNode(t, nats, nodes);
-  const { cursorId } = (await remote.call(0, { name: 'openScan', task: scanOf(10), after: 0 })) as { cursorId: number };
-  const othersCursor = await otherStorage.shards[0]!.openScan({ ...scanOf(10), endUs: 5_000_000 });
-  t.is(othersCursor, cursorId, 'the other owner has a cursor of its own by that number');
-  await openerNode.stop();
-  const refusal = await t.throwsAsync(remote.call(0, { name: 'nextPage', task: { cursorId }, after: 0 }), { instanceOf: ServiceUnavailableError });
-  t.regex(refusal?.message ?? '', new RegExp(`^${opener}, which held this query's cursor`));
-  t.is(otherNode.runs(), 0, 'the call never went to the other owner');
-  await remote.call(0, { name: 'openScan', task: scanOf(10), after: 0 });
-  t.is(otherNode.runs(), 1, 'a new query opens on the other owner');
 });
