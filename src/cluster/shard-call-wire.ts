@@ -41,13 +41,17 @@ const CALLER_HEADER = 'Sluice-Caller';
 const CALL_HEADER = 'Sluice-Call';
 const REPEAT_HEADER = 'Sluice-Repeat';
 const SETTLED_BELOW_HEADER = 'Sluice-Settled-Below';
+/** On a call on a cursor: the incarnation of the answering node that opened it. */
+const HOLDER_HEADER = 'Sluice-Holder-Incarnation';
 
-export function callHeaders(id: CallId): MsgHdrs {
+/** `holder`: for a call on a cursor, the incarnation of the node that holds it. */
+export function callHeaders(id: CallId, holder?: string): MsgHdrs {
   const head = headers();
   head.set(CALLER_HEADER, id.caller);
   head.set(CALL_HEADER, String(id.seq));
   head.set(SETTLED_BELOW_HEADER, String(id.settledBelow));
   if (id.repeat) head.set(REPEAT_HEADER, '1');
+  if (holder !== undefined) head.set(HOLDER_HEADER, holder);
   return head;
 }
 
@@ -60,12 +64,33 @@ export function callIdOf(head: MsgHdrs | undefined): CallId | undefined {
   return { caller, seq, repeat: head?.has(REPEAT_HEADER) ?? false, settledBelow };
 }
 
-/** Each message of a reply carries `<index>/<count>`: a reply larger than a message is split. */
-const PART_HEADER = 'Sluice-Part';
+/** The incarnation a call on a cursor expects to answer it, or undefined for a call on none. */
+export function holderOf(head: MsgHdrs | undefined): string | undefined {
+  return head?.get(HOLDER_HEADER) || undefined;
+}
 
-export function partHeaders(index: number, count: number): MsgHdrs {
+/**
+ * The node process that answered: its node id and its incarnation, made at its start (see
+ * ShardService). A cursor it opened lives only there; after a restart its number may be another's.
+ */
+export interface Answerer {
+  readonly node: string;
+  readonly incarnation: string;
+}
+
+/**
+ * Each message of a reply carries `<index>/<count>` (a reply larger than a message is split)
+ * and the answering node process.
+ */
+const PART_HEADER = 'Sluice-Part';
+const NODE_HEADER = 'Sluice-Node';
+const INCARNATION_HEADER = 'Sluice-Incarnation';
+
+export function partHeaders(index: number, count: number, answerer: Answerer): MsgHdrs {
   const head = headers();
   head.set(PART_HEADER, `${index}/${count}`);
+  head.set(NODE_HEADER, answerer.node);
+  head.set(INCARNATION_HEADER, answerer.incarnation);
   return head;
 }
 
@@ -75,13 +100,11 @@ export function partOf(head: MsgHdrs | undefined): { readonly index: number; rea
   return Number.isSafeInteger(index) && Number.isSafeInteger(count) && index! >= 0 && index! < count! ? { index: index!, count: count! } : undefined;
 }
 
-/**
- * Whether the call works on a cursor or merge that an earlier call opened (its task names it).
- * That state lives on the node that opened it: another owner may hold the same number for
- * another query's cursor, so such a call never goes to another node.
- */
-export function continuesCursor(task: object): boolean {
-  return 'cursorId' in task || 'mergeId' in task;
+/** Which node process sent a reply part, or undefined when the part does not say (another version). */
+export function answererOf(head: MsgHdrs | undefined): Answerer | undefined {
+  const node = head?.get(NODE_HEADER);
+  const incarnation = head?.get(INCARNATION_HEADER);
+  return node && incarnation ? { node, incarnation } : undefined;
 }
 
 export function shardSubject(clusterName: string, partition: number, node: string): string {

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import { BadRequestError, HttpError } from '../errors.js';
+import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import { AnsweredCalls } from './answered-calls.js';
 import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';
-import { BARRIER_CALL, callIdOf, decodeCall, encodeReply, partHeaders, shardSubject } from './shard-call-wire.js';
+import { BARRIER_CALL, callIdOf, decodeCall, encodeReply, holderOf, partHeaders, shardSubject, type Answerer } from './shard-call-wire.js';
 
 /** A call that takes longer than this is logged. */
 const SLOW_CALL_MS = 5_000;
@@ -25,6 +26,11 @@ export class ShardService {
   private readonly subscriptions: Subscription[] = [];
   private readonly partSize: number;
   private readonly answered = new AnsweredCalls();
+  /**
+   * This start of the node, on every reply: callers send a call on a cursor only to the start
+   * that opened it (cursor-pins.ts), since cursor numbers begin again at each start.
+   */
+  private readonly answerer: Answerer;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -36,6 +42,7 @@ export class ShardService {
   ) {
     // Room for the headers beside each part.
     this.partSize = (nc.info?.max_payload ?? 1024 * 1024) - 4096;
+    this.answerer = { node: ownership.self, incarnation: randomUUID() };
   }
 
   start(): void {
@@ -50,15 +57,22 @@ export class ShardService {
   }
 
   private async answer(partition: number, message: Msg): Promise<void> {
-    const id = callIdOf(message.headers);
-    const bytes = id
-      ? await this.answered.once(id, () => this.run(partition, message.data)).catch((err: unknown) => failure(err))
-      : failure(new BadRequestError('a shard call without a call id (from a node of another Sluice version?)'));
+    const bytes = await this.replyTo(partition, message);
     if (!message.reply) return;
     const count = Math.max(1, Math.ceil(bytes.byteLength / this.partSize));
     for (let index = 0; index < count; index++) {
-      this.nc.publish(message.reply, bytes.subarray(index * this.partSize, (index + 1) * this.partSize), { headers: partHeaders(index, count) });
+      this.nc.publish(message.reply, bytes.subarray(index * this.partSize, (index + 1) * this.partSize), { headers: partHeaders(index, count, this.answerer) });
     }
+  }
+
+  private replyTo(partition: number, message: Msg): Promise<Uint8Array> {
+    const id = callIdOf(message.headers);
+    if (!id) return Promise.resolve(failure(new BadRequestError('a shard call without a call id (from a node of another Sluice version?)')));
+    const holder = holderOf(message.headers);
+    if (holder !== undefined && holder !== this.answerer.incarnation) {
+      return Promise.resolve(failure(new ServiceUnavailableError(`${this.answerer.node} restarted since it opened this query's cursor on partition ${partition}; retry the query`)));
+    }
+    return this.answered.once(id, () => this.run(partition, message.data)).catch((err: unknown) => failure(err));
   }
 
   /** The call's encoded reply, a failure included. */
