@@ -63,8 +63,9 @@ export interface Settings {
   /** Per partition: bytes the log may hold before writes get 503 (owners lag that far behind). */
   clusterLogBytes: number;
   /**
-   * Every node's id, the same list on every node: partitions are spread over them
-   * (ownership.ts). Unset: every node stores every partition.
+   * The ids of the nodes that store partitions, the same list on every node: partitions are
+   * spread over them (assignment.ts). A node not in the list is a front end only. Unset: every
+   * node stores every partition.
    */
   clusterNodes: string | undefined;
   /** With clusterNodes: how many nodes store each partition. */
@@ -180,12 +181,7 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (settings.graphitePort !== undefined && settings.graphiteDatabase === undefined) throw new ConfigError('graphite_port needs graphite_database');
   if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
   if (settings.graphiteUdp && settings.graphitePort === undefined) throw new ConfigError('graphite_udp needs graphite_port');
-  if (settings.clusterNodes !== undefined) {
-    if (settings.clusterNats === undefined) throw new ConfigError('cluster_nodes needs cluster_nats');
-    if (!settings.clusterNodes.split(',').includes(settings.clusterNodeId)) {
-      throw new ConfigError(`cluster_nodes (${settings.clusterNodes}) does not name this node, ${settings.clusterNodeId} (cluster_node_id)`);
-    }
-  }
+  if (settings.clusterNodes !== undefined && settings.clusterNats === undefined) throw new ConfigError('cluster_nodes needs cluster_nats');
   return settings;
 }
 
@@ -222,7 +218,7 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--cluster-name <name>', "prefix of the cluster's NATS streams and KV buckets")
     .option('--cluster-replicas <n>', 'copies the NATS servers keep of the log and metadata: 1, 3 or 5')
     .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
-    .option('--cluster-nodes <ids>', "every node's id, comma-separated, the same on every node: partitions are spread over them (default: every node stores all)")
+    .option('--cluster-nodes <ids>', "the ids of the nodes that store partitions, comma-separated, the same on every node; a node not listed is a front end only (default: every node stores all)")
     .option('--cluster-copies <n>', 'with --cluster-nodes: how many nodes store each partition (default 2)')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { BadRequestError } from '../errors.js';
@@ -11,8 +12,12 @@ import type { Storage } from '../storage/storage.js';
 import type { ClusterState } from './cluster-state.js';
 import type { LogCommand } from './log-commands.js';
 import { PartitionLog } from './partition-log.js';
-import { Ownership } from './ownership.js';
-import { PartitionOwner } from './partition-owner.js';
+import { Ownership, type OwnershipChange } from './ownership.js';
+import { CheckpointShipper } from './checkpoint-shipper.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { Controller } from './controller.js';
+import { Membership } from './membership.js';
+import { PartitionOwner, type ServingListener } from './partition-owner.js';
 import { BARRIER_CALL } from './shard-call-wire.js';
 import { RemoteShardCalls } from './shard-calls.js';
 import { ShardService } from './shard-service.js';
@@ -27,7 +32,7 @@ const BARRIER_TIMEOUT_MS = 10_000;
  * not store goes to a node that does. What this node acknowledged, it reads back: a read waits
  * until the node answering for each partition has stored what this one acknowledged there.
  */
-export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
+export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, ServingListener {
   /** Per partition, the highest stream sequence this node's front end has had acknowledged. */
   private readonly acknowledged: number[];
 
@@ -39,27 +44,60 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
     private readonly remote: RemoteShardCalls,
     private readonly ownership: Ownership,
     private readonly meta: MetaStore,
+    private readonly storage: Storage,
+    private readonly logger: Logger,
   ) {
     this.acknowledged = Array.from({ length: log.partitions }, () => 0);
   }
 
+  private controller: Controller | undefined;
+
   static async start(nc: NatsConnection, state: ClusterState, settings: Settings, storage: Storage, meta: MetaStore, logger: Logger): Promise<ClusterNode> {
     const log = await PartitionLog.open(nc, settings, storage.shards.length);
-    const ownership = new Ownership(log.partitions, settings.clusterNodeId, settings.clusterNodes?.split(','), settings.clusterCopies);
-    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', logger);
+    const listed = settings.clusterNodes?.split(',');
+    const ownership = new Ownership(log.partitions, settings.clusterNodeId, listed, settings.clusterCopies);
+    const recorded = await state.assignment();
+    if (recorded !== undefined) ownership.apply(recorded);
+    // With a node list, partitions move between nodes through checkpoints in the shared store.
+    const shipper =
+      listed === undefined
+        ? undefined
+        : new CheckpointShipper(await CheckpointStore.open(nc, settings), storage, settings.clusterNodeId, join(settings.dataDir, 'checkpoint-staging'), logger);
+    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', logger, shipper);
     const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
     const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
+    const node = new ClusterNode(log, state, owner, service, remote, ownership, meta, storage, logger);
+    // Until this node serves a partition, its queries go to a node that does.
+    storage.shards.forEach((_, p) => node.notServing(p));
     // The reply subscription is known to the servers before any call goes out.
     await nc.flush();
-    const node = new ClusterNode(log, state, owner, service, remote, ownership, meta);
-    owner.start();
-    service.start();
-    storage.shards.forEach((shard, p) => {
-      if (!ownership.owns(p)) shard.useRemote((name, task) => remote.call(p, { name, task, after: node.acknowledged[p]! }));
-    });
+    owner.start(node);
+    if (listed !== undefined) {
+      const membership = await Membership.open(nc, settings);
+      node.controller = new Controller(membership, state, ownership, listed, () => owner.serving, (change) => node.move(change), logger);
+      node.controller.start();
+    }
     storage.useChangeLog(node);
     logger.info({ node: settings.clusterNodeId, partitions: log.partitions, stored: storage.shards.flatMap((_, p) => (ownership.owns(p) ? [p] : [])) }, 'cluster mode');
     return node;
+  }
+
+  /** The partition is caught up here: this node answers for it, to its own queries and to other nodes'. */
+  serving(partition: number): void {
+    this.storage.shards[partition]!.useRemote(undefined);
+    this.service.serve(partition);
+  }
+
+  notServing(partition: number): void {
+    this.service.stopServing(partition);
+    this.storage.shards[partition]!.useRemote((name, task) => this.remote.call(partition, { name, task, after: this.acknowledged[partition]! }));
+  }
+
+  /** A new assignment: start storing the partitions gained, stop storing those lost. */
+  private move(change: OwnershipChange): void {
+    this.logger.info({ gained: change.gained, lost: change.lost, epoch: this.ownership.current?.epoch }, 'partitions moved');
+    for (const p of change.lost) void this.owner.release(p);
+    for (const p of change.gained) this.owner.gain(p);
   }
 
   reserveOrdinals(count: number): Promise<number> {
@@ -92,7 +130,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
     this.noteAcknowledged(seqs);
     await Promise.all([
       this.owner.waitApplied(seqs, BARRIER_TIMEOUT_MS),
-      ...seqs.flatMap((after, p) => (this.ownership.owns(p) ? [] : [this.remote.call(p, { name: BARRIER_CALL, task: {}, after })])),
+      ...seqs.flatMap((after, p) => (this.owner.serves(p) ? [] : [this.remote.call(p, { name: BARRIER_CALL, task: {}, after })])),
     ]);
   }
 
@@ -115,6 +153,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions {
   }
 
   stop(): Promise<void> {
+    this.controller?.stop();
     this.service.stop();
     this.remote.close();
     return this.owner.stop();

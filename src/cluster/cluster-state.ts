@@ -3,6 +3,8 @@ import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
 import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
+import type { Assignment } from './assignment.js';
+import { bucketKeys } from './kv-keys.js';
 import { retryUntil } from './retry.js';
 
 /** Ordinals a front end takes from the shared counter at once, so it asks rarely. */
@@ -25,6 +27,8 @@ interface SharedFacts {
   readonly nextOrdinal: number;
   /** db → the creation times of its dropped instances (recordDropped). */
   readonly dropped: Readonly<Record<string, readonly number[]>>;
+  /** With a node list: who stores which partition (controller.ts); absent until first changed. */
+  readonly assignment?: Assignment;
 }
 
 interface StoredPositions {
@@ -117,19 +121,50 @@ export class ClusterState {
     return new Map(Object.entries(facts.dropped).map(([db, generations]) => [db, new Set(generations)]));
   }
 
+  /** The assignment recorded in the shared facts, if any controller has changed it yet. */
+  async assignment(): Promise<Assignment | undefined> {
+    return (await this.read()).facts.assignment;
+  }
+
+  /**
+   * Records `next` if the recorded assignment is still `from` (by epoch; none recorded counts as
+   * `from` when that is the initial one). Whether it was recorded: another controller may have
+   * moved first, and then this one looks again at its next round.
+   */
+  async changeAssignment(from: Assignment, next: Assignment): Promise<boolean> {
+    let recorded = false;
+    await this.change((current) => {
+      const epoch = current.assignment?.epoch ?? 1;
+      recorded = epoch === from.epoch;
+      return recorded ? { ...current, assignment: next } : current;
+    });
+    return recorded;
+  }
+
   async reportStored(nodeId: string, applied: readonly (number | null)[]): Promise<void> {
     const positions: StoredPositions = { at: Date.now(), applied };
     await this.positions.put(nodeId, new TextEncoder().encode(JSON.stringify(positions)));
   }
 
-  /** Per partition, the lowest position any recently seen owner has stored: the stream may drop what is below. */
-  async storedEverywhere(partitions: number): Promise<number[]> {
+  /**
+   * Per partition, the lowest position any recently seen owner has stored: the stream may drop
+   * what is below. `ownersOf` (with a node list) names the partition's current owners: only
+   * their reports count, and an owner that has reported nothing holds everything back.
+   */
+  async storedEverywhere(partitions: number, ownersOf?: (partition: number) => readonly string[]): Promise<number[]> {
     const lowest = Array.from({ length: partitions }, () => Number.POSITIVE_INFINITY);
-    for await (const key of await this.positions.keys()) {
+    const reports = new Map<string, StoredPositions>();
+    for (const key of await bucketKeys(this.positions)) {
       const entry = await this.positions.get(key);
       if (!entry || entry.operation !== 'PUT') continue;
       const reported = JSON.parse(entry.string()) as StoredPositions;
-      if (Date.now() - reported.at > POSITIONS_EXPIRE_MS) continue;
+      if (ownersOf !== undefined || Date.now() - reported.at <= POSITIONS_EXPIRE_MS) reports.set(key, reported);
+    }
+    if (ownersOf !== undefined) {
+      for (let p = 0; p < partitions; p++) for (const node of ownersOf(p)) lowest[p] = Math.min(lowest[p]!, reports.get(node)?.applied[p] ?? 0);
+      return lowest.map((value) => (Number.isFinite(value) ? value : 0));
+    }
+    for (const reported of reports.values()) {
       reported.applied.forEach((applied, p) => {
         if (applied !== null && p < partitions) lowest[p] = Math.min(lowest[p]!, applied);
       });

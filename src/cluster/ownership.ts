@@ -1,35 +1,57 @@
-import { createHash } from 'node:crypto';
+import { initialAssignment, type Assignment } from './assignment.js';
+
+/** The partitions a newer assignment gave this node, and those it took away. */
+export interface OwnershipChange {
+  readonly gained: readonly number[];
+  readonly lost: readonly number[];
+}
 
 /**
- * Which nodes store which partitions. Without a node list, every node stores every partition.
- * With one, each partition goes to `copies` of the listed nodes by rendezvous hashing: every
- * node computes the same owners from the same list, and a node added to or removed from the
- * list moves only the partitions it gains or held.
+ * Which nodes store which partitions, as this node last learnt it. Without a node list, every
+ * node stores every partition, always. With one, the cluster's controller (controller.ts)
+ * keeps an assignment in the shared facts and moves a dead node's partitions to survivors;
+ * until this node has read it, it assumes the initial one, which every node computes alike.
  */
 export class Ownership {
-  private readonly ownersByPartition: readonly (readonly string[])[];
+  private assignment: Assignment | undefined;
 
   constructor(
     readonly partitions: number,
     readonly self: string,
-    nodes: readonly string[] | undefined,
-    copies: number,
+    /** The listed nodes (cluster_nodes); undefined: every node stores everything. */
+    readonly listed: readonly string[] | undefined,
+    readonly copies: number,
   ) {
-    this.ownersByPartition = Array.from({ length: partitions }, (_, p) =>
-      nodes === undefined ? [self] : [...nodes].sort((a, b) => score(p, b) - score(p, a) || (a < b ? -1 : 1)).slice(0, Math.min(copies, nodes.length)),
-    );
+    this.assignment = listed === undefined ? undefined : initialAssignment(partitions, listed, copies);
+  }
+
+  /** The assignment in force; undefined without a node list. */
+  get current(): Assignment | undefined {
+    return this.assignment;
   }
 
   owns(partition: number): boolean {
-    return this.ownersByPartition[partition]!.includes(this.self);
+    return this.assignment === undefined || this.assignment.owners[partition]!.includes(this.self);
   }
 
-  /** The partition's owners, most preferred first. */
+  /** The partition's owners, longest-standing first. */
   owners(partition: number): readonly string[] {
-    return this.ownersByPartition[partition]!;
+    return this.assignment === undefined ? [this.self] : this.assignment.owners[partition]!;
   }
-}
 
-function score(partition: number, node: string): number {
-  return createHash('sha256').update(`${partition}/${node}`).digest().readUInt32BE(0);
+  /** Takes a newer assignment (an older or equal epoch changes nothing). */
+  apply(next: Assignment): OwnershipChange {
+    const was = this.assignment;
+    if (was === undefined || next.epoch <= was.epoch || next.owners.length !== this.partitions) return { gained: [], lost: [] };
+    this.assignment = next;
+    const gained: number[] = [];
+    const lost: number[] = [];
+    for (let p = 0; p < this.partitions; p++) {
+      const before = was.owners[p]!.includes(this.self);
+      const after = next.owners[p]!.includes(this.self);
+      if (after && !before) gained.push(p);
+      if (before && !after) lost.push(p);
+    }
+    return { gained, lost };
+  }
 }

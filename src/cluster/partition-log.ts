@@ -133,7 +133,13 @@ export class PartitionLog {
 
   /** The partition's last stream sequence. */
   async lastSequence(partition: number): Promise<number> {
-    return (await this.jsm.streams.info(this.streamName(partition))).state.last_seq;
+    return (await this.bounds(partition)).last;
+  }
+
+  /** The first message the stream still holds (last + 1 when it holds none) and its last. */
+  async bounds(partition: number): Promise<{ first: number; last: number }> {
+    const { state } = await this.jsm.streams.info(this.streamName(partition));
+    return { first: state.first_seq, last: state.last_seq };
   }
 
   /** Lets the stream drop the messages below `seq`: they are stored by the partition's owner. */

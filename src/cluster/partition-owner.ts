@@ -7,6 +7,7 @@ import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-command
 import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
+import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, type PartitionLog } from './partition-log.js';
 
 /** Messages a partition's consumer has handed to its shard and not yet seen stored. */
@@ -24,6 +25,18 @@ const RETRY_DELAY_MS = 500;
 /** How often each partition lets its stream drop what its shard has stored. */
 const PURGE_EVERY_MS = 10_000;
 
+/** One partition's consumer loop, stopped when the partition leaves this node. */
+interface Runner {
+  stopped: boolean;
+  done: Promise<void>;
+}
+
+/** What the owner tells the node as partitions become answerable here, or stop being. */
+export interface ServingListener {
+  serving(partition: number): void;
+  notServing(partition: number): void;
+}
+
 interface Waiter {
   readonly targets: readonly number[];
   readonly resolve: () => void;
@@ -40,7 +53,9 @@ export class PartitionOwner {
   /** Per partition: every message up to this stream sequence is stored by its shard. */
   private readonly applied: number[];
   private readonly running = new Map<number, ConsumerMessages>();
-  private readonly loops: Promise<void>[] = [];
+  private readonly runners = new Map<number, Runner>();
+  /** Partitions caught up with their stream here: reads of them are answered by this node. */
+  private readonly servingNow = new Set<number>();
   private readonly waiters = new Set<Waiter>();
   private purgeTimer: NodeJS.Timeout | undefined;
   private readonly purgedBelow: number[];
@@ -49,6 +64,7 @@ export class PartitionOwner {
   private readonly lost = new Set<number>();
 
   private appliedLastPeriod: number[];
+  private listener: ServingListener | undefined;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -61,20 +77,92 @@ export class PartitionOwner {
     /** `wal_fsync = always`: what a shard logged is on disk once its write resolves. */
     private readonly walSyncedAtOnce: boolean,
     private readonly logger: Logger,
+    /** With a node list: where checkpoints go, and come from when the stream no longer holds a partition's history. */
+    private readonly checkpoints: CheckpointShipper | undefined,
   ) {
     this.applied = [...storage.logAppliedAtStart];
     this.appliedLastPeriod = [...this.applied];
     this.purgedBelow = this.applied.map(() => 0);
   }
 
-  start(): void {
-    for (let p = 0; p < this.log.partitions; p++) if (this.ownership.owns(p)) this.loops.push(this.run(p));
+  /** Starts storing the partitions this node owns; `listener` hears which it answers for. */
+  start(listener: ServingListener): void {
+    this.listener = listener;
+    for (let p = 0; p < this.log.partitions; p++) if (this.ownership.owns(p)) this.gain(p);
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
     this.purgeTimer.unref();
   }
 
   isLost(partition: number): boolean {
     return this.lost.has(partition);
+  }
+
+  /** Whether this node answers for the partition: it owns it and has caught up with its stream. */
+  serves(partition: number): boolean {
+    return this.servingNow.has(partition);
+  }
+
+  get serving(): ReadonlySet<number> {
+    return this.servingNow;
+  }
+
+  /**
+   * Starts storing a partition: from the position stored here, or, when the stream no longer
+   * holds what follows it, from the newest checkpoint (adopted into the shard first). The node
+   * answers for it once it has stored what the stream held when it began, so it never answers
+   * with less than an acknowledged write; until then others answer, or the reader gets 503.
+   * The sole owner without a node list answers at once: its reads wait for what they need.
+   */
+  gain(partition: number): void {
+    const previous = this.runners.get(partition);
+    if ((previous !== undefined && !previous.stopped) || this.stopped) return;
+    const runner: Runner = { stopped: false, done: Promise.resolve() };
+    this.runners.set(partition, runner);
+    // Taken back while its last release is still stopping: after that one has stopped.
+    runner.done = previous === undefined ? this.catchUpAndRun(partition, runner) : previous.done.then(() => this.catchUpAndRun(partition, runner));
+  }
+
+  /** Stops storing a partition that moved to another node; what is stored here stays, for a later return. */
+  async release(partition: number): Promise<void> {
+    const runner = this.runners.get(partition);
+    if (runner === undefined) return;
+    runner.stopped = true;
+    this.stopServing(partition);
+    this.running.get(partition)?.stop();
+    await runner.done;
+    if (this.runners.get(partition) === runner) this.runners.delete(partition);
+  }
+
+  private async catchUpAndRun(partition: number, runner: Runner): Promise<void> {
+    this.lost.delete(partition);
+    if (this.ownership.listed === undefined) this.startServing(partition);
+    else void this.serveOnceCaughtUp(partition, runner);
+    await this.run(partition, runner);
+  }
+
+  private async serveOnceCaughtUp(partition: number, runner: Runner): Promise<void> {
+    let target: number | undefined;
+    while (target === undefined && !runner.stopped && !this.stopped) {
+      try {
+        target = (await this.log.bounds(partition)).last;
+      } catch (err) {
+        this.logger.warn({ partition, err: (err as Error).message }, 'cannot read the partition stream; trying again');
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
+    while (!runner.stopped && !this.stopped && this.applied[partition]! < target! && !this.lost.has(partition)) await sleep(50);
+    if (!runner.stopped && !this.stopped && !this.lost.has(partition)) this.startServing(partition);
+  }
+
+  private startServing(partition: number): void {
+    if (this.servingNow.has(partition)) return;
+    this.servingNow.add(partition);
+    this.listener?.serving(partition);
+  }
+
+  private stopServing(partition: number): void {
+    if (!this.servingNow.delete(partition)) return;
+    this.listener?.notServing(partition);
   }
 
   /** The stream sequence each partition is stored up to. */
@@ -88,7 +176,7 @@ export class PartitionOwner {
    */
   waitApplied(targets: readonly number[], timeoutMs: number): Promise<void> {
     if (this.reached(targets)) return Promise.resolve();
-    const lost = targets.findIndex((target, p) => this.lost.has(p) && this.ownership.owns(p) && this.applied[p]! < target);
+    const lost = targets.findIndex((target, p) => this.lost.has(p) && this.servingNow.has(p) && this.applied[p]! < target);
     if (lost >= 0) return Promise.reject(new ServiceUnavailableError(`partition ${lost} has no copy on this node that can be brought up to date; ask another node`));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -110,12 +198,12 @@ export class PartitionOwner {
     this.stopped = true;
     clearInterval(this.purgeTimer);
     for (const messages of this.running.values()) messages.stop();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.runners.values()].map((runner) => runner.done));
   }
 
-  /** Only partitions this node stores are waited for: others answer for theirs (shard-service.ts). */
+  /** Only partitions this node answers for are waited for: others answer for theirs (shard-service.ts). */
   private reached(targets: readonly number[]): boolean {
-    return targets.every((target, p) => !this.ownership.owns(p) || this.applied[p]! >= target);
+    return targets.every((target, p) => !this.servingNow.has(p) || this.applied[p]! >= target);
   }
 
   private markApplied(partition: number, seq: number): void {
@@ -128,14 +216,17 @@ export class PartitionOwner {
     }
   }
 
-  private async run(partition: number): Promise<void> {
-    while (!this.stopped) {
+  private async run(partition: number, runner: Runner): Promise<void> {
+    while (!this.stopped && !runner.stopped) {
       try {
-        await this.consume(partition);
+        await this.adoptIfHistoryGone(partition);
+        if (runner.stopped) return;
+        await this.consume(partition, runner);
       } catch (err) {
-        if (this.stopped) return;
+        if (this.stopped || runner.stopped) return;
         if (err instanceof PartitionLostError) {
           this.lost.add(partition);
+          this.stopServing(partition);
           this.logger.error({ partition }, err.message);
           return;
         }
@@ -150,7 +241,23 @@ export class PartitionOwner {
    * write fails. Writes are handed on without waiting for each (the shard keeps their order and
    * commits them in groups); commands wait for the writes before them.
    */
-  private async consume(partition: number): Promise<void> {
+  /**
+   * When the stream no longer holds the message after what is stored here (purged while this
+   * node did not own the partition), the newest checkpoint replaces what is stored, if the
+   * stream holds what follows it. Otherwise the consumer finds the gap (PartitionLostError).
+   */
+  private async adoptIfHistoryGone(partition: number): Promise<void> {
+    if (this.checkpoints === undefined) return;
+    const { first } = await this.log.bounds(partition);
+    if (this.applied[partition]! + 1 >= first) return;
+    const adopted = await this.checkpoints.adopt(partition, first - 1);
+    if (adopted === undefined) return;
+    this.logger.info({ partition, position: adopted.position, from: adopted.node, was: this.applied[partition] }, 'adopted a checkpoint of the partition');
+    this.appliedLastPeriod[partition] = Math.max(this.appliedLastPeriod[partition]!, adopted.position);
+    this.markApplied(partition, adopted.position);
+  }
+
+  private async consume(partition: number, runner: Runner): Promise<void> {
     const consumer = await this.js.consumers.get(this.log.streamName(partition), {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.applied[partition]! + 1,
@@ -172,7 +279,7 @@ export class PartitionOwner {
     let previous = previousWrite;
     try {
       for await (const message of messages) {
-        if (this.stopped || window.hasFailed) break;
+        if (this.stopped || runner.stopped || window.hasFailed) break;
         // A stream numbers its messages one by one: a jump is messages dropped from it before
         // this node stored them (it was away longer than every other owner kept it).
         if (message.seq !== previous + 1) throw new PartitionLostError(partition, previous, message.seq);
@@ -261,23 +368,33 @@ export class PartitionOwner {
   }
 
   /**
-   * Reports how far this node has stored each partition, and lets each stream drop what every
-   * node has stored. Without `wal_fsync = always` a machine crash can take the WAL's last
-   * moments, so the position reported is the one of a period ago, when that tail was synced.
+   * Reports how far this node has stored each partition, uploads the checkpoints this node is
+   * first owner of, and lets each stream drop what every owner has stored and, with a node
+   * list, what the newest checkpoint holds: a node that takes the partition over later starts
+   * from that checkpoint and needs the stream from there. Without `wal_fsync = always` a
+   * machine crash can take the WAL's last moments, so the position reported is the one of a
+   * period ago, when that tail was synced.
    */
   private async purge(): Promise<void> {
     const stored = this.walSyncedAtOnce ? [...this.applied] : this.appliedLastPeriod;
     this.appliedLastPeriod = [...this.applied];
     try {
-      await this.state.reportStored(this.ownership.self, stored.map((applied, p) => (this.ownership.owns(p) ? applied : null)));
-      const everywhere = await this.state.storedEverywhere(this.log.partitions);
-      for (let p = 0; p < this.log.partitions; p++) {
-        if (!this.ownership.owns(p) || everywhere[p]! <= this.purgedBelow[p]!) continue;
-        await this.log.purgeBelow(p, everywhere[p]! + 1);
-        this.purgedBelow[p] = everywhere[p]!;
+      await this.state.reportStored(this.ownership.self, stored.map((applied, p) => (this.runners.has(p) ? applied : null)));
+      const firstOwners = [...this.servingNow].filter((p) => this.ownership.owners(p)[0] === this.ownership.self);
+      if (this.checkpoints !== undefined) await this.checkpoints.upload(firstOwners);
+      const ownersOf = this.ownership.listed === undefined ? undefined : (p: number): readonly string[] => this.ownership.owners(p);
+      const everywhere = await this.state.storedEverywhere(this.log.partitions, ownersOf);
+      const checkpointed = await this.checkpoints?.positions();
+      // Every owner without a node list (a purge is idempotent); with one, the first owner.
+      const purging = this.ownership.listed === undefined ? [...this.runners.keys()] : firstOwners;
+      for (const p of purging) {
+        const below = Math.min(everywhere[p]!, checkpointed?.[p] ?? Number.POSITIVE_INFINITY);
+        if (below <= this.purgedBelow[p]!) continue;
+        await this.log.purgeBelow(p, below + 1);
+        this.purgedBelow[p] = below;
       }
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'could not report stored positions or purge the partition streams');
+      this.logger.warn({ err: (err as Error).message }, 'could not report stored positions, upload checkpoints or purge the partition streams');
     }
   }
 }

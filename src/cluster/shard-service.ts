@@ -13,17 +13,18 @@ const SLOW_CALL_MS = 5_000;
 /** How long a call waits for this node to store what its caller acknowledged. */
 const BARRIER_TIMEOUT_MS = 10_000;
 
-/** What a call waits for before it runs: this node has stored the partition up to the caller's `after`. */
-export type AppliedBarrier = Pick<PartitionOwner, 'waitApplied'>;
+/** What a call checks before it runs: this node serves the partition, and has stored it up to the caller's `after`. */
+export type AppliedBarrier = Pick<PartitionOwner, 'waitApplied' | 'serves'>;
 
 /**
- * The answering side of shard calls (shard-calls.ts): for each partition this node stores, it
- * takes calls on a subject of its own and runs them on the local shard once the partition is
- * stored up to the caller's `after`. A reply larger than a NATS message goes in parts. A call
- * its caller repeats (a message was lost) is answered again from memory, not run again.
+ * The answering side of shard calls (shard-calls.ts): for each partition this node serves
+ * (stores and has caught up with), it takes calls on a subject of its own and runs them on the
+ * local shard once the partition is stored up to the caller's `after`. A reply larger than a
+ * NATS message goes in parts. A call its caller repeats (a message was lost) is answered again
+ * from memory, not run again.
  */
 export class ShardService {
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions = new Map<number, Subscription>();
   private readonly partSize: number;
   private readonly answered = new AnsweredCalls();
   /**
@@ -45,15 +46,20 @@ export class ShardService {
     this.answerer = { node: ownership.self, incarnation: randomUUID() };
   }
 
-  start(): void {
-    for (let p = 0; p < this.ownership.partitions; p++) {
-      if (!this.ownership.owns(p)) continue;
-      const subject = shardSubject(this.clusterName, p, this.ownership.self);
-      const answer = (message: Msg): void => {
-        this.answer(p, message).catch((err: unknown) => this.logger.error({ partition: p, err }, 'could not answer a shard call from another node'));
-      };
-      this.subscriptions.push(this.nc.subscribe(subject, { callback: (err, message) => (err ? this.logger.warn({ err }, 'shard call subscription failed') : answer(message)) }));
-    }
+  /** Takes calls for the partition: this node has caught up with it (PartitionOwner.serving). */
+  serve(partition: number): void {
+    if (this.subscriptions.has(partition)) return;
+    const subject = shardSubject(this.clusterName, partition, this.ownership.self);
+    const answer = (message: Msg): void => {
+      this.answer(partition, message).catch((err: unknown) => this.logger.error({ partition, err }, 'could not answer a shard call from another node'));
+    };
+    this.subscriptions.set(partition, this.nc.subscribe(subject, { callback: (err, message) => (err ? this.logger.warn({ err }, 'shard call subscription failed') : answer(message)) }));
+  }
+
+  /** Stops taking calls for the partition: it moved away, or this node fell behind it for good. */
+  stopServing(partition: number): void {
+    this.subscriptions.get(partition)?.unsubscribe();
+    this.subscriptions.delete(partition);
   }
 
   private async answer(partition: number, message: Msg): Promise<void> {
@@ -83,6 +89,8 @@ export class ShardService {
     try {
       const { name, task, after } = decodeCall(data);
       call = name;
+      // Asked just as the partition left this node: what is stored here no longer grows.
+      if (!this.owner.serves(partition)) throw new ServiceUnavailableError(`partition ${partition} has just moved from node ${this.ownership.self}; retry`);
       const targets = Array.from({ length: this.ownership.partitions }, (_, p) => (p === partition ? after : 0));
       await this.owner.waitApplied(targets, BARRIER_TIMEOUT_MS);
       bytes = encodeReply({ ok: name === BARRIER_CALL ? null : await this.storage.shards[partition]!.runForPeer(name, task) });
@@ -96,7 +104,8 @@ export class ShardService {
   }
 
   stop(): void {
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const subscription of this.subscriptions.values()) subscription.unsubscribe();
+    this.subscriptions.clear();
     this.answered.close();
   }
 }

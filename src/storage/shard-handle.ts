@@ -114,8 +114,11 @@ export class ShardHandle {
     });
   }
 
-  /** Cluster mode: from now on this shard's query operations go to the node that stores its partition. */
-  useRemote(remote: RemoteShard): void {
+  /**
+   * Cluster mode: from now on this shard's query operations go to the node that stores its
+   * partition, or, with undefined, to the local shard again (the partition moved here).
+   */
+  useRemote(remote: RemoteShard | undefined): void {
     this.remote = remote;
   }
 

@@ -4,7 +4,7 @@
  * node's death loses no acknowledged write, and a partition no live node stores answers 503.
  */
 import test, { type ExecutionContext } from 'ava';
-import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
+import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAllEventually } from '../helpers/acknowledged-points.js';
 import { createDb, query, querySeries, request, sleep, writeOk, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
@@ -118,9 +118,9 @@ test.serial('kill -9 of a node under load: writers move to the others, and every
   await load.stop();
   t.true(load.acknowledged.size > killedAt, 'writes go on through the surviving nodes');
   // With two copies of every partition, the survivors answer for all of them.
-  for (const node of [nodes[0]!, nodes[1]!]) assertExactlyOnce(t, await readAll(node), load.acknowledged, load.source.issued);
+  for (const node of [nodes[0]!, nodes[1]!]) assertExactlyOnce(t, await readAllEventually(node, load.acknowledged), load.acknowledged, load.source.issued);
   const restarted = await startNode('c', { ...options, dataDir: nodes[2]!.dataDir });
-  assertExactlyOnce(t, await readAll(restarted), load.acknowledged, load.source.issued);
+  assertExactlyOnce(t, await readAllEventually(restarted, load.acknowledged), load.acknowledged, load.source.issued);
 });
 
 test.serial('a partition no live node stores answers 503, and the whole answer returns with its owner', async (t) => {

@@ -28,6 +28,23 @@ export async function readAll(server: Target): Promise<Stored> {
   return stored;
 }
 
+/**
+ * What the node stores once it has every acknowledged point, or as it stands after `waitMs`
+ * (503s meanwhile are waited out). For cluster nodes: a node sees at once what it acknowledged
+ * itself, and what other front ends acknowledged once the partition's owner has applied it.
+ */
+export async function readAllEventually(server: Target, acknowledged: ReadonlySet<string>, waitMs = 15_000): Promise<Stored> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const stored = await readAll(server).catch((err: unknown) => {
+      if (Date.now() > deadline || !String(err).includes('503')) throw err;
+      return undefined;
+    });
+    if (stored !== undefined && ([...acknowledged].every((key) => stored.has(key)) || Date.now() > deadline)) return stored;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Builds requests of `size` points spread over the series, each (series, time) used once. */
 export class PointSource {
   private next = 0;
@@ -61,13 +78,13 @@ export function assertExactlyOnce(t: ExecutionContext, stored: Stored, acknowled
  * recording what was acknowledged. A request that fails (the server died, 503) is not.
  */
 export class AcknowledgedLoad {
-  readonly source = new PointSource();
   readonly acknowledged = new Set<string>();
   refused = 0;
   private writing = true;
   private readonly writers: Promise<void>[];
 
-  constructor(targets: () => readonly Target[], writers: number, pointsPerWrite: number) {
+  /** `source`: one shared with an earlier load, so points stay distinct across both. */
+  constructor(targets: () => readonly Target[], writers: number, pointsPerWrite: number, readonly source = new PointSource()) {
     this.writers = Array.from({ length: writers }, async (_, w) => {
       for (let turn = w; this.writing; turn++) {
         const live = targets();

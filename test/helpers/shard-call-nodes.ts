@@ -90,13 +90,14 @@ export async function answeringNode(t: ExecutionContext, nats: NatsCluster, id: 
   });
   let runs = 0;
   const barrier = {
+    serves: () => true,
     async waitApplied(): Promise<void> {
       runs++;
       await new Promise((resolve) => setTimeout(resolve, conditions.barrierMs ?? 0));
     },
   };
   const service = new ShardService(counted, 'retry', new Ownership(1, id, nodes, nodes.length), storage, barrier, createLogger('silent'));
-  service.start();
+  service.serve(0);
   await nc.flush();
   let stopped = false;
   const stop = async (): Promise<void> => {
