@@ -2,7 +2,8 @@
  * A dead owner's partitions move to the survivors (issue 10): with one copy of each partition,
  * kill -9 of its owner after its stream was purged below a checkpoint; a survivor adopts the
  * checkpoint, replays the rest of the stream, and answers for the partition with every
- * acknowledged point exactly once. The owner, started again, takes its partitions back.
+ * acknowledged point exactly once. The owner, started again, takes its partitions back. A
+ * front-end-only node (not listed) answers like the others, and its kill -9 loses nothing.
  */
 import test from 'ava';
 import { connect } from 'nats';
@@ -44,17 +45,18 @@ async function answers(node: Target): Promise<boolean> {
   return (await query(node, DURABILITY_DB, 'select count(value) from /^dur\\./')).status === 200;
 }
 
-test.serial("a dead owner's partitions move to a survivor, which adopts their checkpoint and stores every acknowledged point once", async (t) => {
-  const nodes = await Promise.all(NODES.map((id) => startNode(id)));
+test.serial("a dead owner's partitions move to a survivor, which adopts their checkpoint and stores every acknowledged point once; a front end dies too", async (t) => {
+  // Node f is not listed: a front end only, storing nothing.
+  const [frontEnd, ...nodes] = await Promise.all(['f', ...NODES].map((id) => startNode(id)));
   await createDb(nodes[0]!, DURABILITY_DB);
-  await until('the database on every node', 10_000, async () => (await Promise.all(nodes.map((node) => query(node, DURABILITY_DB, 'list series')))).every((r) => r.status === 200));
+  await until('the database on every node', 10_000, async () => (await Promise.all([frontEnd!, ...nodes].map((node) => query(node, DURABILITY_DB, 'list series')))).every((r) => r.status === 200));
   // The victim owns the partition of the first series the load writes.
   const partition = shardOf(DURABILITY_DB, 'dur.a', PARTITIONS);
   const victimId = preferredOwners(partition, NODES, 1)[0]!;
   const victim = nodes[NODES.indexOf(victimId)]!;
   const survivors = nodes.filter((node) => node !== victim);
 
-  let load = new AcknowledgedLoad(() => nodes, 4, 25);
+  let load = new AcknowledgedLoad(() => [frontEnd!, ...nodes], 4, 25);
   await sleep(1_500);
   await load.stop();
   const firstPart = load.acknowledged;
@@ -67,9 +69,15 @@ test.serial("a dead owner's partitions move to a survivor, which adopts their ch
   } finally {
     await nc.close();
   }
+  assertExactlyOnce(t, await readAllEventually(frontEnd!, firstPart), firstPart, load.source.issued);
+  t.true(frontEnd!.output().includes('"stored":[]'), 'the front end stores no partition');
 
-  load = new AcknowledgedLoad(() => survivors, 4, 25, load.source);
+  const targets = new Set([frontEnd!, ...survivors]);
+  load = new AcknowledgedLoad(() => [...targets], 4, 25, load.source);
   await sleep(500);
+  targets.delete(frontEnd!);
+  await frontEnd!.kill9();
+  await sleep(300);
   await victim.kill9();
   const refused = await query(survivors[0]!, DURABILITY_DB, 'select count(value) from /^dur\\./');
   t.is(refused.status, 503, 'right after the death, nobody answers for its partitions');
