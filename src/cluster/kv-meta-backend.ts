@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { MetaBackend, MetaSink } from '../meta/meta-backend.js';
 import type { MetaDocument } from '../meta/meta-document.js';
 import { StartupError } from '../startup-error.js';
+import { beforeDeadline, DeadlineError } from './before-deadline.js';
 import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
 import { retryUntil } from './retry.js';
 
@@ -207,21 +208,6 @@ function decode(text: string): MetaDocument {
   const doc: unknown = JSON.parse(text);
   if (typeof doc !== 'object' || doc === null || (doc as { version?: unknown }).version !== 1) throw new Error('not a version 1 metadata document');
   return doc as MetaDocument;
-}
-
-class DeadlineError extends Error {}
-
-async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-  const timer = new AbortController();
-  const expired = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).then(() => {
-    throw new DeadlineError('no answer from NATS in time');
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    timer.abort();
-    expired.catch(() => undefined);
-  }
 }
 
 /** Start-up's tries: the reason is logged once, and given up on as a start-up failure. */

@@ -73,8 +73,13 @@ export async function writeFileAtomicAsync(path: string, data: string): Promise<
     removeQuietly(temp);
     throw asDiskWriteError(err, path);
   }
-  await withFile(dirname(path), 'r', (dir) => dir.sync()).catch((err: unknown) => {
-    throw asDiskWriteError(err, dirname(path));
+  await syncDirectoryAsync(dirname(path));
+}
+
+/** `syncDirectory` without blocking the event loop. */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  await withFile(dir, 'r', (handle) => handle.sync()).catch((err: unknown) => {
+    throw asDiskWriteError(err, dir);
   });
 }
 
