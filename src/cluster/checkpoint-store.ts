@@ -209,7 +209,7 @@ export class CheckpointStore {
     return this.answered(`cannot read node ${node}'s checkpoint of partition ${partition}`, async () => {
       const result = await beforeDeadline(this.reader.get(checkpointObjectName(partition, node)), Date.now() + READ_TIMEOUT_MS);
       if (result === null) return undefined;
-      const text = await beforeDeadline(readText(result.data), Date.now() + READ_TIMEOUT_MS);
+      const text = await readText(result.data, Date.now() + READ_TIMEOUT_MS);
       return { record: JSON.parse(text) as CheckpointRecord, revision: result.info.revision };
     });
   }
@@ -265,9 +265,18 @@ async function assertEmptyOrMissing(dir: string): Promise<void> {
   if (entries.length > 0) throw new Error(`cannot download a checkpoint into ${dir}: it is not empty`);
 }
 
-async function readText(data: ReadableStream<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of data) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
+/**
+ * A small object's text. The store's reader waits forever for chunks a newer put purged meanwhile
+ * (the record was replaced): past `deadline`, it is cancelled, which ends its subscription.
+ */
+async function readText(data: ReadableStream<Uint8Array>, deadline: number): Promise<string> {
+  const reader = data.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    for (let next = await beforeDeadline(reader.read(), deadline); !next.done; next = await beforeDeadline(reader.read(), deadline)) chunks.push(next.value);
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    throw err;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

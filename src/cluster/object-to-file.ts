@@ -37,6 +37,7 @@ export async function objectToFile(js: JetStreamClient, store: ObjectStore, buck
   const out = createWriteStream(path, { flags: 'wx', flush: true });
   const hash = createHash('sha256');
   let received = 0;
+  let chunks = 0;
   try {
     if (expected.bytes > 0) {
       const consumer = await beforeDeadline(js.consumers.get(`OBJ_${bucket}`, { filterSubjects: `$O.${bucket}.C.${info.nuid}` }), Date.now() + callMs);
@@ -48,13 +49,16 @@ export async function objectToFile(js: JetStreamClient, store: ObjectStore, buck
         // iteration waits are lost once the fetch expires (nats.js 2.29 ordered consumers).
         // A fetch whose consumer is resetting after a server's death can outlive its expiry.
         const deadline = Date.now() + FETCH_EXPIRES_MS + callMs;
-        const fetched = await beforeDeadline(consumer.fetch({ max_messages: FETCH_CHUNKS, expires: FETCH_EXPIRES_MS }), deadline);
+        // Never more chunks than are left: a fetch waits out its expiry for a batch it cannot fill.
+        const wanted = Math.max(1, Math.min(FETCH_CHUNKS, info.chunks - chunks));
+        const fetched = await beforeDeadline(consumer.fetch({ max_messages: wanted, expires: FETCH_EXPIRES_MS }), deadline);
         const batch = await beforeDeadline(chunksOf(fetched), deadline).catch((err: unknown) => {
           fetched.stop();
           throw err;
         });
         for (const data of batch) {
           received += data.length;
+          chunks += 1;
           lastChunkAt = Date.now();
           hash.update(data);
           if (!out.write(data)) await once(out, 'drain');
