@@ -4,22 +4,13 @@ import { NatsError, type JetStreamClient, type NatsConnection, type ObjectInfo, 
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
+import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import { syncDirectoryAsync } from '../util/atomic-file.js';
 import { beforeDeadline, DeadlineError } from './before-deadline.js';
 import { checkpointObjectName, isPlainFileName, parseCheckpointObjectName, segmentObjectName, type CheckpointObject } from './checkpoint-object-names.js';
 import { objectToFile } from './object-to-file.js';
 import { pacedFileStream } from './paced-file-stream.js';
 import { retryUntil } from './retry.js';
-
-/** What a shard's checkpoint is made of (the storage engine produces and installs them). */
-export interface ShardCheckpoint {
-  /** Every stream message at or below this position is in the files. */
-  readonly position: number;
-  /** JSON text, installed as manifest.json. */
-  readonly manifest: string;
-  /** Segment files, read from `path`. */
-  readonly files: readonly { readonly name: string; readonly path: string; readonly bytes: number }[];
-}
 
 /** The object `p<partition>/<node>/checkpoint`: the checkpoint, its files named by the digests the bucket recorded for them. */
 interface CheckpointRecord {
