@@ -12,14 +12,16 @@ const TICK_MS = 1_000;
  * with the lowest id, moves partitions: a dead owner's to survivors, and back to their
  * preferred owners once those are live and caught up (assignment.ts). Every node may act as
  * controller (whoever sees itself lowest); an assignment is recorded by compare-and-set against
- * the one it replaces, so two controllers acting at once cannot both win. The controller waits
- * one heartbeat lifetime after its start before acting, so nodes starting together see each
- * other first.
+ * the one it replaces, so two controllers acting at once cannot both win. The controller acts
+ * only after one heartbeat lifetime of ticks that reached NATS, so nodes starting together, or
+ * coming back together after NATS was unreachable (every heartbeat expired meanwhile), see
+ * each other first instead of taking each other's partitions.
  */
 export class Controller {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
-  private readonly startedAt = Date.now();
+  /** Since when every tick has reached NATS; undefined after a failed one. */
+  private healthySince: number | undefined;
   private lastFailure = '';
 
   constructor(
@@ -49,9 +51,11 @@ export class Controller {
       await this.membership.beat(this.servingNow());
       const recorded = await this.state.assignment();
       if (recorded !== undefined) this.take(this.ownership.apply(recorded));
-      if (Date.now() - this.startedAt >= HEARTBEAT_TTL_MS) await this.control();
+      this.healthySince ??= Date.now();
+      if (Date.now() - this.healthySince >= HEARTBEAT_TTL_MS) await this.control();
       this.lastFailure = '';
     } catch (err) {
+      this.healthySince = undefined;
       const message = (err as Error).message;
       // Once per kind of failure: NATS down makes every tick fail alike.
       if (message !== this.lastFailure) this.logger.warn({ err: message }, 'cluster heartbeat or ownership check failed; trying again');
