@@ -136,11 +136,13 @@ try {
     for (let i = 0; probing; i++) {
       const live = [...alive];
       const writeTo = live[i % live.length]!;
-      const readFrom = live[(i + 1) % live.length]!;
+      let readFrom = live[(i + 1) % live.length]!;
       const reply = await clients[writeTo]!.send('POST', `/db/${DB}/series?u=root&p=root`, Buffer.from(JSON.stringify([{ name: `probe${i}`, columns: ['v'], points: [[i]] }]))).catch(() => undefined);
       if (reply?.status !== 200) continue;
       const acked = performance.now();
       for (;;) {
+        // The reader killed meanwhile (--kill): read from another live node.
+        if (!alive.has(readFrom)) readFrom = [...alive].find((node) => node !== writeTo) ?? writeTo;
         const read = await clients[readFrom]!.send('GET', seriesPath(DB, `select v from probe${i}`)).catch(() => undefined);
         if (read?.status === 200 && read.body.includes('"points":[[')) break;
         if (performance.now() - acked > 30_000) break;
@@ -177,15 +179,17 @@ try {
   const counts: number[] = [];
   const countingFrom = performance.now();
   for (const i of alive) {
-    // A node still catching up on a partition answers 503 until it has: ask again for a while.
-    let reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
-    while (reply.status === 503 && performance.now() - countingFrom < 120_000) {
+    // A node still catching up on a partition answers 503, and a node sees writes acknowledged
+    // through other front ends once their owners have applied them: ask again for a while.
+    let stored = -1;
+    while (performance.now() - countingFrom < 120_000) {
+      const reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
+      if (reply.status !== 200 && reply.status !== 503) throw new Error(`count on node n${i}: HTTP ${reply.status} ${reply.body}`);
+      if (reply.status === 200) stored = (JSON.parse(reply.body) as { points: number[][] }[]).reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0);
+      if (stored === expected) break;
       await sleep(500);
-      reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
     }
-    if (reply.status !== 200) throw new Error(`count on node n${i}: HTTP ${reply.status} ${reply.body}`);
-    const parsed = JSON.parse(reply.body) as { points: number[][] }[];
-    counts.push(parsed.reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0));
+    counts.push(stored);
   }
   console.log(`points stored per node: ${counts.join(', ')} (expected ${expected}); every node answered ${Math.round(performance.now() - countingFrom)} ms after the last write`);
   if (counts.some((c) => c !== expected)) process.exitCode = 1;
