@@ -70,6 +70,14 @@ export interface Settings {
   clusterNodes: string | undefined;
   /** With clusterNodes: how many nodes store each partition. */
   clusterCopies: number;
+  /** NATS user and password, for servers that require them. */
+  clusterNatsUser: string | undefined;
+  clusterNatsPassword: string | undefined;
+  /** PEM file of the CA that signed the NATS servers' certificates: set, the connection uses TLS. */
+  clusterNatsCa: string | undefined;
+  /** PEM files of this node's client certificate and key, for NATS servers that verify clients. */
+  clusterNatsCert: string | undefined;
+  clusterNatsKey: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -114,6 +122,11 @@ export function defaultSettings(): Settings {
     clusterLogBytes: 1024 * MiB,
     clusterNodes: undefined,
     clusterCopies: 2,
+    clusterNatsUser: undefined,
+    clusterNatsPassword: undefined,
+    clusterNatsCa: undefined,
+    clusterNatsCert: undefined,
+    clusterNatsKey: undefined,
   };
 }
 
@@ -158,6 +171,11 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'clusterLogBytes', toml: 'cluster_log_size', env: 'SLUICE_CLUSTER_LOG_SIZE', parse: byteSize },
   { key: 'clusterNodes', toml: 'cluster_nodes', env: 'SLUICE_CLUSTER_NODES', parse: nodeIds },
   { key: 'clusterCopies', toml: 'cluster_copies', env: 'SLUICE_CLUSTER_COPIES', parse: (v) => integer(v, 1, 16) },
+  { key: 'clusterNatsUser', toml: 'cluster_nats_user', env: 'SLUICE_CLUSTER_NATS_USER', parse: text },
+  { key: 'clusterNatsPassword', toml: 'cluster_nats_password', env: 'SLUICE_CLUSTER_NATS_PASSWORD', parse: text },
+  { key: 'clusterNatsCa', toml: 'cluster_nats_ca', env: 'SLUICE_CLUSTER_NATS_CA', parse: text },
+  { key: 'clusterNatsCert', toml: 'cluster_nats_cert', env: 'SLUICE_CLUSTER_NATS_CERT', parse: text },
+  { key: 'clusterNatsKey', toml: 'cluster_nats_key', env: 'SLUICE_CLUSTER_NATS_KEY', parse: text },
 ];
 
 /**
@@ -182,6 +200,10 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
   if (settings.graphiteUdp && settings.graphitePort === undefined) throw new ConfigError('graphite_udp needs graphite_port');
   if (settings.clusterNodes !== undefined && settings.clusterNats === undefined) throw new ConfigError('cluster_nodes needs cluster_nats');
+  const natsAccess = ['clusterNatsUser', 'clusterNatsPassword', 'clusterNatsCa', 'clusterNatsCert', 'clusterNatsKey'] as const;
+  if (settings.clusterNats === undefined && natsAccess.some((key) => settings[key] !== undefined)) throw new ConfigError('the cluster_nats_* credentials need cluster_nats');
+  if ((settings.clusterNatsUser === undefined) !== (settings.clusterNatsPassword === undefined)) throw new ConfigError('cluster_nats_user and cluster_nats_password go together');
+  if ((settings.clusterNatsCert === undefined) !== (settings.clusterNatsKey === undefined)) throw new ConfigError('cluster_nats_cert and cluster_nats_key go together');
   return settings;
 }
 
@@ -220,6 +242,11 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
     .option('--cluster-nodes <ids>', "the ids of the nodes that store partitions, comma-separated, the same on every node; a node not listed is a front end only (default: every node stores all)")
     .option('--cluster-copies <n>', 'with --cluster-nodes: how many nodes store each partition (default 2)')
+    .option('--cluster-nats-user <user>', 'NATS user, for servers that require one (with --cluster-nats-password)')
+    .option('--cluster-nats-password <password>', 'NATS password (prefer SLUICE_CLUSTER_NATS_PASSWORD or the config file: flags show in ps)')
+    .option('--cluster-nats-ca <file>', "PEM file of the CA that signed the NATS servers' certificates: connect with TLS")
+    .option('--cluster-nats-cert <file>', "PEM file of this node's client certificate, for NATS servers that verify clients (with --cluster-nats-key)")
+    .option('--cluster-nats-key <file>', "PEM file of this node's client key")
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride((err) => {
       if (err.exitCode === 0) throw new InfoShown(err.message);

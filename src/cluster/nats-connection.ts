@@ -10,11 +10,17 @@ const FIRST_CONNECT_TIMEOUT_MS = 10_000;
  * server answers, writes and queries that need one fail with 503 (partition-log.ts), they
  * never wait unbounded.
  */
-export async function connectToCluster(settings: Pick<Settings, 'clusterNats' | 'clusterNodeId'>): Promise<NatsConnection> {
+export async function connectToCluster(
+  settings: Pick<Settings, 'clusterNats' | 'clusterNodeId'> & Partial<Pick<Settings, 'clusterNatsUser' | 'clusterNatsPassword' | 'clusterNatsCa' | 'clusterNatsCert' | 'clusterNatsKey'>>,
+): Promise<NatsConnection> {
   const servers = (settings.clusterNats ?? '').split(',');
+  const { clusterNatsUser: user, clusterNatsPassword: pass, clusterNatsCa: caFile, clusterNatsCert: certFile, clusterNatsKey: keyFile } = settings;
+  const tls = caFile === undefined && certFile === undefined ? {} : { tls: { ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}) } };
   try {
     return await connect({
       servers,
+      ...(user === undefined ? {} : { user, pass }),
+      ...tls,
       name: `sluice-${settings.clusterNodeId}`,
       timeout: FIRST_CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,

@@ -110,8 +110,8 @@ class NatsProcess implements NatsNode {
   }
 }
 
-/** `size` JetStream nodes routed to each other; resolves when every node is ready. */
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+/** `size` JetStream nodes routed to each other; resolves when every node is ready. `extraArgs` go to every node (e.g. `--user`). */
+export async function startNatsCluster(size = 3, extraArgs: readonly string[] = []): Promise<NatsCluster> {
   assertNatsServer();
   const storeRoot = mkdtempSync(path.join(os.tmpdir(), 'sluice-nats-'));
   const clientPorts: number[] = [];
@@ -124,7 +124,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const nodes = clientPorts.map((clientPort, i) => {
     const name = `n${i + 1}`;
     const clusterArgs = size > 1 ? ['--cluster_name', 'sluice-test', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes] : [];
-    return new NatsProcess(name, clientPort, ['-n', name, '-a', '127.0.0.1', '-p', String(clientPort), '-js', '-sd', path.join(storeRoot, name), ...clusterArgs]);
+    return new NatsProcess(name, clientPort, ['-n', name, '-a', '127.0.0.1', '-p', String(clientPort), '-js', '-sd', path.join(storeRoot, name), ...clusterArgs, ...extraArgs]);
   });
   const cluster: NatsCluster = {
     nodes,
