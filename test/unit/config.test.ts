@@ -72,3 +72,12 @@ test('the Graphite and UDP inputs are off unless a port is given, and a port nee
   t.throws(() => loadSettings(['--udp-port', '4444'], {}), { instanceOf: ConfigError, message: 'udp_port needs udp_database' });
   t.throws(() => loadSettings(['--udp-port', '70000', '--udp-database', 'u'], {}), { instanceOf: ConfigError, message: /--udp-port/ });
 });
+
+test('NATS credentials come from flags, the config file or the environment, and are refused when incomplete', (t) => {
+  const nats = ['--cluster-nats', 'nats://10.0.0.1:4222'];
+  const fromFile = loadSettings(['--config', configFile('cluster_nats = "nats://10.0.0.1:4222"\ncluster_nats_user = "sluice"\ncluster_nats_ca = "/etc/ca.pem"\n')], { SLUICE_CLUSTER_NATS_PASSWORD: 's3cret' });
+  t.like(fromFile, { clusterNatsUser: 'sluice', clusterNatsPassword: 's3cret', clusterNatsCa: '/etc/ca.pem' });
+  t.throws(() => loadSettings([...nats, '--cluster-nats-user', 'sluice'], {}), { instanceOf: ConfigError, message: /cluster_nats_user and cluster_nats_password go together/ });
+  t.throws(() => loadSettings([...nats, '--cluster-nats-cert', '/c.pem'], {}), { instanceOf: ConfigError, message: /cluster_nats_cert and cluster_nats_key go together/ });
+  t.throws(() => loadSettings(['--cluster-nats-ca', '/ca.pem'], {}), { instanceOf: ConfigError, message: /need cluster_nats/ });
+});
