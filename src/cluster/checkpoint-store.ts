@@ -3,14 +3,13 @@ import path from 'node:path';
 import { NatsError, type JetStreamClient, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { StartupError } from '../startup-error.js';
 import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import { syncDirectoryAsync } from '../util/atomic-file.js';
 import { beforeDeadline, DeadlineError } from './before-deadline.js';
 import { checkpointObjectName, isPlainFileName, parseCheckpointObjectName, segmentObjectName, type CheckpointObject } from './checkpoint-object-names.js';
 import { objectToFile } from './object-to-file.js';
 import { pacedFileStream } from './paced-file-stream.js';
-import { retryUntil } from './retry.js';
+import { retryUntil, untilStarted } from './retry.js';
 
 /** The object `p<partition>/<node>/checkpoint`: the checkpoint, its files named by the digests the bucket recorded for them. */
 interface CheckpointRecord {
@@ -30,8 +29,6 @@ const READ_TIMEOUT_MS = 2_000;
 /** A call is tried again (NATS unreachable, a leader being elected) until this long after its first try, then answers 503. */
 const CALL_DEADLINE_MS = 30_000;
 const RETRY_PAUSE_MS = 250;
-/** How long opening the bucket keeps trying (a new bucket elects its leader first). */
-const START_DEADLINE_MS = 30_000;
 /** A download with no byte for this long fails: the object was deleted under it, or no server answers. */
 const DOWNLOAD_IDLE_MS = 10_000;
 /** One stored chunk; JetStream caps it at the servers' max_payload. */
@@ -63,16 +60,11 @@ export class CheckpointStore {
   static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>): Promise<CheckpointStore> {
     const bucket = `${settings.clusterName}-checkpoints`;
     const readerJs = nc.jetstream({ timeout: READ_TIMEOUT_MS });
-    const [writer, reader] = await retryUntil(
-      Date.now() + START_DEADLINE_MS,
-      200,
-      async () => {
-        const deadline = Date.now() + WRITE_TIMEOUT_MS;
-        const writing = await beforeDeadline(nc.jetstream({ timeout: WRITE_TIMEOUT_MS }).views.os(bucket, { replicas: settings.clusterReplicas }), deadline);
-        return [writing, await beforeDeadline(readerJs.views.os(bucket), deadline)] as const;
-      },
-      (err) => new StartupError(`cannot open the cluster's checkpoint bucket ${bucket}: ${(err as Error).message}`),
-    );
+    const [writer, reader] = await untilStarted(`cannot open the cluster's checkpoint bucket ${bucket}`, async () => {
+      const deadline = Date.now() + WRITE_TIMEOUT_MS;
+      const writing = await beforeDeadline(nc.jetstream({ timeout: WRITE_TIMEOUT_MS }).views.os(bucket, { replicas: settings.clusterReplicas }), deadline);
+      return [writing, await beforeDeadline(readerJs.views.os(bucket), deadline)] as const;
+    });
     return new CheckpointStore(nc, bucket, writer, readerJs, reader);
   }
 

@@ -1,18 +1,15 @@
 import type { JetStreamClient, KV, NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { StartupError } from '../startup-error.js';
 import { compareAndSet, isWrongRevision, kvSubject } from './kv-compare-and-set.js';
 import type { Assignment } from './assignment.js';
 import { bucketKeys } from './kv-keys.js';
-import { retryUntil } from './retry.js';
+import { retryUntil, untilStarted } from './retry.js';
 
 /** Ordinals a front end takes from the shared counter at once, so it asks rarely. */
 const ORDINALS_PER_LEASE = 1 << 20;
 /** A change of the shared facts waits this long at most (NATS unreachable), then answers 503. */
 const CHANGE_DEADLINE_MS = 10_000;
-/** How long start-up keeps trying the cluster's buckets (their elections after a creation take seconds). */
-const START_DEADLINE_MS = 30_000;
 /** One KV request waits this long for a server. */
 const KV_TIMEOUT_MS = 3_000;
 /** A node that has not reported its stored positions for this long no longer holds back purges. */
@@ -198,9 +195,4 @@ export class ClusterState {
   private withinDeadline<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
     return retryUntil(Date.now() + CHANGE_DEADLINE_MS, 100, attempt, (err) => new ServiceUnavailableError(`${failure} (${(err as Error).message}); retry later`));
   }
-}
-
-/** Start-up tries again until the buckets answer (a new bucket elects its leader first). */
-function untilStarted<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
-  return retryUntil(Date.now() + START_DEADLINE_MS, 200, attempt, (err) => new StartupError(`${failure}: ${(err as Error).message}`));
 }

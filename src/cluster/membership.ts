@@ -1,12 +1,10 @@
 import type { KV, NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
-import { StartupError } from '../startup-error.js';
 import { bucketKeys } from './kv-keys.js';
-import { retryUntil } from './retry.js';
+import { untilStarted } from './retry.js';
 
 /** A node whose heartbeat is older than this is dead: its key has left the bucket. */
 export const HEARTBEAT_TTL_MS = 6_000;
-const START_DEADLINE_MS = 30_000;
 
 interface Heartbeat {
   /** The partitions the node has caught up with and answers for. */
@@ -34,11 +32,8 @@ export class Membership {
   static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas' | 'clusterNodeId'>): Promise<Membership> {
     const js = nc.jetstream({ timeout: 3_000 });
     const bucket = `${settings.clusterName}-nodes`;
-    const kv = await retryUntil(
-      Date.now() + START_DEADLINE_MS,
-      200,
-      () => js.views.kv(bucket, { replicas: settings.clusterReplicas, history: 1, ttl: HEARTBEAT_TTL_MS }),
-      (err) => new StartupError(`cannot open the cluster's heartbeat bucket ${bucket}: ${(err as Error).message}`),
+    const kv = await untilStarted(`cannot open the cluster's heartbeat bucket ${bucket}`, () =>
+      js.views.kv(bucket, { replicas: settings.clusterReplicas, history: 1, ttl: HEARTBEAT_TTL_MS }),
     );
     return new Membership(kv, settings.clusterNodeId);
   }

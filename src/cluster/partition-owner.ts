@@ -382,11 +382,12 @@ export class PartitionOwner {
       await this.state.reportStored(this.ownership.self, stored.map((applied, p) => (this.runners.has(p) ? applied : null)));
       const firstOwners = [...this.servingNow].filter((p) => this.ownership.owners(p)[0] === this.ownership.self);
       if (this.checkpoints !== undefined) await this.checkpoints.upload(firstOwners);
+      // Every owner without a node list (a purge is idempotent); with one, the first owner.
+      const purging = this.ownership.listed === undefined ? [...this.runners.keys()] : firstOwners;
+      if (purging.length === 0) return;
       const ownersOf = this.ownership.listed === undefined ? undefined : (p: number): readonly string[] => this.ownership.owners(p);
       const everywhere = await this.state.storedEverywhere(this.log.partitions, ownersOf);
       const checkpointed = await this.checkpoints?.positions();
-      // Every owner without a node list (a purge is idempotent); with one, the first owner.
-      const purging = this.ownership.listed === undefined ? [...this.runners.keys()] : firstOwners;
       for (const p of purging) {
         const below = Math.min(everywhere[p]!, checkpointed?.[p] ?? Number.POSITIVE_INFINITY);
         if (below <= this.purgedBelow[p]!) continue;

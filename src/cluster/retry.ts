@@ -1,4 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StartupError } from '../startup-error.js';
+
+/** How long start-up keeps trying a bucket or stream (a new one elects its leader first). */
+const START_DEADLINE_MS = 30_000;
 
 /**
  * Runs `attempt` until it succeeds, pausing `pauseMs` between tries; once the next try would
@@ -21,4 +25,9 @@ export async function retryUntil<T>(
       await sleep(pauseMs);
     }
   }
+}
+
+/** Start-up's tries: again until the buckets answer, then a start-up failure naming `failure`. */
+export function untilStarted<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
+  return retryUntil(Date.now() + START_DEADLINE_MS, 200, attempt, (err) => new StartupError(`${failure}: ${(err as Error).message}`));
 }
