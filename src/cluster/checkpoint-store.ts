@@ -205,15 +205,34 @@ export class CheckpointStore {
     return found;
   }
 
-  /** Every object of the bucket this store names, by name (deleted ones left out). */
+  /**
+   * Every object of the bucket this store names, by name (deleted ones left out). Read from the
+   * stream leader, subject by subject, not with the store's `list`: that one answers "empty"
+   * when its first lookup misses (a 404 it takes for an empty bucket, seen under load right
+   * after a put), and a checkpoint missing from the list would leave a partition unadoptable.
+   */
   private async listed(): Promise<Map<string, { object: CheckpointObject; info: ObjectInfo }>> {
-    const infos = await this.answered('cannot list the checkpoint bucket', () => beforeDeadline(this.reader.list(), Date.now() + READ_TIMEOUT_MS));
+    const infos = await this.answered('cannot list the checkpoint bucket', () => beforeDeadline(this.objectInfos(), Date.now() + READ_TIMEOUT_MS));
     const objects = new Map<string, { object: CheckpointObject; info: ObjectInfo }>();
     for (const info of infos) {
       const object = parseCheckpointObjectName(info.name);
-      if (object) objects.set(info.name, { object, info });
+      if (object && !info.deleted) objects.set(info.name, { object, info });
     }
     return objects;
+  }
+
+  /** The latest description of every object: the last message on each of the stream's metadata subjects. */
+  private async objectInfos(): Promise<ObjectInfo[]> {
+    const jsm = await this.nc.jetstreamManager({ timeout: READ_TIMEOUT_MS });
+    const stream = `OBJ_${this.bucket}`;
+    const { state } = await jsm.streams.info(stream, { subjects_filter: `$O.${this.bucket}.M.>` });
+    const subjects = Object.keys(state.subjects ?? {});
+    return Promise.all(
+      subjects.map(async (subject) => {
+        const message = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+        return { ...(message.json<ObjectInfo>()), revision: message.seq };
+      }),
+    );
   }
 
   private async delete(name: string): Promise<void> {

@@ -244,14 +244,15 @@ export class PartitionOwner {
   /**
    * When the stream no longer holds the message after what is stored here (purged while this
    * node did not own the partition), the newest checkpoint replaces what is stored, if the
-   * stream holds what follows it. Otherwise the consumer finds the gap (PartitionLostError).
+   * stream holds what follows it; until one does, the consumer is not started (tried again).
    */
   private async adoptIfHistoryGone(partition: number): Promise<void> {
     if (this.checkpoints === undefined) return;
     const { first } = await this.log.bounds(partition);
     if (this.applied[partition]! + 1 >= first) return;
     const adopted = await this.checkpoints.adopt(partition, first - 1);
-    if (adopted === undefined) return;
+    // Not lost for good: another owner's next checkpoint may reach that far. Tried again.
+    if (adopted === undefined) throw new Error(`partition ${partition}: the stream now starts at ${first}, and no checkpoint reaches ${first - 1} yet`);
     this.logger.info({ partition, position: adopted.position, from: adopted.node, was: this.applied[partition] }, 'adopted a checkpoint of the partition');
     this.appliedLastPeriod[partition] = Math.max(this.appliedLastPeriod[partition]!, adopted.position);
     this.markApplied(partition, adopted.position);
