@@ -3,7 +3,7 @@ import { bucketStart } from '../engine/buckets.js';
 import { groupCount, shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
 import { projectRows, type RowProjection } from '../engine/row-projection.js';
 import type { Scalar } from '../engine/values.js';
-import { JsonWriter } from '../storage/json-writer.js';
+import { borrowWriter, finishBorrowed } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { QuerySemanticError } from './errors.js';
 import { writeScalarRow } from './scalar-rows.js';
@@ -58,7 +58,7 @@ export interface EncodedRun {
 }
 
 /** A run's place in the writer it was encoded into. */
-interface RunSpan {
+export interface RunSpan {
   readonly start: number;
   readonly end: number;
   readonly rows: number;
@@ -68,9 +68,11 @@ interface RunSpan {
  * Runs of many series encoded one after another into one buffer, so a shard's answer crosses
  * to the main thread as one transferred buffer instead of one per series: every transferred
  * buffer costs both threads a backing store and the main thread's collector a finaliser.
+ * They are written into the thread's borrowed writer (json-writer.ts) and copied out at their
+ * exact size, so a small answer moves a few bytes, not the writer's whole buffer.
  */
 export class RunsWriter {
-  private readonly out = new JsonWriter(64 * 1024);
+  private readonly out = borrowWriter();
 
   /** The series' rows as JSON runs, each the rows of one object; see `runs` for their bytes. */
   encode(
@@ -95,11 +97,15 @@ export class RunsWriter {
     return spans;
   }
 
-  /** The encoded spans as views of the one finished buffer (valid once encoding is over). */
-  runs(spans: readonly RunSpan[]): EncodedRun[] {
-    const body = this.out.bytes();
-    return spans.map(({ start, end, rows }) => ({ bytes: body.subarray(start, end), rows }));
+  /** Everything encoded, in a buffer of its own; the writer is given back, so encode nothing more. */
+  finish(): Uint8Array {
+    return finishBorrowed(this.out);
   }
+}
+
+/** `encode`'s spans as runs: views of the body `finish` gave. */
+export function runsIn(body: Uint8Array, spans: readonly RunSpan[]): EncodedRun[] {
+  return spans.map(({ start, end, rows }) => ({ bytes: body.subarray(start, end), rows }));
 }
 
 /** The series' rows as JSON runs, each the rows of one object. */
@@ -111,7 +117,8 @@ export function encodeSeriesRows(
   shaping: RowShaping,
 ): EncodedRun[] {
   const writer = new RunsWriter();
-  return writer.runs(writer.encode(buckets, aggregates, order, widthUs, shaping));
+  const spans = writer.encode(buckets, aggregates, order, widthUs, shaping);
+  return runsIn(writer.finish(), spans);
 }
 
 /**

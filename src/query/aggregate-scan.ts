@@ -9,7 +9,7 @@ import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { SeriesSnapshot } from '../storage/scan.js';
 import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { RunsWriter, type EncodedRun, type RowShaping } from './aggregate-rows.js';
+import { RunsWriter, runsIn, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { expressionOf } from './arithmetic-plan.js';
 import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
@@ -72,7 +72,8 @@ export function encodedSeries(request: AggregateRequest, snapshot: (series: stri
     name,
     spans: writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
   }));
-  return encoded.map(({ name, spans }) => ({ name, runs: writer.runs(spans) }));
+  const body = writer.finish();
+  return encoded.map(({ name, spans }) => ({ name, runs: runsIn(body, spans) }));
 }
 
 /** The partial of every requested series with at least one row, in request order. */

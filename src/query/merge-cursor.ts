@@ -2,7 +2,7 @@ import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import { MERGE_DONE, MergeStream } from '../engine/merge-stream.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
-import { JsonWriter } from '../storage/json-writer.js';
+import { borrowWriter, finishBorrowed, JsonWriter } from '../storage/json-writer.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Page, PageObject } from '../storage/scan.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -87,10 +87,11 @@ export class MergeCursor {
       if (!this.joined) this.printed[input] = block ? this.printedOf(input, block) : undefined;
     }
     const { arrow, pointsPerPage } = this.request;
-    const out = arrow ? new RecordBatchBuilder(arrow, pointsPerPage) : new JsonWriter(pointsPerPage * 40);
+    // A JSON page is written into the thread's borrowed writer and leaves in a buffer of its exact size.
+    const out = arrow ? new RecordBatchBuilder(arrow, pointsPerPage) : borrowWriter();
     const objects = this.joined ? this.joinRows(out) : out instanceof JsonWriter ? this.mergeRows(out) : this.mergeBatch(out);
     const done = this.emitted >= this.limit || this.stream.next() === MERGE_DONE;
-    return { objects, body: out instanceof JsonWriter ? out.bytes() : out.finish(), done, needs: done ? [] : this.stream.starved() };
+    return { objects, body: out instanceof JsonWriter ? finishBorrowed(out) : out.finish(), done, needs: done ? [] : this.stream.starved() };
   }
 
   /** mergeRows as one record batch: runs of rows from one input are appended together. */

@@ -6,7 +6,7 @@ import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
-import { JsonWriter } from './json-writer.js';
+import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from './json-writer.js';
 import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
 import { lowerBound } from './row-slice.js';
 import type { SnapshotRestrictions } from './restricted-snapshot.js';
@@ -200,7 +200,7 @@ export class ScanCursor {
     const { request } = this;
     const objects: PageObject[] = [];
     const limit = request.limit > 0 ? request.limit : Infinity;
-    const out = pageWriter();
+    const out = borrowWriter();
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
     const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
@@ -417,36 +417,15 @@ function both(a: Uint8Array | undefined, b: Uint8Array | undefined, from: number
   return a;
 }
 
-/**
- * A thread's JSON pages are written into one writer, kept from page to page: a page then
- * allocates only its finished bytes, not a buffer sized for a full page (most answers are
- * far smaller) that is zeroed, moved to the main thread and left to both collectors. A page
- * is written within one message, so pages never share it. One grown past KEPT_WRITER_BYTES
- * (a page of very wide rows) is let go after its page rather than held for good.
- */
-let kept: JsonWriter | undefined;
-const KEPT_WRITER_BYTES = 4 * 1024 * 1024;
-
-function pageWriter(): JsonWriter {
-  const writer = kept ?? new JsonWriter(64 * 1024);
-  kept = undefined;
-  writer.length = 0;
-  return writer;
-}
-
 /** Room left in a slot for the object that crosses the soft limit: 1000 rows of moderate width. */
 const PAGE_SLOT_MARGIN = 256 * 1024;
 
 /** The page's bytes in `slot` when they fit, else in a buffer of their own that can be moved to the main thread. */
 function finishPage(writer: JsonWriter, slot: SharedArrayBuffer | undefined): Uint8Array {
   const bytes = writer.bytes();
-  let body: Uint8Array;
-  if (slot !== undefined && bytes.length <= slot.byteLength) {
-    body = new Uint8Array(slot, 0, bytes.length);
-    body.set(bytes);
-  } else {
-    body = bytes.slice();
-  }
-  if (writer.raw().length <= KEPT_WRITER_BYTES) kept = writer;
+  if (slot === undefined || bytes.length > slot.byteLength) return finishBorrowed(writer);
+  const body = new Uint8Array(slot, 0, bytes.length);
+  body.set(bytes);
+  giveBackWriter(writer);
   return body;
 }
