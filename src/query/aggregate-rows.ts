@@ -6,7 +6,7 @@ import type { Scalar } from '../engine/values.js';
 import { borrowWriter, finishBorrowed } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { QuerySemanticError } from './errors.js';
-import { writeScalarRow } from './scalar-rows.js';
+import { writeScalar, writeScalarRow } from './scalar-rows.js';
 
 /*
  * A series' finished bucket outputs as response rows (functions.md §1.3–§2, query-language.md
@@ -82,6 +82,7 @@ export class RunsWriter {
     widthUs: number | null,
     shaping: RowShaping,
   ): RunSpan[] {
+    if (isPlain(buckets, widthUs, shaping)) return this.encodePlain(buckets, order, shaping);
     const { out } = this;
     const separator = shaping.rowIndent === null ? ',' : ',\n';
     const spans: RunSpan[] = [];
@@ -97,10 +98,62 @@ export class RunsWriter {
     return spans;
   }
 
+  /**
+   * `encode` for plain buckets (see isPlain): each bucket is one row, written straight from its
+   * outputs. The general path builds, spreads and sorts arrays for every row, which was about a
+   * fifth of a shard's work for `max(value) … group by time(1h)` over every series.
+   */
+  private encodePlain(buckets: readonly BucketOutputs[], order: ScanOrder, shaping: RowShaping): RunSpan[] {
+    const { out } = this;
+    const total = shaping.limit > 0 ? Math.min(shaping.limit, buckets.length) : buckets.length;
+    const spans: RunSpan[] = [];
+    for (let first = 0; first < total; first += POINTS_PER_OBJECT) {
+      const start = out.length;
+      const end = Math.min(total, first + POINTS_PER_OBJECT);
+      for (let n = first; n < end; n++) {
+        const bucket = buckets[order === 'asc' ? n : buckets.length - 1 - n]!;
+        if (n > first) out.byte(COMMA);
+        out.byte(OPEN_BRACKET);
+        writeScalar(out, fromMicros(bucket.start, shaping.precision));
+        for (const output of bucket.groups[0]!.outputs) {
+          for (const cell of output[0]!) {
+            out.byte(COMMA);
+            writeScalar(out, cell);
+          }
+        }
+        out.byte(CLOSE_BRACKET);
+      }
+      spans.push({ start, end: out.length, rows: end - first });
+    }
+    return spans;
+  }
+
   /** Everything encoded, in a buffer of its own; the writer is given back, so encode nothing more. */
   finish(): Uint8Array {
     return finishBorrowed(this.out);
   }
+}
+
+const COMMA = 44;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+/**
+ * Buckets whose rows need no shaping beyond order and limit: compact JSON, no fill (it applies
+ * only with `group by time`), no projection, no group-by columns, each aggregate one output row
+ * per bucket, and buckets strictly ascending by start. shapeRows gives each such bucket one row,
+ * `[start, …each aggregate's cells]`, in bucket order.
+ */
+function isPlain(buckets: readonly BucketOutputs[], widthUs: number | null, shaping: RowShaping): boolean {
+  if (shaping.rowIndent !== null || shaping.projection !== undefined || (shaping.fill !== undefined && widthUs !== null)) return false;
+  let previous = -Infinity;
+  for (const bucket of buckets) {
+    if (!(bucket.start > previous) || bucket.groups.length !== 1) return false;
+    const { group, outputs } = bucket.groups[0]!;
+    if (group.length > 0 || outputs.length === 0 || !outputs.every((output) => output.length === 1)) return false;
+    previous = bucket.start;
+  }
+  return true;
 }
 
 /** `encode`'s spans as runs: views of the body `finish` gave. */

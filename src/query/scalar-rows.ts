@@ -17,7 +17,7 @@ export function writeScalarRow(out: JsonWriter, cells: readonly Scalar[], indent
 }
 
 /** Ints exactly (bigint), non-finite floats as null (0.8). */
-function writeScalar(out: JsonWriter, value: Scalar): void {
+export function writeScalar(out: JsonWriter, value: Scalar): void {
   if (typeof value === 'number') out.float(value);
   else if (typeof value === 'bigint') out.ascii(value.toString());
   else if (typeof value === 'string') out.string(value);
