@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { byteOrder } from '../util/byte-order.js';
-import { jsonPageSlots, type Page, type ScanRequest } from '../storage/scan.js';
+import type { Page, ScanRequest } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
@@ -129,8 +129,7 @@ export class QueryCoordinator {
           pointsPerObject: POINTS_PER_OBJECT,
           pointsPerPage: inArrow ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
-          // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
-          ...(output.chunked ? { objectFraming: framing, ...(inArrow ? {} : { pageSlots: jsonPageSlots() }) } : {}),
+          ...(output.chunked ? { objectFraming: framing } : {}),
         };
         // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
         if (inArrow) return { shard, cursorId: await shard.openScan(request) };
@@ -146,7 +145,8 @@ export class QueryCoordinator {
     }
     if (inArrow) return answerScansInArrow(cursors, output.precision, exchange);
     await this.respond(
-      cursors.map((c) => scanCursorSource(c.shard, c.cursorId, c.first)),
+      // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
+      cursors.map((c) => scanCursorSource(c.shard, c.cursorId, c.first, output.chunked)),
       output,
       framing,
       exchange,

@@ -1,4 +1,4 @@
-import type { Page } from '../storage/scan.js';
+import { jsonPageSlots, type Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 
 /**
@@ -17,11 +17,20 @@ export function onePageSource(page: Page): PageSource {
   return { next: () => Promise.resolve(page), close: () => Promise.resolve() };
 }
 
-export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error): PageSource {
+/**
+ * With `streamed`, the reader lets go of each page once written (pumpPages), so pages after the
+ * first take turns in two shared buffers, handed over with the first request for more.
+ */
+export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error, streamed = false): PageSource {
   let taken = first;
+  let slotsGiven = !streamed;
   return {
     next: () => {
-      if (taken === undefined) return shard.nextPage(cursorId);
+      if (taken === undefined) {
+        if (slotsGiven) return shard.nextPage(cursorId);
+        slotsGiven = true;
+        return shard.nextPage(cursorId, undefined, jsonPageSlots());
+      }
       const page = taken;
       taken = undefined;
       return page instanceof Error ? Promise.reject(page) : Promise.resolve(page);

@@ -46,11 +46,6 @@ export interface ScanRequest {
    */
   readonly objectFraming?: Framing;
   readonly restrictions?: SnapshotRestrictions;
-  /**
-   * Buffers shared with the main thread that JSON pages are copied into in turn (see
-   * `jsonPageSlots`), for a reader that lets go of page k before it asks for page k + 2.
-   */
-  readonly pageSlots?: readonly SharedArrayBuffer[];
 }
 
 /**
@@ -58,7 +53,9 @@ export interface ScanRequest {
  * own: V8 counts such buffers as external memory, and 10 M points made the main thread run
  * about 40 full collections per export, with the helper threads marking alongside. Pages
  * copied into two shared slots in turn leave nothing behind. Pages that do not fit (very wide
- * rows) still get buffers of their own.
+ * rows) still get buffers of their own. A reader hands the slots over with its second page
+ * request (ScanCursor.writeJsonPagesInto): allocating and sharing them costs about 0.3 ms, more
+ * than a one-page answer gains.
  */
 export const JSON_PAGE_SLOT_BYTES = 1024 * 1024;
 
@@ -180,6 +177,7 @@ export class ScanCursor {
   private arrow: ArrowScanOutput | undefined;
   private arrowPages = 0;
   private jsonPages = 0;
+  private jsonSlots: readonly SharedArrayBuffer[] | undefined;
   private arrowBatch: RecordBatchBuilder | undefined;
   private arrowPicks: Int32Array | undefined;
 
@@ -188,6 +186,14 @@ export class ScanCursor {
     private readonly snapshot: (series: string) => SeriesSnapshot,
   ) {
     this.filter = request.where ? compileWhere(request.where) : undefined;
+  }
+
+  /**
+   * From now on, JSON pages are copied into these buffers in turn (see jsonPageSlots): the
+   * reader lets go of page k before it asks for page k + 2.
+   */
+  writeJsonPagesInto(slots: readonly SharedArrayBuffer[]): void {
+    this.jsonSlots = slots;
   }
 
   /** From now on, pages are Arrow record batches laid out as `output` says. */
@@ -203,7 +209,8 @@ export class ScanCursor {
     const out = borrowWriter();
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
-    const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
+    const slots = this.jsonSlots;
+    const slot = slots?.[this.jsonPages++ % slots.length];
     // With a slot, a page also ends between objects once it nears the slot's size, so it fits.
     const pageBytes = slot === undefined ? Infinity : slot.byteLength - PAGE_SLOT_MARGIN;
     while (pagePoints < request.pointsPerPage && out.length < pageBytes) {

@@ -279,9 +279,12 @@ export class ShardHandle {
     await this.enqueue('status', { status: this.status() });
   }
 
-  /** The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record batches. */
-  nextPage(cursorId: number, arrow?: ArrowScanOutput): Promise<Page> {
-    return this.call<Page>('nextPage', arrow ? { cursorId, arrow } : { cursorId });
+  /**
+   * The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record
+   * batches; `jsonSlots` (given once) are the buffers its JSON pages then take turns in.
+   */
+  nextPage(cursorId: number, arrow?: ArrowScanOutput, jsonSlots?: readonly SharedArrayBuffer[]): Promise<Page> {
+    return this.call<Page>('nextPage', { cursorId, ...(arrow ? { arrow } : {}), ...(jsonSlots ? { jsonSlots } : {}) });
   }
 
   /** The series and column kinds a scan will answer with (scan.ts ScanSurvey). */
