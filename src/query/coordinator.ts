@@ -113,6 +113,8 @@ export class QueryCoordinator {
     const inArrow = output.format === 'arrow';
     const opened = await Promise.allSettled(
       [...byShard].map(async ([shard, names]) => {
+        // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
+        const pageSlots = output.chunked && !inArrow ? shard.takeJsonSlots() : undefined;
         const request: ScanRequest = {
           db,
           series: names,
@@ -130,11 +132,12 @@ export class QueryCoordinator {
           pointsPerPage: inArrow ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
           ...(output.chunked ? { objectFraming: framing } : {}),
+          ...(pageSlots ? { pageSlots } : {}),
         };
         // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
         if (inArrow) return { shard, cursorId: await shard.openScan(request) };
         const { cursorId, page } = await shard.openScanWithPage(request);
-        return { shard, cursorId, first: page };
+        return { shard, cursorId, first: page, pageSlots };
       }),
     );
     const cursors = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -145,8 +148,7 @@ export class QueryCoordinator {
     }
     if (inArrow) return answerScansInArrow(cursors, output.precision, exchange);
     await this.respond(
-      // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
-      cursors.map((c) => scanCursorSource(c.shard, c.cursorId, c.first, output.chunked)),
+      cursors.map((c) => scanCursorSource(c.shard, c.cursorId, c.first, c.pageSlots)),
       output,
       framing,
       exchange,

@@ -1,4 +1,4 @@
-import { jsonPageSlots, type Page } from '../storage/scan.js';
+import type { Page } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 
 /**
@@ -9,6 +9,8 @@ export interface PageSource {
   next(): Promise<Page>;
   /** Stops early (the client went away): releases what the shards hold for the query. */
   close(): Promise<void>;
+  /** Called once the source is read no more and no page of it is being made or written. */
+  release?(): void;
 }
 
 /** A shard's scan cursor; `first`, when given, is its first page (or that page's failure), already taken. */
@@ -17,25 +19,20 @@ export function onePageSource(page: Page): PageSource {
   return { next: () => Promise.resolve(page), close: () => Promise.resolve() };
 }
 
-/**
- * With `streamed`, the reader lets go of each page once written (pumpPages), so pages after the
- * first take turns in two shared buffers, handed over with the first request for more.
- */
-export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error, streamed = false): PageSource {
+/** `pageSlots`, when the scan writes its pages into a pair from `shard`, goes back to it once the source is released. */
+export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: Page | Error, pageSlots?: readonly SharedArrayBuffer[]): PageSource {
   let taken = first;
-  let slotsGiven = !streamed;
   return {
     next: () => {
-      if (taken === undefined) {
-        if (slotsGiven) return shard.nextPage(cursorId);
-        slotsGiven = true;
-        return shard.nextPage(cursorId, undefined, jsonPageSlots());
-      }
+      if (taken === undefined) return shard.nextPage(cursorId);
       const page = taken;
       taken = undefined;
       return page instanceof Error ? Promise.reject(page) : Promise.resolve(page);
     },
     close: () => shard.closeCursor(cursorId),
+    release: () => {
+      if (pageSlots) shard.giveBackJsonSlots(pageSlots);
+    },
   };
 }
 
@@ -46,14 +43,21 @@ export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: P
  */
 export async function pumpPages(source: PageSource, write: (page: Page) => Promise<void>, client: { readonly done: boolean }): Promise<void> {
   let next = source.next();
-  for (;;) {
-    const page = await next;
-    if (!page.done) next = source.next();
-    await write(page);
-    if (page.done) return;
-    if (client.done) {
-      await next.catch(() => undefined);
-      return source.close();
+  try {
+    for (;;) {
+      const page = await next;
+      if (!page.done) next = source.next();
+      await write(page);
+      if (page.done) return;
+      if (client.done) {
+        await next.catch(() => undefined);
+        await source.close();
+        return;
+      }
     }
+  } finally {
+    // A page still being made may be going into a buffer the source lends: let it settle first.
+    await next.catch(() => undefined);
+    source.release?.();
   }
 }

@@ -46,22 +46,11 @@ export interface ScanRequest {
    */
   readonly objectFraming?: Framing;
   readonly restrictions?: SnapshotRestrictions;
-}
-
-/**
- * A bulk export used to move every page (about 600 kB) to the main thread in a buffer of its
- * own: V8 counts such buffers as external memory, and 10 M points made the main thread run
- * about 40 full collections per export, with the helper threads marking alongside. Pages
- * copied into two shared slots in turn leave nothing behind. Pages that do not fit (very wide
- * rows) still get buffers of their own. A reader hands the slots over with its second page
- * request (ScanCursor.writeJsonPagesInto): allocating and sharing them costs about 0.3 ms, more
- * than a one-page answer gains.
- */
-export const JSON_PAGE_SLOT_BYTES = 1024 * 1024;
-
-/** The two slots a streamed (chunked) JSON answer's pages take turns in. */
-export function jsonPageSlots(): SharedArrayBuffer[] {
-  return [new SharedArrayBuffer(JSON_PAGE_SLOT_BYTES), new SharedArrayBuffer(JSON_PAGE_SLOT_BYTES)];
+  /**
+   * Buffers shared with the main thread that JSON pages are copied into in turn (see
+   * page-slots.ts), for a reader that lets go of page k before it asks for page k + 2.
+   */
+  readonly pageSlots?: readonly SharedArrayBuffer[];
 }
 
 /** An Arrow answer's layout, and each series' index in the stream's `series` dictionary. */
@@ -177,7 +166,6 @@ export class ScanCursor {
   private arrow: ArrowScanOutput | undefined;
   private arrowPages = 0;
   private jsonPages = 0;
-  private jsonSlots: readonly SharedArrayBuffer[] | undefined;
   private arrowBatch: RecordBatchBuilder | undefined;
   private arrowPicks: Int32Array | undefined;
 
@@ -186,14 +174,6 @@ export class ScanCursor {
     private readonly snapshot: (series: string) => SeriesSnapshot,
   ) {
     this.filter = request.where ? compileWhere(request.where) : undefined;
-  }
-
-  /**
-   * From now on, JSON pages are copied into these buffers in turn (see jsonPageSlots): the
-   * reader lets go of page k before it asks for page k + 2.
-   */
-  writeJsonPagesInto(slots: readonly SharedArrayBuffer[]): void {
-    this.jsonSlots = slots;
   }
 
   /** From now on, pages are Arrow record batches laid out as `output` says. */
@@ -209,8 +189,7 @@ export class ScanCursor {
     const out = borrowWriter();
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
-    const slots = this.jsonSlots;
-    const slot = slots?.[this.jsonPages++ % slots.length];
+    const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
     // With a slot, a page also ends between objects once it nears the slot's size, so it fits.
     const pageBytes = slot === undefined ? Infinity : slot.byteLength - PAGE_SLOT_MARGIN;
     while (pagePoints < request.pointsPerPage && out.length < pageBytes) {

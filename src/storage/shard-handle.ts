@@ -10,6 +10,7 @@ import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { DiskProblem } from './disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
+import { jsonPageSlots } from './page-slots.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import type { BlockScanRequest } from './block-scan.js';
@@ -52,6 +53,9 @@ const QUERY_OPERATIONS: ReadonlySet<string> = new Set([
 /** Sends a query operation to the node that stores the shard's partition (cluster mode). */
 export type RemoteShard = (name: string, task: object) => Promise<unknown>;
 
+/** Page buffer pairs kept per shard between chunked scans: 2 MiB each at most. */
+const SPARE_JSON_SLOT_PAIRS = 4;
+
 /** Write messages a shard may hold at once; more wait here and go together as one message. */
 const WRITES_IN_FLIGHT = 4;
 
@@ -84,6 +88,8 @@ export class ShardHandle {
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Written by the shard's thread: its WAL and flush timings (metrics/shard-counters.ts). */
   readonly timers = createShardCounters();
+  /** Page buffers of chunked JSON scans that finished, kept for the next ones (scan.ts jsonPageSlots). */
+  private readonly spareJsonSlots: (readonly SharedArrayBuffer[])[] = [];
 
   /**
    * `status` gives the main thread's transaction status for this shard; every message that can
@@ -129,6 +135,16 @@ export class ShardHandle {
   runForPeer(name: string, task: object): Promise<unknown> {
     if (!QUERY_OPERATIONS.has(name)) return Promise.reject(new Error(`${name} is not an operation other nodes may ask of a shard`));
     return this.enqueue(name, 'status' in task ? { ...task, status: this.status() } : task);
+  }
+
+  /** A pair of buffers for a chunked JSON scan's pages (ScanRequest.pageSlots); give it back once the scan is over. */
+  takeJsonSlots(): readonly SharedArrayBuffer[] {
+    return this.spareJsonSlots.pop() ?? jsonPageSlots();
+  }
+
+  /** Takes back a pair no page is written into or read from any more. */
+  giveBackJsonSlots(slots: readonly SharedArrayBuffer[]): void {
+    if (this.spareJsonSlots.length < SPARE_JSON_SLOT_PAIRS) this.spareJsonSlots.push(slots);
   }
 
   /** Start-up, step 1: open the shard's files and report its WAL's transactions. */
@@ -279,12 +295,9 @@ export class ShardHandle {
     await this.enqueue('status', { status: this.status() });
   }
 
-  /**
-   * The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record
-   * batches; `jsonSlots` (given once) are the buffers its JSON pages then take turns in.
-   */
-  nextPage(cursorId: number, arrow?: ArrowScanOutput, jsonSlots?: readonly SharedArrayBuffer[]): Promise<Page> {
-    return this.call<Page>('nextPage', { cursorId, ...(arrow ? { arrow } : {}), ...(jsonSlots ? { jsonSlots } : {}) });
+  /** The scan's next page; `arrow` (given once, with the first) turns its pages into Arrow record batches. */
+  nextPage(cursorId: number, arrow?: ArrowScanOutput): Promise<Page> {
+    return this.call<Page>('nextPage', arrow ? { cursorId, arrow } : { cursorId });
   }
 
   /** The series and column kinds a scan will answer with (scan.ts ScanSurvey). */

@@ -149,8 +149,8 @@ export function openScanWithPage(request: ScanRequest & { status: TxnStatus }): 
   return isErrorReply(page) ? { cursorId: opened.cursorId, page } : transferResult({ cursorId: opened.cursorId, page }, pageBuffers(page));
 }
 
-export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput; jsonSlots?: readonly SharedArrayBuffer[] }): Page | ErrorReply {
-  const page = guard(() => open().nextPage(task.cursorId, task.arrow, task.jsonSlots));
+export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
+  const page = guard(() => open().nextPage(task.cursorId, task.arrow));
   return isErrorReply(page) ? page : transferResult(page, pageBuffers(page));
 }
 

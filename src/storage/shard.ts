@@ -1006,10 +1006,9 @@ export class Shard {
   }
 
   /** The next page of a scan; `arrow`, given with the first, makes its pages Arrow record batches. */
-  nextPage(cursorId: number, arrow?: ArrowScanOutput, jsonSlots?: readonly SharedArrayBuffer[]): Page {
+  nextPage(cursorId: number, arrow?: ArrowScanOutput): Page {
     const cursor = this.scanCursor(cursorId);
     if (arrow) cursor.answerInArrow(arrow);
-    if (jsonSlots) cursor.writeJsonPagesInto(jsonSlots);
     const page = cursor.nextPage();
     if (page.done) this.closeCursor(cursorId);
     return page;

@@ -44,7 +44,7 @@ interface SeriesObject {
  * Rows whose value is not the one written at their time, or that repeat a time of their
  * series; and how many rows and objects arrived.
  */
-async function checkRows(body: AsyncIterable<Uint8Array>): Promise<{ rows: number; objects: number; wrong: number }> {
+async function checkRows(body: AsyncIterable<Uint8Array>): Promise<{ rows: number; objects: number; wrong: number; names: string[] }> {
   const seen = new Map<string, Set<number>>();
   let rows = 0;
   let objects = 0;
@@ -61,12 +61,12 @@ async function checkRows(body: AsyncIterable<Uint8Array>): Promise<{ rows: numbe
       times.add(time);
     }
   }
-  return { rows, objects, wrong };
+  return { rows, objects, wrong, names: [...seen.keys()].sort() };
 }
 
 /** GET the export, reading one network chunk every `pauseMs`, and check what arrives. */
-async function slowExport(gzip: boolean, pauseMs: number): Promise<{ rows: number; objects: number; wrong: number }> {
-  const url = urlFor(server, `/db/${DB}/series`, { q: 'select * from /.*/', chunked: 'true', time_precision: 's' });
+async function slowExport(gzip: boolean, pauseMs: number, q = 'select * from /.*/'): Promise<{ rows: number; objects: number; wrong: number; names: string[] }> {
+  const url = urlFor(server, `/db/${DB}/series`, { q, chunked: 'true', time_precision: 's' });
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http.get(url, { headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' } }, resolve).on('error', reject);
   });
@@ -92,4 +92,23 @@ test.serial('a slow reader receives the whole gzip-compressed export, every row 
   const counted = await slowExport(true, 3);
   t.is(counted.wrong, 0);
   t.is(counted.rows, SERIES * POINTS);
+});
+
+test.serial('concurrent chunked exports and one-page answers, sharing the shards\' page buffers, each get exactly their own rows', async (t) => {
+  // Three slowly read exports of everything (their pages wait for the socket in their
+  // buffers), while one-series answers (one page each) come and go: a pair of page buffers
+  // given back too early would carry another answer's rows.
+  const exports = [0, 1, 2].map(() => slowExport(false, 3));
+  const single: { rows: number; wrong: number; names: string[] }[] = [];
+  for (let i = 0; i < 40; i++) single.push(await slowExport(false, 0, `select * from "load.s${i}"`));
+  for (const result of await Promise.all(exports)) {
+    t.is(result.wrong, 0);
+    t.is(result.rows, SERIES * POINTS);
+    t.is(result.names.length, SERIES);
+  }
+  single.forEach((result, i) => {
+    t.is(result.wrong, 0);
+    t.is(result.rows, POINTS);
+    t.deepEqual(result.names, [`load.s${i}`]);
+  });
 });
