@@ -2,7 +2,7 @@
  * The k-th smallest value (0-based) of `values`, which it reorders: Hoare's quickselect, so a
  * percentile costs linear time rather than a full sort. Values are finite, never NaN.
  */
-export function selectKth(values: Float64Array, k: number): number {
+export function selectKth(values: number[] | Float64Array, k: number): number {
   let lo = 0;
   let hi = values.length - 1;
   while (lo < hi) {
