@@ -62,6 +62,14 @@ export interface Settings {
   clusterReplicas: number;
   /** Per partition: bytes the log may hold before writes get 503 (owners lag that far behind). */
   clusterLogBytes: number;
+  /** A write the log has not taken within this long (no NATS quorum answers) gets 503 with Retry-After. */
+  clusterWriteDeadlineMs: number;
+  /**
+   * How often a node reports the stream positions it has stored, uploads its checkpoints and
+   * purges the streams below what every owner stored. With wal_fsync = interval it must exceed
+   * wal_fsync_interval_ms: a report gives the previous one's positions, synced by then.
+   */
+  clusterReportIntervalMs: number;
   /**
    * The ids of the nodes that store partitions, the same list on every node: partitions are
    * spread over them (assignment.ts). A node not in the list is a front end only. Unset: every
@@ -120,6 +128,9 @@ export function defaultSettings(): Settings {
     clusterName: 'sluice',
     clusterReplicas: 3,
     clusterLogBytes: 1024 * MiB,
+    // Above a stream leader's election (4–8 s), so a NATS server's death only delays writes.
+    clusterWriteDeadlineMs: 12_000,
+    clusterReportIntervalMs: 10_000,
     clusterNodes: undefined,
     clusterCopies: 2,
     clusterNatsUser: undefined,
@@ -169,6 +180,8 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'clusterName', toml: 'cluster_name', env: 'SLUICE_CLUSTER_NAME', parse: natsToken },
   { key: 'clusterReplicas', toml: 'cluster_replicas', env: 'SLUICE_CLUSTER_REPLICAS', parse: replicaCount },
   { key: 'clusterLogBytes', toml: 'cluster_log_size', env: 'SLUICE_CLUSTER_LOG_SIZE', parse: byteSize },
+  { key: 'clusterWriteDeadlineMs', toml: 'cluster_write_deadline_ms', env: 'SLUICE_CLUSTER_WRITE_DEADLINE_MS', parse: (v) => integer(v, 100, 600_000) },
+  { key: 'clusterReportIntervalMs', toml: 'cluster_report_interval_ms', env: 'SLUICE_CLUSTER_REPORT_INTERVAL_MS', parse: (v) => integer(v, 100, 3_600_000) },
   { key: 'clusterNodes', toml: 'cluster_nodes', env: 'SLUICE_CLUSTER_NODES', parse: nodeIds },
   { key: 'clusterCopies', toml: 'cluster_copies', env: 'SLUICE_CLUSTER_COPIES', parse: (v) => integer(v, 1, 16) },
   { key: 'clusterNatsUser', toml: 'cluster_nats_user', env: 'SLUICE_CLUSTER_NATS_USER', parse: text },
@@ -200,6 +213,9 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (settings.udpPort !== undefined && settings.udpDatabase === undefined) throw new ConfigError('udp_port needs udp_database');
   if (settings.graphiteUdp && settings.graphitePort === undefined) throw new ConfigError('graphite_udp needs graphite_port');
   if (settings.clusterNodes !== undefined && settings.clusterNats === undefined) throw new ConfigError('cluster_nodes needs cluster_nats');
+  if (settings.clusterNats !== undefined && settings.walFsync === 'interval' && settings.clusterReportIntervalMs <= settings.walFsyncIntervalMs) {
+    throw new ConfigError('cluster_report_interval_ms must be longer than wal_fsync_interval_ms: a report gives positions whose WAL is synced');
+  }
   const natsAccess = ['clusterNatsUser', 'clusterNatsPassword', 'clusterNatsCa', 'clusterNatsCert', 'clusterNatsKey'] as const;
   if (settings.clusterNats === undefined && natsAccess.some((key) => settings[key] !== undefined)) throw new ConfigError('the cluster_nats_* credentials need cluster_nats');
   if ((settings.clusterNatsUser === undefined) !== (settings.clusterNatsPassword === undefined)) throw new ConfigError('cluster_nats_user and cluster_nats_password go together');
@@ -240,6 +256,8 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--cluster-name <name>', "prefix of the cluster's NATS streams and KV buckets")
     .option('--cluster-replicas <n>', 'copies the NATS servers keep of the log and metadata: 1, 3 or 5')
     .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
+    .option('--cluster-write-deadline-ms <ms>', 'a write the NATS servers have not taken within this long answers 503 (default 12000)')
+    .option('--cluster-report-interval-ms <ms>', 'how often stored positions are reported, checkpoints uploaded and streams purged (default 10000)')
     .option('--cluster-nodes <ids>', "the ids of the nodes that store partitions, comma-separated, the same on every node; a node not listed is a front end only (default: every node stores all)")
     .option('--cluster-copies <n>', 'with --cluster-nodes: how many nodes store each partition (default 2)')
     .option('--cluster-nats-user <user>', 'NATS user, for servers that require one (with --cluster-nats-password)')

@@ -11,6 +11,11 @@ import { objectToFile } from './object-to-file.js';
 import { pacedFileStream } from './paced-file-stream.js';
 import { retryUntil, untilStarted } from './retry.js';
 
+export interface CheckpointStoreOptions {
+  /** How long a call keeps trying while NATS does not answer before it fails with a 503 (default 30 s; each try may run its own timeout past it). */
+  readonly callDeadlineMs?: number;
+}
+
 /** The object `p<partition>/<node>/checkpoint`: the checkpoint, its files named by the digests the bucket recorded for them. */
 interface CheckpointRecord {
   readonly position: number;
@@ -26,8 +31,12 @@ const WRITE_TIMEOUT_MS = 5_000;
  * fast and the next one lands on a live server.
  */
 const READ_TIMEOUT_MS = 2_000;
-/** A call is tried again (NATS unreachable, a leader being elected) until this long after its first try, then answers 503. */
-const CALL_DEADLINE_MS = 30_000;
+/**
+ * A call is tried again (NATS unreachable, a leader being elected) until this long after its
+ * first try, then answers 503. The default rides out a bucket leader's election and a NATS
+ * server's restart.
+ */
+const DEFAULT_CALL_DEADLINE_MS = 30_000;
 const RETRY_PAUSE_MS = 250;
 /** A download with no byte for this long fails: the object was deleted under it, or no server answers. */
 const DOWNLOAD_IDLE_MS = 10_000;
@@ -55,9 +64,10 @@ export class CheckpointStore {
     private readonly writer: ObjectStore,
     private readonly readerJs: JetStreamClient,
     private readonly reader: ObjectStore,
+    private readonly callDeadlineMs: number,
   ) {}
 
-  static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>): Promise<CheckpointStore> {
+  static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas'>, options: CheckpointStoreOptions = {}): Promise<CheckpointStore> {
     const bucket = `${settings.clusterName}-checkpoints`;
     const readerJs = nc.jetstream({ timeout: READ_TIMEOUT_MS });
     const [writer, reader] = await untilStarted(`cannot open the cluster's checkpoint bucket ${bucket}`, async () => {
@@ -65,7 +75,7 @@ export class CheckpointStore {
       const writing = await beforeDeadline(nc.jetstream({ timeout: WRITE_TIMEOUT_MS }).views.os(bucket, { replicas: settings.clusterReplicas }), deadline);
       return [writing, await beforeDeadline(readerJs.views.os(bucket), deadline)] as const;
     });
-    return new CheckpointStore(nc, bucket, writer, readerJs, reader);
+    return new CheckpointStore(nc, bucket, writer, readerJs, reader, options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS);
   }
 
   /**
@@ -239,10 +249,10 @@ export class CheckpointStore {
     await this.answered(`cannot delete ${name} from the checkpoint bucket`, () => this.writer.delete(name));
   }
 
-  /** `attempt`, tried again while NATS does not answer, until CALL_DEADLINE_MS: then a 503. Other failures are thrown at once. */
+  /** `attempt`, tried again while NATS does not answer, until the call deadline: then a 503. Other failures are thrown at once. */
   private async answered<T>(failure: string, attempt: () => Promise<T>): Promise<T> {
     const outcome = await retryUntil(
-      Date.now() + CALL_DEADLINE_MS,
+      Date.now() + this.callDeadlineMs,
       RETRY_PAUSE_MS,
       async (): Promise<{ value: T } | { failed: unknown }> => {
         try {

@@ -63,7 +63,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
       listed === undefined
         ? undefined
         : new CheckpointShipper(await CheckpointStore.open(nc, settings), storage, settings.clusterNodeId, join(settings.dataDir, 'checkpoint-staging'), logger);
-    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', logger, shipper);
+    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', settings.clusterReportIntervalMs, logger, shipper);
     const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
     const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
     const node = new ClusterNode(log, state, owner, service, remote, ownership, meta, storage, logger);

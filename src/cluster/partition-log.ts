@@ -8,8 +8,7 @@ import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-command
 
 /** A publish not acknowledged by a quorum within this long is sent again (same message id). */
 const PUBLISH_TIMEOUT_MS = 5_000;
-/** Past this, a write that could not be logged answers 503; a stream leader election takes 4–8 s. */
-const PUBLISH_DEADLINE_MS = 12_000;
+const RETRY_PAUSE_MS = 200;
 /** The log drops a message whose id it saw this recently: a client's retry within it is not stored twice. */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
 /** Streams are created once per cluster; their elections can take a few seconds after start. */
@@ -35,11 +34,18 @@ export class PartitionLog {
     private readonly clusterName: string,
     readonly partitions: number,
     private readonly maxPayload: number,
+    /** Past this, a write that could not be logged answers 503 (settings.clusterWriteDeadlineMs). */
+    private readonly writeDeadlineMs: number,
   ) {}
 
-  static async open(nc: NatsConnection, settings: Pick<Settings, 'clusterName' | 'clusterReplicas' | 'clusterLogBytes'>, partitions: number): Promise<PartitionLog> {
+  static async open(
+    nc: NatsConnection,
+    settings: Pick<Settings, 'clusterName' | 'clusterReplicas' | 'clusterLogBytes' | 'clusterWriteDeadlineMs'>,
+    partitions: number,
+  ): Promise<PartitionLog> {
     const jsm = await nc.jetstreamManager({ timeout: PUBLISH_TIMEOUT_MS });
-    const log = new PartitionLog(nc.jetstream({ timeout: PUBLISH_TIMEOUT_MS }), jsm, settings.clusterName, partitions, nc.info?.max_payload ?? 1024 * 1024);
+    const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+    const log = new PartitionLog(nc.jetstream({ timeout: PUBLISH_TIMEOUT_MS }), jsm, settings.clusterName, partitions, maxPayload, settings.clusterWriteDeadlineMs);
     const deadline = Date.now() + STREAM_SETUP_DEADLINE_MS;
     for (let p = 0; p < partitions; p++) await log.ensureStream(p, settings, deadline);
     return log;
@@ -97,7 +103,7 @@ export class PartitionLog {
     const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
     // Room for the headers beside the batch.
     if (largest > this.maxPayload - HEADER_ROOM_BYTES) throw new PartitionPartTooLargeError(largest, this.maxPayload - HEADER_ROOM_BYTES);
-    const deadline = Date.now() + PUBLISH_DEADLINE_MS;
+    const deadline = Date.now() + this.writeDeadlineMs;
     const head = headers();
     head.set(BASE_HEADER, String(base));
     head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
@@ -107,7 +113,7 @@ export class PartitionLog {
 
   /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */
   async appendCommand(command: LogCommand): Promise<number[]> {
-    const deadline = Date.now() + PUBLISH_DEADLINE_MS;
+    const deadline = Date.now() + this.writeDeadlineMs;
     const head = headers();
     head.set(COMMAND_HEADER, command.kind);
     const id = randomUUID();
@@ -117,16 +123,18 @@ export class PartitionLog {
 
   private async publish(partition: number, data: Uint8Array, head: MsgHdrs, msgID: string, deadline: number): Promise<number> {
     for (;;) {
+      // The last try waits only until the deadline, so the write's 503 comes when promised.
+      const timeout = Math.max(1, Math.min(PUBLISH_TIMEOUT_MS, deadline - Date.now()));
       try {
-        const ack = await this.js.publish(this.subject(partition), data, { msgID, headers: head, timeout: PUBLISH_TIMEOUT_MS });
+        const ack = await this.js.publish(this.subject(partition), data, { msgID, headers: head, timeout });
         return ack.seq;
       } catch (err) {
         const message = (err as Error).message;
         if (isLogFull(err)) {
           throw new ServiceUnavailableError(`partition ${partition}'s log is full: its owner is behind; retry later`);
         }
-        if (Date.now() > deadline) throw new ServiceUnavailableError(`partition ${partition}'s log did not take the write (${message}); retry later`);
-        await sleep(200);
+        if (Date.now() + RETRY_PAUSE_MS >= deadline) throw new ServiceUnavailableError(`partition ${partition}'s log did not take the write (${message}); retry later`);
+        await sleep(RETRY_PAUSE_MS);
       }
     }
   }

@@ -22,8 +22,6 @@ const STALL_AFTER_MS = 2_000;
 const STALL_CHECK_MS = 500;
 /** After a failed write (a full memtable, a disk error), the consumer starts again after this. */
 const RETRY_DELAY_MS = 500;
-/** How often each partition lets its stream drop what its shard has stored. */
-const PURGE_EVERY_MS = 10_000;
 
 /** One partition's consumer loop, stopped when the partition leaves this node. */
 interface Runner {
@@ -76,6 +74,8 @@ export class PartitionOwner {
     private readonly ownership: Ownership,
     /** `wal_fsync = always`: what a shard logged is on disk once its write resolves. */
     private readonly walSyncedAtOnce: boolean,
+    /** How often stored positions are reported, checkpoints uploaded and streams purged (settings.clusterReportIntervalMs). */
+    private readonly reportEveryMs: number,
     private readonly logger: Logger,
     /** With a node list: where checkpoints go, and come from when the stream no longer holds a partition's history. */
     private readonly checkpoints: CheckpointShipper | undefined,
@@ -89,7 +89,20 @@ export class PartitionOwner {
   start(listener: ServingListener): void {
     this.listener = listener;
     for (let p = 0; p < this.log.partitions; p++) if (this.ownership.owns(p)) this.gain(p);
-    this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
+    this.reportLater();
+  }
+
+  /**
+   * The next report an interval after the last one ended, not on a fixed beat: a slow one (NATS
+   * away, a large upload) must not overlap the next, since one node's checkpoint puts of a
+   * partition must not overlap.
+   */
+  private reportLater(): void {
+    this.purgeTimer = setTimeout(() => {
+      void this.purge().finally(() => {
+        if (!this.stopped) this.reportLater();
+      });
+    }, this.reportEveryMs);
     this.purgeTimer.unref();
   }
 
@@ -196,7 +209,7 @@ export class PartitionOwner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.purgeTimer);
+    clearTimeout(this.purgeTimer);
     for (const messages of this.running.values()) messages.stop();
     await Promise.allSettled([...this.runners.values()].map((runner) => runner.done));
   }

@@ -28,7 +28,9 @@ const PARTITIONS = 4;
 
 function startNode(id: string, dataDir?: string): Promise<TestServer> {
   const args = ['--cluster-nats', nats.urls, '--cluster-name', CLUSTER, '--cluster-node-id', id, '--cluster-nodes', NODES.join(','), '--cluster-copies', '1'];
-  return startServer({ ...(dataDir ? { dataDir } : {}), args: [...args, '--shards', String(PARTITIONS), '--flush-idle-ms', '200', ...TEST_LOG_LIMIT], startTimeoutMs: 60_000 });
+  // Checkpoints go up and streams are purged every 2 s instead of 10 s: the test waits for both.
+  const timing = ['--flush-idle-ms', '200', '--cluster-report-interval-ms', '2000'];
+  return startServer({ ...(dataDir ? { dataDir } : {}), args: [...args, '--shards', String(PARTITIONS), ...timing, ...TEST_LOG_LIMIT], startTimeoutMs: 60_000 });
 }
 
 /** Until `probe` holds, checking every 200 ms; fails after `ms`. */

@@ -8,7 +8,8 @@ import test from 'ava';
 import { readdir, readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { shardOf } from '../../src/storage/router.js';
-import { createDb, querySeries, writeOk, type SeriesInput } from '../helpers/client.js';
+import { createDb, querySeries, sleep, writeOk, type SeriesInput } from '../helpers/client.js';
+import { segmentRows, waitForManifests } from '../helpers/manifests.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
@@ -83,16 +84,17 @@ test('points sit in the WAL only until the shard has been idle for flush_idle_ms
   const server = await startServer({ args: ['--shards', '2', '--flush-idle-ms', '300'] });
   await createDb(server, DB);
   await writeOk(server, DB, request(['idle'], 1), { precision: 'ms' });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const shard = shardOf(DB, 'idle', 2);
-  const manifest = JSON.parse(await readFile(path.join(server.dataDir, 'shards', String(shard), 'manifest.json'), 'utf8')) as {
-    segments: { entries: { series: string }[] }[];
+  const walDir = path.join(server.dataDir, 'shards', String(shardOf(DB, 'idle', 2)), 'wal');
+  const walBytes = async (): Promise<number> => {
+    let bytes = 0;
+    for (const file of await readdir(walDir)) bytes += (await readFile(path.join(walDir, file))).length;
+    return bytes;
   };
-  t.true(manifest.segments.some((s) => s.entries.some((e) => e.series === 'idle')), 'flushed to a segment');
-  const walDir = path.join(server.dataDir, 'shards', String(shard), 'wal');
-  let walBytes = 0;
-  for (const file of await readdir(walDir)) walBytes += (await readFile(path.join(walDir, file))).length;
-  t.is(walBytes, 0, 'nothing left in the WAL');
+  // The flush writes the segment and manifest, then empties the WAL: wait for the last step.
+  await waitForManifests(server.dataDir, (m) => segmentRows(m, 'idle') === 1, 'the idle flush');
+  const deadline = Date.now() + 10_000;
+  while ((await walBytes()) > 0 && Date.now() < deadline) await sleep(50);
+  t.is(await walBytes(), 0, 'nothing left in the WAL');
   const [series] = await querySeries(server, DB, 'select value from idle');
   t.is(series?.points.length, 1);
   await server.stop();

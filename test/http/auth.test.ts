@@ -10,7 +10,8 @@ import { cleanupServers, startServer, type TestServer } from '../helpers/server.
 let server: TestServer;
 
 test.before(async () => {
-  server = await startServer();
+  // Failed logins here would slow later tests' checks by seconds; that slow-down is users.test.ts's subject.
+  server = await startServer({ args: ['--login-failure-delay-ms', '0'] });
   await createDb(server, 'authdb');
 });
 

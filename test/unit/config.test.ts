@@ -81,3 +81,24 @@ test('NATS credentials come from flags, the config file or the environment, and 
   t.throws(() => loadSettings([...nats, '--cluster-nats-cert', '/c.pem'], {}), { instanceOf: ConfigError, message: /cluster_nats_cert and cluster_nats_key go together/ });
   t.throws(() => loadSettings(['--cluster-nats-ca', '/ca.pem'], {}), { instanceOf: ConfigError, message: /need cluster_nats/ });
 });
+
+test("a cluster write's deadline is 12 s unless a flag, the config file or the environment sets it, and is refused out of range", (t) => {
+  t.is(loadSettings([], {}).clusterWriteDeadlineMs, 12_000);
+  t.is(loadSettings(['--config', configFile('cluster_write_deadline_ms = 20000\n')], {}).clusterWriteDeadlineMs, 20_000);
+  t.is(loadSettings(['--cluster-write-deadline-ms', '3000'], { SLUICE_CLUSTER_WRITE_DEADLINE_MS: '5000' }).clusterWriteDeadlineMs, 3_000);
+  t.is(loadSettings([], { SLUICE_CLUSTER_WRITE_DEADLINE_MS: '5000' }).clusterWriteDeadlineMs, 5_000);
+  t.throws(() => loadSettings(['--cluster-write-deadline-ms', '0'], {}), { instanceOf: ConfigError, message: /--cluster-write-deadline-ms/ });
+});
+
+test('a cluster node reports every 10 s unless set, and with interval fsyncs only less often than it syncs', (t) => {
+  const nats = ['--cluster-nats', 'nats://10.0.0.1:4222'];
+  t.is(loadSettings([], {}).clusterReportIntervalMs, 10_000);
+  t.is(loadSettings([...nats, '--cluster-report-interval-ms', '1000'], {}).clusterReportIntervalMs, 1_000);
+  t.is(loadSettings(['--config', configFile('cluster_report_interval_ms = 2000\n')], {}).clusterReportIntervalMs, 2_000);
+  t.is(loadSettings([], { SLUICE_CLUSTER_REPORT_INTERVAL_MS: '3000' }).clusterReportIntervalMs, 3_000);
+  t.throws(() => loadSettings([...nats, '--wal-fsync', 'interval', '--wal-fsync-interval-ms', '1000', '--cluster-report-interval-ms', '1000'], {}), {
+    instanceOf: ConfigError,
+    message: /cluster_report_interval_ms must be longer than wal_fsync_interval_ms/,
+  });
+  t.is(loadSettings(['--wal-fsync', 'interval', '--wal-fsync-interval-ms', '20000'], {}).clusterReportIntervalMs, 10_000, 'a single node does not report');
+});
