@@ -74,7 +74,7 @@ export interface RunSpan {
 export class RunsWriter {
   private readonly out = borrowWriter();
 
-  /** The series' rows as JSON runs, each the rows of one object; see `runs` for their bytes. */
+  /** The series' rows as JSON runs, each the rows of one object; `finish` and `runsIn` give their bytes. */
   encode(
     buckets: readonly BucketOutputs[],
     aggregates: readonly Aggregate<unknown>[],

@@ -6,7 +6,7 @@
  * rows) still get buffers of their own. Making and first sharing a pair costs about 0.3 ms, so
  * each shard handle keeps a few pairs between queries (ShardHandle.takeJsonSlots).
  */
-export const JSON_PAGE_SLOT_BYTES = 1024 * 1024;
+const JSON_PAGE_SLOT_BYTES = 1024 * 1024;
 
 /** The two slots a streamed (chunked) JSON answer's pages take turns in. */
 export function jsonPageSlots(): SharedArrayBuffer[] {

@@ -88,7 +88,7 @@ export class ShardHandle {
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Written by the shard's thread: its WAL and flush timings (metrics/shard-counters.ts). */
   readonly timers = createShardCounters();
-  /** Page buffers of chunked JSON scans that finished, kept for the next ones (scan.ts jsonPageSlots). */
+  /** Page buffers of chunked JSON scans that finished, kept for the next ones (page-slots.ts). */
   private readonly spareJsonSlots: (readonly SharedArrayBuffer[])[] = [];
 
   /**
