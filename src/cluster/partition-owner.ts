@@ -55,7 +55,7 @@ export class PartitionOwner {
   /** Partitions caught up with their stream here: reads of them are answered by this node. */
   private readonly servingNow = new Set<number>();
   private readonly waiters = new Set<Waiter>();
-  private purgeTimer: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
   private readonly purgedBelow: number[];
   private stopped = false;
   /** Partitions whose stream lost messages this node never stored (PartitionLostError). */
@@ -98,12 +98,12 @@ export class PartitionOwner {
    * partition must not overlap.
    */
   private reportLater(): void {
-    this.purgeTimer = setTimeout(() => {
-      void this.purge().finally(() => {
+    this.reportTimer = setTimeout(() => {
+      void this.report().finally(() => {
         if (!this.stopped) this.reportLater();
       });
     }, this.reportEveryMs);
-    this.purgeTimer.unref();
+    this.reportTimer.unref();
   }
 
   isLost(partition: number): boolean {
@@ -209,7 +209,7 @@ export class PartitionOwner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.purgeTimer);
+    clearTimeout(this.reportTimer);
     for (const messages of this.running.values()) messages.stop();
     await Promise.allSettled([...this.runners.values()].map((runner) => runner.done));
   }
@@ -389,7 +389,7 @@ export class PartitionOwner {
    * machine crash can take the WAL's last moments, so the position reported is the one of a
    * period ago, when that tail was synced.
    */
-  private async purge(): Promise<void> {
+  private async report(): Promise<void> {
     const stored = this.walSyncedAtOnce ? [...this.applied] : this.appliedLastPeriod;
     this.appliedLastPeriod = [...this.applied];
     try {
