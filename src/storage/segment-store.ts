@@ -45,6 +45,12 @@ export class SegmentStore {
 
   /** Decoded blocks that scans read; flushes, compactions and rewrites read past it. */
   private readonly cache: BlockCache;
+  /**
+   * Each listed series' pieces as scans read them (through the cache), made once: a query over
+   * every series (a `limit 1` over a regex matching all) otherwise built a piece and two closures per
+   * block of every series it opened, to load one block of each.
+   */
+  private readonly scanPieces = new WeakMap<SeriesRef, readonly Piece[]>();
 
   constructor(shardDir: string, blockCacheBytes = 0) {
     this.cache = new BlockCache(blockCacheBytes);
@@ -93,7 +99,14 @@ export class SegmentStore {
    * `cached`, decoded blocks are kept in (and taken from) the block cache: scans pass it, work
    * that reads everything once (flush, compaction) does not, so it cannot push scans' blocks out.
    */
-  pieces(ref: SeriesRef, cached = false): Piece[] {
+  pieces(ref: SeriesRef, cached = false): readonly Piece[] {
+    if (!cached) return this.makePieces(ref, false);
+    let pieces = this.scanPieces.get(ref);
+    if (pieces === undefined) this.scanPieces.set(ref, (pieces = this.makePieces(ref, true)));
+    return pieces;
+  }
+
+  private makePieces(ref: SeriesRef, cached: boolean): Piece[] {
     const { file, entry, blocks } = ref;
     if (!blocks) {
       return [{ minTime: entry.minTime, maxTime: entry.maxTime, count: entry.count, load: () => this.readWhole(file, entry) }];

@@ -55,20 +55,41 @@ export function* seriesBlocks(
   maxRows: number = BLOCK_ROWS,
   answered?: AnsweredFromStats,
 ): Generator<SeriesColumns> {
-  const groups = overlappingGroups(pieces, startUs, endUs);
-  if (order === 'desc') groups.reverse();
-  for (const group of groups) {
-    const only = group.length === 1 ? group[0]! : undefined;
+  const touching = piecesTouching(pieces, startUs, endUs);
+  // Segment blocks come sorted and disjoint: then each piece is its own group, and no group
+  // is built (a `limit 1` over every series reads one block of each).
+  const groups = disjointAscending(touching) ? undefined : overlappingGroups(touching);
+  const count = groups?.length ?? touching.length;
+  for (let k = 0; k < count; k++) {
+    const at = order === 'desc' ? count - 1 - k : k;
+    const group = groups?.[at];
+    const only = group === undefined ? touching[at]! : group.length === 1 ? group[0]! : undefined;
     if (answered && only && only.minTime >= startUs && only.maxTime < endUs && answered(only)) continue;
-    const rows = only?.sorted ? only.load() : combineLoaded(group);
+    const rows = only?.sorted ? only.load() : combineLoaded(group ?? [only!]);
     const from = lowerBound(rows.time, rows.count, startUs);
     const to = lowerBound(rows.time, rows.count, endUs);
     if (order === 'asc') {
-      for (let at = from; at < to; at += maxRows) yield sliceRows(rows, at, Math.min(to, at + maxRows));
+      for (let i = from; i < to; i += maxRows) yield sliceRows(rows, i, Math.min(to, i + maxRows));
     } else {
-      for (let at = to; at > from; at -= maxRows) yield sliceRows(rows, Math.max(from, at - maxRows), at);
+      for (let i = to; i > from; i -= maxRows) yield sliceRows(rows, Math.max(from, i - maxRows), i);
     }
   }
+}
+
+/** The non-empty pieces with rows in [startUs, endUs), oldest first as given. */
+function piecesTouching(pieces: readonly Piece[], startUs: number, endUs: number): Piece[] {
+  const touching: Piece[] = [];
+  for (const piece of pieces) {
+    if (piece.count === 0 || piece.maxTime < startUs || piece.minTime >= endUs) continue;
+    touching.push(piece);
+  }
+  return touching;
+}
+
+/** Whether each piece starts after the one before it ends (equal times overlap). */
+function disjointAscending(pieces: readonly Piece[]): boolean {
+  for (let i = 1; i < pieces.length; i++) if (pieces[i]!.minTime <= pieces[i - 1]!.maxTime) return false;
+  return true;
 }
 
 function combineLoaded(group: readonly Piece[]): SeriesColumns {
@@ -77,20 +98,12 @@ function combineLoaded(group: readonly Piece[]): SeriesColumns {
 }
 
 /**
- * The pieces touching [startUs, endUs), in groups whose time ranges overlap transitively,
- * groups in ascending time order and each group's pieces oldest first. Segment blocks come
- * sorted and disjoint, so the common case sorts nothing and makes one-piece groups.
+ * The touching pieces (oldest first) in groups whose time ranges overlap transitively, groups
+ * in ascending time order and each group's pieces oldest first.
  */
-function overlappingGroups(pieces: readonly Piece[], startUs: number, endUs: number): Piece[][] {
-  const touching: { piece: Piece; age: number }[] = [];
-  let sorted = true;
-  for (let age = 0; age < pieces.length; age++) {
-    const piece = pieces[age]!;
-    if (piece.count === 0 || piece.maxTime < startUs || piece.minTime >= endUs) continue;
-    if (touching.length > 0 && piece.minTime < touching[touching.length - 1]!.piece.minTime) sorted = false;
-    touching.push({ piece, age });
-  }
-  if (!sorted) touching.sort((a, b) => a.piece.minTime - b.piece.minTime);
+function overlappingGroups(pieces: readonly Piece[]): Piece[][] {
+  const touching = pieces.map((piece, age) => ({ piece, age }));
+  touching.sort((a, b) => a.piece.minTime - b.piece.minTime || a.age - b.age);
   const groups: Piece[][] = [];
   let group: { piece: Piece; age: number }[] = [];
   let groupMaxTime = -Infinity;
