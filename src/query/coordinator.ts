@@ -2,7 +2,7 @@ import { BadRequestError } from '../errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
-import { byteOrder } from '../util/byte-order.js';
+import { byteOrder, mergeByteOrdered } from '../util/byte-order.js';
 import type { Page, ScanRequest } from '../storage/scan.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
@@ -128,10 +128,11 @@ export class QueryCoordinator {
           whereColumns: plan.whereColumns,
           ...(plan.restrictions ? { restrictions: plan.restrictions } : {}),
           precision: output.precision,
-          pointsPerObject: POINTS_PER_OBJECT,
+          // A whole answer has one object per series: the shard frames it, whatever its size.
+          pointsPerObject: output.chunked || inArrow ? POINTS_PER_OBJECT : POINTS_PER_PAGE,
           pointsPerPage: inArrow ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
-          ...(output.chunked ? { objectFraming: framing } : {}),
+          ...(output.chunked ? { objectFraming: framing } : inArrow ? {} : { seriesFraming: framing }),
           ...(pageSlots ? { pageSlots } : {}),
         };
         // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
@@ -190,34 +191,50 @@ export class QueryCoordinator {
     await exchange.endStream();
   }
 
+  /**
+   * One object per series, in byte order of the names. A scan's shard frames its series'
+   * objects itself (seriesFramed pages), so only the bytes are put in order; other sources'
+   * rows are framed here.
+   */
   private async collectWhole(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
-    const bySeries = new Map<string, { columns: string[]; rows: Uint8Array[] }>();
-    await Promise.all(
+    const bySeries = new Map<string, { columns: string[]; framed: boolean; parts: Uint8Array[]; counts: number[] }>();
+    // Each source gives its series in byte order, so the answer's order is a merge of theirs.
+    const orders = await Promise.all(
       sources.map(async (source) => {
+        const order: string[] = [];
         for (;;) {
-          if (exchange.done) return source.close();
+          if (exchange.done) {
+            await source.close();
+            return order;
+          }
           const page = await source.next();
           for (const object of page.objects) {
-            const entry = bySeries.get(object.name) ?? { columns: object.columns, rows: [] };
-            entry.rows.push(page.body.subarray(object.start, object.end));
-            bySeries.set(object.name, entry);
+            let entry = bySeries.get(object.name);
+            if (entry === undefined) {
+              bySeries.set(object.name, (entry = { columns: object.columns, framed: page.seriesFramed === true, parts: [], counts: [] }));
+              order.push(object.name);
+            }
+            entry.parts.push(page.body.subarray(object.start, object.end));
+            entry.counts.push(object.count);
           }
-          if (page.done) return;
+          if (page.done) return order;
         }
       }),
     );
-    const names = [...bySeries.keys()].sort(byteOrder);
+    const names = mergeByteOrdered(orders);
     const separator = Buffer.from(framing.pretty ? ',\n' : ',');
     const parts: Uint8Array[] = [Buffer.from(framing.pretty && names.length > 0 ? '[\n' : '[')];
+    const tail = Buffer.from(seriesObjectTail(framing));
     names.forEach((name, index) => {
-      const { columns, rows } = bySeries.get(name)!;
+      const { columns, framed, parts: pieces, counts } = bySeries.get(name)!;
       if (index > 0) parts.push(separator);
-      parts.push(Buffer.from(seriesObjectHead(name, columns, framing)));
-      rows.forEach((chunk, i) => {
-        if (i > 0) parts.push(separator);
-        parts.push(chunk);
+      if (!framed) parts.push(Buffer.from(seriesObjectHead(name, columns, framing)));
+      // Rows continued from an earlier page follow a separator; a tail alone (count 0) does not.
+      pieces.forEach((piece, i) => {
+        if (i > 0 && counts[i]! > 0) parts.push(separator);
+        parts.push(piece);
       });
-      parts.push(Buffer.from(seriesObjectTail(framing)));
+      if (!framed) parts.push(tail);
     });
     parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
     exchange.rawJson(200, Buffer.concat(parts));

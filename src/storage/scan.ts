@@ -45,6 +45,14 @@ export interface ScanRequest {
    * tail), ready to go to the socket as they are.
    */
   readonly objectFraming?: Framing;
+  /**
+   * Set for whole answers: each series is one object, its head written before its first row
+   * and its tail after its last, so the coordinator only puts the shards' bytes in order. A
+   * series continued from an earlier page has no head; one that ended exactly at the end of
+   * an earlier page gets an object holding only its tail (count 0). Pages are then
+   * `seriesFramed`.
+   */
+  readonly seriesFraming?: Framing;
   readonly restrictions?: SnapshotRestrictions;
   /**
    * Buffers shared with the main thread that JSON pages are copied into in turn (see
@@ -104,6 +112,8 @@ export interface Page {
   readonly done: boolean;
   /** The body holds whole series objects (the request asked for objectFraming). */
   readonly framed?: boolean;
+  /** The body holds series objects' heads and tails as ScanRequest.seriesFraming says. */
+  readonly seriesFramed?: boolean;
   /** The body is the one record batch of an Arrow answer whose column types its rows decided (joined-aggregate.ts). */
   readonly arrowTypes?: ArrowColumnType[];
 }
@@ -197,9 +207,13 @@ export class ScanCursor {
       if (!cursor) break;
       const start = out.length;
       const columns = cursor.columns;
+      const continued = cursor.emitted > 0;
       if (request.objectFraming) out.text(seriesObjectHead(cursor.name, columns, request.objectFraming));
-      // Rows of one object may come from several blocks; the object ends at pointsPerObject.
-      const rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
+      else if (request.seriesFraming && !continued) out.text(seriesObjectHead(cursor.name, columns, request.seriesFraming));
+      // Rows of one object may come from several blocks; the object ends at pointsPerObject,
+      // and a whole answer's series object at the end of the page too.
+      let rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
+      if (request.seriesFraming) rowLimit = Math.min(rowLimit, request.pointsPerPage - pagePoints);
       let count = 0;
       while (count < rowLimit) {
         const block = cursor.block ?? this.openNextBlock(cursor);
@@ -220,17 +234,20 @@ export class ScanCursor {
         if (next === stop) cursor.block = undefined;
       }
       cursor.emitted += count;
-      if (count > 0) {
+      const ended = count < rowLimit || cursor.emitted >= limit;
+      if (count > 0 || (request.seriesFraming && continued && ended)) {
         if (request.objectFraming) out.ascii(seriesObjectTail(request.objectFraming));
+        else if (request.seriesFraming && ended) out.ascii(seriesObjectTail(request.seriesFraming));
         objects.push({ name: cursor.name, columns, count, start, end: out.length });
         pagePoints += count;
       } else {
         out.length = start;
       }
-      if (count < rowLimit || cursor.emitted >= limit) this.current = undefined;
+      if (ended) this.current = undefined;
     }
     const done = this.current === undefined && this.seriesIndex >= request.series.length;
-    return { objects, body: finishPage(out, slot), done, framed: request.objectFraming !== undefined };
+    const body = finishPage(out, slot);
+    return { objects, body, done, framed: request.objectFraming !== undefined, seriesFramed: request.seriesFraming !== undefined };
   }
 
   /**
