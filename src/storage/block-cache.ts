@@ -9,14 +9,25 @@ import { rowsBytes, type SeriesColumns } from './columns.js';
 const OFFSET_LIMIT = 2 ** 36;
 const FILE_LIMIT = 2 ** 17;
 
+/** A cached block, with its size and whether a scan read it since the last sweep passed it. */
+interface CachedBlock {
+  readonly rows: SeriesColumns;
+  readonly bytes: number;
+  referenced: boolean;
+}
+
 /**
- * Decoded segment blocks, least recently used first, up to a byte budget. Segment files are
- * immutable, so a block is keyed by its file and offset and never goes stale; a retired file's
- * blocks are dropped with it. Readers never change decoded rows (every merge builds new
- * arrays), so one decoded block serves every scan that reads it.
+ * Decoded segment blocks up to a byte budget, evicted oldest first with a second chance
+ * (CLOCK): a block read since the sweep last passed it is kept and moved to the back. A hit
+ * only sets a flag; strict LRU moved every hit to the back of the map (a delete and a set,
+ * and a rehash of the whole table every so often), which was most of a hit's cost for a scan
+ * that asks once per block. Segment files are immutable, so a block is keyed by its file and
+ * offset and never goes stale; a retired file's blocks are dropped with it. Readers never
+ * change decoded rows (every merge builds new arrays), so one decoded block serves every scan
+ * that reads it.
  */
 export class BlockCache {
-  private readonly blocks = new Map<number, SeriesColumns>();
+  private readonly blocks = new Map<number, CachedBlock>();
   private readonly fileNumbers = new Map<string, number>();
   private readonly freeNumbers: number[] = [];
   private nextFileNumber = 0;
@@ -29,21 +40,35 @@ export class BlockCache {
     if (key === undefined) return decode();
     const cached = this.blocks.get(key);
     if (cached) {
-      this.blocks.delete(key);
-      this.blocks.set(key, cached);
-      return cached;
+      cached.referenced = true;
+      return cached.rows;
     }
     const rows = decode();
     const size = rowsBytes(rows);
     if (size > this.capacityBytes) return rows;
-    this.blocks.set(key, rows);
+    // Room is made first, so the sweep never takes the block it is making room for.
+    this.evict(this.capacityBytes - size);
+    this.blocks.set(key, { rows, bytes: size, referenced: false });
     this.bytes += size;
-    for (const [oldest, evicted] of this.blocks) {
-      if (this.bytes <= this.capacityBytes) break;
-      this.blocks.delete(oldest);
-      this.bytes -= rowsBytes(evicted);
-    }
     return rows;
+  }
+
+  /**
+   * Sweeps from the oldest block until at most `limit` bytes are cached: a referenced block
+   * loses its flag and goes to the back, any other leaves. Every block is passed at most
+   * twice, since one moved to the back is no longer referenced when the sweep reaches it again.
+   */
+  private evict(limit: number): void {
+    for (const [key, block] of this.blocks) {
+      if (this.bytes <= limit) return;
+      this.blocks.delete(key);
+      if (block.referenced) {
+        block.referenced = false;
+        this.blocks.set(key, block);
+      } else {
+        this.bytes -= block.bytes;
+      }
+    }
   }
 
   /** Forget every block of `file` (it left the manifest). */
@@ -52,10 +77,10 @@ export class BlockCache {
     if (number === undefined) return;
     this.fileNumbers.delete(file);
     this.freeNumbers.push(number);
-    for (const [key, rows] of this.blocks) {
+    for (const [key, block] of this.blocks) {
       if (Math.floor(key / OFFSET_LIMIT) !== number) continue;
       this.blocks.delete(key);
-      this.bytes -= rowsBytes(rows);
+      this.bytes -= block.bytes;
     }
   }
 

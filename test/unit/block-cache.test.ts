@@ -63,3 +63,24 @@ test('a file that takes a dropped file number never sees the dropped blocks', (t
   t.is(cache.get('new', 64, () => fresh), fresh);
   t.is(cache.get('new', 64, () => block(10)), fresh, 'and the new file is cached under the reused number');
 });
+
+test('a block read since the sweep last passed it gets a second chance; the block being added is never swept', (t) => {
+  const cache = new BlockCache(25 * 100 * 3); // three 100-row blocks
+  const decodes: number[] = [];
+  const decode = (offset: number) => () => {
+    decodes.push(offset);
+    return block(100);
+  };
+  for (const offset of [0, 1, 2]) cache.get('a', offset, decode(offset));
+  // Every block read again: the sweep for a fourth clears their flags and takes the oldest.
+  for (const offset of [0, 1, 2]) cache.get('a', offset, decode(offset));
+  cache.get('a', 3, decode(3));
+  cache.get('a', 3, decode(3));
+  t.deepEqual(decodes, [0, 1, 2, 3], 'the fourth block was kept, not swept while making room for it');
+  // 1 and 2 are kept, 0 went; 1 read again outlives 2 at the next addition.
+  cache.get('a', 1, decode(1));
+  cache.get('a', 4, decode(4));
+  cache.get('a', 1, decode(1));
+  cache.get('a', 0, decode(0));
+  t.deepEqual(decodes, [0, 1, 2, 3, 4, 0]);
+});
