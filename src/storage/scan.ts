@@ -186,6 +186,11 @@ export class ScanCursor {
     this.filter = request.where ? compileWhere(request.where) : undefined;
   }
 
+  /** The series the cursor has not reached yet, in order. */
+  unopenedSeries(): string[] {
+    return this.request.series.slice(this.seriesIndex);
+  }
+
   /** From now on, pages are Arrow record batches laid out as `output` says. */
   answerInArrow(output: ArrowScanOutput): void {
     this.arrow = output;

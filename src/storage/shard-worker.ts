@@ -143,10 +143,10 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
  * answered in its place, so the coordinator meets it where it would have asked for the page.
  */
 export function openScanWithPage(request: ScanRequest & { status: TxnStatus }): { cursorId: number; page: Page | ErrorReply } | ErrorReply {
-  const opened = openScan(request);
+  const opened = guard(() => open(request.status).openScanWithPage(request, (cursorId) => guard(() => open().nextPage(cursorId))));
   if (isErrorReply(opened)) return opened;
-  const page = guard(() => open().nextPage(opened.cursorId));
-  return isErrorReply(page) ? { cursorId: opened.cursorId, page } : transferResult({ cursorId: opened.cursorId, page }, pageBuffers(page));
+  const { cursorId, page } = opened;
+  return isErrorReply(page) ? { cursorId, page } : transferResult({ cursorId, page }, pageBuffers(page));
 }
 
 export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {

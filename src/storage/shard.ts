@@ -924,6 +924,25 @@ export class Shard {
     return this.holdCursor(new ScanCursor(request, (name) => snapshots.get(name)!), files);
   }
 
+  /**
+   * Opens a scan and answers its first page (`firstPage`) in the same message. As in
+   * withSnapshots, a series is snapshotted only when the page reaches it; before the message
+   * ends, the series the page left unread are snapshotted for the pages to come.
+   */
+  openScanWithPage<P>(request: ScanRequest, firstPage: (cursorId: number) => P): { cursorId: number; page: P } {
+    const snapshotRequest = { ...request, requiredColumns: request.fields === '*' ? [] : request.fields };
+    const files = this.checkAndHold(snapshotRequest);
+    let pinned: Map<string, SeriesSnapshot> | undefined;
+    const snapshot = (name: string): SeriesSnapshot => pinned?.get(name) ?? this.seriesSnapshot(snapshotRequest, name);
+    const cursor = new ScanCursor(request, snapshot);
+    const cursorId = this.holdCursor(cursor, files);
+    try {
+      return { cursorId, page: firstPage(cursorId) };
+    } finally {
+      pinned = new Map(cursor.unopenedSeries().map((name) => [name, this.seriesSnapshot(snapshotRequest, name)]));
+    }
+  }
+
   /** A merge's or join's cursor over one series: filtered blocks for another thread to merge. */
   openBlockScan(request: BlockScanRequest): { cursorId: number; columns: readonly string[] } {
     const { snapshots, files } = this.snapshotSeries({
@@ -943,14 +962,44 @@ export class Shard {
     return id;
   }
 
-  /** Runs `work` over snapshots of the request's series within this one message. */
+  /**
+   * Runs `work` over snapshots of the request's series within this one message. Every series
+   * is checked first (a missing one or column fails the request before any of it is
+   * answered), but each is snapshotted only when the work reaches it: nothing else runs on
+   * this thread until `work` returns, so it sees what it would have seen at the start, and
+   * snapshots made one at a time die young instead of surviving the scavenges of a long work.
+   */
   withSnapshots<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
-    const { snapshots, files } = this.snapshotSeries(request);
+    const files = this.checkAndHold(request);
     try {
-      return work((name) => snapshots.get(name)!);
+      return work((name) => this.seriesSnapshot(request, name));
     } finally {
       this.segments.release(files);
     }
+  }
+
+  /** Checks every series of the request as a snapshot would and holds their segment files. */
+  private checkAndHold(request: SnapshotRequest): string[] {
+    const databases = this.catalog.get(request.db);
+    const files = new Set<string>();
+    for (const name of request.series) {
+      const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
+      const restriction = restrictionFor(request.restrictions, name);
+      if (restriction) this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns);
+      for (const { file } of state.segments) files.add(file);
+    }
+    const held = [...files];
+    this.segments.acquire(held);
+    return held;
+  }
+
+  /** One series' snapshot for the request (restricted to what its reader may see). */
+  private seriesSnapshot(request: SnapshotRequest, name: string): SeriesSnapshot {
+    const state = checkedSeries(this.catalog.get(request.db)?.get(name), name, request.requiredColumns);
+    const snapshot = this.snapshotOf(request.db, state, request);
+    const restriction = restrictionFor(request.restrictions, name);
+    if (!restriction) return snapshot;
+    return restrictedSnapshot(snapshot, restriction, this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns));
   }
 
   /** Throws the 400 a query over these series would meet, before any of it is answered. */
@@ -985,24 +1034,10 @@ export class Shard {
 
   /** Snapshots of the request's series; their segment files are held until released. */
   private snapshotSeries(request: SnapshotRequest): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
-    const databases = this.catalog.get(request.db);
+    const files = this.checkAndHold(request);
     const snapshots = new Map<string, SeriesSnapshot>();
-    const files = new Set<string>();
-    for (const name of request.series) {
-      const state = checkedSeries(databases?.get(name), name, request.requiredColumns);
-      const restriction = restrictionFor(request.restrictions, name);
-      const snapshot = this.snapshotOf(request.db, state, request);
-      if (restriction) {
-        const columns = this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns);
-        snapshots.set(name, restrictedSnapshot(snapshot, restriction, columns));
-      } else {
-        snapshots.set(name, snapshot);
-      }
-      for (const { file } of state.segments) files.add(file);
-    }
-    const held = [...files];
-    this.segments.acquire(held);
-    return { snapshots, files: held };
+    for (const name of request.series) snapshots.set(name, this.seriesSnapshot(request, name));
+    return { snapshots, files };
   }
 
   /** The next page of a scan; `arrow`, given with the first, makes its pages Arrow record batches. */
