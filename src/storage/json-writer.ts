@@ -72,6 +72,32 @@ export class JsonWriter {
     return this.buffer;
   }
 
+  /** Bytes already encoded. */
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /**
+   * A JSON string literal written straight into the buffer when it is printable ASCII with
+   * nothing to escape (series and column names nearly always are); otherwise as `string`
+   * writes it, without remembering it.
+   */
+  plainString(value: string): void {
+    this.reserve(value.length + 2);
+    const buffer = this.buffer;
+    let at = this.length;
+    buffer[at++] = 0x22;
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.text(JSON.stringify(value));
+      buffer[at++] = c;
+    }
+    buffer[at++] = 0x22;
+    this.length = at;
+  }
+
   byte(code: number): void {
     this.reserve(1);
     this.buffer[this.length++] = code;

@@ -7,7 +7,7 @@ import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { int32Halves, writeRow } from './json-rows.js';
 import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from './json-writer.js';
-import { seriesObjectHead, seriesObjectTail, type Framing } from './series-json.js';
+import { seriesObjectTail, writeSeriesObjectHead, type Framing } from './series-json.js';
 import { lowerBound } from './row-slice.js';
 import type { SnapshotRestrictions } from './restricted-snapshot.js';
 import type { AnsweredFromStats, Piece } from './series-blocks.js';
@@ -213,8 +213,8 @@ export class ScanCursor {
       const start = out.length;
       const columns = cursor.columns;
       const continued = cursor.emitted > 0;
-      if (request.objectFraming) out.text(seriesObjectHead(cursor.name, columns, request.objectFraming));
-      else if (request.seriesFraming && !continued) out.text(seriesObjectHead(cursor.name, columns, request.seriesFraming));
+      if (request.objectFraming) writeSeriesObjectHead(out, cursor.name, columns, request.objectFraming);
+      else if (request.seriesFraming && !continued) writeSeriesObjectHead(out, cursor.name, columns, request.seriesFraming);
       // Rows of one object may come from several blocks; the object ends at pointsPerObject,
       // and a whole answer's series object at the end of the page too.
       let rowLimit = Math.min(request.pointsPerObject, limit - cursor.emitted);
@@ -381,8 +381,11 @@ export class ScanCursor {
       if (lo >= hi) continue;
       const selected = this.selectedColumns(rows, cursor.names);
       const referencedKinds = cursor.referenced.map((n) => columnIn(rows, n).kinds);
-      const view = { count: rows.count, time: rows.time, seq: rows.seq, column: (n: string) => storedIn(rows, n) };
-      const passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
+      let passes: Uint8Array | undefined;
+      if (this.filter || cursor.restriction) {
+        const view = { count: rows.count, time: rows.time, seq: rows.seq, column: (n: string) => storedIn(rows, n) };
+        passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
+      }
       const ascending = request.order === 'asc';
       cursor.block = {
         rows,

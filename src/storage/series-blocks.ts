@@ -77,13 +77,17 @@ export function* seriesBlocks(
 }
 
 /** The non-empty pieces with rows in [startUs, endUs), oldest first as given. */
-function piecesTouching(pieces: readonly Piece[], startUs: number, endUs: number): Piece[] {
+function piecesTouching(pieces: readonly Piece[], startUs: number, endUs: number): readonly Piece[] {
+  let all = true;
+  for (let i = 0; i < pieces.length && all; i++) all = touches(pieces[i]!, startUs, endUs);
+  if (all) return pieces;
   const touching: Piece[] = [];
-  for (const piece of pieces) {
-    if (piece.count === 0 || piece.maxTime < startUs || piece.minTime >= endUs) continue;
-    touching.push(piece);
-  }
+  for (const piece of pieces) if (touches(piece, startUs, endUs)) touching.push(piece);
   return touching;
+}
+
+function touches(piece: Piece, startUs: number, endUs: number): boolean {
+  return piece.count > 0 && piece.maxTime >= startUs && piece.minTime < endUs;
 }
 
 /** Whether each piece starts after the one before it ends (equal times overlap). */

@@ -1087,7 +1087,7 @@ export class Shard {
   private snapshotOf(db: string, state: SeriesState, request: SnapshotRange): SeriesSnapshot {
     const refs = state.segments.filter((ref) => ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs);
     // Tombstones are read now: the files may have left the manifest when the cursor gets here.
-    const deleted = this.tombstones.since(db, state.name, 0).length > 0;
+    const deleted = this.tombstones.any(db, state.name);
     const segmentPieces = deleted ? refs.map((ref) => this.tombstonedPieces(db, state.name, ref, true)) : undefined;
     // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
     const frozen = chunkPieces(state.frozen?.pieces() ?? []);
@@ -1097,6 +1097,10 @@ export class Shard {
       columns: [...state.columns],
       // A piece per block is made only when the cursor reaches the series, not for every series at open.
       blocks: (answered) => {
+        // One segment and nothing else (the usual series at rest): its pieces as they are kept.
+        if (!segmentPieces && refs.length === 1 && frozen.length === 0 && live.length === 0) {
+          return settledBlocks(seriesBlocks(this.segments.pieces(refs[0]!, true), request.startUs, request.endUs, request.order, BLOCK_ROWS, answered));
+        }
         // Plain loops: flatMap and spreads cost more than the rest of a one-block series' scan.
         const pieces: Piece[] = [];
         if (segmentPieces) for (const list of segmentPieces) for (const piece of list) pieces.push(piece);
@@ -1239,8 +1243,11 @@ function checkedSeries(state: SeriesState | undefined, name: string, requiredCol
   return state;
 }
 
+const NO_PIECES: readonly Piece[] = [];
+
 /** Sorted memtable chunks as pieces for seriesBlocks. */
-function chunkPieces(chunks: readonly SeriesColumns[]): Piece[] {
+function chunkPieces(chunks: readonly SeriesColumns[]): readonly Piece[] {
+  if (chunks.length === 0) return NO_PIECES;
   return chunks.filter((chunk) => chunk.count > 0).map((chunk) => ({ minTime: chunk.time[0]!, maxTime: chunk.time[chunk.count - 1]!, count: chunk.count, load: () => chunk }));
 }
 

@@ -56,6 +56,11 @@ export class TombstoneSet {
   }
 
   /** Tombstones of `series` numbered at or above `mark`. */
+  /** Whether the series has any tombstone; most shards have none at all, and answer at once. */
+  any(db: string, series: string): boolean {
+    return this.bySeries.size > 0 && this.bySeries.has(seriesKey(db, series));
+  }
+
   since(db: string, series: string, mark: number): Tombstone[] {
     return (this.bySeries.get(seriesKey(db, series)) ?? []).filter((t) => t.tid >= mark);
   }
