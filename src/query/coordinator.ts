@@ -12,7 +12,7 @@ import { answerListInArrow, answerMergeInArrow, answerNothingInArrow, answerScan
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
-import { seriesByShard } from './series-by-shard.js';
+import { NO_SERIES_MATCHED, seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
@@ -108,9 +108,12 @@ export class QueryCoordinator {
   }
 
   private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
-    const byShard = await seriesByShard(this.storage, db, plan.source);
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const inArrow = output.format === 'arrow';
+    // A JSON answer over a regex has every shard find its matching series as it opens the
+    // scan, instead of listing them in a round trip of their own first.
+    const pattern = !inArrow && plan.source.kind === 'regex' ? plan.source.regex : undefined;
+    const byShard = pattern ? new Map(this.storage.shards.map((shard) => [shard, [] as string[]])) : await seriesByShard(this.storage, db, plan.source);
     const opened = await Promise.allSettled(
       [...byShard].map(async ([shard, names]) => {
         // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
@@ -137,15 +140,17 @@ export class QueryCoordinator {
         };
         // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
         if (inArrow) return { shard, cursorId: await shard.openScan(request) };
-        const { cursorId, page } = await shard.openScanWithPage(request);
-        return { shard, cursorId, first: page, pageSlots };
+        const { cursorId, page, matched } = await shard.openScanWithPage(request, pattern);
+        return { shard, cursorId, first: page, pageSlots, matched };
       }),
     );
     const cursors = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failure = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
+    // As seriesByShard answers a regex no series matches.
+    const unmatched = pattern !== undefined && cursors.every((c) => c.matched === 0);
+    if (failure || unmatched) {
       await Promise.all(cursors.map((c) => c.shard.closeCursor(c.cursorId)));
-      throw failure.reason;
+      throw failure ? failure.reason : new BadRequestError(NO_SERIES_MATCHED);
     }
     if (inArrow) return answerScansInArrow(cursors, output.precision, exchange);
     await this.respond(

@@ -3,6 +3,7 @@ import { parseWhereClause, permissionListOf, type Permission, type PermissionLis
 import type { Condition, RegexLiteral } from './ast.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { ListSeriesPlan, MergePlan, QueryPlan, SelectPlan, SeriesRestrictions, SeriesSource } from './plan.js';
+import { NO_SERIES_MATCHED } from './series-by-shard.js';
 
 /*
  * The one place reads are limited by permissions (security.md §5–§6). Every planned query of
@@ -71,7 +72,7 @@ async function readableNames(source: SeriesSource, permissions: PermissionList, 
     return source.names;
   }
   const readable = (await lister.listSeries(db, source.regex)).filter((name) => permissions.permissionFor(name) !== undefined);
-  if (readable.length === 0) throw new BadRequestError("Couldn't look up columns");
+  if (readable.length === 0) throw new BadRequestError(NO_SERIES_MATCHED);
   return readable;
 }
 

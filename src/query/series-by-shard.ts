@@ -4,11 +4,14 @@ import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeriesSource } from './plan.js';
 
+/** 0.8's answer to a regex that matches no series. */
+export const NO_SERIES_MATCHED = "Couldn't look up columns";
+
 /** The wanted series of each shard that owns any, each list in byte order. */
 export async function seriesByShard(storage: Storage, db: string, source: SeriesSource): Promise<Map<ShardHandle, string[]>> {
   if (source.kind === 'regex') {
     const matching = await storage.seriesByShard(db, source.regex);
-    if (matching.size === 0) throw new BadRequestError("Couldn't look up columns");
+    if (matching.size === 0) throw new BadRequestError(NO_SERIES_MATCHED);
     return matching;
   }
   const byShard = new Map<ShardHandle, string[]>();

@@ -16,7 +16,7 @@ import type { ShardCheckpoint } from './shard-checkpoint.js';
 import type { BlockScanRequest } from './block-scan.js';
 import type { KindSet } from '../engine/arrow/column-types.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
-import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
+import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, SeriesPattern, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 interface PendingWrite {
@@ -244,12 +244,17 @@ export class ShardHandle {
    * Opens a scan and takes its first page with it (one round trip). A failure of the page
    * itself is handed back in its place, for the caller to meet where it reads the page.
    */
-  async openScanWithPage(request: ScanRequest): Promise<{ cursorId: number; page: Page | HttpError }> {
-    const { cursorId, page } = await this.call<{ cursorId: number; page: Page | ErrorReply }>('openScanWithPage', { ...request, status: this.status() });
-    if (!isErrorReply(page)) return { cursorId, page };
+  /**
+   * Opens a scan with its first page. With `seriesPattern`, the request's `series` is ignored
+   * and the shard scans its series that match, in byte order; `matched` counts them.
+   */
+  async openScanWithPage(request: ScanRequest, seriesPattern?: SeriesPattern): Promise<{ cursorId: number; page: Page | HttpError; matched: number }> {
+    const task = { ...request, status: this.status(), ...(seriesPattern ? { seriesPattern } : {}) };
+    const { cursorId, page, matched } = await this.call<{ cursorId: number; page: Page | ErrorReply; matched: number }>('openScanWithPage', task);
+    if (!isErrorReply(page)) return { cursorId, page, matched };
     const error = toHttpError(page);
     this.noteRefusal(error);
-    return { cursorId, page: error };
+    return { cursorId, page: error, matched };
   }
 
   openScan(request: ScanRequest): Promise<number> {

@@ -137,16 +137,25 @@ export function openScan(request: ScanRequest & { status: TxnStatus }): { cursor
   return guard(() => ({ cursorId: open(request.status).openScan(request) }));
 }
 
+/** A scan that opens with its first page; with `seriesPattern`, its series are the shard's that match. */
+export type ScanWithPageRequest = ScanRequest & { status: TxnStatus; seriesPattern?: SeriesPattern };
+
 /**
  * Opens a scan and answers its first page in the same message: a query of one page (most
  * are) then costs one round trip to this thread instead of two. The page's own failure is
  * answered in its place, so the coordinator meets it where it would have asked for the page.
+ * A regex source's series are found here too, sparing the round trip that listed them first;
+ * `matched` says how many there were.
  */
-export function openScanWithPage(request: ScanRequest & { status: TxnStatus }): { cursorId: number; page: Page | ErrorReply } | ErrorReply {
-  const opened = guard(() => open(request.status).openScanWithPage(request, (cursorId) => guard(() => open().nextPage(cursorId))));
+export function openScanWithPage(request: ScanWithPageRequest): { cursorId: number; page: Page | ErrorReply; matched: number } | ErrorReply {
+  const opened = guard(() => {
+    const shard = open(request.status);
+    const scan = request.seriesPattern ? { ...request, series: matchingSeries(shard, request.db, request.seriesPattern) } : request;
+    return { matched: scan.series.length, ...shard.openScanWithPage(scan, (cursorId) => guard(() => open().nextPage(cursorId))) };
+  });
   if (isErrorReply(opened)) return opened;
-  const { cursorId, page } = opened;
-  return isErrorReply(page) ? { cursorId, page } : transferResult({ cursorId, page }, pageBuffers(page));
+  const { cursorId, page, matched } = opened;
+  return isErrorReply(page) ? { cursorId, page, matched } : transferResult({ cursorId, page, matched }, pageBuffers(page));
 }
 
 export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
@@ -273,11 +282,14 @@ export function closeMerge(task: { mergeId: number }): void {
 
 /** The database's series in byte order, only those matching `regex` when one is given. */
 export function listSeries(task: SeriesListRequest & { status: TxnStatus }): string[] | ErrorReply {
-  return guard(() => {
-    const names = open(task.status).listSeries(task.db);
-    const regex = task.regex && compileSeriesRegex(task.regex.pattern, task.regex.caseInsensitive);
-    return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
-  });
+  return guard(() => matchingSeries(open(task.status), task.db, task.regex));
+}
+
+/** The shard's series of `db`, those matching `pattern` if given, in byte order. */
+function matchingSeries(shard: Shard, db: string, pattern: SeriesPattern | undefined): string[] {
+  const names = shard.listSeries(db);
+  const regex = pattern && compileSeriesRegex(pattern.pattern, pattern.caseInsensitive);
+  return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
 }
 
 /** Deletes rows of the named series and of those matching the regex; see Shard.deleteSeries. */
