@@ -1,5 +1,5 @@
 import type { Exchange } from '../http/exchange.js';
-import { byteOrder } from '../util/byte-order.js';
+import { sortByteOrder } from '../util/byte-order.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
@@ -10,7 +10,8 @@ import type { OutputOptions } from './plan.js';
 import { openJoinedAggregate } from './joined-aggregate.js';
 import { mergedAggregate } from './merged-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
-import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
+import { JsonWriter } from '../storage/json-writer.js';
+import { rowIndentFor, seriesObjectHead, seriesObjectTail, writeSeriesObjectHead, type Framing } from '../storage/series-json.js';
 
 /** Series per shard message: bounds a message's time on the shard's thread and its reply. */
 const SERIES_PER_REQUEST = 100;
@@ -176,18 +177,26 @@ class WholeSink implements Sink {
     return Promise.resolve();
   }
 
+  /** The answer, written into one buffer: a query over many series has a head per series. */
   body(): Uint8Array {
     const { framing } = this;
-    const names = [...this.bySeries.keys()].sort(byteOrder);
-    const separator = Buffer.from(framing.pretty ? ',\n' : ',');
-    const parts: Uint8Array[] = [Buffer.from(framing.pretty && names.length > 0 ? '[\n' : '[')];
+    const names = sortByteOrder([...this.bySeries.keys()]);
+    const separator = framing.pretty ? ',\n' : ',';
+    const tail = seriesObjectTail(framing);
+    let size = 64;
+    for (const runs of this.bySeries.values()) for (const rows of runs) size += rows.length + 2;
+    const out = new JsonWriter(size + names.length * 64);
+    out.ascii(framing.pretty && names.length > 0 ? '[\n' : '[');
     names.forEach((name, index) => {
-      if (index > 0) parts.push(separator);
-      parts.push(Buffer.from(seriesObjectHead(name, this.columns, framing)));
-      this.bySeries.get(name)!.forEach((rows, i) => parts.push(...(i > 0 ? [separator, rows] : [rows])));
-      parts.push(Buffer.from(seriesObjectTail(framing)));
+      if (index > 0) out.ascii(separator);
+      writeSeriesObjectHead(out, name, this.columns, framing);
+      this.bySeries.get(name)!.forEach((rows, i) => {
+        if (i > 0) out.ascii(separator);
+        out.append(rows);
+      });
+      out.ascii(tail);
     });
-    parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
-    return Buffer.concat(parts);
+    out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
+    return out.bytes();
   }
 }

@@ -4,7 +4,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { ArrowScanOutput } from '../storage/scan.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
-import { byteOrder } from '../util/byte-order.js';
+import { sortByteOrder } from '../util/byte-order.js';
 import type { ArrowAggregateRequest, OneSeriesBatch } from './aggregate-arrow.js';
 import { batchesOf, requestFor, rowShaping } from './aggregate-coordinator.js';
 import { streamArrow } from './arrow-answer.js';
@@ -35,7 +35,7 @@ export async function answerAggregateInArrow(storage: Storage, db: string, plan:
   );
   const union = (name: string): KindSet => surveys.flat().reduce((set, kinds) => set | (kinds[name] ?? 0), 0);
   const layout: ArrowLayout = { precision, withSeq: false, columns: plan.columns.map((name) => ({ name, type: columnTypeOf(union(name)) })) };
-  const names = shards.flatMap((s) => s.names).sort(byteOrder);
+  const names = sortByteOrder(shards.flatMap((s) => s.names));
   const seriesIndex = Object.fromEntries(names.map((name, i) => [name, i]));
   const sources = shards.map(({ shard, batches }): PageSource => {
     const output: ArrowScanOutput = { layout, seriesIndex };

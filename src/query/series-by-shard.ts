@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors.js';
-import { byteOrder } from '../util/byte-order.js';
+import { sortByteOrder } from '../util/byte-order.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { SeriesSource } from './plan.js';
@@ -15,7 +15,7 @@ export async function seriesByShard(storage: Storage, db: string, source: Series
     return matching;
   }
   const byShard = new Map<ShardHandle, string[]>();
-  for (const name of [...new Set(source.names)].sort(byteOrder)) {
+  for (const name of sortByteOrder([...new Set(source.names)])) {
     const shard = storage.shardFor(db, name);
     const names = byShard.get(shard);
     if (names) names.push(name);

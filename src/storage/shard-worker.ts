@@ -13,7 +13,7 @@ import type { KindSet } from '../engine/arrow/column-types.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
-import { byteOrder } from '../util/byte-order.js';
+import { sortByteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
 import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest, type OneSeriesBatch } from '../query/aggregate-arrow.js';
@@ -289,7 +289,7 @@ export function listSeries(task: SeriesListRequest & { status: TxnStatus }): str
 function matchingSeries(shard: Shard, db: string, pattern: SeriesPattern | undefined): string[] {
   const names = shard.listSeries(db);
   const regex = pattern && compileSeriesRegex(pattern.pattern, pattern.caseInsensitive);
-  return (regex ? names.filter((name) => regex.test(name)) : names).sort(byteOrder);
+  return sortByteOrder(regex ? names.filter((name) => regex.test(name)) : names);
 }
 
 /** Deletes rows of the named series and of those matching the regex; see Shard.deleteSeries. */

@@ -14,6 +14,19 @@ export function byteOrder(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A unit where UTF-16 order and byte order can disagree: a surrogate, or U+E000–U+FFFF. */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/**
+ * Sorts `names` in place by byteOrder. Without a unit from U+D800 up in any of them the
+ * orders agree, and the engine's own comparison (no comparator call per pair) sorts a
+ * thousand series names in about half the time.
+ */
+export function sortByteOrder(names: string[]): string[] {
+  for (const name of names) if (HIGH_UNIT.test(name)) return names.sort(byteOrder);
+  return names.sort();
+}
+
 /** Moves surrogates above U+E000–U+FFFF, where the code points they encode belong. */
 function codePointRank(unit: number): number {
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;

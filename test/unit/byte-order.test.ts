@@ -1,5 +1,5 @@
 import test from 'ava';
-import { byteOrder, mergeByteOrdered } from '../../src/util/byte-order.js';
+import { byteOrder, mergeByteOrdered, sortByteOrder } from '../../src/util/byte-order.js';
 
 /** ASCII, two- and three-byte characters on both sides of the surrogate range, and four-byte ones. */
 const ALPHABET = ['', 'a', 'z', '~', 'é', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '😀', '𐀀', '\u{10ffff}'];
@@ -39,4 +39,16 @@ test('mergeByteOrdered merges sorted lists into one sorted list', (t) => {
   t.deepEqual(mergeByteOrdered(lists), [...all].sort(byteOrder));
   t.deepEqual(mergeByteOrdered([]), []);
   t.deepEqual(mergeByteOrdered([[], ['a'], []]), ['a']);
+});
+
+test('sortByteOrder sorts as the UTF-8 bytes do, with or without characters where UTF-16 order differs', (t) => {
+  const random = seeded(13);
+  const byBytes = (names: string[]): string[] => [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (let round = 0; round < 200; round++) {
+    const names = Array.from({ length: 1 + Math.floor(random() * 40) }, () => randomName(random));
+    // Half the rounds keep to characters below U+D800, where the engine's own order is used.
+    const lists = round % 2 === 0 ? [names.map((name) => [...name].filter((c) => c.codePointAt(0)! < 0xd800).join(''))] : [names];
+    for (const list of lists) t.deepEqual(sortByteOrder([...list]), byBytes(list), JSON.stringify(list));
+  }
+  t.deepEqual(sortByteOrder(['\uffff', '😀', 'b', 'a']), ['a', 'b', '\uffff', '😀']);
 });
