@@ -10,8 +10,8 @@ import type { OutputOptions } from './plan.js';
 import { openJoinedAggregate } from './joined-aggregate.js';
 import { mergedAggregate } from './merged-aggregate.js';
 import { seriesByShard } from './series-by-shard.js';
-import { JsonWriter } from '../storage/json-writer.js';
-import { rowIndentFor, seriesObjectHead, seriesObjectTail, writeSeriesObjectHead, type Framing } from '../storage/series-json.js';
+import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
+import { wholeAnswer, type WholeSeries } from './whole-answer.js';
 
 /** Series per shard message: bounds a message's time on the shard's thread and its reply. */
 const SERIES_PER_REQUEST = 100;
@@ -163,7 +163,7 @@ class ChunkedSink implements Sink {
 
 /** One JSON array: a series' runs joined into one object, series sorted by name. */
 class WholeSink implements Sink {
-  private readonly bySeries = new Map<string, Uint8Array[]>();
+  private readonly bySeries = new Map<string, WholeSeries>();
 
   constructor(
     private readonly columns: string[],
@@ -171,32 +171,15 @@ class WholeSink implements Sink {
   ) {}
 
   add(name: string, rows: Uint8Array): Promise<void> {
-    const runs = this.bySeries.get(name) ?? [];
-    runs.push(rows);
-    this.bySeries.set(name, runs);
+    let entry = this.bySeries.get(name);
+    if (entry === undefined) this.bySeries.set(name, (entry = { columns: this.columns, framed: false, parts: [], counts: [] }));
+    entry.parts.push(rows);
+    // A run always holds rows; only a framed series' lone tail counts none.
+    entry.counts.push(1);
     return Promise.resolve();
   }
 
-  /** The answer, written into one buffer: a query over many series has a head per series. */
   body(): Uint8Array {
-    const { framing } = this;
-    const names = sortByteOrder([...this.bySeries.keys()]);
-    const separator = framing.pretty ? ',\n' : ',';
-    const tail = seriesObjectTail(framing);
-    let size = 64;
-    for (const runs of this.bySeries.values()) for (const rows of runs) size += rows.length + 2;
-    const out = new JsonWriter(size + names.length * 64);
-    out.ascii(framing.pretty && names.length > 0 ? '[\n' : '[');
-    names.forEach((name, index) => {
-      if (index > 0) out.ascii(separator);
-      writeSeriesObjectHead(out, name, this.columns, framing);
-      this.bySeries.get(name)!.forEach((rows, i) => {
-        if (i > 0) out.ascii(separator);
-        out.append(rows);
-      });
-      out.ascii(tail);
-    });
-    out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
-    return out.bytes();
+    return wholeAnswer(sortByteOrder([...this.bySeries.keys()]), this.bySeries, this.framing);
   }
 }

@@ -2,9 +2,8 @@ import { BadRequestError } from '../errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
-import { byteOrder, mergeByteOrdered } from '../util/byte-order.js';
+import { mergeByteOrdered } from '../util/byte-order.js';
 import type { Page, ScanRequest } from '../storage/scan.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';
@@ -13,6 +12,7 @@ import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
 import { NO_SERIES_MATCHED, seriesByShard } from './series-by-shard.js';
+import { wholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
@@ -202,7 +202,7 @@ export class QueryCoordinator {
    * rows are framed here.
    */
   private async collectWhole(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
-    const bySeries = new Map<string, { columns: string[]; framed: boolean; parts: Uint8Array[]; counts: number[] }>();
+    const bySeries = new Map<string, WholeSeries>();
     // Each source gives its series in byte order, so the answer's order is a merge of theirs.
     const orders = await Promise.all(
       sources.map(async (source) => {
@@ -226,23 +226,7 @@ export class QueryCoordinator {
         }
       }),
     );
-    const names = mergeByteOrdered(orders);
-    const separator = Buffer.from(framing.pretty ? ',\n' : ',');
-    const parts: Uint8Array[] = [Buffer.from(framing.pretty && names.length > 0 ? '[\n' : '[')];
-    const tail = Buffer.from(seriesObjectTail(framing));
-    names.forEach((name, index) => {
-      const { columns, framed, parts: pieces, counts } = bySeries.get(name)!;
-      if (index > 0) parts.push(separator);
-      if (!framed) parts.push(Buffer.from(seriesObjectHead(name, columns, framing)));
-      // Rows continued from an earlier page follow a separator; a tail alone (count 0) does not.
-      pieces.forEach((piece, i) => {
-        if (i > 0 && counts[i]! > 0) parts.push(separator);
-        parts.push(piece);
-      });
-      if (!framed) parts.push(tail);
-    });
-    parts.push(Buffer.from(framing.pretty && names.length > 0 ? '\n]' : ']'));
-    exchange.rawJson(200, Buffer.concat(parts));
+    exchange.rawJson(200, wholeAnswer(mergeByteOrdered(orders), bySeries, framing));
   }
 }
 

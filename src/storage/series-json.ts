@@ -15,7 +15,7 @@ export function rowIndentFor(framing: Framing): string | null {
 }
 
 /** Everything of a series object before its rows (which follow, at least one). */
-export function seriesObjectHead(name: string, columns: string[], framing: Framing): string {
+export function seriesObjectHead(name: string, columns: readonly string[], framing: Framing): string {
   if (!framing.pretty) return `{"name":${JSON.stringify(name)},"columns":${JSON.stringify(columns)},"points":[`;
   const pad = ' '.repeat(4 * (framing.depth - 1));
   const inner = `${pad}    `;
@@ -37,7 +37,7 @@ const POINTS_KEY = utf8.encode(',"points":[');
  * query over many series writes one per series, and they usually share their columns.
  */
 export function writeSeriesObjectHead(out: JsonWriter, name: string, columns: readonly string[], framing: Framing): void {
-  if (framing.pretty) return out.text(seriesObjectHead(name, columns as string[], framing));
+  if (framing.pretty) return out.text(seriesObjectHead(name, columns, framing));
   out.append(NAME_KEY);
   out.plainString(name);
   out.append(COLUMNS_KEY);

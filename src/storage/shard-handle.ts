@@ -242,11 +242,9 @@ export class ShardHandle {
 
   /**
    * Opens a scan and takes its first page with it (one round trip). A failure of the page
-   * itself is handed back in its place, for the caller to meet where it reads the page.
-   */
-  /**
-   * Opens a scan with its first page. With `seriesPattern`, the request's `series` is ignored
-   * and the shard scans its series that match, in byte order; `matched` counts them.
+   * itself is handed back in its place, for the caller to meet where it reads the page. With
+   * `seriesPattern`, the request's `series` is ignored and the shard scans its series that
+   * match, in byte order; `matched` counts them.
    */
   async openScanWithPage(request: ScanRequest, seriesPattern?: SeriesPattern): Promise<{ cursorId: number; page: Page | HttpError; matched: number }> {
     const task = { ...request, status: this.status(), ...(seriesPattern ? { seriesPattern } : {}) };

@@ -920,7 +920,7 @@ export class Shard {
    * query is paged out leaves them readable until the cursor closes.
    */
   openScan(request: ScanRequest): number {
-    const { snapshots, files } = this.snapshotSeries({ ...request, requiredColumns: request.fields === '*' ? [] : request.fields });
+    const { snapshots, files } = this.snapshotSeries(scanSnapshotRequest(request));
     return this.holdCursor(new ScanCursor(request, (name) => snapshots.get(name)!), files);
   }
 
@@ -930,7 +930,7 @@ export class Shard {
    * ends, the series the page left unread are snapshotted for the pages to come.
    */
   openScanWithPage<P>(request: ScanRequest, firstPage: (cursorId: number) => P): { cursorId: number; page: P } {
-    const snapshotRequest = { ...request, requiredColumns: request.fields === '*' ? [] : request.fields };
+    const snapshotRequest = scanSnapshotRequest(request);
     const files = this.checkAndHold(snapshotRequest);
     let pinned: Map<string, SeriesSnapshot> | undefined;
     const snapshot = (name: string): SeriesSnapshot => pinned?.get(name) ?? this.seriesSnapshot(snapshotRequest, name);
@@ -1244,6 +1244,11 @@ function checkedSeries(state: SeriesState | undefined, name: string, requiredCol
 }
 
 const NO_PIECES: readonly Piece[] = [];
+
+/** What a scan snapshots: its series, range and order, and the columns it names (none for `*`). */
+function scanSnapshotRequest(request: ScanRequest): SnapshotRequest {
+  return { ...request, requiredColumns: request.fields === '*' ? [] : request.fields };
+}
 
 /** Sorted memtable chunks as pieces for seriesBlocks. */
 function chunkPieces(chunks: readonly SeriesColumns[]): readonly Piece[] {

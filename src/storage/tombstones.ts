@@ -55,12 +55,12 @@ export class TombstoneSet {
     return list.filter((t) => t.tid >= mark && t.startUs <= maxTime && t.endUs > minTime);
   }
 
-  /** Tombstones of `series` numbered at or above `mark`. */
   /** Whether the series has any tombstone; most shards have none at all, and answer at once. */
   any(db: string, series: string): boolean {
     return this.bySeries.size > 0 && this.bySeries.has(seriesKey(db, series));
   }
 
+  /** Tombstones of `series` numbered at or above `mark`. */
   since(db: string, series: string, mark: number): Tombstone[] {
     return (this.bySeries.get(seriesKey(db, series)) ?? []).filter((t) => t.tid >= mark);
   }
