@@ -25,9 +25,10 @@ export function seriesObjectHead(name: string, columns: readonly string[], frami
 }
 
 /** The last columns list written compactly by `writeSeriesObjectHead`, encoded. */
-let lastColumns: readonly string[] = [];
-let lastColumnsJson = new Uint8Array(0);
 const utf8 = new TextEncoder();
+let lastColumns: readonly string[] = [];
+/** Always the encoding of lastColumns: an empty list is `[]`, not nothing. */
+let lastColumnsJson = utf8.encode('[]');
 const NAME_KEY = utf8.encode('{"name":');
 const COLUMNS_KEY = utf8.encode(',"columns":');
 const POINTS_KEY = utf8.encode(',"points":[');
