@@ -12,7 +12,7 @@
  * one byte comparison per line.
  */
 import { shardOf } from '../storage/router.js';
-import { sameBytes } from './series-names.js';
+import { sameBytes } from '../util/utf8-names.js';
 import type { LineSeries } from './line-series.js';
 import type { ConstantColumn } from './series-rows.js';
 

@@ -5,7 +5,7 @@
  * allocation and a field key one byte comparison.
  */
 import { LineSyntaxError, prefixEnd, RESERVED_COLUMNS, unescapeFieldKey, type LineSeriesKey } from './line-series-key.js';
-import { sameBytes } from './series-names.js';
+import { sameBytes } from '../util/utf8-names.js';
 import { SeriesRows, type ValueColumn } from './series-rows.js';
 
 const utf8Decoder = new TextDecoder();

@@ -7,6 +7,7 @@
  * stamp, and an entry carries the stamp of the last request that listed its name.
  */
 import { shardOf } from '../storage/router.js';
+import { sameBytes } from '../util/utf8-names.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -75,13 +76,4 @@ export class SeriesNameTable {
     entry.stamp = this.stamp;
     return true;
   }
-}
-
-/** Whether `bytes` equals `buf[start, end)`. */
-export function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
-  if (bytes.length !== end - start) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== buf[start + i]) return false;
-  }
-  return true;
 }

@@ -67,44 +67,6 @@ export function slotWords(slots: Float64Array): Uint32Array {
 }
 
 /**
- * Rows of one series located inside larger arrays: row i's time is `time[timeAt + i]`, its
- * column values `floats[valuesAt + i]` and kinds `kinds[kindsAt + i]`. A shard copies rows out
- * of a write batch through spans over the batch's own arrays, instead of making typed-array
- * views for every small series in it.
- */
-export interface RowSpan {
-  readonly series: string;
-  readonly count: number;
-  readonly time: Float64Array;
-  readonly timeAt: number;
-  readonly seq: Float64Array;
-  readonly seqAt: number;
-  readonly columns: readonly ColumnSpan[];
-}
-
-export interface ColumnSpan {
-  readonly name: string;
-  readonly floats: Float64Array;
-  readonly valuesAt: number;
-  readonly kinds: Uint8Array;
-  readonly kindsAt: number;
-  readonly strings: readonly string[];
-}
-
-/** A span over rows that own their arrays. */
-export function spanOf(rows: SeriesColumns): RowSpan {
-  return {
-    series: rows.series,
-    count: rows.count,
-    time: rows.time,
-    timeAt: 0,
-    seq: rows.seq,
-    seqAt: 0,
-    columns: rows.columns.map((c) => ({ name: c.name, floats: c.floats, valuesAt: 0, kinds: c.kinds, kindsAt: 0, strings: c.strings })),
-  };
-}
-
-/**
  * Memory rows hold once decoded or sealed: time and sequence number, a value slot and a kind a
  * row per column, and each column's string table (UTF-16, with a little per-string overhead),
  * which a column of long strings is mostly made of.

@@ -1,15 +1,19 @@
-import { allocateColumn, rowsBytes, slotWords, ValueKind, type Column, type RowSpan, type SeriesColumns } from './columns.js';
+import { allocateColumn, rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
+import { SeriesEntryReader, type BatchViews } from './write-batch.js';
 
 /**
- * The memtable of one series. A write only records a span over its write batch (no copy);
- * the spans are sealed into one sorted chunk in bulk — when the shard seals everything, or
- * when a scan needs this series — so rows are copied once per seal instead of once per
- * request, and a request that brings five points of a series costs a push, not an allocation.
+ * The memtable of one series. A write only records where its series entry lies in its write
+ * batch (no copy); the entries are sealed into one sorted chunk in bulk — when the shard seals
+ * everything, or when a scan needs this series — so rows are copied once per seal instead of
+ * once per request, and a request that brings five points of a series costs three pushes of
+ * references and numbers, not an object that would outlive a scavenge until the seal.
  */
 export class SeriesMemory {
-  private spans: RowSpan[] = [];
+  /** Unsealed entries: their batch's views and each entry's byte offset in it. */
+  private spanBatches: BatchViews[] = [];
+  private spanEntries: number[] = [];
   private readonly chunks: SeriesColumns[] = [];
   /** Rows held, sealed or not. */
   count = 0;
@@ -18,13 +22,15 @@ export class SeriesMemory {
 
   constructor(readonly series: string) {}
 
-  append(span: RowSpan): void {
-    this.spans.push(span);
-    this.count += span.count;
+  /** Records the series entry at `entryAt` of a batch read by readWriteBatch, of `count` rows. */
+  append(views: BatchViews, entryAt: number, count: number): void {
+    this.spanBatches.push(views);
+    this.spanEntries.push(entryAt);
+    this.count += count;
   }
 
   get hasUnsealed(): boolean {
-    return this.spans.length > 0;
+    return this.spanEntries.length > 0;
   }
 
   /** Sorted chunks, oldest first, after sealing what is unsealed. */
@@ -58,9 +64,10 @@ export class SeriesMemory {
 
   /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */
   seal(): void {
-    if (this.spans.length === 0) return;
-    const chunk = gather(this.series, this.spans);
-    this.spans = [];
+    if (this.spanEntries.length === 0) return;
+    const chunk = gather(this.series, this.spanBatches, this.spanEntries);
+    this.spanBatches = [];
+    this.spanEntries = [];
     const sorted = isSorted(chunk) ? chunk : permute(chunk, sortOrder(chunk.time, chunk.seq, chunk.count));
     this.chunks.push(sorted);
     this.sealedBytes += rowsBytes(sorted);
@@ -76,47 +83,49 @@ function isSorted(rows: SeriesColumns): boolean {
 }
 
 /**
- * Rows of all spans, in arrival order, in fresh arrays; columns in order of first appearance.
- * A series gets a few rows from each of many batches, so spans are short: rows are copied by
- * plain loops, without making typed-array views per span, which cost more than the copy.
+ * Rows of all entries, in arrival order, in fresh arrays; columns in order of first appearance.
+ * A series gets a few rows from each of many batches, so entries are short: rows are copied by
+ * plain loops over the batches' own views, without making an object or a view per entry.
  */
-function gather(series: string, spans: readonly RowSpan[]): SeriesColumns {
+function gather(series: string, batches: readonly BatchViews[], entries: readonly number[]): SeriesColumns {
+  const reader = new SeriesEntryReader();
   let n = 0;
-  for (const span of spans) n += span.count;
+  for (let k = 0; k < entries.length; k++) {
+    reader.open(batches[k]!, entries[k]!);
+    n += reader.count;
+  }
   const time = new Float64Array(n);
   const seq = new Float64Array(n);
   const columns = new Map<string, { column: Column; words: Uint32Array }>();
-  // Spans of one batch share its arrays: one word view per batch, not per span.
-  const sourceWords = new Map<Float64Array, Uint32Array>();
   let at = 0;
-  for (const span of spans) {
-    const count = span.count;
+  for (let k = 0; k < entries.length; k++) {
+    const views = batches[k]!;
+    reader.open(views, entries[k]!);
+    const { count, timeAt } = reader;
+    const { f64, words: from, text } = views;
     for (let i = 0; i < count; i++) {
-      time[at + i] = span.time[span.timeAt + i]!;
-      seq[at + i] = span.seq[span.seqAt + i]!;
+      time[at + i] = f64[timeAt + i]!;
+      seq[at + i] = f64[timeAt + count + i]!;
     }
-    for (const source of span.columns) {
-      let target = columns.get(source.name);
+    for (let c = 0; c < reader.columnCount; c++) {
+      reader.nextColumn();
+      let target = columns.get(reader.columnName);
       if (!target) {
-        const column = allocateColumn(source.name, n);
+        const column = allocateColumn(reader.columnName, n);
         target = { column, words: slotWords(column.floats) };
-        columns.set(source.name, target);
-      }
-      let from = sourceWords.get(source.floats);
-      if (!from) {
-        from = slotWords(source.floats);
-        sourceWords.set(source.floats, from);
+        columns.set(reader.columnName, target);
       }
       const { kinds, floats, strings } = target.column;
       const to = target.words;
+      const { valuesAt, kindsAt } = reader;
       for (let i = 0; i < count; i++) {
-        kinds[at + i] = source.kinds[source.kindsAt + i]!;
-        to[2 * (at + i)] = from[2 * (source.valuesAt + i)]!;
-        to[2 * (at + i) + 1] = from[2 * (source.valuesAt + i) + 1]!;
+        kinds[at + i] = text[kindsAt + i]!;
+        to[2 * (at + i)] = from[2 * (valuesAt + i)]!;
+        to[2 * (at + i) + 1] = from[2 * (valuesAt + i) + 1]!;
       }
-      if (source.strings.length > 0) {
+      if (reader.stringCount > 0) {
         const base = strings.length;
-        for (const s of source.strings) strings.push(s);
+        reader.pushStrings(strings);
         if (base > 0) {
           for (let i = 0; i < count; i++) {
             if (kinds[at + i] === ValueKind.String) floats[at + i] = floats[at + i]! + base;

@@ -25,7 +25,7 @@ import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.j
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
-import { assignSequenceNumbers, readWriteBatch, stampTransaction, type WriteBatchSpans } from './write-batch.js';
+import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type WriteBatchSpans } from './write-batch.js';
 
 export interface ShardOptions {
   readonly dir: string;
@@ -140,6 +140,8 @@ export class Shard {
   private nextCursorId = 1;
   /** Logged batches of unresolved transactions, in log (= transaction id) order. */
   private pending: PendingBatch[] = [];
+  /** Reads write batches' series entries in place (one reader: the shard is one thread). */
+  private readonly entryReader = new SeriesEntryReader();
   /** Series with committed rows not yet sealed into chunks. */
   private unsealed = new Set<SeriesMemory>();
   /** Bytes of the committed batches whose rows are not sealed yet. */
@@ -241,7 +243,10 @@ export class Shard {
       if (batch.txn > 0 && (aborted.has(batch.txn) || applied.has(batch.txn))) return;
       if (batch.txn > 0) applied.add(batch.txn);
       this.applyBatch(batch, payload.byteLength);
-      for (const { seq, seqAt, count } of batch.series) this.noteSequenceNumbers(seq, seqAt, count);
+      for (const entryAt of batch.entries) {
+        this.entryReader.open(batch.views, entryAt);
+        this.noteSequenceNumbers(batch.views.f64, this.entryReader.timeAt + this.entryReader.count, this.entryReader.count);
+      }
       replayed++;
     });
     if (replayed > 0) this.log('info', `replayed ${replayed} WAL records`);
@@ -389,7 +394,11 @@ export class Shard {
       const { txn, participants, base, logSeq = 0 } = txns[i]!;
       const batch = readWriteBatch(bytes);
       if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
-      for (const span of batch.series) assignSequenceNumbers(span.seq, base, span.seqAt, span.seqAt + span.count);
+      const { f64 } = batch.views;
+      for (const entryAt of batch.entries) {
+        const { timeAt, count } = this.entryReader.open(batch.views, entryAt);
+        assignSequenceNumbers(f64, base, timeAt + count, timeAt + 2 * count);
+      }
       stampTransaction(bytes, txn, participants);
       return { txn, bytes, batch, mark: this.tombstones.next, owned: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength, logSeq };
     });
@@ -402,19 +411,23 @@ export class Shard {
   }
 
   private applyBatch(batch: WriteBatchSpans, bytes: number): void {
-    const { db } = batch;
-    for (const rows of batch.series) {
-      const state = this.seriesState(db, rows.series, true)!;
+    const { db, views } = batch;
+    const entry = this.entryReader;
+    for (const entryAt of batch.entries) {
+      entry.open(views, entryAt);
+      const series = entry.seriesName();
+      const state = this.seriesState(db, series, true)!;
       this.visibleColumnsCache.delete(state);
-      for (const column of rows.columns) {
-        if (!state.columnSet.has(column.name)) {
-          state.columnSet.add(column.name);
-          state.columns.push(column.name);
+      for (let c = 0; c < entry.columnCount; c++) {
+        entry.nextColumn();
+        if (!state.columnSet.has(entry.columnName)) {
+          state.columnSet.add(entry.columnName);
+          state.columns.push(entry.columnName);
         }
       }
       state.dropped = false;
-      state.memory ??= new SeriesMemory(rows.series);
-      state.memory.append(rows);
+      state.memory ??= new SeriesMemory(series);
+      state.memory.append(views, entryAt, entry.count);
       this.unsealed.add(state.memory);
     }
     this.unsealedBytes += bytes;
@@ -494,7 +507,7 @@ export class Shard {
    */
   deletableSeries(db: string): string[] {
     const names = new Set(this.listSeries(db));
-    for (const { batch } of this.pending) if (batch.db === db) for (const { series } of batch.series) names.add(series);
+    for (const { batch } of this.pending) if (batch.db === db) for (const series of seriesNamesOf(batch)) names.add(series);
     return [...names];
   }
 
@@ -544,7 +557,7 @@ export class Shard {
   /** A write logged before deletes that came before it committed: they remove its rows too. */
   private applyLaterDeletes(pending: PendingBatch): void {
     const { db } = pending.batch;
-    for (const { series } of pending.batch.series) {
+    for (const series of seriesNamesOf(pending.batch)) {
       const later = this.tombstones.since(db, series, pending.mark);
       const state = this.seriesState(db, series, false);
       if (later.length === 0 || !state) continue;

@@ -29,8 +29,9 @@
  * part of it, which recovery uses to keep a request whole or not at all. Version-1 batches
  * (16-byte header, no transaction) are still read: they come from WALs of older builds.
  */
-import type { Column, ColumnSpan, RowSpan, SeriesColumns } from './columns.js';
+import type { Column, SeriesColumns } from './columns.js';
 import { sequenceNumberOf } from './sequence-numbers.js';
+import { Utf8Names } from '../util/utf8-names.js';
 
 const VERSION = 2;
 const HEADER_SIZE = 32;
@@ -219,7 +220,9 @@ export interface WriteBatchSpans {
   /** Bit i set: shard i holds a part of the same request. */
   readonly participants: number;
   readonly pointCount: number;
-  readonly series: RowSpan[];
+  readonly views: BatchViews;
+  /** Byte offset of each series entry, in batch order (read them with SeriesEntryReader). */
+  readonly entries: number[];
 }
 
 /**
@@ -241,47 +244,127 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
   const view = new DataView(bytes.buffer, base, bytes.length);
   const f64 = new Float64Array(bytes.buffer, base, bytes.length >>> 3);
   const text = Buffer.from(bytes.buffer, base, bytes.length);
-  const utf8 = (start: number, length: number): string => text.toString('utf8', start, start + length);
 
   const seriesCount = view.getUint32(4, true);
   const pointCount = view.getUint32(8, true);
   const dbLength = view.getUint32(12, true);
   const txn = version === 1 ? 0 : view.getFloat64(TXN_AT, true);
   const participants = version === 1 ? 0 : view.getUint32(PARTICIPANTS_AT, true);
-  const db = utf8(headerSize, dbLength);
+  const db = text.toString('utf8', headerSize, headerSize + dbLength);
   let at = align8(headerSize + dbLength);
 
-  const series: RowSpan[] = new Array<RowSpan>(seriesCount);
+  const views: BatchViews = { text, f64, words: new Uint32Array(bytes.buffer, base, bytes.length >>> 2) };
+  const reader = new SeriesEntryReader();
+  const entries: number[] = new Array<number>(seriesCount);
   for (let s = 0; s < seriesCount; s++) {
-    const count = view.getUint32(at, true);
-    const columnCount = view.getUint32(at + 4, true);
-    const nameLength = view.getUint32(at + 8, true);
-    const name = utf8(at + 12, nameLength);
-    at = align8(at + 12 + nameLength);
-    const timeAt = at >>> 3;
-    at += 16 * count;
-
-    const columns: ColumnSpan[] = new Array<ColumnSpan>(columnCount);
-    for (let c = 0; c < columnCount; c++) {
-      const columnNameLength = view.getUint32(at, true);
-      const stringCount = view.getUint32(at + 4, true);
-      const columnName = utf8(at + 8, columnNameLength);
-      at = align8(at + 8 + columnNameLength);
-      const valuesAt = at >>> 3;
-      const kindsAt = at + 8 * count;
-      at += 9 * count;
-      const strings: string[] = new Array<string>(stringCount);
-      for (let i = 0; i < stringCount; i++) {
-        const length = view.getUint32(at, true);
-        strings[i] = utf8(at + 4, length);
-        at += 4 + length;
-      }
-      columns[c] = { name: columnName, floats: f64, valuesAt, kinds: bytes, kindsAt, strings };
-      at = align8(at);
-    }
-    series[s] = { series: name, count, time: f64, timeAt, seq: f64, seqAt: timeAt + count, columns };
+    entries[s] = at;
+    reader.open(views, at);
+    for (let c = 0; c < reader.columnCount; c++) reader.nextColumn();
+    at = reader.end;
   }
-  return { db, txn, participants, pointCount, series };
+  return { db, txn, participants, pointCount, views, entries };
+}
+
+/** Views over one whole write batch, made once per batch and shared by its series' spans. */
+export interface BatchViews {
+  /** The batch's bytes, as a Buffer so names decode without a copy. */
+  readonly text: Buffer;
+  readonly f64: Float64Array;
+  /** 32-bit words: value slots are copied as word pairs (an int64 may look like a NaN). */
+  readonly words: Uint32Array;
+}
+
+/** Series and column names of every batch a thread reads: the same few, batch after batch. */
+const names = new Utf8Names();
+
+/**
+ * Reads series entries of a batch in place, one reusable object for any number of entries:
+ * a memtable keeps only (batch views, entry offset) per span and reads the entry again when it
+ * seals, since an object per series per request would live until the seal, long enough to be
+ * copied by scavenges and promoted (that was most of a shard's garbage-collector time).
+ * After `open`, the entry's header fields are set and `nextColumn` steps through its columns.
+ */
+export class SeriesEntryReader {
+  views!: BatchViews;
+  entryAt = 0;
+  count = 0;
+  columnCount = 0;
+  /** f64 index of time[0]; seq[0] is at timeAt + count. */
+  timeAt = 0;
+  private nameStart = 0;
+  private nameEnd = 0;
+  /** Set by nextColumn. */
+  columnName = '';
+  valuesAt = 0;
+  kindsAt = 0;
+  stringCount = 0;
+  private stringsAt = 0;
+  private at = 0;
+
+  /** Reads the header of the entry at `entryAt`; returns the reader itself. */
+  open(views: BatchViews, entryAt: number): this {
+    const text = views.text;
+    this.views = views;
+    this.entryAt = entryAt;
+    this.count = u32At(text, entryAt);
+    this.columnCount = u32At(text, entryAt + 4);
+    this.nameStart = entryAt + 12;
+    this.nameEnd = this.nameStart + u32At(text, entryAt + 8);
+    this.timeAt = align8(this.nameEnd) >>> 3;
+    this.at = 8 * this.timeAt + 16 * this.count;
+    return this;
+  }
+
+  seriesName(): string {
+    return names.name(this.views.text, this.nameStart, this.nameEnd);
+  }
+
+  /** Reads the next column's header and steps past its values, kinds and strings. */
+  nextColumn(): void {
+    const text = this.views.text;
+    let at = this.at;
+    const nameLength = u32At(text, at);
+    this.stringCount = u32At(text, at + 4);
+    this.columnName = names.name(text, at + 8, at + 8 + nameLength);
+    at = align8(at + 8 + nameLength);
+    this.valuesAt = at >>> 3;
+    this.kindsAt = at + 8 * this.count;
+    at += 9 * this.count;
+    this.stringsAt = at;
+    for (let i = 0; i < this.stringCount; i++) at += 4 + u32At(text, at);
+    this.at = align8(at);
+  }
+
+  /** Appends the current column's strings to `target`. */
+  pushStrings(target: string[]): void {
+    const text = this.views.text;
+    let at = this.stringsAt;
+    for (let i = 0; i < this.stringCount; i++) {
+      const length = u32At(text, at);
+      target.push(text.toString('utf8', at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+  }
+
+  /** Where the entry ends, once every column was read. */
+  get end(): number {
+    return this.at;
+  }
+}
+
+/** The little-endian u32 at byte `at`; a batch that ends before it is malformed. */
+function u32At(bytes: Uint8Array, at: number): number {
+  if (at + 4 > bytes.length) throw new RangeError('write batch ends inside a series entry');
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/** The series names of a batch's entries, in batch order. */
+export function seriesNamesOf(batch: WriteBatchSpans): string[] {
+  const reader = new SeriesEntryReader();
+  return batch.entries.map((entryAt) => {
+    reader.open(batch.views, entryAt);
+    return reader.seriesName();
+  });
 }
 
 /** Records which request a batch belongs to and which shards share it (before it is logged). */
@@ -294,27 +377,37 @@ export function stampTransaction(bytes: Uint8Array, txn: number, participants: n
 
 /** The same batch with a typed-array view per series and column (tests and tools). */
 export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
-  const { db, pointCount, series } = readWriteBatch(bytes);
+  const { db, pointCount, views, entries } = readWriteBatch(bytes);
   const buffer = bytes.buffer;
   const base = bytes.byteOffset;
+  const reader = new SeriesEntryReader();
   return {
     db,
     pointCount,
-    series: series.map((span) => ({
-      series: span.series,
-      count: span.count,
-      time: new Float64Array(buffer, base + span.timeAt * 8, span.count),
-      seq: new Float64Array(buffer, base + span.seqAt * 8, span.count),
-      columns: span.columns.map(
-        (c): Column => ({
-          name: c.name,
-          floats: new Float64Array(buffer, base + c.valuesAt * 8, span.count),
-          ints: new BigInt64Array(buffer, base + c.valuesAt * 8, span.count),
-          kinds: new Uint8Array(buffer, base + c.kindsAt, span.count),
-          strings: [...c.strings],
-        }),
-      ),
-    })),
+    series: entries.map((entryAt) => {
+      reader.open(views, entryAt);
+      const { count, timeAt } = reader;
+      const columns: Column[] = [];
+      for (let c = 0; c < reader.columnCount; c++) {
+        reader.nextColumn();
+        const strings: string[] = [];
+        reader.pushStrings(strings);
+        columns.push({
+          name: reader.columnName,
+          floats: new Float64Array(buffer, base + reader.valuesAt * 8, count),
+          ints: new BigInt64Array(buffer, base + reader.valuesAt * 8, count),
+          kinds: new Uint8Array(buffer, base + reader.kindsAt, count),
+          strings,
+        });
+      }
+      return {
+        series: reader.seriesName(),
+        count,
+        time: new Float64Array(buffer, base + timeAt * 8, count),
+        seq: new Float64Array(buffer, base + (timeAt + count) * 8, count),
+        columns,
+      };
+    }),
   };
 }
 

@@ -1,10 +1,11 @@
 import test from 'ava';
-import { spanOf, type SeriesColumns } from '../../src/storage/columns.js';
+import type { SeriesColumns } from '../../src/storage/columns.js';
 import { columnFromValues } from '../helpers/series-rows.js';
 import { scalarAt } from '../../src/engine/values.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { sortOrder } from '../../src/storage/row-order.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
+import { encodeWriteBatch, readWriteBatch } from '../../src/storage/write-batch.js';
 
 type Cell = number | string | bigint | boolean | null;
 
@@ -25,6 +26,12 @@ function cells(data: SeriesColumns, name: string): Cell[] {
   return Array.from({ length: data.count }, (_, i) => (column ? scalarAt(column, i) : null));
 }
 
+/** Appends each series entry of a batch holding `entries`, as a shard does with a write. */
+function append(memory: SeriesMemory, ...entries: SeriesColumns[]): void {
+  const batch = readWriteBatch(encodeWriteBatch('db', entries));
+  batch.entries.forEach((entryAt, i) => memory.append(batch.views, entryAt, entries[i]!.count));
+}
+
 /** Everything a series' memtable holds, as one time-ordered view (as a scan sees it). */
 function snapshotOf(memory: SeriesMemory): SeriesColumns {
   return combinePieces(memory.series, [...memory.pieces()]);
@@ -35,7 +42,7 @@ test('rows appended from many batches come back complete and in time order', (t)
   const total = 40_000;
   for (let start = 0; start < total; start += 5) {
     const time = [0, 1, 2, 3, 4].map((i) => (start + i) * 10);
-    buffer.append(spanOf(rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) })));
+    append(buffer, rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) }));
   }
   t.true(buffer.hasUnsealed);
   const snapshot = snapshotOf(buffer);
@@ -48,9 +55,9 @@ test('rows appended from many batches come back complete and in time order', (t)
 
 test('each seal adds one sorted chunk; rows sealed apart still read as one series', (t) => {
   const memory = new SeriesMemory('s');
-  memory.append(spanOf(rows('s', [30, 10], [3, 1], { v: [3, 1] })));
+  append(memory, rows('s', [30, 10], [3, 1], { v: [3, 1] }));
   memory.seal();
-  memory.append(spanOf(rows('s', [20], [2], { v: [2] })));
+  append(memory, rows('s', [20], [2], { v: [2] }));
   const pieces = memory.pieces();
   t.is(pieces.length, 2);
   t.deepEqual([...pieces[0]!.time], [10, 30]);
@@ -59,8 +66,8 @@ test('each seal adds one sorted chunk; rows sealed apart still read as one serie
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {
   const buffer = new SeriesMemory('s');
-  buffer.append(spanOf(rows('s', [30, 10], [3, 1], { v: [3, 1] })));
-  buffer.append(spanOf(rows('s', [20, 10], [2, 0], { v: [2, 0] })));
+  append(buffer, rows('s', [30, 10], [3, 1], { v: [3, 1] }));
+  append(buffer, rows('s', [20, 10], [2, 0], { v: [2, 0] }));
   const snapshot = snapshotOf(buffer);
   t.deepEqual([...snapshot.time], [10, 10, 20, 30]);
   t.deepEqual(cells(snapshot, 'v'), [0, 1, 2, 3]);
@@ -68,8 +75,8 @@ test('out-of-order writes are sorted by time then sequence number', (t) => {
 
 test('strings, ints, bools and columns that appear later survive, with nulls before they appear', (t) => {
   const buffer = new SeriesMemory('s');
-  buffer.append(spanOf(rows('s', [1], [1], { a: ['x'] })));
-  buffer.append(spanOf(rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] })));
+  append(buffer, rows('s', [1], [1], { a: ['x'] }));
+  append(buffer, rows('s', [2, 3], [2, 3], { a: ['y', null], b: [9223372036854775807n, true] }));
   const snapshot = snapshotOf(buffer);
   t.deepEqual(cells(snapshot, 'a'), ['x', 'y', null]);
   t.deepEqual(cells(snapshot, 'b'), [null, 9223372036854775807n, true]);
@@ -105,19 +112,18 @@ test('sortOrder matches a stable reference sort, ties kept in arrival order', (t
 test('rows taken from the middle of batches keep every value: int64 bit patterns, strings across spans', (t) => {
   // Ints whose bits read as float NaNs must come back exactly (slots are copied as words).
   const values: Cell[] = [-1n, 9223372036854775807n, 'a', 0.5, 'b', true, null, -9223372036854775808n, 'a', 7n];
-  const batch = rows('cpu', values.map((_, i) => 100 - i), values.map((_, i) => i), { v: values });
-  const whole = spanOf(batch);
+  const all = rows('cpu', values.map((_, i) => 100 - i), values.map((_, i) => i), { v: values });
+  const part = (from: number, to: number): SeriesColumns => ({
+    series: 'cpu',
+    count: to - from,
+    time: all.time.slice(from, to),
+    seq: all.seq.slice(from, to),
+    columns: [columnFromValues('v', values.slice(from, to))],
+  });
+  // Three entries of one series in one batch, appended out of order: each is read back from
+  // its own offset in the batch, with its own string table.
   const buffer = new SeriesMemory('cpu');
-  for (const [from, to] of [[7, 10], [0, 3], [3, 7]] as const) {
-    const count = to - from;
-    buffer.append({
-      ...whole,
-      count,
-      timeAt: from,
-      seqAt: from,
-      columns: whole.columns.map((c) => ({ ...c, valuesAt: from, kindsAt: from })),
-    });
-  }
+  append(buffer, part(7, 10), part(0, 3), part(3, 7));
   const read = snapshotOf(buffer);
   t.deepEqual(Array.from(read.time), values.map((_, i) => 100 - i).sort((a, b) => a - b));
   t.deepEqual(cells(read, 'v'), [...values].reverse());

@@ -1,0 +1,56 @@
+/**
+ * Names (series, columns) read from binary buffers, decoded once and then found by their
+ * bytes. A shard reads the same thousand series names from every write batch: decoding each
+ * one anew made a string per series per request, and `Buffer#toString` is a native call that
+ * costs more than hashing a short name in JavaScript. One string per name also makes map
+ * lookups by it cheap (its hash is computed once).
+ *
+ * Two-way set-associative by an FNV-1a hash of the bytes (a name lives in one of two
+ * neighbouring slots, the one used last first): the table never grows past its slots, a miss
+ * only costs the decode it would have cost anyway, and two names whose hashes collide do not
+ * evict each other on every batch as they would in a direct-mapped table.
+ */
+const SLOT_BITS = 13;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** Longer names are decoded every time rather than kept. */
+const MAX_KEPT_NAME_BYTES = 256;
+
+interface Slot {
+  readonly bytes: Uint8Array;
+  readonly name: string;
+}
+
+export class Utf8Names {
+  private readonly slots: (Slot | undefined)[] = new Array<Slot | undefined>(SLOT_MASK + 1);
+
+  /** The UTF-8 name in `buf[start, end)`. */
+  name(buf: Buffer, start: number, end: number): string {
+    if (end - start > MAX_KEPT_NAME_BYTES || end > buf.length) return buf.toString('utf8', start, end);
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const first = (hash >>> 0) & (SLOT_MASK - 1);
+    const slots = this.slots;
+    const recent = slots[first];
+    if (recent !== undefined && sameBytes(recent.bytes, buf, start, end)) return recent.name;
+    const older = slots[first + 1];
+    if (older !== undefined && sameBytes(older.bytes, buf, start, end)) {
+      slots[first + 1] = recent;
+      slots[first] = older;
+      return older.name;
+    }
+    const name = buf.toString('utf8', start, end);
+    // A copy: the batch's memory is released once its rows are sealed.
+    slots[first + 1] = recent;
+    slots[first] = { bytes: new Uint8Array(buf.subarray(start, end)), name };
+    return name;
+  }
+}
+
+/** Whether `bytes` equals `buf[start, end)`. */
+export function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== buf[start + i]) return false;
+  }
+  return true;
+}
