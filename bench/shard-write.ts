@@ -1,6 +1,7 @@
 /**
  * A shard's write path alone, as the peer bench's ingest drives it: write batches of 500
- * series × 5 points (one shard's half of a 5000-point request, time-major), each logged
+ * series × 5 points (one shard's half of a 5000-point request, time-major), arriving shuffled
+ * within windows of 8 as from 8 concurrent connections (WINDOW=1: in order), each logged
  * (`wal_fsync = never`, so the disk is out of the figure), committed, and sealed into the
  * memtable every 8 MiB of batches as the server does. Prints CPU time per point and the time
  * V8's collector paused the thread, whose main cost used to be objects kept per series per
@@ -21,6 +22,7 @@ const SERIES = 500;
 const POINTS_PER_SERIES = 5;
 const BATCHES = Number(process.env.BATCHES ?? 2000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const WINDOW = Number(process.env.WINDOW ?? 8);
 const START_US = 1_700_000_000e6;
 
 /** Batch b: points 5b…5b+4 of every series, 10 s apart; sequence numbers left to the shard. */
@@ -47,6 +49,20 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcMs += entry.duration;
 }).observe({ entryTypes: ['gc'] });
 
+/** 0…count−1, each window of `window` in a shuffled order (the same every run). */
+function arrivalOrder(count: number, window: number): number[] {
+  const order = Array.from({ length: count }, (_, b) => b);
+  let random = 12345;
+  for (let start = 0; start < count; start += window) {
+    for (let i = Math.min(start + window, count) - 1; i > start; i--) {
+      random = (Math.imul(random, 1103515245) + 12345) >>> 0;
+      const j = start + (random % (i - start + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+  }
+  return order;
+}
+
 function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 50));
 }
@@ -54,7 +70,7 @@ function settle(): Promise<void> {
 const points = BATCHES * SERIES * POINTS_PER_SERIES;
 for (let round = 1; round <= ROUNDS; round++) {
   // Fresh batches each round: the shard frees each batch's memory once its rows are sealed.
-  const batches = Array.from({ length: BATCHES }, (_, b) => batchOf(b));
+  const batches = arrivalOrder(BATCHES, WINDOW).map(batchOf);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-shard-write-'));
   try {
     const shard = new Shard(

@@ -74,6 +74,56 @@ export class SeriesMemory {
   }
 }
 
+/** How many places an entry may move back in timeOrderedEntries, per entry, before it gives up. */
+const MAX_MOVES_PER_ENTRY = 4;
+
+/**
+ * Entry indices in an order whose rows, copied one entry after another, are sorted by (time,
+ * sequence number) — or null when some entry is unsorted inside, two entries overlap, or the
+ * entries arrived too far out of order (then the rows are copied in arrival order and sorted).
+ * Concurrent writers deliver a series' batches slightly out of order, each entry sorted and
+ * apart from the others in time: putting the entries in order spares sorting the rows and
+ * copying them a second time. An insertion sort, since arrival order is nearly right.
+ */
+function timeOrderedEntries(reader: SeriesEntryReader, batches: readonly BatchViews[], entries: readonly number[]): Uint32Array | null {
+  const m = entries.length;
+  const order = new Uint32Array(m);
+  const first = new Float64Array(2 * m);
+  const last = new Float64Array(2 * m);
+  let movesLeft = MAX_MOVES_PER_ENTRY * m;
+  for (let k = 0; k < m; k++) {
+    const { f64 } = batches[k]!;
+    const { timeAt, count } = reader.open(batches[k]!, entries[k]!);
+    if (count === 0) return null;
+    const seqAt = timeAt + count;
+    for (let i = 1; i < count; i++) {
+      const t = f64[timeAt + i]!;
+      const previous = f64[timeAt + i - 1]!;
+      if (t < previous || (t === previous && f64[seqAt + i]! < f64[seqAt + i - 1]!)) return null;
+    }
+    first[2 * k] = f64[timeAt]!;
+    first[2 * k + 1] = f64[seqAt]!;
+    last[2 * k] = f64[timeAt + count - 1]!;
+    last[2 * k + 1] = f64[seqAt + count - 1]!;
+    let j = k;
+    for (; j > 0 && keyBefore(first, k, first, order[j - 1]!); j--) {
+      if (--movesLeft < 0) return null;
+      order[j] = order[j - 1]!;
+    }
+    order[j] = k;
+  }
+  // Strictly apart: rows with equal keys in two entries keep arrival order only through the sort.
+  for (let j = 1; j < m; j++) if (!keyBefore(last, order[j - 1]!, first, order[j]!)) return null;
+  return order;
+}
+
+/** Whether key a of `keysA` (time, seq at 2a, 2a + 1) comes strictly before key b of `keysB`. */
+function keyBefore(keysA: Float64Array, a: number, keysB: Float64Array, b: number): boolean {
+  const ta = keysA[2 * a]!;
+  const tb = keysB[2 * b]!;
+  return ta < tb || (ta === tb && keysA[2 * a + 1]! < keysB[2 * b + 1]!);
+}
+
 function isSorted(rows: SeriesColumns): boolean {
   const { time, seq } = rows;
   for (let i = 1; i < rows.count; i++) {
@@ -83,7 +133,8 @@ function isSorted(rows: SeriesColumns): boolean {
 }
 
 /**
- * Rows of all entries, in arrival order, in fresh arrays; columns in order of first appearance.
+ * Rows of all entries in fresh arrays, columns in order of first appearance: in time order when
+ * the entries can be put in an order that gives it (timeOrderedEntries), else in arrival order.
  * A series gets a few rows from each of many batches, so entries are short: rows are copied by
  * plain loops over the batches' own views, without making an object or a view per entry.
  */
@@ -94,11 +145,13 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     reader.open(batches[k]!, entries[k]!);
     n += reader.count;
   }
+  const order = timeOrderedEntries(reader, batches, entries);
   const time = new Float64Array(n);
   const seq = new Float64Array(n);
   const columns = new Map<string, { column: Column; words: Uint32Array }>();
   let at = 0;
-  for (let k = 0; k < entries.length; k++) {
+  for (let e = 0; e < entries.length; e++) {
+    const k = order === null ? e : order[e]!;
     const views = batches[k]!;
     reader.open(views, entries[k]!);
     const { count, timeAt } = reader;

@@ -53,6 +53,29 @@ test('rows appended from many batches come back complete and in time order', (t)
   t.is(buffer.sealedBytes, total * 25);
 });
 
+test('batches that arrive out of order are sealed in time order, whatever the order or overlap', (t) => {
+  // Entries of 5 points, each sorted, 10 apart; delivered in the order `arrival` gives.
+  const entryAt = (k: number): SeriesColumns => {
+    const time = [0, 1, 2, 3, 4].map((i) => (5 * k + i) * 10);
+    return rows('s', time, time.map((x) => x + 1), { v: time.map((x) => x / 10) });
+  };
+  const neighboursSwapped = Array.from({ length: 60 }, (_, k) => (k % 2 === 0 ? k + 1 : k - 1));
+  const reversed = Array.from({ length: 60 }, (_, k) => 59 - k);
+  for (const [label, arrival] of [['neighbours swapped', neighboursSwapped], ['reversed', reversed]] as const) {
+    const memory = new SeriesMemory('s');
+    for (const k of arrival) append(memory, entryAt(k));
+    const read = snapshotOf(memory);
+    t.deepEqual(Array.from(read.time), Array.from({ length: 300 }, (_, i) => i * 10), label);
+    t.deepEqual(cells(read, 'v'), Array.from({ length: 300 }, (_, i) => i), label);
+  }
+  // Overlapping entries, and one unsorted inside: still one sorted chunk.
+  const memory = new SeriesMemory('s');
+  append(memory, rows('s', [50, 70], [5, 7], { v: [5, 7] }));
+  append(memory, rows('s', [40, 60], [4, 6], { v: [4, 6] }));
+  append(memory, rows('s', [90, 80], [9, 8], { v: [9, 8] }));
+  t.deepEqual(Array.from(snapshotOf(memory).time), [40, 50, 60, 70, 80, 90]);
+});
+
 test('each seal adds one sorted chunk; rows sealed apart still read as one series', (t) => {
   const memory = new SeriesMemory('s');
   append(memory, rows('s', [30, 10], [3, 1], { v: [3, 1] }));
