@@ -16,7 +16,9 @@ import { TEST_LOG_LIMIT } from './nats-cluster.js';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const serverEntry = path.join(repoRoot, 'dist', 'src', 'main.js');
 
-const START_TIMEOUT_MS = 20_000;
+// Generous: three test files start servers at once, and a slow machine under that load took
+// more than 20 s for a cluster node to come up (CI machines vary).
+const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const OUTPUT_TAIL_BYTES = 64 * 1024;
 
