@@ -1,5 +1,6 @@
 import { ConfigError, InfoShown, loadSettings, type Settings } from '../config.js';
 import { createLogger } from '../log.js';
+import { warmUpParser } from '../query/parser.js';
 import { startServer } from '../server.js';
 import { startupFailure } from './startup-failure.js';
 
@@ -49,4 +50,7 @@ export async function serve(argv: string[], command = 'sluice'): Promise<void> {
   // Announced only once the handlers are in place: a supervisor that stops the server as soon
   // as it reads this line must find a clean shutdown, not Node's default death by signal.
   log.info({ port: server.port, adminPort: server.adminPort, bind: settings.bind, dataDir: settings.dataDir, shards: server.shards }, 'listening');
+  // The query grammar is built on first use (threads that never parse a query skip it); the
+  // event loop builds it now, right after start-up, rather than in the first query's time.
+  setImmediate(warmUpParser);
 }

@@ -82,6 +82,13 @@ const TOKEN_LITERALS: ReadonlyMap<string, string> = new Map(
   TOKEN_NAMES.map((name) => [PUNCTUATION[name] ?? name, `"${tokenCode(name)}"`]),
 );
 
-export const queryGrammar: ohm.Grammar = ohm.grammar(
-  grammarSource.replace(/\b[A-Z][A-Z_]+\b/g, (word) => TOKEN_LITERALS.get(word) ?? word),
-);
+let grammar: ohm.Grammar | undefined;
+
+/**
+ * The grammar, built on first use: building it parses the source above with ohm's own
+ * grammar, about 120 ms of CPU, which threads that never parse a query (the parse threads
+ * import it only for database users' permissions) should not pay at every start.
+ */
+export function queryGrammar(): ohm.Grammar {
+  return (grammar ??= ohm.grammar(grammarSource.replace(/\b[A-Z][A-Z_]+\b/g, (word) => TOKEN_LITERALS.get(word) ?? word)));
+}

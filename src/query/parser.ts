@@ -37,9 +37,14 @@ export function parseQuery(text: string): Statement {
   return statement;
 }
 
+/** Builds the grammar and its semantics now, so that the first query does not wait for them. */
+export function warmUpParser(): void {
+  parseText('list series');
+}
+
 function parseText(text: string): Statement {
   const lexed = lex(text);
-  const match = queryGrammar.match(tokenCodes(lexed.tokens));
+  const match = queryGrammar().match(tokenCodes(lexed.tokens));
   if (match.failed()) throw new QuerySyntaxError(describeSyntaxError(text, lexed));
   return statementsOf(match, text, lexed.tokens)[0]!;
 }

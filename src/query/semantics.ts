@@ -1,4 +1,4 @@
-import type { MatchResult, Node } from 'ohm-js';
+import type { ActionDict, MatchResult, Node, Semantics } from 'ohm-js';
 import type {
   ArithmeticOperator,
   ComparisonOperator,
@@ -93,15 +93,29 @@ function regexOf(node: Node): RegexLiteral {
   return { pattern, caseInsensitive };
 }
 
-const semantics = queryGrammar.createSemantics();
+/** The operations below, added to the grammar's semantics when a query is first parsed. */
+const operations: ((semantics: Semantics) => void)[] = [];
+let semantics: Semantics | undefined;
 
-semantics.addOperation<Statement[]>('statements', {
+function operation<T>(name: string, actions: ActionDict<T>): void {
+  operations.push((target) => target.addOperation<T>(name, actions));
+}
+
+function querySemantics(): Semantics {
+  if (semantics === undefined) {
+    semantics = queryGrammar().createSemantics();
+    for (const add of operations) add(semantics);
+  }
+  return semantics;
+}
+
+operation<Statement[]>('statements', {
   query(first, _separators, rest, _trailingSeparator, _end) {
     return chainOf(first, rest, statementOf);
   },
 });
 
-semantics.addOperation<Statement>('statement', {
+operation<Statement>('statement', {
   explainStmt(_explain, select) {
     return { kind: 'explain', select: selectOf(select) };
   },
@@ -127,7 +141,7 @@ semantics.addOperation<Statement>('statement', {
   },
 });
 
-semantics.addOperation<SelectStatement>('select', {
+operation<SelectStatement>('select', {
   selectStmt(_select, values, from, whereGroup, orderLimit, into) {
     const intoClause = optionalOf(into, intoOf);
     let parts: SelectParts;
@@ -151,7 +165,7 @@ semantics.addOperation<SelectStatement>('select', {
   },
 });
 
-semantics.addOperation<SelectParts>('parts', {
+operation<SelectParts>('parts', {
   whereGroup_groupFirst(groupBy, where) {
     return { ...partsOf(groupBy), ...optionalOf(where, partsOf) };
   },
@@ -181,14 +195,14 @@ semantics.addOperation<SelectParts>('parts', {
   },
 });
 
-semantics.addOperation<IntoClause>('into', {
+operation<IntoClause>('into', {
   intoClause(_into, target, trailingCall) {
     const backfill = optionalOf(trailingCall, (call) => backfillFlag(callOf(call)));
     return { target: nameOf(target), backfill: backfill ?? true };
   },
 });
 
-semantics.addOperation<FromClause>('from', {
+operation<FromClause>('from', {
   fromClause(_from, target) {
     return fromOf(target);
   },
@@ -206,7 +220,7 @@ semantics.addOperation<FromClause>('from', {
   },
 });
 
-semantics.addOperation<JoinSide>('joinSide', {
+operation<JoinSide>('joinSide', {
   joinSide(name, alias) {
     return { name: nameOf(name), ...aliasOf(alias) };
   },
@@ -216,7 +230,7 @@ const COMPARISON_OPERATORS: Partial<Record<TokenName, ComparisonOperator>> = {
   OPERATION_EQUAL: '=', OPERATION_NE: '<>', OPERATION_LT: '<', OPERATION_GT: '>', OPERATION_LE: '<=', OPERATION_GE: '>=',
 };
 
-semantics.addOperation<Condition>('condition', {
+operation<Condition>('condition', {
   condition(first, _ors, rest) {
     return rest.children.reduce<Condition>((left, right) => ({ kind: 'or', left, right: conditionOf(right) }), conditionOf(first));
   },
@@ -241,13 +255,13 @@ semantics.addOperation<Condition>('condition', {
   },
 });
 
-semantics.addOperation<Value[]>('values', {
+operation<Value[]>('values', {
   valueList(first, _commas, rest) {
     return chainOf(first, rest, valueOf);
   },
 });
 
-semantics.addOperation<Value>('value', {
+operation<Value>('value', {
   value(first, operators, rest) {
     return arithmeticChain(first, operators, rest);
   },
@@ -299,7 +313,7 @@ function numberLiteral(token: Token, negative: boolean): Value {
   return { kind: 'duration', nanoseconds: duration.nanoseconds, unit: duration.unit as DurationUnit, text };
 }
 
-semantics.addOperation<FunctionCall>('call', {
+operation<FunctionCall>('call', {
   functionCall(name, _open, args, _close) {
     return { kind: 'call', name: nameOf(name), args: optionalOf(args, valuesOf) ?? [] };
   },
@@ -309,7 +323,7 @@ semantics.addOperation<FunctionCall>('call', {
 export function statementsOf(match: MatchResult, text: string, tokens: readonly Token[]): Statement[] {
   current = { text, tokens };
   try {
-    return semantics(match)['statements']() as Statement[];
+    return querySemantics()(match)['statements']() as Statement[];
   } finally {
     current = { text: '', tokens: [] };
   }

@@ -46,7 +46,7 @@ export function describeSyntaxError(text: string, { tokens, last }: Lexed): stri
  * little more than one parse, even for a long query.
  */
 class PrefixProber {
-  private readonly matcher = queryGrammar.matcher();
+  private readonly matcher = queryGrammar().matcher();
   private input = '';
 
   match(codes: string): MatchResult {
