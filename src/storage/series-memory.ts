@@ -17,7 +17,7 @@ export class SeriesMemory {
   private readonly chunks: SeriesColumns[] = [];
   /** Rows held, sealed or not. */
   count = 0;
-  /** Bytes of sealed chunks (unsealed spans are counted by the shard as whole batches). */
+  /** Bytes of sealed chunks (unsealed entries are counted by the shard as whole batches). */
   sealedBytes = 0;
 
   constructor(readonly series: string) {}
@@ -62,7 +62,7 @@ export class SeriesMemory {
     return this.sealedBytes - before;
   }
 
-  /** Copy the unsealed spans into one chunk sorted by (time, sequence number). */
+  /** Copy the unsealed entries into one chunk sorted by (time, sequence number). */
   seal(): void {
     if (this.spanEntries.length === 0) return;
     const chunk = gather(this.series, this.spanBatches, this.spanEntries);

@@ -25,7 +25,7 @@ import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.j
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
-import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type WriteBatchSpans } from './write-batch.js';
+import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type WriteBatchEntries } from './write-batch.js';
 
 export interface ShardOptions {
   readonly dir: string;
@@ -55,7 +55,7 @@ type SnapshotRange = Pick<ScanRequest, 'startUs' | 'endUs' | 'order'>;
 interface PendingBatch {
   readonly txn: number;
   readonly bytes: Uint8Array;
-  readonly batch: WriteBatchSpans;
+  readonly batch: WriteBatchEntries;
   /** The tombstone number next when it was logged: deletes numbered from it on came after it. */
   readonly mark: number;
   /** Whether `bytes` is a whole buffer moved in with a write message, freed once sealed away. */
@@ -410,7 +410,7 @@ export class Shard {
     this.pending = this.pending.filter((p) => !txns.includes(p.txn));
   }
 
-  private applyBatch(batch: WriteBatchSpans, bytes: number): void {
+  private applyBatch(batch: WriteBatchEntries, bytes: number): void {
     const { db, views } = batch;
     const entry = this.entryReader;
     for (const entryAt of batch.entries) {
@@ -449,13 +449,13 @@ export class Shard {
     for (const memory of this.unsealed) this.sealed(memory);
     this.unsealed.clear();
     this.unsealedBytes = 0;
-    // Every span over these batches was just copied into chunks, and they left the WAL path
+    // Every entry of these batches was just copied into chunks, and they left the WAL path
     // when they were logged: nothing reads them again.
     releaseBuffers(this.unsealedBuffers);
     this.unsealedBuffers = [];
   }
 
-  /** The memtable's chunks of one series after sealing its spans, counted in sealedBytes. */
+  /** The memtable's chunks of one series after sealing its entries, counted in sealedBytes. */
   private sealed(memory: SeriesMemory): readonly SeriesColumns[] {
     const before = memory.sealedBytes;
     const chunks = memory.pieces();

@@ -213,7 +213,7 @@ export interface DecodedWriteBatch {
   readonly series: SeriesColumns[];
 }
 
-export interface WriteBatchSpans {
+export interface WriteBatchEntries {
   readonly db: string;
   /** The request's transaction id (0: a version-1 batch, which predates transactions). */
   readonly txn: number;
@@ -226,13 +226,13 @@ export interface WriteBatchSpans {
 }
 
 /**
- * Reads a batch without copying: every series is a span over two views of the whole batch
- * (float64 and bytes), so writes through them (the shard patching `seq`) land in the batch and
- * no typed array is made per series. `bytes.byteOffset` must be a multiple of 8 (true for any
+ * Reads a batch without copying: views over the whole batch (float64, bytes, words) and the
+ * offset of each series entry, so writes through them (the shard patching `seq`) land in the
+ * batch and no typed array or object is made per series. `bytes.byteOffset` must be a multiple of 8 (true for any
  * Uint8Array that starts its own ArrayBuffer); otherwise, or when the batch is malformed, this
  * throws.
  */
-export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
+export function readWriteBatch(bytes: Uint8Array): WriteBatchEntries {
   const base = bytes.byteOffset;
   if (base % 8 !== 0) throw new RangeError('write batch must start at an 8-aligned byte offset');
   if (bytes.length < HEADER_SIZE || bytes[0] !== 0x53 || bytes[1] !== 0x57 || bytes[2] !== 0x42) {
@@ -265,7 +265,7 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchSpans {
   return { db, txn, participants, pointCount, views, entries };
 }
 
-/** Views over one whole write batch, made once per batch and shared by its series' spans. */
+/** Views over one whole write batch, made once per batch and shared by its series' entries. */
 export interface BatchViews {
   /** The batch's bytes, as a Buffer so names decode without a copy. */
   readonly text: Buffer;
@@ -359,7 +359,7 @@ function u32At(bytes: Uint8Array, at: number): number {
 }
 
 /** The series names of a batch's entries, in batch order. */
-export function seriesNamesOf(batch: WriteBatchSpans): string[] {
+export function seriesNamesOf(batch: WriteBatchEntries): string[] {
   const reader = new SeriesEntryReader();
   return batch.entries.map((entryAt) => {
     reader.open(batch.views, entryAt);
@@ -414,7 +414,7 @@ export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
 /**
  * Gives every point still waiting for a sequence number (`-(ordinal + 1)`) the 0.8-style
  * number of ordinal `base + ordinal` (sequence-numbers.ts), where `base` is the request's first counter value.
- * `from`/`to` bound the entries to look at (a span inside a whole-batch view).
+ * `from`/`to` bound the slots to look at (one entry's numbers inside a whole-batch view).
  */
 export function assignSequenceNumbers(seq: Float64Array, base: number, from = 0, to = seq.length): void {
   for (let i = from; i < to; i++) {
