@@ -74,11 +74,19 @@ export class SeriesMemory {
   }
 }
 
+/**
+ * timeOrderedEntries' arrays, kept from seal to seal (a seal reads them before the next one
+ * runs; the thread is the shard's alone): three small arrays per series per seal were three
+ * backing stores to allocate, more than the rest of the ordering cost.
+ */
+let scratch = { order: new Uint32Array(256), first: new Float64Array(512), last: new Float64Array(512) };
+
 /** How many places an entry may move back in timeOrderedEntries, per entry, before it gives up. */
 const MAX_MOVES_PER_ENTRY = 4;
 
 /**
- * Entry indices in an order whose rows, copied one entry after another, are sorted by (time,
+ * Entry indices (the first `entries.length` of the returned array, which is reused by the
+ * next call) in an order whose rows, copied one entry after another, are sorted by (time,
  * sequence number) — or null when some entry is unsorted inside, two entries overlap, or the
  * entries arrived too far out of order (then the rows are copied in arrival order and sorted).
  * Concurrent writers deliver a series' batches slightly out of order, each entry sorted and
@@ -87,9 +95,8 @@ const MAX_MOVES_PER_ENTRY = 4;
  */
 function timeOrderedEntries(reader: SeriesEntryReader, batches: readonly BatchViews[], entries: readonly number[]): Uint32Array | null {
   const m = entries.length;
-  const order = new Uint32Array(m);
-  const first = new Float64Array(2 * m);
-  const last = new Float64Array(2 * m);
+  if (scratch.order.length < m) scratch = { order: new Uint32Array(2 * m), first: new Float64Array(4 * m), last: new Float64Array(4 * m) };
+  const { order, first, last } = scratch;
   let movesLeft = MAX_MOVES_PER_ENTRY * m;
   for (let k = 0; k < m; k++) {
     const { f64 } = batches[k]!;
@@ -146,8 +153,10 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     n += reader.count;
   }
   const order = timeOrderedEntries(reader, batches, entries);
-  const time = new Float64Array(n);
-  const seq = new Float64Array(n);
+  // One allocation for both: an array's backing store costs more than copying a series' rows.
+  const numbers = new Float64Array(2 * n);
+  const time = numbers.subarray(0, n);
+  const seq = numbers.subarray(n);
   const columns = new Map<string, { column: Column; words: Uint32Array }>();
   let at = 0;
   for (let e = 0; e < entries.length; e++) {
