@@ -97,6 +97,12 @@ interface SeriesState {
    * kept (unlisted) until compaction has removed them, or until a write brings it back.
    */
   dropped: boolean;
+  /**
+   * A restricted reader's visible columns (checkedVisibleColumns) and the restriction they were
+   * found for; cleared whenever the series' rows change. A field, not a WeakMap beside the
+   * state: every write clears it, once per series per batch.
+   */
+  visibleColumns: { readonly key: string; readonly columns: readonly string[] } | undefined;
 }
 
 /** What a delete asks of one shard: rows of these series (of its own) in [startUs, endUs). */
@@ -143,7 +149,7 @@ export class Shard {
   /** Reads write batches' series entries in place (one reader: the shard is one thread). */
   private readonly entryReader = new SeriesEntryReader();
   /** Series with committed rows not yet sealed into chunks. */
-  private unsealed = new Set<SeriesMemory>();
+  private unsealed: SeriesMemory[] = [];
   /** Bytes of the committed batches whose rows are not sealed yet. */
   private unsealedBytes = 0;
   /** Buffers of those batches that came with write messages: released once their rows are sealed. */
@@ -173,8 +179,6 @@ export class Shard {
   /** The newest transaction status the main thread sent. */
   private status: TxnStatus = { resolvedBelow: 0, aborted: [], committed: [] };
   private failedTxns: number[];
-  /** Per series, the columns a restricted reader last saw (checkedVisibleColumns); forgotten when its rows change. */
-  private readonly visibleColumnsCache = new WeakMap<SeriesState, { key: string; columns: readonly string[] }>();
   /** Transactions applied above the watermark (`status.committed`) since the last flush froze the memtable. */
   private appliedAbove: number[] = [];
   private flushScheduled = false;
@@ -417,7 +421,7 @@ export class Shard {
       entry.open(views, entryAt);
       const series = entry.seriesName();
       const state = this.seriesState(db, series, true)!;
-      this.visibleColumnsCache.delete(state);
+      state.visibleColumns = undefined;
       for (let c = 0; c < entry.columnCount; c++) {
         entry.nextColumn();
         if (!state.columnSet.has(entry.columnName)) {
@@ -427,8 +431,10 @@ export class Shard {
       }
       state.dropped = false;
       state.memory ??= new SeriesMemory(series);
+      // Listed when it goes from sealed to unsealed (a scan may seal one in between: sealing
+      // it twice is a no-op); a push instead of a set insertion per series per batch.
+      if (!state.memory.hasUnsealed) this.unsealed.push(state.memory);
       state.memory.append(views, entryAt, entry.count);
-      this.unsealed.add(state.memory);
     }
     this.unsealedBytes += bytes;
   }
@@ -447,7 +453,7 @@ export class Shard {
 
   private sealAll(): void {
     for (const memory of this.unsealed) this.sealed(memory);
-    this.unsealed.clear();
+    this.unsealed = [];
     this.unsealedBytes = 0;
     // Every entry of these batches was just copied into chunks, and they left the WAL path
     // when they were logged: nothing reads them again.
@@ -488,7 +494,7 @@ export class Shard {
     }
     let state = databases.get(series);
     if (!state && create) {
-      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false };
+      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
       databases.set(series, state);
     }
     return state;
@@ -548,7 +554,7 @@ export class Shard {
       this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
       const state = this.seriesState(db, name, false);
       if (!state) continue;
-      this.visibleColumnsCache.delete(state);
+      state.visibleColumns = undefined;
       this.deleteFromMemory(state, [{ startUs, endUs }]);
       if (record.drop) this.dropSeriesState(db, state);
     }
@@ -1033,11 +1039,11 @@ export class Shard {
   private checkedVisibleColumns(db: string, state: SeriesState, restriction: SnapshotRestrictions[string], requiredColumns: readonly string[]): readonly string[] {
     // Int literals are bigints, which JSON has no form for.
     const key = JSON.stringify(restriction, (_name, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
-    let known = this.visibleColumnsCache.get(state);
+    let known = state.visibleColumns;
     if (known?.key !== key) {
       const whole = this.snapshotOf(db, state, { startUs: -Infinity, endUs: Infinity, order: 'asc' });
       known = { key, columns: visibleColumns(restrictedSnapshot(whole, restriction), state.columns) };
-      this.visibleColumnsCache.set(state, known);
+      state.visibleColumns = known;
     }
     for (const field of requiredColumns) {
       if (!known.columns.includes(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${state.name}`);
