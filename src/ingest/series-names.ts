@@ -7,7 +7,7 @@
  * stamp, and an entry carries the stamp of the last request that listed its name.
  */
 import { shardOf } from '../storage/router.js';
-import { sameBytes } from '../util/utf8-names.js';
+import { fnv1a, sameBytes } from '../util/utf8-names.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -46,9 +46,7 @@ export class SeriesNameTable {
       this.evicted.add(entry.name);
       return entry;
     }
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
-    const slot = (hash >>> 0) & SLOT_MASK;
+    const slot = fnv1a(buf, start, end) & SLOT_MASK;
     let entry = this.slots[slot];
     if (entry === undefined || !sameBytes(entry.bytes, buf, start, end)) {
       if (entry !== undefined && entry.stamp === this.stamp) this.evicted.add(entry.name);

@@ -7,8 +7,8 @@ import { SeriesEntryReader, type BatchViews } from './write-batch.js';
  * The memtable of one series. A write only records where its series entry lies in its write
  * batch (no copy); the entries are sealed into one sorted chunk in bulk — when the shard seals
  * everything, or when a scan needs this series — so rows are copied once per seal instead of
- * once per request, and a request that brings five points of a series costs three pushes of
- * references and numbers, not an object that would outlive a scavenge until the seal.
+ * once per request, and a request that brings five points of a series costs two pushes (a
+ * reference and a number), not an object that would outlive a scavenge until the seal.
  */
 export class SeriesMemory {
   /** Unsealed entries: their batch's views and each entry's byte offset in it. */

@@ -26,9 +26,7 @@ export class Utf8Names {
   /** The UTF-8 name in `buf[start, end)`. */
   name(buf: Buffer, start: number, end: number): string {
     if (end - start > MAX_KEPT_NAME_BYTES || end > buf.length) return buf.toString('utf8', start, end);
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
-    const first = (hash >>> 0) & (SLOT_MASK - 1);
+    const first = fnv1a(buf, start, end) & (SLOT_MASK - 1);
     const slots = this.slots;
     const recent = slots[first];
     if (recent !== undefined && sameBytes(recent.bytes, buf, start, end)) return recent.name;
@@ -44,6 +42,13 @@ export class Utf8Names {
     slots[first] = { bytes: new Uint8Array(buf.subarray(start, end)), name };
     return name;
   }
+}
+
+/** The 32-bit FNV-1a hash of `buf[start, end)`, unsigned. */
+export function fnv1a(buf: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+  return hash >>> 0;
 }
 
 /** Whether `bytes` equals `buf[start, end)`. */
