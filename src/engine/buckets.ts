@@ -5,7 +5,10 @@
  * contiguous run, found by search rather than by visiting every row.
  */
 
-/** Runs of consecutive rows sharing a bucket: run r covers rows [ends[r-1] (or from), ends[r]). */
+/**
+ * Runs of consecutive rows sharing a bucket: run r covers rows [ends[r-1] (or from), ends[r]).
+ * Only the first `count` entries of `starts` and `ends` are runs: lent arrays may hold more.
+ */
 export interface BucketRuns {
   readonly from: number;
   readonly count: number;
@@ -13,6 +16,15 @@ export interface BucketRuns {
   readonly starts: readonly number[];
   /** Exclusive end row of each run. */
   readonly ends: readonly number[];
+}
+
+/**
+ * Arrays a caller lends bucketRuns to fill instead of allocating two per block: the runs it
+ * returns then last only until the next call that lends them.
+ */
+export interface RunArrays {
+  readonly starts: number[];
+  readonly ends: number[];
 }
 
 /**
@@ -34,17 +46,50 @@ export function bucketStart(t: number, width: number): number {
 }
 
 /**
- * First row in [from, to) with time >= t. Gallops from `from` (doubling steps, then binary
- * search), so cutting a block costs O(runs · log(run length)) rather than a look at every row.
+ * First row in [from, to) with time >= t. Starts where the times would put it if evenly spaced
+ * (metrics usually are: then the guess is right, and costs two reads), and otherwise gallops
+ * from the guess (doubling steps, then binary search), so cutting a block costs
+ * O(runs · log(run length)) at worst rather than a look at every row. Each read of a block
+ * that scans find cold in memory is a cache miss, so the reads, not the arithmetic, are what
+ * this saves.
  */
 function firstAtOrAfter(time: Float64Array, from: number, to: number, t: number): number {
-  let lo = from;
+  if (from >= to || time[from]! >= t) return from;
+  const last = to - 1;
+  if (time[last]! < t) return to;
+  // time[from] < t <= time[last]: the answer lies in (from, last].
+  const span = time[last]! - time[from]!;
+  let guess = from + 1 + Math.floor(((t - time[from]!) / span) * (last - from));
+  if (!(guess <= last)) guess = last;
+  if (time[guess]! >= t) {
+    if (time[guess - 1]! < t) return guess;
+    return gallopDown(time, from, guess, t);
+  }
+  return gallopUp(time, guess, last, t);
+}
+
+/** With time[lo] < t <= time[hi]: the first row in (lo, hi] with time >= t, gallops up from lo. */
+function gallopUp(time: Float64Array, lo: number, hi: number, t: number): number {
   let step = 1;
-  while (lo + step < to && time[lo + step]! < t) {
+  while (lo + step < hi && time[lo + step]! < t) {
     lo += step;
     step *= 2;
   }
-  let hi = Math.min(lo + step, to);
+  return search(time, lo + 1, Math.min(lo + step, hi), t);
+}
+
+/** With time[lo] < t <= time[hi]: the first row in (lo, hi] with time >= t, gallops down from hi. */
+function gallopDown(time: Float64Array, lo: number, hi: number, t: number): number {
+  let step = 1;
+  while (hi - step > lo && time[hi - step]! >= t) {
+    hi -= step;
+    step *= 2;
+  }
+  return search(time, Math.max(hi - step, lo) + 1, hi, t);
+}
+
+/** The first row in [lo, hi] with time >= t, given time[hi] >= t. */
+function search(time: Float64Array, lo: number, hi: number, t: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (time[mid]! < t) lo = mid + 1;
@@ -57,18 +102,22 @@ function firstAtOrAfter(time: Float64Array, from: number, to: number, t: number)
  * Cut rows [from, to) of a time-sorted block into bucket runs. `width` null means no
  * `group by time`: one run in bucket 0.
  */
-export function bucketRuns(time: Float64Array, from: number, to: number, width: number | null): BucketRuns {
+export function bucketRuns(time: Float64Array, from: number, to: number, width: number | null, into?: RunArrays): BucketRuns {
   if (from >= to) return { from, count: 0, starts: [], ends: [] };
   if (width === null) return { from, count: 1, starts: [0], ends: [to] };
   // Plain arrays: a block has few runs, and typed arrays cost far more to allocate.
-  const starts: number[] = [];
-  const ends: number[] = [];
+  const starts = into?.starts ?? [];
+  const ends = into?.ends ?? [];
+  // Written by index and counted, not emptied first: setting an array's length is a call into
+  // the runtime, which cost more than cutting the block.
+  let count = 0;
   let row = from;
   while (row < to) {
     const start = bucketStart(time[row]!, width);
     row = firstAtOrAfter(time, row + 1, to, start + width);
-    starts.push(start);
-    ends.push(row);
+    starts[count] = start;
+    ends[count] = row;
+    count++;
   }
-  return { from, count: starts.length, starts, ends };
+  return { from, count, starts, ends };
 }

@@ -21,6 +21,10 @@ export function sliceRows(rows: SeriesColumns, from: number, to: number): Series
 
 /** The first of the first `count` rows whose time is ≥ `t` (times sorted ascending). */
 export function lowerBound(time: Float64Array, count: number, t: number): number {
+  // A bound outside the rows, the usual case for a block inside a query's range, is settled by
+  // the two ends: a search's probes each touch a cache line of a block scans find cold in memory.
+  if (count === 0 || time[0]! >= t) return 0;
+  if (time[count - 1]! < t) return count;
   let low = 0;
   let high = count;
   while (low < high) {

@@ -1,8 +1,10 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { bucketRuns, bucketStart, bucketWidthMicros } from '../../src/engine/buckets.js';
 import { allRows, restrictToTimeRange, rowsWithAnyValue } from '../../src/engine/selection.js';
 import { gatherColumn } from '../../src/engine/rows.js';
 import { scalarAt } from '../../src/engine/values.js';
+import { lowerBound } from '../../src/storage/row-slice.js';
 import { columnOf } from './engine-query.js';
 
 /* Bucket assignment (query-language.md §9.4) and selection vectors. */
@@ -51,6 +53,59 @@ test('a sorted block cuts into one run per bucket', (t) => {
   t.deepEqual([...whole.starts], [0]);
   t.deepEqual([...whole.ends], [8]);
   t.is(bucketRuns(time, 3, 3, second).count, 0);
+});
+
+/** Runs cut by looking at every row: what bucketRuns' guessed and galloping searches must equal. */
+function runsRowByRow(time: Float64Array, from: number, to: number, width: number): { starts: number[]; ends: number[] } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let row = from; row < to; row++) {
+    const start = bucketStart(time[row]!, width);
+    if (starts[starts.length - 1] === start) ends[ends.length - 1] = row + 1;
+    else {
+      starts.push(start);
+      ends.push(row + 1);
+    }
+  }
+  return { starts, ends };
+}
+
+/** Sorted times: evenly spaced (where the first guess lands), with jitter, gaps and repeats. */
+const sortedTimes = fc
+  .record({
+    first: fc.integer({ min: -2e12, max: 2e12 }),
+    step: fc.integer({ min: 0, max: 90 * second }),
+    jumps: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20 * second }), fc.integer({ min: 0, max: 5 * day })), { minLength: 1, maxLength: 300 }),
+    regular: fc.boolean(),
+  })
+  .map(({ first, step, jumps, regular }) => {
+    let at = first;
+    return Float64Array.from(jumps, (jump) => (at += regular ? step : jump));
+  });
+
+test('bucket runs equal a row-by-row cut, for even, uneven and repeated times', (t) => {
+  fc.assert(
+    fc.property(sortedTimes, fc.integer({ min: 1, max: 3 * day }), fc.nat(), (time, width, cut) => {
+      const from = cut % time.length;
+      const runs = bucketRuns(time, from, time.length, width);
+      const expected = runsRowByRow(time, from, time.length, width);
+      t.deepEqual({ starts: [...runs.starts], ends: [...runs.ends] }, expected);
+      return runs.count === expected.starts.length;
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a block bound is found at either end or by search, as a look at every row finds it', (t) => {
+  fc.assert(
+    fc.property(sortedTimes, fc.integer({ min: -3e12, max: 3e12 }), fc.nat(), (time, bound, pick) => {
+      const probe = pick % 3 === 0 ? time[pick % time.length]! : bound;
+      const expected = time.findIndex((x) => x >= probe);
+      return lowerBound(time, time.length, probe) === (expected < 0 ? time.length : expected) && lowerBound(time, 0, probe) === 0;
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass();
 });
 
 test('a time range keeps [start, end) by binary search', (t) => {
