@@ -1,6 +1,6 @@
 import type { Column } from '../storage/columns.js';
 import type { Aggregate, ColumnSummary } from './aggregates/aggregate.js';
-import { bucketRuns } from './buckets.js';
+import { bucketRuns, type RunArrays } from './buckets.js';
 import type { BucketOutputs, GroupOutputs } from './fill.js';
 import { accumulate, accumulateState, combine, emptyPartial, finish, type BucketPartial } from './partials.js';
 import { gatherColumn, gatherTimes } from './rows.js';
@@ -61,10 +61,13 @@ export function accumulateBlock(
   }
 }
 
+/** Lent to bucketRuns by accumulateGroup, whose runs are read before it returns. */
+const runArrays: RunArrays = { starts: [], ends: [] };
+
 function accumulateGroup(aggregates: readonly Aggregate<unknown>[], target: GroupPartial, block: AggregationBlock, rows: Selection, width: number | null): void {
   const time = gatherTimes(block.time, rows);
   const seq = gatherTimes(block.seq, rows);
-  const runs = bucketRuns(time, 0, rows.length, width);
+  const runs = bucketRuns(time, 0, rows.length, width, runArrays);
   for (let a = 0; a < aggregates.length; a++) {
     const values = gatherColumn(block.arguments[a]!, rows);
     accumulate(aggregates[a]!, target.partials[a]!, { count: rows.length, time, seq, values }, runs);
@@ -155,6 +158,14 @@ export function combineSeriesPartials(
 
 /** Finished outputs by bucket, the input of shapeRows(). */
 export function finishSeriesPartial(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial): BucketOutputs[] {
+  // One group, the usual case: its buckets are already in order, and need no map to be joined
+  // with other groups' (the map and its spread were most of what a shard allocated for
+  // `max(value) … group by time(1h)` over every series).
+  if (partial.groups.size === 1) {
+    const [{ group, partials }] = partial.groups.values();
+    const finished = partials.map((p, k) => finish(aggregates[k]!, p));
+    return (finished[0] ?? []).map(({ start }, b) => ({ start, groups: [{ group, outputs: finished.map((f) => f[b]!.rows) }] }));
+  }
   const buckets = new Map<number, GroupOutputs[]>();
   for (const { group, partials } of partial.groups.values()) {
     const finished = partials.map((p, k) => finish(aggregates[k]!, p));

@@ -103,17 +103,33 @@ const TIE_SHIFT = 2 ** 53;
 /** Folds series' blocks into partials: the where clause, argument readers and stats shortcut are set up once. */
 export class SeriesReader {
   private readonly argumentReaders: ArgumentReader[];
+  private readonly computedArguments: boolean;
   private readonly filter: BlockFilter | undefined;
   private readonly column: string | undefined;
   private shifted = new Float64Array(0);
+  /*
+   * Filled anew for each block and read only while it is folded: arrays and maps made per
+   * block were most of what a scan allocated besides the partials themselves.
+   */
+  private readonly referenced: Column[];
+  private readonly values: { time: Float64Array; seq: Float64Array; arguments: Column[]; groupBy: Column[] };
+  /** The absent columns of the block being folded (see columnOf). */
+  private absent: Map<string, Column> | undefined;
+  /** The block being folded, and columnOf on it as one function made once. */
+  private rows: SeriesColumns | undefined;
+  private readonly blockColumn = (name: string): Column => this.columnOf(this.rows!, name);
 
   constructor(
     private readonly request: AggregateRequest,
     private readonly aggregates: readonly Aggregate<unknown>[],
   ) {
     this.argumentReaders = request.arguments.map(argumentReader);
+    this.computedArguments = request.arguments.some((argument) => !isStoredColumn(argument));
     this.filter = request.where ? compileWhere(request.where) : undefined;
     this.column = summarizedColumn(request, aggregates);
+    const none = allocateColumn('', 0);
+    this.referenced = request.referencedColumns.map(() => none);
+    this.values = { time: new Float64Array(0), seq: new Float64Array(0), arguments: request.arguments.map(() => none), groupBy: request.groupBy.map(() => none) };
   }
 
   /**
@@ -133,26 +149,37 @@ export class SeriesReader {
 
   /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
   accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
-    const { request } = this;
-    // A block has few columns: looking along them costs less than a map built per block.
-    const stored = (n: string): Column | undefined => rows.columns.find((c) => c.name === n);
-    // A column the block lacks reads as all null; made once per block however often it is asked for.
-    let absent: Map<string, Column> | undefined;
-    const columnOf = (n: string): Column => {
-      let found = stored(n) ?? absent?.get(n);
-      if (!found) (absent ??= new Map()).set(n, (found = allocateColumn(n, rows.count)));
-      return found;
-    };
-    const block: FilterBlock = { count: rows.count, time: rows.time, seq: rows.seq, column: stored };
-    const selection = selectRows(rows, request.referencedColumns.map(columnOf), this.filter, block);
+    const { request, referenced, values } = this;
+    this.absent?.clear();
+    for (let c = 0; c < referenced.length; c++) referenced[c] = this.columnOf(rows, request.referencedColumns[c]!);
+    // The where clause and computed arguments read the block through a FilterBlock; plain
+    // stored-column arguments without a where clause (the usual query) need none.
+    const block = this.filter || this.computedArguments ? this.filterBlock(rows) : undefined;
+    const selection = selectRows(rows, referenced, this.filter, block);
     if (selection.length === 0) return;
-    const values = {
-      time: rows.time,
-      seq,
-      arguments: this.argumentReaders.map((read) => read(block, columnOf)),
-      groupBy: request.groupBy.map(columnOf),
-    };
+    values.time = rows.time;
+    values.seq = seq;
+    this.rows = rows;
+    for (let a = 0; a < values.arguments.length; a++) values.arguments[a] = this.argumentReaders[a]!(block, this.blockColumn);
+    for (let g = 0; g < values.groupBy.length; g++) values.groupBy[g] = this.columnOf(rows, request.groupBy[g]!);
     accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
+    this.rows = undefined;
+  }
+
+  /**
+   * The block's column `name`; one it lacks reads as all null, made once per block however
+   * often it is asked for. A block has few columns: looking along them costs less than a map.
+   */
+  private columnOf(rows: SeriesColumns, name: string): Column {
+    const stored = storedColumn(rows, name);
+    if (stored) return stored;
+    let found = this.absent?.get(name);
+    if (!found) (this.absent ??= new Map()).set(name, (found = allocateColumn(name, rows.count)));
+    return found;
+  }
+
+  private filterBlock(rows: SeriesColumns): FilterBlock {
+    return { count: rows.count, time: rows.time, seq: rows.seq, column: (n) => storedColumn(rows, n) };
   }
 
   private shiftedSeq(seq: Float64Array, count: number): Float64Array {
@@ -189,9 +216,9 @@ function fromStats(aggregates: readonly Aggregate<unknown>[], partial: SeriesPar
 }
 
 /** Rows with a referenced value (every row when nothing is referenced) that pass the where clause. */
-function selectRows(rows: SeriesColumns, referenced: Column[], filter: BlockFilter | undefined, block: FilterBlock): Selection {
+function selectRows(rows: SeriesColumns, referenced: Column[], filter: BlockFilter | undefined, block: FilterBlock | undefined): Selection {
   const present = rowsWithValues(referenced, rows.count);
-  if (filter === undefined || present.length === 0) return present;
+  if (filter === undefined || block === undefined || present.length === 0) return present;
   const passes = filter(block, present[0]!, present[present.length - 1]! + 1);
   const out = new Uint32Array(present.length);
   let n = 0;
@@ -225,14 +252,25 @@ function rowsWithValues(referenced: Column[], count: number): Selection {
   return full ? everyRow(count) : rowsWithAnyValue(referenced, everyRow(count));
 }
 
-type ArgumentReader = (block: FilterBlock, columnOf: (name: string) => Column) => Column;
+/** `block` is given whenever some argument is not a stored column. */
+type ArgumentReader = (block: FilterBlock | undefined, columnOf: (name: string) => Column) => Column;
+
+function isStoredColumn(argument: Value): argument is Value & { kind: 'identifier'; name: string } {
+  return argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number';
+}
 
 /** A stored column is read as is; any other argument (arithmetic, literal) is evaluated over the block. */
 function argumentReader(argument: Value): ArgumentReader {
-  if (argument.kind === 'identifier' && argument.name !== 'time' && argument.name !== 'sequence_number') {
+  if (isStoredColumn(argument)) {
     const name = argument.name;
     return (_block, columnOf) => columnOf(name);
   }
   const outputs = [{ name: '', expression: expressionOf(argument) }];
-  return (block) => evaluateOutputs(outputs, queryColumns(block))[0]!;
+  return (block) => evaluateOutputs(outputs, queryColumns(block!))[0]!;
+}
+
+function storedColumn(rows: SeriesColumns, name: string): Column | undefined {
+  const { columns } = rows;
+  for (let c = 0; c < columns.length; c++) if (columns[c]!.name === name) return columns[c];
+  return undefined;
 }
