@@ -158,23 +158,25 @@ export function combineSeriesPartials(
 
 /** Finished outputs by bucket, the input of shapeRows(). */
 export function finishSeriesPartial(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial): BucketOutputs[] {
-  // One group, the usual case: its buckets are already in order, and need no map to be joined
-  // with other groups' (the map and its spread were most of what a shard allocated for
+  const groups = [...partial.groups.values()].map((group) => finishGroup(aggregates, group));
+  // One group, the usual case: its buckets are the answer as they are, with no map to join
+  // them to other groups' (the map and its spread were most of what a shard allocated for
   // `max(value) … group by time(1h)` over every series).
-  if (partial.groups.size === 1) {
-    const [{ group, partials }] = partial.groups.values();
-    const finished = partials.map((p, k) => finish(aggregates[k]!, p));
-    return (finished[0] ?? []).map(({ start }, b) => ({ start, groups: [{ group, outputs: finished.map((f) => f[b]!.rows) }] }));
-  }
+  if (groups.length === 1) return groups[0]!;
   const buckets = new Map<number, GroupOutputs[]>();
-  for (const { group, partials } of partial.groups.values()) {
-    const finished = partials.map((p, k) => finish(aggregates[k]!, p));
-    // Every aggregate saw the same rows, so all list the same buckets.
-    finished[0]?.forEach(({ start }, b) => {
-      const groups = buckets.get(start) ?? [];
-      groups.push({ group, outputs: finished.map((f) => f[b]!.rows) });
-      buckets.set(start, groups);
-    });
+  for (const finished of groups) {
+    for (const bucket of finished) {
+      const known = buckets.get(bucket.start);
+      if (known) known.push(bucket.groups[0]);
+      else buckets.set(bucket.start, bucket.groups);
+    }
   }
   return [...buckets].map(([start, groups]) => ({ start, groups }));
+}
+
+/** One group's finished buckets, ascending by start, each holding this group's outputs alone. */
+function finishGroup(aggregates: readonly Aggregate<unknown>[], { group, partials }: GroupPartial): { start: number; groups: [GroupOutputs] }[] {
+  const finished = partials.map((p, k) => finish(aggregates[k]!, p));
+  // Every aggregate saw the same rows, so all list the same buckets.
+  return (finished[0] ?? []).map(({ start }, b) => ({ start, groups: [{ group, outputs: finished.map((f) => f[b]!.rows) }] }));
 }

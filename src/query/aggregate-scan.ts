@@ -113,11 +113,11 @@ export class SeriesReader {
    */
   private readonly referenced: Column[];
   private readonly values: { time: Float64Array; seq: Float64Array; arguments: Column[]; groupBy: Column[] };
-  /** The absent columns of the block being folded (see columnOf). */
-  private absent: Map<string, Column> | undefined;
-  /** The block being folded, and columnOf on it as one function made once. */
+  /** The block being folded, and its absent columns (see columnOf). */
   private rows: SeriesColumns | undefined;
-  private readonly blockColumn = (name: string): Column => this.columnOf(this.rows!, name);
+  private absent: Map<string, Column> | undefined;
+  /** columnOf as one function, made once, for the argument readers. */
+  private readonly blockColumn = (name: string): Column => this.columnOf(name);
 
   constructor(
     private readonly request: AggregateRequest,
@@ -150,27 +150,30 @@ export class SeriesReader {
   /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
   accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
     const { request, referenced, values } = this;
+    this.rows = rows;
     this.absent?.clear();
-    for (let c = 0; c < referenced.length; c++) referenced[c] = this.columnOf(rows, request.referencedColumns[c]!);
+    for (let c = 0; c < referenced.length; c++) referenced[c] = this.columnOf(request.referencedColumns[c]!);
     // The where clause and computed arguments read the block through a FilterBlock; plain
     // stored-column arguments without a where clause (the usual query) need none.
     const block = this.filter || this.computedArguments ? this.filterBlock(rows) : undefined;
     const selection = selectRows(rows, referenced, this.filter, block);
-    if (selection.length === 0) return;
-    values.time = rows.time;
-    values.seq = seq;
-    this.rows = rows;
-    for (let a = 0; a < values.arguments.length; a++) values.arguments[a] = this.argumentReaders[a]!(block, this.blockColumn);
-    for (let g = 0; g < values.groupBy.length; g++) values.groupBy[g] = this.columnOf(rows, request.groupBy[g]!);
-    accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
+    if (selection.length > 0) {
+      values.time = rows.time;
+      values.seq = seq;
+      for (let a = 0; a < values.arguments.length; a++) values.arguments[a] = this.argumentReaders[a]!(block, this.blockColumn);
+      for (let g = 0; g < values.groupBy.length; g++) values.groupBy[g] = this.columnOf(request.groupBy[g]!);
+      accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
+    }
     this.rows = undefined;
   }
 
   /**
-   * The block's column `name`; one it lacks reads as all null, made once per block however
-   * often it is asked for. A block has few columns: looking along them costs less than a map.
+   * Column `name` of the block being folded; one it lacks reads as all null, made once per
+   * block however often it is asked for. A block has few columns: looking along them costs
+   * less than a map.
    */
-  private columnOf(rows: SeriesColumns, name: string): Column {
+  private columnOf(name: string): Column {
+    const rows = this.rows!;
     const stored = storedColumn(rows, name);
     if (stored) return stored;
     let found = this.absent?.get(name);

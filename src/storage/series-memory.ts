@@ -12,8 +12,8 @@ import { SeriesEntryReader, type BatchViews } from './write-batch.js';
  */
 export class SeriesMemory {
   /** Unsealed entries: their batch's views and each entry's byte offset in it. */
-  private spanBatches: BatchViews[] = [];
-  private spanEntries: number[] = [];
+  private entryBatches: BatchViews[] = [];
+  private entryOffsets: number[] = [];
   private readonly chunks: SeriesColumns[] = [];
   /** Rows held, sealed or not. */
   count = 0;
@@ -24,13 +24,13 @@ export class SeriesMemory {
 
   /** Records the series entry at `entryAt` of a batch read by readWriteBatch, of `count` rows. */
   append(views: BatchViews, entryAt: number, count: number): void {
-    this.spanBatches.push(views);
-    this.spanEntries.push(entryAt);
+    this.entryBatches.push(views);
+    this.entryOffsets.push(entryAt);
     this.count += count;
   }
 
   get hasUnsealed(): boolean {
-    return this.spanEntries.length > 0;
+    return this.entryOffsets.length > 0;
   }
 
   /** Sorted chunks, oldest first, after sealing what is unsealed. */
@@ -64,10 +64,10 @@ export class SeriesMemory {
 
   /** Copy the unsealed entries into one chunk sorted by (time, sequence number). */
   seal(): void {
-    if (this.spanEntries.length === 0) return;
-    const chunk = gather(this.series, this.spanBatches, this.spanEntries);
-    this.spanBatches = [];
-    this.spanEntries = [];
+    if (this.entryOffsets.length === 0) return;
+    const chunk = gather(this.series, this.entryBatches, this.entryOffsets);
+    this.entryBatches = [];
+    this.entryOffsets = [];
     const sorted = isSorted(chunk) ? chunk : permute(chunk, sortOrder(chunk.time, chunk.seq, chunk.count));
     this.chunks.push(sorted);
     this.sealedBytes += rowsBytes(sorted);

@@ -228,9 +228,9 @@ export interface WriteBatchEntries {
 /**
  * Reads a batch without copying: views over the whole batch (float64, bytes, words) and the
  * offset of each series entry, so writes through them (the shard patching `seq`) land in the
- * batch and no typed array or object is made per series. `bytes.byteOffset` must be a multiple of 8 (true for any
- * Uint8Array that starts its own ArrayBuffer); otherwise, or when the batch is malformed, this
- * throws.
+ * batch and no typed array or object is made per series. `bytes.byteOffset` must be a multiple
+ * of 8 (true for any Uint8Array that starts its own ArrayBuffer); otherwise, or when the batch
+ * is malformed, this throws.
  */
 export function readWriteBatch(bytes: Uint8Array): WriteBatchEntries {
   const base = bytes.byteOffset;

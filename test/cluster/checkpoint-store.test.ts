@@ -19,6 +19,7 @@ import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
 import { checkpointObjectName, segmentObjectName } from '../../src/cluster/checkpoint-object-names.js';
 import { connectToCluster } from '../../src/cluster/nats-connection.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
+import { sleep } from '../helpers/client.js';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
 
 const MB = 1024 * 1024;
@@ -121,7 +122,7 @@ test.serial('a newer checkpoint uploads only its new files and deletes the ones 
   const listedNames = async (): Promise<string[]> => [...new Set((await objects.list()).filter((info) => !info.deleted).map((info) => info.name))].sort();
   let names = await listedNames();
   for (let waited = 0; waited < 5000 && JSON.stringify(names) !== JSON.stringify(expected); waited += 100) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     names = await listedNames();
   }
   t.deepEqual(names, expected);
