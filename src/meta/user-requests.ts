@@ -1,7 +1,8 @@
 import { BadRequestError } from '../errors.js';
 import { validateUserName } from './names.js';
 import { validatePassword } from './passwords.js';
-import { FULL_ACCESS, validatePermissions, type Permission } from './permissions.js';
+import { validatePermissions } from './permission-input.js';
+import { FULL_ACCESS, type Permission } from './permissions.js';
 
 /*
  * Bodies of the account endpoints (http-api.md §8, §9.3, §9.4) turned into checked requests.

@@ -1,5 +1,6 @@
 import { BadRequestError } from '../errors.js';
-import { parseWhereClause, permissionListOf, type Permission, type PermissionList } from '../meta/permissions.js';
+import { parseWhereClause } from '../meta/permission-input.js';
+import { permissionListOf, type Permission, type PermissionList } from '../meta/permissions.js';
 import type { Condition, RegexLiteral } from './ast.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { ListSeriesPlan, MergePlan, QueryPlan, SelectPlan, SeriesRestrictions, SeriesSource } from './plan.js';

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { legacyPattern, parseWhereClause, PermissionList, satisfiesRestriction, validatePermissions } from '../../src/meta/permissions.js';
+import { parseWhereClause, validatePermissions } from '../../src/meta/permission-input.js';
+import { legacyPattern, PermissionList, satisfiesRestriction } from '../../src/meta/permissions.js';
 
 test('an exact name wins over any matcher; otherwise the first matching matcher in list order', (t) => {
   const list = new PermissionList([{ matcher: '.*' }, { matcher: 'cpu', whereClause: 'host = 1' }, { name: 'cpu.load', whereClause: 'host = 2' }]);
