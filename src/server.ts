@@ -24,10 +24,15 @@ import { DataDirLock } from './util/data-dir-lock.js';
 import { StartupError } from './startup-error.js';
 import type { NatsConnection } from 'nats';
 import { checkClusterMarker } from './cluster/cluster-marker.js';
-import { ClusterNode } from './cluster/cluster-node.js';
-import { KvMetaBackend } from './cluster/kv-meta-backend.js';
-import { ClusterState } from './cluster/cluster-state.js';
-import { connectToCluster } from './cluster/nats-connection.js';
+import type { ClusterNode } from './cluster/cluster-node.js';
+
+type ClusterRuntime = typeof import('./cluster/cluster-runtime.js');
+
+/** A cluster-mode start's connection and the modules that use it (loaded only then). */
+interface ClusterLink {
+  readonly nats: NatsConnection;
+  readonly runtime: ClusterRuntime;
+}
 
 export interface RunningServer {
   readonly port: number;
@@ -55,11 +60,12 @@ async function openAndListen(settings: Settings, log: Logger, lock: DataDirLock)
   // Read before anything opens, so a missing build stops the start at once.
   const admin = settings.adminPort === 'off' ? undefined : { port: settings.adminPort, assets: loadStaticAssets(ADMIN_ASSETS_DIR) };
   checkClusterMarker(settings.dataDir, settings.clusterNats === undefined ? undefined : { name: settings.clusterName, node: settings.clusterNodeId });
-  const nats = settings.clusterNats === undefined ? undefined : await connectToCluster(settings);
+  const runtime = settings.clusterNats === undefined ? undefined : await import('./cluster/cluster-runtime.js');
+  const link = runtime && { nats: await runtime.connectToCluster(settings), runtime };
   try {
-    return await openEngine(settings, log, lock, admin, nats);
+    return await openEngine(settings, log, lock, admin, link);
   } catch (err) {
-    await nats?.close();
+    await link?.nats.close();
     throw err;
   }
 }
@@ -69,22 +75,22 @@ async function openEngine(
   log: Logger,
   lock: DataDirLock,
   admin: { port: number; assets: ReadonlyMap<string, StaticAsset> } | undefined,
-  nats: NatsConnection | undefined,
+  link: ClusterLink | undefined,
 ): Promise<RunningServer> {
-  const clusterState = nats && (await ClusterState.open(nats, settings));
+  const clusterState = link && (await link.runtime.ClusterState.open(link.nats, settings));
   // In a cluster, every node's shards are the cluster's partitions.
   const shards = clusterState ? await clusterState.agreePartitions(settings.shards ?? defaultShardCount()) : settings.shards;
   if (settings.shards !== undefined && shards !== settings.shards) {
     throw new StartupError(`the cluster has ${shards} partitions, and shards is set to ${settings.shards}: leave shards unset or set it to ${shards}`);
   }
   const layout = openLayout(settings.dataDir, shards, defaultShardCount(), log);
-  const meta = await openMeta(settings, log, nats);
+  const meta = await openMeta(settings, log, link);
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
   const storage = await Storage.open(settings, layout, meta.listDatabases());
   let cluster: ClusterNode | undefined;
   try {
-    cluster = nats && clusterState && (await ClusterNode.start(nats, clusterState, settings, storage, meta, log.child({ component: 'cluster' })));
+    cluster = link && clusterState && (await link.runtime.ClusterNode.start(link.nats, clusterState, settings, storage, meta, log.child({ component: 'cluster' })));
   } catch (err) {
     await storage.close();
     throw err;
@@ -101,7 +107,7 @@ async function openEngine(
     await cluster?.stop();
     await storage.close();
     await meta.close();
-    await nats?.close();
+    await link?.nats.close();
   };
   const context: ServerContext = {
     settings,
@@ -144,8 +150,8 @@ async function openEngine(
 }
 
 /** meta.json on a single node; in cluster mode, the shared KV bucket every node watches. */
-async function openMeta(settings: Settings, log: Logger, nats: NatsConnection | undefined): Promise<MetaStore> {
-  if (!nats) return MetaStore.open(settings.dataDir, settings, log);
+async function openMeta(settings: Settings, log: Logger, link: ClusterLink | undefined): Promise<MetaStore> {
+  if (!link) return MetaStore.open(settings.dataDir, settings, log);
   const bucket = { bucket: `${settings.clusterName}-meta`, replicas: settings.clusterReplicas };
-  return MetaStore.openShared((initial) => KvMetaBackend.open(nats, bucket, initial, log.child({ component: 'cluster-meta' })), settings);
+  return MetaStore.openShared((initial) => link.runtime.KvMetaBackend.open(link.nats, bucket, initial, log.child({ component: 'cluster-meta' })), settings);
 }
