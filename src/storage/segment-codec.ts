@@ -24,34 +24,8 @@
  *   round(v·10^k)/10^k for every row) are scaled to integers and then packed as above;
  *   a float that is not (0.1 + 0.2, NaN, -0, 1e300) keeps the column in raw Float64.
  */
-import {
-  Bool,
-  Data,
-  DataType,
-  DenseUnion,
-  Dictionary,
-  Field,
-  Float64,
-  Int8,
-  Int16,
-  Int32,
-  Int64,
-  Null,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  Uint8,
-  Uint16,
-  Uint32,
-  Uint64,
-  Utf8,
-  Vector,
-  makeData,
-  makeVector,
-  tableFromIPC,
-  tableToIPC,
-} from 'apache-arrow';
+import type { Data, DataType, Field, Int8, Int16, Int32, Null, Table, Uint8, Uint16, Uint32, Uint64, Utf8, Vector } from 'apache-arrow';
+import { arrow } from '../util/apache-arrow.js';
 import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { compressSegment, decompressSegment, SegmentCorruptError } from './compression.js';
 
@@ -80,14 +54,14 @@ type KindName = 'null' | 'float' | 'int' | 'bool' | 'string' | 'mixed';
 const KIND_NAMES: readonly KindName[] = ['null', 'float', 'int', 'bool', 'string'];
 
 export function encodeSeriesSegment(data: SeriesColumns): Uint8Array {
-  return compressSegment(tableToIPC(seriesToArrowTable(data), 'stream'));
+  return compressSegment(arrow.tableToIPC(seriesToArrowTable(data), 'stream'));
 }
 
 export function decodeSeriesSegment(bytes: Uint8Array): SeriesColumns {
   const ipc = decompressSegment(bytes);
   let table: Table;
   try {
-    table = tableFromIPC(ipc);
+    table = arrow.tableFromIPC(ipc);
   } catch (error) {
     throw new SegmentCorruptError(`segment is not a readable Arrow IPC stream: ${String(error)}`);
   }
@@ -109,14 +83,14 @@ export function seriesToArrowTable(data: SeriesColumns): Table {
     [META_COLUMNS, JSON.stringify(data.columns.map((c) => c.name))],
   ]);
   const fields = encoded.map((e) => e.field);
-  const schema = new Schema(fields, schemaMetadata);
-  const struct = makeData({
-    type: new Struct(fields),
+  const schema = new arrow.Schema(fields, schemaMetadata);
+  const struct = arrow.makeData({
+    type: new arrow.Struct(fields),
     length: n,
     nullCount: 0,
     children: encoded.map((e) => e.data),
   });
-  return new Table(schema, new RecordBatch(schema, struct));
+  return new arrow.Table(schema, new arrow.RecordBatch(schema, struct));
 }
 
 /** Rows of the series in `table` (written by seriesToArrowTable), in fresh buffers. */
@@ -209,21 +183,21 @@ function packIntegers(
   if (range <= 0xff) {
     const out = new Uint8Array(n);
     fillPacked(out, values, kinds, useDelta, base, false);
-    return { data: makeData({ ...props, type: new Uint8(), data: out }), wide: false, metadata };
+    return { data: arrow.makeData({ ...props, type: new arrow.Uint8(), data: out }), wide: false, metadata };
   }
   if (range <= 0xffff) {
     const out = new Uint16Array(n);
     fillPacked(out, values, kinds, useDelta, base, false);
-    return { data: makeData({ ...props, type: new Uint16(), data: out }), wide: false, metadata };
+    return { data: arrow.makeData({ ...props, type: new arrow.Uint16(), data: out }), wide: false, metadata };
   }
   if (range <= 0xffff_ffff) {
     const out = new Uint32Array(n);
     fillPacked(out, values, kinds, useDelta, base, false);
-    return { data: makeData({ ...props, type: new Uint32(), data: out }), wide: false, metadata };
+    return { data: arrow.makeData({ ...props, type: new arrow.Uint32(), data: out }), wide: false, metadata };
   }
   const words = new Uint32Array(2 * n);
   fillPacked(words, values, kinds, useDelta, base, true);
-  const data = makeData({ ...props, type: new Uint64(), data: new BigUint64Array(words.buffer) });
+  const data = arrow.makeData({ ...props, type: new arrow.Uint64(), data: new BigUint64Array(words.buffer) });
   return { data, wide: true, metadata };
 }
 
@@ -304,19 +278,19 @@ function isPackable(values: Float64Array): boolean {
 function packTimeline(name: string, values: Float64Array): EncodedField {
   if (isPackable(values)) {
     const packed = packIntegers(values, null, 0, undefined);
-    return { field: new Field(name, packed.data.type, false, packed.metadata), data: packed.data };
+    return { field: new arrow.Field(name, packed.data.type, false, packed.metadata), data: packed.data };
   }
-  const type = new Float64();
+  const type = new arrow.Float64();
   return {
-    field: new Field(name, type, false),
-    data: makeData({ type, length: values.length, nullCount: 0, data: values }),
+    field: new arrow.Field(name, type, false),
+    data: arrow.makeData({ type, length: values.length, nullCount: 0, data: values }),
   };
 }
 
 function unpackTimeline(field: Field, data: Data | undefined, n: number): Float64Array {
   const out = new Float64Array(n);
   if (n === 0 || data === undefined) return out;
-  if (DataType.isFloat(field.type)) {
+  if (arrow.DataType.isFloat(field.type)) {
     out.set(rowValues<Float64Array>(data));
   } else {
     unpackIntegers(field, rowValues<PackedArray>(data), null, out);
@@ -341,8 +315,8 @@ function encodeColumn(column: Column, n: number, dictionaryId: number): EncodedF
   }
   if (mixed) return encodeMixed(column, n);
   if (kind === ValueKind.Null) {
-    const type = new Null();
-    return { field: field(column.name, type, 'null'), data: makeData({ type, length: n }) };
+    const type = new arrow.Null();
+    return { field: field(column.name, type, 'null'), data: arrow.makeData({ type, length: n }) };
   }
   const validity = nullCount === 0 ? undefined : validityBitmap(kinds);
   switch (kind) {
@@ -351,10 +325,10 @@ function encodeColumn(column: Column, n: number, dictionaryId: number): EncodedF
     case ValueKind.Int:
       return encodeInts(column, kinds, n, nullCount, validity);
     case ValueKind.Bool: {
-      const type = new Bool();
+      const type = new arrow.Bool();
       return {
         field: field(column.name, type, 'bool'),
-        data: makeData({ type, length: n, nullCount, nullBitmap: validity, data: boolBitmap(column.floats, n) }),
+        data: arrow.makeData({ type, length: n, nullCount, nullBitmap: validity, data: boolBitmap(column.floats, n) }),
       };
     }
     case ValueKind.String:
@@ -382,10 +356,10 @@ function encodeFloats(
       }
     }
   }
-  const type = new Float64();
+  const type = new arrow.Float64();
   return {
     field: field(column.name, type, 'float'),
-    data: makeData({ type, length: n, nullCount, nullBitmap: validity, data: floats }),
+    data: arrow.makeData({ type, length: n, nullCount, nullBitmap: validity, data: floats }),
   };
 }
 
@@ -437,10 +411,10 @@ function encodeInts(
       return { field: field(column.name, packed.data.type, 'int', packed.metadata), data: packed.data };
     }
   }
-  const type = new Int64();
+  const type = new arrow.Int64();
   return {
     field: field(column.name, type, 'int'),
-    data: makeData({ type, length: n, nullCount, nullBitmap: validity, data: column.ints.subarray(0, n) }),
+    data: arrow.makeData({ type, length: n, nullCount, nullBitmap: validity, data: column.ints.subarray(0, n) }),
   };
 }
 
@@ -490,15 +464,15 @@ function encodeStrings(
   const count = dictionary.length;
   const [indexType, narrowed]: [Int8 | Int16 | Int32, Int8Array | Int16Array | Int32Array] =
     count <= 0x80
-      ? [new Int8(), Int8Array.from(indices)]
+      ? [new arrow.Int8(), Int8Array.from(indices)]
       : count <= 0x8000
-        ? [new Int16(), Int16Array.from(indices)]
-        : [new Int32(), indices];
-  const dictionaryVector = makeVector(utf8Data(dictionary));
-  const type = new Dictionary(new Utf8(), indexType, dictionaryId);
+        ? [new arrow.Int16(), Int16Array.from(indices)]
+        : [new arrow.Int32(), indices];
+  const dictionaryVector = arrow.makeVector(utf8Data(dictionary));
+  const type = new arrow.Dictionary(new arrow.Utf8(), indexType, dictionaryId);
   return {
     field: field(column.name, type, 'string'),
-    data: makeData({ type, length: n, nullCount, nullBitmap: validity, data: narrowed, dictionary: dictionaryVector }),
+    data: arrow.makeData({ type, length: n, nullCount, nullBitmap: validity, data: narrowed, dictionary: dictionaryVector }),
   };
 }
 
@@ -540,19 +514,19 @@ function encodeMixed(column: Column, n: number): EncodedField {
     }
   }
   const children: Data[] = [
-    makeData({ type: new Null(), length: sizes[ValueKind.Null]! }),
-    makeData({ type: new Float64(), length: floats.length, nullCount: 0, data: floats }),
-    makeData({ type: new Int64(), length: intWords.length / 2, nullCount: 0, data: new BigInt64Array(intWords.buffer) }),
-    makeData({ type: new Bool(), length: bools.length, nullCount: 0, data: boolBitmap(bools, bools.length) }),
+    arrow.makeData({ type: new arrow.Null(), length: sizes[ValueKind.Null]! }),
+    arrow.makeData({ type: new arrow.Float64(), length: floats.length, nullCount: 0, data: floats }),
+    arrow.makeData({ type: new arrow.Int64(), length: intWords.length / 2, nullCount: 0, data: new BigInt64Array(intWords.buffer) }),
+    arrow.makeData({ type: new arrow.Bool(), length: bools.length, nullCount: 0, data: boolBitmap(bools, bools.length) }),
     utf8Data(strings),
   ];
-  const type = new DenseUnion(
+  const type = new arrow.DenseUnion(
     [...UNION_CHILDREN],
-    children.map((child, i) => new Field(KIND_NAMES[i]!, child.type, true)),
+    children.map((child, i) => new arrow.Field(KIND_NAMES[i]!, child.type, true)),
   );
   return {
     field: field(column.name, type, 'mixed'),
-    data: makeData({
+    data: arrow.makeData({
       type,
       length: n,
       nullCount: 0,
@@ -573,7 +547,7 @@ function decodeColumn(name: string, field: Field, data: Data | undefined, n: num
       return column;
     case 'float':
       decodeValidity(data, ValueKind.Float, column.kinds);
-      if (DataType.isFloat(field.type)) {
+      if (arrow.DataType.isFloat(field.type)) {
         column.floats.set(rowValues<Float64Array>(data));
       } else {
         unpackIntegers(field, rowValues<PackedArray>(data), data.nullCount === 0 ? null : column.kinds, column.floats);
@@ -584,7 +558,7 @@ function decodeColumn(name: string, field: Field, data: Data | undefined, n: num
       return column;
     case 'int':
       decodeValidity(data, ValueKind.Int, column.kinds);
-      if (DataType.isInt(field.type) && field.type.isSigned) {
+      if (arrow.DataType.isInt(field.type) && field.type.isSigned) {
         column.ints.set(rowValues<BigInt64Array>(data));
       } else {
         unpackIntegers(field, rowValues<PackedArray>(data), data.nullCount === 0 ? null : column.kinds, column.floats);
@@ -611,7 +585,7 @@ function decodeColumn(name: string, field: Field, data: Data | undefined, n: num
 }
 
 function decodeMixed(data: Data, column: Column, n: number): void {
-  const typeIds = DataType.isDenseUnion(data.type) ? (data.typeIds as Int8Array) : null;
+  const typeIds = arrow.DataType.isDenseUnion(data.type) ? (data.typeIds as Int8Array) : null;
   const offsets = data.valueOffsets as Int32Array | undefined;
   if (typeIds === null || offsets === undefined) throw new SegmentCorruptError('mixed column is not a dense union');
   const [, floatChild, intChild, boolChild, stringChild] = data.children as Data[];
@@ -620,7 +594,7 @@ function decodeMixed(data: Data, column: Column, n: number): void {
   const intWords = new Uint32Array(ints.buffer, ints.byteOffset, 2 * ints.length);
   const bools = new Float64Array(boolChild!.length);
   unpackBits(boolChild!.values as Uint8Array, boolChild!.offset, bools);
-  const strings = makeVector(stringChild as Data<Utf8>);
+  const strings = arrow.makeVector(stringChild as Data<Utf8>);
   for (let j = 0; j < strings.length; j++) column.strings.push(strings.get(j) ?? '');
 
   const words = slotWords(column.floats);
@@ -658,7 +632,7 @@ function rowValues<T extends PackedArray | Int8Array | Int16Array | Int32Array |
 
 function field(name: string, type: DataType, kind: KindName, metadata = new Map<string, string>()): Field {
   metadata.set(META_KIND, kind);
-  return new Field(name, type, true, metadata);
+  return new arrow.Field(name, type, true, metadata);
 }
 
 function metadataNumber(field: Field, key: string): number {
@@ -740,5 +714,5 @@ function utf8Data(strings: readonly string[]): Data<Utf8> {
   }
   const bytes = new Uint8Array(total);
   for (let i = 0; i < encoded.length; i++) bytes.set(encoded[i]!, offsets[i]!);
-  return makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes });
+  return arrow.makeData({ type: new arrow.Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes });
 }

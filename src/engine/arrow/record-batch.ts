@@ -1,8 +1,8 @@
-import { BufferRegion, FieldNode, Message, RecordBatch } from 'apache-arrow/ipc/metadata/message';
 import { ValueKind, type Column } from '../../storage/columns.js';
 import { int32Halves, writeValue } from '../../storage/json-rows.js';
 import { JsonWriter } from '../../storage/json-writer.js';
 import { fromMicros, MICROS_PER_UNIT, type TimePrecision } from '../../time-precision.js';
+import { recordBatchMetadata } from './batch-metadata.js';
 import type { ArrowColumnType } from './column-types.js';
 
 /**
@@ -94,24 +94,26 @@ export class RecordBatchBuilder {
   finish(slot?: SharedArrayBuffer): Uint8Array {
     const n = this.rows;
     if (n === 0) return new Uint8Array(0);
-    const nodes: FieldNode[] = [new FieldNode(n, 0), new FieldNode(n, 0)];
+    // Each field's row count and null count, in schema order.
+    const nodes = [n, 0, n, 0];
     const parts: Uint8Array[] = [new Uint8Array(0), bytesOf(this.series, n * 4), new Uint8Array(0), bytesOf(this.time, n * 8)];
     if (this.layout.withSeq) {
-      nodes.push(new FieldNode(n, 0));
+      nodes.push(n, 0);
       parts.push(new Uint8Array(0), bytesOf(this.seq, n * 8));
     }
     for (const value of this.values) {
-      nodes.push(new FieldNode(n, value.nulls));
+      nodes.push(n, value.nulls);
       parts.push(value.nulls > 0 ? value.validity.subarray(0, bitBytes(n)) : new Uint8Array(0));
       parts.push(...valueParts(value, n));
     }
-    const regions: BufferRegion[] = [];
+    // Each body buffer's offset and length.
+    const regions: number[] = [];
     let bodyLength = 0;
     for (const part of parts) {
-      regions.push(new BufferRegion(bodyLength, part.byteLength));
+      regions.push(bodyLength, part.byteLength);
       bodyLength += padded(part.byteLength);
     }
-    const metadata = Message.encode(Message.from(new RecordBatch(n, nodes, regions, null), bodyLength));
+    const metadata = recordBatchMetadata(n, nodes, regions, bodyLength);
     const metadataLength = padded(8 + metadata.byteLength) - 8;
     const size = 8 + metadataLength + bodyLength;
     const message = slot !== undefined && size <= slot.byteLength ? new Uint8Array(slot, 0, size) : new Uint8Array(size);
