@@ -1,5 +1,5 @@
 /**
- * Runs Sluice's commands (`dist/src/main.js`, `dist/src/cli/sluice.js`) as real child processes
+ * Runs Sluice's commands (`dist/bundle/src/main.js`, `dist/src/cli/sluice.js`) as real child processes
  * and captures what an operator would see: stdout, stderr and the exit status. Every process is
  * killed when the test process ends, however it ends.
  */

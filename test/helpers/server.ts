@@ -1,8 +1,8 @@
 /**
- * Starts the real server (`dist/src/main.js`) as a child process for end-to-end tests and
- * benchmarks. Every process and temporary data directory made here is tracked, so a test file
- * can release everything with `test.after.always(cleanupServers)` and nothing outlives the
- * test process even when ava kills it on a timeout.
+ * Starts the real server (`dist/bundle/src/main.js`, what `npm start` runs) as a child process
+ * for end-to-end tests and benchmarks. Every process and temporary data directory made here
+ * is tracked, so a test file can release everything with `test.after.always(cleanupServers)`
+ * and nothing outlives the test process even when ava kills it on a timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { TEST_LOG_LIMIT } from './nats-cluster.js';
 
 /** The repository root, found from this file's place in `dist/test/helpers/`. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const serverEntry = path.join(repoRoot, 'dist', 'src', 'main.js');
+export const serverEntry = path.join(repoRoot, 'dist', 'bundle', 'src', 'main.js');
 
 // Generous: three test files start servers at once, and a slow machine under that load took
 // more than 20 s for a cluster node to come up (CI machines vary).
