@@ -1,5 +1,6 @@
-import { allocateColumn, rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
+import { rowSlab } from './row-slab.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
 
@@ -153,8 +154,8 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     n += reader.count;
   }
   const order = timeOrderedEntries(reader, batches, entries);
-  // One allocation for both: an array's backing store costs more than copying a series' rows.
-  const numbers = new Float64Array(2 * n);
+  // Carved, not allocated: an array's backing store costs more than copying a series' rows.
+  const numbers = rowSlab.floats(2 * n);
   const time = numbers.subarray(0, n);
   const seq = numbers.subarray(n);
   const columns = new Map<string, { column: Column; words: Uint32Array }>();
@@ -173,7 +174,7 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
       reader.nextColumn();
       let target = columns.get(reader.columnName);
       if (!target) {
-        const column = allocateColumn(reader.columnName, n);
+        const column = rowSlab.column(reader.columnName, n);
         target = { column, words: slotWords(column.floats) };
         columns.set(reader.columnName, target);
       }
