@@ -38,7 +38,6 @@ export type ParseTaskResult =
       readonly ok: true;
       readonly pointCount: number;
       readonly unnumberedCount: number;
-      readonly seriesNames: string[];
       /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
       readonly batches: (ArrayBuffer | null)[];
       /** With `digests` asked for: index = shard, the batch's digest. */
@@ -76,7 +75,8 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     ok: true,
     pointCount: parsed.pointCount + added,
     unnumberedCount: parsed.unnumberedCount,
-    seriesNames: parsed.seriesNames,
+    // Not the series names: the main thread has no use for them (permissions were checked
+    // above), and a thousand strings a body cost a clone on each side of the message.
     ...rejectionsOf(parsed),
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
     batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
