@@ -40,7 +40,7 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
     try {
       const size = Number.isFinite(declared) ? declared : FIRST_CHUNKED_BUFFER_BYTES;
       claim(size);
-      buffer = new Uint8Array(size);
+      buffer = uninitialized(size);
     } catch (err) {
       refuse(err);
       return;
@@ -61,7 +61,7 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
           refuse(err);
           return;
         }
-        const grown = new Uint8Array(size);
+        const grown = uninitialized(size);
         grown.set(buffer.subarray(0, length));
         buffer = grown;
       }
@@ -70,4 +70,12 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
       if (isLast) resolve(length === buffer.length ? buffer : buffer.slice(0, length));
     });
   });
+}
+
+/**
+ * `size` bytes of their own (a whole ArrayBuffer, so transferable), not zero-filled first:
+ * only the bytes received are ever read, and a body is a few hundred KiB written once.
+ */
+function uninitialized(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
 }
