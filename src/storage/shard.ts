@@ -417,14 +417,18 @@ export class Shard {
   private applyBatch(batch: WriteBatchEntries, bytes: number): void {
     const { db, views } = batch;
     const entry = this.entryReader;
+    // Looked up once a batch, not once a series entry.
+    const databases = this.databaseCatalog(db);
     for (const entryAt of batch.entries) {
       entry.open(views, entryAt);
       const series = entry.seriesName();
-      const state = this.seriesState(db, series, true)!;
+      const state = databases.get(series) ?? this.addSeries(databases, series);
       state.visibleColumns = undefined;
       for (let c = 0; c < entry.columnCount; c++) {
         entry.nextColumn();
-        if (!state.columnSet.has(entry.columnName)) {
+        // The reader hands out one string per name, so a series written with the columns it
+        // already has in the same order skips the set.
+        if (state.columns[c] !== entry.columnName && !state.columnSet.has(entry.columnName)) {
           state.columnSet.add(entry.columnName);
           state.columns.push(entry.columnName);
         }
@@ -486,17 +490,24 @@ export class Shard {
   }
 
   private seriesState(db: string, series: string, create: boolean): SeriesState | undefined {
+    if (!create) return this.catalog.get(db)?.get(series);
+    const databases = this.databaseCatalog(db);
+    return databases.get(series) ?? this.addSeries(databases, series);
+  }
+
+  /** The series of `db`, made empty if it has none yet. */
+  private databaseCatalog(db: string): Map<string, SeriesState> {
     let databases = this.catalog.get(db);
     if (!databases) {
-      if (!create) return undefined;
       databases = new Map();
       this.catalog.set(db, databases);
     }
-    let state = databases.get(series);
-    if (!state && create) {
-      state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
-      databases.set(series, state);
-    }
+    return databases;
+  }
+
+  private addSeries(databases: Map<string, SeriesState>, series: string): SeriesState {
+    const state: SeriesState = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
+    databases.set(series, state);
     return state;
   }
 
