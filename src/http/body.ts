@@ -1,5 +1,6 @@
 import { PayloadTooLargeError } from '../errors.js';
 import type { Exchange } from './exchange.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 
 /** Accounts for body buffer before it is allocated; throws (an HttpError) to refuse the body. */
 export type BufferClaim = (bytes: number) => void;
@@ -40,7 +41,7 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
     try {
       const size = Number.isFinite(declared) ? declared : FIRST_CHUNKED_BUFFER_BYTES;
       claim(size);
-      buffer = uninitialized(size);
+      buffer = uninitializedBytes(size);
     } catch (err) {
       refuse(err);
       return;
@@ -61,7 +62,7 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
           refuse(err);
           return;
         }
-        const grown = uninitialized(size);
+        const grown = uninitializedBytes(size);
         grown.set(buffer.subarray(0, length));
         buffer = grown;
       }
@@ -72,10 +73,3 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
   });
 }
 
-/**
- * `size` bytes of their own (a whole ArrayBuffer, so transferable), not zero-filled first:
- * only the bytes received are ever read, and a body is a few hundred KiB written once.
- */
-function uninitialized(size: number): Uint8Array {
-  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
-}

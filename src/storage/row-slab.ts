@@ -20,6 +20,8 @@ const OWN_BUFFER_BYTES = BLOCK_BYTES >> 2;
 export class RowSlab {
   private block = new ArrayBuffer(0);
   private used = 0;
+  /** The buffer the last `take` carved from. */
+  private lastBuffer: ArrayBuffer = this.block;
 
   /** `count` zeroed doubles. */
   floats(count: number): Float64Array {
@@ -39,9 +41,6 @@ export class RowSlab {
       strings: [],
     };
   }
-
-  /** The buffer the last `take` carved from. */
-  private lastBuffer: ArrayBuffer = this.block;
 
   /** Carves `bytes` (rounded up to 8) and returns their offset in `lastBuffer`. */
   private take(bytes: number): number {

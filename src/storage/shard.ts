@@ -422,7 +422,7 @@ export class Shard {
     for (const entryAt of batch.entries) {
       entry.open(views, entryAt);
       const series = entry.seriesName();
-      const state = databases.get(series) ?? this.addSeries(databases, series);
+      const state = seriesIn(databases, series);
       state.visibleColumns = undefined;
       for (let c = 0; c < entry.columnCount; c++) {
         entry.nextColumn();
@@ -490,9 +490,7 @@ export class Shard {
   }
 
   private seriesState(db: string, series: string, create: boolean): SeriesState | undefined {
-    if (!create) return this.catalog.get(db)?.get(series);
-    const databases = this.databaseCatalog(db);
-    return databases.get(series) ?? this.addSeries(databases, series);
+    return create ? seriesIn(this.databaseCatalog(db), series) : this.catalog.get(db)?.get(series);
   }
 
   /** The series of `db`, made empty if it has none yet. */
@@ -503,12 +501,6 @@ export class Shard {
       this.catalog.set(db, databases);
     }
     return databases;
-  }
-
-  private addSeries(databases: Map<string, SeriesState>, series: string): SeriesState {
-    const state: SeriesState = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
-    databases.set(series, state);
-    return state;
   }
 
   listSeries(db: string): string[] {
@@ -1294,4 +1286,14 @@ function pauser(): () => Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     sliceStart = performance.now();
   };
+}
+
+/** The state of `series` among a database's series, made empty if it has none yet. */
+function seriesIn(databases: Map<string, SeriesState>, series: string): SeriesState {
+  let state = databases.get(series);
+  if (!state) {
+    state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
+    databases.set(series, state);
+  }
+  return state;
 }

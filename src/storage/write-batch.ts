@@ -31,6 +31,7 @@
  */
 import type { Column, SeriesColumns } from './columns.js';
 import { sequenceNumberOf } from './sequence-numbers.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { Utf8Names } from '../util/utf8-names.js';
 
 const VERSION = 2;
@@ -145,7 +146,7 @@ export class WriteBatchBuilder {
     this.view.setUint32(8, this.pointCount, true);
     const length = this.pad(this.length);
     // Not zero-filled first: every byte is overwritten by the copy.
-    const batch = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    const batch = uninitializedBytes(length);
     batch.set(this.bytes.subarray(0, length));
     return batch;
   }
@@ -274,11 +275,13 @@ export interface BatchViews {
   readonly words: Uint32Array;
 }
 
-/** Longer column names are not kept as a reader's last one. */
-const MAX_CACHED_COLUMN_NAME_BYTES = 64;
-
-/** Series and column names of every batch a thread reads: the same few, batch after batch. */
-const names = new Utf8Names();
+/**
+ * Series and column names of every batch a thread reads: the same few, batch after batch. Two
+ * tables, since each answers a name asked for twice in a row from memory at hand, and column
+ * lookups alternate with series lookups.
+ */
+const seriesNames = new Utf8Names();
+const columnNames = new Utf8Names();
 
 /**
  * Reads series entries of a batch in place, one reusable object for any number of entries:
@@ -303,9 +306,6 @@ export class SeriesEntryReader {
   stringCount = 0;
   private stringsAt = 0;
   private at = 0;
-  /** The last column name read and its bytes: a series' entries name the same columns. */
-  private lastColumnBytes = new Uint8Array(0);
-  private lastColumnName = '';
 
   /** Reads the header of the entry at `entryAt`; returns the reader itself. */
   open(views: BatchViews, entryAt: number): this {
@@ -322,7 +322,7 @@ export class SeriesEntryReader {
   }
 
   seriesName(): string {
-    return names.name(this.views.text, this.nameStart, this.nameEnd);
+    return seriesNames.name(this.views.text, this.nameStart, this.nameEnd);
   }
 
   /** Reads the next column's header and steps past its values, kinds and strings. */
@@ -331,7 +331,7 @@ export class SeriesEntryReader {
     let at = this.at;
     const nameLength = u32At(text, at);
     this.stringCount = u32At(text, at + 4);
-    this.columnName = this.columnNameAt(text, at + 8, at + 8 + nameLength);
+    this.columnName = columnNames.name(text, at + 8, at + 8 + nameLength);
     at = align8(at + 8 + nameLength);
     this.valuesAt = at >>> 3;
     this.kindsAt = at + 8 * this.count;
@@ -339,26 +339,6 @@ export class SeriesEntryReader {
     this.stringsAt = at;
     for (let i = 0; i < this.stringCount; i++) at += 4 + u32At(text, at);
     this.at = align8(at);
-  }
-
-  /**
-   * The column name in `text[start, end)`: compared with the last one before it is looked up,
-   * since entries of one series, read one after another, name the same columns, and the bytes
-   * of the last name are at hand where the name table's are a few cache misses away.
-   */
-  private columnNameAt(text: Buffer, start: number, end: number): string {
-    const last = this.lastColumnBytes;
-    if (last.length === end - start && end <= text.length) {
-      let i = 0;
-      while (i < last.length && last[i] === text[start + i]) i++;
-      if (i === last.length) return this.lastColumnName;
-    }
-    const name = names.name(text, start, end);
-    if (end - start <= MAX_CACHED_COLUMN_NAME_BYTES) {
-      this.lastColumnBytes = new Uint8Array(text.subarray(start, end));
-      this.lastColumnName = name;
-    }
-    return name;
   }
 
   /** Appends the current column's strings to `target`. */

@@ -22,25 +22,41 @@ interface Slot {
 
 export class Utf8Names {
   private readonly slots: (Slot | undefined)[] = new Array<Slot | undefined>(SLOT_MASK + 1);
+  /**
+   * The name found last and its slot pair: asked for again (a series' entries, read one after
+   * another, name the same columns), it is answered from memory at hand, where the table's
+   * slot and its bytes are cache misses on a thread that shares its core with another.
+   */
+  private last: Slot | undefined;
+  private lastFirst = -1;
 
   /** The UTF-8 name in `buf[start, end)`. */
   name(buf: Buffer, start: number, end: number): string {
     if (end - start > MAX_KEPT_NAME_BYTES || end > buf.length) return buf.toString('utf8', start, end);
     const first = fnv1a(buf, start, end) & (SLOT_MASK - 1);
+    const last = this.last;
+    if (first === this.lastFirst && last !== undefined && sameBytes(last.bytes, buf, start, end)) return last.name;
     const slots = this.slots;
     const recent = slots[first];
-    if (recent !== undefined && sameBytes(recent.bytes, buf, start, end)) return recent.name;
-    const older = slots[first + 1];
-    if (older !== undefined && sameBytes(older.bytes, buf, start, end)) {
-      slots[first + 1] = recent;
-      slots[first] = older;
-      return older.name;
+    let found: Slot;
+    if (recent !== undefined && sameBytes(recent.bytes, buf, start, end)) {
+      found = recent;
+    } else {
+      const older = slots[first + 1];
+      if (older !== undefined && sameBytes(older.bytes, buf, start, end)) {
+        slots[first + 1] = recent;
+        slots[first] = older;
+        found = older;
+      } else {
+        // A copy: the batch's memory is released once its rows are sealed.
+        found = { bytes: new Uint8Array(buf.subarray(start, end)), name: buf.toString('utf8', start, end) };
+        slots[first + 1] = recent;
+        slots[first] = found;
+      }
     }
-    const name = buf.toString('utf8', start, end);
-    // A copy: the batch's memory is released once its rows are sealed.
-    slots[first + 1] = recent;
-    slots[first] = { bytes: new Uint8Array(buf.subarray(start, end)), name };
-    return name;
+    this.last = found;
+    this.lastFirst = first;
+    return found.name;
   }
 }
 
