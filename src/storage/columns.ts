@@ -72,7 +72,46 @@ export function slotWords(slots: Float64Array): Uint32Array {
  * which a column of long strings is mostly made of.
  */
 export function rowsBytes(rows: SeriesColumns): number {
-  let bytes = rows.count * (16 + 9 * rows.columns.length);
-  for (const column of rows.columns) for (const text of column.strings) bytes += 16 + 2 * text.length;
+  let bytes = rows.count * 16;
+  for (const column of rows.columns) {
+    if (!isConstantColumn(column)) bytes += rows.count * 9;
+    for (const text of column.strings) bytes += 16 + 2 * text.length;
+  }
   return bytes;
+}
+
+/*
+ * Constant columns: a line-protocol tag is a string column that holds one value in every row
+ * of its series, and stored row by row it cost a memtable nine bytes a point (a third of a
+ * tagged point's memory). A constant column's kinds and value slots are views over arrays
+ * shared by every constant column of the thread — all String, all slot 0 — so its rows cost
+ * nothing. Readers see an ordinary column. Nothing may write to these arrays: every writer
+ * of column rows writes into columns it allocated itself, never into a memtable chunk's.
+ */
+let sharedStringKinds = new Uint8Array(0);
+let sharedZeroSlots = new ArrayBuffer(0);
+/** Every kinds buffer constant columns were made over (older ones live on in older columns). */
+const constantKindBuffers = new WeakSet<ArrayBufferLike>();
+
+/** `count` rows that all hold the string `value`, without memory per row. */
+export function constantStringColumn(name: string, value: string, count: number): Column {
+  if (sharedStringKinds.length < count) {
+    const size = Math.max(count, 2 * sharedStringKinds.length, 4096);
+    sharedStringKinds = new Uint8Array(size).fill(ValueKind.String);
+    sharedZeroSlots = new ArrayBuffer(8 * size);
+    constantKindBuffers.add(sharedStringKinds.buffer);
+  }
+  return {
+    name,
+    kinds: sharedStringKinds.subarray(0, count),
+    floats: new Float64Array(sharedZeroSlots, 0, count),
+    ints: new BigInt64Array(sharedZeroSlots, 0, count),
+    strings: [value],
+    uniformKind: ValueKind.String,
+  };
+}
+
+/** Whether `column` is (a view of) one made by constantStringColumn. */
+export function isConstantColumn(column: Column): boolean {
+  return column.uniformKind === ValueKind.String && constantKindBuffers.has(column.kinds.buffer);
 }

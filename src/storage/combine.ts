@@ -1,4 +1,4 @@
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, constantStringColumn, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 
 /**
@@ -57,6 +57,7 @@ function concatenate(series: string, pieces: SeriesColumns[]): SeriesColumns {
   const time = new Float64Array(total);
   const seq = new Float64Array(total);
   const columns = new Map<string, Column>();
+  const constants = constantsOfAll(pieces);
   let at = 0;
   for (const piece of pieces) {
     time.set(piece.time.subarray(0, piece.count), at);
@@ -64,9 +65,11 @@ function concatenate(series: string, pieces: SeriesColumns[]): SeriesColumns {
     for (const source of piece.columns) {
       let target = columns.get(source.name);
       if (!target) {
-        target = allocateColumn(source.name, total);
+        const value = constants.get(source.name);
+        target = value === undefined ? allocateColumn(source.name, total) : constantStringColumn(source.name, value, total);
         columns.set(source.name, target);
       }
+      if (constants.has(source.name)) continue;
       target.kinds.set(source.kinds.subarray(0, piece.count), at);
       target.floats.set(source.floats.subarray(0, piece.count), at);
       if (source.strings.length > 0) {
@@ -80,4 +83,23 @@ function concatenate(series: string, pieces: SeriesColumns[]): SeriesColumns {
     at += piece.count;
   }
   return { series, count: total, time, seq, columns: [...columns.values()] };
+}
+
+/** The columns that every piece holds as a constant column (a tag) of one and the same string, with that string. */
+function constantsOfAll(pieces: readonly SeriesColumns[]): Map<string, string> {
+  const seen = new Map<string, { value: string | undefined; pieces: number }>();
+  for (const piece of pieces) {
+    for (const column of piece.columns) {
+      const value = isConstantColumn(column) ? column.strings[0] : undefined;
+      const known = seen.get(column.name);
+      if (known === undefined) seen.set(column.name, { value, pieces: 1 });
+      else {
+        known.pieces++;
+        if (known.value !== value) known.value = undefined;
+      }
+    }
+  }
+  const constants = new Map<string, string>();
+  for (const [name, { value, pieces: count }] of seen) if (value !== undefined && count === pieces.length) constants.set(name, value);
+  return constants;
 }

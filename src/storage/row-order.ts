@@ -1,4 +1,4 @@
-import { allocateColumn, type SeriesColumns } from './columns.js';
+import { allocateColumn, isConstantColumn, type SeriesColumns } from './columns.js';
 
 /**
  * Row indices ordered by (time, seq), ties kept in arrival order. A natural merge sort: rows
@@ -44,6 +44,8 @@ export function permute(rows: SeriesColumns, order: Uint32Array): SeriesColumns 
     seq[i] = rows.seq[order[i]!]!;
   }
   const columns = rows.columns.map((source) => {
+    // Every row of a constant column is the same: in any order it is itself.
+    if (isConstantColumn(source) && source.kinds.length === n) return source;
     const target = allocateColumn(source.name, n);
     for (let i = 0; i < n; i++) {
       target.kinds[i] = source.kinds[order[i]!]!;

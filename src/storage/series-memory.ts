@@ -1,4 +1,4 @@
-import { rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { constantStringColumn, rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 import { rowSlab } from './row-slab.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
@@ -141,6 +141,22 @@ function isSorted(rows: SeriesColumns): boolean {
 }
 
 /**
+ * A column being gathered. While every entry so far gave it one and the same string in every
+ * row (a line-protocol tag), no rows are carved for it: it covers rows [from, to) with the
+ * string whose bytes lie at `stringAt` of `text`, and ends as a constant column when that is
+ * all of the chunk's rows. The first entry that breaks this makes it an ordinary column.
+ */
+interface GatheredColumn {
+  column: Column | undefined;
+  words: Uint32Array | undefined;
+  from: number;
+  to: number;
+  text: Buffer | undefined;
+  stringAt: number;
+  value: string;
+}
+
+/**
  * Rows of all entries in fresh arrays, columns in order of first appearance: in time order when
  * the entries can be put in an order that gives it (timeOrderedEntries), else in arrival order.
  * A series gets a few rows from each of many batches, so entries are short: rows are copied by
@@ -158,7 +174,7 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
   const numbers = rowSlab.floats(2 * n);
   const time = numbers.subarray(0, n);
   const seq = numbers.subarray(n);
-  const columns = new Map<string, { column: Column; words: Uint32Array }>();
+  const columns = new Map<string, GatheredColumn>();
   let at = 0;
   for (let e = 0; e < entries.length; e++) {
     const k = order === null ? e : order[e]!;
@@ -174,12 +190,18 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
       reader.nextColumn();
       let target = columns.get(reader.columnName);
       if (!target) {
-        const column = rowSlab.column(reader.columnName, n);
-        target = { column, words: slotWords(column.floats) };
+        target = { column: undefined, words: undefined, from: at, to: at, text: undefined, stringAt: 0, value: '' };
         columns.set(reader.columnName, target);
       }
-      const { kinds, floats, strings } = target.column;
-      const to = target.words;
+      if (target.column === undefined) {
+        if (target.to === at && repeatsString(target, reader, text)) {
+          target.to += count;
+          continue;
+        }
+        carveColumn(target, reader.columnName, n);
+      }
+      const { kinds, floats, strings } = target.column!;
+      const to = target.words!;
       const { valuesAt, kindsAt } = reader;
       for (let i = 0; i < count; i++) {
         kinds[at + i] = text[kindsAt + i]!;
@@ -198,5 +220,43 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     }
     at += count;
   }
-  return { series, count: n, time, seq, columns: [...columns.values()].map(({ column }) => column) };
+  const gathered: Column[] = [];
+  for (const [name, target] of columns) {
+    if (target.column === undefined && target.from === 0 && target.to === n) gathered.push(constantStringColumn(name, target.value, n));
+    else gathered.push(target.column ?? carveColumn(target, name, n));
+  }
+  return { series, count: n, time, seq, columns: gathered };
+}
+
+/**
+ * Whether the reader's current column holds one string in every row, the same as the rows
+ * `target` covers so far (or, when it covers none yet, any one string, which it then takes).
+ */
+function repeatsString(target: GatheredColumn, reader: SeriesEntryReader, text: Buffer): boolean {
+  const stringAt = reader.onlyStringAt();
+  if (stringAt < 0) return false;
+  const length = text.readUInt32LE(stringAt);
+  if (target.text === undefined) {
+    if (target.to !== target.from) return false;
+    target.text = text;
+    target.stringAt = stringAt;
+    target.value = text.toString('utf8', stringAt + 4, stringAt + 4 + length);
+    return true;
+  }
+  const known = target.text;
+  if (known.readUInt32LE(target.stringAt) !== length) return false;
+  for (let i = 4; i < 4 + length; i++) if (text[stringAt + i] !== known[target.stringAt + i]) return false;
+  return true;
+}
+
+/** Rows carved for `target`'s column, holding its string in the rows it covered so far; returns the column. */
+function carveColumn(target: GatheredColumn, name: string, n: number): Column {
+  const column = rowSlab.column(name, n);
+  if (target.to > target.from) {
+    column.strings.push(target.value);
+    column.kinds.fill(ValueKind.String, target.from, target.to);
+  }
+  target.column = column;
+  target.words = slotWords(column.floats);
+  return column;
 }

@@ -29,7 +29,7 @@
  * part of it, which recovery uses to keep a request whole or not at all. Version-1 batches
  * (16-byte header, no transaction) are still read: they come from WALs of older builds.
  */
-import type { Column, SeriesColumns } from './columns.js';
+import { ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { sequenceNumberOf } from './sequence-numbers.js';
 import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { Utf8Names } from '../util/utf8-names.js';
@@ -339,6 +339,19 @@ export class SeriesEntryReader {
     this.stringsAt = at;
     for (let i = 0; i < this.stringCount; i++) at += 4 + u32At(text, at);
     this.at = align8(at);
+  }
+
+  /**
+   * Where the current column's one string lies (at its length prefix) when every row of the
+   * entry holds that string — a line-protocol tag's column — else -1.
+   */
+  onlyStringAt(): number {
+    if (this.stringCount !== 1) return -1;
+    const { text, f64 } = this.views;
+    for (let i = 0; i < this.count; i++) {
+      if (text[this.kindsAt + i] !== ValueKind.String || f64[this.valuesAt + i] !== 0) return -1;
+    }
+    return this.stringsAt;
   }
 
   /** Appends the current column's strings to `target`. */

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
-import { column, createDb, listSeries, query, querySeries, request, type Credentials, type SeriesResult } from '../helpers/client.js';
+import { column, createDb, listSeries, query, querySeries, request, writeOk, type Credentials, type SeriesResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'lines';
@@ -180,3 +180,37 @@ async function statusText(pending: Promise<{ status: number; text: string; heade
   if (result.headers.get('x-influxdb-error') !== error.replace(/[\r\n]+/g, ' ')) throw new Error(`X-Influxdb-Error is ${result.headers.get('x-influxdb-error')}`);
   return [result.status, error];
 }
+
+test.serial('a tag column holds its series key value in every row, and 0.8 writes of other values to it keep theirs, before and after a restart', async (t) => {
+  const own = await startServer({ args: ['--shards', '2'] });
+  await createDb(own, DB);
+  const series = 'tagged,host=x';
+  // Lines over several requests: the tag is one string a series, sealed as a constant column.
+  for (let r = 0; r < 4; r++) {
+    const lines = [0, 1, 2].map((i) => `${series} v=${3 * r + i} ${1_000 + 3 * r + i}`).join('\n');
+    const result = await request(own, 'POST', '/write', { params: { db: DB, precision: 's' }, body: lines });
+    t.is(result.status, 204, result.text);
+  }
+  // 0.8 writes to the same series may give its `host` column any value, or none.
+  await writeOk(own, DB, [{ name: series, columns: ['time', 'v', 'host'], points: [[1_100, 100, 'y'], [1_101, 101, null], [1_102, 102, 7]] }], { precision: 's' });
+  await writeOk(own, DB, [{ name: series, columns: ['time', 'v'], points: [[1_103, 103]] }], { precision: 's' });
+  const expected = [
+    ...Array.from({ length: 12 }, (_, i) => [1_000 + i, i, 'x']),
+    [1_100, 100, 'y'],
+    [1_101, 101, null],
+    [1_102, 102, 7],
+    [1_103, 103, null],
+  ];
+  const check = async (target: TestServer, when: string): Promise<void> => {
+    const [answer] = await querySeries(target, DB, `select v, host from "${series}" order asc`, { time_precision: 's' });
+    const [time, v, host] = [column(answer!, 'time'), column(answer!, 'v'), column(answer!, 'host')];
+    t.deepEqual(time.map((at, i) => [at, v[i], host[i] ?? null]), expected, when);
+    const [counted] = await querySeries(target, DB, `select count(v) from "${series}" where host = 'x'`);
+    t.is(counted!.points[0]![1], 12, when);
+  };
+  await check(own, 'from the memtable');
+  t.is(await own.stop(), 0);
+  const again = await startServer({ dataDir: own.dataDir, args: ['--shards', '2'] });
+  await check(again, 'from segments after a restart');
+  await again.stop();
+});
