@@ -7,7 +7,7 @@
  *
  * A column that appears in a later row reads as null in the rows before it (kind 0), and
  * `constants` hold string columns with one value for every row (line-protocol tags): each is
- * stored once per series entry and every row's slot points at it.
+ * written as a constant column of the batch, its one string and no bytes per row.
  */
 import { ValueKind } from '../storage/columns.js';
 import type { WriteBatchBuilder } from '../storage/write-batch.js';
@@ -168,14 +168,7 @@ export class SeriesRows {
       for (const text of column.strings) builder.appendString(text, 0, text.length);
     }
     for (const constant of this.constants) {
-      const valuesAt = builder.beginColumn(constant.name, 0, constant.name.length, rows, 1);
-      const f64 = builder.f64;
-      const bytes = builder.bytes;
-      const kindsAt = (valuesAt + rows) * 8;
-      for (let i = 0; i < rows; i++) {
-        f64[valuesAt + i] = 0;
-        bytes[kindsAt + i] = ValueKind.String;
-      }
+      builder.beginConstantColumn(constant.name, 0, constant.name.length);
       builder.appendString(constant.value, 0, constant.value.length);
     }
   }

@@ -201,6 +201,14 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
         carveColumn(target, reader.columnName, n);
       }
       const { kinds, floats, strings } = target.column!;
+      if (reader.constant) {
+        // Carved slots are zero: only a string that is not the column's first needs its index.
+        const index = strings.length;
+        reader.pushStrings(strings);
+        kinds.fill(ValueKind.String, at, at + count);
+        if (index > 0) floats.fill(index, at, at + count);
+        continue;
+      }
       const to = target.words!;
       const { valuesAt, kindsAt } = reader;
       for (let i = 0; i < count; i++) {

@@ -14,6 +14,9 @@
  *   column   nameLength | stringCount | name (UTF-8) | align8
  *            values: 8 bytes × count | kinds: u8[count]
  *            stringCount × (byteLength | UTF-8 bytes)
+ *            or, with the top bit of stringCount set (version 3), a constant column:
+ *            every row holds its one string, and no values or kinds are stored
+ *            1 × (byteLength | UTF-8 bytes)
  *
  * Every f64/i64 array starts 8-aligned, so `decodeWriteBatch` can return typed-array views
  * into the batch instead of copies. Values are in host byte order; every platform Node runs on
@@ -27,14 +30,21 @@
  * `txn` and `participants` are 0 in a fresh batch; the shard stamps them before logging (see
  * `stampTransaction`): the request's transaction id and the bit mask of every shard that got a
  * part of it, which recovery uses to keep a request whole or not at all. Version-1 batches
- * (16-byte header, no transaction) are still read: they come from WALs of older builds.
+ * (16-byte header, no transaction) are still read: they come from WALs of older builds, as
+ * are version-2 batches (no constant columns; otherwise the same).
+ *
+ * Constant columns are how a line-protocol tag travels: one string for every row of its series
+ * entry, where a stored column cost nine bytes a point in the batch, the WAL and the memtable's
+ * unsealed batches.
  */
-import { ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { sequenceNumberOf } from './sequence-numbers.js';
 import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { Utf8Names } from '../util/utf8-names.js';
 
-const VERSION = 2;
+const VERSION = 3;
+/** Set in a column's stringCount: a constant column (see the layout above). */
+const CONSTANT_COLUMN = 0x8000_0000;
 const HEADER_SIZE = 32;
 const V1_HEADER_SIZE = 16;
 const TXN_AT = 16;
@@ -130,6 +140,21 @@ export class WriteBatchBuilder {
     return valuesAt >> 3;
   }
 
+  /**
+   * Adds a column named by `name[start, end)` whose every row holds one string, which the caller
+   * then appends (exactly one `appendString`).
+   */
+  beginConstantColumn(name: Uint8Array, start: number, end: number): void {
+    const nameLength = end - start;
+    this.ensure(align8(8 + nameLength));
+    const at = this.pad(this.length);
+    const view = this.view;
+    view.setUint32(at, nameLength, true);
+    view.setUint32(at + 4, (CONSTANT_COLUMN | 1) >>> 0, true);
+    this.copyBytes(name, start, end, at + 8);
+    this.length = at + 8 + nameLength;
+  }
+
   /** Appends one string of the current column, given as UTF-8 bytes `src[start, end)`. */
   appendString(src: Uint8Array, start: number, end: number): void {
     const length = end - start;
@@ -194,6 +219,12 @@ export function encodeWriteBatch(db: string, series: readonly SeriesColumns[]): 
     builder.f64.set(entry.seq.subarray(0, count), timeAt + count);
     for (const column of entry.columns) {
       const columnName = utf8Encoder.encode(column.name);
+      if (isConstantColumn(column)) {
+        builder.beginConstantColumn(columnName, 0, columnName.length);
+        const encoded = utf8Encoder.encode(column.strings[0]!);
+        builder.appendString(encoded, 0, encoded.length);
+        continue;
+      }
       const valuesAt = builder.beginColumn(columnName, 0, columnName.length, count, column.strings.length);
       // Copied as bytes: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
       const slots = new Uint8Array(column.floats.buffer, column.floats.byteOffset, count * 8);
@@ -240,7 +271,7 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchEntries {
     throw new Error('not a write batch');
   }
   const version = bytes[3];
-  if (version !== VERSION && version !== 1) throw new Error(`unsupported write batch version ${version}`);
+  if (version !== VERSION && version !== 2 && version !== 1) throw new Error(`unsupported write batch version ${version}`);
   const headerSize = version === 1 ? V1_HEADER_SIZE : HEADER_SIZE;
   const view = new DataView(bytes.buffer, base, bytes.length);
   const f64 = new Float64Array(bytes.buffer, base, bytes.length >>> 3);
@@ -301,6 +332,9 @@ export class SeriesEntryReader {
   private nameEnd = 0;
   /** Set by nextColumn. */
   columnName = '';
+  /** A constant column stores no values or kinds: its one string is every row's value. */
+  constant = false;
+  /** f64 index of the column's first value slot, and byte offset of its first kind (-1 when constant). */
   valuesAt = 0;
   kindsAt = 0;
   stringCount = 0;
@@ -330,12 +364,20 @@ export class SeriesEntryReader {
     const text = this.views.text;
     let at = this.at;
     const nameLength = u32At(text, at);
-    this.stringCount = u32At(text, at + 4);
+    const strings = u32At(text, at + 4);
+    this.constant = strings >= CONSTANT_COLUMN;
+    this.stringCount = this.constant ? 1 : strings;
     this.columnName = columnNames.name(text, at + 8, at + 8 + nameLength);
-    at = align8(at + 8 + nameLength);
-    this.valuesAt = at >>> 3;
-    this.kindsAt = at + 8 * this.count;
-    at += 9 * this.count;
+    if (this.constant) {
+      at += 8 + nameLength;
+      this.valuesAt = -1;
+      this.kindsAt = -1;
+    } else {
+      at = align8(at + 8 + nameLength);
+      this.valuesAt = at >>> 3;
+      this.kindsAt = at + 8 * this.count;
+      at += 9 * this.count;
+    }
     this.stringsAt = at;
     for (let i = 0; i < this.stringCount; i++) at += 4 + u32At(text, at);
     this.at = align8(at);
@@ -346,6 +388,7 @@ export class SeriesEntryReader {
    * entry holds that string — a line-protocol tag's column — else -1.
    */
   onlyStringAt(): number {
+    if (this.constant) return this.stringsAt;
     if (this.stringCount !== 1) return -1;
     const { text, f64 } = this.views;
     for (let i = 0; i < this.count; i++) {
@@ -388,7 +431,7 @@ export function seriesNamesOf(batch: WriteBatchEntries): string[] {
 
 /** Records which request a batch belongs to and which shards share it (before it is logged). */
 export function stampTransaction(bytes: Uint8Array, txn: number, participants: number): void {
-  if (bytes[3] !== VERSION) throw new Error(`cannot stamp a version ${bytes[3]} write batch`);
+  if (bytes[3] !== VERSION && bytes[3] !== 2) throw new Error(`cannot stamp a version ${bytes[3]} write batch`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
   view.setFloat64(TXN_AT, txn, true);
   view.setUint32(PARTICIPANTS_AT, participants >>> 0, true);
@@ -411,6 +454,13 @@ export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
         reader.nextColumn();
         const strings: string[] = [];
         reader.pushStrings(strings);
+        if (reader.constant) {
+          const column = allocateColumn(reader.columnName, count);
+          column.kinds.fill(ValueKind.String);
+          column.strings.push(...strings);
+          columns.push(column);
+          continue;
+        }
         columns.push({
           name: reader.columnName,
           floats: new Float64Array(buffer, base + reader.valuesAt * 8, count),

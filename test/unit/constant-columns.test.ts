@@ -1,5 +1,5 @@
 import test from 'ava';
-import { isConstantColumn, rowsBytes, type Column, type SeriesColumns } from '../../src/storage/columns.js';
+import { constantStringColumn, isConstantColumn, rowsBytes, type Column, type SeriesColumns } from '../../src/storage/columns.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { permute } from '../../src/storage/row-order.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
@@ -19,8 +19,13 @@ function entry(start: number, count: number, tags: Record<string, Cell[] | Cell>
   return { series: 'cpu,host=a', count, time: Float64Array.from(time), seq: Float64Array.from(time, (x) => x + 1), columns };
 }
 
-/** A tag's column as the line-protocol parser writes it: one string, referred to by every row. */
+/**
+ * A tag's column as the line-protocol parser writes it: a constant column of the batch, or (as
+ * version-2 batches of older builds' WALs hold it) one string referred to by every row.
+ */
+let tagsAsConstants = true;
 function tagColumn(name: string, value: string, count: number): Column {
+  if (tagsAsConstants) return constantStringColumn(name, value, count);
   const tag = columnFromValues(name, [value]);
   const column = columnFromValues(name, Array<null>(count).fill(null));
   column.kinds.fill(tag.kinds[0]!);
@@ -47,7 +52,8 @@ function column(rows: SeriesColumns, name: string): Column {
   return rows.columns.find((c) => c.name === name)!;
 }
 
-test('a tag written with every point is sealed as a constant column: same cells, no bytes per row', (t) => {
+for (const constants of [true, false]) test(`a tag written with every point is sealed as a constant column: same cells, no bytes per row (tags ${constants ? 'as constant batch columns' : 'stored per row'})`, (t) => {
+  tagsAsConstants = constants;
   const [chunk] = sealed(entry(0, 5, { host: 'a' }), entry(5, 5, { host: 'a' }), entry(10, 5, { host: 'a' }));
   t.is(chunk!.count, 15);
   t.true(isConstantColumn(column(chunk!, 'host')));
@@ -58,7 +64,8 @@ test('a tag written with every point is sealed as a constant column: same cells,
   t.is(rowsBytes(chunk!), 15 * 25 + 16 + 2);
 });
 
-test('a column that changes string, misses a row or starts late is stored row by row, with every cell right', (t) => {
+for (const constants of [true, false]) test(`a column that changes string, misses a row or starts late is stored row by row, with every cell right (tags ${constants ? 'as constant batch columns' : 'stored per row'})`, (t) => {
+  tagsAsConstants = constants;
   const changed = sealed(entry(0, 3, { host: 'a' }), entry(3, 3, { host: 'b' }), entry(6, 2, { host: 'a' }))[0]!;
   t.false(isConstantColumn(column(changed, 'host')));
   t.deepEqual(cells(changed, 'host'), ['a', 'a', 'a', 'b', 'b', 'b', 'a', 'a']);
@@ -82,7 +89,8 @@ test('a column that changes string, misses a row or starts late is stored row by
   t.is(rowsBytes(mixed), 4 * 34 + 16 + 2);
 });
 
-test('entries sealed out of order keep a constant tag, and so do sorts and merges of constant chunks', (t) => {
+for (const constants of [true, false]) test(`entries sealed out of order keep a constant tag, and so do sorts and merges of constant chunks (tags ${constants ? 'as constant batch columns' : 'stored per row'})`, (t) => {
+  tagsAsConstants = constants;
   const [chunk] = sealed(entry(10, 5, { host: 'a' }), entry(0, 5, { host: 'a' }), entry(5, 5, { host: 'a' }));
   t.true(isConstantColumn(column(chunk!, 'host')));
   t.deepEqual(Array.from(chunk!.time), Array.from({ length: 15 }, (_, i) => i * 10));
@@ -108,7 +116,8 @@ test('entries sealed out of order keep a constant tag, and so do sorts and merge
   t.deepEqual(cells(partly, 'host'), [...Array(15).fill('a'), ...Array(5).fill(null)]);
 });
 
-test('constant columns of many sizes share memory that no chunk can change', (t) => {
+for (const constants of [true, false]) test(`constant columns of many sizes share memory that no chunk can change (tags ${constants ? 'as constant batch columns' : 'stored per row'})`, (t) => {
+  tagsAsConstants = constants;
   const small = sealed(entry(0, 4, { host: 'x' }))[0]!;
   // Bigger than any constant column made so far: the shared arrays grow, older columns keep theirs.
   const big = sealed(entry(100, 50_000, { host: 'y' }))[0]!;

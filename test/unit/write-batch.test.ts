@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../../src/storage/columns.js';
-import { assignSequenceNumbers, decodeWriteBatch, encodeWriteBatch } from '../../src/storage/write-batch.js';
+import { assignSequenceNumbers, decodeWriteBatch, encodeWriteBatch, WriteBatchBuilder } from '../../src/storage/write-batch.js';
 
 type Cell = { kind: 'float'; value: number } | { kind: 'int'; value: bigint } | { kind: 'bool'; value: boolean } | { kind: 'string'; value: string } | null;
 
@@ -150,4 +150,40 @@ test('assignSequenceNumbers numbers waiting points by request ordinal and keeps 
   const seq = Float64Array.from([-1, 5, -3, 0, -2]);
   assignSequenceNumbers(seq, 10);
   t.deepEqual([...seq], [100001, 5, 120001, 0, 110001]);
+});
+
+test('a constant column (a tag) is one string and no bytes per row, and reads as that string in every row; version-2 batches still read', (t) => {
+  const utf8 = new TextEncoder();
+  const builder = new WriteBatchBuilder();
+  builder.reset('db');
+  const rows = 1000;
+  const name = utf8.encode('cpu,host=ä');
+  const timeAt = builder.beginSeries(name, 0, name.length, rows, 2);
+  for (let i = 0; i < rows; i++) {
+    builder.f64[timeAt + i] = i * 10;
+    builder.f64[timeAt + rows + i] = -(i + 1);
+  }
+  const host = utf8.encode('host');
+  builder.beginConstantColumn(host, 0, host.length);
+  const value = utf8.encode('ä');
+  builder.appendString(value, 0, value.length);
+  const v = utf8.encode('v');
+  const valuesAt = builder.beginColumn(v, 0, v.length, rows, 0);
+  for (let i = 0; i < rows; i++) {
+    builder.f64[valuesAt + i] = i / 2;
+    builder.bytes[(valuesAt + rows) * 8 + i] = ValueKind.Float;
+  }
+  const bytes = builder.finish();
+  // A stored string column would take nine bytes a row more.
+  t.true(bytes.length < rows * (16 + 9) + 200, `${bytes.length} bytes`);
+  const [series] = decodeWriteBatch(bytes).series;
+  t.deepEqual(series!.columns.map((c) => c.name), ['host', 'v']);
+  t.deepEqual(cellsOf(series!.columns[0]!, rows), Array.from({ length: rows }, () => ({ kind: 'string', value: 'ä' })));
+  t.deepEqual(cellsOf(series!.columns[1]!, rows), Array.from({ length: rows }, (_, i) => ({ kind: 'float', value: i / 2 })));
+
+  // Without constant columns, a version-2 batch (from an older build's WAL) is the same bytes.
+  const plain = encodeWriteBatch('db', [{ series: 's', count: 2, time: Float64Array.of(1, 2), seq: Float64Array.of(3, 4), columns: [columnOf('x', [{ kind: 'string', value: 'a' }, null])] }]);
+  plain[3] = 2;
+  const [old] = decodeWriteBatch(plain).series;
+  t.deepEqual(cellsOf(old!.columns[0]!, 2), [{ kind: 'string', value: 'a' }, null]);
 });
