@@ -122,15 +122,23 @@ class LineParser {
     return `unable to parse line ${this.line}: ${reason}: '${text}'`;
   }
 
-  /** The point starting at `keyStart`; returns where its line ends (at the newline or the end). */
-  private parsePoint(keyStart: number): number {
+  /**
+   * A line of another series than the last one's: its key, found first as the key that came
+   * after the last one the previous time (a time-ordered body names its series in the same
+   * order at every timestamp), else by hash in the key table. Sets lastKey and lastSeries;
+   * returns where the key ends.
+   */
+  private nextKey(keyStart: number): number {
     const buf = this.buf;
     const end = buf.length;
-    // Lines of one series usually come together: the previous line's key is tried first,
-    // compared in the same pass that finds where this line's key ends.
-    let series = this.lastSeries;
-    let keyEnd = series === null ? -1 : prefixEnd(this.lastKey!.raw, buf, keyStart, SPACE);
-    if (keyEnd < 0) {
+    const { db, shardCount } = this.options;
+    const previous = this.lastKey;
+    const guess = previous === null ? null : keys.at(previous.nextSlot);
+    let keyEnd = guess !== null && guess.db === db && guess.shardCount === shardCount ? prefixEnd(guess.raw, buf, keyStart, SPACE) : -1;
+    let key: LineSeriesKey;
+    if (keyEnd >= 0) {
+      key = guess!;
+    } else {
       let hash = FNV_OFFSET;
       let i = keyStart;
       while (i < end) {
@@ -142,14 +150,30 @@ class LineParser {
       }
       keyEnd = Math.min(i, end);
       if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
-      const key = keys.resolve(buf, keyStart, keyEnd, hash, this.options.db, this.options.shardCount);
-      // Another key of the same name can be in this request only if this one is not written as
-      // its name, or is new (it may replace one the table let go of earlier in the request).
-      if (!key.canonical || key.series === undefined) this.namesMayRepeat = true;
-      this.lastKey = key;
-      series = LineSeries.of(key);
-      this.lastSeries = series;
-      if (series.claim(this.stamp)) this.series.push(series.current);
+      key = keys.resolve(buf, keyStart, keyEnd, hash, db, shardCount);
+      if (previous !== null) previous.nextSlot = key.slot;
+    }
+    // Another key of the same name can be in this request only if this one is not written as
+    // its name, or is new (it may replace one the table let go of earlier in the request).
+    if (!key.canonical || key.series === undefined) this.namesMayRepeat = true;
+    this.lastKey = key;
+    const series = LineSeries.of(key);
+    this.lastSeries = series;
+    if (series.claim(this.stamp)) this.series.push(series.current);
+    return keyEnd;
+  }
+
+  /** The point starting at `keyStart`; returns where its line ends (at the newline or the end). */
+  private parsePoint(keyStart: number): number {
+    const buf = this.buf;
+    const end = buf.length;
+    // Lines of one series usually come together: the previous line's key is tried first,
+    // compared in the same pass that finds where this line's key ends.
+    let series = this.lastSeries;
+    let keyEnd = series === null ? -1 : prefixEnd(this.lastKey!.raw, buf, keyStart, SPACE);
+    if (keyEnd < 0) {
+      keyEnd = this.nextKey(keyStart);
+      series = this.lastSeries;
     }
     const rows = series!.current;
     let pos = keyEnd + 1;

@@ -233,3 +233,30 @@ test('a body with one bad line fails with its line number, reason and text', (t)
   );
   t.pass();
 });
+
+test('time-ordered bodies (every series at each timestamp) parse the same whatever order or database the series come in', (t) => {
+  const series = Array.from({ length: 50 }, (_, s) => `m,host=h${s},dc=d${s % 3}`);
+  const bodyOf = (order: readonly number[]): string =>
+    Array.from({ length: 20 }, (_, step) => order.map((s) => `${series[s]} v=${s}.5,n=${step}i ${1_000 + step}\n`).join('')).join('');
+  const forward = Array.from({ length: series.length }, (_, s) => s);
+  const shuffled = forward.map((s) => (s * 17) % series.length);
+  for (const [order, db, shardCount] of [
+    [forward, 'a', 2],
+    [forward, 'a', 2],
+    [forward, 'a', 3],
+    [forward.slice().reverse(), 'a', 2],
+    [shuffled, 'b', 3],
+    [forward, 'a', 3],
+  ] as const) {
+    const result = parseLineProtocol(Buffer.from(bodyOf(order)), { db, precision: 's', nowUs: NOW_US, shardCount });
+    if (!result.ok) throw new Error(result.message);
+    const rows = parsedRows(result.batches);
+    t.is(rows.length, 20 * series.length);
+    for (const row of rows) {
+      const s = series.indexOf(row.series.replace(/^m,dc=(d\d),host=(h\d+)$/, 'm,host=$2,dc=$1'));
+      t.true(s >= 0, row.series);
+      t.is(row.shard, shardOf(db, row.series, shardCount));
+      t.deepEqual(row.values, { v: `float ${s}.5`, n: `int ${(row.time - 1_000_000_000) / 1_000_000}`, dc: `string d${s % 3}`, host: `string h${s}` });
+    }
+  }
+});
