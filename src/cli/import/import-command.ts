@@ -34,7 +34,7 @@ export function importCommand(): Command {
     .addOption(new Option('--format <format>', 'the file format (default: from the extension or the first bytes)').choices(['json', 'csv', 'line']))
     .option('--series <name>', "CSV: the series of every row (else a 'name' or 'series' column names it)")
     .option('--precision <unit>', 'unit of the file\'s times: s, ms or u (line protocol: also n and the server\'s others)')
-    .option('--batch-points <n>', "points per request (a JSON file's series objects are never split)", positiveInteger, 20_000)
+    .option('--batch-points <n>', "points per request (a JSON file's series objects are never split)", positiveInteger, 50_000)
     .option('--concurrency <n>', 'batches in flight at once; a resumed import sends up to this many again', positiveInteger, 4)
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal)')
     .option('--no-progress', 'no progress bar')
