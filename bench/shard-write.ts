@@ -7,13 +7,13 @@
  * V8's collector paused the thread, whose main cost used to be objects kept per series per
  * batch until the seal.
  *
- * Run: npm run build && node dist/bench/shard-write.js   (BATCHES=2000 ROUNDS=3)
+ * Run: npm run build && node dist/bench/shard-write.js   (BATCHES=2000 ROUNDS=3 TAGGED=0|1)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { allocateColumn, ValueKind, type SeriesColumns } from '../src/storage/columns.js';
+import { allocateColumn, constantStringColumn, ValueKind, type SeriesColumns } from '../src/storage/columns.js';
 import { Shard } from '../src/storage/shard.js';
 import { encodeWriteBatch } from '../src/storage/write-batch.js';
 import { valueHundredths } from './lib/peer-workload.js';
@@ -23,6 +23,8 @@ const POINTS_PER_SERIES = 5;
 const BATCHES = Number(process.env.BATCHES ?? 2000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const WINDOW = Number(process.env.WINDOW ?? 8);
+/** TAGGED=1: each series also has a line-protocol tag, written as the parser writes it (a constant column). */
+const TAGGED = process.env.TAGGED === '1';
 const START_US = 1_700_000_000e6;
 
 /** Batch b: points 5b…5b+4 of every series, 10 s apart; sequence numbers left to the shard. */
@@ -39,7 +41,8 @@ function batchOf(b: number): Uint8Array {
       value.floats[i] = valueHundredths(s, p) / 100;
       value.kinds[i] = ValueKind.Float;
     }
-    series.push({ series: `cpu.host${s}`, count: POINTS_PER_SERIES, time, seq, columns: [value] });
+    const columns = TAGGED ? [value, constantStringColumn('host', `host${s}`, POINTS_PER_SERIES)] : [value];
+    series.push({ series: TAGGED ? `cpu,host=host${s}` : `cpu.host${s}`, count: POINTS_PER_SERIES, time, seq, columns });
   }
   return encodeWriteBatch('bench', series);
 }

@@ -291,7 +291,7 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchEntries {
   for (let s = 0; s < seriesCount; s++) {
     entries[s] = at;
     reader.open(views, at);
-    for (let c = 0; c < reader.columnCount; c++) reader.nextColumn();
+    reader.skipColumns();
     at = reader.end;
   }
   return { db, txn, participants, pointCount, views, entries };
@@ -340,6 +340,8 @@ export class SeriesEntryReader {
   stringCount = 0;
   private stringsAt = 0;
   private at = 0;
+  /** The place in the entry of the column nextColumn reads next. */
+  private columnIndex = 0;
 
   /** Reads the header of the entry at `entryAt`; returns the reader itself. */
   open(views: BatchViews, entryAt: number): this {
@@ -352,6 +354,7 @@ export class SeriesEntryReader {
     this.nameEnd = this.nameStart + u32At(text, entryAt + 8);
     this.timeAt = align8(this.nameEnd) >>> 3;
     this.at = 8 * this.timeAt + 16 * this.count;
+    this.columnIndex = 0;
     return this;
   }
 
@@ -362,12 +365,25 @@ export class SeriesEntryReader {
   /** Reads the next column's header and steps past its values, kinds and strings. */
   nextColumn(): void {
     const text = this.views.text;
+    const at = this.at;
+    // By its place in the entry: a series' entries name the same columns in the same order.
+    this.columnName = columnNames.nameAt(this.columnIndex++, text, at + 8, at + 8 + u32At(text, at));
+    this.stepColumn();
+  }
+
+  /** Steps past every column of the entry without reading their names (to find where it ends). */
+  skipColumns(): void {
+    for (let c = 0; c < this.columnCount; c++) this.stepColumn();
+  }
+
+  /** Reads the current column's layout (all but its name) and steps past it. */
+  private stepColumn(): void {
+    const text = this.views.text;
     let at = this.at;
     const nameLength = u32At(text, at);
     const strings = u32At(text, at + 4);
     this.constant = strings >= CONSTANT_COLUMN;
     this.stringCount = this.constant ? 1 : strings;
-    this.columnName = columnNames.name(text, at + 8, at + 8 + nameLength);
     if (this.constant) {
       at += 8 + nameLength;
       this.valuesAt = -1;

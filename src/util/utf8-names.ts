@@ -14,6 +14,8 @@ const SLOT_BITS = 13;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 /** Longer names are decoded every time rather than kept. */
 const MAX_KEPT_NAME_BYTES = 256;
+/** Places remembered by `nameAt`. */
+const MAX_HINTS = 16;
 
 interface Slot {
   readonly bytes: Uint8Array;
@@ -29,6 +31,23 @@ export class Utf8Names {
    */
   private last: Slot | undefined;
   private lastFirst = -1;
+
+  /** Names found last by the hint they were asked with (see `nameAt`). */
+  private readonly byHint: (Slot | undefined)[] = [];
+
+  /**
+   * Like `name`, but first tries the name found last for the same `hint` — a column's place in
+   * its series entry: entries name the same columns in the same order, and with two or more
+   * columns the last name found is always the other column's.
+   */
+  nameAt(hint: number, buf: Buffer, start: number, end: number): string {
+    const known = hint < MAX_HINTS ? this.byHint[hint] : undefined;
+    if (known !== undefined && sameBytes(known.bytes, buf, start, end)) return known.name;
+    const name = this.name(buf, start, end);
+    const found = this.last;
+    if (hint < MAX_HINTS && found !== undefined && found.name === name) this.byHint[hint] = found;
+    return name;
+  }
 
   /** The UTF-8 name in `buf[start, end)`. */
   name(buf: Buffer, start: number, end: number): string {
