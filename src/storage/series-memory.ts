@@ -3,6 +3,7 @@ import { permute, sortOrder } from './row-order.js';
 import { rowSlab } from './row-slab.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
+import { sameBytes } from '../util/utf8-names.js';
 
 /**
  * The memtable of one series. A write only records where its series entry lies in its write
@@ -143,16 +144,16 @@ function isSorted(rows: SeriesColumns): boolean {
 /**
  * A column being gathered. While every entry so far gave it one and the same string in every
  * row (a line-protocol tag), no rows are carved for it: it covers rows [from, to) with the
- * string whose bytes lie at `stringAt` of `text`, and ends as a constant column when that is
- * all of the chunk's rows. The first entry that breaks this makes it an ordinary column.
+ * string `bytes` holds, and ends as a constant column when that is all of the chunk's rows.
+ * The first entry that breaks this makes it an ordinary column.
  */
 interface GatheredColumn {
   column: Column | undefined;
   words: Uint32Array | undefined;
   from: number;
   to: number;
-  text: Buffer | undefined;
-  stringAt: number;
+  /** The repeated string's UTF-8 bytes (a view into the batch it was first read from), and the string. */
+  bytes: Uint8Array | undefined;
   value: string;
 }
 
@@ -190,7 +191,7 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
       reader.nextColumn();
       let target = columns.get(reader.columnName);
       if (!target) {
-        target = { column: undefined, words: undefined, from: at, to: at, text: undefined, stringAt: 0, value: '' };
+        target = { column: undefined, words: undefined, from: at, to: at, bytes: undefined, value: '' };
         columns.set(reader.columnName, target);
       }
       if (target.column === undefined) {
@@ -243,17 +244,12 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
 function repeatsString(target: GatheredColumn, reader: SeriesEntryReader, text: Buffer): boolean {
   const stringAt = reader.onlyStringAt();
   if (stringAt < 0) return false;
-  const length = text.readUInt32LE(stringAt);
-  if (target.text === undefined) {
-    if (target.to !== target.from) return false;
-    target.text = text;
-    target.stringAt = stringAt;
-    target.value = text.toString('utf8', stringAt + 4, stringAt + 4 + length);
-    return true;
-  }
-  const known = target.text;
-  if (known.readUInt32LE(target.stringAt) !== length) return false;
-  for (let i = 4; i < 4 + length; i++) if (text[stringAt + i] !== known[target.stringAt + i]) return false;
+  const start = stringAt + 4;
+  const end = start + text.readUInt32LE(stringAt);
+  if (target.bytes !== undefined) return sameBytes(target.bytes, text, start, end);
+  if (target.to !== target.from) return false;
+  target.bytes = text.subarray(start, end);
+  target.value = text.toString('utf8', start, end);
   return true;
 }
 

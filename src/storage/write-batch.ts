@@ -37,7 +37,7 @@
  * entry, where a stored column cost nine bytes a point in the batch, the WAL and the memtable's
  * unsealed batches.
  */
-import { allocateColumn, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { constantStringColumn, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { sequenceNumberOf } from './sequence-numbers.js';
 import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { Utf8Names } from '../util/utf8-names.js';
@@ -271,7 +271,7 @@ export function readWriteBatch(bytes: Uint8Array): WriteBatchEntries {
     throw new Error('not a write batch');
   }
   const version = bytes[3];
-  if (version !== VERSION && version !== 2 && version !== 1) throw new Error(`unsupported write batch version ${version}`);
+  if (version === undefined || version < 1 || version > VERSION) throw new Error(`unsupported write batch version ${version}`);
   const headerSize = version === 1 ? V1_HEADER_SIZE : HEADER_SIZE;
   const view = new DataView(bytes.buffer, base, bytes.length);
   const f64 = new Float64Array(bytes.buffer, base, bytes.length >>> 3);
@@ -447,7 +447,9 @@ export function seriesNamesOf(batch: WriteBatchEntries): string[] {
 
 /** Records which request a batch belongs to and which shards share it (before it is logged). */
 export function stampTransaction(bytes: Uint8Array, txn: number, participants: number): void {
-  if (bytes[3] !== VERSION && bytes[3] !== 2) throw new Error(`cannot stamp a version ${bytes[3]} write batch`);
+  // Version 1 has no room for a transaction.
+  const version = bytes[3]!;
+  if (version < 2 || version > VERSION) throw new Error(`cannot stamp a version ${version} write batch`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
   view.setFloat64(TXN_AT, txn, true);
   view.setUint32(PARTICIPANTS_AT, participants >>> 0, true);
@@ -471,10 +473,7 @@ export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
         const strings: string[] = [];
         reader.pushStrings(strings);
         if (reader.constant) {
-          const column = allocateColumn(reader.columnName, count);
-          column.kinds.fill(ValueKind.String);
-          column.strings.push(...strings);
-          columns.push(column);
+          columns.push(constantStringColumn(reader.columnName, strings[0]!, count));
           continue;
         }
         columns.push({
