@@ -15,3 +15,15 @@ export function endpointOf(format: ImportFormat): 'series' | 'write' {
 
 /** The bytes of a file from `start` on, as the chunks a read stream gives. */
 export type FileChunks = AsyncIterable<Buffer>;
+
+/**
+ * A request also ends once it carries this many bytes of the file, whatever `--batch-points`
+ * says: a file of wide lines or rows would otherwise pass the server's `max_body_size` (256 MiB
+ * by default) and stop the import with a 413.
+ */
+export const MAX_BATCH_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Whether a request holding `points` points from `fileBytes` bytes of the file is full. */
+export function batchFull(points: number, batchPoints: number, fileBytes: number): boolean {
+  return points >= batchPoints || fileBytes >= MAX_BATCH_FILE_BYTES;
+}

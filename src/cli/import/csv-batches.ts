@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { LineSplitter, type Line } from '../lines.js';
-import type { Batch, FileChunks } from './batch.js';
+import { batchFull, type Batch, type FileChunks } from './batch.js';
 import { insideQuotes, parseCsvRecord, type CsvField } from './csv-record.js';
 
 export type TimePrecision = 's' | 'ms' | 'u';
@@ -53,12 +53,14 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
   let bySeries = new Map<string, string[]>();
   let points = 0;
   let end = start;
+  let batchFrom = start;
   let pending = '';
   const take = (): Batch => {
     const objects = [...bySeries].map(([name, rows]) => `{"name":${JSON.stringify(name)},"columns":${columnsJson},"points":[${rows.join(',')}]}`);
     const batch = { body: Buffer.from(`[${objects.join(',')}]`), points, end };
     bySeries = new Map();
     points = 0;
+    batchFrom = end;
     return batch;
   };
   const add = (line: Line): boolean => {
@@ -75,7 +77,7 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
     let rows = bySeries.get(name);
     if (!rows) bySeries.set(name, (rows = []));
     rows.push(`[${row.join(',')}]`);
-    return ++points >= options.batchPoints;
+    return batchFull(++points, options.batchPoints, end - batchFrom);
   };
   for await (const chunk of chunks) {
     for (const line of splitter.push(chunk)) if (add(line)) yield take();

@@ -1,9 +1,9 @@
 import { JsonObjectSplitter } from '../json-objects.js';
-import type { Batch, FileChunks } from './batch.js';
+import { batchFull, type Batch, type FileChunks } from './batch.js';
 
 /**
  * A 0.8 series file (`[{"name","columns","points"}, …]`) as requests of whole series objects,
- * each request ending once it holds `batchPoints` points. The objects' bytes are sent as they
+ * each request ending once it holds `batchPoints` points (or MAX_BATCH_FILE_BYTES of the file). The objects' bytes are sent as they
  * are in the file, never parsed here: the server's parser decides what they mean.
  */
 export async function* jsonBatches(chunks: FileChunks, start: number, batchPoints: number): AsyncGenerator<Batch> {
@@ -11,10 +11,12 @@ export async function* jsonBatches(chunks: FileChunks, start: number, batchPoint
   let objects: Buffer[] = [];
   let points = 0;
   let end = start;
+  let batchFrom = start;
   const take = (): Batch => {
     const batch = { body: Buffer.concat([Buffer.from('['), ...interleave(objects), Buffer.from(']')]), points, end };
     objects = [];
     points = 0;
+    batchFrom = end;
     return batch;
   };
   for await (const chunk of chunks) {
@@ -22,7 +24,7 @@ export async function* jsonBatches(chunks: FileChunks, start: number, batchPoint
       objects.push(object.bytes);
       points += object.points;
       end = object.end;
-      if (points >= batchPoints) yield take();
+      if (batchFull(points, batchPoints, end - batchFrom)) yield take();
     }
   }
   splitter.finish();

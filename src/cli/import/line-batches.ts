@@ -1,4 +1,4 @@
-import type { Batch, FileChunks } from './batch.js';
+import { batchFull, type Batch, type FileChunks } from './batch.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -6,10 +6,11 @@ const HASH = 0x23;
 const SEPARATOR = Buffer.from('\n');
 
 /**
- * Line protocol: the file's lines as they are, `batchPoints` lines a request, skipping blank
- * lines and `#` comments and dropping a `\r` before a line break. Lines are found with the
- * native `indexOf` and never decoded: a request's body is slices of the read chunks — one per
- * run of consecutive point lines — so the importer costs next to nothing per point.
+ * Line protocol: the file's lines as they are, `batchPoints` lines a request (fewer past
+ * MAX_BATCH_FILE_BYTES), skipping blank lines and `#` comments and dropping a `\r` before a
+ * line break. Lines are found with the native `indexOf` and never decoded: a request's body is
+ * slices of the read chunks — one per run of consecutive point lines — so the importer costs
+ * next to nothing per point.
  */
 export async function* lineProtocolBatches(chunks: FileChunks, start: number, batchPoints: number): AsyncGenerator<Batch> {
   let runs: Buffer[] = [];
@@ -19,10 +20,13 @@ export async function* lineProtocolBatches(chunks: FileChunks, start: number, ba
   let base = start;
   /** The start of the last chunk's unfinished line, carried into the next chunk. */
   let carried: Buffer = Buffer.alloc(0);
+  /** The file offset where the batch being filled starts. */
+  let batchFrom = start;
   const take = (): Batch => {
     const batch = { body: joinLines(runs), points, end };
     runs = [];
     points = 0;
+    batchFrom = end;
     return batch;
   };
 
@@ -55,7 +59,7 @@ export async function* lineProtocolBatches(chunks: FileChunks, start: number, ba
       }
       lineStart = Math.min(lineBreak + 1, buffer.length);
       end = base + lineStart;
-      if (points >= batchPoints) {
+      if (batchFull(points, batchPoints, end - batchFrom)) {
         closeRun();
         yield take();
       }
