@@ -5,7 +5,7 @@ import { compileSeriesRegex, type CompiledRegex } from '../query/regex.js';
 import { valueColumns } from '../query/row-filter.js';
 import { pickRows } from '../storage/row-pick.js';
 import { shardOf } from '../storage/router.js';
-import { decodeWriteBatch, encodeWriteBatch } from '../storage/write-batch.js';
+import { appendEntryCopies, decodeWriteBatch, encodeWriteBatch, readWriteBatch, SeriesEntryReader, type EntryCopy } from '../storage/write-batch.js';
 import type { ContinuousSelect } from './continuous-query-check.js';
 import { interpolate, parseIntoTarget, type IntoTarget } from './into-target.js';
 
@@ -38,11 +38,72 @@ export function fanOutSpec(statement: ContinuousSelect): FanOutSpec {
   };
 }
 
-interface CompiledFanOut {
-  readonly spec: FanOutSpec;
+/** Where a copy of a series goes: its name as UTF-8 and its shard. */
+interface CopyTarget {
+  readonly name: Uint8Array;
+  readonly shard: number;
+}
+
+/** Names remembered per compiled fan-out before its tables are cleared (they stay bounded). */
+const REMEMBERED_NAMES = 1 << 16;
+
+class CompiledFanOut {
   readonly regex: CompiledRegex | undefined;
   readonly target: IntoTarget;
+  /** Whether a series name is the CQ's: a regex test per series per request cost more than the copy. */
+  private readonly matched = new Map<string, boolean>();
+  /** The copy's target by source name, per database and shard count, for targets that interpolate no column. */
+  private readonly targets = new Map<string, Map<string, CopyTarget>>();
+
+  constructor(readonly spec: FanOutSpec) {
+    this.regex = spec.regex && compileSeriesRegex(spec.regex.pattern, spec.regex.caseInsensitive);
+    this.target = parseIntoTarget(spec.target);
+  }
+
+  matches(series: string): boolean {
+    let answer = this.matched.get(series);
+    if (answer === undefined) {
+      answer = this.spec.names.includes(series) || (this.regex?.test(series) ?? false);
+      if (this.matched.size >= REMEMBERED_NAMES) this.matched.clear();
+      this.matched.set(series, answer);
+    }
+    return answer;
+  }
+
+  /** Whether every copy of a series goes to one series: the target interpolates no column. */
+  get wholeEntries(): boolean {
+    return this.target.columns.length === 0;
+  }
+
+  /** The one target of `series`' copies (only when wholeEntries). */
+  targetOf(db: string, shardCount: number, series: string): CopyTarget {
+    const key = `${shardCount}/${db}`;
+    let table = this.targets.get(key);
+    if (table === undefined) this.targets.set(key, (table = new Map()));
+    let target = table.get(series);
+    if (target === undefined) {
+      const name = interpolate(this.target, series, () => undefined);
+      target = { name: utf8Encoder.encode(name), shard: shardOf(db, name, shardCount) };
+      if (table.size >= REMEMBERED_NAMES) table.clear();
+      table.set(series, target);
+    }
+    return target;
+  }
+
+  /** The places of the entry's columns a copy keeps (undefined: all), read through `reader` just opened on it. */
+  keptColumns(reader: SeriesEntryReader): number[] | undefined {
+    const { fields } = this.spec;
+    if (fields === '*') return undefined;
+    const kept: number[] = [];
+    for (let c = 0; c < reader.columnCount; c++) {
+      reader.nextColumn();
+      if (fields.includes(reader.columnName)) kept.push(c);
+    }
+    return kept;
+  }
 }
+
+const utf8Encoder = new TextEncoder();
 
 /** Compiled once per parse thread; specs come with every task. */
 const compiled = new Map<string, CompiledFanOut>();
@@ -50,49 +111,61 @@ const compiled = new Map<string, CompiledFanOut>();
 function compile(spec: FanOutSpec): CompiledFanOut {
   const key = JSON.stringify(spec);
   let entry = compiled.get(key);
-  if (!entry) {
-    entry = { spec, regex: spec.regex && compileSeriesRegex(spec.regex.pattern, spec.regex.caseInsensitive), target: parseIntoTarget(spec.target) };
-    compiled.set(key, entry);
-  }
+  if (!entry) compiled.set(key, (entry = new CompiledFanOut(spec)));
   return entry;
 }
 
 /**
  * The request's batches (index = shard) with the fan-out copies of its points added, and how
- * many points those are. Copies are not fanned out again (no cascades, §5).
+ * many points those are. Copies are not fanned out again (no cascades, §5). A copy whose
+ * target names no column is its source entry under another name, appended as bytes; a target
+ * that interpolates columns (`events.[type]`) splits the entry's rows, which goes through
+ * decoded columns.
  */
 export function withFanOut(
   batches: readonly (Uint8Array | null)[],
   db: string,
   specs: readonly FanOutSpec[],
 ): { batches: (Uint8Array | null)[]; added: number } {
-  const decoded = batches.map((batch) => (batch === null ? [] : decodeWriteBatch(batch).series));
-  const extra = batches.map((): SeriesColumns[] => []);
+  const shardCount = batches.length;
+  const read = batches.map((batch) => (batch === null ? null : readWriteBatch(batch)));
+  const decoded: (SeriesColumns[] | undefined)[] = [];
+  const copies = batches.map((): EntryCopy[] => []);
+  const reader = new SeriesEntryReader();
   let added = 0;
   for (const fanOut of specs.map(compile)) {
-    for (const source of decoded.flat()) {
-      const matches = fanOut.spec.names.includes(source.series) || (fanOut.regex?.test(source.series) ?? false);
-      if (!matches) continue;
-      for (const copy of copiesOf(source, fanOut)) {
-        extra[shardOf(db, copy.series, batches.length)]!.push(copy);
-        added += copy.count;
-      }
-    }
+    read.forEach((entries, shard) => {
+      entries?.entries.forEach((entryAt, index) => {
+        const series = reader.open(entries.views, entryAt).seriesName();
+        if (!fanOut.matches(series)) return;
+        if (fanOut.wholeEntries) {
+          const target = fanOut.targetOf(db, shardCount, series);
+          copies[target.shard]!.push({ from: entries, entryAt, name: target.name, columns: fanOut.keptColumns(reader) });
+          added += reader.count;
+          return;
+        }
+        const made = copiesOf((decoded[shard] ??= decodeWriteBatch(batches[shard]!).series)[index]!, fanOut);
+        const encoded = readWriteBatch(encodeWriteBatch(db, made));
+        made.forEach((copy, k) => {
+          copies[shardOf(db, copy.series, shardCount)]!.push({ from: encoded, entryAt: encoded.entries[k]!, name: utf8Encoder.encode(copy.series), columns: undefined });
+          added += copy.count;
+        });
+      });
+    });
   }
   if (added === 0) return { batches: [...batches], added };
   return {
-    batches: batches.map((batch, shard) => (extra[shard]!.length === 0 ? batch : encodeWriteBatch(db, [...decoded[shard]!, ...extra[shard]!]))),
+    batches: batches.map((batch, shard) => (copies[shard]!.length === 0 ? batch : appendEntryCopies(db, batch, copies[shard]!))),
     added,
   };
 }
 
-/** One series of copies per distinct interpolated target name. */
+/** One series of copies per distinct interpolated target name (a target that interpolates columns). */
 function copiesOf(source: SeriesColumns, { spec, target }: CompiledFanOut): SeriesColumns[] {
   const interpolated = new Set(target.columns);
   const columns = source.columns.filter((c) => !interpolated.has(c.name) && (spec.fields === '*' || spec.fields.includes(c.name)));
   const shaped = { ...source, columns };
   const byName = new Map(source.columns.map((c) => [c.name, c]));
-  if (target.columns.length === 0) return [{ ...shaped, series: interpolate(target, source.series, () => undefined) }];
   const rows = new Map<string, number[]>();
   for (let row = 0; row < source.count; row++) {
     const name = interpolate(target, source.series, (name) => {

@@ -342,6 +342,11 @@ export class SeriesEntryReader {
   private at = 0;
   /** The place in the entry of the column nextColumn reads next. */
   private columnIndex = 0;
+  /**
+   * Byte offset of the current column's header. A column's bytes, from here to `end` after it
+   * was read, are 8-aligned and hold no offsets, so they can be copied into any entry as they are.
+   */
+  columnStart = 0;
 
   /** Reads the header of the entry at `entryAt`; returns the reader itself. */
   open(views: BatchViews, entryAt: number): this {
@@ -376,10 +381,16 @@ export class SeriesEntryReader {
     for (let c = 0; c < this.columnCount; c++) this.stepColumn();
   }
 
+  /** Steps past the next column without reading its name; `columnStart` and `end` then bound its bytes. */
+  skipColumn(): void {
+    this.stepColumn();
+  }
+
   /** Reads the current column's layout (all but its name) and steps past it. */
   private stepColumn(): void {
     const text = this.views.text;
     let at = this.at;
+    this.columnStart = at;
     const nameLength = u32At(text, at);
     const strings = u32At(text, at + 4);
     this.constant = strings >= CONSTANT_COLUMN;
@@ -434,6 +445,83 @@ export class SeriesEntryReader {
 function u32At(bytes: Uint8Array, at: number): number {
   if (at + 4 > bytes.length) throw new RangeError('write batch ends inside a series entry');
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/** A series entry of a read batch, to be appended to a batch under another name. */
+export interface EntryCopy {
+  readonly from: WriteBatchEntries;
+  readonly entryAt: number;
+  /** The copy's series name, UTF-8. */
+  readonly name: Uint8Array;
+  /** The places of the columns the copy keeps, in entry order; undefined keeps every one. */
+  readonly columns: readonly number[] | undefined;
+}
+
+/**
+ * `batch` (a fresh batch for `db` when null) with each copy appended as a series entry of its
+ * own: the source entry's times, sequence numbers (placeholders included, so a copy gets its
+ * source point's number) and kept columns, copied as bytes. A fan-out continuous query used to
+ * decode the request's batches into objects and encode them all again, which cost more than
+ * parsing the request. The result is exactly sized, in an ArrayBuffer of its own.
+ */
+export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: readonly EntryCopy[]): Uint8Array {
+  const dbName = batch === null ? utf8Encoder.encode(db) : undefined;
+  const base = batch === null ? align8(HEADER_SIZE + dbName!.length) : batch.length;
+  const reader = new SeriesEntryReader();
+  const ranges: number[][] = [];
+  let size = base;
+  for (const copy of copies) {
+    reader.open(copy.from.views, copy.entryAt);
+    const kept: number[] = [];
+    let wanted = 0;
+    for (let c = 0; c < reader.columnCount; c++) {
+      reader.skipColumn();
+      if (copy.columns !== undefined && copy.columns[wanted] !== c) continue;
+      wanted++;
+      kept.push(reader.columnStart, reader.end);
+      size += reader.end - reader.columnStart;
+    }
+    if (copy.columns !== undefined && wanted !== copy.columns.length) throw new RangeError('a copied column is not in its entry');
+    ranges.push(kept);
+    size += align8(12 + copy.name.length) + 16 * reader.count;
+  }
+  const out = uninitializedBytes(size);
+  const view = new DataView(out.buffer, 0, size);
+  if (batch === null) {
+    out.set([0x53, 0x57, 0x42, VERSION], 0);
+    view.setUint32(4, 0, true);
+    view.setUint32(8, 0, true);
+    view.setUint32(12, dbName!.length, true);
+    out.fill(0, TXN_AT, HEADER_SIZE);
+    out.set(dbName!, HEADER_SIZE);
+    out.fill(0, HEADER_SIZE + dbName!.length, base);
+  } else {
+    if (batch.length % 8 !== 0 || batch[3] !== VERSION) throw new RangeError('copies are appended only to a whole batch of this version');
+    out.set(batch, 0);
+  }
+  let at = base;
+  let points = 0;
+  copies.forEach((copy, k) => {
+    reader.open(copy.from.views, copy.entryAt);
+    const source = copy.from.views.text;
+    const kept = ranges[k]!;
+    view.setUint32(at, reader.count, true);
+    view.setUint32(at + 4, kept.length / 2, true);
+    view.setUint32(at + 8, copy.name.length, true);
+    out.set(copy.name, at + 12);
+    const timeAt = align8(at + 12 + copy.name.length);
+    out.fill(0, at + 12 + copy.name.length, timeAt);
+    out.set(source.subarray(reader.timeAt * 8, reader.timeAt * 8 + 16 * reader.count), timeAt);
+    at = timeAt + 16 * reader.count;
+    for (let r = 0; r < kept.length; r += 2) {
+      out.set(source.subarray(kept[r]!, kept[r + 1]!), at);
+      at += kept[r + 1]! - kept[r]!;
+    }
+    points += reader.count;
+  });
+  view.setUint32(4, view.getUint32(4, true) + copies.length, true);
+  view.setUint32(8, view.getUint32(8, true) + points, true);
+  return out;
 }
 
 /** The series names of a batch's entries, in batch order. */

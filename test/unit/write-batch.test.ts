@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../../src/storage/columns.js';
-import { assignSequenceNumbers, decodeWriteBatch, encodeWriteBatch, WriteBatchBuilder } from '../../src/storage/write-batch.js';
+import { appendEntryCopies, assignSequenceNumbers, decodeWriteBatch, encodeWriteBatch, readWriteBatch, WriteBatchBuilder } from '../../src/storage/write-batch.js';
+import { constantStringColumn } from '../../src/storage/columns.js';
 
 type Cell = { kind: 'float'; value: number } | { kind: 'int'; value: bigint } | { kind: 'bool'; value: boolean } | { kind: 'string'; value: string } | null;
 
@@ -186,4 +187,39 @@ test('a constant column (a tag) is one string and no bytes per row, and reads as
   plain[3] = 2;
   const [old] = decodeWriteBatch(plain).series;
   t.deepEqual(cellsOf(old!.columns[0]!, 2), [{ kind: 'string', value: 'a' }, null]);
+});
+
+test('entries copied as bytes under other names make the batch that encoding the copies would make', (t) => {
+  const utf8 = new TextEncoder();
+  const sources = [
+    seriesOf('events', mixed.map((_, i) => 100 + i), mixed.map((_, i) => -(i + 1)), [columnOf('value', mixed), constantStringColumn('host', 'ä', mixed.length), columnOf('état', [...mixed].reverse())]),
+    seriesOf('b', [1, 2], [30001, -12], [columnOf('n', [{ kind: 'int', value: 3n }, null])]),
+    seriesOf('no columns', [7], [-13], []),
+  ];
+  const batch = encodeWriteBatch('données', sources);
+  const read = readWriteBatch(batch);
+  const keep = (source: SeriesColumns, series: string, places?: number[]): SeriesColumns => ({ ...source, series, columns: places === undefined ? source.columns : places.map((c) => source.columns[c]!) });
+  const wanted: [number, string, number[] | undefined][] = [
+    [0, 'copy.events', undefined],
+    [0, 'only ends ✓', [0, 2]],
+    [0, 'the tag', [1]],
+    [1, 'nothing kept', []],
+    [2, 'c', undefined],
+  ];
+  const copies = wanted.map(([source, name, columns]) => ({ from: read, entryAt: read.entries[source]!, name: utf8.encode(name), columns }));
+  const copied = wanted.map(([source, name, columns]) => keep(sources[source]!, name, columns));
+
+  const appended = appendEntryCopies('ignored: the batch names its database', batch, copies);
+  t.deepEqual(appended, encodeWriteBatch('données', [...sources, ...copied]));
+  t.is(appended.byteOffset, 0);
+  t.is(appended.buffer.byteLength, appended.length);
+  // The source batch is left as it was.
+  t.deepEqual(batch, encodeWriteBatch('données', sources));
+
+  t.deepEqual(appendEntryCopies('données', null, copies), encodeWriteBatch('données', copied));
+  const decoded = decodeWriteBatch(appendEntryCopies('données', null, copies));
+  t.is(decoded.pointCount, 2 * mixed.length + mixed.length + 2 + 1);
+  t.deepEqual(cellsOf(decoded.series[1]!.columns[1]!, mixed.length), [...mixed].reverse());
+
+  t.throws(() => appendEntryCopies('données', batch, [{ ...copies[0]!, columns: [5] }]), { message: /not in its entry/ });
 });
