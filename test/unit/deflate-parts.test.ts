@@ -47,3 +47,13 @@ test('a body that repeats across its parts is never larger than deflated whole',
   const parts = [repeating.subarray(0, 1024), repeating.subarray(1024)];
   t.true(deflateParts(parts, PREFIX).byteLength - 1 <= deflateRawSync(body(parts)).byteLength);
 });
+
+test('a part of noise is stored as is, in blocks of at most 64 KiB, and small parts are joined', (t) => {
+  const big = noise(150_000, 256, 8);
+  const parts = [Uint8Array.of(1), new TextEncoder().encode('cpu.host1'), Uint8Array.of(), big, Uint8Array.of(9, 9)];
+  const bytes = deflateParts(parts, PREFIX);
+  t.deepEqual(inflateRawSync(bytes.subarray(1)), body(parts));
+  // Three stored blocks of 5 header bytes each, the small parts in front and behind, the end block.
+  t.true(bytes.byteLength - 1 <= big.byteLength + 3 * 5 + 40, `${bytes.byteLength - 1} bytes`);
+  t.true(bytes.byteLength - 1 < deflateRawSync(big, { strategy: 2 }).byteLength + 40);
+});
