@@ -107,11 +107,16 @@ const utf8Encoder = new TextEncoder();
 
 /** Compiled once per parse thread; specs come with every task. */
 const compiled = new Map<string, CompiledFanOut>();
+/** Specs kept compiled; CQs created and dropped over a server's life must not pile up here. */
+const COMPILED_SPECS = 256;
 
 function compile(spec: FanOutSpec): CompiledFanOut {
   const key = JSON.stringify(spec);
   let entry = compiled.get(key);
-  if (!entry) compiled.set(key, (entry = new CompiledFanOut(spec)));
+  if (!entry) {
+    if (compiled.size >= COMPILED_SPECS) compiled.clear();
+    compiled.set(key, (entry = new CompiledFanOut(spec)));
+  }
   return entry;
 }
 
