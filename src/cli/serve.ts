@@ -2,6 +2,7 @@ import { ConfigError, InfoShown, loadSettings, type Settings } from '../config.j
 import { createLogger } from '../log.js';
 import { warmUpParser } from '../query/parser.js';
 import { startServer } from '../server.js';
+import { raiseInitialWorkerHeaps } from '../util/worker-heap.js';
 import { startupFailure } from './startup-failure.js';
 
 /** Run the server until SIGINT/SIGTERM: `npm start` and `sluice serve` alike. */
@@ -18,6 +19,7 @@ export async function serve(argv: string[], command = 'sluice'): Promise<void> {
     throw err;
   }
   const log = createLogger(settings.logLevel);
+  raiseInitialWorkerHeaps();
   let server;
   try {
     server = await startServer(settings, log);
