@@ -61,8 +61,8 @@ function align8(offset: number): number {
 }
 
 /**
- * Appends series entries to a growing batch. Both the body parser and `encodeWriteBatch`
- * write through it, so the layout above is produced in one place.
+ * Appends series entries to a growing batch. The body parsers, `encodeWriteBatch` and
+ * `appendEntryCopies` write through it, so the layout above is produced in one place.
  *
  * The `begin*` methods return positions inside `bytes`/`f64`/`i32`; those views are replaced
  * when the buffer grows, so re-read them after every call.
@@ -153,6 +153,29 @@ export class WriteBatchBuilder {
     view.setUint32(at + 4, (CONSTANT_COLUMN | 1) >>> 0, true);
     this.copyBytes(name, start, end, at + 8);
     this.length = at + 8 + nameLength;
+  }
+
+  /** Starts from a finished batch of this version, to append more series entries after its own. */
+  continueFrom(batch: Uint8Array): void {
+    if (batch.length % 8 !== 0 || batch[3] !== VERSION) throw new RangeError('only a whole batch of this version can be continued');
+    this.length = 0;
+    this.ensure(batch.length);
+    this.bytes.set(batch, 0);
+    this.length = batch.length;
+    this.seriesCount = this.view.getUint32(4, true);
+    this.pointCount = this.view.getUint32(8, true);
+  }
+
+  /**
+   * Adds a column of the current series entry as another batch holds it: `src[start, end)`,
+   * from a SeriesEntryReader's `columnStart` to its `end` after it read the column. A column's
+   * bytes are 8-aligned and hold no offsets, so they are the same in any entry of as many rows.
+   */
+  appendColumnBytes(src: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start);
+    const at = this.pad(this.length);
+    this.copyBytes(src, start, end, at);
+    this.length = at + end - start;
   }
 
   /** Appends one string of the current column, given as UTF-8 bytes `src[start, end)`. */
@@ -465,63 +488,33 @@ export interface EntryCopy {
  * parsing the request. The result is exactly sized, in an ArrayBuffer of its own.
  */
 export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: readonly EntryCopy[]): Uint8Array {
-  const dbName = batch === null ? utf8Encoder.encode(db) : undefined;
-  const base = batch === null ? align8(HEADER_SIZE + dbName!.length) : batch.length;
   const reader = new SeriesEntryReader();
-  const ranges: number[][] = [];
-  let size = base;
+  // Room for every copy whole (at most its source entry and a longer name), so the builder never grows.
+  let capacity = batch === null ? 64 + db.length * 3 : batch.length;
+  for (const copy of copies) {
+    reader.open(copy.from.views, copy.entryAt).skipColumns();
+    capacity += reader.end - copy.entryAt + copy.name.length + 8;
+  }
+  const builder = new WriteBatchBuilder(capacity);
+  if (batch === null) builder.reset(db);
+  else builder.continueFrom(batch);
   for (const copy of copies) {
     reader.open(copy.from.views, copy.entryAt);
-    const kept: number[] = [];
-    let wanted = 0;
+    const { count } = reader;
+    const source = copy.from.views.text;
+    const columnCount = copy.columns?.length ?? reader.columnCount;
+    const timeAt = builder.beginSeries(copy.name, 0, copy.name.length, count, columnCount);
+    builder.bytes.set(source.subarray(reader.timeAt * 8, (reader.timeAt + 2 * count) * 8), timeAt * 8);
+    let kept = 0;
     for (let c = 0; c < reader.columnCount; c++) {
       reader.skipColumn();
-      if (copy.columns !== undefined && copy.columns[wanted] !== c) continue;
-      wanted++;
-      kept.push(reader.columnStart, reader.end);
-      size += reader.end - reader.columnStart;
+      if (copy.columns !== undefined && copy.columns[kept] !== c) continue;
+      kept++;
+      builder.appendColumnBytes(source, reader.columnStart, reader.end);
     }
-    if (copy.columns !== undefined && wanted !== copy.columns.length) throw new RangeError('a copied column is not in its entry');
-    ranges.push(kept);
-    size += align8(12 + copy.name.length) + 16 * reader.count;
+    if (kept !== columnCount) throw new RangeError('a copied column is not in its entry');
   }
-  const out = uninitializedBytes(size);
-  const view = new DataView(out.buffer, 0, size);
-  if (batch === null) {
-    out.set([0x53, 0x57, 0x42, VERSION], 0);
-    view.setUint32(4, 0, true);
-    view.setUint32(8, 0, true);
-    view.setUint32(12, dbName!.length, true);
-    out.fill(0, TXN_AT, HEADER_SIZE);
-    out.set(dbName!, HEADER_SIZE);
-    out.fill(0, HEADER_SIZE + dbName!.length, base);
-  } else {
-    if (batch.length % 8 !== 0 || batch[3] !== VERSION) throw new RangeError('copies are appended only to a whole batch of this version');
-    out.set(batch, 0);
-  }
-  let at = base;
-  let points = 0;
-  copies.forEach((copy, k) => {
-    reader.open(copy.from.views, copy.entryAt);
-    const source = copy.from.views.text;
-    const kept = ranges[k]!;
-    view.setUint32(at, reader.count, true);
-    view.setUint32(at + 4, kept.length / 2, true);
-    view.setUint32(at + 8, copy.name.length, true);
-    out.set(copy.name, at + 12);
-    const timeAt = align8(at + 12 + copy.name.length);
-    out.fill(0, at + 12 + copy.name.length, timeAt);
-    out.set(source.subarray(reader.timeAt * 8, reader.timeAt * 8 + 16 * reader.count), timeAt);
-    at = timeAt + 16 * reader.count;
-    for (let r = 0; r < kept.length; r += 2) {
-      out.set(source.subarray(kept[r]!, kept[r + 1]!), at);
-      at += kept[r + 1]! - kept[r]!;
-    }
-    points += reader.count;
-  });
-  view.setUint32(4, view.getUint32(4, true) + copies.length, true);
-  view.setUint32(8, view.getUint32(8, true) + points, true);
-  return out;
+  return builder.finish();
 }
 
 /** The series names of a batch's entries, in batch order. */
