@@ -110,9 +110,24 @@ class NatsProcess implements NatsNode {
   }
 }
 
+/** Tries at starting a cluster whose ports another process took first. */
+const PORT_ATTEMPTS = 5;
+
 /** `size` JetStream nodes routed to each other; resolves when every node is ready. `extraArgs` go to every node (e.g. `--user`). */
 export async function startNatsCluster(size = 3, extraArgs: readonly string[] = []): Promise<NatsCluster> {
   assertNatsServer();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(size, extraArgs);
+    } catch (err) {
+      // A port found free can be bound by another test's process before nats-server binds it
+      // (tests run in parallel): then the whole cluster starts again on other ports.
+      if (attempt >= PORT_ATTEMPTS || !(err instanceof Error) || !err.message.includes('address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnFreePorts(size: number, extraArgs: readonly string[]): Promise<NatsCluster> {
   const storeRoot = mkdtempSync(path.join(os.tmpdir(), 'sluice-nats-'));
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
