@@ -32,8 +32,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A server on a named free port; another one when a parallel test's process took the port first. */
+async function serverOnFreePort(): Promise<TestServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer({ args: ['--port', String(await freePort())] });
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof Error) || !err.message.includes('is in use')) throw err;
+    }
+  }
+}
+
 async function serverWithData(): Promise<TestServer> {
-  const server = await startServer({ args: ['--port', String(await freePort())] });
+  const server = await serverOnFreePort();
   await createDb(server, DB);
   await writeOk(server, DB, [{ name: 'cpu', columns: ['time', 'value'], points: POINTS }]);
   return server;
