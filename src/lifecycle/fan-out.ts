@@ -75,19 +75,22 @@ class CompiledFanOut {
     return this.target.columns.length === 0;
   }
 
-  /** The one target of `series`' copies (only when wholeEntries). */
-  targetOf(db: string, shardCount: number, series: string): CopyTarget {
+  /** The one target of each series' copies (only when wholeEntries), for `db` on `shardCount` shards. */
+  targetsIn(db: string, shardCount: number): (series: string) => CopyTarget {
     const key = `${shardCount}/${db}`;
     let table = this.targets.get(key);
     if (table === undefined) this.targets.set(key, (table = new Map()));
-    let target = table.get(series);
-    if (target === undefined) {
-      const name = interpolate(this.target, series, () => undefined);
-      target = { name: utf8Encoder.encode(name), shard: shardOf(db, name, shardCount) };
-      if (table.size >= REMEMBERED_NAMES) table.clear();
-      table.set(series, target);
-    }
-    return target;
+    const known = table;
+    return (series) => {
+      let target = known.get(series);
+      if (target === undefined) {
+        const name = interpolate(this.target, series, () => undefined);
+        target = { name: utf8Encoder.encode(name), shard: shardOf(db, name, shardCount) };
+        if (known.size >= REMEMBERED_NAMES) known.clear();
+        known.set(series, target);
+      }
+      return target;
+    };
   }
 
   /** The places of the entry's columns a copy keeps (undefined: all), read through `reader` just opened on it. */
@@ -139,12 +142,13 @@ export function withFanOut(
   const reader = new SeriesEntryReader();
   let added = 0;
   for (const fanOut of specs.map(compile)) {
+    const targetOf = fanOut.targetsIn(db, shardCount);
     read.forEach((entries, shard) => {
       entries?.entries.forEach((entryAt, index) => {
         const series = reader.open(entries.views, entryAt).seriesName();
         if (!fanOut.matches(series)) return;
         if (fanOut.wholeEntries) {
-          const target = fanOut.targetOf(db, shardCount, series);
+          const target = targetOf(series);
           copies[target.shard]!.push({ from: entries, entryAt, name: target.name, columns: fanOut.keptColumns(reader) });
           added += reader.count;
           return;

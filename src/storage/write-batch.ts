@@ -396,21 +396,19 @@ export class SeriesEntryReader {
     const at = this.at;
     // By its place in the entry: a series' entries name the same columns in the same order.
     this.columnName = columnNames.nameAt(this.columnIndex++, text, at + 8, at + 8 + u32At(text, at));
-    this.stepColumn();
+    this.skipColumn();
   }
 
   /** Steps past every column of the entry without reading their names (to find where it ends). */
   skipColumns(): void {
-    for (let c = 0; c < this.columnCount; c++) this.stepColumn();
+    for (let c = 0; c < this.columnCount; c++) this.skipColumn();
   }
 
-  /** Steps past the next column without reading its name; `columnStart` and `end` then bound its bytes. */
+  /**
+   * Reads the next column's layout (all but its name) and steps past it; `columnStart` and
+   * `end` then bound its bytes.
+   */
   skipColumn(): void {
-    this.stepColumn();
-  }
-
-  /** Reads the current column's layout (all but its name) and steps past it. */
-  private stepColumn(): void {
     const text = this.views.text;
     let at = this.at;
     this.columnStart = at;
