@@ -52,6 +52,8 @@ export function permute(rows: SeriesColumns, order: Uint32Array): SeriesColumns 
       target.floats[i] = source.floats[order[i]!]!;
     }
     for (const s of source.strings) target.strings.push(s);
+    // The same rows in another order: a column of one kind stays one.
+    if (source.uniformKind !== undefined) target.uniformKind = source.uniformKind;
     return target;
   });
   return { series: rows.series, count: n, time, seq, columns };

@@ -1,5 +1,3 @@
-import type { Column } from './columns.js';
-
 /**
  * Memory for the chunks a memtable seals: rows are carved front to back out of shared 1 MiB
  * buffers instead of three buffers per series per seal. A seal of 8 MiB of batches over a
@@ -29,17 +27,10 @@ export class RowSlab {
     return new Float64Array(this.lastBuffer, at, count);
   }
 
-  /** A zeroed column of `count` rows: its value slots and kinds in one carved piece. */
-  column(name: string, count: number): Column {
-    const at = this.take(9 * count);
-    const buffer = this.lastBuffer;
-    return {
-      name,
-      kinds: new Uint8Array(buffer, at + 8 * count, count),
-      floats: new Float64Array(buffer, at, count),
-      ints: new BigInt64Array(buffer, at, count),
-      strings: [],
-    };
+  /** `count` zeroed bytes. */
+  bytes(count: number): Uint8Array {
+    const at = this.take(count);
+    return new Uint8Array(this.lastBuffer, at, count);
   }
 
   /** Carves `bytes` (rounded up to 8) and returns their offset in `lastBuffer`. */

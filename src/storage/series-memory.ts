@@ -1,4 +1,4 @@
-import { constantStringColumn, rowsBytes, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { constantStringColumn, rowsBytes, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 import { rowSlab } from './row-slab.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
@@ -145,11 +145,16 @@ function isSorted(rows: SeriesColumns): boolean {
  * A column being gathered. While every entry so far gave it one and the same string in every
  * row (a line-protocol tag), no rows are carved for it: it covers rows [from, to) with the
  * string `bytes` holds, and ends as a constant column when that is all of the chunk's rows.
- * The first entry that breaks this makes it an ordinary column.
+ * The first entry that breaks this carves its value slots. Its kinds are carved only once a
+ * row is not a float: until then every row in [0, floatsTo) holds one, and a column that stays
+ * so ends as a uniform float column, its kinds shared (columns.ts).
  */
 interface GatheredColumn {
-  column: Column | undefined;
+  floats: Float64Array | undefined;
   words: Uint32Array | undefined;
+  kinds: Uint8Array | undefined;
+  floatsTo: number;
+  readonly strings: string[];
   from: number;
   to: number;
   /** The repeated string's UTF-8 bytes (a view into the batch it was first read from), and the string. */
@@ -191,27 +196,38 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
       reader.nextColumn();
       let target = columns.get(reader.columnName);
       if (!target) {
-        target = { column: undefined, words: undefined, from: at, to: at, bytes: undefined, value: '' };
+        target = { floats: undefined, words: undefined, kinds: undefined, floatsTo: 0, strings: [], from: at, to: at, bytes: undefined, value: '' };
         columns.set(reader.columnName, target);
       }
-      if (target.column === undefined) {
+      if (target.floats === undefined) {
         if (target.to === at && repeatsString(target, reader, text)) {
           target.to += count;
           continue;
         }
-        carveColumn(target, reader.columnName, n);
+        carveSlots(target, n);
       }
-      const { kinds, floats, strings } = target.column!;
+      const { floats, strings } = target;
       if (reader.constant) {
+        const kinds = target.kinds ?? carveKinds(target, n);
         // Carved slots are zero: only a string that is not the column's first needs its index.
         const index = strings.length;
         reader.pushStrings(strings);
         kinds.fill(ValueKind.String, at, at + count);
-        if (index > 0) floats.fill(index, at, at + count);
+        if (index > 0) floats!.fill(index, at, at + count);
         continue;
       }
       const to = target.words!;
       const { valuesAt, kindsAt } = reader;
+      let kinds = target.kinds;
+      if (kinds === undefined && (target.floatsTo !== at || !allFloats(text, kindsAt, count))) kinds = carveKinds(target, n);
+      if (kinds === undefined) {
+        for (let i = 0; i < count; i++) {
+          to[2 * (at + i)] = from[2 * (valuesAt + i)]!;
+          to[2 * (at + i) + 1] = from[2 * (valuesAt + i) + 1]!;
+        }
+        target.floatsTo = at + count;
+        continue;
+      }
       for (let i = 0; i < count; i++) {
         kinds[at + i] = text[kindsAt + i]!;
         to[2 * (at + i)] = from[2 * (valuesAt + i)]!;
@@ -222,7 +238,7 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
         reader.pushStrings(strings);
         if (base > 0) {
           for (let i = 0; i < count; i++) {
-            if (kinds[at + i] === ValueKind.String) floats[at + i] = floats[at + i]! + base;
+            if (kinds[at + i] === ValueKind.String) floats![at + i] = floats![at + i]! + base;
           }
         }
       }
@@ -230,11 +246,25 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     at += count;
   }
   const gathered: Column[] = [];
-  for (const [name, target] of columns) {
-    if (target.column === undefined && target.from === 0 && target.to === n) gathered.push(constantStringColumn(name, target.value, n));
-    else gathered.push(target.column ?? carveColumn(target, name, n));
-  }
+  for (const [name, target] of columns) gathered.push(finishColumn(name, target, n));
   return { series, count: n, time, seq, columns: gathered };
+}
+
+/** The gathered column as the chunk keeps it: constant, uniform float, or with kinds of its own. */
+function finishColumn(name: string, target: GatheredColumn, n: number): Column {
+  if (target.floats === undefined) {
+    if (target.from === 0 && target.to === n) return constantStringColumn(name, target.value, n);
+    carveSlots(target, n);
+  }
+  const floats = target.floats!;
+  if (target.kinds === undefined && target.floatsTo === n) return uniformFloatColumn(name, floats);
+  const kinds = target.kinds ?? carveKinds(target, n);
+  return { name, kinds, floats, ints: new BigInt64Array(floats.buffer, floats.byteOffset, n), strings: target.strings };
+}
+
+function allFloats(text: Buffer, kindsAt: number, count: number): boolean {
+  for (let i = 0; i < count; i++) if (text[kindsAt + i] !== ValueKind.Float) return false;
+  return true;
 }
 
 /**
@@ -253,14 +283,26 @@ function repeatsString(target: GatheredColumn, reader: SeriesEntryReader, text: 
   return true;
 }
 
-/** Rows carved for `target`'s column, holding its string in the rows it covered so far; returns the column. */
-function carveColumn(target: GatheredColumn, name: string, n: number): Column {
-  const column = rowSlab.column(name, n);
+/**
+ * Value slots carved for `target`, which stops being a repeated string. Its kinds wait (see
+ * GatheredColumn) only when it has no rows yet and starts at the chunk's first row; rows it
+ * covered with its string, or rows before it (null), need them now.
+ */
+function carveSlots(target: GatheredColumn, n: number): void {
+  target.floats = rowSlab.floats(n);
+  target.words = slotWords(target.floats);
+  if (target.from === 0 && target.to === 0) return;
+  const kinds = carveKinds(target, n);
   if (target.to > target.from) {
-    column.strings.push(target.value);
-    column.kinds.fill(ValueKind.String, target.from, target.to);
+    target.strings.push(target.value);
+    kinds.fill(ValueKind.String, target.from, target.to);
   }
-  target.column = column;
-  target.words = slotWords(column.floats);
-  return column;
+}
+
+/** Kinds carved for `target`: Float for the rows [0, floatsTo) it held as floats so far, null after. */
+function carveKinds(target: GatheredColumn, n: number): Uint8Array {
+  const kinds = rowSlab.bytes(n);
+  kinds.fill(ValueKind.Float, 0, target.floatsTo);
+  target.kinds = kinds;
+  return kinds;
 }

@@ -2,6 +2,7 @@ import test from 'ava';
 import { RowSlab } from '../../src/storage/row-slab.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
 import { scalarAt } from '../../src/engine/values.js';
+import { hasSharedKinds, rowsBytes, ValueKind } from '../../src/storage/columns.js';
 import { encodeWriteBatch, readWriteBatch } from '../../src/storage/write-batch.js';
 import { columnFromValues } from '../helpers/series-rows.js';
 
@@ -11,16 +12,15 @@ test('carved arrays are zeroed, 8-byte aligned and never overlap', (t) => {
   // Enough small pieces to spill into a second block, and odd counts so kinds end unaligned.
   for (let i = 0; i < 3000; i++) {
     const count = 1 + ((i * 37) % 61);
-    const column = slab.column('value', count);
-    const floats = i % 3 === 0 ? slab.floats(count) : column.floats;
+    const floats = slab.floats(count);
+    const kinds = slab.bytes(count);
     t.is(floats.byteOffset % 8, 0);
+    t.is(kinds.byteOffset % 8, 0);
     t.true(floats.every((v) => v === 0));
-    t.true(column.kinds.every((k) => k === 0));
-    t.is(column.ints.buffer, column.floats.buffer);
-    t.is(column.ints.byteOffset, column.floats.byteOffset);
+    t.true(kinds.every((k) => k === 0));
     floats.fill(i + 0.5);
-    column.kinds.fill(i % 251);
-    carved.push({ floats, kinds: column.kinds, mark: i });
+    kinds.fill(i % 251);
+    carved.push({ floats, kinds, mark: i });
   }
   for (const { floats, kinds, mark } of carved) {
     t.true(floats.every((v) => v === mark + 0.5), `piece ${mark} was overwritten by a later one`);
@@ -65,4 +65,52 @@ test('series sealed side by side keep their own rows, and a column an entry lack
       ['r0', null, null, null, 'r2', null, null, null],
     );
   });
+});
+
+test('a column that holds a float in every row is sealed with shared kinds; any other keeps kinds of its own', (t) => {
+  // Rounds 0–3, two rows each. `f`: floats throughout. `late`: floats from round 2 (null
+  // before). `gap`: floats but missing in round 2. `turns`: floats, then an int in round 3.
+  // `holed`: floats with a null row in round 1. `tagged`: one string, then floats. `ends`:
+  // floats in rounds 0 and 1 only.
+  const memory = new SeriesMemory('s');
+  const valuesOf = (round: number) => ({
+    f: [round, round + 0.5],
+    ...(round >= 2 ? { late: [round * 10, round * 10 + 1] } : {}),
+    ...(round !== 2 ? { gap: [-round, -round - 0.25] } : {}),
+    turns: round === 3 ? [3n, 4n] : [round + 0.125, round + 0.375],
+    holed: round === 1 ? [1, null] : [round, round],
+    tagged: round === 0 ? ['x', 'x'] : [round, round],
+    ...(round < 2 ? { ends: [round + 7, round + 8] } : {}),
+  });
+  for (let round = 0; round < 4; round++) {
+    const values = valuesOf(round);
+    const entry = {
+      series: 's',
+      count: 2,
+      time: Float64Array.from([round * 10 + 1, round * 10 + 2]),
+      seq: Float64Array.from([2 * round + 1, 2 * round + 2]),
+      columns: Object.entries(values).map(([name, column]) => columnFromValues(name, column as (number | bigint | string | null)[])),
+    };
+    const batch = readWriteBatch(encodeWriteBatch('db', [entry]));
+    memory.append(batch.views, batch.entries[0]!, 2);
+  }
+  const [chunk] = memory.pieces();
+  const column = (name: string) => chunk!.columns.find((c) => c.name === name)!;
+  const read = (name: string) => Array.from({ length: 8 }, (_, i) => scalarAt(column(name), i));
+  t.deepEqual(read('f'), [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
+  t.deepEqual(read('late'), [null, null, null, null, 20, 21, 30, 31]);
+  t.deepEqual(read('gap'), [-0, -0.25, -1, -1.25, null, null, -3, -3.25]);
+  t.deepEqual(read('turns'), [0.125, 0.375, 1.125, 1.375, 2.125, 2.375, 3n, 4n]);
+  t.deepEqual(read('holed'), [0, 0, 1, null, 2, 2, 3, 3]);
+  t.deepEqual(read('tagged'), ['x', 'x', 1, 1, 2, 2, 3, 3]);
+  t.deepEqual(read('ends'), [7, 8, 8, 9, null, null, null, null]);
+  t.is(column('f').uniformKind, ValueKind.Float);
+  t.true(hasSharedKinds(column('f')));
+  for (const name of ['late', 'gap', 'turns', 'holed', 'tagged', 'ends']) {
+    t.is(column(name).uniformKind, undefined, name);
+    t.false(hasSharedKinds(column(name)), name);
+  }
+  // Times and sequence numbers 16 bytes a row, `f` 8 (no kinds), the other six 9, and the
+  // two strings of round 0 (the test's column lists the string once per row).
+  t.is(rowsBytes(chunk!), 8 * 16 + 8 * 8 + 6 * 8 * 9 + 2 * (16 + 2));
 });
