@@ -88,22 +88,31 @@ export function rowsBytes(rows: SeriesColumns): number {
  * nothing. Readers see an ordinary column. Nothing may write to these arrays: every writer
  * of column rows writes into columns it allocated itself, never into a memtable chunk's.
  */
-let sharedStringKinds = new Uint8Array(0);
-let sharedZeroSlots = new ArrayBuffer(0);
+
 /** Every kinds buffer shared by columns, String or Float (older ones live on in older columns). */
 const sharedKindBuffers = new WeakSet<ArrayBufferLike>();
+/** The thread's shared kinds, by kind: each array holds that kind in every row. */
+const sharedKindArrays = new Map<ValueKind, Uint8Array>();
+/** Zero value slots shared by every constant column (slot 0: the column's one string). */
+let sharedZeroSlots = new ArrayBuffer(0);
+
+/** `count` rows of `kind`, a view over the thread's shared array of that kind (grown when short). */
+function sharedKinds(kind: ValueKind, count: number): Uint8Array {
+  let kinds = sharedKindArrays.get(kind) ?? new Uint8Array(0);
+  if (kinds.length < count) {
+    kinds = new Uint8Array(Math.max(count, 2 * kinds.length, 4096)).fill(kind);
+    sharedKindArrays.set(kind, kinds);
+    sharedKindBuffers.add(kinds.buffer);
+  }
+  return kinds.subarray(0, count);
+}
 
 /** `count` rows that all hold the string `value`, without memory per row. */
 export function constantStringColumn(name: string, value: string, count: number): Column {
-  if (sharedStringKinds.length < count) {
-    const size = Math.max(count, 2 * sharedStringKinds.length, 4096);
-    sharedStringKinds = new Uint8Array(size).fill(ValueKind.String);
-    sharedZeroSlots = new ArrayBuffer(8 * size);
-    sharedKindBuffers.add(sharedStringKinds.buffer);
-  }
+  if (sharedZeroSlots.byteLength < 8 * count) sharedZeroSlots = new ArrayBuffer(8 * Math.max(count, 2 * (sharedZeroSlots.byteLength >>> 3), 4096));
   return {
     name,
-    kinds: sharedStringKinds.subarray(0, count),
+    kinds: sharedKinds(ValueKind.String, count),
     floats: new Float64Array(sharedZeroSlots, 0, count),
     ints: new BigInt64Array(sharedZeroSlots, 0, count),
     strings: [value],
@@ -123,18 +132,13 @@ export function isConstantColumn(column: Column): boolean {
  * such column of the thread, under the same rule as constant columns: nothing writes to it.
  * Such a column is marked `uniformKind` Float, so aggregates skip reading its kinds.
  */
-let sharedFloatKinds = new Uint8Array(0);
 
 /** A column whose every row holds a float of `floats`, its kinds shared (see above). */
 export function uniformFloatColumn(name: string, floats: Float64Array): Column {
   const count = floats.length;
-  if (sharedFloatKinds.length < count) {
-    sharedFloatKinds = new Uint8Array(Math.max(count, 2 * sharedFloatKinds.length, 4096)).fill(ValueKind.Float);
-    sharedKindBuffers.add(sharedFloatKinds.buffer);
-  }
   return {
     name,
-    kinds: sharedFloatKinds.subarray(0, count),
+    kinds: sharedKinds(ValueKind.Float, count),
     floats,
     ints: new BigInt64Array(floats.buffer, floats.byteOffset, count),
     strings: [],

@@ -220,19 +220,15 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
       const { valuesAt, kindsAt } = reader;
       let kinds = target.kinds;
       if (kinds === undefined && (target.floatsTo !== at || !allFloats(text, kindsAt, count))) kinds = carveKinds(target, n);
-      if (kinds === undefined) {
-        for (let i = 0; i < count; i++) {
-          to[2 * (at + i)] = from[2 * (valuesAt + i)]!;
-          to[2 * (at + i) + 1] = from[2 * (valuesAt + i) + 1]!;
-        }
-        target.floatsTo = at + count;
-        continue;
-      }
       for (let i = 0; i < count; i++) {
-        kinds[at + i] = text[kindsAt + i]!;
         to[2 * (at + i)] = from[2 * (valuesAt + i)]!;
         to[2 * (at + i) + 1] = from[2 * (valuesAt + i) + 1]!;
       }
+      if (kinds === undefined) {
+        target.floatsTo = at + count;
+        continue;
+      }
+      for (let i = 0; i < count; i++) kinds[at + i] = text[kindsAt + i]!;
       if (reader.stringCount > 0) {
         const base = strings.length;
         reader.pushStrings(strings);

@@ -5,9 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, onFreePorts } from './free-port.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -42,17 +42,6 @@ export const TEST_LOG_LIMIT: readonly string[] = ['--cluster-log-bytes', '64MiB'
 export function assertNatsServer(): void {
   const probe = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) throw new Error('nats-server is not installed: apt-get install nats-server');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 class NatsProcess implements NatsNode {
@@ -110,21 +99,11 @@ class NatsProcess implements NatsNode {
   }
 }
 
-/** Tries at starting a cluster whose ports another process took first. */
-const PORT_ATTEMPTS = 5;
-
 /** `size` JetStream nodes routed to each other; resolves when every node is ready. `extraArgs` go to every node (e.g. `--user`). */
 export async function startNatsCluster(size = 3, extraArgs: readonly string[] = []): Promise<NatsCluster> {
   assertNatsServer();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnFreePorts(size, extraArgs);
-    } catch (err) {
-      // A port found free can be bound by another test's process before nats-server binds it
-      // (tests run in parallel): then the whole cluster starts again on other ports.
-      if (attempt >= PORT_ATTEMPTS || !(err instanceof Error) || !err.message.includes('address already in use')) throw err;
-    }
-  }
+  // A node whose port was taken first fails the whole start: the cluster starts again on other ports.
+  return onFreePorts(() => startOnFreePorts(size, extraArgs), 'address already in use');
 }
 
 async function startOnFreePorts(size: number, extraArgs: readonly string[]): Promise<NatsCluster> {

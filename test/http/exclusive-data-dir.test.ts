@@ -4,8 +4,8 @@
  * while the first keeps serving; after the holder dies by kill -9 the directory is free at once.
  */
 import test from 'ava';
-import net from 'node:net';
 import { createDb, querySeries, request, writeOk } from '../helpers/client.js';
+import { freePort, onFreePorts } from '../helpers/free-port.js';
 import { startRefused } from '../helpers/refused-start.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
@@ -18,29 +18,13 @@ const POINTS = [
 ];
 
 /**
- * A port free a moment ago. The first server must be given its port: Linux never shares a port
- * that was picked for a socket by binding port 0, even with SO_REUSEPORT, so only a named port
- * shows the sharing this file is about.
+ * A server on a named free port (another one when a parallel test's process took the port
+ * first). The first server must be given its port: Linux never shares a port that was picked
+ * for a socket by binding port 0, even with SO_REUSEPORT, so only a named port shows the
+ * sharing this file is about.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A server on a named free port; another one when a parallel test's process took the port first. */
-async function serverOnFreePort(): Promise<TestServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startServer({ args: ['--port', String(await freePort())] });
-    } catch (err) {
-      if (attempt >= 5 || !(err instanceof Error) || !err.message.includes('is in use')) throw err;
-    }
-  }
+function serverOnFreePort(): Promise<TestServer> {
+  return onFreePorts(async () => startServer({ args: ['--port', String(await freePort())] }), 'is in use');
 }
 
 async function serverWithData(): Promise<TestServer> {
