@@ -66,6 +66,7 @@ export function* shapeRows(buckets: readonly BucketOutputs[], shape: Shape): Gen
   for (const start of bucketStarts(buckets, shape)) {
     const groups = byStart.get(start)?.groups ?? [];
     for (const group of fill === undefined ? sortGroups(groups) : withEmptyGroups(groups, allGroups, fill)) {
+      checkProductRows(group.outputs, limit - emitted);
       for (const cells of cartesian(group.outputs)) {
         if (emitted++ >= limit) return;
         yield [start, ...cells, ...group.group];
@@ -125,25 +126,41 @@ function withEmptyGroups(groups: readonly GroupOutputs[], allGroups: readonly Gr
 }
 
 /**
- * Rows of several aggregates' outputs combined: the cartesian product, the first aggregate
- * varying fastest; none when any aggregate has no row (functions.md §1.4).
+ * Most rows one group's aggregates may multiply to (functions.md §1.4). Three `distinct`s of
+ * a hundred values each are a million rows; a fourth would make a hundred million out of a
+ * hundred points, and an answer is held whole before it is sent.
  */
-export function cartesian(outputs: readonly (readonly OutputRow[])[]): Scalar[][] {
+export const MAX_GROUP_ROWS = 1_000_000;
+
+/** The 400 for a group whose product of rows passes MAX_GROUP_ROWS, unless at most `wanted` are read (limit). */
+function checkProductRows(outputs: readonly (readonly OutputRow[])[], wanted: number): void {
+  let rows = 1;
+  for (const output of outputs) rows *= output.length;
+  if (rows <= MAX_GROUP_ROWS || wanted <= MAX_GROUP_ROWS) return;
+  throw new QueryError(`the aggregates' rows multiply to ${rows} rows in one group; at most ${MAX_GROUP_ROWS} are allowed`);
+}
+
+/**
+ * Rows of several aggregates' outputs combined: the cartesian product, the first aggregate
+ * varying fastest; none when any aggregate has no row (functions.md §1.4). Made as they are
+ * read, so a limit stops the product early.
+ */
+export function* cartesian(outputs: readonly (readonly OutputRow[])[]): Generator<Scalar[]> {
   if (outputs.length > 0 && outputs.every((output) => output.length === 1)) {
     // The usual case, one row per aggregate: one row, without the odometer's bookkeeping.
     const row: Scalar[] = [];
     for (const output of outputs) for (const cell of output[0]!) row.push(cell);
-    return [row];
+    yield row;
+    return;
   }
-  const rows: Scalar[][] = [];
   const counts = outputs.map((output) => output.length);
-  if (counts.length === 0 || counts.some((n) => n === 0)) return rows;
+  if (counts.length === 0 || counts.some((n) => n === 0)) return;
   const index = counts.map(() => 0);
   for (;;) {
-    rows.push(outputs.flatMap((output, k) => output[index[k]!]!));
+    yield outputs.flatMap((output, k) => output[index[k]!]!);
     // An odometer whose first digit turns fastest.
     let k = 0;
     while (k < index.length && ++index[k]! === counts[k]) index[k++] = 0;
-    if (k === index.length) return rows;
+    if (k === index.length) return;
   }
 }

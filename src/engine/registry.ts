@@ -94,6 +94,8 @@ function resolveArguments(name: FunctionName, args: readonly AggregateArgument[]
       if (args.length > 2) throw new QueryError('function histogram() takes at most two arguments');
       const size = args.length === 2 ? numericLiteral(args[1]!) : 1;
       if (size === null) throw new QueryError(`Cannot parse ${argumentText(args[1]!)} into a float`);
+      // A zero size divides every value by zero: no bucket would have a start.
+      if (size === 0 || !Number.isFinite(size)) throw new QueryError('function histogram() requires a non-zero bucket size');
       return { spec: { name, size }, argument: valueArgument(name, args[0]!) };
     }
     case 'top':

@@ -97,10 +97,10 @@ export function containsCall(value: Value): boolean {
   return false;
 }
 
-/** The value fed to the function per row: its first argument, or for count(f(x)) f's. */
+/** The value fed to the function per row: its first argument, or for count(f(x)) f's (count(count(f(x))) too). */
 function evaluatedArgument(call: FunctionCall): Value {
   const first = unwrap(call.args[0]!);
-  return first.kind === 'call' ? unwrap(first.args[0]!) : first;
+  return first.kind === 'call' ? evaluatedArgument(first) : first;
 }
 
 function unwrap(value: Value): Value {

@@ -3,7 +3,7 @@ import { QuerySyntaxError } from './errors.js';
 import { queryGrammar } from './grammar.js';
 import { statementsOf } from './semantics.js';
 import { describeSyntaxError } from './syntax-error.js';
-import { lex, tokenCodes } from './tokens.js';
+import { lex, tokenCodes, type Token } from './tokens.js';
 
 /*
  * Dashboards send the same few queries again and again, and matching the grammar costs
@@ -42,11 +42,28 @@ export function warmUpParser(): void {
   parseText('list series');
 }
 
+/**
+ * Deepest parenthesis nesting parsed. The grammar's matcher recurses a few dozen frames per
+ * level and overflowed the stack near 400 levels (a 500); no real query comes near this.
+ */
+export const MAX_PAREN_DEPTH = 100;
+
 function parseText(text: string): Statement {
   const lexed = lex(text);
+  if (parenDepth(lexed.tokens) > MAX_PAREN_DEPTH) throw new QuerySyntaxError(`Query nests parentheses more than ${MAX_PAREN_DEPTH} deep`);
   const match = queryGrammar().match(tokenCodes(lexed.tokens));
   if (match.failed()) throw new QuerySyntaxError(describeSyntaxError(text, lexed));
   return statementsOf(match, text, lexed.tokens)[0]!;
+}
+
+function parenDepth(tokens: readonly Token[]): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const { name } of tokens) {
+    if (name === "'('") deepest = Math.max(deepest, ++depth);
+    else if (name === "')'") depth--;
+  }
+  return deepest;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -307,7 +307,12 @@ function arithmeticChain(first: Node, operators: Node, rest: Node): Value {
 /** A leading `-` token makes a negative literal (§2.6: `-1`, `-1.5`, `-1h`; `- 1` too). */
 function numberLiteral(token: Token, negative: boolean): Value {
   const text = negative ? `-${token.text}` : token.text;
-  if (token.name === 'INT_VALUE') return { kind: 'int', value: BigInt(text), text };
+  if (token.name === 'INT_VALUE') {
+    // §2.6: ints are int64. A wider one would wrap in arithmetic but compare unwrapped in a where clause.
+    const value = BigInt(text);
+    if (BigInt.asIntN(64, value) !== value) throw new QuerySemanticError(`Integer literal ${text} is out of the int64 range`);
+    return { kind: 'int', value, text };
+  }
   if (token.name === 'FLOAT_VALUE') return { kind: 'float', value: Number(text), text };
   const duration = parseDuration(text)!;
   return { kind: 'duration', nanoseconds: duration.nanoseconds, unit: duration.unit as DurationUnit, text };

@@ -31,12 +31,17 @@ export function extractTimeRange(where: Condition | undefined, nowUs: number): T
   return { startUs: bounds.start ?? MIN_TIME_US, endUs: bounds.end ?? nowUs, residual };
 }
 
-/** 0.8 took the union of the time conditions, not the intersection (§6.3). */
+/**
+ * 0.8 took the union of the time conditions, not the intersection (§6.3), comparing them in
+ * whole seconds: of two bounds in the same second, the one written later wins.
+ */
 interface Bounds {
-  /** Earliest start seen. */
+  /** Earliest start seen, and the second it was written in. */
   start?: number;
-  /** Latest end seen. */
+  startSecond?: number;
+  /** Latest end seen, and the second of the time it was written with. */
   end?: number;
+  endSecond?: number;
 }
 
 /** Records the time conditions of `condition` in `bounds` and returns what remains. */
@@ -99,10 +104,17 @@ function asTimeComparison(condition: ComparisonCondition): TimeComparison | unde
 function applyTimeComparison({ op, writtenOp, time }: TimeComparison, bounds: Bounds, nowUs: number): void {
   if (op !== '>' && op !== '<' && op !== '=') throw new QuerySemanticError(`Cannot use time with '${writtenOp}'`);
   const us = toMicroseconds(timeExpressionNanoseconds(time, nowUs));
-  if (op === '>' || op === '=') bounds.start = Math.min(bounds.start ?? us, us);
+  // Conditions are met in the order they are written (extract walks left before right).
+  const second = Math.floor(us / 1_000_000);
+  if ((op === '>' || op === '=') && (bounds.startSecond === undefined || second <= bounds.startSecond)) {
+    bounds.start = us;
+    bounds.startSecond = second;
+  }
   // `time = X` is the range [X, X] of points exactly at X (Project rule §6.5).
-  const end = op === '=' ? us + 1 : us;
-  if (op === '<' || op === '=') bounds.end = Math.max(bounds.end ?? end, end);
+  if ((op === '<' || op === '=') && (bounds.endSecond === undefined || second >= bounds.endSecond)) {
+    bounds.end = op === '=' ? us + 1 : us;
+    bounds.endSecond = second;
+  }
 }
 
 function mentionsTime(condition: Condition): boolean {

@@ -22,10 +22,9 @@ export function histogram(size: number): Aggregate<HistogramState> {
       for (const [index, n] of other.counts) into.counts.set(index, (into.counts.get(index) ?? 0) + n);
     },
     finish(state) {
-      return [...state.counts]
-        .sort(([a], [b]) => a - b)
-        // + 0 turns the -0 of small negative values (trunc toward zero) into bucket 0.
-        .map(([index, n]) => [index * size + 0, n]);
+      // + 0 turns the -0 of small negative values (trunc toward zero) into bucket 0. Sorted by
+      // start, not index: a negative size runs the indices the other way.
+      return [...state.counts].map(([index, n]) => [index * size + 0, n]).sort(([a], [b]) => a! - b!);
     },
   };
 }
