@@ -30,6 +30,7 @@ import {
   updateDatabaseUser,
 } from './routes/database-users.js';
 import { createDatabase, dropDatabase, listDatabases } from './routes/databases.js';
+import { interfaces } from './routes/interfaces.js';
 import { ping } from './routes/ping.js';
 import { metrics } from './routes/metrics.js';
 import { createContinuousQuery, dropContinuousQuery, listContinuousQueries } from './routes/continuous-queries.js';
@@ -42,6 +43,7 @@ import { writeLines } from './routes/line-write.js';
 export function buildRouter(): Router<Handler> {
   return new Router<Handler>()
     .add('GET', '/ping', ping)
+    .add('GET', '/interfaces', interfaces)
     .add('GET', '/metrics', metrics)
     .add('GET', '/db', listDatabases)
     .add('POST', '/db', createDatabase)
@@ -107,6 +109,9 @@ export function createApp(server: ServerContext, inFlight: Set<Promise<void>>): 
     switch (route.kind) {
       case 'not-found':
         return exchange.bare(404, '404 page not found');
+      case 'bad-escape':
+        // Go's server refused such a path before any handler ran.
+        return exchange.bare(400, 'invalid URL escape');
       case 'method-not-allowed':
         return exchange.bare(405, 'Method Not Allowed', { Allow: route.allow });
       case 'options':

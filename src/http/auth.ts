@@ -97,7 +97,8 @@ export class Authenticator {
 
   private required(exchange: Exchange): Credentials {
     const credentials = credentialsOf(exchange);
-    if (!credentials) throw new UnauthorizedError(NO_CREDENTIALS);
+    // Basic auth can carry an empty name (`:secret`): that is no username too (§2.2).
+    if (!credentials || credentials.username === '') throw new UnauthorizedError(NO_CREDENTIALS);
     return credentials;
   }
 

@@ -14,7 +14,9 @@ export type RouteResult<H> =
   | { readonly kind: 'found'; readonly match: RouteMatch<H> }
   | { readonly kind: 'options' }
   | { readonly kind: 'method-not-allowed'; readonly allow: string }
-  | { readonly kind: 'not-found' };
+  | { readonly kind: 'not-found' }
+  /** A `%` not followed by two hex digits. */
+  | { readonly kind: 'bad-escape' };
 
 interface Route<H> {
   readonly segments: string[];
@@ -38,12 +40,8 @@ export class Router<H> {
   }
 
   resolve(method: string, rawPath: string): RouteResult<H> {
-    let path: string;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      return { kind: 'not-found' };
-    }
+    const path = decodedPath(rawPath);
+    if (path === undefined) return { kind: 'bad-escape' };
     const parts = path.split('/');
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
@@ -66,4 +64,19 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
     else if (expected !== parts[i]) return undefined;
   }
   return params;
+}
+
+/**
+ * The path with its %XX escapes decoded as UTF-8, bytes that are not UTF-8 turned into U+FFFD
+ * (as names written with them were stored), so `/db/%FF/series` reaches its route and names a
+ * database that does not exist; undefined for a `%` not followed by two hex digits.
+ */
+function decodedPath(rawPath: string): string | undefined {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) return undefined;
+    const pieces = rawPath.split(/(%[0-9A-Fa-f]{2})/).map((piece) => (piece.startsWith('%') ? Buffer.of(parseInt(piece.slice(1), 16)) : Buffer.from(piece)));
+    return Buffer.concat(pieces).toString('utf8');
+  }
 }

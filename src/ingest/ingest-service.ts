@@ -103,8 +103,9 @@ export class IngestService {
       admission.release();
     }
     if (!result.ok) {
-      // 0.8's order: a missing database (step 6) is reported before a permission (step 7).
-      if (result.status === 403) this.assertDatabaseUnchanged(db, admission.dropCount);
+      // 0.8's order: a missing database (step 6) is reported before a permission (step 7) or
+      // an invalid name or time (step 8), after a body that does not decode (steps 4–5).
+      if (result.status === 403 || result.invalid) this.assertDatabaseUnchanged(db, admission.dropCount);
       throw new HttpError(result.status, result.message);
     }
     this.assertDatabaseUnchanged(db, admission.dropCount);

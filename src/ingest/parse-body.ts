@@ -45,7 +45,12 @@ export type ParseResult =
       /** Index = shard; null for a shard the request doesn't touch. */
       readonly batches: (Uint8Array | null)[];
     }
-  | { readonly ok: false; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly message: string;
+      /** A body that decoded but failed validation (http-api.md §4.7 step 8, after the database check). */
+      readonly invalid?: true;
+    };
 
 
 const TIME_ROLE = -1;
@@ -635,6 +640,6 @@ export function parseWriteBody(body: Uint8Array, options: ParseOptions): ParseRe
   } finally {
     if (scratch.byteSize > MAX_RETAINED_BYTES) scratch = new RowScratch();
   }
-  if (parser.validationError !== null) return { ok: false, message: parser.validationError };
+  if (parser.validationError !== null) return { ok: false, message: parser.validationError, invalid: true };
   return { ok: true, pointCount: parser.pointCount, unnumberedCount: parser.unnumberedCount, seriesNames: parser.seriesNames, batches: parser.finish() };
 }

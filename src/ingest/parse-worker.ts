@@ -51,6 +51,8 @@ export type ParseTaskResult =
        */
       readonly status: 400 | 403 | 413 | 500;
       readonly message: string;
+      /** The body decoded but failed validation: reported only if the database exists (§4.7). */
+      readonly invalid?: true;
     };
 
 function runParseTask(task: ParseTask): ParseTaskResult {
@@ -67,7 +69,7 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     }
   }
   const parsed: ParseResult & Rejections = task.format === undefined ? parseWriteBody(body, task) : parsePoints(body, task.format, task);
-  if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
+  if (!parsed.ok) return { ok: false, status: 400, message: parsed.message, ...(parsed.invalid ? { invalid: true } : {}) };
   const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
   if (refused !== null) return { ok: false, status: 403, message: refused };
   const { batches, added } = task.fanOut.length === 0 ? { batches: parsed.batches, added: 0 } : withFanOut(parsed.batches, task.db, task.fanOut);

@@ -13,6 +13,11 @@ export type ContinuousSelect = SelectStatement & { readonly into: IntoClause };
  * `time(...)`, and `:series_name` with a regex source needs an anchor that stops recursion.
  */
 export function checkContinuousSelect(statement: ContinuousSelect): void {
+  // Fan-out copies written series (§5 leaves merge and join out), and a periodic run folds each
+  // source series on its own: over a merge it would write one series' rows per source.
+  if (statement.from.kind === 'merge' || statement.from.kind === 'join') {
+    throw new QuerySemanticError(`Continuous queries cannot select from a ${statement.from.kind}`);
+  }
   if (statement.groupBy) {
     let width: bigint | undefined;
     try {

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.js';
 import { validatePassword, hashPasswordOffLoop } from '../../meta/passwords.js';
-import { jsonObject, newAccount } from '../../meta/user-requests.js';
+import { jsonObject, jsonObjectOr500, newAccount } from '../../meta/user-requests.js';
 import { clusterAdminAccount } from '../auth.js';
 import type { Handler } from '../context.js';
 import { readAccountBody } from './account-bodies.js';
@@ -28,10 +28,10 @@ export const createClusterAdmin: Handler = async (exchange, server) => {
 };
 
 export const changeClusterAdminPassword: Handler = async (exchange, server) => {
-  const reading = readAccountBody(exchange, server);
+  // 0.8 decoded the body before checking credentials, and a body it could not decode was a 500.
+  const body = jsonObjectOr500(await readAccountBody(exchange, server));
   await server.auth.clusterAdmin(exchange);
   const name = exchange.params.user!;
-  const body = jsonObject(await reading);
   if (!server.meta.clusterAdmin(name)) throw new BadRequestError(`Invalid user name ${name}`);
   const password = validatePassword(body.password);
   await server.meta.changeClusterAdminPassword(name, await hashPasswordOffLoop(password));

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.js';
 import { continuousSelectFromText } from '../../lifecycle/continuous-query-check.js';
-import { jsonObject } from '../../meta/user-requests.js';
+import { jsonObject, jsonObjectOr500 } from '../../meta/user-requests.js';
 import type { Handler } from '../context.js';
 import { readAccountBody } from './account-bodies.js';
 
@@ -68,7 +68,7 @@ export const listShardSpaces: Handler = async (exchange, server) => {
 export const acceptShardSpace: Handler = async (exchange, server) => {
   const reading = readAccountBody(exchange, server);
   await server.auth.clusterAdmin(exchange);
-  jsonObject(await reading);
+  jsonObjectOr500(await reading);
   if (!server.meta.databaseExists(exchange.params.db!)) throw new BadRequestError(`Database ${exchange.params.db} doesn't exist`);
   exchange.empty(200);
 };
