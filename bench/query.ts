@@ -27,6 +27,8 @@ const QUERIES = {
   Q6: 'select * from /.*/ limit 1',
   Q7: 'select count(value) from "cpu.host0" merge "cpu.host1" group by time(1m)',
   Q8: 'select percentile(value, 95) from "cpu.host0" group by time(10m)',
+  // Many buckets: a row for every point of 111 series (1.1 M rows, one JSON answer).
+  Q9: 'select count(value) from /^cpu.host1/ group by time(10s)',
 };
 
 const { values: flags } = parseArgs({ options: workloadOptions, strict: true });

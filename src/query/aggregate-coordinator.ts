@@ -13,8 +13,17 @@ import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 import { wholeAnswer, type WholeSeries } from './whole-answer.js';
 
-/** Series per shard message: bounds a message's time on the shard's thread and its reply. */
+/** Series per shard message at most: bounds a message's time on the shard's thread. */
 const SERIES_PER_REQUEST = 100;
+/** Series of a shard's first message: a series may answer thousands of rows, so replies start small. */
+const FIRST_SERIES_PER_REQUEST = 16;
+/**
+ * Encoded bytes a reply aims at. Each next message asks for as many series as the replies so
+ * far average into this, so a reply — and the writer the shard fills for it, of which a thread
+ * keeps 4 MiB — stays small however many buckets a series has: a hundred series of 10,000
+ * buckets were an 18 MB reply, its writer regrown and copied, page by new page, for every one.
+ */
+const REPLY_BYTES = 1 << 20;
 
 /**
  * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
@@ -51,15 +60,23 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
 /** Each series its own output series: every shard's batches of series, pumped in parallel. */
 async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, shaping: RowShaping, sink: Sink, exchange: Exchange): Promise<void> {
   const byShard = await seriesByShard(storage, db, plan.source);
-  const shards = [...byShard].map(([shard, names]) => ({ shard, batches: batchesOf(names), names }));
+  const shards = [...byShard].map(([shard, names]) => ({ shard, names, first: names.slice(0, FIRST_SERIES_PER_REQUEST) }));
   // Each shard checks all its series in its first answer; nothing is written before every
   // shard has answered, so a missing column is a 400 whichever shard owns the series.
-  const firstAnswers = await Promise.all(shards.map(({ shard, batches, names }) => shard.aggregate({ ...requestFor(db, plan, shaping, batches[0]!), checkFirst: names })));
-  const pump = async (shard: ShardHandle, batches: string[][], first: EncodedSeries[]): Promise<void> => {
+  const firstAnswers = await Promise.all(shards.map(({ shard, names, first }) => shard.aggregate({ ...requestFor(db, plan, shaping, first), checkFirst: names })));
+  const pump = async (shard: ShardHandle, names: string[], first: EncodedSeries[]): Promise<void> => {
     let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
-    for (let b = 0; next !== undefined; b++) {
+    let asked = Math.min(FIRST_SERIES_PER_REQUEST, names.length);
+    let at = asked;
+    let seriesAnswered = 0;
+    let bytesAnswered = 0;
+    while (next !== undefined) {
       const results: EncodedSeries[] = await next;
-      next = b + 1 < batches.length && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, batches[b + 1]!)) : undefined;
+      seriesAnswered += asked;
+      for (const { runs } of results) for (const run of runs) bytesAnswered += run.bytes.length;
+      asked = Math.min(names.length - at, nextBatchSize(seriesAnswered, bytesAnswered));
+      next = asked > 0 && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, names.slice(at, at + asked))) : undefined;
+      at += asked;
       for (const { name, runs } of results) {
         for (const run of runs) await sink.add(name, run.bytes);
         if (exchange.done) break;
@@ -70,7 +87,13 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
       }
     }
   };
-  await Promise.all(shards.map(({ shard, batches }, s) => pump(shard, batches, firstAnswers[s]!)));
+  await Promise.all(shards.map(({ shard, names }, s) => pump(shard, names, firstAnswers[s]!)));
+}
+
+/** Series to ask for next: as many as the replies so far average into REPLY_BYTES, 1 to SERIES_PER_REQUEST. */
+function nextBatchSize(series: number, bytes: number): number {
+  if (bytes === 0) return SERIES_PER_REQUEST;
+  return Math.max(1, Math.min(SERIES_PER_REQUEST, Math.floor((series * REPLY_BYTES) / bytes)));
 }
 
 /** `a merge b`: one output series from the partials of both (merged-aggregate.ts). */

@@ -2,6 +2,7 @@ import type { Aggregate, ScanOrder } from '../engine/aggregates/aggregate.js';
 import { bucketStart } from '../engine/buckets.js';
 import { groupCount, shapeRows, type BucketOutputs, type Shape } from '../engine/fill.js';
 import { projectRows, type RowProjection } from '../engine/row-projection.js';
+import type { SeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
 import { borrowWriter, finishBorrowed } from '../storage/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
@@ -105,22 +106,56 @@ export class RunsWriter {
    */
   private encodePlain(buckets: readonly BucketOutputs[], order: ScanOrder, shaping: RowShaping): RunSpan[] {
     const { out } = this;
-    const total = shaping.limit > 0 ? Math.min(shaping.limit, buckets.length) : buckets.length;
+    return this.compactRuns(buckets.length, shaping.limit, (n) => {
+      const bucket = buckets[order === 'asc' ? n : buckets.length - 1 - n]!;
+      writeScalar(out, fromMicros(bucket.start, shaping.precision));
+      for (const output of bucket.groups[0]!.outputs) {
+        for (const cell of output[0]!) {
+          out.byte(COMMA);
+          writeScalar(out, cell);
+        }
+      }
+    });
+  }
+
+  /**
+   * `encode` straight from a series' partial, when it needs no shaping beyond order and limit
+   * (as encodePlain), has no group-by columns, and each aggregate finishes to one cell
+   * (`finishCell`): a bucket's row is written from the aggregates' states, without the bucket
+   * objects and arrays the general path builds per row — most of a shard's time, and its
+   * garbage, for `group by time` over many buckets. Undefined when the series needs the general path.
+   */
+  encodeCells(partial: SeriesPartial, aggregates: readonly Aggregate<unknown>[], order: ScanOrder, widthUs: number | null, shaping: RowShaping): RunSpan[] | undefined {
+    if (partial.groups.size !== 1 || !isPlainShaping(widthUs, shaping)) return undefined;
+    const cells = aggregates.map((aggregate) => aggregate.finishCell?.bind(aggregate));
+    if (!cells.every((cell) => cell !== undefined)) return undefined;
+    const { group, partials } = partial.groups.values().next().value!;
+    if (group.length > 0 || partials.length === 0) return undefined;
+    // Every aggregate saw the same rows, so all list the same buckets, ascending.
+    const starts = partials[0]!.starts;
+    const { out } = this;
+    return this.compactRuns(starts.length, shaping.limit, (n) => {
+      const b = order === 'asc' ? n : starts.length - 1 - n;
+      writeScalar(out, fromMicros(starts[b]!, shaping.precision));
+      for (let k = 0; k < cells.length; k++) {
+        out.byte(COMMA);
+        writeScalar(out, cells[k]!(partials[k]!.states[b]));
+      }
+    });
+  }
+
+  /** Compact rows 0 … min(limit, count) − 1 in runs of one series object each; `writeCells` writes a row's cells. */
+  private compactRuns(count: number, limit: number, writeCells: (n: number) => void): RunSpan[] {
+    const { out } = this;
+    const total = limit > 0 ? Math.min(limit, count) : count;
     const spans: RunSpan[] = [];
     for (let first = 0; first < total; first += POINTS_PER_OBJECT) {
       const start = out.length;
       const end = Math.min(total, first + POINTS_PER_OBJECT);
       for (let n = first; n < end; n++) {
-        const bucket = buckets[order === 'asc' ? n : buckets.length - 1 - n]!;
         if (n > first) out.byte(COMMA);
         out.byte(OPEN_BRACKET);
-        writeScalar(out, fromMicros(bucket.start, shaping.precision));
-        for (const output of bucket.groups[0]!.outputs) {
-          for (const cell of output[0]!) {
-            out.byte(COMMA);
-            writeScalar(out, cell);
-          }
-        }
+        writeCells(n);
         out.byte(CLOSE_BRACKET);
       }
       spans.push({ start, end: out.length, rows: end - first });
@@ -145,7 +180,7 @@ const CLOSE_BRACKET = 93;
  * `[start, …each aggregate's cells]`, in bucket order.
  */
 function isPlain(buckets: readonly BucketOutputs[], widthUs: number | null, shaping: RowShaping): boolean {
-  if (shaping.rowIndent !== null || shaping.projection !== undefined || (shaping.fill !== undefined && widthUs !== null)) return false;
+  if (!isPlainShaping(widthUs, shaping)) return false;
   let previous = -Infinity;
   for (const bucket of buckets) {
     if (!(bucket.start > previous) || bucket.groups.length !== 1) return false;
@@ -154,6 +189,11 @@ function isPlain(buckets: readonly BucketOutputs[], widthUs: number | null, shap
     previous = bucket.start;
   }
   return true;
+}
+
+/** Compact JSON, no fill (it applies only with `group by time`) and no projection. */
+function isPlainShaping(widthUs: number | null, shaping: RowShaping): boolean {
+  return shaping.rowIndent === null && shaping.projection === undefined && !(shaping.fill !== undefined && widthUs !== null);
 }
 
 /** `encode`'s spans as runs: views of the body `finish` gave. */

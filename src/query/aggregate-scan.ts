@@ -70,7 +70,9 @@ export function encodedSeries(request: AggregateRequest, snapshot: (series: stri
   // One series' partial at a time: each is encoded before the next series is read.
   const encoded = Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
     name,
-    spans: writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
+    spans:
+      writer.encodeCells(partial, aggregates, request.order, request.widthUs, request.shaping) ??
+      writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
   }));
   const body = writer.finish();
   return encoded.map(({ name, spans }) => ({ name, runs: runsIn(body, spans) }));

@@ -12,13 +12,17 @@ import { cleanupServers, startServer, type TestServer } from '../helpers/server.
 const DB = 'chunks';
 const DENSE_POINTS = 2500;
 const SERIES = 250;
+/** Series whose answers are large: a shard's replies then shrink to about 1 MiB each, however many series that is. */
+const WIDE_SERIES = 48;
+const WIDE_POINTS = 3000;
 let server: TestServer;
 
 test.before(async () => {
   const many = Array.from({ length: SERIES }, (_, s) => ({ name: `many.${String(s).padStart(3, '0')}`, columns: ['time', 'v'], points: [[1, s], [2, s]] }));
   // Sorts after every many.NNN series, so it is in the last batch its shard is asked for.
   const lacking = { name: 'many.zzz', columns: ['time', 'other'], points: [[1, 1]] };
-  server = await serverWith(DB, [{ name: 'dense', columns: ['time', 'v'], points: Array.from({ length: DENSE_POINTS }, (_, i) => [i, i]) }, ...many, lacking]);
+  const wide = Array.from({ length: WIDE_SERIES }, (_, s) => ({ name: `wide.${s}`, columns: ['time', 'v'], points: Array.from({ length: WIDE_POINTS }, (_, i) => [i, s + i]) }));
+  server = await serverWith(DB, [{ name: 'dense', columns: ['time', 'v'], points: Array.from({ length: DENSE_POINTS }, (_, i) => [i, i]) }, ...many, lacking, ...wide]);
 });
 
 test.after.always(cleanupServers);
@@ -58,6 +62,21 @@ test('a regex over many series streams one object per series', async (t) => {
   for (let s = 0; s < SERIES; s++) t.deepEqual(byName.get(`many.${String(s).padStart(3, '0')}`), [[0, s]]);
   const whole = await querySeries(server, DB, 'select mean(v) from /^many\\.\\d/', { time_precision: 's' });
   t.deepEqual(whole.map((o) => o.name), [...byName.keys()].sort());
+});
+
+test('series of thousands of buckets each, asked for in replies sized by their bytes, all stream whole and once', async (t) => {
+  const objects = await chunked('select max(v) from /^wide\\./ group by time(1s)');
+  const rows = new Map<string, unknown[][]>();
+  for (const object of objects) rows.set(object.name, [...(rows.get(object.name) ?? []), ...object.points]);
+  t.is(rows.size, WIDE_SERIES);
+  for (let s = 0; s < WIDE_SERIES; s++) {
+    t.deepEqual(rows.get(`wide.${s}`), Array.from({ length: WIDE_POINTS }, (_, k) => [WIDE_POINTS - 1 - k, s + WIDE_POINTS - 1 - k]), `wide.${s}`);
+  }
+  const whole = await querySeries(server, DB, 'select max(v) from /^wide\\./ group by time(1s)', { time_precision: 's' });
+  t.deepEqual(
+    whole.map((o) => [o.name, o.points]),
+    [...rows].sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
 });
 
 test('a series of the regex lacking the column fails the query with a 400 before anything streams', async (t) => {

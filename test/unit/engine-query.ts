@@ -1,5 +1,5 @@
 import type { Column } from '../../src/storage/columns.js';
-import type { ScanOrder } from '../../src/engine/aggregates/aggregate.js';
+import type { Aggregate, ScanOrder } from '../../src/engine/aggregates/aggregate.js';
 import type { AggregateCall } from '../../src/engine/arguments.js';
 import { shapeRows, type Fill } from '../../src/engine/fill.js';
 import { createAggregate, resolveAggregate } from '../../src/engine/registry.js';
@@ -9,6 +9,7 @@ import {
   combineSeriesPartials,
   emptySeriesPartial,
   finishSeriesPartial,
+  type SeriesPartial,
 } from '../../src/engine/series-partial.js';
 import type { Scalar } from '../../src/engine/values.js';
 
@@ -48,7 +49,8 @@ export interface Query {
   readonly blockRows?: number;
 }
 
-export function run(table: Table, query: Query): Scalar[][] {
+/** The series partial the shard would fold `table` into for `query`, with the aggregates that folded it. */
+export function partialOf(table: Table, query: Query): { aggregates: Aggregate<unknown>[]; partial: SeriesPartial } {
   const order = query.order ?? 'desc';
   const resolved = query.select.map(resolveAggregate);
   const aggregates = resolved.map((r) => createAggregate(r.spec, order));
@@ -75,6 +77,14 @@ export function run(table: Table, query: Query): Scalar[][] {
     accumulateBlock(aggregates, blockPartial, block, selection, width);
     partial = combineSeriesPartials(aggregates, partial, structuredClone(blockPartial));
   }
+  return { aggregates, partial };
+}
+
+export function run(table: Table, query: Query): Scalar[][] {
+  const order = query.order ?? 'desc';
+  const resolved = query.select.map(resolveAggregate);
+  const width = query.width === undefined ? null : query.width * 1e6;
+  const { aggregates, partial } = partialOf(table, query);
   const fill: Fill | undefined =
     query.fill === undefined || width === null
       ? undefined

@@ -40,6 +40,11 @@ export interface Aggregate<S> {
   /** Zero or more output rows (zero drops the whole group's row, functions.md §1.4). */
   finish(state: S): OutputRow[];
   /**
+   * For aggregates that always finish with exactly one row of one cell: that cell, so a shard
+   * can write a bucket's row without building it (query/aggregate-rows.ts encodeCells).
+   */
+  finishCell?(state: S): Scalar;
+  /**
    * The state of rows known only by their summary: rows that are exactly the column's
    * non-null values, all numeric. Absent for aggregates that need the values themselves.
    */

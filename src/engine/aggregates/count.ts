@@ -15,6 +15,7 @@ export const count: Aggregate<CountState> = {
     into.rows += other.rows;
   },
   finish: (state) => [[state.rows]],
+  finishCell: (state) => state.rows,
   fromSummary: (summary) => ({ rows: summary.count }),
 };
 

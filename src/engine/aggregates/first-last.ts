@@ -16,10 +16,12 @@ const rowEdges: Omit<Aggregate<EdgesState<Scalar>>, 'finish'> = {
 
 /** first(x): the first row in scan order, so the newest under the default descending order. */
 export function first(order: ScanOrder): Aggregate<EdgesState<Scalar>> {
-  return { ...rowEdges, finish: (state) => [[order === 'asc' ? state.old : state.new]] };
+  const cell = (state: EdgesState<Scalar>): Scalar => (order === 'asc' ? state.old : state.new);
+  return { ...rowEdges, finish: (state) => [[cell(state)]], finishCell: cell };
 }
 
 /** last(x): the last row in scan order. */
 export function last(order: ScanOrder): Aggregate<EdgesState<Scalar>> {
-  return { ...rowEdges, finish: (state) => [[order === 'asc' ? state.new : state.old]] };
+  const cell = (state: EdgesState<Scalar>): Scalar => (order === 'asc' ? state.new : state.old);
+  return { ...rowEdges, finish: (state) => [[cell(state)]], finishCell: cell };
 }

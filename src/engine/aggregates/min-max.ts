@@ -53,6 +53,7 @@ function largest(sign: 1 | -1): Aggregate<ExtremeState> {
       into.seen ||= other.seen;
     },
     finish: (state) => [[state.seen ? sign * state.value : null]],
+    finishCell: (state) => (state.seen ? sign * state.value : null),
     fromSummary: (summary) => ({ value: sign === 1 ? summary.max : -summary.min, seen: summary.count > 0 }),
   };
 }

@@ -40,6 +40,7 @@ export const sum: Aggregate<SumState> = {
     into.sum += other.sum;
   },
   finish: (state) => [[state.sum]],
+  finishCell: (state) => state.sum,
   fromSummary: (summary) => ({ sum: summary.sum }),
 };
 
@@ -61,5 +62,6 @@ export const mean: Aggregate<MeanState> = {
     into.rows += other.rows;
   },
   finish: (state) => [[state.sum / state.rows]],
+  finishCell: (state) => state.sum / state.rows,
   fromSummary: (summary) => ({ sum: summary.sum, rows: summary.count }),
 };
