@@ -27,10 +27,9 @@ program
   // Loaded when run: the server and its query grammar take most of a second to load, which
   // every other subcommand (and --help, --version) would otherwise pay.
   .action(async (flags: string[]) => (await import('./serve.js')).serve(flags, 'sluice serve'));
-program.addCommand(importCommand());
-program.addCommand(exportCommand());
-program.addCommand(checkCommand());
-program.addCommand(benchCommand());
+// Subcommands made on their own do not inherit exitOverride: without it a usage error exits 1,
+// which `check` means as "damaged".
+for (const command of [importCommand(), exportCommand(), checkCommand(), benchCommand()]) program.addCommand(command.exitOverride());
 
 try {
   await program.parseAsync(process.argv);

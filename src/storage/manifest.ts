@@ -72,8 +72,30 @@ export function manifestPath(shardDir: string): string {
 
 export function readManifest(dir: string): ManifestDocument {
   const path = manifestPath(dir);
-  if (!existsSync(path)) return { version: 1, walCheckpoint: 0, nextSegmentId: 1, segments: [], catalog: {} };
+  if (!existsSync(path)) return emptyManifest();
   return JSON.parse(readFileSync(path, 'utf8')) as ManifestDocument;
+}
+
+function emptyManifest(): ManifestDocument {
+  return { version: 1, walCheckpoint: 0, nextSegmentId: 1, segments: [], catalog: {} };
+}
+
+/**
+ * A shard's manifest is written when the shard is first opened and only ever replaced whole,
+ * so a missing one next to segment files means it was lost, not that none was written yet.
+ * Opening would then take every segment for the orphan of a crashed flush and delete it — the
+ * only copy of everything flushed — so the shard refuses to open. A shard with neither gets
+ * its empty manifest now, so that from then on a missing one always means damage.
+ */
+export function guardManifest(dir: string, segmentFiles: readonly string[]): void {
+  if (existsSync(manifestPath(dir))) return;
+  if (segmentFiles.length > 0) {
+    throw new Error(
+      `shard ${dir} has ${segmentFiles.length} segment files but no manifest.json, which lists them: ` +
+        'restore manifest.json from a backup (starting without it would delete them); `sluice check` reports the shard as damaged',
+    );
+  }
+  writeManifest(dir, emptyManifest());
 }
 
 export function writeManifest(dir: string, manifest: ManifestDocument): void {

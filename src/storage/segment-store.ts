@@ -28,6 +28,8 @@ export interface SeriesSource {
 
 /** Readers kept open at once; files are immutable, so a reader stays valid until retired. */
 const OPEN_READERS = 256;
+/** A segment's file name (writes go to a temporary name first). */
+const SEGMENT_FILE = /^seg-\d+\.seg$/;
 
 /**
  * The segment files of one shard and their lifetimes. New files are format 2 (blocks, see
@@ -143,6 +145,11 @@ export class SegmentStore {
   retire(file: string): void {
     if (this.holders.has(file)) this.retired.add(file);
     else this.remove(file);
+  }
+
+  /** The segment files in the directory, in the manifest or not (temporaries left out). */
+  segmentFiles(): string[] {
+    return readdirSync(this.dir).filter((file) => SEGMENT_FILE.test(file));
   }
 
   /** A crash between writing a segment and recording it in the manifest leaves a file nobody owns. */

@@ -7,7 +7,7 @@ import { BLOCK_ROWS } from './block-codec.js';
 import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
-import { manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
+import { guardManifest, manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import type { KindSet } from '../engine/arrow/column-types.js';
 import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
@@ -205,6 +205,7 @@ export class Shard {
     this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     this.segments = new SegmentStore(options.dir, options.blockCacheBytes);
     removeAbandonedTemps(manifestPath(options.dir));
+    guardManifest(options.dir, this.segments.segmentFiles());
     this.manifest = readManifest(options.dir);
     this.logApplied = this.manifest.logApplied ?? 0;
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];

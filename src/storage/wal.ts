@@ -264,19 +264,32 @@ export class WriteAheadLog {
     }
   }
 
-  /** Replay one file; a bad record and what follows it are cut off. */
+  /**
+   * Replay one file; a bad record and what follows it are cut off. When good records follow
+   * it (damage, not a torn tail), the cut bytes are kept beside the file first, so nothing
+   * acknowledged is destroyed, and the damage is logged.
+   */
   #replayFile(fileNumber: number, onRecord: (payload: Uint8Array) => void): void {
     const filePath = path.join(this.#dir, walFileName(fileNumber));
     const fd = fs.openSync(filePath, 'r+');
     let scan: WalFileScan;
+    let keptAs: string | undefined;
     try {
       scan = scanWalRecords(fd, onRecord);
+      if (scan.goodRecordAt !== undefined) keptAs = keepCutBytes(fd, filePath, scan);
       if (scan.problem !== undefined) {
         fs.ftruncateSync(fd, scan.goodEnd);
         fs.fsyncSync(fd);
       }
     } finally {
       fs.closeSync(fd);
+    }
+    if (keptAs !== undefined) {
+      this.#log(
+        `WAL ${filePath} is damaged: ${scan.problem} at byte ${scan.goodEnd}, with a good record after it at byte ${scan.goodRecordAt}; ` +
+          `the records from there on are not replayed, and the ${scan.fileSize - scan.goodEnd} bytes cut off are kept in ${keptAs}`,
+      );
+      return;
     }
     if (scan.problem !== undefined) {
       this.#log(
@@ -412,6 +425,12 @@ export interface WalFileScan {
   /** End of the last good record: the file's size unless a record was bad. */
   readonly goodEnd: number;
   readonly problem?: string;
+  /**
+   * With a problem: where a good record starts after it, if one does. A crash only tears the
+   * end of a file (appends go to its end), so a bad record with good ones after it is damage —
+   * a flipped bit, a lost block — and cutting the file there would throw the good ones away.
+   */
+  readonly goodRecordAt?: number;
 }
 
 /**
@@ -425,23 +444,57 @@ export function scanWalRecords(fd: number, onRecord: (payload: Uint8Array) => vo
   const headerView = new DataView(header.buffer);
   let goodEnd = 0;
   let records = 0;
+  const stop = (problem: string): WalFileScan => {
+    const goodRecordAt = goodRecordAfter(fd, goodEnd, fileSize);
+    return { fileSize, records, goodEnd, problem, ...(goodRecordAt === undefined ? {} : { goodRecordAt }) };
+  };
   while (goodEnd < fileSize) {
     const headerRead = reader.read(header);
-    if (headerRead < HEADER_BYTES) return { fileSize, records, goodEnd, problem: `short record header (${headerRead} of ${HEADER_BYTES} bytes)` };
+    if (headerRead < HEADER_BYTES) return stop(`short record header (${headerRead} of ${HEADER_BYTES} bytes)`);
     const length = headerView.getUint32(0, true);
     const expectedCrc = headerView.getUint32(4, true);
-    if (length === 0) return { fileSize, records, goodEnd, problem: 'zero-length record' };
-    if (length > fileSize - goodEnd - HEADER_BYTES) {
-      return { fileSize, records, goodEnd, problem: `record of ${length} bytes runs past the end of the file` };
-    }
+    if (length === 0) return stop('zero-length record');
+    if (length > fileSize - goodEnd - HEADER_BYTES) return stop(`record of ${length} bytes runs past the end of the file`);
     const payload = new Uint8Array(length);
     reader.read(payload);
-    if (crc32(payload) !== expectedCrc) return { fileSize, records, goodEnd, problem: 'checksum mismatch' };
+    if (crc32(payload) !== expectedCrc) return stop('checksum mismatch');
     goodEnd += HEADER_BYTES + length;
     records++;
     onRecord(payload);
   }
   return { fileSize, records, goodEnd };
+}
+
+/**
+ * The first offset after `from` where a whole record with a matching checksum starts, if any.
+ * Only read when a record is bad, so its cost (the rest of the file, read once; a checksum for
+ * each offset whose length fits) is paid at recovery, not per append.
+ */
+function goodRecordAfter(fd: number, from: number, fileSize: number): number | undefined {
+  const rest = Buffer.alloc(fileSize - from);
+  fs.readSync(fd, rest, 0, rest.length, from);
+  for (let at = 1; at + HEADER_BYTES < rest.length; at++) {
+    const length = rest.readUInt32LE(at);
+    if (length === 0 || length > rest.length - at - HEADER_BYTES) continue;
+    if (crc32(rest.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)) === rest.readUInt32LE(at + 4)) return from + at;
+  }
+  return undefined;
+}
+
+/** Bytes [goodEnd, end) of a damaged file, copied durably beside it before the cut; returns the copy's path. */
+function keepCutBytes(fd: number, filePath: string, scan: WalFileScan): string {
+  const cut = Buffer.alloc(scan.fileSize - scan.goodEnd);
+  fs.readSync(fd, cut, 0, cut.length, scan.goodEnd);
+  const keptAs = `${filePath}.damaged-at-${scan.goodEnd}`;
+  fs.writeFileSync(keptAs, cut);
+  const kept = fs.openSync(keptAs, 'r');
+  try {
+    fs.fsyncSync(kept);
+  } finally {
+    fs.closeSync(kept);
+  }
+  syncDirectory(path.dirname(filePath));
+  return keptAs;
 }
 
 function defaultLog(message: string): void {

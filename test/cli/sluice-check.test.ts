@@ -2,12 +2,13 @@
  * `sluice check` verifies a data directory a real server wrote, offline: it passes an intact
  * one, refuses while a server holds it, and names a segment or WAL file with a flipped byte.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import { sluice } from '../helpers/cli.js';
 import { createDb, writeOk } from '../helpers/client.js';
+import { startRefused } from '../helpers/refused-start.js';
 import { cleanupServers, startServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
@@ -83,7 +84,7 @@ test.serial('a WAL record with a flipped byte fails the check, named', async (t)
   await withFlippedByte(wal, 20, async () => {
     const result = await sluice(['check', dataDir]);
     t.is(result.code, 1, result.stdout);
-    t.regex(result.stdout, new RegExp(`^DAMAGED +${wal} +checksum mismatch at byte 0 of \\d+, after 0 good records\n`, 'm'));
+    t.regex(result.stdout, new RegExp(`^DAMAGED +${wal} +checksum mismatch at byte 0 of \\d+, after 0 good records; a good record follows at byte \\d+, so this is damage, not a torn tail`, 'm'));
     t.regex(result.stdout, new RegExp(`1 damaged: ${wal}\n$`));
   });
 });
@@ -102,6 +103,73 @@ test.serial('a torn record at the end of the newest WAL file is only noted: the 
   }
 });
 
+/** The newest WAL file with records, and where its second record starts. */
+async function secondRecord(): Promise<{ wal: string; original: Buffer; at: number }> {
+  const wal = filesOf('wal').filter((file) => statSync(path.join(dataDir, file)).size > 0).sort().at(-1)!;
+  const original = await readFile(path.join(dataDir, wal));
+  return { wal, original, at: 8 + original.readUInt32LE(0) };
+}
+
+test.serial('a bad record with good ones after it is damage, not a torn tail: check fails, and a start keeps the cut bytes', async (t) => {
+  const { wal, original, at } = await secondRecord();
+  // The second record's length grows past the end of the file, as a flipped high bit makes it.
+  await withFlippedByte(wal, at + 3, async () => {
+    const result = await sluice(['check', dataDir]);
+    t.is(result.code, 1, result.stdout);
+    t.regex(result.stdout, new RegExp(`^DAMAGED +${wal} +record of \\d+ bytes runs past the end of the file at byte ${at} of ${original.length}, after 1 good records; a good record follows at byte ${2 * at}`, 'm'));
+    const copy = `${dataDir}-damaged-wal`;
+    cpSync(dataDir, copy, { recursive: true });
+    const server = await startServer({ dataDir: copy });
+    try {
+      t.regex(server.output(), /is damaged: record of \d+ bytes runs past the end of the file at byte \d+, with a good record after it/);
+      const kept = readFileSync(path.join(copy, `${wal}.damaged-at-${at}`));
+      const damaged = Buffer.from(original);
+      damaged[at + 3] ^= 0xff;
+      t.deepEqual(kept, damaged.subarray(at));
+    } finally {
+      await server.stop();
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+test.serial('a shard whose manifest is gone fails the check, and a server refuses to start rather than delete its segments', async (t) => {
+  const copy = `${dataDir}-no-manifest`;
+  cpSync(dataDir, copy, { recursive: true });
+  try {
+    const segment = readdirSync(path.join(copy, 'shards')).map((shard) => `shards/${shard}`).find((shard) => readdirSync(path.join(copy, shard, 'segments')).length > 0)!;
+    rmSync(path.join(copy, segment, 'manifest.json'));
+    const result = await sluice(['check', copy]);
+    t.is(result.code, 1, result.stdout);
+    t.regex(result.stdout, new RegExp(`^DAMAGED +${segment}/manifest.json +missing, with 1 segment files that it would list`, 'm'));
+    const refusal = await startRefused({ dataDir: copy });
+    t.regex(refusal, /has 1 segment files but no manifest.json, which lists them/);
+    t.is(readdirSync(path.join(copy, segment, 'segments')).length, 1);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test.serial('a shard folder layout.json records but the directory lacks fails the check; check creates nothing', async (t) => {
+  const copy = `${dataDir}-no-shard`;
+  cpSync(dataDir, copy, { recursive: true });
+  try {
+    rmSync(path.join(copy, 'shards', '1'), { recursive: true });
+    rmSync(path.join(copy, 'shards', '0', 'segments'), { recursive: true });
+    const result = await sluice(['check', copy]);
+    t.is(result.code, 1, result.stdout);
+    t.regex(result.stdout, /^DAMAGED +shards\/1 +missing \(layout.json records 2 shards\)/m);
+    t.false(existsSync(path.join(copy, 'shards', '0', 'segments')));
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test.serial('a usage error exits 2, never 1, which means damaged', async (t) => {
+  t.is((await sluice(['check'])).code, 2);
+  t.is((await sluice(['check', dataDir, '--bogus'])).code, 2);
+  t.is((await sluice(['import', '--bogus'])).code, 2);
+});
 
 test.serial('a directory a server holds is refused; so is one that is not a data directory', async (t) => {
   const running = await startServer({ dataDir });

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { readManifest } from '../../storage/manifest.js';
+import { manifestPath, readManifest } from '../../storage/manifest.js';
 import { SegmentStore } from '../../storage/segment-store.js';
 import { StartupError } from '../../startup-error.js';
 import { DataDirLock } from '../../util/data-dir-lock.js';
@@ -39,7 +39,8 @@ function checkDataDir(dataDir: string, quiet: boolean): number {
     return NOT_CHECKED;
   }
   try {
-    const reports = existsSync(shardsDir) ? shardNames(shardsDir).flatMap((shard) => checkShard(join(shardsDir, shard), `shards/${shard}`)) : [];
+    const shards = existsSync(shardsDir) ? shardNames(shardsDir) : [];
+    const reports = [...missingShards(dataDir, shards), ...shards.flatMap((shard) => checkShard(join(shardsDir, shard), `shards/${shard}`))];
     for (const report of reports) if (!quiet || report.verdict === 'damaged') process.stdout.write(`${formatReport(report)}\n`);
     const damaged = reports.filter((r) => r.verdict === 'damaged');
     const segments = reports.filter((r) => r.file.includes('/segments/')).length;
@@ -62,12 +63,41 @@ function shardNames(shardsDir: string): string[] {
     .sort((a, b) => Number(a) - Number(b));
 }
 
+/** The shards layout.json records that have no folder: a server would start them empty. */
+function missingShards(dataDir: string, present: readonly string[]): FileReport[] {
+  let recorded: number;
+  try {
+    recorded = (JSON.parse(readFileSync(join(dataDir, 'layout.json'), 'utf8')) as { shards: number }).shards;
+  } catch {
+    return [];
+  }
+  const missing: FileReport[] = [];
+  for (let shard = 0; shard < recorded; shard++) {
+    if (!present.includes(String(shard))) missing.push({ file: `shards/${shard}`, verdict: 'damaged', detail: `missing (layout.json records ${recorded} shards): its series would be empty` });
+  }
+  return missing;
+}
+
 function checkShard(shardDir: string, prefix: string): FileReport[] {
+  const segmentsDir = join(shardDir, 'segments');
+  if (!existsSync(manifestPath(shardDir))) {
+    const present = existsSync(segmentsDir) ? readdirSync(segmentsDir).filter((name) => /^seg-\d+\.seg$/.test(name)) : [];
+    if (present.length > 0) {
+      const detail = `missing, with ${present.length} segment files that it would list: the server refuses to start the shard (it would take them for orphans and delete them)`;
+      return [{ file: `${prefix}/manifest.json`, verdict: 'damaged', detail }, ...checkWal(shardDir, prefix)];
+    }
+  }
   let manifest;
   try {
     manifest = readManifest(shardDir);
+    if (!Array.isArray(manifest.segments)) throw new Error('it lists no segments');
   } catch (err) {
     return [{ file: `${prefix}/manifest.json`, verdict: 'damaged', detail: `unreadable: ${(err as Error).message}` }, ...checkWal(shardDir, prefix)];
+  }
+  if (!existsSync(segmentsDir)) {
+    // Not made here: check leaves the directory as it found it.
+    const missing = manifest.segments.map((segment): FileReport => ({ file: `${prefix}/segments/${segment.file}`, verdict: 'damaged', detail: 'missing (no segments folder)' }));
+    return [...missing, ...checkWal(shardDir, prefix)];
   }
   const store = new SegmentStore(shardDir);
   try {

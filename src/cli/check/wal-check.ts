@@ -24,6 +24,10 @@ export function checkWal(shardDir: string, prefix: string): FileReport[] {
       if (scan.problem === undefined) return { file, verdict: 'ok', detail: `${scan.records} records, ${scan.fileSize} bytes` };
       const where = `${scan.problem} at byte ${scan.goodEnd} of ${scan.fileSize}, after ${scan.records} good records`;
       const newest = i === numbers.length - 1;
+      if (scan.goodRecordAt !== undefined) {
+        const after = `; a good record follows at byte ${scan.goodRecordAt}, so this is damage, not a torn tail (the server cuts the file there, keeping the cut bytes beside it)`;
+        return { file, verdict: 'damaged', detail: where + after };
+      }
       return newest && TORN_TAIL.test(scan.problem)
         ? { file, verdict: 'note', detail: `torn tail: ${where} (a crash mid-write; the server cuts it at its next start)` }
         : { file, verdict: 'damaged', detail: where };
