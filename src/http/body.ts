@@ -73,3 +73,7 @@ function takeBody(exchange: Exchange, limit: number, claim: BufferClaim): Promis
   });
 }
 
+/** `Content-Encoding: gzip`, in any case (content codings are case-insensitive, RFC 9110 §8.4.1). */
+export function isGzipped(exchange: Exchange): boolean {
+  return exchange.headers.get('content-encoding')?.trim().toLowerCase() === 'gzip';
+}

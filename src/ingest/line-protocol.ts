@@ -71,6 +71,8 @@ class LineParser {
   /** µs per timestamp unit; nanoseconds drop their last three digits instead. */
   private readonly unitMicros: number;
   private readonly nanoseconds: boolean;
+  /** The time of points without one: the request's, truncated to the precision. */
+  private readonly nowUs: number;
 
   constructor(
     private readonly buf: Uint8Array,
@@ -78,6 +80,8 @@ class LineParser {
   ) {
     this.nanoseconds = options.precision === 'n';
     this.unitMicros = options.precision === 'n' ? 1 : MICROS_PER_LINE_UNIT[options.precision];
+    // 1.x truncates a point's default time to the precision too: `precision=h` stores the hour.
+    this.nowUs = options.nowUs - (((options.nowUs % this.unitMicros) + this.unitMicros) % this.unitMicros);
   }
 
   parse(): RowBatches {
@@ -178,7 +182,7 @@ class LineParser {
     const rows = series!.current;
     let pos = keyEnd + 1;
     while (buf[pos] === SPACE || buf[pos] === TAB) pos++;
-    const row = rows.addRow(this.options.nowUs, this.pointCount);
+    const row = rows.addRow(this.nowUs, this.pointCount);
     this.pointCount++;
     let position = 0;
     for (;;) {

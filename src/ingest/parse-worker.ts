@@ -65,7 +65,9 @@ function runParseTask(task: ParseTask): ParseTaskResult {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         return { ok: false, status: 413, message: new PayloadTooLargeError(task.maxBodySize).message };
       }
-      return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
+      // 0.8 answered a 0.8 JSON body that does not gunzip with 500; InfluxDB 1.x, which the
+      // other formats follow, with 400.
+      return { ok: false, status: task.format === undefined ? 500 : 400, message: error instanceof Error ? error.message : String(error) };
     }
   }
   const parsed: ParseResult & Rejections = task.format === undefined ? parseWriteBody(body, task) : parsePoints(body, task.format, task);

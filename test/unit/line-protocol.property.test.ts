@@ -121,7 +121,8 @@ const body = fc.constantFrom<LinePrecision>('n', 'u', 'ms', 's', 'm', 'h').chain
 );
 
 function expectedMicros(time: bigint | null, precision: LinePrecision): number {
-  if (time === null) return NOW_US;
+  // A point without a timestamp gets the request's time, truncated to the precision as 1.x does.
+  if (time === null) return precision === 'n' ? NOW_US : NOW_US - (NOW_US % Number(MICROS[precision]));
   // BigInt division truncates toward zero, as the parser does with nanoseconds.
   return Number(precision === 'n' ? time / 1000n : time * MICROS[precision]) + 0;
 }

@@ -1,7 +1,7 @@
 import { BadRequestError, NotFoundError } from '../../errors.js';
 import { parseLinePrecision } from '../../ingest/line-precision.js';
 import { seriesAccessOf } from '../authorization.js';
-import { readBody } from '../body.js';
+import { isGzipped, readBody } from '../body.js';
 import type { Handler } from '../context.js';
 
 /**
@@ -20,7 +20,7 @@ export const writeLines: Handler = async (exchange, server) => {
     const principal = await server.auth.databaseUserOrAdmin(exchange, db);
     if (!server.meta.databaseExists(db)) throw new NotFoundError(`database not found: "${db}"`);
     const body = await reading;
-    const gzip = exchange.headers.get('content-encoding') === 'gzip';
+    const gzip = isGzipped(exchange);
     const access = seriesAccessOf(principal, 'write');
     const outcome = await server.ingest.write(admission, body, { gzip, format: { kind: 'line', precision }, ...(access ? { access } : {}) });
     server.metrics.recordWrite('http_line', outcome.pointCount);

@@ -1,7 +1,7 @@
 import { parseTimePrecision } from '../../time-precision.js';
 import { seriesAccessOf } from '../authorization.js';
 import type { Handler } from '../context.js';
-import { readBody } from '../body.js';
+import { isGzipped, readBody } from '../body.js';
 
 /**
  * POST /db/:db/series — 0.8's order: precision (before auth), auth, body, parse, database.
@@ -14,7 +14,7 @@ export const writeSeries: Handler = async (exchange, server) => {
     const reading = readBody(exchange, server.settings.maxBodySize, (bytes) => admission.take(bytes));
     const principal = await server.auth.databaseUserOrAdmin(exchange, exchange.params.db!);
     const body = await reading;
-    const gzip = exchange.headers.get('content-encoding') === 'gzip';
+    const gzip = isGzipped(exchange);
     const access = seriesAccessOf(principal, 'write');
     const outcome = await server.ingest.write(admission, body, { gzip, precision, ...(access ? { access } : {}) });
     server.metrics.recordWrite('http_json', outcome.pointCount);
