@@ -2,7 +2,8 @@
  * `sluice export` writes a query's chunked answer as JSON lines, CSV or an Arrow IPC file, with
  * every digit of int64 values; the CSV imports back into the same points.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -108,4 +109,39 @@ test('a query the server refuses fails the export with its answer', async (t) =>
   const refused = await sluice(['export', '--host', '127.0.0.1', '--port', String(server.port), '-d', DB, '-q', 'select * from']);
   t.is(refused.code, 1);
   t.regex(refused.stderr, /^sluice: the server answered 400: syntax error/);
+});
+
+test('a failed export leaves an existing output file as it was, and an unwritable path is a one-line error', async (t) => {
+  const file = path.join(scratch, 'precious.json');
+  await writeFile(file, 'precious\n');
+  const refused = await sluice(exportArgs('-o', file).map((arg) => (arg === ALL ? 'selec * frm x' : arg)));
+  t.is(refused.code, 1);
+  t.is(await readFile(file, 'utf8'), 'precious\n');
+  t.deepEqual(readdirSync(scratch).filter((name) => name.includes('sluice-export')), []);
+  const nowhere = await sluice(exportArgs('-o', path.join(scratch, 'no', 'such', 'dir.json')));
+  t.is(nowhere.code, 1);
+  t.regex(nowhere.stderr, /^sluice: cannot write .*dir\.json: ENOENT\n$/);
+});
+
+test('a series with a column named series or name exports to arrow and csv, and the csv imports back whole', async (t) => {
+  await createDb(server, 'named');
+  await writeOk(server, 'named', [{ name: 'users', columns: ['time', 'sequence_number', 'series', 'name', 'age'], points: [[T0, 1, 's4', 'alice', 30], [T0 + 1, 2, 's5', 'bob', 40]] }]);
+  const args = ['export', '--host', '127.0.0.1', '--port', String(server.port), '-d', 'named', '-q', 'select * from users order asc'];
+  const arrowFile = path.join(scratch, 'named.arrow');
+  t.is((await sluice([...args, '-o', arrowFile])).code, 0);
+  const table = tableFromIPC(await readFile(arrowFile));
+  t.is(table.numRows, 2);
+  t.deepEqual(table.schema.fields.map((f) => f.name), ['_series', 'time', 'sequence_number', 'series', 'name', 'age']);
+  t.deepEqual([...table.getChild('_series')!], ['users', 'users']);
+  t.deepEqual([...table.getChild('series')!], ['s4', 's5']);
+  const csvFile = path.join(scratch, 'named.csv');
+  t.is((await sluice([...args, '-o', csvFile])).code, 0);
+  await createDb(server, 'named2');
+  const imported = await sluice(['import', csvFile, '--host', '127.0.0.1', '--port', String(server.port), '-d', 'named2', '--no-progress']);
+  t.is(imported.code, 0, imported.stderr);
+  t.deepEqual(
+    (await querySeries(server, 'named2', 'list series')).flatMap((s) => s.points.map((p) => p[1])),
+    ['users'],
+  );
+  t.is((await query(server, 'named2', 'select name, age from users order asc')).text, (await query(server, 'named', 'select name, age from users order asc')).text);
 });

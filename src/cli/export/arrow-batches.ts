@@ -16,6 +16,16 @@ import {
 import type { ColumnKind } from './column-catalog.js';
 import { NumberText, type ExactValue, type SeriesChunk } from './series-chunk.js';
 
+/**
+ * The column naming each row's series: `series`, or with underscores before it until no column
+ * of the answer has the name (a reader would otherwise see two columns of one name).
+ */
+export function seriesColumnName(columns: readonly string[]): string {
+  let name = 'series';
+  while (columns.includes(name)) name = `_${name}`;
+  return name;
+}
+
 /** Rows per record batch: large enough that per-batch overhead vanishes, small enough to stream. */
 export const ARROW_BATCH_ROWS = 65_536;
 
@@ -33,7 +43,7 @@ export class ArrowBatches {
 
   constructor(columns: readonly (readonly [string, ColumnKind])[]) {
     this.columns = columns;
-    this.schema = new Schema([new Field('series', new Utf8(), false), ...columns.map(([name, kind]) => new Field(name, arrowType(name, kind), true))]);
+    this.schema = new Schema([new Field(seriesColumnName(columns.map(([name]) => name)), new Utf8(), false), ...columns.map(([name, kind]) => new Field(name, arrowType(name, kind), true))]);
     this.values = columns.map(() => []);
   }
 

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
@@ -42,14 +42,25 @@ async function exportQuery(target: ServerTarget, options: ExportOptions): Promis
   const format = options.format ?? (options.output ? BY_EXTENSION[extname(options.output).toLowerCase()] : undefined) ?? 'json';
   const precision = format === 'arrow' ? 'u' : options.precision;
   const url = serverUrl(target, seriesPath(target), { q: options.query, chunked: 'true', ...(precision ? { time_precision: precision } : {}) });
-  const output = options.output ? createWriteStream(options.output) : process.stdout;
+  // A file is written under a temporary name and renamed over `--output` only once the export
+  // is whole: a failed or interrupted one leaves an existing file as it was, and no partial file
+  // that looks complete. Opening it first makes a bad path a one-line error.
+  const file = options.output ? await openPartialFile(options.output) : undefined;
+  const output = file ? file.handle.createWriteStream() : process.stdout;
   const bar = progressBar(options.progress, 'exporting {value} points | {duration_formatted}', 0);
+  let spoolDir: string | undefined;
+  const interrupted = (): void => {
+    if (file) rmSync(file.path, { force: true });
+    if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     if (format === 'json') {
       await streamAnswer(url, output, bar.update);
     } else {
       // CSV's header and Arrow's schema need every column of the answer: it is spooled first.
-      const spoolDir = await mkdtemp(join(tmpdir(), 'sluice-export-'));
+      spoolDir = await mkdtemp(join(tmpdir(), 'sluice-export-'));
       try {
         const spoolPath = join(spoolDir, 'answer.ndjson');
         const catalog = await streamAnswer(url, createWriteStream(spoolPath), bar.update);
@@ -59,10 +70,30 @@ async function exportQuery(target: ServerTarget, options: ExportOptions): Promis
         await rm(spoolDir, { recursive: true, force: true });
       }
     }
+    if (file) {
+      await closeStream(output);
+      await rename(file.path, options.output!);
+    }
+  } catch (err) {
+    if (file) {
+      output.destroy();
+      await rm(file.path, { force: true });
+    }
+    throw err;
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     bar.stop();
   }
-  if (output !== process.stdout) await closeStream(output);
+}
+
+/** The export's file under a temporary name beside `output` (so the final rename stays on one file system). */
+async function openPartialFile(output: string): Promise<{ path: string; handle: FileHandle }> {
+  const path = join(dirname(output), `.${basename(output)}.sluice-export-${process.pid}`);
+  try {
+    return { path, handle: await open(path, 'w') };
+  } catch (err) {
+    throw new Error(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /**

@@ -17,7 +17,10 @@ export interface CsvLayout {
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const UNITS_PER_MS: Record<TimePrecision, number> = { s: 1 / 1000, ms: 1, u: 1000 };
 
-/** The header line names the columns; `name` or `series` names each row's series. */
+/**
+ * The header line names the columns; `series` (what `sluice export` writes), else `name`, names
+ * each row's series — so an exported series with a field called `name` comes back whole.
+ */
 export async function readCsvLayout(path: string): Promise<CsvLayout> {
   const splitter = new LineSplitter();
   let header: Line | undefined;
@@ -28,7 +31,7 @@ export async function readCsvLayout(path: string): Promise<CsvLayout> {
   header ??= splitter.finish()[0];
   if (!header || header.text.trim() === '') throw new RangeError(`${path} has no header line naming its columns`);
   const columns = parseCsvRecord(header.text).map((f) => f.text.trim());
-  const seriesColumn = ['name', 'series'].map((n) => columns.indexOf(n)).find((i) => i !== -1);
+  const seriesColumn = ['series', 'name'].map((n) => columns.indexOf(n)).find((i) => i !== -1);
   const timeColumn = columns.indexOf('time');
   return { columns, seriesColumn, timeColumn: timeColumn === -1 ? undefined : timeColumn, dataStart: header.end };
 }
