@@ -221,8 +221,9 @@ function standInArgs(port: number): string[] {
 test('--concurrency batches are in flight at once; the state records only the prefix of which every batch was stored', async (t) => {
   const { file, lines } = await lineFile('window.lp', 8);
   const stateFile = `${file}.sluice-import`;
-  // The second batch is never answered; every other one is, at once.
-  const stuck = await standIn((body, res) => body !== lines[1] && res.writeHead(204).end());
+  // The second batch is never answered; every other one is, at once (and every one once the import resumes).
+  let answerAll = false;
+  const stuck = await standIn((body, res) => (answerAll || body !== lines[1]) && res.writeHead(204).end());
   const running = startCli(sluiceEntry, ['import', file, ...standInArgs(stuck.port), '--concurrency', '3']);
   await until('4 batches arrived', () => stuck.arrivals.length === 4);
   await until('the first batch is on record', () => existsSync(stateFile));
@@ -233,11 +234,13 @@ test('--concurrency batches are in flight at once; the state records only the pr
   running.child.kill('SIGKILL');
   await running.result;
 
-  const willing = await standIn((_, res) => res.writeHead(204).end());
-  const resumed = await sluice(['import', file, ...standInArgs(willing.port), '--concurrency', '3']);
+  // A resumed import goes to the same server: its offsets say what that server holds.
+  answerAll = true;
+  stuck.arrivals.length = 0;
+  const resumed = await sluice(['import', file, ...standInArgs(stuck.port), '--concurrency', '3']);
   t.is(resumed.code, 0, resumed.stderr);
   t.regex(resumed.stdout, /^imported 8 points in 8 requests \(7 after resuming\)/);
-  t.deepEqual([...willing.arrivals].sort(), lines.slice(1), 'sent again: the batch in flight and the 2 stored past the record');
+  t.deepEqual([...stuck.arrivals].sort(), lines.slice(1), 'sent again: the batch in flight and the 2 stored past the record');
 });
 
 test('line protocol larger than one read is sent byte for byte: lines across reads, CRLF, comments, blank and non-ASCII lines', async (t) => {
@@ -322,6 +325,38 @@ test('a batch the server refuses stops the import; the state keeps the offset af
   t.is((await query(server, db, 'select * from third')).status, 400, 'one batch at a time: nothing after the refused batch was sent');
   // With a window the batch after it was already in flight; the record still stops before the refused one.
   await refusedWith(3);
+});
+
+test('input that stops parsing ends the import with every stored batch on record, so a re-run stores nothing twice', async (t) => {
+  const db = await newDb('unclosed');
+  const file = path.join(scratch, 'unclosed.json');
+  const objects = Array.from({ length: 40 }, (_, s) => `{"name":"u${s}","columns":["time","value"],"points":[${Array.from({ length: 50 }, (_, i) => `[${T0 + i},${i}]`).join(',')}]}`);
+  // The closing bracket is missing: the reader fails at the very end, after every batch went out.
+  await writeFile(file, `[${objects.join(',')}`);
+  const args = ['import', file, ...target(db), '--batch-points', '100', '--concurrency', '4'];
+  const failed = await sluice(args);
+  t.is(failed.code, 1);
+  t.regex(failed.stderr, /not closed/);
+  t.like(JSON.parse(await readFile(`${file}.sluice-import`, 'utf8')), { points: 2000, batches: 20 });
+  const again = await sluice(args);
+  t.is(again.code, 1);
+  for (let s = 0; s < 40; s++) t.is(await count(db, `u${s}`), 50, `u${s}`);
+});
+
+test('an interrupted import resumes only against the same server with the same precision', async (t) => {
+  const db = await newDb('same_target');
+  const file = path.join(scratch, 'same-target.json');
+  await numberedSeriesFile(file);
+  await importKilledMidway(file, db);
+  const stateFile = `${file}.sluice-import`;
+  const otherPrecision = await sluice(['import', file, ...target(db), '--precision', 's']);
+  t.is(otherPrecision.code, 1);
+  t.is(otherPrecision.stderr, `sluice: ${stateFile} records an interrupted import, but it was an import into 127.0.0.1:${server.port} with precision the default: use --restart to import the whole file again\n`);
+  const other = await startServer();
+  await createDb(other, db);
+  const otherServer = await sluice(['import', file, '--host', '127.0.0.1', '--port', String(other.port), '--database', db, '--no-progress']);
+  t.is(otherServer.code, 1);
+  t.regex(otherServer.stderr, new RegExp(`it was an import into 127.0.0.1:${server.port} with precision`));
 });
 
 test('--progress draws the bar on stderr even when it is not a terminal; stdout keeps only the summary', async (t) => {

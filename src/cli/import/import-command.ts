@@ -49,7 +49,8 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
   const input = statSync(file);
   const state = new ImportStateFile(file);
   if (options.restart) state.remove();
-  const resumed = state.resumable(input, format, target.database);
+  const identity = { format, database: target.database, server: `${target.host}:${target.port}`, precision: options.precision ?? null };
+  const resumed = state.resumable(input, identity);
   const { batches, start } = await formatBatches(file, format, resumed?.offset ?? 0, options);
   const url =
     endpointOf(format) === 'write'
@@ -58,7 +59,7 @@ async function importFile(file: string, target: ServerTarget, options: ImportOpt
   const contentType = format === 'line' ? 'text/plain; charset=utf-8' : 'application/json';
   if (resumed) process.stderr.write(`resuming at byte ${resumed.offset} of ${input.size} (${resumed.points} points already imported)\n`);
 
-  let progress: ImportProgress = resumed ?? { version: 1, size: input.size, mtimeMs: input.mtimeMs, format, database: target.database, offset: 0, points: 0, batches: 0 };
+  let progress: ImportProgress = resumed ?? { version: 1, size: input.size, mtimeMs: input.mtimeMs, ...identity, offset: 0, points: 0, batches: 0 };
   const barFormat = 'importing |{bar}| {percentage}% | {value}/{total} bytes | {points} points | eta {eta_formatted}';
   const bar = progressBar(options.progress, barFormat, input.size, start, { points: progress.points });
   const startedAt = performance.now();

@@ -14,6 +14,9 @@ export interface ImportProgress {
   readonly mtimeMs: number;
   readonly format: ImportFormat;
   readonly database: string;
+  /** The server (`host:port`) and `--precision` (absent: the default); older state files lack them. */
+  readonly server?: string;
+  readonly precision?: string | null;
   readonly offset: number;
   readonly points: number;
   readonly batches: number;
@@ -27,7 +30,8 @@ export class ImportStateFile {
   }
 
   /** The saved progress, if this import was interrupted; refused when it cannot apply. */
-  resumable(input: Stats, format: ImportFormat, database: string): ImportProgress | undefined {
+  resumable(input: Stats, target: ImportTarget): ImportProgress | undefined {
+    const { format, database, server, precision } = target;
     if (!existsSync(this.path)) return undefined;
     let saved: ImportProgress;
     try {
@@ -40,7 +44,9 @@ export class ImportStateFile {
         ? 'the file changed since'
         : saved.format !== format || saved.database !== database
           ? `it was a ${saved.format} import into database ${saved.database}`
-          : undefined;
+          : (saved.server !== undefined && saved.server !== server) || (saved.precision !== undefined && saved.precision !== precision)
+            ? `it was an import into ${saved.server} with precision ${saved.precision ?? 'the default'}`
+            : undefined;
     if (differs !== undefined) {
       throw new ImportStateMismatch(`${this.path} records an interrupted import, but ${differs}: use --restart to import the whole file again`);
     }
@@ -58,3 +64,11 @@ export class ImportStateFile {
 }
 
 export class ImportStateMismatch extends Error {}
+
+/** What an import's offsets are offsets of: a resumed import must send the rest to the same place, read the same way. */
+export interface ImportTarget {
+  readonly format: ImportFormat;
+  readonly database: string;
+  readonly server: string;
+  readonly precision: string | null;
+}

@@ -18,7 +18,9 @@ export class BatchNotStored extends Error {
  * Keeps up to `concurrency` batches in flight and yields them in file order, each once it and
  * every batch before it were stored: what is yielded is always the acknowledged prefix of the
  * file, so resuming after it re-sends at most `concurrency` batches. The first batch that is
- * not stored ends it with BatchNotStored, once the batches still in flight have settled.
+ * not stored ends it with BatchNotStored, once the batches still in flight have settled. Input
+ * that cannot be read on (a malformed line) ends it too, but only after the batches before it
+ * were yielded as they are stored: otherwise they would be sent again, and stored twice.
  */
 export async function* storeInOrder(batches: AsyncIterable<Batch>, concurrency: number, store: StoreBatch): AsyncGenerator<Batch> {
   const window: { readonly batch: Batch; readonly stored: Promise<void> }[] = [];
@@ -32,8 +34,18 @@ export async function* storeInOrder(batches: AsyncIterable<Batch>, concurrency: 
     });
     return batch;
   };
+  const input = batches[Symbol.asyncIterator]();
   try {
-    for await (const batch of batches) {
+    for (;;) {
+      let next: IteratorResult<Batch>;
+      try {
+        next = await input.next();
+      } catch (inputError) {
+        while (window.length > 0) yield await oldest();
+        throw inputError;
+      }
+      if (next.done === true) break;
+      const batch = next.value;
       if (window.length >= concurrency) yield await oldest();
       while (held.length > 0) {
         const waits = held;
