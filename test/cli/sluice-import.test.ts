@@ -132,6 +132,30 @@ async function importKilledMidway(file: string, db: string): Promise<{ seen: Sav
   return { seen, left: JSON.parse(await readFile(stateFile, 'utf8')) as SavedState };
 }
 
+test('CSV: a quote inside an unquoted field is text and swallows no rows; a row with more fields than the header, or an unclosed quote, fails naming its bytes', async (t) => {
+  const db = await newDb('csv_quotes');
+  const stray = path.join(scratch, 'stray.csv');
+  const header = 'time,series,v,s\n';
+  await writeFile(stray, `${header}${T0 + 1},c,1,a"b\n${T0 + 2},c,2,x\n${T0 + 3},c,3,y"z\n${T0 + 4},c,4,w\n`);
+  const imported = await sluice(['import', stray, ...target(db)]);
+  t.is(imported.code, 0, imported.stderr);
+  const [c] = await querySeries(server, db, 'select v, s from c order asc');
+  t.deepEqual(c!.points.map((p) => p[c!.columns.indexOf('s')]), ['a"b', 'x', 'y"z', 'w']);
+
+  const extra = path.join(scratch, 'extra.csv');
+  await writeFile(extra, `${header}${T0 + 1},c,1,a\n${T0 + 2},c,2,b,EXTRA\n`);
+  const tooMany = await sluice(['import', extra, ...target(db)]);
+  t.is(tooMany.code, 1);
+  const second = header.length + `${T0 + 1},c,1,a\n`.length;
+  t.regex(tooMany.stderr, new RegExp(`the CSV row at bytes ${second}-\\d+ has 5 fields, and the header names 4 columns`));
+
+  const unclosed = path.join(scratch, 'unclosed.csv');
+  await writeFile(unclosed, `${header}${T0 + 1},c,1,a\n${T0 + 2},c,2,"open\n${T0 + 3},c,3,x\n`);
+  const open = await sluice(['import', unclosed, ...target(db), '--restart']);
+  t.is(open.code, 1);
+  t.regex(open.stderr, new RegExp(`the CSV ends inside the quoted field of the row that starts at byte ${second}`));
+});
+
 test('a line-protocol file goes to POST /write in batches and reads back through 0.8 queries', async (t) => {
   const db = await newDb('line_import');
   const file = path.join(scratch, 'telegraf.lp');

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { LineSplitter, type Line } from '../lines.js';
 import { batchFull, type Batch, type FileChunks } from './batch.js';
-import { insideQuotes, parseCsvRecord, type CsvField } from './csv-record.js';
+import { parseCsvRecord, QuoteState, type CsvField } from './csv-record.js';
 
 export type TimePrecision = 's' | 'ms' | 'u';
 
@@ -58,6 +58,9 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
   let end = start;
   let batchFrom = start;
   let pending = '';
+  let quotes = new QuoteState();
+  /** Where the record being read started, for an error about it. */
+  let recordStart = start;
   const take = (): Batch => {
     const objects = [...bySeries].map(([name, rows]) => `{"name":${JSON.stringify(name)},"columns":${columnsJson},"points":[${rows.join(',')}]}`);
     const batch = { body: Buffer.from(`[${objects.join(',')}]`), points, end };
@@ -67,13 +70,18 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
     return batch;
   };
   const add = (line: Line): boolean => {
+    if (pending === '') recordStart = end;
     pending = pending === '' ? line.text : `${pending}\n${line.text}`;
-    if (insideQuotes(pending)) return false;
+    if (quotes.readLine(line.text)) return false;
+    quotes = new QuoteState();
     const record = pending;
     pending = '';
     end = line.end;
     if (record.trim() === '') return false;
     const fields = parseCsvRecord(record);
+    if (fields.length > layout.columns.length) {
+      throw new RangeError(`the CSV row at bytes ${recordStart}-${end} has ${fields.length} fields, and the header names ${layout.columns.length} columns`);
+    }
     const name = options.series ?? fields[layout.seriesColumn!]?.text;
     if (!name) throw new RangeError(`a CSV row before byte ${line.end} has no series name`);
     const row = valueColumns.map((i) => jsonValue(fields[i], i === layout.timeColumn, options.precision));
@@ -86,7 +94,7 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
     for (const line of splitter.push(chunk)) if (add(line)) yield take();
   }
   for (const line of splitter.finish()) if (add(line)) yield take();
-  if (pending !== '') throw new RangeError('the CSV ends inside a quoted field');
+  if (pending !== '') throw new RangeError(`the CSV ends inside the quoted field of the row that starts at byte ${recordStart}`);
   if (points > 0) yield take();
 }
 

@@ -4,11 +4,36 @@ export interface CsvField {
   readonly quoted: boolean;
 }
 
-/** Whether the text so far ends inside a quoted field: the record goes on on the next line. */
-export function insideQuotes(text: string): boolean {
-  let quotes = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) quotes++;
-  return quotes % 2 === 1;
+/**
+ * Whether a record's lines so far end inside a quoted field (the record then goes on on the next
+ * line), read a line at a time so a long record is not read again for each of its lines. Only a
+ * quote that starts a field opens one (RFC 4180): a quote inside an unquoted field (`a"b`) is
+ * text, as spreadsheets and Python's csv read it, and does not swallow the rows after it.
+ */
+export class QuoteState {
+  private quoted = false;
+  private fieldStart = true;
+
+  /** Reads one more line of the record; true when it ends inside a quoted field. */
+  readLine(line: string): boolean {
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (this.quoted) {
+        if (c !== '"') continue;
+        if (line[i + 1] === '"') i++;
+        else this.quoted = false;
+      } else if (c === ',') {
+        this.fieldStart = true;
+        continue;
+      } else if (c === '"' && this.fieldStart) {
+        this.quoted = true;
+      }
+      this.fieldStart = false;
+    }
+    // A line break inside a quoted field is the field's; outside one it ends the record.
+    if (!this.quoted) this.fieldStart = true;
+    return this.quoted;
+  }
 }
 
 /** One RFC 4180 record: fields split at commas, `"…"` fields may hold commas, `""` and line breaks. */
