@@ -96,7 +96,15 @@ export class Authenticator {
   }
 
   private required(exchange: Exchange): Credentials {
-    const credentials = credentialsOf(exchange);
+    let credentials: Credentials | undefined;
+    try {
+      credentials = credentialsOf(exchange);
+    } catch (err) {
+      // 0.8 answered a header it could not read with 400; InfluxDB 1.x, whose `/write` this
+      // route speaks for, with 401.
+      if (err instanceof BadRequestError && exchange.errorStyle === 'influx1') throw new UnauthorizedError(err.message);
+      throw err;
+    }
     // Basic auth can carry an empty name (`:secret`): that is no username too (§2.2).
     if (!credentials || credentials.username === '') throw new UnauthorizedError(NO_CREDENTIALS);
     return credentials;

@@ -51,3 +51,20 @@ test('a point without a timestamp gets the request time truncated to the precisi
   t.is(secondTime % 1_000_000, 0);
   t.true(secondTime > before * 1000 - 1_000_000, String(secondTime));
 });
+
+test('a body that is not UTF-8 is refused naming its line, rather than merging series under U+FFFD', async (t) => {
+  const body = Buffer.concat([Buffer.from('good v=1 1\n'), Buffer.from([0x62, 0x61, 0x64, 0xff]), Buffer.from(',t=x v=1 1\n')]);
+  const result = await write(body);
+  t.is(result.status, 400);
+  t.regex((JSON.parse(result.text) as { error: string }).error, /^unable to parse line 2: invalid UTF-8: 'bad\uFFFD,t=x v=1 1'$/);
+  t.is((await request(server, 'GET', '/db/lp/series', { params: { q: 'select * from good' } })).status, 400, 'nothing of the body was stored');
+});
+
+test('credentials /write cannot read are 1.x\'s 401, not 0.8\'s 400', async (t) => {
+  for (const authorization of ['Bearer x', 'Basic !!!', `Basic ${Buffer.from('root').toString('base64')}`]) {
+    const result = await request(server, 'POST', '/write', { auth: null, params: { db: 'lp' }, body: 'x v=1 1\n', headers: { authorization } });
+    t.is(result.status, 401, authorization);
+  }
+  const old = await request(server, 'GET', '/db', { auth: null, headers: { authorization: 'Basic !!!' } });
+  t.deepEqual([old.status, old.text], [400, 'Bad encoding']);
+});
