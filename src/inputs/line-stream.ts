@@ -52,7 +52,12 @@ export class LineStream {
   }
 
   private keepPartial(bytes: Buffer): void {
-    if (this.partialBytes + bytes.length > this.maxLineBytes) throw new LineTooLongError(`a line is longer than ${this.maxLineBytes} bytes`);
+    if (this.partialBytes + bytes.length > this.maxLineBytes) {
+      // The line is refused whole: its start must not come out at `end` as a line of its own.
+      this.partial = [];
+      this.partialBytes = 0;
+      throw new LineTooLongError(`a line is longer than ${this.maxLineBytes} bytes`);
+    }
     this.partial.push(bytes);
     this.partialBytes += bytes.length;
   }

@@ -85,6 +85,12 @@ test('Graphite lines become series with a value column; bad lines are skipped an
   t.is(await metric(server, 'sluice_input_dropped_total{input="graphite",reason="invalid"}'), 1);
   t.is(await metric(server, 'sluice_points_written_total{input="graphite"}'), 4);
 
+  // Integers past 2^53 keep every digit (int64), like line protocol's `1i`.
+  await sendTcp(port, ['servers.d.big 9223372036854775807 1700000000\nservers.d.big 123456789012345678 1700000001\n']);
+  await eventually('servers.d.big', async () => (await countOf(server, 'graphite', 'servers.d.big')) === 2 || undefined);
+  const big = await query(server, 'graphite', 'select value from "servers.d.big" order asc');
+  t.regex(big.text, /\[1700000000000,\d+,9223372036854775807\],\[1700000001000,\d+,123456789012345678\]/);
+
   const huge = net.connect({ host: '127.0.0.1', port });
   const closed = new Promise((resolve) => huge.once('close', resolve));
   huge.on('error', () => undefined);
