@@ -2,7 +2,7 @@
  * `sluice check` verifies a data directory a real server wrote, offline: it passes an intact
  * one, refuses while a server holds it, and names a segment or WAL file with a flipped byte.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
@@ -160,6 +160,19 @@ test.serial('a shard folder layout.json records but the directory lacks fails th
     t.is(result.code, 1, result.stdout);
     t.regex(result.stdout, /^DAMAGED +shards\/1 +missing \(layout.json records 2 shards\)/m);
     t.false(existsSync(path.join(copy, 'shards', '0', 'segments')));
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test.serial('a folder where a WAL file should be is damage, not a crash of the check', async (t) => {
+  const copy = `${dataDir}-wal-folder`;
+  cpSync(dataDir, copy, { recursive: true });
+  try {
+    mkdirSync(path.join(copy, 'shards', '0', 'wal', 'wal-000099.log'));
+    const result = await sluice(['check', copy]);
+    t.is(result.code, 1, result.stdout + result.stderr);
+    t.regex(result.stdout, /^DAMAGED +shards\/0\/wal\/wal-000099\.log +not a file$/m);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

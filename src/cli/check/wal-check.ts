@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { listWalFiles, scanWalRecords, walFileName } from '../../storage/wal.js';
 import type { FileReport } from './file-report.js';
@@ -18,8 +18,14 @@ export function checkWal(shardDir: string, prefix: string): FileReport[] {
   const numbers = listWalFiles(dir);
   return numbers.map((number, i) => {
     const file = `${prefix}/wal/${walFileName(number)}`;
-    const fd = openSync(join(dir, walFileName(number)), 'r');
+    let fd: number;
     try {
+      fd = openSync(join(dir, walFileName(number)), 'r');
+    } catch (err) {
+      return { file, verdict: 'damaged', detail: `unreadable: ${(err as Error).message}` };
+    }
+    try {
+      if (!fstatSync(fd).isFile()) return { file, verdict: 'damaged', detail: 'not a file' };
       const scan = scanWalRecords(fd);
       if (scan.problem === undefined) return { file, verdict: 'ok', detail: `${scan.records} records, ${scan.fileSize} bytes` };
       const where = `${scan.problem} at byte ${scan.goodEnd} of ${scan.fileSize}, after ${scan.records} good records`;
