@@ -112,12 +112,14 @@ test('a query the server refuses fails the export with its answer', async (t) =>
 });
 
 test('a failed export leaves an existing output file as it was, and an unwritable path is a one-line error', async (t) => {
-  const file = path.join(scratch, 'precious.json');
+  // A folder of its own: other tests' exports into the scratch folder run meanwhile.
+  const folder = await mkdtemp(path.join(scratch, 'failed-'));
+  const file = path.join(folder, 'precious.json');
   await writeFile(file, 'precious\n');
   const refused = await sluice(exportArgs('-o', file).map((arg) => (arg === ALL ? 'selec * frm x' : arg)));
   t.is(refused.code, 1);
   t.is(await readFile(file, 'utf8'), 'precious\n');
-  t.deepEqual(readdirSync(scratch).filter((name) => name.includes('sluice-export')), []);
+  t.deepEqual(readdirSync(folder), ['precious.json']);
   const nowhere = await sluice(exportArgs('-o', path.join(scratch, 'no', 'such', 'dir.json')));
   t.is(nowhere.code, 1);
   t.regex(nowhere.stderr, /^sluice: cannot write .*dir\.json: ENOENT\n$/);
