@@ -38,7 +38,15 @@ export class DeleteScheduler extends Ticker {
   }
 
   private async run(db: string, scheduled: ScheduledDelete, nowUs: number, day: string): Promise<void> {
-    const beforeUs = nowUs - olderThanMicros(scheduled.olderThan)!;
+    const olderThanUs = olderThanMicros(scheduled.olderThan);
+    if (olderThanUs === undefined) {
+      // Stored before creation refused it: now − olderThan is no date. Skipped for good, and
+      // said once a day, rather than a throw here ending the process for every database.
+      this.log.warn({ db, id: scheduled.id, olderThan: scheduled.olderThan }, 'scheduled delete skipped: olderThan is longer than any time a point can have');
+      await this.meta.updateLifecycle(db, (lifecycle) => ((lifecycle.scheduledDeleteRuns ??= {})[scheduled.id] = day));
+      return;
+    }
+    const beforeUs = nowUs - olderThanUs;
     const details = { db, id: scheduled.id, regex: scheduled.regex, olderThan: scheduled.olderThan, before: new Date(beforeUs / 1000).toISOString() };
     const started = performance.now();
     try {

@@ -72,6 +72,18 @@ test('DELETE /db/:db/series takes a time range out of named and regex-matched se
   t.deepEqual(await times(server, 'select * from cpu order asc'), [1, 2, 5, 6, 7, 8, 9, 10]);
 });
 
+test('DELETE /db/:db/series takes any int64 second as a bound: far-future points can go too', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  await writeOk(server, DB, [{ name: 'far', columns: ['time', 'v'], points: [[9_500_000_000, 1], [100, 1]] }], { precision: 's' });
+  t.is((await deleteRange(server, { name: 'far', start: '9000000000', end: '9600000000' })).status, 204);
+  t.deepEqual(await times(server, 'select * from far where time < 99999999999s order asc'), [100]);
+  t.deepEqual(await deleteRange(server, { name: 'far', end: '9223372036854775808' }).then((r) => [r.status, r.text]), [
+    400,
+    'end must be an integer number of seconds since the epoch (an int64) but is 9223372036854775808',
+  ]);
+});
+
 test('delete from: time ranges only, default end now, lists and /regex/i; errors as 0.8', async (t) => {
   const server = await startServer();
   await createDb(server, DB);

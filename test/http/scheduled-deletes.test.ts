@@ -30,6 +30,8 @@ test('scheduled deletes are created, listed, removed, kept across restarts and d
     ['{"regex":"a","runAt":3}', 'olderThan'],
     ['{"regex":"a","olderThan":"14x","runAt":3}', 'olderThan'],
     ['{"regex":"a","olderThan":"-1d","runAt":3}', 'olderThan'],
+    ['{"regex":"a","olderThan":"3652426d","runAt":3}', 'olderThan must be at most 3652425d'],
+    ['{"regex":"a","olderThan":"99999999999999999999d","runAt":3}', 'olderThan must be at most 3652425d'],
     ['{"regex":"a","olderThan":"14d","runAt":24}', 'runAt'],
     ['{"regex":"a","olderThan":"14d","runAt":"3"}', 'runAt'],
     ['{"regex":"a","olderThan":"14d","runAt":2.5}', 'runAt'],
@@ -116,4 +118,16 @@ test('a scheduled delete runs at its hour on the server clock, once a day, and l
   const nextDay = await startServer({ dataDir: server.dataDir, env: clockAt(hour + DAY_S - 2) });
   await waitFor('the next day\'s run', async () => (await timesOf(nextDay, 'stats.cpu')).length === 2);
   t.deepEqual(await timesOf(nextDay, 'stats.cpu'), kept);
+});
+
+test('the longest olderThan runs and deletes everything before its cutoff; the server stays up', async (t) => {
+  const hour = Date.UTC(2026, 5, 1, 5) / 1000;
+  const server = await startServer({ env: { SLUICE_TEST_CLOCK_START: new Date((hour - 6) * 1000).toISOString() } });
+  await createDb(server, DB);
+  // The year 1700 and a recent point: 3652425 days before 2026 is before year 0, so both stay.
+  await writeOk(server, DB, [{ name: 'far', columns: ['time', 'v'], points: [[-8_520_000_000, 1], [hour - DAY_S, 2]] }], { precision: 's' });
+  t.is((await post(server, JSON.stringify({ regex: '^far$', olderThan: '3652425d', runAt: 5 }))).status, 201);
+  await waitFor('the 05:00 run', async () => /scheduled delete ran/.test(server.output()), 30_000);
+  t.is((await request(server, 'GET', '/ping')).status, 200);
+  t.deepEqual(await timesOf(server, 'far'), [-8_520_000_000, hour - DAY_S]);
 });
