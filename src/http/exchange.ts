@@ -151,7 +151,6 @@ export class Exchange {
     if (this.errorStyle === 'influx1') {
       // A header value cannot hold a line break or any other control byte (a bad line quoted in
       // the message may carry them): clients then reject the whole answer. The JSON body keeps it whole.
-      // eslint-disable-next-line no-control-regex
       const header = message.replace(/[\x00-\x1f\x7f]+/g, ' ');
       this.send(status, JSON.stringify({ error: message }), 'application/json', { ...headers, 'X-Influxdb-Error': header });
     } else {

@@ -28,8 +28,6 @@ const VALUE_COLUMN = new TextEncoder().encode('value');
 const SMALL_INTEGER = /^-?\d{1,15}$/;
 /** Integers up to 19 digits are read exactly (int64); longer ones, or beyond int64, as floats. */
 const INTEGER = /^-?\d{16,19}$/;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
@@ -58,8 +56,12 @@ export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): 
     }
     const seconds = stamp === undefined || stamp === '-1' ? undefined : Number(stamp);
     const row = entry.rows.addRow(seconds === undefined ? options.nowUs : Math.trunc(seconds * 1_000_000) + 0, ordinal++);
-    if (SMALL_INTEGER.test(text)) entry.value.setSmallInt(row, Number(text));
-    else if (INTEGER.test(text) && BigInt(text) >= INT64_MIN && BigInt(text) <= INT64_MAX) entry.value.setBigInt(row, BigInt(text));
+    if (SMALL_INTEGER.test(text)) {
+      entry.value.setSmallInt(row, Number(text));
+      continue;
+    }
+    const integer = INTEGER.test(text) ? BigInt(text) : undefined;
+    if (integer !== undefined && BigInt.asIntN(64, integer) === integer) entry.value.setBigInt(row, integer);
     else entry.value.setFloat(row, Number(text));
   }
   const batches = commitRows(

@@ -17,14 +17,13 @@ export function scheduledDeleteFromBody(text: string): Omit<ScheduledDelete, 'id
   const { regex, olderThan, runAt } = body as Record<string, unknown>;
   if (typeof regex !== 'string' || regex === '') throw new BadRequestError('regex is required: a non-empty string');
   compileSeriesRegex(regex, false);
-  if (typeof olderThan !== 'string' || parsedOlderThan(olderThan) === undefined) {
-    throw new BadRequestError('olderThan is required: a duration like 14d (units u, s, m, h, d, w)');
-  }
-  if (olderThanMicros(olderThan) === undefined) throw new BadRequestError(`olderThan must be at most ${MAX_OLDER_THAN_DAYS}d, the 10,000 years points can span`);
+  const olderThanUs = typeof olderThan === 'string' ? parsedOlderThan(olderThan) : undefined;
+  if (olderThanUs === undefined) throw new BadRequestError('olderThan is required: a duration like 14d (units u, s, m, h, d, w)');
+  if (olderThanUs > MAX_OLDER_THAN_US) throw new BadRequestError(`olderThan must be at most ${MAX_OLDER_THAN_DAYS}d, the 10,000 years points can span`);
   if (typeof runAt !== 'number' || !Number.isInteger(runAt) || runAt < 0 || runAt > 23) {
     throw new BadRequestError('runAt is required: an integer UTC hour from 0 to 23');
   }
-  return { regex, olderThan, runAt };
+  return { regex, olderThan: olderThan as string, runAt };
 }
 
 /** Days in the years 0–9999, every time a point can have: a longer olderThan could delete nothing more. */

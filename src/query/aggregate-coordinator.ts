@@ -64,9 +64,8 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
   // Each shard checks all its series in its first answer; nothing is written before every
   // shard has answered, so a missing column is a 400 whichever shard owns the series.
   const firstAnswers = await Promise.all(shards.map(({ shard, names, first }) => shard.aggregate({ ...requestFor(db, plan, shaping, first), checkFirst: names })));
-  const pump = async (shard: ShardHandle, names: string[], first: EncodedSeries[]): Promise<void> => {
+  const pump = async (shard: ShardHandle, names: string[], asked: number, first: EncodedSeries[]): Promise<void> => {
     let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
-    let asked = Math.min(FIRST_SERIES_PER_REQUEST, names.length);
     let at = asked;
     let seriesAnswered = 0;
     let bytesAnswered = 0;
@@ -87,7 +86,7 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
       }
     }
   };
-  await Promise.all(shards.map(({ shard, names }, s) => pump(shard, names, firstAnswers[s]!)));
+  await Promise.all(shards.map(({ shard, names, first }, s) => pump(shard, names, first.length, firstAnswers[s]!)));
 }
 
 /** Series to ask for next: as many as the replies so far average into REPLY_BYTES, 1 to SERIES_PER_REQUEST. */

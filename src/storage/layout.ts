@@ -68,7 +68,7 @@ function checkedAgainstRequest(
   return recorded;
 }
 
-function readLayout(path: string): StorageLayout {
+export function readLayout(path: string): StorageLayout {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(path, 'utf8'));

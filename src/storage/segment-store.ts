@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asDiskWriteError, DiskWriteError } from '../util/checked-write.js';
 import { BlockCache } from './block-cache.js';
@@ -30,6 +30,12 @@ export interface SeriesSource {
 const OPEN_READERS = 256;
 /** A segment's file name (writes go to a temporary name first). */
 const SEGMENT_FILE = /^seg-\d+\.seg$/;
+
+/** The segment files of a shard's folder, in its manifest or not (temporaries left out); none without a folder. */
+export function segmentFilesIn(shardDir: string): string[] {
+  const dir = join(shardDir, 'segments');
+  return existsSync(dir) ? readdirSync(dir).filter((file) => SEGMENT_FILE.test(file)) : [];
+}
 
 /**
  * The segment files of one shard and their lifetimes. New files are format 2 (blocks, see
@@ -145,11 +151,6 @@ export class SegmentStore {
   retire(file: string): void {
     if (this.holders.has(file)) this.retired.add(file);
     else this.remove(file);
-  }
-
-  /** The segment files in the directory, in the manifest or not (temporaries left out). */
-  segmentFiles(): string[] {
-    return readdirSync(this.dir).filter((file) => SEGMENT_FILE.test(file));
   }
 
   /** A crash between writing a segment and recording it in the manifest leaves a file nobody owns. */

@@ -15,7 +15,7 @@ import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteReco
 import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
 import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
-import { SegmentStore, type SeriesRef, type SeriesSource } from './segment-store.js';
+import { SegmentStore, segmentFilesIn, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { SeriesMemory } from './series-memory.js';
@@ -205,7 +205,7 @@ export class Shard {
     this.health = new DiskHealth(() => this.recoverDisk(), log, options.degradedFlag);
     this.segments = new SegmentStore(options.dir, options.blockCacheBytes);
     removeAbandonedTemps(manifestPath(options.dir));
-    guardManifest(options.dir, this.segments.segmentFiles());
+    guardManifest(options.dir, segmentFilesIn(options.dir));
     this.manifest = readManifest(options.dir);
     this.logApplied = this.manifest.logApplied ?? 0;
     this.failedTxns = [...(this.manifest.failedTxns ?? [])];

@@ -21,7 +21,7 @@
 import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncDirectory } from '../util/atomic-file.js';
+import { syncDirectory, writeFileAtomic } from '../util/atomic-file.js';
 import { crc32 } from 'node:zlib';
 import { asDiskWriteError, DiskWriteError, syncSync, writeAllSync } from '../util/checked-write.js';
 
@@ -486,14 +486,7 @@ function keepCutBytes(fd: number, filePath: string, scan: WalFileScan): string {
   const cut = Buffer.alloc(scan.fileSize - scan.goodEnd);
   fs.readSync(fd, cut, 0, cut.length, scan.goodEnd);
   const keptAs = `${filePath}.damaged-at-${scan.goodEnd}`;
-  fs.writeFileSync(keptAs, cut);
-  const kept = fs.openSync(keptAs, 'r');
-  try {
-    fs.fsyncSync(kept);
-  } finally {
-    fs.closeSync(kept);
-  }
-  syncDirectory(path.dirname(filePath));
+  writeFileAtomic(keptAs, cut);
   return keptAs;
 }
 

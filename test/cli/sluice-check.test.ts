@@ -40,6 +40,17 @@ async function withFlippedByte(file: string, at: number, body: () => Promise<voi
   }
 }
 
+/** Runs `body` on a copy of the data directory named with `suffix`, removed afterwards. */
+async function withCopy(suffix: string, body: (copy: string) => Promise<void>): Promise<void> {
+  const copy = `${dataDir}-${suffix}`;
+  cpSync(dataDir, copy, { recursive: true });
+  try {
+    await body(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 test.before(async () => {
   // Segments from a clean stop, then WAL records a kill -9 leaves behind.
   const first = await startServer({ args: ['--shards', '2'] });
@@ -117,26 +128,23 @@ test.serial('a bad record with good ones after it is damage, not a torn tail: ch
     const result = await sluice(['check', dataDir]);
     t.is(result.code, 1, result.stdout);
     t.regex(result.stdout, new RegExp(`^DAMAGED +${wal} +record of \\d+ bytes runs past the end of the file at byte ${at} of ${original.length}, after 1 good records; a good record follows at byte ${2 * at}`, 'm'));
-    const copy = `${dataDir}-damaged-wal`;
-    cpSync(dataDir, copy, { recursive: true });
-    const server = await startServer({ dataDir: copy });
-    try {
-      t.regex(server.output(), /is damaged: record of \d+ bytes runs past the end of the file at byte \d+, with a good record after it/);
-      const kept = readFileSync(path.join(copy, `${wal}.damaged-at-${at}`));
-      const damaged = Buffer.from(original);
-      damaged[at + 3] ^= 0xff;
-      t.deepEqual(kept, damaged.subarray(at));
-    } finally {
-      await server.stop();
-      rmSync(copy, { recursive: true, force: true });
-    }
+    await withCopy('damaged-wal', async (copy) => {
+      const server = await startServer({ dataDir: copy });
+      try {
+        t.regex(server.output(), /is damaged: record of \d+ bytes runs past the end of the file at byte \d+, with a good record after it/);
+        const kept = readFileSync(path.join(copy, `${wal}.damaged-at-${at}`));
+        const damaged = Buffer.from(original);
+        damaged[at + 3] ^= 0xff;
+        t.deepEqual(kept, damaged.subarray(at));
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });
 
 test.serial('a shard whose manifest is gone fails the check, and a server refuses to start rather than delete its segments', async (t) => {
-  const copy = `${dataDir}-no-manifest`;
-  cpSync(dataDir, copy, { recursive: true });
-  try {
+  await withCopy('no-manifest', async (copy) => {
     const segment = readdirSync(path.join(copy, 'shards')).map((shard) => `shards/${shard}`).find((shard) => readdirSync(path.join(copy, shard, 'segments')).length > 0)!;
     rmSync(path.join(copy, segment, 'manifest.json'));
     const result = await sluice(['check', copy]);
@@ -145,37 +153,27 @@ test.serial('a shard whose manifest is gone fails the check, and a server refuse
     const refusal = await startRefused({ dataDir: copy });
     t.regex(refusal, /has 1 segment files but no manifest.json, which lists them/);
     t.is(readdirSync(path.join(copy, segment, 'segments')).length, 1);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial('a shard folder layout.json records but the directory lacks fails the check; check creates nothing', async (t) => {
-  const copy = `${dataDir}-no-shard`;
-  cpSync(dataDir, copy, { recursive: true });
-  try {
+  await withCopy('no-shard', async (copy) => {
     rmSync(path.join(copy, 'shards', '1'), { recursive: true });
     rmSync(path.join(copy, 'shards', '0', 'segments'), { recursive: true });
     const result = await sluice(['check', copy]);
     t.is(result.code, 1, result.stdout);
     t.regex(result.stdout, /^DAMAGED +shards\/1 +missing \(layout.json records 2 shards\)/m);
     t.false(existsSync(path.join(copy, 'shards', '0', 'segments')));
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial('a folder where a WAL file should be is damage, not a crash of the check', async (t) => {
-  const copy = `${dataDir}-wal-folder`;
-  cpSync(dataDir, copy, { recursive: true });
-  try {
+  await withCopy('wal-folder', async (copy) => {
     mkdirSync(path.join(copy, 'shards', '0', 'wal', 'wal-000099.log'));
     const result = await sluice(['check', copy]);
     t.is(result.code, 1, result.stdout + result.stderr);
     t.regex(result.stdout, /^DAMAGED +shards\/0\/wal\/wal-000099\.log +not a file$/m);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial('a usage error exits 2, never 1, which means damaged', async (t) => {

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { manifestPath, readManifest } from '../../storage/manifest.js';
-import { SegmentStore } from '../../storage/segment-store.js';
+import { LAYOUT_FILE, readLayout } from '../../storage/layout.js';
+import { SegmentStore, segmentFilesIn } from '../../storage/segment-store.js';
 import { StartupError } from '../../startup-error.js';
 import { DataDirLock } from '../../util/data-dir-lock.js';
 import { formatReport, type FileReport } from './file-report.js';
@@ -67,8 +68,9 @@ function shardNames(shardsDir: string): string[] {
 function missingShards(dataDir: string, present: readonly string[]): FileReport[] {
   let recorded: number;
   try {
-    recorded = (JSON.parse(readFileSync(join(dataDir, 'layout.json'), 'utf8')) as { shards: number }).shards;
+    recorded = readLayout(join(dataDir, LAYOUT_FILE)).shards;
   } catch {
+    // No layout, or one a server would refuse: nothing to hold the folders to.
     return [];
   }
   const missing: FileReport[] = [];
@@ -81,7 +83,7 @@ function missingShards(dataDir: string, present: readonly string[]): FileReport[
 function checkShard(shardDir: string, prefix: string): FileReport[] {
   const segmentsDir = join(shardDir, 'segments');
   if (!existsSync(manifestPath(shardDir))) {
-    const present = existsSync(segmentsDir) ? readdirSync(segmentsDir).filter((name) => /^seg-\d+\.seg$/.test(name)) : [];
+    const present = segmentFilesIn(shardDir);
     if (present.length > 0) {
       const detail = `missing, with ${present.length} segment files that it would list: the server refuses to start the shard (it would take them for orphans and delete them)`;
       return [{ file: `${prefix}/manifest.json`, verdict: 'damaged', detail }, ...checkWal(shardDir, prefix)];

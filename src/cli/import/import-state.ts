@@ -7,16 +7,11 @@ import type { ImportFormat } from './batch.js';
  * to the input as `<file>.sluice-import`. It is written (atomically) only after the server
  * answered a batch with success, so a re-run starts at the first batch not known to be stored.
  */
-export interface ImportProgress {
+export interface ImportProgress extends Pick<ImportTarget, 'format' | 'database'>, Partial<Pick<ImportTarget, 'server' | 'precision'>> {
   readonly version: 1;
   /** The input as it was: a changed file's offsets mean nothing. */
   readonly size: number;
   readonly mtimeMs: number;
-  readonly format: ImportFormat;
-  readonly database: string;
-  /** The server (`host:port`) and `--precision` (absent: the default); older state files lack them. */
-  readonly server?: string;
-  readonly precision?: string | null;
   readonly offset: number;
   readonly points: number;
   readonly batches: number;
@@ -65,7 +60,11 @@ export class ImportStateFile {
 
 export class ImportStateMismatch extends Error {}
 
-/** What an import's offsets are offsets of: a resumed import must send the rest to the same place, read the same way. */
+/**
+ * What an import's offsets are offsets of: a resumed import must send the rest to the same place,
+ * read the same way. State files of older builds lack the server (`host:port`) and `--precision`
+ * (null: the default).
+ */
 export interface ImportTarget {
   readonly format: ImportFormat;
   readonly database: string;
