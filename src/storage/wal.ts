@@ -468,18 +468,25 @@ export function scanWalRecords(fd: number, onRecord: (payload: Uint8Array) => vo
 /**
  * The first offset after `from` where a whole record with a matching checksum starts, if any.
  * Only read when a record is bad, so its cost (the rest of the file, read once; a checksum for
- * each offset whose length fits) is paid at recovery, not per append.
+ * each offset whose length fits) is paid at recovery, not per append. The checksummed bytes are
+ * bounded: a torn record full of client strings shaped like record headers would otherwise cost
+ * its length squared, and a start would hang; past the budget the tail counts as torn.
  */
 function goodRecordAfter(fd: number, from: number, fileSize: number): number | undefined {
   const rest = Buffer.alloc(fileSize - from);
   fs.readSync(fd, rest, 0, rest.length, from);
+  let budget = 16 * rest.length + GOOD_RECORD_SEARCH_BYTES;
   for (let at = 1; at + HEADER_BYTES < rest.length; at++) {
     const length = rest.readUInt32LE(at);
     if (length === 0 || length > rest.length - at - HEADER_BYTES) continue;
+    if ((budget -= length) < 0) return undefined;
     if (crc32(rest.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)) === rest.readUInt32LE(at + 4)) return from + at;
   }
   return undefined;
 }
+
+/** Bytes goodRecordAfter may checksum beyond 16 times the bytes it searches. */
+const GOOD_RECORD_SEARCH_BYTES = 64 * 1024 * 1024;
 
 /** Bytes [goodEnd, end) of a damaged file, copied durably beside it before the cut; returns the copy's path. */
 function keepCutBytes(fd: number, filePath: string, scan: WalFileScan): string {

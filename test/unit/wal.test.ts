@@ -135,6 +135,23 @@ test('a zero-filled tail is not read as empty records', (t) => {
   t.is(fs.statSync(filePath(dir, 1)).size, 8 + 5);
 });
 
+test('a torn tail made of plausible record headers is cut like any other, not searched for its length squared', (t) => {
+  // Client strings can shape a torn batch like this: every 4 bytes claim a record up to the end.
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('first')]);
+  wal.close();
+  const torn = Buffer.alloc(4 * 1024 * 1024);
+  for (let i = 0; i + 4 <= torn.length; i += 4) torn.writeUInt32LE(Math.max(1, torn.length - i - 16), i);
+  fs.appendFileSync(filePath(dir, 1), torn);
+
+  const { wal: reopened, records, warnings } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['first']);
+  t.regex(warnings[0]!, /checksum mismatch at byte 13; truncated 4194304 trailing bytes/);
+  t.is(fs.statSync(filePath(dir, 1)).size, 8 + 5);
+});
+
 test('garbage cut by recovery never shows up between records appended afterwards', (t) => {
   const dir = tempDir(t);
   const wal = WriteAheadLog.open(dir, ALWAYS);
