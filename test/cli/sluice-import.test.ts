@@ -154,6 +154,13 @@ test('CSV: a quote inside an unquoted field is text and swallows no rows; a row 
   const open = await sluice(['import', unclosed, ...target(db), '--restart']);
   t.is(open.code, 1);
   t.regex(open.stderr, new RegExp(`the CSV ends inside the quoted field of the row that starts at byte ${second}`));
+
+  // Left open early in a long file, the quote is refused at 16 Mi characters, not read to the end in memory.
+  const runaway = path.join(scratch, 'runaway.csv');
+  await writeFile(runaway, `${header}${T0},c,1,"open\n${`${T0},c,2,${'x'.repeat(1000)}\n`.repeat(17_000)}`);
+  const refused = await sluice(['import', runaway, ...target(db), '--restart']);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, new RegExp(`the CSV row that starts at byte ${header.length} runs past 16777216 characters inside a quoted field`));
 });
 
 test('a line-protocol file goes to POST /write in batches and reads back through 0.8 queries', async (t) => {

@@ -16,6 +16,8 @@ export interface CsvLayout {
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const UNITS_PER_MS: Record<TimePrecision, number> = { s: 1 / 1000, ms: 1, u: 1000 };
+/** Longest record a CSV row may be: one row is one point, and a request carries many. */
+const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
 /**
  * The header line names the columns; `series` (what `sluice export` writes), else `name`, names
@@ -72,7 +74,11 @@ export async function* csvBatches(chunks: FileChunks, start: number, options: Cs
   const add = (line: Line): boolean => {
     if (pending === '') recordStart = end;
     pending = pending === '' ? line.text : `${pending}\n${line.text}`;
-    if (quotes.readLine(line.text)) return false;
+    if (quotes.readLine(line.text)) {
+      // A quote left open would otherwise gather the rest of the file into one record in memory.
+      if (pending.length > MAX_RECORD_CHARS) throw new RangeError(`the CSV row that starts at byte ${recordStart} runs past ${MAX_RECORD_CHARS} characters inside a quoted field: is a quote left open?`);
+      return false;
+    }
     quotes = new QuoteState();
     const record = pending;
     pending = '';
