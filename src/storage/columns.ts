@@ -72,9 +72,14 @@ export function slotWords(slots: Float64Array): Uint32Array {
  * which a column of long strings is mostly made of.
  */
 export function rowsBytes(rows: SeriesColumns): number {
-  let bytes = rows.count * 16;
-  for (const column of rows.columns) {
-    if (!isConstantColumn(column)) bytes += rows.count * (hasSharedKinds(column) ? 8 : 9);
+  return rows.count * 16 + columnsBytes(rows.count, rows.columns);
+}
+
+/** The part of rowsBytes that is the columns' (`count` rows of each). */
+export function columnsBytes(count: number, columns: readonly Column[]): number {
+  let bytes = 0;
+  for (const column of columns) {
+    if (!isConstantColumn(column)) bytes += count * (hasSharedKinds(column) ? 8 : 9);
     for (const text of column.strings) bytes += 16 + 2 * text.length;
   }
   return bytes;
@@ -144,6 +149,14 @@ export function uniformFloatColumn(name: string, floats: Float64Array): Column {
     strings: [],
     uniformKind: ValueKind.Float,
   };
+}
+
+/** `column` (of `count` rows) as a uniform float column when every row holds a float, else itself. */
+export function sharingFloatKinds(column: Column, count: number): Column {
+  if (hasSharedKinds(column)) return column;
+  const { kinds } = column;
+  for (let i = 0; i < count; i++) if (kinds[i] !== ValueKind.Float) return column;
+  return uniformFloatColumn(column.name, column.floats.subarray(0, count));
 }
 
 /** Whether `column`'s kinds are a view over a shared array (a constant or uniform float column). */

@@ -15,7 +15,19 @@ const BLOCK_BYTES = 1 << 20;
 /** Larger requests get a buffer of their own rather than most of a block. */
 const OWN_BUFFER_BYTES = BLOCK_BYTES >> 2;
 
-export class RowSlab {
+/** Where packed rows get their arrays: carved from a slab, or allocated one by one. */
+export interface ArrayCarver {
+  floats(count: number): Float64Array;
+  u32(count: number): Uint32Array;
+}
+
+/** Arrays of their own, freed with the last reference to them (not with a whole slab). */
+export const ownArrays: ArrayCarver = {
+  floats: (count) => new Float64Array(count),
+  u32: (count) => new Uint32Array(count),
+};
+
+export class RowSlab implements ArrayCarver {
   private block = new ArrayBuffer(0);
   private used = 0;
   /** The buffer the last `take` carved from. */
@@ -25,6 +37,12 @@ export class RowSlab {
   floats(count: number): Float64Array {
     const at = this.take(8 * count);
     return new Float64Array(this.lastBuffer, at, count);
+  }
+
+  /** `count` zeroed 32-bit words. */
+  u32(count: number): Uint32Array {
+    const at = this.take(4 * count);
+    return new Uint32Array(this.lastBuffer, at, count);
   }
 
   /** `count` zeroed bytes. */

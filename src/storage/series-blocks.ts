@@ -9,9 +9,13 @@ import { lowerBound, sliceRows } from './row-slice.js';
  * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
  * `minTime`/`maxTime` bound the rows' times; the rows themselves need not be sorted.
  */
-export interface Piece {
+/** The times a piece's rows lie in. */
+export interface TimeSpan {
   readonly minTime: number;
   readonly maxTime: number;
+}
+
+export interface Piece extends TimeSpan {
   readonly count: number;
   /** A segment block's per-column statistics (block-header.ts); memtable chunks have none. */
   readonly stats?: readonly ColumnStats[];
@@ -94,7 +98,7 @@ function touches(piece: Piece, startUs: number, endUs: number): boolean {
 }
 
 /** Whether each piece starts after the one before it ends (equal times overlap). */
-function disjointAscending(pieces: readonly Piece[]): boolean {
+export function disjointAscending(pieces: readonly TimeSpan[]): boolean {
   for (let i = 1; i < pieces.length; i++) if (pieces[i]!.minTime <= pieces[i - 1]!.maxTime) return false;
   return true;
 }
@@ -108,11 +112,11 @@ function combineLoaded(group: readonly Piece[]): SeriesColumns {
  * The touching pieces (oldest first) in groups whose time ranges overlap transitively, groups
  * in ascending time order and each group's pieces oldest first.
  */
-function overlappingGroups(pieces: readonly Piece[]): Piece[][] {
+export function overlappingGroups<T extends TimeSpan>(pieces: readonly T[]): T[][] {
   const touching = pieces.map((piece, age) => ({ piece, age }));
   touching.sort((a, b) => a.piece.minTime - b.piece.minTime || a.age - b.age);
-  const groups: Piece[][] = [];
-  let group: { piece: Piece; age: number }[] = [];
+  const groups: T[][] = [];
+  let group: { piece: T; age: number }[] = [];
   let groupMaxTime = -Infinity;
   const close = (): void => {
     if (group.length > 1) group.sort((a, b) => a.age - b.age);

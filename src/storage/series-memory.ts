@@ -1,6 +1,9 @@
-import { constantStringColumn, rowsBytes, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { constantStringColumn, sharingFloatKinds, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { chunkBytes, chunkPiece, packChunk, unpackChunk, type MemoryChunk } from './memory-chunk.js';
 import { permute, sortOrder } from './row-order.js';
-import { rowSlab } from './row-slab.js';
+import { combinePieces } from './combine.js';
+import { ownArrays, rowSlab } from './row-slab.js';
+import { disjointAscending, overlappingGroups, type Piece } from './series-blocks.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
 import { sameBytes } from '../util/utf8-names.js';
@@ -16,7 +19,7 @@ export class SeriesMemory {
   /** Unsealed entries: their batch's views and each entry's byte offset in it. */
   private entryBatches: BatchViews[] = [];
   private entryOffsets: number[] = [];
-  private readonly chunks: SeriesColumns[] = [];
+  private chunks: MemoryChunk[] = [];
   /** Rows held, sealed or not. */
   count = 0;
   /** Bytes of sealed chunks (unsealed entries are counted by the shard as whole batches). */
@@ -36,17 +39,58 @@ export class SeriesMemory {
   }
 
   /** Sorted chunks, oldest first, after sealing what is unsealed. */
-  pieces(): readonly SeriesColumns[] {
+  sealedChunks(): readonly MemoryChunk[] {
     this.seal();
     return this.chunks;
   }
 
+  /** The sealed chunks as pieces for a scan or a flush, in time order and apart (settled). */
+  pieces(): readonly Piece[] {
+    this.seal();
+    this.settle();
+    const pieces: Piece[] = [];
+    for (const chunk of this.chunks) if (chunk.count > 0) pieces.push(chunkPiece(chunk));
+    return pieces;
+  }
+
+  /**
+   * Chunks whose times overlap merged into one, so every chunk lies apart from the others.
+   * Concurrent writers make the chunks of successive seals overlap at their edges, and a scan
+   * merged each such group (a sort and two copies of its rows) every time it read the series;
+   * now the first scan does it for the ones that follow. Seals do not settle: each would
+   * merge its chunk into the one before, copying a series' rows again at every seal.
+   * A merged chunk's arrays are its own, not carved: it replaces chunks that stay in their
+   * slab until the flush, and a series settled again would otherwise pin one copy a time.
+   */
+  private settle(): void {
+    if (disjointAscending(this.chunks)) return;
+    const settled: MemoryChunk[] = [];
+    for (const group of overlappingGroups(this.chunks)) {
+      if (group.length === 1) {
+        settled.push(group[0]!);
+        continue;
+      }
+      const rows = combinePieces(this.series, group.map(unpackChunk));
+      // Merging gives every column kinds of its own: a float column goes back to shared ones.
+      const columns = rows.columns.map((column) => sharingFloatKinds(column, rows.count));
+      const merged = packChunk({ ...rows, columns }, ownArrays);
+      for (const chunk of group) {
+        this.count -= chunk.count;
+        this.sealedBytes -= chunkBytes(chunk);
+      }
+      this.count += merged.count;
+      this.sealedBytes += chunkBytes(merged);
+      settled.push(merged);
+    }
+    this.chunks = settled;
+  }
+
   /** Add an already sorted chunk after everything held (a failed flush giving rows back). */
-  appendChunk(chunk: SeriesColumns): void {
+  appendChunk(chunk: MemoryChunk): void {
     this.seal();
     this.chunks.push(chunk);
     this.count += chunk.count;
-    this.sealedBytes += rowsBytes(chunk);
+    this.sealedBytes += chunkBytes(chunk);
   }
 
   /** Drop the rows whose time lies in `ranges` (a delete); returns the change of sealedBytes. */
@@ -55,11 +99,14 @@ export class SeriesMemory {
     const before = this.sealedBytes;
     for (let i = 0; i < this.chunks.length; i++) {
       const chunk = this.chunks[i]!;
-      const kept = withoutRanges(chunk, ranges);
-      if (kept === chunk) continue;
-      this.chunks[i] = kept;
+      if (!ranges.some((r) => r.startUs <= chunk.maxTime && r.endUs > chunk.minTime)) continue;
+      const rows = unpackChunk(chunk);
+      const kept = withoutRanges(rows, ranges);
+      if (kept === rows) continue;
+      const packed = packChunk(kept, rowSlab);
+      this.chunks[i] = packed;
       this.count -= chunk.count - kept.count;
-      this.sealedBytes += rowsBytes(kept) - rowsBytes(chunk);
+      this.sealedBytes += chunkBytes(packed) - chunkBytes(chunk);
     }
     return this.sealedBytes - before;
   }
@@ -67,13 +114,25 @@ export class SeriesMemory {
   /** Copy the unsealed entries into one chunk sorted by (time, sequence number). */
   seal(): void {
     if (this.entryOffsets.length === 0) return;
-    const chunk = gather(this.series, this.entryBatches, this.entryOffsets);
+    const rows = gather(this.series, this.entryBatches, this.entryOffsets);
     this.entryBatches = [];
     this.entryOffsets = [];
-    const sorted = isSorted(chunk) ? chunk : permute(chunk, sortOrder(chunk.time, chunk.seq, chunk.count));
-    this.chunks.push(sorted);
-    this.sealedBytes += rowsBytes(sorted);
+    const sorted = isSorted(rows) ? rows : permute(rows, sortOrder(rows.time, rows.seq, rows.count));
+    const chunk = packChunk(sorted, rowSlab);
+    this.chunks.push(chunk);
+    this.sealedBytes += chunkBytes(chunk);
   }
+}
+
+/**
+ * Times and sequence numbers as gathered, before a seal packs them (packChunk copies): one
+ * array per thread, grown as needed, since a seal is done with it before the next one runs.
+ */
+let gatheredNumbers = new Float64Array(1024);
+
+function gatheredNumbersFor(n: number): Float64Array {
+  if (gatheredNumbers.length < 2 * n) gatheredNumbers = new Float64Array(4 * n);
+  return gatheredNumbers;
 }
 
 /**
@@ -176,10 +235,9 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     n += reader.count;
   }
   const order = timeOrderedEntries(reader, batches, entries);
-  // Carved, not allocated: an array's backing store costs more than copying a series' rows.
-  const numbers = rowSlab.floats(2 * n);
+  const numbers = gatheredNumbersFor(n);
   const time = numbers.subarray(0, n);
-  const seq = numbers.subarray(n);
+  const seq = numbers.subarray(n, 2 * n);
   const columns = new Map<string, GatheredColumn>();
   let at = 0;
   for (let e = 0; e < entries.length; e++) {

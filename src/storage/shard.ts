@@ -457,7 +457,7 @@ export class Shard {
   }
 
   private sealAll(): void {
-    for (const memory of this.unsealed) this.sealed(memory);
+    for (const memory of this.unsealed) this.seal(memory);
     this.unsealed = [];
     this.unsealedBytes = 0;
     // Every entry of these batches was just copied into chunks, and they left the WAL path
@@ -466,12 +466,19 @@ export class Shard {
     this.unsealedBuffers = [];
   }
 
-  /** The memtable's chunks of one series after sealing its entries, counted in sealedBytes. */
-  private sealed(memory: SeriesMemory): readonly SeriesColumns[] {
+  /** Seal a series' unsealed entries, counted in sealedBytes. */
+  private seal(memory: SeriesMemory): void {
     const before = memory.sealedBytes;
-    const chunks = memory.pieces();
+    memory.seal();
     this.sealedBytes += memory.sealedBytes - before;
-    return chunks;
+  }
+
+  /** The memtable's chunks of one series as pieces for a scan (sealed and settled, counted in sealedBytes). */
+  private memoryPieces(memory: SeriesMemory): readonly Piece[] {
+    const before = memory.sealedBytes;
+    const pieces = memory.pieces();
+    this.sealedBytes += memory.sealedBytes - before;
+    return pieces;
   }
 
   /**
@@ -578,7 +585,7 @@ export class Shard {
 
   private deleteFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
     if (!state.memory) return;
-    this.sealed(state.memory);
+    this.seal(state.memory);
     this.sealedBytes += state.memory.deleteRanges(ranges);
   }
 
@@ -675,7 +682,7 @@ export class Shard {
         this.wal.sync();
       }
       if (dirty.length > 0) {
-        const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: chunkPieces(state.frozen!.pieces()) }));
+        const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: state.frozen!.pieces() }));
         written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
         this.manifest.segments = [...this.manifest.segments, { ...written.segment, tombstoneMark: mark }];
       }
@@ -852,7 +859,7 @@ export class Shard {
     if (!frozen) return;
     state.frozen = undefined;
     frozen.deleteRanges(this.tombstones.since(db, state.name, mark));
-    if (state.memory) for (const chunk of state.memory.pieces()) frozen.appendChunk(chunk);
+    if (state.memory) for (const chunk of state.memory.sealedChunks()) frozen.appendChunk(chunk);
     state.memory = frozen;
   }
 
@@ -1113,9 +1120,9 @@ export class Shard {
     const deleted = this.tombstones.any(db, state.name);
     const segmentPieces = deleted ? refs.map((ref) => this.tombstonedPieces(db, state.name, ref, true)) : undefined;
     // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
-    const frozen = chunkPieces(state.frozen?.pieces() ?? []);
+    const frozen = state.frozen?.pieces() ?? NO_PIECES;
     const frozenRanges = deleted && this.frozenMark !== undefined ? this.tombstones.rangesFor(db, state.name, this.frozenMark) : [];
-    const live = chunkPieces(state.memory ? this.sealed(state.memory) : []);
+    const live = state.memory ? this.memoryPieces(state.memory) : NO_PIECES;
     return {
       columns: [...state.columns],
       // A piece per block is made only when the cursor reaches the series, not for every series at open.
@@ -1271,12 +1278,6 @@ const NO_PIECES: readonly Piece[] = [];
 /** What a scan snapshots: its series, range and order, and the columns it names (none for `*`). */
 function scanSnapshotRequest(request: ScanRequest): SnapshotRequest {
   return { ...request, requiredColumns: request.fields === '*' ? [] : request.fields };
-}
-
-/** Sorted memtable chunks as pieces for seriesBlocks. */
-function chunkPieces(chunks: readonly SeriesColumns[]): readonly Piece[] {
-  if (chunks.length === 0) return NO_PIECES;
-  return chunks.filter((chunk) => chunk.count > 0).map((chunk) => ({ minTime: chunk.time[0]!, maxTime: chunk.time[chunk.count - 1]!, count: chunk.count, load: () => chunk }));
 }
 
 /** A pause for long work on the shard's thread: lets the mailbox in every FLUSH_SLICE_MS. */

@@ -40,7 +40,7 @@ function sealed(...entries: SeriesColumns[]): SeriesColumns[] {
     const batch = readWriteBatch(encodeWriteBatch('db', [rows]));
     memory.append(batch.views, batch.entries[0]!, rows.count);
   }
-  return [...memory.pieces()];
+  return memory.pieces().map((piece) => piece.load());
 }
 
 function cells(rows: SeriesColumns, name: string): Cell[] {

@@ -34,7 +34,7 @@ function append(memory: SeriesMemory, ...entries: SeriesColumns[]): void {
 
 /** Everything a series' memtable holds, as one time-ordered view (as a scan sees it). */
 function snapshotOf(memory: SeriesMemory): SeriesColumns {
-  return combinePieces(memory.series, [...memory.pieces()]);
+  return combinePieces(memory.series, memory.pieces().map((piece) => piece.load()));
 }
 
 test('rows appended from many batches come back complete and in time order', (t) => {
@@ -50,8 +50,9 @@ test('rows appended from many batches come back complete and in time order', (t)
   t.is(snapshot.count, total);
   t.is(snapshot.time[total - 1], (total - 1) * 10);
   t.is(cells(snapshot, 'value')[12_345], 1234.5);
-  // Time, sequence number and a float: a column of floats alone shares its kinds (columns.ts).
-  t.is(buffer.sealedBytes, total * 24);
+  // Time and sequence number packed in 4 bytes each (packed-numbers.ts), and a float: a
+  // column of floats alone shares its kinds (columns.ts).
+  t.is(buffer.sealedBytes, total * 16);
 });
 
 test('batches that arrive out of order are sealed in time order, whatever the order or overlap', (t) => {
@@ -82,10 +83,35 @@ test('each seal adds one sorted chunk; rows sealed apart still read as one serie
   append(memory, rows('s', [30, 10], [3, 1], { v: [3, 1] }));
   memory.seal();
   append(memory, rows('s', [20], [2], { v: [2] }));
+  memory.seal();
+  append(memory, rows('s', [50, 40], [5, 4], { v: [5, 4] }));
+  const chunks = memory.sealedChunks();
+  t.is(chunks.length, 3);
+  t.deepEqual([chunks[0]!.minTime, chunks[0]!.maxTime], [10, 30]);
+  t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 3, 4, 5]);
+});
+
+test('chunks whose times overlap are merged once read; chunks apart stay as they are', (t) => {
+  const memory = new SeriesMemory('s');
+  // Two chunks that overlap (one point written twice: its newer value wins), then one apart.
+  append(memory, rows('s', [10, 30], [1, 3], { v: [1, 3] }));
+  memory.seal();
+  append(memory, rows('s', [20, 30], [2, 3], { v: [2, 33] }));
+  memory.seal();
+  append(memory, rows('s', [40, 50], [4, 5], { v: [4, 5] }));
+  memory.seal();
+  const apart = memory.sealedChunks()[2];
+  const bytesBefore = memory.sealedBytes;
   const pieces = memory.pieces();
-  t.is(pieces.length, 2);
-  t.deepEqual([...pieces[0]!.time], [10, 30]);
-  t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 3]);
+  t.deepEqual(pieces.map((p) => [p.minTime, p.maxTime, p.count]), [[10, 30, 3], [40, 50, 2]]);
+  t.deepEqual(cells(pieces[0]!.load(), 'v'), [1, 2, 33]);
+  t.is(memory.sealedChunks()[1], apart);
+  t.is(memory.count, 5);
+  // One row fewer: 4 bytes of time, 4 of sequence number and 8 of value.
+  t.is(memory.sealedBytes, bytesBefore - 16);
+  // Settled chunks are read as they are, again and again.
+  t.is(memory.sealedChunks()[0], memory.sealedChunks()[0]);
+  t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 33, 4, 5]);
 });
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {

@@ -28,9 +28,9 @@ test('a write refused as overloaded is remembered as failed past the next flush'
   const options: ShardOptions = { dir, walFsync: 'never', walFsyncIntervalMs: 100, memtableBytes: 1024, flushIdleMs: 3_600_000, blockCacheBytes: 0, degradedFlag: new Int32Array(1) };
   const shard = new Shard(options, () => undefined);
   await shard.recover(new Set(), ['db']);
-  // 700,000 points (over 16 MiB): committed, the memtable is past twice its size and the
-  // headroom before any flush ran, so the next write is refused.
-  await shard.write([batch(700_000)], [{ txn: 1, participants: BOTH_SHARDS, base: 1 }]);
+  // 1,100,000 points (over 16 MiB sealed, at 17 bytes a point): committed, the memtable is
+  // past twice its size and the headroom before any flush ran, so the next write is refused.
+  await shard.write([batch(1_100_000)], [{ txn: 1, participants: BOTH_SHARDS, base: 1 }]);
   shard.advance({ resolvedBelow: 2, aborted: [], committed: [] });
   const refusal = t.throws(() => shard.write([batch(1)], [{ txn: 201, participants: BOTH_SHARDS, base: 201 }]));
   t.is((refusal as ShardError).status, 503);
