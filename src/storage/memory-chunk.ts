@@ -1,6 +1,6 @@
 import { columnsBytes, type Column, type SeriesColumns } from './columns.js';
 import { packNumbers, packedBytes, unpackNumbers, type PackedNumbers } from './packed-numbers.js';
-import { RowSlab, type ArrayCarver } from './row-slab.js';
+import { ownArrays, RowSlab, type ArrayCarver } from './row-slab.js';
 import type { Piece } from './series-blocks.js';
 
 /**
@@ -19,6 +19,11 @@ export interface MemoryChunk {
   readonly columns: Column[];
   /** No two rows share (time, sequence number): a scan may use the rows as loaded (Piece.sorted). */
   readonly strictlyIncreasing: boolean;
+  /**
+   * Its arrays are its own (packed with `ownArrays`, from columns a merge made), so dropping
+   * it frees them; otherwise a slab holds them until every chunk carved with them is gone.
+   */
+  readonly ownsMemory: boolean;
 }
 
 /** Sorted rows as a chunk; their time and seq arrays are copied, so they may be reused after. */
@@ -28,7 +33,7 @@ export function packChunk(rows: SeriesColumns, slab: ArrayCarver): MemoryChunk {
   const seq = packNumbers(rows.seq, slab);
   const minTime = count === 0 ? Infinity : rows.time[0]!;
   const maxTime = count === 0 ? -Infinity : rows.time[count - 1]!;
-  return { series, count, minTime, maxTime, time, seq, columns, strictlyIncreasing: strictlyIncreasing(rows) };
+  return { series, count, minTime, maxTime, time, seq, columns, strictlyIncreasing: strictlyIncreasing(rows), ownsMemory: slab === ownArrays };
 }
 
 /** Whether sorted rows have no (time, sequence number) twice: a point written twice in one seal has. */

@@ -59,8 +59,10 @@ export class SeriesMemory {
    * merged each such group (a sort and two copies of its rows) every time it read the series;
    * now the first scan does it for the ones that follow. Seals do not settle: each would
    * merge its chunk into the one before, copying a series' rows again at every seal.
-   * A merged chunk's arrays are its own, not carved: it replaces chunks that stay in their
-   * slab until the flush, and a series settled again would otherwise pin one copy a time.
+   * A merged chunk's arrays are its own, not carved, so a series settled again frees the
+   * chunk it merged before. A sealed chunk it replaces was carved from slab blocks that other
+   * series' chunks share, which hold it until the flush: its bytes stay counted, so the
+   * memtable still flushes at `memtable_size` of memory actually held.
    */
   private settle(): void {
     if (disjointAscending(this.chunks)) return;
@@ -76,7 +78,7 @@ export class SeriesMemory {
       const merged = packChunk({ ...rows, columns }, ownArrays);
       for (const chunk of group) {
         this.count -= chunk.count;
-        this.sealedBytes -= chunkBytes(chunk);
+        if (chunk.ownsMemory) this.sealedBytes -= chunkBytes(chunk);
       }
       this.count += merged.count;
       this.sealedBytes += chunkBytes(merged);
