@@ -44,13 +44,22 @@ export class SeriesMemory {
     return this.chunks;
   }
 
-  /** The sealed chunks as pieces for a scan or a flush, in time order and apart (settled). */
+  /**
+   * The sealed chunks as pieces, oldest first: for a flush, which reads them once (its block
+   * writer merges the chunks that overlap, as a scan would).
+   */
   pieces(): readonly Piece[] {
     this.seal();
-    this.settle();
     const pieces: Piece[] = [];
     for (const chunk of this.chunks) if (chunk.count > 0) pieces.push(chunkPiece(chunk));
     return pieces;
+  }
+
+  /** The sealed chunks as pieces for a scan, in time order and apart (settled). */
+  settledPieces(): readonly Piece[] {
+    this.seal();
+    this.settle();
+    return this.pieces();
   }
 
   /**

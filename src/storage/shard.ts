@@ -476,7 +476,7 @@ export class Shard {
   /** The memtable's chunks of one series as pieces for a scan (sealed and settled, counted in sealedBytes). */
   private memoryPieces(memory: SeriesMemory): readonly Piece[] {
     const before = memory.sealedBytes;
-    const pieces = memory.pieces();
+    const pieces = memory.settledPieces();
     this.sealedBytes += memory.sealedBytes - before;
     return pieces;
   }

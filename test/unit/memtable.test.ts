@@ -91,7 +91,7 @@ test('each seal adds one sorted chunk; rows sealed apart still read as one serie
   t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 3, 4, 5]);
 });
 
-test('chunks whose times overlap are merged once read; chunks apart stay as they are', (t) => {
+test('chunks whose times overlap are merged once a scan reads them; chunks apart stay as they are', (t) => {
   const memory = new SeriesMemory('s');
   // Two chunks that overlap (one point written twice: its newer value wins), then one apart.
   append(memory, rows('s', [10, 30], [1, 3], { v: [1, 3] }));
@@ -102,7 +102,10 @@ test('chunks whose times overlap are merged once read; chunks apart stay as they
   memory.seal();
   const apart = memory.sealedChunks()[2];
   const bytesBefore = memory.sealedBytes;
-  const pieces = memory.pieces();
+  // A flush reads the chunks as sealed (its block writer merges them as it goes).
+  t.is(memory.pieces().length, 3);
+  t.is(memory.sealedBytes, bytesBefore);
+  const pieces = memory.settledPieces();
   t.deepEqual(pieces.map((p) => [p.minTime, p.maxTime, p.count]), [[10, 30, 3], [40, 50, 2]]);
   t.deepEqual(cells(pieces[0]!.load(), 'v'), [1, 2, 33]);
   t.is(memory.sealedChunks()[1], apart);
@@ -118,7 +121,7 @@ test('chunks whose times overlap are merged once read; chunks apart stay as they
   append(memory, rows('s', [25], [9], { v: [7] }));
   memory.seal();
   t.is(memory.sealedBytes, bytesBefore + 3 * 16 + 16);
-  t.deepEqual(cells(memory.pieces()[0]!.load(), 'v'), [1, 2, 7, 33]);
+  t.deepEqual(cells(memory.settledPieces()[0]!.load(), 'v'), [1, 2, 7, 33]);
   t.is(memory.sealedBytes, bytesBefore + 3 * 16 + 16 + 4 * 16 - 3 * 16);
 });
 
