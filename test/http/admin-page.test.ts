@@ -175,9 +175,12 @@ test.serial('database users and cluster admins are managed through the page', as
   t.deepEqual((JSON.parse(listed.text) as { name: string; isAdmin: boolean }[]).map(({ name, isAdmin }) => ({ name, isAdmin })), [{ name: 'reader', isAdmin: true }]);
 
   await page.getByRole('link', { name: 'Cluster admins' }).click();
-  await page.getByLabel('Name').fill('ops');
-  await page.getByLabel('Password', { exact: true }).fill('opspass');
-  await page.getByRole('button', { name: 'Create cluster admin' }).click();
+  // Scoped to the new page's section: a bare label could still find the Users form's Name
+  // field before the page changes, and the name would go there.
+  const admins = page.locator('section', { has: page.getByRole('heading', { name: 'Cluster admins' }) });
+  await admins.getByLabel('Name').fill('ops');
+  await admins.getByLabel('Password', { exact: true }).fill('opspass');
+  await admins.getByRole('button', { name: 'Create cluster admin' }).click();
   await page.getByText('Cluster admin ops created').waitFor();
   t.is((await request(server, 'GET', '/cluster_admins/authenticate', { auth: { u: 'ops', p: 'opspass' } })).status, 200);
   await page.getByRole('row', { name: /ops/ }).getByRole('button', { name: 'Delete' }).click();
