@@ -137,12 +137,16 @@ export class SeriesMemory {
 
 /**
  * Times and sequence numbers as gathered, before a seal packs them (packChunk copies): one
- * array per thread, grown as needed, since a seal is done with it before the next one runs.
+ * array per thread, since a seal is done with it before the next one runs. A series with more
+ * rows in one seal (a single large write) gets an array of its own, freed after the seal, so
+ * the thread does not keep the largest seal's size for good.
  */
-let gatheredNumbers = new Float64Array(1024);
+const KEPT_GATHER_ROWS = 64 * 1024;
+let gatheredNumbers: Float64Array | undefined;
 
 function gatheredNumbersFor(n: number): Float64Array {
-  if (gatheredNumbers.length < 2 * n) gatheredNumbers = new Float64Array(4 * n);
+  if (n > KEPT_GATHER_ROWS) return new Float64Array(2 * n);
+  gatheredNumbers ??= new Float64Array(2 * KEPT_GATHER_ROWS);
   return gatheredNumbers;
 }
 

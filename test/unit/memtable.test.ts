@@ -39,7 +39,8 @@ function snapshotOf(memory: SeriesMemory): SeriesColumns {
 
 test('rows appended from many batches come back complete and in time order', (t) => {
   const buffer = new SeriesMemory('cpu');
-  const total = 40_000;
+  // More rows than a seal gathers in the thread's kept array (KEPT_GATHER_ROWS): the seal gets its own.
+  const total = 100_000;
   for (let start = 0; start < total; start += 5) {
     const time = [0, 1, 2, 3, 4].map((i) => (start + i) * 10);
     append(buffer, rows('cpu', time, time.map((x) => x + 1), { value: time.map((x) => x / 100) }));
