@@ -15,7 +15,8 @@ export function combinePieces(series: string, pieces: SeriesColumns[]): SeriesCo
   return mergeDuplicates(permute(all, sortOrder(all.time, all.seq, all.count)));
 }
 
-function strictlyIncreasing(rows: SeriesColumns): boolean {
+/** Whether every row comes after the one before it by (time, sequence number): no point twice, none out of order. */
+export function strictlyIncreasing(rows: SeriesColumns): boolean {
   const { time, seq } = rows;
   for (let i = 1; i < rows.count; i++) {
     if (time[i]! < time[i - 1]! || (time[i] === time[i - 1] && seq[i]! <= seq[i - 1]!)) return false;

@@ -1,4 +1,5 @@
 import { columnsBytes, type Column, type SeriesColumns } from './columns.js';
+import { strictlyIncreasing } from './combine.js';
 import { packNumbers, packedBytes, unpackNumbers, type PackedNumbers } from './packed-numbers.js';
 import { ownArrays, RowSlab, type ArrayCarver } from './row-slab.js';
 import type { Piece } from './series-blocks.js';
@@ -27,20 +28,13 @@ export interface MemoryChunk {
 }
 
 /** Sorted rows as a chunk; their time and seq arrays are copied, so they may be reused after. */
-export function packChunk(rows: SeriesColumns, slab: ArrayCarver): MemoryChunk {
+export function packChunk(rows: SeriesColumns, arrays: ArrayCarver): MemoryChunk {
   const { series, count, columns } = rows;
-  const time = packNumbers(rows.time, slab);
-  const seq = packNumbers(rows.seq, slab);
+  const time = packNumbers(rows.time, arrays);
+  const seq = packNumbers(rows.seq, arrays);
   const minTime = count === 0 ? Infinity : rows.time[0]!;
   const maxTime = count === 0 ? -Infinity : rows.time[count - 1]!;
-  return { series, count, minTime, maxTime, time, seq, columns, strictlyIncreasing: strictlyIncreasing(rows), ownsMemory: slab === ownArrays };
-}
-
-/** Whether sorted rows have no (time, sequence number) twice: a point written twice in one seal has. */
-function strictlyIncreasing(rows: SeriesColumns): boolean {
-  const { time, seq } = rows;
-  for (let i = 1; i < rows.count; i++) if (time[i] === time[i - 1] && seq[i] === seq[i - 1]) return false;
-  return true;
+  return { series, count, minTime, maxTime, time, seq, columns, strictlyIncreasing: strictlyIncreasing(rows), ownsMemory: arrays === ownArrays };
 }
 
 /**

@@ -19,8 +19,8 @@ interface Steps {
 const UNITS = [1_000_000, 10_000, 1_000, 1] as const;
 const MAX_STEP = 0xffff_ffff;
 
-/** `values` packed into arrays from `slab` (a copy: `values` may be reused after). */
-export function packNumbers(values: Float64Array, slab: ArrayCarver): PackedNumbers {
+/** `values` packed into arrays from `arrays` (a copy: `values` may be reused after). */
+export function packNumbers(values: Float64Array, arrays: ArrayCarver): PackedNumbers {
   const n = values.length;
   let base = Infinity;
   let max = -Infinity;
@@ -30,8 +30,8 @@ export function packNumbers(values: Float64Array, slab: ArrayCarver): PackedNumb
     if (v > max) max = v;
   }
   const unit = n === 0 ? 1 : unitOf(values, base);
-  if (unit === 0 || (max - base) / unit > MAX_STEP) return copied(values, slab);
-  const steps = slab.u32(n);
+  if (unit === 0 || (max - base) / unit > MAX_STEP) return copied(values, arrays);
+  const steps = arrays.u32(n);
   for (let i = 0; i < n; i++) steps[i] = (values[i]! - base) / unit;
   return { base, unit, steps };
 }
@@ -58,8 +58,8 @@ function unitOf(values: Float64Array, base: number): number {
   return unit;
 }
 
-function copied(values: Float64Array, slab: ArrayCarver): Float64Array {
-  const copy = slab.floats(values.length);
+function copied(values: Float64Array, arrays: ArrayCarver): Float64Array {
+  const copy = arrays.floats(values.length);
   copy.set(values);
   return copy;
 }

@@ -5,16 +5,16 @@ import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { lowerBound, sliceRows } from './row-slice.js';
 
-/**
- * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
- * `minTime`/`maxTime` bound the rows' times; the rows themselves need not be sorted.
- */
 /** The times a piece's rows lie in. */
 export interface TimeSpan {
   readonly minTime: number;
   readonly maxTime: number;
 }
 
+/**
+ * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
+ * `minTime`/`maxTime` bound the rows' times; the rows themselves need not be sorted.
+ */
 export interface Piece extends TimeSpan {
   readonly count: number;
   /** A segment block's per-column statistics (block-header.ts); memtable chunks have none. */

@@ -4,7 +4,7 @@ import { permute, sortOrder } from './row-order.js';
 import { combinePieces } from './combine.js';
 import { ownArrays, rowSlab } from './row-slab.js';
 import { disjointAscending, overlappingGroups, type Piece } from './series-blocks.js';
-import { withoutRanges, type DeletedRange } from './tombstones.js';
+import { rangesTouching, withoutRanges, type DeletedRange } from './tombstones.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
 import { sameBytes } from '../util/utf8-names.js';
 
@@ -110,9 +110,10 @@ export class SeriesMemory {
     const before = this.sealedBytes;
     for (let i = 0; i < this.chunks.length; i++) {
       const chunk = this.chunks[i]!;
-      if (!ranges.some((r) => r.startUs <= chunk.maxTime && r.endUs > chunk.minTime)) continue;
+      const touching = rangesTouching(ranges, chunk);
+      if (touching.length === 0) continue;
       const rows = unpackChunk(chunk);
-      const kept = withoutRanges(rows, ranges);
+      const kept = withoutRanges(rows, touching);
       if (kept === rows) continue;
       const packed = packChunk(kept, rowSlab);
       this.chunks[i] = packed;

@@ -1,6 +1,6 @@
 import type { SeriesColumns } from './columns.js';
 import { pickRows } from './row-pick.js';
-import type { Piece } from './series-blocks.js';
+import type { Piece, TimeSpan } from './series-blocks.js';
 
 /**
  * A delete of one series' points in [startUs, endUs), until compaction has removed them.
@@ -97,12 +97,17 @@ export function withoutRanges(rows: SeriesColumns, ranges: readonly DeletedRange
   return keep.length === rows.count ? rows : pickRows(rows, keep);
 }
 
+/** The ranges that may hold rows of `span`: those that reach into [minTime, maxTime]. */
+export function rangesTouching(ranges: readonly DeletedRange[], span: TimeSpan): DeletedRange[] {
+  return ranges.filter((r) => r.startUs <= span.maxTime && r.endUs > span.minTime);
+}
+
 /**
  * A piece whose rows in `ranges` are left out when it is loaded. Its header statistics no
  * longer describe what it yields, so it has none: aggregates decode it.
  */
 export function tombstonedPiece(piece: Piece, ranges: readonly DeletedRange[]): Piece {
-  const touching = ranges.filter((r) => r.startUs <= piece.maxTime && r.endUs > piece.minTime);
+  const touching = rangesTouching(ranges, piece);
   if (touching.length === 0) return piece;
   // Leaving rows out keeps the others in order: a sorted piece stays sorted.
   const load = (): SeriesColumns => withoutRanges(piece.load(), touching);
