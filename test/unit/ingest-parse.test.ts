@@ -321,6 +321,30 @@ test('each series goes to the shard shardOf names, untouched shards get null', (
 
   const elsewhere = parse([{ name: 'cpu', columns: ['v'], points: [[1]] }], { db: 'other', shardCount });
   t.is(elsewhere.series[0]!.shard, shardOf('other', 'cpu', shardCount));
+  // The same database over another number of shards (a name's slot remembers its route).
+  for (const count of [3, shardCount, 5]) {
+    const again = parse(names.map((name, i) => ({ name, columns: ['v'], points: [[i]] })), { shardCount: count });
+    for (const series of again.series) t.is(series.shard, shardOf(DB, series.series, count));
+  }
+});
+
+test('names too long to keep (over 108 bytes) still route and list once', (t) => {
+  const names = Array.from({ length: 4 }, (_, i) => `${'n'.repeat(150)}${i}`);
+  const objects = [...names, ...names, names[0]!].map((name, i) => ({ name, columns: ['v'], points: [[i]] }));
+  for (let round = 0; round < 2; round++) {
+    const parsed = parse(objects, { shardCount: 7 });
+    t.deepEqual(parsed.seriesNames, names);
+    for (const series of parsed.series) t.is(series.shard, shardOf(DB, series.series, 7));
+  }
+});
+
+test('without listSeries the series are not listed, and the batches are the same', (t) => {
+  const objects = ['cpu', 'mem', 'série', 'cpu'].map((name, i) => ({ name, columns: ['v'], points: [[i]] }));
+  const listed = parse(objects, { shardCount: 2 });
+  const unlisted = parse(objects, { shardCount: 2, listSeries: false });
+  t.deepEqual(listed.seriesNames, ['cpu', 'mem', 'série']);
+  t.deepEqual(unlisted.seriesNames, []);
+  t.deepEqual(unlisted.series, listed.series);
 });
 
 test('many distinct names, repeated, are each listed once', (t) => {
