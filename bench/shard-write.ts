@@ -7,7 +7,10 @@
  * V8's collector paused the thread, whose main cost used to be objects kept per series per
  * batch until the seal.
  *
- * Run: npm run build && node dist/bench/shard-write.js   (BATCHES=2000 ROUNDS=3 TAGGED=0|1)
+ * SWEEP_MB=32 sweeps that much memory between batches (not timed), as the other threads that
+ * share a shard's core do in the server: the series' state is then out of cache at every batch.
+ *
+ * Run: npm run build && node dist/bench/shard-write.js   (BATCHES=2000 ROUNDS=3 TAGGED=0|1 SWEEP_MB=0)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +29,16 @@ const WINDOW = Number(process.env.WINDOW ?? 8);
 /** TAGGED=1: each series also has a line-protocol tag, written as the parser writes it (a constant column). */
 const TAGGED = process.env.TAGGED === '1';
 const START_US = 1_700_000_000e6;
+const sweep = new Float64Array((Number(process.env.SWEEP_MB ?? 0) << 20) / 8);
+
+/** Sweeps `sweep` through the caches; returns the CPU µs it took (left out of the figure). */
+function sweepCaches(): number {
+  if (sweep.length === 0) return 0;
+  const start = process.cpuUsage();
+  for (let i = 0; i < sweep.length; i += 8) sweep[i]! += 1;
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
 
 /** Batch b: points 5b…5b+4 of every series, 10 s apart; sequence numbers left to the shard. */
 function batchOf(b: number): Uint8Array {
@@ -84,15 +97,17 @@ for (let round = 1; round <= ROUNDS; round++) {
     // Observer entries arrive a timer later: let those of making the batches pass first.
     await settle();
     gcMs = 0;
+    let sweptMicros = 0;
     const start = process.cpuUsage();
     for (let b = 0; b < BATCHES; b++) {
+      sweptMicros += sweepCaches();
       const txn = b + 1;
       await shard.write([batches[b]!], [{ txn, participants: 1, base: 1 + b * SERIES * POINTS_PER_SERIES }]);
       shard.advance({ resolvedBelow: txn + 1, aborted: [], committed: [] });
     }
     const used = process.cpuUsage(start);
     await settle();
-    const nanos = (used.user + used.system) * 1e3;
+    const nanos = (used.user + used.system - sweptMicros) * 1e3;
     console.log(`round ${round}: ${points.toLocaleString()} points in ${BATCHES} batches: ${(nanos / points).toFixed(0)} ns CPU/point, GC pauses ${gcMs.toFixed(0)} ms`);
     await shard.close();
   } finally {

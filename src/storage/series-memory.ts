@@ -129,6 +129,26 @@ export class SeriesMemory {
     const rows = gather(this.series, this.entryBatches, this.entryOffsets);
     this.entryBatches = [];
     this.entryOffsets = [];
+    this.sealRows(rows);
+  }
+
+  /**
+   * Seal the unsealed entries and then the entries at `offsets` of `batches` (one each, in
+   * arrival order), which were never appended: batches of a known layout, sealed in bulk.
+   */
+  sealWith(batches: readonly BatchViews[], offsets: readonly number[]): void {
+    if (this.entryOffsets.length > 0) {
+      const reader = new SeriesEntryReader();
+      for (let k = 0; k < offsets.length; k++) this.append(batches[k]!, offsets[k]!, reader.open(batches[k]!, offsets[k]!).count);
+      this.seal();
+      return;
+    }
+    const rows = gather(this.series, batches, offsets);
+    this.count += rows.count;
+    this.sealRows(rows);
+  }
+
+  private sealRows(rows: SeriesColumns): void {
     const sorted = isSorted(rows) ? rows : permute(rows, sortOrder(rows.time, rows.seq, rows.count));
     const chunk = packChunk(sorted, rowSlab);
     this.chunks.push(chunk);

@@ -18,6 +18,7 @@ import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type Sca
 import { SegmentStore, segmentFilesIn, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
+import { BatchLayouts } from './batch-layouts.js';
 import { SeriesMemory } from './series-memory.js';
 import { checkpointOf, type ShardCheckpoint } from './shard-checkpoint.js';
 import { settleAdoption } from './checkpoint-adoption.js';
@@ -150,6 +151,13 @@ export class Shard {
   private readonly entryReader = new SeriesEntryReader();
   /** Series with committed rows not yet sealed into chunks. */
   private unsealed: SeriesMemory[] = [];
+  /** Which series the entries of a repeating batch layout belong to (see batch-layouts.ts). */
+  private readonly layouts = new BatchLayouts<SeriesState>();
+  /**
+   * Committed batches of a known layout, not yet appended to their series' memtables: that is
+   * done in bulk, series by series (settleDeferred), before anything reads a memtable.
+   */
+  private deferred: { readonly batch: WriteBatchEntries; readonly states: readonly SeriesState[] }[] = [];
   /** Bytes of the committed batches whose rows are not sealed yet. */
   private unsealedBytes = 0;
   /** Buffers of those batches that came with write messages: released once their rows are sealed. */
@@ -416,14 +424,24 @@ export class Shard {
   }
 
   private applyBatch(batch: WriteBatchEntries, bytes: number): void {
+    this.unsealedBytes += bytes;
+    const known = this.layouts.find(batch);
+    if (known !== undefined) {
+      this.deferred.push({ batch, states: known });
+      return;
+    }
+    // A series' entries reach its memtable in arrival order, which decides between equal points.
+    this.settleDeferred();
     const { db, views } = batch;
     const entry = this.entryReader;
     // Looked up once a batch, not once a series entry.
     const databases = this.databaseCatalog(db);
+    const states: SeriesState[] = [];
     for (const entryAt of batch.entries) {
       entry.open(views, entryAt);
       const series = entry.seriesName();
       const state = seriesIn(databases, series);
+      states.push(state);
       state.visibleColumns = undefined;
       for (let c = 0; c < entry.columnCount; c++) {
         entry.nextColumn();
@@ -441,7 +459,37 @@ export class Shard {
       if (!state.memory.hasUnsealed) this.unsealed.push(state.memory);
       state.memory.append(views, entryAt, entry.count);
     }
-    this.unsealedBytes += bytes;
+    this.layouts.remember(batch, states);
+  }
+
+  /**
+   * Appends the deferred batches' entries to their series' memtables, series by series within
+   * each run of batches of one layout: a series' state and memtable are read once a run, not
+   * once a batch, and its entries still go in in arrival order (a layout names a series once).
+   * Called before anything reads a memtable, a series' state or the catalog's membership.
+   */
+  private settleDeferred(): void {
+    const deferred = this.deferred;
+    if (deferred.length === 0) return;
+    this.deferred = [];
+    const entry = this.entryReader;
+    for (let from = 0; from < deferred.length; ) {
+      const { states } = deferred[from]!;
+      let to = from + 1;
+      while (to < deferred.length && deferred[to]!.states === states) to++;
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i]!;
+        state.visibleColumns = undefined;
+        state.dropped = false;
+        const memory = (state.memory ??= new SeriesMemory(state.name));
+        if (!memory.hasUnsealed) this.unsealed.push(memory);
+        for (let k = from; k < to; k++) {
+          const { views, entries } = deferred[k]!.batch;
+          memory.append(views, entries[i]!, entry.open(views, entries[i]!).count);
+        }
+      }
+      from = to;
+    }
   }
 
   /** Seal in bulk, and flush (after the acknowledgements went out) when the memtable is full. */
@@ -457,6 +505,7 @@ export class Shard {
   }
 
   private sealAll(): void {
+    this.sealDeferred();
     for (const memory of this.unsealed) this.seal(memory);
     this.unsealed = [];
     this.unsealedBytes = 0;
@@ -466,8 +515,38 @@ export class Shard {
     this.unsealedBuffers = [];
   }
 
+  /**
+   * Seals the deferred batches' entries straight into chunks, series by series within each run
+   * of batches of one layout, after whatever entries the series had unsealed: nothing is
+   * appended to a series' memtable first, so a batch costs its series nothing until the seal.
+   */
+  private sealDeferred(): void {
+    const deferred = this.deferred;
+    if (deferred.length === 0) return;
+    this.deferred = [];
+    for (let from = 0; from < deferred.length; ) {
+      const { states } = deferred[from]!;
+      let to = from + 1;
+      while (to < deferred.length && deferred[to]!.states === states) to++;
+      const views = deferred.slice(from, to).map(({ batch }) => batch.views);
+      const offsets = new Array<number>(to - from).fill(0);
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i]!;
+        state.visibleColumns = undefined;
+        state.dropped = false;
+        for (let k = from; k < to; k++) offsets[k - from] = deferred[k]!.batch.entries[i]!;
+        const memory = (state.memory ??= new SeriesMemory(state.name));
+        const before = memory.sealedBytes;
+        memory.sealWith(views, offsets);
+        this.sealedBytes += memory.sealedBytes - before;
+      }
+      from = to;
+    }
+  }
+
   /** Seal a series' unsealed entries, counted in sealedBytes. */
   private seal(memory: SeriesMemory): void {
+    this.settleDeferred();
     const before = memory.sealedBytes;
     memory.seal();
     this.sealedBytes += memory.sealedBytes - before;
@@ -475,6 +554,7 @@ export class Shard {
 
   /** The memtable's chunks of one series as pieces for a scan (sealed and settled, counted in sealedBytes). */
   private memoryPieces(memory: SeriesMemory): readonly Piece[] {
+    this.settleDeferred();
     const before = memory.sealedBytes;
     const pieces = memory.settledPieces();
     this.sealedBytes += memory.sealedBytes - before;
@@ -560,6 +640,7 @@ export class Shard {
 
   /** A logged delete takes effect: tombstones, memtable rows gone, dropped series unlisted. */
   private applyDelete(record: DeleteRecord): void {
+    this.settleDeferred();
     const { tid, db, startUs, endUs } = record;
     for (const name of record.series) {
       this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
@@ -573,6 +654,7 @@ export class Shard {
 
   /** A write logged before deletes that came before it committed: they remove its rows too. */
   private applyLaterDeletes(pending: PendingBatch): void {
+    this.settleDeferred();
     const { db } = pending.batch;
     for (const series of seriesNamesOf(pending.batch)) {
       const later = this.tombstones.since(db, series, pending.mark);
@@ -584,6 +666,7 @@ export class Shard {
   }
 
   private deleteFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
+    this.settleDeferred();
     if (!state.memory) return;
     this.seal(state.memory);
     this.sealedBytes += state.memory.deleteRanges(ranges);
@@ -591,6 +674,9 @@ export class Shard {
 
   /** The series leaves the catalog; its segment rows stay hidden by its tombstone. */
   private dropSeriesState(db: string, state: SeriesState): void {
+    this.settleDeferred();
+    // A layout's states must be listed ones: a write that names this series again takes the long way.
+    this.layouts.clear();
     state.dropped = true;
     state.columns.length = 0;
     state.columnSet.clear();
@@ -599,6 +685,7 @@ export class Shard {
 
   /** A dropped series whose last rows are gone leaves the shard. */
   private forgetIfGone(db: string, state: SeriesState): void {
+    this.settleDeferred();
     if (state.dropped && state.segments.length === 0 && !state.frozen && !state.memory?.count) this.catalog.get(db)?.delete(state.name);
   }
 
@@ -855,6 +942,7 @@ export class Shard {
    * what deletes since the freeze (numbered from `mark`) removed.
    */
   private thaw(db: string, state: SeriesState, mark: number): void {
+    this.settleDeferred();
     const frozen = state.frozen;
     if (!frozen) return;
     state.frozen = undefined;
@@ -900,6 +988,8 @@ export class Shard {
       await this.flushChecked();
       this.pending = this.pending.filter((p) => p.batch.db !== db);
       const dropped = this.catalog.get(db);
+      this.settleDeferred();
+      this.layouts.clear();
       this.catalog.delete(db);
       this.tombstones.retain((t) => t.db !== db);
       // Each file holding the database is replaced (or just goes); the list is edited only once
@@ -1115,6 +1205,7 @@ export class Shard {
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
   private snapshotOf(db: string, state: SeriesState, request: SnapshotRange): SeriesSnapshot {
+    this.settleDeferred();
     const refs = state.segments.filter((ref) => ref.entry.maxTime >= request.startUs && ref.entry.minTime < request.endUs);
     // Tombstones are read now: the files may have left the manifest when the cursor gets here.
     const deleted = this.tombstones.any(db, state.name);

@@ -351,8 +351,9 @@ export class SeriesEntryReader {
   columnCount = 0;
   /** f64 index of time[0]; seq[0] is at timeAt + count. */
   timeAt = 0;
-  private nameStart = 0;
-  private nameEnd = 0;
+  /** Where the entry's series name lies in the batch. */
+  nameStart = 0;
+  nameEnd = 0;
   /** Set by nextColumn. */
   columnName = '';
   /** A constant column stores no values or kinds: its one string is every row's value. */
@@ -370,6 +371,9 @@ export class SeriesEntryReader {
    * was read, are 8-aligned and hold no offsets, so they can be copied into any entry as they are.
    */
   columnStart = 0;
+  /** Where the name of the column skipColumn (or nextColumn) read lies in the batch. */
+  columnNameStart = 0;
+  columnNameEnd = 0;
 
   /** Reads the header of the entry at `entryAt`; returns the reader itself. */
   open(views: BatchViews, entryAt: number): this {
@@ -414,6 +418,8 @@ export class SeriesEntryReader {
     this.columnStart = at;
     const nameLength = u32At(text, at);
     const strings = u32At(text, at + 4);
+    this.columnNameStart = at + 8;
+    this.columnNameEnd = at + 8 + nameLength;
     this.constant = strings >= CONSTANT_COLUMN;
     this.stringCount = this.constant ? 1 : strings;
     if (this.constant) {
