@@ -55,22 +55,18 @@ export interface LineSeriesKey {
   shard: number;
   /** The series' rows, kept from request to request (see `LineSeries.claim`). */
   series: LineSeries | undefined;
-  /** The key's slot in its table (-1: not kept), and the slot of the key whose line came next last time. */
+  /** The key's slot in its table (-1: not kept, or let go). */
   slot: number;
-  nextSlot: number;
+  /**
+   * The key whose line came after this one's last time. A key the table lets go of drops its
+   * own, so such a key keeps at most itself alive, never a chain.
+   */
+  next: LineSeriesKey | null;
 }
 
 export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
   private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
-
-  /**
-   * The key in `slot` (or null): a key remembers the slot of the key that followed it rather
-   * than the key itself, so keys the table let go of are never kept alive by others.
-   */
-  at(slot: number): LineSeriesKey | null {
-    return slot < 0 ? null : this.slots[slot]!;
-  }
 
   /**
    * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
@@ -96,6 +92,11 @@ export class LineSeriesKeys {
     }
     const key = parseKey(buf, start, end, db, shardCount);
     key.slot = free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1));
+    const evicted = this.slots[key.slot];
+    if (evicted) {
+      evicted.slot = -1;
+      evicted.next = null;
+    }
     this.slots[key.slot] = key;
     return key;
   }
@@ -140,7 +141,7 @@ function parseKey(buf: Uint8Array, start: number, end: number, db: string, shard
     shard: shardOf(db, name, shardCount),
     series: undefined,
     slot: -1,
-    nextSlot: -1,
+    next: null,
   };
 }
 

@@ -23,6 +23,8 @@ export class ValueColumn {
   readonly strings: Uint8Array[] = [];
   /** Some row since the last `SeriesRows.reset` has a value here. */
   used = false;
+  /** `strings` is not empty: a reset need not read the array (a cache miss) to know. */
+  hasStrings = false;
 
   constructor(
     /** The column name, UTF-8. */
@@ -63,6 +65,7 @@ export class ValueColumn {
 
   setString(row: number, utf8: Uint8Array): void {
     rowArena.f64[this.at + row] = this.strings.push(utf8) - 1;
+    this.hasStrings = true;
     rowArena.kinds[this.at + row] = ValueKind.String;
     this.used = true;
   }
@@ -113,7 +116,10 @@ export class SeriesRows {
     for (const column of this.columns) {
       column.at = rowArena.take(this.capacity);
       // Checked first: setting an array's length is a runtime call even when nothing changes.
-      if (column.strings.length !== 0) column.strings.length = 0;
+      if (column.hasStrings) {
+        column.strings.length = 0;
+        column.hasStrings = false;
+      }
       column.used = false;
     }
     this.count = 0;
