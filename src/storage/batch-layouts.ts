@@ -2,6 +2,11 @@ import { SeriesEntryReader, type WriteBatchEntries } from './write-batch.js';
 
 /** Layouts kept per shard: a few writers with bodies of their own each. */
 const MAX_LAYOUTS = 8;
+/**
+ * Larger batches are not remembered: a layout holds its batch's names, so a few huge bodies
+ * would make the kept layouts as large as they are (collectors' requests name far fewer series).
+ */
+const MAX_LAYOUT_ENTRIES = 8192;
 
 /**
  * Layouts of write batches seen before: which series a batch's entries name, in order, and
@@ -30,7 +35,7 @@ export class BatchLayouts<T> {
    * kept: its entries would be applied series by series, out of their order in the batch.
    */
   remember(batch: WriteBatchEntries, values: readonly T[]): void {
-    if (batch.entries.length === 0 || new Set(values).size !== values.length) return;
+    if (batch.entries.length === 0 || batch.entries.length > MAX_LAYOUT_ENTRIES || new Set(values).size !== values.length) return;
     const key = this.keyOf(batch);
     this.layouts.delete(key);
     if (this.layouts.size >= MAX_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value!);
