@@ -161,18 +161,29 @@ export class JsonScanner {
     let p = start;
     const negative = buf[p] === 0x2d;
     if (negative) p++;
-    const integerStart = p;
     if (p >= end || (buf[p]! - 0x30) >>> 0 > 9) {
       this.pos = p;
       this.fail('in numeric literal');
     }
+    // Digits are accumulated as they are scanned, in one pass: exact while below 2^53 (every
+    // step is an integer), and once past it, never back below, so the check after holds.
+    let mantissa = buf[p++]! - 0x30;
+    let digit: number;
     // A leading zero stands alone; the byte after it is the next token's problem.
-    if (buf[p++] !== 0x30) while (p < end && (buf[p]! - 0x30) >>> 0 <= 9) p++;
+    if (mantissa !== 0) {
+      while (p < end && (digit = (buf[p]! - 0x30) >>> 0) <= 9) {
+        mantissa = mantissa * 10 + digit;
+        p++;
+      }
+    }
     const integerEnd = p;
     let fractionEnd = p;
     if (p < end && buf[p] === 0x2e) {
       p++;
-      while (p < end && (buf[p]! - 0x30) >>> 0 <= 9) p++;
+      while (p < end && (digit = (buf[p]! - 0x30) >>> 0) <= 9) {
+        mantissa = mantissa * 10 + digit;
+        p++;
+      }
       if (p === integerEnd + 1) {
         this.pos = p;
         this.fail('after decimal point in numeric literal');
@@ -187,7 +198,6 @@ export class JsonScanner {
       const sign = buf[p] === 0x2d ? -1 : 1;
       if (buf[p] === 0x2d || buf[p] === 0x2b) p++;
       const exponentStart = p;
-      let digit: number;
       while (p < end && (digit = (buf[p]! - 0x30) >>> 0) <= 9) {
         if (exponent < 100000) exponent = exponent * 10 + digit;
         p++;
@@ -200,9 +210,7 @@ export class JsonScanner {
     }
     this.pos = p;
 
-    let mantissa = accumulateDigits(buf, integerStart, integerEnd, 0);
     const fractionDigits = fractionEnd - integerEnd === 0 ? 0 : fractionEnd - integerEnd - 1;
-    if (fractionDigits !== 0) mantissa = accumulateDigits(buf, integerEnd + 1, fractionEnd, mantissa);
     const integral = fractionEnd === integerEnd && !exponential;
     if (mantissa < TWO_POW_53) {
       if (integral) {
@@ -410,23 +418,6 @@ export class JsonScanner {
     const buf = this.buf;
     return (HEX[buf[p]!]! << 12) | (HEX[buf[p + 1]!]! << 8) | (HEX[buf[p + 2]!]! << 4) | HEX[buf[p + 3]!]!;
   }
-}
-
-/**
- * `mantissa` followed by the decimal digits [from, to). Digits are summed in int32 chunks of
- * eight, a shorter dependency chain than a float multiply-add per digit. Results below 2^53
- * are exact; larger ones are rounded but never come out below 2^53, so `< 2^53` proves
- * exactness.
- */
-function accumulateDigits(buf: Uint8Array, from: number, to: number, mantissa: number): number {
-  while (from < to) {
-    const chunkEnd = Math.min(to, from + 8);
-    let chunk = 0;
-    for (let i = from; i < chunkEnd; i++) chunk = chunk * 10 + buf[i]! - 0x30;
-    mantissa = mantissa * POW10[chunkEnd - from]! + chunk;
-    from = chunkEnd;
-  }
-  return mantissa;
 }
 
 function writeUtf8(out: Uint8Array, n: number, code: number): number {
