@@ -15,6 +15,7 @@
  * Run: npm run build && node dist/bench/parse-body.js   (ITERATIONS=500 ROUNDS=5 SHARDS=2)
  */
 import { parseWriteBody } from '../src/ingest/parse-body.js';
+import { cacheSweeper } from './lib/cache-sweep.js';
 import { generateDataset } from './lib/dataset.js';
 
 const iterations = Number(process.env.ITERATIONS ?? 500);
@@ -39,8 +40,8 @@ function measure(run: () => void): number {
   return best;
 }
 
-/** Memory swept between bodies for the cold figure: more than the caches hold. */
-const sweep = new Float64Array((32 << 20) / 8);
+/** Swept between bodies for the cold figure (not timed). */
+const sweepCaches = cacheSweeper(32);
 
 /** Seconds for `iterations` runs, each after a sweep (not timed): the best round after a warm-up. */
 function measureCold(run: () => void): number {
@@ -49,7 +50,7 @@ function measureCold(run: () => void): number {
   for (let round = 0; round < rounds; round++) {
     let nanos = 0n;
     for (let i = 0; i < iterations; i++) {
-      for (let j = 0; j < sweep.length; j += 8) sweep[j]! += 1;
+      sweepCaches();
       const start = process.hrtime.bigint();
       run();
       nanos += process.hrtime.bigint() - start;

@@ -19,6 +19,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { allocateColumn, constantStringColumn, ValueKind, type SeriesColumns } from '../src/storage/columns.js';
 import { Shard } from '../src/storage/shard.js';
 import { encodeWriteBatch } from '../src/storage/write-batch.js';
+import { cacheSweeper } from './lib/cache-sweep.js';
 import { valueHundredths } from './lib/peer-workload.js';
 
 const SERIES = 500;
@@ -29,16 +30,7 @@ const WINDOW = Number(process.env.WINDOW ?? 8);
 /** TAGGED=1: each series also has a line-protocol tag, written as the parser writes it (a constant column). */
 const TAGGED = process.env.TAGGED === '1';
 const START_US = 1_700_000_000e6;
-const sweep = new Float64Array((Number(process.env.SWEEP_MB ?? 0) << 20) / 8);
-
-/** Sweeps `sweep` through the caches; returns the CPU µs it took (left out of the figure). */
-function sweepCaches(): number {
-  if (sweep.length === 0) return 0;
-  const start = process.cpuUsage();
-  for (let i = 0; i < sweep.length; i += 8) sweep[i]! += 1;
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
-}
+const sweepCaches = cacheSweeper(Number(process.env.SWEEP_MB ?? 0));
 
 /** Batch b: points 5b…5b+4 of every series, 10 s apart; sequence numbers left to the shard. */
 function batchOf(b: number): Uint8Array {

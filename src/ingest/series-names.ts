@@ -13,7 +13,7 @@
  * of five points that was more than a third of parsing it.
  */
 import { shardOf } from '../storage/router.js';
-import { fnv1a } from '../util/utf8-names.js';
+import { fnv1a, sameRange } from '../util/utf8-names.js';
 
 const SLOT_BITS = 14;
 const SLOTS = 1 << SLOT_BITS;
@@ -81,7 +81,7 @@ export class SeriesNameTable {
     const slot = hash & SLOT_MASK;
     const words = this.words;
     const at = slot * SLOT_WORDS;
-    if (words[at + HASH] === hash && words[at + LENGTH] === length && this.holds(slot, buf, start, length)) {
+    if (words[at + HASH] === hash && words[at + LENGTH] === length && sameRange(this.bytes, slot * SLOT_BYTES + NAME_AT, buf, start, length)) {
       if (words[at + ROUTE] !== this.route) {
         words[at + SHARD] = shardOf(this.db, this.names[slot]!, this.shardCount);
         words[at + ROUTE] = this.route;
@@ -108,13 +108,6 @@ export class SeriesNameTable {
     const at = slot * SLOT_WORDS + STAMP;
     if (this.words[at] === this.stamp) return false;
     this.words[at] = this.stamp;
-    return true;
-  }
-
-  private holds(slot: number, buf: Uint8Array, start: number, length: number): boolean {
-    const bytes = this.bytes;
-    const from = slot * SLOT_BYTES + NAME_AT;
-    for (let i = 0; i < length; i++) if (bytes[from + i] !== buf[start + i]) return false;
     return true;
   }
 

@@ -1,4 +1,5 @@
 import { SeriesEntryReader, type WriteBatchEntries } from './write-batch.js';
+import { sameRange } from '../util/utf8-names.js';
 
 /** Layouts kept per shard: a few writers with bodies of their own each. */
 const MAX_LAYOUTS = 8;
@@ -102,7 +103,5 @@ interface Layout<T> {
 
 /** Whether `names[at, at + length)` holds the bytes `text[start, end)`. */
 function sameAt(names: Uint8Array, at: number, length: number, text: Uint8Array, start: number, end: number): boolean {
-  if (end - start !== length) return false;
-  for (let i = 0; i < length; i++) if (names[at + i] !== text[start + i]) return false;
-  return true;
+  return end - start === length && sameRange(names, at, text, start, length);
 }

@@ -34,6 +34,11 @@ export class SeriesMemory {
     this.count += count;
   }
 
+  /** Records the entry at `offsets[k]` of each batch `batches[k]`, in that order. */
+  appendEntries(batches: readonly BatchViews[], offsets: readonly number[]): void {
+    for (let k = 0; k < offsets.length; k++) this.append(batches[k]!, offsets[k]!, countReader.open(batches[k]!, offsets[k]!).count);
+  }
+
   get hasUnsealed(): boolean {
     return this.entryOffsets.length > 0;
   }
@@ -138,8 +143,7 @@ export class SeriesMemory {
    */
   sealWith(batches: readonly BatchViews[], offsets: readonly number[]): void {
     if (this.entryOffsets.length > 0) {
-      const reader = new SeriesEntryReader();
-      for (let k = 0; k < offsets.length; k++) this.append(batches[k]!, offsets[k]!, reader.open(batches[k]!, offsets[k]!).count);
+      this.appendEntries(batches, offsets);
       this.seal();
       return;
     }
@@ -163,6 +167,8 @@ export class SeriesMemory {
  * the thread does not keep the largest seal's size for good.
  */
 const KEPT_GATHER_ROWS = 64 * 1024;
+/** Reads an appended entry's row count (one reader: a memtable belongs to one thread). */
+const countReader = new SeriesEntryReader();
 let gatheredNumbers: Float64Array | undefined;
 
 function gatheredNumbersFor(n: number): Float64Array {

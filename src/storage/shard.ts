@@ -26,7 +26,7 @@ import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.j
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalOptions } from './wal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
-import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type WriteBatchEntries } from './write-batch.js';
+import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type BatchViews, type WriteBatchEntries } from './write-batch.js';
 
 export interface ShardOptions {
   readonly dir: string;
@@ -469,24 +469,34 @@ export class Shard {
    * Called before anything reads a memtable, a series' state or the catalog's membership.
    */
   private settleDeferred(): void {
+    if (this.deferred.length === 0) return;
+    this.drainDeferred((memory, batches, offsets) => {
+      if (!memory.hasUnsealed) this.unsealed.push(memory);
+      memory.appendEntries(batches, offsets);
+    });
+  }
+
+  /**
+   * Takes the deferred batches and, run by run of batches of one layout, series by series:
+   * marks the series written, makes its memtable if it has none, and hands `apply` the
+   * memtable with the run's batches and the series' entry in each, in arrival order.
+   */
+  private drainDeferred(apply: (memory: SeriesMemory, batches: readonly BatchViews[], offsets: readonly number[]) => void): void {
     const deferred = this.deferred;
-    if (deferred.length === 0) return;
     this.deferred = [];
-    const entry = this.entryReader;
     for (let from = 0; from < deferred.length; ) {
       const { states } = deferred[from]!;
       let to = from + 1;
       while (to < deferred.length && deferred[to]!.states === states) to++;
+      const run = deferred.slice(from, to).map(({ batch }) => batch);
+      const batches = run.map((batch) => batch.views);
+      const offsets = new Array<number>(run.length).fill(0);
       for (let i = 0; i < states.length; i++) {
         const state = states[i]!;
         state.visibleColumns = undefined;
         state.dropped = false;
-        const memory = (state.memory ??= new SeriesMemory(state.name));
-        if (!memory.hasUnsealed) this.unsealed.push(memory);
-        for (let k = from; k < to; k++) {
-          const { views, entries } = deferred[k]!.batch;
-          memory.append(views, entries[i]!, entry.open(views, entries[i]!).count);
-        }
+        for (let k = 0; k < run.length; k++) offsets[k] = run[k]!.entries[i]!;
+        apply((state.memory ??= new SeriesMemory(state.name)), batches, offsets);
       }
       from = to;
     }
@@ -521,27 +531,12 @@ export class Shard {
    * appended to a series' memtable first, so a batch costs its series nothing until the seal.
    */
   private sealDeferred(): void {
-    const deferred = this.deferred;
-    if (deferred.length === 0) return;
-    this.deferred = [];
-    for (let from = 0; from < deferred.length; ) {
-      const { states } = deferred[from]!;
-      let to = from + 1;
-      while (to < deferred.length && deferred[to]!.states === states) to++;
-      const views = deferred.slice(from, to).map(({ batch }) => batch.views);
-      const offsets = new Array<number>(to - from).fill(0);
-      for (let i = 0; i < states.length; i++) {
-        const state = states[i]!;
-        state.visibleColumns = undefined;
-        state.dropped = false;
-        for (let k = from; k < to; k++) offsets[k - from] = deferred[k]!.batch.entries[i]!;
-        const memory = (state.memory ??= new SeriesMemory(state.name));
-        const before = memory.sealedBytes;
-        memory.sealWith(views, offsets);
-        this.sealedBytes += memory.sealedBytes - before;
-      }
-      from = to;
-    }
+    if (this.deferred.length === 0) return;
+    this.drainDeferred((memory, batches, offsets) => {
+      const before = memory.sealedBytes;
+      memory.sealWith(batches, offsets);
+      this.sealedBytes += memory.sealedBytes - before;
+    });
   }
 
   /** Seal a series' unsealed entries, counted in sealedBytes. */
@@ -640,7 +635,6 @@ export class Shard {
 
   /** A logged delete takes effect: tombstones, memtable rows gone, dropped series unlisted. */
   private applyDelete(record: DeleteRecord): void {
-    this.settleDeferred();
     const { tid, db, startUs, endUs } = record;
     for (const name of record.series) {
       this.tombstones.add({ tid, db, series: name, startUs, endUs, ...(record.drop ? { drop: true } : {}) });
@@ -654,7 +648,6 @@ export class Shard {
 
   /** A write logged before deletes that came before it committed: they remove its rows too. */
   private applyLaterDeletes(pending: PendingBatch): void {
-    this.settleDeferred();
     const { db } = pending.batch;
     for (const series of seriesNamesOf(pending.batch)) {
       const later = this.tombstones.since(db, series, pending.mark);

@@ -88,9 +88,11 @@ export function fnv1a(buf: Uint8Array, start: number, end: number): number {
 
 /** Whether `bytes` equals `buf[start, end)`. */
 export function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
-  if (bytes.length !== end - start) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== buf[start + i]) return false;
-  }
+  return bytes.length === end - start && sameRange(bytes, 0, buf, start, bytes.length);
+}
+
+/** Whether `a[aAt, aAt + length)` and `b[bAt, bAt + length)` hold the same bytes. */
+export function sameRange(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aAt + i] !== b[bAt + i]) return false;
   return true;
 }

@@ -110,3 +110,14 @@ function floatColumn(v: number): ReturnType<typeof allocateColumn> {
   [column.kinds[0], column.floats[0]] = [ValueKind.Float, v];
   return column;
 }
+
+test('a delete right after a flush reaches rows of a repeated layout that have no memtable yet', async (t) => {
+  const { shard, write } = await openShard(t);
+  await write({ a: [[1, 1, 1]], b: [[1, 1, 10]] });
+  await shard.flush();
+  await write({ a: [[2, 1, 2]], b: [[2, 1, 20]] });
+  await shard.deleteSeries({ db: 'db', series: ['a'], startUs: 2, endUs: 3, drop: false });
+  t.deepEqual(rowsOf(shard, 'a'), [[1, 1]]);
+  t.deepEqual(rowsOf(shard, 'b'), [[1, 10], [2, 20]]);
+  await shard.close();
+});
