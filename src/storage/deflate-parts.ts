@@ -28,14 +28,25 @@ const FINAL_EMPTY_BLOCK = Uint8Array.of(0x03, 0x00);
 const NOISE_RATIO = 0.9;
 /** Parts this small are only deflated, together with their small neighbours: a Huffman table alone would cost a good share of them. */
 const SMALL_PART_BYTES = 256;
+/**
+ * A body this small is stored without asking zlib: a flush of many series of a few points
+ * each (many series written now and then) spent most of its time making zlib streams for
+ * 100-byte blocks, two a block, to save some 10 bytes of each.
+ */
+const STORED_BODY_BYTES = 128;
 /** The most bytes one stored block holds. */
 const MAX_STORED_BLOCK = 65_535;
 
 export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array): Uint8Array {
-  const whole = deflateRawSync(Buffer.concat(parts));
+  const body = Buffer.concat(parts);
+  if (body.byteLength < STORED_BODY_BYTES) return Buffer.concat([prefix, storedBlocks(body), FINAL_EMPTY_BLOCK]);
+  const whole = deflateRawSync(body);
+  const joined = joinSmallParts(parts);
+  // One small run is the whole body again, compressed worse (a sync flush and a closing block).
+  if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, whole]);
   const separate: Uint8Array[] = [];
   let separateBytes = FINAL_EMPTY_BLOCK.byteLength;
-  for (const { bytes, small } of joinSmallParts(parts)) {
+  for (const { bytes, small } of joined) {
     const compressed = small ? deflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : compressPart(bytes);
     separate.push(compressed);
     separateBytes += compressed.byteLength;

@@ -1,5 +1,6 @@
 import { constantStringColumn, sharingFloatKinds, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { chunkBytes, chunkPiece, packChunk, unpackChunk, type MemoryChunk } from './memory-chunk.js';
+import { appendToChunk, chunkBytes, chunkPiece, packChunk, unpackChunk, type MemoryChunk } from './memory-chunk.js';
+import { TINY_CHUNK_ROWS } from './tiny-chunk.js';
 import { permute, sortOrder } from './row-order.js';
 import { combinePieces } from './combine.js';
 import { ownArrays, rowSlab } from './row-slab.js';
@@ -25,7 +26,14 @@ export class SeriesMemory {
   /** Bytes of sealed chunks (unsealed entries are counted by the shard as whole batches). */
   sealedBytes = 0;
 
-  constructor(readonly series: string) {}
+  /**
+   * @param tinyRows a chunk of at most this many rows is tiny (tiny-chunk.ts), and a seal that
+   *   keeps the last chunk tiny goes into it; 0 makes every seal a packed chunk of its own.
+   */
+  constructor(
+    readonly series: string,
+    private readonly tinyRows = TINY_CHUNK_ROWS,
+  ) {}
 
   /** Records the series entry at `entryAt` of a batch read by readWriteBatch, of `count` rows. */
   append(views: BatchViews, entryAt: number, count: number): void {
@@ -86,10 +94,7 @@ export class SeriesMemory {
         settled.push(group[0]!);
         continue;
       }
-      const rows = combinePieces(this.series, group.map(unpackChunk));
-      // Merging gives every column kinds of its own: a float column goes back to shared ones.
-      const columns = rows.columns.map((column) => sharingFloatKinds(column, rows.count));
-      const merged = packChunk({ ...rows, columns }, ownArrays);
+      const merged = this.mergedChunk(combinePieces(this.series, group.map(unpackChunk)));
       for (const chunk of group) {
         this.count -= chunk.count;
         if (chunk.ownsMemory) this.sealedBytes -= chunkBytes(chunk);
@@ -120,7 +125,7 @@ export class SeriesMemory {
       const rows = unpackChunk(chunk);
       const kept = withoutRanges(rows, touching);
       if (kept === rows) continue;
-      const packed = packChunk(kept, rowSlab);
+      const packed = packChunk(kept, rowSlab, this.tinyRows);
       this.chunks[i] = packed;
       this.count -= chunk.count - kept.count;
       this.sealedBytes += chunkBytes(packed) - chunkBytes(chunk);
@@ -154,9 +159,27 @@ export class SeriesMemory {
 
   private sealRows(rows: SeriesColumns): void {
     const sorted = isSorted(rows) ? rows : permute(rows, sortOrder(rows.time, rows.seq, rows.count));
-    const chunk = packChunk(sorted, rowSlab);
-    this.chunks.push(chunk);
+    const last = this.chunks.at(-1);
+    if (last !== undefined && last.count > 0 && last.count + sorted.count <= this.tinyRows) {
+      // A series that gets a point or two a seal keeps one chunk, not one per seal (tiny-chunk.ts).
+      const merged = appendToChunk(last, sorted) ?? this.mergedChunk(combinePieces(this.series, [unpackChunk(last), sorted]));
+      this.count += merged.count - last.count - sorted.count;
+      if (last.ownsMemory) this.sealedBytes -= chunkBytes(last);
+      this.sealedBytes += chunkBytes(merged);
+      this.chunks[this.chunks.length - 1] = merged;
+      return;
+    }
+    const chunk = packChunk(sorted, rowSlab, this.tinyRows);
+    // A literal holds one chunk in one slot; a push onto an empty array reserves seventeen.
+    if (this.chunks.length === 0) this.chunks = [chunk];
+    else this.chunks.push(chunk);
     this.sealedBytes += chunkBytes(chunk);
+  }
+
+  /** Merged rows as a chunk of their own arrays (a float column goes back to shared kinds). */
+  private mergedChunk(rows: SeriesColumns): MemoryChunk {
+    const columns = rows.columns.map((column) => sharingFloatKinds(column, rows.count));
+    return packChunk({ ...rows, columns }, ownArrays, this.tinyRows);
   }
 }
 

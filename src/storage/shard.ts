@@ -87,7 +87,8 @@ interface SeriesState {
   readonly name: string;
   /** Columns in order of first creation (what `select *` returns). */
   readonly columns: string[];
-  readonly columnSet: Set<string>;
+  /** The columns as a set, once there are more than COLUMN_SET_FROM of them (hasColumn). */
+  columnSet: Set<string> | undefined;
   readonly segments: SeriesRef[];
   /** Rows being written to a segment by the running flush (still read by scans). */
   frozen: SeriesMemory | undefined;
@@ -447,10 +448,7 @@ export class Shard {
         entry.nextColumn();
         // The reader hands out one string per name, so a series written with the columns it
         // already has in the same order skips the set.
-        if (state.columns[c] !== entry.columnName && !state.columnSet.has(entry.columnName)) {
-          state.columnSet.add(entry.columnName);
-          state.columns.push(entry.columnName);
-        }
+        if (state.columns[c] !== entry.columnName && !hasColumn(state, entry.columnName)) addColumn(state, entry.columnName);
       }
       state.dropped = false;
       state.memory ??= new SeriesMemory(series);
@@ -672,7 +670,7 @@ export class Shard {
     this.layouts.clear();
     state.dropped = true;
     state.columns.length = 0;
-    state.columnSet.clear();
+    state.columnSet = undefined;
     this.forgetIfGone(db, state);
   }
 
@@ -1296,10 +1294,7 @@ export class Shard {
     for (const [db, seriesMap] of Object.entries(this.manifest.catalog)) {
       for (const [series, columns] of Object.entries(seriesMap)) {
         const state = this.seriesState(db, series, true)!;
-        for (const c of columns) {
-          state.columnSet.add(c);
-          state.columns.push(c);
-        }
+        for (const c of columns) addColumn(state, c);
       }
     }
     for (const segment of this.manifest.segments) {
@@ -1352,7 +1347,7 @@ export class Shard {
 function checkedSeries(state: SeriesState | undefined, name: string, requiredColumns: readonly string[]): SeriesState {
   if (!state || state.dropped) throw new ShardError(400, `Couldn't look up columns for series: ${name}`);
   for (const field of requiredColumns) {
-    if (!state.columnSet.has(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
+    if (!hasColumn(state, field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${name}`);
   }
   return state;
 }
@@ -1374,11 +1369,27 @@ function pauser(): () => Promise<void> {
   };
 }
 
+/**
+ * A series with at most this many columns finds one by a scan of its list: a set apiece cost
+ * some 200 bytes a series, a fifth of what a series written a point now and then holds.
+ */
+const COLUMN_SET_FROM = 16;
+
+function hasColumn(state: SeriesState, name: string): boolean {
+  return state.columnSet !== undefined ? state.columnSet.has(name) : state.columns.includes(name);
+}
+
+function addColumn(state: SeriesState, name: string): void {
+  state.columns.push(name);
+  if (state.columnSet !== undefined) state.columnSet.add(name);
+  else if (state.columns.length > COLUMN_SET_FROM) state.columnSet = new Set(state.columns);
+}
+
 /** The state of `series` among a database's series, made empty if it has none yet. */
 function seriesIn(databases: Map<string, SeriesState>, series: string): SeriesState {
   let state = databases.get(series);
   if (!state) {
-    state = { name: series, columns: [], columnSet: new Set(), segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
+    state = { name: series, columns: [], columnSet: undefined, segments: [], frozen: undefined, memory: undefined, dropped: false, visibleColumns: undefined };
     databases.set(series, state);
   }
   return state;

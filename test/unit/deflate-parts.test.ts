@@ -57,3 +57,13 @@ test('a part of noise is stored as is, in blocks of at most 64 KiB, and small pa
   t.true(bytes.byteLength - 1 <= big.byteLength + 3 * 5 + 40, `${bytes.byteLength - 1} bytes`);
   t.true(bytes.byteLength - 1 < deflateRawSync(big, { strategy: 2 }).byteLength + 40);
 });
+
+test('a body of under 128 bytes is stored as one block, and a small one of one run is deflated once, whole', (t) => {
+  const tiny = [new TextEncoder().encode('m12345'), new Uint8Array(40).fill(3), noise(30, 256, 9)];
+  const stored = deflateParts(tiny, PREFIX);
+  t.is(stored.byteLength, 1 + 5 + 76 + 2);
+  t.deepEqual(inflateRawSync(stored.subarray(1)), body(tiny));
+  const small = [new TextEncoder().encode('cpu.host1'), new Uint8Array(200).fill(5)];
+  const once = deflateParts(small, PREFIX);
+  t.deepEqual(once.subarray(1), deflateRawSync(body(small)));
+});

@@ -4,6 +4,7 @@ import { columnFromValues } from '../helpers/series-rows.js';
 import { scalarAt } from '../../src/engine/values.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { sortOrder } from '../../src/storage/row-order.js';
+import { packedObjectBytes } from '../../src/storage/memory-chunk.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
 import { encodeWriteBatch, readWriteBatch } from '../../src/storage/write-batch.js';
 
@@ -52,8 +53,8 @@ test('rows appended from many batches come back complete and in time order', (t)
   t.is(snapshot.time[total - 1], (total - 1) * 10);
   t.is(cells(snapshot, 'value')[12_345], 1234.5);
   // Time and sequence number packed in 4 bytes each (packed-numbers.ts), and a float: a
-  // column of floats alone shares its kinds (columns.ts).
-  t.is(buffer.sealedBytes, total * 16);
+  // column of floats alone shares its kinds (columns.ts); and the one chunk's objects.
+  t.is(buffer.sealedBytes, total * 16 + packedObjectBytes(1));
 });
 
 test('batches that arrive out of order are sealed in time order, whatever the order or overlap', (t) => {
@@ -80,7 +81,8 @@ test('batches that arrive out of order are sealed in time order, whatever the or
 });
 
 test('each seal adds one sorted chunk; rows sealed apart still read as one series', (t) => {
-  const memory = new SeriesMemory('s');
+  // No tiny chunks: each seal would go into the one before (see the tiny-chunk tests).
+  const memory = new SeriesMemory('s', 0);
   append(memory, rows('s', [30, 10], [3, 1], { v: [3, 1] }));
   memory.seal();
   append(memory, rows('s', [20], [2], { v: [2] }));
@@ -93,7 +95,8 @@ test('each seal adds one sorted chunk; rows sealed apart still read as one serie
 });
 
 test('chunks whose times overlap are merged once a scan reads them; chunks apart stay as they are', (t) => {
-  const memory = new SeriesMemory('s');
+  // Packed chunks only: tiny ones would be one chunk from the start (see the tiny-chunk tests).
+  const memory = new SeriesMemory('s', 0);
   // Two chunks that overlap (one point written twice: its newer value wins), then one apart.
   append(memory, rows('s', [10, 30], [1, 3], { v: [1, 3] }));
   memory.seal();
@@ -111,9 +114,10 @@ test('chunks whose times overlap are merged once a scan reads them; chunks apart
   t.deepEqual(cells(pieces[0]!.load(), 'v'), [1, 2, 33]);
   t.is(memory.sealedChunks()[1], apart);
   t.is(memory.count, 5);
-  // The merged chunk's 3 rows (4 bytes of time, 4 of sequence number and 8 of value each) are
-  // counted on top of the chunks it replaced, which the slab holds until the flush.
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16);
+  // The merged chunk's 3 rows (4 bytes of time, 4 of sequence number and 8 of value each) and
+  // its objects are counted on top of the chunks it replaced, which the slab holds until the flush.
+  const objects = packedObjectBytes(1);
+  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects);
   // Settled chunks are read as they are, again and again.
   t.is(memory.sealedChunks()[0], memory.sealedChunks()[0]);
   t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 33, 4, 5]);
@@ -121,9 +125,9 @@ test('chunks whose times overlap are merged once a scan reads them; chunks apart
   // arrays are freed with it, so its bytes leave the count; the sealed chunk's stay.
   append(memory, rows('s', [25], [9], { v: [7] }));
   memory.seal();
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + 16);
+  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects + 16 + objects);
   t.deepEqual(cells(memory.settledPieces()[0]!.load(), 'v'), [1, 2, 7, 33]);
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + 16 + 4 * 16 - 3 * 16);
+  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects + 16 + objects + (4 * 16 + objects) - (3 * 16 + objects));
 });
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { RowSlab } from '../../src/storage/row-slab.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
+import { packedObjectBytes } from '../../src/storage/memory-chunk.js';
 import { scalarAt } from '../../src/engine/values.js';
 import { hasSharedKinds, rowsBytes, ValueKind } from '../../src/storage/columns.js';
 import { encodeWriteBatch, readWriteBatch } from '../../src/storage/write-batch.js';
@@ -71,8 +72,8 @@ test('a column that holds a float in every row is sealed with shared kinds; any 
   // Rounds 0–3, two rows each. `f`: floats throughout. `late`: floats from round 2 (null
   // before). `gap`: floats but missing in round 2. `turns`: floats, then an int in round 3.
   // `holed`: floats with a null row in round 1. `tagged`: one string, then floats. `ends`:
-  // floats in rounds 0 and 1 only.
-  const memory = new SeriesMemory('s');
+  // floats in rounds 0 and 1 only. Sealed as packed chunks (not tiny ones) with their objects.
+  const memory = new SeriesMemory('s', 0);
   const valuesOf = (round: number) => ({
     f: [round, round + 0.5],
     ...(round >= 2 ? { late: [round * 10, round * 10 + 1] } : {}),
@@ -115,5 +116,5 @@ test('a column that holds a float in every row is sealed with shared kinds; any 
   // the times and sequence numbers are packed in 4 bytes each.
   const columnBytes = 8 * 8 + 6 * 8 * 9 + 2 * (16 + 2);
   t.is(rowsBytes(chunk!), 8 * 16 + columnBytes);
-  t.is(memory.sealedBytes, 8 * 8 + columnBytes);
+  t.is(memory.sealedBytes, 8 * 8 + columnBytes + packedObjectBytes(7));
 });
