@@ -42,6 +42,12 @@ export interface ShardOptions {
 
 /** Committed rows waiting to be sealed are sealed in bulk once their batches reach this size. */
 const SEAL_BYTES = 8 * 1024 * 1024;
+/**
+ * What a series' memtable object and its lists take beside its chunks (V8, x64), counted in the
+ * memtable's size until the flush that drops it: for a series written a point now and then,
+ * as much as its rows and chunk.
+ */
+const SERIES_MEMORY_BYTES = 400;
 /** How many failed transactions the manifest remembers (failures are rare disk errors). */
 const FAILED_TXNS_KEPT = 1000;
 /** A flush encodes series for at most this long before letting the mailbox run. */
@@ -451,11 +457,11 @@ export class Shard {
         if (state.columns[c] !== entry.columnName && !hasColumn(state, entry.columnName)) addColumn(state, entry.columnName);
       }
       state.dropped = false;
-      state.memory ??= new SeriesMemory(series);
+      const memory = this.memoryOf(state);
       // Listed when it goes from sealed to unsealed (a scan may seal one in between: sealing
       // it twice is a no-op); a push instead of a set insertion per series per batch.
-      if (!state.memory.hasUnsealed) this.unsealed.push(state.memory);
-      state.memory.append(views, entryAt, entry.count);
+      if (!memory.hasUnsealed) this.unsealed.push(memory);
+      memory.append(views, entryAt, entry.count);
     }
     this.layouts.remember(batch, states);
   }
@@ -494,10 +500,19 @@ export class Shard {
         state.visibleColumns = undefined;
         state.dropped = false;
         for (let k = 0; k < run.length; k++) offsets[k] = run[k]!.entries[i]!;
-        apply((state.memory ??= new SeriesMemory(state.name)), batches, offsets);
+        apply(this.memoryOf(state), batches, offsets);
       }
       from = to;
     }
+  }
+
+  /** The series' memtable, made (and its objects counted) if it has none. */
+  private memoryOf(state: SeriesState): SeriesMemory {
+    if (state.memory === undefined) {
+      state.memory = new SeriesMemory(state.name);
+      this.sealedBytes += SERIES_MEMORY_BYTES;
+    }
+    return state.memory;
   }
 
   /** Seal in bulk, and flush (after the acknowledgements went out) when the memtable is full. */
@@ -785,7 +800,7 @@ export class Shard {
       for (const { db, state } of dirty) this.thaw(db, state, mark);
       this.sealAll();
       this.sealedBytes = 0;
-      for (const databases of this.catalog.values()) for (const state of databases.values()) this.sealedBytes += state.memory?.sealedBytes ?? 0;
+      for (const databases of this.catalog.values()) for (const state of databases.values()) if (state.memory) this.sealedBytes += state.memory.sealedBytes + SERIES_MEMORY_BYTES;
       throw err;
     } finally {
       this.frozenBytes = 0;
