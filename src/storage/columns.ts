@@ -153,10 +153,14 @@ export function uniformFloatColumn(name: string, floats: Float64Array): Column {
 
 /** `column` (of `count` rows) as a uniform float column when every row holds a float, else itself. */
 export function sharingFloatKinds(column: Column, count: number): Column {
-  if (hasSharedKinds(column)) return column;
-  const { kinds } = column;
-  for (let i = 0; i < count; i++) if (kinds[i] !== ValueKind.Float) return column;
+  if (hasSharedKinds(column) || !onlyFloats(column.kinds, count)) return column;
   return uniformFloatColumn(column.name, column.floats.subarray(0, count));
+}
+
+/** Whether the first `count` kinds are all Float. */
+export function onlyFloats(kinds: Uint8Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if (kinds[i] !== ValueKind.Float) return false;
+  return true;
 }
 
 /** Whether `column`'s kinds are a view over a shared array (a constant or uniform float column). */

@@ -1,4 +1,4 @@
-import { allocateColumn, constantStringColumn, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, constantStringColumn, onlyFloats, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 
 /**
  * The rows of a memtable chunk of a few rows, in two arrays: a series written a point or two
@@ -58,18 +58,18 @@ export function unpackTiny(tiny: TinyRows, series: string, n: number): SeriesCol
   const numbers = tiny.numbers.slice(0, 2 * n);
   const words = slotWords(tiny.numbers);
   const columns = tiny.names.map((name, c): Column => {
-    const slotsAt = n * (2 + c);
+    const slots = words.subarray(2 * n * (2 + c), 2 * n * (3 + c));
     const kinds = tiny.kinds?.subarray(c * n, (c + 1) * n);
     // A column of floats alone shares its kinds, a tag (one string throughout) its slots too, as when packed.
-    if (kinds === undefined || kinds.every((kind) => kind === ValueKind.Float)) {
+    if (kinds === undefined || onlyFloats(kinds, n)) {
       const floats = new Float64Array(n);
-      slotWords(floats).set(words.subarray(2 * slotsAt, 2 * (slotsAt + n)));
+      slotWords(floats).set(slots);
       return uniformFloatColumn(name, floats);
     }
     const strings = tiny.strings?.[c] ?? EMPTY_STRINGS;
     if (strings.length === 1 && kinds.every((kind) => kind === ValueKind.String)) return constantStringColumn(name, strings[0]!, n);
     const column = allocateColumn(name, n);
-    slotWords(column.floats).set(words.subarray(2 * slotsAt, 2 * (slotsAt + n)));
+    slotWords(column.floats).set(slots);
     column.kinds.set(kinds);
     for (const text of strings) column.strings.push(text);
     return column;
@@ -139,9 +139,5 @@ function tinyArrays(slots: number, kindBytes: number): { numbers: Float64Array; 
 }
 
 function allFloat(columns: readonly Column[], n: number): boolean {
-  for (const column of columns) {
-    if (column.uniformKind === ValueKind.Float) continue;
-    for (let i = 0; i < n; i++) if (column.kinds[i] !== ValueKind.Float) return false;
-  }
-  return true;
+  return columns.every((column) => column.uniformKind === ValueKind.Float || onlyFloats(column.kinds, n));
 }
