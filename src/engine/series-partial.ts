@@ -95,7 +95,11 @@ const NO_GROUP_KEY = groupKey(NO_GROUP);
 function groupOf(aggregates: readonly Aggregate<unknown>[], partial: SeriesPartial, group: Scalar[], key = groupKey(group)): GroupPartial {
   let target = partial.groups.get(key);
   if (target === undefined) {
-    target = { group: [...group], partials: aggregates.map(() => emptyPartial()) };
+    // Pushed, not mapped: an array from `map` has another elements kind once V8 optimises
+    // this function (it inlines `map`), and the encoders reading `partials` then deoptimised.
+    const partials: BucketPartial<unknown>[] = [];
+    for (let a = 0; a < aggregates.length; a++) partials.push(emptyPartial());
+    target = { group: [...group], partials };
     partial.groups.set(key, target);
   }
   return target;

@@ -121,10 +121,25 @@ export class SeriesReader {
   /** columnOf as one function, made once, for the argument readers. */
   private readonly blockColumn = (name: string): Column => this.columnOf(name);
 
+  /*
+   * What the per-series and per-block paths read of the request, kept here: a request arrives
+   * by structured clone, and a clone's shape can differ from one query to the next (a query's
+   * first request carries `checkFirst`), which made V8 throw away the optimised scan code at the
+   * start of every second query.
+   */
+  private readonly whereColumns: readonly string[];
+  private readonly referencedColumns: readonly string[];
+  private readonly groupBy: readonly string[];
+  private readonly widthUs: number | null;
+
   constructor(
-    private readonly request: AggregateRequest,
+    request: AggregateRequest,
     private readonly aggregates: readonly Aggregate<unknown>[],
   ) {
+    this.whereColumns = request.whereColumns;
+    this.referencedColumns = request.referencedColumns;
+    this.groupBy = request.groupBy;
+    this.widthUs = request.widthUs;
     this.argumentReaders = request.arguments.map(argumentReader);
     this.computedArguments = request.arguments.some((argument) => !isStoredColumn(argument));
     this.filter = request.where ? compileWhere(request.where) : undefined;
@@ -139,10 +154,10 @@ export class SeriesReader {
    * rows of the same time in ascending (time, seq) order: a merge's tie rule.
    */
   accumulate(series: SeriesSnapshot, partial: SeriesPartial, tiesFirst: boolean): void {
-    const { request, aggregates, column } = this;
+    const { aggregates, column } = this;
     // A series lacking a where-clause column has no row the clause can accept (0.8).
-    if (request.whereColumns.some((c) => !series.columns.includes(c))) return;
-    const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, request.widthUs));
+    if (this.whereColumns.some((c) => !series.columns.includes(c))) return;
+    const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, this.widthUs));
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
       this.accumulateRows(rows, partial, tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq);
@@ -151,10 +166,10 @@ export class SeriesReader {
 
   /** Folds one block, sorted by (time, `seq`) ascending, into `partial`. */
   accumulateRows(rows: SeriesColumns, partial: SeriesPartial, seq: Float64Array): void {
-    const { request, referenced, values } = this;
+    const { referencedColumns, groupBy, referenced, values } = this;
     this.rows = rows;
     this.absent?.clear();
-    for (let c = 0; c < referenced.length; c++) referenced[c] = this.columnOf(request.referencedColumns[c]!);
+    for (let c = 0; c < referenced.length; c++) referenced[c] = this.columnOf(referencedColumns[c]!);
     // The where clause and computed arguments read the block through a FilterBlock; plain
     // stored-column arguments without a where clause (the usual query) need none.
     const block = this.filter || this.computedArguments ? this.filterBlock(rows) : undefined;
@@ -163,8 +178,8 @@ export class SeriesReader {
       values.time = rows.time;
       values.seq = seq;
       for (let a = 0; a < values.arguments.length; a++) values.arguments[a] = this.argumentReaders[a]!(block, this.blockColumn);
-      for (let g = 0; g < values.groupBy.length; g++) values.groupBy[g] = this.columnOf(request.groupBy[g]!);
-      accumulateBlock(this.aggregates, partial, values, selection, request.widthUs);
+      for (let g = 0; g < values.groupBy.length; g++) values.groupBy[g] = this.columnOf(groupBy[g]!);
+      accumulateBlock(this.aggregates, partial, values, selection, this.widthUs);
     }
     this.rows = undefined;
   }

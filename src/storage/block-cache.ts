@@ -39,18 +39,23 @@ export class BlockCache {
     const key = this.keyOf(file, offset);
     if (key === undefined) return decode();
     const cached = this.blocks.get(key);
-    if (cached) {
-      cached.referenced = true;
-      return cached.rows;
-    }
-    const rows = decode();
-    const size = rowsBytes(rows);
-    if (size > this.capacityBytes) return rows;
+    const block = cached ?? this.admit(key, decode());
+    // One store for a hit and an admission (which leaves the flag false): a store met only
+    // by hits has no type feedback from a first, all-miss scan, and V8 threw away the
+    // optimised scan when the second scan met it.
+    block.referenced = cached !== undefined;
+    return block.rows;
+  }
+
+  private admit(key: number, rows: SeriesColumns): CachedBlock {
+    const bytes = rowsBytes(rows);
+    const block = { rows, bytes, referenced: false };
+    if (bytes > this.capacityBytes) return block;
     // Room is made first, so the sweep never takes the block it is making room for.
-    this.evict(this.capacityBytes - size);
-    this.blocks.set(key, { rows, bytes: size, referenced: false });
-    this.bytes += size;
-    return rows;
+    this.evict(this.capacityBytes - bytes);
+    this.blocks.set(key, block);
+    this.bytes += bytes;
+    return block;
   }
 
   /**
