@@ -4,15 +4,19 @@
  * the bench workload (500 series × 10,000 points), read from decoded segment blocks as the
  * block cache hands them out, so the figure is the scan and the aggregation, not decoding.
  * CPU time, the best of ROUNDS rounds, on one core; bench/query's Q3 runs two such shards.
+ * The cache maps each block's zones as it admits it (storage/zone-map.ts); NO_ZONES=1 leaves
+ * them out, for the scan without maps. Also times building the maps of every block alone.
  *
- * Run: npm run build && node dist/bench/aggregate-scan.js   (SERIES=500 ROUNDS=10)
+ * Run: npm run build && node dist/bench/aggregate-scan.js   (SERIES=500 ROUNDS=10 NO_ZONES=1)
  */
 import { decodeBlock, encodeBlock, BLOCK_ROWS } from '../src/storage/block-codec.js';
 import { summarizeBlock } from '../src/storage/block-header.js';
 import { blockPiece } from '../src/storage/segment-file.js';
 import { seriesBlocks, type Piece } from '../src/storage/series-blocks.js';
 import { sliceRows } from '../src/storage/row-slice.js';
+import { mapZones } from '../src/storage/zone-map.js';
 import type { SeriesSnapshot } from '../src/storage/scan.js';
+import type { SeriesColumns } from '../src/storage/columns.js';
 import { encodedSeries, type AggregateRequest } from '../src/query/aggregate-scan.js';
 import { benchSeries } from './lib/series-columns.js';
 import { bestNanos } from './lib/timing.js';
@@ -29,12 +33,17 @@ function cachedPieces(index: number): Piece[] {
   for (let at = 0; at < rows.count; at += BLOCK_ROWS) {
     const block = sliceRows(rows, at, Math.min(rows.count, at + BLOCK_ROWS));
     const decoded = decodeBlock(encodeBlock(block));
+    // The cache maps a block's zones as it admits it.
+    if (!process.env.NO_ZONES) mapZones(decoded);
+    unmapped.push(decodeBlock(encodeBlock(block)));
     const header = { ...summarizeBlock(block), offset: 0, length: 0, crc: 0 };
     pieces.push(blockPiece(header, () => decoded));
   }
   return pieces;
 }
 
+/** The same blocks again, decoded anew, for timing mapZones alone. */
+const unmapped: SeriesColumns[] = [];
 const pieces = new Map<string, Piece[]>();
 for (let s = 0; s < SERIES; s++) {
   const list = cachedPieces(s);
@@ -63,3 +72,13 @@ const request: AggregateRequest = {
 const nanos = bestNanos(() => encodedSeries(request, snapshot), 1, ROUNDS);
 const points = SERIES * POINTS;
 console.log(`${SERIES} series × ${POINTS} points, max by time(1h): ${(nanos / 1e6).toFixed(1)} ms, ${(points / (nanos / 1e9) / 1e6).toFixed(0)} M points/s, ${(nanos / points).toFixed(2)} ns/point`);
+
+// Maps are built once per block (a second call finds them), so each round maps fresh copies.
+let mapNanos = Infinity;
+for (let round = 0; round < 3; round++) {
+  const blocks = round === 0 ? unmapped : unmapped.map((b) => ({ ...b, time: b.time.slice(), columns: b.columns.map((c) => ({ ...c, floats: c.floats.slice() })) }));
+  const started = process.hrtime.bigint();
+  for (const b of blocks) mapZones(b);
+  mapNanos = Math.min(mapNanos, Number(process.hrtime.bigint() - started));
+}
+console.log(`mapZones over its ${unmapped.length} blocks: ${(mapNanos / 1e6).toFixed(1)} ms, ${(mapNanos / points).toFixed(2)} ns/row`);

@@ -1,3 +1,5 @@
+import { timeZonesOf, type TimeZones } from '../storage/zone-map.js';
+
 /*
  * `group by time(d)` (query-language.md §9.4): a row at time t falls in the bucket starting
  * at floor(t / d) * d, aligned to the epoch (so 1w buckets start on Thursdays) and a true
@@ -99,6 +101,27 @@ function search(time: Float64Array, lo: number, hi: number, t: number): number {
 }
 
 /**
+ * The bucket runs of a whole cached block whose zones each lie in one bucket (the width is a
+ * multiple of the zone length): read from the zones' start times, without a look at the rows.
+ */
+function zoneRuns(zones: TimeZones, width: number, starts: number[], ends: number[]): BucketRuns {
+  const { edges, starts: zoneStarts } = zones;
+  let count = 0;
+  let bucket = bucketStart(zoneStarts[0]!, width);
+  for (let z = 1; z < zoneStarts.length; z++) {
+    const next = bucketStart(zoneStarts[z]!, width);
+    if (next === bucket) continue;
+    starts[count] = bucket;
+    ends[count] = edges[z]!;
+    count++;
+    bucket = next;
+  }
+  starts[count] = bucket;
+  ends[count] = edges[edges.length - 1]!;
+  return { from: 0, count: count + 1, starts, ends };
+}
+
+/**
  * Cut rows [from, to) of a time-sorted block into bucket runs. `width` null means no
  * `group by time`: one run in bucket 0.
  */
@@ -110,6 +133,10 @@ export function bucketRuns(time: Float64Array, from: number, to: number, width: 
   const ends = into?.ends ?? [];
   // Written by index and counted, not emptied first: setting an array's length is a call into
   // the runtime, which cost more than cutting the block.
+  const zones = timeZonesOf(time);
+  if (zones !== undefined && from === 0 && to === zones.edges[zones.edges.length - 1] && width % zones.span === 0) {
+    return zoneRuns(zones, width, starts, ends);
+  }
   let count = 0;
   let row = from;
   while (row < to) {

@@ -1,4 +1,5 @@
 import { rowsBytes, type SeriesColumns } from './columns.js';
+import { mapZones } from './zone-map.js';
 
 /**
  * Offsets below this fit beside a file's number in one exact numeric key (file × 2^36 +
@@ -24,7 +25,7 @@ interface CachedBlock {
  * that asks once per block. Segment files are immutable, so a block is keyed by its file and
  * offset and never goes stale; a retired file's blocks are dropped with it. Readers never
  * change decoded rows (every merge builds new arrays), so one decoded block serves every scan
- * that reads it.
+ * that reads it. A block is admitted with its zone maps (zone-map.ts), whose bytes count too.
  */
 export class BlockCache {
   private readonly blocks = new Map<number, CachedBlock>();
@@ -48,7 +49,7 @@ export class BlockCache {
   }
 
   private admit(key: number, rows: SeriesColumns): CachedBlock {
-    const bytes = rowsBytes(rows);
+    const bytes = rowsBytes(rows) + mapZones(rows);
     const block = { rows, bytes, referenced: false };
     if (bytes > this.capacityBytes) return block;
     // Room is made first, so the sweep never takes the block it is making room for.

@@ -19,13 +19,13 @@ export function sliceRows(rows: SeriesColumns, from: number, to: number): Series
   };
 }
 
-/** The first of the first `count` rows whose time is ≥ `t` (times sorted ascending). */
-export function lowerBound(time: Float64Array, count: number, t: number): number {
+/** The first of rows [from, count) whose time is ≥ `t` (times sorted ascending). */
+export function lowerBound(time: Float64Array, count: number, t: number, from = 0): number {
   // A bound outside the rows, the usual case for a block inside a query's range, is settled by
   // the two ends: a search's probes each touch a cache line of a block scans find cold in memory.
-  if (count === 0 || time[0]! >= t) return 0;
+  if (count <= from || time[from]! >= t) return from;
   if (time[count - 1]! < t) return count;
-  let low = 0;
+  let low = from;
   let high = count;
   while (low < high) {
     const mid = (low + high) >>> 1;

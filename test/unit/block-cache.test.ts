@@ -1,5 +1,6 @@
 import test from 'ava';
 import { BlockCache } from '../../src/storage/block-cache.js';
+import { rowsBytes } from '../../src/storage/columns.js';
 import { seriesOf, T0 } from '../helpers/series-rows.js';
 
 /** A decoded block of `rows` rows with one column: 25 bytes a row. */
@@ -83,4 +84,20 @@ test('a block read since the sweep last passed it gets a second chance; the bloc
   cache.get('a', 1, decode(1));
   cache.get('a', 0, decode(0));
   t.deepEqual(decodes, [0, 1, 2, 3, 4, 0]);
+});
+
+test('a block admitted with zone maps counts their bytes against the budget', (t) => {
+  // 1024 rows 10 s apart: the cache maps their 5-minute zones as it admits them.
+  const mapped = () => seriesOf('s', Array.from({ length: 1024 }, (_, i) => ({ time: T0 + i * 10_000_000, values: { v: i + 0.5 } })));
+  const rowsOnly = rowsBytes(mapped());
+  const cache = new BlockCache(2 * rowsOnly); // two blocks' rows, but not their maps as well
+  let decodes = 0;
+  const decode = () => {
+    decodes++;
+    return mapped();
+  };
+  cache.get('a', 0, decode);
+  cache.get('a', 1, decode);
+  cache.get('a', 0, decode);
+  t.is(decodes, 3, 'the second block pushed the first out');
 });

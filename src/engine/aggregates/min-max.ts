@@ -1,4 +1,5 @@
 import { ValueKind } from '../../storage/columns.js';
+import { zoneMapOf, zonesInside } from '../../storage/zone-map.js';
 import type { Aggregate } from './aggregate.js';
 
 /**
@@ -19,7 +20,7 @@ function largest(sign: 1 | -1): Aggregate<ExtremeState> {
       const { kinds, floats, ints, uniformKind } = rows.values;
       if (uniformKind === ValueKind.Float && to > from) {
         // A block column of floats only: no kind to look at.
-        const extreme = largestOf(floats, from, to, sign);
+        const extreme = zonedLargest(floats, from, to, sign);
         if (extreme > state.value) state.value = extreme;
         state.seen = true;
         return;
@@ -87,6 +88,33 @@ function largestOf(floats: Float64Array, from: number, to: number, sign: 1 | -1)
   if (c > a) a = c;
   return d > a ? d : a;
 }
+
+/**
+ * largestOf over rows [from, to), taking the zones of a cached block's zone map that lie
+ * wholly inside from the map and reading values only at the ragged ends.
+ */
+function zonedLargest(floats: Float64Array, from: number, to: number, sign: 1 | -1): number {
+  const map = zoneMapOf(floats);
+  if (map === undefined) return largestOf(floats, from, to, sign);
+  zonesInside(map.zones, from, to, inside);
+  const { first, end } = inside;
+  if (end <= first) return largestOf(floats, from, to, sign);
+  let extreme = largestOf(sign === 1 ? map.max : map.min, first, end, sign);
+  const head = map.zones.edges[first]!;
+  const tail = map.zones.edges[end]!;
+  if (from < head) {
+    const v = largestOf(floats, from, head, sign);
+    if (v > extreme) extreme = v;
+  }
+  if (tail < to) {
+    const v = largestOf(floats, tail, to, sign);
+    if (v > extreme) extreme = v;
+  }
+  return extreme;
+}
+
+/** Lent to zonesInside by zonedLargest. */
+const inside = { first: 0, end: 0 };
 
 export const max = largest(1);
 export const min = largest(-1);
