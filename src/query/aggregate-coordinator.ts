@@ -15,6 +15,12 @@ import { wholeAnswer, type WholeSeries } from './whole-answer.js';
 
 /** Series per shard message at most: bounds a message's time on the shard's thread. */
 const SERIES_PER_REQUEST = 100;
+/**
+ * A shard's batches asked for and not yet written, at most: with two, the shard has the next
+ * batch queued when it answers one, instead of idling while its answer crosses to the event
+ * loop and the next request crosses back.
+ */
+const BATCHES_IN_FLIGHT = 2;
 /** Series of a shard's first message: a series may answer thousands of rows, so replies start small. */
 const FIRST_SERIES_PER_REQUEST = 16;
 /**
@@ -65,23 +71,32 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
   // shard has answered, so a missing column is a 400 whichever shard owns the series.
   const firstAnswers = await Promise.all(shards.map(({ shard, names, first }) => shard.aggregate({ ...requestFor(db, plan, shaping, first), checkFirst: names })));
   const pump = async (shard: ShardHandle, names: string[], asked: number, first: EncodedSeries[]): Promise<void> => {
-    let next: Promise<EncodedSeries[]> | undefined = Promise.resolve(first);
+    const pending: { asked: number; answer: Promise<EncodedSeries[]> }[] = [{ asked, answer: Promise.resolve(first) }];
     let at = asked;
     let seriesAnswered = 0;
     let bytesAnswered = 0;
-    while (next !== undefined) {
-      const results: EncodedSeries[] = await next;
-      seriesAnswered += asked;
+    const askMore = (): void => {
+      while (pending.length < BATCHES_IN_FLIGHT && at < names.length && !exchange.done) {
+        const count = Math.min(names.length - at, nextBatchSize(seriesAnswered, bytesAnswered));
+        const answer = shard.aggregate(requestFor(db, plan, shaping, names.slice(at, at + count)));
+        // A batch behind one that failed is never awaited: its failure must not go unhandled.
+        answer.catch(() => undefined);
+        pending.push({ asked: count, answer });
+        at += count;
+      }
+    };
+    while (pending.length > 0) {
+      const batch = pending.shift()!;
+      const results = await batch.answer;
+      seriesAnswered += batch.asked;
       for (const { runs } of results) for (const run of runs) bytesAnswered += run.bytes.length;
-      asked = Math.min(names.length - at, nextBatchSize(seriesAnswered, bytesAnswered));
-      next = asked > 0 && !exchange.done ? shard.aggregate(requestFor(db, plan, shaping, names.slice(at, at + asked))) : undefined;
-      at += asked;
+      askMore();
       for (const { name, runs } of results) {
         for (const run of runs) await sink.add(name, run.bytes);
         if (exchange.done) break;
       }
       if (exchange.done) {
-        await next?.catch(() => undefined);
+        await Promise.all(pending.map(({ answer }) => answer.catch(() => undefined)));
         return;
       }
     }
