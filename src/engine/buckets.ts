@@ -108,13 +108,15 @@ function zoneRuns(zones: TimeZones, width: number, starts: number[], ends: numbe
   const { edges, starts: zoneStarts } = zones;
   let count = 0;
   let bucket = bucketStart(zoneStarts[0]!, width);
+  // Zone starts ascend: a zone is in the current bucket while it starts before the bucket's end.
+  let bucketEnd = bucket + width;
   for (let z = 1; z < zoneStarts.length; z++) {
-    const next = bucketStart(zoneStarts[z]!, width);
-    if (next === bucket) continue;
+    if (zoneStarts[z]! < bucketEnd) continue;
     starts[count] = bucket;
     ends[count] = edges[z]!;
     count++;
-    bucket = next;
+    bucket = bucketStart(zoneStarts[z]!, width);
+    bucketEnd = bucket + width;
   }
   starts[count] = bucket;
   ends[count] = edges[edges.length - 1]!;
