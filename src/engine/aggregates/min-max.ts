@@ -1,5 +1,5 @@
 import { ValueKind } from '../../storage/columns.js';
-import { zoneMapOf, zonesInside } from '../../storage/zone-map.js';
+import { zoneMapOf, zonesInside, type ZoneMap } from '../../storage/zone-map.js';
 import type { Aggregate } from './aggregate.js';
 
 /**
@@ -94,7 +94,12 @@ function largestOf(floats: Float64Array, from: number, to: number, sign: 1 | -1)
  * wholly inside from the map and reading values only at the ragged ends.
  */
 function zonedLargest(floats: Float64Array, from: number, to: number, sign: 1 | -1): number {
-  const map = zoneMapOf(floats);
+  // A block's runs come one after another: its map is looked up once, not once a run.
+  if (floats !== lastFloats) {
+    lastFloats = floats;
+    lastMap = zoneMapOf(floats);
+  }
+  const map = lastMap;
   if (map === undefined) return largestOf(floats, from, to, sign);
   zonesInside(map.zones, from, to, inside);
   const { first, end } = inside;
@@ -115,6 +120,9 @@ function zonedLargest(floats: Float64Array, from: number, to: number, sign: 1 | 
 
 /** Lent to zonesInside by zonedLargest. */
 const inside = { first: 0, end: 0 };
+/** The last value array zonedLargest met, and its map. */
+let lastFloats: Float64Array | undefined;
+let lastMap: ZoneMap | undefined;
 
 export const max = largest(1);
 export const min = largest(-1);
