@@ -90,8 +90,8 @@ function largestOf(floats: Float64Array, from: number, to: number, sign: 1 | -1)
 }
 
 /**
- * largestOf over rows [from, to), taking the zones of a cached block's zone map that lie
- * wholly inside from the map and reading values only at the ragged ends.
+ * largestOf over rows [from, to): zones lying wholly inside the rows are taken from a cached
+ * block's zone map, and values are read only at the ragged ends.
  */
 function zonedLargest(floats: Float64Array, from: number, to: number, sign: 1 | -1): number {
   // A block's runs come one after another: its map is looked up once, not once a run.
