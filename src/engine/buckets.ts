@@ -1,4 +1,5 @@
 import { timeZonesOf, type TimeZones } from '../storage/zone-map.js';
+import { floorToMultiple } from '../util/floor-multiple.js';
 
 /*
  * `group by time(d)` (query-language.md §9.4): a row at time t falls in the bucket starting
@@ -39,13 +40,7 @@ export function bucketWidthMicros(nanoseconds: bigint): number {
 }
 
 /** Start of the bucket holding time `t` (µs), for a width of `width` µs. */
-export function bucketStart(t: number, width: number): number {
-  let start = Math.floor(t / width) * width;
-  // The float division can round across an integer boundary for large t; step back in.
-  if (start > t) start -= width;
-  else if (start + width <= t) start += width;
-  return start;
-}
+export const bucketStart: (t: number, width: number) => number = floorToMultiple;
 
 /**
  * First row in [from, to) with time >= t. Starts where the times would put it if evenly spaced

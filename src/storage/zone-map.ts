@@ -1,5 +1,6 @@
 import { ValueKind, type SeriesColumns } from './columns.js';
 import { lowerBound } from './row-slice.js';
+import { floorToMultiple } from '../util/floor-multiple.js';
 
 /*
  * Zone maps of cached blocks: a block's rows cut at round times (every 5 minutes, say), and
@@ -100,24 +101,14 @@ function zoneEdges(time: Float64Array, count: number): { span: number; edges: nu
   // Zone by zone, each edge found by a search of the sorted times: a few reads a zone,
   // where placing every row would divide once a row.
   for (let row = 0; row < count; ) {
-    const start = zoneStart(time[row]!, span);
+    // Floored as buckets are (engine/buckets.ts): a row in the wrong zone would count in the wrong bucket.
+    const start = floorToMultiple(time[row]!, span);
     edges.push(row);
     starts.push(start);
     row = lowerBound(time, count, start + span, row + 1);
   }
   edges.push(count);
   return { span, edges, starts };
-}
-
-/**
- * Start of the zone holding `t`: an exact floor, as engine/buckets.ts bucketStart, since a
- * row placed in the wrong zone would be counted in the wrong bucket.
- */
-function zoneStart(t: number, span: number): number {
-  let start = Math.floor(t / span) * span;
-  if (start > t) start -= span;
-  else if (start + span <= t) start += span;
-  return start;
 }
 
 /** Fills each zone's largest and smallest value; false when a value is NaN (then no map). */
@@ -165,6 +156,7 @@ export function zonesInside(zones: TimeZones, from: number, to: number, out: { f
   out.end = end;
 }
 
+/** row-slice.ts lowerBound over edges: kept apart so that hot search sees only Float64Arrays. */
 function firstEdgeAtOrAfter(edges: Uint32Array, row: number): number {
   let lo = 0;
   let hi = edges.length - 1;
