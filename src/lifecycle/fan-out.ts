@@ -7,6 +7,7 @@ import { pickRows } from '../storage/row-pick.js';
 import { shardOf } from '../storage/router.js';
 import { appendEntryCopies, decodeWriteBatch, encodeWriteBatch, readWriteBatch, SeriesEntryReader, type EntryCopy } from '../storage/write-batch.js';
 import type { ContinuousSelect } from './continuous-query-check.js';
+import { FanOutVerdicts, SPLIT, type Verdict } from './fan-out-verdicts.js';
 import { interpolate, parseIntoTarget, type IntoTarget } from './into-target.js';
 
 /*
@@ -38,59 +39,37 @@ export function fanOutSpec(statement: ContinuousSelect): FanOutSpec {
   };
 }
 
-/** Where a copy of a series goes: its name as UTF-8 and its shard. */
-interface CopyTarget {
-  readonly name: Uint8Array;
-  readonly shard: number;
-}
-
-/** Names remembered per compiled fan-out before its tables are cleared (they stay bounded). */
-const REMEMBERED_NAMES = 1 << 16;
+/** Fan-out verdict tables kept per compiled CQ (one per database and shard count it was asked for). */
+const VERDICT_TABLES = 2;
 
 class CompiledFanOut {
   readonly regex: CompiledRegex | undefined;
   readonly target: IntoTarget;
-  /** Whether a series name is the CQ's: a regex test per series per request cost more than the copy. */
-  private readonly matched = new Map<string, boolean>();
-  /** The copy's target by source name, per database and shard count, for targets that interpolate no column. */
-  private readonly targets = new Map<string, Map<string, CopyTarget>>();
+  /** Verdicts by series name bytes, per database and shard count. */
+  private readonly verdicts = new Map<string, FanOutVerdicts>();
 
   constructor(readonly spec: FanOutSpec) {
     this.regex = spec.regex && compileSeriesRegex(spec.regex.pattern, spec.regex.caseInsensitive);
     this.target = parseIntoTarget(spec.target);
   }
 
-  matches(series: string): boolean {
-    let answer = this.matched.get(series);
-    if (answer === undefined) {
-      answer = this.spec.names.includes(series) || (this.regex?.test(series) ?? false);
-      if (this.matched.size >= REMEMBERED_NAMES) this.matched.clear();
-      this.matched.set(series, answer);
-    }
-    return answer;
-  }
-
-  /** Whether every copy of a series goes to one series: the target interpolates no column. */
-  get wholeEntries(): boolean {
-    return this.target.columns.length === 0;
-  }
-
-  /** The one target of each series' copies (only when wholeEntries), for `db` on `shardCount` shards. */
-  targetsIn(db: string, shardCount: number): (series: string) => CopyTarget {
+  /** What the CQ does with each series written to `db` on `shardCount` shards. */
+  verdictsIn(db: string, shardCount: number): FanOutVerdicts {
     const key = `${shardCount}/${db}`;
-    let table = this.targets.get(key);
-    if (table === undefined) this.targets.set(key, (table = new Map()));
-    const known = table;
-    return (series) => {
-      let target = known.get(series);
-      if (target === undefined) {
-        const name = interpolate(this.target, series, () => undefined);
-        target = { name: utf8Encoder.encode(name), shard: shardOf(db, name, shardCount) };
-        if (known.size >= REMEMBERED_NAMES) known.clear();
-        known.set(series, target);
-      }
-      return target;
-    };
+    let table = this.verdicts.get(key);
+    if (table === undefined) {
+      if (this.verdicts.size >= VERDICT_TABLES) this.verdicts.clear();
+      this.verdicts.set(key, (table = new FanOutVerdicts((series) => this.decide(series, db, shardCount))));
+    }
+    return table;
+  }
+
+  private decide(series: string, db: string, shardCount: number): Verdict {
+    if (!this.spec.names.includes(series) && !(this.regex?.test(series) ?? false)) return null;
+    // A target that interpolates a column splits the entry's rows: no one target.
+    if (this.target.columns.length > 0) return SPLIT;
+    const name = interpolate(this.target, series, () => undefined);
+    return { name: utf8Encoder.encode(name), shard: shardOf(db, name, shardCount) };
   }
 
   /** The places of the entry's columns a copy keeps (undefined: all), read through `reader` just opened on it. */
@@ -110,8 +89,11 @@ const utf8Encoder = new TextEncoder();
 
 /** Compiled once per parse thread; specs come with every task. */
 const compiled = new Map<string, CompiledFanOut>();
-/** Specs kept compiled; CQs created and dropped over a server's life must not pile up here. */
-const COMPILED_SPECS = 256;
+/**
+ * Specs kept compiled; CQs created and dropped over a server's life must not pile up here.
+ * Each holds up to two verdict tables of 512 KiB, so at most 64 MiB per parse thread.
+ */
+const COMPILED_SPECS = 64;
 
 function compile(spec: FanOutSpec): CompiledFanOut {
   const key = JSON.stringify(spec);
@@ -142,14 +124,16 @@ export function withFanOut(
   const reader = new SeriesEntryReader();
   let added = 0;
   for (const fanOut of specs.map(compile)) {
-    const targetOf = fanOut.targetsIn(db, shardCount);
+    const verdicts = fanOut.verdictsIn(db, shardCount);
     read.forEach((entries, shard) => {
-      entries?.entries.forEach((entryAt, index) => {
-        const series = reader.open(entries.views, entryAt).seriesName();
-        if (!fanOut.matches(series)) return;
-        if (fanOut.wholeEntries) {
-          const target = targetOf(series);
-          copies[target.shard]!.push({ from: entries, entryAt, name: target.name, columns: fanOut.keptColumns(reader) });
+      if (entries === null) return;
+      const { views } = entries;
+      entries.entries.forEach((entryAt, index) => {
+        reader.open(views, entryAt);
+        const verdict = verdicts.of(views.text, reader.nameStart, reader.nameEnd);
+        if (verdict === null) return;
+        if (verdict !== SPLIT) {
+          copies[verdict.shard]!.push({ from: entries, entryAt, name: verdict.name, columns: fanOut.keptColumns(reader) });
           added += reader.count;
           return;
         }
