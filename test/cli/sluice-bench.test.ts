@@ -19,8 +19,8 @@ test('--only runs the named micro benchmark with its quick setting and tables wh
 test('--list names every benchmark; an unknown name is refused', async (t) => {
   const list = await sluice(['bench', '--list']);
   t.is(list.code, 0);
-  for (const name of ['parse-body', 'json-rows', 'block-codec', 'where-filter', 'ingest', 'query']) t.regex(list.stdout, new RegExp(`^${name} `, 'm'));
+  for (const name of ['parse-body', 'fan-out', 'json-rows', 'block-codec', 'where-filter', 'ingest', 'query']) t.regex(list.stdout, new RegExp(`^${name} `, 'm'));
   const unknown = await sluice(['bench', '--only', 'nonesuch']);
   t.is(unknown.code, 1);
-  t.regex(unknown.stderr, /^sluice: no benchmark nonesuch; there are parse-body, json-rows/);
+  t.regex(unknown.stderr, /^sluice: no benchmark nonesuch; there are parse-body, fan-out, json-rows/);
 });
