@@ -114,6 +114,27 @@ test('fan-out continuous queries copy every new write into their targets, as 0.8
   t.is((await query(again, DB, 'select * from "d3.3"')).status, 400);
 });
 
+test('a fan-out continuous query over more series than its lookup table keeps copies each series to its own target', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  await ok(server, 'select * from /^m\\./ into copy.:series_name');
+  // 6000 matching names (the table keeps 4096, then starts over), long and non-ASCII ones, and names the CQ skips.
+  const names = [...Array.from({ length: 6000 }, (_, i) => `m.${i}`), `m.${'long'.repeat(20)}`, 'm.été', 'm.日本', 'mx.0', 'other.m.1'];
+  const write = (written: string[], round: number) =>
+    writeOk(server, DB, written.map((name) => ({ name, columns: ['time', 'v'], points: [[round * 1000, names.indexOf(name)]] })));
+  await write(names, 1);
+  await write(names, 2);
+  // A few names again and again, so that each parse thread finds them in its table.
+  const repeated = [...names.slice(0, 50), ...names.slice(-5)];
+  for (let round = 3; round <= 8; round++) await write(repeated, round);
+  const copies = await querySeries(server, DB, 'select count(v), max(v) from /^copy\\./');
+  const counted = new Map(copies.map((series) => [series.name, series.points[0]!.slice(1)]));
+  const copied = names.filter((name) => name.startsWith('m.'));
+  t.is(counted.size, copied.length);
+  const wrong = copied.filter((name) => JSON.stringify(counted.get(`copy.${name}`)) !== JSON.stringify([repeated.includes(name) ? 8 : 2, names.indexOf(name)]));
+  t.deepEqual(wrong, []);
+});
+
 /** Polls a query until `done` accepts its series, or fails after `ms`. */
 async function eventually(server: TestServer, q: string, done: (series: SeriesResult[]) => boolean, ms = 10_000): Promise<SeriesResult[]> {
   const deadline = Date.now() + ms;
