@@ -30,7 +30,7 @@ import { inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter } from './block-bytes.js';
 import { slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { SegmentCorruptError } from './compression.js';
-import { deflateParts } from './deflate-parts.js';
+import { deflateParts, type DeflateHistory } from './deflate-parts.js';
 import { readNumbers as readNumbersCodec1 } from './number-packing.js';
 import { readNumbers, writeNumbers } from './number-planes.js';
 import { decimalScale, scaleToIntegers } from './segment-codec.js';
@@ -62,7 +62,8 @@ const MAX_DECODED_ROWS = 1 << 24;
 const VALUE_KINDS = [ValueKind.Float, ValueKind.Int, ValueKind.Bool, ValueKind.String] as const;
 type ValueKindOf = (typeof VALUE_KINDS)[number];
 
-export function encodeBlock(rows: SeriesColumns): Uint8Array {
+/** `history`: the series' blocks encoded before, so that a compression that keeps losing is skipped (deflate-parts.ts). */
+export function encodeBlock(rows: SeriesColumns, history?: DeflateHistory): Uint8Array {
   const n = rows.count;
   const out = new ByteWriter(64 + n * (4 + 4 * rows.columns.length));
   out.string(rows.series);
@@ -71,7 +72,7 @@ export function encodeBlock(rows: SeriesColumns): Uint8Array {
   writeNumbers(out, rows.time.subarray(0, n));
   writeNumbers(out, rows.seq.subarray(0, n));
   for (const column of rows.columns) writeColumn(out, column, n);
-  return deflateParts(out.parts(), Uint8Array.of(CODEC_DEFLATE_PARTS));
+  return deflateParts(out.parts(), Uint8Array.of(CODEC_DEFLATE_PARTS), history);
 }
 
 export function decodeBlock(bytes: Uint8Array): SeriesColumns {

@@ -37,13 +37,30 @@ const STORED_BODY_BYTES = 128;
 /** The most bytes one stored block holds. */
 const MAX_STORED_BLOCK = 65_535;
 
-export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array): Uint8Array {
+/**
+ * What the blocks of one series written before told about compressing them. Within a series
+ * the same way keeps winning (the parts for noise, the whole for repeats), and trying both cost
+ * a block of the peer workload's noise a whole-body DEFLATE that lost every time: about a
+ * third of encoding it. So once the parts won twice in a row, the whole is tried again only
+ * every RETRY_WHOLE_EVERY blocks.
+ */
+export class DeflateHistory {
+  /** Blocks in a row whose parts, compressed one by one, came out smaller than the whole body. */
+  partsWonInARow = 0;
+  /** Blocks since the whole body was last tried. */
+  blocksSinceWholeTried = 0;
+}
+
+/** Parts wins in a row after which the whole body is only tried now and then. */
+const PARTS_WINS_TO_TRUST = 2;
+const RETRY_WHOLE_EVERY = 8;
+
+export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, history?: DeflateHistory): Uint8Array {
   const body = Buffer.concat(parts);
   if (body.byteLength < STORED_BODY_BYTES) return Buffer.concat([prefix, storedBlocks(body), FINAL_EMPTY_BLOCK]);
-  const whole = deflateRawSync(body);
   const joined = joinSmallParts(parts);
   // One small run is the whole body again, compressed worse (a sync flush and a closing block).
-  if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, whole]);
+  if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, deflateRawSync(body)]);
   const separate: Uint8Array[] = [];
   let separateBytes = FINAL_EMPTY_BLOCK.byteLength;
   for (const { bytes, small } of joined) {
@@ -51,7 +68,17 @@ export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array): 
     separate.push(compressed);
     separateBytes += compressed.byteLength;
   }
-  return Buffer.concat(separateBytes < whole.byteLength ? [prefix, ...separate, FINAL_EMPTY_BLOCK] : [prefix, whole]);
+  if (history !== undefined && history.partsWonInARow >= PARTS_WINS_TO_TRUST && history.blocksSinceWholeTried < RETRY_WHOLE_EVERY - 1) {
+    history.blocksSinceWholeTried++;
+    return Buffer.concat([prefix, ...separate, FINAL_EMPTY_BLOCK]);
+  }
+  const whole = deflateRawSync(body);
+  const partsWin = separateBytes < whole.byteLength;
+  if (history !== undefined) {
+    history.partsWonInARow = partsWin ? history.partsWonInARow + 1 : 0;
+    history.blocksSinceWholeTried = 0;
+  }
+  return Buffer.concat(partsWin ? [prefix, ...separate, FINAL_EMPTY_BLOCK] : [prefix, whole]);
 }
 
 function compressPart(part: Uint8Array): Uint8Array {

@@ -19,6 +19,7 @@ import { summarizeBlock, type BlockHeader } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { SegmentCorruptError } from './compression.js';
+import { DeflateHistory } from './deflate-parts.js';
 import { sliceRows } from './row-slice.js';
 import type { Piece } from './series-blocks.js';
 
@@ -52,6 +53,8 @@ interface OpenSeries {
   pendingCount: number;
   lastTime: number;
   lastSeq: number;
+  /** How the series' blocks compressed so far. */
+  readonly deflate: DeflateHistory;
 }
 
 /**
@@ -79,7 +82,7 @@ export class SegmentWriter {
 
   beginSeries(db: string, series: string): void {
     if (this.current) throw new RangeError(`series ${this.current.series} is still open`);
-    this.current = { db, series, blocks: [], pending: [], pendingCount: 0, lastTime: -Infinity, lastSeq: -Infinity };
+    this.current = { db, series, blocks: [], pending: [], pendingCount: 0, lastTime: -Infinity, lastSeq: -Infinity, deflate: new DeflateHistory() };
   }
 
   /**
@@ -158,7 +161,7 @@ export class SegmentWriter {
     const rows = combinePieces(current.series, current.pending);
     current.pending = [];
     current.pendingCount = 0;
-    const bytes = encodeBlock(rows);
+    const bytes = encodeBlock(rows, current.deflate);
     current.blocks.push({ ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) });
     this.append(bytes);
   }

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { deflateParts } from '../../src/storage/deflate-parts.js';
+import { DeflateHistory, deflateParts } from '../../src/storage/deflate-parts.js';
 
 /** Deterministic bytes: `symbols` distinct values, uniformly spread. */
 function noise(length: number, symbols: number, seed: number): Uint8Array {
@@ -66,4 +66,35 @@ test('a body of under 128 bytes is stored as one block, and a small one of one r
   const small = [new TextEncoder().encode('cpu.host1'), new Uint8Array(200).fill(5)];
   const once = deflateParts(small, PREFIX);
   t.deepEqual(once.subarray(1), deflateRawSync(body(small)));
+});
+
+/** A body whose parts win apart (noise planes), or one that repeats across its parts and wins whole. */
+function noisyBody(seed: number): Uint8Array[] {
+  return [noise(1024, 256, seed), noise(1024, 9, seed + 1)];
+}
+function repeatingBody(seed: number): Uint8Array[] {
+  const period = noise(100, 256, seed);
+  const repeating = Uint8Array.from({ length: 2048 }, (_, i) => period[i % 100]!);
+  return [repeating.subarray(0, 1024), repeating.subarray(1024)];
+}
+
+test("a series' history skips the whole-body try while its parts keep winning, and tries it again soon after its data changes", (t) => {
+  const bodies = [
+    ...Array.from({ length: 12 }, (_, i) => noisyBody(100 + 2 * i)),
+    ...Array.from({ length: 12 }, (_, i) => repeatingBody(200 + i)),
+    ...Array.from({ length: 4 }, (_, i) => noisyBody(300 + 2 * i)),
+  ];
+  const history = new DeflateHistory();
+  const larger: number[] = [];
+  bodies.forEach((parts, i) => {
+    const remembered = deflateParts(parts, PREFIX, history);
+    const fresh = deflateParts(parts, PREFIX);
+    t.deepEqual(inflateRawSync(remembered.subarray(1)), body(parts));
+    if (remembered.byteLength > fresh.byteLength) larger.push(i);
+    // Noise is compressed the same way with or without the history.
+    if (i < 12 || i >= 24) t.deepEqual(remembered, fresh, `body ${i}`);
+  });
+  // After the switch to repeats, at most RETRY_WHOLE_EVERY - 1 blocks pass before the whole is tried and wins again.
+  t.true(larger.length > 0 && larger.length <= 7, `larger: ${larger.join(', ')}`);
+  t.true(larger.every((i) => i >= 12 && i < 19), `larger: ${larger.join(', ')}`);
 });
