@@ -76,12 +76,26 @@ export class WriteBatchBuilder {
   private seriesCount = 0;
   private pointCount = 0;
 
-  constructor(initialCapacity = 1 << 16) {
-    this.bytes = new Uint8Array(align8(Math.max(initialCapacity, 64)));
+  constructor(initialCapacity = 1 << 16, bytes: Uint8Array = new Uint8Array(align8(Math.max(initialCapacity, 64)))) {
+    this.bytes = bytes;
     this.f64 = new Float64Array(this.bytes.buffer);
     this.i32 = new Int32Array(this.bytes.buffer);
     this.view = new DataView(this.bytes.buffer);
   }
+
+  /**
+   * A builder for a batch of exactly `size` bytes (8-aligned), known before: its buffer is not
+   * zero-filled first, since every byte of a batch is written, and `finishExact` hands it out
+   * without a copy.
+   */
+  static ofExactSize(size: number): WriteBatchBuilder {
+    const builder = new WriteBatchBuilder(size, uninitializedBytes(size));
+    builder.exact = true;
+    return builder;
+  }
+
+  /** Made `ofExactSize`: every entry ends 8-aligned, so no room is kept for padding. */
+  private exact = false;
 
   /** Starts a new, empty batch for `db`, keeping the allocated capacity. */
   reset(db: string): void {
@@ -211,6 +225,15 @@ export class WriteBatchBuilder {
     return batch;
   }
 
+  /** The finished batch of a builder made `ofExactSize`: its own buffer, which must be full. */
+  finishExact(): Uint8Array {
+    const length = this.pad(this.length);
+    if (length !== this.bytes.length) throw new RangeError(`a batch of ${length} bytes was built where ${this.bytes.length} were planned`);
+    this.view.setUint32(4, this.seriesCount, true);
+    this.view.setUint32(8, this.pointCount, true);
+    return this.bytes;
+  }
+
   /** Zero-fills up to the next 8-aligned offset and returns it. */
   private pad(offset: number): number {
     const aligned = align8(offset);
@@ -229,7 +252,7 @@ export class WriteBatchBuilder {
 
   /** Makes room for `extra` more bytes (plus alignment slack). */
   private ensure(extra: number): void {
-    const needed = this.length + extra + 8;
+    const needed = this.length + extra + (this.exact ? 0 : 8);
     if (needed <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
     while (capacity < needed) capacity *= 2;
@@ -505,16 +528,31 @@ export interface EntryCopy {
  */
 export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: readonly EntryCopy[]): Uint8Array {
   const reader = new SeriesEntryReader();
-  // Room for every copy whole (at most its source entry and a longer name), so the builder never grows.
-  let capacity = batch === null ? 64 + db.length * 3 : batch.length;
+  // The batch's exact size, so that it is built in place: each entry starts 8-aligned with its
+  // header and name, then the times, sequence numbers and kept columns it copies, which end
+  // 8-aligned in their source and so here.
+  let size = batch === null ? align8(HEADER_SIZE + utf8Encoder.encode(db).length) : batch.length;
   const ends = new Int32Array(copies.length);
   for (let k = 0; k < copies.length; k++) {
     const copy = copies[k]!;
-    reader.open(copy.from.views, copy.entryAt).skipColumns();
+    reader.open(copy.from.views, copy.entryAt);
+    size += align8(12 + copy.name.length) + 16 * reader.count;
+    const { timeAt, count } = reader;
+    if (copy.columns === undefined) {
+      reader.skipColumns();
+      size += reader.end - (timeAt + 2 * count) * 8;
+    } else {
+      let kept = 0;
+      for (let c = 0; c < reader.columnCount; c++) {
+        reader.skipColumn();
+        if (copy.columns[kept] !== c) continue;
+        kept++;
+        size += reader.end - reader.columnStart;
+      }
+    }
     ends[k] = reader.end;
-    capacity += reader.end - copy.entryAt + copy.name.length + 8;
   }
-  const builder = new WriteBatchBuilder(capacity);
+  const builder = WriteBatchBuilder.ofExactSize(size);
   if (batch === null) builder.reset(db);
   else builder.continueFrom(batch);
   for (let k = 0; k < copies.length; k++) {
@@ -541,7 +579,7 @@ export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: 
     }
     if (kept !== columnCount) throw new RangeError('a copied column is not in its entry');
   }
-  return builder.finish();
+  return builder.finishExact();
 }
 
 /** `bytes[start, end)` as a plain Uint8Array: a Buffer's own `subarray` makes a Buffer, which costs several times more. */
