@@ -56,11 +56,12 @@ const PARTS_WINS_TO_TRUST = 2;
 const RETRY_WHOLE_EVERY = 8;
 
 export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, history?: DeflateHistory): Uint8Array {
-  const body = Buffer.concat(parts);
-  if (body.byteLength < STORED_BODY_BYTES) return Buffer.concat([prefix, storedBlocks(body), FINAL_EMPTY_BLOCK]);
+  let bodyBytes = 0;
+  for (const part of parts) bodyBytes += part.byteLength;
+  if (bodyBytes < STORED_BODY_BYTES) return Buffer.concat([prefix, storedBlocks(Buffer.concat(parts)), FINAL_EMPTY_BLOCK]);
   const joined = joinSmallParts(parts);
   // One small run is the whole body again, compressed worse (a sync flush and a closing block).
-  if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, deflateRawSync(body)]);
+  if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, deflateRawSync(joined[0]!.bytes)]);
   const separate: Uint8Array[] = [];
   let separateBytes = FINAL_EMPTY_BLOCK.byteLength;
   for (const { bytes, small } of joined) {
@@ -72,7 +73,7 @@ export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, h
     history.blocksSinceWholeTried++;
     return Buffer.concat([prefix, ...separate, FINAL_EMPTY_BLOCK]);
   }
-  const whole = deflateRawSync(body);
+  const whole = deflateRawSync(Buffer.concat(parts));
   const partsWin = separateBytes < whole.byteLength;
   if (history !== undefined) {
     history.partsWonInARow = partsWin ? history.partsWonInARow + 1 : 0;

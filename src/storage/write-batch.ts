@@ -89,13 +89,8 @@ export class WriteBatchBuilder {
    * without a copy.
    */
   static ofExactSize(size: number): WriteBatchBuilder {
-    const builder = new WriteBatchBuilder(size, uninitializedBytes(size));
-    builder.exact = true;
-    return builder;
+    return new WriteBatchBuilder(size, uninitializedBytes(size));
   }
-
-  /** Made `ofExactSize`: every entry ends 8-aligned, so no room is kept for padding. */
-  private exact = false;
 
   /** Starts a new, empty batch for `db`, keeping the allocated capacity. */
   reset(db: string): void {
@@ -250,9 +245,9 @@ export class WriteBatchBuilder {
     }
   }
 
-  /** Makes room for `extra` more bytes (plus alignment slack). */
+  /** Makes room for `extra` more bytes from the next 8-aligned offset, where every entry and column starts. */
   private ensure(extra: number): void {
-    const needed = this.length + extra + (this.exact ? 0 : 8);
+    const needed = align8(this.length) + extra;
     if (needed <= this.bytes.length) return;
     let capacity = this.bytes.length * 2;
     while (capacity < needed) capacity *= 2;
@@ -542,13 +537,7 @@ export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: 
       reader.skipColumns();
       size += reader.end - (timeAt + 2 * count) * 8;
     } else {
-      let kept = 0;
-      for (let c = 0; c < reader.columnCount; c++) {
-        reader.skipColumn();
-        if (copy.columns[kept] !== c) continue;
-        kept++;
-        size += reader.end - reader.columnStart;
-      }
+      keptColumns(reader, copy.columns, (start, end) => (size += end - start));
     }
     ends[k] = reader.end;
   }
@@ -567,19 +556,26 @@ export function appendEntryCopies(db: string, batch: Uint8Array | null, copies: 
       builder.appendEntryBytes(timeAt, source, reader.timeAt * 8, ends[k]!);
       continue;
     }
-    const columnCount = copy.columns.length;
-    const timeAt = builder.beginSeries(copy.name, 0, copy.name.length, count, columnCount);
+    const timeAt = builder.beginSeries(copy.name, 0, copy.name.length, count, copy.columns.length);
     builder.bytes.set(viewOf(source, reader.timeAt * 8, (reader.timeAt + 2 * count) * 8), timeAt * 8);
-    let kept = 0;
-    for (let c = 0; c < reader.columnCount; c++) {
-      reader.skipColumn();
-      if (copy.columns[kept] !== c) continue;
-      kept++;
-      builder.appendColumnBytes(source, reader.columnStart, reader.end);
-    }
-    if (kept !== columnCount) throw new RangeError('a copied column is not in its entry');
+    keptColumns(reader, copy.columns, (start, end) => builder.appendColumnBytes(source, start, end));
   }
   return builder.finishExact();
+}
+
+/**
+ * Steps `reader`, just opened on an entry, past all its columns, handing `keep` the bytes of
+ * each one at a place in `places` (ascending); a place the entry lacks is a RangeError.
+ */
+function keptColumns(reader: SeriesEntryReader, places: readonly number[], keep: (start: number, end: number) => void): void {
+  let kept = 0;
+  for (let c = 0; c < reader.columnCount; c++) {
+    reader.skipColumn();
+    if (places[kept] !== c) continue;
+    kept++;
+    keep(reader.columnStart, reader.end);
+  }
+  if (kept !== places.length) throw new RangeError('a copied column is not in its entry');
 }
 
 /** `bytes[start, end)` as a plain Uint8Array: a Buffer's own `subarray` makes a Buffer, which costs several times more. */
