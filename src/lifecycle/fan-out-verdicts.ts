@@ -35,6 +35,8 @@ const NAME_AT = 2 * 4;
 const MAX_KEPT_NAME_BYTES = SLOT_BYTES - NAME_AT;
 /** Longer names are decided by their string, remembered up to this many before the memory is cleared. */
 const REMEMBERED_LONG_NAMES = 1 << 12;
+/** Names longer still are decided every time: remembered, a client's megabyte-long names would hold gigabytes. */
+const MAX_REMEMBERED_NAME_BYTES = 1024;
 
 /**
  * The verdicts of one CQ for one database and shard count (512 KiB), open-addressed with
@@ -55,6 +57,7 @@ export class FanOutVerdicts {
   /** The verdict for the series whose UTF-8 name is `buf[start, end)`. */
   of(buf: Buffer, start: number, end: number): Verdict {
     const length = end - start;
+    if (length > MAX_REMEMBERED_NAME_BYTES) return this.decide(buf.toString('utf8', start, end));
     if (length > MAX_KEPT_NAME_BYTES) return this.ofLongName(buf.toString('utf8', start, end));
     const hash = fnv1a(buf, start, end) | 0;
     const words = this.words;

@@ -72,3 +72,13 @@ test('a table filled past half starts over and still answers every name right', 
   for (const name of small) t.is(shown(lookUp(verdicts, name)), expected(name));
   t.is(decided.length, before);
 });
+
+test('a name longer than a kilobyte is decided each time it comes, not remembered', (t) => {
+  const { verdicts, decided } = table();
+  const huge = `m.${'x'.repeat(100_000)}`;
+  for (let round = 0; round < 3; round++) t.is(shown(lookUp(verdicts, huge)), expected(huge));
+  t.is(decided.length, 3);
+  const kept = `m.${'y'.repeat(1000)}`;
+  for (let round = 0; round < 3; round++) t.is(shown(lookUp(verdicts, kept)), expected(kept));
+  t.is(decided.length, 4);
+});
