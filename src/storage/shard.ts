@@ -714,11 +714,12 @@ export class Shard {
     }
   }
 
-  private flushChecked(): Promise<void> {
+  /** `leavingOut`: a database being dropped, whose rows leave the memtable without being written. */
+  private flushChecked(leavingOut?: string): Promise<void> {
     const run = this.flushing.then(async () => {
       this.flushOwed = true;
       const started = performance.now();
-      await this.flushOnce();
+      await this.flushOnce(leavingOut);
       recordShardTimer(ShardTimer.Flush, started);
       this.flushOwed = false;
     });
@@ -731,9 +732,11 @@ export class Shard {
    * memtable is frozen first and writes go on into a fresh one; encoding yields to the mailbox
    * every few milliseconds, so writes and queries are served while a flush runs. Batches of
    * unresolved transactions are logged again in the new WAL file (and synced) before the
-   * checkpoint passes the file that held them.
+   * checkpoint passes the file that held them. The rows of `leavingOut` (a database being
+   * dropped) are frozen with the rest but not written: once the WAL is cut they are nowhere,
+   * and if the flush fails they thaw back with the rest.
    */
-  private async flushOnce(): Promise<void> {
+  private async flushOnce(leavingOut?: string): Promise<void> {
     this.sealAll();
     const dirty: { db: string; state: SeriesState }[] = [];
     for (const [db, databases] of this.catalog) {
@@ -774,8 +777,9 @@ export class Shard {
         this.wal.append(this.relogged());
         this.wal.sync();
       }
-      if (dirty.length > 0) {
-        const sources = dirty.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: state.frozen!.pieces() }));
+      const kept = leavingOut === undefined ? dirty : dirty.filter(({ db }) => db !== leavingOut);
+      if (kept.length > 0) {
+        const sources = kept.map(({ db, state }): SeriesSource => ({ db, series: state.name, pieces: state.frozen!.pieces() }));
         written = await this.segments.write(this.manifest.nextSegmentId++, sources, pauser());
         this.manifest.segments = [...this.manifest.segments, { ...written.segment, tombstoneMark: mark }];
       }
@@ -991,7 +995,8 @@ export class Shard {
     this.dropping.add(db);
     try {
       await this.compaction;
-      await this.flushChecked();
+      // The database's own rows are not written out only to be deleted: the flush leaves them out.
+      await this.flushChecked(db);
       this.pending = this.pending.filter((p) => p.batch.db !== db);
       const dropped = this.catalog.get(db);
       this.settleDeferred();

@@ -9,38 +9,17 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import { Shard, type ShardOptions } from '../../src/storage/shard.js';
-import { encodeWriteBatch } from '../../src/storage/write-batch.js';
+import { Shard } from '../../src/storage/shard.js';
+import { committingWriter, floatBatch, seriesRowCount, unitShardOptions } from '../helpers/shard-fixture.js';
 
-const ONE_SHARD = 0b1;
-
-function batch(series: string, first: number, points: number): Uint8Array {
-  const value = allocateColumn('value', points);
-  for (let i = 0; i < points; i++) [value.kinds[i], value.floats[i]] = [ValueKind.Float, i];
-  const time = Float64Array.from({ length: points }, (_, i) => first + i);
-  return encodeWriteBatch('db', [{ series, count: points, time, seq: new Float64Array(points), columns: [value] }]);
-}
-
-function rowCount(shard: Shard, series: string): number {
-  return shard.withSnapshots({ db: 'db', series: [series], startUs: -Infinity, endUs: Infinity, order: 'asc', requiredColumns: [] }, (snapshot) => {
-    let n = 0;
-    const blocks = snapshot(series).blocks();
-    for (let step = blocks.next(); !step.done; step = blocks.next()) n += step.value.count;
-    return n;
-  });
-}
+const batch = (series: string, first: number, points: number): Uint8Array => floatBatch('db', series, first, points);
+const rowCount = (shard: Shard, series: string): number => seriesRowCount(shard, 'db', series);
 
 test('a flush that ends after a compaction keeps the compacted list', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-shard-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const options: ShardOptions = { dir, walFsync: 'never', walFsyncIntervalMs: 100, memtableBytes: 1 << 30, flushIdleMs: 3_600_000, blockCacheBytes: 0, degradedFlag: new Int32Array(1) };
-  let txn = 0;
-  const write = async (shard: Shard, bytes: Uint8Array): Promise<void> => {
-    txn++;
-    await shard.write([bytes], [{ txn, participants: ONE_SHARD, base: txn * 1_000_000 }]);
-    shard.advance({ resolvedBelow: txn + 1, aborted: [], committed: [] });
-  };
+  const options = unitShardOptions(dir);
+  const write = committingWriter();
 
   // Four segments of one size, the last written at close, when no compaction starts.
   const first = new Shard(options, () => undefined);
