@@ -97,8 +97,18 @@ export function defaultShardCount(): number {
 }
 
 
+/**
+ * Parse threads when none are set: half the cores. Parsing is about a third of a point's
+ * ingest CPU (the shards and the event loop take the rest), and each parse thread is an
+ * isolate of its own that compiles the parser and warms its own series tables: on 2 cores,
+ * one parse thread took 10 % less server CPU per point on the ingest bench than two, at the
+ * same points/s, and one isolate's memory less.
+ */
+export function defaultParseThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
 export function defaultSettings(): Settings {
-  const cores = availableParallelism();
   return {
     port: 8086,
     adminPort: 8083,
@@ -111,7 +121,7 @@ export function defaultSettings(): Settings {
     flushIdleMs: 10_000,
     blockCacheBytes: 128 * MiB,
     maxBodySize: 256 * MiB,
-    parseThreads: cores,
+    parseThreads: defaultParseThreads(),
     parseQueueBytes: 256 * MiB,
     shardQueueBytes: 64 * MiB,
     initialRootPassword: 'root',
