@@ -96,7 +96,6 @@ export function defaultShardCount(): number {
   return Math.min(availableParallelism(), MAX_SHARDS);
 }
 
-
 /**
  * Parse threads when none are set: half the cores. Parsing is about a third of a point's
  * ingest CPU (the shards and the event loop take the rest), and each parse thread is an

@@ -2,10 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sleep } from './client.js';
 
-/** The parts of a shard's manifest.json the lifecycle tests look at. */
+/** The parts of a shard's manifest.json the lifecycle and shard tests look at. */
 export interface ManifestView {
-  readonly segments: { file: string; entries: { series: string; count: number }[] }[];
+  readonly segments: { file: string; entries: { db: string; series: string; count: number }[] }[];
   readonly tombstones?: unknown[];
+  readonly nextSegmentId?: number;
 }
 
 /** Every shard's manifest (an empty one for a shard that never saved it). */
