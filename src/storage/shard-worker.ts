@@ -25,6 +25,7 @@ import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import { stageCheckpoint } from './checkpoint-adoption.js';
+import { warmUpExportPath } from './export-warm-up.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -111,6 +112,11 @@ export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; st
   } catch (err) {
     return errorReply(err);
   }
+}
+
+/** Start-up, step 3 (export-warm-up.ts); returns the rows exported. */
+export function warmUp(): { rows: number } {
+  return { rows: warmUpExportPath() };
 }
 
 /** Nothing but news: makes committed writes visible when no other message would bring it. */
