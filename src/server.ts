@@ -134,8 +134,6 @@ async function openEngine(
     await closeEngine();
     throw err;
   }
-  // Queued behind nothing but what arrives first: it delays a shard's first task by the warm-up at most.
-  storage.warmUp().catch((err: unknown) => log.warn({ err }, 'export warm-up failed'));
   const [apiSocket, adminSocket] = listenSockets as [uWS.us_listen_socket, uWS.us_listen_socket?];
   return {
     port: uWS.us_socket_local_port(apiSocket),

@@ -1,6 +1,7 @@
 /**
- * Runs a shard thread's export path — block decoding and JSON pages — over made-up rows once
- * at start-up, so that V8 has compiled it with TurboFan before the first real export.
+ * Runs a shard thread's export path — block decoding and JSON pages — over made-up rows once,
+ * so that V8 has compiled it with TurboFan before the first real export (when it runs:
+ * export-warm-up-trigger.ts).
  *
  * Why: a fresh thread interprets that path, and TurboFan compiles its hot functions only after
  * they have run for a while. Measured on the peer bench's 10,000-point series (Q4) right after
@@ -34,39 +35,65 @@ const PRECISIONS: readonly TimePrecision[] = ['s', 'ms', 'u'];
 const START_US = 1_700_000_000_000_000;
 const STEP_US = 10_000_000;
 
-/** Export the made-up series `rounds` times; returns the rows written, so the work cannot be skipped. */
+/** Export the made-up series `rounds` times at once; returns the rows written, so the work cannot be skipped. */
 export function warmUpExportPath(rounds = WARM_UP_ROUNDS): number {
-  // The first ArrayBuffer a thread detaches (every transfer to another thread does) invalidates
-  // an assumption all compiled typed-array code makes, and V8 throws that code away. Detach
-  // one now, so the code compiled below is compiled without the assumption and stays.
-  const detached = new ArrayBuffer(8);
-  structuredClone(detached, { transfer: [detached] });
-  const snapshots = new Map([madeUpSeries('warm-up.float', false), madeUpSeries('warm-up.mixed', true)].map((series) => [series.series, storedSnapshot(series)]));
-  const snapshotOf = (name: string): SeriesSnapshot => snapshots.get(name)!;
-  const pageSlots = jsonPageSlots();
-  const kept: unknown[] = [snapshotOf, pageSlots, new ByteReader(new Uint8Array(8))];
+  const warmUp = new ExportWarmUp();
   let rows = 0;
-  for (let round = 0; round < rounds; round++) {
-    const precision = PRECISIONS[round % PRECISIONS.length]!;
-    const chunked = round % 2 === 0;
-    // Cloned as a request from the main thread is, so the compiled code meets the same shapes.
-    const request = structuredClone(requestFor(precision, chunked, chunked ? pageSlots : undefined));
-    const cursor = new ScanCursor(request, snapshotOf);
-    if (round >= rounds - 2) kept.push(request, cursor);
-    for (let page = cursor.nextPage(); ; page = cursor.nextPage()) {
-      for (const object of page.objects) rows += object.count;
-      if (page.done) break;
-    }
-  }
-  // Compiled code refers to the shapes (maps) of the objects it met, and is thrown away when
-  // the collector finds no object of a shape left. Requests (shaped by the deserializer),
-  // decoded blocks (whose columns gain `uniformKind` after they are made) and readers have no
-  // other holder between queries, so one of each is kept, and the code outlives the warm-up.
-  for (const snapshot of snapshots.values()) kept.push(snapshot.blocks().next().value);
-  retained = kept;
+  for (let round = 0; round < rounds; round++) rows += warmUp.round(round);
+  warmUp.finish();
   return rows;
 }
 
+/** The warm-up in rounds of about 15 ms each, so that a shard can answer messages in between. */
+export class ExportWarmUp {
+  private readonly snapshotOf: (name: string) => SeriesSnapshot;
+  private readonly snapshots: ReadonlyMap<string, SeriesSnapshot>;
+  private readonly pageSlots = jsonPageSlots();
+  private readonly kept: unknown[];
+
+  constructor() {
+    // The first ArrayBuffer a thread detaches (every transfer to another thread does) invalidates
+    // an assumption all compiled typed-array code makes, and V8 throws that code away. Detach
+    // one now, so the code compiled below is compiled without the assumption and stays.
+    const detached = new ArrayBuffer(8);
+    structuredClone(detached, { transfer: [detached] });
+    const snapshots = new Map([madeUpSeries('warm-up.float', false), madeUpSeries('warm-up.mixed', true)].map((series) => [series.series, storedSnapshot(series)]));
+    this.snapshots = snapshots;
+    this.snapshotOf = (name) => snapshots.get(name)!;
+    this.kept = [this.snapshotOf, this.pageSlots, new ByteReader(new Uint8Array(8))];
+  }
+
+  /** Exports both series once, in the precision and framing of round `round`; returns the rows. */
+  round(round: number): number {
+    const precision = PRECISIONS[round % PRECISIONS.length]!;
+    const chunked = round % 2 === 0;
+    // Cloned as a request from the main thread is, so the compiled code meets the same shapes.
+    const request = structuredClone(requestFor(precision, chunked, chunked ? this.pageSlots : undefined));
+    const cursor = new ScanCursor(request, this.snapshotOf);
+    this.kept.push(request, cursor);
+    if (this.kept.length > KEPT_BASE + 4) this.kept.splice(KEPT_BASE, 2);
+    let rows = 0;
+    for (let page = cursor.nextPage(); ; page = cursor.nextPage()) {
+      for (const object of page.objects) rows += object.count;
+      if (page.done) return rows;
+    }
+  }
+
+  /**
+   * Compiled code refers to the shapes (maps) of the objects it met, and is thrown away when the
+   * collector finds no object of a shape left. Requests (shaped by the deserializer), decoded
+   * blocks (whose columns gain `uniformKind` after they are made) and readers have no other
+   * holder between queries, so one of each stays (the last two requests and cursors among them),
+   * and the code outlives the warm-up.
+   */
+  finish(): void {
+    for (const snapshot of this.snapshots.values()) this.kept.push(snapshot.blocks().next().value);
+    retained = this.kept;
+  }
+}
+
+/** What the constructor keeps: the snapshot function, the page slots and a reader. */
+const KEPT_BASE = 3;
 let retained: unknown[] = [];
 
 /** A series as a segment holds it: encoded blocks, each loaded by decoding, read as a shard reads one. */

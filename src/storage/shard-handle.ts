@@ -157,14 +157,6 @@ export class ShardHandle {
     return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<RecoveryReport>;
   }
 
-  /**
-   * Start-up, step 3: compile the export path on the shard's thread before the first export
-   * (export-warm-up.ts). It waits in the mailbox like any task, so nothing waits for it long.
-   */
-  async warmUp(): Promise<void> {
-    await this.call('warmUp', {});
-  }
-
   /** Whether the write queue is at its bound (new writes should be turned away early). */
   get saturated(): boolean {
     return this.queuedWrites.full;

@@ -25,7 +25,7 @@ import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import { stageCheckpoint } from './checkpoint-adoption.js';
-import { warmUpExportPath } from './export-warm-up.js';
+import { ExportWarmUpTrigger, WARM_UP_MIN_ROWS, WARM_UP_QUIET_MS } from './export-warm-up-trigger.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -61,6 +61,12 @@ const settings = workerData as ShardWorkerData;
 installShardCounters(settings.timers);
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
+const warmUp = new ExportWarmUpTrigger(() => shard?.rowsHeld() ?? 0, {
+  minRows: WARM_UP_MIN_ROWS,
+  quietMs: WARM_UP_QUIET_MS,
+  onFinished: (outcome) =>
+    'error' in outcome ? logger.warn({ err: outcome.error }, 'export warm-up failed') : logger.debug(outcome, 'export path warmed up'),
+});
 
 function open(status?: TxnStatus): Shard {
   if (!shard) throw new ShardError(500, 'shard not initialised');
@@ -99,12 +105,15 @@ export function init(): ShardTxnReport {
 }
 
 /** Start-up, step 2: replay the WAL without the transactions found incomplete. */
-export function recover(task: { aborted: number[]; liveDatabases: string[] }): Promise<RecoveryReport> {
-  return open().recover(new Set(task.aborted), task.liveDatabases);
+export async function recover(task: { aborted: number[]; liveDatabases: string[] }): Promise<RecoveryReport> {
+  const report = await open().recover(new Set(task.aborted), task.liveDatabases);
+  warmUp.poke();
+  return report;
 }
 
 export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
   const durable = guard(() => open(task.status).write(task.batches.map((b) => new Uint8Array(b)), task.txns));
+  warmUp.poke();
   if (!(durable instanceof Promise)) return durable;
   try {
     await durable;
@@ -112,11 +121,6 @@ export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; st
   } catch (err) {
     return errorReply(err);
   }
-}
-
-/** Start-up, step 3 (export-warm-up.ts); returns the rows exported. */
-export function warmUp(): { rows: number } {
-  return { rows: warmUpExportPath() };
 }
 
 /** Nothing but news: makes committed writes visible when no other message would bring it. */

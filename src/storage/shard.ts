@@ -599,6 +599,19 @@ export class Shard {
     return databases;
   }
 
+  /** Rows in segments and memtables, deleted ones included (export-warm-up-trigger.ts). */
+  rowsHeld(): number {
+    this.settleDeferred();
+    let rows = 0;
+    for (const databases of this.catalog.values()) {
+      for (const state of databases.values()) {
+        for (const ref of state.segments) rows += ref.entry.count;
+        rows += (state.frozen?.count ?? 0) + (state.memory?.count ?? 0);
+      }
+    }
+    return rows;
+  }
+
   listSeries(db: string): string[] {
     const names: string[] = [];
     for (const [name, state] of this.catalog.get(db) ?? []) if (!state.dropped) names.push(name);

@@ -65,11 +65,6 @@ export class Storage {
     return new Storage(shards, SequenceCounter.open(settings.dataDir, highest), ledger, recovered.map((r) => r.logApplied));
   }
 
-  /** Compile every shard's export path before the first export (export-warm-up.ts). */
-  async warmUp(): Promise<void> {
-    await Promise.all(this.shards.map((shard) => shard.warmUp()));
-  }
-
   /** Cluster mode: from now on deletes and drops go through `log`, and reads wait for its barrier. */
   useChangeLog(log: ChangeLog): void {
     this.changeLog = log;
