@@ -1,6 +1,7 @@
 import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
 import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-runs.js';
+import { gcd, unzigzag, zigzag } from './zigzag.js';
 
 /**
  * A run of float64 values in a block body of codec 2, packed losslessly. When every value is
@@ -15,7 +16,8 @@ import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-run
  *             first three rows from the previous value), in byte planes: for noise around a
  *             slow trend, whose steps are the difference of two noises, about 2 % fewer bytes
  *             (bench/disk-bytes.ts); chosen per run when its residues take fewer bits
- *     RUNS    steps mostly one value, the rest from a small table (step-runs.ts)
+ *     RUNS    steps mostly one value, the rest from a small table (step-runs.ts; mode 6 is the
+ *             table layout before 2026-12-04, still read)
  *     VARINTS zig-zag steps as varints: mostly tiny steps with some larger ones
  *     RAW     anything else, as float64
  *
@@ -34,7 +36,10 @@ const OFFSETS = 2;
 const DELTAS = 3;
 const VARINTS = 4;
 const MEANS = 5;
-const RUNS = 6;
+/** Runs whose table is listed step by step (written before 2026-12-04; still read). */
+const RUNS_LISTED = 6;
+/** Runs whose table is sorted and stored as its smallest step, a stride and gaps in strides. */
+const RUNS = 7;
 /** MEANS sums four scaled values in int32 arithmetic, the fastest to undo. */
 const MAX_MEANS_MAGNITUDE = 2 ** 28;
 const MAX_PACKABLE = 2 ** 52;
@@ -155,7 +160,7 @@ export function readNumbers(input: ByteReader, target: Float64Array): void {
     return;
   }
   if (mode === VARINTS) return readVarintSteps(input.bytesOf(input.varint()), target, first, divisor);
-  if (mode === RUNS) return readStepRuns(input, target, first, divisor);
+  if (mode === RUNS || mode === RUNS_LISTED) return readStepRuns(input, target, first, divisor, mode === RUNS ? 'spaced' : 'listed');
   if (mode !== OFFSETS && mode !== DELTAS && mode !== MEANS) throw new SegmentCorruptError(`unknown number packing mode ${mode}`);
   const offset = mode === OFFSETS ? first - input.varint() * divisor : first;
   const width = input.u8();
@@ -252,15 +257,6 @@ function packableDivisor(values: Float64Array): number {
   return divisor === 0 ? 1 : divisor;
 }
 
-function gcd(a: number, b: number): number {
-  while (b !== 0) {
-    const rest = a % b;
-    a = b;
-    b = rest;
-  }
-  return a;
-}
-
 function header(out: ByteWriter, mode: number, divisor: number, first: number): void {
   out.u8(mode);
   out.varint(divisor);
@@ -281,14 +277,6 @@ function writePlanes(out: ByteWriter, values: Float64Array, add: number, width: 
     for (let i = 0; i < n; i++) plane[i] = words[i]! >>> shift;
     out.plane(plane);
   }
-}
-
-function zigzag(v: number): number {
-  return v < 0 ? -2 * v - 1 : 2 * v;
-}
-
-function unzigzag(z: number): number {
-  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
 
 function varintLength(value: number): number {

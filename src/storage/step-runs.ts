@@ -1,5 +1,6 @@
 import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
+import { gcd, unzigzag, zigzag } from './zigzag.js';
 
 /**
  * Zig-zag steps that are mostly one value, with the others drawn from a few: a series'
@@ -10,7 +11,17 @@ import { SegmentCorruptError } from './compression.js';
  * gets a Huffman code of its few symbols; on the peer bench's sequence numbers this takes a
  * quarter fewer bytes than varints of the steps (bench/disk-bytes.ts).
  *
- *     varint common  varint table size  table (varints)  varint run count  runs plane  index plane
+ * The table is sorted by step and stored as its smallest step, the greatest common divisor of
+ * the gaps between steps (the stride), and each gap in strides. A series' jumps are whole
+ * requests' worth of sequence numbers (on the peer bench, 5000 × k − 4 for a few dozen k), so
+ * each entry takes a byte instead of two or three: 30–70 bytes less per block of 1024 rows,
+ * 0.03–0.07 bytes a point. The order of the table does not matter to the index plane, whose
+ * Huffman code depends only on how often each index occurs.
+ *
+ *     varint common  varint table size  [varint zig-zag smallest  varint stride  varint gap…]
+ *     varint run count  runs plane  index plane
+ *
+ * The layout before (block mode 6, still read) listed the table's zig-zag steps one by one.
  */
 const MAX_TABLE = 256;
 const MAX_RUN = 255;
@@ -42,7 +53,7 @@ export function stepRuns(steps: Float64Array): StepRuns | null {
   let common = steps[0]!;
   for (const [step, count] of counts) if (count > counts.get(common)!) common = step;
   counts.delete(common);
-  const table = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
+  const table = [...counts.keys()].sort((a, b) => unzigzag(a) - unzigzag(b));
   const indexOf = new Map(table.map((step, i) => [step, i]));
   const runs: number[] = [];
   const indices: number[] = [];
@@ -68,7 +79,14 @@ export function stepRunsBytes(runs: StepRuns): number {
 export function writeStepRuns(out: ByteWriter, runs: StepRuns): void {
   out.varint(runs.common);
   out.varint(runs.table.length);
-  for (const step of runs.table) out.varint(step);
+  const steps = runs.table.map(unzigzag);
+  if (steps.length > 0) {
+    let stride = 0;
+    for (let i = 1; i < steps.length; i++) stride = gcd(steps[i]! - steps[i - 1]!, stride);
+    out.varint(zigzag(steps[0]!));
+    out.varint(stride);
+    for (let i = 1; i < steps.length; i++) out.varint((steps[i]! - steps[i - 1]!) / stride);
+  }
   out.varint(runs.runs.length);
   out.plane(runs.runs);
   if (runs.indices.length > 0) out.plane(runs.indices);
@@ -76,13 +94,20 @@ export function writeStepRuns(out: ByteWriter, runs: StepRuns): void {
 
 /**
  * Fill `target` with the values whose zig-zag steps writeStepRuns wrote: target[0] is `first`,
- * each next value the previous plus its step times `divisor`.
+ * each next value the previous plus its step times `divisor`. `layout` is the table's: spaced
+ * (smallest, stride, gaps) or listed (block mode 6).
  */
-export function readStepRuns(input: ByteReader, target: Float64Array, first: number, divisor: number): void {
+export function readStepRuns(input: ByteReader, target: Float64Array, first: number, divisor: number, layout: 'spaced' | 'listed'): void {
   const common = unzigzag(input.varint());
   const table = new Float64Array(input.varint());
   if (table.length > MAX_TABLE) throw new SegmentCorruptError(`step table of ${table.length} entries`);
-  for (let i = 0; i < table.length; i++) table[i] = unzigzag(input.varint());
+  if (layout === 'listed') for (let i = 0; i < table.length; i++) table[i] = unzigzag(input.varint());
+  else if (table.length > 0) {
+    table[0] = unzigzag(input.varint());
+    const stride = input.varint();
+    if (stride === 0 && table.length > 1) throw new SegmentCorruptError('step table with a stride of 0');
+    for (let i = 1; i < table.length; i++) table[i] = table[i - 1]! + input.varint() * stride;
+  }
   const runCount = input.varint();
   if (runCount === 0) throw new SegmentCorruptError('step runs without a run');
   const runs = input.bytesOf(runCount);
@@ -101,8 +126,4 @@ export function readStepRuns(input: ByteReader, target: Float64Array, first: num
     target[row++] = first + (acc += table[index]!) * divisor;
   }
   if (row !== n) throw new SegmentCorruptError('step runs do not cover their rows');
-}
-
-function unzigzag(z: number): number {
-  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }

@@ -100,7 +100,34 @@ test('noise around a trend is stored as residues from the mean of the previous v
 test('sequence numbers with rare jumps are stored as runs of one step', (t) => {
   const plain = new ByteWriter(16);
   writeNumbers(plain, Float64Array.from(CASES['sequence numbers, rare jumps']!));
-  t.is(plain.parts()[0]![0], 6);
+  t.is(plain.parts()[0]![0], 7);
+});
+
+test('a step table takes its smallest step, a stride and one byte a gap when its steps share a stride', (t) => {
+  // Jumps of whole requests of 5000 sequence numbers, less the run's own four: 5000 × k − 4.
+  let ordinal = 23_070_053;
+  const ks = [1, 2, -1, 3, -3, 4, 6, -2, 5, 8, -4, 7, 9, 12, -6, 10, 11, -5, 15, 13];
+  const values = Array.from({ length: 1024 }, (_, i) => {
+    ordinal += i % 5 !== 0 || i === 0 ? 1 : 5000 * ks[(i / 5) % ks.length]! - 4;
+    return ordinal * 10_000 + 1;
+  });
+  const { back, bytes } = roundTrip(values);
+  t.true(same(values)(back));
+  // Header 1 + 3 + 8, common 1, table 1 + 2 + 2 + 19, count 2, 205 runs, 204 indices: 448.
+  t.true(bytes <= 450, `${bytes} bytes`);
+});
+
+test('runs written with a listed table (mode 6, before 2026-12-04) still read', (t) => {
+  // Runs of +1 and one step of +4 from table entry 0: 0, 1, 2, 6, 7.
+  const listed = new ByteReader(Uint8Array.of(6, 1, 0, 2, 1, 8, 2, 2, 1, 0));
+  const back = new Float64Array(5);
+  readNumbers(listed, back);
+  listed.expectEnd();
+  t.deepEqual(Array.from(back), [0, 1, 2, 6, 7]);
+  const spaced = new ByteReader(Uint8Array.of(7, 1, 0, 2, 1, 8, 0, 2, 2, 1, 0));
+  readNumbers(spaced, back.fill(0));
+  spaced.expectEnd();
+  t.deepEqual(Array.from(back), [0, 1, 2, 6, 7]);
 });
 
 test('a damaged run is a SegmentCorruptError', (t) => {
@@ -115,8 +142,11 @@ test('a damaged run is a SegmentCorruptError', (t) => {
   t.throws(() => read(Uint8Array.of(3, 1, 0, 7), 3), { instanceOf: SegmentCorruptError });
   // RUNS: one run of 5 common steps (2) for 3 rows.
   t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 0, 1, 5), 3), { instanceOf: SegmentCorruptError });
-  // RUNS: a run ended by table index 3 of a table of 1.
+  // RUNS: a run ended by table index 3 of a table of 1, in either table layout.
   t.throws(() => read(Uint8Array.of(6, 1, 0, 2, 1, 8, 2, 1, 0, 3), 4), { instanceOf: SegmentCorruptError });
+  t.throws(() => read(Uint8Array.of(7, 1, 0, 2, 1, 8, 0, 2, 1, 0, 3), 4), { instanceOf: SegmentCorruptError });
+  // RUNS: a table of two steps with a stride of 0.
+  t.throws(() => read(Uint8Array.of(7, 1, 0, 2, 2, 8, 0, 1, 3, 1, 0, 0, 0, 1), 5), { instanceOf: SegmentCorruptError });
   // A varint that never ends.
   t.throws(() => read(Uint8Array.of(4, 1, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), 2), { instanceOf: SegmentCorruptError });
 });
