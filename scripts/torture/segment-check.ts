@@ -59,7 +59,9 @@ function unreadableEntry(store: SegmentStore, segment: SegmentFile): string | un
   } catch (err) {
     return (err as Error).message;
   }
-  const listed = new Map(segment.entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
+  // A format 2 manifest lists no entries (the footer holds them): the blocks are checked against the footer's counts.
+  const entries = segment.entries.length > 0 ? segment.entries : refs.map((ref) => ref.entry);
+  const listed = new Map(entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
   if (refs.length !== listed.size) return `${refs.length} series in the file, manifest lists ${listed.size}`;
   for (const ref of refs) {
     const { series } = ref.entry;

@@ -24,6 +24,11 @@ export interface SegmentFile {
    * Arrow IPC stream per entry at offset/length.
    */
   readonly format?: 2;
+  /**
+   * Format 2: not saved (since 2026-12-04), since the file's footer holds the same summary;
+   * the shard fills them in from the footer when it opens (an older manifest's are kept).
+   * Saved, they were 170 bytes a series a file, rewritten with every flush.
+   */
   readonly entries: SegmentEntry[];
   /** Tombstones numbered from this on apply to the file's rows (tombstones.ts); absent: 0. */
   readonly tombstoneMark?: number;
@@ -70,10 +75,13 @@ export function manifestPath(shardDir: string): string {
   return join(shardDir, 'manifest.json');
 }
 
+/** The manifest as saved: a format 2 segment's entries are empty unless an older build listed them. */
 export function readManifest(dir: string): ManifestDocument {
   const path = manifestPath(dir);
   if (!existsSync(path)) return emptyManifest();
-  return JSON.parse(readFileSync(path, 'utf8')) as ManifestDocument;
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as ManifestDocument;
+  for (const segment of manifest.segments) (segment as { entries: SegmentEntry[] }).entries ??= [];
+  return manifest;
 }
 
 function emptyManifest(): ManifestDocument {
@@ -99,5 +107,6 @@ export function guardManifest(dir: string, segmentFiles: readonly string[]): voi
 }
 
 export function writeManifest(dir: string, manifest: ManifestDocument): void {
-  writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
+  const segments = manifest.segments.map(({ entries, ...segment }) => (segment.format === 2 ? segment : { ...segment, entries }));
+  writeFileAtomic(manifestPath(dir), JSON.stringify({ ...manifest, segments }));
 }

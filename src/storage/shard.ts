@@ -1332,7 +1332,9 @@ export class Shard {
       }
     }
     for (const segment of this.manifest.segments) {
-      for (const ref of this.segments.refsOf(segment)) {
+      const refs = this.segments.refsOf(segment);
+      if (segment.entries.length === 0) segment.entries.push(...refs.map((ref) => ref.entry));
+      for (const ref of refs) {
         const { entry } = ref;
         const state = this.seriesState(entry.db, entry.series, true)!;
         // Rows of a series the catalog no longer lists are those of a dropped series.

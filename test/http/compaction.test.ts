@@ -4,9 +4,10 @@
  * flush, replaced files leave the disk, and every point reads back once, with its newest values.
  */
 import test from 'ava';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createDb, querySeries, sleep, writeOk, type SeriesInput } from '../helpers/client.js';
+import { readShardManifest } from '../helpers/manifests.js';
 import { cleanupServers, startServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
@@ -15,10 +16,6 @@ const DB = 'compact';
 const SERIES = 20;
 const REQUESTS = 40;
 const POINTS = 100;
-
-interface Manifest {
-  segments: { file: string; entries: { series: string }[] }[];
-}
 
 test('many small flushes end up in a few segments with every point once', async (t) => {
   const server = await startServer({ args: ['--shards', '1', '--memtable-bytes', '64KiB', '--flush-idle-ms', '50'] });
@@ -42,7 +39,7 @@ test('many small flushes end up in a few segments with every point once', async 
 
   const shardDir = path.join(server.dataDir, 'shards', '0');
   const settled = async () => {
-    const manifest = JSON.parse(await readFile(path.join(shardDir, 'manifest.json'), 'utf8')) as Manifest;
+    const manifest = await readShardManifest(shardDir);
     return { manifest, files: (await readdir(path.join(shardDir, 'segments'))).sort() };
   };
   // Background compactions and the last idle flush finish a moment after the writes.

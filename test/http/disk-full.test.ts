@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDb, listDbs, listSeries, querySeries, request, sleep, write, type HttpResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { waitForManifests } from '../helpers/manifests.js';
 import { Filler, mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 import { shardOf } from '../../src/storage/router.js';
 
@@ -146,11 +147,14 @@ test.serial('a flush the full disk refuses changes nothing on disk, keeps the da
   await pingUntil(t, server, 200, 5_000);
   const manifestPath = path.join(dataDir, 'shards', '0', 'manifest.json');
   // Flushes (and the compaction of their segments) run in the background: wait until all is on disk.
-  await waitFor(() => {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { segments: { entries: { count: number }[] }[] };
-    const stored = manifest.segments.flatMap((segment) => segment.entries).reduce((sum, entry) => sum + entry.count, 0);
-    return stored === 500 && manifest.segments.length < 4;
-  }, 10_000);
+  await waitForManifests(
+    dataDir,
+    ([manifest]) => {
+      const stored = manifest!.segments.flatMap((segment) => segment.entries).reduce((sum, entry) => sum + entry.count, 0);
+      return stored === 500 && manifest!.segments.length < 4;
+    },
+    'every point in a few segments',
+  );
   const manifestBefore = readFileSync(manifestPath, 'utf8');
   const segmentsBefore = shardFiles(dataDir, 'segments');
 
@@ -176,14 +180,6 @@ test.serial('a flush the full disk refuses changes nothing on disk, keeps the da
   t.is((await storedValues(restarted)).length, points.acknowledged.size);
   t.is(await restarted.stop(), 0);
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The first series name `prefix.N` that lives on each of `shardCount` shards. */
 function seriesOnEachShard(prefix: string, shardCount: number): string[] {

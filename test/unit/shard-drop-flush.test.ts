@@ -6,11 +6,11 @@
  * database of the same name is created again.
  */
 import test from 'ava';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Shard } from '../../src/storage/shard.js';
-import type { ManifestView } from '../helpers/manifests.js';
+import { readShardManifest } from '../helpers/manifests.js';
 import { committingWriter, floatBatch, seriesRowCount as rowCount, unitShardOptions } from '../helpers/shard-fixture.js';
 
 test("a database drop flushes the other databases' rows and never writes the dropped one's", async (t) => {
@@ -27,7 +27,7 @@ test("a database drop flushes the other databases' rows and never writes the dro
   t.is(rowCount(first, 'kept', 'cpu'), 5_000);
   t.throws(() => rowCount(first, 'gone', 'cpu'), { message: /Couldn't look up columns/ });
 
-  const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as ManifestView;
+  const manifest = await readShardManifest(dir);
   t.deepEqual(
     manifest.segments.map((segment) => segment.entries.map((entry) => entry.db)),
     [['kept']],

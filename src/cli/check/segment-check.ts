@@ -7,7 +7,7 @@ import type { FileReport } from './file-report.js';
 /**
  * One listed segment file read whole, as a scan would read it: its footer index (format 2) and
  * every block, each against its crc32 and decoded; each series must hold the rows the manifest
- * records for it.
+ * records for it (format 2: that the footer records).
  */
 export function checkSegment(store: SegmentStore, segment: SegmentFile, file: string): FileReport {
   const damaged = (detail: string): FileReport => ({ file, verdict: 'damaged', detail });
@@ -17,8 +17,11 @@ export function checkSegment(store: SegmentStore, segment: SegmentFile, file: st
   } catch (err) {
     return damaged((err as Error).message);
   }
-  const listed = new Map(segment.entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
-  if (refs.length !== listed.size) return damaged(`${refs.length} series in the file, the manifest lists ${listed.size}`);
+  // A format 2 manifest lists no entries (the footer holds them): the blocks are checked against the footer's counts.
+  const entries = segment.entries.length > 0 ? segment.entries : refs.map((ref) => ref.entry);
+  const lister = segment.entries.length > 0 ? 'the manifest' : 'the footer';
+  const listed = new Map(entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
+  if (refs.length !== listed.size) return damaged(`${refs.length} series in the file, ${lister} lists ${listed.size}`);
   let blocks = 0;
   let points = 0;
   for (const ref of refs) {
@@ -35,7 +38,7 @@ export function checkSegment(store: SegmentStore, segment: SegmentFile, file: st
       return damaged(`${db}/${series}: ${(err as Error).message}`);
     }
     const expected = listed.get(`${db}\0${series}`);
-    if (rows !== expected) return damaged(`${db}/${series}: ${rows} rows, the manifest says ${expected ?? 'nothing of this series'}`);
+    if (rows !== expected) return damaged(`${db}/${series}: ${rows} rows, ${lister} says ${expected ?? 'nothing of this series'}`);
     points += rows;
   }
   const format = segment.format === 2 ? `${blocks} blocks` : 'format 1';
