@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readManifest, type SegmentFile } from '../../src/storage/manifest.js';
-import { SegmentStore } from '../../src/storage/segment-store.js';
+import { entriesOf, SegmentStore } from '../../src/storage/segment-store.js';
 
 export interface SegmentCheck {
   /** Segment files newly read by this check. */
@@ -59,9 +59,7 @@ function unreadableEntry(store: SegmentStore, segment: SegmentFile): string | un
   } catch (err) {
     return (err as Error).message;
   }
-  // A format 2 manifest lists no entries (the footer holds them): the blocks are checked against the footer's counts.
-  const entries = segment.entries.length > 0 ? segment.entries : refs.map((ref) => ref.entry);
-  const listed = new Map(entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
+  const listed = new Map(entriesOf(segment, refs).map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
   if (refs.length !== listed.size) return `${refs.length} series in the file, manifest lists ${listed.size}`;
   for (const ref of refs) {
     const { series } = ref.entry;

@@ -34,10 +34,14 @@ export class ExportWarmUpTrigger {
   private timer: NodeJS.Timeout | undefined;
   private started = false;
 
+  private readonly options: WarmUpTriggerOptions;
+
   constructor(
     private readonly rowsHeld: () => number,
-    private readonly options: WarmUpTriggerOptions = { minRows: WARM_UP_MIN_ROWS, quietMs: WARM_UP_QUIET_MS },
-  ) {}
+    options: Partial<WarmUpTriggerOptions> = {},
+  ) {
+    this.options = { minRows: WARM_UP_MIN_ROWS, quietMs: WARM_UP_QUIET_MS, ...options };
+  }
 
   /** Rows arrived (a write, a replay): count them once no other write has come for `quietMs`. */
   poke(): void {

@@ -22,6 +22,7 @@ import { blockPiece } from './segment-file.js';
 import { seriesBlocks } from './series-blocks.js';
 import { ScanCursor, type ScanRequest, type SeriesSnapshot } from './scan.js';
 import type { TimePrecision } from '../time-precision.js';
+import type { TxnStatus } from './transactions.js';
 
 /** Blocks per made-up series: ten full blocks, the size of the peer bench's series. */
 const BLOCKS = 10;
@@ -49,7 +50,9 @@ export class ExportWarmUp {
   private readonly snapshotOf: (name: string) => SeriesSnapshot;
   private readonly snapshots: ReadonlyMap<string, SeriesSnapshot>;
   private readonly pageSlots = jsonPageSlots();
-  private readonly kept: unknown[];
+  private readonly reader = new ByteReader(new Uint8Array(8));
+  /** The last two rounds' requests and cursors (see finish). */
+  private recent: unknown[] = [];
 
   constructor() {
     // The first ArrayBuffer a thread detaches (every transfer to another thread does) invalidates
@@ -60,7 +63,6 @@ export class ExportWarmUp {
     const snapshots = new Map([madeUpSeries('warm-up.float', false), madeUpSeries('warm-up.mixed', true)].map((series) => [series.series, storedSnapshot(series)]));
     this.snapshots = snapshots;
     this.snapshotOf = (name) => snapshots.get(name)!;
-    this.kept = [this.snapshotOf, this.pageSlots, new ByteReader(new Uint8Array(8))];
   }
 
   /** Exports both series once, in the precision and framing of round `round`; returns the rows. */
@@ -70,8 +72,7 @@ export class ExportWarmUp {
     // Cloned as a request from the main thread is, so the compiled code meets the same shapes.
     const request = structuredClone(requestFor(precision, chunked, chunked ? this.pageSlots : undefined));
     const cursor = new ScanCursor(request, this.snapshotOf);
-    this.kept.push(request, cursor);
-    if (this.kept.length > KEPT_BASE + 4) this.kept.splice(KEPT_BASE, 2);
+    this.recent = [...this.recent.slice(-2), request, cursor];
     let rows = 0;
     for (let page = cursor.nextPage(); ; page = cursor.nextPage()) {
       for (const object of page.objects) rows += object.count;
@@ -87,13 +88,11 @@ export class ExportWarmUp {
    * and the code outlives the warm-up.
    */
   finish(): void {
-    for (const snapshot of this.snapshots.values()) this.kept.push(snapshot.blocks().next().value);
-    retained = this.kept;
+    const blocks = [...this.snapshots.values()].map((snapshot) => snapshot.blocks().next().value);
+    retained = [this.snapshotOf, this.pageSlots, this.reader, ...this.recent, ...blocks];
   }
 }
 
-/** What the constructor keeps: the snapshot function, the page slots and a reader. */
-const KEPT_BASE = 3;
 let retained: unknown[] = [];
 
 /** A series as a segment holds it: encoded blocks, each loaded by decoding, read as a shard reads one. */
@@ -115,7 +114,7 @@ function storedSnapshot(series: SeriesColumns): SeriesSnapshot {
  * ShardHandle.openScanWithPage adds `status`), in the same order: a cloned object's shape
  * follows its keys' order, and compiled code is specialised to shapes.
  */
-function requestFor(precision: TimePrecision, chunked: boolean, pageSlots: readonly SharedArrayBuffer[] | undefined): ScanRequest {
+function requestFor(precision: TimePrecision, chunked: boolean, pageSlots: readonly SharedArrayBuffer[] | undefined): ScanRequest & { status: TxnStatus } {
   const framing = { pretty: false, depth: chunked ? 1 : 2 };
   return {
     db: 'warm-up',
@@ -133,7 +132,7 @@ function requestFor(precision: TimePrecision, chunked: boolean, pageSlots: reado
     rowIndent: null,
     ...(chunked ? { objectFraming: framing } : { seriesFraming: framing }),
     ...(pageSlots ? { pageSlots } : {}),
-    ...{ status: { resolvedBelow: 1, aborted: [], committed: [] } },
+    status: { resolvedBelow: 1, aborted: [], committed: [] },
   };
 }
 

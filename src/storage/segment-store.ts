@@ -17,6 +17,14 @@ export interface SeriesRef {
   readonly blocks?: readonly BlockHeader[];
 }
 
+/**
+ * A listed segment's per-series summary: the manifest's entries where it lists them (format 1,
+ * or a format 2 file listed by a build before 2026-12-04), else its footer's, as `refs` read it.
+ */
+export function entriesOf(segment: SegmentFile, refs: readonly SeriesRef[]): readonly SegmentEntry[] {
+  return segment.entries.length > 0 ? segment.entries : refs.map((ref) => ref.entry);
+}
+
 /** One series to write into a new segment: its pieces, oldest first, merged as a scan sees them. */
 export interface SeriesSource {
   readonly db: string;

@@ -25,7 +25,7 @@ import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import { stageCheckpoint } from './checkpoint-adoption.js';
-import { ExportWarmUpTrigger, WARM_UP_MIN_ROWS, WARM_UP_QUIET_MS } from './export-warm-up-trigger.js';
+import { ExportWarmUpTrigger } from './export-warm-up-trigger.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -62,8 +62,6 @@ installShardCounters(settings.timers);
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
 const warmUp = new ExportWarmUpTrigger(() => shard?.rowsHeld() ?? 0, {
-  minRows: WARM_UP_MIN_ROWS,
-  quietMs: WARM_UP_QUIET_MS,
   onFinished: (outcome) =>
     'error' in outcome ? logger.warn({ err: outcome.error }, 'export warm-up failed') : logger.debug(outcome, 'export path warmed up'),
 });

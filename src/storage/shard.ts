@@ -15,7 +15,7 @@ import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteReco
 import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
 import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
-import { SegmentStore, segmentFilesIn, type SeriesRef, type SeriesSource } from './segment-store.js';
+import { entriesOf, SegmentStore, segmentFilesIn, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
 import { BatchLayouts } from './batch-layouts.js';
@@ -1333,7 +1333,7 @@ export class Shard {
     }
     for (const segment of this.manifest.segments) {
       const refs = this.segments.refsOf(segment);
-      if (segment.entries.length === 0) segment.entries.push(...refs.map((ref) => ref.entry));
+      if (segment.entries.length === 0) segment.entries.push(...entriesOf(segment, refs));
       for (const ref of refs) {
         const { entry } = ref;
         const state = this.seriesState(entry.db, entry.series, true)!;

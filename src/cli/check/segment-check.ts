@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SegmentFile } from '../../storage/manifest.js';
-import type { SegmentStore } from '../../storage/segment-store.js';
+import { entriesOf, type SegmentStore } from '../../storage/segment-store.js';
 import type { FileReport } from './file-report.js';
 
 /**
@@ -17,10 +17,8 @@ export function checkSegment(store: SegmentStore, segment: SegmentFile, file: st
   } catch (err) {
     return damaged((err as Error).message);
   }
-  // A format 2 manifest lists no entries (the footer holds them): the blocks are checked against the footer's counts.
-  const entries = segment.entries.length > 0 ? segment.entries : refs.map((ref) => ref.entry);
   const lister = segment.entries.length > 0 ? 'the manifest' : 'the footer';
-  const listed = new Map(entries.map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
+  const listed = new Map(entriesOf(segment, refs).map((entry) => [`${entry.db}\0${entry.series}`, entry.count]));
   if (refs.length !== listed.size) return damaged(`${refs.length} series in the file, ${lister} lists ${listed.size}`);
   let blocks = 0;
   let points = 0;
