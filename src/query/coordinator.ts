@@ -100,8 +100,7 @@ export class QueryCoordinator {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const object = seriesObjectFromValues(name, columns, points, framing);
     if (output.chunked) {
-      await exchange.writeChunk(object);
-      await exchange.endStream();
+      await exchange.endStreamWith(object);
     } else {
       exchange.rawJson(200, output.pretty ? `[\n${object}\n]` : `[${object}]`);
     }
@@ -174,14 +173,17 @@ export class QueryCoordinator {
 
   private async streamChunked(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
     let writes = Promise.resolve();
+    let unfinished = sources.length;
     const pump = (source: PageSource): Promise<void> =>
       pumpPages(
         source,
         (page) => {
           // A scan's shard framed the objects itself: its page body goes to the socket as it is.
           const bytes = page.framed ? (page.objects.length > 0 ? page.body : new Uint8Array(0)) : framePage(page, framing);
+          // The last page of the last source to finish ends the answer in the same write.
+          const last = page.done && --unfinished === 0;
           // Writes from the shards' pumps are serialised so objects never interleave mid-object.
-          writes = writes.then(() => (bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
+          writes = writes.then(() => (last ? exchange.endStreamWith(bytes) : bytes.length > 0 ? exchange.writeChunk(bytes) : undefined));
           return writes;
         },
         exchange,
