@@ -91,10 +91,7 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
       seriesAnswered += batch.asked;
       for (const { runs } of results) for (const run of runs) bytesAnswered += run.bytes.length;
       askMore();
-      for (const { name, runs } of results) {
-        for (const run of runs) await sink.add(name, run.bytes);
-        if (exchange.done) break;
-      }
+      await sink.addAll(results);
       if (exchange.done) {
         await Promise.all(pending.map(({ answer }) => answer.catch(() => undefined)));
         return;
@@ -173,6 +170,8 @@ export function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowInd
 
 interface Sink {
   add(name: string, rows: Uint8Array): Promise<void>;
+  /** A shard's answer of several series at once. */
+  addAll(series: readonly EncodedSeries[]): Promise<void>;
 }
 
 /** Chunked output: each run goes to the socket as its own object, writes never interleaving. */
@@ -187,8 +186,21 @@ class ChunkedSink implements Sink {
   ) {}
 
   add(name: string, rows: Uint8Array): Promise<void> {
-    const object = Buffer.concat([Buffer.from(seriesObjectHead(name, this.columns, this.framing)), rows, Buffer.from(seriesObjectTail(this.framing))]);
-    return this.write(object);
+    return this.write(Buffer.concat(this.objectParts(name, rows)));
+  }
+
+  /**
+   * A shard's answer (at most about REPLY_BYTES) goes out in one write: each write is a system
+   * call and a packet, and an answer over 1000 series made 1000 of them.
+   */
+  addAll(series: readonly EncodedSeries[]): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for (const { name, runs } of series) for (const run of runs) parts.push(...this.objectParts(name, run.bytes));
+    return parts.length === 0 ? this.writes : this.write(Buffer.concat(parts));
+  }
+
+  private objectParts(name: string, rows: Uint8Array): Uint8Array[] {
+    return [Buffer.from(seriesObjectHead(name, this.columns, this.framing)), rows, Buffer.from(seriesObjectTail(this.framing))];
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -213,6 +225,11 @@ class WholeSink implements Sink {
     entry.parts.push(rows);
     // A run always holds rows; only a framed series' lone tail counts none.
     entry.counts.push(1);
+    return Promise.resolve();
+  }
+
+  addAll(series: readonly EncodedSeries[]): Promise<void> {
+    for (const { name, runs } of series) for (const run of runs) void this.add(name, run.bytes);
     return Promise.resolve();
   }
 

@@ -2,8 +2,9 @@
  * A small chunked answer leaves the server in one write: status line, headers, the one chunk
  * and the chunked body's end together. Each write is a system call and, with Nagle off, a
  * packet of its own; read over a raw socket, an answer sent in three writes arrives in several
- * reads. Also: a gzip-compressed one-page answer and an answer of series on every shard still
- * arrive whole.
+ * reads. A chunked aggregate over many series goes out a shard's answer at a time, not a
+ * series at a time. Also: a gzip-compressed one-page answer and an answer of series on every
+ * shard still arrive whole.
  */
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -14,6 +15,8 @@ import { cleanupServers, startServer, type TestServer } from '../helpers/server.
 
 const DB = 'onewrite';
 const SERIES = 8;
+/** Series of the aggregate: one write each would be this many packets. */
+const MANY = 300;
 let server: TestServer;
 
 test.before(async () => {
@@ -21,6 +24,8 @@ test.before(async () => {
   await createDb(server, DB);
   const series = Array.from({ length: SERIES }, (_, s) => ({ name: `cpu.${s}`, columns: ['time', 'value'], points: [[1_400_000_000_000 + s, s + 0.5]] }));
   await writeOk(server, DB, series, { precision: 'ms' });
+  const many = Array.from({ length: MANY }, (_, s) => ({ name: `load.${s}`, columns: ['time', 'value'], points: [[1_400_000_000_000, s], [1_400_000_000_001, s + 1]] }));
+  await writeOk(server, DB, many, { precision: 'ms' });
 });
 
 test.after.always(cleanupServers);
@@ -44,23 +49,25 @@ function readsOfAnswer(pathAndQuery: string, headers: Record<string, string> = {
   });
 }
 
-/** The body of a chunked HTTP answer, its chunks joined. */
-function dechunk(answer: Buffer): Buffer {
+/** The chunks of a chunked HTTP answer's body, one per write the server made. */
+function chunksOf(answer: Buffer): Buffer[] {
   let at = answer.indexOf('\r\n\r\n') + 4;
   const chunks: Buffer[] = [];
   for (;;) {
     const lineEnd = answer.indexOf('\r\n', at);
     const size = Number.parseInt(answer.subarray(at, lineEnd).toString('latin1'), 16);
-    if (size === 0) return Buffer.concat(chunks);
+    if (size === 0) return chunks;
     chunks.push(answer.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
 }
 
+const dechunk = (answer: Buffer): Buffer => Buffer.concat(chunksOf(answer));
+
 const queryPath = (q: string): string => `/db/${DB}/series?u=root&p=root&chunked=true&q=${encodeURIComponent(q)}`;
 
 test('a one-series chunked answer arrives in one read, head, chunk and end together', async (t) => {
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 20; round++) {
     const { reads, answer } = await readsOfAnswer(queryPath('select * from cpu.3'));
     t.is(reads, 1, `round ${round}: the answer took ${reads} reads`);
     t.true(answer.toString('latin1').startsWith('HTTP/1.1 200'));
@@ -82,4 +89,14 @@ test('a gzip-compressed one-series chunked answer arrives whole', async (t) => {
   t.true(/content-encoding: gzip/i.test(answer.toString('latin1')));
   const [object] = parseJsonConcatenation(gunzipSync(dechunk(answer)).toString('utf8')) as { name: string }[];
   t.is(object!.name, 'cpu.5');
+});
+
+test('a chunked aggregate over many series goes out in a few writes, each series once with its value', async (t) => {
+  const { answer } = await readsOfAnswer(queryPath('select max(value) from /^load/ group by time(1h)'));
+  // Each write is one HTTP chunk: one per series was 300; a shard's answer at a time is a few.
+  const chunks = chunksOf(answer).length;
+  t.true(chunks <= 12, `the answer came in ${chunks} chunks`);
+  const objects = parseJsonConcatenation(dechunk(answer).toString('utf8')) as { name: string; points: number[][] }[];
+  t.is(objects.length, MANY);
+  for (const object of objects) t.is(object.points[0]![1], Number(object.name.slice('load.'.length)) + 1, object.name);
 });
