@@ -69,8 +69,25 @@ function fetchInit(method: string, options: RequestOptions): RequestInit {
   };
 }
 
+/**
+ * fetch, trying a GET once more when the pooled keep-alive connection it was sent on turns out
+ * closed before any answer came (undici: UND_ERR_SOCKET, "other side closed"). The server may
+ * close a connection that sat idle (uWS after 10 s); under a loaded CI machine the pool still
+ * handed one out, and a test failed on the race, not on anything the server answered. HTTP
+ * clients retry an idempotent request on a stale connection the same way.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if ((init.method ?? 'GET') !== 'GET' || cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(url, init);
+  }
+}
+
 export async function request(target: Target, method: string, pathname: string, options: RequestOptions = {}): Promise<HttpResult> {
-  const response = await fetch(urlFor(target, pathname, options.params, options.auth), fetchInit(method, options));
+  const response = await fetchOnce(urlFor(target, pathname, options.params, options.auth), fetchInit(method, options));
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
@@ -178,7 +195,7 @@ export async function streamQuery(
   signal?: AbortSignal,
 ): Promise<StreamedQuery> {
   const url = urlFor(target, `/db/${encodeURIComponent(db)}/series`, { q, chunked: 'true', ...params });
-  const response = await fetch(url, fetchInit('GET', signal === undefined ? {} : { signal }));
+  const response = await fetchOnce(url, fetchInit('GET', signal === undefined ? {} : { signal }));
   const body = response.body;
   async function* objects(): AsyncGenerator<SeriesResult, void, undefined> {
     if (body === null) return;
