@@ -30,6 +30,8 @@ const FIRST_SERIES_PER_REQUEST = 16;
  * buckets were an 18 MB reply, its writer regrown and copied, page by new page, for every one.
  */
 const REPLY_BYTES = 1 << 20;
+/** Chunked output is written in pieces of about this many bytes (ChunkedSink.addAll). */
+const WRITE_BYTES = 256 * 1024;
 
 /**
  * Runs an aggregate select. Each shard folds its series' blocks into per-bucket partials and,
@@ -190,13 +192,28 @@ class ChunkedSink implements Sink {
   }
 
   /**
-   * A shard's answer (at most about REPLY_BYTES) goes out in one write: each write is a system
-   * call and a packet, and an answer over 1000 series made 1000 of them.
+   * A shard's answer goes out in writes of about WRITE_BYTES, not one per object: each write is
+   * a system call and a packet, and an answer over 1000 series made 1000 of them. The bound
+   * keeps the copy small and what a stalled reader leaves in uWS's buffer to two such writes.
    */
-  addAll(series: readonly EncodedSeries[]): Promise<void> {
-    const parts: Uint8Array[] = [];
-    for (const { name, runs } of series) for (const run of runs) parts.push(...this.objectParts(name, run.bytes));
-    return parts.length === 0 ? this.writes : this.write(Buffer.concat(parts));
+  async addAll(series: readonly EncodedSeries[]): Promise<void> {
+    let parts: Uint8Array[] = [];
+    let bytes = 0;
+    for (const { name, runs } of series) {
+      for (const run of runs) {
+        const object = this.objectParts(name, run.bytes);
+        parts.push(...object);
+        for (const part of object) bytes += part.length;
+        if (bytes >= WRITE_BYTES) {
+          const full = Buffer.concat(parts);
+          parts = [];
+          bytes = 0;
+          await this.write(full);
+          if (this.exchange.done) return;
+        }
+      }
+    }
+    if (parts.length > 0) await this.write(Buffer.concat(parts));
   }
 
   private objectParts(name: string, rows: Uint8Array): Uint8Array[] {

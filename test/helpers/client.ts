@@ -76,7 +76,7 @@ function fetchInit(method: string, options: RequestOptions): RequestInit {
  * handed one out, and a test failed on the race, not on anything the server answered. HTTP
  * clients retry an idempotent request on a stale connection the same way.
  */
-async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+async function fetchRetryingStale(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (error) {
@@ -87,7 +87,7 @@ async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
 }
 
 export async function request(target: Target, method: string, pathname: string, options: RequestOptions = {}): Promise<HttpResult> {
-  const response = await fetchOnce(urlFor(target, pathname, options.params, options.auth), fetchInit(method, options));
+  const response = await fetchRetryingStale(urlFor(target, pathname, options.params, options.auth), fetchInit(method, options));
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
@@ -195,7 +195,7 @@ export async function streamQuery(
   signal?: AbortSignal,
 ): Promise<StreamedQuery> {
   const url = urlFor(target, `/db/${encodeURIComponent(db)}/series`, { q, chunked: 'true', ...params });
-  const response = await fetchOnce(url, fetchInit('GET', signal === undefined ? {} : { signal }));
+  const response = await fetchRetryingStale(url, fetchInit('GET', signal === undefined ? {} : { signal }));
   const body = response.body;
   async function* objects(): AsyncGenerator<SeriesResult, void, undefined> {
     if (body === null) return;
