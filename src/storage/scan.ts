@@ -204,6 +204,7 @@ export class ScanCursor {
     const out = borrowWriter();
     let pagePoints = 0;
     const separator = request.rowIndent === null ? ',' : ',\n';
+    const compact = request.rowIndent === null;
     const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
     // With a slot, a page also ends between objects once it nears the slot's size, so it fits.
     const pageBytes = slot === undefined ? Infinity : slot.byteLength - PAGE_SLOT_MARGIN;
@@ -225,13 +226,19 @@ export class ScanCursor {
         if (!block) break;
         const { time, seq } = block.rows;
         const { stop, step, selected, halves } = block;
+        // Most blocks show every row (a uniform column, no where clause): checked once here
+        // rather than per row.
+        const everyRow = everyRowShows(block);
         // The row loop runs on locals; the block is updated once per run.
         let next = block.next;
         while (next !== stop && count < rowLimit) {
           const i = next;
           next += step;
-          if (!this.rowShows(block, i)) continue;
-          if (count > 0) out.ascii(separator);
+          if (!everyRow && !this.rowShows(block, i)) continue;
+          if (count > 0) {
+            if (compact) out.byte(44);
+            else out.ascii(separator);
+          }
           writeRow(out, fromMicros(time[i]!, request.precision), seq[i]!, selected, halves, i, request.rowIndent);
           count++;
         }

@@ -18,6 +18,17 @@ test('floats print as JSON that reads back as the same double', (t) => {
   }
 });
 
+test('decimals of up to six fraction digits print exactly as JavaScript prints them', (t) => {
+  const samples = [0.000001, 0.000009, 0.1, 0.5, 1.25, 999_999_999.999999, 999_999_999.5, 123_456_789.123456, 0.100001, 10.000001, 55.55, 1e-6 * 7];
+  for (let i = 0; i < 50_000; i++) {
+    const decimals = 1 + (i % 6);
+    const digits = 1 + ((i * 7) % 15);
+    const value = Math.round(Math.random() * 10 ** digits) / 10 ** decimals;
+    samples.push(i % 2 === 0 ? value : -value);
+  }
+  for (const value of samples) t.is(printed((out) => out.float(value)), JSON.stringify(value), String(value));
+});
+
 test('short decimals print as short decimals and non-finite floats as null', (t) => {
   t.is(printed((out) => out.float(12.34)), '12.34');
   t.is(printed((out) => out.float(-0.5)), '-0.5');
