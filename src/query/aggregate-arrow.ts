@@ -1,4 +1,5 @@
-import { columnTypeOf, kindsOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
+import { columnTypeOf, type ArrowColumnType } from '../engine/arrow/column-types.js';
+import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { createAggregate } from '../engine/registry.js';

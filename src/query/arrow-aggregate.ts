@@ -1,4 +1,5 @@
-import { columnTypeOf, type KindSet } from '../engine/arrow/column-types.js';
+import { columnTypeOf } from '../engine/arrow/column-types.js';
+import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ArrowScanOutput } from '../storage/scan.js';

@@ -1,4 +1,5 @@
-import { columnTypeOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
+import { columnTypeOf, type ArrowColumnType } from '../engine/arrow/column-types.js';
+import type { KindSet } from '../storage/kind-set.js';
 import { expressionKinds } from '../engine/arrow/expression-kinds.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn } from '../storage/columns.js';

@@ -3,7 +3,7 @@ import type { ShardHandle } from '../storage/shard-handle.js';
 import type { Storage } from '../storage/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
 import type { MergeCursorRequest } from './merge-cursor.js';
-import type { KindSet } from '../engine/arrow/column-types.js';
+import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { PageSource } from './page-source.js';

@@ -1,4 +1,4 @@
-import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
+import { kindsOf, type KindSet } from './kind-set.js';
 import { ValueKind, type SeriesColumns } from './columns.js';
 
 /**

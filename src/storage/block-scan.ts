@@ -1,7 +1,7 @@
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';
 import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { kindsOf, type KindSet } from '../engine/arrow/column-types.js';
+import { kindsOf, type KindSet } from './kind-set.js';
 import { lowerBound } from './row-slice.js';
 import type { SeriesSnapshot } from './scan.js';
 

@@ -1,5 +1,6 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
-import { kindsOf, type ArrowColumnType, type KindSet } from '../engine/arrow/column-types.js';
+import type { ArrowColumnType } from '../engine/arrow/column-types.js';
+import { kindsOf, type KindSet } from './kind-set.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Condition } from '../query/ast.js';
 import { compileWhere, type BlockFilter } from '../query/where-filter.js';

@@ -1,5 +1,5 @@
 import { BLOCK_ROWS } from './block-codec.js';
-import type { KindSet } from '../engine/arrow/column-types.js';
+import type { KindSet } from './kind-set.js';
 import type { ColumnStats } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';

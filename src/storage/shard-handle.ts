@@ -14,7 +14,7 @@ import { jsonPageSlots } from './page-slots.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import type { BlockScanRequest } from './block-scan.js';
-import type { KindSet } from '../engine/arrow/column-types.js';
+import type { KindSet } from './kind-set.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, SeriesPattern, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';

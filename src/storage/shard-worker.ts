@@ -9,7 +9,7 @@ import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-out
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
-import type { KindSet } from '../engine/arrow/column-types.js';
+import type { KindSet } from './kind-set.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';

@@ -9,7 +9,7 @@ import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { guardManifest, manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
 import { BlockCursor, type BlockScanRequest } from './block-scan.js';
-import type { KindSet } from '../engine/arrow/column-types.js';
+import type { KindSet } from './kind-set.js';
 import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';

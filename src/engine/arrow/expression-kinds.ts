@@ -1,6 +1,7 @@
 import type { Expression } from '../arithmetic.js';
 import type { Scalar } from '../values.js';
-import { FLOAT_KIND, INT_KIND, kindOfScalar, WIDE_INT_KIND, type KindSet } from './column-types.js';
+import { FLOAT_KIND, INT_KIND, WIDE_INT_KIND, type KindSet } from '../../storage/kind-set.js';
+import { kindOfScalar } from './column-types.js';
 
 /**
  * The kinds an arithmetic expression's results may hold, read from the kinds of the columns it
