@@ -27,6 +27,8 @@ export interface StartOptions {
   readonly dataDir?: string;
   /** Extra command-line arguments, e.g. `['--max-body-size', '1024']`. */
   readonly args?: readonly string[];
+  /** Another build's server bundle to run instead of this checkout's (bench/query-pair.ts). */
+  readonly entry?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
   /**
@@ -123,14 +125,15 @@ function asClusterNode(dataDir: string, args: readonly string[] | undefined): st
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  if (!existsSync(serverEntry)) {
-    throw new Error(`${serverEntry} does not exist: run \`npm run build\` first`);
+  const entry = options.entry ?? serverEntry;
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} does not exist: run \`npm run build\` first`);
   }
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-test-')));
   if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
 
   // The admin page is off unless a test asks for it: its default port would be shared by every test server.
-  const args = [serverEntry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? []), ...asClusterNode(dataDir, options.args)];
+  const args = [entry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? []), ...asClusterNode(dataDir, options.args)];
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, {
     cwd: repoRoot,
