@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, type TestServer } from '../test/helpers/server.js';
-import { BenchClient, seriesPath } from './lib/http.js';
+import { seriesPath } from './lib/http.js';
 import { cpuSeconds } from './lib/proc.js';
 
 const { values: flags } = parseArgs({
@@ -47,7 +47,8 @@ const warmup = Number(flags.warmup);
 interface Side {
   readonly label: string;
   readonly server: TestServer;
-  readonly client: BenchClient;
+  /** One keep-alive connection, as the peer bench queries. */
+  readonly agent: http.Agent;
   readonly copy: string;
   /** Per round: median wall ms and mean server CPU ms per query of the round's block. */
   readonly wallMs: number[];
@@ -71,7 +72,7 @@ async function start(label: string, entry: string | undefined): Promise<Side> {
   const copy = copyOfData(flags['data-dir']!);
   // As `npm start` runs the server.
   const server = await startServer({ dataDir: copy, env: { MALLOC_ARENA_MAX: '2' }, ...(entry === undefined ? {} : { entry }) });
-  return { label, server, client: new BenchClient(server.baseUrl, 1), copy, wallMs: [], cpuMs: [] };
+  return { label, server, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), copy, wallMs: [], cpuMs: [] };
 }
 
 const pathAndQuery = seriesPath(flags.db!, flags.query!, { chunked: 'true', time_precision: 's' });
@@ -83,7 +84,7 @@ const pathAndQuery = seriesPath(flags.db!, flags.query!, { chunked: 'true', time
 function oneQuery(side: Side): Promise<number> {
   const began = performance.now();
   return new Promise((resolve, reject) => {
-    const request = http.get(`${side.server.baseUrl}${pathAndQuery}`, { agent: side.client.agent }, (response) => {
+    const request = http.get(`${side.server.baseUrl}${pathAndQuery}`, { agent: side.agent }, (response) => {
       let bytes = 0;
       response.on('data', (chunk: Buffer) => (bytes += chunk.length));
       response.on('end', () => {
@@ -119,7 +120,7 @@ try {
   console.log(`  this / other, median of the rounds' ratios: wall ${ratio((side) => side.wallMs)}, server CPU ${ratio((side) => side.cpuMs)}`);
 } finally {
   for (const side of sides) {
-    side.client.close();
+    side.agent.destroy();
     await side.server.stop();
     rmSync(side.copy, { recursive: true, force: true });
   }

@@ -204,8 +204,8 @@ export class ScanCursor {
     const limit = request.limit > 0 ? request.limit : Infinity;
     const out = borrowWriter();
     let pagePoints = 0;
-    const separator = request.rowIndent === null ? ',' : ',\n';
     const compact = request.rowIndent === null;
+    const separator = compact ? ',' : ',\n';
     const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
     // With a slot, a page also ends between objects once it nears the slot's size, so it fits.
     const pageBytes = slot === undefined ? Infinity : slot.byteLength - PAGE_SLOT_MARGIN;
