@@ -97,8 +97,8 @@ export class KvMetaBackend implements MetaBackend {
         revision = await beforeDeadline(compareAndSet(this.js, this.subject, text, base), deadline);
       } catch (err) {
         if (!isWrongRevision(err)) {
-          if (Date.now() + RETRY_PAUSE_MS >= deadline) throw unavailable(err);
           if (err instanceof DeadlineError || isTimeout(err)) unanswered = text;
+          if (Date.now() + RETRY_PAUSE_MS >= deadline) throw unavailable(err, unanswered !== undefined);
           await sleep(RETRY_PAUSE_MS);
           continue;
         }
@@ -225,8 +225,14 @@ function isTimeout(err: unknown): boolean {
   return err instanceof NatsError && err.code === 'TIMEOUT';
 }
 
-function unavailable(err: unknown): ServiceUnavailableError {
+/**
+ * `mayLand`: an attempt was sent and never answered. NATS may still store it once the bucket
+ * has a leader again (a Raft proposal cannot be taken back), so the answer says so: a retry
+ * of a create can then meet what the first try made.
+ */
+function unavailable(err: unknown, mayLand = false): ServiceUnavailableError {
   // nats.js reports a request nobody answered by the bare code: here, a bucket without a leader.
   const reason = err instanceof NatsError && err.code === '503' ? 'no NATS server holds its leader now' : (err as Error).message;
-  return new ServiceUnavailableError(`cluster metadata unavailable (${reason}); retry later`);
+  const outcome = mayLand ? '; the change was sent and may still be stored, so check before retrying it' : '';
+  return new ServiceUnavailableError(`cluster metadata unavailable (${reason})${outcome}; retry later`);
 }
