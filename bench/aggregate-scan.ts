@@ -15,7 +15,7 @@ import { blockPiece } from '../src/storage/segment-file.js';
 import { seriesBlocks, type Piece } from '../src/storage/series-blocks.js';
 import { sliceRows } from '../src/storage/row-slice.js';
 import { mapZones } from '../src/storage/zone-map.js';
-import type { SeriesSnapshot } from '../src/storage/scan.js';
+import type { SeriesSnapshot } from '../src/storage/series-snapshot.js';
 import type { SeriesColumns } from '../src/storage/columns.js';
 import { encodedSeries, type AggregateRequest } from '../src/query/aggregate-scan.js';
 import { benchSeries } from './lib/series-columns.js';

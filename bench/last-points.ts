@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Shard } from '../src/storage/shard.js';
-import type { ScanRequest } from '../src/storage/scan.js';
+import type { ScanRequest } from '../src/query/scan-cursor.js';
+import { ShardCursors } from '../src/query/shard-cursors.js';
 import { encodeWriteBatch } from '../src/storage/write-batch.js';
 import { byteOrder } from '../src/util/byte-order.js';
 import { benchSeries } from './lib/series-columns.js';
@@ -39,6 +40,7 @@ try {
   await shard.flush();
   names.sort(byteOrder);
 
+  const cursors = new ShardCursors(shard);
   const request: ScanRequest = {
     db: DB,
     series: names,
@@ -56,10 +58,10 @@ try {
   };
   let rows = 0;
   const nanos = bestNanos(() => {
-    const cursor = shard.openScan(request);
-    const page = shard.nextPage(cursor);
+    const cursor = cursors.openScan(request);
+    const page = cursors.nextPage(cursor);
     rows = page.objects.length;
-    shard.closeCursor(cursor);
+    cursors.close(cursor);
   }, 20, ROUNDS);
   if (rows !== SERIES) throw new Error(`expected ${SERIES} series objects, got ${rows}`);
   console.log(`${SERIES} series × ${POINTS} points, last point of each: ${(nanos / 1e6).toFixed(2)} ms, ${(nanos / SERIES / 1e3).toFixed(2)} µs/series`);

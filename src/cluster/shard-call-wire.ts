@@ -118,7 +118,7 @@ export const decodeReply = (bytes: Uint8Array): ShardCallReply => deserialize(by
 
 /**
  * The task without the buffers it shares with this node's threads (an Arrow answer's page
- * slots, scan.ts): they cannot cross to another node, and the shard there writes its pages
+ * slots, scan-cursor.ts): they cannot cross to another node, and the shard there writes its pages
  * into buffers of its own when it has none.
  */
 function withoutSharedMemory(value: object): object {

@@ -7,7 +7,7 @@ import { shapedRowRuns, TooManyFilledBucketsError } from '../query/aggregate-row
 import { aggregateSeries, type AggregateRequest } from '../query/aggregate-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
-import type { SeriesSnapshot } from '../storage/scan.js';
+import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { encodeWriteBatch } from '../storage/write-batch.js';
 import { interpolate, parseIntoTarget } from './into-target.js';
 

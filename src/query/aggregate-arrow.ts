@@ -6,7 +6,8 @@ import { createAggregate } from '../engine/registry.js';
 import { finishSeriesPartial, type SeriesPartial } from '../engine/series-partial.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import { allocateColumn, type Column } from '../storage/columns.js';
-import type { ArrowScanOutput, SeriesSnapshot } from '../storage/scan.js';
+import type { ArrowScanOutput } from './scan-cursor.js';
+import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { shapedRowRuns } from './aggregate-rows.js';
 import { aggregateSeries, type AggregateRequest } from './aggregate-scan.js';
 

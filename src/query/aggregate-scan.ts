@@ -6,13 +6,13 @@ import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPar
 import { evaluateOutputs } from '../engine/arithmetic.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { BLOCK_ROWS } from '../storage/block-codec.js';
-import type { SeriesSnapshot } from '../storage/scan.js';
-import type { SnapshotRestrictions } from '../storage/restricted-snapshot.js';
+import type { BlockFilter, FilterBlock, SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
 import { RunsWriter, runsIn, type EncodedRun, type RowShaping } from './aggregate-rows.js';
 import type { Condition, Value } from './ast.js';
 import { expressionOf } from './arithmetic-plan.js';
-import { compileWhere, queryColumns, type BlockFilter, type FilterBlock } from './where-filter.js';
+import type { SeriesRestrictions } from './plan.js';
+import { compileWhere, queryColumns } from './where-filter.js';
 
 /*
  * The shard-thread half of an aggregate select: for each requested series, walk its blocks
@@ -44,7 +44,7 @@ export interface AggregateRequest {
   readonly referencedColumns: readonly string[];
   readonly requiredColumns: readonly string[];
   readonly shaping: RowShaping;
-  readonly restrictions?: SnapshotRestrictions;
+  readonly restrictions?: SeriesRestrictions;
 }
 
 export interface SeriesAggregate {

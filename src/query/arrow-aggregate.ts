@@ -2,7 +2,7 @@ import { columnTypeOf } from '../engine/arrow/column-types.js';
 import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Exchange } from '../http/exchange.js';
-import type { ArrowScanOutput } from '../storage/scan.js';
+import type { ArrowScanOutput } from './scan-cursor.js';
 import type { Storage } from '../storage/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { sortByteOrder } from '../util/byte-order.js';

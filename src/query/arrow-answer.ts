@@ -5,7 +5,7 @@ import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-bat
 import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import type { Exchange } from '../http/exchange.js';
-import type { ArrowScanOutput, ScanSurvey } from '../storage/scan.js';
+import type { ArrowScanOutput, ScanSurvey } from './scan-cursor.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';

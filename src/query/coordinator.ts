@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
-import type { Page, ScanRequest } from '../storage/scan.js';
+import type { Page, ScanRequest } from './scan-cursor.js';
 import type { Storage } from '../storage/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';

@@ -4,11 +4,12 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
 import { borrowWriter, finishBorrowed, JsonWriter } from '../storage/json-writer.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
-import type { Page, PageObject } from '../storage/scan.js';
+import type { Page, PageObject } from './scan-cursor.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import type { Condition } from './ast.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
-import { compileWhere, type BlockFilter } from './where-filter.js';
+import { compileWhere } from './where-filter.js';
+import type { BlockFilter } from '../storage/series-snapshot.js';
 
 /** A merge's or join's output, for the thread that merges its series' blocks. */
 export interface MergeCursorRequest {

@@ -1,7 +1,7 @@
 import { createAggregate } from '../engine/registry.js';
 import { combineSeriesPartials, emptySeriesPartial, finishSeriesPartial, type SeriesPartial } from '../engine/series-partial.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
-import type { SeriesSnapshot } from '../storage/scan.js';
+import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { Storage } from '../storage/storage.js';
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { oneSeriesBatch, type OneSeriesBatch } from './aggregate-arrow.js';

@@ -1,4 +1,4 @@
-import type { Page } from '../storage/scan.js';
+import type { Page } from './scan-cursor.js';
 import type { ShardHandle } from '../storage/shard-handle.js';
 
 /**

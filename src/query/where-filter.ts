@@ -1,6 +1,7 @@
 import { evaluate, type ColumnBlock, type Operand } from '../engine/arithmetic.js';
 import { scalarAt, type Scalar } from '../engine/values.js';
 import { allocateColumn, ValueKind, type Column } from '../storage/columns.js';
+import type { BlockFilter, FilterBlock } from '../storage/series-snapshot.js';
 import { byteOrder } from '../util/byte-order.js';
 import { expressionOf } from './arithmetic-plan.js';
 import type { ComparisonOperator, Condition } from './ast.js';
@@ -16,17 +17,6 @@ import { compare } from './row-filter.js';
  * where clause and a select list compute `a + 1h` alike. Raw scans, aggregate scans, merge
  * inputs and joined rows all select their rows through it.
  */
-
-/** What a where clause reads of a block: its columns by name, and each row's time and sequence number. */
-export interface FilterBlock {
-  readonly count: number;
-  readonly time: Float64Array;
-  readonly seq: Float64Array;
-  column(name: string): Column | undefined;
-}
-
-/** A mask `count` long: 1 for each row of [from, to) that passes, 0 elsewhere. */
-export type BlockFilter = (block: FilterBlock, from: number, to: number) => Uint8Array;
 
 /** Sets `mask[i] = 1` for each row of [from, to) that passes; leaves the others as they are. */
 type MaskNode = (block: ColumnBlock, mask: Uint8Array, from: number, to: number) => void;

@@ -9,11 +9,11 @@ import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorRe
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { DiskProblem } from './disk-health.js';
-import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../query/scan-cursor.js';
 import { jsonPageSlots } from './page-slots.js';
 import type { RecoveryReport, WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
-import type { BlockScanRequest } from './block-scan.js';
+import type { BlockScanRequest } from '../query/block-cursor.js';
 import type { KindSet } from './kind-set.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, SeriesPattern, ShardWorkerData } from './shard-worker.js';
@@ -303,7 +303,7 @@ export class ShardHandle {
     return this.call<Page>('nextPage', arrow ? { cursorId, arrow } : { cursorId });
   }
 
-  /** The series and column kinds a scan will answer with (scan.ts ScanSurvey). */
+  /** The series and column kinds a scan will answer with (scan-cursor.ts ScanSurvey). */
   surveyScan(cursorId: number): Promise<ScanSurvey> {
     return this.call<ScanSurvey>('surveyScan', { cursorId });
   }
@@ -317,7 +317,7 @@ export class ShardHandle {
     return this.call('openBlockScan', { ...request, status: this.status() });
   }
 
-  /** The kinds a merge input's columns hold (block-scan.ts survey). */
+  /** The kinds a merge input's columns hold (block-cursor.ts survey). */
   surveyBlockScan(cursorId: number): Promise<Record<string, KindSet>> {
     return this.call<Record<string, KindSet>>('surveyBlockScan', { cursorId });
   }

@@ -17,15 +17,18 @@ import { sortByteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
 import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest, type OneSeriesBatch } from '../query/aggregate-arrow.js';
-import type { BlockScanRequest } from './block-scan.js';
+import type { BlockScanRequest } from '../query/block-cursor.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
 import { installShardCounters } from '../metrics/shard-counters.js';
 import type { DiskProblem } from './disk-health.js';
-import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from './scan.js';
+import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../query/scan-cursor.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
 import type { ShardCheckpoint } from './shard-checkpoint.js';
 import { stageCheckpoint } from './checkpoint-adoption.js';
-import { ExportWarmUpTrigger } from './export-warm-up-trigger.js';
+import { ExportWarmUpTrigger } from '../query/export-warm-up-trigger.js';
+import { compileRestrictions } from '../query/restricted-snapshot.js';
+import { ShardCursors, snapshotRequestOf, type SnapshotRequestOnWire } from '../query/shard-cursors.js';
+import type { SeriesSnapshot } from './series-snapshot.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
@@ -61,6 +64,8 @@ const settings = workerData as ShardWorkerData;
 installShardCounters(settings.timers);
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
+/** The cursors open on `shard`; replaced with it. */
+let cursors: ShardCursors | undefined;
 const warmUp = new ExportWarmUpTrigger(() => shard?.rowsHeld() ?? 0, {
   onFinished: (outcome) =>
     'error' in outcome ? logger.warn({ err: outcome.error }, 'export warm-up failed') : logger.debug(outcome, 'export path warmed up'),
@@ -70,6 +75,24 @@ function open(status?: TxnStatus): Shard {
   if (!shard) throw new ShardError(500, 'shard not initialised');
   if (status) shard.advance(status);
   return shard;
+}
+
+/** The shard's cursors, after `open` (the same transaction status). */
+function openCursors(status?: TxnStatus): ShardCursors {
+  open(status);
+  return cursors!;
+}
+
+/** Starts a shard on the data directory, and its cursor table. */
+function start(): Shard {
+  shard = new Shard(settings, (level, message) => logger[level](message));
+  cursors = new ShardCursors(shard);
+  return shard;
+}
+
+/** Snapshots of `request`'s series for `work`, within this message (Shard.withSnapshots). */
+function withSnapshots<T>(status: TxnStatus, request: SnapshotRequestOnWire, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
+  return open(status).withSnapshots(snapshotRequestOf(request), work);
 }
 
 function errorReply(err: unknown): ErrorReply {
@@ -98,8 +121,7 @@ async function guardAsync(work: () => Promise<void>): Promise<{ ok: true } | Err
 
 /** Start-up, step 1: open the files and report the WAL's transactions (nothing applied yet). */
 export function init(): ShardTxnReport {
-  shard = new Shard(settings, (level, message) => logger[level](message));
-  return shard.transactionReport();
+  return start().transactionReport();
 }
 
 /** Start-up, step 2: replay the WAL without the transactions found incomplete. */
@@ -142,7 +164,7 @@ export async function recoverDisk(): Promise<HealthReply> {
 }
 
 export function openScan(request: ScanRequest & { status: TxnStatus }): { cursorId: number } | ErrorReply {
-  return guard(() => ({ cursorId: open(request.status).openScan(request) }));
+  return guard(() => ({ cursorId: openCursors(request.status).openScan(request) }));
 }
 
 /** A scan that opens with its first page; with `seriesPattern`, its series are the shard's that match. */
@@ -157,9 +179,9 @@ export type ScanWithPageRequest = ScanRequest & { status: TxnStatus; seriesPatte
  */
 export function openScanWithPage(request: ScanWithPageRequest): { cursorId: number; page: Page | ErrorReply; matched: number } | ErrorReply {
   const opened = guard(() => {
-    const shard = open(request.status);
-    const scan = request.seriesPattern ? { ...request, series: matchingSeries(shard, request.db, request.seriesPattern) } : request;
-    return { matched: scan.series.length, ...shard.openScanWithPage(scan, (cursorId) => guard(() => open().nextPage(cursorId))) };
+    const opened = openCursors(request.status);
+    const scan = request.seriesPattern ? { ...request, series: matchingSeries(open(), request.db, request.seriesPattern) } : request;
+    return { matched: scan.series.length, ...opened.openScanWithPage(scan, (cursorId) => guard(() => opened.nextPage(cursorId))) };
   });
   if (isErrorReply(opened)) return opened;
   const { cursorId, page, matched } = opened;
@@ -167,7 +189,7 @@ export function openScanWithPage(request: ScanWithPageRequest): { cursorId: numb
 }
 
 export function nextPage(task: { cursorId: number; arrow?: ArrowScanOutput }): Page | ErrorReply {
-  const page = guard(() => open().nextPage(task.cursorId, task.arrow));
+  const page = guard(() => openCursors().nextPage(task.cursorId, task.arrow));
   return isErrorReply(page) ? page : transferResult(page, pageBuffers(page));
 }
 
@@ -177,19 +199,18 @@ function pageBuffers(page: Page): ArrayBuffer[] {
 }
 
 export function surveyScan(task: { cursorId: number }): ScanSurvey | ErrorReply {
-  return guard(() => open().surveyScan(task.cursorId));
+  return guard(() => openCursors().surveyScan(task.cursorId));
 }
 
 export function surveyBlockScan(task: { cursorId: number }): Record<string, KindSet> | ErrorReply {
-  return guard(() => open().surveyBlockScan(task.cursorId));
+  return guard(() => openCursors().surveyBlockScan(task.cursorId));
 }
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */
 export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
   const answer = guard(() => {
-    const opened = open(request.status);
-    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
-    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
+    if (request.checkFirst) open(request.status).checkSeries(request.db, request.checkFirst, request.requiredColumns, compileRestrictions(request.restrictions));
+    return withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
   });
   return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
@@ -202,56 +223,54 @@ function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
 /** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
 export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Record<string, KindSet> | ErrorReply {
   return guard(() => {
-    const opened = open(request.status);
-    if (request.checkFirst) opened.checkSeries(request.db, request.checkFirst, request.requiredColumns, request.restrictions);
-    return opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot));
+    if (request.checkFirst) open(request.status).checkSeries(request.db, request.checkFirst, request.requiredColumns, compileRestrictions(request.restrictions));
+    return withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot));
   });
 }
 
 /** An Arrow aggregate's rows for this shard's series as one record batch message. */
 export function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput; status: TxnStatus }): { bytes: Uint8Array } | ErrorReply {
-  const answer = guard(() => ({ bytes: open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => batchOf(request, request.output, snapshot)) }));
+  const answer = guard(() => ({ bytes: withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => batchOf(request, request.output, snapshot)) }));
   return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
 /** A merge's partial over the merged series this shard owns. */
 export function aggregateMergedPartial(request: MergedAggregateRequest & { status: TxnStatus }): SeriesPartial | ErrorReply {
-  return guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => mergedPartial(request, snapshot)));
+  return guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => mergedPartial(request, snapshot)));
 }
 
 /** A merge's rows, from this shard's members and the partials of the other shards. */
 export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
-  const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
+  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
   return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
 
 /** A merge's aggregate rows for `format=arrow`, as one record batch typed by them. */
 export function aggregateMergedInArrow(request: MergedAggregateRequest & { columns: string[]; partials: SeriesPartial[]; status: TxnStatus }): OneSeriesBatch | ErrorReply {
-  const answer = guard(() => open(request.status).withSnapshots({ ...request, order: 'asc' }, (snapshot) => finishMergedInArrow(request, request.partials, snapshot)));
+  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => finishMergedInArrow(request, request.partials, snapshot)));
   return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
 /** One run of a periodic continuous query over this shard's series: write batches per target shard. */
 export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[]; numbered: Map<string, number> } | ErrorReply {
   const answer = guard(() => {
-    const opened = open(request.status);
-    const { batches, numbered } = opened.withSnapshots({ ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+    const { batches, numbered } = withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
     return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))), numbered };
   });
   return 'batches' in answer ? transferResult(answer, answer.batches.filter((b) => b !== null)) : answer;
 }
 
 export function closeCursor(task: { cursorId: number }): void {
-  shard?.closeCursor(task.cursorId);
+  cursors?.close(task.cursorId);
 }
 
 export function openBlockScan(request: BlockScanRequest & { status: TxnStatus }): { cursorId: number; columns: readonly string[] } | ErrorReply {
-  return guard(() => open(request.status).openBlockScan(request));
+  return guard(() => openCursors(request.status).openBlockScan(request));
 }
 
 export function nextBlock(task: { cursorId: number }): { block: WireBlock | null } | ErrorReply {
   const reply = guard(() => {
-    const block = open().nextBlock(task.cursorId);
+    const block = openCursors().nextBlock(task.cursorId);
     return { block: block && packBlock(block) };
   });
   return 'block' in reply && reply.block ? transferResult(reply, wireBuffers(reply.block)) : reply;
@@ -340,12 +359,13 @@ export async function adoptCheckpoint(task: { dir: string }): Promise<{ logAppli
     if (current.holdsCheckpoint) throw new ShardError(409, 'a checkpoint of this shard is still held: release it before adopting another');
     stageCheckpoint(task.dir, settings.dir);
     shard = undefined;
+    cursors = undefined;
     try {
       await current.abandon();
     } finally {
-      shard = new Shard(settings, (level, message) => logger[level](message));
+      start();
     }
-    const adopted = shard;
+    const adopted = open();
     const report = await adopted.recover(new Set(), adopted.databases());
     return { logApplied: report.logApplied };
   } catch (err) {
@@ -359,5 +379,6 @@ export function close(task: { status: TxnStatus }): Promise<{ ok: true } | Error
     shard.advance(task.status);
     await shard.close();
     shard = undefined;
+    cursors = undefined;
   });
 }

@@ -8,13 +8,11 @@ import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { guardManifest, manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
-import { BlockCursor, type BlockScanRequest } from './block-scan.js';
 import type { KindSet } from './kind-set.js';
-import { restrictedSnapshot, restrictionFor, visibleColumns, type SnapshotRestrictions } from './restricted-snapshot.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';
-import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey, type SeriesSnapshot, type SnapshotRequest } from './scan.js';
+import { restrictionFor, type SeriesSnapshot, type SnapshotRequest, type SnapshotRestriction, type SnapshotRestrictions } from './series-snapshot.js';
 import { entriesOf, SegmentStore, segmentFilesIn, type SeriesRef, type SeriesSource } from './segment-store.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { MAX_SEQUENCE_NUMBER } from './sequence-numbers.js';
@@ -56,7 +54,7 @@ const FLUSH_SLICE_MS = 5;
 const MEMTABLE_HEADROOM_BYTES = 16 * 1024 * 1024;
 
 /** The part of a scan request a series snapshot depends on. */
-type SnapshotRange = Pick<ScanRequest, 'startUs' | 'endUs' | 'order'>;
+type SnapshotRange = Pick<SnapshotRequest, 'startUs' | 'endUs' | 'order'>;
 
 /** A logged batch whose transaction is not yet known to be committed everywhere. */
 interface PendingBatch {
@@ -150,8 +148,6 @@ export class Shard {
   private readonly manifest: ManifestDocument;
   private readonly wal: WriteAheadLog;
   private readonly segments: SegmentStore;
-  private readonly cursors = new Map<number, { cursor: ScanCursor | BlockCursor; files: string[] }>();
-  private nextCursorId = 1;
   /** Logged batches of unresolved transactions, in log (= transaction id) order. */
   private pending: PendingBatch[] = [];
   /** Reads write batches' series entries in place (one reader: the shard is one thread). */
@@ -1058,52 +1054,9 @@ export class Shard {
     return mark === undefined ? rewritten.segment : { ...rewritten.segment, tombstoneMark: mark };
   }
 
-  /**
-   * Open a cursor over a snapshot: each series' segment entries and memtable chunks as they
-   * are now. The snapshot holds its segment files, so a drop or rewrite that runs while the
-   * query is paged out leaves them readable until the cursor closes.
-   */
-  openScan(request: ScanRequest): number {
-    const { snapshots, files } = this.snapshotSeries(scanSnapshotRequest(request));
-    return this.holdCursor(new ScanCursor(request, (name) => snapshots.get(name)!), files);
-  }
-
-  /**
-   * Opens a scan and answers its first page (`firstPage`) in the same message. As in
-   * withSnapshots, a series is snapshotted only when the page reaches it; before the message
-   * ends, the series the page left unread are snapshotted for the pages to come.
-   */
-  openScanWithPage<P>(request: ScanRequest, firstPage: (cursorId: number) => P): { cursorId: number; page: P } {
-    const snapshotRequest = scanSnapshotRequest(request);
-    const files = this.checkAndHold(snapshotRequest);
-    let pinned: Map<string, SeriesSnapshot> | undefined;
-    const snapshot = (name: string): SeriesSnapshot => pinned?.get(name) ?? this.seriesSnapshot(snapshotRequest, name);
-    const cursor = new ScanCursor(request, snapshot);
-    const cursorId = this.holdCursor(cursor, files);
-    try {
-      return { cursorId, page: firstPage(cursorId) };
-    } finally {
-      pinned = new Map(cursor.unopenedSeries().map((name) => [name, this.seriesSnapshot(snapshotRequest, name)]));
-    }
-  }
-
-  /** A merge's or join's cursor over one series: filtered blocks for another thread to merge. */
-  openBlockScan(request: BlockScanRequest): { cursorId: number; columns: readonly string[] } {
-    const { snapshots, files } = this.snapshotSeries({
-      ...request,
-      series: [request.series],
-      requiredColumns: request.fields === '*' ? [] : request.fields,
-      ...(request.restriction ? { restrictions: { [request.series]: request.restriction } } : {}),
-    });
-    const cursor = new BlockCursor(request, snapshots.get(request.series)!);
-    return { cursorId: this.holdCursor(cursor, files), columns: cursor.columns };
-  }
-
-  /** Keeps a cursor and the segment files its snapshot holds until it is done or closed. */
-  private holdCursor(cursor: ScanCursor | BlockCursor, files: string[]): number {
-    const id = this.nextCursorId++;
-    this.cursors.set(id, { cursor, files });
-    return id;
+  /** Lets go of the segment files `holdSnapshots` held (see there). */
+  releaseFiles(files: readonly string[]): void {
+    this.segments.release(files);
   }
 
   /**
@@ -1115,7 +1068,7 @@ export class Shard {
    */
   withSnapshots<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
     const fixed = fixedShape(request);
-    const files = this.checkAndHold(fixed);
+    const files = this.holdSnapshots(fixed);
     try {
       return work((name) => this.seriesSnapshot(fixed, name));
     } finally {
@@ -1123,8 +1076,12 @@ export class Shard {
     }
   }
 
-  /** Checks every series of the request as a snapshot would and holds their segment files. */
-  private checkAndHold(request: SnapshotRequest): string[] {
+  /**
+   * Checks every series of the request as a snapshot would (a missing one or column fails the
+   * request before any of it is answered) and holds their segment files until `releaseFiles`:
+   * a drop or rewrite that runs while a reader is paged out leaves them readable meanwhile.
+   */
+  holdSnapshots(request: SnapshotRequest): string[] {
     const databases = this.catalog.get(request.db);
     const files = new Set<string>();
     for (const name of request.series) {
@@ -1138,13 +1095,16 @@ export class Shard {
     return held;
   }
 
-  /** One series' snapshot for the request (restricted to what its reader may see). */
-  private seriesSnapshot(request: SnapshotRequest, name: string): SeriesSnapshot {
+  /**
+   * One series' snapshot for the request (restricted to what its reader may see), as it is
+   * now; its files must be held (`holdSnapshots`) for as long as it is read.
+   */
+  seriesSnapshot(request: SnapshotRequest, name: string): SeriesSnapshot {
     const state = checkedSeries(this.catalog.get(request.db)?.get(name), name, request.requiredColumns);
     const snapshot = this.snapshotOf(request.db, state, request);
     const restriction = restrictionFor(request.restrictions, name);
     if (!restriction) return snapshot;
-    return restrictedSnapshot(snapshot, restriction, this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns));
+    return restriction.restrict(snapshot, this.checkedVisibleColumns(request.db, state, restriction, request.requiredColumns));
   }
 
   /** Throws the 400 a query over these series would meet, before any of it is answered. */
@@ -1162,70 +1122,18 @@ export class Shard {
    * column it cannot see gets, as if the series never had it. Finding them reads the series'
    * permitted rows, so the answer is kept until the series' rows next change.
    */
-  private checkedVisibleColumns(db: string, state: SeriesState, restriction: SnapshotRestrictions[string], requiredColumns: readonly string[]): readonly string[] {
-    // Int literals are bigints, which JSON has no form for.
-    const key = JSON.stringify(restriction, (_name, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  private checkedVisibleColumns(db: string, state: SeriesState, restriction: SnapshotRestriction, requiredColumns: readonly string[]): readonly string[] {
+    const { key } = restriction;
     let known = state.visibleColumns;
     if (known?.key !== key) {
       const whole = this.snapshotOf(db, state, { startUs: -Infinity, endUs: Infinity, order: 'asc' });
-      known = { key, columns: visibleColumns(restrictedSnapshot(whole, restriction), state.columns) };
+      known = { key, columns: restriction.visibleColumns(whole, state.columns) };
       state.visibleColumns = known;
     }
     for (const field of requiredColumns) {
       if (!known.columns.includes(field)) throw new ShardError(400, `Field ${field} doesn't exist in series ${state.name}`);
     }
     return known.columns;
-  }
-
-  /** Snapshots of the request's series; their segment files are held until released. */
-  private snapshotSeries(request: SnapshotRequest): { snapshots: Map<string, SeriesSnapshot>; files: string[] } {
-    const files = this.checkAndHold(request);
-    const snapshots = new Map<string, SeriesSnapshot>();
-    for (const name of request.series) snapshots.set(name, this.seriesSnapshot(request, name));
-    return { snapshots, files };
-  }
-
-  /** The next page of a scan; `arrow`, given with the first, makes its pages Arrow record batches. */
-  nextPage(cursorId: number, arrow?: ArrowScanOutput): Page {
-    const cursor = this.scanCursor(cursorId);
-    if (arrow) cursor.answerInArrow(arrow);
-    const page = cursor.nextPage();
-    if (page.done) this.closeCursor(cursorId);
-    return page;
-  }
-
-  /** What an Arrow answer's schema needs from this scan, before its first page. */
-  surveyScan(cursorId: number): ScanSurvey {
-    return this.scanCursor(cursorId).survey();
-  }
-
-  /** The kinds a merge input's columns hold, before its first block (BlockCursor.survey). */
-  surveyBlockScan(cursorId: number): Record<string, KindSet> {
-    const open = this.cursors.get(cursorId);
-    if (!(open?.cursor instanceof BlockCursor)) throw new ShardError(500, `no open block cursor ${cursorId}`);
-    return open.cursor.survey();
-  }
-
-  private scanCursor(cursorId: number): ScanCursor {
-    const open = this.cursors.get(cursorId);
-    if (!(open?.cursor instanceof ScanCursor)) throw new ShardError(500, `no open cursor ${cursorId}`);
-    return open.cursor;
-  }
-
-  /** The block cursor's next block; null at the end, which also closes the cursor. */
-  nextBlock(cursorId: number): SeriesColumns | null {
-    const open = this.cursors.get(cursorId);
-    if (!(open?.cursor instanceof BlockCursor)) throw new ShardError(500, `no open block cursor ${cursorId}`);
-    const block = open.cursor.nextBlock();
-    if (block === null) this.closeCursor(cursorId);
-    return block;
-  }
-
-  closeCursor(cursorId: number): void {
-    const open = this.cursors.get(cursorId);
-    if (!open) return;
-    this.cursors.delete(cursorId);
-    this.segments.release(open.files);
   }
 
   /** What a scan reads of one series: its segment blocks and memtable chunks as they are now. */
@@ -1391,9 +1299,6 @@ function checkedSeries(state: SeriesState | undefined, name: string, requiredCol
 const NO_PIECES: readonly Piece[] = [];
 
 /** What a scan snapshots: its series, range and order, and the columns it names (none for `*`). */
-function scanSnapshotRequest(request: ScanRequest): SnapshotRequest {
-  return { ...request, requiredColumns: request.fields === '*' ? [] : request.fields };
-}
 
 /**
  * The snapshot fields of a request, in an object of one shape. A request arrives by

@@ -2,7 +2,7 @@
  * A chunked export to a client that reads slower than the shards produce: the server must
  * wait for the socket and then carry on to the last byte, plain or gzip-compressed, with
  * pages from two shards interleaving. (It once stalled for good once uWS held unsent bytes.)
- * Pages take turns in two buffers shared with the shards (scan.ts, jsonPageSlots), so every
+ * Pages take turns in two buffers shared with the shards (scan-cursor.ts, jsonPageSlots), so every
  * row is checked, not counted: a page overwritten before it went out would repeat another
  * page's rows in place of its own, with the count unchanged.
  */

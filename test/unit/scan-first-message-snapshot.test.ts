@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import type { Page, ScanRequest } from '../../src/storage/scan.js';
+import type { Page, ScanRequest } from '../../src/query/scan-cursor.js';
+import { ShardCursors } from '../../src/query/shard-cursors.js';
 import { Shard, type ShardOptions } from '../../src/storage/shard.js';
 import { encodeWriteBatch } from '../../src/storage/write-batch.js';
 
@@ -60,7 +61,8 @@ test('the series the first page left unread are read as they were when the scan 
     pointsPerPage: 5,
     rowIndent: null,
   };
-  const { cursorId, page } = shard.openScanWithPage(request, (id) => shard.nextPage(id));
+  const cursors = new ShardCursors(shard);
+  const { cursorId, page } = cursors.openScanWithPage(request, (id) => cursors.nextPage(id));
   t.deepEqual(rowsOf(page), { a: 5 });
   t.false(page.done);
 
@@ -72,13 +74,13 @@ test('the series the first page left unread are read as they were when the scan 
 
   const rest: Record<string, number> = {};
   for (;;) {
-    const next = shard.nextPage(cursorId);
+    const next = cursors.nextPage(cursorId);
     Object.assign(rest, rowsOf(next));
     if (next.done) break;
   }
   t.deepEqual(rest, { b: 5, c: 5 }, 'the rows written after the scan opened are not in it');
   // A scan opened now sees them.
-  const now = shard.openScanWithPage({ ...request, pointsPerPage: 100 }, (id) => shard.nextPage(id));
+  const now = cursors.openScanWithPage({ ...request, pointsPerPage: 100 }, (id) => cursors.nextPage(id));
   t.deepEqual(rowsOf(now.page), { a: 8, b: 8, c: 8 });
   await shard.close();
 });

@@ -12,17 +12,18 @@
  * with two decimals, runs of sequence numbers, an int, a string and a bool column), and
  * touch nothing on disk.
  */
-import { encodeBlock, decodeBlock, BLOCK_ROWS } from './block-codec.js';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { ByteReader } from './block-bytes.js';
-import { summarizeBlock } from './block-header.js';
-import { settledBlocks } from './erasures.js';
-import { jsonPageSlots } from './page-slots.js';
-import { blockPiece } from './segment-file.js';
-import { seriesBlocks } from './series-blocks.js';
-import { ScanCursor, type ScanRequest, type SeriesSnapshot } from './scan.js';
+import { ByteReader } from '../storage/block-bytes.js';
+import { encodeBlock, decodeBlock, BLOCK_ROWS } from '../storage/block-codec.js';
+import { summarizeBlock } from '../storage/block-header.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { settledBlocks } from '../storage/erasures.js';
+import { jsonPageSlots } from '../storage/page-slots.js';
+import { blockPiece } from '../storage/segment-file.js';
+import { seriesBlocks } from '../storage/series-blocks.js';
+import type { SeriesSnapshot } from '../storage/series-snapshot.js';
+import type { TxnStatus } from '../storage/transactions.js';
 import type { TimePrecision } from '../time-precision.js';
-import type { TxnStatus } from './transactions.js';
+import { ScanCursor, type ScanRequest } from './scan-cursor.js';
 
 /** Blocks per made-up series: ten full blocks, the size of the peer bench's series. */
 const BLOCKS = 10;

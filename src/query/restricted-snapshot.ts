@@ -1,15 +1,31 @@
-import type { Condition } from '../query/ast.js';
-import { conditionColumns } from '../query/row-filter.js';
-import { compileWhere } from '../query/where-filter.js';
-import { ValueKind, type Column } from './columns.js';
-import { pickRows } from './row-pick.js';
-import type { SeriesSnapshot } from './scan.js';
+import type { Condition } from './ast.js';
+import type { SeriesRestrictions } from './plan.js';
+import { conditionColumns } from './row-filter.js';
+import { compileWhere } from './where-filter.js';
+import { ValueKind, type Column } from '../storage/columns.js';
+import { pickRows } from '../storage/row-pick.js';
+import type { BlockFilter, SeriesSnapshot, SnapshotRestriction, SnapshotRestrictions } from '../storage/series-snapshot.js';
 
-/** Per series, the condition a restricted reader's rows must pass (query/permissions-filter.ts). */
-export type SnapshotRestrictions = Readonly<Record<string, Condition>>;
+/**
+ * A restricted reader's conditions (query/permissions-filter.ts), compiled once for a shard's
+ * snapshots: requests carry them across threads as conditions, and storage takes them as masks.
+ */
+export function compileRestrictions(restrictions: SeriesRestrictions | undefined): SnapshotRestrictions | undefined {
+  if (restrictions === undefined) return undefined;
+  const compiled: Record<string, SnapshotRestriction> = {};
+  for (const [series, condition] of Object.entries(restrictions)) compiled[series] = compileRestriction(condition);
+  return compiled;
+}
 
-export function restrictionFor(restrictions: SnapshotRestrictions | undefined, series: string): Condition | undefined {
-  return restrictions !== undefined && Object.hasOwn(restrictions, series) ? restrictions[series] : undefined;
+export function compileRestriction(condition: Condition): SnapshotRestriction {
+  const filter = compileWhere(condition);
+  const columns = [...conditionColumns(condition)];
+  return {
+    // Int literals are bigints, which JSON has no form for.
+    key: JSON.stringify(condition, (_name, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)),
+    restrict: (snapshot, visible) => restrictedSnapshot(snapshot, filter, columns, visible),
+    visibleColumns: (snapshot, order) => visibleColumns(restrictedSnapshot(snapshot, filter, columns), order),
+  };
 }
 
 /**
@@ -20,9 +36,8 @@ export function restrictionFor(restrictions: SnapshotRestrictions | undefined, s
  * statistics describe all rows, so no block is answered from them; a series lacking a
  * column the restriction reads has no row that passes (a null never matches).
  */
-export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condition, columns: readonly string[] = snapshot.columns): SeriesSnapshot {
-  const filter = compileWhere(restriction);
-  const lacksColumn = [...conditionColumns(restriction)].some((c) => !snapshot.columns.includes(c));
+function restrictedSnapshot(snapshot: SeriesSnapshot, filter: BlockFilter, conditionColumns: readonly string[], columns: readonly string[] = snapshot.columns): SeriesSnapshot {
+  const lacksColumn = conditionColumns.some((c) => !snapshot.columns.includes(c));
   return {
     columns,
     restriction: {
@@ -51,7 +66,7 @@ export function restrictedSnapshot(snapshot: SeriesSnapshot, restriction: Condit
  * (the reader's whole series): what `select *` lists for that reader. Reads the unfiltered
  * blocks through the restriction's mask, without copying rows, until every column is found.
  */
-export function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): string[] {
+function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): string[] {
   const restriction = snapshot.restriction;
   if (!restriction) return [...order];
   const found = new Set<string>();

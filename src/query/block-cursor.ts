@@ -1,9 +1,9 @@
-import type { Condition } from '../query/ast.js';
-import { compileWhere, type BlockFilter } from '../query/where-filter.js';
-import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { kindsOf, type KindSet } from './kind-set.js';
-import { lowerBound } from './row-slice.js';
-import type { SeriesSnapshot } from './scan.js';
+import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { kindsOf, type KindSet } from '../storage/kind-set.js';
+import { lowerBound } from '../storage/row-slice.js';
+import type { BlockFilter, SeriesSnapshot } from '../storage/series-snapshot.js';
+import type { Condition } from './ast.js';
+import { compileWhere } from './where-filter.js';
 
 /**
  * What a merge or join asks of the shard owning one of its series: that series' rows in the

@@ -1,17 +1,18 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { ArrowColumnType } from '../engine/arrow/column-types.js';
-import { kindsOf, type KindSet } from './kind-set.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
-import type { Condition } from '../query/ast.js';
-import { compileWhere, type BlockFilter } from '../query/where-filter.js';
+import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
+import { int32Halves, writeRow } from '../storage/json-rows.js';
+import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from '../storage/json-writer.js';
+import { kindsOf, type KindSet } from '../storage/kind-set.js';
+import { lowerBound } from '../storage/row-slice.js';
+import type { Piece } from '../storage/series-blocks.js';
+import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../storage/series-json.js';
+import type { BlockFilter, SeriesSnapshot } from '../storage/series-snapshot.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
-import { allocateColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
-import { int32Halves, writeRow } from './json-rows.js';
-import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from './json-writer.js';
-import { seriesObjectTail, writeSeriesObjectHead, type Framing } from './series-json.js';
-import { lowerBound } from './row-slice.js';
-import type { SnapshotRestrictions } from './restricted-snapshot.js';
-import type { AnsweredFromStats, Piece } from './series-blocks.js';
+import type { Condition } from './ast.js';
+import type { SeriesRestrictions } from './plan.js';
+import { compileWhere } from './where-filter.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */
 export interface ScanRequest {
@@ -54,7 +55,8 @@ export interface ScanRequest {
    * `seriesFramed`.
    */
   readonly seriesFraming?: Framing;
-  readonly restrictions?: SnapshotRestrictions;
+  /** A restricted reader's per-series conditions (compiled for the snapshots by restricted-snapshot.ts). */
+  readonly restrictions?: SeriesRestrictions;
   /**
    * Buffers shared with the main thread that JSON pages are copied into in turn (see
    * page-slots.ts), for a reader that lets go of page k before it asks for page k + 2.
@@ -83,18 +85,6 @@ export interface ScanSurvey {
   readonly kinds: Record<string, KindSet>;
 }
 
-/** Which series a query reads, over which range, in which order; the columns each must have had. */
-export interface SnapshotRequest {
-  readonly db: string;
-  readonly series: readonly string[];
-  readonly startUs: number;
-  readonly endUs: number;
-  readonly order: 'asc' | 'desc';
-  readonly requiredColumns: readonly string[];
-  /** A restricted reader's per-series conditions: the snapshot holds only rows that pass. */
-  readonly restrictions?: SnapshotRestrictions;
-}
-
 /**
  * One emitted series object; `body[start, end)` holds its rows as comma-joined JSON arrays, or
  * the whole object when the request asked for objectFraming.
@@ -117,23 +107,6 @@ export interface Page {
   readonly seriesFramed?: boolean;
   /** The body is the one record batch of an Arrow answer whose column types its rows decided (joined-aggregate.ts). */
   readonly arrowTypes?: ArrowColumnType[];
-}
-
-/**
- * One series as a scan found it when it opened; loaded when the cursor reaches it. `blocks`
- * yields the rows in [start, end) as time-sorted blocks, in the scan's order (descending scans
- * get the newest block first; rows inside a block stay ascending), so a cursor holds one block
- * at a time and a `limit` stops the loading early.
- */
-export interface SeriesSnapshot {
-  readonly columns: readonly string[];
-  blocks(answered?: AnsweredFromStats): Iterator<SeriesColumns>;
-  /**
-   * Set for a restricted reader's series (restricted-snapshot.ts): its blocks before the
-   * restriction, and the restriction as a mask, for a reader that masks rows itself instead
-   * of having the passing rows copied out of every block.
-   */
-  readonly restriction?: { readonly filter: BlockFilter; unfilteredBlocks(): Iterator<SeriesColumns> };
 }
 
 /** The block a cursor is reading in one series, with the views its row loop needs. */
@@ -448,3 +421,4 @@ function finishPage(writer: JsonWriter, slot: SharedArrayBuffer | undefined): Ui
   giveBackWriter(writer);
   return body;
 }
+
