@@ -21,7 +21,7 @@ await build({
   absWorkingDir: dist,
   entryPoints: {
     'src/main': 'src/main.js',
-    'src/shard-worker': 'src/storage/shard-worker.js',
+    'src/shard-worker': 'src/shards/shard-worker.js',
     'src/parse-worker': 'src/ingest/parse-worker.js',
   },
   outdir: 'bundle',

@@ -19,7 +19,7 @@ import { Metrics } from './metrics/metrics.js';
 import { PasswordVerifier } from './meta/passwords.js';
 import { QueryCoordinator } from './query/coordinator.js';
 import { openLayout } from './storage/layout.js';
-import { Storage } from './storage/storage.js';
+import { Storage } from './shards/storage.js';
 import { DataDirLock } from './util/data-dir-lock.js';
 import { StartupError } from './startup-error.js';
 import type { NatsConnection } from 'nats';

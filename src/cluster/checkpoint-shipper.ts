@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
 /**

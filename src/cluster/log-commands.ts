@@ -1,4 +1,4 @@
-import type { SeriesDeleteRequest } from '../storage/shard-worker.js';
+import type { SeriesDeleteRequest } from '../shards/shard-worker.js';
 
 /**
  * Changes other than writes travel through the partition streams too, in order with the

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-commands.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import { AnsweredCalls } from './answered-calls.js';
 import type { Ownership } from './ownership.js';
 import type { PartitionOwner } from './partition-owner.js';

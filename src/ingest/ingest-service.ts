@@ -2,7 +2,7 @@ import { Piscina } from 'piscina';
 import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
 import type { FanOutSpec } from '../lifecycle/fan-out.js';
 import type { MetaStore } from '../meta/meta-store.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';

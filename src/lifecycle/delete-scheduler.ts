@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { ScheduledDelete } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { MIN_TIME_US } from '../query/time-range.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import type { Clock } from './clock.js';
 import { Ticker } from './ticker.js';
 import { olderThanMicros } from './scheduled-delete-body.js';

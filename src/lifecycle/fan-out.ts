@@ -1,4 +1,4 @@
-import type { SeriesPattern } from '../storage/shard-worker.js';
+import type { SeriesPattern } from '../shards/shard-worker.js';
 import type { SeriesColumns } from '../storage/columns.js';
 import { scalarAt } from '../engine/values.js';
 import { compileSeriesRegex, type CompiledRegex } from '../query/regex.js';

@@ -7,7 +7,7 @@ import { requestFor, rowShaping } from '../query/aggregate-coordinator.js';
 import type { AggregatePlan } from '../query/plan-aggregate.js';
 import { seriesByShard } from '../query/series-by-shard.js';
 import type { WriteLog } from '../ingest/write-log.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import type { Clock } from './clock.js';
 import { SERIES_NAME } from './into-target.js';
 import { Ticker } from './ticker.js';

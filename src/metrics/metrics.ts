@@ -6,7 +6,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestService } from '../ingest/ingest-service.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from './shard-counters.js';
 
 /** Where written points came in. */

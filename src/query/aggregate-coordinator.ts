@@ -1,14 +1,14 @@
 import type { Exchange } from '../http/exchange.js';
 import { sortByteOrder } from '../util/byte-order.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
-import type { Storage } from '../storage/storage.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { RowShaping } from './aggregate-rows.js';
 import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
 import type { AggregatePlan } from './plan-aggregate.js';
 import type { OutputOptions } from './plan.js';
-import { openJoinedAggregate } from './joined-aggregate.js';
-import { mergedAggregate } from './merged-aggregate.js';
+import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
+import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
 import { wholeAnswer, type WholeSeries } from './whole-answer.js';

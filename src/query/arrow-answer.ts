@@ -6,12 +6,12 @@ import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ArrowScanOutput, ScanSurvey } from './scan-cursor.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
 import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
 import { onePageSource, pumpPages, type PageSource } from './page-source.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
 import type { MergePlan } from './plan.js';
 

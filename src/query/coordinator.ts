@@ -4,7 +4,7 @@ import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
 import type { Page, ScanRequest } from './scan-cursor.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../shards/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';
 import { answerListInArrow, answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, type ListColumn } from './arrow-answer.js';

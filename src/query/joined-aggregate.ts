@@ -4,17 +4,12 @@ import { emptySeriesPartial, finishSeriesPartial, type SeriesPartial } from '../
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { allocateColumn, type SeriesColumns } from '../storage/columns.js';
 import { copyRows } from './block-cursor.js';
-import { restrictionFor } from '../storage/series-snapshot.js';
 import type { PageObject } from './scan-cursor.js';
-import type { Storage } from '../storage/storage.js';
 import { oneSeriesBatch } from './aggregate-arrow.js';
 import { encodeSeriesRows } from './aggregate-rows.js';
 import { SeriesReader, type AggregateRequest } from './aggregate-scan.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
 import type { Delivery, MergePage } from './merge-cursor.js';
-import { openMergeOf } from './merge-source.js';
-import type { PageSource } from './page-source.js';
-import type { AggregatePlan } from './plan-aggregate.js';
 
 /*
  * Aggregates over `a [as x] inner join b [as y]` (query-language.md §10.2): rows must be
@@ -123,21 +118,4 @@ export class JoinedAggregateCursor {
     }
     return { objects, body: Buffer.concat(runs.map((run) => run.bytes)) };
   }
-}
-
-/** Main thread: opens the sides' block scans and the joined aggregate on the first side's shard. */
-export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, request: AggregateRequest, inArrow = false): Promise<PageSource> {
-  // A restricted reader's whereClause goes with each side, as for a raw join (permissions-filter.ts).
-  const inputs = joined.sides.map((side) => {
-    const restriction = restrictionFor(plan.restrictions, side.series);
-    return { series: side.series, label: side.label, fields: side.fields, where: undefined, whereColumns: [], ...(restriction ? { restriction } : {}) };
-  });
-  return openMergeOf(storage, request.db, inputs, plan, (columns): JoinedAggregateRequest => ({
-    ...request,
-    kind: 'joined-aggregate',
-    name: joined.name,
-    inputs: columns.map((carried, i) => ({ label: joined.sides[i]!.label, columns: carried })),
-    columns: plan.columns,
-    ...(inArrow ? { inArrow } : {}),
-  }));
 }

@@ -1,6 +1,6 @@
 import type { Page } from './scan-cursor.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
-import type { Storage } from '../storage/storage.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import type { Storage } from '../shards/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
 import type { MergeCursorRequest } from './merge-cursor.js';
 import type { KindSet } from '../storage/kind-set.js';

@@ -1,5 +1,5 @@
 import type { Page } from './scan-cursor.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
 
 /**
  * Where the coordinator pulls a query's JSON pages from: a shard's scan cursor, or a merge

@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors.js';
 import { sortByteOrder } from '../util/byte-order.js';
-import type { ShardHandle } from '../storage/shard-handle.js';
-import type { Storage } from '../storage/storage.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import type { Storage } from '../shards/storage.js';
 import type { SeriesSource } from './plan.js';
 
 /** 0.8's answer to a regex that matches no series. */

@@ -8,7 +8,6 @@ import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
 import { DiskHealth, probeDisk, type DiskProblem } from './disk-health.js';
 import { guardManifest, manifestPath, readManifest, writeManifest, type ManifestDocument, type SegmentFile } from './manifest.js';
-import type { KindSet } from './kind-set.js';
 import { decodeDeleteRecord, encodeDeleteRecord, isDeleteRecord, type DeleteRecord } from './delete-record.js';
 import { decodeLogPositionRecord, encodeLogPositionRecord, isLogPositionRecord } from './log-position-record.js';
 import { settledBlocks, settleErasures } from './erasures.js';

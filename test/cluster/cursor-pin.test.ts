@@ -9,7 +9,7 @@
 import test from 'ava';
 import { Ownership } from '../../src/cluster/ownership.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
-import type { Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/shards/storage.js';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
 import { answeringNode, callingNode, nextRemotePage, openRemoteScan, scanAll, scanOf, storageWith } from '../helpers/shard-call-nodes.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { defaultSettings } from '../../src/config.js';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
-import { Storage } from '../../src/storage/storage.js';
+import { Storage } from '../../src/shards/storage.js';
 import { encodeWriteBatch } from '../../src/storage/write-batch.js';
 
 export const DB = 'db';

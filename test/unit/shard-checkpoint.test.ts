@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { stageCheckpoint } from '../../src/storage/checkpoint-adoption.js';
 import type { ManifestDocument } from '../../src/storage/manifest.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
-import type { Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/shards/storage.js';
 import { copyCheckpoint, DB, openStorage, rowsOf, seriesOf, writeMessage, type Message } from '../helpers/checkpoint-fixtures.js';
 
 const NODE_SCRIPT = fileURLToPath(new URL('../helpers/checkpoint-node.js', import.meta.url));

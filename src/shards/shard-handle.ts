@@ -8,16 +8,16 @@ import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
-import type { DiskProblem } from './disk-health.js';
+import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../query/scan-cursor.js';
-import { jsonPageSlots } from './page-slots.js';
-import type { RecoveryReport, WriteTxn } from './shard.js';
-import type { ShardCheckpoint } from './shard-checkpoint.js';
+import { jsonPageSlots } from '../storage/page-slots.js';
+import type { RecoveryReport, WriteTxn } from '../storage/shard.js';
+import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import type { BlockScanRequest } from '../query/block-cursor.js';
-import type { KindSet } from './kind-set.js';
-import { wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
+import type { KindSet } from '../storage/kind-set.js';
+import { wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, SeriesPattern, ShardWorkerData } from './shard-worker.js';
-import type { ShardTxnReport, TxnStatus } from './transactions.js';
+import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
 
 interface PendingWrite {
   readonly batch: ArrayBuffer;

@@ -9,7 +9,7 @@ import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-out
 import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../query/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../query/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
-import type { KindSet } from './kind-set.js';
+import type { KindSet } from '../storage/kind-set.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
 import { compileSeriesRegex } from '../query/regex.js';
@@ -18,18 +18,18 @@ import { transferResult } from '../util/transfer.js';
 import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
 import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest, type OneSeriesBatch } from '../query/aggregate-arrow.js';
 import type { BlockScanRequest } from '../query/block-cursor.js';
-import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from './block-wire.js';
+import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import { installShardCounters } from '../metrics/shard-counters.js';
-import type { DiskProblem } from './disk-health.js';
+import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../query/scan-cursor.js';
-import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from './shard.js';
-import type { ShardCheckpoint } from './shard-checkpoint.js';
-import { stageCheckpoint } from './checkpoint-adoption.js';
+import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from '../storage/shard.js';
+import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
+import { stageCheckpoint } from '../storage/checkpoint-adoption.js';
 import { ExportWarmUpTrigger } from '../query/export-warm-up-trigger.js';
 import { compileRestrictions } from '../query/restricted-snapshot.js';
 import { ShardCursors, snapshotRequestOf, type SnapshotRequestOnWire } from '../query/shard-cursors.js';
-import type { SeriesSnapshot } from './series-snapshot.js';
-import type { ShardTxnReport, TxnStatus } from './transactions.js';
+import type { SeriesSnapshot } from '../storage/series-snapshot.js';
+import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
 
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;

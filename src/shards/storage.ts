@@ -3,13 +3,13 @@ import type { Settings } from '../config.js';
 import { diskRefusal, ServiceUnavailableError } from '../errors.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
 import type { ChangeLog } from './change-log.js';
-import type { DiskProblem } from './disk-health.js';
-import type { StorageLayout } from './layout.js';
-import { shardOf } from './router.js';
-import { SequenceCounter } from './sequence-counter.js';
+import type { DiskProblem } from '../storage/disk-health.js';
+import type { StorageLayout } from '../storage/layout.js';
+import { shardOf } from '../storage/router.js';
+import { SequenceCounter } from '../storage/sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
 import type { SeriesDeleteRequest, SeriesPattern } from './shard-worker.js';
-import { abortedTransactions, TransactionLedger } from './transactions.js';
+import { abortedTransactions, TransactionLedger } from '../storage/transactions.js';
 
 /** After a write settles, idle shards hear that it committed within this many ms. */
 const STATUS_DELAY_MS = 20;
