@@ -26,7 +26,6 @@ import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTx
 import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import { stageCheckpoint } from '../storage/checkpoint-adoption.js';
 import { ExportWarmUpTrigger } from '../query/export-warm-up-trigger.js';
-import { compileRestrictions } from '../query/restricted-snapshot.js';
 import { ShardCursors, snapshotRequestOf, type SnapshotRequestOnWire } from '../query/shard-cursors.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
@@ -90,9 +89,16 @@ function start(): Shard {
   return shard;
 }
 
-/** Snapshots of `request`'s series for `work`, within this message (Shard.withSnapshots). */
-function withSnapshots<T>(status: TxnStatus, request: SnapshotRequestOnWire, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
-  return open(status).withSnapshots(snapshotRequestOf(request), work);
+/**
+ * Snapshots of `request`'s series for `work`, within this message (Shard.withSnapshots). The
+ * series of `checkFirst`, when given, are checked before any is read: a missing one fails the
+ * whole request.
+ */
+function withSnapshots<T>(status: TxnStatus, request: SnapshotRequestOnWire, work: (snapshot: (series: string) => SeriesSnapshot) => T, checkFirst?: readonly string[]): T {
+  const shard = open(status);
+  const snapshots = snapshotRequestOf(request);
+  if (checkFirst) shard.checkSeries(snapshots.db, checkFirst, snapshots.requiredColumns, snapshots.restrictions);
+  return shard.withSnapshots(snapshots, work);
 }
 
 function errorReply(err: unknown): ErrorReply {
@@ -208,10 +214,7 @@ export function surveyBlockScan(task: { cursorId: number }): Record<string, Kind
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */
 export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
-  const answer = guard(() => {
-    if (request.checkFirst) open(request.status).checkSeries(request.db, request.checkFirst, request.requiredColumns, compileRestrictions(request.restrictions));
-    return withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot));
-  });
+  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot), request.checkFirst));
   return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
 
@@ -222,10 +225,7 @@ function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
 
 /** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
 export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Record<string, KindSet> | ErrorReply {
-  return guard(() => {
-    if (request.checkFirst) open(request.status).checkSeries(request.db, request.checkFirst, request.requiredColumns, compileRestrictions(request.restrictions));
-    return withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot));
-  });
+  return guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot), request.checkFirst));
 }
 
 /** An Arrow aggregate's rows for this shard's series as one record batch message. */
