@@ -25,15 +25,26 @@ export const MICROS_PER_UNIT: Record<TimePrecision, number> = { s: 1_000_000, ms
 
 /**
  * Stored microseconds → the client's unit, truncating toward zero (-1500 µs → -1 ms), exactly.
- * Below 2^53 µs the rounded quotient is never a whole unit off (half the spacing of doubles
- * there is less than 1/unit). Beyond, near the year 9999, it can round up to the next unit, so
- * the exact remainder (`%` is exact, but slow) comes off first; what is left divides to within
- * a tenth of the true quotient, an integer below 2^53, which rounding then recovers.
+ * Below 2^53 µs the product with the unit's inverse is within a millionth of the true quotient,
+ * so its truncation is at most one off, which the exact remainder (q × unit is below 2^53)
+ * then corrects. Beyond, near the year 9999, the exact remainder (`%` is exact, but slow) comes
+ * off first; what is left divides to within a tenth of the true quotient, an integer below
+ * 2^53, which rounding then recovers.
  */
 export function fromMicros(us: number, precision: TimePrecision): number {
-  const unit = MICROS_PER_UNIT[precision];
-  if (us > -TWO_TO_53 && us < TWO_TO_53) return Math.trunc(us / unit);
-  return Math.round((us - (us % unit)) / unit);
+  if (precision === 'u') return us;
+  const unit = precision === 's' ? 1_000_000 : 1_000;
+  if (!(us > -TWO_TO_53 && us < TWO_TO_53)) return Math.round((us - (us % unit)) / unit);
+  // Every answer row's time passes here: a multiplication by the unit's inverse, corrected by
+  // one where it rounded across a multiple, is exact (q × unit < 2^53) and cheaper than dividing.
+  let q = Math.trunc(us * (precision === 's' ? 1e-6 : 1e-3));
+  const rest = us - q * unit;
+  if (us >= 0) {
+    if (rest >= unit) q++;
+    else if (rest < 0) q--;
+  } else if (rest <= -unit) q--;
+  else if (rest > 0) q++;
+  return q;
 }
 
 /** The server's current time in whole microseconds. */

@@ -202,8 +202,14 @@ export function writeInteger(buffer: Uint8Array, at: number, value: number): num
     value = -value;
   }
   if (value < 1e8) return writeDigits(buffer, at, value | 0);
-  // Two int32 halves: the digit loops then stay in fast integer arithmetic.
-  const high = Math.floor(value / 1e8);
+  // Two int32 halves: the digit loops then stay in fast integer arithmetic. The split
+  // multiplies by 1e-8, a division costing several times as much. Its floor is exact below
+  // 2^53: the double 1e-8 is a little above 10^-8 (by 2.1·10^-25), so a multiple of 10^8 never
+  // lands below its quotient k, and a value d ≥ 1 below one lands at least 10^-8 − 1.9·10^-9
+  // under k, more than half the spacing of doubles near k < 2^27 (2^-27 ≈ 7.5·10^-9), so it
+  // never rounds up to k. Every value within two of a multiple was also checked against
+  // division. high × 10^8 < 2^53, so the remainder is exact.
+  const high = Math.floor(value * 1e-8);
   return writeEightDigits(buffer, writeDigits(buffer, at, high | 0), (value - high * 1e8) | 0);
 }
 
@@ -232,7 +238,8 @@ export function writeFloat(buffer: Uint8Array, at: number, value: number): numbe
   buffer[at++] = 46; // '.'
   // The six fraction digits as three pairs, then their trailing zeros dropped (the last digit
   // left is not zero: the value is not integral).
-  const fraction = scaled - whole * 1e6;
+  // An int32 from here on: V8 then divides by the constants with multiplications.
+  const fraction = (scaled - whole * 1e6) | 0;
   const first = (fraction / 10_000) | 0;
   const rest = fraction - first * 10_000;
   const second = (rest / 100) | 0;

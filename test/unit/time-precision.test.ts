@@ -17,6 +17,9 @@ test('stored times convert to every precision exactly, truncating toward zero', 
   for (let i = 0; i < 50_000; i++) {
     const whole = Math.trunc(FIRST_US / 1e6 + Math.random() * ((LAST_US - FIRST_US) / 1e6));
     samples.push(whole * 1e6 + 999_999, whole * 1e6 - 999_999, whole * 1e6 + 999_000 + Math.floor(Math.random() * 1000));
+    // Whole units and one either side, where a quotient computed from the unit's inverse would tip over.
+    const ms = whole * 1000 + Math.floor(Math.random() * 1000);
+    samples.push(whole * 1e6, whole * 1e6 + 1, whole * 1e6 - 1, ms * 1000, ms * 1000 + 1, ms * 1000 - 1);
   }
   for (const us of samples) {
     for (const precision of PRECISIONS) t.is(BigInt(fromMicros(us, precision)).toString(), expected(us, precision), `${us} µs in ${precision}`);
