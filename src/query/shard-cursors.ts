@@ -16,11 +16,14 @@ import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type Sca
 /** A read's snapshot request as it crosses threads: a restricted reader's conditions not yet compiled. */
 export type SnapshotRequestOnWire = Omit<SnapshotRequest, 'restrictions'> & { readonly restrictions?: SeriesRestrictions | undefined };
 
-/** The request storage takes: only its own fields, and the restrictions compiled once for the whole read. */
+/**
+ * The request storage takes: only its own fields, and the restrictions compiled once for the
+ * whole read. Always the same keys (restrictions may be undefined), so the shard's snapshot
+ * code meets one shape whichever message it serves.
+ */
 export function snapshotRequestOf(request: SnapshotRequestOnWire): SnapshotRequest {
   const { db, series, startUs, endUs, order, requiredColumns } = request;
-  const restrictions = compileRestrictions(request.restrictions);
-  return restrictions === undefined ? { db, series, startUs, endUs, order, requiredColumns } : { db, series, startUs, endUs, order, requiredColumns, restrictions };
+  return { db, series, startUs, endUs, order, requiredColumns, restrictions: compileRestrictions(request.restrictions) };
 }
 
 export class ShardCursors {
