@@ -2,7 +2,7 @@ import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import type { ArrowColumnType } from '../engine/arrow/column-types.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
-import { int32Halves, writeRow } from '../storage/json-rows.js';
+import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../storage/json-rows.js';
 import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from '../storage/json-writer.js';
 import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { lowerBound } from '../storage/row-slice.js';
@@ -119,6 +119,11 @@ interface OpenBlock {
   readonly referencedKinds: Uint8Array[];
   /** Rows that pass the where clause (1), when there is one. */
   readonly passes: Uint8Array | undefined;
+  /**
+   * The selected columns' values, when each holds a float in every row of the block and its
+   * times are below 2^53 µs: rows then go out through `writeFloatRows`, a run at a time.
+   */
+  readonly floats: Float64Array[] | undefined;
   next: number;
   readonly stop: number;
   readonly step: number;
@@ -205,6 +210,12 @@ export class ScanCursor {
         const everyRow = everyRowShows(block);
         // The row loop runs on locals; the block is updated once per run.
         let next = block.next;
+        if (everyRow && compact && block.floats !== undefined) {
+          const run = Math.min((stop - next) * step, rowLimit - count, FLOAT_ROWS_AT_ONCE);
+          const written = writeFloatRows(out, time, seq, request.precision, block.floats, next, step, run, count > 0);
+          next += written * step;
+          count += written;
+        }
         while (next !== stop && count < rowLimit) {
           const i = next;
           next += step;
@@ -368,12 +379,14 @@ export class ScanCursor {
         passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
       }
       const ascending = request.order === 'asc';
+      const floats = selected.every(isFloatColumn) && rows.time[lo]! > -TWO_TO_53 && rows.time[hi - 1]! < TWO_TO_53 ? selected.map((c) => c.floats) : undefined;
       cursor.block = {
         rows,
         selected,
         halves: selected.map(int32Halves),
         referencedKinds,
         passes,
+        floats,
         next: ascending ? lo : hi - 1,
         stop: ascending ? hi : lo - 1,
         step: ascending ? 1 : -1,
@@ -391,6 +404,13 @@ function everyRowShows(block: OpenBlock): boolean {
   if (block.passes !== undefined) return false;
   return block.selected.some((c) => c.uniformKind !== undefined && c.uniformKind !== ValueKind.Null && c.uniformKind !== ValueKind.Erased);
 }
+
+/** A column with a float in every row of its block. */
+function isFloatColumn(column: Column): boolean {
+  return column.uniformKind === ValueKind.Float;
+}
+
+const TWO_TO_53 = 2 ** 53;
 
 /** A block has a handful of columns: finding one by name beats building a map per block. */
 function storedIn(rows: SeriesColumns, name: string): Column | undefined {
