@@ -2,7 +2,7 @@ import type { Condition } from './ast.js';
 import type { SeriesRestrictions } from './plan.js';
 import { conditionColumns } from './row-filter.js';
 import { compileWhere } from './where-filter.js';
-import { ValueKind, type Column } from '../storage/columns.js';
+import { ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { pickRows } from '../storage/row-pick.js';
 import type { BlockFilter, SeriesSnapshot, SnapshotRestriction, SnapshotRestrictions } from '../storage/series-snapshot.js';
 
@@ -17,7 +17,7 @@ export function compileRestrictions(restrictions: SeriesRestrictions | undefined
   return compiled;
 }
 
-export function compileRestriction(condition: Condition): SnapshotRestriction {
+function compileRestriction(condition: Condition): SnapshotRestriction {
   const filter = compileWhere(condition);
   const columns = [...conditionColumns(condition)];
   return {
@@ -49,8 +49,7 @@ function restrictedSnapshot(snapshot: SeriesSnapshot, filter: BlockFilter, condi
       const blocks = snapshot.blocks();
       for (let step = blocks.next(); !step.done; step = blocks.next()) {
         const rows = step.value;
-        const column = (name: string): Column | undefined => rows.columns.find((c) => c.name === name);
-        const passes = filter({ count: rows.count, time: rows.time, seq: rows.seq, column }, 0, rows.count);
+        const passes = passingRows(filter, rows);
         const selection = new Uint32Array(rows.count);
         let n = 0;
         for (let i = 0; i < rows.count; i++) if (passes[i] === 1) selection[n++] = i;
@@ -73,8 +72,7 @@ function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): str
   const blocks = restriction.unfilteredBlocks();
   for (let step = blocks.next(); !step.done && found.size < order.length; step = blocks.next()) {
     const rows = step.value;
-    const column = (name: string): Column | undefined => rows.columns.find((c) => c.name === name);
-    const passes = restriction.filter({ count: rows.count, time: rows.time, seq: rows.seq, column }, 0, rows.count);
+    const passes = passingRows(restriction.filter, rows);
     for (const { name, kinds } of rows.columns) {
       if (found.has(name)) continue;
       for (let i = 0; i < rows.count; i++) {
@@ -86,4 +84,10 @@ function visibleColumns(snapshot: SeriesSnapshot, order: readonly string[]): str
     }
   }
   return order.filter((name) => found.has(name));
+}
+
+/** The restriction's mask over a whole block. */
+function passingRows(filter: BlockFilter, rows: SeriesColumns): Uint8Array {
+  const column = (name: string): Column | undefined => rows.columns.find((c) => c.name === name);
+  return filter({ count: rows.count, time: rows.time, seq: rows.seq, column }, 0, rows.count);
 }

@@ -3,7 +3,7 @@ import type { ArrowColumnType } from '../engine/arrow/column-types.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../storage/json-rows.js';
-import { borrowWriter, finishBorrowed, giveBackWriter, type JsonWriter } from '../storage/json-writer.js';
+import { borrowWriter, finishBorrowed, giveBackWriter, isSafeMagnitude, type JsonWriter } from '../storage/json-writer.js';
 import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { lowerBound } from '../storage/row-slice.js';
 import type { Piece } from '../storage/series-blocks.js';
@@ -379,7 +379,7 @@ export class ScanCursor {
         passes = both(this.filter?.(view, lo, hi), cursor.restriction?.(view, lo, hi), lo, hi);
       }
       const ascending = request.order === 'asc';
-      const floats = selected.every(isFloatColumn) && rows.time[lo]! > -TWO_TO_53 && rows.time[hi - 1]! < TWO_TO_53 ? selected.map((c) => c.floats) : undefined;
+      const floats = selected.every(isFloatColumn) && isSafeMagnitude(rows.time[lo]!) && isSafeMagnitude(rows.time[hi - 1]!) ? selected.map((c) => c.floats) : undefined;
       cursor.block = {
         rows,
         selected,
@@ -409,8 +409,6 @@ function everyRowShows(block: OpenBlock): boolean {
 function isFloatColumn(column: Column): boolean {
   return column.uniformKind === ValueKind.Float;
 }
-
-const TWO_TO_53 = 2 ** 53;
 
 /** A block has a handful of columns: finding one by name beats building a map per block. */
 function storedIn(rows: SeriesColumns, name: string): Column | undefined {

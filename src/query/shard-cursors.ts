@@ -18,8 +18,10 @@ export type SnapshotRequestOnWire = Omit<SnapshotRequest, 'restrictions'> & { re
 
 /**
  * The request storage takes: only its own fields, and the restrictions compiled once for the
- * whole read. Always the same keys (restrictions may be undefined), so the shard's snapshot
- * code meets one shape whichever message it serves.
+ * whole read, in an object of one shape (restrictions may be undefined). A request arrives by
+ * structured clone, whose shape varies with the fields present (a query's first request to a
+ * shard carries more), and reading fields of a shape the optimised code had not met made V8
+ * throw that code away at the start of the next query.
  */
 export function snapshotRequestOf(request: SnapshotRequestOnWire): SnapshotRequest {
   const { db, series, startUs, endUs, order, requiredColumns } = request;

@@ -37,8 +37,7 @@ export interface ShardWorkerData extends ShardOptions {
   readonly timers: Float64Array;
 }
 
-/** A regex crosses threads as its source and is compiled here, where the names are. */
-/** A series-name regex as the client wrote it (RE2 syntax), compiled where it is used. */
+/** A series-name regex as the client wrote it (RE2 syntax): it crosses threads as its source and is compiled here, where the names are. */
 export interface SeriesPattern {
   readonly pattern: string;
   readonly caseInsensitive: boolean;

@@ -6,7 +6,7 @@
 const DIGIT_PAIRS = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
 const TWO_TO_53 = 2 ** 53;
 /** Room any number printed by writeInteger or writeFloat may take. */
-export const MAX_NUMBER_BYTES = 24;
+const MAX_NUMBER_BYTES = 24;
 const utf8 = new TextEncoder();
 
 /*

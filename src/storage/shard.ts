@@ -1066,10 +1066,9 @@ export class Shard {
    * snapshots made one at a time die young instead of surviving the scavenges of a long work.
    */
   withSnapshots<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => T): T {
-    const fixed = fixedShape(request);
-    const files = this.holdSnapshots(fixed);
+    const files = this.holdSnapshots(request);
     try {
-      return work((name) => this.seriesSnapshot(fixed, name));
+      return work((name) => this.seriesSnapshot(request, name));
     } finally {
       this.segments.release(files);
     }
@@ -1297,18 +1296,6 @@ function checkedSeries(state: SeriesState | undefined, name: string, requiredCol
 
 const NO_PIECES: readonly Piece[] = [];
 
-/** What a scan snapshots: its series, range and order, and the columns it names (none for `*`). */
-
-/**
- * The snapshot fields of a request, in an object of one shape. A request arrives by
- * structured clone, whose shape varies with the fields present (a query's first request to
- * a shard carries more), and reading fields of a shape the optimised code had not met made
- * V8 throw that code away at the start of the next query.
- */
-function fixedShape(request: SnapshotRequest): SnapshotRequest {
-  const { db, series, startUs, endUs, order, requiredColumns, restrictions } = request;
-  return { db, series, startUs, endUs, order, requiredColumns, restrictions };
-}
 
 /** A pause for long work on the shard's thread: lets the mailbox in every FLUSH_SLICE_MS. */
 function pauser(): () => Promise<void> {
