@@ -11,8 +11,8 @@
  * Run: npm run build && node dist/bench/json-rows.js   (ROWS=1000000 ROUNDS=5)
  */
 import { allocateColumn, ValueKind, type Column } from '../src/storage/columns.js';
-import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../src/storage/json-rows.js';
-import { JsonWriter } from '../src/storage/json-writer.js';
+import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../src/engine/json/json-rows.js';
+import { JsonWriter } from '../src/engine/json/json-writer.js';
 import { fromMicros, type TimePrecision } from '../src/time-precision.js';
 
 const rows = Number(process.env.ROWS ?? 1_000_000);

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { parse as parseToml } from 'smol-toml';
-import { packageVersion } from './cli/package-version.js';
+import { packageVersion } from './util/package-version.js';
 import { MAX_SHARDS } from './storage/layout.js';
-
-export type WalFsyncPolicy = 'always' | 'interval' | 'never';
+import type { WalFsyncPolicy } from './storage/wal.js';
 
 export interface Settings {
   port: number;

@@ -4,7 +4,7 @@ import { benchCommand } from './bench/bench-command.js';
 import { checkCommand } from './check/check-command.js';
 import { exportCommand } from './export/export-command.js';
 import { importCommand } from './import/import-command.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../util/package-version.js';
 
 /** Exit code when the command line itself is wrong (unknown command or option, missing argument). */
 const USAGE_EXIT = 2;

@@ -1,20 +1,15 @@
 import { BadRequestError, TooManyLoginAttemptsError, UnauthorizedError } from '../errors.js';
 import type { MetaStore, StoredUser } from '../meta/meta-store.js';
-import type { PasswordHash, PasswordVerifier } from '../meta/passwords.js';
+import type { PasswordVerifier } from '../meta/passwords.js';
 import type { Exchange } from './exchange.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { requireDatabaseAdmin } from './authorization.js';
+import type { Principal } from './principal.js';
 
 export interface Credentials {
   readonly username: string;
   readonly password: string;
 }
-
-/** Who a request authenticated as (security.md §1): the account record as it was checked. */
-/** `accounts`: the meta store's accounts generation when the account was found as it is. */
-export type Principal =
-  | { readonly kind: 'cluster-admin'; readonly name: string; readonly password: PasswordHash; readonly accounts: number }
-  | { readonly kind: 'db-user'; readonly db: string; readonly name: string; readonly user: StoredUser; readonly accounts: number };
 
 /** u/p query parameters when both are non-empty, else HTTP Basic auth (0.8 rules). */
 export function credentialsOf(exchange: Exchange): Credentials | undefined {

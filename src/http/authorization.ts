@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../errors.js';
 import type { Permission } from '../meta/permissions.js';
 import type { Statement } from '../query/ast.js';
-import type { Principal } from './auth.js';
+import type { Principal } from './principal.js';
 
 /*
  * What each kind of account may do once authenticated (security.md §4): the one place the

@@ -4,7 +4,7 @@ import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { QueryCoordinator } from '../query/coordinator.js';
+import type { QueryCoordinator } from '../coordinator/coordinator.js';
 import type { Storage } from '../shards/storage.js';
 import type { Authenticator } from './auth.js';
 import type { Exchange } from './exchange.js';

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { createDeflate, createGzip, deflate, deflateSync, gzip, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { AnswerStream } from '../coordinator/answer-stream.js';
 import { diskRefusal, HttpError } from '../errors.js';
 import { DiskWriteError } from '../util/checked-write.js';
 
@@ -55,7 +56,7 @@ interface StreamState {
 /** How long a stalled stream waits for uWS's writable event before trying one more write. */
 const SILENT_DRAIN_PROBE_MS = 20;
 
-export class Exchange {
+export class Exchange implements AnswerStream {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;

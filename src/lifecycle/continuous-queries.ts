@@ -2,9 +2,10 @@ import type { StoredContinuousQuery } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { bucketStart } from '../engine/buckets.js';
 import { parseQuery } from '../query/parser.js';
-import { planAggregate, type AggregatePlan } from '../query/plan-aggregate.js';
+import type { AggregatePlan } from '../query/plan.js';
+import { planAggregate } from '../query/plan-aggregate.js';
 import type { Clock } from './clock.js';
-import type { ContinuousSelect } from './continuous-query-check.js';
+import type { ContinuousSelect } from '../query/continuous-query-check.js';
 import { fanOutSpec, type FanOutSpec } from './fan-out.js';
 
 /**

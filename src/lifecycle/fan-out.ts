@@ -1,14 +1,13 @@
-import type { SeriesPattern } from '../shards/shard-worker.js';
 import type { SeriesColumns } from '../storage/columns.js';
 import { scalarAt } from '../engine/values.js';
-import { compileSeriesRegex, type CompiledRegex } from '../query/regex.js';
+import { compileSeriesRegex, type CompiledRegex, type SeriesPattern } from '../regex.js';
 import { valueColumns } from '../query/row-filter.js';
 import { pickRows } from '../storage/row-pick.js';
 import { shardOf } from '../storage/router.js';
 import { appendEntryCopies, decodeWriteBatch, encodeWriteBatch, readWriteBatch, SeriesEntryReader, type EntryCopy } from '../storage/write-batch.js';
-import type { ContinuousSelect } from './continuous-query-check.js';
+import type { ContinuousSelect } from '../query/continuous-query-check.js';
 import { FanOutVerdicts, SPLIT, type Verdict } from './fan-out-verdicts.js';
-import { interpolate, parseIntoTarget, type IntoTarget } from './into-target.js';
+import { interpolate, parseIntoTarget, type IntoTarget } from '../query/into-target.js';
 
 /*
  * Fan-out continuous queries (continuous-queries.md §5): a `select … into` without group by

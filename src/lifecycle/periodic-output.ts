@@ -9,7 +9,7 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { shardOf } from '../storage/router.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { encodeWriteBatch } from '../storage/write-batch.js';
-import { interpolate, parseIntoTarget } from './into-target.js';
+import { interpolate, parseIntoTarget } from '../query/into-target.js';
 
 /** One run of a periodic continuous query on one shard: its aggregate over [L, B). */
 export interface PeriodicRequest extends AggregateRequest {

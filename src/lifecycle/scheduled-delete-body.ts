@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors.js';
 import type { ScheduledDelete } from '../meta/lifecycle.js';
 import { parseDuration } from '../query/durations.js';
-import { compileSeriesRegex } from '../query/regex.js';
+import { compileSeriesRegex } from '../regex.js';
 
 const UNITS = new Set(['u', 's', 'm', 'h', 'd', 'w']);
 

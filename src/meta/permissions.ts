@@ -1,4 +1,4 @@
-import { compileSeriesRegex, type CompiledRegex } from '../query/regex.js';
+import { compileSeriesRegex, type CompiledRegex } from '../regex.js';
 
 /*
  * The seed's permission model (security.md §5): ordered lists of entries that grant access

@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Storage } from '../shards/storage.js';
-import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from './shard-counters.js';
+import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from '../storage/shard-counters.js';
 
 /** Where written points came in. */
 export type WriteInput = 'http_json' | 'http_line' | 'graphite' | 'graphite_udp' | 'udp';

@@ -4,7 +4,7 @@ import { groupCount, shapeRows, type BucketOutputs, type Shape } from '../engine
 import { projectRows, type RowProjection } from '../engine/row-projection.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
-import { borrowWriter, finishBorrowed } from '../storage/json-writer.js';
+import { borrowWriter, finishBorrowed } from '../engine/json/json-writer.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
 import { QuerySemanticError } from './errors.js';
 import { writeScalar, writeScalarRow } from './scalar-rows.js';

@@ -5,6 +5,9 @@ import { BadRequestError } from '../errors.js';
  * shared HttpError mapping; the message is the whole response body.
  */
 
+/** 0.8's answer to a query whose regex, or whose reader's permissions, match no series. */
+export const NO_SERIES_MATCHED = "Couldn't look up columns";
+
 /** Body is the three-line bison-style report of query-language.md §11.1. */
 export class QuerySyntaxError extends BadRequestError {
   override readonly name = 'QuerySyntaxError';

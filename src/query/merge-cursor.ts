@@ -1,8 +1,8 @@
 import { evaluateOutputs, type OutputColumn } from '../engine/arithmetic.js';
 import { MERGE_DONE, MergeStream } from '../engine/merge-stream.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
-import { int32Halves, writeRow, writeRowWithoutSeq } from '../storage/json-rows.js';
-import { borrowWriter, finishBorrowed, JsonWriter } from '../storage/json-writer.js';
+import { int32Halves, writeRow, writeRowWithoutSeq } from '../engine/json/json-rows.js';
+import { borrowWriter, finishBorrowed, JsonWriter } from '../engine/json/json-writer.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Page, PageObject } from './scan-cursor.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';

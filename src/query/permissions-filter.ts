@@ -1,10 +1,9 @@
 import { BadRequestError } from '../errors.js';
-import { parseWhereClause } from '../meta/permission-input.js';
+import { parseWhereClause } from './permission-where-clause.js';
 import { permissionListOf, type Permission, type PermissionList } from '../meta/permissions.js';
 import type { Condition, RegexLiteral } from './ast.js';
-import type { AggregatePlan } from './plan-aggregate.js';
-import type { ListSeriesPlan, MergePlan, QueryPlan, SelectPlan, SeriesRestrictions, SeriesSource } from './plan.js';
-import { NO_SERIES_MATCHED } from './series-by-shard.js';
+import { NO_SERIES_MATCHED } from './errors.js';
+import type { AggregatePlan, ListSeriesPlan, MergePlan, QueryPlan, SelectPlan, SeriesRestrictions, SeriesSource } from './plan.js';
 
 /*
  * The one place reads are limited by permissions (security.md §5–§6). Every planned query of

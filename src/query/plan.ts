@@ -1,7 +1,9 @@
 import type { OutputColumn } from '../engine/arithmetic.js';
+import type { RowProjection } from '../engine/row-projection.js';
+import type { Scalar } from '../engine/values.js';
 import type { TimePrecision } from '../time-precision.js';
+import type { PlannedAggregate } from './aggregate-select-list.js';
 import type { Condition, RegexLiteral } from './ast.js';
-import type { AggregatePlan } from './plan-aggregate.js';
 
 /** Which series a select reads. A regex stays source text: each shard compiles it to filter its own series. */
 export type SeriesSource = { readonly kind: 'names'; readonly names: string[] } | { readonly kind: 'regex'; readonly regex: RegexLiteral };
@@ -90,6 +92,50 @@ export type ContinuousQueryPlan =
   | { readonly kind: 'create-continuous-query'; readonly query: string }
   | { readonly kind: 'list-continuous-queries' }
   | { readonly kind: 'drop-continuous-query'; readonly id: number };
+
+/** One side of a joined aggregate: its series, column prefix and the columns its blocks carry. */
+export interface JoinedSide {
+  readonly series: string;
+  readonly label: string;
+  readonly fields: string[];
+}
+
+/** An aggregate select (query-language.md §5.1.1, §9), planned by `plan-aggregate.ts`. */
+export interface AggregatePlan {
+  readonly kind: 'aggregate';
+  readonly source: SeriesSource;
+  /** `a merge b`: one output series, `name`, aggregating the rows of both `inputs` (§10.1). */
+  readonly merged?: { readonly name: string; readonly inputs: readonly string[] };
+  /**
+   * `a [as x] inner join b [as y]`: one output series, `x_join_y`, aggregating the joined rows
+   * (§10.2); every column name of the plan is then prefixed, `x.value`.
+   */
+  readonly joined?: { readonly name: string; readonly sides: readonly JoinedSide[] };
+  readonly aggregates: readonly PlannedAggregate[];
+  /** Non-time group-by columns, in group-by order. */
+  readonly groupBy: readonly string[];
+  /** `group by time(...)` bucket width in µs, or null for one bucket at time 0. */
+  readonly widthUs: number | null;
+  /** Only with `group by time(...)`: fill is ignored otherwise (functions.md §2). */
+  readonly fill: { readonly value: Scalar } | undefined;
+  readonly startUs: number;
+  readonly endUs: number;
+  /** Whether the query set its start: fill then covers the whole range, else only the data's. */
+  readonly startGiven: boolean;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  readonly where: Condition | undefined;
+  readonly whereColumns: readonly string[];
+  /** A row is fed to the aggregates only if one of these has a value (§9.3). */
+  readonly referencedColumns: readonly string[];
+  /** Columns every series must have had (§5.1.2): arguments and group-by columns. */
+  readonly requiredColumns: readonly string[];
+  /** Arithmetic between aggregates: how a row's output cells come from the aggregates' cells. */
+  readonly projection?: RowProjection;
+  /** Output columns after `time`. */
+  readonly columns: readonly string[];
+  readonly restrictions?: SeriesRestrictions;
+}
 
 export type QueryPlan = SelectPlan | MergePlan | AggregatePlan | ListSeriesPlan | EmptyPlan | DeletePlan | ContinuousQueryPlan;
 

@@ -1,4 +1,4 @@
-import { checkContinuousSelect, type ContinuousSelect } from '../lifecycle/continuous-query-check.js';
+import { checkContinuousSelect, type ContinuousSelect } from './continuous-query-check.js';
 import { byteOrder } from '../util/byte-order.js';
 import { containsCall } from './aggregate-select-list.js';
 import { arithmeticOutputs } from './arithmetic-plan.js';
@@ -9,7 +9,7 @@ import { parseQuery } from './parser.js';
 import { planAggregate } from './plan-aggregate.js';
 import { planDelete, planDropSeries } from './plan-delete.js';
 import { rowCondition, seriesSource } from './select-parts.js';
-import type { QueryPlan, SelectPlan } from './plan.js';
+import type { QueryPlan } from './plan.js';
 import { conditionColumns, valueColumns } from './row-filter.js';
 import { extractTimeRange } from './time-range.js';
 

@@ -2,7 +2,7 @@ import { byteOrder } from '../util/byte-order.js';
 import type { Scalar } from '../engine/values.js';
 import type { ComparisonOperator, Condition, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
-import { compileSeriesRegex } from './regex.js';
+import { compileSeriesRegex } from '../regex.js';
 
 /** Column names a condition reads (time and sequence_number are not stored columns). */
 export function conditionColumns(condition: Condition, into: Set<string> = new Set()): Set<string> {

@@ -1,5 +1,5 @@
 import type { Scalar } from '../engine/values.js';
-import type { JsonWriter } from '../storage/json-writer.js';
+import type { JsonWriter } from '../engine/json/json-writer.js';
 
 /*
  * Computed rows (aggregates) as JSON, laid out like the stored rows of json-rows.ts: compact,

@@ -18,7 +18,7 @@ import { backfillFlag, fillArgument, groupByTimeNanoseconds } from './clause-che
 import { parseDuration } from './durations.js';
 import { QuerySemanticError, TimeFunctionError } from './errors.js';
 import { queryGrammar } from './grammar.js';
-import { compileSeriesRegex } from './regex.js';
+import { compileSeriesRegex } from '../regex.js';
 import type { Token, TokenName } from './tokens.js';
 
 /*

@@ -5,7 +5,7 @@ import type { BlockFilter, FilterBlock } from '../storage/series-snapshot.js';
 import { byteOrder } from '../util/byte-order.js';
 import { expressionOf } from './arithmetic-plan.js';
 import type { ComparisonOperator, Condition } from './ast.js';
-import { compileSeriesRegex } from './regex.js';
+import { compileSeriesRegex } from '../regex.js';
 import { compare } from './row-filter.js';
 
 /*

@@ -1,4 +1,4 @@
-import { createShardCounters } from '../metrics/shard-counters.js';
+import { createShardCounters } from '../storage/shard-counters.js';
 import { Piscina } from 'piscina';
 import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
 import type { ArrowAggregateRequest, OneSeriesBatch } from '../query/aggregate-arrow.js';
@@ -16,7 +16,8 @@ import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import type { BlockScanRequest } from '../query/block-cursor.js';
 import type { KindSet } from '../storage/kind-set.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
-import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, SeriesPattern, ShardWorkerData } from './shard-worker.js';
+import type { SeriesPattern } from '../regex.js';
+import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
 
 interface PendingWrite {

@@ -12,14 +12,14 @@ import type { SeriesPartial } from '../engine/series-partial.js';
 import type { KindSet } from '../storage/kind-set.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../query/merge-cursor.js';
-import { compileSeriesRegex } from '../query/regex.js';
+import { compileSeriesRegex, type SeriesPattern } from '../regex.js';
 import { sortByteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
 import { HttpError, isErrorReply, type ErrorReply } from '../errors.js';
 import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggregateRequest, type OneSeriesBatch } from '../query/aggregate-arrow.js';
 import type { BlockScanRequest } from '../query/block-cursor.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
-import { installShardCounters } from '../metrics/shard-counters.js';
+import { installShardCounters } from '../storage/shard-counters.js';
 import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../query/scan-cursor.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from '../storage/shard.js';
@@ -35,12 +35,6 @@ export interface ShardWorkerData extends ShardOptions {
   readonly logLevel: string;
   /** Timing counters for /metrics, shared with the main thread (metrics/shard-counters.ts). */
   readonly timers: Float64Array;
-}
-
-/** A series-name regex as the client wrote it (RE2 syntax): it crosses threads as its source and is compiled here, where the names are. */
-export interface SeriesPattern {
-  readonly pattern: string;
-  readonly caseInsensitive: boolean;
 }
 
 /** A delete as the main thread sends it: named series and/or a regex over the shard's series. */

@@ -8,7 +8,8 @@ import type { StorageLayout } from '../storage/layout.js';
 import { shardOf } from '../storage/router.js';
 import { SequenceCounter } from '../storage/sequence-counter.js';
 import { ShardHandle } from './shard-handle.js';
-import type { SeriesDeleteRequest, SeriesPattern } from './shard-worker.js';
+import type { SeriesPattern } from '../regex.js';
+import type { SeriesDeleteRequest } from './shard-worker.js';
 import { abortedTransactions, TransactionLedger } from '../storage/transactions.js';
 
 /** After a write settles, idle shards hear that it committed within this many ms. */

@@ -1,6 +1,5 @@
-import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
+import { recordShardTimer, ShardTimer } from './shard-counters.js';
 import { join, resolve } from 'node:path';
-import type { WalFsyncPolicy } from '../config.js';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
 import { DiskWriteError } from '../util/checked-write.js';
 import { BLOCK_ROWS } from './block-codec.js';
@@ -21,7 +20,7 @@ import { checkpointOf, type ShardCheckpoint } from './shard-checkpoint.js';
 import { settleAdoption } from './checkpoint-adoption.js';
 import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
-import { WriteAheadLog, type WalOptions } from './wal.js';
+import { WriteAheadLog, type WalFsyncPolicy, type WalOptions } from './wal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
 import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type BatchViews, type WriteBatchEntries } from './write-batch.js';
 

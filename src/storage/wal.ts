@@ -18,12 +18,15 @@
  * A payload is never empty: an all-zero region (what some file systems leave after a crash
  * that extended a file) would otherwise read as an endless run of valid empty records.
  */
-import { recordShardTimer, ShardTimer } from '../metrics/shard-counters.js';
+import { recordShardTimer, ShardTimer } from './shard-counters.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../util/atomic-file.js';
 import { crc32 } from 'node:zlib';
 import { asDiskWriteError, DiskWriteError, syncSync, writeAllSync } from '../util/checked-write.js';
+
+/** The `wal_fsync` setting: when appended records are forced to stable storage (below). */
+export type WalFsyncPolicy = 'always' | 'interval' | 'never';
 
 /**
  * When appended records are forced to stable storage with fdatasync.

@@ -5,7 +5,7 @@ import type { BucketOutputs } from '../../src/engine/fill.js';
 import type { Scalar } from '../../src/engine/values.js';
 import { RunsWriter, runsIn, shapedRowRuns, type RowShaping } from '../../src/query/aggregate-rows.js';
 import { writeScalarRow } from '../../src/query/scalar-rows.js';
-import { JsonWriter } from '../../src/storage/json-writer.js';
+import { JsonWriter } from '../../src/engine/json/json-writer.js';
 import { fromMicros, type TimePrecision } from '../../src/time-precision.js';
 
 /*

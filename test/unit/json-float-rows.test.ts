@@ -5,8 +5,8 @@
  */
 import test from 'ava';
 import { allocateColumn, ValueKind, type Column } from '../../src/storage/columns.js';
-import { int32Halves, writeFloatRows, writeRow } from '../../src/storage/json-rows.js';
-import { JsonWriter } from '../../src/storage/json-writer.js';
+import { int32Halves, writeFloatRows, writeRow } from '../../src/engine/json/json-rows.js';
+import { JsonWriter } from '../../src/engine/json/json-writer.js';
 import { fromMicros, type TimePrecision } from '../../src/time-precision.js';
 
 const ROWS = 2000;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import { int32Halves, writeRow, writeValue } from '../../src/storage/json-rows.js';
-import { JsonWriter } from '../../src/storage/json-writer.js';
+import { int32Halves, writeRow, writeValue } from '../../src/engine/json/json-rows.js';
+import { JsonWriter } from '../../src/engine/json/json-writer.js';
 
 function printed(write: (out: JsonWriter) => void): string {
   const out = new JsonWriter(1);

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseWhereClause, validatePermissions } from '../../src/meta/permission-input.js';
+import { validatePermissions } from '../../src/http/permission-input.js';
+import { parseWhereClause } from '../../src/query/permission-where-clause.js';
 import { legacyPattern, PermissionList, satisfiesRestriction } from '../../src/meta/permissions.js';
 
 test('an exact name wins over any matcher; otherwise the first matching matcher in list order', (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { Condition, SelectStatement, Statement, Value } from '../../src/query/ast.js';
 import { QuerySemanticError, QuerySyntaxError } from '../../src/query/errors.js';
 import { parseQuery } from '../../src/query/parser.js';
-import { compileSeriesRegex } from '../../src/query/regex.js';
+import { compileSeriesRegex, RegexSyntaxError } from '../../src/regex.js';
 
 function select(text: string): SelectStatement {
   const statement = parseQuery(text);
@@ -36,7 +36,7 @@ function semanticError(text: string): string {
   try {
     parseQuery(text);
   } catch (error) {
-    if (error instanceof QuerySemanticError && error.status === 400) return error.message;
+    if ((error instanceof QuerySemanticError || error instanceof RegexSyntaxError) && error.status === 400) return error.message;
     throw error;
   }
   throw new Error(`no error for ${JSON.stringify(text)}`);
@@ -421,7 +421,7 @@ test('compileSeriesRegex: matching takes time linear in the input, whatever the 
 });
 
 test('compileSeriesRegex: invalid patterns report Go messages', (t) => {
-  const reason = (pattern: string): string => t.throws(() => compileSeriesRegex(pattern, false), { instanceOf: QuerySemanticError })!.message;
+  const reason = (pattern: string): string => t.throws(() => compileSeriesRegex(pattern, false), { instanceOf: RegexSyntaxError })!.message;
   t.is(reason('[abc'), 'error parsing regexp: missing closing ]: `[abc`');
   t.is(reason('abc)'), 'error parsing regexp: unexpected ): `abc)`');
   t.is(reason('*a'), 'error parsing regexp: missing argument to repetition operator: `*`');

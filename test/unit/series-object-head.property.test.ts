@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { JsonWriter } from '../../src/storage/json-writer.js';
-import { seriesObjectHead, writeSeriesObjectHead, type Framing } from '../../src/storage/series-json.js';
+import { JsonWriter } from '../../src/engine/json/json-writer.js';
+import { seriesObjectHead, writeSeriesObjectHead, type Framing } from '../../src/engine/json/series-json.js';
 
 /*
  * writeSeriesObjectHead writes a compact head without building its text: names straight into

@@ -1,6 +1,6 @@
 import { ValueKind, type Column } from '../../storage/columns.js';
-import { int32Halves, writeValue } from '../../storage/json-rows.js';
-import { JsonWriter } from '../../storage/json-writer.js';
+import { int32Halves, writeValue } from '../json/json-rows.js';
+import { JsonWriter } from '../json/json-writer.js';
 import { fromMicros, MICROS_PER_UNIT, type TimePrecision } from '../../time-precision.js';
 import { recordBatchMetadata } from './batch-metadata.js';
 import type { ArrowColumnType } from './column-types.js';

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.js';
 import { validatePassword, hashPasswordOffLoop } from '../../meta/passwords.js';
-import { jsonObject, jsonObjectOr500, newAccount } from '../../meta/user-requests.js';
+import { jsonObject, jsonObjectOr500, newAccount } from '../user-requests.js';
 import { clusterAdminAccount } from '../auth.js';
 import type { Handler } from '../context.js';
 import { readAccountBody } from './account-bodies.js';

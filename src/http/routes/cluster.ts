@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.js';
-import { continuousSelectFromText } from '../../lifecycle/continuous-query-check.js';
-import { jsonObject, jsonObjectOr500 } from '../../meta/user-requests.js';
+import { continuousSelectFromText } from '../../query/continuous-query-check.js';
+import { jsonObject, jsonObjectOr500 } from '../user-requests.js';
 import type { Handler } from '../context.js';
 import { readAccountBody } from './account-bodies.js';
 

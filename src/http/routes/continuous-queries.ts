@@ -1,5 +1,5 @@
 import { InternalError } from '../../errors.js';
-import { continuousSelectFromText } from '../../lifecycle/continuous-query-check.js';
+import { continuousSelectFromText } from '../../query/continuous-query-check.js';
 import { readBody } from '../body.js';
 import type { Handler } from '../context.js';
 

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../../errors.js';
 import { ALL_TIME } from '../../query/plan-delete.js';
-import { compileSeriesRegex } from '../../query/regex.js';
+import { compileSeriesRegex } from '../../regex.js';
 import { MIN_TIME_US } from '../../query/time-range.js';
 import { nowMicros } from '../../time-precision.js';
 import type { Handler } from '../context.js';

@@ -3,15 +3,15 @@ import { BadRequestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StoredContinuousQuery } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
-import { requestFor, rowShaping } from '../query/aggregate-coordinator.js';
-import type { AggregatePlan } from '../query/plan-aggregate.js';
-import { seriesByShard } from '../query/series-by-shard.js';
+import { requestFor, rowShaping } from '../coordinator/aggregate-coordinator.js';
+import type { AggregatePlan } from '../query/plan.js';
+import { seriesByShard } from '../coordinator/series-by-shard.js';
 import type { WriteLog } from '../ingest/write-log.js';
 import type { Storage } from '../shards/storage.js';
-import type { Clock } from './clock.js';
-import { SERIES_NAME } from './into-target.js';
+import type { Clock } from '../lifecycle/clock.js';
+import { SERIES_NAME } from '../query/into-target.js';
 import { Ticker } from './ticker.js';
-import type { ContinuousQueries } from './continuous-queries.js';
+import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 
 
 /**

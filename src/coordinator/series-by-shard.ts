@@ -2,10 +2,8 @@ import { BadRequestError } from '../errors.js';
 import { sortByteOrder } from '../util/byte-order.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
-import type { SeriesSource } from './plan.js';
-
-/** 0.8's answer to a regex that matches no series. */
-export const NO_SERIES_MATCHED = "Couldn't look up columns";
+import { NO_SERIES_MATCHED } from '../query/errors.js';
+import type { SeriesSource } from '../query/plan.js';
 
 /** The wanted series of each shard that owns any, each list in byte order. */
 export async function seriesByShard(storage: Storage, db: string, source: SeriesSource): Promise<Map<ShardHandle, string[]>> {

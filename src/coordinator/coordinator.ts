@@ -1,19 +1,20 @@
 import { BadRequestError } from '../errors.js';
-import type { Exchange } from '../http/exchange.js';
+import type { AnswerStream } from './answer-stream.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
-import type { Page, ScanRequest } from './scan-cursor.js';
+import type { Page, ScanRequest } from '../query/scan-cursor.js';
 import type { Storage } from '../shards/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';
 import { answerListInArrow, answerMergeInArrow, answerNothingInArrow, answerScansInArrow, ROWS_PER_ARROW_BATCH, type ListColumn } from './arrow-answer.js';
 import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
-import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from './plan.js';
-import { NO_SERIES_MATCHED, seriesByShard } from './series-by-shard.js';
+import { NO_SERIES_MATCHED } from '../query/errors.js';
+import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
+import { seriesByShard } from './series-by-shard.js';
 import { wholeAnswer, type WholeSeries } from './whole-answer.js';
-import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
+import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
 const POINTS_PER_PAGE = 20_000;
@@ -31,7 +32,7 @@ export class QueryCoordinator {
     private readonly continuousQueries: ContinuousQueries,
   ) {}
 
-  async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     await this.storage.readBarrier();
     switch (plan.kind) {
@@ -60,7 +61,7 @@ export class QueryCoordinator {
   }
 
   /** §5.6: always one series; an empty one keeps 0.8's sequence_number column. */
-  private async listContinuousQueries(db: string, output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async listContinuousQueries(db: string, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const stored = this.continuousQueries.list(db);
     if (output.format === 'arrow') {
       const ids = stored.map((cq) => BigInt(cq.id));
@@ -76,19 +77,19 @@ export class QueryCoordinator {
   }
 
   /** A statement that produces no series answers `[]` (chunked: nothing). */
-  private noSeries(output: OutputOptions, exchange: Exchange): Promise<void> | void {
+  private noSeries(output: OutputOptions, exchange: AnswerStream): Promise<void> | void {
     if (output.format === 'arrow') return answerNothingInArrow(output.precision, exchange);
     return output.chunked ? exchange.endStream() : exchange.rawJson(200, '[]');
   }
 
-  private async delete(db: string, plan: DeletePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async delete(db: string, plan: DeletePlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const { source, startUs, endUs, drop } = plan;
     const names = source.kind === 'names' ? source.names : [];
     await this.storage.deleteSeries({ db, names, regex: source.kind === 'regex' ? source.regex : undefined, startUs, endUs, drop });
     return this.noSeries(output, exchange);
   }
 
-  private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async listSeries(db: string, plan: ListSeriesPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const names = plan.names ?? (await this.storage.listSeries(db, plan.regex));
     if (output.format === 'arrow') return answerListInArrow('list_series_result', [{ name: 'name', type: 'utf8', values: names }], output.precision, exchange);
     // 0.8 artefact: the empty result keeps the sequence_number column.
@@ -96,7 +97,7 @@ export class QueryCoordinator {
     await this.oneSeries('list_series_result', columns, names.map((name) => [0, name]), output, exchange);
   }
 
-  private async oneSeries(name: string, columns: string[], points: unknown[][], output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async oneSeries(name: string, columns: string[], points: unknown[][], output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const object = seriesObjectFromValues(name, columns, points, framing);
     if (output.chunked) {
@@ -106,7 +107,7 @@ export class QueryCoordinator {
     }
   }
 
-  private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async select(db: string, plan: SelectPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const inArrow = output.format === 'arrow';
     // A JSON answer over a regex has every shard find its matching series as it opens the
@@ -160,18 +161,18 @@ export class QueryCoordinator {
     );
   }
 
-  private async merge(db: string, plan: MergePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+  private async merge(db: string, plan: MergePlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
     const shape = { pointsPerObject: POINTS_PER_OBJECT, pointsPerPage: POINTS_PER_PAGE, rowIndent: rowIndentFor(framing) };
     if (output.format === 'arrow') return answerMergeInArrow(this.storage, db, plan, output.precision, shape, exchange);
     await this.respond([await openMerge(this.storage, db, plan, output, shape)], output, framing, exchange);
   }
 
-  private respond(sources: PageSource[], output: OutputOptions, framing: Framing, exchange: Exchange): Promise<void> {
+  private respond(sources: PageSource[], output: OutputOptions, framing: Framing, exchange: AnswerStream): Promise<void> {
     return output.chunked ? this.streamChunked(sources, framing, exchange) : this.collectWhole(sources, framing, exchange);
   }
 
-  private async streamChunked(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
+  private async streamChunked(sources: PageSource[], framing: Framing, exchange: AnswerStream): Promise<void> {
     let writes = Promise.resolve();
     let unfinished = sources.length;
     const pump = (source: PageSource): Promise<void> =>
@@ -203,7 +204,7 @@ export class QueryCoordinator {
    * objects itself (seriesFramed pages), so only the bytes are put in order; other sources'
    * rows are framed here.
    */
-  private async collectWhole(sources: PageSource[], framing: Framing, exchange: Exchange): Promise<void> {
+  private async collectWhole(sources: PageSource[], framing: Framing, exchange: AnswerStream): Promise<void> {
     const bySeries = new Map<string, WholeSeries>();
     // Each source gives its series in byte order, so the answer's order is a merge of theirs.
     const orders = await Promise.all(

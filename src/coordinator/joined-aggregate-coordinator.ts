@@ -1,10 +1,10 @@
 import { restrictionFor } from '../storage/series-snapshot.js';
 import type { Storage } from '../shards/storage.js';
-import type { AggregateRequest } from './aggregate-scan.js';
-import type { JoinedAggregateRequest } from './joined-aggregate.js';
+import type { AggregateRequest } from '../query/aggregate-scan.js';
+import type { JoinedAggregateRequest } from '../query/joined-aggregate.js';
 import { openMergeOf } from './merge-source.js';
 import type { PageSource } from './page-source.js';
-import type { AggregatePlan } from './plan-aggregate.js';
+import type { AggregatePlan } from '../query/plan.js';
 
 /** Main thread: opens the sides' block scans and the joined aggregate on the first side's shard. */
 export function openJoinedAggregate(storage: Storage, plan: AggregatePlan, joined: NonNullable<AggregatePlan['joined']>, request: AggregateRequest, inArrow = false): Promise<PageSource> {

@@ -1,5 +1,5 @@
-import { JsonWriter } from '../storage/json-writer.js';
-import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../storage/series-json.js';
+import { JsonWriter } from '../engine/json/json-writer.js';
+import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
 
 /** One series of a whole (non-chunked) answer as its sources gave it. */
 export interface WholeSeries {

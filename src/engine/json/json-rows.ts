@@ -1,6 +1,6 @@
-import { ValueKind, type Column } from './columns.js';
+import { ValueKind, type Column } from '../../storage/columns.js';
 import { isSafeMagnitude, writeFloat, writeInteger, type JsonWriter } from './json-writer.js';
-import { fromMicros, type TimePrecision } from '../time-precision.js';
+import { fromMicros, type TimePrecision } from '../../time-precision.js';
 
 const TWO_TO_32 = 2 ** 32;
 const TWO_TO_53 = 2 ** 53;

@@ -1,19 +1,19 @@
 import { columnTypeOf } from '../engine/arrow/column-types.js';
 import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
-import type { Exchange } from '../http/exchange.js';
-import type { ArrowScanOutput } from './scan-cursor.js';
+import type { AnswerStream } from './answer-stream.js';
+import type { ArrowScanOutput } from '../query/scan-cursor.js';
 import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import { sortByteOrder } from '../util/byte-order.js';
-import type { ArrowAggregateRequest, OneSeriesBatch } from './aggregate-arrow.js';
+import type { ArrowAggregateRequest, OneSeriesBatch } from '../query/aggregate-arrow.js';
 import { batchesOf, requestFor, rowShaping } from './aggregate-coordinator.js';
 import { streamArrow } from './arrow-answer.js';
-import { arrowStreamHead } from './arrow-stream-head.js';
+import { arrowStreamHead } from '../query/arrow-stream-head.js';
 import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { onePageSource, type PageSource } from './page-source.js';
-import type { AggregatePlan } from './plan-aggregate.js';
+import type { AggregatePlan } from '../query/plan.js';
 import { seriesByShard } from './series-by-shard.js';
 
 /**
@@ -22,7 +22,7 @@ import { seriesByShard } from './series-by-shard.js';
  * its rows (aggregate-arrow.ts), checking all its series as a JSON answer does, so errors are
  * ordinary 400s; then each answers its series, a batch of series per record batch.
  */
-export async function answerAggregateInArrow(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: Exchange): Promise<void> {
+export async function answerAggregateInArrow(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: AnswerStream): Promise<void> {
   if (plan.merged || plan.joined) return answerOneSeriesAggregate(storage, db, plan, precision, exchange);
   const shaping = rowShaping(plan, precision, null);
   const request = (series: string[]): ArrowAggregateRequest => ({ ...requestFor(db, plan, shaping, series), columns: plan.columns });
@@ -58,7 +58,7 @@ export async function answerAggregateInArrow(storage: Storage, db: string, plan:
  * (merged-aggregate.ts, joined-aggregate.ts), which answers its rows as one record batch and the
  * types they hold, so the schema is written after the rows are computed.
  */
-async function answerOneSeriesAggregate(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: Exchange): Promise<void> {
+async function answerOneSeriesAggregate(storage: Storage, db: string, plan: AggregatePlan, precision: TimePrecision, exchange: AnswerStream): Promise<void> {
   const request = requestFor(db, plan, rowShaping(plan, precision, null), []);
   let name: string;
   let answer: OneSeriesBatch;
@@ -75,7 +75,7 @@ async function answerOneSeriesAggregate(storage: Storage, db: string, plan: Aggr
 }
 
 /** A joined aggregate's answer: its pages up to the last, which alone holds the rows. */
-async function lastPageOf(source: PageSource, exchange: Exchange): Promise<OneSeriesBatch> {
+async function lastPageOf(source: PageSource, exchange: AnswerStream): Promise<OneSeriesBatch> {
   for (;;) {
     // A client gone mid-join stops the pairing: the sides' cursors and the join are closed.
     if (exchange.done) {

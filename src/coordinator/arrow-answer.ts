@@ -4,16 +4,16 @@ import { expressionKinds } from '../engine/arrow/expression-kinds.js';
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
-import type { Exchange } from '../http/exchange.js';
-import type { ArrowScanOutput, ScanSurvey } from './scan-cursor.js';
+import type { AnswerStream } from './answer-stream.js';
+import type { ArrowScanOutput, ScanSurvey } from '../query/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
-import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from './arrow-stream-head.js';
+import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from '../query/arrow-stream-head.js';
 import { onePageSource, pumpPages, type PageSource } from './page-source.js';
 import type { Storage } from '../shards/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';
-import type { MergePlan } from './plan.js';
+import type { MergePlan } from '../query/plan.js';
 
 /** Rows per record batch of a raw select: about 1 MiB of a one-value series, few messages per million rows. */
 export const ROWS_PER_ARROW_BATCH = 32_768;
@@ -32,7 +32,7 @@ export interface OpenScan {
 }
 
 /** A raw select: each shard surveys its series' kinds, then streams batches in the agreed layout. */
-export async function answerScansInArrow(scans: readonly OpenScan[], precision: TimePrecision, exchange: Exchange): Promise<void> {
+export async function answerScansInArrow(scans: readonly OpenScan[], precision: TimePrecision, exchange: AnswerStream): Promise<void> {
   let surveys: ScanSurvey[];
   try {
     surveys = await Promise.all(scans.map((scan) => scan.shard.surveyScan(scan.cursorId)));
@@ -58,7 +58,7 @@ export async function answerScansInArrow(scans: readonly OpenScan[], precision: 
  * `a merge b` and `x inner join y`: one series. A merge's columns are its inputs' (left first)
  * and `_orig_series`; a join's are each side's prefixed by its label, with no sequence number.
  */
-export async function answerMergeInArrow(storage: Storage, db: string, plan: MergePlan, precision: TimePrecision, shape: PageShape, exchange: Exchange): Promise<void> {
+export async function answerMergeInArrow(storage: Storage, db: string, plan: MergePlan, precision: TimePrecision, shape: PageShape, exchange: AnswerStream): Promise<void> {
   let layout: ArrowLayout | undefined;
   const source = await openMergeOf(
     storage,
@@ -98,7 +98,7 @@ function mergeLayout(plan: MergePlan, columns: readonly string[][], kinds: reado
 }
 
 /** A statement with no series: the schema of an answer without value columns, and no rows. */
-export function answerNothingInArrow(precision: TimePrecision, exchange: Exchange): Promise<void> {
+export function answerNothingInArrow(precision: TimePrecision, exchange: AnswerStream): Promise<void> {
   return streamArrow(arrowStreamHead({ precision, withSeq: true, columns: [] }, []), [], exchange);
 }
 
@@ -113,7 +113,7 @@ export interface ListColumn {
  * An answer of one series whose few rows this side already holds (`list series`, `list
  * continuous queries`): time 0 in every row, as the JSON answer prints it.
  */
-export function answerListInArrow(seriesName: string, columns: readonly ListColumn[], precision: TimePrecision, exchange: Exchange): Promise<void> {
+export function answerListInArrow(seriesName: string, columns: readonly ListColumn[], precision: TimePrecision, exchange: AnswerStream): Promise<void> {
   const layout: ArrowLayout = { precision, withSeq: false, columns: columns.map(({ name, type }) => ({ name, type })) };
   const count = columns[0]?.values.length ?? 0;
   const built = columns.map(({ name, values }) => {
@@ -155,7 +155,7 @@ function scanSource(scan: OpenScan, output: ArrowScanOutput): PageSource {
  * ordinary error response; after, the connection is closed without Arrow's end-of-stream
  * marker or the chunked terminator, so no reader takes a cut answer for a whole one.
  */
-export async function streamArrow(head: Uint8Array, sources: readonly PageSource[], exchange: Exchange): Promise<void> {
+export async function streamArrow(head: Uint8Array, sources: readonly PageSource[], exchange: AnswerStream): Promise<void> {
   exchange.streamContentType = ARROW_STREAM_TYPE;
   let started = false;
   let writes = Promise.resolve();

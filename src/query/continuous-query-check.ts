@@ -1,8 +1,8 @@
 import { BadRequestError } from '../errors.js';
-import type { IntoClause, SelectStatement } from '../query/ast.js';
-import { groupByTimeNanoseconds } from '../query/clause-checks.js';
-import { QuerySemanticError, QuerySyntaxError } from '../query/errors.js';
-import { parseQuery } from '../query/parser.js';
+import type { IntoClause, SelectStatement } from './ast.js';
+import { groupByTimeNanoseconds } from './clause-checks.js';
+import { QuerySemanticError, QuerySyntaxError } from './errors.js';
+import { parseQuery } from './parser.js';
 import { SERIES_NAME } from './into-target.js';
 
 /** A select with an into clause: what a continuous query is. */

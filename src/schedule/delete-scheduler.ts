@@ -3,9 +3,9 @@ import type { ScheduledDelete } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { MIN_TIME_US } from '../query/time-range.js';
 import type { Storage } from '../shards/storage.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../lifecycle/clock.js';
 import { Ticker } from './ticker.js';
-import { olderThanMicros } from './scheduled-delete-body.js';
+import { olderThanMicros } from '../lifecycle/scheduled-delete-body.js';
 
 
 /**

@@ -1,16 +1,15 @@
-import type { Exchange } from '../http/exchange.js';
+import type { AnswerStream } from './answer-stream.js';
 import { sortByteOrder } from '../util/byte-order.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
-import type { RowShaping } from './aggregate-rows.js';
-import type { AggregateRequest, EncodedSeries } from './aggregate-scan.js';
-import type { AggregatePlan } from './plan-aggregate.js';
-import type { OutputOptions } from './plan.js';
+import type { RowShaping } from '../query/aggregate-rows.js';
+import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { AggregatePlan, OutputOptions } from '../query/plan.js';
 import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { seriesByShard } from './series-by-shard.js';
-import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../storage/series-json.js';
+import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import { wholeAnswer, type WholeSeries } from './whole-answer.js';
 
 /** Series per shard message at most: bounds a message's time on the shard's thread. */
@@ -41,7 +40,7 @@ const WRITE_BYTES = 256 * 1024;
  * is one output series whose rows several shards may own (merged-aggregate.ts,
  * joined-aggregate.ts).
  */
-export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: Exchange): Promise<void> {
+export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
   const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
   const columns = ['time', ...plan.columns];
   const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
@@ -66,7 +65,7 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
 }
 
 /** Each series its own output series: every shard's batches of series, pumped in parallel. */
-async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, shaping: RowShaping, sink: Sink, exchange: Exchange): Promise<void> {
+async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, shaping: RowShaping, sink: Sink, exchange: AnswerStream): Promise<void> {
   const byShard = await seriesByShard(storage, db, plan.source);
   const shards = [...byShard].map(([shard, names]) => ({ shard, names, first: names.slice(0, FIRST_SERIES_PER_REQUEST) }));
   // Each shard checks all its series in its first answer; nothing is written before every
@@ -125,7 +124,7 @@ async function writeJoined(
   joined: NonNullable<AggregatePlan['joined']>,
   shaping: RowShaping,
   sink: Sink,
-  exchange: Exchange,
+  exchange: AnswerStream,
 ): Promise<void> {
   const source = await openJoinedAggregate(storage, plan, joined, requestFor(db, plan, shaping, []));
   for (;;) {
@@ -182,7 +181,7 @@ class ChunkedSink implements Sink {
   started = false;
 
   constructor(
-    private readonly exchange: Exchange,
+    private readonly exchange: AnswerStream,
     private readonly columns: string[],
     private readonly framing: Framing,
   ) {}

@@ -1,8 +1,8 @@
 import { BadRequestError, InternalError } from '../errors.js';
-import { validateUserName } from './names.js';
-import { validatePassword } from './passwords.js';
+import { validateUserName } from '../meta/names.js';
+import { validatePassword } from '../meta/passwords.js';
 import { validatePermissions } from './permission-input.js';
-import { FULL_ACCESS, type Permission } from './permissions.js';
+import { FULL_ACCESS, type Permission } from '../meta/permissions.js';
 
 /*
  * Bodies of the account endpoints (http-api.md §8, §9.3, §9.4) turned into checked requests.

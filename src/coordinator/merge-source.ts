@@ -1,13 +1,13 @@
-import type { Page } from './scan-cursor.js';
+import type { Page } from '../query/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
-import type { MergeCursorRequest } from './merge-cursor.js';
+import type { MergeCursorRequest } from '../query/merge-cursor.js';
 import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { PageSource } from './page-source.js';
-import type { MergeInputPlan, MergePlan, OutputOptions } from './plan.js';
+import type { MergeInputPlan, MergePlan, OutputOptions } from '../query/plan.js';
 
 /**
  * Rows per block a series' shard sends to the merge. Each block costs two messages between

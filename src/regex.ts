@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import { QuerySemanticError } from './errors.js';
+import { BadRequestError } from './errors.js';
 
 /**
  * Every regex a client supplies (series regexes, where `=~` / `!~`) runs on RE2JS, a port of
@@ -7,6 +7,17 @@ import { QuerySemanticError } from './errors.js';
  * in time linear in the input, so no pattern (`(a+)+$`) can hold a thread by backtracking.
  */
 export type CompiledRegex = Pick<RE2JS, 'test'>;
+
+/** A pattern RE2 does not accept: a 400 whose body is Go's message. */
+export class RegexSyntaxError extends BadRequestError {
+  override readonly name = 'RegexSyntaxError';
+}
+
+/** A series-name regex as the client wrote it: it crosses threads as its source and is compiled where the names are. */
+export interface SeriesPattern {
+  readonly pattern: string;
+  readonly caseInsensitive: boolean;
+}
 
 /**
  * Compiles a pattern for an unanchored search, as Go's `regexp.MatchString` does. Invalid
@@ -20,6 +31,6 @@ export function compileSeriesRegex(pattern: string, caseInsensitive: boolean): C
   } catch (error) {
     if (!(error instanceof RE2JSSyntaxException)) throw error;
     // Go quotes the offending text even when it is empty (`trailing backslash …: ``); RE2JS omits it.
-    throw new QuerySemanticError(`error parsing regexp: ${error.error}: \`${error.input ?? ''}\``);
+    throw new RegexSyntaxError(`error parsing regexp: ${error.error}: \`${error.input ?? ''}\``);
   }
 }

@@ -1,0 +1,21 @@
+/**
+ * Where the coordinator writes an answer: a whole JSON body, or a stream of pieces whose next
+ * one is asked for only when the client has taken the last. The HTTP exchange is one; the
+ * coordinator knows no more of HTTP than this.
+ */
+export interface AnswerStream {
+  /** True once the client has gone or the answer was ended: producers stop. */
+  readonly done: boolean;
+  /** The Content-Type a streamed answer is sent with (JSON unless an encoder says otherwise). */
+  streamContentType: string;
+  /** A whole answer, already encoded as JSON. */
+  rawJson(status: number, body: Uint8Array | string): void;
+  /** One piece of a streamed answer; settles when the client can take the next. */
+  writeChunk(piece: Uint8Array | string): Promise<void>;
+  /** The last piece of a streamed answer, and its end. */
+  endStreamWith(piece: Uint8Array | string): Promise<void>;
+  /** Ends a streamed answer (an empty 200 when nothing was streamed). */
+  endStream(): Promise<void>;
+  /** Ends a streamed answer that failed midway so the client sees it cut, not complete. */
+  abortStream(): void;
+}
