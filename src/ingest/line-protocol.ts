@@ -11,7 +11,6 @@
  * lines and `#` comments are skipped, CRLF is accepted. Any bad line fails the whole body.
  */
 import { isUtf8 } from 'node:buffer';
-import { ValueKind } from '../storage/columns.js';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
 import { LineSeries } from './line-series.js';
 import { LineSeriesKeys, LineSyntaxError, prefixEnd, type LineSeriesKey } from './line-series-key.js';

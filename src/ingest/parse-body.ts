@@ -409,7 +409,6 @@ class BodyParser extends JsonScanner {
 
   /** At `[`: one point, its values in `columns` order. */
   private parsePoint(): void {
-    const buf = this.buf;
     const roles = this.columns.roles;
     const width = roles.length;
     const row = this.rows;

@@ -24,7 +24,7 @@
  *   round(v·10^k)/10^k for every row) are scaled to integers and then packed as above;
  *   a float that is not (0.1 + 0.2, NaN, -0, 1e300) keeps the column in raw Float64.
  */
-import type { Data, DataType, Field, Int8, Int16, Int32, Null, Table, Uint8, Uint16, Uint32, Uint64, Utf8, Vector } from 'apache-arrow';
+import type { Data, DataType, Field, Int8, Int16, Int32, Table, Uint8, Uint16, Uint32, Uint64, Utf8, Vector } from 'apache-arrow';
 import { arrow } from '../util/apache-arrow.js';
 import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { compressSegment, decompressSegment, SegmentCorruptError } from './compression.js';

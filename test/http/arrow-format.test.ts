@@ -5,11 +5,8 @@
  * JSON answer to the same query holds, typed so that no value changes.
  */
 import test from 'ava';
-import http from 'node:http';
-import { Type } from 'apache-arrow';
 import { arrowQuery, asJsonSeries, jsonAnswer, otherSeriesRows } from '../helpers/arrow-answer.js';
-import { createDb, request, sleep, urlFor, writeOk, type Credentials } from '../helpers/client.js';
-import { rssBytes } from '../helpers/proc.js';
+import { createDb, request, writeOk, type Credentials } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'arrow';

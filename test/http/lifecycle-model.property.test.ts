@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { createDb, listSeries, query, querySeries, sleep, writeOk } from '../helpers/client.js';
-import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { cleanupServers, startServer } from '../helpers/server.js';
 
 test.after.always(cleanupServers);
 

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { tableFromIPC } from 'apache-arrow';
 import { RecordBatchBuilder, type ArrowLayout } from '../../src/engine/arrow/record-batch.js';
-import { allocateColumn, ValueKind, type Column } from '../../src/storage/columns.js';
+import { allocateColumn, type Column } from '../../src/storage/columns.js';
 import { setScalar, type Scalar } from '../../src/engine/values.js';
 import { arrowStreamHead, END_OF_STREAM } from '../../src/query/arrow-stream-head.js';
 

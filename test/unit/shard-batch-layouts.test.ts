@@ -90,7 +90,7 @@ test('deletes and drops reach rows of repeated layouts not yet sealed, and a dro
 });
 
 test('a layout that names a series twice is applied entry by entry, in batch order', async (t) => {
-  const { shard, write } = await openShard(t);
+  const { shard } = await openShard(t);
   const twice = (v: number): Uint8Array =>
     encodeWriteBatch('db', [
       { series: 'a', count: 1, time: Float64Array.of(1), seq: Float64Array.of(1), columns: [floatColumn(v)] },
