@@ -17,7 +17,7 @@ import { sliceRows } from '../src/storage/row-slice.js';
 import { mapZones } from '../src/storage/zone-map.js';
 import type { SeriesSnapshot } from '../src/storage/series-snapshot.js';
 import type { SeriesColumns } from '../src/storage/columns.js';
-import { encodedSeries, type AggregateRequest } from '../src/query/aggregate-scan.js';
+import { encodedSeries, type AggregateRequest } from '../src/operators/aggregate-scan.js';
 import { benchSeries } from './lib/series-columns.js';
 import { bestNanos } from './lib/timing.js';
 

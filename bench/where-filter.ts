@@ -10,7 +10,7 @@
  */
 import { parseQuery } from '../src/query/parser.js';
 import type { Condition } from '../src/query/ast.js';
-import { compileWhere } from '../src/query/where-filter.js';
+import { compileWhere } from '../src/operators/where-filter.js';
 import { allocateColumn, ValueKind, type Column } from '../src/storage/columns.js';
 import { bestNanos } from './lib/timing.js';
 

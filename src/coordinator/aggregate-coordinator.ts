@@ -4,7 +4,7 @@ import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { RowShaping } from '../query/aggregate-rows.js';
-import type { AggregateRequest, EncodedSeries } from '../query/aggregate-scan.js';
+import type { AggregateRequest, EncodedSeries } from '../operators/aggregate-scan.js';
 import type { AggregatePlan, OutputOptions } from '../query/plan.js';
 import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';

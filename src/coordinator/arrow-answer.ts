@@ -5,7 +5,7 @@ import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-bat
 import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import type { AnswerStream } from './answer-stream.js';
-import type { ArrowScanOutput, ScanSurvey } from '../query/scan-cursor.js';
+import type { ArrowScanOutput, ScanSurvey } from '../operators/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';

@@ -3,7 +3,7 @@ import type { AnswerStream } from './answer-stream.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { mergeByteOrdered } from '../util/byte-order.js';
-import type { Page, ScanRequest } from '../query/scan-cursor.js';
+import type { Page, ScanRequest } from '../operators/scan-cursor.js';
 import type { Storage } from '../shards/storage.js';
 import { runAggregate } from './aggregate-coordinator.js';
 import { answerAggregateInArrow } from './arrow-aggregate.js';

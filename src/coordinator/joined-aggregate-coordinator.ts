@@ -1,7 +1,7 @@
 import { restrictionFor } from '../storage/series-snapshot.js';
 import type { Storage } from '../shards/storage.js';
-import type { AggregateRequest } from '../query/aggregate-scan.js';
-import type { JoinedAggregateRequest } from '../query/joined-aggregate.js';
+import type { AggregateRequest } from '../operators/aggregate-scan.js';
+import type { JoinedAggregateRequest } from '../operators/joined-aggregate.js';
 import { openMergeOf } from './merge-source.js';
 import type { PageSource } from './page-source.js';
 import type { AggregatePlan } from '../query/plan.js';

@@ -1,8 +1,8 @@
-import type { Page } from '../query/scan-cursor.js';
+import type { Page } from '../operators/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import type { BlockDelivery, WireBlock } from '../storage/block-wire.js';
-import type { MergeCursorRequest } from '../query/merge-cursor.js';
+import type { MergeCursorRequest } from '../operators/merge-cursor.js';
 import type { KindSet } from '../storage/kind-set.js';
 import type { ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { TimePrecision } from '../time-precision.js';

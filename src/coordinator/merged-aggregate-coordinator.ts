@@ -1,7 +1,7 @@
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
-import type { MergeMember, MergedAggregateRequest } from '../query/merged-aggregate.js';
+import type { MergeMember, MergedAggregateRequest } from '../operators/merged-aggregate.js';
 
 /**
  * Main thread: the merged series' rows. With both series on one shard that is one message;

@@ -1,4 +1,4 @@
-import type { Page } from '../query/scan-cursor.js';
+import type { Page } from '../operators/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 
 /**

@@ -4,7 +4,7 @@ import { createAggregate } from '../engine/registry.js';
 import { finishSeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
 import { shapedRowRuns, TooManyFilledBucketsError } from '../query/aggregate-rows.js';
-import { aggregateSeries, type AggregateRequest } from '../query/aggregate-scan.js';
+import { aggregateSeries, type AggregateRequest } from '../operators/aggregate-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';

@@ -16,7 +16,7 @@ import { ShardService } from '../../src/cluster/shard-service.js';
 import { defaultSettings } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import type { Page, ScanRequest } from '../../src/query/scan-cursor.js';
+import type { Page, ScanRequest } from '../../src/operators/scan-cursor.js';
 import { Storage } from '../../src/shards/storage.js';
 import { encodeWriteBatch } from '../../src/storage/write-batch.js';
 import type { NatsCluster } from './nats-cluster.js';

@@ -7,8 +7,8 @@
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BLOCK_ROWS } from '../../src/storage/block-codec.js';
-import { warmUpExportPath, WARM_UP_ROUNDS } from '../../src/query/export-warm-up.js';
-import { ExportWarmUpTrigger } from '../../src/query/export-warm-up-trigger.js';
+import { warmUpExportPath, WARM_UP_ROUNDS } from '../../src/operators/export-warm-up.js';
+import { ExportWarmUpTrigger } from '../../src/operators/export-warm-up-trigger.js';
 
 const ROWS_PER_ROUND = 2 * 10 * BLOCK_ROWS;
 

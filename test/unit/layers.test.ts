@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['coordinator', 'ingest'],
   ['shards'],
   ['lifecycle'],
+  ['operators'],
   ['query'],
   ['engine', 'meta', 'config.ts'],
   ['storage'],

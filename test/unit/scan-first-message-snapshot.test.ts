@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
-import type { Page, ScanRequest } from '../../src/query/scan-cursor.js';
-import { ShardCursors } from '../../src/query/shard-cursors.js';
+import type { Page, ScanRequest } from '../../src/operators/scan-cursor.js';
+import { ShardCursors } from '../../src/operators/shard-cursors.js';
 import { Shard, type ShardOptions } from '../../src/storage/shard.js';
 import { encodeWriteBatch } from '../../src/storage/write-batch.js';
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { columnTypeOf } from '../../src/engine/arrow/column-types.js';
 import { BLOCK_ROWS } from '../../src/storage/block-codec.js';
 import type { BlockHeader } from '../../src/storage/block-header.js';
-import { ScanCursor, type ScanRequest } from '../../src/query/scan-cursor.js';
+import { ScanCursor, type ScanRequest } from '../../src/operators/scan-cursor.js';
 import type { SeriesSnapshot } from '../../src/storage/series-snapshot.js';
 import { blockPiece, readSegmentIndex, SegmentReader, SegmentWriter } from '../../src/storage/segment-file.js';
 import { seriesBlocks } from '../../src/storage/series-blocks.js';

@@ -6,7 +6,7 @@ import { borrowWriter, finishBorrowed, JsonWriter } from '../engine/json/json-wr
 import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import type { Page, PageObject } from './scan-cursor.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
-import type { Condition } from './ast.js';
+import type { Condition } from '../query/ast.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
 import { compileWhere } from './where-filter.js';
 import type { BlockFilter } from '../storage/series-snapshot.js';

@@ -6,7 +6,7 @@ import { allocateColumn, type SeriesColumns } from '../storage/columns.js';
 import { copyRows } from './block-cursor.js';
 import type { PageObject } from './scan-cursor.js';
 import { oneSeriesBatch } from './aggregate-arrow.js';
-import { encodeSeriesRows } from './aggregate-rows.js';
+import { encodeSeriesRows } from '../query/aggregate-rows.js';
 import { SeriesReader, type AggregateRequest } from './aggregate-scan.js';
 import { JoinedRows, type PendingRow } from './joined-rows.js';
 import type { Delivery, MergePage } from './merge-cursor.js';

@@ -3,10 +3,10 @@ import { scalarAt, type Scalar } from '../engine/values.js';
 import { allocateColumn, ValueKind, type Column } from '../storage/columns.js';
 import type { BlockFilter, FilterBlock } from '../storage/series-snapshot.js';
 import { byteOrder } from '../util/byte-order.js';
-import { expressionOf } from './arithmetic-plan.js';
-import type { ComparisonOperator, Condition } from './ast.js';
+import { expressionOf } from '../query/arithmetic-plan.js';
+import type { ComparisonOperator, Condition } from '../query/ast.js';
 import { compileSeriesRegex } from '../regex.js';
-import { compare } from './row-filter.js';
+import { compare } from '../query/row-filter.js';
 
 /*
  * The where clause (query-language.md §7) over whole blocks: compiled once per query into a

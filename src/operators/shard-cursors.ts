@@ -9,7 +9,7 @@ import type { KindSet } from '../storage/kind-set.js';
 import type { SeriesSnapshot, SnapshotRequest } from '../storage/series-snapshot.js';
 import { ShardError, type Shard } from '../storage/shard.js';
 import { BlockCursor, type BlockScanRequest } from './block-cursor.js';
-import type { SeriesRestrictions } from './plan.js';
+import type { SeriesRestrictions } from '../query/plan.js';
 import { compileRestrictions } from './restricted-snapshot.js';
 import { ScanCursor, type ArrowScanOutput, type Page, type ScanRequest, type ScanSurvey } from './scan-cursor.js';
 

@@ -10,8 +10,8 @@ import type { Piece } from '../storage/series-blocks.js';
 import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
 import type { BlockFilter, SeriesSnapshot } from '../storage/series-snapshot.js';
 import { fromMicros, type TimePrecision } from '../time-precision.js';
-import type { Condition } from './ast.js';
-import type { SeriesRestrictions } from './plan.js';
+import type { Condition } from '../query/ast.js';
+import type { SeriesRestrictions } from '../query/plan.js';
 import { compileWhere } from './where-filter.js';
 
 /** What a query asks of one shard: these series, this range, these columns, this order. */

@@ -8,7 +8,7 @@ import { setScalar, type Scalar } from '../engine/values.js';
 import { allocateColumn, type Column } from '../storage/columns.js';
 import type { ArrowScanOutput } from './scan-cursor.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
-import { shapedRowRuns } from './aggregate-rows.js';
+import { shapedRowRuns } from '../query/aggregate-rows.js';
 import { aggregateSeries, type AggregateRequest } from './aggregate-scan.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { Condition } from './ast.js';
-import type { SeriesRestrictions } from './plan.js';
-import { conditionColumns } from './row-filter.js';
+import type { Condition } from '../query/ast.js';
+import type { SeriesRestrictions } from '../query/plan.js';
+import { conditionColumns } from '../query/row-filter.js';
 import { compileWhere } from './where-filter.js';
 import { ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { pickRows } from '../storage/row-pick.js';

@@ -8,10 +8,10 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { BlockFilter, FilterBlock, SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { RunsWriter, runsIn, type EncodedRun, type RowShaping } from './aggregate-rows.js';
-import type { Condition, Value } from './ast.js';
-import { expressionOf } from './arithmetic-plan.js';
-import type { SeriesRestrictions } from './plan.js';
+import { RunsWriter, runsIn, type EncodedRun, type RowShaping } from '../query/aggregate-rows.js';
+import type { Condition, Value } from '../query/ast.js';
+import { expressionOf } from '../query/arithmetic-plan.js';
+import type { SeriesRestrictions } from '../query/plan.js';
 import { compileWhere, queryColumns } from './where-filter.js';
 
 /*

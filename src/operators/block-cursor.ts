@@ -2,7 +2,7 @@ import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns }
 import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { lowerBound } from '../storage/row-slice.js';
 import type { BlockFilter, SeriesSnapshot } from '../storage/series-snapshot.js';
-import type { Condition } from './ast.js';
+import type { Condition } from '../query/ast.js';
 import { compileWhere } from './where-filter.js';
 
 /**

@@ -3,7 +3,7 @@ import { combineSeriesPartials, emptySeriesPartial, finishSeriesPartial, type Se
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { oneSeriesBatch, type OneSeriesBatch } from './aggregate-arrow.js';
-import { encodeSeriesRows } from './aggregate-rows.js';
+import { encodeSeriesRows } from '../query/aggregate-rows.js';
 import { SeriesReader, type AggregateRequest, type EncodedSeries } from './aggregate-scan.js';
 
 /*
