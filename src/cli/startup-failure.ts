@@ -30,6 +30,9 @@ function fileProblem(err: NodeJS.ErrnoException, path: string): string {
     case 'ENOSPC':
     case 'EDQUOT':
       return `no space left to write ${path}`;
+    case 'ENOENT':
+      // What is on the way exists, yet the file system would not make this (procfs, a dangling link).
+      return `the file system will not create ${path}`;
     default:
       return `${err.code ?? 'error'} on ${err.syscall ?? 'access to'} ${path}`;
   }

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { MetaBackend, MetaSink } from './meta-backend.js';
 import type { MetaDocument } from './meta-document.js';
 import { readMetaFile, writeMetaFile, writeMetaFileAsync } from './meta-file.js';
+import { makeDirectories } from '../util/make-directories.js';
 
 /**
  * One node's metadata in `<data-dir>/meta.json`: every change rewrites the file atomically
@@ -23,7 +23,7 @@ export class FileMetaBackend implements MetaBackend {
    * yet, and `reset` (when given) replaces the stored one at start.
    */
   static open(dataDir: string, initial: () => MetaDocument, reset: ((stored: MetaDocument) => MetaDocument) | undefined, log: Pick<Logger, 'warn'>): FileMetaBackend {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectories(dataDir);
     const path = join(dataDir, 'meta.json');
     const stored = readMetaFile(path, log) as MetaDocument | undefined;
     const doc = stored === undefined ? initial() : reset?.(stored);

@@ -16,6 +16,7 @@ import { syncDirectory, syncPath, writeFileAtomic } from '../util/atomic-file.js
 import { manifestPath, type ManifestDocument } from './manifest.js';
 import { portableManifest } from './shard-checkpoint.js';
 import { readSegmentIndex } from './segment-file.js';
+import { makeDirectories } from '../util/make-directories.js';
 
 const BEING_COPIED = '.adopting';
 const READY = '.adopted';
@@ -32,7 +33,7 @@ export function stageCheckpoint(checkpointDir: string, shardDir: string): void {
   rmSync(staging, { recursive: true, force: true });
   try {
     const manifest = readCheckpointManifest(checkpointDir);
-    mkdirSync(join(staging, 'segments'), { recursive: true });
+    makeDirectories(join(staging, 'segments'));
     mkdirSync(join(staging, 'wal'));
     for (const { file, format } of manifest.segments) {
       const copy = join(staging, 'segments', file);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asDiskWriteError, DiskWriteError } from '../util/checked-write.js';
 import { BlockCache } from './block-cache.js';
@@ -8,6 +8,7 @@ import type { SegmentEntry, SegmentFile } from './manifest.js';
 import { decodeSeriesSegment } from './segment-codec.js';
 import { blockPiece, readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from './segment-file.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
+import { makeDirectories } from '../util/make-directories.js';
 
 /** Where one series' rows of one segment file are: format 2 lists its blocks. */
 export interface SeriesRef {
@@ -71,7 +72,7 @@ export class SegmentStore {
   constructor(shardDir: string, blockCacheBytes = 0) {
     this.cache = new BlockCache(blockCacheBytes);
     this.dir = join(shardDir, 'segments');
-    mkdirSync(this.dir, { recursive: true });
+    makeDirectories(this.dir);
   }
 
   /**

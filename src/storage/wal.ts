@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../util/atomic-file.js';
 import { crc32 } from 'node:zlib';
 import { asDiskWriteError, DiskWriteError, syncSync, writeAllSync } from '../util/checked-write.js';
+import { makeDirectories } from '../util/make-directories.js';
 
 /** The `wal_fsync` setting: when appended records are forced to stable storage (below). */
 export type WalFsyncPolicy = 'always' | 'interval' | 'never';
@@ -101,7 +102,7 @@ export class WriteAheadLog {
     if (options.fsync === 'interval' && !(options.fsyncIntervalMs > 0)) {
       throw new RangeError(`fsyncIntervalMs must be positive, got ${options.fsyncIntervalMs}`);
     }
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     const existing = listWalFiles(dir);
     const fileNumber = existing.length === 0 ? 1 : existing[existing.length - 1]! + 1;
     const fd = createFile(dir, fileNumber, options.fsync !== 'never');

@@ -1,7 +1,8 @@
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flockSync } from 'fs-ext';
 import { StartupError } from '../startup-error.js';
+import { makeDirectories } from './make-directories.js';
 
 const LOCK_FILE = 'sluice.lock';
 
@@ -15,7 +16,7 @@ export class DataDirLock {
   private constructor(private fd: number | undefined) {}
 
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectories(dataDir);
     const path = join(dataDir, LOCK_FILE);
     // Not truncated on open: a failed attempt must leave the holder's pid readable.
     const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);

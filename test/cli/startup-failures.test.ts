@@ -74,6 +74,15 @@ test('a data directory on a file system that refuses it is one line naming the p
   t.regex(line, /^sluice: cannot use data directory \/sys\/sluice-test-data: no permission to mkdir \/sys\/sluice-test-data; set --data-dir/);
 });
 
+test('a data directory under /proc is refused at once, not tried forever', async (t) => {
+  // procfs answers ENOENT for a new directory whose parent exists; Node's recursive mkdir then
+  // retried forever at 100 % CPU, and the server neither started nor said why.
+  const result = await serve(['--data-dir', '/proc/sluice-test-data/data']);
+  t.is(result.signal, null, 'the server ended by itself, not by the timeout');
+  const line = oneLineRefusal(t, result);
+  t.is(line, 'sluice: cannot use data directory /proc/sluice-test-data/data: the file system will not create /proc/sluice-test-data; set --data-dir to a directory this process may create and write');
+});
+
 test('a bad flag and a data directory in use are one line each too', async (t) => {
   t.is(oneLineRefusal(t, await serve(['--port', 'eighty'])), 'sluice: --port: expected an integer from 0 to 65535, got eighty');
   t.is(oneLineRefusal(t, await serve(['--colour'])), "sluice: unknown option '--colour'");
