@@ -12,8 +12,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
-import { LineSeries } from './line-series.js';
-import { LineSeriesKeys, LineSyntaxError, prefixEnd, type LineSeriesKey } from './line-series-key.js';
+import { LineSeries, type LineSeriesKey } from './line-series.js';
+import { LineSeriesKeys } from './line-series-key.js';
+import { LineSyntaxError, prefixEnd } from './line-syntax.js';
 import { rowArena } from './row-arena.js';
 import { commitRows, type RowBatches } from './row-batches.js';
 import type { SeriesRows, ValueColumn } from './series-rows.js';

@@ -13,8 +13,8 @@
  */
 import { shardOf } from '../storage/router.js';
 import { sameBytes } from '../util/utf8-names.js';
-import type { LineSeries } from './line-series.js';
-import type { ConstantColumn } from './series-rows.js';
+import type { LineSeriesKey } from './line-series.js';
+import { BACKSLASH, COMMA, EQUALS, LineSyntaxError, MEASUREMENT_ESCAPES, RESERVED_COLUMNS, TAG_ESCAPES, unescape } from './line-syntax.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -22,47 +22,8 @@ const WAYS = 4;
 /** Longer keys are parsed every time rather than kept. */
 const MAX_KEPT_KEY_BYTES = 1024;
 
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const EQUALS = 0x3d;
-const SPACE = 0x20;
-
-const MEASUREMENT_ESCAPES = [COMMA, SPACE];
-const TAG_ESCAPES = [COMMA, EQUALS, SPACE];
-
-/** Names 0.8 gives a meaning of its own; a tag or field of that name could not be read back. */
-export const RESERVED_COLUMNS = new Set(['time', 'sequence_number']);
-
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
-
-/** A line is malformed; the message says how. */
-export class LineSyntaxError extends Error {}
-
-export interface LineSeriesKey {
-  readonly raw: Uint8Array;
-  /** The series name (see the module comment). */
-  readonly name: string;
-  readonly nameBytes: Uint8Array;
-  /** The key is written exactly as its name (tags in order, no optional escapes). */
-  readonly canonical: boolean;
-  /** The tags as string columns, unescaped. */
-  readonly tags: readonly ConstantColumn[];
-  /** Unescaped tag keys, to refuse a field of the same name. */
-  readonly tagNames: ReadonlySet<string>;
-  db: string;
-  shardCount: number;
-  shard: number;
-  /** The series' rows, kept from request to request (see `LineSeries.claim`). */
-  series: LineSeries | undefined;
-  /** The key's slot in its table (-1: not kept, or let go). */
-  slot: number;
-  /**
-   * The key whose line came after this one's last time. A key the table lets go of drops its
-   * own, so such a key keeps at most itself alive, never a chain.
-   */
-  next: LineSeriesKey | null;
-}
 
 export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
@@ -161,24 +122,6 @@ function splitUnescaped(buf: Uint8Array, start: number, end: number, separator: 
   return parts;
 }
 
-/** Drops the backslash before each of `escapable`; any other backslash is kept, as 1.x does. */
-export function unescape(buf: Uint8Array, start: number, end: number, escapable: readonly number[]): Uint8Array {
-  if (buf.subarray(start, end).indexOf(BACKSLASH) < 0) return new Uint8Array(buf.subarray(start, end));
-  const out = new Uint8Array(end - start);
-  let length = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c === BACKSLASH && i + 1 < end && escapable.includes(buf[i + 1]!)) continue;
-    out[length++] = c;
-  }
-  return out.slice(0, length);
-}
-
-/** Unescapes a field key, which follows the tag rules. */
-export function unescapeFieldKey(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return unescape(buf, start, end, TAG_ESCAPES);
-}
-
 function escape(bytes: Uint8Array, escapable: readonly number[]): string {
   let text = utf8Decoder.decode(bytes);
   for (const c of escapable) text = text.replaceAll(String.fromCharCode(c), `\\${String.fromCharCode(c)}`);
@@ -189,15 +132,4 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
-}
-
-/**
- * Where `prefix` ends in `buf` at `start` when the bytes there are `prefix` followed by
- * `terminator`; -1 otherwise.
- */
-export function prefixEnd(prefix: Uint8Array, buf: Uint8Array, start: number, terminator: number): number {
-  const length = prefix.length;
-  if (buf[start + length] !== terminator) return -1;
-  for (let i = 0; i < length; i++) if (prefix[i] !== buf[start + i]) return -1;
-  return start + length;
 }

@@ -4,12 +4,37 @@
  * fields repeat from request to request, so after the first request a line costs no
  * allocation and a field key one byte comparison.
  */
-import { LineSyntaxError, prefixEnd, RESERVED_COLUMNS, unescapeFieldKey, type LineSeriesKey } from './line-series-key.js';
 import { sameBytes } from '../util/utf8-names.js';
-import { SeriesRows, type ValueColumn } from './series-rows.js';
+import { SeriesRows, type ConstantColumn, type ValueColumn } from './series-rows.js';
+import { EQUALS, LineSyntaxError, prefixEnd, RESERVED_COLUMNS, unescapeFieldKey } from './line-syntax.js';
 
 const utf8Decoder = new TextDecoder();
-const EQUALS = 0x3d;
+
+/** A line's series key as parsed once (line-series-key.ts keeps them in a table). */
+export interface LineSeriesKey {
+  readonly raw: Uint8Array;
+  /** The series name (line-series-key.ts says how it is made from the key). */
+  readonly name: string;
+  readonly nameBytes: Uint8Array;
+  /** The key is written exactly as its name (tags in order, no optional escapes). */
+  readonly canonical: boolean;
+  /** The tags as string columns, unescaped. */
+  readonly tags: readonly ConstantColumn[];
+  /** Unescaped tag keys, to refuse a field of the same name. */
+  readonly tagNames: ReadonlySet<string>;
+  db: string;
+  shardCount: number;
+  shard: number;
+  /** The series' rows, kept from request to request (see `LineSeries.claim`). */
+  series: LineSeries | undefined;
+  /** The key's slot in its table (-1: not kept, or let go). */
+  slot: number;
+  /**
+   * The key whose line came after this one's last time. A key the table lets go of drops its
+   * own, so such a key keeps at most itself alive, never a chain.
+   */
+  next: LineSeriesKey | null;
+}
 
 export class LineSeries extends SeriesRows {
   /** The request that last claimed the series. */
