@@ -1,5 +1,5 @@
 /**
- * The shard-thread half of an aggregate select alone (query/aggregate-scan.ts `encodedSeries`):
+ * The shard-thread half of an aggregate select alone (operators/aggregate-scan.ts `encodedSeries`):
  * Q3 of bench/query — `max(value)` by `time(1h)` over every point — on one shard's share of
  * the bench workload (500 series × 10,000 points), read from decoded segment blocks as the
  * block cache hands them out, so the figure is the scan and the aggregation, not decoding.

@@ -2,7 +2,7 @@
  * Where-clause micro-benchmark, one core: the rows of 1M-row workloads, in blocks of 1024,
  * that pass typical predicates — a float column against a constant, a range, a string
  * equality, `in`, a regex, arithmetic — selected as the scans select them (a mask per block
- * from query/where-filter.ts, then a selection vector).
+ * from operators/where-filter.ts, then a selection vector).
  *
  * Each figure is the CPU time of the best of ROUNDS passes (lib/timing.ts).
  *

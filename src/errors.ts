@@ -2,7 +2,7 @@ import { isDiskFull } from './util/checked-write.js';
 
 /**
  * Every error a client can cause is one of these classes; each carries its HTTP status,
- * and src/http/response.ts turns them into responses in one place.
+ * and `Exchange.error` (src/http/exchange.ts) turns them into responses in one place.
  */
 export class HttpError extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { ValueKind, type Column } from '../storage/columns.js';
 /*
  * Selection vectors: the ascending indices of a block's rows that an operator keeps, which is
  * what gather() and aggregation take. (The where clause itself answers a byte mask per block,
- * query/where-filter.ts.)
+ * operators/where-filter.ts.)
  */
 
 /** Ascending row indices of a block. */

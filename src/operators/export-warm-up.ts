@@ -111,7 +111,7 @@ function storedSnapshot(series: SeriesColumns): SeriesSnapshot {
 }
 
 /**
- * A request with the keys of one the coordinator sends (query/coordinator.ts, then
+ * A request with the keys of one the coordinator sends (coordinator/coordinator.ts, then
  * ShardHandle.openScanWithPage adds `status`), in the same order: a cloned object's shape
  * follows its keys' order, and compiled code is specialised to shapes.
  */

@@ -87,7 +87,7 @@ export class ShardHandle {
   private remote: RemoteShard | undefined;
   /** Written by the shard's thread: 1 while it is degraded (see DiskHealth). */
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
-  /** Written by the shard's thread: its WAL and flush timings (metrics/shard-counters.ts). */
+  /** Written by the shard's thread: its WAL and flush timings (storage/shard-counters.ts). */
   readonly timers = createShardCounters();
   /** Page buffers of chunked JSON scans that finished, kept for the next ones (page-slots.ts). */
   private readonly spareJsonSlots: (readonly SharedArrayBuffer[])[] = [];
@@ -274,7 +274,7 @@ export class ShardHandle {
     return (await this.call<{ bytes: Uint8Array }>('aggregateBatch', { ...request, status: this.status() })).bytes;
   }
 
-  /** The one partial of the merged series this shard owns (query/merged-aggregate.ts). */
+  /** The one partial of the merged series this shard owns (operators/merged-aggregate.ts). */
   aggregateMergedPartial(request: MergedAggregateRequest): Promise<SeriesPartial> {
     return this.call<SeriesPartial>('aggregateMergedPartial', { ...request, status: this.status() });
   }
@@ -329,7 +329,7 @@ export class ShardHandle {
   }
 
   /**
-   * Starts a merge on this shard's thread. The request is query/merge-cursor.ts's
+   * Starts a merge on this shard's thread. The request is operators/merge-cursor.ts's
    * MergeCursorRequest: storage carries it without reading it.
    */
   async openMerge(request: object): Promise<number> {

@@ -33,7 +33,7 @@ import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
 export interface ShardWorkerData extends ShardOptions {
   readonly shardIndex: number;
   readonly logLevel: string;
-  /** Timing counters for /metrics, shared with the main thread (metrics/shard-counters.ts). */
+  /** Timing counters for /metrics, shared with the main thread (storage/shard-counters.ts). */
   readonly timers: Float64Array;
 }
 

@@ -37,7 +37,7 @@ export interface SeriesSnapshot {
 
 /**
  * A restricted reader's condition on one series' rows, compiled by the query layer
- * (query/restricted-snapshot.ts).
+ * (operators/restricted-snapshot.ts).
  */
 export interface SnapshotRestriction {
   /** The same for the same condition: the shard keeps each series' visible columns under it. */

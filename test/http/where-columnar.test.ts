@@ -1,6 +1,6 @@
 /**
  * The where clause evaluated over whole blocks (query-language.md §7), over HTTP: the cases
- * the typed loops of query/where-filter.ts treat apart — ints beyond 2^53 against int
+ * the typed loops of operators/where-filter.ts treat apart — ints beyond 2^53 against int
  * constants (exactly), either operand order, every cell type of a mixed column against
  * every literal type (§7.2's table), strings and regexes decided per distinct string, bools
  * by = and <> only, two columns compared, `in` across types, constant conditions, the

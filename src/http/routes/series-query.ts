@@ -24,7 +24,7 @@ export const querySeries: Handler = async (exchange, server) => {
   await server.queries.execute(db, plan, { chunked: exchange.query.get('chunked') === 'true', pretty: exchange.pretty, precision, format }, exchange);
 };
 
-/** `format=arrow` asks for an Arrow IPC stream (query/arrow-answer.ts); JSON otherwise. */
+/** `format=arrow` asks for an Arrow IPC stream (coordinator/arrow-answer.ts); JSON otherwise. */
 function outputFormat(value: string | null): 'json' | 'arrow' {
   if (value === null || value === '' || value === 'json') return 'json';
   if (value === 'arrow') return 'arrow';
