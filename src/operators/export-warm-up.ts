@@ -90,11 +90,12 @@ export class ExportWarmUp {
    */
   finish(): void {
     const blocks = [...this.snapshots.values()].map((snapshot) => snapshot.blocks().next().value);
-    retained = [this.snapshotOf, this.pageSlots, this.reader, ...this.recent, ...blocks];
+    retained.splice(0, retained.length, this.snapshotOf, this.pageSlots, this.reader, ...this.recent, ...blocks);
   }
 }
 
-let retained: unknown[] = [];
+/** What `finish` keeps reachable: held, never read. */
+const retained: unknown[] = [];
 
 /** A series as a segment holds it: encoded blocks, each loaded by decoding, read as a shard reads one. */
 function storedSnapshot(series: SeriesColumns): SeriesSnapshot {
