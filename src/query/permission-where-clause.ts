@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors.js';
-import type { Condition, Value } from './ast.js';
+import type { Condition } from './ast.js';
 import { parseQuery } from './parser.js';
-import { checkCondition } from './row-filter.js';
+import { checkCondition, visitConditionNames } from './row-filter.js';
 
 /**
  * A whereClause as a condition: the leading `where` is optional, the grammar is the query
@@ -32,34 +32,7 @@ function invalidWhereClause(err: unknown): BadRequestError {
 }
 
 function referencesTime(condition: Condition): boolean {
-  const names = hasTimeIdentifier;
-  switch (condition.kind) {
-    case 'and':
-    case 'or':
-      return referencesTime(condition.left) || referencesTime(condition.right);
-    case 'paren':
-      return referencesTime(condition.condition);
-    case 'comparison':
-      return names(condition.left) || names(condition.right);
-    case 'in':
-      return names(condition.value) || condition.list.some(names);
-    case 'regex':
-    case 'value':
-      return names(condition.value);
-  }
-}
-
-function hasTimeIdentifier(value: Value): boolean {
-  switch (value.kind) {
-    case 'identifier':
-      return value.name === 'time';
-    case 'binary':
-      return hasTimeIdentifier(value.left) || hasTimeIdentifier(value.right);
-    case 'paren':
-      return hasTimeIdentifier(value.value);
-    case 'call':
-      return value.args.some(hasTimeIdentifier);
-    default:
-      return false;
-  }
+  let found = false;
+  visitConditionNames(condition, (name) => (found ||= name === 'time'));
+  return found;
 }

@@ -4,44 +4,59 @@ import type { ComparisonOperator, Condition, Value } from './ast.js';
 import { QuerySemanticError } from './errors.js';
 import { compileSeriesRegex } from '../regex.js';
 
-/** Column names a condition reads (time and sequence_number are not stored columns). */
-export function conditionColumns(condition: Condition, into: Set<string> = new Set()): Set<string> {
+/** Calls `visit` with the name of every identifier a condition reads, `time` included. */
+export function visitConditionNames(condition: Condition, visit: (name: string) => void): void {
   switch (condition.kind) {
     case 'and':
     case 'or':
-      conditionColumns(condition.left, into);
-      return conditionColumns(condition.right, into);
+      visitConditionNames(condition.left, visit);
+      return visitConditionNames(condition.right, visit);
     case 'paren':
-      return conditionColumns(condition.condition, into);
+      return visitConditionNames(condition.condition, visit);
     case 'comparison':
-      valueColumns(condition.left, into);
-      return valueColumns(condition.right, into);
+      visitValueNames(condition.left, visit);
+      return visitValueNames(condition.right, visit);
     case 'in':
-      valueColumns(condition.value, into);
-      for (const v of condition.list) valueColumns(v, into);
-      return into;
+      visitValueNames(condition.value, visit);
+      for (const v of condition.list) visitValueNames(v, visit);
+      return;
     case 'regex':
     case 'value':
-      return valueColumns(condition.value, into);
+      return visitValueNames(condition.value, visit);
   }
 }
 
-export function valueColumns(value: Value, into: Set<string>): Set<string> {
+function visitValueNames(value: Value, visit: (name: string) => void): void {
   switch (value.kind) {
     case 'identifier':
-      if (value.name !== 'time' && value.name !== 'sequence_number') into.add(value.name);
-      return into;
+      return visit(value.name);
     case 'binary':
-      valueColumns(value.left, into);
-      return valueColumns(value.right, into);
+      visitValueNames(value.left, visit);
+      return visitValueNames(value.right, visit);
     case 'paren':
-      return valueColumns(value.value, into);
+      return visitValueNames(value.value, visit);
     case 'call':
-      for (const arg of value.args) valueColumns(arg, into);
-      return into;
+      for (const arg of value.args) visitValueNames(arg, visit);
+      return;
     default:
-      return into;
+      return;
   }
+}
+
+/** Column names a condition reads (time and sequence_number are not stored columns). */
+export function conditionColumns(condition: Condition, into: Set<string> = new Set()): Set<string> {
+  visitConditionNames(condition, (name) => addStoredColumn(into, name));
+  return into;
+}
+
+/** Column names a value reads, added to `into`. */
+export function valueColumns(value: Value, into: Set<string>): Set<string> {
+  visitValueNames(value, (name) => addStoredColumn(into, name));
+  return into;
+}
+
+function addStoredColumn(into: Set<string>, name: string): void {
+  if (name !== 'time' && name !== 'sequence_number') into.add(name);
 }
 
 /**
