@@ -28,7 +28,7 @@ interface ChunkBounds {
   readonly ownsMemory: boolean;
 }
 
-interface PackedChunk extends ChunkBounds {
+export interface PackedChunk extends ChunkBounds {
   readonly tiny?: undefined;
   readonly time: PackedNumbers;
   readonly seq: PackedNumbers;

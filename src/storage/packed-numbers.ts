@@ -77,3 +77,35 @@ export function unpackNumbers(packed: PackedNumbers, target: Float64Array): void
 export function packedBytes(packed: PackedNumbers): number {
   return packed instanceof Float64Array ? packed.byteLength : packed.steps.byteLength;
 }
+
+/** The value at `i`, read in place. */
+export function packedAt(packed: PackedNumbers, i: number): number {
+  return packed instanceof Float64Array ? packed[i]! : packed.base + packed.steps[i]! * packed.unit;
+}
+
+/** The first index of the `n` ascending values at which the value is `value` or more (`n` if none). */
+export function firstAtOrAbove(packed: PackedNumbers, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (packedAt(packed, mid) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The values of `runs` (index pairs [from, to), ascending and apart) packed as before, in
+ * arrays from `arrays`: the base and unit that held every value hold any of them.
+ */
+export function keptRuns(packed: PackedNumbers, runs: readonly number[], kept: number, arrays: ArrayCarver): PackedNumbers {
+  const from = packed instanceof Float64Array ? packed : packed.steps;
+  const to = packed instanceof Float64Array ? arrays.floats(kept) : arrays.u32(kept);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    to.set(from.subarray(runs[r]!, runs[r + 1]!), at);
+    at += runs[r + 1]! - runs[r]!;
+  }
+  return packed instanceof Float64Array ? to as Float64Array : { base: packed.base, unit: packed.unit, steps: to as Uint32Array };
+}

@@ -5,7 +5,8 @@ import { permute, sortOrder } from './row-order.js';
 import { combinePieces } from './combine.js';
 import { ownArrays, rowSlab } from './row-slab.js';
 import { disjointAscending, overlappingGroups, type Piece } from './series-blocks.js';
-import { rangesTouching, withoutRanges, type DeletedRange } from './tombstones.js';
+import { rangesTouching, type DeletedRange } from './tombstones.js';
+import { cutChunk } from './chunk-cut.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
 import { sameBytes } from '../util/utf8-names.js';
 
@@ -118,17 +119,21 @@ export class SeriesMemory {
   deleteRanges(ranges: readonly DeletedRange[]): number {
     this.seal();
     const before = this.sealedBytes;
-    for (let i = 0; i < this.chunks.length; i++) {
+    for (let i = 0; i < this.chunks.length; ) {
       const chunk = this.chunks[i]!;
       const touching = rangesTouching(ranges, chunk);
-      if (touching.length === 0) continue;
-      const rows = unpackChunk(chunk);
-      const kept = withoutRanges(rows, touching);
-      if (kept === rows) continue;
-      const packed = packChunk(kept, rowSlab, this.tinyRows);
-      this.chunks[i] = packed;
-      this.count -= chunk.count - kept.count;
-      this.sealedBytes += chunkBytes(packed) - chunkBytes(chunk);
+      const cut = touching.length === 0 ? chunk : cutChunk(chunk, touching, rowSlab, this.tinyRows);
+      if (cut === chunk) {
+        i++;
+        continue;
+      }
+      this.count -= chunk.count - (cut?.count ?? 0);
+      this.sealedBytes += (cut === null ? 0 : chunkBytes(cut)) - chunkBytes(chunk);
+      if (cut === null) {
+        this.chunks.splice(i, 1);
+        continue;
+      }
+      this.chunks[i++] = cut;
     }
     return this.sealedBytes - before;
   }

@@ -679,9 +679,11 @@ export class Shard {
   }
 
   private deleteFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
-    this.settleDeferred();
+    // Everything is sealed in bulk, as a write does at SEAL_BYTES: sealed series by series, the
+    // rows of a delete over every series took four times as long (110 against 28 ms a shard
+    // after 10 M points were written), and their batches stayed held until the next bulk seal.
+    this.sealAll();
     if (!state.memory) return;
-    this.seal(state.memory);
     this.sealedBytes += state.memory.deleteRanges(ranges);
   }
 

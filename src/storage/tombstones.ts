@@ -98,8 +98,19 @@ export function withoutRanges(rows: SeriesColumns, ranges: readonly DeletedRange
 }
 
 /** The ranges that may hold rows of `span`: those that reach into [minTime, maxTime]. */
-export function rangesTouching(ranges: readonly DeletedRange[], span: TimeSpan): DeletedRange[] {
-  return ranges.filter((r) => r.startUs <= span.maxTime && r.endUs > span.minTime);
+export function rangesTouching(ranges: readonly DeletedRange[], span: TimeSpan): readonly DeletedRange[] {
+  // A delete asks this of every chunk of every series it names: the usual answers (none, or
+  // all of them) allocate nothing.
+  let touching = 0;
+  for (const r of ranges) if (touches(r, span)) touching++;
+  if (touching === ranges.length) return ranges;
+  return touching === 0 ? NO_RANGES : ranges.filter((r) => touches(r, span));
+}
+
+const NO_RANGES: readonly DeletedRange[] = [];
+
+function touches(range: DeletedRange, span: TimeSpan): boolean {
+  return range.startUs <= span.maxTime && range.endUs > span.minTime;
 }
 
 /**

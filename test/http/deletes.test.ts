@@ -143,6 +143,42 @@ test('drop series and DELETE /db/:db/series/:series remove the series, its colum
   t.deepEqual(await querySeries(again, DB, 'select other from x', { time_precision: 's' }).then((r) => r[0]!.points.length), 1);
 });
 
+test('a delete cuts rows out of memtable chunks sealed apart; every column and tag survives, also after kill -9', async (t) => {
+  const server = await startServer({ args: ['--shards', '1'] });
+  await createDb(server, DB);
+  // Four writes of 300 points each, a query after each: each seal makes a chunk of its own.
+  const mixed = (time: number) => ({ f: time / 4, n: time * 1_000_000_007, s: `s${time % 5}`, b: time % 2 === 0 });
+  for (let from = 1; from <= 1200; from += 300) {
+    const points = range(from, from + 299).map((time) => [time, 1, ...Object.values(mixed(time))]);
+    await writeOk(server, DB, [{ name: 'm', columns: ['time', 'sequence_number', 'f', 'n', 's', 'b'], points }], { precision: 's' });
+    const lines = range(from, from + 299).map((time) => `lp,host=a v=${time} ${time}`).join('\n');
+    t.is((await request(server, 'POST', '/write', { params: { db: DB, precision: 's' }, body: lines })).status, 204);
+    await querySeries(server, DB, 'select count(f) from m');
+  }
+  // Part of the first chunk, the second and third whole, part of the fourth; then a range
+  // inside one chunk.
+  t.is((await deleteRange(server, { regex: '^(m|lp)', start: '250', end: '950' })).status, 204);
+  t.is((await deleteRange(server, { regex: '^(m|lp)', start: '1000', end: '1010' })).status, 204);
+  const left = [...range(1, 249), ...range(950, 999), ...range(1010, 1200)];
+  const check = async (target: TestServer, when: string) => {
+    const [m] = await querySeries(target, DB, 'select f, n, s, b from m order asc', { time_precision: 's' });
+    t.deepEqual(column(m!, 'time'), left, `m times ${when}`);
+    t.deepEqual(
+      left.map((_, i) => ['f', 'n', 's', 'b'].map((name) => column(m!, name)[i])),
+      left.map((time) => Object.values(mixed(time))),
+      `m values ${when}`,
+    );
+    const [lp] = await querySeries(target, DB, 'select v, host from "lp,host=a" order asc', { time_precision: 's' });
+    t.deepEqual(column(lp!, 'v'), left, `lp values ${when}`);
+    t.true(column(lp!, 'host').every((host) => host === 'a'), `lp tag ${when}`);
+    const [counted] = await querySeries(target, DB, 'select count(v), sum(v) from "lp,host=a"');
+    t.deepEqual(counted!.points[0]!.slice(1), [left.length, left.reduce((a, b) => a + b, 0)], `lp aggregate ${when}`);
+  };
+  await check(server, 'at once');
+  await server.kill9();
+  await check(await startServer({ dataDir: server.dataDir, args: ['--shards', '1'] }), 'after kill -9 (WAL replay)');
+});
+
 /** Every read path over series `s`: raw, aggregate (block stats), merge, chunked export. */
 async function readEverything(server: TestServer): Promise<{ raw: number[]; count: number; sum: number; merged: number; chunked: number[] }> {
   const raw = await times(server, 'select value from s order asc');
