@@ -232,10 +232,10 @@ const COMPARISON_OPERATORS: Partial<Record<TokenName, ComparisonOperator>> = {
 
 operation<Condition>('condition', {
   condition(first, _ors, rest) {
-    return rest.children.reduce<Condition>((left, right) => ({ kind: 'or', left, right: conditionOf(right) }), conditionOf(first));
+    return balancedChain('or', [conditionOf(first), ...rest.children.map(conditionOf)]);
   },
   andCondition(first, _ands, rest) {
-    return rest.children.reduce<Condition>((left, right) => ({ kind: 'and', left, right: conditionOf(right) }), conditionOf(first));
+    return balancedChain('and', [conditionOf(first), ...rest.children.map(conditionOf)]);
   },
   boolExpr_comparison(left, op, right) {
     // `!=` and `<>` are both OPERATION_NE (`!=` is a Project rule synonym, §11.1).
@@ -291,6 +291,19 @@ operation<Value>('value', {
     return { kind: 'wildcard' };
   },
 });
+
+/**
+ * `a or b or c or d` as `(a or b) or (c or d)`: the same truth whatever the grouping, and a
+ * tree as deep as the logarithm of its terms. Folded left, a permission's `customer = 1 or
+ * customer = 2 or …` of 6000 terms was a tree 6000 deep, which overflowed the stack of code
+ * walking it and took structured cloning (to a parse or shard thread) tens of seconds.
+ */
+function balancedChain(kind: 'or' | 'and', terms: readonly Condition[], from = 0, to = terms.length): Condition {
+  if (to - from === 1) return terms[from]!;
+  // Rounded up, so three terms still group as `(a or b) or c`, as they always did.
+  const middle = (from + to + 1) >>> 1;
+  return { kind, left: balancedChain(kind, terms, from, middle), right: balancedChain(kind, terms, middle, to) };
+}
 
 const ARITHMETIC_OPERATORS: Partial<Record<TokenName, ArithmeticOperator>> = {
   "'+'": '+', "'-'": '-', "'*'": '*', "'/'": '/',

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Condition, SelectStatement, Statement, Value } from '../../src/query/ast.js';
 import { QuerySemanticError, QuerySyntaxError } from '../../src/query/errors.js';
-import { parseQuery } from '../../src/query/parser.js';
+import { MAX_EXPRESSION_DEPTH, parseQuery } from '../../src/query/parser.js';
 import { compileSeriesRegex, RegexSyntaxError } from '../../src/regex.js';
 
 function select(text: string): SelectStatement {
@@ -443,4 +443,16 @@ test('a repeated text gets the same statement, frozen so no caller can change it
   }, { instanceOf: TypeError });
   t.throws(() => parseQuery('select * from'), { instanceOf: QuerySyntaxError });
   t.throws(() => parseQuery('select * from'), { instanceOf: QuerySyntaxError }, 'errors are not cached');
+});
+
+test('and/or chains are balanced trees; other expressions nested too deep are refused, not cloned for ever', (t) => {
+  const depth = (value: unknown): number =>
+    typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depth)) : 0;
+  const statement = parseQuery(`select * from cpu where ${Array.from({ length: 6000 }, (_, i) => `a = ${i}`).join(' or ')}`);
+  t.true(depth(statement) < 30, `depth ${depth(statement)}`);
+  t.throws(() => parseQuery(`select ${Array(600).fill('a').join(' + ')} from cpu`), {
+    instanceOf: QuerySyntaxError,
+    message: `Query nests expressions more than ${MAX_EXPRESSION_DEPTH} deep`,
+  });
+  t.notThrows(() => parseQuery(`select ${Array(200).fill('a').join(' - ')} from cpu`));
 });
