@@ -8,6 +8,7 @@ import { LoginThrottle } from './http/login-throttle.js';
 import type { ServerContext } from './http/context.js';
 import { listenExclusive } from './http/listen.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { StatementPreparer } from './ingest/statement-preparer.js';
 import { clockFromEnvironment } from './lifecycle/clock.js';
 import { ContinuousQueries } from './lifecycle/continuous-queries.js';
 import { DeleteScheduler } from './schedule/delete-scheduler.js';
@@ -97,6 +98,7 @@ async function openEngine(
   }
   const continuousQueries = new ContinuousQueries(meta, clock);
   const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db), cluster);
+  const statements = new StatementPreparer((text) => ingest.parseStatement(text));
   const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));
   scheduler.start();
   const periodic = new PeriodicQueries(meta, storage, continuousQueries, clock, log.child({ component: 'continuous-queries' }), cluster);
@@ -115,6 +117,7 @@ async function openEngine(
     storage,
     ingest,
     queries: new QueryCoordinator(meta, storage, continuousQueries),
+    statements,
     continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
@@ -125,6 +128,9 @@ async function openEngine(
   let inputs: Inputs | undefined;
   try {
     await ingest.ready;
+    // Stored continuous queries are parsed now, on the parse threads when long, not by the
+    // first write or period that needs them.
+    await continuousQueries.prepareStored((text) => statements.prepare(text));
     inputs = await startInputs(settings, ingest, context.metrics, log);
     listenSockets.push(await listenExclusive(createApp(context, inFlight), settings.bind, settings.port));
     if (admin) listenSockets.push(await listenAdmin(admin.assets, settings.bind, admin.port));

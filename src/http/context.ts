@@ -1,5 +1,6 @@
 import type { Settings } from '../config.js';
 import type { IngestService } from '../ingest/ingest-service.js';
+import type { StatementPreparer } from '../ingest/statement-preparer.js';
 import type { ContinuousQueries } from '../lifecycle/continuous-queries.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly storage: Storage;
   readonly ingest: IngestService;
   readonly queries: QueryCoordinator;
+  /** Long query texts are parsed off the event loop: prepare one before parsing it. */
+  readonly statements: StatementPreparer;
   readonly continuousQueries: ContinuousQueries;
   readonly auth: Authenticator;
   readonly log: Logger;

@@ -1,6 +1,6 @@
 import { BadRequestError } from '../errors.js';
 import type { Direction, Permission, RestrictedValue } from '../meta/permissions.js';
-import { parseWhereClause } from '../query/permission-where-clause.js';
+import { parseWhereClause, whereClauseQuery } from '../query/permission-where-clause.js';
 import { compileSeriesRegex } from '../regex.js';
 
 /*
@@ -8,6 +8,17 @@ import { compileSeriesRegex } from '../regex.js';
  * because a where clause is checked with the query parser, which the write path's threads,
  * deciding only which entry applies, need not load.
  */
+
+/**
+ * The query texts of the whereClauses an account body holds, whatever else is wrong with it:
+ * prepared off the event loop (statement-preparer.ts) before the body is checked.
+ */
+export function whereClauseQueries(body: Record<string, unknown>): string[] {
+  const list = body.readPermissions;
+  if (!Array.isArray(list)) return [];
+  const clauses = list.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).whereClause : undefined));
+  return clauses.filter((clause): clause is string => typeof clause === 'string').map(whereClauseQuery);
+}
 
 /** A request's permission list, checked entry by entry: 400 with the Project-rule messages. */
 export function validatePermissions(raw: unknown, direction: Direction): Permission[] {

@@ -8,6 +8,7 @@ import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { ParseOutcome } from '../query/parser.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
 import type { WriteLog } from './write-log.js';
@@ -122,6 +123,21 @@ export class IngestService {
     this.assertDatabaseUnchanged(db, admission.dropCount);
     await this.storage.write(result.batches, base);
     return outcome;
+  }
+
+  /**
+   * Parses a long query text on a parse thread (statement-preparer.ts). It waits in the queue
+   * write bodies wait in, counted by its size, and is refused with 503 when that queue is full.
+   */
+  async parseStatement(text: string): Promise<ParseOutcome> {
+    const bytes = 2 * text.length;
+    if (!this.parseQueue.fits(bytes)) throw new ServiceUnavailableError('too many requests waiting to be parsed; retry later');
+    this.parseQueue.take(bytes);
+    try {
+      return (await this.parsers.run(text, { name: 'parseStatement' })) as ParseOutcome;
+    } finally {
+      this.parseQueue.give(bytes);
+    }
   }
 
   /** Bytes of write bodies received or waiting for a parse thread, and tasks waiting for one. */

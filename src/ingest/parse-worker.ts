@@ -1,6 +1,7 @@
 /**
  * Piscina task: gunzip (when asked) and parse one write body off the event loop. The batches
  * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
+ * The parse threads also parse long query texts (`parseStatement`).
  */
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
@@ -97,6 +98,9 @@ export default async function parseTask(task: ParseTask): Promise<ParseTaskResul
   const result = runParseTask(task);
   return transferResult(result, result.ok ? result.batches.filter((batch) => batch !== null) : []);
 }
+
+/** A long query text's statement or client error (ingest/statement-preparer.ts), as plain data. */
+export { parseOutcome as parseStatement } from '../query/parser.js';
 
 /** A task that does nothing: its answer says the thread has loaded this module (IngestService.ready). */
 export function warmUp(): true {

@@ -50,6 +50,21 @@ export class ContinuousQueries {
     return plan.kind === 'aggregate' ? plan : undefined;
   }
 
+  /** Parses every stored CQ, each text prepared by `prepare` first (ingest/statement-preparer.ts). */
+  async prepareStored(prepare: (text: string) => Promise<void>): Promise<void> {
+    for (const db of this.meta.listDatabases()) {
+      for (const { query } of this.meta.continuousQueries(db)) {
+        if (this.parsed.has(query)) continue;
+        await prepare(query);
+        try {
+          this.statement(query);
+        } catch {
+          // Checked when it was created; should a text no longer parse, its use reports it, as before.
+        }
+      }
+    }
+  }
+
   statement(query: string): ContinuousSelect {
     let statement = this.parsed.get(query);
     if (!statement) this.parsed.set(query, (statement = parseQuery(query) as ContinuousSelect));

@@ -15,8 +15,10 @@ export class QuerySyntaxError extends BadRequestError {
 
 /** A well-formed query that 0.8 still rejected (§4, §11.2); body is the message only. */
 export class QuerySemanticError extends BadRequestError {
-  override readonly name = 'QuerySemanticError';
+  override readonly name: string = 'QuerySemanticError';
 }
 
 /** A bad `time(...)` in a group by, which a continuous query reports in words of its own. */
-export class TimeFunctionError extends QuerySemanticError {}
+export class TimeFunctionError extends QuerySemanticError {
+  override readonly name = 'TimeFunctionError';
+}

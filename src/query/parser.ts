@@ -1,5 +1,7 @@
 import type { Statement } from './ast.js';
-import { QuerySyntaxError } from './errors.js';
+import { HttpError } from '../errors.js';
+import { RegexSyntaxError } from '../regex.js';
+import { QuerySemanticError, QuerySyntaxError, TimeFunctionError } from './errors.js';
 import { queryGrammar } from './grammar.js';
 import { statementsOf } from './semantics.js';
 import { describeSyntaxError } from './syntax-error.js';
@@ -16,6 +18,72 @@ const CACHED_STATEMENTS = 512;
 const MAX_CACHED_TEXT = 4096;
 const recent = new Map<string, Statement>();
 
+/*
+ * Matching the grammar costs about 2.7 µs a character warm, and several times that cold: a
+ * 4 KiB query held the event loop 11–150 ms, a 64 KiB continuous query or whereClause up to
+ * 0.7 s. The event loop parses texts up to INLINE_PARSE_CHARS itself (at most about 1.4 ms);
+ * a longer one is parsed on a parse thread first (ingest/statement-preparer.ts), and what that
+ * found — the statement, or the error — is left here for the parseQuery that follows, which
+ * returns or throws it as if it had parsed the text. Statements of more than MAX_CACHED_TEXT,
+ * and errors, go to short lists of their own: they come from account and continuous-query
+ * bodies, and from clients.
+ */
+export const INLINE_PARSE_CHARS = 512;
+const PREPARED_KEPT = 8;
+const preparedLong = new Map<string, Statement>();
+const preparedFailures = new Map<string, ParseFailure>();
+
+/** What parsing a text gave, as plain data (a parse thread sends it back). */
+export type ParseOutcome = { readonly ok: true; readonly statement: Statement } | ParseFailure;
+
+/** A client error: its class by name, its status and message. */
+interface ParseFailure {
+  readonly ok: false;
+  readonly name: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Parses `text` as parseQuery does; an error a client caused comes back as data, any other is thrown. */
+export function parseOutcome(text: string): ParseOutcome {
+  try {
+    return { ok: true, statement: parseQuery(text) };
+  } catch (error) {
+    if (error instanceof HttpError) return { ok: false, name: error.name, status: error.status, message: error.message };
+    throw error;
+  }
+}
+
+/** Whether parseQuery(text) would answer without parsing. */
+export function isPrepared(text: string): boolean {
+  return recent.has(text) || preparedLong.has(text) || preparedFailures.has(text);
+}
+
+/** Keeps what a parse thread found for `text`, for parseQuery to return or throw. */
+export function rememberOutcome(text: string, outcome: ParseOutcome): void {
+  if (!outcome.ok) return keep(preparedFailures, text, outcome, PREPARED_KEPT);
+  if (text.length <= MAX_CACHED_TEXT) keep(recent, text, deepFreeze(outcome.statement), CACHED_STATEMENTS);
+  else keep(preparedLong, text, deepFreeze(outcome.statement), PREPARED_KEPT);
+}
+
+function keep<T>(cache: Map<string, T>, text: string, value: T, limit: number): void {
+  cache.set(text, value);
+  if (cache.size > limit) cache.delete(cache.keys().next().value!);
+}
+
+/** The classes code above the parser tells apart (a continuous query's body reports syntax errors in words of its own). */
+const CLIENT_ERRORS: Readonly<Record<string, new (message: string) => HttpError>> = {
+  QuerySyntaxError,
+  QuerySemanticError,
+  TimeFunctionError,
+  RegexSyntaxError,
+};
+
+function failureError({ name, status, message }: ParseFailure): HttpError {
+  const known = CLIENT_ERRORS[name];
+  return known ? new known(message) : new HttpError(status, message);
+}
+
 /**
  * Parses the `q` parameter. Every `;`-separated statement must be valid, but only the
  * first one is run (query-language.md §5.7), so only that one is returned.
@@ -29,6 +97,10 @@ export function parseQuery(text: string): Statement {
     recent.set(text, cached);
     return cached;
   }
+  const prepared = preparedLong.get(text);
+  if (prepared !== undefined) return prepared;
+  const failure = preparedFailures.get(text);
+  if (failure !== undefined) throw failureError(failure);
   const statement = deepFreeze(parseText(text));
   if (text.length <= MAX_CACHED_TEXT) {
     recent.set(text, statement);
@@ -82,8 +154,6 @@ function deeperThan(value: object, limit: number): boolean {
   }
   return false;
 }
-
-
 
 function parenDepth(tokens: readonly Token[]): number {
   let depth = 0;

@@ -8,10 +8,9 @@ import { checkCondition, visitConditionNames } from './row-filter.js';
  * language's, and time conditions are refused — the query's own time range stays the only one.
  */
 export function parseWhereClause(text: string): Condition {
-  const body = text.trim().replace(/^where\b/i, '');
   let where: Condition | undefined;
   try {
-    const statement = parseQuery(`select * from "permission" where ${body}`);
+    const statement = parseQuery(whereClauseQuery(text));
     where = statement.kind === 'select' ? statement.where : undefined;
   } catch (err) {
     throw invalidWhereClause(err);
@@ -24,6 +23,11 @@ export function parseWhereClause(text: string): Condition {
     throw invalidWhereClause(err);
   }
   return where;
+}
+
+/** The query text a whereClause is parsed as (statement-preparer.ts prepares it). */
+export function whereClauseQuery(text: string): string {
+  return `select * from "permission" where ${text.trim().replace(/^where\b/i, '')}`;
 }
 
 /** The parser's first line (a syntax error's report goes on with the query and carets). */

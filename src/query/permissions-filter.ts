@@ -1,5 +1,5 @@
 import { BadRequestError } from '../errors.js';
-import { parseWhereClause } from './permission-where-clause.js';
+import { parseWhereClause, whereClauseQuery } from './permission-where-clause.js';
 import { permissionListOf, type Permission, type PermissionList } from '../meta/permissions.js';
 import type { Condition, RegexLiteral } from './ast.js';
 import { NO_SERIES_MATCHED } from './errors.js';
@@ -24,7 +24,18 @@ export interface ReadAccess {
   readonly permissions: readonly Permission[];
 }
 
-export async function restrictReads(plan: QueryPlan, access: ReadAccess, lister: SeriesLister, db: string): Promise<QueryPlan> {
+/**
+ * `prepare` is given each whereClause's query text not parsed yet, before it is parsed here
+ * (ingest/statement-preparer.ts: a long one is parsed off the event loop).
+ */
+export async function restrictReads(
+  plan: QueryPlan,
+  access: ReadAccess,
+  lister: SeriesLister,
+  db: string,
+  prepare: (text: string) => Promise<void> = async () => undefined,
+): Promise<QueryPlan> {
+  for (const { whereClause } of access.permissions) if (whereClause !== undefined && !parsed.has(whereClause)) await prepare(whereClauseQuery(whereClause));
   const permissions = permissionListOf(access.permissions);
   switch (plan.kind) {
     case 'empty':

@@ -1,7 +1,8 @@
 /**
  * Nothing proportional to the data or to a client's input runs on the event loop (DESIGN
  * invariant 3): while a query over tens of thousands of series, a big gzip-compressed answer,
- * or a burst of failed logins is in flight, `/ping` keeps answering at once; the big answer's
+ * a burst of failed logins, or of long query texts to parse, is in flight, `/ping` keeps
+ * answering at once; the big answer's
  * bytes are exactly what zlib's one-shot gzip gives, and clients leaving mid-compression
  * leave the server healthy.
  */
@@ -128,4 +129,38 @@ test.serial('failed logins are hashed off the event loop; the right password sti
   t.deepEqual(new Set(result.map((r) => r.status)), new Set([401]));
   t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
   t.is((await query(server, DB, 'list series /^big$/')).status, 200);
+});
+
+/** A condition of about `chars` characters, `a=1 or a=2 or …`: parsing it costs about 2.7 µs a character. */
+function longCondition(chars: number, column = 'a'): string {
+  let condition = `${column}=1`;
+  for (let i = 2; condition.length < chars; i++) condition += ` or ${column}=${i}`;
+  return condition;
+}
+
+test.serial('long query texts, continuous-query bodies and whereClauses are parsed off the event loop', async (t) => {
+  // Each ends in an error, so the whole text is parsed and the answer says what was found. The
+  // queries are as long as a URL may be (4 KiB, percent-encoded); the bodies as an account or
+  // continuous-query body may be (64 KiB).
+  const queries = Array.from({ length: 20 }, (_, i) => query(server, DB, `select * from big where ${longCondition(2000 + i)} and`));
+  const bodies = Array.from({ length: 4 }, (_, i) =>
+    request(server, 'POST', `/db/${DB}/continuous_queries`, { body: JSON.stringify({ query: `select * from big where ${longCondition(60_000 + i)} into copy (` }) }),
+  );
+  const clauses = Array.from({ length: 4 }, (_, i) =>
+    request(server, 'POST', `/db/${DB}/users`, {
+      body: JSON.stringify({ name: `reader${i}`, password: 'reader-password', readPermissions: [{ matcher: '.*', whereClause: `${longCondition(60_000 + i)} and` }] }),
+    }),
+  );
+  const { result, slowestMs } = await slowestPingDuring(server, Promise.all([...queries, ...bodies, ...clauses]));
+  const answers = result.map((r) => `${r.status} ${r.text.split('\n')[0]!.slice(0, 60)}`);
+  t.deepEqual(new Set(answers.slice(0, 20)), new Set(['400 syntax error, unexpected $end']));
+  t.deepEqual(new Set(answers.slice(20, 24)), new Set(['400 Failed to parse continuous query: select * from big where a=']));
+  t.deepEqual(new Set(answers.slice(24)), new Set(['400 Invalid whereClause: syntax error, unexpected $end']));
+  t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+  t.log(`slowest ping ${slowestMs.toFixed(0)} ms`);
+  // The same texts without their error are accepted.
+  const good = await querySeries(server, DB, `select v from "m.1" where ${longCondition(2000, 'v')}`);
+  t.deepEqual(good[0]!.points.map((point) => point.at(-1)), [1]);
+  const cq = await request(server, 'POST', `/db/${DB}/continuous_queries`, { body: JSON.stringify({ query: `select * from big where ${longCondition(60_000)} into copy` }) });
+  t.is(cq.status, 200);
 });

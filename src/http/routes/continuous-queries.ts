@@ -26,6 +26,7 @@ export const createContinuousQuery: Handler = async (exchange, server) => {
   }
   const query = (body as { query?: unknown } | null)?.query;
   const text = typeof query === 'string' ? query : '';
+  await server.statements.prepare(text);
   continuousSelectFromText(text);
   await server.continuousQueries.create(db, text);
   exchange.empty(200);

@@ -8,6 +8,7 @@ import type { Principal } from '../principal.js';
 import { isDatabaseAdmin, requireDatabaseAdmin } from '../authorization.js';
 import type { Handler, ServerContext } from '../context.js';
 import type { Exchange } from '../exchange.js';
+import { whereClauseQueries } from '../permission-input.js';
 import { readAccountBody } from './account-bodies.js';
 
 /* http-api.md §9: database users and, as the seed's own resource, database admins. */
@@ -59,6 +60,7 @@ async function createUser(exchange: Exchange, server: ServerContext, admin: bool
   const principal = await server.auth.databaseUserOrAdmin(exchange, db);
   const body = jsonObject(await reading);
   requireDatabaseAdmin(principal, db, `Insufficient permissions to create db user on ${db}`);
+  for (const text of whereClauseQueries(body)) await server.statements.prepare(text);
   const request = newDatabaseUser(body, admin);
   if (!server.meta.databaseExists(db)) throw new BadRequestError(`No such database ${db}`);
   if (server.meta.databaseUser(db, request.name)) throw new BadRequestError(`User ${request.name} already exists`);
@@ -80,7 +82,9 @@ async function updateUser(exchange: Exchange, server: ServerContext, adminsOnly:
   const { db, user: name } = exchange.params as { db: string; user: string };
   const reading = readAccountBody(exchange, server);
   const principal = await server.auth.databaseUserOrAdmin(exchange, db);
-  const change = databaseUserChange(jsonObject(await reading));
+  const body = jsonObject(await reading);
+  for (const text of whereClauseQueries(body)) await server.statements.prepare(text);
+  const change = databaseUserChange(body);
   if (adminsOnly && (change.admin !== undefined || change.readPermissions || change.writePermissions)) {
     throw new BadRequestError('Only the password of a database admin can be changed here');
   }

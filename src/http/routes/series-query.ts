@@ -17,9 +17,10 @@ export const querySeries: Handler = async (exchange, server) => {
   const precision = parseTimePrecision(exchange.query.get('time_precision') ?? undefined);
   const format = outputFormat(exchange.query.get('format'));
   const text = exchange.query.get('q') ?? '';
+  await server.statements.prepare(text);
   const planned = planQuery(text, nowMicros(), (statement) => authorizeStatement(principal, db, statement));
   const access = seriesAccessOf(principal, 'read');
-  const plan = access ? await restrictReads(planned, access, server.storage, db) : planned;
+  const plan = access ? await restrictReads(planned, access, server.storage, db, (clause) => server.statements.prepare(clause)) : planned;
   exchange.guard = () => server.auth.stillValid(principal);
   await server.queries.execute(db, plan, { chunked: exchange.query.get('chunked') === 'true', pretty: exchange.pretty, precision, format }, exchange);
 };
