@@ -54,7 +54,7 @@ InfluxQuery {
   limitClause = LIMIT INT_VALUE
   intoClause = INTO (INTO_NAME | TABLE_NAME | SIMPLE_NAME) functionCall?
 
-  // Chains are iterations, folded left-associatively by the semantics, so that a long
+  // Chains are iterations, which the semantics fold (and/or as balanced trees), so that a long
   // "a = 1 or a = 2 or ..." does not nest the parse tree one level per term.
   condition = andCondition (OR andCondition)*
   andCondition = boolExpr (AND boolExpr)*
