@@ -15,9 +15,12 @@ import type { AggregatePlan, ListSeriesPlan, MergePlan, QueryPlan, SelectPlan, S
  * user may not read answers exactly as a series that does not exist.
  */
 
-/** What the filter needs to know about the database: its series, optionally matching a regex. */
+/**
+ * What the filter needs to know about the database: its series, optionally matching a regex,
+ * and only those the permissions `readable` reach (tested where the series are, not here).
+ */
 export interface SeriesLister {
-  listSeries(db: string, regex: RegexLiteral | undefined): Promise<string[]>;
+  listSeries(db: string, regex: RegexLiteral | undefined, readable: readonly Permission[]): Promise<string[]>;
 }
 
 export interface ReadAccess {
@@ -57,14 +60,16 @@ export async function restrictReads(
 }
 
 async function restrictListing(plan: ListSeriesPlan, permissions: PermissionList, lister: SeriesLister, db: string): Promise<ListSeriesPlan> {
-  const names = await lister.listSeries(db, plan.regex);
-  return { ...plan, names: names.filter((name) => permissions.permissionFor(name) !== undefined) };
+  return { ...plan, names: await lister.listSeries(db, plan.regex, permissions.entries) };
 }
 
 async function restrictSource<P extends SelectPlan | AggregatePlan>(plan: P, permissions: PermissionList, lister: SeriesLister, db: string): Promise<P> {
   const names = await readableNames(plan.source, permissions, lister, db);
   const restrictions: Record<string, Condition> = {};
-  for (const name of names) {
+  // Which entry reaches each series matters only when an entry restricts rows; asking it of
+  // every name tests the entries' regexes on this thread, once per series.
+  const restricting = permissions.entries.some((permission) => permission.whereClause !== undefined);
+  for (const name of restricting ? names : []) {
     const condition = restrictionOf(permissions.permissionFor(name)!);
     if (condition) Object.defineProperty(restrictions, name, { value: condition, enumerable: true });
   }
@@ -82,7 +87,7 @@ async function readableNames(source: SeriesSource, permissions: PermissionList, 
     if (unreadable !== undefined) throw new BadRequestError(`User doesn't have read access to ${unreadable}`);
     return source.names;
   }
-  const readable = (await lister.listSeries(db, source.regex)).filter((name) => permissions.permissionFor(name) !== undefined);
+  const readable = await lister.listSeries(db, source.regex, permissions.entries);
   if (readable.length === 0) throw new BadRequestError(NO_SERIES_MATCHED);
   return readable;
 }

@@ -12,6 +12,7 @@ import type { SeriesPartial } from '../engine/series-partial.js';
 import type { KindSet } from '../storage/kind-set.js';
 import { JoinedAggregateCursor, type JoinedAggregateRequest } from '../operators/joined-aggregate.js';
 import { MergeCursor, type MergeCursorRequest, type MergePage } from '../operators/merge-cursor.js';
+import { PermissionList, type Permission } from '../meta/permissions.js';
 import { compileSeriesRegex, type SeriesPattern } from '../regex.js';
 import { sortByteOrder } from '../util/byte-order.js';
 import { transferResult } from '../util/transfer.js';
@@ -50,6 +51,8 @@ export interface SeriesDeleteRequest {
 export interface SeriesListRequest {
   readonly db: string;
   readonly regex: SeriesPattern | undefined;
+  /** A restricted reader's read permissions: only the series one of them reaches are listed. */
+  readonly readable?: readonly Permission[];
 }
 
 const settings = workerData as ShardWorkerData;
@@ -302,14 +305,20 @@ export function closeMerge(task: { mergeId: number }): void {
 
 /** The database's series in byte order, only those matching `regex` when one is given. */
 export function listSeries(task: SeriesListRequest & { status: TxnStatus }): string[] | ErrorReply {
-  return guard(() => matchingSeries(open(task.status), task.db, task.regex));
+  return guard(() => matchingSeries(open(task.status), task.db, task.regex, task.readable));
 }
 
-/** The shard's series of `db`, those matching `pattern` if given, in byte order. */
-function matchingSeries(shard: Shard, db: string, pattern: SeriesPattern | undefined): string[] {
+/**
+ * The shard's series of `db`, those matching `pattern` if given, and those `readable` reaches
+ * if given, in byte order. A restricted reader's permissions are tested here, on the series'
+ * own thread: on the event loop they took 35–150 ms for a regex over 40,000 series.
+ */
+function matchingSeries(shard: Shard, db: string, pattern: SeriesPattern | undefined, readable?: readonly Permission[]): string[] {
   const names = shard.listSeries(db);
   const regex = pattern && compileSeriesRegex(pattern.pattern, pattern.caseInsensitive);
-  return sortByteOrder(regex ? names.filter((name) => regex.test(name)) : names);
+  const matching = regex ? names.filter((name) => regex.test(name)) : names;
+  const permissions = readable && new PermissionList(readable);
+  return sortByteOrder(permissions ? matching.filter((name) => permissions.permissionFor(name) !== undefined) : matching);
 }
 
 /** Deletes rows of the named series and of those matching the regex; see Shard.deleteSeries. */

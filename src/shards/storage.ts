@@ -1,3 +1,4 @@
+import type { Permission } from '../meta/permissions.js';
 import { join } from 'node:path';
 import type { Settings } from '../config.js';
 import { diskRefusal, ServiceUnavailableError } from '../errors.js';
@@ -156,9 +157,13 @@ export class Storage {
     return this.drops.get(db) ?? 0;
   }
 
-  /** Each shard filters and sorts its own series; this thread only merges the sorted lists. */
-  async listSeries(db: string, regex?: SeriesPattern): Promise<string[]> {
-    return mergeByteOrdered(await Promise.all(this.shards.map((s) => s.listSeries({ db, regex }))));
+  /**
+   * Each shard filters and sorts its own series; this thread only merges the sorted lists.
+   * `readable`: a restricted reader's read permissions, which the shards apply too.
+   */
+  async listSeries(db: string, regex?: SeriesPattern, readable?: readonly Permission[]): Promise<string[]> {
+    const request = readable ? { db, regex, readable } : { db, regex };
+    return mergeByteOrdered(await Promise.all(this.shards.map((s) => s.listSeries(request))));
   }
 
   /** The series of `db` matching `regex`, grouped by the shard that owns them. */
