@@ -8,7 +8,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import test from 'ava';
-import { column, createDb, query, querySeries, rawRequest, request, sleep, writeOk, type SeriesInput, type Target } from '../helpers/client.js';
+import { column, createDb, query, querySeries, rawRequest, request, sleep, writeOk, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'loop';
@@ -163,4 +163,20 @@ test.serial('long query texts, continuous-query bodies and whereClauses are pars
   t.deepEqual(good[0]!.points.map((point) => point.at(-1)), [1]);
   const cq = await request(server, 'POST', `/db/${DB}/continuous_queries`, { body: JSON.stringify({ query: `select * from big where ${longCondition(60_000)} into copy` }) });
   t.is(cq.status, 200);
+});
+
+test.serial("a restricted reader's permissions are matched against 40,000 series off the event loop", async (t) => {
+  const reader = { u: 'reader-m1', p: 'reader-password' };
+  const created = await request(server, 'POST', `/db/${DB}/users`, { body: JSON.stringify({ name: reader.u, password: reader.p, readPermissions: [{ matcher: '^m\\.1' }] }) });
+  t.is(created.status, 200);
+  const listings = Array.from({ length: 60 }, () => query(server, DB, 'list series /^m\\./', {}, reader));
+  const { result, slowestMs } = await slowestPingDuring(server, Promise.all(listings));
+  for (const listing of result) {
+    t.is(listing.status, 200);
+    const names = column((JSON.parse(listing.text) as SeriesResult[])[0]!, 'name') as string[];
+    t.is(names.length, 11_111);
+    t.true(names.every((name) => name.startsWith('m.1')));
+  }
+  t.true(slowestMs < PING_BOUND_MS, `a ping took ${slowestMs.toFixed(0)} ms`);
+  t.log(`slowest ping ${slowestMs.toFixed(0)} ms`);
 });
