@@ -10,7 +10,7 @@ import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
-import { wholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
 
 /** Series per shard message at most: bounds a message's time on the shard's thread. */
 const SERIES_PER_REQUEST = 100;
@@ -236,11 +236,8 @@ class WholeSink implements Sink {
   ) {}
 
   add(name: string, rows: Uint8Array): Promise<void> {
-    let entry = this.bySeries.get(name);
-    if (entry === undefined) this.bySeries.set(name, (entry = { columns: this.columns, framed: false, parts: [], counts: [] }));
-    entry.parts.push(rows);
     // A run always holds rows; only a framed series' lone tail counts none.
-    entry.counts.push(1);
+    addWholePart(this.bySeries, name, this.columns, false, rows, 0, rows.length, 1);
     return Promise.resolve();
   }
 

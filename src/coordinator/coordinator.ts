@@ -13,7 +13,7 @@ import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
 import { seriesByShard } from './series-by-shard.js';
-import { wholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 
 const POINTS_PER_OBJECT = 1000;
@@ -216,14 +216,10 @@ export class QueryCoordinator {
             return order;
           }
           const page = await source.next();
+          const framed = page.seriesFramed === true;
           for (const object of page.objects) {
-            let entry = bySeries.get(object.name);
-            if (entry === undefined) {
-              bySeries.set(object.name, (entry = { columns: object.columns, framed: page.seriesFramed === true, parts: [], counts: [] }));
-              order.push(object.name);
-            }
-            entry.parts.push(page.body.subarray(object.start, object.end));
-            entry.counts.push(object.count);
+            const { name, start, end, count } = object;
+            if (addWholePart(bySeries, name, object.columns, framed, page.body, start, end, count)) order.push(name);
           }
           if (page.done) return order;
         }

@@ -1,15 +1,49 @@
 import { JsonWriter } from '../engine/json/json-writer.js';
 import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
 
-/** One series of a whole (non-chunked) answer as its sources gave it. */
-export interface WholeSeries {
+/**
+ * Bytes [start, end) of `body`: comma-joined rows, `count` of them. A framed series' parts hold
+ * its head and tail too, and its last part may be its tail alone (0 rows).
+ */
+export interface WholePart {
+  readonly body: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+}
+
+/**
+ * One series of a whole (non-chunked) answer as its sources gave it: its first part, and the
+ * others in `more`. Most series come in one part, and a query over 40,000 of them spent most
+ * of its event-loop time gathering them and collecting the garbage: one object a series
+ * where there were four (an entry, two lists and a view of the bytes).
+ */
+export interface WholeSeries extends WholePart {
   readonly columns: readonly string[];
   /** The parts already hold the object's head and tail (a scan's seriesFramed pages). */
   readonly framed: boolean;
-  /** Comma-joined rows, in order; a framed series' parts hold its head and tail too. */
-  readonly parts: Uint8Array[];
-  /** Rows in each part: a framed series' last part may be its tail alone (0). */
-  readonly counts: number[];
+  more: WholePart[] | undefined;
+}
+
+/** A series' entry, or its next part added to the one it has; returns the entry. */
+export function addWholePart(
+  entries: Map<string, WholeSeries>,
+  name: string,
+  columns: readonly string[],
+  framed: boolean,
+  body: Uint8Array,
+  start: number,
+  end: number,
+  count: number,
+): WholeSeries | undefined {
+  const entry = entries.get(name);
+  if (entry === undefined) {
+    const added: WholeSeries = { body, start, end, count, columns, framed, more: undefined };
+    entries.set(name, added);
+    return added;
+  }
+  (entry.more ??= []).push({ body, start, end, count });
+  return undefined;
 }
 
 /**
@@ -21,19 +55,25 @@ export function wholeAnswer(names: readonly string[], series: ReadonlyMap<string
   const separator = framing.pretty ? ',\n' : ',';
   const tail = seriesObjectTail(framing);
   let size = 64;
-  for (const { parts } of series.values()) for (const part of parts) size += part.length + 2;
+  for (const entry of series.values()) {
+    size += entry.end - entry.start + 2;
+    if (entry.more) for (const part of entry.more) size += part.end - part.start + 2;
+  }
   const out = new JsonWriter(size + names.length * 64);
   out.ascii(framing.pretty && names.length > 0 ? '[\n' : '[');
   names.forEach((name, index) => {
-    const { columns, framed, parts, counts } = series.get(name)!;
+    const entry = series.get(name)!;
     if (index > 0) out.ascii(separator);
-    if (!framed) writeSeriesObjectHead(out, name, columns, framing);
+    if (!entry.framed) writeSeriesObjectHead(out, name, entry.columns, framing);
+    out.append(entry.body.subarray(entry.start, entry.end));
     // Rows continued from an earlier part follow a separator; a tail alone (0 rows) does not.
-    parts.forEach((part, i) => {
-      if (i > 0 && counts[i]! > 0) out.ascii(separator);
-      out.append(part);
-    });
-    if (!framed) out.ascii(tail);
+    if (entry.more) {
+      for (const part of entry.more) {
+        if (part.count > 0) out.ascii(separator);
+        out.append(part.body.subarray(part.start, part.end));
+      }
+    }
+    if (!entry.framed) out.ascii(tail);
   });
   out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
   return out.bytes();
