@@ -25,7 +25,7 @@ export interface WholeSeries extends WholePart {
   more: WholePart[] | undefined;
 }
 
-/** A series' entry, or its next part added to the one it has; returns the entry. */
+/** Adds a series' entry, or its next part to the entry it has; true when the entry is new. */
 export function addWholePart(
   entries: Map<string, WholeSeries>,
   name: string,
@@ -35,15 +35,14 @@ export function addWholePart(
   start: number,
   end: number,
   count: number,
-): WholeSeries | undefined {
+): boolean {
   const entry = entries.get(name);
   if (entry === undefined) {
-    const added: WholeSeries = { body, start, end, count, columns, framed, more: undefined };
-    entries.set(name, added);
-    return added;
+    entries.set(name, { body, start, end, count, columns, framed, more: undefined });
+    return true;
   }
   (entry.more ??= []).push({ body, start, end, count });
-  return undefined;
+  return false;
 }
 
 /**

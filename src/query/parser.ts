@@ -102,10 +102,7 @@ export function parseQuery(text: string): Statement {
   const failure = preparedFailures.get(text);
   if (failure !== undefined) throw failureError(failure);
   const statement = deepFreeze(parseText(text));
-  if (text.length <= MAX_CACHED_TEXT) {
-    recent.set(text, statement);
-    if (recent.size > CACHED_STATEMENTS) recent.delete(recent.keys().next().value!);
-  }
+  if (text.length <= MAX_CACHED_TEXT) keep(recent, text, statement, CACHED_STATEMENTS);
   return statement;
 }
 

@@ -1,6 +1,7 @@
 import { constantStringColumn, hasSharedKinds, isConstantColumn, slotWords, uniformFloatColumn, ValueKind, type Column } from './columns.js';
 import { packChunk, unpackChunk, type MemoryChunk, type PackedChunk } from './memory-chunk.js';
 import { firstAtOrAbove, keptRuns, packedAt, type PackedNumbers } from './packed-numbers.js';
+import { copyRuns, runsLength } from './index-runs.js';
 import { ownArrays, type ArrayCarver } from './row-slab.js';
 import { withoutRanges, type DeletedRange } from './tombstones.js';
 
@@ -23,7 +24,7 @@ export function cutChunk(chunk: MemoryChunk, ranges: readonly DeletedRange[], ar
   if (chunk.tiny !== undefined) return cutRows(chunk, ranges, arrays, tinyRows);
   const runs = keptRowRuns(chunk.time, n, ranges);
   if (runs === undefined) return chunk;
-  const kept = keptCount(runs);
+  const kept = runsLength(runs);
   if (kept === 0) return null;
   if (kept <= tinyRows) return cutRows(chunk, ranges, arrays, tinyRows);
   return cutPacked(chunk, runs, kept, arrays);
@@ -59,12 +60,6 @@ export function keptRowRuns(time: PackedNumbers, count: number, ranges: readonly
   return runs;
 }
 
-function keptCount(runs: readonly number[]): number {
-  let kept = 0;
-  for (let r = 0; r < runs.length; r += 2) kept += runs[r + 1]! - runs[r]!;
-  return kept;
-}
-
 function cutPacked(chunk: PackedChunk, runs: readonly number[], kept: number, arrays: ArrayCarver): PackedChunk {
   const { series, strictlyIncreasing } = chunk;
   const minTime = packedAt(chunk.time, runs[0]!);
@@ -81,20 +76,10 @@ function keptColumn(column: Column, runs: readonly number[], kept: number, array
   if (isConstantColumn(column)) return constantStringColumn(column.name, column.strings[0]!, kept);
   const floats = arrays.floats(kept);
   // Copied as 32-bit words: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
-  const fromWords = slotWords(column.floats);
-  const toWords = slotWords(floats);
-  let at = 0;
-  for (let r = 0; r < runs.length; r += 2) {
-    toWords.set(fromWords.subarray(2 * runs[r]!, 2 * runs[r + 1]!), 2 * at);
-    at += runs[r + 1]! - runs[r]!;
-  }
+  copyRuns(slotWords(column.floats), slotWords(floats), runs, 2);
   if (hasSharedKinds(column) && column.uniformKind === ValueKind.Float) return uniformFloatColumn(column.name, floats);
   const kinds = new Uint8Array(kept);
-  at = 0;
-  for (let r = 0; r < runs.length; r += 2) {
-    kinds.set(column.kinds.subarray(runs[r]!, runs[r + 1]!), at);
-    at += runs[r + 1]! - runs[r]!;
-  }
+  copyRuns(column.kinds, kinds, runs);
   const ints = new BigInt64Array(floats.buffer, floats.byteOffset, kept);
   const cut: Column = { name: column.name, kinds, floats, ints, strings: column.strings };
   if (column.uniformKind !== undefined) cut.uniformKind = column.uniformKind;

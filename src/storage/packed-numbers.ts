@@ -1,3 +1,4 @@
+import { copyRuns } from './index-runs.js';
 import type { ArrayCarver } from './row-slab.js';
 
 /**
@@ -100,12 +101,12 @@ export function firstAtOrAbove(packed: PackedNumbers, n: number, value: number):
  * arrays from `arrays`: the base and unit that held every value hold any of them.
  */
 export function keptRuns(packed: PackedNumbers, runs: readonly number[], kept: number, arrays: ArrayCarver): PackedNumbers {
-  const from = packed instanceof Float64Array ? packed : packed.steps;
-  const to = packed instanceof Float64Array ? arrays.floats(kept) : arrays.u32(kept);
-  let at = 0;
-  for (let r = 0; r < runs.length; r += 2) {
-    to.set(from.subarray(runs[r]!, runs[r + 1]!), at);
-    at += runs[r + 1]! - runs[r]!;
+  if (packed instanceof Float64Array) {
+    const values = arrays.floats(kept);
+    copyRuns(packed, values, runs);
+    return values;
   }
-  return packed instanceof Float64Array ? to as Float64Array : { base: packed.base, unit: packed.unit, steps: to as Uint32Array };
+  const steps = arrays.u32(kept);
+  copyRuns(packed.steps, steps, runs);
+  return { base: packed.base, unit: packed.unit, steps };
 }
