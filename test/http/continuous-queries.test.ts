@@ -57,6 +57,11 @@ test('continuous queries are created, listed, dropped and validated; ids are nev
   t.deepEqual(await post('{"query":"select * frm x into y"}'), [400, 'Failed to parse continuous query: select * frm x into y']);
   t.deepEqual(await post('{"query":"list series"}'), [400, 'Failed to parse continuous query: list series']);
   t.is((await post('{"query":'))[0], 500);
+  // Over the body limit is 413 (it was a 500 as if the body were not JSON), and a CQ whose
+  // arithmetic nests too deep is refused as a parse failure.
+  t.deepEqual(await post('x'.repeat(70_000)), [413, 'Request body is larger than the limit of 65536 bytes']);
+  const deep = `select ${Array(2000).fill('v').join(' + ')} from x into y`;
+  t.deepEqual(await post(JSON.stringify({ query: deep })), [400, `Failed to parse continuous query: ${deep}`]);
   t.deepEqual(await post(JSON.stringify({ query: 'select * from /.*/ into :series_name.x' })), [400, recursion]);
   t.deepEqual(await request(server, 'DELETE', `${PATH}/2`).then((r) => [r.status, r.text]), [200, '']);
   t.is((await request(server, 'DELETE', `${PATH}/abc`)).status, 200);

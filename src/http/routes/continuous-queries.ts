@@ -17,9 +17,11 @@ export const createContinuousQuery: Handler = async (exchange, server) => {
   const reading = readBody(exchange, Math.min(BODY_LIMIT, server.settings.maxBodySize));
   await server.auth.databaseAdmin(exchange, exchange.params.db!, 'Insufficient permissions to create continuous query');
   const db = exchange.params.db!;
+  // A body over the limit is a 413; only one that is not JSON is 0.8's 500.
+  const bytes = await reading;
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(await reading).toString('utf8'));
+    body = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (err) {
     // 0.8 answered a body that is not JSON with 500.
     throw new InternalError((err as Error).message);
