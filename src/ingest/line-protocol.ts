@@ -12,9 +12,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MICROS_PER_LINE_UNIT, type LinePrecision } from './line-precision.js';
-import { LineSeries, type LineSeriesKey } from './line-series.js';
+import type { LineSeries } from './line-series.js';
 import { LineSeriesKeys } from './line-series-key.js';
-import { LineSyntaxError, prefixEnd } from './line-syntax.js';
+import { LineSyntaxError } from './line-syntax.js';
 import { rowArena } from './row-arena.js';
 import { commitRows, type RowBatches } from './row-batches.js';
 import type { SeriesRows, ValueColumn } from './series-rows.js';
@@ -66,7 +66,6 @@ class LineParser {
   private pointCount = 0;
   private readonly series: SeriesRows[] = [];
   private readonly stamp = ++requestStamp;
-  private lastKey: LineSeriesKey | null = null;
   private lastSeries: LineSeries | null = null;
   private namesMayRepeat = false;
   /** µs per timestamp unit; nanoseconds drop their last three digits instead. */
@@ -132,21 +131,21 @@ class LineParser {
   }
 
   /**
-   * A line of another series than the last one's: its key, found first as the key that came
+   * A line of another series than the last one's: its series, found first as the one that came
    * after the last one the previous time (a time-ordered body names its series in the same
    * order at every timestamp; held by reference, a slot of the table would be one more cache
-   * miss), else by hash in the key table. Sets lastKey and lastSeries; returns where the key ends.
+   * miss), else by its key's hash in the key table. Sets lastSeries; returns where the key ends.
    */
   private nextKey(keyStart: number): number {
     const buf = this.buf;
     const end = buf.length;
     const { db, shardCount } = this.options;
-    const previous = this.lastKey;
+    const previous = this.lastSeries;
     const guess = previous === null ? null : previous.next;
-    let keyEnd = guess !== null && guess.slot >= 0 && guess.db === db && guess.shardCount === shardCount ? prefixEnd(guess.raw, buf, keyStart, SPACE) : -1;
-    let key: LineSeriesKey;
+    let keyEnd = guess !== null && guess.slot >= 0 && guess.db === db && guess.shardCount === shardCount ? guess.keyEnd(buf, keyStart) : -1;
+    let series: LineSeries;
     if (keyEnd >= 0) {
-      key = guess!;
+      series = guess!;
     } else {
       let hash = FNV_OFFSET;
       let i = keyStart;
@@ -159,14 +158,12 @@ class LineParser {
       }
       keyEnd = Math.min(i, end);
       if (keyEnd === end || buf[keyEnd] === NEWLINE) throw new LineSyntaxError('missing fields');
-      key = keys.resolve(buf, keyStart, keyEnd, hash, db, shardCount);
-      if (previous !== null) previous.next = key.slot >= 0 ? key : null;
+      series = keys.resolve(buf, keyStart, keyEnd, hash, db, shardCount);
+      if (previous !== null) previous.next = series.slot >= 0 ? series : null;
     }
     // Another key of the same name can be in this request only if this one is not written as
     // its name, or is new (it may replace one the table let go of earlier in the request).
-    if (!key.canonical || key.series === undefined) this.namesMayRepeat = true;
-    this.lastKey = key;
-    const series = LineSeries.of(key);
+    if (!series.canonical || series.isNew()) this.namesMayRepeat = true;
     this.lastSeries = series;
     if (series.claim(this.stamp)) this.series.push(series);
     return keyEnd;
@@ -179,7 +176,7 @@ class LineParser {
     // Lines of one series usually come together: the previous line's key is tried first,
     // compared in the same pass that finds where this line's key ends.
     let series = this.lastSeries;
-    let keyEnd = series === null ? -1 : prefixEnd(this.lastKey!.raw, buf, keyStart, SPACE);
+    let keyEnd = series === null ? -1 : series.keyEnd(buf, keyStart);
     if (keyEnd < 0) {
       keyEnd = this.nextKey(keyStart);
       series = this.lastSeries;
@@ -206,7 +203,7 @@ class LineParser {
         }
         if (p >= end || buf[p] !== EQUALS) throw new LineSyntaxError(p === fieldStart ? 'missing fields' : 'missing field value');
         if (p === fieldStart) throw new LineSyntaxError('missing field key');
-        column = series!.column(buf, fieldStart, p, position);
+        column = series!.column(buf, fieldStart, p);
       }
       if (column.has(row)) throw new LineSyntaxError(`duplicate field '${utf8Decoder.decode(column.name)}'`);
       pos = this.parseValue(column, row, p + 1);

@@ -12,8 +12,7 @@
  * one byte comparison per line.
  */
 import { shardOf } from '../storage/router.js';
-import { sameBytes } from '../util/utf8-names.js';
-import type { LineSeriesKey } from './line-series.js';
+import { LineSeries } from './line-series.js';
 import { BACKSLASH, COMMA, EQUALS, LineSyntaxError, MEASUREMENT_ESCAPES, RESERVED_COLUMNS, TAG_ESCAPES, unescape } from './line-syntax.js';
 
 const SLOT_BITS = 14;
@@ -27,13 +26,13 @@ const utf8Encoder = new TextEncoder();
 
 export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
-  private readonly slots: (LineSeriesKey | null)[] = new Array<LineSeriesKey | null>(SLOT_MASK + 1).fill(null);
+  private readonly slots: (LineSeries | null)[] = new Array<LineSeries | null>(SLOT_MASK + 1).fill(null);
 
   /**
    * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
    * malformed. `hash` is any hash of those bytes, the same for the same bytes.
    */
-  resolve(buf: Uint8Array, start: number, end: number, hash: number, db: string, shardCount: number): LineSeriesKey {
+  resolve(buf: Uint8Array, start: number, end: number, hash: number, db: string, shardCount: number): LineSeries {
     if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
     // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
     const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
@@ -42,7 +41,7 @@ export class LineSeriesKeys {
       const key = this.slots[slot]!;
       if (key === null) {
         if (free < 0) free = slot;
-      } else if (sameBytes(key.raw, buf, start, end)) {
+      } else if (key.hasKey(buf, start, end)) {
         if (key.db !== db || key.shardCount !== shardCount) {
           key.db = db;
           key.shardCount = shardCount;
@@ -63,7 +62,7 @@ export class LineSeriesKeys {
   }
 }
 
-function parseKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeriesKey {
+function parseKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeries {
   const parts = splitUnescaped(buf, start, end, COMMA);
   const [measurementStart, measurementEnd] = parts[0]!;
   if (measurementEnd === measurementStart) throw new LineSyntaxError('missing measurement');
@@ -89,21 +88,16 @@ function parseKey(buf: Uint8Array, start: number, end: number, db: string, shard
   let name = escape(measurement, MEASUREMENT_ESCAPES);
   for (const tag of tags) name += `,${escape(tag.key, TAG_ESCAPES)}=${escape(tag.value, TAG_ESCAPES)}`;
   const nameBytes = utf8Encoder.encode(name);
-  return {
-    // A copy: `buf` may be a Buffer, whose slice() would share the request's memory.
-    raw: new Uint8Array(buf.subarray(start, end)),
+  return new LineSeries({
+    raw: buf.subarray(start, end),
     name,
     nameBytes,
-    canonical: sameBytes(nameBytes, buf, start, end),
     tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
     tagNames,
     db,
     shardCount,
     shard: shardOf(db, name, shardCount),
-    series: undefined,
-    slot: -1,
-    next: null,
-  };
+  });
 }
 
 /** `[start, end)` pairs of the parts of `buf[start, end)` between separators not escaped by a backslash. */

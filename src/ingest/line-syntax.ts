@@ -41,8 +41,12 @@ export function unescapeFieldKey(buf: Uint8Array, start: number, end: number): U
  * `terminator`; -1 otherwise.
  */
 export function prefixEnd(prefix: Uint8Array, buf: Uint8Array, start: number, terminator: number): number {
-  const length = prefix.length;
+  return prefixEndAt(prefix, 0, prefix.length, buf, start, terminator);
+}
+
+/** `prefixEnd` for the prefix `bytes[at, at + length)`. */
+export function prefixEndAt(bytes: Uint8Array, at: number, length: number, buf: Uint8Array, start: number, terminator: number): number {
   if (buf[start + length] !== terminator) return -1;
-  for (let i = 0; i < length; i++) if (prefix[i] !== buf[start + i]) return -1;
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== buf[start + i]) return -1;
   return start + length;
 }

@@ -10,11 +10,12 @@
  * written as a constant column of the batch, its one string and no bytes per row.
  */
 import { ValueKind } from '../storage/columns.js';
-import type { WriteBatchBuilder } from '../storage/write-batch.js';
+import { encodeConstantColumns, type WriteBatchBuilder } from '../storage/write-batch.js';
 import { rowArena } from './row-arena.js';
 import { copyBytes, copyFloats, copyWords } from './short-copy.js';
 
 const INITIAL_ROWS = 8;
+const NO_STRINGS: readonly Uint8Array[] = [];
 
 /** One field's values: `capacity` slots and kinds of the row arena from `at`. */
 export class ValueColumn {
@@ -25,6 +26,9 @@ export class ValueColumn {
   used = false;
   /** `strings` is not empty: a reset need not read the array (a cache miss) to know. */
   hasStrings = false;
+  /** Where the name lies in its series' `entryBytes`, which a commit reads anyway. */
+  nameAt = 0;
+  nameEnd = 0;
 
   constructor(
     /** The column name, UTF-8. */
@@ -70,6 +74,17 @@ export class ValueColumn {
     this.used = true;
   }
 
+  /** Empties the column into `capacity` new slots (see `SeriesRows.reset`). */
+  reset(capacity: number): void {
+    this.at = rowArena.take(capacity);
+    // Checked first: setting an array's length is a runtime call even when nothing changes.
+    if (this.hasStrings) {
+      this.strings.length = 0;
+      this.hasStrings = false;
+    }
+    this.used = false;
+  }
+
   /** Moves the first `rows` values to `capacity` new slots. */
   move(rows: number, capacity: number): void {
     const at = rowArena.take(capacity);
@@ -87,21 +102,46 @@ export interface ConstantColumn {
 /**
  * Rows live in the row arena, so they last one request: a series kept for later requests is
  * `reset` when a request first uses it.
+ *
+ * A series is read once or twice per request, and with a thousand series a body each object
+ * (and each typed array) it reads is a cache miss. So what a commit copies besides the rows —
+ * the name, the constant columns and the columns' names — lies in one array, `entryBytes`, and
+ * the first column, usually the only one, is held in a field of its own.
  */
 export class SeriesRows {
   count = 0;
   private capacity = 0;
   /** Arena slots of the rows' times, then of their `-(ordinal + 1)` sequence placeholders. */
   private timeAt = 0;
+  /** `columns[0]`, read without the array. */
+  private column0: ValueColumn | undefined;
+  private columnCount = 0;
   readonly columns: ValueColumn[] = [];
+  /**
+   * The name in UTF-8; from `constantsAt` (8-aligned) the constant columns as the batch holds
+   * them; then the columns' names and anything a subclass appends (`appendEntryBytes`).
+   */
+  protected entryBytes: Uint8Array;
+  private readonly nameLength: number;
+  private readonly constantsAt: number;
+  private readonly constantsEnd: number;
+  private readonly constantCount: number;
 
   constructor(
     readonly name: string,
     /** `name` in UTF-8. */
-    readonly nameBytes: Uint8Array,
+    nameBytes: Uint8Array,
     public shard: number,
-    readonly constants: readonly ConstantColumn[] = [],
+    constants: readonly ConstantColumn[] = [],
   ) {
+    this.nameLength = nameBytes.length;
+    this.constantCount = constants.length;
+    const encoded = constants.length === 0 ? new Uint8Array(0) : encodeConstantColumns(constants);
+    this.constantsAt = (nameBytes.length + 7) & ~7;
+    this.constantsEnd = this.constantsAt + encoded.length;
+    this.entryBytes = new Uint8Array(this.constantsEnd);
+    this.entryBytes.set(nameBytes);
+    this.entryBytes.set(encoded, this.constantsAt);
     this.reset();
   }
 
@@ -111,16 +151,12 @@ export class SeriesRows {
    * a row uses them again, and room for as many rows as it last had.
    */
   reset(): void {
-    this.capacity = Math.max(INITIAL_ROWS, this.count);
-    this.timeAt = rowArena.take(2 * this.capacity);
-    for (const column of this.columns) {
-      column.at = rowArena.take(this.capacity);
-      // Checked first: setting an array's length is a runtime call even when nothing changes.
-      if (column.hasStrings) {
-        column.strings.length = 0;
-        column.hasStrings = false;
-      }
-      column.used = false;
+    const capacity = Math.max(INITIAL_ROWS, this.count);
+    this.capacity = capacity;
+    this.timeAt = rowArena.take(2 * capacity);
+    if (this.columnCount > 0) {
+      this.column0!.reset(capacity);
+      for (let i = 1; i < this.columnCount; i++) this.columns[i]!.reset(capacity);
     }
     this.count = 0;
   }
@@ -143,8 +179,22 @@ export class SeriesRows {
   addColumn(name: Uint8Array): ValueColumn {
     const column = new ValueColumn(name);
     column.at = rowArena.take(this.capacity);
+    column.nameAt = this.appendEntryBytes(name);
+    column.nameEnd = column.nameAt + name.length;
     this.columns.push(column);
+    this.column0 ??= column;
+    this.columnCount++;
     return column;
+  }
+
+  /** Appends `bytes` to `entryBytes` (a new array); returns where they start. */
+  protected appendEntryBytes(bytes: Uint8Array): number {
+    const at = this.entryBytes.length;
+    const grown = new Uint8Array(at + bytes.length);
+    grown.set(this.entryBytes);
+    grown.set(bytes, at);
+    this.entryBytes = grown;
+    return at;
   }
 
   private grow(capacity: number): void {
@@ -161,21 +211,29 @@ export class SeriesRows {
   /** Appends the series entry (its rows, columns, then constants) to `builder`. */
   commit(builder: WriteBatchBuilder): void {
     const rows = this.count;
+    const columnCount = this.columnCount;
     let used = 0;
-    for (const column of this.columns) if (column.used) used++;
-    const timeAt = builder.beginSeries(this.nameBytes, 0, this.nameBytes.length, rows, used + this.constants.length);
+    if (columnCount > 0) {
+      if (this.column0!.used) used++;
+      for (let i = 1; i < columnCount; i++) if (this.columns[i]!.used) used++;
+    }
+    const entryBytes = this.entryBytes;
+    const timeAt = builder.beginSeries(entryBytes, 0, this.nameLength, rows, used + this.constantCount);
     copyFloats(rowArena.f64, this.timeAt, builder.f64, timeAt, rows);
     copyFloats(rowArena.f64, this.timeAt + this.capacity, builder.f64, timeAt + rows, rows);
-    for (const column of this.columns) {
-      if (!column.used) continue;
-      const valuesAt = builder.beginColumn(column.name, 0, column.name.length, rows, column.strings.length);
-      copyWords(rowArena.i32, 2 * column.at, builder.i32, 2 * valuesAt, 2 * rows);
-      copyBytes(rowArena.kinds, column.at, builder.bytes, (valuesAt + rows) * 8, rows);
-      for (const text of column.strings) builder.appendString(text, 0, text.length);
+    if (columnCount > 0) {
+      commitColumn(builder, this.column0!, entryBytes, rows);
+      for (let i = 1; i < columnCount; i++) commitColumn(builder, this.columns[i]!, entryBytes, rows);
     }
-    for (const constant of this.constants) {
-      builder.beginConstantColumn(constant.name, 0, constant.name.length);
-      builder.appendString(constant.value, 0, constant.value.length);
-    }
+    if (this.constantCount > 0) builder.appendColumnBytes(entryBytes, this.constantsAt, this.constantsEnd);
   }
+}
+
+function commitColumn(builder: WriteBatchBuilder, column: ValueColumn, entryBytes: Uint8Array, rows: number): void {
+  if (!column.used) return;
+  const strings = column.hasStrings ? column.strings : NO_STRINGS;
+  const valuesAt = builder.beginColumn(entryBytes, column.nameAt, column.nameEnd, rows, strings.length);
+  copyWords(rowArena.i32, 2 * column.at, builder.i32, 2 * valuesAt, 2 * rows);
+  copyBytes(rowArena.kinds, column.at, builder.bytes, (valuesAt + rows) * 8, rows);
+  for (const text of strings) builder.appendString(text, 0, text.length);
 }

@@ -209,6 +209,11 @@ export class WriteBatchBuilder {
     this.length = at + 4 + length;
   }
 
+  /** The bytes appended since the last `reset` (or since construction, for a builder never reset). */
+  written(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+
   /** The finished batch as an exactly sized copy; the builder can then be `reset`. */
   finish(): Uint8Array {
     this.view.setUint32(4, this.seriesCount, true);
@@ -258,6 +263,20 @@ export class WriteBatchBuilder {
     this.i32 = new Int32Array(bytes.buffer);
     this.view = new DataView(bytes.buffer);
   }
+}
+
+/**
+ * Constant columns as a builder writes them from an 8-aligned offset. Every column starts
+ * 8-aligned and holds no offsets, so the bytes are the same wherever they land: a series whose
+ * tags repeat from request to request appends them with `appendColumnBytes` in one copy.
+ */
+export function encodeConstantColumns(columns: readonly { readonly name: Uint8Array; readonly value: Uint8Array }[]): Uint8Array {
+  const builder = new WriteBatchBuilder(64);
+  for (const column of columns) {
+    builder.beginConstantColumn(column.name, 0, column.name.length);
+    builder.appendString(column.value, 0, column.value.length);
+  }
+  return builder.written();
 }
 
 /** Encodes already-columnar series (each `count` rows) into one batch. */
