@@ -9,6 +9,7 @@
  * Run: npm run build && node dist/bench/block-codec.js
  */
 import { decodeBlock, encodeBlock } from '../src/storage/block-codec.js';
+import { constantStringColumn } from '../src/storage/columns.js';
 import { sliceRows } from '../src/storage/row-slice.js';
 import { decodeSeriesSegment, encodeSeriesSegment } from '../src/storage/segment-codec.js';
 import { benchSeries } from './lib/series-columns.js';
@@ -41,4 +42,14 @@ const perRow = (decodeNanos.get(b)! - decodeNanos.get(a)!) / (b - a);
 console.log(
   `decode ≈ ${(decodeNanos.get(1)! / 1e3).toFixed(1)} µs per block + ${perRow.toFixed(1)} ns per row ` +
     `(${(1e3 / perRow).toFixed(0)} M rows/s on large blocks)`,
+);
+
+// A line-protocol tag: a string column holding one value in every row, as memtables keep it.
+const taggedRows = SIZES[SIZES.length - 1]!;
+const untagged = sliceRows(series, 0, taggedRows);
+const tagged = { ...untagged, columns: [...untagged.columns, constantStringColumn('host', 'host123', taggedRows)] };
+const calls = callsFor(taggedRows);
+console.log(
+  `encode of ${taggedRows} rows with a tag column: ${(bestNanos(() => encodeBlock(tagged), calls) / 1e3).toFixed(1)} µs, ` +
+    `without: ${(bestNanos(() => encodeBlock(untagged), calls) / 1e3).toFixed(1)} µs`,
 );

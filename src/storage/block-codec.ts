@@ -180,11 +180,19 @@ function writeKind(out: ByteWriter, column: Column, kind: ValueKindOf, slots: Fl
     case ValueKind.String: {
       const indexOf = new Map<string, number>();
       const indices = new Float64Array(slots.length);
+      // Rows in a run of one slot share its index: a line-protocol tag is one slot in every row.
+      let runSlot = -1;
+      let runIndex = 0;
       for (let i = 0; i < slots.length; i++) {
-        const s = column.strings[slots[i]!]!;
-        let index = indexOf.get(s);
-        if (index === undefined) indexOf.set(s, (index = indexOf.size));
-        indices[i] = index;
+        const slot = slots[i]!;
+        if (slot !== runSlot) {
+          const s = column.strings[slot]!;
+          let index = indexOf.get(s);
+          if (index === undefined) indexOf.set(s, (index = indexOf.size));
+          runSlot = slot;
+          runIndex = index;
+        }
+        indices[i] = runIndex;
       }
       out.u32(indexOf.size);
       for (const s of indexOf.keys()) out.string(s);

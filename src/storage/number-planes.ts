@@ -50,6 +50,12 @@ const VARINT_SHARE = 0.75;
 
 export function writeNumbers(out: ByteWriter, values: Float64Array): void {
   const n = values.length;
+  if (n > 1 && isPackable(values[0]!) && allEqual(values)) {
+    // What the general path below writes for one value repeated (a tag's string indices), without its passes.
+    header(out, STEP, 1, values[0]!);
+    out.varint(zigzag(0));
+    return;
+  }
   const divisor = packableDivisor(values);
   if (divisor === 0) {
     out.u8(RAW);
@@ -243,13 +249,27 @@ function readVarintSteps(stream: Uint8Array, target: Float64Array, first: number
   if (at !== end) throw new SegmentCorruptError('number varints have trailing bytes');
 }
 
+function isPackable(v: number): boolean {
+  return Math.abs(v) <= MAX_PACKABLE && Math.floor(v) === v && !Object.is(v, -0);
+}
+
+/** Every value is the first (a -0 after a 0 is not: the general path stores such a run raw). */
+function allEqual(values: Float64Array): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== first || (v === 0 && 1 / v < 0)) return false;
+  }
+  return true;
+}
+
 /** The divisor of the steps from the first value, or 0 when the run cannot be packed. */
 function packableDivisor(values: Float64Array): number {
   let divisor = 0;
   const first = values.length > 0 ? values[0]! : 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!(Math.abs(v) <= MAX_PACKABLE) || Math.floor(v) !== v || Object.is(v, -0)) return 0;
+    if (!isPackable(v)) return 0;
     const distance = Math.abs(v - first);
     // A multiply instead of fmod, which is several times slower: exact below 2^53.
     if (divisor !== 1 && Math.round(distance / divisor) * divisor !== distance) divisor = gcd(divisor, distance);

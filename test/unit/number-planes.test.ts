@@ -70,6 +70,13 @@ const CASES: Record<string, number[]> = {
   'beyond the packable bounds': [2 ** 52 + 2, 0, 1],
   fractions: [0.5, 1, 1.5],
   'negative zero': [0, -0, 0],
+  'one value repeated (a tag column\'s string indices)': Array.from({ length: 1000 }, () => 0),
+  'one large value repeated': Array.from({ length: 300 }, () => -(2 ** 52)),
+  'one value repeated, then another': [...Array.from({ length: 300 }, () => 7), 8],
+  'zeros, then a negative zero': [...Array.from({ length: 300 }, () => 0), -0],
+  'negative zero repeated': [-0, -0, -0],
+  'one value beyond the packable bounds repeated': [2 ** 53, 2 ** 53, 2 ** 53],
+  'one fraction repeated': [0.25, 0.25, 0.25],
   'not numbers': [NaN, Infinity, -Infinity, 1],
 };
 
