@@ -57,6 +57,13 @@ export class LineSeries extends SeriesRows {
   private firstColumn: ValueColumn | undefined;
   private readonly laterKeys: Uint8Array[] = [];
   private readonly laterColumns: ValueColumn[] = [];
+  /**
+   * Every raw field key but the first, and every column by its unescaped name: looked up when a
+   * field is not where the line before had it, so a line of thousands of new fields costs a
+   * lookup each, not a pass over those before it.
+   */
+  private columnsByRawKey: Map<string, ValueColumn> | undefined;
+  private columnsByName: Map<string, ValueColumn> | undefined;
 
   constructor(key: ParsedLineKey) {
     super(key.name, key.nameBytes, key.shard, key.tags);
@@ -109,14 +116,17 @@ export class LineSeries extends SeriesRows {
   /** The column of field key `buf[start, end)`, made on its first use. */
   column(buf: Uint8Array, start: number, end: number): ValueColumn {
     if (this.isFirstKey(buf, start, end)) return this.firstColumn!;
-    for (let i = 0; i < this.laterKeys.length; i++) {
-      if (sameBytes(this.laterKeys[i]!, buf, start, end)) return this.laterColumns[i]!;
-    }
+    // The body is valid UTF-8 (checked before parsing), so different keys decode differently.
+    const rawText = utf8Decoder.decode(buf.subarray(start, end));
+    const seen = this.columnsByRawKey?.get(rawText);
+    if (seen !== undefined) return seen;
     const name = unescapeFieldKey(buf, start, end);
     const text = utf8Decoder.decode(name);
     if (RESERVED_COLUMNS.has(text)) throw new LineSyntaxError(`field key '${text}' is reserved`);
     if (this.tagNames.has(text)) throw new LineSyntaxError(`field key '${text}' is also a tag key`);
-    const column = this.columns.find((c) => sameBytes(c.name, name, 0, name.length)) ?? this.addColumn(name);
+    const column = this.columnNamed(text) ?? this.addColumn(name);
+    // Made for a series' second column: most series never have one.
+    if (this.columns.length > 1) (this.columnsByName ??= new Map(this.columns.map((c) => [utf8Decoder.decode(c.name), c]))).set(text, column);
     const raw = new Uint8Array(buf.subarray(start, end));
     if (this.firstKeyAt < 0) {
       this.firstKeyAt = this.appendEntryBytes(raw);
@@ -125,8 +135,16 @@ export class LineSeries extends SeriesRows {
     } else {
       this.laterKeys.push(raw);
       this.laterColumns.push(column);
+      (this.columnsByRawKey ??= new Map()).set(rawText, column);
     }
     return column;
+  }
+
+  /** The column named `text` (unescaped), if the series has one. */
+  private columnNamed(text: string): ValueColumn | undefined {
+    if (this.columnsByName !== undefined) return this.columnsByName.get(text);
+    const only = this.columns[0];
+    return only !== undefined && utf8Decoder.decode(only.name) === text ? only : undefined;
   }
 
   private isFirstKey(buf: Uint8Array, start: number, end: number): boolean {

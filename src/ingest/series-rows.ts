@@ -122,6 +122,8 @@ export class SeriesRows {
    * them; then the columns' names and anything a subclass appends (`appendEntryBytes`).
    */
   protected entryBytes: Uint8Array;
+  /** The bytes of `entryBytes` in use; the rest is room to append into. */
+  private entryLength: number;
   private readonly nameLength: number;
   private readonly constantsAt: number;
   private readonly constantsEnd: number;
@@ -142,6 +144,7 @@ export class SeriesRows {
     this.entryBytes = new Uint8Array(this.constantsEnd);
     this.entryBytes.set(nameBytes);
     this.entryBytes.set(encoded, this.constantsAt);
+    this.entryLength = this.constantsEnd;
     this.reset();
   }
 
@@ -187,13 +190,19 @@ export class SeriesRows {
     return column;
   }
 
-  /** Appends `bytes` to `entryBytes` (a new array); returns where they start. */
+  /**
+   * Appends `bytes` to `entryBytes`; returns where they start. The array grows by doubling: a
+   * line may name thousands of fields, and growing it by each name would copy it as often.
+   */
   protected appendEntryBytes(bytes: Uint8Array): number {
-    const at = this.entryBytes.length;
-    const grown = new Uint8Array(at + bytes.length);
-    grown.set(this.entryBytes);
-    grown.set(bytes, at);
-    this.entryBytes = grown;
+    const at = this.entryLength;
+    if (at + bytes.length > this.entryBytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.entryBytes.length, at + bytes.length));
+      grown.set(this.entryBytes.subarray(0, at));
+      this.entryBytes = grown;
+    }
+    this.entryBytes.set(bytes, at);
+    this.entryLength = at + bytes.length;
     return at;
   }
 
