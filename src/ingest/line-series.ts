@@ -127,13 +127,12 @@ export class LineSeries extends SeriesRows {
     const column = this.columnNamed(text) ?? this.addColumn(name);
     // Made for a series' second column: most series never have one.
     if (this.columns.length > 1) (this.columnsByName ??= new Map(this.columns.map((c) => [utf8Decoder.decode(c.name), c]))).set(text, column);
-    const raw = new Uint8Array(buf.subarray(start, end));
     if (this.firstKeyAt < 0) {
-      this.firstKeyAt = this.appendEntryBytes(raw);
-      this.firstKeyLength = raw.length;
+      this.firstKeyAt = this.appendEntryBytes(buf, start, end);
+      this.firstKeyLength = end - start;
       this.firstColumn = column;
     } else {
-      this.laterKeys.push(raw);
+      this.laterKeys.push(new Uint8Array(buf.subarray(start, end)));
       this.laterColumns.push(column);
       (this.columnsByRawKey ??= new Map()).set(rawText, column);
     }

@@ -14,8 +14,16 @@ import { encodeConstantColumns, type WriteBatchBuilder } from '../storage/write-
 import { rowArena } from './row-arena.js';
 import { copyBytes, copyFloats, copyWords } from './short-copy.js';
 
-const INITIAL_ROWS = 8;
+/**
+ * Rows a series has room for in a request before its rows grow (by doubling), when it had fewer
+ * in its last one: one, since a body of many new series of a point each would otherwise hold
+ * eight times the arena it needs (and touch its fresh pages).
+ */
+const INITIAL_ROWS = 1;
 const NO_STRINGS: readonly Uint8Array[] = [];
+const NO_BYTES = new Uint8Array(0);
+/** Bytes a series' `entryBytes` has room for past its name and constants. */
+const ENTRY_ROOM = 24;
 
 /** One field's values: `capacity` slots and kinds of the row arena from `at`. */
 export class ValueColumn {
@@ -138,10 +146,11 @@ export class SeriesRows {
   ) {
     this.nameLength = nameBytes.length;
     this.constantCount = constants.length;
-    const encoded = constants.length === 0 ? new Uint8Array(0) : encodeConstantColumns(constants);
     this.constantsAt = (nameBytes.length + 7) & ~7;
+    const encoded = constants.length === 0 ? NO_BYTES : encodeConstantColumns(constants);
     this.constantsEnd = this.constantsAt + encoded.length;
-    this.entryBytes = new Uint8Array(this.constantsEnd);
+    // With room for what a series usually appends next: its one column's name and field key.
+    this.entryBytes = new Uint8Array(this.constantsEnd + ENTRY_ROOM);
     this.entryBytes.set(nameBytes);
     this.entryBytes.set(encoded, this.constantsAt);
     this.entryLength = this.constantsEnd;
@@ -194,15 +203,17 @@ export class SeriesRows {
    * Appends `bytes` to `entryBytes`; returns where they start. The array grows by doubling: a
    * line may name thousands of fields, and growing it by each name would copy it as often.
    */
-  protected appendEntryBytes(bytes: Uint8Array): number {
+  protected appendEntryBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
     const at = this.entryLength;
-    if (at + bytes.length > this.entryBytes.length) {
-      const grown = new Uint8Array(Math.max(2 * this.entryBytes.length, at + bytes.length));
+    const length = end - start;
+    if (at + length > this.entryBytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.entryBytes.length, at + length));
       grown.set(this.entryBytes.subarray(0, at));
       this.entryBytes = grown;
     }
-    this.entryBytes.set(bytes, at);
-    this.entryLength = at + bytes.length;
+    const target = this.entryBytes;
+    for (let i = 0; i < length; i++) target[at + i] = bytes[start + i]!;
+    this.entryLength = at + length;
     return at;
   }
 

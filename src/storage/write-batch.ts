@@ -209,9 +209,16 @@ export class WriteBatchBuilder {
     this.length = at + 4 + length;
   }
 
-  /** The bytes appended since the last `reset` (or since construction, for a builder never reset). */
+  /** Empties the builder without starting a batch: what follows is appended from offset 0. */
+  clear(): void {
+    this.length = 0;
+    this.seriesCount = 0;
+    this.pointCount = 0;
+  }
+
+  /** A view of the bytes appended since the last `reset` or `clear`, valid until the builder is next used. */
   written(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.bytes.subarray(0, this.length);
   }
 
   /** The finished batch as an exactly sized copy; the builder can then be `reset`. */
@@ -269,15 +276,20 @@ export class WriteBatchBuilder {
  * Constant columns as a builder writes them from an 8-aligned offset. Every column starts
  * 8-aligned and holds no offsets, so the bytes are the same wherever they land: a series whose
  * tags repeat from request to request appends them with `appendColumnBytes` in one copy.
+ * The bytes are a view of a builder shared by every call: copy them before the next.
  */
 export function encodeConstantColumns(columns: readonly { readonly name: Uint8Array; readonly value: Uint8Array }[]): Uint8Array {
-  const builder = new WriteBatchBuilder(64);
+  // One builder for every call: a line-protocol body of many new series makes one per series.
+  const builder = constantColumnsBuilder;
+  builder.clear();
   for (const column of columns) {
     builder.beginConstantColumn(column.name, 0, column.name.length);
     builder.appendString(column.value, 0, column.value.length);
   }
   return builder.written();
 }
+
+const constantColumnsBuilder = new WriteBatchBuilder(256);
 
 /** Encodes already-columnar series (each `count` rows) into one batch. */
 export function encodeWriteBatch(db: string, series: readonly SeriesColumns[]): Uint8Array {
