@@ -13,6 +13,7 @@
  */
 import { shardOf } from '../storage/router.js';
 import { LineSeries } from './line-series.js';
+import type { ConstantColumn } from './series-rows.js';
 import { BACKSLASH, COMMA, EQUALS, LineSyntaxError, MEASUREMENT_ESCAPES, RESERVED_COLUMNS, TAG_ESCAPES, unescape } from './line-syntax.js';
 
 const SLOT_BITS = 14;
@@ -63,6 +64,50 @@ export class LineSeriesKeys {
 }
 
 function parseKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeries {
+  return parseCanonicalKey(buf, start, end, db, shardCount) ?? parseAnyKey(buf, start, end, db, shardCount);
+}
+
+/**
+ * The usual key: no backslash, and its tags in the order of their keys. Its name is then its
+ * own text (nothing in it needs escaping), so it is taken as it is, without the copies, sort
+ * and escapes of `parseAnyKey`: a body of many new series parses a key per line. Null for
+ * any other key, which `parseAnyKey` then reads, or refuses when malformed.
+ */
+function parseCanonicalKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeries | null {
+  let i = start;
+  while (i < end && buf[i] !== COMMA) {
+    if (buf[i] === BACKSLASH) return null;
+    i++;
+  }
+  if (i === start) return null;
+  const tags: ConstantColumn[] = [];
+  const tagNames = new Set<string>();
+  let previousKeyStart = -1;
+  let previousKeyEnd = -1;
+  while (i < end) {
+    const keyStart = ++i;
+    let equalsAt = -1;
+    for (; i < end && buf[i] !== COMMA; i++) {
+      const c = buf[i];
+      if (c === BACKSLASH || (c === EQUALS && equalsAt >= 0)) return null;
+      if (c === EQUALS) equalsAt = i;
+    }
+    if (equalsAt <= keyStart || equalsAt === i - 1) return null;
+    if (previousKeyStart >= 0 && compareRanges(buf, previousKeyStart, previousKeyEnd, keyStart, equalsAt) >= 0) return null;
+    const keyText = utf8Decoder.decode(buf.subarray(keyStart, equalsAt));
+    if (RESERVED_COLUMNS.has(keyText)) return null;
+    tagNames.add(keyText);
+    tags.push({ name: buf.subarray(keyStart, equalsAt), value: buf.subarray(equalsAt + 1, i) });
+    previousKeyStart = keyStart;
+    previousKeyEnd = equalsAt;
+  }
+  const raw = buf.subarray(start, end);
+  const name = utf8Decoder.decode(raw);
+  return new LineSeries({ raw, name, nameBytes: raw, tags, tagNames, db, shardCount, shard: shardOf(db, name, shardCount) });
+}
+
+/** Any key: escapes read, tags sorted by key, the name written as `parseCanonicalKey` says. */
+function parseAnyKey(buf: Uint8Array, start: number, end: number, db: string, shardCount: number): LineSeries {
   const parts = splitUnescaped(buf, start, end, COMMA);
   const [measurementStart, measurementEnd] = parts[0]!;
   if (measurementEnd === measurementStart) throw new LineSyntaxError('missing measurement');
@@ -120,6 +165,13 @@ function escape(bytes: Uint8Array, escapable: readonly number[]): string {
   let text = utf8Decoder.decode(bytes);
   for (const c of escapable) text = text.replaceAll(String.fromCharCode(c), `\\${String.fromCharCode(c)}`);
   return text;
+}
+
+/** `compareBytes` of `buf[aStart, aEnd)` and `buf[bStart, bEnd)`. */
+function compareRanges(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < length; i++) if (buf[aStart + i] !== buf[bStart + i]) return buf[aStart + i]! - buf[bStart + i]!;
+  return aEnd - aStart - (bEnd - bStart);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
