@@ -1,5 +1,5 @@
 /**
- * The shard-thread half of an aggregate select alone (operators/aggregate-scan.ts `encodedSeries`):
+ * The shard-thread half of an aggregate select alone (operators/aggregate-scan.ts `encodedAnswer`):
  * Q3 of bench/query — `max(value)` by `time(1h)` over every point — on one shard's share of
  * the bench workload (500 series × 10,000 points), read from decoded segment blocks as the
  * block cache hands them out, so the figure is the scan and the aggregation, not decoding.
@@ -17,7 +17,7 @@ import { sliceRows } from '../src/storage/row-slice.js';
 import { mapZones } from '../src/storage/zone-map.js';
 import type { SeriesSnapshot } from '../src/storage/series-snapshot.js';
 import type { SeriesColumns } from '../src/storage/columns.js';
-import { encodedSeries, type AggregateRequest } from '../src/operators/aggregate-scan.js';
+import { encodedAnswer, type AggregateRequest } from '../src/operators/aggregate-scan.js';
 import { benchSeries } from './lib/series-columns.js';
 import { bestNanos } from './lib/timing.js';
 
@@ -69,7 +69,7 @@ const request: AggregateRequest = {
   requiredColumns: ['value'],
   shaping: { limit: 0, fill: undefined, precision: 's', rowIndent: null },
 };
-const nanos = bestNanos(() => encodedSeries(request, snapshot), 1, ROUNDS);
+const nanos = bestNanos(() => encodedAnswer(request, snapshot), 1, ROUNDS);
 const points = SERIES * POINTS;
 console.log(`${SERIES} series × ${POINTS} points, max by time(1h): ${(nanos / 1e6).toFixed(1)} ms, ${(points / (nanos / 1e9) / 1e6).toFixed(0)} M points/s, ${(nanos / points).toFixed(2)} ns/point`);
 

@@ -4,7 +4,7 @@ import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
 import type { RowShaping } from '../query/aggregate-rows.js';
-import type { AggregateRequest, EncodedSeries } from '../operators/aggregate-scan.js';
+import { RUN_END, RUN_FIELDS, RUN_SERIES, RUN_START, type AggregateRequest, type EncodedAnswer } from '../operators/aggregate-scan.js';
 import type { AggregatePlan, OutputOptions } from '../query/plan.js';
 import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
@@ -71,35 +71,35 @@ async function pumpSeries(storage: Storage, db: string, plan: AggregatePlan, sha
   // Each shard checks all its series in its first answer; nothing is written before every
   // shard has answered, so a missing column is a 400 whichever shard owns the series.
   const firstAnswers = await Promise.all(shards.map(({ shard, names, first }) => shard.aggregate({ ...requestFor(db, plan, shaping, first), checkFirst: names })));
-  const pump = async (shard: ShardHandle, names: string[], asked: number, first: EncodedSeries[]): Promise<void> => {
-    const pending: { asked: number; answer: Promise<EncodedSeries[]> }[] = [{ asked, answer: Promise.resolve(first) }];
-    let at = asked;
+  const pump = async (shard: ShardHandle, names: string[], first: string[], firstAnswer: EncodedAnswer): Promise<void> => {
+    const pending: { asked: string[]; answer: Promise<EncodedAnswer> }[] = [{ asked: first, answer: Promise.resolve(firstAnswer) }];
+    let at = first.length;
     let seriesAnswered = 0;
     let bytesAnswered = 0;
     const askMore = (): void => {
       while (pending.length < BATCHES_IN_FLIGHT && at < names.length && !exchange.done) {
-        const count = Math.min(names.length - at, nextBatchSize(seriesAnswered, bytesAnswered));
-        const answer = shard.aggregate(requestFor(db, plan, shaping, names.slice(at, at + count)));
+        const asked = names.slice(at, at + Math.min(names.length - at, nextBatchSize(seriesAnswered, bytesAnswered)));
+        const answer = shard.aggregate(requestFor(db, plan, shaping, asked));
         // A batch behind one that failed is never awaited: its failure must not go unhandled.
         answer.catch(() => undefined);
-        pending.push({ asked: count, answer });
-        at += count;
+        pending.push({ asked, answer });
+        at += asked.length;
       }
     };
     while (pending.length > 0) {
       const batch = pending.shift()!;
-      const results = await batch.answer;
-      seriesAnswered += batch.asked;
-      for (const { runs } of results) for (const run of runs) bytesAnswered += run.bytes.length;
+      const answer = await batch.answer;
+      seriesAnswered += batch.asked.length;
+      bytesAnswered += answer.body.length;
       askMore();
-      await sink.addAll(results);
+      await sink.addAll(batch.asked, answer);
       if (exchange.done) {
         await Promise.all(pending.map(({ answer }) => answer.catch(() => undefined)));
         return;
       }
     }
   };
-  await Promise.all(shards.map(({ shard, names, first }, s) => pump(shard, names, first.length, firstAnswers[s]!)));
+  await Promise.all(shards.map(({ shard, names, first }, s) => pump(shard, names, first, firstAnswers[s]!)));
 }
 
 /** Series to ask for next: as many as the replies so far average into REPLY_BYTES, 1 to SERIES_PER_REQUEST. */
@@ -171,8 +171,8 @@ export function rowShaping(plan: AggregatePlan, precision: TimePrecision, rowInd
 
 interface Sink {
   add(name: string, rows: Uint8Array): Promise<void>;
-  /** A shard's answer of several series at once. */
-  addAll(series: readonly EncodedSeries[]): Promise<void>;
+  /** A shard's answer of several series at once, `asked` the series it was asked for. */
+  addAll(asked: readonly string[], answer: EncodedAnswer): Promise<void>;
 }
 
 /** Chunked output: each run goes to the socket as its own object, writes never interleaving. */
@@ -195,21 +195,20 @@ class ChunkedSink implements Sink {
    * a system call and a packet, and an answer over 1000 series made 1000 of them. The bound
    * keeps the copy small and what a stalled reader leaves in uWS's buffer to two such writes.
    */
-  async addAll(series: readonly EncodedSeries[]): Promise<void> {
+  async addAll(asked: readonly string[], answer: EncodedAnswer): Promise<void> {
+    const { body, runs } = answer;
     let parts: Uint8Array[] = [];
     let bytes = 0;
-    for (const { name, runs } of series) {
-      for (const run of runs) {
-        const object = this.objectParts(name, run.bytes);
-        parts.push(...object);
-        for (const part of object) bytes += part.length;
-        if (bytes >= WRITE_BYTES) {
-          const full = Buffer.concat(parts);
-          parts = [];
-          bytes = 0;
-          await this.write(full);
-          if (this.exchange.done) return;
-        }
+    for (let r = 0; r < runs.length; r += RUN_FIELDS) {
+      const object = this.objectParts(asked[runs[r + RUN_SERIES]!]!, body.subarray(runs[r + RUN_START], runs[r + RUN_END]));
+      parts.push(...object);
+      for (const part of object) bytes += part.length;
+      if (bytes >= WRITE_BYTES) {
+        const full = Buffer.concat(parts);
+        parts = [];
+        bytes = 0;
+        await this.write(full);
+        if (this.exchange.done) return;
       }
     }
     if (parts.length > 0) await this.write(Buffer.concat(parts));
@@ -241,8 +240,12 @@ class WholeSink implements Sink {
     return Promise.resolve();
   }
 
-  addAll(series: readonly EncodedSeries[]): Promise<void> {
-    for (const { name, runs } of series) for (const run of runs) void this.add(name, run.bytes);
+  addAll(asked: readonly string[], answer: EncodedAnswer): Promise<void> {
+    const { body, runs } = answer;
+    for (let r = 0; r < runs.length; r += RUN_FIELDS) {
+      // A run always holds rows; only a framed series' lone tail counts none.
+      addWholePart(this.bySeries, asked[runs[r + RUN_SERIES]!]!, this.columns, false, body, runs[r + RUN_START]!, runs[r + RUN_END]!, 1);
+    }
     return Promise.resolve();
   }
 

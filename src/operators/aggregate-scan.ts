@@ -8,7 +8,7 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { BLOCK_ROWS } from '../storage/block-codec.js';
 import type { BlockFilter, FilterBlock, SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
-import { RunsWriter, runsIn, type EncodedRun, type RowShaping } from '../query/aggregate-rows.js';
+import { RunsWriter, type EncodedRun, type RowShaping } from '../query/aggregate-rows.js';
 import type { Condition, Value } from '../query/ast.js';
 import { expressionOf } from '../query/arithmetic-plan.js';
 import type { SeriesRestrictions } from '../query/plan.js';
@@ -49,6 +49,8 @@ export interface AggregateRequest {
 
 export interface SeriesAggregate {
   readonly name: string;
+  /** The series' place in the request's `series`. */
+  readonly index: number;
   readonly partial: SeriesPartial;
 }
 
@@ -59,23 +61,40 @@ export interface EncodedSeries {
 }
 
 /**
+ * The runs of several series in one body: for each run, in order, three numbers (see the
+ * RUN_* offsets): the series' place in the request's `series`, and the run's start and end in
+ * `body`. The event loop knows the names, having asked for them; an object, a list and a view
+ * per series, cloned across threads and collected there, were most of what it spent on an
+ * aggregate over many series.
+ */
+export interface EncodedAnswer {
+  readonly body: Uint8Array;
+  readonly runs: Uint32Array;
+}
+
+export const RUN_FIELDS = 3;
+export const RUN_SERIES = 0;
+export const RUN_START = 1;
+export const RUN_END = 2;
+
+/**
  * What a shard answers. A series lives on one shard, so its partial is already whole and is
  * finished, shaped and encoded here: finishing percentiles, distinct values and the like
  * sorts or counts their values, per-point work that must stay off the main thread, and only
  * bytes then cross.
  */
-export function encodedSeries(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
+export function encodedAnswer(request: AggregateRequest, snapshot: (series: string) => SeriesSnapshot): EncodedAnswer {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
   const writer = new RunsWriter();
+  const runs: number[] = [];
   // One series' partial at a time: each is encoded before the next series is read.
-  const encoded = Array.from(aggregateSeries(request, aggregates, snapshot), ({ name, partial }) => ({
-    name,
-    spans:
+  for (const { index, partial } of aggregateSeries(request, aggregates, snapshot)) {
+    const spans =
       writer.encodeCells(partial, aggregates, request.order, request.widthUs, request.shaping) ??
-      writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping),
-  }));
-  const body = writer.finish();
-  return encoded.map(({ name, spans }) => ({ name, runs: runsIn(body, spans) }));
+      writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping);
+    for (const span of spans) runs.push(index, span.start, span.end);
+  }
+  return { body: writer.finish(), runs: Uint32Array.from(runs) };
 }
 
 /** The partial of every requested series with at least one row, in request order. */
@@ -85,10 +104,11 @@ export function* aggregateSeries(
   snapshot: (series: string) => SeriesSnapshot,
 ): Generator<SeriesAggregate> {
   const reader = new SeriesReader(request, aggregates);
-  for (const name of request.series) {
+  for (let index = 0; index < request.series.length; index++) {
+    const name = request.series[index]!;
     const partial = emptySeriesPartial();
     reader.accumulate(snapshot(name), partial, false);
-    if (partial.groups.size > 0) yield { name, partial };
+    if (partial.groups.size > 0) yield { name, index, partial };
   }
 }
 

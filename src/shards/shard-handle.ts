@@ -1,6 +1,6 @@
 import { createShardCounters } from '../storage/shard-counters.js';
 import { Piscina } from 'piscina';
-import type { AggregateRequest, EncodedSeries } from '../operators/aggregate-scan.js';
+import type { AggregateRequest, EncodedAnswer, EncodedSeries } from '../operators/aggregate-scan.js';
 import type { ArrowAggregateRequest, OneSeriesBatch } from '../operators/aggregate-arrow.js';
 import type { MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
@@ -260,8 +260,8 @@ export class ShardHandle {
     return this.call<{ cursorId: number }>('openScan', { ...request, status: this.status() }).then((r) => r.cursorId);
   }
 
-  aggregate(request: AggregateRequest): Promise<EncodedSeries[]> {
-    return this.call<EncodedSeries[]>('aggregate', { ...request, status: this.status() });
+  aggregate(request: AggregateRequest): Promise<EncodedAnswer> {
+    return this.call<EncodedAnswer>('aggregate', { ...request, status: this.status() });
   }
 
   /** The kinds of an Arrow aggregate's output columns over this shard's series of the request. */

@@ -6,7 +6,7 @@
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
-import { encodedSeries, type AggregateRequest, type EncodedSeries } from '../operators/aggregate-scan.js';
+import { encodedAnswer, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { KindSet } from '../storage/kind-set.js';
@@ -209,9 +209,9 @@ export function surveyBlockScan(task: { cursorId: number }): Record<string, Kind
 }
 
 /** An aggregate select's rows for this shard's series, computed within this one message. */
-export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedSeries[] | ErrorReply {
-  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedSeries(request, snapshot), request.checkFirst));
-  return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
+export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedAnswer | ErrorReply {
+  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedAnswer(request, snapshot), request.checkFirst));
+  return isErrorReply(answer) ? answer : transferResult(answer, [answer.body.buffer as ArrayBuffer, answer.runs.buffer as ArrayBuffer]);
 }
 
 /** The buffers an answer's runs lie in, each once: runs share one buffer, and a buffer listed twice cannot be moved. */
