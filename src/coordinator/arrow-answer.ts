@@ -1,7 +1,7 @@
 import { columnTypeOf, type ArrowColumnType } from '../engine/arrow/column-types.js';
 import type { KindSet } from '../storage/kind-set.js';
 import { expressionKinds } from '../engine/arrow/expression-kinds.js';
-import { RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
+import { batchRows, RecordBatchBuilder, rowBytes, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn } from '../storage/columns.js';
 import { setScalar, type Scalar } from '../engine/values.js';
 import type { AnswerStream } from './answer-stream.js';
@@ -131,8 +131,7 @@ export function answerListInArrow(seriesName: string, columns: readonly ListColu
  * them that does not fit travels in a buffer of its own instead.
  */
 function slotBytes(layout: ArrowLayout): number {
-  const perRow = 4 + 8 + (layout.withSeq ? 8 : 0) + layout.columns.reduce((bytes, c) => bytes + 1 + (c.type === 'float64' || c.type === 'int64' ? 8 : 1), 0);
-  return ROWS_PER_ARROW_BATCH * perRow + 64 * 1024;
+  return batchRows(layout, ROWS_PER_ARROW_BATCH) * rowBytes(layout) + 64 * 1024;
 }
 
 /** The scan's pages; its first request carries the layout, which the cursor keeps. */

@@ -15,6 +15,23 @@ export interface ArrowLayout {
   readonly columns: readonly { readonly name: string; readonly type: ArrowColumnType }[];
 }
 
+/**
+ * Fixed-width bytes a record batch of a raw select holds at most: far above a batch of the
+ * usual rows, but a series of thousands of columns (a line-protocol line may carry that many
+ * fields) gets batches of fewer rows rather than gigabytes of value buffers.
+ */
+const BATCH_BYTES = 8 << 20;
+
+/** Fixed-width bytes of one row of `layout`: series index, time, sequence number, each column's value and validity. */
+export function rowBytes(layout: ArrowLayout): number {
+  return 4 + 8 + (layout.withSeq ? 8 : 0) + layout.columns.reduce((bytes, c) => bytes + 1 + (c.type === 'float64' || c.type === 'int64' ? 8 : 1), 0);
+}
+
+/** Rows of a record batch of `layout`: `maxRows`, or as many as BATCH_BYTES holds (at least one) when they are wide. */
+export function batchRows(layout: ArrowLayout, maxRows: number): number {
+  return Math.max(1, Math.min(maxRows, Math.floor(BATCH_BYTES / rowBytes(layout))));
+}
+
 const TWO_TO_32 = 4294967296;
 const TWO_TO_53 = 2 ** 53;
 const CONTINUATION = 0xffffffff;
