@@ -8,7 +8,8 @@ import { sluiceEntry, startCli } from '../helpers/cli.js';
 test('sluice serve listens with the given flags, answers /ping and stops on SIGTERM with exit 0', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-serve-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const server = startCli(sluiceEntry, ['serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--shards', '2']);
+  // Both ports ephemeral: the admin page's default, 8083, may belong to another server on the machine.
+  const server = startCli(sluiceEntry, ['serve', '--port', '0', '--admin-port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--shards', '2']);
   const port = await new Promise<number>((resolve, reject) => {
     let seen = '';
     server.child.stdout!.on('data', (chunk: string) => {
