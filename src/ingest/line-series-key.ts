@@ -93,7 +93,7 @@ function parseCanonicalKey(buf: Uint8Array, start: number, end: number, db: stri
       if (c === EQUALS) equalsAt = i;
     }
     if (equalsAt <= keyStart || equalsAt === i - 1) return null;
-    if (previousKeyStart >= 0 && compareRanges(buf, previousKeyStart, previousKeyEnd, keyStart, equalsAt) >= 0) return null;
+    if (previousKeyStart >= 0 && compareRanges(buf, previousKeyStart, previousKeyEnd, buf, keyStart, equalsAt) >= 0) return null;
     const keyText = utf8Decoder.decode(buf.subarray(keyStart, equalsAt));
     if (RESERVED_COLUMNS.has(keyText)) return null;
     tagNames.add(keyText);
@@ -167,15 +167,13 @@ function escape(bytes: Uint8Array, escapable: readonly number[]): string {
   return text;
 }
 
-/** `compareBytes` of `buf[aStart, aEnd)` and `buf[bStart, bEnd)`. */
-function compareRanges(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
-  const length = Math.min(aEnd - aStart, bEnd - bStart);
-  for (let i = 0; i < length; i++) if (buf[aStart + i] !== buf[bStart + i]) return buf[aStart + i]! - buf[bStart + i]!;
-  return aEnd - aStart - (bEnd - bStart);
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return compareRanges(a, 0, a.length, b, 0, b.length);
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+/** Byte order of `a[aStart, aEnd)` and `b[bStart, bEnd)`, a shorter prefix first. */
+function compareRanges(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return a[aStart + i]! - b[bStart + i]!;
+  return aEnd - aStart - (bEnd - bStart);
 }

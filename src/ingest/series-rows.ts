@@ -211,8 +211,7 @@ export class SeriesRows {
       grown.set(this.entryBytes.subarray(0, at));
       this.entryBytes = grown;
     }
-    const target = this.entryBytes;
-    for (let i = 0; i < length; i++) target[at + i] = bytes[start + i]!;
+    copyBytes(bytes, start, this.entryBytes, at, length);
     this.entryLength = at + length;
     return at;
   }
