@@ -280,6 +280,8 @@ export class WriteBatchBuilder {
  */
 export function encodeConstantColumns(columns: readonly { readonly name: Uint8Array; readonly value: Uint8Array }[]): Uint8Array {
   // One builder for every call: a line-protocol body of many new series makes one per series.
+  // One grown by a key of thousands of tags is let go rather than kept for the thread's life.
+  if (constantColumnsBuilder.bytes.length > KEPT_CONSTANT_COLUMNS_BYTES) constantColumnsBuilder = new WriteBatchBuilder(256);
   const builder = constantColumnsBuilder;
   builder.clear();
   for (const column of columns) {
@@ -289,7 +291,8 @@ export function encodeConstantColumns(columns: readonly { readonly name: Uint8Ar
   return builder.written();
 }
 
-const constantColumnsBuilder = new WriteBatchBuilder(256);
+let constantColumnsBuilder = new WriteBatchBuilder(256);
+const KEPT_CONSTANT_COLUMNS_BYTES = 64 * 1024;
 
 /** Encodes already-columnar series (each `count` rows) into one batch. */
 export function encodeWriteBatch(db: string, series: readonly SeriesColumns[]): Uint8Array {
