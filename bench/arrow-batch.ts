@@ -3,12 +3,14 @@
  * ingest workload's shape (1024-row blocks of one two-decimal float column, as decoded segment
  * blocks hold them), in 32,768-row batches as a `format=arrow` export builds them (one builder, a shared slot), newest row
  * first (the default order); then with the column's kinds looked at row by row (memtable
- * blocks), and with an int column. CPU time, best of ROUNDS.
+ * blocks), and with an int column; then the head of an answer over many series, and over many
+ * columns. CPU time, best of ROUNDS.
  *
  * Run: npm run build && node dist/bench/arrow-batch.js   (ROWS=1000000 ROUNDS=5)
  */
 import { RecordBatchBuilder, type ArrowLayout } from '../src/engine/arrow/record-batch.js';
 import { allocateColumn, ValueKind, type Column } from '../src/storage/columns.js';
+import { arrowStreamHead } from '../src/engine/arrow/stream-head.js';
 import { bestNanos } from './lib/timing.js';
 
 const rows = Number(process.env.ROWS ?? 1_000_000);
@@ -70,3 +72,16 @@ const layout = (type: 'float64' | 'int64'): ArrowLayout => ({ precision: 'ms', w
 measure('float column stored uniform (segments)', layout('float64'), blocks(ValueKind.Float, true));
 measure('float column, kinds per row (memtable)', layout('float64'), blocks(ValueKind.Float, false));
 measure('int column', layout('int64'), blocks(ValueKind.Int, false));
+
+// The answer's head (schema, series dictionary, empty batch), written once per answer on the
+// event loop: its cost grows with the series and columns an answer may name.
+function measureHead(label: string, headLayout: ArrowLayout, names: readonly string[]): void {
+  const started = process.hrtime.bigint();
+  arrowStreamHead(headLayout, names);
+  const first = Number(process.hrtime.bigint() - started);
+  const best = bestNanos(() => arrowStreamHead(headLayout, names), 1, 3 * rounds);
+  console.log(`${label.padEnd(44)} ${(best / 1e6).toFixed(2).padStart(6)} ms  (first call ${(first / 1e6).toFixed(1)} ms)`);
+}
+const seriesNames = (n: number): string[] => Array.from({ length: n }, (_, i) => `cpu.host-${i}.usage_idle`);
+measureHead('stream head, 40,000 series', layout('float64'), seriesNames(40_000));
+measureHead('stream head, 1 series of 20,000 columns', { precision: 'ms', withSeq: true, columns: Array.from({ length: 20_000 }, (_, i) => ({ name: `field_${i}`, type: 'float64' as const })) }, seriesNames(1));

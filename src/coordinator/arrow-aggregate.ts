@@ -9,7 +9,7 @@ import { sortByteOrder } from '../util/byte-order.js';
 import type { ArrowAggregateRequest, OneSeriesBatch } from '../operators/aggregate-arrow.js';
 import { batchesOf, requestFor, rowShaping } from './aggregate-coordinator.js';
 import { streamArrow } from './arrow-answer.js';
-import { arrowStreamHead } from '../query/arrow-stream-head.js';
+import { arrowStreamHead } from '../engine/arrow/stream-head.js';
 import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { onePageSource, type PageSource } from './page-source.js';

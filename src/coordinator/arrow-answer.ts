@@ -9,7 +9,7 @@ import type { ArrowScanOutput, ScanSurvey } from '../operators/scan-cursor.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import type { TimePrecision } from '../time-precision.js';
 import { byteOrder } from '../util/byte-order.js';
-import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from '../query/arrow-stream-head.js';
+import { ARROW_STREAM_TYPE, arrowStreamHead, END_OF_STREAM } from '../engine/arrow/stream-head.js';
 import { onePageSource, pumpPages, type PageSource } from './page-source.js';
 import type { Storage } from '../shards/storage.js';
 import { mergeCursorRequest, openMergeOf, type PageShape } from './merge-source.js';

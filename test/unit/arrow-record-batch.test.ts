@@ -4,23 +4,14 @@
  * carrying nothing over from the first.
  */
 import test from 'ava';
+import { EVERY_COLUMN_TYPE } from '../helpers/arrow-layouts.js';
 import { tableFromIPC } from 'apache-arrow';
-import { RecordBatchBuilder, type ArrowLayout } from '../../src/engine/arrow/record-batch.js';
+import { RecordBatchBuilder } from '../../src/engine/arrow/record-batch.js';
 import { allocateColumn, type Column } from '../../src/storage/columns.js';
 import { setScalar, type Scalar } from '../../src/engine/values.js';
-import { arrowStreamHead, END_OF_STREAM } from '../../src/query/arrow-stream-head.js';
+import { arrowStreamHead, END_OF_STREAM } from '../../src/engine/arrow/stream-head.js';
 
-const layout: ArrowLayout = {
-  precision: 'u',
-  withSeq: true,
-  columns: [
-    { name: 'f', type: 'float64' },
-    { name: 'i', type: 'int64' },
-    { name: 'b', type: 'bool' },
-    { name: 's', type: 'utf8' },
-    { name: 'x', type: 'text' },
-  ],
-};
+const layout = EVERY_COLUMN_TYPE;
 
 function column(name: string, values: Scalar[]): Column {
   const c = allocateColumn(name, values.length);
