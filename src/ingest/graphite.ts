@@ -68,7 +68,7 @@ export function parseGraphite(body: Uint8Array, options: GraphiteParseOptions): 
     options.db,
     options.shardCount,
     Array.from(series.values(), (entry) => entry.rows),
-    true,
+    'all',
   );
   return { ...batches, rejectedLines, ...(firstRejection === undefined ? {} : { firstRejection }) };
 }

@@ -14,7 +14,7 @@
 import { shardOf } from '../storage/router.js';
 import { LineSeries } from './line-series.js';
 import type { ConstantColumn } from './series-rows.js';
-import { BACKSLASH, COMMA, EQUALS, LineSyntaxError, MEASUREMENT_ESCAPES, RESERVED_COLUMNS, TAG_ESCAPES, unescape } from './line-syntax.js';
+import { BACKSLASH, COMMA, EQUALS, isReservedName, LineSyntaxError, MEASUREMENT_ESCAPES, RESERVED_COLUMNS, TAG_ESCAPES, unescape } from './line-syntax.js';
 
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -28,6 +28,19 @@ const utf8Encoder = new TextEncoder();
 export class LineSeriesKeys {
   // Filled, not holey: V8 reads a packed array faster.
   private readonly slots: (LineSeries | null)[] = new Array<LineSeries | null>(SLOT_MASK + 1).fill(null);
+  /**
+   * Each slot's key hash, beside the table: a lookup reads a key's bytes only when its hash
+   * matches. Reading every way's key object, then its byte array, was a chain of cache misses
+   * per way, and for keys the table does not hold that was most of a line's cost.
+   */
+  private readonly hashes = new Int32Array(SLOT_MASK + 1);
+  /**
+   * Hashes of keys parsed but not kept, one per slot: a key enters the table the second time it
+   * is seen while its hash is still here. When more series are written than the table holds,
+   * keys seen once would only push out keys seen again, and every key kept outlives a young
+   * collection; a key not kept is garbage once its request is parsed.
+   */
+  private readonly seenOnce = new Int32Array(SLOT_MASK + 1);
 
   /**
    * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
@@ -35,14 +48,15 @@ export class LineSeriesKeys {
    */
   resolve(buf: Uint8Array, start: number, end: number, hash: number, db: string, shardCount: number): LineSeries {
     if (end - start > MAX_KEPT_KEY_BYTES) return parseKey(buf, start, end, db, shardCount);
+    hash |= 0;
     // Four slots per hash: with one, two hot keys of the same slot would evict each other on every line.
-    const first = (hash >>> 0) & SLOT_MASK & ~(WAYS - 1);
+    const first = hash & SLOT_MASK & ~(WAYS - 1);
     let free = -1;
     for (let slot = first; slot < first + WAYS; slot++) {
       const key = this.slots[slot]!;
       if (key === null) {
         if (free < 0) free = slot;
-      } else if (key.hasKey(buf, start, end)) {
+      } else if (this.hashes[slot] === hash && key.hasKey(buf, start, end)) {
         if (key.db !== db || key.shardCount !== shardCount) {
           key.db = db;
           key.shardCount = shardCount;
@@ -52,6 +66,12 @@ export class LineSeriesKeys {
       }
     }
     const key = parseKey(buf, start, end, db, shardCount);
+    const seenAt = (hash >>> SLOT_BITS) & SLOT_MASK;
+    if (free < 0 && this.seenOnce[seenAt] !== hash) {
+      // The table is full and the key is new to it: remembered, not kept (yet).
+      this.seenOnce[seenAt] = hash;
+      return key;
+    }
     key.slot = free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1));
     const evicted = this.slots[key.slot];
     if (evicted) {
@@ -59,6 +79,7 @@ export class LineSeriesKeys {
       evicted.next = null;
     }
     this.slots[key.slot] = key;
+    this.hashes[key.slot] = hash;
     return key;
   }
 }
@@ -81,7 +102,6 @@ function parseCanonicalKey(buf: Uint8Array, start: number, end: number, db: stri
   }
   if (i === start) return null;
   const tags: ConstantColumn[] = [];
-  const tagNames = new Set<string>();
   let previousKeyStart = -1;
   let previousKeyEnd = -1;
   while (i < end) {
@@ -94,16 +114,14 @@ function parseCanonicalKey(buf: Uint8Array, start: number, end: number, db: stri
     }
     if (equalsAt <= keyStart || equalsAt === i - 1) return null;
     if (previousKeyStart >= 0 && compareRanges(buf, previousKeyStart, previousKeyEnd, buf, keyStart, equalsAt) >= 0) return null;
-    const keyText = utf8Decoder.decode(buf.subarray(keyStart, equalsAt));
-    if (RESERVED_COLUMNS.has(keyText)) return null;
-    tagNames.add(keyText);
+    if (isReservedName(buf, keyStart, equalsAt)) return null;
     tags.push({ name: buf.subarray(keyStart, equalsAt), value: buf.subarray(equalsAt + 1, i) });
     previousKeyStart = keyStart;
     previousKeyEnd = equalsAt;
   }
   const raw = buf.subarray(start, end);
   const name = utf8Decoder.decode(raw);
-  return new LineSeries({ raw, name, nameBytes: raw, tags, tagNames, db, shardCount, shard: shardOf(db, name, shardCount) });
+  return new LineSeries({ raw, name, nameBytes: raw, tags, db, shardCount, shard: shardOf(db, name, shardCount) });
 }
 
 /** Any key: escapes read, tags sorted by key, the name written as `parseCanonicalKey` says. */
@@ -138,7 +156,6 @@ function parseAnyKey(buf: Uint8Array, start: number, end: number, db: string, sh
     name,
     nameBytes,
     tags: tags.map((tag) => ({ name: tag.key, value: tag.value })),
-    tagNames,
     db,
     shardCount,
     shard: shardOf(db, name, shardCount),

@@ -10,9 +10,11 @@
  */
 import { sameBytes, sameRange } from '../util/utf8-names.js';
 import { SeriesRows, type ConstantColumn, type ValueColumn } from './series-rows.js';
-import { EQUALS, LineSyntaxError, prefixEnd, prefixEndAt, RESERVED_COLUMNS, SPACE, unescapeFieldKey } from './line-syntax.js';
+import { EQUALS, isReservedName, LineSyntaxError, prefixEndAt, SPACE, unescapeFieldKey } from './line-syntax.js';
 
 const utf8Decoder = new TextDecoder();
+/** Up to this many tags, fields or raw field keys, a new field key is compared with each rather than looked up in a map. */
+const MAX_COMPARED = 16;
 
 /** A line's series key as parsed once (line-series-key.ts parses it and keeps it in a table). */
 export interface ParsedLineKey {
@@ -20,10 +22,8 @@ export interface ParsedLineKey {
   /** The series name (line-series-key.ts says how it is made from the key). */
   readonly name: string;
   readonly nameBytes: Uint8Array;
-  /** The tags as string columns, unescaped. */
+  /** The tags as string columns, unescaped, each key once. */
   readonly tags: readonly ConstantColumn[];
-  /** Unescaped tag keys, to refuse a field of the same name. */
-  readonly tagNames: ReadonlySet<string>;
   readonly db: string;
   readonly shardCount: number;
   readonly shard: number;
@@ -32,7 +32,10 @@ export interface ParsedLineKey {
 export class LineSeries extends SeriesRows {
   /** The key is written exactly as its name (tags in order, no optional escapes). */
   readonly canonical: boolean;
-  private readonly tagNames: ReadonlySet<string>;
+  /** The tags, to refuse a field named as one of them. */
+  private readonly tags: readonly ConstantColumn[];
+  /** Tag keys as strings, made when a series has more tags than are worth comparing one by one. */
+  private tagNames: Set<string> | undefined;
   /** Where the key's raw bytes lie in `entryBytes`: the name's own when `canonical`. */
   private readonly rawAt: number;
   private readonly rawLength: number;
@@ -48,19 +51,20 @@ export class LineSeries extends SeriesRows {
   /** The request that last claimed the series (0: none yet). */
   private stamp = 0;
   /**
-   * Raw (escaped) field keys seen, each with its column; several may share one. The first
-   * position's lies in `entryBytes` (`firstKeyAt`, -1 until a line has a field), its column in
-   * a field of its own: most lines have one field.
+   * Raw (escaped) field keys seen, each with its column; several may share one. Each key lies
+   * in `entryBytes`: the first position's at `firstKeyAt` (-1 until a line has a field), its
+   * column in a field of its own, since most lines have one field; the others' at
+   * `laterKeyAt` (start and length pairs).
    */
   private firstKeyAt = -1;
   private firstKeyLength = 0;
   private firstColumn: ValueColumn | undefined;
-  private readonly laterKeys: Uint8Array[] = [];
-  private readonly laterColumns: ValueColumn[] = [];
+  private laterKeyAt: number[] | undefined;
+  private laterColumns: ValueColumn[] | undefined;
   /**
-   * Every raw field key but the first, and every column by its unescaped name: looked up when a
-   * field is not where the line before had it, so a line of thousands of new fields costs a
-   * lookup each, not a pass over those before it.
+   * The later raw field keys, and the columns by unescaped name, once a series has more than
+   * are worth comparing one by one: a line of thousands of new fields then costs a lookup per
+   * field, not a pass over those before it. A series of a few fields makes no map.
    */
   private columnsByRawKey: Map<string, ValueColumn> | undefined;
   private columnsByName: Map<string, ValueColumn> | undefined;
@@ -68,7 +72,7 @@ export class LineSeries extends SeriesRows {
   constructor(key: ParsedLineKey) {
     super(key.name, key.nameBytes, key.shard, key.tags);
     this.canonical = sameBytes(key.nameBytes, key.raw, 0, key.raw.length);
-    this.tagNames = key.tagNames;
+    this.tags = key.tags;
     this.db = key.db;
     this.shardCount = key.shardCount;
     this.rawAt = this.canonical ? 0 : this.appendEntryBytes(key.raw);
@@ -104,46 +108,77 @@ export class LineSeries extends SeriesRows {
   /** Where the field key at `start` ends (at its `=`) if it is the one lines had at `position`; else -1. */
   hintEnd(buf: Uint8Array, start: number, position: number): number {
     if (position === 0) return this.firstKeyAt < 0 ? -1 : prefixEndAt(this.entryBytes, this.firstKeyAt, this.firstKeyLength, buf, start, EQUALS);
-    const hint = this.laterKeys[position - 1];
-    return hint === undefined ? -1 : prefixEnd(hint, buf, start, EQUALS);
+    const keys = this.laterKeyAt;
+    if (keys === undefined || 2 * position > keys.length) return -1;
+    return prefixEndAt(this.entryBytes, keys[2 * position - 2]!, keys[2 * position - 1]!, buf, start, EQUALS);
   }
 
   /** The column `hintEnd` matched. */
   hinted(position: number): ValueColumn {
-    return (position === 0 ? this.firstColumn : this.laterColumns[position - 1])!;
+    return (position === 0 ? this.firstColumn : this.laterColumns![position - 1])!;
   }
 
   /** The column of field key `buf[start, end)`, made on its first use. */
   column(buf: Uint8Array, start: number, end: number): ValueColumn {
     if (this.isFirstKey(buf, start, end)) return this.firstColumn!;
-    // The body is valid UTF-8 (checked before parsing), so different keys decode differently.
-    const rawText = utf8Decoder.decode(buf.subarray(start, end));
-    const seen = this.columnsByRawKey?.get(rawText);
+    const seen = this.laterKeyColumn(buf, start, end);
     if (seen !== undefined) return seen;
     const name = unescapeFieldKey(buf, start, end);
-    const text = utf8Decoder.decode(name);
-    if (RESERVED_COLUMNS.has(text)) throw new LineSyntaxError(`field key '${text}' is reserved`);
-    if (this.tagNames.has(text)) throw new LineSyntaxError(`field key '${text}' is also a tag key`);
-    const column = this.columnNamed(text) ?? this.addColumn(name);
-    // Made for a series' second column: most series never have one.
-    if (this.columns.length > 1) (this.columnsByName ??= new Map(this.columns.map((c) => [utf8Decoder.decode(c.name), c]))).set(text, column);
+    if (isReservedName(name, 0, name.length)) throw new LineSyntaxError(`field key '${utf8Decoder.decode(name)}' is reserved`);
+    if (this.isTagName(name)) throw new LineSyntaxError(`field key '${utf8Decoder.decode(name)}' is also a tag key`);
+    let column = this.columnNamed(name);
+    if (column === undefined) {
+      column = this.addColumn(name);
+      if (this.columnsByName !== undefined) this.columnsByName.set(utf8Decoder.decode(name), column);
+      else if (this.columns.length > MAX_COMPARED) this.columnsByName = new Map(this.columns.map((c) => [utf8Decoder.decode(c.name), c]));
+    }
     if (this.firstKeyAt < 0) {
       this.firstKeyAt = this.appendEntryBytes(buf, start, end);
       this.firstKeyLength = end - start;
       this.firstColumn = column;
-    } else {
-      this.laterKeys.push(new Uint8Array(buf.subarray(start, end)));
-      this.laterColumns.push(column);
-      (this.columnsByRawKey ??= new Map()).set(rawText, column);
+      return column;
+    }
+    const keyAt = this.appendEntryBytes(buf, start, end);
+    const keys = (this.laterKeyAt ??= []);
+    const columns = (this.laterColumns ??= []);
+    keys.push(keyAt, end - start);
+    columns.push(column);
+    // The body is valid UTF-8 (checked before parsing), so different keys decode differently.
+    if (this.columnsByRawKey !== undefined) this.columnsByRawKey.set(utf8Decoder.decode(buf.subarray(start, end)), column);
+    else if (columns.length > MAX_COMPARED) {
+      this.columnsByRawKey = new Map(columns.map((c, i) => [utf8Decoder.decode(this.entryBytes.subarray(keys[2 * i], keys[2 * i]! + keys[2 * i + 1]!)), c]));
     }
     return column;
   }
 
-  /** The column named `text` (unescaped), if the series has one. */
-  private columnNamed(text: string): ValueColumn | undefined {
-    if (this.columnsByName !== undefined) return this.columnsByName.get(text);
-    const only = this.columns[0];
-    return only !== undefined && utf8Decoder.decode(only.name) === text ? only : undefined;
+  /** The column of a raw field key seen before at a later position, if any. */
+  private laterKeyColumn(buf: Uint8Array, start: number, end: number): ValueColumn | undefined {
+    const keys = this.laterKeyAt;
+    if (keys === undefined) return undefined;
+    if (this.columnsByRawKey !== undefined) return this.columnsByRawKey.get(utf8Decoder.decode(buf.subarray(start, end)));
+    const length = end - start;
+    for (let i = 0; i < keys.length; i += 2) {
+      if (keys[i + 1] === length && sameRange(this.entryBytes, keys[i]!, buf, start, length)) return this.laterColumns![i / 2];
+    }
+    return undefined;
+  }
+
+  /** The column named `name` (unescaped, UTF-8), if the series has one. */
+  private columnNamed(name: Uint8Array): ValueColumn | undefined {
+    if (this.columnsByName !== undefined) return this.columnsByName.get(utf8Decoder.decode(name));
+    for (const column of this.columns) if (sameBytes(column.name, name, 0, name.length)) return column;
+    return undefined;
+  }
+
+  /** Whether `name` (unescaped, UTF-8) is one of the series' tag keys. */
+  private isTagName(name: Uint8Array): boolean {
+    const tags = this.tags;
+    if (tags.length <= MAX_COMPARED) {
+      for (const tag of tags) if (sameBytes(tag.name, name, 0, name.length)) return true;
+      return false;
+    }
+    this.tagNames ??= new Set(tags.map((tag) => utf8Decoder.decode(tag.name)));
+    return this.tagNames.has(utf8Decoder.decode(name));
   }
 
   private isFirstKey(buf: Uint8Array, start: number, end: number): boolean {

@@ -14,6 +14,18 @@ export const TAG_ESCAPES = [COMMA, EQUALS, SPACE];
 
 /** Names 0.8 gives a meaning of its own; a tag or field of that name could not be read back. */
 export const RESERVED_COLUMNS = new Set(['time', 'sequence_number']);
+const RESERVED_NAME_BYTES = [...RESERVED_COLUMNS].map((name) => new TextEncoder().encode(name));
+
+/** Whether `buf[start, end)` is a reserved column name, read without decoding it. */
+export function isReservedName(buf: Uint8Array, start: number, end: number): boolean {
+  for (const name of RESERVED_NAME_BYTES) {
+    if (name.length !== end - start) continue;
+    let i = 0;
+    while (i < name.length && buf[start + i] === name[i]) i++;
+    if (i === name.length) return true;
+  }
+  return false;
+}
 
 /** A line is malformed; the message says how. */
 export class LineSyntaxError extends Error {}
@@ -37,14 +49,9 @@ export function unescapeFieldKey(buf: Uint8Array, start: number, end: number): U
 }
 
 /**
- * Where `prefix` ends in `buf` at `start` when the bytes there are `prefix` followed by
- * `terminator`; -1 otherwise.
+ * Where the prefix `bytes[at, at + length)` ends in `buf` at `start` when the bytes there are
+ * that prefix followed by `terminator`; -1 otherwise.
  */
-export function prefixEnd(prefix: Uint8Array, buf: Uint8Array, start: number, terminator: number): number {
-  return prefixEndAt(prefix, 0, prefix.length, buf, start, terminator);
-}
-
-/** `prefixEnd` for the prefix `bytes[at, at + length)`. */
 export function prefixEndAt(bytes: Uint8Array, at: number, length: number, buf: Uint8Array, start: number, terminator: number): number {
   if (buf[start + length] !== terminator) return -1;
   for (let i = 0; i < length; i++) if (bytes[at + i] !== buf[start + i]) return -1;

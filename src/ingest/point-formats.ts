@@ -13,6 +13,8 @@ export interface PointFormatOptions {
   readonly db: string;
   readonly nowUs: number;
   readonly shardCount: number;
+  /** Whether to list the series written, which only a permission check needs (default: list them). */
+  readonly listSeries?: boolean;
 }
 
 /** Lines a stream input skipped (Graphite); absent for formats that fail whole. */

@@ -16,8 +16,12 @@ export interface RowBatches {
   readonly batches: (Uint8Array | null)[];
 }
 
-/** `namesDistinct`: no two of `series` have the same name, so the names need no de-duplication. */
-export function commitRows(db: string, shardCount: number, series: readonly SeriesRows[], namesDistinct: boolean): RowBatches {
+/**
+ * `listed`: which names `seriesNames` holds. `all` when no two of `series` have the same name;
+ * `distinct` de-duplicates them; `none` when no permission check needs them (a body of
+ * thousands of new series would hash every new name string into a set).
+ */
+export function commitRows(db: string, shardCount: number, series: readonly SeriesRows[], listed: 'all' | 'distinct' | 'none'): RowBatches {
   const builders: (WriteBatchBuilder | undefined)[] = new Array<WriteBatchBuilder | undefined>(shardCount);
   let pointCount = 0;
   for (const rows of series) {
@@ -30,6 +34,6 @@ export function commitRows(db: string, shardCount: number, series: readonly Seri
     rows.commit(builder);
     pointCount += rows.count;
   }
-  const names = series.map((rows) => rows.name);
-  return { pointCount, seriesNames: namesDistinct ? names : [...new Set(names)], batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
+  const names = listed === 'none' ? [] : series.map((rows) => rows.name);
+  return { pointCount, seriesNames: listed === 'distinct' ? [...new Set(names)] : names, batches: Array.from(builders, (builder) => (builder === undefined ? null : builder.finish())) };
 }
