@@ -1,3 +1,4 @@
+import './util/array-buffer-detaching.js';
 import { serve } from './cli/serve.js';
 
 void serve(process.argv.slice(2));

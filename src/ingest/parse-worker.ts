@@ -3,6 +3,7 @@
  * come back as transferred ArrayBuffers, one per shard, so the main thread only routes bytes.
  * The parse threads also parse long query texts (`parseStatement`).
  */
+import '../util/array-buffer-detaching.js';
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
 import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';

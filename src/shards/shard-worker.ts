@@ -3,6 +3,7 @@
  * the pool has exactly one thread, so its task queue is the actor's mailbox. Every message
  * after start-up carries the main thread's transaction status, taken before the work.
  */
+import '../util/array-buffer-detaching.js';
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
