@@ -1,8 +1,8 @@
 /**
  * Bodies naming more series than the parse thread's key table holds (16 Ki keys): a key seen
  * once is parsed and not kept, one seen again is kept, and either way every line lands in its
- * series with its values, also when a series not kept has several lines in one body and when
- * its fields come in another order. A field named as a tag and a reserved field name are
+ * series with its values, also when a series not kept has several lines in one body (one after
+ * the other, or far apart) and when its fields come in another order. A field named as a tag and a reserved field name are
  * still refused for a series of many tags and fields.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -14,14 +14,18 @@ import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 const SERIES = 40_000;
 const options = { db: 'many', precision: 's' as const, nowUs: 1_700_000_000_000_000, shardCount: 2 };
 
-/** `series name → rows`, each row its time in seconds and values by column name (ints as numbers, tags as strings). */
-function seriesOf(body: string): Map<string, Record<string, number | string>[]> {
+/**
+ * `series name → rows`, each row its time in seconds and values by column name (ints as numbers,
+ * tags as strings); `entries` counts each series' entries in the batches.
+ */
+function seriesOf(body: string, entries = new Map<string, number>()): Map<string, Record<string, number | string>[]> {
   const parsed = parseLineProtocol(new Uint8Array(Buffer.from(body)), options);
   if (!parsed.ok) throw new Error(parsed.message);
   const out = new Map<string, Record<string, number | string>[]>();
   for (const batch of parsed.batches) {
     if (batch === null) continue;
     for (const entry of decodeWriteBatch(batch).series) {
+      entries.set(entry.series, (entries.get(entry.series) ?? 0) + 1);
       const rows = out.get(entry.series) ?? [];
       for (let r = 0; r < entry.count; r++) {
         const row: Record<string, number | string> = { time: entry.time[r]! / 1e6 };
@@ -39,12 +43,14 @@ function seriesOf(body: string): Map<string, Record<string, number | string>[]> 
   return out;
 }
 
-/** Body `b`: a line for every series, fields in an order that changes with `b`, then a second line for every 97th series. */
+/** Body `b`: a line for every series, fields in an order that changes with `b`, the next line of every 89th series right after it, then another line for every 97th series. */
 function body(b: number): string {
   const lines: string[] = [];
   for (let i = 0; i < SERIES; i++) {
     const fields = b % 2 === 0 ? `a=${i}i,b=${b}.5` : `b=${b}.5,a=${i}i`;
     lines.push(`cpu,dc=eu,host=h${i} ${fields} ${1_700_000_000 + b}`);
+    // The next line of the same series, right after: a series not kept is not parsed again.
+    if (i % 89 === 0) lines.push(`cpu,dc=eu,host=h${i} b=${b}.25 ${1_700_000_050 + b}`);
   }
   for (let i = 0; i < SERIES; i += 97) lines.push(`cpu,dc=eu,host=h${i} a=${-i - 1}i ${1_700_000_100 + b}`);
   return lines.join('\n');
@@ -52,12 +58,17 @@ function body(b: number): string {
 
 test('three bodies of 40,000 series each: every series gets exactly its lines', (t) => {
   for (let b = 0; b < 3; b++) {
-    const series = seriesOf(body(b));
+    const entries = new Map<string, number>();
+    const series = seriesOf(body(b), entries);
     t.is(series.size, SERIES, `body ${b}`);
+    // Consecutive lines of a series make one entry, whether the table keeps the series or not.
+    const split = [...entries].filter(([name, count]) => count > 1 && Number(name.split('host=h')[1]) % 97 !== 0);
+    t.deepEqual(split, [], `body ${b}`);
     let mismatches = 0;
     for (let i = 0; i < SERIES; i++) {
       const rows = (series.get(`cpu,dc=eu,host=h${i}`) ?? []).sort((x, y) => (x.time as number) - (y.time as number));
       const expected: Record<string, number | string>[] = [{ time: 1_700_000_000 + b, a: i, b: b + 0.5, dc: 'eu', host: `h${i}` }];
+      if (i % 89 === 0) expected.push({ time: 1_700_000_050 + b, b: b + 0.25, dc: 'eu', host: `h${i}` });
       if (i % 97 === 0) expected.push({ time: 1_700_000_100 + b, a: -i - 1, dc: 'eu', host: `h${i}` });
       if (!isDeepStrictEqual(rows, expected)) {
         // The first mismatch is shown in full.
