@@ -19,8 +19,17 @@ import { BACKSLASH, COMMA, EQUALS, isReservedName, LineSyntaxError, MEASUREMENT_
 const SLOT_BITS = 14;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 const WAYS = 4;
-/** Longer keys are parsed every time rather than kept. */
-const MAX_KEPT_KEY_BYTES = 1024;
+/**
+ * Longer keys are parsed every time rather than kept. Keys of a kilobyte and more are common
+ * (a Kubernetes pod's labels as tags), and parsing one costs tens of microseconds a line.
+ */
+const MAX_KEPT_KEY_BYTES = 16 * 1024;
+/**
+ * Bytes of raw keys kept at most: a kept series holds its key about three times over (raw,
+ * as its name, as constant columns), so the table holds some 50 MB at most per parse thread,
+ * however long the keys. A key past the budget is parsed every time, like a longer one.
+ */
+const KEPT_KEY_BYTES = 16 * 1024 * 1024;
 
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
@@ -41,6 +50,8 @@ export class LineSeriesKeys {
    * collection; a key not kept is garbage once its request is parsed.
    */
   private readonly seenOnce = new Int32Array(SLOT_MASK + 1);
+  /** Raw key bytes of the series kept, against KEPT_KEY_BYTES. */
+  private keptBytes = 0;
 
   /**
    * The key `buf[start, end)`, routed for `db` and `shardCount`; throws LineSyntaxError when
@@ -72,8 +83,12 @@ export class LineSeriesKeys {
       this.seenOnce[seenAt] = hash;
       return key;
     }
-    key.slot = free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1));
-    const evicted = this.slots[key.slot];
+    const slot = free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1));
+    const evicted = this.slots[slot];
+    const freed = evicted ? evicted.rawLength : 0;
+    if (this.keptBytes - freed + key.rawLength > KEPT_KEY_BYTES) return key;
+    this.keptBytes += key.rawLength - freed;
+    key.slot = slot;
     if (evicted) {
       evicted.slot = -1;
       evicted.next = null;

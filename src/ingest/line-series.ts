@@ -15,6 +15,7 @@ import { EQUALS, isReservedName, LineSyntaxError, prefixEndAt, SPACE, unescapeFi
 const utf8Decoder = new TextDecoder();
 /** Up to this many tags, fields or raw field keys, a new field key is compared with each rather than looked up in a map. */
 const MAX_COMPARED = 16;
+const NO_TAGS: readonly ConstantColumn[] = [];
 
 /** A line's series key as parsed once (line-series-key.ts parses it and keeps it in a table). */
 export interface ParsedLineKey {
@@ -32,13 +33,17 @@ export interface ParsedLineKey {
 export class LineSeries extends SeriesRows {
   /** The key is written exactly as its name (tags in order, no optional escapes). */
   readonly canonical: boolean;
-  /** The tags, to refuse a field named as one of them. */
+  /**
+   * The tags, to refuse a field named as one of them: the tags themselves when there are few
+   * enough to compare one by one, else their keys as strings (a key of hundreds of tags would
+   * otherwise keep hundreds of objects alive for every line of a body).
+   */
   private readonly tags: readonly ConstantColumn[];
-  /** Tag keys as strings, made when a series has more tags than are worth comparing one by one. */
-  private tagNames: Set<string> | undefined;
+  private readonly tagNames: ReadonlySet<string> | undefined;
   /** Where the key's raw bytes lie in `entryBytes`: the name's own when `canonical`. */
   private readonly rawAt: number;
-  private readonly rawLength: number;
+  /** The raw key's length in bytes. */
+  readonly rawLength: number;
   db: string;
   shardCount: number;
   /** The series' slot in its key table (-1: not kept, or let go). */
@@ -72,7 +77,12 @@ export class LineSeries extends SeriesRows {
   constructor(key: ParsedLineKey) {
     super(key.name, key.nameBytes, key.shard, key.tags);
     this.canonical = sameBytes(key.nameBytes, key.raw, 0, key.raw.length);
-    this.tags = key.tags;
+    if (key.tags.length <= MAX_COMPARED) {
+      this.tags = key.tags;
+    } else {
+      this.tags = NO_TAGS;
+      this.tagNames = new Set(key.tags.map((tag) => utf8Decoder.decode(tag.name)));
+    }
     this.db = key.db;
     this.shardCount = key.shardCount;
     this.rawAt = this.canonical ? 0 : this.appendEntryBytes(key.raw);
@@ -121,15 +131,20 @@ export class LineSeries extends SeriesRows {
   /** The column of field key `buf[start, end)`, made on its first use. */
   column(buf: Uint8Array, start: number, end: number): ValueColumn {
     if (this.isFirstKey(buf, start, end)) return this.firstColumn!;
-    const seen = this.laterKeyColumn(buf, start, end);
+    // Keys are decoded only where a map or set is there to look in, and each once: a line of
+    // thousands of new fields decodes each key and each name one time.
+    // The body is valid UTF-8 (checked before parsing), so different keys decode differently.
+    const rawText = this.columnsByRawKey === undefined ? undefined : utf8Decoder.decode(buf.subarray(start, end));
+    const seen = rawText === undefined ? this.laterKeyColumn(buf, start, end) : this.columnsByRawKey!.get(rawText);
     if (seen !== undefined) return seen;
     const name = unescapeFieldKey(buf, start, end);
+    const text = this.tagNames === undefined && this.columnsByName === undefined ? undefined : utf8Decoder.decode(name);
     if (isReservedName(name, 0, name.length)) throw new LineSyntaxError(`field key '${utf8Decoder.decode(name)}' is reserved`);
-    if (this.isTagName(name)) throw new LineSyntaxError(`field key '${utf8Decoder.decode(name)}' is also a tag key`);
-    let column = this.columnNamed(name);
+    if (this.isTagName(name, text)) throw new LineSyntaxError(`field key '${utf8Decoder.decode(name)}' is also a tag key`);
+    let column = this.columnNamed(name, text);
     if (column === undefined) {
       column = this.addColumn(name);
-      if (this.columnsByName !== undefined) this.columnsByName.set(utf8Decoder.decode(name), column);
+      if (this.columnsByName !== undefined) this.columnsByName.set(text!, column);
       else if (this.columns.length > MAX_COMPARED) this.columnsByName = new Map(this.columns.map((c) => [utf8Decoder.decode(c.name), c]));
     }
     if (this.firstKeyAt < 0) {
@@ -143,19 +158,17 @@ export class LineSeries extends SeriesRows {
     const columns = (this.laterColumns ??= []);
     keys.push(keyAt, end - start);
     columns.push(column);
-    // The body is valid UTF-8 (checked before parsing), so different keys decode differently.
-    if (this.columnsByRawKey !== undefined) this.columnsByRawKey.set(utf8Decoder.decode(buf.subarray(start, end)), column);
+    if (rawText !== undefined) this.columnsByRawKey!.set(rawText, column);
     else if (columns.length > MAX_COMPARED) {
       this.columnsByRawKey = new Map(columns.map((c, i) => [utf8Decoder.decode(this.entryBytes.subarray(keys[2 * i], keys[2 * i]! + keys[2 * i + 1]!)), c]));
     }
     return column;
   }
 
-  /** The column of a raw field key seen before at a later position, if any. */
+  /** The column of a raw field key seen before at a later position, compared one by one (before there is a map of them). */
   private laterKeyColumn(buf: Uint8Array, start: number, end: number): ValueColumn | undefined {
     const keys = this.laterKeyAt;
     if (keys === undefined) return undefined;
-    if (this.columnsByRawKey !== undefined) return this.columnsByRawKey.get(utf8Decoder.decode(buf.subarray(start, end)));
     const length = end - start;
     for (let i = 0; i < keys.length; i += 2) {
       if (keys[i + 1] === length && sameRange(this.entryBytes, keys[i]!, buf, start, length)) return this.laterColumns![i / 2];
@@ -163,22 +176,18 @@ export class LineSeries extends SeriesRows {
     return undefined;
   }
 
-  /** The column named `name` (unescaped, UTF-8), if the series has one. */
-  private columnNamed(name: Uint8Array): ValueColumn | undefined {
-    if (this.columnsByName !== undefined) return this.columnsByName.get(utf8Decoder.decode(name));
+  /** The column named `name` (unescaped, UTF-8; `text` decoded, when there is a map), if the series has one. */
+  private columnNamed(name: Uint8Array, text: string | undefined): ValueColumn | undefined {
+    if (this.columnsByName !== undefined) return this.columnsByName.get(text!);
     for (const column of this.columns) if (sameBytes(column.name, name, 0, name.length)) return column;
     return undefined;
   }
 
-  /** Whether `name` (unescaped, UTF-8) is one of the series' tag keys. */
-  private isTagName(name: Uint8Array): boolean {
-    const tags = this.tags;
-    if (tags.length <= MAX_COMPARED) {
-      for (const tag of tags) if (sameBytes(tag.name, name, 0, name.length)) return true;
-      return false;
-    }
-    this.tagNames ??= new Set(tags.map((tag) => utf8Decoder.decode(tag.name)));
-    return this.tagNames.has(utf8Decoder.decode(name));
+  /** Whether `name` (unescaped, UTF-8; `text` decoded, when there is a set) is one of the series' tag keys. */
+  private isTagName(name: Uint8Array, text: string | undefined): boolean {
+    if (this.tagNames !== undefined) return this.tagNames.has(text!);
+    for (const tag of this.tags) if (sameBytes(tag.name, name, 0, name.length)) return true;
+    return false;
   }
 
   private isFirstKey(buf: Uint8Array, start: number, end: number): boolean {

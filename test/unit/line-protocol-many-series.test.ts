@@ -3,7 +3,7 @@
  * once is parsed and not kept, one seen again is kept, and either way every line lands in its
  * series with its values, also when a series not kept has several lines in one body (one after
  * the other, or far apart) and when its fields come in another order. A field named as a tag and a reserved field name are
- * still refused for a series of many tags and fields.
+ * still refused for a series of many tags and fields. Keys of over a kilobyte are kept too.
  */
 import { isDeepStrictEqual } from 'node:util';
 import test from 'ava';
@@ -93,4 +93,19 @@ test('a field named as one of many tags, or as a reserved column, is refused', (
   const fewTags = parseLineProtocol(new Uint8Array(Buffer.from(`n,host=a value=1,host=2 1700000000\n`)), options);
   t.false(fewTags.ok);
   if (!fewTags.ok) t.regex(fewTags.message, /field key 'host' is also a tag key/);
+});
+
+test('keys of over a kilobyte (thirty tags, as a pod’s labels) parse the same body after body', (t) => {
+  const tags = (i: number): string => Array.from({ length: 30 }, (_, k) => `label_${String(k).padStart(2, '0')}=value-${k}-of-the-pod-number-${i}`).join(',');
+  for (let b = 0; b < 3; b++) {
+    const lines = Array.from({ length: 500 }, (_, i) => `pod,${tags(i)} ready=${b}i,restarts=${i}i ${1_700_000_000 + b}`);
+    const series = seriesOf(lines.join('\n'));
+    t.is(series.size, 500);
+    const rows = series.get(`pod,${tags(321)}`)!;
+    t.is(rows.length, 1);
+    t.is(rows[0]!.ready, b);
+    t.is(rows[0]!.restarts, 321);
+    t.is(rows[0]!.label_07, 'value-7-of-the-pod-number-321');
+  }
+  t.true(Buffer.byteLength(`pod,${tags(0)}`) > 1024);
 });
