@@ -44,12 +44,16 @@ export class LineSeriesKeys {
    */
   private readonly hashes = new Int32Array(SLOT_MASK + 1);
   /**
-   * Hashes of keys parsed but not kept, one per slot: a key enters the table the second time it
-   * is seen while its hash is still here. When more series are written than the table holds,
-   * keys seen once would only push out keys seen again, and every key kept outlives a young
-   * collection; a key not kept is garbage once its request is parsed.
+   * Hashes of keys parsed but not kept, in sets of four like the table's: a key enters the
+   * table the second time it is seen while its hash is still here. When more series are written
+   * than the table holds, keys seen once would only push out keys seen again, and every key kept
+   * outlives a young collection; a key not kept is garbage once its request is parsed. (One
+   * hash per slot let two keys of one slot push each other out for good: of a thousand keys,
+   * some sixty were then never kept.)
    */
   private readonly seenOnce = new Int32Array(SLOT_MASK + 1);
+  /** Turns through the four ways of a set, for the next hash remembered or key let go. */
+  private turn = 0;
   /** Raw key bytes of the series kept, against KEPT_KEY_BYTES. */
   private keptBytes = 0;
 
@@ -77,13 +81,9 @@ export class LineSeriesKeys {
       }
     }
     const key = parseKey(buf, start, end, db, shardCount);
-    const seenAt = (hash >>> SLOT_BITS) & SLOT_MASK;
-    if (free < 0 && this.seenOnce[seenAt] !== hash) {
-      // The table is full and the key is new to it: remembered, not kept (yet).
-      this.seenOnce[seenAt] = hash;
-      return key;
-    }
-    const slot = free >= 0 ? free : first + ((hash >>> SLOT_BITS) & (WAYS - 1));
+    if (free < 0 && !this.seenBefore(first, hash)) return key;
+    // A full set lets go of its ways in turn.
+    const slot = free >= 0 ? free : first + (this.turn++ & (WAYS - 1));
     const evicted = this.slots[slot];
     const freed = evicted ? evicted.rawLength : 0;
     if (this.keptBytes - freed + key.rawLength > KEPT_KEY_BYTES) return key;
@@ -96,6 +96,21 @@ export class LineSeriesKeys {
     this.slots[key.slot] = key;
     this.hashes[key.slot] = hash;
     return key;
+  }
+
+  /**
+   * Whether a key of hash `hash` (set at `first`) was parsed and not kept lately; if not, it is
+   * remembered now, in place of the oldest of its set, as far as turns go.
+   */
+  private seenBefore(first: number, hash: number): boolean {
+    for (let at = first; at < first + WAYS; at++) {
+      if (this.seenOnce[at] === hash) {
+        this.seenOnce[at] = 0;
+        return true;
+      }
+    }
+    this.seenOnce[first + (this.turn++ & (WAYS - 1))] = hash;
+    return false;
   }
 }
 
