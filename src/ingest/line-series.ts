@@ -15,7 +15,7 @@ import { EQUALS, isReservedName, LineSyntaxError, prefixEndAt, SPACE, unescapeFi
 const utf8Decoder = new TextDecoder();
 /** Up to this many tags, fields or raw field keys, a new field key is compared with each rather than looked up in a map. */
 const MAX_COMPARED = 16;
-const NO_TAGS: readonly ConstantColumn[] = [];
+const NO_TAG_KEYS: readonly Uint8Array[] = [];
 
 /** A line's series key as parsed once (line-series-key.ts parses it and keeps it in a table). */
 export interface ParsedLineKey {
@@ -34,11 +34,12 @@ export class LineSeries extends SeriesRows {
   /** The key is written exactly as its name (tags in order, no optional escapes). */
   readonly canonical: boolean;
   /**
-   * The tags, to refuse a field named as one of them: the tags themselves when there are few
-   * enough to compare one by one, else their keys as strings (a key of hundreds of tags would
-   * otherwise keep hundreds of objects alive for every line of a body).
+   * The tag keys, to refuse a field named as one of them: copies of their bytes when there are
+   * few enough to compare one by one, else the keys as strings (a key of hundreds of tags would
+   * otherwise keep hundreds of objects alive for every line of a body). Copies, not the key's
+   * views: a kept series would keep the whole request body it was first seen in alive.
    */
-  private readonly tags: readonly ConstantColumn[];
+  private readonly tagKeys: readonly Uint8Array[];
   private readonly tagNames: ReadonlySet<string> | undefined;
   /** Where the key's raw bytes lie in `entryBytes`: the name's own when `canonical`. */
   private readonly rawAt: number;
@@ -78,9 +79,9 @@ export class LineSeries extends SeriesRows {
     super(key.name, key.nameBytes, key.shard, key.tags);
     this.canonical = sameBytes(key.nameBytes, key.raw, 0, key.raw.length);
     if (key.tags.length <= MAX_COMPARED) {
-      this.tags = key.tags;
+      this.tagKeys = key.tags.map((tag) => tag.name.slice());
     } else {
-      this.tags = NO_TAGS;
+      this.tagKeys = NO_TAG_KEYS;
       this.tagNames = new Set(key.tags.map((tag) => utf8Decoder.decode(tag.name)));
     }
     this.db = key.db;
@@ -186,7 +187,7 @@ export class LineSeries extends SeriesRows {
   /** Whether `name` (unescaped, UTF-8; `text` decoded, when there is a set) is one of the series' tag keys. */
   private isTagName(name: Uint8Array, text: string | undefined): boolean {
     if (this.tagNames !== undefined) return this.tagNames.has(text!);
-    for (const tag of this.tags) if (sameBytes(tag.name, name, 0, name.length)) return true;
+    for (const tagKey of this.tagKeys) if (sameBytes(tagKey, name, 0, name.length)) return true;
     return false;
   }
 

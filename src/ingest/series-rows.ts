@@ -255,4 +255,10 @@ function commitColumn(builder: WriteBatchBuilder, column: ValueColumn, entryByte
   copyWords(rowArena.i32, 2 * column.at, builder.i32, 2 * valuesAt, 2 * rows);
   copyBytes(rowArena.kinds, column.at, builder.bytes, (valuesAt + rows) * 8, rows);
   for (const text of strings) builder.appendString(text, 0, text.length);
+  // Let go of the strings once copied: they are views of the request's body, and a series the
+  // key table keeps would otherwise keep that whole body alive until its next write.
+  if (column.hasStrings) {
+    column.strings.length = 0;
+    column.hasStrings = false;
+  }
 }

@@ -1,0 +1,31 @@
+/**
+ * A parse thread keeps the series it has seen for later requests, and nothing of the request
+ * bodies they came in: a series first written with tags and a string field must not keep its
+ * body alive (its tags and strings were views of the body's bytes).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import test from 'ava';
+import { parseLineProtocol } from '../../src/ingest/line-protocol.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Parses a body of its own, in a function of its own so that no local of the test holds it; a weak reference to its bytes. */
+function parseOne(i: number): WeakRef<ArrayBuffer> {
+  const body = new Uint8Array(Buffer.from(`retained,dc=eu,host=h${i} state="ok",value=1 1700000000\nretained${i} note="plain" 1700000000\n`));
+  const parsed = parseLineProtocol(body, { db: 'retention', precision: 's', nowUs: 1_700_000_000_000_000, shardCount: 2 });
+  if (!parsed.ok) throw new Error(parsed.message);
+  return new WeakRef(body.buffer as ArrayBuffer);
+}
+
+test('a parsed body is not kept alive by the series it introduced', async (t) => {
+  const refs = [0, 1, 2].map(parseOne);
+  // A WeakRef holds its target until the job that made it ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  t.deepEqual(
+    refs.map((ref) => ref.deref() === undefined),
+    [true, true, true],
+  );
+});
