@@ -2,6 +2,7 @@
  * The lexical pieces of line protocol that the series key and the field keys share: which
  * bytes escape, how an escaped name is read, and the error a malformed line raises.
  */
+import { sameBytes } from '../util/utf8-names.js';
 
 export const BACKSLASH = 0x5c;
 export const COMMA = 0x2c;
@@ -18,12 +19,7 @@ const RESERVED_NAME_BYTES = [...RESERVED_COLUMNS].map((name) => new TextEncoder(
 
 /** Whether `buf[start, end)` is a reserved column name, read without decoding it. */
 export function isReservedName(buf: Uint8Array, start: number, end: number): boolean {
-  for (const name of RESERVED_NAME_BYTES) {
-    if (name.length !== end - start) continue;
-    let i = 0;
-    while (i < name.length && buf[start + i] === name[i]) i++;
-    if (i === name.length) return true;
-  }
+  for (const name of RESERVED_NAME_BYTES) if (sameBytes(name, buf, start, end)) return true;
   return false;
 }
 

@@ -72,7 +72,9 @@ function runParseTask(task: ParseTask): ParseTaskResult {
       return { ok: false, status: task.format === undefined ? 500 : 400, message: error instanceof Error ? error.message : String(error) };
     }
   }
-  const parsed: ParseResult & Rejections = task.format === undefined ? parseWriteBody(body, { ...task, listSeries: task.writeAccess !== undefined }) : parsePoints(body, task.format, { ...task, listSeries: task.writeAccess !== undefined });
+  // Series names are listed only for a permission check.
+  const options = { ...task, listSeries: task.writeAccess !== undefined };
+  const parsed: ParseResult & Rejections = task.format === undefined ? parseWriteBody(body, options) : parsePoints(body, task.format, options);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message, ...(parsed.invalid ? { invalid: true } : {}) };
   const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
   if (refused !== null) return { ok: false, status: 403, message: refused };

@@ -2,7 +2,7 @@ import { ValueKind, type Column } from '../../storage/columns.js';
 import { int32Halves, writeValue } from '../json/json-rows.js';
 import { JsonWriter } from '../json/json-writer.js';
 import { fromMicros, MICROS_PER_UNIT, type TimePrecision } from '../../time-precision.js';
-import { recordBatchMetadata } from './batch-metadata.js';
+import { CONTINUATION, padded, recordBatchMetadata } from './batch-metadata.js';
 import type { ArrowColumnType } from './column-types.js';
 
 /**
@@ -34,7 +34,6 @@ export function batchRows(layout: ArrowLayout, maxRows: number): number {
 
 const TWO_TO_32 = 4294967296;
 const TWO_TO_53 = 2 ** 53;
-const CONTINUATION = 0xffffffff;
 
 /** One output value column being filled: its validity bits and its values. */
 interface ValueBuffer {
@@ -308,8 +307,4 @@ function bytesOf(view: ArrayBufferView, length: number): Uint8Array {
 
 function bitBytes(rows: number): number {
   return (rows + 7) >> 3;
-}
-
-function padded(bytes: number): number {
-  return (bytes + 7) & ~7;
 }

@@ -1,6 +1,18 @@
-import { Builder } from 'flatbuffers';
+import type { Builder } from 'flatbuffers';
 import type { TimePrecision } from '../../time-precision.js';
 import type { ArrowLayout } from './record-batch.js';
+import {
+  CONTINUATION,
+  HEADER_DICTIONARY_BATCH,
+  HEADER_RECORD_BATCH,
+  HEADER_SCHEMA,
+  messageMetadata,
+  padded,
+  recordBatchTable,
+  structPairs,
+  zeroPairs,
+  type HeaderWriter,
+} from './batch-metadata.js';
 
 /*
  * The first bytes of an Arrow IPC stream answer, written with the flatbuffers library as
@@ -21,13 +33,6 @@ export const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]
 const JSON_TEXT_KEY = 'sluice.values';
 const JSON_TEXT_VALUE = 'json';
 
-const CONTINUATION = 0xffffffff;
-const TWO_TO_32 = 4294967296;
-/** MetadataVersion.V5 and MessageHeader's union tags. */
-const METADATA_V5 = 4;
-const HEADER_SCHEMA = 1;
-const HEADER_DICTIONARY_BATCH = 2;
-const HEADER_RECORD_BATCH = 3;
 /** Type's union tags. */
 const TYPE_INT = 2;
 const TYPE_FLOATING_POINT = 3;
@@ -67,9 +72,6 @@ export function arrowStreamHead(layout: ArrowLayout, seriesNames: readonly strin
   head.set(empty, schema.byteLength + dictionary.byteLength);
   return head;
 }
-
-/** A header table written into a builder, returning its offset. */
-type HeaderWriter = (b: Builder) => number;
 
 function schemaHeader(fields: readonly FieldShape[], precision: TimePrecision): HeaderWriter {
   return (b) => {
@@ -241,49 +243,9 @@ function emptyBatchMessage(fields: readonly FieldShape[]): Uint8Array {
   return message(header, HEADER_RECORD_BATCH, new Uint8Array(0));
 }
 
-/** A RecordBatch table over its vectors of nodes (each field's length and null count) and buffers (offset and length). */
-function recordBatchTable(b: Builder, length: number, nodesVector: number, buffersVector: number): number {
-  b.startObject(5);
-  b.addFieldInt64(0, BigInt(length), 0n);
-  b.addFieldOffset(1, nodesVector, 0);
-  b.addFieldOffset(2, buffersVector, 0);
-  return b.endObject();
-}
-
-/**
- * A vector of two-int64 structs (FieldNode, Buffer), each int64 written as its two 32-bit
- * halves, high first since a flatbuffer is written back to front: no BigInt per value.
- */
-function structPairs(b: Builder, pairs: readonly number[]): number {
-  const count = pairs.length / 2;
-  b.startVector(16, count, 8);
-  for (let i = 2 * count - 1; i >= 0; i--) {
-    if (i % 2 === 1) b.prep(8, 16);
-    const value = pairs[i]!;
-    b.writeInt32(Math.floor(value / TWO_TO_32));
-    b.writeInt32(value % TWO_TO_32);
-  }
-  return b.endVector();
-}
-
-/** A vector of `count` two-int64 structs that are all zero. */
-function zeroPairs(b: Builder, count: number): number {
-  b.startVector(16, count, 8);
-  b.pad(16 * count);
-  return b.endVector();
-}
-
 /** One IPC message: continuation, metadata length, the Message flatbuffer padded to 8 bytes, then the body. */
 function message(header: HeaderWriter, headerType: number, body: Uint8Array): Uint8Array {
-  const b = new Builder(1024);
-  const headerOffset = header(b);
-  b.startObject(5);
-  b.addFieldInt16(0, METADATA_V5, 0);
-  b.addFieldOffset(2, headerOffset, 0);
-  b.addFieldInt8(1, headerType, 0);
-  b.addFieldInt64(3, BigInt(body.byteLength), 0n);
-  b.finish(b.endObject());
-  const metadata = b.asUint8Array();
+  const metadata = messageMetadata(header, headerType, body.byteLength);
   const metadataLength = padded(8 + metadata.byteLength) - 8;
   const bytes = new Uint8Array(8 + metadataLength + body.byteLength);
   const view = new DataView(bytes.buffer);
@@ -292,8 +254,4 @@ function message(header: HeaderWriter, headerType: number, body: Uint8Array): Ui
   bytes.set(metadata, 8);
   bytes.set(body, 8 + metadataLength);
   return bytes;
-}
-
-function padded(bytes: number): number {
-  return (bytes + 7) & ~7;
 }
