@@ -86,6 +86,11 @@ class LineParser {
     this.nowUs = options.nowUs - (((options.nowUs % this.unitMicros) + this.unitMicros) % this.unitMicros);
   }
 
+  /** The request is over: its series keep nothing of its body (SeriesRows.releaseStrings). */
+  releaseRows(): void {
+    for (const rows of this.series) rows.releaseStrings();
+  }
+
   parse(): RowBatches {
     this.parseLines();
     return commitRows(this.options.db, this.options.shardCount, this.series, this.options.listSeries === false ? 'none' : this.namesMayRepeat ? 'distinct' : 'all');
@@ -496,6 +501,8 @@ export function parseLineProtocol(body: Uint8Array, options: LineParseOptions): 
   } catch (error) {
     if (error instanceof LineSyntaxError) return { ok: false, message: parser.describe(error.message) };
     throw error;
+  } finally {
+    parser.releaseRows();
   }
 }
 

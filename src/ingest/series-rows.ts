@@ -85,12 +85,17 @@ export class ValueColumn {
   /** Empties the column into `capacity` new slots (see `SeriesRows.reset`). */
   reset(capacity: number): void {
     this.at = rowArena.take(capacity);
+    this.releaseStrings();
+    this.used = false;
+  }
+
+  /** Lets go of the string values: views of a request's body, which must not outlive it. */
+  releaseStrings(): void {
     // Checked first: setting an array's length is a runtime call even when nothing changes.
     if (this.hasStrings) {
       this.strings.length = 0;
       this.hasStrings = false;
     }
-    this.used = false;
   }
 
   /** Moves the first `rows` values to `capacity` new slots. */
@@ -171,6 +176,17 @@ export class SeriesRows {
       for (let i = 1; i < this.columnCount; i++) this.columns[i]!.reset(capacity);
     }
     this.count = 0;
+  }
+
+  /**
+   * Lets go of every column's string values once the request is parsed, committed or not: a
+   * series the key table keeps would otherwise keep the request's whole body alive until it is
+   * written again.
+   */
+  releaseStrings(): void {
+    if (this.columnCount === 0) return;
+    this.column0!.releaseStrings();
+    for (let i = 1; i < this.columnCount; i++) this.columns[i]!.releaseStrings();
   }
 
   /** Starts a row; its values are then set on the columns at the returned index. */
@@ -255,10 +271,4 @@ function commitColumn(builder: WriteBatchBuilder, column: ValueColumn, entryByte
   copyWords(rowArena.i32, 2 * column.at, builder.i32, 2 * valuesAt, 2 * rows);
   copyBytes(rowArena.kinds, column.at, builder.bytes, (valuesAt + rows) * 8, rows);
   for (const text of strings) builder.appendString(text, 0, text.length);
-  // Let go of the strings once copied: they are views of the request's body, and a series the
-  // key table keeps would otherwise keep that whole body alive until its next write.
-  if (column.hasStrings) {
-    column.strings.length = 0;
-    column.hasStrings = false;
-  }
 }
