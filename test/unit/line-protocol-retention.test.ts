@@ -20,15 +20,16 @@ function parseOne(i: number): WeakRef<ArrayBuffer> {
   return new WeakRef(body.buffer as ArrayBuffer);
 }
 
-test('a parsed body is not kept alive by the series it introduced', async (t) => {
-  const refs = [0, 1, 2].map(parseOne);
+/** Whether each body is gone after a full collection. */
+async function freed(refs: readonly WeakRef<ArrayBuffer>[]): Promise<boolean[]> {
   // A WeakRef holds its target until the job that made it ends.
   await new Promise((resolve) => setImmediate(resolve));
   collectGarbage();
-  t.deepEqual(
-    refs.map((ref) => ref.deref() === undefined),
-    [true, true, true],
-  );
+  return refs.map((ref) => ref.deref() === undefined);
+}
+
+test('a parsed body is not kept alive by the series it introduced', async (t) => {
+  t.deepEqual(await freed([0, 1, 2].map(parseOne)), [true, true, true]);
 });
 
 /** A body whose first lines parse and whose last does not; a weak reference to its bytes. */
@@ -40,11 +41,5 @@ function refuseOne(i: number): WeakRef<ArrayBuffer> {
 }
 
 test('a body refused part way is not kept alive by the series its good lines introduced', async (t) => {
-  const refs = [0, 1, 2].map(refuseOne);
-  await new Promise((resolve) => setImmediate(resolve));
-  collectGarbage();
-  t.deepEqual(
-    refs.map((ref) => ref.deref() === undefined),
-    [true, true, true],
-  );
+  t.deepEqual(await freed([0, 1, 2].map(refuseOne)), [true, true, true]);
 });
