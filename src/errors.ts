@@ -63,7 +63,7 @@ export class PartitionPartTooLargeError extends HttpError {
   constructor(bytes: number, limit: number) {
     super(
       413,
-      `in cluster mode one partition's part of a write must fit a NATS message: this one takes ${bytes} bytes, the NATS servers' max_payload is ${limit}; send smaller bodies or raise max_payload`,
+      `in cluster mode one partition's part of a write must fit a NATS message: this one takes ${bytes} bytes as sent (deflated), the NATS servers' max_payload is ${limit}; send smaller bodies or raise max_payload`,
     );
   }
 }

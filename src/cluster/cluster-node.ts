@@ -104,10 +104,10 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     return this.state.reserveOrdinals(count);
   }
 
-  async append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[]): Promise<void> {
+  async append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[], rawBytes?: readonly (number | null)[]): Promise<void> {
     const created = this.meta.databaseCreated(db);
     if (created === undefined) throw new BadRequestError(`Database ${db} doesn't exist`);
-    this.noteAcknowledged(await this.log.append({ name: db, created }, batches, base, messageIds));
+    this.noteAcknowledged(await this.log.append({ name: db, created }, batches, base, messageIds, rawBytes));
   }
 
   readBarrier(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Settings } from '../config.js';
 import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
 import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
+import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
 
 /** A publish not acknowledged by a quorum within this long is sent again (same message id). */
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -21,6 +22,9 @@ const HEADER_ROOM_BYTES = 1024;
 export const BASE_HEADER = 'Sluice-Base';
 export const DB_HEADER = 'Sluice-Db';
 export const DB_CREATED_HEADER = 'Sluice-Db-Created';
+/** Headers of a write message whose batch is deflated: the encoding, and the batch's size inflated. */
+export const ENCODING_HEADER = 'Sluice-Encoding';
+export const RAW_BYTES_HEADER = 'Sluice-Batch-Bytes';
 
 /**
  * The cluster's ingestion log: one JetStream stream per partition, replicated on
@@ -92,23 +96,33 @@ export class PartitionLog {
    * Logs each partition's batch as one message named by its digest, and resolves with each
    * one's stream sequence (0 where the request has no batch) once all are on a quorum. A
    * message that is not is sent again with the same id until the deadline; then the write
-   * answers 503, and a retry of it stores only the parts not logged yet.
+   * answers 503, and a retry of it stores only the parts not logged yet. With `rawBytes` the
+   * batches are deflated (storage/write-batch-deflate.ts): their messages say so, and how
+   * long each batch is inflated. The NATS message limit applies to what is sent.
    */
   async append(
     db: { readonly name: string; readonly created: number },
     batches: readonly (ArrayBuffer | null)[],
     base: number,
     messageIds: readonly (string | null)[],
+    rawBytes?: readonly (number | null)[],
   ): Promise<number[]> {
     const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
     // Room for the headers beside the batch.
     if (largest > this.maxPayload - HEADER_ROOM_BYTES) throw new PartitionPartTooLargeError(largest, this.maxPayload - HEADER_ROOM_BYTES);
     const deadline = Date.now() + this.writeDeadlineMs;
-    const head = headers();
-    head.set(BASE_HEADER, String(base));
-    head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
-    head.set(DB_CREATED_HEADER, String(db.created));
-    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), head, messageIds[p]!, deadline))));
+    const headersOf = (partition: number): MsgHdrs => {
+      const head = headers();
+      head.set(BASE_HEADER, String(base));
+      head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
+      head.set(DB_CREATED_HEADER, String(db.created));
+      if (rawBytes) {
+        head.set(ENCODING_HEADER, DEFLATED_BATCH_ENCODING);
+        head.set(RAW_BYTES_HEADER, String(rawBytes[partition]));
+      }
+      return head;
+    };
+    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), headersOf(p), messageIds[p]!, deadline))));
   }
 
   /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */

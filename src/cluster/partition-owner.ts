@@ -8,7 +8,8 @@ import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
-import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, type PartitionLog } from './partition-log.js';
+import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
+import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
 
 /** Messages a partition's consumer has handed to its shard and not yet seen stored. */
 const WRITES_IN_FLIGHT = 16;
@@ -359,7 +360,11 @@ export class PartitionOwner {
     // A copy the shard's thread can own: the message's bytes are a view into the connection's buffer.
     batches[partition] = new Uint8Array(message.data).buffer;
     const base = Number(message.headers?.get(BASE_HEADER) ?? 0);
-    return this.storage.write(batches, base, { seq: message.seq, prev: previous });
+    // A deflated batch is inflated by the shard's thread, off the event loop. Messages of older
+    // builds, and the rows periodic continuous queries log, carry the batch as it is.
+    const deflated = message.headers?.get(ENCODING_HEADER) === DEFLATED_BATCH_ENCODING;
+    const inflateTo = deflated ? Number(message.headers!.get(RAW_BYTES_HEADER)) : undefined;
+    return this.storage.write(batches, base, { seq: message.seq, prev: previous, ...(inflateTo === undefined ? {} : { inflateTo }) });
   }
 
   private isStale(message: JsMsg): boolean {

@@ -13,6 +13,7 @@ import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
 import type { WriteLog } from './write-log.js';
 import { WriteAdmission } from './write-admission.js';
+import { ownBuffer } from '../util/own-buffer.js';
 
 /** What a write stored: its points, fan-out copies included, and the lines a stream input skipped. */
 export interface WriteOutcome extends Required<Pick<Rejections, 'rejectedLines'>> {
@@ -95,7 +96,7 @@ export class IngestService {
       ...(options.access ? { writeAccess: options.access } : {}),
       fanOut: this.fanOuts(db),
       ...(options.format ? { format: options.format } : {}),
-      ...(this.writeLog ? { digests: true } : {}),
+      ...(this.writeLog ? { digests: true, deflate: true } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -114,7 +115,7 @@ export class IngestService {
     if (result.pointCount === 0) return outcome;
     if (this.writeLog) {
       const base = result.unnumberedCount === 0 ? 0 : await this.writeLog.reserveOrdinals(result.unnumberedCount);
-      await this.writeLog.append(db, result.batches, base, result.digests!);
+      await this.writeLog.append(db, result.batches, base, result.digests!, result.rawBytes);
       return outcome;
     }
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);
@@ -159,9 +160,3 @@ export class IngestService {
 }
 
 /** The body's bytes as a whole ArrayBuffer of their own, so it can be transferred. */
-function ownBuffer(body: Uint8Array): ArrayBuffer {
-  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body.buffer as ArrayBuffer;
-  // A copy made by the Uint8Array constructor: a Buffer's own slice() would be a view into
-  // its pool, and transferring that would detach memory other Buffers live in.
-  return new Uint8Array(body).buffer as ArrayBuffer;
-}

@@ -13,6 +13,8 @@ import { parseWriteBody, type ParseResult } from './parse-body.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
 import { batchDigest } from './batch-digest.js';
+import { deflateBatch } from '../storage/write-batch-deflate.js';
+import { ownBuffer } from '../util/own-buffer.js';
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */
@@ -33,6 +35,8 @@ export interface ParseTask {
   readonly format?: PointFormat;
   /** Cluster mode: give each batch's digest, which names its message in the log (batch-digest.ts). */
   readonly digests?: boolean;
+  /** Cluster mode: give each batch deflated, as the log carries it (storage/write-batch-deflate.ts). */
+  readonly deflate?: boolean;
 }
 
 export type ParseTaskResult =
@@ -44,6 +48,8 @@ export type ParseTaskResult =
       readonly batches: (ArrayBuffer | null)[];
       /** With `digests` asked for: index = shard, the batch's digest. */
       readonly digests?: (string | null)[];
+      /** With `deflate` asked for, the batches are deflated: index = shard, the batch's size inflated. */
+      readonly rawBytes?: (number | null)[];
     } & Rejections)
   | {
       readonly ok: false;
@@ -87,8 +93,10 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     // above), and a thousand strings a body cost a clone on each side of the message.
     ...rejectionsOf(parsed),
     // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
-    batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))),
+    batches: batches.map((batch) => (batch === null ? null : (task.deflate ? ownBuffer(deflateBatch(batch)) : (batch.buffer as ArrayBuffer)))),
+    // Digests name the batch as parsed, whatever form it travels in.
     ...(task.digests ? { digests: batches.map((batch) => (batch === null ? null : batchDigest(batch))) } : {}),
+    ...(task.deflate ? { rawBytes: batches.map((batch) => (batch === null ? null : batch.byteLength)) } : {}),
   };
 }
 

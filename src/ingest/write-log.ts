@@ -8,7 +8,8 @@ export interface WriteLog {
   /**
    * Index = partition: a batch or null, with the id of the message that carries it: the log
    * keeps one message per id (within its duplicate window), so a write sent twice is stored
-   * once. A client's write is named by its batch's digest (batch-digest.ts).
+   * once. A client's write is named by its batch's digest (batch-digest.ts). With `rawBytes`,
+   * the batches are deflated (storage/write-batch-deflate.ts) and these are their sizes inflated.
    */
-  append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[]): Promise<void>;
+  append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[], rawBytes?: readonly (number | null)[]): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggre
 import type { BlockScanRequest } from '../operators/block-cursor.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import { installShardCounters } from '../storage/shard-counters.js';
+import { inflateBatch } from '../storage/write-batch-deflate.js';
 import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../operators/scan-cursor.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from '../storage/shard.js';
@@ -135,7 +136,7 @@ export async function recover(task: { aborted: number[]; liveDatabases: string[]
 }
 
 export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
-  const durable = guard(() => open(task.status).write(task.batches.map((b) => new Uint8Array(b)), task.txns));
+  const durable = guard(() => open(task.status).write(task.batches.map((b, i) => writtenBatch(b, task.txns[i]!)), task.txns));
   warmUp.poke();
   if (!(durable instanceof Promise)) return durable;
   try {
@@ -144,6 +145,12 @@ export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; st
   } catch (err) {
     return errorReply(err);
   }
+}
+
+/** A write's batch as the shard takes it: inflated here, off the event loop, when it came deflated from the cluster's log. */
+function writtenBatch(buffer: ArrayBuffer, txn: WriteTxn): Uint8Array {
+  const bytes = new Uint8Array(buffer);
+  return txn.inflateTo === undefined ? bytes : inflateBatch(bytes, txn.inflateTo);
 }
 
 /** Nothing but news: makes committed writes visible when no other message would bring it. */

@@ -98,9 +98,9 @@ export class Storage {
    * refused (503, or 507 for a full disk). If a shard fails to log its part, the parts logged
    * elsewhere are aborted, never made visible. `base` is the request's first sequence ordinal;
    * `log`, in cluster mode, the stream sequences of the message the batches came in and of the
-   * one before it (WriteTxn).
+   * one before it, and the batch's size inflated when it came deflated (WriteTxn).
    */
-  write(batches: (ArrayBuffer | null)[], base: number, log?: { readonly seq: number; readonly prev: number }): Promise<void> {
+  write(batches: (ArrayBuffer | null)[], base: number, log?: { readonly seq: number; readonly prev: number; readonly inflateTo?: number }): Promise<void> {
     if (batches.some((batch, shard) => batch !== null && this.shards[shard]!.degraded)) return this.degradedRefusal(batches);
     const full = batches.findIndex((batch, shard) => batch !== null && !this.shards[shard]!.hasRoomFor(batch.byteLength));
     if (full >= 0) return Promise.reject(new ServiceUnavailableError(`shard ${full} has too many writes queued; retry later`));
@@ -109,7 +109,13 @@ export class Storage {
       if (batch) participants |= 1 << shard;
     });
     const id = this.ledger.begin(batches.filter((b) => b !== null).length);
-    const txn = { txn: id, participants, base, ...(log === undefined ? {} : { logSeq: log.seq, logPrev: log.prev }) };
+    const txn = {
+      txn: id,
+      participants,
+      base,
+      ...(log === undefined ? {} : { logSeq: log.seq, logPrev: log.prev }),
+      ...(log?.inflateTo === undefined ? {} : { inflateTo: log.inflateTo }),
+    };
     const parts = batches.map(async (batch, shard) => {
       if (!batch) return;
       try {

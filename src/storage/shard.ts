@@ -82,6 +82,11 @@ export interface WriteTxn {
    * failed): this one is refused, so the position never passes a message that is missing.
    */
   readonly logPrev?: number;
+  /**
+   * Cluster mode: the batch came deflated, as the log carries it, and is this long inflated.
+   * The shard's thread inflates it before the shard sees it (shards/shard-worker.ts).
+   */
+  readonly inflateTo?: number;
 }
 
 /** Everything the shard knows about one of its series. */

@@ -8,7 +8,10 @@
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
 import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
-import { connect } from 'nats';
+import { connect, headers, type StoredMsg } from 'nats';
+import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER } from '../../src/cluster/partition-log.js';
+import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
@@ -248,12 +251,52 @@ test.serial('a partition log that is full answers 503 with Retry-After until its
 test.serial('a write whose part for one partition exceeds a NATS message is refused whole with 413, naming the limit', async (t) => {
   const node = await startNode('large-part');
   await createDb(node, 'db1');
-  const points = Array.from({ length: 60_000 }, (_, k) => [k + 1, k]);
+  // Random values, which deflate cannot shrink much: the limit applies to the part as sent.
+  const points = Array.from({ length: 150_000 }, (_, k) => [k + 1, Math.random()]);
   const refused = await write(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points }, { name: 'small', columns: ['v'], points: [[1]] }], { precision: 'ms' });
   t.is(refused.status, 413);
   t.regex(refused.text, /max_payload is \d+; send smaller bodies or raise max_payload/);
   t.is((await query(node, 'db1', 'list series')).text.includes('small'), false, 'nothing of the refused write is stored');
   await writeOk(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points: points.slice(0, 20_000) }], { precision: 'ms' });
+});
+
+test.serial('writes go into the log deflated, and a batch logged as it is (by an older build) is stored too', async (t) => {
+  const node = await startNode('deflated');
+  await createDb(node, 'db1');
+  await writeOk(node, 'db1', [{ name: 'cpu', columns: ['time', 'v'], points: [[1000, 1.5], [2000, 2.5], [3000, 3.5]] }], { precision: 'ms' });
+  const nc = await connect({ servers: nats.urls.split(',') });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const logged: StoredMsg[] = [];
+    for (const partition of [0, 1]) {
+      const stream = `deflated-p${partition}`;
+      const { state } = await jsm.streams.info(stream);
+      for (let seq = Math.max(1, state.first_seq); seq <= state.last_seq; seq++) logged.push(await jsm.streams.getMessage(stream, { seq }));
+    }
+    const writes = logged.filter((message) => message.header?.get('Sluice-Base') !== '');
+    t.is(writes.length, 1, 'the write is one message, on the partition of its series');
+    const [message] = writes;
+    t.is(message!.header.get('Sluice-Encoding'), 'deflate-raw');
+    const batch = inflateBatch(message!.data, Number(message!.header.get('Sluice-Batch-Bytes')));
+    t.deepEqual(
+      decodeWriteBatch(batch).series.map((s) => [s.series, [...s.time]]),
+      [['cpu', [1_000_000, 2_000_000, 3_000_000]]],
+    );
+    // Deleted, then logged again as a build before deflating logged it: the points come back.
+    t.is((await query(node, 'db1', 'delete from cpu')).status, 200);
+    t.deepEqual((await querySeries(node, 'db1', 'select * from cpu'))[0]?.points ?? [], []);
+    const head = headers();
+    for (const key of [BASE_HEADER, DB_HEADER, DB_CREATED_HEADER]) head.set(key, message!.header.get(key));
+    await nc.jetstream().publish(message!.subject, batch, { headers: head, msgID: 'as-an-older-build-logs-it' });
+    let points: unknown[][] = [];
+    for (let attempt = 0; attempt < 50 && points.length < 3; attempt++) {
+      await sleep(100);
+      points = (await querySeries(node, 'db1', 'select v from cpu order asc'))[0]?.points ?? [];
+    }
+    t.deepEqual(points.map((p) => [p[0], p[2]]), [[1000, 1.5], [2000, 2.5], [3000, 3.5]]);
+  } finally {
+    await nc.close();
+  }
 });
 
 test.serial('a node started with a partition count other than the cluster’s is refused, naming both', async (t) => {

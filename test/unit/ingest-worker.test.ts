@@ -8,17 +8,19 @@ import { Piscina } from 'piscina';
 import type { ParseTask, ParseTaskResult } from '../../src/ingest/parse-worker.js';
 import { shardOf } from '../../src/storage/router.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
+import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { batchDigest } from '../../src/ingest/batch-digest.js';
 
 const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
 test.after.always(() => pool.destroy());
 
-function task(body: Uint8Array, gzip: boolean, maxBodySize: number): ParseTask {
+function task(body: Uint8Array, gzip: boolean, maxBodySize: number, cluster = false): ParseTask {
   const buffer = new Uint8Array(body).buffer;
-  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [] };
+  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [], ...(cluster ? { digests: true, deflate: true } : {}) };
 }
 
-async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20): Promise<ParseTaskResult> {
-  const t = task(body, gzip, maxBodySize);
+async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20, cluster = false): Promise<ParseTaskResult> {
+  const t = task(body, gzip, maxBodySize, cluster);
   return (await pool.run(t, { transferList: [t.body] })) as ParseTaskResult;
 }
 
@@ -49,6 +51,22 @@ test('a gzip body is inflated and its batches come back per shard', async (t) =>
       ['mem', shardOf('db', 'mem', 3), [1]],
     ].sort(),
   );
+});
+
+test('for the cluster log, batches come back deflated with their sizes, named by the digest of the batch itself', async (t) => {
+  const plain = await run(json);
+  const logged = await run(json, false, 1 << 20, true);
+  if (!plain.ok || !logged.ok) return t.fail('the body must parse');
+  t.is(logged.rawBytes?.length, 3);
+  t.deepEqual(
+    logged.batches.map((batch, shard) => (batch === null ? null : [...inflateBatch(new Uint8Array(batch), logged.rawBytes![shard]!)])),
+    plain.batches.map((batch) => (batch === null ? null : [...new Uint8Array(batch)])),
+  );
+  t.deepEqual(
+    logged.digests,
+    plain.batches.map((batch) => (batch === null ? null : batchDigest(new Uint8Array(batch)))),
+  );
+  t.deepEqual(logged.rawBytes, plain.batches.map((batch) => batch?.byteLength ?? null));
 });
 
 test('a plain body parses the same', async (t) => {
