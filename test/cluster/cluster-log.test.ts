@@ -225,7 +225,8 @@ test.serial('a partition log that is full answers 503 with Retry-After until its
   // Reports every second rather than every 10 s, so the purge comes within the test's wait.
   const node = await startNode('backlog', { args: ['--cluster-log-bytes', '256KiB', '--cluster-report-interval-ms', '1000'] });
   await createDb(node, 'db1');
-  const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: 500 }, (_, k) => [i * 1000 + k, k]) }];
+  // Random values, which deflate cannot shrink much, so the log fills within the loop.
+  const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: 500 }, (_, k) => [i * 1000 + k, Math.random()]) }];
   let refused: Awaited<ReturnType<typeof write>> | undefined;
   let written = 0;
   for (let i = 0; i < 200 && refused === undefined; i++) {
