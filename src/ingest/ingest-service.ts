@@ -158,5 +158,3 @@ export class IngestService {
     return this.parsers.destroy();
   }
 }
-
-/** The body's bytes as a whole ArrayBuffer of their own, so it can be transferred. */
