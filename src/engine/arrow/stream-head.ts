@@ -76,7 +76,6 @@ export function arrowStreamHead(layout: ArrowLayout, seriesNames: readonly strin
 function schemaHeader(fields: readonly FieldShape[], precision: TimePrecision): HeaderWriter {
   return (b) => {
     const offsets = fields.map((field) => fieldTable(b, field, precision));
-    b.startVector(4, offsets.length, 4);
     const fieldsVector = vectorOfOffsets(b, offsets);
     b.startObject(4);
     b.addFieldOffset(1, fieldsVector, 0);
@@ -111,7 +110,6 @@ function fieldTable(b: Builder, field: FieldShape, precision: TimePrecision): nu
     b.addFieldOffset(0, key, 0);
     b.addFieldOffset(1, value, 0);
     const pair = b.endObject();
-    b.startVector(4, 1, 4);
     metadata = vectorOfOffsets(b, [pair]);
   }
   // apache-arrow leaves an empty name out.
@@ -165,7 +163,7 @@ function emptyTable(b: Builder): number {
   return b.endObject();
 }
 
-/** Ends a vector of offsets begun with startVector; a flatbuffer vector is written back to front. */
+/** A vector of table offsets; a flatbuffer vector is written back to front. */
 function vectorOfOffsets(b: Builder, offsets: readonly number[]): number {
   b.startVector(4, offsets.length, 4);
   for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]!);
