@@ -12,6 +12,7 @@ import type { Storage } from '../shards/storage.js';
 import type { ClusterState } from './cluster-state.js';
 import type { LogCommand } from './log-commands.js';
 import { PartitionLog } from './partition-log.js';
+import { CONSUMER_CALL_TIMEOUT_MS } from './partition-consumer.js';
 import { Ownership, type OwnershipChange } from './ownership.js';
 import { CheckpointShipper } from './checkpoint-shipper.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -63,7 +64,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
       listed === undefined
         ? undefined
         : new CheckpointShipper(await CheckpointStore.open(nc, settings), storage, settings.clusterNodeId, join(settings.dataDir, 'checkpoint-staging'), logger);
-    const owner = new PartitionOwner(nc.jetstream(), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', settings.clusterReportIntervalMs, logger, shipper);
+    const owner = new PartitionOwner(nc.jetstream(), await nc.jetstreamManager({ timeout: CONSUMER_CALL_TIMEOUT_MS, checkAPI: false }), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', settings.clusterReportIntervalMs, logger, shipper);
     const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
     const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
     const node = new ClusterNode(log, state, owner, service, remote, ownership, meta, storage, logger);

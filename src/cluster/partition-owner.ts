@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Storage } from '../shards/storage.js';
@@ -7,6 +7,7 @@ import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-command
 import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
+import { openPartitionConsumer } from './partition-consumer.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
 import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
@@ -67,6 +68,7 @@ export class PartitionOwner {
 
   constructor(
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly log: PartitionLog,
     private readonly state: ClusterState,
     private readonly storage: Storage,
@@ -273,13 +275,10 @@ export class PartitionOwner {
   }
 
   private async consume(partition: number, runner: Runner): Promise<void> {
-    const consumer = await this.js.consumers.get(this.log.streamName(partition), {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.applied[partition]! + 1,
-    });
+    const made = await openPartitionConsumer(this.js, this.jsm, this.log.streamName(partition), this.applied[partition]! + 1);
     // Short pulls with heartbeats: a consumer whose NATS server died is noticed and made again
     // within seconds (the default pull waits 30 s).
-    const messages = await consumer.consume({ max_messages: PULL_AHEAD, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
+    const messages = await made.consumer.consume({ max_messages: PULL_AHEAD, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
     this.running.set(partition, messages);
     const watchdog = this.watchStall(partition, messages);
     // A failure stops the messages, so the consumer starts again even if no more arrive.
@@ -292,9 +291,14 @@ export class PartitionOwner {
     // whose predecessor it has not stored (WriteTxn.logPrev).
     let previousWrite = this.applied[partition]!;
     let previous = previousWrite;
+    let delivered = 0;
     try {
       for await (const message of messages) {
         if (this.stopped || runner.stopped || window.hasFailed) break;
+        // The consumer numbers what it sends one by one: a jump is messages lost on the way (a
+        // NATS server between here and the consumer died). Made again, after what is stored.
+        if (message.info.deliverySequence !== delivered + 1) throw new Error(`partition ${partition}: the consumer skipped deliveries ${delivered + 1}–${message.info.deliverySequence - 1}`);
+        delivered = message.info.deliverySequence;
         // A stream numbers its messages one by one: a jump is messages dropped from it before
         // this node stored them (it was away longer than every other owner kept it).
         if (message.seq !== previous + 1) throw new PartitionLostError(partition, previous, message.seq);
@@ -316,6 +320,7 @@ export class PartitionOwner {
     } finally {
       clearInterval(watchdog);
       messages.stop();
+      made.remove();
       this.running.delete(partition);
       await window.drained();
     }
@@ -323,9 +328,9 @@ export class PartitionOwner {
   }
 
   /**
-   * After a NATS server dies, a consumer can wait forever for messages its server will never
-   * send (nats.js 2.29 on nats-server 2.9.10). When nothing has arrived for a while but the
-   * stream holds messages past what is stored, the consumer is stopped, and made again.
+   * After a NATS server dies, a consumer it held sends nothing more, and the pulls to it wait in
+   * vain. When nothing has arrived for a while but the stream holds messages past what is
+   * stored, the consumer is stopped, and made again.
    */
   private watchStall(partition: number, messages: ConsumerMessages): NodeJS.Timeout {
     let seen = this.applied[partition]!;
