@@ -4,6 +4,8 @@
  * strings, which also leaves nothing behind for the garbage collector.
  */
 const DIGIT_PAIRS = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
+/** "0000"…"9999": four digits a lookup, where eight digits took four divisions by 100 and two table reads each. */
+const DIGIT_QUADS = new TextEncoder().encode(Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0')).join(''));
 const TWO_TO_53 = 2 ** 53;
 /** Room any number printed by writeInteger or writeFloat may take. */
 const MAX_NUMBER_BYTES = 24;
@@ -179,14 +181,17 @@ function writeDigits(buffer: Uint8Array, at: number, value: number): number {
 
 /** 0 ≤ value < 1e8 (int32) as exactly eight digits. */
 function writeEightDigits(buffer: Uint8Array, at: number, value: number): number {
-  let rest = value;
-  for (let position = at + 8; position > at; ) {
-    const quotient = (rest / 100) | 0;
-    const pair = (rest - quotient * 100) << 1;
-    buffer[--position] = DIGIT_PAIRS[pair + 1]!;
-    buffer[--position] = DIGIT_PAIRS[pair]!;
-    rest = quotient;
-  }
+  const high = (value / 10_000) | 0;
+  const h = high << 2;
+  const l = (value - high * 10_000) << 2;
+  buffer[at] = DIGIT_QUADS[h]!;
+  buffer[at + 1] = DIGIT_QUADS[h + 1]!;
+  buffer[at + 2] = DIGIT_QUADS[h + 2]!;
+  buffer[at + 3] = DIGIT_QUADS[h + 3]!;
+  buffer[at + 4] = DIGIT_QUADS[l]!;
+  buffer[at + 5] = DIGIT_QUADS[l + 1]!;
+  buffer[at + 6] = DIGIT_QUADS[l + 2]!;
+  buffer[at + 7] = DIGIT_QUADS[l + 3]!;
   return at + 8;
 }
 
