@@ -3,6 +3,7 @@ import type { NatsConnection } from 'nats';
 import type { Settings } from '../config.js';
 import { BadRequestError } from '../errors.js';
 import type { WriteLog } from '../ingest/write-log.js';
+import type { LogPart } from '../ingest/log-parts.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { ClusterPositions } from '../metrics/metrics.js';
@@ -105,10 +106,14 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     return this.state.reserveOrdinals(count);
   }
 
-  async append(db: string, batches: readonly (ArrayBuffer | null)[], base: number, messageIds: readonly (string | null)[], rawBytes?: readonly (number | null)[]): Promise<void> {
+  get messageBytes(): number {
+    return this.log.messageBytes;
+  }
+
+  async append(db: string, parts: readonly LogPart[], base: number): Promise<void> {
     const created = this.meta.databaseCreated(db);
     if (created === undefined) throw new BadRequestError(`Database ${db} doesn't exist`);
-    this.noteAcknowledged(await this.log.append({ name: db, created }, batches, base, messageIds, rawBytes));
+    this.noteAcknowledged(await this.log.append({ name: db, created }, parts, base));
   }
 
   readBarrier(): Promise<void> {

@@ -6,6 +6,7 @@ import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.j
 import { StartupError } from '../startup-error.js';
 import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
 import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
+import type { LogPart } from '../ingest/log-parts.js';
 
 /** A publish not acknowledged by a quorum within this long is sent again (same message id). */
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -92,37 +93,38 @@ export class PartitionLog {
     }
   }
 
+  /** The largest write part a message takes, leaving room for its headers. */
+  get messageBytes(): number {
+    return this.maxPayload - HEADER_ROOM_BYTES;
+  }
+
   /**
-   * Logs each partition's batch as one message named by its digest, and resolves with each
-   * one's stream sequence (0 where the request has no batch) once all are on a quorum. A
+   * Logs each part as one message named by its id, and resolves with each partition's highest
+   * stream sequence among them (0 where the request has no part) once all are on a quorum. A
    * message that is not is sent again with the same id until the deadline; then the write
-   * answers 503, and a retry of it stores only the parts not logged yet. With `rawBytes` the
-   * batches are deflated (storage/write-batch-deflate.ts): their messages say so, and how
-   * long each batch is inflated. The NATS message limit applies to what is sent.
+   * answers 503, and a retry of it stores only the parts not logged yet. A part with `rawBytes`
+   * is deflated (storage/write-batch-deflate.ts): its message says so, and how long the batch
+   * is inflated. The NATS message limit applies to what is sent.
    */
-  async append(
-    db: { readonly name: string; readonly created: number },
-    batches: readonly (ArrayBuffer | null)[],
-    base: number,
-    messageIds: readonly (string | null)[],
-    rawBytes?: readonly (number | null)[],
-  ): Promise<number[]> {
-    const largest = Math.max(0, ...batches.map((b) => b?.byteLength ?? 0));
-    // Room for the headers beside the batch.
-    if (largest > this.maxPayload - HEADER_ROOM_BYTES) throw new PartitionPartTooLargeError(largest, this.maxPayload - HEADER_ROOM_BYTES);
+  async append(db: { readonly name: string; readonly created: number }, parts: readonly LogPart[], base: number): Promise<number[]> {
+    const largest = parts.reduce((most, part) => Math.max(most, part.batch.byteLength), 0);
+    if (largest > this.messageBytes) throw new PartitionPartTooLargeError(largest, this.messageBytes);
     const deadline = Date.now() + this.writeDeadlineMs;
-    const headersOf = (partition: number): MsgHdrs => {
+    const headersOf = (part: LogPart): MsgHdrs => {
       const head = headers();
       head.set(BASE_HEADER, String(base));
       head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
       head.set(DB_CREATED_HEADER, String(db.created));
-      if (rawBytes) {
+      if (part.rawBytes !== undefined) {
         head.set(ENCODING_HEADER, DEFLATED_BATCH_ENCODING);
-        head.set(RAW_BYTES_HEADER, String(rawBytes[partition]));
+        head.set(RAW_BYTES_HEADER, String(part.rawBytes));
       }
       return head;
     };
-    return Promise.all(batches.map((batch, p) => (batch === null ? 0 : this.publish(p, new Uint8Array(batch), headersOf(p), messageIds[p]!, deadline))));
+    const sequences = await Promise.all(parts.map((part) => this.publish(part.partition, new Uint8Array(part.batch), headersOf(part), part.id, deadline)));
+    const highest = Array.from({ length: this.partitions }, () => 0);
+    parts.forEach((part, i) => (highest[part.partition] = Math.max(highest[part.partition]!, sequences[i]!)));
+    return highest;
   }
 
   /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */

@@ -96,7 +96,7 @@ export class IngestService {
       ...(options.access ? { writeAccess: options.access } : {}),
       fanOut: this.fanOuts(db),
       ...(options.format ? { format: options.format } : {}),
-      ...(this.writeLog ? { digests: true, deflate: true } : {}),
+      ...(this.writeLog ? { logMessageBytes: this.writeLog.messageBytes } : {}),
     };
     let result: ParseTaskResult;
     try {
@@ -115,7 +115,7 @@ export class IngestService {
     if (result.pointCount === 0) return outcome;
     if (this.writeLog) {
       const base = result.unnumberedCount === 0 ? 0 : await this.writeLog.reserveOrdinals(result.unnumberedCount);
-      await this.writeLog.append(db, result.batches, base, result.digests!, result.rawBytes);
+      await this.writeLog.append(db, result.parts!, base);
       return outcome;
     }
     const base = result.unnumberedCount === 0 ? 0 : await this.storage.reserveSequenceNumbers(result.unnumberedCount);

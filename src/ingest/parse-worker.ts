@@ -12,9 +12,7 @@ import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
-import { batchDigest } from './batch-digest.js';
-import { deflateBatch } from '../storage/write-batch-deflate.js';
-import { ownBuffer } from '../util/own-buffer.js';
+import { logPartsOf, type LogPart } from './log-parts.js';
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */
@@ -33,10 +31,11 @@ export interface ParseTask {
   readonly fanOut: readonly FanOutSpec[];
   /** Line protocol or Graphite; absent for a 0.8 JSON body (whose `precision` then applies). */
   readonly format?: PointFormat;
-  /** Cluster mode: give each batch's digest, which names its message in the log (batch-digest.ts). */
-  readonly digests?: boolean;
-  /** Cluster mode: give each batch deflated, as the log carries it (storage/write-batch-deflate.ts). */
-  readonly deflate?: boolean;
+  /**
+   * Cluster mode: give the batches as the log's messages, none larger than this once deflated
+   * (log-parts.ts), instead of one batch per shard.
+   */
+  readonly logMessageBytes?: number;
 }
 
 export type ParseTaskResult =
@@ -44,12 +43,10 @@ export type ParseTaskResult =
       readonly ok: true;
       readonly pointCount: number;
       readonly unnumberedCount: number;
-      /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. */
+      /** Index = shard: a write batch (storage/write-batch.ts), or null if untouched. Empty with `parts`. */
       readonly batches: (ArrayBuffer | null)[];
-      /** With `digests` asked for: index = shard, the batch's digest. */
-      readonly digests?: (string | null)[];
-      /** With `deflate` asked for, the batches are deflated: index = shard, the batch's size inflated. */
-      readonly rawBytes?: (number | null)[];
+      /** With `logMessageBytes` asked for: the log messages that carry the batches. */
+      readonly parts?: LogPart[];
     } & Rejections)
   | {
       readonly ok: false;
@@ -92,11 +89,10 @@ function runParseTask(task: ParseTask): ParseTaskResult {
     // Not the series names: the main thread has no use for them (permissions were checked
     // above), and a thousand strings a body cost a clone on each side of the message.
     ...rejectionsOf(parsed),
-    // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
-    batches: batches.map((batch) => (batch === null ? null : (task.deflate ? ownBuffer(deflateBatch(batch)) : (batch.buffer as ArrayBuffer)))),
-    // Digests name the batch as parsed, whatever form it travels in.
-    ...(task.digests ? { digests: batches.map((batch) => (batch === null ? null : batchDigest(batch))) } : {}),
-    ...(task.deflate ? { rawBytes: batches.map((batch) => (batch === null ? null : batch.byteLength)) } : {}),
+    ...(task.logMessageBytes === undefined
+      ? // Each batch is an exactly sized array of its own, so its buffer is the whole batch.
+        { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))) }
+      : { batches: [], parts: logPartsOf(batches, task.logMessageBytes) }),
   };
 }
 
@@ -107,7 +103,9 @@ function rejectionsOf(parsed: Rejections): Rejections {
 /** The pool resolves with the `ParseTaskResult`, its batch buffers transferred, not cloned. */
 export default async function parseTask(task: ParseTask): Promise<ParseTaskResult> {
   const result = runParseTask(task);
-  return transferResult(result, result.ok ? result.batches.filter((batch) => batch !== null) : []);
+  if (!result.ok) return result;
+  const buffers = result.parts ? result.parts.map((part) => part.batch) : result.batches.filter((batch) => batch !== null);
+  return transferResult(result, buffers);
 }
 
 /** A long query text's statement or client error (ingest/statement-preparer.ts), as plain data. */

@@ -99,7 +99,7 @@ export class PeriodicQueries extends Ticker {
       if (batches.every((batch) => batch === null)) continue;
       if (this.writeLog) {
         const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
-        await this.writeLog.append(db, batches, 0, batches.map((batch, p) => (batch === null ? null : `${run}.${p}`)));
+        await this.writeLog.append(db, batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, batch, id: `${run}.${partition}` }])), 0);
       } else await this.storage.write(batches, 0);
       writes++;
     }

@@ -5,6 +5,7 @@
  * they share the NATS servers without sharing streams. They run one at a time: several at
  * once on two cores slow each other past what the kill tests' timings allow.
  */
+import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
 import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
@@ -276,16 +277,41 @@ test.serial('a partition log that is full answers 503 with Retry-After until its
   t.is(stored!.points[0]![1], (written + 1) * 500, 'every acknowledged write is stored, nothing refused is');
 });
 
-test.serial('a write whose part for one partition exceeds a NATS message is refused whole with 413, naming the limit', async (t) => {
+test.serial('a partition part larger than a NATS message is logged as several messages, stored whole, and once when sent again', async (t) => {
   const node = await startNode('large-part');
   await createDb(node, 'db1');
-  // Random values, which deflate cannot shrink much: the limit applies to the part as sent.
+  // Random values, which deflate cannot shrink much: 150,000 of them take more than one message.
   const points = Array.from({ length: 150_000 }, (_, k) => [k + 1, Math.random()]);
-  const refused = await write(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points }, { name: 'small', columns: ['v'], points: [[1]] }], { precision: 'ms' });
+  const body = [{ name: 'big', columns: ['time', 'v'], points }, { name: 'small', columns: ['time', 'v'], points: [[1, 1]] }];
+  await writeOk(node, 'db1', body, { precision: 'ms' });
+  const counted = async (): Promise<unknown[]> => (await querySeries(node, 'db1', 'select count(v) from /big|small/')).map((series) => [series.name, series.points[0]![1]]);
+  t.deepEqual(await counted(), [['big', 150_000], ['small', 1]]);
+  const nc = await connect({ servers: nats.urls.split(',') });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const messages = await Promise.all([0, 1].map(async (p) => (await jsm.streams.info(`large-part-p${p}`)).state.messages));
+    t.true(messages[0]! + messages[1]! >= 3, `the log holds ${messages.join(' + ')} messages`);
+    // The same body again is cut the same way into messages of the same names: stored once.
+    await writeOk(node, 'db1', body, { precision: 'ms' });
+    t.deepEqual(await counted(), [['big', 150_000], ['small', 1]]);
+    const again = await Promise.all([0, 1].map(async (p) => (await jsm.streams.info(`large-part-p${p}`)).state.messages));
+    t.deepEqual(again, messages, 'the retried write added no message');
+  } finally {
+    await nc.close();
+  }
+  const [first] = await querySeries(node, 'db1', 'select v from big order asc limit 3', { time_precision: 'ms' });
+  t.deepEqual(first!.points.map((p) => [p[0], p[2]]), points.slice(0, 3));
+});
+
+test.serial('a write with a single point larger than a NATS message is refused whole with 413, naming the limit', async (t) => {
+  const node = await startNode('huge-point');
+  await createDb(node, 'db1');
+  // Random text, which deflate cannot shrink below the 1 MiB message limit.
+  const text = randomBytes(1_600_000).toString('base64');
+  const refused = await write(node, 'db1', [{ name: 'huge', columns: ['text'], points: [[text]] }, { name: 'small', columns: ['v'], points: [[1]] }], { precision: 'ms' });
   t.is(refused.status, 413);
   t.regex(refused.text, /max_payload is \d+; send smaller bodies or raise max_payload/);
   t.is((await query(node, 'db1', 'list series')).text.includes('small'), false, 'nothing of the refused write is stored');
-  await writeOk(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points: points.slice(0, 20_000) }], { precision: 'ms' });
 });
 
 test.serial('writes go into the log deflated, and a batch logged as it is (by an older build) is stored too', async (t) => {

@@ -8,19 +8,21 @@ import { Piscina } from 'piscina';
 import type { ParseTask, ParseTaskResult } from '../../src/ingest/parse-worker.js';
 import { shardOf } from '../../src/storage/router.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
+import { ValueKind } from '../../src/storage/columns.js';
 import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
 import { batchDigest } from '../../src/ingest/batch-digest.js';
 
 const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
 test.after.always(() => pool.destroy());
 
-function task(body: Uint8Array, gzip: boolean, maxBodySize: number, cluster = false): ParseTask {
+/** `logMessageBytes`: as in cluster mode, the batches come back as the log's messages. */
+function task(body: Uint8Array, gzip: boolean, maxBodySize: number, logMessageBytes?: number): ParseTask {
   const buffer = new Uint8Array(body).buffer;
-  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [], ...(cluster ? { digests: true, deflate: true } : {}) };
+  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [], ...(logMessageBytes === undefined ? {} : { logMessageBytes }) };
 }
 
-async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20, cluster = false): Promise<ParseTaskResult> {
-  const t = task(body, gzip, maxBodySize, cluster);
+async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20, logMessageBytes?: number): Promise<ParseTaskResult> {
+  const t = task(body, gzip, maxBodySize, logMessageBytes);
   return (await pool.run(t, { transferList: [t.body] })) as ParseTaskResult;
 }
 
@@ -55,18 +57,54 @@ test('a gzip body is inflated and its batches come back per shard', async (t) =>
 
 test('for the cluster log, batches come back deflated with their sizes, named by the digest of the batch itself', async (t) => {
   const plain = await run(json);
-  const logged = await run(json, false, 1 << 20, true);
+  const logged = await run(json, false, 1 << 20, 1 << 20);
   if (!plain.ok || !logged.ok) return t.fail('the body must parse');
-  t.is(logged.rawBytes?.length, 3);
+  t.deepEqual(logged.batches, []);
+  const expected = plain.batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, bytes: [...new Uint8Array(batch)], id: batchDigest(new Uint8Array(batch)) }]));
   t.deepEqual(
-    logged.batches.map((batch, shard) => (batch === null ? null : [...inflateBatch(new Uint8Array(batch), logged.rawBytes![shard]!)])),
-    plain.batches.map((batch) => (batch === null ? null : [...new Uint8Array(batch)])),
+    logged.parts!.map((part) => ({ partition: part.partition, bytes: [...inflateBatch(new Uint8Array(part.batch), part.rawBytes!)], id: part.id })),
+    expected,
+  );
+});
+
+/** Each partition's points, in order, as [series, time, seq, value] rows, from batches or from log parts. */
+function pointsOf(batches: { partition: number; bytes: Uint8Array }[]): Map<number, unknown[][]> {
+  const points = new Map<number, unknown[][]>();
+  for (const { partition, bytes } of batches) {
+    const rows = points.get(partition) ?? [];
+    for (const series of decodeWriteBatch(bytes).series) {
+      for (let i = 0; i < series.count; i++) rows.push([series.series, series.time[i], series.seq[i], ...series.columns.map((c) => (c.kinds[i] === ValueKind.String ? c.strings[c.floats[i]!] : c.floats[i]))]);
+    }
+    points.set(partition, rows);
+  }
+  return points;
+}
+
+test('for the cluster log, a partition part too large for a message is cut into messages that fit, the same way every time', async (t) => {
+  const body = new TextEncoder().encode(
+    JSON.stringify([
+      { name: 'cpu', columns: ['time', 'value'], points: Array.from({ length: 4000 }, (_, i) => [1000 + i, Math.random()]) },
+      { name: 'log', columns: ['time', 'text'], points: Array.from({ length: 4000 }, (_, i) => [1000 + i, `line ${i % 97} ${Math.random()}`]) },
+      { name: 'mem', columns: ['time', 'value'], points: [[5, 7]] },
+    ]),
+  );
+  const limit = 8 * 1024;
+  const plain = await run(body);
+  const logged = await run(body, false, 1 << 20, limit);
+  const again = await run(body, false, 1 << 20, limit);
+  if (!plain.ok || !logged.ok || !again.ok) return t.fail('the body must parse');
+  const parts = logged.parts!;
+  t.true(parts.length > 10, `${parts.length} parts`);
+  for (const part of parts) t.true(part.batch.byteLength <= limit, `a part of ${part.batch.byteLength} bytes`);
+  t.deepEqual(
+    pointsOf(parts.map((part) => ({ partition: part.partition, bytes: inflateBatch(new Uint8Array(part.batch), part.rawBytes!) }))),
+    pointsOf(plain.batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, bytes: new Uint8Array(batch) }]))),
   );
   t.deepEqual(
-    logged.digests,
-    plain.batches.map((batch) => (batch === null ? null : batchDigest(new Uint8Array(batch)))),
+    again.parts!.map((part) => part.id),
+    parts.map((part) => part.id),
   );
-  t.deepEqual(logged.rawBytes, plain.batches.map((batch) => batch?.byteLength ?? null));
+  t.is(new Set(parts.map((part) => part.id)).size, parts.length, 'every message has a name of its own');
 });
 
 test('a plain body parses the same', async (t) => {

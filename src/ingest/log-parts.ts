@@ -1,0 +1,47 @@
+import { deflateBatch } from '../storage/write-batch-deflate.js';
+import { readWriteBatch } from '../storage/write-batch.js';
+import { splitWriteBatch } from '../storage/write-batch-split.js';
+import { ownBuffer } from '../util/own-buffer.js';
+import { batchDigest } from './batch-digest.js';
+
+/** One message of a write in cluster mode's log: a partition's batch, or a piece of one. */
+export interface LogPart {
+  readonly partition: number;
+  /** A write batch, deflated when `rawBytes` is given (storage/write-batch-deflate.ts). */
+  readonly batch: ArrayBuffer;
+  /** Names the message: the log keeps one message per id within its duplicate window. */
+  readonly id: string;
+  /** The batch's size inflated. */
+  readonly rawBytes?: number;
+}
+
+/**
+ * How much smaller than a message the pieces of a split are aimed at: they are cut by points,
+ * and points deflate unevenly.
+ */
+const SPLIT_MARGIN = 1.25;
+
+/**
+ * Each partition's batch deflated, as one message, named by the batch's digest; a batch too
+ * large for one message once deflated is cut into pieces that fit (write-batch-split.ts), each
+ * its own message named by its own digest. Cut the same way every time, a retried body makes
+ * the same messages, so the log keeps each once. A single point too large for a message stays
+ * whole, and the log refuses it (413).
+ */
+export function logPartsOf(batches: readonly (Uint8Array | null)[], messageBytes: number): LogPart[] {
+  const parts: LogPart[] = [];
+  batches.forEach((batch, partition) => {
+    if (batch !== null) addParts(parts, partition, batch, messageBytes);
+  });
+  return parts;
+}
+
+function addParts(parts: LogPart[], partition: number, batch: Uint8Array, messageBytes: number): void {
+  const deflated = deflateBatch(batch);
+  if (deflated.byteLength <= messageBytes || readWriteBatch(batch).pointCount <= 1) {
+    parts.push({ partition, batch: ownBuffer(deflated), id: batchDigest(batch), rawBytes: batch.byteLength });
+    return;
+  }
+  const pieces = Math.max(2, Math.ceil((deflated.byteLength / messageBytes) * SPLIT_MARGIN));
+  for (const piece of splitWriteBatch(batch, pieces)) addParts(parts, partition, piece, messageBytes);
+}
