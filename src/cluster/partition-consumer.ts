@@ -21,7 +21,7 @@ export interface PartitionConsumer {
  * CONSUMER_CALL_TIMEOUT_MS.
  *
  * Why not nats.js's ordered consumer: after a NATS server is killed, the others go on placing
- * many new one-replica consumers on the dead server (about half, for minutes: nats-server
+ * many new one-replica consumers on the dead server (a third to a half, for minutes: nats-server
  * 2.9.10), and such a creation never answers. The ordered consumer retries it under the same
  * name, which stays placed there, so it waits forever (nats.js 2.29). A creation under a new
  * name is placed afresh: one that has not answered in HEDGE_AFTER_MS is joined by another, the
