@@ -34,8 +34,10 @@ export function splitWriteBatch(batch: Uint8Array, pieces: number): Uint8Array[]
 
 /** A slice's string columns with only the strings its rows name, renumbered: each piece carries its own. */
 function withOwnStrings(rows: SeriesColumns): SeriesColumns {
-  if (!rows.columns.some((column) => column.strings.length > 1 && !isConstantColumn(column))) return rows;
-  return { ...rows, columns: rows.columns.map((column) => (column.strings.length > 1 && !isConstantColumn(column) ? ownStrings(column, rows.count) : column)) };
+  // A constant column names its one string for every row; a column of one string at most has nothing to drop.
+  const sharesStrings = (column: Column): boolean => column.strings.length > 1 && !isConstantColumn(column);
+  if (!rows.columns.some(sharesStrings)) return rows;
+  return { ...rows, columns: rows.columns.map((column) => (sharesStrings(column) ? ownStrings(column, rows.count) : column)) };
 }
 
 function ownStrings(column: Column, count: number): Column {
