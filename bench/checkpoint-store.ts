@@ -1,14 +1,17 @@
 /**
  * Checkpoint store throughput: 3 local NATS JetStream servers (as the tests start them), a
  * checkpoint of random segment files uploaded to the replicated object store, then downloaded
- * into a fresh directory. Prints MB/s each way, and how far the process's resident memory rose
- * above its start during each (an upload is paced, so its rise stays near the pace window,
- * not the checkpoint's size). Runs in well under a minute at the default 64 MB.
+ * into a fresh directory. Prints MB/s each way; the event loop's busy time per MB and its
+ * longest delay meanwhile (the connection, its chunking and hashing run on the event loop, as
+ * in the server); and how far the process's resident memory rose above its start during each
+ * (an upload is paced, so its rise stays near the pace window, not the checkpoint's size).
+ * Runs in well under a minute at the default 64 MB.
  *
  * Run: npm run build && node dist/bench/checkpoint-store.js            (--mb 64 --files 4 --replicas 3)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,18 +31,32 @@ const replicas = Number(flags.replicas ?? 3);
 const MB = 1024 * 1024;
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
 
-/** How long `work` takes, and how far the process's resident memory rises above where it started meanwhile. */
-async function measured(work: () => Promise<unknown>): Promise<{ seconds: number; rssRise: number }> {
+interface Measured {
+  readonly seconds: number;
+  readonly rssRise: number;
+  /** Milliseconds the event loop was busy. */
+  readonly eventLoopMs: number;
+  /** The longest delay of the event loop, ms (a 10 ms timer's lateness, at 1 ms resolution). */
+  readonly longestDelayMs: number;
+}
+
+/** How long `work` takes, how busy it keeps the event loop, and how far the process's resident memory rises meanwhile. */
+async function measured(work: () => Promise<unknown>): Promise<Measured> {
   const before = process.memoryUsage.rss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const delays = monitorEventLoopDelay({ resolution: 1 });
+  delays.enable();
+  const loopBefore = performance.eventLoopUtilization();
   const started = performance.now();
   try {
     await work();
   } finally {
     clearInterval(sampler);
+    delays.disable();
   }
-  return { seconds: (performance.now() - started) / 1000, rssRise: peak - before };
+  const loop = performance.eventLoopUtilization(loopBefore);
+  return { seconds: (performance.now() - started) / 1000, rssRise: peak - before, eventLoopMs: loop.active, longestDelayMs: delays.max / 1e6 };
 }
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-checkpoints-'));
@@ -67,6 +84,10 @@ try {
     metrics: {
       put: metric(totalBytes / MB / put.seconds, 'MB/s', true),
       download: metric(totalBytes / MB / download.seconds, 'MB/s', true),
+      putEventLoop: metric(put.eventLoopMs / (totalBytes / MB), 'ms of event loop per MB', false),
+      putLongestDelay: metric(put.longestDelayMs, 'ms', false),
+      downloadEventLoop: metric(download.eventLoopMs / (totalBytes / MB), 'ms of event loop per MB', false),
+      downloadLongestDelay: metric(download.longestDelayMs, 'ms', false),
       putRssRise: metric(put.rssRise / MB, 'MB', false),
       downloadRssRise: metric(download.rssRise / MB, 'MB', false),
     },

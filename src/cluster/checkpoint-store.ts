@@ -7,6 +7,7 @@ import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
 import { syncDirectoryAsync } from '../util/atomic-file.js';
 import { beforeDeadline, DeadlineError } from './before-deadline.js';
 import { checkpointObjectName, isPlainFileName, parseCheckpointObjectName, segmentObjectName, type CheckpointObject } from './checkpoint-object-names.js';
+import './native-object-digest.js';
 import { objectToFile } from './object-to-file.js';
 import { pacedFileStream } from './paced-file-stream.js';
 import { retryUntil, untilStarted } from './retry.js';

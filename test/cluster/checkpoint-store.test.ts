@@ -7,7 +7,7 @@
  * cluster (so its own bucket); the kill tests start NATS clusters of their own. One at a time:
  * on two cores, uploads running together slow each other past the timings.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { CheckpointStore } from '../../src/cluster/checkpoint-store.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
 import { checkpointObjectName, segmentObjectName } from '../../src/cluster/checkpoint-object-names.js';
 import { connectToCluster } from '../../src/cluster/nats-connection.js';
+import { objectStoreHashIsNative } from '../../src/cluster/native-object-digest.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { sleep } from '../helpers/client.js';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
@@ -95,6 +96,16 @@ test.serial('a checkpoint goes up and comes back byte for byte, and is the best 
   assertNoStaging(t, dir);
 
   await t.throwsAsync(store.download(0, 'a', dir), { message: /not empty/ }, 'an installed checkpoint is never overwritten');
+
+  // Uploads hash with Node's SHA-256, not the NATS client's JavaScript one, and the digest
+  // the bucket records is still the standard one any client checks a download against.
+  t.true(objectStoreHashIsNative());
+  const objects = await bucket(sharedConnection, 'roundtrip');
+  for (const file of checkpoint.files) {
+    // Base64url with its padding (one '=' for 32 bytes), as the object store writes it.
+    const expected = `SHA-256=${createHash('sha256').update(readFileSync(file.path)).digest('base64url')}=`;
+    t.is((await objects.info(segmentObjectName(0, 'a', file.name)))!.digest, expected, `${file.name}'s recorded digest`);
+  }
   const missing = target('missing');
   await t.throwsAsync(store.download(0, 'b', missing), { instanceOf: ServiceUnavailableError, message: /node b has no checkpoint of partition 0/ });
   t.false(existsSync(missing));
