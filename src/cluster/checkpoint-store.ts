@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NatsError, type JetStreamClient, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
+import { NatsError, type NatsConnection, type ObjectInfo, type ObjectStore } from 'nats';
 import type { Settings } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { ShardCheckpoint } from '../storage/shard-checkpoint.js';
@@ -8,6 +8,7 @@ import { syncDirectoryAsync } from '../util/atomic-file.js';
 import { beforeDeadline, DeadlineError } from './before-deadline.js';
 import { checkpointObjectName, isPlainFileName, parseCheckpointObjectName, segmentObjectName, type CheckpointObject } from './checkpoint-object-names.js';
 import './native-object-digest.js';
+import { objectBytes, type ObjectSource } from './object-chunks.js';
 import { objectToFile } from './object-to-file.js';
 import { pacedFileStream } from './paced-file-stream.js';
 import { retryUntil, untilStarted } from './retry.js';
@@ -63,8 +64,9 @@ export class CheckpointStore {
     private readonly nc: NatsConnection,
     private readonly bucket: string,
     private readonly writer: ObjectStore,
-    private readonly readerJs: JetStreamClient,
     private readonly reader: ObjectStore,
+    /** Where downloads read objects' chunks (object-chunks.ts). */
+    private readonly source: ObjectSource,
     private readonly callDeadlineMs: number,
   ) {}
 
@@ -76,7 +78,10 @@ export class CheckpointStore {
       const writing = await beforeDeadline(nc.jetstream({ timeout: WRITE_TIMEOUT_MS }).views.os(bucket, { replicas: settings.clusterReplicas }), deadline);
       return [writing, await beforeDeadline(readerJs.views.os(bucket), deadline)] as const;
     });
-    return new CheckpointStore(nc, bucket, writer, readerJs, reader, options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS);
+    // No API check: it is a request, and the calls that use this manager have their own deadlines.
+    const jsm = await nc.jetstreamManager({ timeout: READ_TIMEOUT_MS, checkAPI: false });
+    const source: ObjectSource = { js: readerJs, jsm, bucket, callMs: READ_TIMEOUT_MS, idleMs: DOWNLOAD_IDLE_MS };
+    return new CheckpointStore(nc, bucket, writer, reader, source, options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS);
   }
 
   /**
@@ -190,7 +195,7 @@ export class CheckpointStore {
       const target = path.join(segments, file.name);
       await this.answered(`cannot download ${expected.name}`, async () => {
         await rm(target, { force: true });
-        await objectToFile(this.readerJs, this.reader, this.bucket, expected, target, READ_TIMEOUT_MS, DOWNLOAD_IDLE_MS);
+        await objectToFile(this.source, this.reader, expected, target);
       });
     }
     await writeFile(path.join(staging, 'manifest.json'), record.manifest, { flush: true });
@@ -201,10 +206,11 @@ export class CheckpointStore {
   /** The partition's checkpoint record of `node` and the bucket revision it was stored at. */
   private record(partition: number, node: string): Promise<{ record: CheckpointRecord; revision: number } | undefined> {
     return this.answered(`cannot read node ${node}'s checkpoint of partition ${partition}`, async () => {
-      const result = await beforeDeadline(this.reader.get(checkpointObjectName(partition, node)), Date.now() + READ_TIMEOUT_MS);
-      if (result === null) return undefined;
-      const text = await readText(result.data, Date.now() + READ_TIMEOUT_MS);
-      return { record: JSON.parse(text) as CheckpointRecord, revision: result.info.revision };
+      // Not the store's get, which reads through an ordered consumer (object-chunks.ts).
+      const info = await beforeDeadline(this.reader.info(checkpointObjectName(partition, node)), Date.now() + READ_TIMEOUT_MS);
+      if (info === null || info.deleted) return undefined;
+      const text = new TextDecoder().decode(await objectBytes(this.source, info));
+      return { record: JSON.parse(text) as CheckpointRecord, revision: info.revision };
     });
   }
 
@@ -276,20 +282,4 @@ async function assertEmptyOrMissing(dir: string): Promise<void> {
     throw err;
   });
   if (entries.length > 0) throw new Error(`cannot download a checkpoint into ${dir}: it is not empty`);
-}
-
-/**
- * A small object's text. The store's reader waits forever for chunks a newer put purged meanwhile
- * (the record was replaced): past `deadline`, it is cancelled, which ends its subscription.
- */
-async function readText(data: ReadableStream<Uint8Array>, deadline: number): Promise<string> {
-  const reader = data.getReader();
-  const chunks: Uint8Array[] = [];
-  try {
-    for (let next = await beforeDeadline(reader.read(), deadline); !next.done; next = await beforeDeadline(reader.read(), deadline)) chunks.push(next.value);
-  } catch (err) {
-    await reader.cancel().catch(() => undefined);
-    throw err;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -13,7 +13,7 @@ import type { Storage } from '../shards/storage.js';
 import type { ClusterState } from './cluster-state.js';
 import type { LogCommand } from './log-commands.js';
 import { PartitionLog } from './partition-log.js';
-import { CONSUMER_CALL_TIMEOUT_MS } from './partition-consumer.js';
+import { CONSUMER_CALL_TIMEOUT_MS } from './hedged-consumer.js';
 import { Ownership, type OwnershipChange } from './ownership.js';
 import { CheckpointShipper } from './checkpoint-shipper.js';
 import { CheckpointStore } from './checkpoint-store.js';

@@ -7,7 +7,7 @@ import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-command
 import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
-import { openPartitionConsumer } from './partition-consumer.js';
+import { openHedgedConsumer } from './hedged-consumer.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
 import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
@@ -275,7 +275,7 @@ export class PartitionOwner {
   }
 
   private async consume(partition: number, runner: Runner): Promise<void> {
-    const made = await openPartitionConsumer(this.js, this.jsm, this.log.streamName(partition), this.applied[partition]! + 1);
+    const made = await openHedgedConsumer(this.js, this.jsm, this.log.streamName(partition), { startSeq: this.applied[partition]! + 1 });
     // Short pulls with heartbeats: a consumer whose NATS server died is noticed and made again
     // within seconds (the default pull waits 30 s).
     const messages = await made.consumer.consume({ max_messages: PULL_AHEAD, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS });
