@@ -106,6 +106,12 @@ export function defaultParseThreads(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
+/** Whether this node stores partitions: not in cluster mode, or listed in `cluster_nodes` (or no list). */
+export function storesData(settings: Pick<Settings, 'clusterNats' | 'clusterNodes' | 'clusterNodeId'>): boolean {
+  if (settings.clusterNats === undefined || settings.clusterNodes === undefined) return true;
+  return settings.clusterNodes.split(',').includes(settings.clusterNodeId);
+}
+
 export function defaultSettings(): Settings {
   return {
     port: 8086,

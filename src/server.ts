@@ -1,7 +1,7 @@
 import uWS from 'uWebSockets.js';
 import { listenAdmin } from './admin/admin-server.js';
 import { ADMIN_ASSETS_DIR, loadStaticAssets, type StaticAsset } from './admin/static-assets.js';
-import { defaultShardCount, type Settings } from './config.js';
+import { defaultShardCount, storesData, type Settings } from './config.js';
 import { assertNativeUws, createApp } from './http/app.js';
 import { Authenticator } from './http/auth.js';
 import { LoginThrottle } from './http/login-throttle.js';
@@ -88,7 +88,8 @@ async function openEngine(
   const meta = await openMeta(settings, log, link);
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
-  const storage = await Storage.open(settings, layout, meta.listDatabases());
+  // A cluster's front end only opens no shard: its partitions' owners answer for them.
+  const storage = await Storage.open(settings, layout, meta.listDatabases(), link === undefined || storesData(settings));
   let cluster: ClusterNode | undefined;
   try {
     cluster = link && clusterState && (await link.runtime.ClusterNode.start(link.nats, clusterState, settings, storage, meta, log.child({ component: 'cluster' })));

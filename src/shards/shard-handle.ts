@@ -5,7 +5,7 @@ import type { ArrowAggregateRequest, OneSeriesBatch } from '../operators/aggrega
 import type { MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
-import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, toHttpError, type ErrorReply } from '../errors.js';
+import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, ServiceUnavailableError, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
 import type { DiskProblem } from '../storage/disk-health.js';
@@ -54,6 +54,10 @@ const QUERY_OPERATIONS: ReadonlySet<string> = new Set([
 /** Sends a query operation to the node that stores the shard's partition (cluster mode). */
 export type RemoteShard = (name: string, task: object) => Promise<unknown>;
 
+/** What a shard that opens nothing reports at start-up: no transactions, no points. */
+const NOTHING_LOGGED: ShardTxnReport = { flushedBelow: 0, flushedAbove: [], failed: [], logged: new Map(), maxLogged: 0 };
+const NOTHING_STORED: RecoveryReport = { highestSequenceNumber: 0, flushedBelow: 0, highestFlushed: 0, logApplied: 0 };
+
 /** Page buffer pairs kept per shard between chunked scans: 2 MiB each at most. */
 const SPARE_JSON_SLOT_PAIRS = 4;
 
@@ -71,7 +75,8 @@ const WRITES_IN_FLIGHT = 4;
  * it — a drop never overtakes the writes accepted before it.
  */
 export class ShardHandle {
-  private readonly pool: Piscina;
+  /** The shard's thread; none on a node that stores no partition (a cluster's front end only). */
+  private readonly pool: Piscina | undefined;
   private readonly queue: Operation[] = [];
   private writesInFlight = 0;
   /** Operations other than writes sent to the thread and not yet answered. */
@@ -103,22 +108,36 @@ export class ShardHandle {
     data: Omit<ShardWorkerData, 'degradedFlag' | 'timers'>,
     queueBytes: number,
     private readonly status: () => TxnStatus,
+    /**
+     * False on a cluster node that stores no partition (not in `cluster_nodes`): no thread is
+     * started and nothing is opened on disk; query operations go to the partition's owner
+     * (useRemote), and anything else answers 503.
+     */
+    stored = true,
   ) {
     this.queuedWrites = new ByteBudget(queueBytes);
     const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag, timers: this.timers };
-    this.pool = new Piscina({
-      filename: new URL('./shard-worker.js', import.meta.url).href,
-      workerData,
-      minThreads: 1,
-      maxThreads: 1,
-      // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
-      concurrentTasksPerWorker: WRITES_IN_FLIGHT + 4,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      resourceLimits: WORKER_RESOURCE_LIMITS,
-      // The actor has timers of its own (idle flush, the WAL's interval fsync); with 'sync'
-      // atomics piscina parks the thread between messages and they would never fire.
-      atomics: 'async',
-    });
+    this.pool = !stored
+      ? undefined
+      : new Piscina({
+          filename: new URL('./shard-worker.js', import.meta.url).href,
+          workerData,
+          minThreads: 1,
+          maxThreads: 1,
+          // The worker runs each message to completion before the next; only awaited WAL syncs overlap.
+          concurrentTasksPerWorker: WRITES_IN_FLIGHT + 4,
+          idleTimeout: Number.POSITIVE_INFINITY,
+          resourceLimits: WORKER_RESOURCE_LIMITS,
+          // The actor has timers of its own (idle flush, the WAL's interval fsync); with 'sync'
+          // atomics piscina parks the thread between messages and they would never fire.
+          atomics: 'async',
+        });
+  }
+
+  /** Runs `name` on the shard's thread; on a node that stores no partition, a 503. */
+  private run(task: object, options: { name: string; transferList?: ArrayBuffer[] }): Promise<unknown> {
+    if (this.pool === undefined) return Promise.reject(new ServiceUnavailableError(`partition ${this.index} is stored by other nodes: this node is a front end only`));
+    return this.pool.run(task, options);
   }
 
   /**
@@ -150,12 +169,14 @@ export class ShardHandle {
 
   /** Start-up, step 1: open the shard's files and report its WAL's transactions. */
   init(): Promise<ShardTxnReport> {
-    return this.pool.run({}, { name: 'init' }) as Promise<ShardTxnReport>;
+    if (this.pool === undefined) return Promise.resolve(NOTHING_LOGGED);
+    return this.run({}, { name: 'init' }) as Promise<ShardTxnReport>;
   }
 
   /** Start-up, step 2: replay without the incomplete transactions. */
   recover(aborted: number[], liveDatabases: string[]): Promise<RecoveryReport> {
-    return this.pool.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<RecoveryReport>;
+    if (this.pool === undefined) return Promise.resolve(NOTHING_STORED);
+    return this.run({ aborted, liveDatabases }, { name: 'recover' }) as Promise<RecoveryReport>;
   }
 
   /** Whether the write queue is at its bound (new writes should be turned away early). */
@@ -212,7 +233,7 @@ export class ShardHandle {
   private sendTask(operation: Extract<Operation, { kind: 'task' }>): void {
     this.tasksInFlight++;
     if (operation.alone) this.aloneInFlight = true;
-    const reply = this.pool.run(operation.task, { name: operation.name, transferList: operation.transferList });
+    const reply = this.run(operation.task, { name: operation.name, transferList: operation.transferList });
     operation.settle(reply);
     const done = (): void => {
       this.tasksInFlight--;
@@ -225,8 +246,7 @@ export class ShardHandle {
   private sendWrites(group: PendingWrite[]): void {
     this.writesInFlight++;
     const batches = group.map((w) => w.batch);
-    this.pool
-      .run({ batches, txns: group.map((w) => w.txn), status: this.status() }, { name: 'write', transferList: batches })
+    this.run({ batches, txns: group.map((w) => w.txn), status: this.status() }, { name: 'write', transferList: batches })
       .then((reply: unknown) => {
         if (isErrorReply(reply)) throw toHttpError(reply);
         for (const w of group) w.resolve();
@@ -397,7 +417,7 @@ export class ShardHandle {
   /** Why the shard cannot write, or undefined when it can (then without asking its thread). */
   async diskProblem(): Promise<DiskProblem | undefined> {
     if (Atomics.load(this.degradedFlag, 0) === 0) return undefined;
-    const reply = (await this.pool.run({}, { name: 'health' })) as HealthReply;
+    const reply = (await this.run({}, { name: 'health' })) as HealthReply;
     if (reply.problem) this.scheduleDiskRetry();
     return reply.problem;
   }
@@ -414,7 +434,7 @@ export class ShardHandle {
   private scheduleDiskRetry(): void {
     if (this.diskRetry !== undefined || this.closing) return;
     this.diskRetry = setTimeout(() => {
-      (this.pool.run({}, { name: 'recoverDisk' }) as Promise<HealthReply>).then(
+      (this.run({}, { name: 'recoverDisk' }) as Promise<HealthReply>).then(
         (reply) => {
           this.diskRetry = undefined;
           if (reply.problem) this.scheduleDiskRetry();
@@ -431,6 +451,7 @@ export class ShardHandle {
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.diskRetry);
+    if (this.pool === undefined) return;
     await this.call('close', { status: this.status() });
     await this.pool.destroy();
   }

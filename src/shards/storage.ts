@@ -36,7 +36,8 @@ export class Storage {
     readonly logAppliedAtStart: readonly number[],
   ) {}
 
-  static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[]): Promise<Storage> {
+  /** `stored` false: a cluster's front end only, which starts no shard thread (ShardHandle). */
+  static async open(settings: Settings, layout: StorageLayout, liveDatabases: string[], stored = true): Promise<Storage> {
     const ledger = new TransactionLedger(layout.shards);
     const shards = Array.from(
       { length: layout.shards },
@@ -55,6 +56,7 @@ export class Storage {
           },
           settings.shardQueueBytes,
           () => ledger.statusFor(index),
+          stored,
         ),
     );
     const reports = await Promise.all(shards.map((s) => s.init()));

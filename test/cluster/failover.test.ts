@@ -5,6 +5,8 @@
  * acknowledged point exactly once. The owner, started again, takes its partitions back. A
  * front-end-only node (not listed) answers like the others, and its kill -9 loses nothing.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import { connect } from 'nats';
 import { preferredOwners } from '../../src/cluster/assignment.js';
@@ -43,6 +45,11 @@ async function until(what: string, ms: number, probe: () => Promise<boolean>): P
   return Date.now() - started;
 }
 
+/** The threads of a process, from /proc (Linux). */
+function threadCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).length;
+}
+
 async function answers(node: Target): Promise<boolean> {
   return (await query(node, DURABILITY_DB, 'select count(value) from /^dur\\./')).status === 200;
 }
@@ -73,6 +80,10 @@ test.serial("a dead owner's partitions move to a survivor, which adopts their ch
   }
   assertExactlyOnce(t, await readAllEventually(frontEnd!, firstPart), firstPart, load.source.issued);
   t.true(frontEnd!.output().includes('"stored":[]'), 'the front end stores no partition');
+  // It opens no shard either: no shard thread, nothing on disk, where an owner has one of each per partition.
+  t.false(existsSync(path.join(frontEnd!.dataDir, 'shards')), 'the front end made no shard directory');
+  t.is(readdirSync(path.join(nodes[0]!.dataDir, 'shards')).length, PARTITIONS, 'an owner has every partition\'s shard');
+  t.true(threadCount(frontEnd!.pid) + PARTITIONS <= threadCount(nodes[0]!.pid), `the front end runs ${threadCount(frontEnd!.pid)} threads, an owner ${threadCount(nodes[0]!.pid)}`);
 
   const targets = new Set([frontEnd!, ...survivors]);
   load = new AcknowledgedLoad(() => [...targets], 4, 25, load.source);
