@@ -432,7 +432,8 @@ export class ShardHandle {
    * runs on the shard's thread, in mailbox order.
    */
   private scheduleDiskRetry(): void {
-    if (this.diskRetry !== undefined || this.closing) return;
+    // A shard without a thread has no disk: its 503s are not disk problems.
+    if (this.diskRetry !== undefined || this.closing || this.pool === undefined) return;
     this.diskRetry = setTimeout(() => {
       (this.run({}, { name: 'recoverDisk' }) as Promise<HealthReply>).then(
         (reply) => {
