@@ -106,10 +106,15 @@ export function defaultParseThreads(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
+/** The nodes `cluster_nodes` lists, or undefined when it is unset (every node stores every partition). */
+export function listedClusterNodes(settings: Pick<Settings, 'clusterNodes'>): string[] | undefined {
+  return settings.clusterNodes?.split(',');
+}
+
 /** Whether this node stores partitions: not in cluster mode, or listed in `cluster_nodes` (or no list). */
 export function storesData(settings: Pick<Settings, 'clusterNats' | 'clusterNodes' | 'clusterNodeId'>): boolean {
-  if (settings.clusterNats === undefined || settings.clusterNodes === undefined) return true;
-  return settings.clusterNodes.split(',').includes(settings.clusterNodeId);
+  const listed = listedClusterNodes(settings);
+  return settings.clusterNats === undefined || listed === undefined || listed.includes(settings.clusterNodeId);
 }
 
 export function defaultSettings(): Settings {

@@ -240,7 +240,7 @@ export class CheckpointStore {
 
   /** The latest description of every object: the last message on each of the stream's metadata subjects. */
   private async objectInfos(): Promise<ObjectInfo[]> {
-    const jsm = await this.nc.jetstreamManager({ timeout: READ_TIMEOUT_MS });
+    const { jsm } = this.source;
     const stream = `OBJ_${this.bucket}`;
     const { state } = await jsm.streams.info(stream, { subjects_filter: `$O.${this.bucket}.M.>` });
     const subjects = Object.keys(state.subjects ?? {});

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
-import type { Settings } from '../config.js';
+import { listedClusterNodes, type Settings } from '../config.js';
 import { BadRequestError } from '../errors.js';
 import type { WriteLog } from '../ingest/write-log.js';
 import type { LogPart } from '../ingest/log-parts.js';
@@ -56,7 +56,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
 
   static async start(nc: NatsConnection, state: ClusterState, settings: Settings, storage: Storage, meta: MetaStore, logger: Logger): Promise<ClusterNode> {
     const log = await PartitionLog.open(nc, settings, storage.shards.length);
-    const listed = settings.clusterNodes?.split(',');
+    const listed = listedClusterNodes(settings);
     const ownership = new Ownership(log.partitions, settings.clusterNodeId, listed, settings.clusterCopies);
     const recorded = await state.assignment();
     if (recorded !== undefined) ownership.apply(recorded);
