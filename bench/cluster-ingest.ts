@@ -162,6 +162,10 @@ try {
   // With --kill, the per-role figures undercount: the killed process's CPU is gone with it.
   const endPids = pids();
   const cpu = { nats: cpuSince(endPids.nats), sluice: cpuSince(endPids.sluice) };
+  // The busiest node bounds a cluster of machines: a node that stores more partitions than
+  // the others runs out of CPU first.
+  const perNode = endPids.sluice.map((pid) => (cpuSince([pid]) / dataset.points) * 1e6);
+  console.log(`CPU per point by Sluice node: ${perNode.map((us) => us.toFixed(2)).join(', ')} µs`);
 
   // The longest pause between acknowledgements after the kill.
   let stallMs = 0;
@@ -202,6 +206,7 @@ try {
     visibleOnOtherNodeP99: metric(percentile(visibility, 99), 'ms after ack', false),
     natsCpuPerPoint: metric((cpu.nats / expected) * 1e6, 'µs CPU/point, 3 NATS servers', false),
     sluiceCpuPerPoint: metric((cpu.sluice / expected) * 1e6, `µs CPU/point, ${nodeCount} Sluice nodes`, false),
+    busiestNodeCpuPerPoint: metric(Math.max(...perNode), 'µs CPU/point, the busiest Sluice node', false),
     retries: metric(retries, 'writes sent again', false),
     pointsMissingOrDuplicated: metric(counts.reduce((sum, c) => sum + Math.abs(c - expected), 0), 'points', false),
   };

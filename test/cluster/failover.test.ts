@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { connect } from 'nats';
-import { preferredOwners } from '../../src/cluster/assignment.js';
+import { preferredPlacement } from '../../src/cluster/assignment.js';
 import { shardOf } from '../../src/storage/router.js';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAllEventually } from '../helpers/acknowledged-points.js';
 import { createDb, query, sleep, type Target } from '../helpers/client.js';
@@ -61,7 +61,7 @@ test.serial("a dead owner's partitions move to a survivor, which adopts their ch
   await until('the database on every node', 10_000, async () => (await Promise.all([frontEnd!, ...nodes].map((node) => query(node, DURABILITY_DB, 'list series')))).every((r) => r.status === 200));
   // The victim owns the partition of the first series the load writes.
   const partition = shardOf(DURABILITY_DB, 'dur.a', PARTITIONS);
-  const victimId = preferredOwners(partition, NODES, 1)[0]!;
+  const victimId = preferredPlacement(PARTITIONS, NODES, 1)[partition]![0]!;
   const victim = nodes[NODES.indexOf(victimId)]!;
   const survivors = nodes.filter((node) => node !== victim);
 
