@@ -49,6 +49,21 @@ const taggedRows = SIZES[SIZES.length - 1]!;
 const untagged = sliceRows(series, 0, taggedRows);
 const tagged = { ...untagged, columns: [...untagged.columns, constantStringColumn('host', 'host123', taggedRows)] };
 const calls = callsFor(taggedRows);
+// Sequence numbers as concurrent bulk writes number them (what a shard really flushes): each
+// 5000-point request numbers its 5 points of this series in a row, and 8 requests in flight
+// interleave, so a series' steps are runs of +1 ended by jumps of a few requests.
+const interleaved = sliceRows(series, 0, 1024);
+const seq = new Float64Array(1024);
+const next = ((seed) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)(7);
+for (let i = 0, request = 0; i < seq.length; i++) {
+  if (i % 5 === 0) request += 1 + Math.floor(next() * 8);
+  seq[i] = ((request * 5000 + 17 * 5 + (i % 5)) * 10_000) + 1;
+}
+const bulk = { ...interleaved, seq };
+console.log(
+  `encode of 1024 rows with sequence numbers of interleaved bulk writes: ${(bestNanos(() => encodeBlock(bulk), callsFor(1024)) / 1e3).toFixed(1)} µs ` +
+    `(${(encodeBlock(bulk).byteLength / 1024).toFixed(2)} B/row)`,
+);
 console.log(
   `encode of ${taggedRows} rows with a tag column: ${(bestNanos(() => encodeBlock(tagged), calls) / 1e3).toFixed(1)} µs, ` +
     `without: ${(bestNanos(() => encodeBlock(untagged), calls) / 1e3).toFixed(1)} µs`,

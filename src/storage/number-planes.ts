@@ -299,13 +299,15 @@ function writePlanes(out: ByteWriter, values: Float64Array, add: number, width: 
   }
 }
 
+/** Bytes of the varint of a non-negative integer below 2^56: compares, where a loop divided. */
 function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    length++;
-  }
-  return length;
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x20_0000) return 3;
+  if (value < 0x1000_0000) return 4;
+  if (value < 0x8_0000_0000) return 5;
+  if (value < 0x400_0000_0000) return 6;
+  return value < 0x2_0000_0000_0000 ? 7 : 8;
 }
 
 function putVarint(bytes: Uint8Array, at: number, value: number): number {

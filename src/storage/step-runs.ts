@@ -45,31 +45,109 @@ export function stepRuns(steps: Float64Array): StepRuns | null {
   let repeats = 0;
   for (let i = 1; i < steps.length; i++) if (steps[i] === steps[i - 1]) repeats++;
   if (repeats < MIN_REPEATS * (steps.length - 1)) return null;
-  const counts = new Map<number, number>();
-  for (let i = 0; i < steps.length; i++) {
-    counts.set(steps[i]!, (counts.get(steps[i]!) ?? 0) + 1);
-    if (counts.size > MAX_TABLE + 1) return null;
+  // Counted a run of equal steps at a time (mostly runs of the common step), in a small table
+  // of their own: a Map keyed by these float64 steps spent most of this function hashing them.
+  const distinct = scratchCounts.cleared();
+  for (let start = 0; start < steps.length; ) {
+    const step = steps[start]!;
+    let end = start + 1;
+    while (end < steps.length && steps[end] === step) end++;
+    distinct.add(step, end - start);
+    if (distinct.size > MAX_TABLE + 1) return null;
+    start = end;
   }
-  let common = steps[0]!;
-  for (const [step, count] of counts) if (count > counts.get(common)!) common = step;
-  counts.delete(common);
-  const table = [...counts.keys()].sort((a, b) => unzigzag(a) - unzigzag(b));
-  const indexOf = new Map(table.map((step, i) => [step, i]));
-  const runs: number[] = [];
-  const indices: number[] = [];
+  const common = distinct.mostCounted();
+  const table = distinct.stepsOtherThan(common).sort((a, b) => unzigzag(a) - unzigzag(b));
+  table.forEach((step, i) => distinct.setIndex(step, i));
+  // Scratch rows, copied out at their length (a typed array made per call cost more than the loop).
+  if (scratchRuns.length <= steps.length) {
+    scratchRuns = new Uint8Array(2 * steps.length + 1);
+    scratchIndices = new Uint8Array(2 * steps.length + 1);
+  }
+  const runs = scratchRuns;
+  const indices = scratchIndices;
+  let runCount = 0;
   let run = 0;
   for (let i = 0; i < steps.length; i++) {
     if (steps[i] === common) {
       if (++run > MAX_RUN) return null;
       continue;
     }
-    runs.push(run);
-    indices.push(indexOf.get(steps[i]!)!);
+    indices[runCount] = distinct.indexOf(steps[i]!);
+    runs[runCount++] = run;
     run = 0;
   }
-  runs.push(run);
-  return { common, table, runs: Uint8Array.from(runs), indices: Uint8Array.from(indices) };
+  runs[runCount] = run;
+  return { common, table, runs: runs.slice(0, runCount + 1), indices: indices.slice(0, runCount) };
 }
+
+/** Slots of StepCounts: a power of two, over twice the most distinct steps a table may hold. */
+const SLOTS = 1024;
+
+/**
+ * Counts of distinct steps (non-negative integers below 2^53), open-addressed by their low 32
+ * bits: at most MAX_TABLE + 2 of them are ever added, so probes stay short.
+ */
+class StepCounts {
+  private readonly keys = new Float64Array(SLOTS);
+  private readonly counts = new Int32Array(SLOTS);
+  private readonly used = new Uint8Array(SLOTS);
+  private order: number[] = [];
+  size = 0;
+
+  /** This table emptied, for the next run of steps (its arrays are kept: one per thread). */
+  cleared(): this {
+    for (const slot of this.order) {
+      this.used[slot] = 0;
+      this.counts[slot] = 0;
+    }
+    this.order = [];
+    this.size = 0;
+    return this;
+  }
+
+  add(step: number, count: number): void {
+    const slot = this.slotOf(step);
+    if (this.used[slot] === 0) {
+      this.used[slot] = 1;
+      this.keys[slot] = step;
+      this.order.push(slot);
+      this.size++;
+    }
+    this.counts[slot]! += count;
+  }
+
+  /** The step counted most; of equal counts, the one added first. */
+  mostCounted(): number {
+    let best = this.order[0]!;
+    for (const slot of this.order) if (this.counts[slot]! > this.counts[best]!) best = slot;
+    return this.keys[best]!;
+  }
+
+  stepsOtherThan(step: number): number[] {
+    return this.order.map((slot) => this.keys[slot]!).filter((other) => other !== step);
+  }
+
+  /** Reuses the count of a step as its index in the table, once counting is over. */
+  setIndex(step: number, index: number): void {
+    this.counts[this.slotOf(step)] = index;
+  }
+
+  indexOf(step: number): number {
+    return this.counts[this.slotOf(step)]!;
+  }
+
+  private slotOf(step: number): number {
+    // `| 0` keeps the low 32 bits of the integer (an fmod was the slowest line of stepRuns).
+    let slot = Math.imul(step | 0, 0x9e3779b1) >>> 22;
+    while (this.used[slot] === 1 && this.keys[slot] !== step) slot = (slot + 1) & (SLOTS - 1);
+    return slot;
+  }
+}
+
+const scratchCounts = new StepCounts();
+let scratchRuns = new Uint8Array(0);
+let scratchIndices = new Uint8Array(0);
 
 /** Bytes the runs take before compression, to weigh them against other packings. */
 export function stepRunsBytes(runs: StepRuns): number {

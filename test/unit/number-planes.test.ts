@@ -157,3 +157,20 @@ test('a damaged run is a SegmentCorruptError', (t) => {
   // A varint that never ends.
   t.throws(() => read(Uint8Array.of(4, 1, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), 2), { instanceOf: SegmentCorruptError });
 });
+
+test('runs of one step ended by jumps from tables of every size, with steps past 2^32, read back exactly', (t) => {
+  let state = 12_345;
+  const next = (): number => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+  for (const tableSize of [1, 2, 8, 100, 255, 256, 257, 300]) {
+    for (const scale of [1, 2 ** 20, 2 ** 33]) {
+      const jumps = Array.from({ length: tableSize }, (_, k) => (k + 1) * 7 * scale - 3);
+      const values = [1_000_000];
+      while (values.length < 2048) {
+        const run = 1 + Math.floor(next() * 6);
+        for (let r = 0; r < run && values.length < 2048; r++) values.push(values[values.length - 1]! + 1);
+        values.push(values[values.length - 1]! + jumps[Math.floor(next() * tableSize)]!);
+      }
+      t.true(same(values)(roundTrip(values).back), `table of ${tableSize}, scale ${scale}`);
+    }
+  }
+});
