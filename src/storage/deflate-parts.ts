@@ -49,6 +49,14 @@ export class DeflateHistory {
   partsWonInARow = 0;
   /** Blocks since the whole body was last tried. */
   blocksSinceWholeTried = 0;
+  /**
+   * Per part of a block (its place in the block: a column's plane), which of Huffman coding
+   * alone and plain DEFLATE won it last, and how many blocks in a row. A plane keeps its kind
+   * within a series: on the peer workload's noise Huffman won all 40,000 parts tried both ways,
+   * and on slow walks' high planes DEFLATE wins every time, so once one won twice in a row the
+   * other (a whole zlib call, about 10 µs) is tried again only every RETRY_WHOLE_EVERY blocks.
+   */
+  readonly partWinners: { deflate: boolean; inARow: number; sinceTried: number }[] = [];
 }
 
 /** Parts wins in a row after which the whole body is only tried now and then. */
@@ -64,8 +72,8 @@ export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, h
   if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, deflateRawSync(joined[0]!.bytes)]);
   const separate: Uint8Array[] = [];
   let separateBytes = FINAL_EMPTY_BLOCK.byteLength;
-  for (const { bytes, small } of joined) {
-    const compressed = small ? deflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : compressPart(bytes);
+  for (const [at, { bytes, small }] of joined.entries()) {
+    const compressed = small ? deflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : compressPart(bytes, history?.partWinners, at);
     separate.push(compressed);
     separateBytes += compressed.byteLength;
   }
@@ -82,12 +90,26 @@ export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, h
   return Buffer.concat(partsWin ? [prefix, ...separate, FINAL_EMPTY_BLOCK] : [prefix, whole]);
 }
 
-function compressPart(part: Uint8Array): Uint8Array {
+function compressPart(part: Uint8Array, winners?: DeflateHistory['partWinners'], at = 0): Uint8Array {
   if (huffmanBytesAtLeast(part) >= part.byteLength) return storedBlocks(part);
-  const huffman = deflateRawSync(part, { strategy: constants.Z_HUFFMAN_ONLY, finishFlush: constants.Z_SYNC_FLUSH });
+  const last = winners?.[at];
+  if (last !== undefined && last.inARow >= PARTS_WINS_TO_TRUST && last.sinceTried < RETRY_WHOLE_EVERY - 1) {
+    last.sinceTried++;
+    return last.deflate ? deflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH }) : huffmanOnly(part);
+  }
+  const huffman = huffmanOnly(part);
   if (huffman.byteLength >= NOISE_RATIO * part.byteLength) return huffman;
   const deflated = deflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH });
-  return deflated.byteLength < huffman.byteLength ? deflated : huffman;
+  const deflateWon = deflated.byteLength < huffman.byteLength;
+  if (winners !== undefined) {
+    const streak = last !== undefined && last.deflate === deflateWon ? last.inARow + 1 : 1;
+    winners[at] = { deflate: deflateWon, inARow: streak, sinceTried: 0 };
+  }
+  return deflateWon ? deflated : huffman;
+}
+
+function huffmanOnly(part: Uint8Array): Uint8Array {
+  return deflateRawSync(part, { strategy: constants.Z_HUFFMAN_ONLY, finishFlush: constants.Z_SYNC_FLUSH });
 }
 
 /**

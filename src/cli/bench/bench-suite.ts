@@ -21,6 +21,7 @@ export const BENCH_SUITE: readonly BenchScript[] = [
   micro('json-rows', 'JSON row encoder, ns/row', { ROWS: '100000', ROUNDS: '3' }),
   micro('block-codec', 'one block: encode/decode per block size'),
   micro('series-blocks', 'segment files through the block iterator', { POINTS: '1000', ROUNDS: '3' }),
+  micro('segment-write', "a flush's encoding: the peer workload through the segment writer, ns/point", { SERIES: '100', ROUNDS: '2' }),
   micro('segment-size', 'format 1 segment bytes/point'),
   micro('aggregates', 'aggregate engine, values/s per function'),
   micro('aggregate-scan', "a shard's half of Q3 (scan + aggregate + encode)", { SERIES: '50', ROUNDS: '3' }),
