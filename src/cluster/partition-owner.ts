@@ -366,7 +366,7 @@ export class PartitionOwner {
     batches[partition] = new Uint8Array(message.data).buffer;
     const base = Number(message.headers?.get(BASE_HEADER) ?? 0);
     // A deflated batch is inflated by the shard's thread, off the event loop. Messages of older
-    // builds, and the rows periodic continuous queries log, carry the batch as it is.
+    // builds carry the batch as it is.
     const deflated = message.headers?.get(ENCODING_HEADER) === DEFLATED_BATCH_ENCODING;
     const inflateTo = deflated ? Number(message.headers!.get(RAW_BYTES_HEADER)) : undefined;
     return this.storage.write(batches, base, { seq: message.seq, prev: previous, ...(inflateTo === undefined ? {} : { inflateTo }) });

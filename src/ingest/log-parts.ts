@@ -36,6 +36,21 @@ export function logPartsOf(batches: readonly (Uint8Array | null)[], messageBytes
   return parts;
 }
 
+/**
+ * A periodic continuous query's batch for one partition as messages named after `name` (its
+ * run and partition): one message `name` when it fits deflated, as nodes running the same
+ * interval name it alike and the log keeps one; otherwise pieces named `name.<the batch's
+ * digest>.<k>`, so the pieces of two nodes' runs that came out different are never mixed
+ * (each node's are kept whole, and the later overwrites the earlier row by row).
+ */
+export function namedLogParts(partition: number, batch: Uint8Array, messageBytes: number, name: string): LogPart[] {
+  const parts: LogPart[] = [];
+  addParts(parts, partition, batch, messageBytes);
+  if (parts.length === 1) return [{ ...parts[0]!, id: name }];
+  const whole = batchDigest(batch);
+  return parts.map((part, k) => ({ ...part, id: `${name}.${whole}.${k}` }));
+}
+
 function addParts(parts: LogPart[], partition: number, batch: Uint8Array, messageBytes: number): void {
   const deflated = deflateBatch(batch);
   if (deflated.byteLength <= messageBytes || readWriteBatch(batch).pointCount <= 1) {

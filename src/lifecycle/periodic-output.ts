@@ -9,6 +9,7 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { shardOf } from '../storage/router.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { encodeWriteBatch } from '../storage/write-batch.js';
+import type { LogPart } from '../ingest/log-parts.js';
 import { interpolate, parseIntoTarget } from '../query/into-target.js';
 
 /** One run of a periodic continuous query on one shard: its aggregate over [L, B). */
@@ -23,11 +24,24 @@ export interface PeriodicRequest extends AggregateRequest {
    * sequence number (two rows would be one point). Absent: start at 1.
    */
   readonly numbered?: ReadonlyMap<string, number>;
+  /**
+   * Cluster mode: the output goes to the log, so the shard thread deflates each partition's
+   * batch and cuts it into messages of at most `messageBytes`, named after `name`
+   * (ingest/log-parts.ts), rather than handing the event loop batches to cut.
+   */
+  readonly log?: { readonly messageBytes: number; readonly name: string };
 }
 
 /** A shard's part of a run: its batches, and the rows numbered so far (with the earlier shards'). */
 export interface PeriodicOutput {
   readonly batches: (Uint8Array | null)[];
+  readonly numbered: Map<string, number>;
+}
+
+/** A shard's part of a run as it leaves the shard thread: its batches, or the log's messages of them. */
+export interface PeriodicRunOutput {
+  readonly batches?: (ArrayBuffer | null)[];
+  readonly parts?: LogPart[];
   readonly numbered: Map<string, number>;
 }
 

@@ -92,15 +92,24 @@ export class PeriodicQueries extends Ticker {
       const known = plan.source.kind === 'names' ? new Set(await shard.listSeries({ db, regex: undefined })) : undefined;
       const present = known ? names.filter((name) => known.has(name)) : names;
       if (present.length === 0) continue;
-      const request = { ...requestFor(db, plan, shaping, present), target, columns: plan.columns, shardCount: this.storage.shards.length };
+      const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
+      const request = {
+        ...requestFor(db, plan, shaping, present),
+        target,
+        columns: plan.columns,
+        shardCount: this.storage.shards.length,
+        ...(this.writeLog ? { log: { messageBytes: this.writeLog.messageBytes, name: run } } : {}),
+      };
       const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
       if (shared) numbered = output.numbered;
-      const { batches } = output;
-      if (batches.every((batch) => batch === null)) continue;
-      if (this.writeLog) {
-        const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
-        await this.writeLog.append(db, batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, batch, id: `${run}.${partition}` }])), 0);
-      } else await this.storage.write(batches, 0);
+      if (output.parts !== undefined) {
+        if (output.parts.length === 0) continue;
+        await this.writeLog!.append(db, output.parts, 0);
+      } else {
+        const batches = output.batches!;
+        if (batches.every((batch) => batch === null)) continue;
+        await this.storage.write(batches, 0);
+      }
       writes++;
     }
     return writes;

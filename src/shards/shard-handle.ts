@@ -4,7 +4,7 @@ import type { AggregateRequest, EncodedAnswer, EncodedSeries } from '../operator
 import type { ArrowAggregateRequest, OneSeriesBatch } from '../operators/aggregate-arrow.js';
 import type { MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
-import type { PeriodicRequest } from '../lifecycle/periodic-output.js';
+import type { PeriodicRequest, PeriodicRunOutput } from '../lifecycle/periodic-output.js';
 import { RETRY_AFTER_SECONDS, HttpError, isErrorReply, ServiceUnavailableError, toHttpError, type ErrorReply } from '../errors.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
@@ -309,9 +309,9 @@ export class ShardHandle {
     return this.call<OneSeriesBatch>('aggregateMergedInArrow', { ...request, partials, status: this.status() });
   }
 
-  /** A periodic continuous query's run over this shard's series: its output as write batches per shard. */
-  periodicRun(request: PeriodicRequest): Promise<{ batches: (ArrayBuffer | null)[]; numbered: Map<string, number> }> {
-    return this.call<{ batches: (ArrayBuffer | null)[]; numbered: Map<string, number> }>('periodicRun', { ...request, status: this.status() });
+  /** A periodic continuous query's run over this shard's series: its output as write batches per shard, or as the log's messages. */
+  periodicRun(request: PeriodicRequest): Promise<PeriodicRunOutput> {
+    return this.call<PeriodicRunOutput>('periodicRun', { ...request, status: this.status() });
   }
 
   /** Brings the shard news of committed writes when no other message is on its way. */

@@ -6,7 +6,8 @@
 import '../util/array-buffer-detaching.js';
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
-import { periodicBatches, type PeriodicRequest } from '../lifecycle/periodic-output.js';
+import { periodicBatches, type PeriodicRequest, type PeriodicRunOutput } from '../lifecycle/periodic-output.js';
+import { namedLogParts } from '../ingest/log-parts.js';
 import { encodedAnswer, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
@@ -255,13 +256,21 @@ export function aggregateMergedInArrow(request: MergedAggregateRequest & { colum
   return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
-/** One run of a periodic continuous query over this shard's series: write batches per target shard. */
-export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): { batches: (ArrayBuffer | null)[]; numbered: Map<string, number> } | ErrorReply {
-  const answer = guard(() => {
+/**
+ * One run of a periodic continuous query over this shard's series: write batches per target
+ * shard, or in cluster mode the log's messages of them (`request.log`).
+ */
+export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): PeriodicRunOutput | ErrorReply {
+  const answer = guard((): PeriodicRunOutput => {
     const { batches, numbered } = withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+    const { log } = request;
+    if (log !== undefined) {
+      return { parts: batches.flatMap((batch, partition) => (batch === null ? [] : namedLogParts(partition, batch, log.messageBytes, `${log.name}.${partition}`))), numbered };
+    }
     return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))), numbered };
   });
-  return 'batches' in answer ? transferResult(answer, answer.batches.filter((b) => b !== null)) : answer;
+  if (isErrorReply(answer)) return answer;
+  return transferResult(answer, answer.parts ? answer.parts.map((part) => part.batch) : answer.batches!.filter((b) => b !== null));
 }
 
 export function closeCursor(task: { cursorId: number }): void {

@@ -249,6 +249,41 @@ test.serial('continuous queries write through the log: fan-out copies and period
   t.is((await querySeries(restarted, 'db1', 'select v from g.copy'))[0]!.points.length, 3);
 });
 
+test.serial("a periodic query's run larger than a NATS message is logged deflated, in pieces, and stored whole", async (t) => {
+  const node = await startNode('cq-large');
+  await createDb(node, 'db1');
+  // One point a second of random values for 50 hours: a backfill of 1 s buckets is 180,000
+  // rows of means that deflate cannot shrink much, several MB for one partition. Logged as
+  // one message, NATS refused it (max_payload 1 MiB), and the run failed at every tick.
+  const rows = 180_000;
+  const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
+  const points = Array.from({ length: rows }, (_, k) => [end - rows + k, Math.random()]);
+  await writeOk(node, 'db1', [{ name: 'big', columns: ['time', 'v'], points }], { precision: 's' });
+  await querySeries(node, 'db1', 'select mean(v) from big group by time(1s) into big.1s');
+  let stored = 0;
+  for (let tries = 0; tries < 600 && stored < rows; tries++) {
+    await sleep(100);
+    const answer = await query(node, 'db1', 'select count(mean) from big.1s');
+    if (answer.status === 200) stored = ((JSON.parse(answer.text) as SeriesResult[])[0]?.points[0]?.[1] as number | undefined) ?? 0;
+  }
+  t.is(stored, rows, node.output().slice(-2000));
+  const [sample] = await querySeries(node, 'db1', `select mean from big.1s where time = ${end - 10}s`);
+  t.is(sample!.points[0]![2], points[rows - 10]![1]);
+  const nc = await connect({ servers: nats.urls.split(',') });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const ids: string[] = [];
+    for (const p of [0, 1]) {
+      const { first_seq: first, last_seq: last } = (await jsm.streams.info(`cq-large-p${p}`)).state;
+      for (let seq = first; seq <= last && seq > 0; seq++) ids.push((await jsm.streams.getMessage(`cq-large-p${p}`, { seq })).header.get('Nats-Msg-Id'));
+    }
+    const pieces = ids.filter((id) => id.startsWith('cq.'));
+    t.true(pieces.length >= 2, `the run's messages: ${pieces.join(', ')}`);
+  } finally {
+    await nc.close();
+  }
+});
+
 test.serial('a partition log that is full answers 503 with Retry-After until its owners have stored it and it is purged', async (t) => {
   // Reports every second rather than every 10 s, so the purge comes within the test's wait.
   const node = await startNode('backlog', { args: ['--cluster-log-bytes', '256KiB', '--cluster-report-interval-ms', '1000'] });
