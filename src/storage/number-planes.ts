@@ -64,7 +64,7 @@ export function writeNumbers(out: ByteWriter, values: Float64Array): void {
   }
   const first = n > 0 ? values[0]! : 0;
   // Exact: every value differs from the first by a multiple of the divisor.
-  const scaled = new Float64Array(n);
+  const scaled = scratch.scaled.rowsOf(n);
   let min = 0;
   let max = 0;
   let stepMin = Infinity;
@@ -99,7 +99,7 @@ export function writeNumbers(out: ByteWriter, values: Float64Array): void {
     writePlanes(out, scaled, -min, offsetWidth);
     return;
   }
-  const steps = new Float64Array(n - 1);
+  const steps = scratch.steps.rowsOf(n - 1);
   let varintBytes = 0;
   for (let i = 1; i < n; i++) varintBytes += varintLength((steps[i - 1] = zigzag(scaled[i]! - scaled[i - 1]!)));
   const runs = stepRuns(steps);
@@ -131,7 +131,7 @@ export function writeNumbers(out: ByteWriter, values: Float64Array): void {
 /** The zig-zag residues of MEANS for rows 1…, or null when they or the sums would not fit. */
 function meanResidues(scaled: Float64Array, min: number, max: number): { residues: Float64Array; width: number } | null {
   if (Math.max(-min, max) > MAX_MEANS_MAGNITUDE) return null;
-  const residues = new Float64Array(scaled.length - 1);
+  const residues = scratch.residues.rowsOf(scaled.length - 1);
   let widest = 0;
   for (let i = 1; i < scaled.length; i++) {
     const predicted = i < 4 ? scaled[i - 1]! : (scaled[i - 1]! + scaled[i - 2]! + scaled[i - 3]! + scaled[i - 4]!) >> 2;
@@ -290,7 +290,7 @@ function widthFor(range: number): number {
 /** Plane k holds byte k of every (value + add), each plane a part of its own. */
 function writePlanes(out: ByteWriter, values: Float64Array, add: number, width: number): void {
   const n = values.length;
-  const words = new Uint32Array(n);
+  const words = scratch.words.rowsOf(n);
   for (let i = 0; i < n; i++) words[i] = values[i]! + add;
   for (let k = 0, shift = 0; k < width; k++, shift += 8) {
     const plane = new Uint8Array(n);
@@ -298,6 +298,33 @@ function writePlanes(out: ByteWriter, values: Float64Array, add: number, width: 
     out.plane(plane);
   }
 }
+
+/**
+ * Working arrays of writeNumbers, kept per thread and lent as views of the length asked for:
+ * a flush encodes tens of thousands of runs, and making these per run (zero-filled each time)
+ * was a good part of a flush's garbage. Nothing lent outlives the writeNumbers call; the planes
+ * handed to the writer are made fresh.
+ */
+class Lent<T extends Float64Array | Uint32Array> {
+  private rows: T;
+
+  constructor(private readonly make: (length: number) => T) {
+    this.rows = make(0);
+  }
+
+  /** A view of `n` rows, over rows kept from an earlier call when they are enough. */
+  rowsOf(n: number): T {
+    if (this.rows.length < n) this.rows = this.make(2 * n);
+    return this.rows.subarray(0, n) as T;
+  }
+}
+
+const scratch = {
+  scaled: new Lent((n) => new Float64Array(n)),
+  steps: new Lent((n) => new Float64Array(n)),
+  residues: new Lent((n) => new Float64Array(n)),
+  words: new Lent((n) => new Uint32Array(n)),
+};
 
 /** Bytes of the varint of a non-negative integer below 2^56: compares, where a loop divided. */
 function varintLength(value: number): number {
