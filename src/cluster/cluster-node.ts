@@ -3,7 +3,7 @@ import type { NatsConnection } from 'nats';
 import { listedClusterNodes, type Settings } from '../config.js';
 import { BadRequestError } from '../errors.js';
 import type { WriteLog } from '../ingest/write-log.js';
-import type { LogPart } from '../ingest/log-parts.js';
+import type { LogPart } from '../storage/write-batch-messages.js';
 import type { Logger } from '../log.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { ClusterPositions } from '../metrics/metrics.js';

@@ -6,7 +6,7 @@ import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.j
 import { StartupError } from '../startup-error.js';
 import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
 import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
-import type { LogPart } from '../ingest/log-parts.js';
+import type { LogPart } from '../storage/write-batch-messages.js';
 
 /** A publish not acknowledged by a quorum within this long is sent again (same message id). */
 const PUBLISH_TIMEOUT_MS = 5_000;

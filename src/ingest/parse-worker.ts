@@ -12,7 +12,7 @@ import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
-import { logPartsOf, type LogPart } from './log-parts.js';
+import { logPartsOf, type LogPart } from '../storage/write-batch-messages.js';
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */
@@ -33,7 +33,7 @@ export interface ParseTask {
   readonly format?: PointFormat;
   /**
    * Cluster mode: give the batches as the log's messages, none larger than this once deflated
-   * (log-parts.ts), instead of one batch per shard.
+   * (storage/write-batch-messages.ts), instead of one batch per shard.
    */
   readonly logMessageBytes?: number;
 }

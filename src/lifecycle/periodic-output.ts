@@ -9,7 +9,7 @@ import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../s
 import { shardOf } from '../storage/router.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { encodeWriteBatch } from '../storage/write-batch.js';
-import type { LogPart } from '../ingest/log-parts.js';
+import type { LogPart } from '../storage/write-batch-messages.js';
 import { interpolate, parseIntoTarget } from '../query/into-target.js';
 
 /** One run of a periodic continuous query on one shard: its aggregate over [L, B). */
@@ -27,7 +27,7 @@ export interface PeriodicRequest extends AggregateRequest {
   /**
    * Cluster mode: the output goes to the log, so the shard thread deflates each partition's
    * batch and cuts it into messages of at most `messageBytes`, named after `name`
-   * (ingest/log-parts.ts), rather than handing the event loop batches to cut.
+   * (storage/write-batch-messages.ts), rather than handing the event loop batches to cut.
    */
   readonly log?: { readonly messageBytes: number; readonly name: string };
 }

@@ -7,7 +7,7 @@ import '../util/array-buffer-detaching.js';
 import { workerData } from 'piscina';
 import { createLogger } from '../log.js';
 import { periodicBatches, type PeriodicRequest, type PeriodicRunOutput } from '../lifecycle/periodic-output.js';
-import { namedLogParts } from '../ingest/log-parts.js';
+import { namedLogParts } from '../storage/write-batch-messages.js';
 import { encodedAnswer, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';

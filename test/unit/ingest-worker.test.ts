@@ -10,7 +10,7 @@ import { shardOf } from '../../src/storage/router.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { ValueKind } from '../../src/storage/columns.js';
 import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
-import { batchDigest } from '../../src/ingest/batch-digest.js';
+import { batchDigest } from '../../src/storage/write-batch-digest.js';
 
 const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
 test.after.always(() => pool.destroy());

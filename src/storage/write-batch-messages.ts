@@ -1,8 +1,8 @@
-import { deflateBatch } from '../storage/write-batch-deflate.js';
-import { readWriteBatch } from '../storage/write-batch.js';
-import { splitWriteBatch } from '../storage/write-batch-split.js';
+import { deflateBatch } from './write-batch-deflate.js';
+import { readWriteBatch } from './write-batch.js';
+import { splitWriteBatch } from './write-batch-split.js';
 import { ownBuffer } from '../util/own-buffer.js';
-import { batchDigest } from './batch-digest.js';
+import { batchDigest } from './write-batch-digest.js';
 
 /** One message of a write in cluster mode's log: a partition's batch, or a piece of one. */
 export interface LogPart {
