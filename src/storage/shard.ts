@@ -30,6 +30,12 @@ export interface ShardOptions {
   readonly walFsyncIntervalMs: number;
   readonly memtableBytes: number;
   readonly flushIdleMs: number;
+  /**
+   * Committed rows still held as write batches are sealed once the shard got no write for
+   * this long (a server's shards: IDLE_SEAL_MS in shards/storage.ts; absent: only at SEAL_BYTES
+   * and when something reads them).
+   */
+  readonly idleSealMs?: number;
   /** Decoded segment blocks kept for scans (0: none). */
   readonly blockCacheBytes: number;
   /** Shared with the shard's handle: 1 while degraded, so /ping need not ask the thread. */
@@ -197,6 +203,7 @@ export class Shard {
   private appliedAbove: number[] = [];
   private flushScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private idleSealTimer: NodeJS.Timeout | undefined;
   /** Deletes whose rows are still in some segment (or a running flush, or a pending write). */
   private readonly tombstones: TombstoneSet;
   /** The tombstone number next when the running flush froze its rows. */
@@ -517,6 +524,7 @@ export class Shard {
   /** Seal in bulk, and flush (after the acknowledgements went out) when the memtable is full. */
   private afterApply(): void {
     if (this.unsealedBytes >= SEAL_BYTES) this.sealAll();
+    else if (this.unsealedBytes > 0) this.armIdleSeal();
     if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -582,6 +590,21 @@ export class Shard {
       }, this.options.flushIdleMs);
       this.idleTimer.unref();
     }
+  }
+
+  /** Seals the batches left by writes once none came for `idleSealMs`. */
+  private armIdleSeal(): void {
+    const idleMs = this.options.idleSealMs;
+    if (idleMs === undefined) return;
+    if (this.idleSealTimer) {
+      this.idleSealTimer.refresh();
+      return;
+    }
+    this.idleSealTimer = setTimeout(() => {
+      this.idleSealTimer = undefined;
+      if (!this.closing && this.unsealedBytes > 0) this.sealAll();
+    }, idleMs);
+    this.idleSealTimer.unref();
   }
 
   private seriesState(db: string, series: string, create: boolean): SeriesState | undefined {
@@ -1214,6 +1237,7 @@ export class Shard {
   async abandon(): Promise<void> {
     this.closing = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleSealTimer) clearTimeout(this.idleSealTimer);
     await this.flushing;
     await this.compaction;
     this.wal.close();
@@ -1224,6 +1248,7 @@ export class Shard {
   async close(): Promise<void> {
     this.closing = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleSealTimer) clearTimeout(this.idleSealTimer);
     try {
       if (this.wal.failed) this.wal.restart();
       await this.flushChecked();
