@@ -89,7 +89,7 @@ async function openEngine(
   // Read before the shard threads start: a bad setting must not leave them running.
   const clock = clockFromEnvironment(process.env);
   // A cluster's front end only opens no shard: its partitions' owners answer for them.
-  const storage = await Storage.open(settings, layout, meta.listDatabases(), link === undefined || storesData(settings));
+  const storage = await Storage.open(settings, layout, meta.listDatabases(), storesData(settings));
   let cluster: ClusterNode | undefined;
   try {
     cluster = link && clusterState && (await link.runtime.ClusterNode.start(link.nats, clusterState, settings, storage, meta, log.child({ component: 'cluster' })));

@@ -2,6 +2,7 @@ import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
 import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-runs.js';
 import { gcd, unzigzag, zigzag } from './zigzag.js';
+import { LentRows } from '../util/lent-rows.js';
 
 /**
  * A run of float64 values in a block body of codec 2, packed losslessly. When every value is
@@ -305,25 +306,11 @@ function writePlanes(out: ByteWriter, values: Float64Array, add: number, width: 
  * was a good part of a flush's garbage. Nothing lent outlives the writeNumbers call; the planes
  * handed to the writer are made fresh.
  */
-class Lent<T extends Float64Array | Uint32Array> {
-  private rows: T;
-
-  constructor(private readonly make: (length: number) => T) {
-    this.rows = make(0);
-  }
-
-  /** A view of `n` rows, over rows kept from an earlier call when they are enough. */
-  rowsOf(n: number): T {
-    if (this.rows.length < n) this.rows = this.make(2 * n);
-    return this.rows.subarray(0, n) as T;
-  }
-}
-
 const scratch = {
-  scaled: new Lent((n) => new Float64Array(n)),
-  steps: new Lent((n) => new Float64Array(n)),
-  residues: new Lent((n) => new Float64Array(n)),
-  words: new Lent((n) => new Uint32Array(n)),
+  scaled: new LentRows((n) => new Float64Array(n)),
+  steps: new LentRows((n) => new Float64Array(n)),
+  residues: new LentRows((n) => new Float64Array(n)),
+  words: new LentRows((n) => new Uint32Array(n)),
 };
 
 /** Bytes of the varint of a non-negative integer below 2^56: compares, where a loop divided. */

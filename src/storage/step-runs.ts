@@ -1,6 +1,7 @@
 import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
 import { gcd, unzigzag, zigzag } from './zigzag.js';
+import { LentRows } from '../util/lent-rows.js';
 
 /**
  * Zig-zag steps that are mostly one value, with the others drawn from a few: a series'
@@ -60,12 +61,8 @@ export function stepRuns(steps: Float64Array): StepRuns | null {
   const table = distinct.stepsOtherThan(common).sort((a, b) => unzigzag(a) - unzigzag(b));
   table.forEach((step, i) => distinct.setIndex(step, i));
   // Scratch rows, copied out at their length (a typed array made per call cost more than the loop).
-  if (scratchRuns.length <= steps.length) {
-    scratchRuns = new Uint8Array(2 * steps.length + 1);
-    scratchIndices = new Uint8Array(2 * steps.length + 1);
-  }
-  const runs = scratchRuns;
-  const indices = scratchIndices;
+  const runs = scratchRuns.rowsOf(steps.length + 1);
+  const indices = scratchIndices.rowsOf(steps.length);
   let runCount = 0;
   let run = 0;
   for (let i = 0; i < steps.length; i++) {
@@ -146,8 +143,8 @@ class StepCounts {
 }
 
 const scratchCounts = new StepCounts();
-let scratchRuns = new Uint8Array(0);
-let scratchIndices = new Uint8Array(0);
+const scratchRuns = new LentRows((n) => new Uint8Array(n));
+const scratchIndices = new LentRows((n) => new Uint8Array(n));
 
 /** Bytes the runs take before compression, to weigh them against other packings. */
 export function stepRunsBytes(runs: StepRuns): number {

@@ -31,7 +31,8 @@ const SPLIT_MARGIN = 1.25;
 export function logPartsOf(batches: readonly (Uint8Array | null)[], messageBytes: number): LogPart[] {
   const parts: LogPart[] = [];
   batches.forEach((batch, partition) => {
-    if (batch !== null) addParts(parts, partition, batch, messageBytes);
+    if (batch === null) return;
+    for (const piece of deflatedPieces(batch, messageBytes)) parts.push({ partition, batch: piece.deflated, id: batchDigest(piece.raw), rawBytes: piece.raw.byteLength });
   });
   return parts;
 }
@@ -44,19 +45,15 @@ export function logPartsOf(batches: readonly (Uint8Array | null)[], messageBytes
  * (each node's are kept whole, and the later overwrites the earlier row by row).
  */
 export function namedLogParts(partition: number, batch: Uint8Array, messageBytes: number, name: string): LogPart[] {
-  const parts: LogPart[] = [];
-  addParts(parts, partition, batch, messageBytes);
-  if (parts.length === 1) return [{ ...parts[0]!, id: name }];
-  const whole = batchDigest(batch);
-  return parts.map((part, k) => ({ ...part, id: `${name}.${whole}.${k}` }));
+  const pieces = deflatedPieces(batch, messageBytes);
+  const prefix = pieces.length === 1 ? undefined : `${name}.${batchDigest(batch)}`;
+  return pieces.map((piece, k) => ({ partition, batch: piece.deflated, id: prefix === undefined ? name : `${prefix}.${k}`, rawBytes: piece.raw.byteLength }));
 }
 
-function addParts(parts: LogPart[], partition: number, batch: Uint8Array, messageBytes: number): void {
+/** The batch deflated, or cut into pieces that each fit a message deflated; each with its bytes before deflating. */
+function deflatedPieces(batch: Uint8Array, messageBytes: number): { raw: Uint8Array; deflated: ArrayBuffer }[] {
   const deflated = deflateBatch(batch);
-  if (deflated.byteLength <= messageBytes || readWriteBatch(batch).pointCount <= 1) {
-    parts.push({ partition, batch: ownBuffer(deflated), id: batchDigest(batch), rawBytes: batch.byteLength });
-    return;
-  }
+  if (deflated.byteLength <= messageBytes || readWriteBatch(batch).pointCount <= 1) return [{ raw: batch, deflated: ownBuffer(deflated) }];
   const pieces = Math.max(2, Math.ceil((deflated.byteLength / messageBytes) * SPLIT_MARGIN));
-  for (const piece of splitWriteBatch(batch, pieces)) addParts(parts, partition, piece, messageBytes);
+  return splitWriteBatch(batch, pieces).flatMap((piece) => deflatedPieces(piece, messageBytes));
 }
