@@ -34,6 +34,14 @@ const gzipOffLoop = promisify(gzip);
 const deflateOffLoop = promisify(deflate);
 
 /**
+ * zlib's fastest level for every answer. At the default level (6) one zlib thread compressed
+ * about 30 MB of JSON a second: a gzip export of 10 M points took 11 s against 0.85 s plain, and
+ * clients that send Accept-Encoding by default (Python's requests, browsers) got that. The
+ * fastest level is about 4 times quicker for answers about a fifth larger.
+ */
+export const RESPONSE_COMPRESSION = { level: zlibConstants.Z_BEST_SPEED } as const;
+
+/**
  * One request and its response. uWS's request object dies when the handler returns, so
  * everything needed later is copied here first; the response is written corked, and never
  * after the client went away.
@@ -168,10 +176,10 @@ export class Exchange implements AnswerStream {
     const encoding = body.length > 0 ? this.responseEncoding() : undefined;
     if (encoding === undefined) return this.respond(status, body, contentType, encoding, extraHeaders);
     if (body.length <= INLINE_COMPRESSION_BYTES) {
-      return this.respond(status, encoding === 'gzip' ? gzipSync(body) : deflateSync(body), contentType, encoding, extraHeaders);
+      return this.respond(status, encoding === 'gzip' ? gzipSync(body, RESPONSE_COMPRESSION) : deflateSync(body, RESPONSE_COMPRESSION), contentType, encoding, extraHeaders);
     }
     // On libuv's thread pool, so the event loop keeps serving; same zlib settings, same bytes.
-    this.compressing = (encoding === 'gzip' ? gzipOffLoop(body) : deflateOffLoop(body)).then(
+    this.compressing = (encoding === 'gzip' ? gzipOffLoop(body, RESPONSE_COMPRESSION) : deflateOffLoop(body, RESPONSE_COMPRESSION)).then(
       (payload) => this.respond(status, payload, contentType, encoding, extraHeaders),
       (err: Error) => this.respond(500, err.message, 'text/plain', undefined, {}),
     );
@@ -298,7 +306,7 @@ export class Exchange implements AnswerStream {
     const encoding = this.responseEncoding();
     const streaming: StreamState = { encoding, headWritten: false, probed: false };
     this.streaming = streaming;
-    if (encoding) streaming.compressor = encoding === 'gzip' ? createGzip() : createDeflate();
+    if (encoding) streaming.compressor = encoding === 'gzip' ? createGzip(RESPONSE_COMPRESSION) : createDeflate(RESPONSE_COMPRESSION);
     this.res.onWritable(() => {
       streaming.waiter?.();
       return true;
