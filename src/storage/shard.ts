@@ -854,8 +854,8 @@ export class Shard {
     }
     const firstMark = this.lowestPendingMark();
     this.deleteLog = this.deleteLog.filter((d) => d.tid >= firstMark);
-    this.wal.removeBefore(checkpoint);
     this.maybeCompact();
+    await this.wal.removeBefore(checkpoint);
   }
 
   /** The lowest stream sequence of an unresolved write; Infinity if none. */
