@@ -1,8 +1,9 @@
 /**
- * A keep-alive node:http client for benchmarks: no hidden headers, no decompression, and a
- * socket pool whose size is the benchmark's connection count.
+ * A keep-alive node:http client for benchmarks: no hidden headers, no decompression unless
+ * asked for, and a socket pool whose size is the benchmark's connection count.
  */
 import http from 'node:http';
+import { createGunzip } from 'node:zlib';
 import { countJsonStream, type StreamCount } from '../../test/helpers/json-stream.js';
 
 export interface Reply {
@@ -39,10 +40,14 @@ export class BenchClient {
     });
   }
 
-  /** Runs a chunked query and counts objects, point rows and bytes as they stream in. */
-  countChunked(pathAndQuery: string): Promise<StreamCount> {
+  /**
+   * Runs a chunked query and counts objects, point rows and bytes as they stream in. With
+   * `gzip`, the answer is asked for gzip-compressed (as Python's requests and browsers ask)
+   * and counted as it inflates: the bytes are then the JSON's, not the wire's.
+   */
+  countChunked(pathAndQuery: string, options: { readonly gzip?: boolean } = {}): Promise<StreamCount> {
     return new Promise((resolve, reject) => {
-      const req = this.open('GET', pathAndQuery, {});
+      const req = this.open('GET', pathAndQuery, options.gzip ? { 'accept-encoding': 'gzip' } : {});
       req.on('response', (res) => {
         if (res.statusCode !== 200) {
           const chunks: Buffer[] = [];
@@ -50,7 +55,8 @@ export class BenchClient {
           res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`)));
           return;
         }
-        countJsonStream(res).then(resolve, reject);
+        if (options.gzip && res.headers['content-encoding'] !== 'gzip') return reject(new Error('the answer came uncompressed'));
+        countJsonStream(options.gzip ? res.pipe(createGunzip()) : res).then(resolve, reject);
       });
       req.on('error', reject);
       req.end();

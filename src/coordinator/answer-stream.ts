@@ -1,3 +1,5 @@
+import type { DeflatedPiece, PieceEncoding } from '../util/deflate-piece.js';
+
 /**
  * Where the coordinator writes an answer: a whole JSON body, or a stream of pieces whose next
  * one is asked for only when the client has taken the last. The HTTP exchange is one; the
@@ -10,10 +12,15 @@ export interface AnswerStream {
   streamContentType: string;
   /** A whole answer, already encoded as JSON. */
   rawJson(status: number, body: Uint8Array | string): void;
+  /**
+   * The compression a streamed answer goes out with, if any: producers that can may then
+   * compress their pieces apart themselves (util/deflate-piece.ts) and hand them over as such.
+   */
+  pieceEncoding(): PieceEncoding | undefined;
   /** One piece of a streamed answer; settles when the client can take the next. */
-  writeChunk(piece: Uint8Array | string): Promise<void>;
+  writeChunk(piece: Uint8Array | string | DeflatedPiece): Promise<void>;
   /** The last piece of a streamed answer, and its end. */
-  endStreamWith(piece: Uint8Array | string): Promise<void>;
+  endStreamWith(piece: Uint8Array | string | DeflatedPiece): Promise<void>;
   /** Ends a streamed answer (an empty 200 when nothing was streamed). */
   endStream(): Promise<void>;
   /** Ends a streamed answer that failed midway so the client sees it cut, not complete. */

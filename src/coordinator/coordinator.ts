@@ -15,6 +15,7 @@ import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, S
 import { seriesByShard } from './series-by-shard.js';
 import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
+import type { DeflatedPiece } from '../util/deflate-piece.js';
 
 const POINTS_PER_OBJECT = 1000;
 const POINTS_PER_PAGE = 20_000;
@@ -118,6 +119,7 @@ export class QueryCoordinator {
       [...byShard].map(async ([shard, names]) => {
         // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
         const pageSlots = output.chunked && !inArrow ? shard.takeJsonSlots() : undefined;
+        const deflatePages = output.chunked && !inArrow ? exchange.pieceEncoding() : undefined;
         const request: ScanRequest = {
           db,
           series: names,
@@ -136,6 +138,7 @@ export class QueryCoordinator {
           pointsPerPage: inArrow ? ROWS_PER_ARROW_BATCH : POINTS_PER_PAGE,
           rowIndent: rowIndentFor(framing),
           ...(output.chunked ? { objectFraming: framing } : inArrow ? {} : { seriesFraming: framing }),
+          ...(deflatePages ? { deflatePages } : {}),
           ...(pageSlots ? { pageSlots } : {}),
         };
         // An Arrow answer surveys the scan before its first page; JSON takes the page at once.
@@ -179,8 +182,8 @@ export class QueryCoordinator {
       pumpPages(
         source,
         (page) => {
-          // A scan's shard framed the objects itself: its page body goes to the socket as it is.
-          const bytes = page.framed ? (page.objects.length > 0 ? page.body : new Uint8Array(0)) : framePage(page, framing);
+          // A scan's shard framed the objects itself (and compressed them, if the answer is).
+          const bytes = page.framed ? framedBody(page) : framePage(page, framing);
           // The last page of the last source to finish ends the answer in the same write.
           const last = page.done && --unfinished === 0;
           // Writes from the shards' pumps are serialised so objects never interleave mid-object.
@@ -227,6 +230,12 @@ export class QueryCoordinator {
     );
     exchange.rawJson(200, wholeAnswer(mergeByteOrdered(orders), bySeries, framing));
   }
+}
+
+/** A page the shard framed itself: its body as it is, or the piece the shard compressed it into. */
+function framedBody(page: Page): Uint8Array | DeflatedPiece {
+  if (page.objects.length === 0) return new Uint8Array(0);
+  return page.deflated ? { deflated: page.body, check: page.deflated.check, length: page.deflated.length } : page.body;
 }
 
 /** A page's objects as bare, concatenated JSON objects (0.8's chunked framing). */

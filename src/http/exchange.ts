@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
-import { createDeflate, createGzip, deflate, deflateSync, gzip, gzipSync, constants as zlibConstants, type Gzip, type Deflate } from 'node:zlib';
+import { deflate, deflateSync, gzip, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { AnswerStream } from '../coordinator/answer-stream.js';
 import { diskRefusal, HttpError } from '../errors.js';
@@ -53,7 +54,10 @@ export const RESPONSE_COMPRESSION = { level: zlibConstants.Z_BEST_SPEED } as con
  * was let through on a timer to find out whether the buffer drained silently.
  */
 interface StreamState {
-  compressor?: Gzip | Deflate;
+  /** The answer's compressed framing, when the client asked for one. */
+  deflated?: DeflatedStream;
+  /** The last piece framed so far: pieces compressed apart are framed and sent in call order. */
+  framed: Promise<unknown>;
   readonly encoding: Encoding;
   /** Status and headers wait for the first bytes, to leave in the same write as they do. */
   headWritten: boolean;
@@ -244,11 +248,13 @@ export class Exchange implements AnswerStream {
    * each piece is flushed (through the compressor when the client asked for one). Resolves
    * when the socket can take more, so producers pull only as fast as the client reads.
    */
-  async writeChunk(piece: Uint8Array | string): Promise<void> {
+  async writeChunk(piece: Uint8Array | string | DeflatedPiece): Promise<void> {
     if (this.done || this.revoked()) return;
     const streaming = this.startStream();
-    const compressor = streaming.compressor;
-    const bytes = compressor ? await compress(compressor, piece) : piece;
+    let bytes: Uint8Array | string;
+    if (streaming.deflated !== undefined) bytes = await framedPiece(streaming, streaming.deflated, piece);
+    else if (isDeflatedPiece(piece)) throw new Error('a compressed piece for an answer sent uncompressed');
+    else bytes = piece;
     if (this.done || bytes.length === 0) return;
     let ok = true;
     this.res.cork(() => {
@@ -259,16 +265,25 @@ export class Exchange implements AnswerStream {
     else await this.room(streaming);
   }
 
+  /** How pieces of a streamed answer should come: compressed apart for this encoding, or as they are. */
+  pieceEncoding(): PieceEncoding | undefined {
+    return this.responseEncoding();
+  }
+
   /**
    * Ends a streamed response with its last piece. Uncompressed, the piece, the chunked body's
    * end (and the head, for an answer of one piece) leave in one write: each write here is a
    * system call and, with Nagle off, a packet, and a small chunked answer took three.
    */
-  async endStreamWith(piece: Uint8Array | string): Promise<void> {
+  async endStreamWith(piece: Uint8Array | string | DeflatedPiece): Promise<void> {
     if (this.done || this.revoked()) return;
+    if (isDeflatedPiece(piece)) {
+      await this.writeChunk(piece);
+      return this.endStream();
+    }
     if (!this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.compressor !== undefined) {
+    if (streaming.deflated !== undefined) {
       await this.writeChunk(piece);
       return this.endStream();
     }
@@ -290,8 +305,13 @@ export class Exchange implements AnswerStream {
       this.send(200, '', 'application/json');
       return;
     }
-    const compressor = streaming.compressor;
-    const tail = compressor ? await finishCompressor(compressor) : undefined;
+    const deflated = streaming.deflated;
+    let tail: Uint8Array | undefined;
+    if (deflated) {
+      const ending = streaming.framed.then(() => deflated.end());
+      streaming.framed = ending;
+      tail = await ending;
+    }
     if (this.done) return;
     this.finished = true;
     this.res.cork(() => {
@@ -304,9 +324,9 @@ export class Exchange implements AnswerStream {
   private startStream(): StreamState {
     if (this.streaming) return this.streaming;
     const encoding = this.responseEncoding();
-    const streaming: StreamState = { encoding, headWritten: false, probed: false };
+    const streaming: StreamState = { encoding, headWritten: false, probed: false, framed: Promise.resolve() };
+    if (encoding) streaming.deflated = new DeflatedStream(encoding);
     this.streaming = streaming;
-    if (encoding) streaming.compressor = encoding === 'gzip' ? createGzip(RESPONSE_COMPRESSION) : createDeflate(RESPONSE_COMPRESSION);
     this.res.onWritable(() => {
       streaming.waiter?.();
       return true;
@@ -348,35 +368,16 @@ export class Exchange implements AnswerStream {
   }
 }
 
-function finishCompressor(compressor: Gzip | Deflate): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const tail: Buffer[] = [];
-    compressor.on('data', (chunk: Buffer) => tail.push(chunk));
-    compressor.once('error', reject);
-    // 'end' (readable side), not end()'s callback ('finish'): the last block comes after finish.
-    compressor.once('end', () => resolve(Buffer.concat(tail)));
-    compressor.end();
-  });
+/**
+ * A piece of a compressed answer as it goes to the socket. Pieces are framed in call order,
+ * whoever compressed them: a shard thread before it sent the piece, or libuv's pool here.
+ */
+function framedPiece(streaming: StreamState, deflated: DeflatedStream, piece: Uint8Array | string | DeflatedPiece): Promise<Uint8Array> {
+  if (!isDeflatedPiece(piece) && piece.length === 0) return Promise.resolve(EMPTY);
+  const compressing = isDeflatedPiece(piece) ? piece : deflatePieceOffLoop(typeof piece === 'string' ? Buffer.from(piece) : piece, deflated.encoding);
+  const framed = streaming.framed.then(() => compressing).then((ready) => deflated.next(ready));
+  streaming.framed = framed.catch(() => undefined);
+  return framed;
 }
 
-/** One piece through the stream's compressor, flushed so the client can decode it at once. */
-function compress(compressor: Gzip | Deflate, piece: Uint8Array | string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const onData = (chunk: Buffer): void => {
-      out.push(chunk);
-    };
-    const onError = (err: Error): void => {
-      compressor.off('data', onData);
-      reject(err);
-    };
-    compressor.on('data', onData);
-    compressor.once('error', onError);
-    compressor.write(piece);
-    compressor.flush(zlibConstants.Z_SYNC_FLUSH, () => {
-      compressor.off('data', onData);
-      compressor.off('error', onError);
-      resolve(Buffer.concat(out));
-    });
-  });
-}
+const EMPTY = new Uint8Array(0);

@@ -3,7 +3,8 @@ import type { ArrowColumnType } from '../engine/arrow/column-types.js';
 import { batchRows, RecordBatchBuilder, type ArrowLayout } from '../engine/arrow/record-batch.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../engine/json/json-rows.js';
-import { borrowWriter, finishBorrowed, giveBackWriter, isSafeMagnitude, type JsonWriter } from '../engine/json/json-writer.js';
+import { deflatePiece, type PieceEncoding } from '../util/deflate-piece.js';
+import { borrowWriter, giveBackWriter, isSafeMagnitude } from '../engine/json/json-writer.js';
 import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { lowerBound } from '../storage/row-slice.js';
 import type { Piece } from '../storage/series-blocks.js';
@@ -47,6 +48,12 @@ export interface ScanRequest {
    * tail), ready to go to the socket as they are.
    */
   readonly objectFraming?: Framing;
+  /**
+   * With objectFraming, for an answer the client takes compressed: each page's body is then
+   * compressed here, apart from the others (util/deflate-piece.ts), so the shards compress an
+   * export in parallel and the main thread only frames the pieces.
+   */
+  readonly deflatePages?: PieceEncoding;
   /**
    * Set for whole answers: each series is one object, its head written before its first row
    * and its tail after its last, so the coordinator only puts the shards' bytes in order. A
@@ -101,6 +108,8 @@ export interface Page {
   readonly objects: PageObject[];
   readonly body: Uint8Array;
   readonly done: boolean;
+  /** The body, raw deflate (ScanRequest.deflatePages), inflates to this many bytes with this check. */
+  readonly deflated?: { readonly check: number; readonly length: number };
   /** The body holds whole series objects (the request asked for objectFraming). */
   readonly framed?: boolean;
   /** The body holds series objects' heads and tails as ScanRequest.seriesFraming says. */
@@ -252,8 +261,15 @@ export class ScanCursor {
       if (ended) this.current = undefined;
     }
     const done = this.current === undefined && this.seriesIndex >= request.series.length;
-    const body = finishPage(out, slot);
-    return { objects, body, done, framed: request.objectFraming !== undefined, seriesFramed: request.seriesFraming !== undefined };
+    const framing = { framed: request.objectFraming !== undefined, seriesFramed: request.seriesFraming !== undefined };
+    if (request.deflatePages !== undefined && objects.length > 0) {
+      const piece = deflatePiece(out.bytes(), request.deflatePages);
+      giveBackWriter(out);
+      return { objects, body: pageBody(piece.deflated, slot), done, ...framing, deflated: { check: piece.check, length: piece.length } };
+    }
+    const body = pageBody(out.bytes(), slot);
+    giveBackWriter(out);
+    return { objects, body, done, ...framing };
   }
 
   /**
@@ -470,12 +486,11 @@ function both(a: Uint8Array | undefined, b: Uint8Array | undefined, from: number
 const PAGE_SLOT_MARGIN = 256 * 1024;
 
 /** The page's bytes in `slot` when they fit, else in a buffer of their own that can be moved to the main thread. */
-function finishPage(writer: JsonWriter, slot: SharedArrayBuffer | undefined): Uint8Array {
-  const bytes = writer.bytes();
-  if (slot === undefined || bytes.length > slot.byteLength) return finishBorrowed(writer);
+function pageBody(bytes: Uint8Array, slot: SharedArrayBuffer | undefined): Uint8Array {
+  // A copy, not a view: a zlib result may be a slice of a buffer Node pools for other uses.
+  if (slot === undefined || bytes.length > slot.byteLength) return new Uint8Array(bytes);
   const body = new Uint8Array(slot, 0, bytes.length);
   body.set(bytes);
-  giveBackWriter(writer);
   return body;
 }
 

@@ -19,6 +19,7 @@ export const BENCH_SUITE: readonly BenchScript[] = [
   micro('parse-body', 'write-body parser against JSON.parse', { ITERATIONS: '50', ROUNDS: '3' }),
   micro('fan-out', 'a fan-out CQ copying every point of a body, against parsing it', { ITERATIONS: '50', ROUNDS: '3' }),
   micro('json-rows', 'JSON row encoder, ns/row', { ROWS: '100000', ROUNDS: '3' }),
+  micro('deflate-piece', "a compressed export's page compressed as one piece, ns/row", { ROUNDS: '2' }),
   micro('block-codec', 'one block: encode/decode per block size'),
   micro('series-blocks', 'segment files through the block iterator', { POINTS: '1000', ROUNDS: '3' }),
   micro('segment-write', "a flush's encoding: the peer workload through the segment writer, ns/point", { SERIES: '100', ROUNDS: '2' }),

@@ -1,0 +1,97 @@
+/**
+ * Streamed answers a client asked for compressed: the shards compress the pages of a chunked
+ * export apart and the main thread frames them into one gzip or zlib stream
+ * (util/deflate-piece.ts), while pieces made on the main thread (aggregates, lists) are
+ * compressed there. Whatever made the pieces, the answer must inflate, with its trailer's
+ * check and length verified, to the same series and rows as the uncompressed answer.
+ */
+import test from 'ava';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { parseJsonConcatenation } from '../helpers/json-stream.js';
+import { createDb, queryString, rawRequest, writeOk, type SeriesInput } from '../helpers/client.js';
+import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+
+const DB = 'zipped';
+/** Series big enough for several pages each (a page holds 20,000 rows), and small ones. */
+const BIG_SERIES = 3;
+const BIG_POINTS = 45_000;
+const SMALL_SERIES = 30;
+let server: TestServer;
+
+test.before(async () => {
+  server = await startServer({ args: ['--shards', '2'] });
+  await createDb(server, DB);
+  for (let start = 0; start < BIG_POINTS; start += 5_000) {
+    const body: SeriesInput[] = Array.from({ length: BIG_SERIES }, (_, s) => ({
+      name: `big.${s}`,
+      columns: ['time', 'value'],
+      points: Array.from({ length: 5_000 }, (_, i) => [1_380_000_000 + (start + i) * 10, ((start + i) * 7919 + s) % 10_007 / 100]),
+    }));
+    await writeOk(server, DB, body, { precision: 's' });
+  }
+  const small: SeriesInput[] = Array.from({ length: SMALL_SERIES }, (_, s) => ({
+    name: `small.${s}`,
+    columns: ['time', 'value', 'host'],
+    points: Array.from({ length: 20 }, (_, i) => [1_380_000_000 + i * 60, s + i / 4, `h${s % 3}`]),
+  }));
+  await writeOk(server, DB, small, { precision: 's' });
+});
+
+test.after.always(cleanupServers);
+
+interface SeriesObject {
+  name: string;
+  columns: string[];
+  points: unknown[][];
+}
+
+type Encoding = 'gzip' | 'deflate' | 'identity';
+
+async function answer(q: string, encoding: Encoding): Promise<{ objects: SeriesObject[]; contentEncoding: string | undefined }> {
+  const path = `/db/${DB}/series${queryString({ u: 'root', p: 'root', q, chunked: 'true', time_precision: 's' })}`;
+  const result = await rawRequest(server, 'GET', path, { headers: { 'accept-encoding': encoding } });
+  if (result.status !== 200) throw new Error(`HTTP ${result.status}: ${result.body.toString('utf8').slice(0, 300)}`);
+  const contentEncoding = result.headers['content-encoding'] as string | undefined;
+  // Both inflaters verify the trailer: the combined check and (gzip) the length.
+  const text = (contentEncoding === 'gzip' ? gunzipSync(result.body) : contentEncoding === 'deflate' ? inflateSync(result.body) : result.body).toString('utf8');
+  return { objects: parseJsonConcatenation(text) as SeriesObject[], contentEncoding };
+}
+
+/** Objects in a fixed order: two shards' pages interleave in any order. */
+function sorted(objects: SeriesObject[]): SeriesObject[] {
+  const key = (o: SeriesObject): string => `${o.name} ${JSON.stringify(o.points[0])}`;
+  return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+for (const encoding of ['gzip', 'deflate'] as const) {
+  test(`a chunked export of every series, ${encoding}-compressed by the shards, inflates to the plain answer`, async (t) => {
+    const plain = await answer('select * from /.*/', 'identity');
+    const zipped = await answer('select * from /.*/', encoding);
+    t.is(plain.contentEncoding, undefined);
+    t.is(zipped.contentEncoding, encoding);
+    const rows = zipped.objects.reduce((sum, o) => sum + o.points.length, 0);
+    t.is(rows, BIG_SERIES * BIG_POINTS + SMALL_SERIES * 20);
+    t.deepEqual(sorted(zipped.objects), sorted(plain.objects));
+  });
+
+  test(`a chunked aggregate and a series list, ${encoding}-compressed on the main thread, inflate to the plain answers`, async (t) => {
+    for (const q of ['select max(value), count(value) from /.*/ group by time(1h)', 'list series']) {
+      const plain = await answer(q, 'identity');
+      const zipped = await answer(q, encoding);
+      t.is(zipped.contentEncoding, encoding, q);
+      t.true(zipped.objects.length > 0, q);
+      t.deepEqual(sorted(zipped.objects), sorted(plain.objects), q);
+    }
+  });
+}
+
+test('a compressed chunked answer with no rows is a valid empty stream', async (t) => {
+  const zipped = await answer('select * from big.0 where time < 1000s', 'gzip');
+  t.deepEqual(zipped.objects, []);
+});
+
+test('a compressed one-page answer (one piece, then the end) inflates whole', async (t) => {
+  const zipped = await answer('select * from big.1 limit 5', 'gzip');
+  t.is(zipped.objects.length, 1);
+  t.is(zipped.objects[0]!.points.length, 5);
+});
