@@ -5,7 +5,9 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAllEventually } from '../helpers/acknowledged-points.js';
-import { createDb, query, querySeries, request, sleep, writeOk, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
+import { gunzipSync } from 'node:zlib';
+import { createDb, query, querySeries, rawRequest, request, sleep, writeOk, type RawResult, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
+import { parseJsonConcatenation } from '../helpers/json-stream.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
@@ -94,11 +96,33 @@ test.serial('with partitions spread over two nodes, both answer every query alik
   const arrow = await Promise.all(nodes.map((node) => request(node, 'GET', '/db/db1/series', { params: { q: 'select * from cpu.a', format: 'arrow' } })));
   t.is(arrow[0]!.status, 200);
   t.is(arrow[1]!.status, 200);
+  // Asked for gzip, each node's chunked export is compressed page by page by the shards that
+  // scan it, remote ones too, and inflates (its trailer checked) to the plain answer.
+  for (const node of nodes) {
+    const plain = await exported(node, 'identity');
+    const zipped = await exported(node, 'gzip');
+    t.is(zipped.headers['content-encoding'], 'gzip');
+    t.deepEqual(sortedObjects(gunzipSync(zipped.body)), sortedObjects(plain.body));
+  }
   // Each node stores half the partitions.
   const stored = await Promise.all(nodes.map(storedPartitions));
   t.deepEqual(stored.map((partitions) => partitions.length), [2, 2], `stored: ${JSON.stringify(stored)}`);
   t.deepEqual([...stored[0]!, ...stored[1]!].sort(), ['0', '1', '2', '3']);
 });
+
+/** A chunked export of every series, asked again (at most twice) while a shard call answers 503. */
+async function exported(node: TestServer, encoding: 'gzip' | 'identity'): Promise<RawResult> {
+  const path = `/db/db1/series?u=root&p=root&chunked=true&time_precision=ms&q=${encodeURIComponent('select * from /.*/')}`;
+  for (let attempt = 1; ; attempt++) {
+    const answer = await rawRequest(node, 'GET', path, { headers: { 'accept-encoding': encoding } });
+    if (answer.status === 200 || attempt === 3) return answer;
+  }
+}
+
+/** Series objects of a chunked answer in a fixed order (the partitions' pages interleave). */
+function sortedObjects(body: Buffer): string[] {
+  return parseJsonConcatenation(body.toString('utf8')).map((object) => JSON.stringify(object)).sort();
+}
 
 /** The partitions a node stores, as its metrics list them. */
 async function storedPartitions(node: TestServer): Promise<string[]> {
