@@ -37,31 +37,50 @@ const STORED_BODY_BYTES = 128;
 /** The most bytes one stored block holds. */
 const MAX_STORED_BLOCK = 65_535;
 
+/** Wins in a row after which a choice's winner is taken without trying the other way. */
+const WINS_TO_TRUST = 2;
+/** A trusted choice still tries both ways once in this many. */
+const RETRY_BOTH_EVERY = 8;
+
 /**
- * What the blocks of one series written before told about compressing them. Within a series
- * the same way keeps winning (the parts for noise, the whole for repeats), and trying both cost
- * a block of the peer workload's noise a whole-body DEFLATE that lost every time: about a
- * third of encoding it. So once the parts won twice in a row, the whole is tried again only
- * every RETRY_WHOLE_EVERY blocks.
+ * Which of two ways won a choice lately (`true` or `false`: what the caller tried): once one
+ * won WINS_TO_TRUST times in a row, the other is tried again only once in RETRY_BOTH_EVERY.
  */
-export class DeflateHistory {
-  /** Blocks in a row whose parts, compressed one by one, came out smaller than the whole body. */
-  partsWonInARow = 0;
-  /** Blocks since the whole body was last tried. */
-  blocksSinceWholeTried = 0;
-  /**
-   * Per part of a block (its place in the block: a column's plane), which of Huffman coding
-   * alone and plain DEFLATE won it last, and how many blocks in a row. A plane keeps its kind
-   * within a series: on the peer workload's noise Huffman won all 40,000 parts tried both ways,
-   * and on slow walks' high planes DEFLATE wins every time, so once one won twice in a row the
-   * other (a whole zlib call, about 10 µs) is tried again only every RETRY_WHOLE_EVERY blocks.
-   */
-  readonly partWinners: { deflate: boolean; inARow: number; sinceTried: number }[] = [];
+export class Streak {
+  winner: boolean | undefined;
+  private inARow = 0;
+  private sinceTried = 0;
+
+  /** The way to take alone this time, or undefined when both must be tried (and `record`ed). */
+  trusted(): boolean | undefined {
+    if (this.winner === undefined || this.inARow < WINS_TO_TRUST || this.sinceTried >= RETRY_BOTH_EVERY - 1) return undefined;
+    this.sinceTried++;
+    return this.winner;
+  }
+
+  record(won: boolean): void {
+    this.inARow = this.winner === won ? this.inARow + 1 : 1;
+    this.winner = won;
+    this.sinceTried = 0;
+  }
 }
 
-/** Parts wins in a row after which the whole body is only tried now and then. */
-const PARTS_WINS_TO_TRUST = 2;
-const RETRY_WHOLE_EVERY = 8;
+/**
+ * What the blocks of one series written before told about compressing them. Within a series
+ * the same way keeps winning, and trying both costs a zlib call that loses every time, so each
+ * choice follows a Streak:
+ * - the whole body against its parts (`partsWin`): the parts for noise, the whole for repeats.
+ *   Trying both cost a block of the peer workload's noise a whole-body DEFLATE that lost every
+ *   time, about a third of encoding it;
+ * - per part of a block (its place in the block: a column's plane), plain DEFLATE against
+ *   Huffman coding alone (`deflateWins`). A plane keeps its kind within a series: on the peer
+ *   workload's noise Huffman won all 40,000 parts tried both ways, and on slow walks' high
+ *   planes DEFLATE wins every time.
+ */
+export class DeflateHistory {
+  readonly partsWin = new Streak();
+  readonly deflateWins: Streak[] = [];
+}
 
 export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, history?: DeflateHistory): Uint8Array {
   let bodyBytes = 0;
@@ -70,41 +89,32 @@ export function deflateParts(parts: readonly Uint8Array[], prefix: Uint8Array, h
   const joined = joinSmallParts(parts);
   // One small run is the whole body again, compressed worse (a sync flush and a closing block).
   if (joined.length === 1 && joined[0]!.small) return Buffer.concat([prefix, deflateRawSync(joined[0]!.bytes)]);
+  const trusted = history?.partsWin.trusted();
+  if (trusted === false) return Buffer.concat([prefix, deflateRawSync(Buffer.concat(parts))]);
   const separate: Uint8Array[] = [];
   let separateBytes = FINAL_EMPTY_BLOCK.byteLength;
   for (const [at, { bytes, small }] of joined.entries()) {
-    const compressed = small ? deflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : compressPart(bytes, history?.partWinners, at);
+    const compressed = small ? deflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }) : compressPart(bytes, history?.deflateWins, at);
     separate.push(compressed);
     separateBytes += compressed.byteLength;
   }
-  if (history !== undefined && history.partsWonInARow >= PARTS_WINS_TO_TRUST && history.blocksSinceWholeTried < RETRY_WHOLE_EVERY - 1) {
-    history.blocksSinceWholeTried++;
-    return Buffer.concat([prefix, ...separate, FINAL_EMPTY_BLOCK]);
-  }
+  if (trusted === true) return Buffer.concat([prefix, ...separate, FINAL_EMPTY_BLOCK]);
   const whole = deflateRawSync(Buffer.concat(parts));
   const partsWin = separateBytes < whole.byteLength;
-  if (history !== undefined) {
-    history.partsWonInARow = partsWin ? history.partsWonInARow + 1 : 0;
-    history.blocksSinceWholeTried = 0;
-  }
+  history?.partsWin.record(partsWin);
   return Buffer.concat(partsWin ? [prefix, ...separate, FINAL_EMPTY_BLOCK] : [prefix, whole]);
 }
 
-function compressPart(part: Uint8Array, winners?: DeflateHistory['partWinners'], at = 0): Uint8Array {
+function compressPart(part: Uint8Array, deflateWins?: Streak[], at = 0): Uint8Array {
   if (huffmanBytesAtLeast(part) >= part.byteLength) return storedBlocks(part);
-  const last = winners?.[at];
-  if (last !== undefined && last.inARow >= PARTS_WINS_TO_TRUST && last.sinceTried < RETRY_WHOLE_EVERY - 1) {
-    last.sinceTried++;
-    return last.deflate ? deflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH }) : huffmanOnly(part);
-  }
+  const streak = deflateWins === undefined ? undefined : (deflateWins[at] ??= new Streak());
+  const trusted = streak?.trusted();
+  if (trusted !== undefined) return trusted ? deflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH }) : huffmanOnly(part);
   const huffman = huffmanOnly(part);
   if (huffman.byteLength >= NOISE_RATIO * part.byteLength) return huffman;
   const deflated = deflateRawSync(part, { finishFlush: constants.Z_SYNC_FLUSH });
   const deflateWon = deflated.byteLength < huffman.byteLength;
-  if (winners !== undefined) {
-    const streak = last !== undefined && last.deflate === deflateWon ? last.inARow + 1 : 1;
-    winners[at] = { deflate: deflateWon, inARow: streak, sinceTried: 0 };
-  }
+  streak?.record(deflateWon);
   return deflateWon ? deflated : huffman;
 }
 

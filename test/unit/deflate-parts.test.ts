@@ -120,7 +120,7 @@ test("a series' history tries one coding of a part once the other kept winning i
     if (remembered.byteLength > fresh.byteLength) larger.push(i);
     if (i < 12) t.deepEqual(remembered, fresh, `body ${i}`);
   });
-  t.true(history.partWinners.some((winner) => winner !== undefined && !winner.deflate), 'Huffman coding won the plane in the end');
+  t.true(history.deflateWins.some((streak) => streak.winner === false), 'Huffman coding won the plane in the end');
   // After the switch, at most RETRY_WHOLE_EVERY - 1 blocks pass before both are tried again.
   t.true(larger.every((i) => i >= 12 && i < 19), `larger: ${larger.join(', ')}`);
 });
