@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
-import { deflate, deflateSync, gzip, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
+import { deflate, deflateSync, gzip, gzipSync } from 'node:zlib';
+import { ANSWER_COMPRESSION_LEVEL, deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { AnswerStream } from '../coordinator/answer-stream.js';
 import { diskRefusal, HttpError } from '../errors.js';
@@ -34,13 +34,8 @@ const INLINE_COMPRESSION_BYTES = 16 * 1024;
 const gzipOffLoop = promisify(gzip);
 const deflateOffLoop = promisify(deflate);
 
-/**
- * zlib's fastest level for every answer. At the default level (6) one zlib thread compressed
- * about 30 MB of JSON a second: a gzip export of 10 M points took 11 s against 0.85 s plain, and
- * clients that send Accept-Encoding by default (Python's requests, browsers) got that. The
- * fastest level is about 4 times quicker for answers about a fifth larger.
- */
-export const RESPONSE_COMPRESSION = { level: zlibConstants.Z_BEST_SPEED } as const;
+/** Whole answers are compressed at the same level as streamed ones (deflate-piece.ts says why). */
+const RESPONSE_COMPRESSION = { level: ANSWER_COMPRESSION_LEVEL } as const;
 
 /**
  * One request and its response. uWS's request object dies when the handler returns, so
@@ -245,8 +240,8 @@ export class Exchange implements AnswerStream {
 
   /**
    * Streamed response: status and headers go out with the first piece, in the same write;
-   * each piece is flushed (through the compressor when the client asked for one). Resolves
-   * when the socket can take more, so producers pull only as fast as the client reads.
+   * each piece is sent at once, compressed on its own when the client asked for compression.
+   * Resolves when the socket can take more, so producers pull only as fast as the client reads.
    */
   async writeChunk(piece: Uint8Array | string | DeflatedPiece): Promise<void> {
     if (this.done || this.revoked()) return;
@@ -277,13 +272,9 @@ export class Exchange implements AnswerStream {
    */
   async endStreamWith(piece: Uint8Array | string | DeflatedPiece): Promise<void> {
     if (this.done || this.revoked()) return;
-    if (isDeflatedPiece(piece)) {
-      await this.writeChunk(piece);
-      return this.endStream();
-    }
-    if (!this.streaming && piece.length === 0) return this.endStream();
+    if (!isDeflatedPiece(piece) && !this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.deflated !== undefined) {
+    if (streaming.deflated !== undefined || isDeflatedPiece(piece)) {
       await this.writeChunk(piece);
       return this.endStream();
     }
