@@ -38,12 +38,10 @@ export interface PeriodicOutput {
   readonly numbered: Map<string, number>;
 }
 
-/** A shard's part of a run as it leaves the shard thread: its batches, or the log's messages of them. */
-export interface PeriodicRunOutput {
-  readonly batches?: (ArrayBuffer | null)[];
-  readonly parts?: LogPart[];
-  readonly numbered: Map<string, number>;
-}
+/** A shard's part of a run as it leaves the shard thread: its batches, or the log's messages of them (`PeriodicRequest.log`). */
+export type PeriodicRunOutput =
+  | { readonly batches: (ArrayBuffer | null)[]; readonly numbered: Map<string, number> }
+  | { readonly parts: LogPart[]; readonly numbered: Map<string, number> };
 
 /**
  * The run's result rows as write batches (index = shard of the target series), built here in

@@ -102,13 +102,12 @@ export class PeriodicQueries extends Ticker {
       };
       const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
       if (shared) numbered = output.numbered;
-      if (output.parts !== undefined) {
+      if ('parts' in output) {
         if (output.parts.length === 0) continue;
         await this.writeLog!.append(db, output.parts, 0);
       } else {
-        const batches = output.batches!;
-        if (batches.every((batch) => batch === null)) continue;
-        await this.storage.write(batches, 0);
+        if (output.batches.every((batch) => batch === null)) continue;
+        await this.storage.write(output.batches, 0);
       }
       writes++;
     }

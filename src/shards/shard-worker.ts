@@ -270,7 +270,7 @@ export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): P
     return { batches: batches.map((batch) => (batch === null ? null : (batch.buffer as ArrayBuffer))), numbered };
   });
   if (isErrorReply(answer)) return answer;
-  return transferResult(answer, answer.parts ? answer.parts.map((part) => part.batch) : answer.batches!.filter((b) => b !== null));
+  return transferResult(answer, 'parts' in answer ? answer.parts.map((part) => part.batch) : answer.batches.filter((b) => b !== null));
 }
 
 export function closeCursor(task: { cursorId: number }): void {
