@@ -293,8 +293,11 @@ test.serial('a partition log that is full answers 503 with Retry-After until its
   // Reports every second rather than every 10 s, so the purge comes within the test's wait.
   const node = await startNode('backlog', { args: ['--cluster-log-bytes', '256KiB', '--cluster-report-interval-ms', '1000'] });
   await createDb(node, 'db1');
-  // Random values, which deflate cannot shrink much, so the log fills within the loop.
-  const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: 500 }, (_, k) => [i * 1000 + k, Math.random()]) }];
+  // Random values, which deflate cannot shrink much, so the log fills within the loop: about
+  // 40 KB a write, so a handful of writes fill it within one report interval even on a loaded
+  // machine (at 500 points a write, a slow CI run wrote slower than the owners' reports freed).
+  const points = 5000;
+  const body = (i: number): SeriesInput[] => [{ name: 'cpu', columns: ['time', 'v'], points: Array.from({ length: points }, (_, k) => [i * 10_000 + k, Math.random()]) }];
   let refused: Awaited<ReturnType<typeof write>> | undefined;
   let written = 0;
   for (let i = 0; i < 200 && refused === undefined; i++) {
@@ -314,7 +317,7 @@ test.serial('a partition log that is full answers 503 with Retry-After until its
   }
   t.is(status, 200);
   const [stored] = await querySeries(node, 'db1', 'select count(v) from cpu');
-  t.is(stored!.points[0]![1], (written + 1) * 500, 'every acknowledged write is stored, nothing refused is');
+  t.is(stored!.points[0]![1], (written + 1) * points, 'every acknowledged write is stored, nothing refused is');
 });
 
 test.serial('a partition part larger than a NATS message is logged as several messages, stored whole, and once when sent again', async (t) => {
