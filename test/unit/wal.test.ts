@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listWalFiles, walFileName, WriteAheadLog, type WalOptions } from '../../src/storage/wal.js';
 import { DiskWriteError } from '../../src/util/checked-write.js';
+import { createShardCounters, installShardCounters, readShardTimer, ShardTimer } from '../../src/storage/shard-counters.js';
 import { Filler, mountTmpfs } from '../helpers/tmpfs.js';
 
 const ALWAYS: WalOptions = { fsync: 'always' };
@@ -223,6 +224,28 @@ test('the interval and never policies log and replay the same records', (t) => {
     reopened.close();
     t.deepEqual(records, ['x', 'y'], options.fsync);
   }
+});
+
+test.serial('writers that append before the group sync runs share it, and a writer after it gets a sync of its own', async (t) => {
+  const counters = createShardCounters();
+  installShardCounters(counters);
+  t.teardown(() => installShardCounters(createShardCounters()));
+  const wal = WriteAheadLog.open(tempDir(t), ALWAYS);
+  t.teardown(() => wal.close());
+  const syncs = (): number => readShardTimer(counters, ShardTimer.WalFsync).count;
+  // As a shard thread takes several write messages in one turn of its loop: each appends and
+  // waits; the first schedules the sync, and the others' records are written before it runs.
+  const waits = ['a', 'b', 'c'].map((record) => {
+    wal.append([bytes(record)]);
+    return wal.durable();
+  });
+  await Promise.all(waits);
+  t.is(syncs(), 1, 'one fdatasync for the three writers');
+  wal.append([bytes('d')]);
+  await wal.durable();
+  t.is(syncs(), 2, 'a record appended after the sync ran is synced again');
+  await wal.durable();
+  t.is(syncs(), 2, 'nothing appended since: no sync');
 });
 
 test('a closed log refuses appends', (t) => {
