@@ -21,6 +21,7 @@ import { settleAdoption } from './checkpoint-adoption.js';
 import { tombstonedPiece, TombstoneSet, type DeletedRange } from './tombstones.js';
 import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalFsyncPolicy, type WalOptions } from './wal.js';
+import { BulkSeal, deferredRuns, type DeferredRun } from './bulk-seal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
 import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type BatchViews, type WriteBatchEntries } from './write-batch.js';
 
@@ -44,6 +45,8 @@ export interface ShardOptions {
 
 /** Committed rows waiting to be sealed are sealed in bulk once their batches reach this size. */
 const SEAL_BYTES = 8 * 1024 * 1024;
+/** A bulk seal seals series for at most this long before letting the mailbox run. */
+const SEAL_SLICE_MS = 2;
 /**
  * What a series' memtable object and its lists take beside its chunks (V8, x64), counted in the
  * memtable's size until the flush that drops it: for a series written a point now and then,
@@ -174,6 +177,8 @@ export class Shard {
   private unsealedBytes = 0;
   /** Buffers of those batches that came with write messages: released once their rows are sealed. */
   private unsealedBuffers: ArrayBuffer[] = [];
+  /** The bulk seal under way, a slice at a time (bulk-seal.ts), and its batches' bytes. */
+  private bulkSeal: BulkSeal<SeriesState> | undefined;
   /** Bytes of sealed chunks. */
   private sealedBytes = 0;
   /** Bytes of the memtable the running flush is writing out. */
@@ -341,7 +346,7 @@ export class Shard {
 
   /** The memtable that fills now (not the one a running flush writes out). */
   private get memtableBytes(): number {
-    return this.unsealedBytes + this.sealedBytes;
+    return this.unsealedBytes + (this.bulkSeal?.bytes ?? 0) + this.sealedBytes;
   }
 
   /**
@@ -479,6 +484,7 @@ export class Shard {
    * Called before anything reads a memtable, a series' state or the catalog's membership.
    */
   private settleDeferred(): void {
+    this.finishBulkSeal();
     if (this.deferred.length === 0) return;
     this.drainDeferred((memory, batches, offsets) => {
       if (!memory.hasUnsealed) this.unsealed.push(memory);
@@ -492,24 +498,31 @@ export class Shard {
    * memtable with the run's batches and the series' entry in each, in arrival order.
    */
   private drainDeferred(apply: (memory: SeriesMemory, batches: readonly BatchViews[], offsets: readonly number[]) => void): void {
-    const deferred = this.deferred;
-    this.deferred = [];
-    for (let from = 0; from < deferred.length; ) {
-      const { states } = deferred[from]!;
-      let to = from + 1;
-      while (to < deferred.length && deferred[to]!.states === states) to++;
-      const run = deferred.slice(from, to).map(({ batch }) => batch);
-      const batches = run.map((batch) => batch.views);
-      const offsets = new Array<number>(run.length).fill(0);
-      for (let i = 0; i < states.length; i++) {
-        const state = states[i]!;
-        state.visibleColumns = undefined;
-        state.dropped = false;
-        for (let k = 0; k < run.length; k++) offsets[k] = run[k]!.entries[i]!;
-        apply(this.memoryOf(state), batches, offsets);
-      }
-      from = to;
+    this.finishBulkSeal();
+    for (const run of this.takeDeferredRuns()) {
+      const offsets = new Array<number>(run.batches.length).fill(0);
+      for (let i = 0; i < run.states.length; i++) this.applyRunSeries(run, i, offsets, apply);
     }
+  }
+
+  private takeDeferredRuns(): DeferredRun<SeriesState>[] {
+    const runs = deferredRuns(this.deferred);
+    this.deferred = [];
+    return runs;
+  }
+
+  /** Marks series `i` of `run` written, and hands `apply` its memtable with its entry in each batch. */
+  private applyRunSeries(
+    run: DeferredRun<SeriesState>,
+    i: number,
+    offsets: number[],
+    apply: (memory: SeriesMemory, batches: readonly BatchViews[], offsets: readonly number[]) => void,
+  ): void {
+    const state = run.states[i]!;
+    state.visibleColumns = undefined;
+    state.dropped = false;
+    for (let k = 0; k < run.entries.length; k++) offsets[k] = run.entries[k]![i]!;
+    apply(this.memoryOf(state), run.batches, offsets);
   }
 
   /** The series' memtable, made (and its objects counted) if it has none. */
@@ -523,7 +536,7 @@ export class Shard {
 
   /** Seal in bulk, and flush (after the acknowledgements went out) when the memtable is full. */
   private afterApply(): void {
-    if (this.unsealedBytes >= SEAL_BYTES) this.sealAll();
+    if (this.unsealedBytes >= SEAL_BYTES) this.beginBulkSeal();
     else if (this.unsealedBytes > 0) this.armIdleSeal();
     if (this.memtableBytes >= this.options.memtableBytes && !this.flushScheduled) {
       this.flushScheduled = true;
@@ -535,6 +548,7 @@ export class Shard {
   }
 
   private sealAll(): void {
+    this.finishBulkSeal();
     this.sealDeferred();
     for (const memory of this.unsealed) this.seal(memory);
     this.unsealed = [];
@@ -552,16 +566,66 @@ export class Shard {
    */
   private sealDeferred(): void {
     if (this.deferred.length === 0) return;
-    this.drainDeferred((memory, batches, offsets) => {
-      const before = memory.sealedBytes;
-      memory.sealWith(batches, offsets);
-      this.sealedBytes += memory.sealedBytes - before;
-    });
+    this.drainDeferred(this.sealEntries);
+  }
+
+  /** Seals a series' entries in `batches` into its memtable's chunks, counted in sealedBytes. */
+  private readonly sealEntries = (memory: SeriesMemory, batches: readonly BatchViews[], offsets: readonly number[]): void => {
+    const before = memory.sealedBytes;
+    memory.sealWith(batches, offsets);
+    this.sealedBytes += memory.sealedBytes - before;
+  };
+
+  /**
+   * Takes every committed row not sealed yet into a bulk seal that runs a slice at a time
+   * (bulk-seal.ts). One still under way when the next 8 MiB arrive is finished first, so at
+   * most twice that is held as batches.
+   */
+  private beginBulkSeal(): void {
+    this.finishBulkSeal();
+    const work = new BulkSeal<SeriesState>(
+      this.takeDeferredRuns(),
+      this.unsealed,
+      this.unsealedBuffers,
+      this.unsealedBytes,
+      (run, index, offsets) => this.applyRunSeries(run, index, offsets, this.sealEntries),
+      (memory) => this.sealMemory(memory),
+    );
+    this.unsealed = [];
+    this.unsealedBuffers = [];
+    this.unsealedBytes = 0;
+    this.bulkSeal = work;
+    const slice = (): void => {
+      if (this.bulkSeal !== work) return;
+      if (work.sealUntil(performance.now() + SEAL_SLICE_MS)) this.endBulkSeal(work);
+      else setImmediate(slice);
+    };
+    setImmediate(slice);
+  }
+
+  /** Completes the bulk seal under way, if any, before anything else touches a memtable. */
+  private finishBulkSeal(): void {
+    const work = this.bulkSeal;
+    if (work === undefined) return;
+    work.sealUntil(Number.POSITIVE_INFINITY);
+    this.endBulkSeal(work);
+  }
+
+  private endBulkSeal(work: BulkSeal<SeriesState>): void {
+    this.bulkSeal = undefined;
+    // Every entry of these batches was copied into chunks, and they left the WAL path when
+    // they were logged: nothing reads them again.
+    releaseBuffers(work.buffers);
   }
 
   /** Seal a series' unsealed entries, counted in sealedBytes. */
   private seal(memory: SeriesMemory): void {
     this.settleDeferred();
+    this.sealMemory(memory);
+  }
+
+  /** Seals the entries appended to a series' memtable (nothing deferred is left for it). */
+  private sealMemory(memory: SeriesMemory): void {
     const before = memory.sealedBytes;
     memory.seal();
     this.sealedBytes += memory.sealedBytes - before;
