@@ -177,7 +177,7 @@ export class Shard {
   private unsealedBytes = 0;
   /** Buffers of those batches that came with write messages: released once their rows are sealed. */
   private unsealedBuffers: ArrayBuffer[] = [];
-  /** The bulk seal under way, a slice at a time (bulk-seal.ts), and its batches' bytes. */
+  /** The bulk seal under way, a slice at a time (bulk-seal.ts); its batches count in memtableBytes until it ends. */
   private bulkSeal: BulkSeal<SeriesState> | undefined;
   /** Bytes of sealed chunks. */
   private sealedBytes = 0;
