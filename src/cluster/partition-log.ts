@@ -5,7 +5,6 @@ import type { Settings } from '../config.js';
 import { PartitionPartTooLargeError, ServiceUnavailableError } from '../errors.js';
 import { StartupError } from '../startup-error.js';
 import { COMMAND_HEADER, encodeLogCommand, type LogCommand } from './log-commands.js';
-import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
 import type { LogPart } from '../storage/write-batch-messages.js';
 
 /** A publish not acknowledged by a quorum within this long is sent again (same message id). */
@@ -23,7 +22,7 @@ const HEADER_ROOM_BYTES = 1024;
 export const BASE_HEADER = 'Sluice-Base';
 export const DB_HEADER = 'Sluice-Db';
 export const DB_CREATED_HEADER = 'Sluice-Db-Created';
-/** Headers of a write message whose batch is deflated: the encoding, and the batch's size inflated. */
+/** Headers of a write message whose batch is encoded (storage/log-batch-encoding.ts): the encoding, and the batch's size decoded. */
 export const ENCODING_HEADER = 'Sluice-Encoding';
 export const RAW_BYTES_HEADER = 'Sluice-Batch-Bytes';
 
@@ -103,8 +102,8 @@ export class PartitionLog {
    * stream sequence among them (0 where the request has no part) once all are on a quorum. A
    * message that is not is sent again with the same id until the deadline; then the write
    * answers 503, and a retry of it stores only the parts not logged yet. A part with `rawBytes`
-   * is deflated (storage/write-batch-deflate.ts): its message says so, and how long the batch
-   * is inflated. The NATS message limit applies to what is sent.
+   * is encoded (storage/log-batch-encoding.ts): its message says how, and how long the batch
+   * is decoded. The NATS message limit applies to what is sent.
    */
   async append(db: { readonly name: string; readonly created: number }, parts: readonly LogPart[], base: number): Promise<number[]> {
     const largest = parts.reduce((most, part) => Math.max(most, part.batch.byteLength), 0);
@@ -115,8 +114,8 @@ export class PartitionLog {
       head.set(BASE_HEADER, String(base));
       head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
       head.set(DB_CREATED_HEADER, String(db.created));
-      if (part.rawBytes !== undefined) {
-        head.set(ENCODING_HEADER, DEFLATED_BATCH_ENCODING);
+      if (part.rawBytes !== undefined && part.encoding !== undefined) {
+        head.set(ENCODING_HEADER, part.encoding);
         head.set(RAW_BYTES_HEADER, String(part.rawBytes));
       }
       return head;

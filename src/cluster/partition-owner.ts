@@ -10,7 +10,7 @@ import { InOrderWindow } from './in-order-window.js';
 import { openHedgedConsumer } from './hedged-consumer.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
-import { DEFLATED_BATCH_ENCODING } from '../storage/write-batch-deflate.js';
+import { isLogBatchEncoding } from '../storage/log-batch-encoding.js';
 
 /** Messages a partition's consumer has handed to its shard and not yet seen stored. */
 const WRITES_IN_FLIGHT = 16;
@@ -365,11 +365,14 @@ export class PartitionOwner {
     // A copy the shard's thread can own: the message's bytes are a view into the connection's buffer.
     batches[partition] = new Uint8Array(message.data).buffer;
     const base = Number(message.headers?.get(BASE_HEADER) ?? 0);
-    // A deflated batch is inflated by the shard's thread, off the event loop. Messages of older
-    // builds carry the batch as it is.
-    const deflated = message.headers?.get(ENCODING_HEADER) === DEFLATED_BATCH_ENCODING;
-    const inflateTo = deflated ? Number(message.headers!.get(RAW_BYTES_HEADER)) : undefined;
-    return this.storage.write(batches, base, { seq: message.seq, prev: previous, ...(inflateTo === undefined ? {} : { inflateTo }) });
+    // An encoded batch is decoded by the shard's thread, off the event loop. Messages of older
+    // builds carry the batch as it is, with no encoding named.
+    const encoding = message.headers?.get(ENCODING_HEADER) ?? '';
+    if (encoding === '') return this.storage.write(batches, base, { seq: message.seq, prev: previous });
+    // One of a newer build: stored as it is it would be garbage; the partition waits for a build that reads it.
+    if (!isLogBatchEncoding(encoding)) return Promise.reject(new Error(`partition ${partition}: message ${message.seq} has a batch encoded as ${encoding}, which this build cannot read`));
+    const decoded = { encoding, rawBytes: Number(message.headers!.get(RAW_BYTES_HEADER)) };
+    return this.storage.write(batches, base, { seq: message.seq, prev: previous, decoded });
   }
 
   private isStale(message: JsMsg): boolean {

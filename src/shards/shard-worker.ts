@@ -23,7 +23,7 @@ import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggre
 import type { BlockScanRequest } from '../operators/block-cursor.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import { installShardCounters } from '../storage/shard-counters.js';
-import { inflateBatch } from '../storage/write-batch-deflate.js';
+import { decodeLogBatch } from '../storage/log-batch-encoding.js';
 import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../operators/scan-cursor.js';
 import { Shard, ShardError, type RecoveryReport, type ShardOptions, type WriteTxn } from '../storage/shard.js';
@@ -148,10 +148,10 @@ export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; st
   }
 }
 
-/** A write's batch as the shard takes it: inflated here, off the event loop, when it came deflated from the cluster's log. */
+/** A write's batch as the shard takes it: decoded here, off the event loop, when it came encoded from the cluster's log. */
 function writtenBatch(buffer: ArrayBuffer, txn: WriteTxn): Uint8Array {
   const bytes = new Uint8Array(buffer);
-  return txn.inflateTo === undefined ? bytes : inflateBatch(bytes, txn.inflateTo);
+  return txn.decoded === undefined ? bytes : decodeLogBatch(bytes, txn.decoded.encoding, txn.decoded.rawBytes);
 }
 
 /** Nothing but news: makes committed writes visible when no other message would bring it. */

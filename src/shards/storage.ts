@@ -12,6 +12,7 @@ import { ShardHandle } from './shard-handle.js';
 import type { SeriesPattern } from '../regex.js';
 import type { SeriesDeleteRequest } from './shard-worker.js';
 import { abortedTransactions, TransactionLedger } from '../storage/transactions.js';
+import type { WriteTxn } from '../storage/shard.js';
 
 /** After a write settles, idle shards hear that it committed within this many ms. */
 const STATUS_DELAY_MS = 20;
@@ -110,9 +111,9 @@ export class Storage {
    * refused (503, or 507 for a full disk). If a shard fails to log its part, the parts logged
    * elsewhere are aborted, never made visible. `base` is the request's first sequence ordinal;
    * `log`, in cluster mode, the stream sequences of the message the batches came in and of the
-   * one before it, and the batch's size inflated when it came deflated (WriteTxn).
+   * one before it, and how the batch came encoded (WriteTxn).
    */
-  write(batches: (ArrayBuffer | null)[], base: number, log?: { readonly seq: number; readonly prev: number; readonly inflateTo?: number }): Promise<void> {
+  write(batches: (ArrayBuffer | null)[], base: number, log?: { readonly seq: number; readonly prev: number; readonly decoded?: WriteTxn['decoded'] }): Promise<void> {
     if (batches.some((batch, shard) => batch !== null && this.shards[shard]!.degraded)) return this.degradedRefusal(batches);
     const full = batches.findIndex((batch, shard) => batch !== null && !this.shards[shard]!.hasRoomFor(batch.byteLength));
     if (full >= 0) return Promise.reject(new ServiceUnavailableError(`shard ${full} has too many writes queued; retry later`));
@@ -126,7 +127,7 @@ export class Storage {
       participants,
       base,
       ...(log === undefined ? {} : { logSeq: log.seq, logPrev: log.prev }),
-      ...(log?.inflateTo === undefined ? {} : { inflateTo: log.inflateTo }),
+      ...(log?.decoded === undefined ? {} : { decoded: log.decoded }),
     };
     const parts = batches.map(async (batch, shard) => {
       if (!batch) return;

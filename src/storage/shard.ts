@@ -1,3 +1,4 @@
+import type { LogBatchEncoding } from './log-batch-encoding.js';
 import { recordShardTimer, ShardTimer } from './shard-counters.js';
 import { join, resolve } from 'node:path';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
@@ -92,10 +93,10 @@ export interface WriteTxn {
    */
   readonly logPrev?: number;
   /**
-   * Cluster mode: the batch came deflated, as the log carries it, and is this long inflated.
-   * The shard's thread inflates it before the shard sees it (shards/shard-worker.ts).
+   * Cluster mode: the batch came encoded, as the log carries it, and is `rawBytes` long
+   * decoded. The shard's thread decodes it before the shard sees it (shards/shard-worker.ts).
    */
-  readonly inflateTo?: number;
+  readonly decoded?: { readonly encoding: LogBatchEncoding; readonly rawBytes: number };
 }
 
 /** Everything the shard knows about one of its series. */

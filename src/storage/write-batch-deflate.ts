@@ -1,6 +1,8 @@
 /**
- * A write batch as cluster mode's log carries it: deflated (raw deflate, level 1) by the parse
- * thread that made it, inflated by the shard thread that stores it.
+ * A write batch as cluster mode's log carried it before batches were packed
+ * (write-batch-pack.ts), and still carries one that cannot be packed exactly: deflated (raw
+ * deflate, level 1) by the parse thread that made it, inflated by the shard thread that stores
+ * it. Messages of older builds in a log are read through it too.
  *
  * Why: the NATS servers' work grows with the bytes they take, replicate, write to their files
  * and hand to the owners, and a batch of the peer bench's workload is 34 bytes a point (times,

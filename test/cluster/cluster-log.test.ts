@@ -11,7 +11,8 @@ import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../
 import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
 import { connect, headers, type StoredMsg } from 'nats';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER } from '../../src/cluster/partition-log.js';
-import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { unpackBatch } from '../../src/storage/write-batch-pack.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
@@ -357,7 +358,7 @@ test.serial('a write with a single point larger than a NATS message is refused w
   t.is((await query(node, 'db1', 'list series')).text.includes('small'), false, 'nothing of the refused write is stored');
 });
 
-test.serial('writes go into the log deflated, and a batch logged as it is (by an older build) is stored too', async (t) => {
+test.serial('writes go into the log packed, and a batch logged deflated or as it is (by older builds) is stored too', async (t) => {
   const node = await startNode('deflated');
   await createDb(node, 'db1');
   await writeOk(node, 'db1', [{ name: 'cpu', columns: ['time', 'v'], points: [[1000, 1.5], [2000, 2.5], [3000, 3.5]] }], { precision: 'ms' });
@@ -373,24 +374,34 @@ test.serial('writes go into the log deflated, and a batch logged as it is (by an
     const writes = logged.filter((message) => message.header?.get('Sluice-Base') !== '');
     t.is(writes.length, 1, 'the write is one message, on the partition of its series');
     const [message] = writes;
-    t.is(message!.header.get('Sluice-Encoding'), 'deflate-raw');
-    const batch = inflateBatch(message!.data, Number(message!.header.get('Sluice-Batch-Bytes')));
+    t.is(message!.header.get('Sluice-Encoding'), 'swb-pack');
+    const batch = unpackBatch(message!.data, Number(message!.header.get('Sluice-Batch-Bytes')));
     t.deepEqual(
       decodeWriteBatch(batch).series.map((s) => [s.series, [...s.time]]),
       [['cpu', [1_000_000, 2_000_000, 3_000_000]]],
     );
-    // Deleted, then logged again as a build before deflating logged it: the points come back.
-    t.is((await query(node, 'db1', 'delete from cpu')).status, 200);
-    t.deepEqual((await querySeries(node, 'db1', 'select * from cpu'))[0]?.points ?? [], []);
-    const head = headers();
-    for (const key of [BASE_HEADER, DB_HEADER, DB_CREATED_HEADER]) head.set(key, message!.header.get(key));
-    await nc.jetstream().publish(message!.subject, batch, { headers: head, msgID: 'as-an-older-build-logs-it' });
-    let points: unknown[][] = [];
-    for (let attempt = 0; attempt < 50 && points.length < 3; attempt++) {
-      await sleep(100);
-      points = (await querySeries(node, 'db1', 'select v from cpu order asc'))[0]?.points ?? [];
+    // Deleted, then logged again as builds before packing (deflated) and before deflating (as it is) logged it: the points come back each time.
+    const olderBuilds = [
+      { payload: deflateBatch(batch), encoding: 'deflate-raw' },
+      { payload: batch, encoding: undefined },
+    ];
+    for (const [k, older] of olderBuilds.entries()) {
+      t.is((await query(node, 'db1', 'delete from cpu')).status, 200);
+      t.deepEqual((await querySeries(node, 'db1', 'select * from cpu'))[0]?.points ?? [], []);
+      const head = headers();
+      for (const key of [BASE_HEADER, DB_HEADER, DB_CREATED_HEADER]) head.set(key, message!.header.get(key));
+      if (older.encoding !== undefined) {
+        head.set('Sluice-Encoding', older.encoding);
+        head.set('Sluice-Batch-Bytes', String(batch.byteLength));
+      }
+      await nc.jetstream().publish(message!.subject, older.payload, { headers: head, msgID: `as-an-older-build-logs-it-${k}` });
+      let points: unknown[][] = [];
+      for (let attempt = 0; attempt < 50 && points.length < 3; attempt++) {
+        await sleep(100);
+        points = (await querySeries(node, 'db1', 'select v from cpu order asc'))[0]?.points ?? [];
+      }
+      t.deepEqual(points.map((p) => [p[0], p[2]]), [[1000, 1.5], [2000, 2.5], [3000, 3.5]], older.encoding ?? 'as it is');
     }
-    t.deepEqual(points.map((p) => [p[0], p[2]]), [[1000, 1.5], [2000, 2.5], [3000, 3.5]]);
   } finally {
     await nc.close();
   }

@@ -9,7 +9,7 @@ import type { ParseTask, ParseTaskResult } from '../../src/ingest/parse-worker.j
 import { shardOf } from '../../src/storage/router.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { ValueKind } from '../../src/storage/columns.js';
-import { inflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { decodeLogBatch } from '../../src/storage/log-batch-encoding.js';
 import { batchDigest } from '../../src/storage/write-batch-digest.js';
 
 const pool = new Piscina({ filename: new URL('../../src/ingest/parse-worker.js', import.meta.url).href, maxThreads: 1 });
@@ -55,14 +55,14 @@ test('a gzip body is inflated and its batches come back per shard', async (t) =>
   );
 });
 
-test('for the cluster log, batches come back deflated with their sizes, named by the digest of the batch itself', async (t) => {
+test('for the cluster log, batches come back encoded with their sizes, named by the digest of the batch itself', async (t) => {
   const plain = await run(json);
   const logged = await run(json, false, 1 << 20, 1 << 20);
   if (!plain.ok || !logged.ok) return t.fail('the body must parse');
   t.deepEqual(logged.batches, []);
   const expected = plain.batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, bytes: [...new Uint8Array(batch)], id: batchDigest(new Uint8Array(batch)) }]));
   t.deepEqual(
-    logged.parts!.map((part) => ({ partition: part.partition, bytes: [...inflateBatch(new Uint8Array(part.batch), part.rawBytes!)], id: part.id })),
+    logged.parts!.map((part) => ({ partition: part.partition, bytes: [...decodeLogBatch(new Uint8Array(part.batch), part.encoding!, part.rawBytes!)], id: part.id })),
     expected,
   );
 });
@@ -97,7 +97,7 @@ test('for the cluster log, a partition part too large for a message is cut into 
   t.true(parts.length > 10, `${parts.length} parts`);
   for (const part of parts) t.true(part.batch.byteLength <= limit, `a part of ${part.batch.byteLength} bytes`);
   t.deepEqual(
-    pointsOf(parts.map((part) => ({ partition: part.partition, bytes: inflateBatch(new Uint8Array(part.batch), part.rawBytes!) }))),
+    pointsOf(parts.map((part) => ({ partition: part.partition, bytes: decodeLogBatch(new Uint8Array(part.batch), part.encoding!, part.rawBytes!) }))),
     pointsOf(plain.batches.flatMap((batch, partition) => (batch === null ? [] : [{ partition, bytes: new Uint8Array(batch) }]))),
   );
   t.deepEqual(
