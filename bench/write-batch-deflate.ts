@@ -11,7 +11,8 @@
  */
 import { parseWriteBody } from '../src/ingest/parse-body.js';
 import { deflateBatch, inflateBatch } from '../src/storage/write-batch-deflate.js';
-import { packBatch, unpackBatch } from '../src/storage/write-batch-pack.js';
+import { packBatch } from '../src/storage/write-batch-pack.js';
+import { unpackBatch } from '../src/storage/write-batch-unpack.js';
 import { generateDataset } from './lib/dataset.js';
 import { bestNanos } from './lib/timing.js';
 

@@ -1,5 +1,6 @@
 import { DEFLATED_BATCH_ENCODING, deflateBatch, inflateBatch } from './write-batch-deflate.js';
-import { PACKED_BATCH_ENCODING, packBatch, unpackBatch } from './write-batch-pack.js';
+import { PACKED_BATCH_ENCODING, packBatch } from './write-batch-pack.js';
+import { unpackBatch } from './write-batch-unpack.js';
 
 /**
  * How cluster mode's log carries a write batch: packed (write-batch-pack.ts) when it packs

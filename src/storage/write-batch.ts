@@ -42,10 +42,10 @@ import { sequenceNumberOf } from './sequence-numbers.js';
 import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { Utf8Names } from '../util/utf8-names.js';
 
-const VERSION = 3;
+export const VERSION = 3;
 /** Set in a column's stringCount: a constant column (see the layout above). */
-const CONSTANT_COLUMN = 0x8000_0000;
-const HEADER_SIZE = 32;
+export const CONSTANT_COLUMN = 0x8000_0000;
+export const HEADER_SIZE = 32;
 const V1_HEADER_SIZE = 16;
 const TXN_AT = 16;
 const PARTICIPANTS_AT = 24;
@@ -56,7 +56,7 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 
 const utf8Encoder = new TextEncoder();
 
-function align8(offset: number): number {
+export function align8(offset: number): number {
   return (offset + 7) & ~7;
 }
 

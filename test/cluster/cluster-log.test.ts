@@ -12,7 +12,7 @@ import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, t
 import { connect, headers, type StoredMsg } from 'nats';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER } from '../../src/cluster/partition-log.js';
 import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
-import { unpackBatch } from '../../src/storage/write-batch-pack.js';
+import { unpackBatch } from '../../src/storage/write-batch-unpack.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';

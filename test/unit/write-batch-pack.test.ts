@@ -11,7 +11,8 @@ import { brotliCompressSync } from 'node:zlib';
 import { allocateColumn, constantStringColumn, ValueKind, type Column, type SeriesColumns } from '../../src/storage/columns.js';
 import { decodeLogBatch, encodeLogBatch } from '../../src/storage/log-batch-encoding.js';
 import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
-import { packBatch, unpackBatch } from '../../src/storage/write-batch-pack.js';
+import { packBatch } from '../../src/storage/write-batch-pack.js';
+import { unpackBatch } from '../../src/storage/write-batch-unpack.js';
 import { decodeWriteBatch, encodeWriteBatch } from '../../src/storage/write-batch.js';
 import { parseWriteBody } from '../../src/ingest/parse-body.js';
 
