@@ -25,7 +25,7 @@ export interface PeriodicRequest extends AggregateRequest {
    */
   readonly numbered?: ReadonlyMap<string, number>;
   /**
-   * Cluster mode: the output goes to the log, so the shard thread deflates each partition's
+   * Cluster mode: the output goes to the log, so the shard thread packs each partition's
    * batch and cuts it into messages of at most `messageBytes`, named after `name`
    * (storage/write-batch-messages.ts), rather than handing the event loop batches to cut.
    */
