@@ -120,29 +120,25 @@ class BatchPacker {
       return;
     }
     const decimals = int64 ? this.int64Run(index, count) : this.floatRun(index, count);
-    if (decimals < 0) {
-      this.byte(RAW);
-      this.copy(index * 8, count * 8);
-      return;
-    }
+    if (decimals < 0) return this.raw(index, count);
     const ints = this.ints;
     // Steps of steps when they are smaller in sum: evenly spaced times, server sequence numbers.
     let deltaSum = 0;
     let steps2Sum = 0;
     for (let i = 1; i < count; i++) {
       const step = ints[i]! - ints[i - 1]!;
-      if (!(Math.abs(step) <= LIMIT)) return this.rawAfterAll(index, count);
+      if (!(Math.abs(step) <= LIMIT)) return this.raw(index, count);
       deltaSum += Math.abs(step);
       if (i >= 2) {
         const steps2 = step - (ints[i - 1]! - ints[i - 2]!);
-        if (!(Math.abs(steps2) <= LIMIT)) return this.rawAfterAll(index, count);
+        if (!(Math.abs(steps2) <= LIMIT)) return this.raw(index, count);
         steps2Sum += Math.abs(steps2);
       }
     }
     const roles = this.roles;
     const first = ints[0]! - roles.first[role]!;
     const firstStep = count >= 2 ? ints[1]! - ints[0]! - roles.step[role]! : 0;
-    if (!(Math.abs(first) <= LIMIT) || !(Math.abs(firstStep) <= LIMIT)) return this.rawAfterAll(index, count);
+    if (!(Math.abs(first) <= LIMIT) || !(Math.abs(firstStep) <= LIMIT)) return this.raw(index, count);
     const order = count >= 3 && steps2Sum === 0 ? EVEN : steps2Sum < deltaSum ? STEPS2 : DELTAS;
     this.byte((decimals << DECIMALS_SHIFT) | (int64 ? INT64 : 0) | order);
     this.varint(zigzag(first));
@@ -158,7 +154,8 @@ class BatchPacker {
     }
   }
 
-  private rawAfterAll(index: number, count: number): void {
+  /** The run's slots as they are. */
+  private raw(index: number, count: number): void {
     this.byte(RAW);
     this.copy(index * 8, count * 8);
   }
