@@ -101,9 +101,8 @@ export class PartitionLog {
    * Logs each part as one message named by its id, and resolves with each partition's highest
    * stream sequence among them (0 where the request has no part) once all are on a quorum. A
    * message that is not is sent again with the same id until the deadline; then the write
-   * answers 503, and a retry of it stores only the parts not logged yet. A part with `rawBytes`
-   * is encoded (storage/log-batch-encoding.ts): its message says how, and how long the batch
-   * is decoded. The NATS message limit applies to what is sent.
+   * answers 503, and a retry of it stores only the parts not logged yet. Each part is encoded
+   * (storage/log-batch-encoding.ts): its message says how, and how long the batch is decoded. The NATS message limit applies to what is sent.
    */
   async append(db: { readonly name: string; readonly created: number }, parts: readonly LogPart[], base: number): Promise<number[]> {
     const largest = parts.reduce((most, part) => Math.max(most, part.batch.byteLength), 0);
@@ -114,10 +113,8 @@ export class PartitionLog {
       head.set(BASE_HEADER, String(base));
       head.set(DB_HEADER, Buffer.from(db.name).toString('base64url'));
       head.set(DB_CREATED_HEADER, String(db.created));
-      if (part.rawBytes !== undefined && part.encoding !== undefined) {
-        head.set(ENCODING_HEADER, part.encoding);
-        head.set(RAW_BYTES_HEADER, String(part.rawBytes));
-      }
+      head.set(ENCODING_HEADER, part.encoding);
+      head.set(RAW_BYTES_HEADER, String(part.rawBytes));
       return head;
     };
     const sequences = await Promise.all(parts.map((part) => this.publish(part.partition, new Uint8Array(part.batch), headersOf(part), part.id, deadline)));

@@ -1,4 +1,5 @@
 import { SegmentCorruptError } from './compression.js';
+import { writeVarint } from './varint.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -36,11 +37,7 @@ export class ByteWriter {
   /** A non-negative integer up to 2^53, 7 bits a byte. */
   varint(value: number): void {
     this.reserve(8);
-    while (value >= 0x80) {
-      this.bytes[this.at++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    this.bytes[this.at++] = value;
+    this.at = writeVarint(this.bytes, this.at, value);
   }
 
   /** `bytes` as the start of a new part. */

@@ -2,6 +2,7 @@ import type { ByteReader, ByteWriter } from './block-bytes.js';
 import { SegmentCorruptError } from './compression.js';
 import { readStepRuns, stepRuns, stepRunsBytes, writeStepRuns } from './step-runs.js';
 import { gcd, unzigzag, zigzag } from './zigzag.js';
+import { writeVarint } from './varint.js';
 import { LentRows } from '../util/lent-rows.js';
 
 /**
@@ -113,7 +114,7 @@ export function writeNumbers(out: ByteWriter, values: Float64Array): void {
     header(out, VARINTS, divisor, first);
     out.varint(varintBytes);
     const stream = new Uint8Array(varintBytes);
-    for (let i = 0, at = 0; i < n - 1; i++) at = putVarint(stream, at, steps[i]!);
+    for (let i = 0, at = 0; i < n - 1; i++) at = writeVarint(stream, at, steps[i]!);
     out.plane(stream);
     return;
   }
@@ -322,13 +323,4 @@ function varintLength(value: number): number {
   if (value < 0x8_0000_0000) return 5;
   if (value < 0x400_0000_0000) return 6;
   return value < 0x2_0000_0000_0000 ? 7 : 8;
-}
-
-function putVarint(bytes: Uint8Array, at: number, value: number): number {
-  while (value >= 0x80) {
-    bytes[at++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
-  }
-  bytes[at++] = value;
-  return at;
 }

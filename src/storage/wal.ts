@@ -351,8 +351,8 @@ export class WriteAheadLog {
       // Never retry a failed sync and trust it: the records it covered may be gone.
       if (this.#failure !== undefined) throw this.#failure;
       this.#syncIfUnsynced();
-    } catch {
-      for (const waiter of waiters) waiter.reject(this.#failure!);
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(this.#failure ?? (error as Error));
       return;
     }
     for (const waiter of waiters) waiter.resolve();

@@ -7,13 +7,13 @@ import { batchDigest } from './write-batch-digest.js';
 /** One message of a write in cluster mode's log: a partition's batch, or a piece of one. */
 export interface LogPart {
   readonly partition: number;
-  /** A write batch, encoded as `encoding` says when `rawBytes` is given (log-batch-encoding.ts). */
+  /** A write batch, encoded as `encoding` says (log-batch-encoding.ts). */
   readonly batch: ArrayBuffer;
   /** Names the message: the log keeps one message per id within its duplicate window. */
   readonly id: string;
   /** The batch's size decoded. */
-  readonly rawBytes?: number;
-  readonly encoding?: LogBatchEncoding;
+  readonly rawBytes: number;
+  readonly encoding: LogBatchEncoding;
 }
 
 /**

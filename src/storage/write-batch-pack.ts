@@ -4,6 +4,7 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import { ValueKind } from './columns.js';
 import { FORMAT, HEADER_SIZE, CONSTANT_COLUMN, BATCH_VERSION, RAW, DELTAS, STEPS2, EVEN, INT64, DECIMALS_SHIFT, MAX_DECIMALS, MIXED_KINDS, LIMIT, TWO_32, POWERS_OF_TEN, TIME_ROLE, SEQ_ROLE, RoleContexts, columnRole, align8 } from './packed-batch-format.js';
+import { writeVarint } from './varint.js';
 import { zigzag } from './zigzag.js';
 
 export { PACKED_BATCH_ENCODING } from './packed-batch-format.js';
@@ -232,22 +233,7 @@ class BatchPacker {
 
   private varint(value: number): void {
     this.reserve(8);
-    const out = this.out;
-    let at = this.at;
-    if (value < 0x1_0000_0000) {
-      // Within 32 bits, integer operations: several times faster than % and Math.floor.
-      while (value > 0x7f) {
-        out[at++] = (value & 0x7f) | 0x80;
-        value >>>= 7;
-      }
-    } else {
-      while (value >= 0x80) {
-        out[at++] = (value % 0x80) | 0x80;
-        value = Math.floor(value / 0x80);
-      }
-    }
-    out[at++] = value;
-    this.at = at;
+    this.at = writeVarint(this.out, this.at, value);
   }
 
   private copy(from: number, length: number): void {
