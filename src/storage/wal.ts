@@ -262,15 +262,16 @@ export class WriteAheadLog {
     }
   }
 
-  /** Sync what is unsynced (unless the policy is `never`) and close the file. */
+  /**
+   * Sync what is unsynced (unless the policy is `never`) and close the file. A group sync
+   * scheduled before then finds nothing left to sync and answers its writers by this one.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearSyncTimer();
     try {
-      if (this.#failure === undefined && this.#options.fsync !== 'never' && this.#unsynced) {
-        syncSync(this.#fd, this.#currentPath(), true);
-      }
+      if (this.#failure === undefined) this.#syncIfUnsynced();
     } finally {
       fs.closeSync(this.#fd);
     }

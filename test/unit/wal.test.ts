@@ -248,6 +248,19 @@ test.serial('writers that append before the group sync runs share it, and a writ
   t.is(syncs(), 2, 'nothing appended since: no sync');
 });
 
+test('a writer waiting for a group sync when the log is closed is answered by the sync the close makes', async (t) => {
+  const dir = tempDir(t);
+  const wal = WriteAheadLog.open(dir, ALWAYS);
+  wal.append([bytes('last')]);
+  const waiting = wal.durable();
+  // In the same turn of the thread's loop, before the scheduled sync runs (a shard closing).
+  wal.close();
+  await t.notThrowsAsync(waiting, 'close synced the record: its writer is acknowledged, not failed');
+  const { wal: reopened, records } = reopenAndReplay(dir);
+  reopened.close();
+  t.deepEqual(records, ['last']);
+});
+
 test('a closed log refuses appends', (t) => {
   const wal = WriteAheadLog.open(tempDir(t), ALWAYS);
   wal.close();
