@@ -1,5 +1,5 @@
 /**
- * Memtable chunks alone: packing a sealed chunk's times and sequence numbers (every seal pays
+ * Memtable chunks alone: packing a sealed chunk's times, sequence numbers and decimal values (every seal pays
  * it) and unpacking them (every scan and flush of the memtable pays it), in ns per row, on
  * the peer workload's rows (bench/lib/peer-workload.ts) cut as seals cut them: one chunk per
  * series per seal. Memory is what the memtable counts a chunk holding, per row: its rows and

@@ -1,5 +1,5 @@
 import { constantStringColumn, hasSharedKinds, isConstantColumn, slotWords, uniformFloatColumn, ValueKind, type Column } from './columns.js';
-import { packChunk, unpackChunk, type MemoryChunk, type PackedChunk } from './memory-chunk.js';
+import { isPackedFloatColumn, packChunk, unpackChunk, type ChunkColumn, type MemoryChunk, type PackedChunk } from './memory-chunk.js';
 import { firstAtOrAbove, keptRuns, packedAt, type PackedNumbers } from './packed-numbers.js';
 import { copyRuns, runsLength } from './index-runs.js';
 import { ownArrays, type ArrayCarver } from './row-slab.js';
@@ -71,8 +71,9 @@ function cutPacked(chunk: PackedChunk, runs: readonly number[], kept: number, ar
   return { series, count: kept, minTime, maxTime, strictlyIncreasing, ownsMemory: arrays === ownArrays, time, seq, columns };
 }
 
-/** The column's rows of `runs` in new arrays; constant and all-float columns stay so. */
-function keptColumn(column: Column, runs: readonly number[], kept: number, arrays: ArrayCarver): Column {
+/** The column's rows of `runs` in new arrays; constant, packed and all-float columns stay so. */
+function keptColumn(column: ChunkColumn, runs: readonly number[], kept: number, arrays: ArrayCarver): ChunkColumn {
+  if (isPackedFloatColumn(column)) return { name: column.name, packed: keptRuns(column.packed, runs, kept, arrays) };
   if (isConstantColumn(column)) return constantStringColumn(column.name, column.strings[0]!, kept);
   const floats = arrays.floats(kept);
   // Copied as 32-bit words: an int64 slot may hold a NaN bit pattern a float copy could rewrite.

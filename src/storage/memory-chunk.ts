@@ -1,6 +1,6 @@
-import { columnsBytes, type Column, type SeriesColumns } from './columns.js';
+import { columnsBytes, isConstantColumn, onlyFloats, slotWords, uniformFloatColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { strictlyIncreasing } from './combine.js';
-import { packNumbers, packedBytes, unpackNumbers, type PackedNumbers } from './packed-numbers.js';
+import { packDecimals, packNumbers, packedBytes, unpackNumbers, type PackedNumbers } from './packed-numbers.js';
 import { ownArrays, RowSlab, type ArrayCarver } from './row-slab.js';
 import type { Piece } from './series-blocks.js';
 import { appendTiny, packTiny, tinyBytes, TINY_CHUNK_ROWS, unpackTiny, type TinyRows } from './tiny-chunk.js';
@@ -8,9 +8,10 @@ import { appendTiny, packTiny, tinyBytes, TINY_CHUNK_ROWS, unpackTiny, type Tiny
 /**
  * A sealed memtable chunk: rows sorted by (time, sequence number). A chunk of a few rows is
  * held in two arrays (tiny-chunk.ts); a larger one as its times and sequence numbers packed
- * (packed-numbers.ts) and its columns as sealed. Either is unpacked into fresh arrays each
- * time a scan or a flush loads it: a reader holds one chunk's rows at a time, while the
- * memtable holds every chunk until the flush that writes it out.
+ * (packed-numbers.ts), its all-float columns packed as decimals where they are, and its other
+ * columns as sealed. Either is unpacked into fresh arrays each time a scan or a flush loads
+ * it: a reader holds one chunk's rows at a time, while the memtable holds every chunk until
+ * the flush that writes it out.
  */
 export type MemoryChunk = PackedChunk | TinyChunk;
 
@@ -32,7 +33,19 @@ export interface PackedChunk extends ChunkBounds {
   readonly tiny?: undefined;
   readonly time: PackedNumbers;
   readonly seq: PackedNumbers;
-  readonly columns: Column[];
+  readonly columns: ChunkColumn[];
+}
+
+/** A column as a packed chunk holds it: as sealed, or a float in every row packed as decimals. */
+export type ChunkColumn = Column | PackedFloatColumn;
+
+export interface PackedFloatColumn {
+  readonly name: string;
+  readonly packed: PackedNumbers;
+}
+
+export function isPackedFloatColumn(column: ChunkColumn): column is PackedFloatColumn {
+  return 'packed' in column;
 }
 
 interface TinyChunk extends ChunkBounds {
@@ -53,7 +66,7 @@ export function packedObjectBytes(columnCount: number): number {
 }
 
 /**
- * Sorted rows as a chunk; their time and seq arrays are copied, so they may be reused after.
+ * Sorted rows as a chunk; their arrays are copied (or packed), so they may be reused after.
  * At most `tinyRows` rows make a tiny chunk.
  */
 export function packChunk(rows: SeriesColumns, arrays: ArrayCarver, tinyRows = TINY_CHUNK_ROWS): MemoryChunk {
@@ -65,7 +78,28 @@ export function packChunk(rows: SeriesColumns, arrays: ArrayCarver, tinyRows = T
   if (count > 0 && count <= tinyRows) return { series, count, minTime, maxTime, strictlyIncreasing: increasing, ownsMemory: true, tiny: packTiny(rows) };
   const time = packNumbers(rows.time, arrays);
   const seq = packNumbers(rows.seq, arrays);
-  return { series, count, minTime, maxTime, strictlyIncreasing: increasing, ownsMemory: arrays === ownArrays, time, seq, columns };
+  const held = columns.map((column) => heldColumn(column, count, arrays));
+  return { series, count, minTime, maxTime, strictlyIncreasing: increasing, ownsMemory: arrays === ownArrays, time, seq, columns: held };
+}
+
+/**
+ * The column as a chunk holds it: a float in every row packed as decimals when they are; a
+ * constant column as it is (its arrays are the thread's shared ones); otherwise its value
+ * slots copied into `arrays` (its kinds and strings are its own already).
+ */
+function heldColumn(column: Column, count: number, arrays: ArrayCarver): ChunkColumn {
+  if (isConstantColumn(column)) return column;
+  const uniformFloat = column.uniformKind === ValueKind.Float || onlyFloats(column.kinds, count);
+  const values = column.floats.subarray(0, count);
+  const packed = uniformFloat ? packDecimals(values, arrays) : null;
+  if (packed !== null) return { name: column.name, packed };
+  const floats = arrays.floats(count);
+  // Copied as 32-bit words: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
+  slotWords(floats).set(slotWords(values));
+  if (uniformFloat) return uniformFloatColumn(column.name, floats);
+  const copy: Column = { name: column.name, kinds: column.kinds, floats, ints: new BigInt64Array(floats.buffer, floats.byteOffset, count), strings: column.strings };
+  if (column.uniformKind !== undefined) copy.uniformKind = column.uniformKind;
+  return copy;
 }
 
 /**
@@ -97,13 +131,22 @@ export function unpackChunk(chunk: MemoryChunk): SeriesColumns {
   const seq = numbers.subarray(n);
   unpackNumbers(chunk.time, time);
   unpackNumbers(chunk.seq, seq);
-  return { series: chunk.series, count: n, time, seq, columns: chunk.columns };
+  const columns = chunk.columns.map((column) => (isPackedFloatColumn(column) ? unpackedFloatColumn(column, n) : column));
+  return { series: chunk.series, count: n, time, seq, columns };
+}
+
+function unpackedFloatColumn(column: PackedFloatColumn, n: number): Column {
+  const floats = unpacked.floats(n);
+  unpackNumbers(column.packed, floats);
+  return uniformFloatColumn(column.name, floats);
 }
 
 /** Memory the chunk holds: its rows (as rowsBytes counts them) and its objects. */
 export function chunkBytes(chunk: MemoryChunk): number {
   if (chunk.tiny !== undefined) return tinyBytes(chunk.tiny);
-  return packedObjectBytes(chunk.columns.length) + packedBytes(chunk.time) + packedBytes(chunk.seq) + columnsBytes(chunk.count, chunk.columns);
+  let bytes = packedObjectBytes(chunk.columns.length) + packedBytes(chunk.time) + packedBytes(chunk.seq);
+  for (const column of chunk.columns) bytes += isPackedFloatColumn(column) ? packedBytes(column.packed) : columnsBytes(chunk.count, [column]);
+  return bytes;
 }
 
 /** The chunk as a scan or a flush reads it: loaded (unpacked) only when reached. */

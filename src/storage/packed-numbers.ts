@@ -1,24 +1,36 @@
 import { copyRuns } from './index-runs.js';
 import type { ArrayCarver } from './row-slab.js';
+import { isExactDecimal, MAX_DECIMALS, MAX_PACKABLE } from './exact-decimals.js';
 
 /**
- * Integers held in 4 bytes each instead of 8: `base + steps[i] × unit`, when that gives back
- * every value exactly; otherwise the values as they are. A memtable chunk's times and sequence
- * numbers were 16 of the 24 bytes a float point costs it, and both are integers that span
- * little within one seal: times a few minutes of microseconds, or whole seconds or
- * milliseconds apart, sequence numbers a few hundred thousand points' ordinals × 10000.
+ * Numbers held in 2 or 4 bytes each instead of 8, as `(base + steps[i] × unit) / divisor`,
+ * when that gives back every value exactly; otherwise the values as they are.
+ *
+ * - Times and sequence numbers (`packNumbers`, divisor 1): a memtable chunk's times and
+ *   sequence numbers were 16 of the 24 bytes a float point cost it, and both are integers that
+ *   span little within one seal: times a few minutes of microseconds, or whole seconds or
+ *   milliseconds apart, sequence numbers a few hundred thousand points' ordinals × 10000.
+ * - Float values (`packDecimals`, unit 1): metric values are mostly decimals of a few digits,
+ *   and within one seal a series' values span a few thousand hundredths, where the 8 bytes of
+ *   a float were half of what a point cost the memtable once its times were packed. A decimal
+ *   n / 10^k is given back bit for bit by dividing the integers, as IEEE division rounds
+ *   correctly; every value is checked when packed, so −0, NaN, infinities and values with
+ *   more digits keep their 8 bytes.
  */
 export type PackedNumbers = Float64Array | Steps;
 
 interface Steps {
   readonly base: number;
   readonly unit: number;
-  readonly steps: Uint32Array;
+  /** 1 for integers; 10^k for decimals of k digits. */
+  readonly divisor: number;
+  readonly steps: Uint16Array | Uint32Array;
 }
 
 /** Units tried, largest first: seconds or milliseconds in microseconds, the sequence stride. */
 const UNITS = [1_000_000, 10_000, 1_000, 1] as const;
 const MAX_STEP = 0xffff_ffff;
+const MAX_SHORT_STEP = 0xffff;
 
 /** `values` packed into arrays from `arrays` (a copy: `values` may be reused after). */
 export function packNumbers(values: Float64Array, arrays: ArrayCarver): PackedNumbers {
@@ -32,9 +44,61 @@ export function packNumbers(values: Float64Array, arrays: ArrayCarver): PackedNu
   }
   const unit = n === 0 ? 1 : unitOf(values, base);
   if (unit === 0 || (max - base) / unit > MAX_STEP) return copied(values, arrays);
-  const steps = arrays.u32(n);
+  const steps = stepsFor((max - base) / unit, n, arrays);
   for (let i = 0; i < n; i++) steps[i] = (values[i]! - base) / unit;
-  return { base, unit, steps };
+  return { base, unit, divisor: 1, steps };
+}
+
+/**
+ * Floats (none null) packed as decimals, in arrays from `arrays`; null when some value is not
+ * a decimal of at most MAX_DECIMALS digits that comes back exactly, or they span more than 32
+ * bits of steps (the caller keeps them as they are).
+ */
+export function packDecimals(values: Float64Array, arrays: ArrayCarver): PackedNumbers | null {
+  const n = values.length;
+  if (n === 0) return null;
+  if (scaledScratch.length < n) scaledScratch = new Float64Array(Math.max(n, 2 * scaledScratch.length));
+  const scaled = scaledScratch;
+  let k = 0;
+  let divisor = 1;
+  /** Values before this one were scaled by fewer decimals: checked again at the end. */
+  let scaledFrom = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    let s = Math.round(v * divisor);
+    // isExactDecimal inline: one rounding and one division a value (the unpacker's own).
+    while (s / divisor !== v || !(Math.abs(s) <= MAX_PACKABLE) || (v === 0 && 1 / v < 0)) {
+      if (++k > MAX_DECIMALS) return null;
+      divisor = 10 ** k;
+      s = Math.round(v * divisor);
+      scaledFrom = i;
+    }
+    scaled[i] = s;
+  }
+  for (let i = 0; i < scaledFrom; i++) {
+    const v = values[i]!;
+    if (!isExactDecimal(v, divisor)) return null;
+    scaled[i] = Math.round(v * divisor);
+  }
+  let base = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const s = scaled[i]!;
+    if (s < base) base = s;
+    if (s > max) max = s;
+  }
+  if (max - base > MAX_STEP) return null;
+  const steps = stepsFor(max - base, n, arrays);
+  for (let i = 0; i < n; i++) steps[i] = scaled[i]! - base;
+  return { base, unit: 1, divisor, steps };
+}
+
+/** packDecimals' scaled values, kept from call to call (a thread packs one column at a time). */
+let scaledScratch = new Float64Array(1024);
+
+/** The narrowest steps that hold `largest`. */
+function stepsFor(largest: number, n: number, arrays: ArrayCarver): Uint16Array | Uint32Array {
+  return largest <= MAX_SHORT_STEP ? arrays.u16(n) : arrays.u32(n);
 }
 
 /**
@@ -71,8 +135,9 @@ export function unpackNumbers(packed: PackedNumbers, target: Float64Array): void
     target.set(packed);
     return;
   }
-  const { base, unit, steps } = packed;
-  for (let i = 0; i < steps.length; i++) target[i] = base + steps[i]! * unit;
+  const { base, unit, divisor, steps } = packed;
+  if (divisor === 1) for (let i = 0; i < steps.length; i++) target[i] = base + steps[i]! * unit;
+  else for (let i = 0; i < steps.length; i++) target[i] = (base + steps[i]!) / divisor;
 }
 
 export function packedBytes(packed: PackedNumbers): number {
@@ -81,7 +146,7 @@ export function packedBytes(packed: PackedNumbers): number {
 
 /** The value at `i`, read in place. */
 export function packedAt(packed: PackedNumbers, i: number): number {
-  return packed instanceof Float64Array ? packed[i]! : packed.base + packed.steps[i]! * packed.unit;
+  return packed instanceof Float64Array ? packed[i]! : (packed.base + packed.steps[i]! * packed.unit) / packed.divisor;
 }
 
 /** The first index of the `n` ascending values at which the value is `value` or more (`n` if none). */
@@ -98,7 +163,7 @@ export function firstAtOrAbove(packed: PackedNumbers, n: number, value: number):
 
 /**
  * The values of `runs` (index pairs [from, to), ascending and apart) packed as before, in
- * arrays from `arrays`: the base and unit that held every value hold any of them.
+ * arrays from `arrays`: the base, unit and divisor that held every value hold any of them.
  */
 export function keptRuns(packed: PackedNumbers, runs: readonly number[], kept: number, arrays: ArrayCarver): PackedNumbers {
   if (packed instanceof Float64Array) {
@@ -106,7 +171,7 @@ export function keptRuns(packed: PackedNumbers, runs: readonly number[], kept: n
     copyRuns(packed, values, runs);
     return values;
   }
-  const steps = arrays.u32(kept);
+  const steps = packed.steps instanceof Uint16Array ? arrays.u16(kept) : arrays.u32(kept);
   copyRuns(packed.steps, steps, runs);
-  return { base: packed.base, unit: packed.unit, steps };
+  return { base: packed.base, unit: packed.unit, divisor: packed.divisor, steps };
 }

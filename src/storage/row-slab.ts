@@ -18,12 +18,14 @@ const OWN_BUFFER_BYTES = BLOCK_BYTES >> 2;
 /** Where packed rows get their arrays: carved from a slab, or allocated one by one. */
 export interface ArrayCarver {
   floats(count: number): Float64Array;
+  u16(count: number): Uint16Array;
   u32(count: number): Uint32Array;
 }
 
 /** Arrays of their own, freed with the last reference to them (not with a whole slab). */
 export const ownArrays: ArrayCarver = {
   floats: (count) => new Float64Array(count),
+  u16: (count) => new Uint16Array(count),
   u32: (count) => new Uint32Array(count),
 };
 
@@ -37,6 +39,12 @@ export class RowSlab implements ArrayCarver {
   floats(count: number): Float64Array {
     const at = this.take(8 * count);
     return new Float64Array(this.lastBuffer, at, count);
+  }
+
+  /** `count` zeroed 16-bit words. */
+  u16(count: number): Uint16Array {
+    const at = this.take(2 * count);
+    return new Uint16Array(this.lastBuffer, at, count);
   }
 
   /** `count` zeroed 32-bit words. */
@@ -71,3 +79,38 @@ export class RowSlab implements ArrayCarver {
 
 /** One per thread: a shard thread's memtables all seal through it. */
 export const rowSlab = new RowSlab();
+
+/**
+ * Value slots for rows on their way into a chunk (a seal gathers each series' rows, and the
+ * chunk packs or copies them): one buffer reused seal after seal, handed out front to back
+ * from `reset` to the next, zeroed as carved. Carved from the slab instead, slots a chunk then
+ * packed smaller would stay held with the slab block. A seal larger than the buffer gets
+ * arrays of its own, freed after it, so the thread does not keep the largest seal's size.
+ */
+export class ReusedRows {
+  private buffer: ArrayBuffer;
+  private used = 0;
+
+  constructor(private readonly keptBytes: number) {
+    this.buffer = new ArrayBuffer(0);
+  }
+
+  /** Makes every array handed out since the last reset free to be handed out again. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** `count` zeroed doubles, valid until the next reset. */
+  floats(count: number): Float64Array {
+    const bytes = 8 * count;
+    if (this.used + bytes > this.buffer.byteLength) {
+      if (this.used + bytes > this.keptBytes) return new Float64Array(count);
+      this.buffer = new ArrayBuffer(this.keptBytes);
+      this.used = 0;
+    }
+    const floats = new Float64Array(this.buffer, this.used, count);
+    this.used += bytes;
+    floats.fill(0);
+    return floats;
+  }
+}

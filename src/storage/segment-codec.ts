@@ -28,6 +28,7 @@ import type { Data, DataType, Field, Int8, Int16, Int32, Table, Uint8, Uint16, U
 import { arrow } from '../util/apache-arrow.js';
 import { allocateColumn, slotWords, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { compressSegment, decompressSegment, SegmentCorruptError } from './compression.js';
+import { isExactDecimal, MAX_DECIMALS, MAX_PACKABLE } from './exact-decimals.js';
 
 const FORMAT_VERSION = '1';
 const META_FORMAT = 'sluice.format';
@@ -46,8 +47,6 @@ const META_SCALE = 'sluice.scale';
 const TIME_FIELD = 'time';
 const SEQ_FIELD = 'sequence_number';
 
-const MAX_PACKABLE = 2 ** 52;
-const MAX_DECIMALS = 15;
 const TWO_POW_32 = 4294967296;
 
 type KindName = 'null' | 'float' | 'int' | 'bool' | 'string' | 'mixed';
@@ -379,11 +378,6 @@ export function decimalScale(floats: Float64Array, kinds: Uint8Array): number | 
     }
   }
   return k;
-}
-
-function isExactDecimal(v: number, scale: number): boolean {
-  const s = Math.round(v * scale);
-  return s / scale === v && Math.abs(s) <= MAX_PACKABLE && !(v === 0 && 1 / v < 0);
 }
 
 export function scaleToIntegers(floats: Float64Array, kinds: Uint8Array, scale: number): Float64Array | null {

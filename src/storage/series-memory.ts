@@ -3,7 +3,7 @@ import { appendToChunk, chunkBytes, chunkPiece, packChunk, unpackChunk, type Mem
 import { TINY_CHUNK_ROWS } from './tiny-chunk.js';
 import { permute, sortOrder } from './row-order.js';
 import { combinePieces } from './combine.js';
-import { ownArrays, rowSlab } from './row-slab.js';
+import { ownArrays, ReusedRows, rowSlab } from './row-slab.js';
 import { disjointAscending, overlappingGroups, type Piece } from './series-blocks.js';
 import { rangesTouching, type DeletedRange } from './tombstones.js';
 import { cutChunk } from './chunk-cut.js';
@@ -198,6 +198,8 @@ const KEPT_GATHER_ROWS = 64 * 1024;
 /** Reads an appended entry's row count (one reader: a memtable belongs to one thread). */
 const countReader = new SeriesEntryReader();
 let gatheredNumbers: Float64Array | undefined;
+/** Columns' value slots as gathered, before the chunk packs or copies them (packChunk). */
+const gatheredSlots = new ReusedRows(8 * KEPT_GATHER_ROWS);
 
 function gatheredNumbersFor(n: number): Float64Array {
   if (n > KEPT_GATHER_ROWS) return new Float64Array(2 * n);
@@ -298,6 +300,7 @@ interface GatheredColumn {
  * plain loops over the batches' own views, without making an object or a view per entry.
  */
 function gather(series: string, batches: readonly BatchViews[], entries: readonly number[]): SeriesColumns {
+  gatheredSlots.reset();
   const reader = new SeriesEntryReader();
   let n = 0;
   for (let k = 0; k < entries.length; k++) {
@@ -413,7 +416,7 @@ function repeatsString(target: GatheredColumn, reader: SeriesEntryReader, text: 
  * covered with its string, or rows before it (null), need them now.
  */
 function carveSlots(target: GatheredColumn, n: number): void {
-  target.floats = rowSlab.floats(n);
+  target.floats = gatheredSlots.floats(n);
   target.words = slotWords(target.floats);
   if (target.from === 0 && target.to === 0) return;
   const kinds = carveKinds(target, n);

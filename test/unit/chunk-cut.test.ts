@@ -6,9 +6,9 @@
  */
 import test from 'ava';
 import { columnFromValues, rowsOf } from '../helpers/series-rows.js';
-import { constantStringColumn, hasSharedKinds, isConstantColumn, sharingFloatKinds, type SeriesColumns } from '../../src/storage/columns.js';
+import { constantStringColumn, hasSharedKinds, isConstantColumn, sharingFloatKinds, type Column, type SeriesColumns } from '../../src/storage/columns.js';
 import { cutChunk, keptRowRuns } from '../../src/storage/chunk-cut.js';
-import { chunkBytes, packChunk, unpackChunk, type MemoryChunk } from '../../src/storage/memory-chunk.js';
+import { chunkBytes, isPackedFloatColumn, packChunk, unpackChunk, type ChunkColumn, type MemoryChunk } from '../../src/storage/memory-chunk.js';
 import { ownArrays, RowSlab } from '../../src/storage/row-slab.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
 import { withoutRanges, type DeletedRange } from '../../src/storage/tombstones.js';
@@ -35,6 +35,8 @@ function sortedRows(random: () => number, n: number, wide: boolean): SeriesColum
   const cells = (make: (i: number) => number | string | bigint | boolean | null) => Array.from({ length: n }, (_, i) => make(i));
   const columns = [
     sharingFloatKinds(columnFromValues('f', cells((i) => i * 0.5 - 7)), n),
+    // Floats that are no short decimal: kept as they are, not packed.
+    sharingFloatKinds(columnFromValues('thirds', cells((i) => (i + 1) / 3)), n),
     columnFromValues('mixed', cells((i) => [null, 1.25, -(2n ** 63n) + BigInt(i), 'text' + (i % 3), true, NaN][i % 6]!)),
     columnFromValues('int', cells((i) => (i % 7 === 0 ? null : BigInt(i) * 0x1_0000_0001n))),
     constantStringColumn('host', 'a', n),
@@ -86,13 +88,17 @@ test('a cut keeps exactly the rows outside the ranges, every value intact, whate
 test('constant tag columns and all-float columns stay shared after a cut, so the memtable counts less', (t) => {
   const rows = sortedRows(generator(3), 1000, false);
   const chunk = packChunk(rows, ownArrays);
-  const cut = cutChunk(chunk, [{ startUs: rows.time[100]!, endUs: rows.time[900]! }], ownArrays, TINY_CHUNK_ROWS) as MemoryChunk & { columns: SeriesColumns['columns'] };
+  const cut = cutChunk(chunk, [{ startUs: rows.time[100]!, endUs: rows.time[900]! }], ownArrays, TINY_CHUNK_ROWS) as MemoryChunk & { columns: ChunkColumn[] };
   t.true(cut.count < 300);
   const byName = new Map(cut.columns.map((column) => [column.name, column]));
-  t.true(isConstantColumn(byName.get('host')!));
-  t.true(hasSharedKinds(byName.get('f')!));
-  t.false(hasSharedKinds(byName.get('mixed')!));
+  t.true(isConstantColumn(byName.get('host') as Column));
+  // Halves from -7 are decimals of one digit: packed (2 bytes a row), and packed after the cut.
+  t.true(isPackedFloatColumn(byName.get('f')!));
+  t.true(hasSharedKinds(byName.get('thirds') as Column));
+  t.false(hasSharedKinds(byName.get('mixed') as Column));
   t.true(chunkBytes(cut) < chunkBytes(chunk) / 2);
+  const loaded = new Map(unpackChunk(cut).columns.map((column) => [column.name, column]));
+  t.true(hasSharedKinds(loaded.get('f')!));
 });
 
 test('kept runs are the complement of the ranges, merged where they overlap', (t) => {

@@ -52,9 +52,10 @@ test('rows appended from many batches come back complete and in time order', (t)
   t.is(snapshot.count, total);
   t.is(snapshot.time[total - 1], (total - 1) * 10);
   t.is(cells(snapshot, 'value')[12_345], 1234.5);
-  // Time and sequence number packed in 4 bytes each (packed-numbers.ts), and a float: a
-  // column of floats alone shares its kinds (columns.ts); and the one chunk's objects.
-  t.is(buffer.sealedBytes, total * 16 + packedObjectBytes(1));
+  // Time and sequence number packed in 4 bytes each (packed-numbers.ts, spanning about a
+  // million), and the values, decimals of one digit spanning 100,000 tenths, in 4 more (a
+  // column of floats alone needs no kinds: columns.ts); and the one chunk's objects.
+  t.is(buffer.sealedBytes, total * 12 + packedObjectBytes(1));
 });
 
 test('batches that arrive out of order are sealed in time order, whatever the order or overlap', (t) => {
@@ -114,10 +115,12 @@ test('chunks whose times overlap are merged once a scan reads them; chunks apart
   t.deepEqual(cells(pieces[0]!.load(), 'v'), [1, 2, 33]);
   t.is(memory.sealedChunks()[1], apart);
   t.is(memory.count, 5);
-  // The merged chunk's 3 rows (4 bytes of time, 4 of sequence number and 8 of value each) and
-  // its objects are counted on top of the chunks it replaced, which the slab holds until the flush.
+  // The merged chunk's 3 rows (time, sequence number and value each packed in 2 bytes: they
+  // span less than 2^16) and its objects are counted on top of the chunks it replaced, which
+  // the slab holds until the flush.
+  const row = 2 + 2 + 2;
   const objects = packedObjectBytes(1);
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects);
+  t.is(memory.sealedBytes, bytesBefore + 3 * row + objects);
   // Settled chunks are read as they are, again and again.
   t.is(memory.sealedChunks()[0], memory.sealedChunks()[0]);
   t.deepEqual(cells(snapshotOf(memory), 'v'), [1, 2, 33, 4, 5]);
@@ -125,9 +128,9 @@ test('chunks whose times overlap are merged once a scan reads them; chunks apart
   // arrays are freed with it, so its bytes leave the count; the sealed chunk's stay.
   append(memory, rows('s', [25], [9], { v: [7] }));
   memory.seal();
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects + 16 + objects);
+  t.is(memory.sealedBytes, bytesBefore + 3 * row + objects + row + objects);
   t.deepEqual(cells(memory.settledPieces()[0]!.load(), 'v'), [1, 2, 7, 33]);
-  t.is(memory.sealedBytes, bytesBefore + 3 * 16 + objects + 16 + objects + (4 * 16 + objects) - (3 * 16 + objects));
+  t.is(memory.sealedBytes, bytesBefore + 3 * row + objects + row + objects + (4 * row + objects) - (3 * row + objects));
 });
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {

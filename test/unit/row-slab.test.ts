@@ -113,8 +113,9 @@ test('a column that holds a float in every row is sealed with shared kinds; any 
   }
   // Times and sequence numbers 16 bytes a row once loaded, `f` 8 (no kinds), the other six 9,
   // and the two strings of round 0 (the test's column lists the string once per row). Sealed,
-  // the times and sequence numbers are packed in 4 bytes each.
-  const columnBytes = 8 * 8 + 6 * 8 * 9 + 2 * (16 + 2);
-  t.is(rowsBytes(chunk!), 8 * 16 + columnBytes);
-  t.is(memory.sealedBytes, 8 * 8 + columnBytes + packedObjectBytes(7));
+  // the times and sequence numbers (spanning 31 and 7) are packed in 2 bytes each, and `f`,
+  // one decimal spanning 35 tenths, in 2 bytes too.
+  const otherColumnBytes = 6 * 8 * 9 + 2 * (16 + 2);
+  t.is(rowsBytes(chunk!), 8 * 16 + 8 * 8 + otherColumnBytes);
+  t.is(memory.sealedBytes, 8 * (2 + 2) + 8 * 2 + otherColumnBytes + packedObjectBytes(7));
 });
