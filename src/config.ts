@@ -96,14 +96,15 @@ export function defaultShardCount(): number {
 }
 
 /**
- * Parse threads when none are set: half the cores. Parsing is about a third of a point's
- * ingest CPU (the shards and the event loop take the rest), and each parse thread is an
- * isolate of its own that compiles the parser and warms its own series tables: on 2 cores,
- * one parse thread took 10 % less server CPU per point on the ingest bench than two, at the
- * same points/s, and one isolate's memory less.
+ * Parse threads when none are set: two, or half the cores when that is more (one on a single
+ * core). While one thread parses a body, the next waits for it: on 2 cores, with one parse
+ * thread, the machine sat a sixth idle under 8 writers and the peer bench's ingest stalled
+ * below 3 M points/s. A second thread costs its isolate (about 50 MiB of peak RSS while it
+ * parses), which memtables that pack decimal values (packed-numbers.ts) more than paid for.
  */
 export function defaultParseThreads(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 2));
+  const cores = availableParallelism();
+  return Math.min(cores, Math.max(2, Math.floor(cores / 2)));
 }
 
 /** The nodes `cluster_nodes` lists, or undefined when it is unset (every node stores every partition). */
