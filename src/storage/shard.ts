@@ -3,6 +3,7 @@ import { recordShardTimer, ShardTimer } from './shard-counters.js';
 import { join, resolve } from 'node:path';
 import { removeAbandonedTemps } from '../util/atomic-file.js';
 import { DiskWriteError } from '../util/checked-write.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { BLOCK_ROWS } from './block-codec.js';
 import type { SeriesColumns } from './columns.js';
 import { planCompaction } from './compaction-plan.js';
@@ -415,11 +416,12 @@ export class Shard {
   private prepareBatches(batches: Uint8Array[], txns: WriteTxn[]): PendingBatch[] {
     this.health.assertWritable();
     if (this.memtableBytes + this.frozenBytes > 2 * this.options.memtableBytes + MEMTABLE_HEADROOM_BYTES) {
-      throw new ShardError(503, 'shard memtable is full while a flush catches up; retry the write');
+      // A 503 with Retry-After, as every other overload is answered.
+      throw new ServiceUnavailableError('shard memtable is full while a flush catches up; retry the write');
     }
     let position = this.logApplied;
     for (const { logSeq, logPrev } of txns) {
-      if (logPrev !== undefined && logPrev > position) throw new ShardError(503, `stream message ${logPrev} is not stored here yet; message ${logSeq} waits`);
+      if (logPrev !== undefined && logPrev > position) throw new ServiceUnavailableError(`stream message ${logPrev} is not stored here yet; message ${logSeq} waits`);
       if (logSeq !== undefined) position = Math.max(position, logSeq);
     }
     return batches.map((bytes, i) => {
