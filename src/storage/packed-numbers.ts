@@ -34,19 +34,7 @@ const MAX_SHORT_STEP = 0xffff;
 
 /** `values` packed into arrays from `arrays` (a copy: `values` may be reused after). */
 export function packNumbers(values: Float64Array, arrays: ArrayCarver): PackedNumbers {
-  const n = values.length;
-  let base = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v < base) base = v;
-    if (v > max) max = v;
-  }
-  const unit = n === 0 ? 1 : unitOf(values, base);
-  if (unit === 0 || (max - base) / unit > MAX_STEP) return copied(values, arrays);
-  const steps = stepsFor((max - base) / unit, n, arrays);
-  for (let i = 0; i < n; i++) steps[i] = (values[i]! - base) / unit;
-  return { base, unit, divisor: 1, steps };
+  return integerSteps(values, unitOf, 1, arrays) ?? copied(values, arrays);
 }
 
 /**
@@ -58,7 +46,7 @@ export function packDecimals(values: Float64Array, arrays: ArrayCarver): PackedN
   const n = values.length;
   if (n === 0) return null;
   if (scaledScratch.length < n) scaledScratch = new Float64Array(Math.max(n, 2 * scaledScratch.length));
-  const scaled = scaledScratch;
+  const scaled = scaledScratch.subarray(0, n);
   let k = 0;
   let divisor = 1;
   /** Values before this one were scaled by fewer decimals: checked again at the end. */
@@ -80,26 +68,33 @@ export function packDecimals(values: Float64Array, arrays: ArrayCarver): PackedN
     if (!isExactDecimal(v, divisor)) return null;
     scaled[i] = Math.round(v * divisor);
   }
+  // Whole numbers within ±2^52 already: steps of 1 give each back, and no larger unit is looked for.
+  return integerSteps(scaled, () => 1, divisor, arrays);
+}
+
+/**
+ * `values` as base + steps × unit (then divided by `divisor`), in the unit `unitFor` finds
+ * (0: none gives every value back), as 16- or 32-bit steps; null when there is no unit or the
+ * values span more than 32 bits of steps.
+ */
+function integerSteps(values: Float64Array, unitFor: (values: Float64Array, base: number) => number, divisor: number, arrays: ArrayCarver): PackedNumbers | null {
+  const n = values.length;
   let base = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const s = scaled[i]!;
-    if (s < base) base = s;
-    if (s > max) max = s;
+    const v = values[i]!;
+    if (v < base) base = v;
+    if (v > max) max = v;
   }
-  if (max - base > MAX_STEP) return null;
-  const steps = stepsFor(max - base, n, arrays);
-  for (let i = 0; i < n; i++) steps[i] = scaled[i]! - base;
-  return { base, unit: 1, divisor, steps };
+  const unit = n === 0 ? 1 : unitFor(values, base);
+  if (unit === 0 || (max - base) / unit > MAX_STEP) return null;
+  const steps = (max - base) / unit <= MAX_SHORT_STEP ? arrays.u16(n) : arrays.u32(n);
+  for (let i = 0; i < n; i++) steps[i] = (values[i]! - base) / unit;
+  return { base, unit, divisor, steps };
 }
 
 /** packDecimals' scaled values, kept from call to call (a thread packs one column at a time). */
 let scaledScratch = new Float64Array(1024);
-
-/** The narrowest steps that hold `largest`. */
-function stepsFor(largest: number, n: number, arrays: ArrayCarver): Uint16Array | Uint32Array {
-  return largest <= MAX_SHORT_STEP ? arrays.u16(n) : arrays.u32(n);
-}
 
 /**
  * The largest unit every value is a whole number of units from `base` in, and given back

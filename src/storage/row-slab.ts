@@ -81,36 +81,30 @@ export class RowSlab implements ArrayCarver {
 export const rowSlab = new RowSlab();
 
 /**
- * Value slots for rows on their way into a chunk (a seal gathers each series' rows, and the
- * chunk packs or copies them): one buffer reused seal after seal, handed out front to back
- * from `reset` to the next, zeroed as carved. Carved from the slab instead, slots a chunk then
- * packed smaller would stay held with the slab block. A seal larger than the buffer gets
+ * Rows on their way into a chunk (a seal gathers each series' times, sequence numbers and
+ * value slots, and the chunk packs or copies them): one buffer reused seal after seal, handed
+ * out front to back from `reset` to the next. Carved from the slab instead, value slots a chunk
+ * then packed smaller would stay held with the slab block. A seal larger than the buffer gets
  * arrays of its own, freed after it, so the thread does not keep the largest seal's size.
  */
 export class ReusedRows {
-  private buffer: ArrayBuffer;
+  private buffer = new ArrayBuffer(0);
   private used = 0;
 
-  constructor(private readonly keptBytes: number) {
-    this.buffer = new ArrayBuffer(0);
-  }
+  constructor(private readonly keptBytes: number) {}
 
   /** Makes every array handed out since the last reset free to be handed out again. */
   reset(): void {
     this.used = 0;
   }
 
-  /** `count` zeroed doubles, valid until the next reset. */
+  /** `count` doubles, valid until the next reset; what they hold is left from earlier seals. */
   floats(count: number): Float64Array {
     const bytes = 8 * count;
-    if (this.used + bytes > this.buffer.byteLength) {
-      if (this.used + bytes > this.keptBytes) return new Float64Array(count);
-      this.buffer = new ArrayBuffer(this.keptBytes);
-      this.used = 0;
-    }
+    if (this.used + bytes > this.keptBytes) return new Float64Array(count);
+    if (this.buffer.byteLength === 0) this.buffer = new ArrayBuffer(this.keptBytes);
     const floats = new Float64Array(this.buffer, this.used, count);
     this.used += bytes;
-    floats.fill(0);
     return floats;
   }
 }

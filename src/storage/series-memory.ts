@@ -189,23 +189,17 @@ export class SeriesMemory {
 }
 
 /**
- * Times and sequence numbers as gathered, before a seal packs them (packChunk copies): one
- * array per thread, since a seal is done with it before the next one runs. A series with more
- * rows in one seal (a single large write) gets an array of its own, freed after the seal, so
- * the thread does not keep the largest seal's size for good.
+ * Times, sequence numbers and columns' value slots as gathered, before a seal packs or copies
+ * them (packChunk): one buffer per thread, reused seal after seal, since a seal is done with
+ * it before the next one runs. A series with more rows in one seal (a single large write)
+ * gets arrays of its own, freed after the seal, so the thread does not keep the largest
+ * seal's size for good.
  */
 const KEPT_GATHER_ROWS = 64 * 1024;
 /** Reads an appended entry's row count (one reader: a memtable belongs to one thread). */
 const countReader = new SeriesEntryReader();
-let gatheredNumbers: Float64Array | undefined;
-/** Columns' value slots as gathered, before the chunk packs or copies them (packChunk). */
-const gatheredSlots = new ReusedRows(8 * KEPT_GATHER_ROWS);
-
-function gatheredNumbersFor(n: number): Float64Array {
-  if (n > KEPT_GATHER_ROWS) return new Float64Array(2 * n);
-  gatheredNumbers ??= new Float64Array(2 * KEPT_GATHER_ROWS);
-  return gatheredNumbers;
-}
+/** Room for times, sequence numbers and one column of KEPT_GATHER_ROWS rows. */
+const gatherRows = new ReusedRows(3 * 8 * KEPT_GATHER_ROWS);
 
 /**
  * timeOrderedEntries' arrays, kept from seal to seal (a seal reads them before the next one
@@ -300,7 +294,7 @@ interface GatheredColumn {
  * plain loops over the batches' own views, without making an object or a view per entry.
  */
 function gather(series: string, batches: readonly BatchViews[], entries: readonly number[]): SeriesColumns {
-  gatheredSlots.reset();
+  gatherRows.reset();
   const reader = new SeriesEntryReader();
   let n = 0;
   for (let k = 0; k < entries.length; k++) {
@@ -308,9 +302,8 @@ function gather(series: string, batches: readonly BatchViews[], entries: readonl
     n += reader.count;
   }
   const order = timeOrderedEntries(reader, batches, entries);
-  const numbers = gatheredNumbersFor(n);
-  const time = numbers.subarray(0, n);
-  const seq = numbers.subarray(n, 2 * n);
+  const time = gatherRows.floats(n);
+  const seq = gatherRows.floats(n);
   const columns = new Map<string, GatheredColumn>();
   let at = 0;
   for (let e = 0; e < entries.length; e++) {
@@ -416,7 +409,8 @@ function repeatsString(target: GatheredColumn, reader: SeriesEntryReader, text: 
  * covered with its string, or rows before it (null), need them now.
  */
 function carveSlots(target: GatheredColumn, n: number): void {
-  target.floats = gatheredSlots.floats(n);
+  // Zeroed: a string column's first string is slot 0, and rows before the column are null.
+  target.floats = gatherRows.floats(n).fill(0);
   target.words = slotWords(target.floats);
   if (target.from === 0 && target.to === 0) return;
   const kinds = carveKinds(target, n);
