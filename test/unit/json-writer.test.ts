@@ -55,6 +55,22 @@ test('integers print exactly, including the int64 extremes', (t) => {
   );
 });
 
+test('integers of every length, at and between the powers of ten, print as JavaScript prints them', (t) => {
+  const samples: number[] = [];
+  for (let digits = 1; digits <= 16; digits++) {
+    const power = 10 ** (digits - 1);
+    samples.push(power, power - 1, power + 1, 10 * power - 1);
+    for (let i = 0; i < 500; i++) samples.push(power + Math.floor(Math.random() * 9 * power));
+  }
+  for (const value of samples.filter((v) => v < 2 ** 53)) {
+    t.is(printed((out) => out.integer(value)), String(value));
+    t.is(printed((out) => out.integer(-value)), String(-value));
+    // A float with that whole part and a fraction takes the same digits before its point.
+    const fractional = (value % 1e8) + 0.25;
+    t.is(printed((out) => out.float(fractional)), JSON.stringify(fractional));
+  }
+});
+
 test('strings are escaped and multi-byte text is encoded as UTF-8', (t) => {
   const value = 'quote " backslash \\ newline \n ünïcödé 🚀';
   t.is(JSON.parse(printed((out) => out.string(value))), value);
