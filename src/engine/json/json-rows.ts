@@ -89,18 +89,19 @@ const FALSE_BYTES = [102, 97, 108, 115, 101];
 function writeCompactRow(out: JsonWriter, time: number, seq: number, columns: readonly Column[], halves: readonly Int32Array[], row: number): void {
   out.reserve(2 + (columns.length + 2) * NUMBER_ROOM);
   let buffer = out.raw();
+  let view = out.rawView();
   let at = out.length;
   buffer[at++] = 91; // '['
-  at = writeInteger(buffer, at, time);
+  at = writeInteger(view, at, time);
   buffer[at++] = 44; // ','
-  at = writeInteger(buffer, at, seq);
+  at = writeInteger(view, at, seq);
   for (let c = 0; c < columns.length; c++) {
     buffer[at++] = 44;
     const column = columns[c]!;
     const kind = column.kinds[row];
     if (kind === ValueKind.Float) {
       const value = column.floats[row]!;
-      const end = Number.isFinite(value) ? writeFloat(buffer, at, value) : -1;
+      const end = Number.isFinite(value) ? writeFloat(view, at, value) : -1;
       at = end >= 0 ? end : writeFloatText(buffer, at, value);
       continue;
     } else if (kind === ValueKind.Null) {
@@ -114,6 +115,7 @@ function writeCompactRow(out: JsonWriter, time: number, seq: number, columns: re
     writeValue(out, column, halves[c]!, row);
     out.reserve(1 + (columns.length - c) * NUMBER_ROOM);
     buffer = out.raw();
+    view = out.rawView();
     at = out.length;
   }
   buffer[at++] = 93; // ']'
@@ -146,6 +148,7 @@ export function writeFloatRows(
   const width = columns.length;
   out.reserve(count * (3 + (width + 2) * NUMBER_ROOM));
   const buffer = out.raw();
+  const view = out.rawView();
   let at = out.length;
   let row = from;
   let written = 0;
@@ -156,13 +159,13 @@ export function writeFloatRows(
     if (!(sequence < TWO_TO_53 && sequence > -TWO_TO_53)) break;
     if (written > 0 || leadingComma) buffer[at++] = 44; // ','
     buffer[at++] = 91; // '['
-    at = writeInteger(buffer, at, fromMicros(time[row]!, precision));
+    at = writeInteger(view, at, fromMicros(time[row]!, precision));
     buffer[at++] = 44;
-    at = writeInteger(buffer, at, sequence);
+    at = writeInteger(view, at, sequence);
     for (let c = 0; c < width; c++) {
       buffer[at++] = 44;
       const value = columns[c]![row]!;
-      const end = Number.isFinite(value) ? writeFloat(buffer, at, value) : -1;
+      const end = Number.isFinite(value) ? writeFloat(view, at, value) : -1;
       at = end >= 0 ? end : writeFloatText(buffer, at, value);
     }
     buffer[at++] = 93; // ']'
