@@ -4,7 +4,7 @@ import { batchRows, RecordBatchBuilder, type ArrowLayout } from '../engine/arrow
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { FLOAT_ROWS_AT_ONCE, int32Halves, writeFloatRows, writeRow } from '../engine/json/json-rows.js';
 import { deflatePiece, type PieceEncoding } from '../util/deflate-piece.js';
-import { borrowWriter, giveBackWriter, isSafeMagnitude } from '../engine/json/json-writer.js';
+import { borrowWriter, giveBackWriter, isSafeMagnitude, JsonWriter } from '../engine/json/json-writer.js';
 import { kindsOf, type KindSet } from '../storage/kind-set.js';
 import { lowerBound } from '../storage/row-slice.js';
 import type { Piece } from '../storage/series-blocks.js';
@@ -198,11 +198,14 @@ export class ScanCursor {
     const { request } = this;
     const objects: PageObject[] = [];
     const limit = request.limit > 0 ? request.limit : Infinity;
-    const out = borrowWriter();
     let pagePoints = 0;
     const compact = request.rowIndent === null;
     const separator = compact ? ',' : ',\n';
     const slot = request.pageSlots?.[this.jsonPages++ % request.pageSlots.length];
+    // A page is written straight into its slot (a whole-database export copied 320 MB into
+    // slots after writing it), unless it is to be compressed: the compressed page goes there.
+    const slotBytes = slot !== undefined && request.deflatePages === undefined ? new Uint8Array(slot) : undefined;
+    const out = slotBytes === undefined ? borrowWriter() : new JsonWriter(slotBytes);
     // With a slot, a page also ends between objects once it nears the slot's size, so it fits.
     const pageBytes = slot === undefined ? Infinity : slot.byteLength - PAGE_SLOT_MARGIN;
     while (pagePoints < request.pointsPerPage && out.length < pageBytes) {
@@ -266,6 +269,11 @@ export class ScanCursor {
       const piece = deflatePiece(out.bytes(), request.deflatePages);
       giveBackWriter(out);
       return { objects, body: pageBody(piece.deflated, slot), done, ...framing, deflated: { check: piece.check, length: piece.length } };
+    }
+    if (slotBytes !== undefined) {
+      // Outgrown (an object of very wide rows crossed the slot's end), it is copied as before.
+      const body = out.writesInto(slotBytes) ? slotBytes.subarray(0, out.length) : pageBody(out.bytes(), slot);
+      return { objects, body, done, ...framing };
     }
     const body = pageBody(out.bytes(), slot);
     giveBackWriter(out);

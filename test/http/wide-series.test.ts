@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { arrowQuery, asJsonSeries, jsonAnswer } from '../helpers/arrow-answer.js';
-import { createDb, request } from '../helpers/client.js';
+import { createDb, request, streamQuery, type SeriesResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'wide';
@@ -42,4 +42,25 @@ test('select * over a thousand columns answers every value, in JSON and in Arrow
   const batchRows = arrow.table!.batches.map((batch) => batch.numRows);
   t.true(Math.max(...batchRows) < ROWS, `rows this wide span several record batches: ${batchRows.join(', ')}`);
   t.deepEqual(asJsonSeries(arrow.table!, [json!]), [json!]);
+});
+
+test('chunked, rows this wide make objects larger than a page slot, and every row still streams whole, once', async (t) => {
+  // 1000 rows of a thousand fields are some 8 MB of JSON in one object: the page the shard
+  // writes straight into its 1 MiB slot outgrows it and goes on in a buffer of its own.
+  const streamed = await streamQuery(server, DB, 'select * from "wide,host=a"', { time_precision: 's' });
+  t.is(streamed.status, 200);
+  const objects: SeriesResult[] = [];
+  for await (const object of streamed.objects) objects.push(object);
+  t.true(objects.length >= 1);
+  const rows = objects.flatMap((object) => object.points);
+  t.is(rows.length, ROWS);
+  const columns = objects[0]!.columns;
+  const time = columns.indexOf('time');
+  for (const [r, row] of rows.entries()) {
+    const line = ROWS - 1 - r;
+    t.is(row[time], 1_700_000_000 + line);
+    for (const c of [0, 1, 499, COLUMNS - 1]) {
+      if (row[columns.indexOf(`f${c}`)] !== line * COLUMNS + c) return t.fail(`row ${r}, f${c}: ${String(row[columns.indexOf(`f${c}`)])}`);
+    }
+  }
 });

@@ -61,9 +61,19 @@ export class JsonWriter {
   private readonly recentBytes: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
   private recentSlot = 0;
 
-  constructor(initialBytes: number) {
-    this.buffer = new Uint8Array(Math.max(64, initialBytes));
-    this.view = new DataView(this.buffer.buffer);
+  /**
+   * A writer with a buffer of its own, or one that writes into `bytes` (a chunked scan's page
+   * slot, shared with the event loop), so that a page is made where it is read rather than
+   * copied there. Past `bytes`' end it goes on in a buffer of its own, as any writer grows.
+   */
+  constructor(initialBytes: number | Uint8Array) {
+    this.buffer = typeof initialBytes === 'number' ? new Uint8Array(Math.max(64, initialBytes)) : initialBytes;
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  }
+
+  /** Whether everything written so far is in `bytes` (the writer was made over them and has not outgrown them). */
+  writesInto(bytes: Uint8Array): boolean {
+    return this.buffer === bytes;
   }
 
   /** The text so far; its buffer is exclusively the writer's, so it can be transferred. */
