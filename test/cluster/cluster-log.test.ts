@@ -23,6 +23,8 @@ let nats: NatsCluster;
 test.before(async () => {
   nats = await startNatsCluster(3);
 });
+// Every test here is serial: its nodes go once it ends, rather than polling NATS until the file does.
+test.afterEach.always(cleanupServers);
 test.after.always(cleanupServers);
 test.after.always(stopNatsClusters);
 

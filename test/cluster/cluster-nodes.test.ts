@@ -16,6 +16,8 @@ let nats: NatsCluster;
 test.before(async () => {
   nats = await startNatsCluster(3);
 });
+// Every test here is serial: its nodes go once it ends, rather than polling NATS until the file does.
+test.afterEach.always(cleanupServers);
 test.after.always(cleanupServers);
 test.after.always(stopNatsClusters);
 
@@ -191,7 +193,7 @@ test.serial('a partition no live node stores answers 503, and the whole answer r
   }
 });
 
-test('points numbered by different nodes never share a sequence number', async (t) => {
+test.serial('points numbered by different nodes never share a sequence number', async (t) => {
   const options = { cluster: 'numbering', nodes: ['a', 'b'], copies: 2 };
   const nodes = await startNodes(options);
   await createEverywhere(nodes, 'db1');
