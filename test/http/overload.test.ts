@@ -64,8 +64,9 @@ test.serial('a write refused while a flush catches up is a 503 with Retry-After,
   // A 1 MiB memtable takes writes until it and the one being flushed hold 2 MiB + 16 MiB of
   // headroom. One body of 1.5 M random floats (which pack into nothing smaller) is more than
   // that on its own: it is taken into an empty memtable, and bodies that arrive while it is
-  // flushed are refused. The points' text is built once; each body names its own series.
-  const server = await startServer({ args: ['--shards', '1', '--memtable-bytes', '1MiB'] });
+  // flushed are refused. The points' text is built once; each body names its own series. The
+  // shard's queue takes all three bodies, so the memtable, not the queue, is what refuses.
+  const server = await startServer({ args: ['--shards', '1', '--memtable-bytes', '1MiB', '--shard-queue-bytes', '512MiB'] });
   await createDb(server, 'full');
   const POINTS = 1_500_000;
   const values = Array.from({ length: POINTS }, () => Math.random() * 1e6);
