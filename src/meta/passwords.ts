@@ -59,11 +59,12 @@ export class PasswordVerifier {
 
   /** `account` names the account uniquely (cluster admins and each database's users apart). */
   async verify(account: string, stored: PasswordHash, password: string): Promise<boolean> {
+    // scrypt(password, default salt) equals the default hash exactly when password is the default
+    // one: nothing to hash or remember.
+    if (stored.salt === DEFAULT_ROOT_HASH.salt && stored.hash === DEFAULT_ROOT_HASH.hash) return password === DEFAULT_ROOT_PASSWORD;
     const digest = createHmac('sha256', this.key).update(password).digest();
     const known = this.verified.get(account);
     if (known !== undefined && known.hash === stored.hash && timingSafeEqual(known.digest, digest)) return true;
-    // scrypt(password, default salt) equals the default hash exactly when password is the default one.
-    if (stored.salt === DEFAULT_ROOT_HASH.salt && stored.hash === DEFAULT_ROOT_HASH.hash) return password === DEFAULT_ROOT_PASSWORD;
     const actual = await scryptOffLoop(password, stored.salt);
     const ok = timingSafeEqual(actual, Buffer.from(stored.hash, 'base64'));
     if (ok) {

@@ -270,13 +270,11 @@ export class ScanCursor {
       giveBackWriter(out);
       return { objects, body: pageBody(piece.deflated, slot), done, ...framing, deflated: { check: piece.check, length: piece.length } };
     }
-    if (slotBytes !== undefined) {
-      // Outgrown (an object of very wide rows crossed the slot's end), it is copied as before.
-      const body = out.writesInto(slotBytes) ? slotBytes.subarray(0, out.length) : pageBody(out.bytes(), slot);
-      return { objects, body, done, ...framing };
-    }
-    const body = pageBody(out.bytes(), slot);
-    giveBackWriter(out);
+    // Written in its slot, the page is there already; a writer that outgrew the slot (an object
+    // of very wide rows crossed its end), or a page without one, is copied.
+    const body = slotBytes !== undefined && out.writesInto(slotBytes) ? slotBytes.subarray(0, out.length) : pageBody(out.bytes(), slot);
+    // A writer made over the slot is this page's own; a borrowed one goes back.
+    if (slotBytes === undefined) giveBackWriter(out);
     return { objects, body, done, ...framing };
   }
 

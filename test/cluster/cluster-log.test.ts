@@ -25,7 +25,6 @@ test.before(async () => {
 });
 // Every test here is serial: its nodes go once it ends, rather than polling NATS until the file does.
 test.afterEach.always(cleanupServers);
-test.after.always(cleanupServers);
 test.after.always(stopNatsClusters);
 
 /** The NATS server that hosts the (single, ephemeral) consumer of a stream. */

@@ -18,7 +18,6 @@ test.before(async () => {
 });
 // Every test here is serial: its nodes go once it ends, rather than polling NATS until the file does.
 test.afterEach.always(cleanupServers);
-test.after.always(cleanupServers);
 test.after.always(stopNatsClusters);
 
 interface NodeOptions {

@@ -96,7 +96,7 @@ test.serial('a write refused while a flush catches up is a 503 with Retry-After,
   // Each body is one batch: an acknowledged one is stored whole, a refused one not at all.
   const expectedSum = values.reduce((sum, value) => sum + value, 0);
   for (const series of acknowledged) {
-    const [stored] = await querySeries(server, 'full', `select count(value), sum(value), min(time), max(time) from ${series}`, { time_precision: 'u' });
+    const [stored] = await querySeries(server, 'full', `select count(value), sum(value) from ${series}`);
     const [, count, sum] = stored?.points[0] ?? [];
     t.is(count, POINTS, `${series} was acknowledged`);
     t.true(Math.abs((sum as number) - expectedSum) < 1e-6 * expectedSum, `${series}: sum ${sum} against ${expectedSum}`);
