@@ -217,6 +217,12 @@ export class Shard {
   private frozenMark: number | undefined;
   /** Delete records logged since the last flush, to log again beside unresolved writes. */
   private deleteLog: { tid: number; bytes: Uint8Array }[] = [];
+  /**
+   * Ranges deleted while written rows were still unsealed: cut from the memtables by the next
+   * seal of everything (sealAll), which runs before any later batch is applied and before
+   * anything reads a memtable.
+   */
+  private owedCuts: { readonly state: SeriesState; readonly ranges: readonly DeletedRange[] }[] = [];
   /** Checkpoints whose segment files are held for their upload, by hold number. */
   private readonly checkpointHolds = new Map<number, string[]>();
   private nextCheckpointHold = 1;
@@ -445,6 +451,7 @@ export class Shard {
   }
 
   private applyBatch(batch: WriteBatchEntries, bytes: number): void {
+    this.payOwedCuts();
     this.unsealedBytes += bytes;
     const known = this.layouts.find(batch);
     if (known !== undefined) {
@@ -487,6 +494,7 @@ export class Shard {
    * Called before anything reads a memtable, a series' state or the catalog's membership.
    */
   private settleDeferred(): void {
+    this.payOwedCuts();
     this.finishBulkSeal();
     if (this.deferred.length === 0) return;
     this.drainDeferred((memory, batches, offsets) => {
@@ -551,6 +559,8 @@ export class Shard {
   }
 
   private sealAll(): void {
+    const owed = this.owedCuts;
+    this.owedCuts = [];
     this.finishBulkSeal();
     this.sealDeferred();
     for (const memory of this.unsealed) this.seal(memory);
@@ -560,6 +570,12 @@ export class Shard {
     // when they were logged: nothing reads them again.
     releaseBuffers(this.unsealedBuffers);
     this.unsealedBuffers = [];
+    for (const { state, ranges } of owed) this.cutFromMemory(state, ranges);
+  }
+
+  /** Makes the deletes owed to unsealed rows take effect (sealing everything first). */
+  private payOwedCuts(): void {
+    if (this.owedCuts.length > 0) this.sealAll();
   }
 
   /**
@@ -774,10 +790,22 @@ export class Shard {
   }
 
   private deleteFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
-    // Everything is sealed in bulk, as a write does at SEAL_BYTES: sealed series by series, the
-    // rows of a delete over every series took four times as long (110 against 28 ms a shard
-    // after 10 M points were written), and their batches stayed held until the next bulk seal.
-    this.sealAll();
+    // Rows still in batches are cut once sealed, and everything is sealed in bulk, as a write
+    // does at SEAL_BYTES (series by series, a delete over every series took four times as
+    // long). Right after writes that seal took 18–31 ms of each shard before the delete could
+    // be acknowledged, and the idle seal does it 50 ms later anyway: the cut is owed to it, or
+    // to whatever comes first and needs the memtables as they are after the delete.
+    if (this.unsealedBytes > 0) {
+      this.owedCuts.push({ state, ranges });
+      return;
+    }
+    // A bulk seal under way took the unsealed rows (and any cut owed to them) with it.
+    this.payOwedCuts();
+    this.finishBulkSeal();
+    this.cutFromMemory(state, ranges);
+  }
+
+  private cutFromMemory(state: SeriesState, ranges: readonly DeletedRange[]): void {
     if (!state.memory) return;
     this.sealedBytes += state.memory.deleteRanges(ranges);
   }
