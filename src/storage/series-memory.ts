@@ -69,11 +69,25 @@ export class SeriesMemory {
     return pieces;
   }
 
-  /** The sealed chunks as pieces for a scan, in time order and apart (settled). */
-  settledPieces(): readonly Piece[] {
+  /**
+   * The sealed chunks as pieces for a scan of [startUs, endUs): settled (in time order and
+   * apart) when the scan reads at least half the rows, as the ones after it may too. Settling
+   * merges every chain of chunks that overlap, and after concurrent writes the chunks of
+   * successive seals overlap at their edges in one chain across the whole memtable: the first
+   * count over the last hour after 10 M points were written merged every series' memtable,
+   * about 300 ms of each shard. A scan of less merges only the chunks it reads (seriesBlocks).
+   */
+  settledPieces(startUs = -Infinity, endUs = Infinity): readonly Piece[] {
     this.seal();
-    this.settle();
+    if (2 * this.rowsTouching(startUs, endUs) >= this.count) this.settle();
     return this.pieces();
+  }
+
+  /** Rows of the chunks with times in [startUs, endUs). */
+  private rowsTouching(startUs: number, endUs: number): number {
+    let rows = 0;
+    for (const chunk of this.chunks) if (chunk.maxTime >= startUs && chunk.minTime < endUs) rows += chunk.count;
+    return rows;
   }
 
   /**

@@ -650,11 +650,11 @@ export class Shard {
     this.sealedBytes += memory.sealedBytes - before;
   }
 
-  /** The memtable's chunks of one series as pieces for a scan (sealed and settled, counted in sealedBytes). */
-  private memoryPieces(memory: SeriesMemory): readonly Piece[] {
+  /** The memtable's chunks of one series as pieces for a scan of [startUs, endUs) (sealed, settled if it reads most of them; counted in sealedBytes). */
+  private memoryPieces(memory: SeriesMemory, startUs: number, endUs: number): readonly Piece[] {
     this.settleDeferred();
     const before = memory.sealedBytes;
-    const pieces = memory.settledPieces();
+    const pieces = memory.settledPieces(startUs, endUs);
     this.sealedBytes += memory.sealedBytes - before;
     return pieces;
   }
@@ -1268,7 +1268,7 @@ export class Shard {
     // A frozen memtable was sealed when the flush froze it; the live one is sealed here.
     const frozen = state.frozen?.pieces() ?? NO_PIECES;
     const frozenRanges = deleted && this.frozenMark !== undefined ? this.tombstones.rangesFor(db, state.name, this.frozenMark) : [];
-    const live = state.memory ? this.memoryPieces(state.memory) : NO_PIECES;
+    const live = state.memory ? this.memoryPieces(state.memory, request.startUs, request.endUs) : NO_PIECES;
     return {
       columns: [...state.columns],
       // A piece per block is made only when the cursor reaches the series, not for every series at open.

@@ -6,6 +6,7 @@ import { combinePieces } from '../../src/storage/combine.js';
 import { sortOrder } from '../../src/storage/row-order.js';
 import { packedObjectBytes } from '../../src/storage/memory-chunk.js';
 import { SeriesMemory } from '../../src/storage/series-memory.js';
+import { seriesBlocks } from '../../src/storage/series-blocks.js';
 import { encodeWriteBatch, readWriteBatch } from '../../src/storage/write-batch.js';
 
 type Cell = number | string | bigint | boolean | null;
@@ -131,6 +132,31 @@ test('chunks whose times overlap are merged once a scan reads them; chunks apart
   t.is(memory.sealedBytes, bytesBefore + 3 * row + objects + row + objects);
   t.deepEqual(cells(memory.settledPieces()[0]!.load(), 'v'), [1, 2, 7, 33]);
   t.is(memory.sealedBytes, bytesBefore + 3 * row + objects + row + objects + (4 * row + objects) - (3 * row + objects));
+});
+
+test('a scan of a small part of a memtable merges only the chunks it reads; one of most of it settles them', (t) => {
+  // Three chunks overlapping in a chain, as concurrent writers leave successive seals.
+  const memory = new SeriesMemory('s', 0);
+  const seal = (time: number[], v: number[]) => {
+    append(memory, rows('s', time, time.map(() => 1), { v }));
+    memory.seal();
+  };
+  seal([10, 20, 30], [1, 2, 3]);
+  seal([25, 30, 40, 50], [25, 33, 4, 5]);
+  seal([45, 60, 70], [45, 6, 7]);
+  const chunks = memory.sealedChunks();
+  // [55, 80) reads the last chunk only: nothing is merged, and the scan gets its rows.
+  const part = memory.settledPieces(55, 80);
+  t.is(part.length, 3);
+  t.deepEqual(memory.sealedChunks(), chunks);
+  const read = [...seriesBlocks(part, 55, 80, 'asc')];
+  t.deepEqual(read.flatMap((block) => cells(block, 'v')), [6, 7]);
+  // [20, 60) reads all three chunks' rows, most of the memtable: the chain is merged, (30, 1)
+  // written twice keeps its newer value, and the next scans read one chunk.
+  const most = memory.settledPieces(20, 60);
+  t.deepEqual(most.map((p) => [p.minTime, p.maxTime, p.count]), [[10, 70, 9]]);
+  t.deepEqual(cells(most[0]!.load(), 'v'), [1, 2, 25, 33, 4, 45, 5, 6, 7]);
+  t.is(memory.count, 9);
 });
 
 test('out-of-order writes are sorted by time then sequence number', (t) => {
