@@ -26,6 +26,8 @@ export interface Piece extends TimeSpan {
    * written: a piece alone in its group is then used as loaded, without a check per row.
    */
   readonly sorted?: boolean;
+  /** Time ranges [startUs, endUs) whose rows `load` leaves out (deletes not yet compacted away). */
+  readonly hidden?: readonly { readonly startUs: number; readonly endUs: number }[];
   load(): SeriesColumns;
 }
 
@@ -94,7 +96,22 @@ function piecesTouching(pieces: readonly Piece[], startUs: number, endUs: number
 }
 
 function touches(piece: Piece, startUs: number, endUs: number): boolean {
-  return piece.count > 0 && piece.maxTime >= startUs && piece.minTime < endUs;
+  if (!(piece.count > 0 && piece.maxTime >= startUs && piece.minTime < endUs)) return false;
+  // A piece whose rows in the range were all deleted is not read: a count over an hour just
+  // deleted from 1000 series loaded and filtered a block of each (150–235 ms).
+  return piece.hidden === undefined || !covered(piece.hidden, Math.max(startUs, piece.minTime), Math.min(endUs, piece.maxTime + 1));
+}
+
+/** Whether `ranges` together hold every (integer µs) time in [from, to). */
+function covered(ranges: readonly { readonly startUs: number; readonly endUs: number }[], from: number, to: number): boolean {
+  const sorted = ranges.length === 1 ? ranges : [...ranges].sort((a, b) => a.startUs - b.startUs);
+  let at = from;
+  for (const range of sorted) {
+    if (range.startUs > at) break;
+    at = Math.max(at, range.endUs);
+    if (at >= to) return true;
+  }
+  return at >= to;
 }
 
 /** Whether each piece starts after the one before it ends (equal times overlap). */

@@ -122,5 +122,5 @@ export function tombstonedPiece(piece: Piece, ranges: readonly DeletedRange[]): 
   if (touching.length === 0) return piece;
   // Leaving rows out keeps the others in order: a sorted piece stays sorted.
   const load = (): SeriesColumns => withoutRanges(piece.load(), touching);
-  return { minTime: piece.minTime, maxTime: piece.maxTime, count: piece.count, ...(piece.sorted ? { sorted: true } : {}), load };
+  return { minTime: piece.minTime, maxTime: piece.maxTime, count: piece.count, ...(piece.sorted ? { sorted: true } : {}), hidden: touching, load };
 }

@@ -5,6 +5,7 @@ import type { SeriesColumns } from '../../src/storage/columns.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { lowerBound, sliceRows } from '../../src/storage/row-slice.js';
 import { seriesBlocks, type Piece } from '../../src/storage/series-blocks.js';
+import { tombstonedPiece, withoutRanges } from '../../src/storage/tombstones.js';
 import { rowsOf, seriesOf, type Value } from '../helpers/series-rows.js';
 
 interface PointSpec {
@@ -117,6 +118,37 @@ test('pieces outside the range are never loaded, and stopping early loads nothin
     break;
   }
   t.is(loads.count, 1);
+});
+
+test('deleted rows never come out, and a piece whose rows in the range are all deleted is not loaded', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(point, { minLength: 0, maxLength: 12 }), { maxLength: 6 }),
+      fc.array(fc.record({ startUs: fc.integer({ min: -2, max: 42 }), span: fc.integer({ min: 0, max: 20 }) }), { maxLength: 3 }),
+      fc.integer({ min: -5, max: 45 }),
+      fc.integer({ min: 0, max: 50 }),
+      (specs, deletes, startUs, span) => {
+        const ranges = deletes.map((d) => ({ startUs: d.startUs, endUs: d.startUs + d.span }));
+        const endUs = startUs + span;
+        const all = withoutRanges(combinePieces('cpu', specs.map(rowsFrom)), ranges);
+        const expected = pointsOf([sliceRows(all, lowerBound(all.time, all.count, startUs), lowerBound(all.time, all.count, endUs))]);
+        const got = [...seriesBlocks(specs.map((spec) => tombstonedPiece(pieceOf(rowsFrom(spec)), ranges)), startUs, endUs, 'asc', 4)];
+        t.deepEqual(pointsOf(got), expected);
+        return true;
+      },
+    ),
+    { numRuns: 500 },
+  );
+  const loads = { count: 0 };
+  // Rows at 1000..1490: the hour [1200, 1400) deleted, then [1000, 1200) too.
+  const piece = pieceOf(regular(1000, 50), loads);
+  t.deepEqual(pointsOf([...seriesBlocks([tombstonedPiece(piece, [{ startUs: 1200, endUs: 1400 }])], 1200, 1400, 'asc')]), []);
+  t.is(loads.count, 0, 'every row in the range deleted: not loaded');
+  const twoDeletes = tombstonedPiece(piece, [{ startUs: 1200, endUs: 1400 }, { startUs: 1000, endUs: 1200 }]);
+  t.deepEqual(pointsOf([...seriesBlocks([twoDeletes], 0, 1400, 'asc')]), []);
+  t.is(loads.count, 0, 'the range covered by two deletes together');
+  t.is([...seriesBlocks([twoDeletes], 0, 1500, 'asc')].reduce((rows, block) => rows + block.count, 0), 10);
+  t.is(loads.count, 1, 'rows left in the range: loaded');
 });
 
 test('a sorted piece that overlaps nothing is yielded as views over its own arrays', (t) => {
