@@ -11,6 +11,17 @@ export interface TimeSpan {
   readonly maxTime: number;
 }
 
+/** Times from `startUs` up to, not including, `endUs`. */
+export interface TimeRange {
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+/** Whether `span` reaches into [startUs, endUs). */
+export function spanTouches(span: TimeSpan, startUs: number, endUs: number): boolean {
+  return span.maxTime >= startUs && span.minTime < endUs;
+}
+
 /**
  * Rows of one series that can be loaded on demand: a segment block, or a memtable chunk.
  * `minTime`/`maxTime` bound the rows' times; the rows themselves need not be sorted.
@@ -27,7 +38,7 @@ export interface Piece extends TimeSpan {
    */
   readonly sorted?: boolean;
   /** Time ranges [startUs, endUs) whose rows `load` leaves out (deletes not yet compacted away). */
-  readonly hidden?: readonly { readonly startUs: number; readonly endUs: number }[];
+  readonly hidden?: readonly TimeRange[];
   load(): SeriesColumns;
 }
 
@@ -96,14 +107,14 @@ function piecesTouching(pieces: readonly Piece[], startUs: number, endUs: number
 }
 
 function touches(piece: Piece, startUs: number, endUs: number): boolean {
-  if (!(piece.count > 0 && piece.maxTime >= startUs && piece.minTime < endUs)) return false;
+  if (!(piece.count > 0 && spanTouches(piece, startUs, endUs))) return false;
   // A piece whose rows in the range were all deleted is not read: a count over an hour just
   // deleted from 1000 series loaded and filtered a block of each (150–235 ms).
   return piece.hidden === undefined || !covered(piece.hidden, Math.max(startUs, piece.minTime), Math.min(endUs, piece.maxTime + 1));
 }
 
 /** Whether `ranges` together hold every (integer µs) time in [from, to). */
-function covered(ranges: readonly { readonly startUs: number; readonly endUs: number }[], from: number, to: number): boolean {
+function covered(ranges: readonly TimeRange[], from: number, to: number): boolean {
   const sorted = ranges.length === 1 ? ranges : [...ranges].sort((a, b) => a.startUs - b.startUs);
   let at = from;
   for (const range of sorted) {

@@ -4,7 +4,7 @@ import { TINY_CHUNK_ROWS } from './tiny-chunk.js';
 import { permute, sortOrder } from './row-order.js';
 import { combinePieces } from './combine.js';
 import { ownArrays, ReusedRows, rowSlab } from './row-slab.js';
-import { disjointAscending, overlappingGroups, type Piece } from './series-blocks.js';
+import { disjointAscending, overlappingGroups, spanTouches, type Piece } from './series-blocks.js';
 import { rangesTouching, type DeletedRange } from './tombstones.js';
 import { cutChunk } from './chunk-cut.js';
 import { SeriesEntryReader, type BatchViews } from './write-batch.js';
@@ -86,7 +86,7 @@ export class SeriesMemory {
   /** Rows of the chunks with times in [startUs, endUs). */
   private rowsTouching(startUs: number, endUs: number): number {
     let rows = 0;
-    for (const chunk of this.chunks) if (chunk.maxTime >= startUs && chunk.minTime < endUs) rows += chunk.count;
+    for (const chunk of this.chunks) if (spanTouches(chunk, startUs, endUs)) rows += chunk.count;
     return rows;
   }
 

@@ -799,9 +799,9 @@ export class Shard {
       this.owedCuts.push({ state, ranges });
       return;
     }
-    // A bulk seal under way took the unsealed rows (and any cut owed to them) with it.
-    this.payOwedCuts();
-    this.finishBulkSeal();
+    // Nothing is unsealed: this finishes a bulk seal under way, which took the rows (and any cut
+    // owed to them) with it.
+    this.sealAll();
     this.cutFromMemory(state, ranges);
   }
 

@@ -1,6 +1,6 @@
 import type { SeriesColumns } from './columns.js';
 import { pickRows } from './row-pick.js';
-import type { Piece, TimeSpan } from './series-blocks.js';
+import { spanTouches, type Piece, type TimeRange, type TimeSpan } from './series-blocks.js';
 
 /**
  * A delete of one series' points in [startUs, endUs), until compaction has removed them.
@@ -23,10 +23,7 @@ export interface Tombstone {
 }
 
 /** A time range of deleted rows. */
-export interface DeletedRange {
-  readonly startUs: number;
-  readonly endUs: number;
-}
+export type DeletedRange = TimeRange;
 
 export class TombstoneSet {
   private readonly bySeries = new Map<string, Tombstone[]>();
@@ -102,16 +99,12 @@ export function rangesTouching(ranges: readonly DeletedRange[], span: TimeSpan):
   // A delete asks this of every chunk of every series it names: the usual answers (none, or
   // all of them) allocate nothing.
   let touching = 0;
-  for (const r of ranges) if (touches(r, span)) touching++;
+  for (const r of ranges) if (spanTouches(span, r.startUs, r.endUs)) touching++;
   if (touching === ranges.length) return ranges;
-  return touching === 0 ? NO_RANGES : ranges.filter((r) => touches(r, span));
+  return touching === 0 ? NO_RANGES : ranges.filter((r) => spanTouches(span, r.startUs, r.endUs));
 }
 
 const NO_RANGES: readonly DeletedRange[] = [];
-
-function touches(range: DeletedRange, span: TimeSpan): boolean {
-  return range.startUs <= span.maxTime && range.endUs > span.minTime;
-}
 
 /**
  * A piece whose rows in `ranges` are left out when it is loaded. Its header statistics no
