@@ -7,6 +7,8 @@
  * (its digest makes the retry safe), the longest pause in acknowledgements is reported, and
  * every node is checked to hold every point exactly once.
  *
+ * Before the timed run the nodes are warmed up with as many points again (--warmup).
+ *
  * Run: npm run build && node dist/bench/cluster-ingest.js            (S=1000 P=1000 B=5000 C=8)
  *      node dist/bench/cluster-ingest.js --kill nats     (or --kill node)
  */
@@ -29,6 +31,7 @@ const { values: flags } = parseArgs({
     partitions: { type: 'string' },
     kill: { type: 'string' },
     copies: { type: 'string' },
+    warmup: { type: 'string' },
     'server-arg': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
@@ -39,6 +42,8 @@ if (flags.help === true) {
   -S, -P, -B, -C       series, points per series, points per request, connections (1000, 1000, 5000, 8)
   --nodes N            Sluice nodes (2); --partitions N: partitions (2)
   --copies N           spread the partitions over the nodes, N copies each (default: every node stores all)
+  --warmup N           points written untimed (to databases of their own) and stored before the
+                       timed run (default: as many as the timed run; 0 measures fresh nodes)
   --kill nats|node     SIGKILL a NATS server or a Sluice node when 40 % of the bodies are sent
   --server-arg=--flag=value   extra Sluice flags, e.g. --server-arg=--wal-fsync=interval`);
   process.exit(0);
@@ -62,7 +67,62 @@ const percentile = (values: number[], p: number): number => {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dataset = generateDataset(series, pointsPerSeries, batch);
+const warmupPoints = int(flags.warmup, dataset.points);
 console.log(`cluster ingest: ${nodeCount} Sluice nodes, 3 NATS servers, ${partitions} partitions; ${dataset.bodies.length} bodies, ${dataset.points.toLocaleString('en-US')} points, C=${connections}`);
+
+/**
+ * Writes `points` points of the workload, untimed, to databases of their own (`warmup0`, … one
+ * per pass over the bodies: the log keeps one copy of a body sent twice to one database), then
+ * waits until every node counts them all.
+ */
+async function warmUp(clients: BenchClient[], points: number): Promise<void> {
+  const bodyCount = Math.ceil(points / batch);
+  const passes = Math.ceil(bodyCount / dataset.bodies.length);
+  for (let pass = 0; pass < passes; pass++) {
+    const created = await clients[0]!.send('POST', '/db?u=root&p=root', Buffer.from(JSON.stringify({ name: `warmup${pass}` })));
+    if (created.status !== 201) throw new Error(`create database warmup${pass}: HTTP ${created.status} ${created.body}`);
+  }
+  for (const client of clients) {
+    for (let tries = 0; (await client.send('GET', seriesPath(`warmup${passes - 1}`, 'list series'))).status !== 200; tries++) {
+      if (tries > 200) throw new Error('the warm-up databases never reached every node');
+      await sleep(50);
+    }
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, w) => {
+      for (let turn = w; next < bodyCount; turn++) {
+        const index = next++;
+        const db = `warmup${Math.floor(index / dataset.bodies.length)}`;
+        const body = dataset.bodies[index % dataset.bodies.length]!;
+        for (let attempt = 0; ; attempt++) {
+          const reply = await clients[turn % clients.length]!.send('POST', `/db/${db}/series?u=root&p=root&time_precision=s`, body);
+          if (reply.status === 200) break;
+          if (attempt > 200) throw new Error(`warm-up write: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+          await sleep(100);
+        }
+      }
+    }),
+  );
+  // Every body of the dataset holds `batch` points but perhaps the last.
+  const expected = (db: number): number => {
+    const bodies = Math.min(dataset.bodies.length, bodyCount - db * dataset.bodies.length);
+    return bodies === dataset.bodies.length ? dataset.points : bodies * batch;
+  };
+  for (const [i, client] of clients.entries()) {
+    for (let pass = 0; pass < passes; pass++) {
+      for (let tries = 0; ; tries++) {
+        const reply = await client.send('GET', seriesPath(`warmup${pass}`, 'select count(value) from /^cpu\\./'));
+        const stored = reply.status === 200 ? (JSON.parse(reply.body) as { points: number[][] }[]).reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0) : -1;
+        if (stored === expected(pass)) break;
+        if (tries > 240) throw new Error(`warm-up: node n${i} stored ${stored} of ${expected(pass)} points in warmup${pass}`);
+        await sleep(500);
+      }
+    }
+  }
+  const written = Array.from({ length: passes }, (_, pass) => expected(pass)).reduce((a, b) => a + b, 0);
+  console.log(`warmed up: ${written.toLocaleString('en-US')} points written (untimed) and stored by every node`);
+}
 
 const nats: NatsCluster = await startNatsCluster(3);
 try {
@@ -82,6 +142,12 @@ try {
       await sleep(50);
     }
   }
+
+  // A server runs for days, its code long optimized. Fresh nodes run much of theirs unoptimized
+  // at first, and V8's optimizing compiler took 0.1–0.2 cores of this machine through a whole
+  // 5 s run (perf, 2026-12-06): 460–590 k points/s cold against 690–800 k after a warm-up. So
+  // the workload is first written untimed, to databases of its own, and stored by every node.
+  if (warmupPoints > 0) await warmUp(clients, warmupPoints);
 
   const alive = new Set(nodes.map((_, i) => i));
   const pids = (): { nats: number[]; sluice: number[] } => ({
@@ -218,7 +284,7 @@ try {
     benchmark: kill === undefined ? 'cluster-ingest' : `cluster-ingest-kill-${kill}`,
     startedAt: new Date().toISOString(),
     commit: currentCommit(),
-    config: { series, pointsPerSeries, batch, connections, nodes: nodeCount, partitions, copies: copies ?? nodeCount, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
+    config: { series, pointsPerSeries, batch, connections, warmupPoints, nodes: nodeCount, partitions, copies: copies ?? nodeCount, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
     metrics,
   });
 } finally {
