@@ -137,7 +137,9 @@ export async function recover(task: { aborted: number[]; liveDatabases: string[]
 }
 
 export async function write(task: { batches: ArrayBuffer[]; txns: WriteTxn[]; status: TxnStatus }): Promise<{ ok: true } | ErrorReply> {
-  const durable = guard(() => open(task.status).write(task.batches.map((b, i) => writtenBatch(b, task.txns[i]!)), task.txns));
+  // A batch that came encoded is logged as it came; the shard applies it decoded.
+  const encoded = task.batches.map((b, i) => (task.txns[i]!.decoded === undefined ? undefined : new Uint8Array(b)));
+  const durable = guard(() => open(task.status).write(task.batches.map((b, i) => writtenBatch(b, task.txns[i]!)), task.txns, encoded));
   warmUp.poke();
   if (!(durable instanceof Promise)) return durable;
   try {

@@ -25,7 +25,8 @@ import type { ShardTxnReport, TxnStatus } from './transactions.js';
 import { WriteAheadLog, type WalFsyncPolicy, type WalOptions } from './wal.js';
 import { BulkSeal, deferredRuns, type DeferredRun } from './bulk-seal.js';
 import { releaseBuffers } from '../util/release-buffers.js';
-import { assignSequenceNumbers, readWriteBatch, SeriesEntryReader, seriesNamesOf, stampTransaction, type BatchViews, type WriteBatchEntries } from './write-batch.js';
+import { numberAndStamp, readWriteBatch, SeriesEntryReader, seriesNamesOf, type BatchViews, type WriteBatchEntries } from './write-batch.js';
+import { decodeEncodedWriteRecord, encodedWriteOf, encodeEncodedWriteRecord, isEncodedWriteRecord } from './encoded-write-record.js';
 
 export interface ShardOptions {
   readonly dir: string;
@@ -95,7 +96,8 @@ export interface WriteTxn {
   readonly logPrev?: number;
   /**
    * Cluster mode: the batch came encoded, as the log carries it, and is `rawBytes` long
-   * decoded. The shard's thread decodes it before the shard sees it (shards/shard-worker.ts).
+   * decoded. The shard's thread decodes it before the shard applies it (shards/shard-worker.ts),
+   * and the shard logs it as it came (encoded-write-record.ts).
    */
   readonly decoded?: { readonly encoding: LogBatchEncoding; readonly rawBytes: number };
 }
@@ -257,7 +259,7 @@ export class Shard {
     let maxLogged = 0;
     this.wal.replay(this.manifest.walCheckpoint, (payload) => {
       if (isDeleteRecord(payload) || isLogPositionRecord(payload)) return;
-      const { txn, participants } = readWriteBatch(payload);
+      const { txn, participants } = isEncodedWriteRecord(payload) ? encodedWriteOf(payload) : readWriteBatch(payload);
       if (txn > 0 && (participants & (participants - 1)) !== 0) logged.set(txn, participants);
       if (txn > maxLogged) maxLogged = txn;
     });
@@ -273,9 +275,10 @@ export class Shard {
     const applied = new Set<number>();
     let replayed = 0;
     let highestTxn = 0;
-    this.wal.replay(this.manifest.walCheckpoint, (payload) => {
-      if (isDeleteRecord(payload)) return this.applyDelete(decodeDeleteRecord(payload));
-      if (isLogPositionRecord(payload)) return void (this.logApplied = Math.max(this.logApplied, decodeLogPositionRecord(payload)));
+    this.wal.replay(this.manifest.walCheckpoint, (record) => {
+      if (isDeleteRecord(record)) return this.applyDelete(decodeDeleteRecord(record));
+      if (isLogPositionRecord(record)) return void (this.logApplied = Math.max(this.logApplied, decodeLogPositionRecord(record)));
+      const payload = isEncodedWriteRecord(record) ? decodeEncodedWriteRecord(record, this.entryReader) : record;
       const batch = readWriteBatch(payload);
       highestTxn = Math.max(highestTxn, batch.txn);
       // A flush carries unresolved batches into the next file: a crash can leave both copies.
@@ -387,18 +390,25 @@ export class Shard {
   }
 
   /**
-   * Log the batches and resolve once the log is durable. Their rows become visible when the
+   * Log the batches and resolve once the log is durable. `encoded[i]`, when given, is batch i
+   * as the cluster's log carried it (`txns[i].decoded` says how): that is what the WAL gets. Their rows become visible when the
    * main thread reports their transactions committed. Everything before the returned promise
    * runs synchronously, so the mailbox stays one-message-at-a-time; only the fsync wait
    * overlaps the next messages.
    */
-  write(batches: Uint8Array[], txns: WriteTxn[]): Promise<void> {
+  write(batches: Uint8Array[], txns: WriteTxn[], encoded: readonly (Uint8Array | undefined)[] = []): Promise<void> {
     let decoded: PendingBatch[];
     let logAppliedBefore = this.logApplied;
     try {
       decoded = this.prepareBatches(batches, txns);
+      // A batch that came encoded from the cluster's log is logged as it came (encoded-write-record.ts).
+      const records = batches.map((bytes, i) => {
+        const payload = encoded[i];
+        const how = txns[i]!.decoded;
+        return payload === undefined || how === undefined ? bytes : encodeEncodedWriteRecord({ ...how, txn: txns[i]!.txn, participants: txns[i]!.participants, base: txns[i]!.base }, payload);
+      });
       const position = Math.max(0, ...txns.map((t) => t.logSeq ?? 0));
-      this.wal.append(position > this.logApplied ? [...batches, encodeLogPositionRecord(position)] : batches);
+      this.wal.append(position > this.logApplied ? [...records, encodeLogPositionRecord(position)] : records);
       logAppliedBefore = this.logApplied;
       this.logApplied = Math.max(this.logApplied, position);
     } catch (err) {
@@ -431,15 +441,10 @@ export class Shard {
       if (logSeq !== undefined) position = Math.max(position, logSeq);
     }
     return batches.map((bytes, i) => {
-      const { txn, participants, base, logSeq = 0 } = txns[i]!;
+      const { txn, logSeq = 0 } = txns[i]!;
       const batch = readWriteBatch(bytes);
       if (this.dropping.has(batch.db)) throw new ShardError(400, `Database ${batch.db} doesn't exist`);
-      const { f64 } = batch.views;
-      for (const entryAt of batch.entries) {
-        const { timeAt, count } = this.entryReader.open(batch.views, entryAt);
-        assignSequenceNumbers(f64, base, timeAt + count, timeAt + 2 * count);
-      }
-      stampTransaction(bytes, txn, participants);
+      numberAndStamp(bytes, batch, this.entryReader, txns[i]!);
       return { txn, bytes, batch, mark: this.tombstones.next, owned: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength, logSeq };
     });
   }

@@ -677,6 +677,20 @@ export function decodeWriteBatch(bytes: Uint8Array): DecodedWriteBatch {
 }
 
 /**
+ * Numbers the batch's points that wait for a sequence number from `base` and stamps its
+ * transaction, as a shard does to a write before logging it; replay of an encoded write record
+ * does the same to the batch it decodes (encoded-write-record.ts).
+ */
+export function numberAndStamp(bytes: Uint8Array, batch: WriteBatchEntries, reader: SeriesEntryReader, write: { readonly base: number; readonly txn: number; readonly participants: number }): void {
+  const { f64 } = batch.views;
+  for (const entryAt of batch.entries) {
+    const { timeAt, count } = reader.open(batch.views, entryAt);
+    assignSequenceNumbers(f64, write.base, timeAt + count, timeAt + 2 * count);
+  }
+  stampTransaction(bytes, write.txn, write.participants);
+}
+
+/**
  * Gives every point still waiting for a sequence number (`-(ordinal + 1)`) the 0.8-style
  * number of ordinal `base + ordinal` (sequence-numbers.ts), where `base` is the request's first counter value.
  * `from`/`to` bound the slots to look at (one entry's numbers inside a whole-batch view).

@@ -2,13 +2,19 @@
  * One-shard storages fed as a partition owner feeds them (each write a stream message with its
  * sequence), for the checkpoint tests: real Storage, real shard threads, temp data dirs.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultSettings } from '../../src/config.js';
 import { allocateColumn, ValueKind } from '../../src/storage/columns.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
 import { Storage } from '../../src/shards/storage.js';
+import type { LogBatchEncoding } from '../../src/storage/log-batch-encoding.js';
 import { encodeWriteBatch } from '../../src/storage/write-batch.js';
+import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
+import { PACKED_BATCH_ENCODING, packBatch } from '../../src/storage/write-batch-pack.js';
 
 export const DB = 'db';
 
@@ -18,6 +24,8 @@ export interface Message {
   readonly series: string;
   readonly first: number;
   readonly points: number;
+  /** The batch as the log carries it, encoded this way (as it comes from a front end); otherwise as it is. */
+  readonly encoding?: LogBatchEncoding;
 }
 
 export function openStorage(dataDir: string): Promise<Storage> {
@@ -34,7 +42,9 @@ export function writeMessage(storage: Storage, message: Message, prev = message.
   // Numbered by the shard from the message's base, as the server numbers a write's points.
   const unnumbered = Float64Array.from({ length: points }, (_, i) => -(i + 1));
   const bytes = encodeWriteBatch(DB, [{ series, count: points, time, seq: unnumbered, columns: [value] }]);
-  return storage.write([bytes.slice().buffer], seq * 1_000_000, { seq, prev });
+  if (message.encoding === undefined) return storage.write([bytes.slice().buffer], seq * 1_000_000, { seq, prev });
+  const payload = message.encoding === PACKED_BATCH_ENCODING ? packBatch(bytes)! : deflateBatch(bytes);
+  return storage.write([payload.slice().buffer], seq * 1_000_000, { seq, prev, decoded: { encoding: message.encoding, rawBytes: bytes.length } });
 }
 
 /** Every row of the series, as the shard encodes them (times, sequence numbers, values). */
@@ -65,3 +75,29 @@ export async function copyCheckpoint(checkpoint: ShardCheckpoint, dir: string): 
   await writeFile(path.join(dir, 'manifest.json'), checkpoint.manifest);
   for (const file of checkpoint.files) await copyFile(file.path, path.join(dir, 'segments', file.name));
 }
+
+const NODE_SCRIPT = fileURLToPath(new URL('./checkpoint-node.js', import.meta.url));
+
+/** A temporary directory, removed when the test ends. */
+export async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-checkpoint-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs a node in a child process until it has stored `messages`, then kills it with SIGKILL. */
+export async function runAndKill(plan: { dataDir: string; adopt?: string; messages: (Message & { flush?: boolean })[] }): Promise<void> {
+  const child = spawn(process.execPath, [NODE_SCRIPT, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('stored\n')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`checkpoint node exited with ${code} before storing`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+

@@ -4,25 +4,14 @@
  * which then holds exactly that data and goes on from the checkpoint's position.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stageCheckpoint } from '../../src/storage/checkpoint-adoption.js';
 import type { ManifestDocument } from '../../src/storage/manifest.js';
 import type { ShardCheckpoint } from '../../src/storage/shard-checkpoint.js';
 import type { Storage } from '../../src/shards/storage.js';
-import { copyCheckpoint, DB, openStorage, rowsOf, seriesOf, writeMessage, type Message } from '../helpers/checkpoint-fixtures.js';
-
-const NODE_SCRIPT = fileURLToPath(new URL('../helpers/checkpoint-node.js', import.meta.url));
-
-async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-checkpoint-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { copyCheckpoint, DB, openStorage, rowsOf, runAndKill, seriesOf, tempDir, writeMessage, type Message } from '../helpers/checkpoint-fixtures.js';
 
 function shardDir(dataDir: string): string {
   return path.join(dataDir, 'shards', '0');
@@ -49,22 +38,6 @@ async function reference(t: Parameters<typeof tempDir>[0], messages: readonly Me
   } finally {
     await storage.close();
   }
-}
-
-/** Runs a node in a child process until it has stored `messages`, then kills it with SIGKILL. */
-async function runAndKill(plan: { dataDir: string; adopt?: string; messages: (Message & { flush?: boolean })[] }): Promise<void> {
-  const child = spawn(process.execPath, [NODE_SCRIPT, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('stored\n')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`checkpoint node exited with ${code} before storing`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 const FIRST: Message[] = [
