@@ -680,7 +680,13 @@ export class Shard {
     }
   }
 
-  /** Seals the batches left by writes once none came for `idleSealMs`. */
+  /**
+   * Seals the batches left by writes once none came for `idleSealMs`, in slices as a bulk seal
+   * at SEAL_BYTES is: writes pause that long between messages under load too, and sealing up
+   * to SEAL_BYTES at once held the shard's thread for 30–170 ms (a cluster owner's next
+   * messages, and the queries waiting for them, waited that long). A bulk seal under way is
+   * left to finish first. Cuts owed by a delete are paid at once, with the seal they wait for.
+   */
   private armIdleSeal(): void {
     const idleMs = this.options.idleSealMs;
     if (idleMs === undefined) return;
@@ -690,7 +696,10 @@ export class Shard {
     }
     this.idleSealTimer = setTimeout(() => {
       this.idleSealTimer = undefined;
-      if (!this.closing && this.unsealedBytes > 0) this.sealAll();
+      if (this.closing || this.unsealedBytes === 0) return;
+      if (this.owedCuts.length > 0) this.sealAll();
+      else if (this.bulkSeal !== undefined) this.armIdleSeal();
+      else this.beginBulkSeal();
     }, idleMs);
     this.idleSealTimer.unref();
   }
