@@ -35,11 +35,13 @@ export function isEncodedWriteRecord(payload: Uint8Array): boolean {
 }
 
 export function encodeEncodedWriteRecord(write: EncodedWrite, encoded: Uint8Array): Uint8Array {
+  const encoding = ENCODINGS.indexOf(write.encoding);
+  if (encoding < 0) throw new Error(`a write batch encoded as ${write.encoding} cannot be logged as it came`);
   const record = new Uint8Array(HEADER_SIZE + encoded.length);
   const view = new DataView(record.buffer);
   record.set(MAGIC, 0);
   record[3] = VERSION;
-  record[4] = ENCODINGS.indexOf(write.encoding);
+  record[4] = encoding;
   view.setUint32(8, write.rawBytes, true);
   view.setUint32(12, write.participants >>> 0, true);
   view.setFloat64(16, write.txn, true);

@@ -390,11 +390,11 @@ export class Shard {
   }
 
   /**
-   * Log the batches and resolve once the log is durable. `encoded[i]`, when given, is batch i
-   * as the cluster's log carried it (`txns[i].decoded` says how): that is what the WAL gets. Their rows become visible when the
+   * Log the batches and resolve once the log is durable. Their rows become visible when the
    * main thread reports their transactions committed. Everything before the returned promise
    * runs synchronously, so the mailbox stays one-message-at-a-time; only the fsync wait
-   * overlaps the next messages.
+   * overlaps the next messages. `encoded[i]`, when given, is batch i as the cluster's log
+   * carried it (`txns[i].decoded` says how): that is what the WAL gets.
    */
   write(batches: Uint8Array[], txns: WriteTxn[], encoded: readonly (Uint8Array | undefined)[] = []): Promise<void> {
     let decoded: PendingBatch[];
