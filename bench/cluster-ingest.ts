@@ -111,17 +111,30 @@ async function warmUp(clients: BenchClient[], points: number): Promise<void> {
   };
   for (const [i, client] of clients.entries()) {
     for (let pass = 0; pass < passes; pass++) {
-      for (let tries = 0; ; tries++) {
-        const reply = await client.send('GET', seriesPath(`warmup${pass}`, 'select count(value) from /^cpu\\./'));
-        const stored = reply.status === 200 ? (JSON.parse(reply.body) as { points: number[][] }[]).reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0) : -1;
-        if (stored === expected(pass)) break;
-        if (tries > 240) throw new Error(`warm-up: node n${i} stored ${stored} of ${expected(pass)} points in warmup${pass}`);
-        await sleep(500);
-      }
+      const stored = await countWhenStored(client, i, `warmup${pass}`, expected(pass), performance.now() + 120_000);
+      if (stored !== expected(pass)) throw new Error(`warm-up: node n${i} stored ${stored} of ${expected(pass)} points in warmup${pass}`);
     }
   }
   const written = Array.from({ length: passes }, (_, pass) => expected(pass)).reduce((a, b) => a + b, 0);
   console.log(`warmed up: ${written.toLocaleString('en-US')} points written (untimed) and stored by every node`);
+}
+
+/**
+ * The points node `i` counts in `db`, asked every 500 ms until they are `expected` or `deadline`
+ * (performance.now()) passes: a node still catching up on a partition answers 503, and a node
+ * sees writes acknowledged through other front ends once their owners have applied them.
+ * -1 if it never answered.
+ */
+async function countWhenStored(client: BenchClient, i: number, db: string, expected: number, deadline: number): Promise<number> {
+  let stored = -1;
+  while (performance.now() < deadline) {
+    const reply = await client.send('GET', seriesPath(db, 'select count(value) from /^cpu\\./'));
+    if (reply.status !== 200 && reply.status !== 503) throw new Error(`count on node n${i}: HTTP ${reply.status} ${reply.body}`);
+    if (reply.status === 200) stored = (JSON.parse(reply.body) as { points: number[][] }[]).reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0);
+    if (stored === expected) break;
+    await sleep(500);
+  }
+  return stored;
 }
 
 /** Per partition, a /metrics gauge of one node: stream sequences (a partition it does not store is missing). */
@@ -284,17 +297,7 @@ try {
   const counts: number[] = [];
   const countingFrom = performance.now();
   for (const i of alive) {
-    // A node still catching up on a partition answers 503, and a node sees writes acknowledged
-    // through other front ends once their owners have applied them: ask again for a while.
-    let stored = -1;
-    while (performance.now() - countingFrom < 120_000) {
-      const reply = await clients[i]!.send('GET', seriesPath(DB, 'select count(value) from /^cpu\\./'));
-      if (reply.status !== 200 && reply.status !== 503) throw new Error(`count on node n${i}: HTTP ${reply.status} ${reply.body}`);
-      if (reply.status === 200) stored = (JSON.parse(reply.body) as { points: number[][] }[]).reduce((sum, s) => sum + Number(s.points[0]?.[1] ?? 0), 0);
-      if (stored === expected) break;
-      await sleep(500);
-    }
-    counts.push(stored);
+    counts.push(await countWhenStored(clients[i]!, i, DB, expected, countingFrom + 120_000));
   }
   console.log(`points stored per node: ${counts.join(', ')} (expected ${expected}); every node answered ${Math.round(performance.now() - countingFrom)} ms after the last write`);
   if (counts.some((c) => c !== expected)) process.exitCode = 1;

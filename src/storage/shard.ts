@@ -403,9 +403,9 @@ export class Shard {
       decoded = this.prepareBatches(batches, txns);
       // A batch that came encoded from the cluster's log is logged as it came (encoded-write-record.ts).
       const records = batches.map((bytes, i) => {
+        const { decoded: how, txn, participants, base } = txns[i]!;
         const payload = encoded[i];
-        const how = txns[i]!.decoded;
-        return payload === undefined || how === undefined ? bytes : encodeEncodedWriteRecord({ ...how, txn: txns[i]!.txn, participants: txns[i]!.participants, base: txns[i]!.base }, payload);
+        return payload === undefined || how === undefined ? bytes : encodeEncodedWriteRecord({ ...how, txn, participants, base }, payload);
       });
       const position = Math.max(0, ...txns.map((t) => t.logSeq ?? 0));
       this.wal.append(position > this.logApplied ? [...records, encodeLogPositionRecord(position)] : records);
