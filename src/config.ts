@@ -64,6 +64,12 @@ export interface Settings {
   /** A write the log has not taken within this long (no NATS quorum answers) gets 503 with Retry-After. */
   clusterWriteDeadlineMs: number;
   /**
+   * How far (ms) the owners of a partition may fall behind the writes a front end acknowledged
+   * before its next writes there wait (at most clusterWriteDeadlineMs, then 503): it bounds how
+   * long an acknowledged point takes to be readable. 0 turns the wait off.
+   */
+  clusterMaxOwnerLagMs: number;
+  /**
    * How often a node reports the stream positions it has stored, uploads its checkpoints and
    * purges the streams below what every owner stored. With wal_fsync = interval it must exceed
    * wal_fsync_interval_ms: a report gives the previous one's positions, synced by then.
@@ -150,6 +156,7 @@ export function defaultSettings(): Settings {
     clusterLogBytes: 1024 * MiB,
     // Above a stream leader's election (4–8 s), so a NATS server's death only delays writes.
     clusterWriteDeadlineMs: 12_000,
+    clusterMaxOwnerLagMs: 500,
     clusterReportIntervalMs: 10_000,
     clusterNodes: undefined,
     clusterCopies: 2,
@@ -201,6 +208,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'clusterReplicas', toml: 'cluster_replicas', env: 'SLUICE_CLUSTER_REPLICAS', parse: replicaCount },
   { key: 'clusterLogBytes', toml: 'cluster_log_size', env: 'SLUICE_CLUSTER_LOG_SIZE', parse: byteSize },
   { key: 'clusterWriteDeadlineMs', toml: 'cluster_write_deadline_ms', env: 'SLUICE_CLUSTER_WRITE_DEADLINE_MS', parse: (v) => integer(v, 100, 600_000) },
+  { key: 'clusterMaxOwnerLagMs', toml: 'cluster_max_owner_lag_ms', env: 'SLUICE_CLUSTER_MAX_OWNER_LAG_MS', parse: (v) => integer(v, 0, 600_000) },
   { key: 'clusterReportIntervalMs', toml: 'cluster_report_interval_ms', env: 'SLUICE_CLUSTER_REPORT_INTERVAL_MS', parse: (v) => integer(v, 100, 3_600_000) },
   { key: 'clusterNodes', toml: 'cluster_nodes', env: 'SLUICE_CLUSTER_NODES', parse: nodeIds },
   { key: 'clusterCopies', toml: 'cluster_copies', env: 'SLUICE_CLUSTER_COPIES', parse: (v) => integer(v, 1, 16) },
@@ -277,6 +285,7 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--cluster-replicas <n>', 'copies the NATS servers keep of the log and metadata: 1, 3 or 5')
     .option('--cluster-log-bytes <size>', 'per partition: log bytes owners may lag behind before writes get 503 (e.g. 1GiB)')
     .option('--cluster-write-deadline-ms <ms>', 'a write the NATS servers have not taken within this long answers 503 (default 12000)')
+    .option('--cluster-max-owner-lag-ms <ms>', "how far a partition's owners may fall behind this node's acknowledged writes before its next writes there wait (default 500; 0: never)")
     .option('--cluster-report-interval-ms <ms>', 'how often stored positions are reported, checkpoints uploaded and streams purged (default 10000)')
     .option('--cluster-nodes <ids>', "the ids of the nodes that store partitions, comma-separated, the same on every node; a node not listed is a front end only (default: every node stores all)")
     .option('--cluster-copies <n>', 'with --cluster-nodes: how many nodes store each partition (default 2)')

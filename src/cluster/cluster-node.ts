@@ -20,6 +20,8 @@ import { CheckpointStore } from './checkpoint-store.js';
 import { Controller } from './controller.js';
 import { Membership } from './membership.js';
 import { PartitionOwner, type ServingListener } from './partition-owner.js';
+import { OwnerLag } from './owner-lag.js';
+import { startStoredBeacon } from './stored-beacon.js';
 import { BARRIER_CALL } from './shard-call-wire.js';
 import { RemoteShardCalls } from './shard-calls.js';
 import { ShardService } from './shard-service.js';
@@ -48,11 +50,14 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     private readonly meta: MetaStore,
     private readonly storage: Storage,
     private readonly logger: Logger,
+    /** How far behind its acknowledged writes a partition's owners may be before writes there wait. */
+    private readonly lag: OwnerLag,
   ) {
     this.acknowledged = Array.from({ length: log.partitions }, () => 0);
   }
 
   private controller: Controller | undefined;
+  private stopBeacon: (() => void) | undefined;
 
   static async start(nc: NatsConnection, state: ClusterState, settings: Settings, storage: Storage, meta: MetaStore, logger: Logger): Promise<ClusterNode> {
     const log = await PartitionLog.open(nc, settings, storage.shards.length);
@@ -68,12 +73,14 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     const owner = new PartitionOwner(nc.jetstream(), await nc.jetstreamManager({ timeout: CONSUMER_CALL_TIMEOUT_MS, checkAPI: false }), log, state, storage, await state.droppedGenerations(), ownership, settings.walFsync === 'always', settings.clusterReportIntervalMs, logger, shipper);
     const service = new ShardService(nc, settings.clusterName, ownership, storage, owner, logger);
     const remote = new RemoteShardCalls(nc, settings.clusterName, ownership);
-    const node = new ClusterNode(log, state, owner, service, remote, ownership, meta, storage, logger);
+    const lag = new OwnerLag(nc, settings.clusterName, log.partitions, settings.clusterMaxOwnerLagMs);
+    const node = new ClusterNode(log, state, owner, service, remote, ownership, meta, storage, logger, lag);
     // Until this node serves a partition, its queries go to a node that does.
     storage.shards.forEach((_, p) => node.notServing(p));
     // The reply subscription is known to the servers before any call goes out.
     await nc.flush();
     owner.start(node);
+    node.stopBeacon = startStoredBeacon(nc, settings.clusterName, settings.clusterNodeId, () => node.storedSequences);
     if (listed !== undefined) {
       const membership = await Membership.open(nc, settings);
       node.controller = new Controller(membership, state, ownership, listed, () => owner.serving, (change) => node.move(change), logger);
@@ -113,7 +120,12 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
   async append(db: string, parts: readonly LogPart[], base: number): Promise<void> {
     const created = this.meta.databaseCreated(db);
     if (created === undefined) throw new BadRequestError(`Database ${db} doesn't exist`);
-    this.noteAcknowledged(await this.log.append({ name: db, created }, parts, base));
+    // Held before anything is logged, so a write refused here is refused whole; one deadline for both.
+    const deadline = this.log.deadline();
+    await this.lag.admit(parts.map((part) => part.partition), deadline);
+    const seqs = await this.log.append({ name: db, created }, parts, base, deadline);
+    this.noteAcknowledged(seqs);
+    this.lag.noteAcknowledged(seqs);
   }
 
   readBarrier(): Promise<void> {
@@ -160,6 +172,8 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
 
   stop(): Promise<void> {
     this.controller?.stop();
+    this.stopBeacon?.();
+    this.lag.close();
     this.service.stop();
     this.remote.close();
     return this.owner.stop();

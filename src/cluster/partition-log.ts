@@ -104,10 +104,9 @@ export class PartitionLog {
    * answers 503, and a retry of it stores only the parts not logged yet. Each part is encoded
    * (storage/log-batch-encoding.ts): its message says how, and how long the batch is decoded. The NATS message limit applies to what is sent.
    */
-  async append(db: { readonly name: string; readonly created: number }, parts: readonly LogPart[], base: number): Promise<number[]> {
+  async append(db: { readonly name: string; readonly created: number }, parts: readonly LogPart[], base: number, deadline = this.deadline()): Promise<number[]> {
     const largest = parts.reduce((most, part) => Math.max(most, part.batch.byteLength), 0);
     if (largest > this.messageBytes) throw new PartitionPartTooLargeError(largest, this.messageBytes);
-    const deadline = Date.now() + this.writeDeadlineMs;
     const headersOf = (part: LogPart): MsgHdrs => {
       const head = headers();
       head.set(BASE_HEADER, String(base));
@@ -123,9 +122,14 @@ export class PartitionLog {
     return highest;
   }
 
+  /** When a write that starts now must have been taken by the log, or answer 503. */
+  deadline(): number {
+    return Date.now() + this.writeDeadlineMs;
+  }
+
   /** Logs a command (log-commands.ts) on every partition; resolves with each one's stream sequence. */
   async appendCommand(command: LogCommand): Promise<number[]> {
-    const deadline = Date.now() + this.writeDeadlineMs;
+    const deadline = this.deadline();
     const head = headers();
     head.set(COMMAND_HEADER, command.kind);
     const id = randomUUID();

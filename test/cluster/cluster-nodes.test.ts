@@ -6,10 +6,11 @@
 import test, { type ExecutionContext } from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAllEventually } from '../helpers/acknowledged-points.js';
 import { gunzipSync } from 'node:zlib';
-import { createDb, query, querySeries, rawRequest, request, sleep, writeOk, type RawResult, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
+import { createDb, query, querySeries, rawRequest, request, sleep, write, writeOk, type RawResult, type SeriesInput, type SeriesResult, type Target } from '../helpers/client.js';
 import { parseJsonConcatenation } from '../helpers/json-stream.js';
 import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { shardOf } from '../../src/storage/router.js';
 
 let nats: NatsCluster;
 
@@ -25,10 +26,11 @@ interface NodeOptions {
   readonly nodes: readonly string[];
   readonly copies: number;
   readonly dataDir?: string;
+  readonly args?: readonly string[];
 }
 
 function startNode(id: string, options: NodeOptions): Promise<TestServer> {
-  const args = ['--cluster-nats', nats.urls, '--cluster-name', options.cluster, '--cluster-node-id', id, '--cluster-nodes', options.nodes.join(','), '--cluster-copies', String(options.copies), '--shards', '4', ...TEST_LOG_LIMIT];
+  const args = ['--cluster-nats', nats.urls, '--cluster-name', options.cluster, '--cluster-node-id', id, '--cluster-nodes', options.nodes.join(','), '--cluster-copies', String(options.copies), '--shards', '4', ...TEST_LOG_LIMIT, ...(options.args ?? [])];
   return startServer({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), args, startTimeoutMs: 60_000 });
 }
 
@@ -144,6 +146,63 @@ test.serial('a point acknowledged on one node is readable on the other within a 
   }
   t.log(`visible on the other node after ${delays.join(', ')} ms`);
   t.true(Math.max(...delays) < 2_000, `visibility took up to ${Math.max(...delays)} ms`);
+});
+
+/** A series name of `db` that falls in one of `partitions` (of 4). */
+function seriesIn(db: string, partitions: readonly string[], prefix: string): string {
+  for (let i = 0; ; i++) if (partitions.includes(String(shardOf(db, `${prefix}${i}`, 4)))) return `${prefix}${i}`;
+}
+
+test.serial('writes to a partition whose owner falls behind wait, answer 503 at their deadline, and go on once it catches up or is gone', async (t) => {
+  const options = { cluster: 'owner-lag', nodes: ['a', 'b'], copies: 1, args: ['--cluster-max-owner-lag-ms', '300', '--cluster-write-deadline-ms', '1000'] };
+  const [a, b] = await startNodes(options);
+  await createEverywhere([a!, b!], 'db1');
+  const onA = seriesIn('db1', await storedPartitions(a!), 'a');
+  const onB = seriesIn('db1', await storedPartitions(b!), 'b');
+  const point = (name: string, time: number): SeriesInput => ({ name, columns: ['time', 'v'], points: [[time, time]] });
+  const timedWrite = async (series: SeriesInput[]): Promise<{ status: number; text: string; retryAfter: string | null; ms: number }> => {
+    const began = Date.now();
+    const result = await write(a!, 'db1', series, { precision: 'ms' });
+    return { status: result.status, text: result.text, retryAfter: result.headers.get('retry-after'), ms: Date.now() - began };
+  };
+  await writeOk(a!, 'db1', [point(onA, 1), point(onB, 1)], { precision: 'ms' });
+  // Long enough for b to say it stored that write; then b stops storing (and saying so).
+  await sleep(500);
+  process.kill(b!.pid, 'SIGSTOP');
+  try {
+    t.is((await timedWrite([point(onB, 2)])).status, 200, 'the log takes a write while the owner is not yet behind');
+    await sleep(500);
+    // b is now 500 ms behind what a acknowledged on its partition, but it said so < 3 s ago: present.
+    const other = await timedWrite([point(onA, 3)]);
+    t.is(other.status, 200, `a partition whose owner keeps up is not held: ${other.text}`);
+    t.true(other.ms < 900, `a write to a's partition took ${other.ms} ms`);
+    const held = await timedWrite([point(onA, 4), point(onB, 4)]);
+    t.is(held.status, 503, held.text);
+    t.regex(held.text, /behind/);
+    t.truthy(held.retryAfter);
+    t.true(held.ms >= 900, `the write waited ${held.ms} ms for the owner before its 503`);
+  } finally {
+    process.kill(b!.pid, 'SIGCONT');
+  }
+  let resumed = await timedWrite([point(onB, 5)]);
+  t.is(resumed.status, 200, `once caught up, the owner's partition takes writes again: ${resumed.text}`);
+
+  // An owner silent for 3 s is gone, not slow: its partition's writes go to the log for whoever takes it over.
+  process.kill(b!.pid, 'SIGSTOP');
+  try {
+    await writeOk(a!, 'db1', [point(onB, 6)], { precision: 'ms' });
+    await sleep(3_500);
+    resumed = await timedWrite([point(onB, 7)]);
+    t.is(resumed.status, 200, resumed.text);
+  } finally {
+    process.kill(b!.pid, 'SIGCONT');
+  }
+  // Every acknowledged point, and nothing of the refused write (which was refused whole).
+  const values = async (node: TestServer, name: string): Promise<unknown[]> => (await answered(t, node, 'db1', `select v from ${name} order asc`))[0]!.points.map((p) => p[2]);
+  for (const node of [a!, b!]) {
+    t.deepEqual(await values(node, onA), [1, 3]);
+    t.deepEqual(await values(node, onB), [1, 2, 5, 6, 7]);
+  }
 });
 
 test.serial('kill -9 of a node under load: writers move to the others, and every acknowledged point is stored exactly once', async (t) => {

@@ -90,6 +90,14 @@ test("a cluster write's deadline is 12 s unless a flag, the config file or the e
   t.throws(() => loadSettings(['--cluster-write-deadline-ms', '0'], {}), { instanceOf: ConfigError, message: /--cluster-write-deadline-ms/ });
 });
 
+test("the owner lag a cluster front end lets writes wait for is 500 ms unless set, 0 turns it off, and a negative one is refused", (t) => {
+  t.is(loadSettings([], {}).clusterMaxOwnerLagMs, 500);
+  t.is(loadSettings(['--config', configFile('cluster_max_owner_lag_ms = 2000\n')], {}).clusterMaxOwnerLagMs, 2_000);
+  t.is(loadSettings(['--cluster-max-owner-lag-ms', '0'], { SLUICE_CLUSTER_MAX_OWNER_LAG_MS: '800' }).clusterMaxOwnerLagMs, 0);
+  t.is(loadSettings([], { SLUICE_CLUSTER_MAX_OWNER_LAG_MS: '800' }).clusterMaxOwnerLagMs, 800);
+  t.throws(() => loadSettings(['--cluster-max-owner-lag-ms', '-1'], {}), { instanceOf: ConfigError, message: /--cluster-max-owner-lag-ms/ });
+});
+
 test('a cluster node reports every 10 s unless set, and with interval fsyncs only less often than it syncs', (t) => {
   const nats = ['--cluster-nats', 'nats://10.0.0.1:4222'];
   t.is(loadSettings([], {}).clusterReportIntervalMs, 10_000);
