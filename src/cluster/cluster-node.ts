@@ -128,6 +128,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     this.lag.noteAcknowledged(seqs);
   }
 
+  /** Waits for what this node had acknowledged when the read began (waitApplied keeps those positions, not the moving ones). */
   readBarrier(): Promise<void> {
     return this.owner.waitApplied(this.acknowledged, BARRIER_TIMEOUT_MS);
   }

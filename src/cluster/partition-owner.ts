@@ -7,6 +7,7 @@ import { COMMAND_HEADER, decodeLogCommand, type LogCommand } from './log-command
 import type { ClusterState } from './cluster-state.js';
 import type { Ownership } from './ownership.js';
 import { InOrderWindow } from './in-order-window.js';
+import { StoredWaiters } from './stored-waiters.js';
 import { openHedgedConsumer } from './hedged-consumer.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
@@ -37,11 +38,6 @@ export interface ServingListener {
   notServing(partition: number): void;
 }
 
-interface Waiter {
-  readonly targets: readonly number[];
-  readonly resolve: () => void;
-}
-
 /**
  * The owner role: for each partition, a consumer of its stream hands the messages, in stream
  * order, to the partition's shard, which logs each write batch with the message's stream
@@ -56,7 +52,8 @@ export class PartitionOwner {
   private readonly runners = new Map<number, Runner>();
   /** Partitions caught up with their stream here: reads of them are answered by this node. */
   private readonly servingNow = new Set<number>();
-  private readonly waiters = new Set<Waiter>();
+  /** Only partitions this node answers for are waited for: others answer for theirs (shard-service.ts). */
+  private readonly waiters: StoredWaiters;
   private reportTimer: NodeJS.Timeout | undefined;
   private readonly purgedBelow: number[];
   private stopped = false;
@@ -84,6 +81,7 @@ export class PartitionOwner {
     private readonly checkpoints: CheckpointShipper | undefined,
   ) {
     this.applied = [...storage.logAppliedAtStart];
+    this.waiters = new StoredWaiters(this.applied, (p) => this.servingNow.has(p));
     this.appliedLastPeriod = [...this.applied];
     this.purgedBelow = this.applied.map(() => 0);
   }
@@ -178,6 +176,7 @@ export class PartitionOwner {
 
   private stopServing(partition: number): void {
     if (!this.servingNow.delete(partition)) return;
+    this.waiters.storedMore();
     this.listener?.notServing(partition);
   }
 
@@ -187,27 +186,17 @@ export class PartitionOwner {
   }
 
   /**
-   * Resolves once every partition is stored up to its target; past `timeoutMs` it answers 503,
-   * never an answer that leaves out an acknowledged write.
+   * Resolves once every partition is stored up to its target as it is now; past `timeoutMs` it
+   * answers 503, never an answer that leaves out an acknowledged write.
    */
   waitApplied(targets: readonly number[], timeoutMs: number): Promise<void> {
-    if (this.reached(targets)) return Promise.resolve();
     const lost = targets.findIndex((target, p) => this.lost.has(p) && this.servingNow.has(p) && this.applied[p]! < target);
     if (lost >= 0) return Promise.reject(new ServiceUnavailableError(`partition ${lost} has no copy on this node that can be brought up to date; ask another node`));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        targets,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new ServiceUnavailableError(`this node has not yet stored every acknowledged write (stored ${this.applied.join(',')}, needs ${targets.join(',')}); retry later`));
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(
+      targets,
+      timeoutMs,
+      (wanted) => new ServiceUnavailableError(`this node has not yet stored every acknowledged write (stored ${this.applied.join(',')}, needs ${wanted.join(',')}); retry later`),
+    );
   }
 
   async stop(): Promise<void> {
@@ -217,19 +206,10 @@ export class PartitionOwner {
     await Promise.allSettled([...this.runners.values()].map((runner) => runner.done));
   }
 
-  /** Only partitions this node answers for are waited for: others answer for theirs (shard-service.ts). */
-  private reached(targets: readonly number[]): boolean {
-    return targets.every((target, p) => !this.servingNow.has(p) || this.applied[p]! >= target);
-  }
-
   private markApplied(partition: number, seq: number): void {
     if (seq <= this.applied[partition]!) return;
     this.applied[partition] = seq;
-    for (const waiter of this.waiters) {
-      if (!this.reached(waiter.targets)) continue;
-      this.waiters.delete(waiter);
-      waiter.resolve();
-    }
+    this.waiters.storedMore();
   }
 
   private async run(partition: number, runner: Runner): Promise<void> {
