@@ -128,9 +128,14 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     this.lag.noteAcknowledged(seqs);
   }
 
-  /** Waits for what this node had acknowledged when the read began (waitApplied keeps those positions, not the moving ones). */
-  readBarrier(): Promise<void> {
-    return this.owner.waitApplied(this.acknowledged, BARRIER_TIMEOUT_MS);
+  /**
+   * Waits for what this node had acknowledged in `partitions` (all when undefined) when the read
+   * began (waitApplied keeps those positions, not the moving ones): a read of one series does not
+   * wait for the owner of another partition this node serves.
+   */
+  readBarrier(partitions?: readonly number[]): Promise<void> {
+    const targets = partitions === undefined ? this.acknowledged : this.acknowledged.map((seq, p) => (partitions.includes(p) ? seq : 0));
+    return this.owner.waitApplied(targets, BARRIER_TIMEOUT_MS);
   }
 
   deleteSeries(request: SeriesDeleteRequest): Promise<void> {

@@ -12,7 +12,7 @@ import { openMerge } from './merge-source.js';
 import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
-import { seriesByShard } from './series-by-shard.js';
+import { seriesByShard, shardsOfSource } from './series-by-shard.js';
 import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import type { DeflatedPiece } from '../util/deflate-piece.js';
@@ -35,7 +35,9 @@ export class QueryCoordinator {
 
   async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
-    await this.storage.readBarrier();
+    // A read of named series waits only for the partitions they are in (cluster mode).
+    const read = plan.kind === 'select' || plan.kind === 'aggregate' ? shardsOfSource(this.storage.shards.length, db, plan.source) : undefined;
+    await this.storage.readBarrier(read);
     switch (plan.kind) {
       case 'empty':
         return this.noSeries(output, exchange);

@@ -4,6 +4,7 @@ import type { ShardHandle } from '../shards/shard-handle.js';
 import type { Storage } from '../shards/storage.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { SeriesSource } from '../query/plan.js';
+import { shardOf } from '../storage/router.js';
 
 /** The wanted series of each shard that owns any, each list in byte order. */
 export async function seriesByShard(storage: Storage, db: string, source: SeriesSource): Promise<Map<ShardHandle, string[]>> {
@@ -20,4 +21,10 @@ export async function seriesByShard(storage: Storage, db: string, source: Series
     else byShard.set(shard, [name]);
   }
   return byShard;
+}
+
+/** The shards a read of `source` can touch: those its names hash to; undefined (every shard) for a regex. */
+export function shardsOfSource(shardCount: number, db: string, source: SeriesSource): number[] | undefined {
+  if (source.kind === 'regex') return undefined;
+  return [...new Set(source.names.map((name) => shardOf(db, name, shardCount)))];
 }

@@ -8,6 +8,9 @@ import type { SeriesDeleteRequest } from './shard-worker.js';
 export interface ChangeLog {
   deleteSeries(request: SeriesDeleteRequest): Promise<void>;
   dropDatabase(db: string, created: number): Promise<void>;
-  /** Resolves once a read here sees every write this node has acknowledged (503 past a bound). */
-  readBarrier(): Promise<void>;
+  /**
+   * Resolves once a read here sees every write this node has acknowledged (503 past a bound),
+   * in `partitions` (all when undefined).
+   */
+  readBarrier(partitions?: readonly number[]): Promise<void>;
 }

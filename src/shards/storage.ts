@@ -85,9 +85,9 @@ export class Storage {
     this.changeLog = log;
   }
 
-  /** Resolves when a read sees every write this node acknowledged (at once on a single node). */
-  async readBarrier(): Promise<void> {
-    await this.changeLog?.readBarrier();
+  /** Resolves when a read of `shards` (all when undefined) sees every write this node acknowledged (at once on a single node). */
+  async readBarrier(shards?: readonly number[]): Promise<void> {
+    await this.changeLog?.readBarrier(shards);
   }
 
   shardFor(db: string, series: string): ShardHandle {
