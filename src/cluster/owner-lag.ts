@@ -22,6 +22,8 @@ const ACK_GRAIN_MS = 10;
 const MAX_ACK_ENTRIES = 4096;
 /** How often a held write looks again. */
 const HOLD_POLL_MS = 20;
+/** Nodes heard from at once, at most: a stray publisher on the subject cannot grow the table past it. */
+const MAX_NODES_HEARD = 1024;
 
 /** Per partition: the sequences this node acknowledged and when, oldest first, until stored. */
 class AcknowledgedSince {
@@ -76,9 +78,18 @@ export class OwnerLag {
     this.subscription = nc.subscribe(storedSubject(clusterName), {
       callback: (err, message) => {
         const positions = err ? undefined : readStoredPositions(message.string());
-        if (positions) this.heard.set(positions.node, { at: this.now(), stored: positions.stored });
+        if (positions) this.hear(positions.node, positions.stored);
       },
     });
+  }
+
+  private hear(node: string, stored: readonly (number | null)[]): void {
+    const now = this.now();
+    if (!this.heard.has(node) && this.heard.size >= MAX_NODES_HEARD) {
+      for (const [other, heard] of this.heard) if (now - heard.at > ABSENT_AFTER_MS) this.heard.delete(other);
+      if (this.heard.size >= MAX_NODES_HEARD) return;
+    }
+    this.heard.set(node, { at: now, stored });
   }
 
   /** `seqs`: per partition, the highest stream sequence a write this node acknowledged got (0: none). */
