@@ -122,7 +122,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     if (created === undefined) throw new BadRequestError(`Database ${db} doesn't exist`);
     // Held before anything is logged, so a write refused here is refused whole; one deadline for both.
     const deadline = this.log.deadline();
-    await this.lag.admit(parts.map((part) => part.partition), deadline);
+    await this.lag.admit(parts.map((part) => part.partition), deadline - Date.now());
     const seqs = await this.log.append({ name: db, created }, parts, base, deadline);
     this.noteAcknowledged(seqs);
     this.lag.noteAcknowledged(seqs);

@@ -72,7 +72,8 @@ export class OwnerLag {
     clusterName: string,
     partitions: number,
     readonly maxLagMs: number,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock set back or forward must not make owners look caught up or far behind.
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.acknowledged = Array.from({ length: partitions }, () => new AcknowledgedSince());
     this.subscription = nc.subscribe(storedSubject(clusterName), {
@@ -118,10 +119,11 @@ export class OwnerLag {
     return oldest === undefined ? 0 : now - oldest;
   }
 
-  /** Resolves once no partition of `partitions` is more than maxLagMs behind; past `deadline`, 503. */
-  async admit(partitions: Iterable<number>, deadline: number): Promise<void> {
+  /** Resolves once no partition of `partitions` is more than maxLagMs behind; past `withinMs`, 503. */
+  async admit(partitions: Iterable<number>, withinMs: number): Promise<void> {
     if (this.maxLagMs === 0) return;
     const wanted = [...new Set(partitions)];
+    const deadline = this.now() + withinMs;
     for (;;) {
       const behind = wanted.find((p) => this.lagMs(p) > this.maxLagMs);
       if (behind === undefined) return;

@@ -57,9 +57,9 @@ test('a write waits while its partition is behind, and answers 503 at its deadli
   await say('lag2', 'a', [0, 0]);
   lag.noteAcknowledged([7, 0]);
   now += 150;
-  await t.notThrowsAsync(lag.admit([1], now + 1_000), 'the other partition is not behind');
-  await t.throwsAsync(lag.admit([0, 1], now), { message: /partition 0's owners are 150 ms behind/ });
-  const held = lag.admit([0], now + 10_000);
+  await t.notThrowsAsync(lag.admit([1], 1_000), 'the other partition is not behind');
+  await t.throwsAsync(lag.admit([0, 1], 0), { message: /partition 0's owners are 150 ms behind/ });
+  const held = lag.admit([0], 10_000);
   await say('lag2', 'a', [7, 0]);
   await t.notThrowsAsync(held, 'it goes once the owner says it stored the write');
   lag.close();
