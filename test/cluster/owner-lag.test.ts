@@ -20,11 +20,26 @@ test.after.always(async () => {
   await stopNatsClusters();
 });
 
-async function say(cluster: string, node: string, stored: readonly (number | null)[]): Promise<void> {
-  nc.publish(storedSubject(cluster), JSON.stringify({ node, stored }));
+/**
+ * Publishes a node's positions and resolves once OwnerLag has taken them: a marker published
+ * after them comes back to a subscription of the same connection after they reached its own.
+ */
+async function say(cluster: string, node: string, stored: readonly unknown[]): Promise<void> {
+  const subject = storedSubject(cluster);
+  const marker = `marker ${Math.random()}`;
+  const seen = new Promise<void>((resolve) => {
+    const subscription = nc.subscribe(subject, {
+      callback: (_err, message) => {
+        if (message.string() !== marker) return;
+        subscription.unsubscribe();
+        resolve();
+      },
+    });
+  });
   await nc.flush();
-  // The subscription's callback runs once the message is back on this connection.
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  nc.publish(subject, JSON.stringify({ node, stored }));
+  nc.publish(subject, marker);
+  await seen;
 }
 
 test('the lag is the age of the oldest acknowledged write no present owner said it stored', async (t) => {
@@ -34,6 +49,10 @@ test('the lag is the age of the oldest acknowledged write no present owner said 
   t.is(lag.lagMs(0), 0, 'nothing acknowledged');
   lag.noteAcknowledged([10, 0]);
   t.is(lag.lagMs(0), 0, 'no owner heard from: nothing to wait for');
+  // Not positions: ignored, or partition 0 would count as stored past 10.
+  await say('lag1', 'bad', [1e300, null]);
+  await say('lag1', 'bad', ['99', null]);
+  await say('lag1', 'bad', [99.5, null]);
   await say('lag1', 'a', [5, null]);
   now += 300;
   lag.noteAcknowledged([20, 0]);
