@@ -5,9 +5,9 @@ import { readStoredPositions, storedSubject } from './stored-beacon.js';
 
 /**
  * How far behind a front end's acknowledged writes each partition's owners are, and the wait
- * that bounds it. The log takes writes faster than a busy owner stores them (on a saturated
- * machine a memtable flush put an owner 3 s behind), and a point is readable only once stored:
- * so a write to a partition whose owners are more than `maxLagMs` behind what this node
+ * that bounds it. The log takes writes as fast as its NATS servers do, whatever the owners
+ * manage (a busy machine, a slow disk), and a point is readable only once stored: so a write
+ * to a partition whose owners are more than `maxLagMs` behind what this node
  * acknowledged there waits until they catch up, and answers 503 with Retry-After at its
  * deadline. The lag is the age of the oldest write this node acknowledged that no owner has
  * said it stored (stored-beacon.ts), on this node's clock.
