@@ -172,6 +172,14 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
     return this.acknowledged;
   }
 
+  get ownerLagMs(): readonly number[] {
+    return this.acknowledged.map((_, p) => Math.round(this.lag.lagMs(p)));
+  }
+
+  get writesHeld(): number {
+    return this.lag.held;
+  }
+
   get lostPartitions(): readonly boolean[] {
     return this.owner.appliedSequences.map((_, p) => this.owner.isLost(p));
   }

@@ -66,6 +66,8 @@ export class OwnerLag {
   private readonly acknowledged: AcknowledgedSince[];
   private readonly heard = new Map<string, Heard>();
   private readonly subscription: Subscription;
+  /** Writes that had to wait for a partition's owners (whether they then went or got 503). */
+  held = 0;
 
   constructor(
     nc: NatsConnection,
@@ -124,9 +126,10 @@ export class OwnerLag {
     if (this.maxLagMs === 0) return;
     const wanted = [...new Set(partitions)];
     const deadline = this.now() + withinMs;
-    for (;;) {
+    for (let waited = false; ; waited = true) {
       const behind = wanted.find((p) => this.lagMs(p) > this.maxLagMs);
       if (behind === undefined) return;
+      if (!waited) this.held++;
       const left = deadline - this.now();
       if (left <= 0) {
         throw new ServiceUnavailableError(

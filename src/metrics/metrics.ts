@@ -124,6 +124,10 @@ export interface ClusterPositions {
   readonly acknowledgedSequences: readonly number[];
   /** Per partition: whether this node lost part of its history and cannot serve it. */
   readonly lostPartitions: readonly boolean[];
+  /** Per partition: how far (ms) its owners are behind what this node's front end acknowledged there. */
+  readonly ownerLagMs: readonly number[];
+  /** Writes this node's front end held because a partition's owners were too far behind. */
+  readonly writesHeld: number;
 }
 
 function clusterGauges(cluster: ClusterPositions, registers: Registry[]): void {
@@ -143,6 +147,16 @@ function clusterGauges(cluster: ClusterPositions, registers: Registry[]): void {
   perPartition('sluice_cluster_partition_stored_sequence', 'Stream sequence of the partition this node has stored (partitions it stores)', () => cluster.storedSequences);
   perPartition('sluice_cluster_partition_acknowledged_sequence', "Highest stream sequence of the partition this node's front end acknowledged", () => cluster.acknowledgedSequences);
   perPartition('sluice_cluster_partition_lost', '1 when this node missed part of the partition it stores and cannot serve it', () => cluster.lostPartitions);
+  perPartition('sluice_cluster_partition_owner_lag_ms', "How far (ms) the partition's owners are behind the writes this node's front end acknowledged there", () => cluster.ownerLagMs);
+  new Counter({
+    name: 'sluice_cluster_writes_held_total',
+    help: "Writes this node's front end held because a partition's owners were more than cluster_max_owner_lag_ms behind",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(cluster.writesHeld);
+    },
+  });
 }
 
 /** A counter read from the shards' shared timing counters at each scrape. */

@@ -181,6 +181,12 @@ test.serial('writes to a partition whose owner falls behind wait, answer 503 at 
     t.regex(held.text, /behind/);
     t.truthy(held.retryAfter);
     t.true(held.ms >= 900, `the write waited ${held.ms} ms for the owner before its 503`);
+    // The front end shows it: the writes it held, and how far behind the stopped owner is.
+    const metrics = (await request(a!, 'GET', '/metrics')).text;
+    t.regex(metrics, /^sluice_cluster_writes_held_total 1$/m);
+    const partitionOfB = shardOf('db1', onB, 4);
+    const lagOfB = Number(new RegExp(`^sluice_cluster_partition_owner_lag_ms\\{partition="${partitionOfB}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    t.true(lagOfB >= 900, `owner lag of partition ${partitionOfB} shown as ${lagOfB} ms`);
   } finally {
     process.kill(b!.pid, 'SIGCONT');
   }
