@@ -173,7 +173,7 @@ export class ClusterNode implements WriteLog, ChangeLog, ClusterPositions, Servi
   }
 
   get ownerLagMs(): readonly number[] {
-    return this.acknowledged.map((_, p) => Math.round(this.lag.lagMs(p)));
+    return this.lag.lags;
   }
 
   get writesHeld(): number {

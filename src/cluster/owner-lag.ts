@@ -66,8 +66,7 @@ export class OwnerLag {
   private readonly acknowledged: AcknowledgedSince[];
   private readonly heard = new Map<string, Heard>();
   private readonly subscription: Subscription;
-  /** Writes that had to wait for a partition's owners (whether they then went or got 503). */
-  held = 0;
+  private heldSoFar = 0;
 
   constructor(
     nc: NatsConnection,
@@ -121,6 +120,16 @@ export class OwnerLag {
     return oldest === undefined ? 0 : now - oldest;
   }
 
+  /** Every partition's lag, rounded to the millisecond (for /metrics). */
+  get lags(): number[] {
+    return this.acknowledged.map((_, p) => Math.round(this.lagMs(p)));
+  }
+
+  /** Writes that had to wait for a partition's owners (whether they then went or got 503). */
+  get held(): number {
+    return this.heldSoFar;
+  }
+
   /** Resolves once no partition of `partitions` is more than maxLagMs behind; past `withinMs`, 503. */
   async admit(partitions: Iterable<number>, withinMs: number): Promise<void> {
     if (this.maxLagMs === 0) return;
@@ -129,7 +138,7 @@ export class OwnerLag {
     for (let waited = false; ; waited = true) {
       const behind = wanted.find((p) => this.lagMs(p) > this.maxLagMs);
       if (behind === undefined) return;
-      if (!waited) this.held++;
+      if (!waited) this.heldSoFar++;
       const left = deadline - this.now();
       if (left <= 0) {
         throw new ServiceUnavailableError(
