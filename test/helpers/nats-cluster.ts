@@ -17,7 +17,10 @@ export interface NatsNode {
   readonly url: string;
   /** The running process's pid (undefined while stopped). */
   readonly pid: number | undefined;
-  /** Start the node again with its store directory and ports, after a stop or a kill. */
+  /**
+   * Start the node again with its store directory and ports, after a stop or a kill; resolves
+   * once every running node of its cluster routes to every other and they name one metadata leader.
+   */
   start(): Promise<void>;
   kill9(): Promise<void>;
   stop(): Promise<void>;
@@ -44,6 +47,34 @@ export function assertNatsServer(): void {
   if (probe.error || probe.status !== 0) throw new Error('nats-server is not installed: apt-get install nats-server');
 }
 
+/** How long a (re)started cluster may take to route every node to every other and elect a metadata leader. */
+const FORMED_TIMEOUT_MS = 40_000;
+/**
+ * A running node still without a route to another running one this long is restarted.
+ * nats-server 2.9.10 closes both of two routes two servers open to each other at once as
+ * duplicates now and then, and neither side dials again: the pair stays apart, and the
+ * metadata leader then refuses every new replicated stream ("no suitable peers for placement,
+ * miscellaneous issue"), as a CI run saw after all three servers were restarted together.
+ */
+const ROUTE_MISSING_RESTART_MS = 5_000;
+
+/** The parts of nats-server's monitoring answers (`/varz`, `/routez`, `/jsz`) read here. */
+interface Varz {
+  readonly server_id: string;
+}
+interface Routez {
+  readonly routes?: readonly { readonly remote_id: string }[];
+}
+interface Jsz {
+  readonly meta_cluster?: { readonly leader?: string };
+}
+
+interface NodeState {
+  readonly serverId: string;
+  readonly routedTo: ReadonlySet<string>;
+  readonly metaLeader: string | undefined;
+}
+
 class NatsProcess implements NatsNode {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -52,7 +83,9 @@ class NatsProcess implements NatsNode {
   constructor(
     readonly name: string,
     readonly clientPort: number,
+    readonly monitorPort: number,
     private readonly args: readonly string[],
+    private readonly formed: () => Promise<void>,
   ) {}
 
   get url(): string {
@@ -63,7 +96,18 @@ class NatsProcess implements NatsNode {
     return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }
 
+  /** The end of what the process printed, for a failure's message. */
+  get recentOutput(): string {
+    return this.output;
+  }
+
+  /** Starts the process, then waits until its cluster has formed again around it. */
   async start(): Promise<void> {
+    await this.spawnUntilReady();
+    await this.formed();
+  }
+
+  async spawnUntilReady(): Promise<void> {
     const child = spawn('nats-server', [...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
@@ -88,6 +132,17 @@ class NatsProcess implements NatsNode {
     await ready;
   }
 
+  /** What the node's monitoring endpoint says of its routes and metadata leader; undefined while it does not answer. */
+  async state(): Promise<NodeState | undefined> {
+    try {
+      const get = async <T>(endpoint: string): Promise<T> => (await fetch(`http://127.0.0.1:${this.monitorPort}/${endpoint}`, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
+      const [varz, routez, jsz] = await Promise.all([get<Varz>('varz'), get<Routez>('routez'), get<Jsz>('jsz')]);
+      return { serverId: varz.server_id, routedTo: new Set((routez.routes ?? []).map((route) => route.remote_id)), metaLeader: jsz.meta_cluster?.leader || undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
   async kill9(): Promise<void> {
     this.child?.kill('SIGKILL');
     await this.exited;
@@ -96,6 +151,44 @@ class NatsProcess implements NatsNode {
   async stop(): Promise<void> {
     this.child?.kill('SIGTERM');
     await this.exited;
+  }
+}
+
+/**
+ * Until every running node answers, routes to every other running node and names the same
+ * metadata leader; a node missing a route for ROUTE_MISSING_RESTART_MS is restarted.
+ */
+async function untilFormed(nodes: readonly NatsProcess[], clustered: boolean): Promise<void> {
+  const deadline = Date.now() + FORMED_TIMEOUT_MS;
+  const missingSince = new Map<NatsProcess, number>();
+  for (;;) {
+    const running = nodes.filter((node) => node.pid !== undefined);
+    const states = await Promise.all(running.map((node) => node.state()));
+    const ids = states.map((state) => state?.serverId);
+    const leaders = new Set(states.map((state) => state?.metaLeader));
+    let formed = states.every((state) => state !== undefined) && (!clustered || (leaders.size === 1 && !leaders.has(undefined)));
+    for (const [i, node] of running.entries()) {
+      const state = states[i];
+      const unrouted = state !== undefined && ids.some((id, j) => j !== i && id !== undefined && !state.routedTo.has(id));
+      if (!unrouted) {
+        missingSince.delete(node);
+        continue;
+      }
+      formed = false;
+      const since = missingSince.get(node) ?? Date.now();
+      missingSince.set(node, since);
+      if (Date.now() - since >= ROUTE_MISSING_RESTART_MS) {
+        missingSince.delete(node);
+        await node.stop();
+        await node.spawnUntilReady();
+      }
+    }
+    if (formed) return;
+    if (Date.now() > deadline) {
+      const described = running.map((node, i) => `${node.name}: ${JSON.stringify(states[i] && { ...states[i], routedTo: [...states[i]!.routedTo] })}\n${node.recentOutput.slice(-2_000)}`);
+      throw new Error(`the NATS cluster did not form within ${FORMED_TIMEOUT_MS} ms\n${described.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -110,15 +203,23 @@ async function startOnFreePorts(size: number, extraArgs: readonly string[]): Pro
   const storeRoot = mkdtempSync(path.join(os.tmpdir(), 'sluice-nats-'));
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
+  const monitorPorts: number[] = [];
   for (let i = 0; i < size; i++) {
     clientPorts.push(await freePort());
     routePorts.push(await freePort());
+    monitorPorts.push(await freePort());
   }
   const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
-  const nodes = clientPorts.map((clientPort, i) => {
+  // A name of its own: a dead node's route port taken by another test file's server must not
+  // merge the two clusters, which would happen under a shared name.
+  const clusterName = `sluice-test-${path.basename(storeRoot).replace(/^sluice-nats-/, '')}`;
+  let forming: Promise<void> | undefined;
+  const formed = (): Promise<void> => (forming ??= untilFormed(nodes, size > 1).finally(() => (forming = undefined)));
+  const nodes: NatsProcess[] = clientPorts.map((clientPort, i) => {
     const name = `n${i + 1}`;
-    const clusterArgs = size > 1 ? ['--cluster_name', 'sluice-test', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes] : [];
-    return new NatsProcess(name, clientPort, ['-n', name, '-a', '127.0.0.1', '-p', String(clientPort), '-js', '-sd', path.join(storeRoot, name), ...clusterArgs, ...extraArgs]);
+    const clusterArgs = size > 1 ? ['--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes] : [];
+    const args = ['-n', name, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPorts[i]), '-js', '-sd', path.join(storeRoot, name), ...clusterArgs, ...extraArgs];
+    return new NatsProcess(name, clientPort, monitorPorts[i]!, args, formed);
   });
   const cluster: NatsCluster = {
     nodes,
@@ -131,7 +232,8 @@ async function startOnFreePorts(size: number, extraArgs: readonly string[]): Pro
   };
   liveClusters.add(cluster);
   try {
-    await Promise.all(nodes.map((n) => n.start()));
+    await Promise.all(nodes.map((n) => n.spawnUntilReady()));
+    await formed();
   } catch (err) {
     await cluster.stop();
     throw err;
