@@ -134,8 +134,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     return `segments +${check.checked}`;
   };
 
+  // The server running when a cycle fails with an error: its log is filed too, since it says why.
+  let run: Run | undefined;
   try {
-    let run = await launch();
+    run = await launch();
     await createDb(run.server, DB);
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
       const [earliest, latest] = options.killAfterMs;
@@ -150,6 +152,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       if (tally.firstRefusal !== undefined && report.refused === 0) report.examples.push(`cycle ${cycle}: first refused write: ${tally.firstRefusal}`);
       report.refused += tally.refused;
       await endRun(run);
+      run = undefined;
       await saveCrashState(dataDir, path.join(workDir, 'crash-state'));
       const segmentNote = await checkSegments();
 
@@ -175,10 +178,12 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     }
     const exitCode = await run.server.stop();
     await endRun(run);
+    run = undefined;
     if (exitCode !== 0) report.failure = `the server exited with code ${exitCode} on SIGTERM`;
     await checkSegments();
   } catch (err) {
     report.failure = (err as Error).message;
+    if (run !== undefined) await endRun(run).catch(() => undefined);
   } finally {
     await cleanupServers();
   }
