@@ -182,12 +182,25 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     if (exitCode !== 0) report.failure = `the server exited with code ${exitCode} on SIGTERM`;
     await checkSegments();
   } catch (err) {
-    report.failure = (err as Error).message;
+    report.failure = describeFailure(err);
     if (run !== undefined) await endRun(run).catch(() => undefined);
   } finally {
     await cleanupServers();
   }
   return finish(report, began, options);
+}
+
+/**
+ * An error with its causes: fetch's "terminated" says only that the answer ended early; its
+ * cause says how (the connection closed, or the chunked framing broke).
+ */
+function describeFailure(err: unknown): string {
+  const parts: string[] = [];
+  for (let at: unknown = err; at !== undefined && at !== null && parts.length < 4; at = (at as { cause?: unknown }).cause) {
+    const { message, code } = at as { message?: unknown; code?: unknown };
+    parts.push(`${String(message ?? at)}${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+  return parts.join(': caused by ');
 }
 
 function record(report: TortureReport, verdict: Verdict, ledger: Ledger): void {
