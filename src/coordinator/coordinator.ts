@@ -36,8 +36,7 @@ export class QueryCoordinator {
   async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
     if (!this.meta.databaseExists(db)) throw new BadRequestError(`Database ${db} doesn't exist`);
     // A read of named series waits only for the partitions they are in (cluster mode).
-    const read = plan.kind === 'select' || plan.kind === 'aggregate' ? shardsOfSource(this.storage.shards.length, db, plan.source) : undefined;
-    await this.storage.readBarrier(read);
+    await this.storage.readBarrier(() => (plan.kind === 'select' || plan.kind === 'aggregate' ? shardsOfSource(this.storage.shards.length, db, plan.source) : undefined));
     switch (plan.kind) {
       case 'empty':
         return this.noSeries(output, exchange);

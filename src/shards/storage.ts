@@ -85,9 +85,12 @@ export class Storage {
     this.changeLog = log;
   }
 
-  /** Resolves when a read of `shards` (all when undefined) sees every write this node acknowledged (at once on a single node). */
-  async readBarrier(shards?: readonly number[]): Promise<void> {
-    await this.changeLog?.readBarrier(shards);
+  /**
+   * Resolves when a read of the shards `shardsRead` gives (all when it gives undefined) sees
+   * every write this node acknowledged. At once on a single node, where `shardsRead` is not called.
+   */
+  async readBarrier(shardsRead?: () => readonly number[] | undefined): Promise<void> {
+    await this.changeLog?.readBarrier(shardsRead?.());
   }
 
   shardFor(db: string, series: string): ShardHandle {
