@@ -20,6 +20,7 @@ import { generateDataset } from './lib/dataset.js';
 import { BenchClient, seriesPath } from './lib/http.js';
 import { cpuSeconds } from './lib/proc.js';
 import { currentCommit, report, type Metric } from './lib/results.js';
+import { perRoleMetrics, perThreadLine, threadSeconds } from './lib/thread-cpu.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -199,6 +200,7 @@ try {
   });
   const startPids = pids();
   const cpuBefore = new Map([...startPids.nats, ...startPids.sluice].map((pid) => [pid, cpuSeconds(pid)]));
+  const threadsBefore = await Promise.all(clients.map(threadSeconds));
   // CPU since the start of the survivors; a killed process's CPU is lost with it.
   const cpuSince = (list: number[]): number => list.reduce((sum, pid) => sum + cpuSeconds(pid) - (cpuBefore.get(pid) ?? 0), 0);
 
@@ -280,6 +282,9 @@ try {
   // the others runs out of CPU first.
   const perNode = endPids.sluice.map((pid) => (cpuSince([pid]) / dataset.points) * 1e6);
   console.log(`CPU per point by Sluice node: ${perNode.map((us) => us.toFixed(2)).join(', ')} µs`);
+  // Per thread, of the nodes still alive (a node's threads, as its /metrics reports them).
+  const threadPairs = await Promise.all([...alive].map(async (i) => [threadsBefore[i]!, await threadSeconds(clients[i]!)] as const));
+  [...alive].forEach((i, k) => console.log(`  n${i} by thread: ${perThreadLine(threadPairs[k]![0], threadPairs[k]![1], dataset.points)} µs`));
 
   // The longest pause between acknowledgements after the kill.
   let stallMs = 0;
@@ -316,6 +321,7 @@ try {
     retries: metric(retries, 'writes sent again', false),
     pointsMissingOrDuplicated: metric(counts.reduce((sum, c) => sum + Math.abs(c - expected), 0), 'points', false),
   };
+  Object.assign(metrics, perRoleMetrics(threadPairs, expected, 'sluice'));
   if (killedAt !== undefined) metrics.longestStallAfterKill = metric(stallMs, 'ms', false);
   for (const client of clients) client.close();
   await report({

@@ -12,6 +12,7 @@ import { generateDataset, LAST_POINT_AGE_S, seriesName, type BodyFormat } from '
 import { BenchClient, seriesPath, waitUntil } from './http.js';
 import type { Workload } from './options.js';
 import { cpuSeconds, RssSampler } from './proc.js';
+import { perRoleMetrics, perThreadLine, threadSeconds } from './thread-cpu.js';
 import { currentCommit, report, type BenchResult, type Metric } from './results.js';
 
 export const BENCH_DB = 'bench';
@@ -114,6 +115,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
 
   const sampler = pid === undefined ? undefined : new RssSampler(pid);
   const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
+  const threadsBefore = await threadSeconds(client);
   const latencies: number[] = [];
   const writePath = format === 'json' ? `/db/${BENCH_DB}/series?u=root&p=root&time_precision=s` : `/write?db=${BENCH_DB}&u=root&p=root&precision=s`;
   const okStatus = format === 'json' ? 200 : 204;
@@ -131,7 +133,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
   await Promise.all(Array.from({ length: workload.connections }, sendAll));
   const elapsedS = (performance.now() - began) / 1000;
   const cpu = pid === undefined ? undefined : cpuSeconds(pid) - cpuBefore;
+  const threadsAfter = await threadSeconds(client);
   const peakRss = sampler?.stop();
+  if (threadsAfter.size > 0) console.log(`server CPU by thread: ${perThreadLine(threadsBefore, threadsAfter, dataset.points)} µs a point`);
   client.close();
   latencies.sort((a, b) => a - b);
 
@@ -143,6 +147,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestOutcome> 
   };
   if (peakRss !== undefined) metrics.serverPeakRss = metric(peakRss / 2 ** 20, 'MiB', false);
   if (cpu !== undefined) metrics.serverCpuPerPoint = metric((cpu / dataset.points) * 1e6, 'µs CPU/point', false);
+  Object.assign(metrics, perRoleMetrics([[threadsBefore, threadsAfter]], dataset.points, 'server'));
 
   if (server !== undefined && dataDir !== undefined) {
     const stopBegan = performance.now();

@@ -7,13 +7,14 @@ import type { TimePrecision } from '../time-precision.js';
 import { nowMicros } from '../time-precision.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { WORKER_RESOURCE_LIMITS } from '../util/worker-heap.js';
-import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { ParseTask, ParseTaskResult, ParseWorkerData } from './parse-worker.js';
 import type { ParseOutcome } from '../query/parser.js';
 import type { PointFormat, Rejections } from './point-formats.js';
 import type { WriteAccess } from './write-permissions.js';
 import type { WriteLog } from './write-log.js';
 import { WriteAdmission } from './write-admission.js';
 import { ownBuffer } from '../util/own-buffer.js';
+import { threadIdSlots } from '../util/thread-ids.js';
 
 /** What a write stored: its points, fan-out copies included, and the lines a stream input skipped. */
 export interface WriteOutcome extends Required<Pick<Rejections, 'rejectedLines'>> {
@@ -44,6 +45,8 @@ export class IngestService {
    * server stopped right after it started must not destroy the pool before this.
    */
   readonly ready: Promise<void>;
+  /** The parse threads' kernel thread ids, as they start (util/thread-ids.ts). */
+  readonly parseThreadIds: Int32Array;
 
   constructor(
     private readonly meta: MetaStore,
@@ -55,8 +58,10 @@ export class IngestService {
     private readonly writeLog?: WriteLog,
   ) {
     this.parseQueue = new ByteBudget(limits.parseQueueBytes);
+    this.parseThreadIds = threadIdSlots(limits.parseThreads);
     this.parsers = new Piscina({
       filename: new URL('./parse-worker.js', import.meta.url).href,
+      workerData: { threadIds: this.parseThreadIds } satisfies ParseWorkerData,
       minThreads: limits.parseThreads,
       maxThreads: limits.parseThreads,
       idleTimeout: Number.POSITIVE_INFINITY,

@@ -13,6 +13,18 @@ import { parseWriteBody, type ParseResult } from './parse-body.js';
 import { parsePoints, type PointFormat, type Rejections } from './point-formats.js';
 import { writeRefusal, type WriteAccess } from './write-permissions.js';
 import { logPartsOf, type LogPart } from '../storage/write-batch-messages.js';
+import { workerData } from 'piscina';
+import { takeThreadIdSlot } from '../util/thread-ids.js';
+
+/** What every parse thread gets as it starts. */
+export interface ParseWorkerData {
+  /** Where the thread leaves its kernel thread id, for /metrics (util/thread-ids.ts). */
+  readonly threadIds: Int32Array;
+}
+
+// Benches and tests also load this module on the main thread, with no workerData.
+const threadIds = (workerData as ParseWorkerData | undefined)?.threadIds;
+if (threadIds !== undefined) takeThreadIdSlot(threadIds);
 
 export interface ParseTask {
   /** The request body as received; transfer it in, it is not used afterwards. */

@@ -8,6 +8,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Storage } from '../shards/storage.js';
 import { readShardTimer, SHARD_TIMER_NAMES, ShardTimer } from '../storage/shard-counters.js';
+import { threadIdsIn } from '../util/thread-ids.js';
+import { ThreadCpu } from './thread-cpu.js';
 
 /** Where written points came in. */
 export type WriteInput = 'http_json' | 'http_line' | 'graphite' | 'graphite_udp' | 'udp';
@@ -86,6 +88,7 @@ export class Metrics {
       },
     });
     if (cluster) clusterGauges(cluster, registers);
+    threadCpuCounter(storage, ingest, registers);
     shardTimerCounter('sluice_shard_operations_total', 'WAL appends (one write per group of batches), WAL fsyncs and memtable flushes, per shard', storage, registers, 'count');
     shardTimerCounter('sluice_shard_operation_seconds_total', 'Time spent in WAL appends, WAL fsyncs and memtable flushes, per shard', storage, registers, 'seconds');
   }
@@ -171,6 +174,26 @@ function shardTimerCounter(name: string, help: string, storage: Storage, registe
       for (const shard of storage.shards) {
         for (const timer of TIMERS) this.inc({ shard: String(shard.index), operation: SHARD_TIMER_NAMES[timer] }, readShardTimer(shard.timers, timer)[field]);
       }
+    },
+  });
+}
+
+/** CPU seconds of each thread (thread-cpu.ts), read at each scrape. */
+function threadCpuCounter(storage: Storage, ingest: IngestService, registers: Registry[]): void {
+  const threads = new ThreadCpu(() => {
+    const named = new Map<number, string>();
+    threadIdsIn(ingest.parseThreadIds).forEach((tid, i) => named.set(tid, `parse-${i}`));
+    for (const shard of storage.shards) for (const tid of threadIdsIn(shard.threadIds)) named.set(tid, `shard-${shard.index}`);
+    return named;
+  });
+  new Counter({
+    name: 'sluice_thread_cpu_seconds_total',
+    help: 'CPU time of each thread: the event loop (main), each parse and shard thread, and the rest together (other: V8 collector and compiler threads, libuv pool); Linux only',
+    labelNames: ['thread'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [thread, seconds] of threads.read()) this.inc({ thread }, seconds);
     },
   });
 }

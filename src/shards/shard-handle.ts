@@ -17,6 +17,7 @@ import type { BlockScanRequest } from '../operators/block-cursor.js';
 import type { KindSet } from '../storage/kind-set.js';
 import { wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import type { SeriesPattern } from '../regex.js';
+import { threadIdSlots } from '../util/thread-ids.js';
 import type { HealthReply, SeriesDeleteRequest, SeriesListRequest, ShardWorkerData } from './shard-worker.js';
 import type { ShardTxnReport, TxnStatus } from '../storage/transactions.js';
 
@@ -94,6 +95,8 @@ export class ShardHandle {
   private readonly degradedFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Written by the shard's thread: its WAL and flush timings (storage/shard-counters.ts). */
   readonly timers = createShardCounters();
+  /** The shard thread's kernel thread id, once it has started (util/thread-ids.ts). */
+  readonly threadIds = threadIdSlots(1);
   /** Page buffers of chunked JSON scans that finished, kept for the next ones (page-slots.ts). */
   private readonly spareJsonSlots: (readonly SharedArrayBuffer[])[] = [];
 
@@ -105,7 +108,7 @@ export class ShardHandle {
    */
   constructor(
     readonly index: number,
-    data: Omit<ShardWorkerData, 'degradedFlag' | 'timers'>,
+    data: Omit<ShardWorkerData, 'degradedFlag' | 'timers' | 'threadIds'>,
     queueBytes: number,
     private readonly status: () => TxnStatus,
     /**
@@ -116,7 +119,7 @@ export class ShardHandle {
     stored = true,
   ) {
     this.queuedWrites = new ByteBudget(queueBytes);
-    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag, timers: this.timers };
+    const workerData: ShardWorkerData = { ...data, degradedFlag: this.degradedFlag, timers: this.timers, threadIds: this.threadIds };
     this.pool = !stored
       ? undefined
       : new Piscina({

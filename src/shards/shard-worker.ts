@@ -23,6 +23,7 @@ import { aggregateBatch as batchOf, surveyAggregate as surveyOf, type ArrowAggre
 import type { BlockScanRequest } from '../operators/block-cursor.js';
 import { packBlock, unpackBlock, wireBuffers, type BlockDelivery, type WireBlock } from '../storage/block-wire.js';
 import { installShardCounters } from '../storage/shard-counters.js';
+import { takeThreadIdSlot } from '../util/thread-ids.js';
 import { decodeLogBatch } from '../storage/log-batch-encoding.js';
 import type { DiskProblem } from '../storage/disk-health.js';
 import type { ArrowScanOutput, Page, ScanRequest, ScanSurvey } from '../operators/scan-cursor.js';
@@ -39,6 +40,8 @@ export interface ShardWorkerData extends ShardOptions {
   readonly logLevel: string;
   /** Timing counters for /metrics, shared with the main thread (storage/shard-counters.ts). */
   readonly timers: Float64Array;
+  /** Where this thread leaves its kernel thread id, for /metrics (util/thread-ids.ts). */
+  readonly threadIds: Int32Array;
 }
 
 /** A delete as the main thread sends it: named series and/or a regex over the shard's series. */
@@ -60,6 +63,7 @@ export interface SeriesListRequest {
 
 const settings = workerData as ShardWorkerData;
 installShardCounters(settings.timers);
+takeThreadIdSlot(settings.threadIds);
 const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
 let shard: Shard | undefined;
 /** The cursors open on `shard`; replaced with it. */

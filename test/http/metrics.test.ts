@@ -1,8 +1,9 @@
 /**
  * `GET /metrics`: Prometheus text, unauthenticated; its counters move with writes (JSON and
  * line protocol), queries and requests, the shards' WAL and flush timings with the shards'
- * work, and the process metrics are there.
+ * work, each thread's CPU time with the work it does, and the process metrics are there.
  */
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { createDb, query, request, writeOk } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
@@ -73,4 +74,46 @@ test('counters move with writes, queries and requests; shard timings and process
   t.true(after.has('sluice_shard_queue_operations{shard="0"}'));
   t.true(total(after, 'process_resident_memory_bytes') > 0);
   t.true(total(after, 'nodejs_heap_size_used_bytes') > 0);
+});
+
+/** The process's CPU seconds as Linux counts them (utime + stime, in ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+// Serial: its writes would move the counters the test above counts.
+test.serial('each thread’s CPU time is reported by name and moves with the work that thread does', async (t) => {
+  const THREAD_CPU = 'sluice_thread_cpu_seconds_total';
+  const threadsOf = (samples: Map<string, number>): string[] =>
+    [...samples.keys()].filter((key) => key.startsWith(`${THREAD_CPU}{`)).map((key) => /thread="([^"]*)"/.exec(key)![1]!);
+  const before = await scrape();
+  const names = threadsOf(before);
+  for (const name of ['main', 'shard-0', 'shard-1', 'other']) t.true(names.includes(name), `${name} in ${names.join(', ')}`);
+  t.true(names.some((name) => /^parse-\d+$/.test(name)), names.join(', '));
+  t.deepEqual(
+    names.filter((name) => !/^(main|other|parse-\d+|shard-[01])$/.test(name)),
+    [],
+  );
+
+  // Work for the parse threads and both shards: 400,000 points over 64 series.
+  const series = Array.from({ length: 64 }, (_, s) => ({
+    name: `busy${s}`,
+    columns: ['time', 'value'],
+    points: Array.from({ length: 625 }, (_, i) => [1_000_000 + i, s + i / 8]),
+  }));
+  for (let round = 0; round < 10; round++) await writeOk(server, 'm', JSON.stringify(series.map((one) => ({ ...one, points: one.points.map(([time, value]) => [time! + round * 1000, value]) }))), { precision: 's' });
+  const after = await scrape();
+  const seconds = (samples: Map<string, number>, pattern: RegExp): number =>
+    [...samples].filter(([key]) => key.startsWith(`${THREAD_CPU}{`) && pattern.test(/thread="([^"]*)"/.exec(key)![1]!)).reduce((sum, [, value]) => sum + value, 0);
+  for (const pattern of [/^main$/, /^parse-\d+$/, /^shard-\d+$/]) {
+    t.true(seconds(after, pattern) > seconds(before, pattern), `${pattern}: ${seconds(before, pattern)} → ${seconds(after, pattern)}`);
+  }
+  // The threads' times are the process's, read apart: together no more than the whole process
+  // (read after the scrape), and most of it (threads that ended before the first scrape aside).
+  const processSeconds = processCpuSeconds(server.pid);
+  const threadSeconds = seconds(after, /./);
+  t.true(threadSeconds <= processSeconds + 0.02, `threads ${threadSeconds} s, process ${processSeconds} s`);
+  t.true(threadSeconds >= 0.8 * processSeconds, `threads ${threadSeconds} s, process ${processSeconds} s`);
 });
