@@ -15,6 +15,7 @@ import { writeRefusal, type WriteAccess } from './write-permissions.js';
 import { logPartsOf, type LogPart } from '../storage/write-batch-messages.js';
 import { workerData } from 'piscina';
 import { takeThreadIdSlot } from '../util/thread-ids.js';
+import type { ParseOutcome } from '../query/parser.js';
 
 /** What every parse thread gets as it starts. */
 export interface ParseWorkerData {
@@ -120,8 +121,16 @@ export default async function parseTask(task: ParseTask): Promise<ParseTaskResul
   return transferResult(result, buffers);
 }
 
-/** A long query text's statement or client error (ingest/statement-preparer.ts), as plain data. */
-export { parseOutcome as parseStatement } from '../query/parser.js';
+/**
+ * A long query text's statement or client error (ingest/statement-preparer.ts), as plain data.
+ * The grammar is loaded by the first such text, not as the thread starts: loading ohm and
+ * building the grammar cost every parse thread of every server start tens of milliseconds of
+ * CPU, and most servers are never sent a text long enough to come here.
+ */
+export async function parseStatement(text: string): Promise<ParseOutcome> {
+  const { parseOutcome } = await import('../query/parser.js');
+  return parseOutcome(text);
+}
 
 /** A task that does nothing: its answer says the thread has loaded this module (IngestService.ready). */
 export function warmUp(): true {
