@@ -5,7 +5,7 @@
  */
 import '../util/array-buffer-detaching.js';
 import { workerData } from 'piscina';
-import { createLogger } from '../log.js';
+import { createLogger, levelEnabled, type LevelName, type Logger } from '../log.js';
 import { periodicBatches, type PeriodicRequest, type PeriodicRunOutput } from '../lifecycle/periodic-output.js';
 import { namedLogParts } from '../storage/write-batch-messages.js';
 import { encodedAnswer, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
@@ -64,13 +64,20 @@ export interface SeriesListRequest {
 const settings = workerData as ShardWorkerData;
 installShardCounters(settings.timers);
 takeThreadIdSlot(settings.threadIds);
-const logger = createLogger(settings.logLevel).child({ shard: settings.shardIndex });
+/** The thread's logger, made when it first has something to log (log.ts). */
+let threadLogger: Logger | undefined;
+function log(level: LevelName, data: object | string, message?: string): void {
+  if (!levelEnabled(settings.logLevel, level)) return;
+  threadLogger ??= createLogger(settings.logLevel).child({ shard: settings.shardIndex });
+  if (typeof data === 'string') threadLogger[level](data);
+  else threadLogger[level](data, message);
+}
 let shard: Shard | undefined;
 /** The cursors open on `shard`; replaced with it. */
 let cursors: ShardCursors | undefined;
 const warmUp = new ExportWarmUpTrigger(() => shard?.rowsHeld() ?? 0, {
   onFinished: (outcome) =>
-    'error' in outcome ? logger.warn({ err: outcome.error }, 'export warm-up failed') : logger.debug(outcome, 'export path warmed up'),
+    'error' in outcome ? log('warn', { err: outcome.error }, 'export warm-up failed') : log('debug', outcome, 'export path warmed up'),
 });
 
 function open(status?: TxnStatus): Shard {
@@ -87,7 +94,7 @@ function openCursors(status?: TxnStatus): ShardCursors {
 
 /** Starts a shard on the data directory, and its cursor table. */
 function start(): Shard {
-  shard = new Shard(settings, (level, message) => logger[level](message));
+  shard = new Shard(settings, (level, message) => log(level, message));
   cursors = new ShardCursors(shard);
   return shard;
 }
@@ -107,7 +114,7 @@ function withSnapshots<T>(status: TxnStatus, request: SnapshotRequestOnWire, wor
 function errorReply(err: unknown): ErrorReply {
   if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
   if (err instanceof HttpError) return { error: { status: err.status, message: err.message, headers: err.headers } };
-  logger.error({ err }, 'shard task failed');
+  log('error', { err }, 'shard task failed');
   return { error: { status: 500, message: (err as Error).message } };
 }
 
