@@ -132,6 +132,8 @@ async function run(handler: Handler, exchange: Exchange, server: ServerContext):
     await handler(exchange, server);
   } catch (err) {
     if (!(err instanceof Error) || !('status' in err)) server.log.error({ err, path: exchange.path }, 'request failed');
+    // The client sees only the error's text at the end of the answer: the log says it happened.
+    else if (exchange.streamed) server.log.warn({ err: err.message, status: err.status, path: exchange.path }, 'a streamed answer failed after it began');
     exchange.error(err);
   }
   // In flight until the answer is out, so a graceful stop waits for a body still compressing.

@@ -171,6 +171,7 @@ export class Exchange implements AnswerStream {
 
   send(status: number, body: string | Uint8Array, contentType: string | undefined, extraHeaders: Record<string, string> = {}): void {
     if (this.done || this.revoked()) return;
+    if (this.streamed) return this.failStream(status, body);
     this.finished = true;
     const encoding = body.length > 0 ? this.responseEncoding() : undefined;
     if (encoding === undefined) return this.respond(status, body, contentType, encoding, extraHeaders);
@@ -195,6 +196,25 @@ export class Exchange implements AnswerStream {
       if (this.method === 'HEAD') this.res.writeHeader('Content-Length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length)).endWithoutBody();
       else this.res.end(payload);
     });
+  }
+
+  /** True once a streamed answer's status and first bytes went out. */
+  get streamed(): boolean {
+    return this.streaming?.headWritten === true;
+  }
+
+  /**
+   * A whole response asked for after a streamed answer began. Written now, its status line and
+   * headers would land inside the chunked body, which clients refuse as broken framing, and on
+   * a kept-alive connection nothing after it could be read. An error's text is appended and
+   * the answer ended, as the coordinator does with a failure mid-answer (0.8 appended the
+   * error text); anything else closes the connection, so the answer is seen cut.
+   */
+  private failStream(status: number, body: string | Uint8Array): void {
+    if (status < 400) return this.abortStream();
+    this.compressing = this.writeChunk(body)
+      .then(() => this.endStream())
+      .catch(() => this.abortStream());
   }
 
   /** True, having closed the connection, when the guard no longer lets the answer through. */
