@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { statCpuTicks } from '../../src/util/proc-stat.js';
 
 /** Clock ticks per second for /proc/<pid>/stat times; 100 on every common Linux. */
 const CLOCK_TICKS = ((): number => {
@@ -27,12 +28,7 @@ export function vmBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefin
 
 /** User + system CPU seconds consumed so far by the process and all its threads. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name, which may itself contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / CLOCK_TICKS;
+  return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / CLOCK_TICKS;
 }
 
 /** Polls VmRSS every `intervalMs` and remembers the largest value seen. */

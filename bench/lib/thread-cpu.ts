@@ -17,12 +17,12 @@ export async function threadSeconds(client: BenchClient): Promise<ThreadSeconds>
   return seconds;
 }
 
-/** The threads' roles: the event loop, parse threads, shard threads, the rest. */
+/** The threads' roles: the name in a metric's name, the threads' names, what the unit says. */
 const ROLES = [
-  ['main', /^main$/],
-  ['parse', /^parse-\d+$/],
-  ['shard', /^shard-\d+$/],
-  ['other', /^other$/],
+  ['Main', /^main$/, 'event loop'],
+  ['Parse', /^parse-\d+$/, 'parse threads'],
+  ['Shard', /^shard-\d+$/, 'shard threads'],
+  ['Other', /^other$/, "V8's and libuv's helper threads"],
 ] as const;
 
 /** µs a point of each thread between two readings, as `main 0.12, parse-0 0.20, …`. */
@@ -36,11 +36,10 @@ export function perThreadLine(before: ThreadSeconds, after: ThreadSeconds, point
 export function perRoleMetrics(pairs: readonly (readonly [ThreadSeconds, ThreadSeconds])[], points: number, prefix: string): Record<string, Metric> {
   const metrics: Record<string, Metric> = {};
   if (pairs.every(([, after]) => after.size === 0)) return metrics;
-  for (const [role, pattern] of ROLES) {
+  for (const [role, pattern, threads] of ROLES) {
     let seconds = 0;
     for (const [before, after] of pairs) for (const [thread, value] of after) if (pattern.test(thread)) seconds += value - (before.get(thread) ?? 0);
-    const name = `${prefix}${role[0]!.toUpperCase()}${role.slice(1)}CpuPerPoint`;
-    metrics[name] = { value: (seconds / points) * 1e6, unit: `µs CPU/point, ${role === 'main' ? 'event loop' : role === 'other' ? "V8's and libuv's helper threads" : `${role} threads`}`, higherIsBetter: false };
+    metrics[`${prefix}${role}CpuPerPoint`] = { value: (seconds / points) * 1e6, unit: `µs CPU/point, ${threads}`, higherIsBetter: false };
   }
   return metrics;
 }

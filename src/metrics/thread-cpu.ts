@@ -1,7 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-
-/** /proc counts CPU time in ticks of USER_HZ, which Linux fixes at 100 a second. */
-const TICKS_PER_SECOND = 100;
+import { PROC_TICKS_PER_SECOND, statCpuTicks } from '../util/proc-stat.js';
 
 /**
  * CPU seconds of each of the server's threads, read from /proc when /metrics is scraped: the
@@ -57,9 +55,6 @@ function cpuSecondsOf(tid: number): number | undefined {
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  // Then come the state (field 3) … utime and stime (fields 14 and 15).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
+  const ticks = statCpuTicks(stat);
+  return Number.isFinite(ticks) ? ticks / PROC_TICKS_PER_SECOND : undefined;
 }

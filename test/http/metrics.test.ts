@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { createDb, query, request, writeOk } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
+import { PROC_TICKS_PER_SECOND, statCpuTicks } from '../../src/util/proc-stat.js';
 
 let server: TestServer;
 
@@ -76,11 +77,9 @@ test('counters move with writes, queries and requests; shard timings and process
   t.true(total(after, 'nodejs_heap_size_used_bytes') > 0);
 });
 
-/** The process's CPU seconds as Linux counts them (utime + stime, in ticks of 1/100 s). */
+/** The process's CPU seconds as Linux counts them. */
 function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'latin1')) / PROC_TICKS_PER_SECOND;
 }
 
 // Serial: its writes would move the counters the test above counts.
