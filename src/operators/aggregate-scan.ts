@@ -5,7 +5,7 @@ import { allRows, rowsWithAnyValue, type Selection } from '../engine/selection.j
 import { accumulateBlock, accumulateSummary, emptySeriesPartial, finishSeriesPartial, summaryAnswers, type SeriesPartial } from '../engine/series-partial.js';
 import { evaluateOutputs } from '../engine/arithmetic.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
-import { BLOCK_ROWS } from '../storage/block-codec.js';
+import { SEGMENT_BLOCK_ROWS } from '../storage/block-codec.js';
 import type { BlockFilter, FilterBlock, SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { AnsweredFromStats } from '../storage/series-blocks.js';
 import { RunsWriter, type EncodedRun, type RowShaping } from '../query/aggregate-rows.js';
@@ -177,7 +177,8 @@ export class SeriesReader {
     const { aggregates, column } = this;
     // A series lacking a where-clause column has no row the clause can accept (0.8).
     if (this.whereColumns.some((c) => !series.columns.includes(c))) return;
-    const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, this.widthUs));
+    // Whole segment blocks: a sum over one decoded is the very float its header holds.
+    const blocks = series.blocks(column === undefined ? undefined : fromStats(aggregates, partial, column, this.widthUs), SEGMENT_BLOCK_ROWS);
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
       this.accumulateRows(rows, partial, tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq);
@@ -270,7 +271,7 @@ function selectRows(rows: SeriesColumns, referenced: Column[], filter: BlockFilt
 }
 
 /** 0, 1, 2, …: shared by every block, read-only (consumers gather from a selection, never write it). */
-let identity = allRows(BLOCK_ROWS);
+let identity = allRows(SEGMENT_BLOCK_ROWS);
 
 function everyRow(count: number): Selection {
   if (identity.length < count) identity = allRows(count);

@@ -44,9 +44,9 @@ function restrictedSnapshot(snapshot: SeriesSnapshot, filter: BlockFilter, condi
       filter,
       unfilteredBlocks: () => (lacksColumn ? [][Symbol.iterator]() : snapshot.blocks()),
     },
-    *blocks() {
+    *blocks(_answered, maxRows) {
       if (lacksColumn) return;
-      const blocks = snapshot.blocks();
+      const blocks = snapshot.blocks(undefined, maxRows);
       for (let step = blocks.next(); !step.done; step = blocks.next()) {
         const rows = step.value;
         const passes = passingRows(filter, rows);

@@ -36,16 +36,24 @@ import { readNumbers, writeNumbers } from './number-planes.js';
 import { decimalScale, scaleToIntegers } from './segment-codec.js';
 
 /**
- * The most rows a block holds. Measured (bench/block-codec.ts, bench/series-blocks.ts; CPU
- * time, one core, 10,000-point series): decoding costs about 2.7 µs per block plus 6–11 ns
- * per row, so a full 1024-row block decodes in ~11 µs, and `limit 1` on 1000 series (read,
- * checksum and decode the newest block of each) takes ~16 ms, against 23–25 ms with 2048-
- * or 4096-row blocks; a full scan through segment files still runs at 50–60 M rows/s.
- * Larger blocks compress better (1.11 B/point per file at 1024 rows, 1.03 at 2048, 1.00
- * at 4096), but `limit 1`, time-range edges and aggregates answered from headers all pay
- * for the rows of a whole block, so the smaller block wins.
+ * The most rows a scan's block holds, and each series' newest block in a segment. Measured
+ * (bench/block-codec.ts, bench/series-blocks.ts; CPU time, one core, 10,000-point series):
+ * decoding costs about 2.7 µs per block plus 6–11 ns per row, so a full 1024-row block
+ * decodes in ~11 µs, and `limit 1` on 1000 series (read, checksum and decode the newest block
+ * of each) takes ~16 ms, against 23–25 ms with 2048- or 4096-row blocks; a full scan through
+ * segment files still runs at 50–60 M rows/s.
  */
 export const BLOCK_ROWS = 1024;
+
+/**
+ * The most rows a segment block holds. Larger blocks compress better: the peer bench's data
+ * directory re-written with blocks of 1024, 2048, 4096 and 8192 rows took 1.553, 1.469, 1.432
+ * and 1.413 B/point, since each block's parts carry their own Huffman tables and headers. What
+ * pays for a whole block's rows — `limit 1`, a query of the last hour — reads a series' newest
+ * block, which stays at BLOCK_ROWS (segment-file.ts); a time-range edge elsewhere decodes up
+ * to 4096 rows, about 30 µs.
+ */
+export const SEGMENT_BLOCK_ROWS = 4096;
 
 const CODEC_DEFLATE = 1;
 const CODEC_DEFLATE_PARTS = 2;

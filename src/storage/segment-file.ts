@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { syncDirectory } from '../util/atomic-file.js';
 import { writeAllSync } from '../util/checked-write.js';
-import { BLOCK_ROWS, decodeBlock, encodeBlock } from './block-codec.js';
+import { BLOCK_ROWS, decodeBlock, encodeBlock, SEGMENT_BLOCK_ROWS } from './block-codec.js';
 import { summarizeBlock, type BlockHeader } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
@@ -48,7 +48,7 @@ interface OpenSeries {
   readonly db: string;
   readonly series: string;
   readonly blocks: BlockHeader[];
-  /** Rows not yet in a block, fewer than a block's worth in total. */
+  /** Rows not yet in a block: fewer than a block's worth plus a newest block's. */
   pending: SeriesColumns[];
   pendingCount: number;
   lastTime: number;
@@ -70,10 +70,15 @@ export class SegmentWriter {
   private readonly index: SeriesIndex[] = [];
   private current: OpenSeries | undefined;
 
-  /** `blockRows` other than BLOCK_ROWS is for benchmarks that compare block sizes. */
+  /**
+   * Each series' blocks hold `blockRows` rows, except its newest, which holds at most
+   * `newestRows` (and the one before it, the rest). Other sizes are for benchmarks that
+   * compare them.
+   */
   constructor(
     readonly path: string,
-    private readonly blockRows = BLOCK_ROWS,
+    private readonly blockRows = SEGMENT_BLOCK_ROWS,
+    private readonly newestRows = BLOCK_ROWS,
   ) {
     this.temp = `${path}.tmp`;
     this.fd = openSync(this.temp, 'w');
@@ -101,19 +106,25 @@ export class SegmentWriter {
       current.lastTime = t;
       current.lastSeq = s;
     }
+    // A full block is written only once a newest block's worth of rows follows it, so the
+    // series can still end with a small block whatever comes next.
+    const holds = this.blockRows + this.newestRows;
     let from = 0;
     while (from < rows.count) {
-      const take = Math.min(this.blockRows - current.pendingCount, rows.count - from);
+      const take = Math.min(holds - current.pendingCount, rows.count - from);
       current.pending.push(sliceRows(rows, from, from + take));
       current.pendingCount += take;
       from += take;
-      if (current.pendingCount === this.blockRows) this.writePendingBlock(current);
+      if (current.pendingCount === holds) this.writePendingBlock(current, this.blockRows);
     }
   }
 
   endSeries(): void {
     const current = this.openSeries();
-    if (current.pendingCount > 0) this.writePendingBlock(current);
+    // The newest rows in a small block of their own: `limit 1`, and a query of the last hour,
+    // decode that block, not a full one.
+    if (current.pendingCount > this.newestRows) this.writePendingBlock(current, current.pendingCount - this.newestRows);
+    if (current.pendingCount > 0) this.writePendingBlock(current, current.pendingCount);
     this.current = undefined;
     const { blocks } = current;
     if (blocks.length === 0) return;
@@ -157,10 +168,12 @@ export class SegmentWriter {
     rmSync(this.temp, { force: true });
   }
 
-  private writePendingBlock(current: OpenSeries): void {
-    const rows = combinePieces(current.series, current.pending);
-    current.pending = [];
-    current.pendingCount = 0;
+  /** Writes the first `count` pending rows as a block; the rest stay pending. */
+  private writePendingBlock(current: OpenSeries, count: number): void {
+    const pending = combinePieces(current.series, current.pending);
+    const rows = count === pending.count ? pending : sliceRows(pending, 0, count);
+    current.pending = count === pending.count ? [] : [sliceRows(pending, count, pending.count)];
+    current.pendingCount = pending.count - count;
     const bytes = encodeBlock(rows, current.deflate);
     current.blocks.push({ ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) });
     this.append(bytes);

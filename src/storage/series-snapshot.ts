@@ -22,11 +22,13 @@ export type BlockFilter = (block: FilterBlock, from: number, to: number) => Uint
  * One series as a read found it when it opened; loaded when the reader reaches it. `blocks`
  * yields the rows in [start, end) as time-sorted blocks, in the read's order (descending reads
  * get the newest block first; rows inside a block stay ascending), so a reader holds one block
- * at a time and a `limit` stops the loading early.
+ * at a time and a `limit` stops the loading early. Blocks hold at most `maxRows` rows
+ * (BLOCK_ROWS when not given): an aggregate asks for SEGMENT_BLOCK_ROWS, so that a segment
+ * block it decodes is folded as one run of rows, as its header's sum was.
  */
 export interface SeriesSnapshot {
   readonly columns: readonly string[];
-  blocks(answered?: AnsweredFromStats): Iterator<SeriesColumns>;
+  blocks(answered?: AnsweredFromStats, maxRows?: number): Iterator<SeriesColumns>;
   /**
    * Set for a restricted reader's series: its blocks before the restriction, and the
    * restriction as a mask, for a reader that masks rows itself instead of having the passing

@@ -1286,10 +1286,10 @@ export class Shard {
     return {
       columns: [...state.columns],
       // A piece per block is made only when the cursor reaches the series, not for every series at open.
-      blocks: (answered) => {
+      blocks: (answered, maxRows = BLOCK_ROWS) => {
         // One segment and nothing else (the usual series at rest): its pieces as they are kept.
         if (!segmentPieces && refs.length === 1 && frozen.length === 0 && live.length === 0) {
-          return settledBlocks(seriesBlocks(this.segments.pieces(refs[0]!, true), request.startUs, request.endUs, request.order, BLOCK_ROWS, answered));
+          return settledBlocks(seriesBlocks(this.segments.pieces(refs[0]!, true), request.startUs, request.endUs, request.order, maxRows, answered));
         }
         // Plain loops: flatMap and spreads cost more than the rest of a one-block series' scan.
         const pieces: Piece[] = [];
@@ -1297,7 +1297,7 @@ export class Shard {
         else for (const ref of refs) for (const piece of this.segments.pieces(ref, true)) pieces.push(piece);
         for (const piece of frozen) pieces.push(tombstonedPiece(piece, frozenRanges));
         for (const piece of live) pieces.push(piece);
-        return settledBlocks(seriesBlocks(pieces, request.startUs, request.endUs, request.order, BLOCK_ROWS, answered));
+        return settledBlocks(seriesBlocks(pieces, request.startUs, request.endUs, request.order, maxRows, answered));
       },
     };
   }

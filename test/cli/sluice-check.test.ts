@@ -67,7 +67,7 @@ test.serial('an intact data directory passes, every segment and WAL file listed'
   const result = await sluice(['check', dataDir]);
   t.is(result.code, 0, result.stdout + result.stderr);
   for (const file of [...filesOf('segments'), ...filesOf('wal')]) t.regex(result.stdout, new RegExp(`^ok +${file} `, 'm'));
-  t.regex(result.stdout, /^ok +shards\/\d\/segments\/seg-\d+\.seg {2}1 series, 3 blocks, 3000 points$/m);
+  t.regex(result.stdout, /^ok +shards\/\d\/segments\/seg-\d+\.seg {2}1 series, 2 blocks, 3000 points$/m);
   t.regex(result.stdout, /^ok +shards\/\d\/wal\/wal-\d+\.log {2}5 records, \d+ bytes$/m);
   t.regex(result.stdout, /^checked 2 segment files and \d+ WAL files: all intact\n$/m);
 });

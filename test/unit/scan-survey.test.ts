@@ -26,7 +26,8 @@ function writeSegment(t: ExecutionContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-survey-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'seg-00000001.sls');
-  const writer = new SegmentWriter(file);
+  // Three blocks of BLOCK_ROWS, so each edge and the middle are blocks of their own.
+  const writer = new SegmentWriter(file, BLOCK_ROWS);
   writer.beginSeries('db', 'mixed');
   writer.addRows(seriesOf('mixed', Array.from({ length: ROWS }, (_, i) => ({ time: T0 + i * STEP, values: { v: valueAt(i), n: i } }))));
   writer.endSeries();

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BLOCK_ROWS } from '../../src/storage/block-codec.js';
+import { BLOCK_ROWS, SEGMENT_BLOCK_ROWS } from '../../src/storage/block-codec.js';
 import type { SeriesColumns } from '../../src/storage/columns.js';
 import { combinePieces } from '../../src/storage/combine.js';
 import { SegmentCorruptError } from '../../src/storage/compression.js';
@@ -52,7 +52,7 @@ function readSeries(file: string, entry: SeriesIndex): SeriesColumns {
 
 test('series of many blocks, mixed kinds and a single row come back from the index and blocks', (t) => {
   const file = segmentPath(t);
-  const big = cpu('cpu.big', 2 * BLOCK_ROWS + 5);
+  const big = cpu('cpu.big', 2 * SEGMENT_BLOCK_ROWS + 5);
   const mixed = seriesOf('mixed', MIXED_KINDS);
   const single = cpu('cpu.one', 1);
   writeSegment(file, [big, mixed, single], 777);
@@ -67,9 +67,10 @@ test('series of many blocks, mixed kinds and a single row come back from the ind
       ['db', 'cpu.one', 1, 1],
     ],
   );
+  // Full blocks, then the rest, then the newest rows in a small block of their own.
   t.deepEqual(
     index.series[0]!.blocks.map((b) => b.count),
-    [BLOCK_ROWS, BLOCK_ROWS, 5],
+    [SEGMENT_BLOCK_ROWS, SEGMENT_BLOCK_ROWS - BLOCK_ROWS + 5, BLOCK_ROWS],
   );
   for (const [entry, original] of [[index.series[0]!, big], [index.series[1]!, mixed], [index.series[2]!, single]] as const) {
     t.is(entry.minTime, original.time[0]);
@@ -78,8 +79,8 @@ test('series of many blocks, mixed kinds and a single row come back from the ind
     t.deepEqual(rowsOf(readSeries(file, entry)), rowsOf(original));
   }
   const [first, second] = index.series[0]!.blocks;
-  t.is(first!.maxTime, big.time[BLOCK_ROWS - 1]);
-  t.is(second!.minTime, big.time[BLOCK_ROWS]);
+  t.is(first!.maxTime, big.time[SEGMENT_BLOCK_ROWS - 1]);
+  t.is(second!.minTime, big.time[SEGMENT_BLOCK_ROWS]);
 });
 
 test('block headers carry count, sum, min and max of numeric columns only', (t) => {
