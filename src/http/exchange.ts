@@ -3,6 +3,7 @@ import { deflate, deflateSync, gzip, gzipSync } from 'node:zlib';
 import { ANSWER_COMPRESSION_LEVEL, deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { AnswerStream } from '../coordinator/answer-stream.js';
+import { writeCorkedSlices } from './corked-slices.js';
 import { diskRefusal, HttpError } from '../errors.js';
 import { DiskWriteError } from '../util/checked-write.js';
 
@@ -58,6 +59,8 @@ interface StreamState {
   headWritten: boolean;
   waiter?: () => void;
   probed: boolean;
+  /** Set once a write left bytes in uWS's buffer: from then on pieces go in cork-sized slices (corked-slices.ts). */
+  sliced: boolean;
 }
 
 /** How long a stalled stream waits for uWS's writable event before trying one more write. */
@@ -272,12 +275,19 @@ export class Exchange implements AnswerStream {
     else bytes = piece;
     if (this.done || bytes.length === 0) return;
     let ok = true;
-    this.res.cork(() => {
-      this.writeStreamHead(streaming);
-      ok = this.res.write(bytes);
-    });
-    if (ok) streaming.probed = false;
-    else await this.room(streaming);
+    if (streaming.sliced) ok = writeCorkedSlices(this.res, bytes);
+    else {
+      this.res.cork(() => {
+        this.writeStreamHead(streaming);
+        ok = this.res.write(bytes);
+      });
+    }
+    if (ok) {
+      streaming.probed = false;
+      return;
+    }
+    streaming.sliced = true;
+    await this.room(streaming);
   }
 
   /** How pieces of a streamed answer should come: compressed apart for this encoding, or as they are. */
@@ -294,7 +304,7 @@ export class Exchange implements AnswerStream {
     if (this.done || this.revoked()) return;
     if (!isDeflatedPiece(piece) && !this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.deflated !== undefined || isDeflatedPiece(piece)) {
+    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || streaming.sliced) {
       await this.writeChunk(piece);
       return this.endStream();
     }
@@ -335,7 +345,7 @@ export class Exchange implements AnswerStream {
   private startStream(): StreamState {
     if (this.streaming) return this.streaming;
     const encoding = this.responseEncoding();
-    const streaming: StreamState = { encoding, headWritten: false, probed: false, framed: Promise.resolve() };
+    const streaming: StreamState = { encoding, headWritten: false, probed: false, sliced: false, framed: Promise.resolve() };
     if (encoding) streaming.deflated = new DeflatedStream(encoding);
     this.streaming = streaming;
     this.res.onWritable(() => {

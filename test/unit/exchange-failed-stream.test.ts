@@ -9,9 +9,10 @@
  * for it.
  */
 import test from 'ava';
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse } from 'uWebSockets.js';
 import { BadRequestError } from '../../src/errors.js';
 import { Exchange } from '../../src/http/exchange.js';
+import { chunkedQueryRequest } from '../helpers/chunked-request.js';
 
 type Call = readonly [string, string?];
 
@@ -35,22 +36,12 @@ function recordingResponse(calls: Call[]): HttpResponse {
   return res as unknown as HttpResponse;
 }
 
-function request(): HttpRequest {
-  const req = {
-    getCaseSensitiveMethod: () => 'GET',
-    getUrl: () => '/db/d/series',
-    getQuery: () => 'q=select%20*%20from%20a&chunked=true',
-    forEach: () => undefined,
-  };
-  return req as unknown as HttpRequest;
-}
-
 /** The calls after the first piece: what a client reads where it expects chunks. */
 const afterFirstPiece = (calls: readonly Call[]): Call[] => calls.slice(calls.findIndex(([kind]) => kind === 'chunk'));
 
 test('an error after a streamed answer began is appended as a piece, and the answer ends', async (t) => {
   const calls: Call[] = [];
-  const exchange = new Exchange(recordingResponse(calls), request());
+  const exchange = new Exchange(recordingResponse(calls), chunkedQueryRequest());
   await exchange.writeChunk('{"name":"a","columns":["time"],"points":[[1]]}');
   t.true(exchange.streamed);
   exchange.error(new BadRequestError('a shard failed'));
@@ -65,7 +56,7 @@ test('an error after a streamed answer began is appended as a piece, and the ans
 
 test('a whole answer that is not an error, asked for after a streamed answer began, closes the connection', async (t) => {
   const calls: Call[] = [];
-  const exchange = new Exchange(recordingResponse(calls), request());
+  const exchange = new Exchange(recordingResponse(calls), chunkedQueryRequest());
   await exchange.writeChunk('{"name":"a"}');
   exchange.json(200, []);
   await exchange.sent;
@@ -74,7 +65,7 @@ test('a whole answer that is not an error, asked for after a streamed answer beg
 
 test('before anything was streamed, an error is a whole response of its own', async (t) => {
   const calls: Call[] = [];
-  const exchange = new Exchange(recordingResponse(calls), request());
+  const exchange = new Exchange(recordingResponse(calls), chunkedQueryRequest());
   t.false(exchange.streamed);
   exchange.error(new BadRequestError('no such series'));
   await exchange.sent;
