@@ -19,7 +19,8 @@ export const CORK_SAFE_BYTES = 16 * 1024 - 64;
  * size". A write that fits the cork buffer is only copied there, and the uncork at the end of
  * the cork keeps whatever the socket does not take. Slicing costs a system call per slice
  * (about 0.8 ms of CPU a MB on this machine), so the caller pays it only once a client has
- * been slower than the answer: before that, the socket has room for the framing.
+ * been slower than the answer; before that every write went to the socket whole, and only a
+ * socket left full to the byte by one would lose the next chunk (README, "Chunked responses").
  */
 export function writeCorkedSlices(res: HttpResponse, bytes: Uint8Array | string): boolean {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;

@@ -92,8 +92,8 @@ export class SegmentWriter {
 
   /**
    * Rows sorted by (time, sequence_number), all after the rows added before for this series.
-   * Up to a block's worth of them is kept by reference until the block fills or endSeries,
-   * so the caller must not change them before then.
+   * Up to a block's worth of them, and a newest block's, is kept by reference until the block
+   * fills or endSeries, so the caller must not change them before then.
    */
   addRows(rows: SeriesColumns): void {
     const current = this.openSeries();
