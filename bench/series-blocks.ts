@@ -6,14 +6,16 @@
  *   read, checksummed and decoded — the figure the target "well under 20 ms" is about;
  * - a full scan of every series in time order, in rows/s;
  * - merging: one series as 10 pieces whose time ranges all overlap (interleaved rows).
- * The block size in use (BLOCK_ROWS) is marked with *. Each figure is CPU time, the best of ROUNDS rounds, on one core.
+ * Each size keeps each series' newest block at BLOCK_ROWS, as the segment writer does; the size
+ * in use (SEGMENT_BLOCK_ROWS) is marked with *. Each figure is CPU time, the best of ROUNDS
+ * rounds, on one core.
  *
  * Run: npm run build && node dist/bench/series-blocks.js   (POINTS=10000 ROUNDS=15)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLOCK_ROWS } from '../src/storage/block-codec.js';
+import { SEGMENT_BLOCK_ROWS } from '../src/storage/block-codec.js';
 import { readSegmentIndex, SegmentReader, SegmentWriter, type SegmentIndex } from '../src/storage/segment-file.js';
 import { seriesBlocks, type Piece } from '../src/storage/series-blocks.js';
 import { benchSeries, SERIES } from './lib/series-columns.js';
@@ -61,7 +63,7 @@ function measureBlockSize(file: string, blockRows: number): void {
   const full = bestNanos(() => scanAll(reader, index, 'asc', false), 1, FULL_SCAN_ROUNDS);
   reader.close();
   console.log(
-    `${blockRows === BLOCK_ROWS ? '*' : ' '}${String(blockRows).padStart(5)} rows/block: ${(size / points).toFixed(3)} B/point, footer ${(footer / 1024).toFixed(0)} KiB ` +
+    `${blockRows === SEGMENT_BLOCK_ROWS ? '*' : ' '}${String(blockRows).padStart(5)} rows/block: ${(size / points).toFixed(3)} B/point, footer ${(footer / 1024).toFixed(0)} KiB ` +
       `(${((100 * footer) / size).toFixed(1)} %), index read ${(openNanos / 1e6).toFixed(1)} ms; ` +
       `newest block of every series ${(newest / 1e6).toFixed(1)} ms; full scan ${(points / (full / 1e9) / 1e6).toFixed(1)} M rows/s`,
   );
