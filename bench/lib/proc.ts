@@ -2,18 +2,8 @@
  * Server-side resource readings from /proc (Linux): resident memory and CPU time of one
  * process, which includes all its worker threads.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { statCpuTicks } from '../../src/util/proc-stat.js';
-
-/** Clock ticks per second for /proc/<pid>/stat times; 100 on every common Linux. */
-const CLOCK_TICKS = ((): number => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
+import { statCpuSeconds } from '../../src/util/proc-stat.js';
 
 /** A `Vm*` field of /proc/<pid>/status, in bytes; undefined once the process is gone. */
 export function vmBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
@@ -28,7 +18,9 @@ export function vmBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefin
 
 /** User + system CPU seconds consumed so far by the process and all its threads. */
 export function cpuSeconds(pid: number): number {
-  return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / CLOCK_TICKS;
+  const seconds = statCpuSeconds(`/proc/${pid}/stat`);
+  if (seconds === undefined) throw new Error(`no CPU time for process ${pid}`);
+  return seconds;
 }
 
 /** Polls VmRSS every `intervalMs` and remembers the largest value seen. */

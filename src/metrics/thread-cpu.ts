@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { PROC_TICKS_PER_SECOND, statCpuTicks } from '../util/proc-stat.js';
+import { readdirSync } from 'node:fs';
+import { statCpuSeconds } from '../util/proc-stat.js';
 
 /**
  * CPU seconds of each of the server's threads, read from /proc when /metrics is scraped: the
@@ -29,7 +29,7 @@ export class ThreadCpu {
     const otherNow = new Map<number, number>();
     for (const entry of tids) {
       const tid = Number(entry);
-      const used = cpuSecondsOf(tid);
+      const used = statCpuSeconds(`/proc/self/task/${tid}/stat`);
       // A thread that ended between the listing and the read.
       if (used === undefined) continue;
       const name = tid === process.pid ? 'main' : named.get(tid);
@@ -46,15 +46,4 @@ export class ThreadCpu {
     seconds.set('other', other);
     return seconds;
   }
-}
-
-function cpuSecondsOf(tid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const ticks = statCpuTicks(stat);
-  return Number.isFinite(ticks) ? ticks / PROC_TICKS_PER_SECOND : undefined;
 }

@@ -3,11 +3,10 @@
  * line protocol), queries and requests, the shards' WAL and flush timings with the shards'
  * work, each thread's CPU time with the work it does, and the process metrics are there.
  */
-import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { createDb, query, request, writeOk } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
-import { PROC_TICKS_PER_SECOND, statCpuTicks } from '../../src/util/proc-stat.js';
+import { statCpuSeconds } from '../../src/util/proc-stat.js';
 
 let server: TestServer;
 
@@ -79,7 +78,9 @@ test('counters move with writes, queries and requests; shard timings and process
 
 /** The process's CPU seconds as Linux counts them. */
 function processCpuSeconds(pid: number): number {
-  return statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'latin1')) / PROC_TICKS_PER_SECOND;
+  const seconds = statCpuSeconds(`/proc/${pid}/stat`);
+  if (seconds === undefined) throw new Error(`no CPU time for process ${pid}`);
+  return seconds;
 }
 
 // Serial: its writes would move the counters the test above counts.
