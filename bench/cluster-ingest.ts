@@ -246,7 +246,7 @@ try {
   };
 
   // Probe: a point written to one node, then polled on another until it is readable there, every
-  // probePollMs: polled every 2 ms, as until 2026-12-06, its ~500 queries a second took 2–12 % of
+  // probePollMs: polled every 2 ms, as until 2026-12-06, its ~500 queries a second took 1.5–12 % of
   // the points/s it measured beside them (3 alternating pairs against 20 ms).
   const visibility: number[] = [];
   let probing = true;
@@ -333,7 +333,7 @@ try {
     benchmark: kill === undefined ? 'cluster-ingest' : `cluster-ingest-kill-${kill}`,
     startedAt: new Date().toISOString(),
     commit: currentCommit(),
-    config: { series, pointsPerSeries, batch, connections, warmupPoints, nodes: nodeCount, partitions, copies: copies ?? nodeCount, natsServers: 3, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
+    config: { series, pointsPerSeries, batch, connections, warmupPoints, nodes: nodeCount, partitions, copies: copies ?? nodeCount, natsServers: 3, probePollMs, serverArgs: (flags['server-arg'] ?? []).join(' '), cores: os.availableParallelism() },
     metrics,
   });
 } finally {
