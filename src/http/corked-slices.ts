@@ -1,10 +1,10 @@
 import type { HttpResponse } from 'uWebSockets.js';
 
-/**
- * uWS's cork buffer (LoopData::CORK_BUFFER_SIZE), less room for a chunk's own framing
- * (`\r\n`, up to 8 hex digits, `\r\n`).
- */
-export const CORK_SAFE_BYTES = 16 * 1024 - 64;
+/** uWS's cork buffer (LoopData::CORK_BUFFER_SIZE). */
+export const CORK_BUFFER_BYTES = 16 * 1024;
+
+/** The cork buffer less room for a chunk's own framing (`\r\n`, up to 8 hex digits, `\r\n`). */
+export const CORK_SAFE_BYTES = CORK_BUFFER_BYTES - 64;
 
 /**
  * Writes `bytes` as chunks of a chunked answer, each in a cork of its own and small enough to

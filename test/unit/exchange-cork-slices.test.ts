@@ -13,11 +13,9 @@
  */
 import test from 'ava';
 import type { HttpResponse } from 'uWebSockets.js';
-import { CORK_SAFE_BYTES } from '../../src/http/corked-slices.js';
+import { CORK_BUFFER_BYTES, CORK_SAFE_BYTES } from '../../src/http/corked-slices.js';
 import { Exchange } from '../../src/http/exchange.js';
 import { chunkedQueryRequest } from '../helpers/chunked-request.js';
-
-const CORK_BUFFER_SIZE = 16 * 1024;
 
 /** uWS's write path for one connection (AsyncSocket.h, HttpResponse.h), over a socket with room for `room` bytes. */
 class ModelSocket {
@@ -49,7 +47,7 @@ class ModelSocket {
     }
     if (src.length === 0) return false;
     if (this.corked) {
-      if (CORK_BUFFER_SIZE - this.corkBytes >= src.length) {
+      if (CORK_BUFFER_BYTES - this.corkBytes >= src.length) {
         this.cork.push(Buffer.from(src));
         this.corkBytes += src.length;
         return false;
