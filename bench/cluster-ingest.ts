@@ -51,7 +51,13 @@ if (flags.help === true) {
   --server-arg=--flag=value   extra Sluice flags, e.g. --server-arg=--wal-fsync=interval`);
   process.exit(0);
 }
-const int = (raw: string | undefined, fallback: number): number => (raw === undefined ? fallback : Number(raw));
+/** A flag's whole number, or `fallback` when unset; anything else stops the bench (`--probe-poll-ms abc` polled without pause). */
+const int = (raw: string | undefined, fallback: number): number => {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`expected a whole number, got ${JSON.stringify(raw)}`);
+  return value;
+};
 const series = int(flags.series ?? process.env.S, 1000);
 const pointsPerSeries = int(flags.points ?? process.env.P, 1000);
 const batch = int(flags.batch ?? process.env.B, 5000);
@@ -60,7 +66,7 @@ const nodeCount = int(flags.nodes, 2);
 const partitions = int(flags.partitions, 2);
 const kill = flags.kill;
 const probePollMs = int(flags['probe-poll-ms'], 20);
-const copies = flags.copies === undefined ? undefined : Number(flags.copies);
+const copies = flags.copies === undefined ? undefined : int(flags.copies, 0);
 if (kill !== undefined && kill !== 'nats' && kill !== 'node') throw new Error('--kill takes nats or node');
 const DB = 'bench';
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
