@@ -5,7 +5,8 @@
  * A section's share of a block is what the block shrinks by when that section alone is made
  * free (times or sequence numbers evenly spaced, values constant); framing is the size of the
  * block with all three free. The shares are measured by re-encoding with today's block codec,
- * so they add up to about, not exactly, the block's size.
+ * so they add up to about, not exactly, the block's size. A block that shares another's
+ * sequence numbers (codec 3) stores only its first: its share of sequence numbers is 0.
  *
  * Without flags: the peer bench's workload (bench/lib/peer-workload.ts), written through the
  * segment writer into two files as two shards would. With --data-dir <dir>: a stopped (or
@@ -34,13 +35,15 @@ const { values: flags } = parseArgs({
 class BlockShares {
   points = 0;
   blocks = 0;
+  /** Blocks that share an earlier block's sequence numbers. */
+  sharingSeq = 0;
   stored = 0;
   time = 0;
   seq = 0;
   values = 0;
   framing = 0;
 
-  add(rows: SeriesColumns, storedBytes: number): void {
+  add(rows: SeriesColumns, storedBytes: number, sharesSeq: boolean): void {
     const full = encodeBlock(rows).byteLength;
     const evenTime = { ...rows, time: evenlySpaced(rows.count, rows.time[0]!, 10_000_000) };
     const evenSeq = { ...rows, seq: evenlySpaced(rows.count, 1, 10_000) };
@@ -49,7 +52,8 @@ class BlockShares {
     this.blocks++;
     this.stored += storedBytes;
     this.time += full - encodeBlock(evenTime).byteLength;
-    this.seq += full - encodeBlock(evenSeq).byteLength;
+    if (sharesSeq) this.sharingSeq++;
+    else this.seq += full - encodeBlock(evenSeq).byteLength;
     this.values += full - encodeBlock(constantValues).byteLength;
     this.framing += encodeBlock({ ...evenTime, seq: evenSeq.seq, columns: constantValues.columns }).byteLength;
   }
@@ -81,7 +85,7 @@ function segmentShares(dir: string, shares: BlockShares): { blocks: number; foot
     let fileBlocks = 0;
     for (const entry of index.series) {
       for (const header of entry.blocks) {
-        shares.add(reader.readBlock(header), header.length);
+        shares.add(reader.readBlock(header), header.length, header.seqFrom !== undefined);
         fileBlocks += header.length;
       }
     }
@@ -134,7 +138,7 @@ try {
   console.log(`${dataDir ?? `peer workload, ${flags.series} series`}: ${points} points in ${shares.blocks} blocks (B/point)`);
   console.log(`  blocks as stored           ${perPoint(blocks, points)}`);
   console.log(`    re-encoded today: time   ${perPoint(shares.time, points)}`);
-  console.log(`    sequence numbers         ${perPoint(shares.seq, points)}`);
+  console.log(`    sequence numbers         ${perPoint(shares.seq, points)}  (${shares.sharingSeq} of ${shares.blocks} blocks share an earlier block's)`);
   console.log(`    values                   ${perPoint(shares.values, points)}`);
   console.log(`    framing and headers      ${perPoint(shares.framing, points)}`);
   console.log(`  segment footers            ${perPoint(footers, points)}`);

@@ -35,9 +35,17 @@ export interface BlockHeader {
    * blocks are decoded for their kinds instead.
    */
   readonly kinds?: Readonly<Record<string, KindSet>>;
+  /**
+   * A block that stores only its first sequence number (block codec 3): the offset, length and
+   * crc32 of the block in the same file whose sequence numbers' steps it takes.
+   */
+  readonly seqFrom?: SeqSource;
 }
 
-export type BlockSummary = Omit<BlockHeader, 'offset' | 'length' | 'crc'>;
+/** Where a block whose sequence numbers are shared lies in its file: offset, length, crc32. */
+export type SeqSource = readonly [offset: number, length: number, crc: number];
+
+export type BlockSummary = Omit<BlockHeader, 'offset' | 'length' | 'crc' | 'seqFrom'>;
 
 const TWO_POW_32 = 4294967296;
 

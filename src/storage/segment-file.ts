@@ -8,14 +8,20 @@
  * Every block header in the index carries its byte range and the crc32 of its bytes, so a
  * damaged block is detected when read, and a damaged footer when the file is opened; both
  * are SegmentCorruptError. Numbers are little-endian.
+ *
+ * A block whose sequence numbers step exactly as those of an earlier block in the file stores
+ * only its first (block codec 3), and its header names that block (`seqFrom`). Sequence
+ * numbers are the order requests arrived in: every series a time-major workload writes is in
+ * the same requests, so the blocks of one time range share their steps. On the peer bench's
+ * workload they took 0.087 B of its 1.43 B a point in blocks, and 0.0002 B shared.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { syncDirectory } from '../util/atomic-file.js';
 import { writeAllSync } from '../util/checked-write.js';
-import { BLOCK_ROWS, decodeBlock, encodeBlock, SEGMENT_BLOCK_ROWS } from './block-codec.js';
-import { summarizeBlock, type BlockHeader } from './block-header.js';
+import { BLOCK_ROWS, decodeBlock, encodeBlock, sameSteps, SEGMENT_BLOCK_ROWS } from './block-codec.js';
+import { summarizeBlock, type BlockHeader, type SeqSource } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import { combinePieces } from './combine.js';
 import { SegmentCorruptError } from './compression.js';
@@ -43,6 +49,25 @@ const MAGIC = Buffer.from('SLUSEG02', 'latin1');
 const TRAILER_BYTES = 8 + MAGIC.byteLength;
 /** Blocks are gathered up to this many bytes before each write, so a flush never holds a whole file. */
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Fewer rows' sequence numbers cost about what naming another block does. */
+const MIN_SHARED_SEQ_ROWS = 64;
+/** Blocks a writer keeps the sequence numbers of, for later blocks to share (at most 32 KiB each). */
+const SEQ_SOURCES = 64;
+/** Shared blocks' sequence numbers a reader keeps decoded. */
+const READER_SEQ_SOURCES = 16;
+
+/** A block written whole whose sequence numbers later blocks may share. */
+interface SeqSourceBlock {
+  readonly at: SeqSource;
+  readonly seq: Float64Array;
+}
+
+/** A cheap key of a run's steps (its length and step sizes), for finding blocks that may share it. */
+function stepsKey(seq: Float64Array): number {
+  let h = seq.length | 0;
+  for (let i = 1; i < seq.length; i++) h = Math.imul(h ^ ((seq[i]! - seq[i - 1]!) | 0), 16777619);
+  return h;
+}
 
 interface OpenSeries {
   readonly db: string;
@@ -69,6 +94,9 @@ export class SegmentWriter {
   private bufferedBytes = 0;
   private readonly index: SeriesIndex[] = [];
   private current: OpenSeries | undefined;
+  /** By stepsKey: blocks of this file written whole whose sequence numbers may be shared. */
+  private readonly seqSources = new Map<number, SeqSourceBlock[]>();
+  private seqSourceCount = 0;
 
   /**
    * Each series' blocks hold `blockRows` rows, except its newest, which holds at most
@@ -174,8 +202,18 @@ export class SegmentWriter {
     const rows = count === pending.count ? pending : sliceRows(pending, 0, count);
     current.pending = count === pending.count ? [] : [sliceRows(pending, count, pending.count)];
     current.pendingCount = pending.count - count;
-    const bytes = encodeBlock(rows, current.deflate);
-    current.blocks.push({ ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) });
+    const seq = rows.seq.subarray(0, rows.count);
+    const key = rows.count >= MIN_SHARED_SEQ_ROWS ? stepsKey(seq) : undefined;
+    const shared = key === undefined ? undefined : this.seqSources.get(key)?.find((source) => sameSteps(seq, source.seq));
+    const bytes = encodeBlock(rows, current.deflate, shared?.seq);
+    const header: BlockHeader = { ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) };
+    current.blocks.push(shared === undefined ? header : { ...header, seqFrom: shared.at });
+    if (key !== undefined && shared === undefined && this.seqSourceCount < SEQ_SOURCES) {
+      const sources = this.seqSources.get(key) ?? [];
+      sources.push({ at: [header.offset, header.length, header.crc], seq: seq.slice() });
+      this.seqSources.set(key, sources);
+      this.seqSourceCount++;
+    }
     this.append(bytes);
   }
 
@@ -234,16 +272,38 @@ export function readSegmentIndex(path: string): SegmentIndex {
 /** Reads blocks of one segment file through one open descriptor until closed. */
 export class SegmentReader {
   private fd: number | undefined;
+  /** By offset: the sequence numbers of blocks others share, least recently used first. */
+  private readonly seqSources = new Map<number, Float64Array>();
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'r');
   }
 
   readBlock(header: BlockHeader): SeriesColumns {
+    const { seqFrom } = header;
+    return decodeBlock(this.blockBytes(header.offset, header.length, header.crc), seqFrom === undefined ? undefined : () => this.sharedSeq(seqFrom));
+  }
+
+  private blockBytes(offset: number, length: number, crc: number): Buffer {
     if (this.fd === undefined) throw new RangeError(`segment reader for ${this.path} is closed`);
-    const bytes = readExactly(this.fd, this.path, header.offset, header.length);
-    if (crc32(bytes) !== header.crc) throw new SegmentCorruptError(`${this.path} has a corrupt block at offset ${header.offset}`);
-    return decodeBlock(bytes);
+    const bytes = readExactly(this.fd, this.path, offset, length);
+    if (crc32(bytes) !== crc) throw new SegmentCorruptError(`${this.path} has a corrupt block at offset ${offset}`);
+    return bytes;
+  }
+
+  /** The sequence numbers of the block at `source`, which another block's steps follow. */
+  private sharedSeq([offset, length, crc]: SeqSource): Float64Array {
+    let seq = this.seqSources.get(offset);
+    if (seq === undefined) {
+      // A source stores its own numbers (the writer never names a block that shares); copied
+      // out, so the rest of the decoded block is not kept with them.
+      seq = decodeBlock(this.blockBytes(offset, length, crc)).seq.slice();
+      if (this.seqSources.size >= READER_SEQ_SOURCES) this.seqSources.delete(this.seqSources.keys().next().value as number);
+    } else {
+      this.seqSources.delete(offset);
+    }
+    this.seqSources.set(offset, seq);
+    return seq;
   }
 
   /** The series' blocks as pieces for seriesBlocks, each decoded only when loaded. */
@@ -281,9 +341,17 @@ function validIndex(value: unknown, path: string, blocksEnd: number): SegmentInd
       const numbers = [b.minTime, b.maxTime, b.count, b.maxSeq, b.offset, b.length, b.crc];
       if (!numbers.every((n) => typeof n === 'number') || !Array.isArray(b.stats) || !validKinds(b.kinds)) fail(`malformed block of ${s.series}`);
       if (b.offset < MAGIC.byteLength || b.offset + b.length > blocksEnd) fail(`block of ${s.series} outside the file`);
+      if (b.seqFrom !== undefined && !validSeqSource(b.seqFrom, blocksEnd)) fail(`block of ${s.series} shares the sequence numbers of no block of the file`);
     }
   }
   return index;
+}
+
+/** A shared block's place: three numbers, within the file's blocks. */
+function validSeqSource(source: unknown, blocksEnd: number): boolean {
+  if (!Array.isArray(source) || source.length !== 3 || !source.every((n) => typeof n === 'number')) return false;
+  const [offset, length] = source as [number, number, number];
+  return offset >= MAGIC.byteLength && length > 0 && offset + length <= blocksEnd;
 }
 
 /** A block header's kinds: absent (an older file), or a number per column. */

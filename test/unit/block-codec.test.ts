@@ -140,3 +140,18 @@ test('a codec 2 block cut short or with a damaged part is reported as corrupt', 
     t.throws(() => decodeBlock(good.subarray(0, good.byteLength - cut)), { instanceOf: SegmentCorruptError }, `cut ${cut}`);
   }
 });
+
+test('a block that shares sequence numbers stores their first alone, and needs the shared ones back to decode', (t) => {
+  const rows = seriesOf('cpu', Array.from({ length: 500 }, (_, i) => ({ time: T0 + i * 1000, values: { v: i / 4 } })));
+  const source = Float64Array.from(rows.seq, (v, i) => v + 777 + (i > 250 ? 10_000 : 0));
+  const own = { ...rows, seq: Float64Array.from(rows.seq, (v, i) => v + (i > 250 ? 10_000 : 0)) };
+  const shared = encodeBlock(own, undefined, source);
+  t.true(shared.byteLength < encodeBlock(own).byteLength);
+  const back = decodeBlock(shared, () => source);
+  t.deepEqual([...back.seq], [...own.seq]);
+  t.deepEqual(rowsOf(back), rowsOf(own));
+  t.throws(() => decodeBlock(shared), { instanceOf: SegmentCorruptError });
+  t.throws(() => decodeBlock(shared, () => source.subarray(1)), { instanceOf: SegmentCorruptError });
+  // Rows that do not step as the numbers given are refused rather than stored wrong.
+  t.throws(() => encodeBlock(rows, undefined, source), { instanceOf: RangeError });
+});

@@ -181,3 +181,79 @@ test('a reader opened before the file is deleted still reads it', (t) => {
   fs.rmSync(file);
   t.deepEqual(rowsOf(reader.readBlock(block!)), rowsOf(rows));
 });
+
+/**
+ * `series` series of `count` rows whose sequence numbers interleave as concurrent requests
+ * make them: every series takes the same steps (a request's 5 points 1 apart, then a jump set
+ * by the request order `order`), from its own start.
+ */
+function interleaved(series: number, count: number, order: (request: number) => number): SeriesColumns[] {
+  return Array.from({ length: series }, (_, s) => {
+    const rows = cpu(`cpu.host${s}`, count);
+    const seq = Float64Array.from({ length: count }, (_, i) => 10_000 * (order(Math.floor(i / 5)) * 5 * series + s * 5 + (i % 5)) + 1);
+    return { ...rows, seq };
+  });
+}
+
+test('blocks whose sequence numbers step as an earlier block of the file store only their first, and come back exactly', (t) => {
+  const file = segmentPath(t);
+  // Requests arrive out of order in pairs, so the steps are not even and cost bytes.
+  const series = interleaved(20, SEGMENT_BLOCK_ROWS + BLOCK_ROWS + 300, (r) => r ^ 1);
+  writeSegment(file, series);
+  const index = readSegmentIndex(file);
+  const [firstSeries, ...others] = index.series;
+  t.true(firstSeries!.blocks.every((b) => b.seqFrom === undefined), 'the first series has no earlier block to share');
+  for (const entry of others) {
+    t.deepEqual(
+      entry.blocks.map((b) => b.seqFrom),
+      firstSeries!.blocks.map((b) => [b.offset, b.length, b.crc]),
+    );
+  }
+  index.series.forEach((entry, s) => {
+    const back = readSeries(file, entry);
+    t.deepEqual([...back.seq], [...series[s]!.seq]);
+    t.deepEqual(rowsOf(back), rowsOf(series[s]!));
+  });
+  // The same rows with steps of their own (each series its own request order) take more room.
+  const unshared = segmentPath(t);
+  writeSegment(unshared, interleaved(20, SEGMENT_BLOCK_ROWS + BLOCK_ROWS + 300, (r) => r ^ 1).map((rows, s) => ({ ...rows, seq: rows.seq.map((v, i) => v + (i % (s + 2) === 0 ? 1 : 0)) })));
+  t.true(readSegmentIndex(unshared).series.every((entry) => entry.blocks.every((b) => b.seqFrom === undefined)));
+  t.true(fs.statSync(file).size < fs.statSync(unshared).size - 19 * 2 * 100, `${fs.statSync(file).size} against ${fs.statSync(unshared).size}`);
+});
+
+test('sequence numbers are shared only when they come back bit for bit, and only by blocks of 64 rows or more', (t) => {
+  const file = segmentPath(t);
+  const [a, b, c, d] = interleaved(4, 200, (r) => r);
+  // −0 is not 0, and a step of 0.5 off is not the same step.
+  const withNegativeZero = { ...b!, seq: Float64Array.from(a!.seq, (v) => v - a!.seq[0]!) };
+  withNegativeZero.seq[0] = -0;
+  const offByHalf = { ...c!, seq: c!.seq.map((v, i) => (i === 100 ? v + 0.5 : v)) };
+  const small = interleaved(2, 63, (r) => r);
+  writeSegment(file, [a!, withNegativeZero, offByHalf, d!, ...small]);
+  const index = readSegmentIndex(file);
+  t.deepEqual(
+    index.series.map((entry) => entry.blocks.map((block) => block.seqFrom !== undefined)),
+    [[false], [false], [false], [true], [false], [false]],
+  );
+  const written = [a!, withNegativeZero, offByHalf, d!, ...small];
+  index.series.forEach((entry, s) => {
+    const back = readSeries(file, entry);
+    t.true(back.seq.every((v, i) => Object.is(v, written[s]!.seq[i])), entry.series);
+  });
+});
+
+test('a block is refused when the block whose sequence numbers it shares is damaged, or is not in the file', (t) => {
+  const file = segmentPath(t);
+  writeSegment(file, interleaved(2, 100, (r) => r));
+  const [source, sharing] = readSegmentIndex(file).series.map((entry) => entry.blocks[0]!);
+  t.truthy(sharing!.seqFrom);
+  const bytes = fs.readFileSync(file);
+  bytes[source!.offset + 10]! ^= 0x01;
+  fs.writeFileSync(file, bytes);
+  const reader = new SegmentReader(file);
+  t.teardown(() => reader.close());
+  t.throws(() => reader.readBlock(sharing!), { instanceOf: SegmentCorruptError });
+  // Named as a source, a block that itself shares cannot give its numbers: no chains, no loops.
+  t.throws(() => reader.readBlock({ ...sharing!, seqFrom: [sharing!.offset, sharing!.length, sharing!.crc] }), { instanceOf: SegmentCorruptError });
+  t.throws(() => reader.readBlock({ ...sharing!, seqFrom: undefined }), { instanceOf: SegmentCorruptError, message: /none was given/ });
+});
