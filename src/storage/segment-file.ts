@@ -53,7 +53,7 @@ const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 const MIN_SHARED_SEQ_ROWS = 64;
 /** Blocks a writer keeps the sequence numbers of, for later blocks to share (at most 32 KiB each). */
 const SEQ_SOURCES = 64;
-/** Shared blocks' sequence numbers a reader keeps decoded. */
+/** Shared blocks' sequence numbers a reader keeps decoded, unless it is given a cache to share. */
 const READER_SEQ_SOURCES = 16;
 
 /** A block written whole whose sequence numbers later blocks may share. */
@@ -269,13 +269,38 @@ export function readSegmentIndex(path: string): SegmentIndex {
   }
 }
 
+/**
+ * Decoded sequence numbers of blocks that others share, by file and offset, least recently
+ * used first: at most `limit` of them (each at most 32 KiB), however many files are open.
+ */
+export class SharedSeqCache {
+  private readonly entries = new Map<string, Float64Array>();
+
+  constructor(private readonly limit: number) {}
+
+  get(path: string, offset: number, decode: () => Float64Array): Float64Array {
+    const key = `${offset}:${path}`;
+    let seq = this.entries.get(key);
+    if (seq === undefined) {
+      seq = decode();
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
+    } else {
+      this.entries.delete(key);
+    }
+    this.entries.set(key, seq);
+    return seq;
+  }
+}
+
 /** Reads blocks of one segment file through one open descriptor until closed. */
 export class SegmentReader {
   private fd: number | undefined;
-  /** By offset: the sequence numbers of blocks others share, least recently used first. */
-  private readonly seqSources = new Map<number, Float64Array>();
 
-  constructor(readonly path: string) {
+  /** `seqCache`: where the sequence numbers of blocks others share are kept (a shard's readers share one). */
+  constructor(
+    readonly path: string,
+    private readonly seqCache = new SharedSeqCache(READER_SEQ_SOURCES),
+  ) {
     this.fd = openSync(path, 'r');
   }
 
@@ -293,17 +318,9 @@ export class SegmentReader {
 
   /** The sequence numbers of the block at `source`, which another block's steps follow. */
   private sharedSeq([offset, length, crc]: SeqSource): Float64Array {
-    let seq = this.seqSources.get(offset);
-    if (seq === undefined) {
-      // A source stores its own numbers (the writer never names a block that shares); copied
-      // out, so the rest of the decoded block is not kept with them.
-      seq = decodeBlock(this.blockBytes(offset, length, crc)).seq.slice();
-      if (this.seqSources.size >= READER_SEQ_SOURCES) this.seqSources.delete(this.seqSources.keys().next().value as number);
-    } else {
-      this.seqSources.delete(offset);
-    }
-    this.seqSources.set(offset, seq);
-    return seq;
+    // A source stores its own numbers (the writer never names a block that shares); copied
+    // out, so the rest of the decoded block is not kept with them.
+    return this.seqCache.get(this.path, offset, () => decodeBlock(this.blockBytes(offset, length, crc)).seq.slice());
   }
 
   /** The series' blocks as pieces for seriesBlocks, each decoded only when loaded. */

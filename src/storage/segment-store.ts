@@ -6,7 +6,7 @@ import type { BlockHeader } from './block-header.js';
 import type { SeriesColumns } from './columns.js';
 import type { SegmentEntry, SegmentFile } from './manifest.js';
 import { decodeSeriesSegment } from './segment-codec.js';
-import { blockPiece, readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from './segment-file.js';
+import { blockPiece, readSegmentIndex, SegmentReader, SegmentWriter, SharedSeqCache, type SeriesIndex } from './segment-file.js';
 import { seriesBlocks, type Piece } from './series-blocks.js';
 import { makeDirectories } from '../util/make-directories.js';
 
@@ -37,6 +37,8 @@ export interface SeriesSource {
 
 /** Readers kept open at once; files are immutable, so a reader stays valid until retired. */
 const OPEN_READERS = 256;
+/** Decoded sequence numbers of shared blocks the shard's readers keep, together (at most 32 KiB each). */
+const SHARED_SEQ_BLOCKS = 64;
 /** A segment's file name (writes go to a temporary name first). */
 const SEGMENT_FILE = /^seg-\d+\.seg$/;
 
@@ -59,6 +61,7 @@ export class SegmentStore {
   private readonly retired = new Set<string>();
   /** Open readers, least recently used first. */
   private readonly readers = new Map<string, SegmentReader>();
+  private readonly sharedSeq = new SharedSeqCache(SHARED_SEQ_BLOCKS);
 
   /** Decoded blocks that scans read; flushes, compactions and rewrites read past it. */
   private readonly cache: BlockCache;
@@ -179,7 +182,7 @@ export class SegmentStore {
     if (reader) {
       this.readers.delete(file);
     } else {
-      reader = new SegmentReader(join(this.dir, file));
+      reader = new SegmentReader(join(this.dir, file), this.sharedSeq);
       if (this.readers.size >= OPEN_READERS) {
         const [oldest, evicted] = this.readers.entries().next().value as [string, SegmentReader];
         evicted.close();
