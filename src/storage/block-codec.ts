@@ -161,7 +161,7 @@ export function decodeBlock(bytes: Uint8Array, sharedSeq?: () => Float64Array): 
   return { series, count: n, time, seq, columns };
 }
 
-/** A codec 3 block's sequence numbers: its first, stepping as the shared block's do. Sums of integers below 2^53, so exact. */
+/** A codec 3 block's sequence numbers: its first, stepping as the shared block's do (the writer checked each comes back bit for bit: sameSteps). */
 function readSharedSeq(input: ByteReader, seq: Float64Array, sharedSeq: (() => Float64Array) | undefined): void {
   const first = new Float64Array(1);
   readNumbers(input, first);
