@@ -62,7 +62,10 @@ interface SeqSourceBlock {
   readonly seq: Float64Array;
 }
 
-/** A cheap key of a run's steps (its length and step sizes), for finding blocks that may share it. */
+/**
+ * A cheap key of a run's steps (its length and step sizes), for finding a block that may share
+ * them. Two different runs with one key are rare; the second is then stored whole.
+ */
 function stepsKey(seq: Float64Array): number {
   let h = seq.length | 0;
   for (let i = 1; i < seq.length; i++) h = Math.imul(h ^ ((seq[i]! - seq[i - 1]!) | 0), 16777619);
@@ -95,8 +98,7 @@ export class SegmentWriter {
   private readonly index: SeriesIndex[] = [];
   private current: OpenSeries | undefined;
   /** By stepsKey: blocks of this file written whole whose sequence numbers may be shared. */
-  private readonly seqSources = new Map<number, SeqSourceBlock[]>();
-  private seqSourceCount = 0;
+  private readonly seqSources = new Map<number, SeqSourceBlock>();
 
   /**
    * Each series' blocks hold `blockRows` rows, except its newest, which holds at most
@@ -204,16 +206,12 @@ export class SegmentWriter {
     current.pendingCount = pending.count - count;
     const seq = rows.seq.subarray(0, rows.count);
     const key = rows.count >= MIN_SHARED_SEQ_ROWS ? stepsKey(seq) : undefined;
-    const shared = key === undefined ? undefined : this.seqSources.get(key)?.find((source) => sameSteps(seq, source.seq));
+    const source = key === undefined ? undefined : this.seqSources.get(key);
+    const shared = source !== undefined && sameSteps(seq, source.seq) ? source : undefined;
     const bytes = encodeBlock(rows, current.deflate, shared?.seq);
-    const header: BlockHeader = { ...summarizeBlock(rows), offset: this.position, length: bytes.byteLength, crc: crc32(bytes) };
-    current.blocks.push(shared === undefined ? header : { ...header, seqFrom: shared.at });
-    if (key !== undefined && shared === undefined && this.seqSourceCount < SEQ_SOURCES) {
-      const sources = this.seqSources.get(key) ?? [];
-      sources.push({ at: [header.offset, header.length, header.crc], seq: seq.slice() });
-      this.seqSources.set(key, sources);
-      this.seqSourceCount++;
-    }
+    const at: SeqSource = [this.position, bytes.byteLength, crc32(bytes)];
+    current.blocks.push({ ...summarizeBlock(rows), offset: at[0], length: at[1], crc: at[2], ...(shared === undefined ? {} : { seqFrom: shared.at }) });
+    if (key !== undefined && source === undefined && this.seqSources.size < SEQ_SOURCES) this.seqSources.set(key, { at, seq: seq.slice() });
     this.append(bytes);
   }
 

@@ -38,6 +38,22 @@ function writeSegment(file: string, series: SeriesColumns[], chunk = 1000): void
   writer.finish();
 }
 
+/** Flips one bit of the byte at `at` in `file`; gives back the file's bytes from before. */
+function damageByte(file: string, at: number): Buffer {
+  const good = fs.readFileSync(file);
+  const bytes = Buffer.from(good);
+  bytes[at]! ^= 0x01;
+  fs.writeFileSync(file, bytes);
+  return good;
+}
+
+/** A reader of `file`, closed when the test ends. */
+function openReader(t: ExecutionContext, file: string): SegmentReader {
+  const reader = new SegmentReader(file);
+  t.teardown(() => reader.close());
+  return reader;
+}
+
 function readSeries(file: string, entry: SeriesIndex): SeriesColumns {
   const reader = new SegmentReader(file);
   try {
@@ -159,12 +175,8 @@ test('a corrupt block is detected by its checksum when read', (t) => {
   const file = segmentPath(t);
   writeSegment(file, [cpu('cpu', 50)]);
   const [block] = readSegmentIndex(file).series[0]!.blocks;
-  const good = fs.readFileSync(file);
-  const bytes = Buffer.from(good);
-  bytes[block!.offset + 10]! ^= 0x01;
-  fs.writeFileSync(file, bytes);
-  const reader = new SegmentReader(file);
-  t.teardown(() => reader.close());
+  const good = damageByte(file, block!.offset + 10);
+  const reader = openReader(t, file);
   t.throws(() => reader.readBlock(block!), { instanceOf: SegmentCorruptError });
   // Bytes that would decode fine are still refused when they are not what the index recorded.
   fs.writeFileSync(file, good);
@@ -176,8 +188,7 @@ test('a reader opened before the file is deleted still reads it', (t) => {
   const rows = cpu('cpu', 100);
   writeSegment(file, [rows]);
   const [block] = readSegmentIndex(file).series[0]!.blocks;
-  const reader = new SegmentReader(file);
-  t.teardown(() => reader.close());
+  const reader = openReader(t, file);
   fs.rmSync(file);
   t.deepEqual(rowsOf(reader.readBlock(block!)), rowsOf(rows));
 });
@@ -247,11 +258,8 @@ test('a block is refused when the block whose sequence numbers it shares is dama
   writeSegment(file, interleaved(2, 100, (r) => r));
   const [source, sharing] = readSegmentIndex(file).series.map((entry) => entry.blocks[0]!);
   t.truthy(sharing!.seqFrom);
-  const bytes = fs.readFileSync(file);
-  bytes[source!.offset + 10]! ^= 0x01;
-  fs.writeFileSync(file, bytes);
-  const reader = new SegmentReader(file);
-  t.teardown(() => reader.close());
+  damageByte(file, source!.offset + 10);
+  const reader = openReader(t, file);
   t.throws(() => reader.readBlock(sharing!), { instanceOf: SegmentCorruptError });
   // Named as a source, a block that itself shares cannot give its numbers: no chains, no loops.
   t.throws(() => reader.readBlock({ ...sharing!, seqFrom: [sharing!.offset, sharing!.length, sharing!.crc] }), { instanceOf: SegmentCorruptError });
