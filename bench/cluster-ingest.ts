@@ -16,7 +16,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../test/helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../test/helpers/server.js';
-import { generateDataset } from './lib/dataset.js';
+import { generateDataset, seriesName, type Dataset } from './lib/dataset.js';
+import { shardOf } from '../src/storage/router.js';
 import { BenchClient, seriesPath } from './lib/http.js';
 import { cpuSeconds } from './lib/proc.js';
 import { currentCommit, report, type Metric } from './lib/results.js';
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     copies: { type: 'string' },
     warmup: { type: 'string' },
     'probe-poll-ms': { type: 'string' },
+    'one-partition-bodies': { type: 'boolean' },
     'server-arg': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
@@ -48,6 +50,9 @@ if (flags.help === true) {
                        timed run (default: as many as the timed run; 0 measures fresh nodes)
   --kill nats|node     SIGKILL a NATS server or a Sluice node when 40 % of the bodies are sent
   --probe-poll-ms N    the visibility probe reads the other node every N ms until it sees its point (20)
+  --one-partition-bodies  every body holds series of one partition only (S series per partition,
+                       bodies of each partition in turn): one log message a body, bodies shaped as
+                       by default, to measure what a message costs apart from a body
   --server-arg=--flag=value   extra Sluice flags, e.g. --server-arg=--wal-fsync=interval`);
   process.exit(0);
 }
@@ -76,7 +81,20 @@ const percentile = (values: number[], p: number): number => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const dataset = generateDataset(series, pointsPerSeries, batch);
+const dataset = flags['one-partition-bodies'] === true ? onePartitionDataset() : generateDataset(series, pointsPerSeries, batch);
+/** `series` series of each partition (named as by default, skipping the other partitions'), their bodies taken in turn. */
+function onePartitionDataset(): Dataset {
+  const names = Array.from({ length: partitions }, (): string[] => []);
+  for (let i = 0; names.some((list) => list.length < series); i++) {
+    const name = seriesName(i);
+    const list = names[shardOf(DB, name, partitions)]!;
+    if (list.length < series) list.push(name);
+  }
+  const perPartition = names.map((list) => generateDataset(series, pointsPerSeries, batch, Date.now(), 'json', (s) => list[s]!));
+  const bodies = perPartition[0]!.bodies.flatMap((_, b) => perPartition.map((set) => set.bodies[b]!));
+  const sum = (of: (set: Dataset) => number): number => perPartition.reduce((total, set) => total + of(set), 0);
+  return { ...perPartition[0]!, bodies, points: sum((set) => set.points), bytes: sum((set) => set.bytes) };
+}
 const warmupPoints = int(flags.warmup, dataset.points);
 console.log(`cluster ingest: ${nodeCount} Sluice nodes, 3 NATS servers, ${partitions} partitions; ${dataset.bodies.length} bodies, ${dataset.points.toLocaleString('en-US')} points, C=${connections}`);
 

@@ -41,13 +41,20 @@ export function random(seed: number): () => number {
   };
 }
 
-export function generateDataset(series: number, pointsPerSeries: number, pointsPerRequest: number, nowMs = Date.now(), format: BodyFormat = 'json'): Dataset {
+export function generateDataset(
+  series: number,
+  pointsPerSeries: number,
+  pointsPerRequest: number,
+  nowMs = Date.now(),
+  format: BodyFormat = 'json',
+  jsonNameOf: (index: number) => string = seriesName,
+): Dataset {
   const rand = random(42);
   const total = series * pointsPerSeries;
   const lastTimeS = Math.floor(nowMs / 1000 / SPACING_S) * SPACING_S - LAST_POINT_AGE_S;
   const firstTimeS = lastTimeS - (pointsPerSeries - 1) * SPACING_S;
   const values = Float64Array.from({ length: series }, () => 20 + rand() * 60);
-  const names = Array.from({ length: series }, (_, s) => JSON.stringify(seriesName(s)));
+  const names = Array.from({ length: series }, (_, s) => JSON.stringify(jsonNameOf(s)));
 
   const bodies: Buffer[] = [];
   let bytes = 0;
