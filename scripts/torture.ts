@@ -7,7 +7,7 @@
  * restarts it on the same data and verifies every point (scripts/torture/run.ts). Exits 1 on
  * any violation and keeps the work directory, whose path it prints.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runTorture, passed, type TortureOptions } from './torture/run.js';
 import { summary } from './torture/summary.js';
 
@@ -32,6 +32,11 @@ const flags = new Command()
   .option('--series <n>', 'series the points spread over', positiveInt, 100)
   .option('--connections <n>', 'concurrent writing connections', positiveInt, 6)
   .option('--max-request-points <n>', 'largest request (sizes are log-uniform from 1)', positiveInt, 2000)
+  .addOption(
+    new Option('--fleet <cycles>', "cycles whose requests hold as many points of every series, as a fleet of hosts reporting together: flushes then write blocks that share their sequence numbers (block codec 3)")
+      .choices(['none', 'odd', 'all'])
+      .default('none'),
+  )
   .option('--memtable-bytes <size>', 'server --memtable-bytes', '256KiB')
   .option('--flush-idle-ms <ms>', 'server --flush-idle-ms', positiveInt, 50)
   .option('--kill-after-ms <min-max>', 'the kill comes uniformly in this window after the load starts', msRange, [50, 1500] as [number, number])
@@ -45,6 +50,7 @@ const flags = new Command()
     series: number;
     connections: number;
     maxRequestPoints: number;
+    fleet: 'none' | 'odd' | 'all';
     memtableBytes: string;
     flushIdleMs: number;
     killAfterMs: [number, number];
@@ -59,6 +65,7 @@ const options: TortureOptions = {
   seriesCount: flags.series,
   connections: flags.connections,
   maxRequestPoints: flags.maxRequestPoints,
+  fleet: flags.fleet,
   memtableBytes: flags.memtableBytes,
   flushIdleMs: flags.flushIdleMs,
   killAfterMs: flags.killAfterMs,

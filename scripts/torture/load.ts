@@ -4,12 +4,14 @@
  */
 import { BenchClient } from '../../bench/lib/http.js';
 import { Fate, type Ledger } from './ledger.js';
-import { DB, requestBody, requestSize } from './workload.js';
+import { DB, fleetRequestSize, requestBody, requestSize } from './workload.js';
 
 export interface LoadOptions {
   readonly connections: number;
   readonly seriesCount: number;
   readonly maxRequestPoints: number;
+  /** When set, every request holds this many points of every series (workload.ts, fleetRequestSize). */
+  readonly fleetPointsPerSeries: number | undefined;
   readonly rand: () => number;
 }
 
@@ -30,7 +32,10 @@ export async function writeUntil(stop: AbortSignal, baseUrl: string, ledger: Led
   const tally: LoadTally = { requests: 0, acknowledged: 0, refused: 0, unanswered: 0 };
   const writer = async (): Promise<void> => {
     while (!stop.aborted) {
-      const size = requestSize(options.rand, options.maxRequestPoints);
+      const size =
+        options.fleetPointsPerSeries === undefined
+          ? requestSize(options.rand, options.maxRequestPoints)
+          : fleetRequestSize(options.fleetPointsPerSeries, options.seriesCount, ledger.issuedPoints);
       const request = ledger.open(size);
       tally.requests++;
       try {

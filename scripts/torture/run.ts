@@ -17,7 +17,7 @@ import { writeUntil } from './load.js';
 import { SegmentChecker } from './segment-check.js';
 import { ServerLog } from './server-log.js';
 import { verify, violations, type Verdict } from './verify.js';
-import { DB } from './workload.js';
+import { DB, requestSize } from './workload.js';
 
 export interface TortureOptions {
   readonly cycles: number;
@@ -26,6 +26,11 @@ export interface TortureOptions {
   readonly seriesCount: number;
   readonly connections: number;
   readonly maxRequestPoints: number;
+  /**
+   * Which cycles' requests hold as many points of every series (load.ts), so that flushes write
+   * blocks sharing their sequence numbers: none, every other one (the odd ones), or all.
+   */
+  readonly fleet: 'none' | 'odd' | 'all';
   /** Server `--memtable-bytes`: small, so flushes run all the time under the load. */
   readonly memtableBytes: string;
   /** Server `--flush-idle-ms`: small, so idle flushes race the kills too. */
@@ -54,6 +59,9 @@ export interface TortureReport {
   resurrected: number;
   foreign: number;
   segmentsChecked: number;
+  /** Blocks in the segments checked, and those that store only their first sequence number (block codec 3). */
+  blocksChecked: number;
+  sharedSequenceBlocks: number;
   unreadableSegments: number;
   logProblems: number;
   crashRepairs: number;
@@ -105,6 +113,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
     resurrected: 0,
     foreign: 0,
     segmentsChecked: 0,
+    blocksChecked: 0,
+    sharedSequenceBlocks: 0,
     unreadableSegments: 0,
     logProblems: 0,
     crashRepairs: 0,
@@ -129,6 +139,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
   const checkSegments = async (): Promise<string> => {
     const check = await segments.check();
     report.segmentsChecked += check.checked;
+    report.blocksChecked += check.blocks;
+    report.sharedSequenceBlocks += check.sharedSequenceBlocks;
     report.unreadableSegments += check.unreadable.length;
     report.examples.push(...check.unreadable.slice(0, 5).map((problem) => `unreadable segment: ${problem}`));
     return `segments +${check.checked}`;
@@ -143,7 +155,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       const [earliest, latest] = options.killAfterMs;
       const killAfterMs = Math.round(earliest + rand() * (latest - earliest));
       const stopLoad = new AbortController();
-      const load = writeUntil(stopLoad.signal, run.server.baseUrl, ledger, { ...options, rand });
+      const fleet = options.fleet === 'all' || (options.fleet === 'odd' && cycle % 2 === 1);
+      // A fleet cycle's requests are all alike, their size drawn as a request's is.
+      const fleetPointsPerSeries = fleet ? requestSize(rand, Math.max(1, Math.floor(options.maxRequestPoints / options.seriesCount))) : undefined;
+      const load = writeUntil(stopLoad.signal, run.server.baseUrl, ledger, { ...options, fleetPointsPerSeries, rand });
       await sleep(killAfterMs);
       const killed = run.server.kill9();
       stopLoad.abort();

@@ -12,6 +12,9 @@ import { entriesOf, SegmentStore } from '../../src/storage/segment-store.js';
 export interface SegmentCheck {
   /** Segment files newly read by this check. */
   checked: number;
+  /** Their blocks, and those that store only their first sequence number (block codec 3). */
+  blocks: number;
+  sharedSequenceBlocks: number;
   /** Files (or manifests) that could not be read or decoded, with why. */
   unreadable: string[];
 }
@@ -22,7 +25,7 @@ export class SegmentChecker {
   constructor(private readonly dataDir: string) {}
 
   async check(): Promise<SegmentCheck> {
-    const result: SegmentCheck = { checked: 0, unreadable: [] };
+    const result: SegmentCheck = { checked: 0, blocks: 0, sharedSequenceBlocks: 0, unreadable: [] };
     const shardsDir = path.join(this.dataDir, 'shards');
     for (const shard of await readdir(shardsDir)) {
       const shardDir = path.join(shardsDir, shard);
@@ -38,7 +41,7 @@ export class SegmentChecker {
         for (const segment of manifest.segments) {
           const file = path.join(shardDir, 'segments', segment.file);
           if (this.checkedFiles.has(file)) continue;
-          const problem = unreadableEntry(store, segment);
+          const problem = unreadableEntry(store, segment, result);
           if (problem !== undefined) result.unreadable.push(`shard ${shard} ${segment.file}: ${problem}`);
           this.checkedFiles.add(file);
           result.checked++;
@@ -51,8 +54,8 @@ export class SegmentChecker {
   }
 }
 
-/** Why the first bad entry of the file cannot be read, or undefined if all decode whole. */
-function unreadableEntry(store: SegmentStore, segment: SegmentFile): string | undefined {
+/** Why the first bad entry of the file cannot be read, or undefined if all decode whole; counts the blocks read. */
+function unreadableEntry(store: SegmentStore, segment: SegmentFile, counts: Pick<SegmentCheck, 'blocks' | 'sharedSequenceBlocks'>): string | undefined {
   let refs;
   try {
     refs = store.refsOf(segment);
@@ -68,6 +71,8 @@ function unreadableEntry(store: SegmentStore, segment: SegmentFile): string | un
       for (const piece of store.pieces(ref)) rows += piece.load().count;
       const expected = listed.get(`${ref.entry.db}\0${series}`);
       if (rows !== expected) return `${series}: ${rows} rows, manifest says ${expected}`;
+      counts.blocks += ref.blocks?.length ?? 1;
+      counts.sharedSequenceBlocks += ref.blocks?.filter((header) => header.seqFrom !== undefined).length ?? 0;
     } catch (err) {
       return `${series}: ${(err as Error).message}`;
     }

@@ -39,3 +39,14 @@ export function requestBody(first: number, count: number, seriesCount: number): 
 export function requestSize(rand: () => number, max: number): number {
   return Math.min(max, Math.floor(Math.exp(rand() * Math.log(max + 1))));
 }
+
+/**
+ * A request of `perSeries` points of every series, after the points that bring the first
+ * unissued point back to series 0 (none once the requests before were such): from then on each
+ * request begins with series 0 and holds each series' points together, so every series' sequence
+ * numbers step alike (by one within a request, and by the same jump from one request to the next,
+ * since the requests are alike), which is what lets a segment's blocks share them (block codec 3).
+ */
+export function fleetRequestSize(perSeries: number, seriesCount: number, issuedPoints: number): number {
+  return (seriesCount - (issuedPoints % seriesCount)) % seriesCount + seriesCount * perSeries;
+}
