@@ -33,7 +33,7 @@ const flags = new Command()
   .option('--connections <n>', 'concurrent writing connections', positiveInt, 6)
   .option('--max-request-points <n>', 'largest request (sizes are log-uniform from 1)', positiveInt, 2000)
   .addOption(
-    new Option('--fleet <cycles>', "cycles whose requests hold as many points of every series, as a fleet of hosts reporting together: flushes then write blocks that share their sequence numbers (block codec 3)")
+    new Option('--fleet <cycles>', "cycles whose requests hold as many points of every series (half to all of --max-request-points), as a fleet of hosts reporting together: flushes then write blocks that share their sequence numbers (block codec 3)")
       .choices(['none', 'odd', 'all'])
       .default('none'),
   )

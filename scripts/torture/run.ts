@@ -17,7 +17,7 @@ import { writeUntil } from './load.js';
 import { SegmentChecker } from './segment-check.js';
 import { ServerLog } from './server-log.js';
 import { verify, violations, type Verdict } from './verify.js';
-import { DB, requestSize } from './workload.js';
+import { DB } from './workload.js';
 
 export interface TortureOptions {
   readonly cycles: number;
@@ -156,8 +156,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureReport
       const killAfterMs = Math.round(earliest + rand() * (latest - earliest));
       const stopLoad = new AbortController();
       const fleet = options.fleet === 'all' || (options.fleet === 'odd' && cycle % 2 === 1);
-      // A fleet cycle's requests are all alike, their size drawn as a request's is.
-      const fleetPointsPerSeries = fleet ? requestSize(rand, Math.max(1, Math.floor(options.maxRequestPoints / options.seriesCount))) : undefined;
+      // A fleet cycle's requests are all alike: between half and all of the largest request,
+      // so that even a slow cycle's flushes hold blocks long enough to share (64 rows).
+      const widest = Math.max(1, Math.floor(options.maxRequestPoints / options.seriesCount));
+      const fleetPointsPerSeries = fleet ? Math.max(1, Math.round(widest * (0.5 + 0.5 * rand()))) : undefined;
       const load = writeUntil(stopLoad.signal, run.server.baseUrl, ledger, { ...options, fleetPointsPerSeries, rand });
       await sleep(killAfterMs);
       const killed = run.server.kill9();

@@ -17,7 +17,7 @@ test('five crashes under write load lose, duplicate and split nothing', async (t
     shards: 3,
     seriesCount: 24,
     connections: 4,
-    maxRequestPoints: 300,
+    maxRequestPoints: 480,
     fleet: 'odd',
     memtableBytes: '64KiB',
     flushIdleMs: 20,
