@@ -90,7 +90,9 @@ function onePartitionDataset(): Dataset {
     const list = names[shardOf(DB, name, partitions)]!;
     if (list.length < series) list.push(name);
   }
-  const perPartition = names.map((list) => generateDataset(series, pointsPerSeries, batch, Date.now(), 'json', (s) => list[s]!));
+  // One clock reading for all, so every partition's points fall on the same times.
+  const now = Date.now();
+  const perPartition = names.map((list) => generateDataset(series, pointsPerSeries, batch, now, 'json', (s) => list[s]!));
   const bodies = perPartition[0]!.bodies.flatMap((_, b) => perPartition.map((set) => set.bodies[b]!));
   const sum = (of: (set: Dataset) => number): number => perPartition.reduce((total, set) => total + of(set), 0);
   return { ...perPartition[0]!, bodies, points: sum((set) => set.points), bytes: sum((set) => set.bytes) };
