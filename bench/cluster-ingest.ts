@@ -73,6 +73,7 @@ const kill = flags.kill;
 const probePollMs = int(flags['probe-poll-ms'], 20);
 const copies = flags.copies === undefined ? undefined : int(flags.copies, 0);
 if (kill !== undefined && kill !== 'nats' && kill !== 'node') throw new Error('--kill takes nats or node');
+if (partitions < 1) throw new Error('--partitions takes 1 or more');
 const DB = 'bench';
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
 const percentile = (values: number[], p: number): number => {
