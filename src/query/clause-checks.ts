@@ -44,8 +44,15 @@ export function groupByTimeNanoseconds(values: readonly Value[]): bigint | undef
   const text = valueText(argument);
   const duration = parseDuration(text);
   if (duration === undefined) throw new TimeFunctionError(`invalid argument ${text} to the time function`);
+  // 0.8 held durations in int64 nanoseconds, so a longer bucket wrapped round into garbage;
+  // here one would put a point before 1970 in a bucket starting before any time Sluice holds.
+  if (duration.nanoseconds > MAX_INT64) {
+    throw new TimeFunctionError(`invalid argument ${text} to the time function: longer than 2^63 - 1 ns (about 292 years)`);
+  }
   return duration.nanoseconds;
 }
+
+const MAX_INT64 = 2n ** 63n - 1n;
 
 /** The text 0.8 kept for a value (its `Name`), which these checks were made on. */
 function valueText(value: Value): string {

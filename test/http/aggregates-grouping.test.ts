@@ -157,4 +157,6 @@ test('errors of group by, fill and time(): 400 with 0.8 texts', async (t) => {
   t.is(await failure('select count(value) from cpu group by time(1m) foo(1)'), "You can't use foo with group by");
   t.is(await failure('select count(value) from cpu group by time(5m, 1m)'), 'time function only accepts one argument');
   t.is(await failure('select count(value) from cpu group by time(foo)'), 'invalid argument foo to the time function');
+  // Past int64 nanoseconds a point before 1970 fell in a bucket no time could name (-6.05e+22 ms).
+  t.is(await failure('select count(value) from cpu group by time(99999999999999w)'), 'invalid argument 99999999999999w to the time function: longer than 2^63 - 1 ns (about 292 years)');
 });

@@ -311,6 +311,9 @@ test('time() in group by takes one duration argument (§9.4)', (t) => {
   t.is(semanticError('select count(a) from x group by time(5m, 1m)'), 'time function only accepts one argument');
   t.is(semanticError('select count(a) from x group by time()'), 'time function only accepts one argument');
   t.is(semanticError('select count(a) from x group by time(foo)'), 'invalid argument foo to the time function');
+  t.is(semanticError('select count(a) from x group by time(15251w)'), 'invalid argument 15251w to the time function: longer than 2^63 - 1 ns (about 292 years)');
+  t.notThrows(() => parseQuery('select count(a) from x group by time(15250w)'));
+  t.notThrows(() => parseQuery('select count(a) from x group by time(9223372036854775807)'));
   t.notThrows(() => parseQuery('select count(a) from x group by TIME(10)'));
   t.notThrows(() => parseQuery("select count(a) from x group by time('1h')"));
 });
