@@ -21,6 +21,7 @@ import { startBenchServer } from './lib/ingest-run.js';
 import type { TestServer } from '../test/helpers/server.js';
 import { cpuSeconds } from './lib/proc.js';
 import { currentCommit, report, type Metric } from './lib/results.js';
+import { median } from './lib/timing.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -162,8 +163,3 @@ await report({
   config: { pointsPerPhase, rounds, queryPoints, queryRuns, series: SERIES, batch: BATCH, connections: CONNECTIONS, cores: os.availableParallelism() },
   metrics,
 });
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { startServer, type TestServer } from '../test/helpers/server.js';
 import { seriesPath } from './lib/http.js';
 import { cpuSeconds } from './lib/proc.js';
+import { median } from './lib/timing.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -54,11 +55,6 @@ interface Side {
   readonly wallMs: number[];
   readonly cpuMs: number[];
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : sorted[sorted.length >> 1]!;
-};
 
 /** A copy of the data directory without its lock, so two servers can each own one. */
 function copyOfData(source: string): string {

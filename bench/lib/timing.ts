@@ -14,3 +14,9 @@ export function bestNanos(run: () => void, calls: number, rounds = 15): number {
   }
   return best;
 }
+
+/** The middle value (the upper of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[sorted.length >> 1]!;
+}
