@@ -97,7 +97,7 @@ async function openEngine(
     await storage.close();
     throw err;
   }
-  const continuousQueries = new ContinuousQueries(meta, clock);
+  const continuousQueries = new ContinuousQueries(meta, clock, log.child({ component: 'continuous-queries' }));
   const ingest = new IngestService(meta, storage, settings, (db) => continuousQueries.fanOuts(db), cluster);
   const statements = new StatementPreparer((text) => ingest.parseStatement(text));
   const scheduler = new DeleteScheduler(meta, storage, clock, log.child({ component: 'scheduled-deletes' }));

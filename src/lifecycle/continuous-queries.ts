@@ -1,3 +1,4 @@
+import type { Logger } from '../log.js';
 import type { StoredContinuousQuery } from '../meta/lifecycle.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import { bucketStart } from '../engine/buckets.js';
@@ -17,10 +18,13 @@ export class ContinuousQueries {
   private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSpec[]>();
 
   private readonly parsed = new Map<string, ContinuousSelect>();
+  /** Stored texts this build refuses (a check added since an older build stored them), each reported once. */
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly meta: MetaStore,
     private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -65,6 +69,11 @@ export class ContinuousQueries {
     }
   }
 
+  /** `periodicPlan` of a stored CQ for the scheduler: undefined, once logged, for a text this build refuses. */
+  storedPeriodicPlan(db: string, cq: StoredContinuousQuery, nowUs: number): AggregatePlan | undefined {
+    return this.unlessRefused(db, cq, () => this.periodicPlan(cq.query, nowUs));
+  }
+
   statement(query: string): ContinuousSelect {
     let statement = this.parsed.get(query);
     if (!statement) this.parsed.set(query, (statement = parseQuery(query) as ContinuousSelect));
@@ -89,9 +98,29 @@ export class ContinuousQueries {
     const stored = this.meta.continuousQueries(db);
     let specs = this.fanOutCache.get(stored);
     if (!specs) {
-      specs = stored.map((cq) => this.statement(cq.query)).filter((s) => s.groupBy === undefined).map(fanOutSpec);
+      specs = stored.flatMap((cq) => {
+        const statement = this.unlessRefused(db, cq, () => this.statement(cq.query));
+        return statement && statement.groupBy === undefined ? [fanOutSpec(statement)] : [];
+      });
       this.fanOutCache.set(stored, specs);
     }
     return specs;
+  }
+
+  /**
+   * A stored CQ that this build refuses (stored by an older build, before a check was added)
+   * stays listed, so it can be dropped, but neither copies writes nor runs: throwing here would
+   * fail every write to its database, or stop the server from the scheduler. Logged once.
+   */
+  private unlessRefused<T>(db: string, cq: StoredContinuousQuery, use: () => T): T | undefined {
+    try {
+      return use();
+    } catch (err) {
+      if (!this.refused.has(cq.query)) {
+        this.refused.add(cq.query);
+        this.log.warn({ db, id: cq.id, query: cq.query, err }, 'stored continuous query refused by this build: it does not run; drop it or create it again');
+      }
+      return undefined;
+    }
   }
 }

@@ -43,7 +43,7 @@ export class PeriodicQueries extends Ticker {
     const nowUs = this.clock();
     for (const db of this.meta.listDatabases()) {
       for (const cq of this.meta.continuousQueries(db)) {
-        const plan = this.queries.periodicPlan(cq.query, nowUs);
+        const plan = this.queries.storedPeriodicPlan(db, cq, nowUs);
         if (plan === undefined) continue;
         const boundary = bucketStart(nowUs, plan.widthUs!);
         const last = this.meta.lifecycle(db).continuousQueryBoundaries?.[cq.id] ?? -Infinity;

@@ -5,6 +5,9 @@
  * copying every new write into their targets (§5), across shards and within the write.
  */
 import test from 'ava';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createDb, dropDb, query, querySeries, request, sleep, writeOk, type SeriesResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
@@ -239,4 +242,41 @@ test('a periodic continuous query gathering series of several shards into one ta
   await ok(server, 'select count(v) from /^m\\./ group by time(1h) into m_total');
   const [total] = await eventually(server, 'select * from m_total order asc', (s) => s.length === 1 && s[0]!.points.length === sources.length);
   t.deepEqual(total!.points.map((p) => p[1]).sort((a, b) => (a as number) - (b as number)), [1, 2, 3, 4, 5, 6, 7, 8], 'one point per source series, none overwritten');
+});
+
+test('a stored continuous query this build refuses stays listed and can be dropped; it neither runs nor stops writes or the server', async (t) => {
+  const server = await startServer();
+  await createDb(server, DB);
+  await ok(server, 'select * from a into a.copy');
+  await server.stop();
+  // As an older build could have stored them: an interval past int64 nanoseconds (refused since),
+  // and a text this build cannot parse at all.
+  const refusedTexts = ['select count(v) from a group by time(99999999999999w) into a.huge', 'select * from a into'];
+  const file = path.join(server.dataDir, 'meta.json');
+  const { meta } = JSON.parse(readFileSync(file, 'utf8')) as { meta: { databases: Record<string, { continuousQueries: { id: number; query: string }[]; nextContinuousQueryId: number }> } };
+  const stored = meta.databases[DB]!;
+  refusedTexts.forEach((query, i) => stored.continuousQueries.push({ id: 2 + i, query }));
+  stored.nextContinuousQueryId = 4;
+  const text = JSON.stringify(meta);
+  writeFileSync(file, `{"sha256":"${createHash('sha256').update(text).digest('hex')}","meta":${text}}`);
+
+  const restarted = await startServer({ dataDir: server.dataDir });
+  t.deepEqual(JSON.parse((await request(restarted, 'GET', PATH)).text), [
+    { id: 1, query: 'select * from a into a.copy' },
+    { id: 2, query: refusedTexts[0] },
+    { id: 3, query: refusedTexts[1] },
+  ]);
+  // Writes go on, and the CQ this build accepts still copies them.
+  await writeOk(restarted, DB, [{ name: 'a', columns: ['time', 'v'], points: [[-5, 1], [5, 2]] }]);
+  await writeOk(restarted, DB, [{ name: 'a', columns: ['time', 'v'], points: [[6, 3]] }]);
+  t.deepEqual((await querySeries(restarted, DB, 'select v from a.copy order asc'))[0]!.points.map((p) => p.at(-1)), [1, 2, 3]);
+  // Past two scheduler ticks the server is still up, and the refused periodic one wrote nothing.
+  await sleep(2500);
+  t.is((await request(restarted, 'GET', '/ping')).status, 200);
+  t.deepEqual(await querySeries(restarted, DB, 'list series /huge/'), [{ name: 'list_series_result', columns: ['time', 'sequence_number', 'name'], points: [] }]);
+  const warnings = restarted.output().split('\n').filter((line) => line.includes('stored continuous query refused by this build'));
+  t.deepEqual(warnings.map((line) => (JSON.parse(line.replace(/^\[stdout\] /, '')) as { id: number }).id).sort(), [2, 3]);
+  await ok(restarted, 'drop continuous query 2');
+  await ok(restarted, 'drop continuous query 3');
+  t.deepEqual(JSON.parse((await request(restarted, 'GET', PATH)).text), [{ id: 1, query: 'select * from a into a.copy' }]);
 });
