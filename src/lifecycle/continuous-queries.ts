@@ -18,7 +18,7 @@ export class ContinuousQueries {
   private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSpec[]>();
 
   private readonly parsed = new Map<string, ContinuousSelect>();
-  /** Stored texts this build refuses (a check added since an older build stored them), each reported once. */
+  /** Stored CQs (database, id and text) this build refuses (a check added since an older build stored them), each reported once. */
   private readonly refused = new Set<string>();
 
   constructor(
@@ -116,9 +116,10 @@ export class ContinuousQueries {
     try {
       return use();
     } catch (err) {
-      if (!this.refused.has(cq.query)) {
-        this.refused.add(cq.query);
-        this.log.warn({ db, id: cq.id, query: cq.query, err }, 'stored continuous query refused by this build: it does not run; drop it or create it again');
+      const key = `${db}\n${cq.id}\n${cq.query}`;
+      if (!this.refused.has(key)) {
+        this.refused.add(key);
+        this.log.warn({ db, id: cq.id, query: cq.query, err }, 'stored continuous query refused by this build: it does not run; drop it, or create a corrected one');
       }
       return undefined;
     }
