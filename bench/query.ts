@@ -16,6 +16,7 @@ import { BenchClient, seriesPath } from './lib/http.js';
 import { BENCH_DB, restartToReady, runIngest, startBenchServer } from './lib/ingest-run.js';
 import { readWorkload, serverArgs, WORKLOAD_HELP, workloadOptions } from './lib/options.js';
 import { currentCommit, report, type BenchResult, type Metric } from './lib/results.js';
+import { median } from './lib/timing.js';
 
 const LAST_TIME_S = 1704067190;
 const TIMED_RUNS = 5;
@@ -57,8 +58,7 @@ async function latency(client: BenchClient, q: string): Promise<{ ms: number; by
     await send();
     durations.push(performance.now() - began);
   }
-  durations.sort((a, b) => a - b);
-  return { ms: durations[Math.floor(TIMED_RUNS / 2)]!, bytes };
+  return { ms: median(durations), bytes };
 }
 
 async function measure(client: BenchClient, name: string, label: string, q: string): Promise<void> {

@@ -113,14 +113,14 @@ export class ContinuousQueries {
    * fail every write to its database, or stop the server from the scheduler. Logged once.
    */
   private unlessRefused<T>(db: string, cq: StoredContinuousQuery, use: () => T): T | undefined {
+    // Known refused: not parsed again at every tick and every change of the list.
+    const key = `${db}\n${cq.id}\n${cq.query}`;
+    if (this.refused.has(key)) return undefined;
     try {
       return use();
     } catch (err) {
-      const key = `${db}\n${cq.id}\n${cq.query}`;
-      if (!this.refused.has(key)) {
-        this.refused.add(key);
-        this.log.warn({ db, id: cq.id, query: cq.query, err }, 'stored continuous query refused by this build: it does not run; drop it, or create a corrected one');
-      }
+      this.refused.add(key);
+      this.log.warn({ db, id: cq.id, query: cq.query, err }, 'stored continuous query refused by this build: it does not run; drop it, or create a corrected one');
       return undefined;
     }
   }
