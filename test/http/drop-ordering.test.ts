@@ -28,6 +28,8 @@ async function dropUnderLoad(server: TestServer, db: string): Promise<RoundOutco
   await createDb(server, db);
   /** When each write was sent, by its index (its points' times are index * POINTS_PER_WRITE + i). */
   const sentAt: number[] = [];
+  /** Each write's answer, by its index. */
+  const answers: Promise<void>[] = [];
   const results: { sent: number; answered: number; result: HttpResult }[] = [];
   let writing = true;
   const writer = async (): Promise<void> => {
@@ -36,17 +38,24 @@ async function dropUnderLoad(server: TestServer, db: string): Promise<RoundOutco
       const points = Array.from({ length: POINTS_PER_WRITE }, (_, i) => [BASE_S + index * POINTS_PER_WRITE + i, i]);
       const sent = Date.now();
       sentAt.push(sent);
-      const result = await write(server, db, [{ name: 'race.series', columns: ['time', 'value'], points }], { precision: 's' });
-      results.push({ sent, answered: Date.now(), result });
+      const answered = write(server, db, [{ name: 'race.series', columns: ['time', 'value'], points }], { precision: 's' }).then((result) => {
+        results.push({ sent, answered: Date.now(), result });
+      });
+      answers.push(answered);
+      await answered;
     }
   };
   const writers = Array.from({ length: WRITERS }, writer);
   await sleep(400);
   const dropSentAt = Date.now();
+  const pendingAtDrop = answers.slice();
   const dropped = await dropDb(server, db);
   if (dropped.status !== 204) throw new Error(`drop: ${dropped.status} ${dropped.text}`);
-  // Every write sent before the drop has reached the server by now (it is all on localhost).
-  await sleep(100);
+  // The database is made again only once every write sent before the drop has its answer: a
+  // write the client started before the drop may reach the server after it (the test process
+  // builds 64 bodies of 5000 points at once), and one that reached it after the re-creation
+  // would land there rightly. A write applied after the drop still shows in the new database.
+  await Promise.all(pendingAtDrop);
   writing = false;
   await createDb(server, db);
   await Promise.all(writers);
