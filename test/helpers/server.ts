@@ -115,13 +115,38 @@ const clusterNames = new Map<string, string>();
 /**
  * With `SLUICE_TEST_CLUSTER_NATS` set to NATS URLs, every server a test starts is a cluster-mode
  * node of a cluster of its own (a restart on the same data directory rejoins it): the
- * single-node suite then runs against cluster front ends. Not used by `npm test`.
+ * single-node suite then runs against cluster nodes. With `SLUICE_TEST_CLUSTER_FRONT_END=1`
+ * too, that node is a front end only, and each cluster also has an owner node that stores
+ * every partition, started before the front end's first start and kept running across its
+ * restarts: every request then goes through a node that holds none of the data
+ * (`scripts/front-end-suite.ts`).
  */
-function asClusterNode(dataDir: string, args: readonly string[] | undefined): string[] {
+function clusterOf(dataDir: string, args: readonly string[] | undefined): { nats: string; name: string } | undefined {
   const nats = process.env.SLUICE_TEST_CLUSTER_NATS;
-  if (!nats || args?.includes('--cluster-nats')) return [];
+  if (!nats || args?.includes('--cluster-nats')) return undefined;
   if (!clusterNames.has(dataDir)) clusterNames.set(dataDir, `t${process.pid}-${clusterNames.size}`);
-  return ['--cluster-nats', nats, '--cluster-name', clusterNames.get(dataDir)!, '--cluster-node-id', 'a', '--cluster-replicas', '1', ...TEST_LOG_LIMIT];
+  return { nats, name: clusterNames.get(dataDir)! };
+}
+
+const OWNER_NODE_ID = 'owner';
+const frontEndsOnly = (): boolean => process.env.SLUICE_TEST_CLUSTER_FRONT_END === '1';
+
+function clusterNodeArgs(cluster: { nats: string; name: string }, nodeId: string): string[] {
+  const placement = frontEndsOnly() ? ['--cluster-nodes', OWNER_NODE_ID] : [];
+  return ['--cluster-nats', cluster.nats, '--cluster-name', cluster.name, '--cluster-node-id', nodeId, ...placement, '--cluster-replicas', '1', ...TEST_LOG_LIMIT];
+}
+
+/** Owner nodes started for front ends, by cluster name: one each, for the whole test process. */
+const ownerNodes = new Map<string, Promise<TestServer>>();
+
+/** The cluster's owner node, started once with the test's settings (they may bound storage as well as requests). */
+function ensureOwner(cluster: { nats: string; name: string }, options: StartOptions): Promise<TestServer> {
+  let owner = ownerNodes.get(cluster.name);
+  if (owner === undefined) {
+    owner = startServer({ ...options, dataDir: undefined, wrapper: undefined, args: [...(options.args ?? []), ...clusterNodeArgs(cluster, OWNER_NODE_ID)] });
+    ownerNodes.set(cluster.name, owner);
+  }
+  return owner;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -131,9 +156,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   }
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-test-')));
   if (options.dataDir === undefined) ownedDataDirs.add(dataDir);
+  const cluster = clusterOf(dataDir, options.args);
+  if (cluster !== undefined && frontEndsOnly()) await ensureOwner(cluster, options);
 
   // The admin page is off unless a test asks for it: its default port would be shared by every test server.
-  const args = [entry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? []), ...asClusterNode(dataDir, options.args)];
+  const args = [entry, '--port', '0', '--admin-port', 'off', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? []), ...(cluster === undefined ? [] : clusterNodeArgs(cluster, 'a'))];
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]];
   const child = spawn(command, commandArgs, {
     cwd: repoRoot,
@@ -249,6 +276,7 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 
 /** Kills every server started by this process and deletes the data directories it created. */
 export async function cleanupServers(): Promise<void> {
+  ownerNodes.clear();
   for (const pid of wrappedServerPids) killQuietly(pid, 'SIGKILL');
   const exits = [...liveProcesses].map((child) => {
     const done = watchExit(child);

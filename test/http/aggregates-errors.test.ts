@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { singleNodeTest } from '../helpers/single-node-test.js';
 import { createDb, query, querySeries, writeOk } from '../helpers/client.js';
 import { cleanupServers, startServer } from '../helpers/server.js';
 
@@ -57,7 +58,7 @@ test('every bad aggregate query is a 400 with the spec text', async (t) => {
   }
 });
 
-test('a shard that fails reading a block answers that query 500 and keeps serving', async (t) => {
+singleNodeTest('a shard that fails reading a block answers that query 500 and keeps serving', async (t) => {
   const server = await startServer();
   await createDb(server, DB);
   await writeOk(server, DB, [{ name: 'broken', columns: ['time', 'v'], points: [[1, 1], [2, 2]] }], { precision: 's' });

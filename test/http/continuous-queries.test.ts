@@ -5,6 +5,7 @@
  * copying every new write into their targets (§5), across shards and within the write.
  */
 import test from 'ava';
+import { singleNodeTest } from '../helpers/single-node-test.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -244,7 +245,7 @@ test('a periodic continuous query gathering series of several shards into one ta
   t.deepEqual(total!.points.map((p) => p[1]).sort((a, b) => (a as number) - (b as number)), [1, 2, 3, 4, 5, 6, 7, 8], 'one point per source series, none overwritten');
 });
 
-test('a stored continuous query this build refuses stays listed and can be dropped; it neither runs nor stops writes or the server', async (t) => {
+singleNodeTest('a stored continuous query this build refuses stays listed and can be dropped; it neither runs nor stops writes or the server', async (t) => {
   const server = await startServer();
   await createDb(server, DB);
   await ok(server, 'select * from a into a.copy');

@@ -6,6 +6,7 @@
  * aggregate, a merge or a chunked export — and compaction reclaims their space.
  */
 import test from 'ava';
+import { singleNodeTest } from '../helpers/single-node-test.js';
 import {
   column,
   createDb,
@@ -204,7 +205,7 @@ function expected(timesLeft: number[]): { raw: number[]; count: number; sum: num
 
 const REWRITTEN = 2500;
 
-test('deleted points never come back: segments flushed before, WAL replay, restarts, compaction', async (t) => {
+singleNodeTest('deleted points never come back: segments flushed before, WAL replay, restarts, compaction', async (t) => {
   const server = await startServer({ args: ['--shards', '1', '--flush-idle-ms', '100'] });
   await createDb(server, DB);
   // 1..3000 goes to a segment (three blocks with header stats); 3001..4000 stays in the memtable.
@@ -237,7 +238,7 @@ test('deleted points never come back: segments flushed before, WAL replay, resta
   t.is(segmentRows(await readManifests(restarted.dataDir), 's'), left.length);
 });
 
-test('an aggregate does not answer from the header stats of a block a delete reaches into', async (t) => {
+singleNodeTest('an aggregate does not answer from the header stats of a block a delete reaches into', async (t) => {
   // Compaction removes deleted rows once the shard is idle for flush_idle_ms: the query comes first.
   const server = await startServer({ args: ['--shards', '1', '--flush-idle-ms', '2000'] });
   await createDb(server, DB);
@@ -253,7 +254,7 @@ test('an aggregate does not answer from the header stats of a block a delete rea
   t.is(all!.points[0]![1], left.length);
 });
 
-test('a drop during a flush and a restart leave nothing of the series behind', async (t) => {
+singleNodeTest('a drop during a flush and a restart leave nothing of the series behind', async (t) => {
   const server = await startServer({ args: ['--shards', '1', '--flush-idle-ms', '100'] });
   await createDb(server, DB);
   await writeOk(server, DB, [seriesOf('gone', 1, 2000), seriesOf('kept', 1, 10)], { precision: 's' });

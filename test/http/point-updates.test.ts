@@ -5,6 +5,7 @@
  * the memtable or in a segment, and after a restart and a compaction.
  */
 import test from 'ava';
+import { singleNodeTest } from '../helpers/single-node-test.js';
 import { createDb, querySeries, writeOk, type SeriesResult } from '../helpers/client.js';
 import { segmentRows, waitForManifests, type ManifestView } from '../helpers/manifests.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
@@ -72,7 +73,7 @@ test('updates in the memtable: supplied columns overwritten, nulls remove, an al
   t.deepEqual((await querySeries(server, DB, 'select * from fresh'))[0]!.points.map((p) => p.slice(2)), [[null, 1]]);
 });
 
-test('updates over a flushed segment hold after a restart and after compaction', async (t) => {
+singleNodeTest('updates over a flushed segment hold after a restart and after compaction', async (t) => {
   const args = ['--shards', '1', '--flush-idle-ms', '100'];
   const server = await startServer({ args });
   await createDb(server, DB);

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { singleNodeTest } from '../helpers/single-node-test.js';
 import { createDb, request, type Credentials, type HttpResult } from '../helpers/client.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
@@ -110,7 +111,7 @@ test('a database user and a cluster admin may share a name and are separate acco
   t.is((await request(server, 'GET', '/db/shop/users', { auth: { u: 'root', p: 'root' } })).status, 200);
 });
 
-test('accounts survive a restart; a damaged meta.json falls back to its previous good copy with a warning', async (t) => {
+singleNodeTest('accounts survive a restart; a damaged meta.json falls back to its previous good copy with a warning', async (t) => {
   const server = await startServer({ args: ['--login-failure-delay-ms', '0'] });
   await createDb(server, 'shop');
   await post(server, '/db/shop/users', { name: 'kept', password: 'pass' });
