@@ -14,7 +14,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../test/helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, streamLeader, type NatsCluster } from '../test/helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../test/helpers/server.js';
 import { generateDataset, seriesName, type Dataset } from './lib/dataset.js';
 import { shardOf } from '../src/storage/router.js';
@@ -48,7 +48,7 @@ if (flags.help === true) {
   --copies N           spread the partitions over the nodes, N copies each (default: every node stores all)
   --warmup N           points written untimed (to databases of their own) and stored before the
                        timed run (default: as many as the timed run; 0 measures fresh nodes)
-  --kill nats|node     SIGKILL a NATS server or a Sluice node when 40 % of the bodies are sent
+  --kill nats|node     SIGKILL the NATS server leading partition 0's stream, or a Sluice node, when 40 % of the bodies are sent
   --probe-poll-ms N    the visibility probe reads the other node every N ms until it sees its point (20)
   --one-partition-bodies  every body holds series of one partition only (S series per partition,
                        bodies of each partition in turn): one log message a body, bodies shaped as
@@ -262,8 +262,9 @@ try {
   const killOne = async (): Promise<void> => {
     killedAt = performance.now();
     if (kill === 'nats') {
-      console.log('kill -9 of NATS server n1');
-      await nats.nodes[0]!.kill9();
+      const victim = await streamLeader(nats, 'sluice-p0');
+      console.log(`kill -9 of NATS server ${victim.name}, the leader of partition 0's stream`);
+      await victim.kill9();
     } else {
       const victim = nodeCount - 1;
       console.log(`kill -9 of Sluice node n${victim}`);

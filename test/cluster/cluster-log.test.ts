@@ -6,7 +6,7 @@
  * once on two cores slow each other past what the kill tests' timings allow.
  */
 import { randomBytes } from 'node:crypto';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { AcknowledgedLoad, assertExactlyOnce, DURABILITY_DB, readAll } from '../helpers/acknowledged-points.js';
 import { createDb, dropDb, query, querySeries, request, sleep, write, writeOk, type SeriesInput, type SeriesResult } from '../helpers/client.js';
 import { connect, headers, type StoredMsg } from 'nats';
@@ -14,7 +14,7 @@ import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER } from '../../src/cluster/par
 import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
 import { unpackBatch } from '../../src/storage/write-batch-unpack.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
-import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, streamLeader, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
 
@@ -130,14 +130,17 @@ test.serial('every acknowledged write survives kill -9 of the node under load, e
   assertExactlyOnce(t, stored, load.acknowledged, load.source.issued);
 });
 
-test.serial('kill -9 of a NATS server under load loses no acknowledged write and writes go on', async (t) => {
-  const node = await startNode('nats-kill');
+/**
+ * Under write load, kill -9 of the NATS server `pickVictim` names: writes resume, and every
+ * acknowledged point is stored exactly once.
+ */
+async function natsKillUnderLoad(t: ExecutionContext, name: string, pickVictim: () => Promise<NatsNode>): Promise<void> {
+  const node = await startNode(name);
   await createDb(node, DURABILITY_DB);
   const load = new AcknowledgedLoad(() => [node], 4, 25);
   await sleep(800);
   const beforeKill = load.acknowledged.size;
-  // The server that hosts partition 0's consumer: its consumer must be made again elsewhere.
-  const victim = await consumerHost('nats-kill-p0');
+  const victim = await pickVictim();
   await victim.kill9();
   const killedAt = Date.now();
   // Writes resume: more are acknowledged after the kill (a stream leader election stalls them a few seconds).
@@ -153,6 +156,16 @@ test.serial('kill -9 of a NATS server under load loses no acknowledged write and
   const waitedMs = await untilAnswered(node, DURABILITY_DB, 'select count(value) from /^dur\\./', 30_000);
   t.log(`every partition answered ${waitedMs} ms after the writes stopped`);
   assertExactlyOnce(t, await readAll(node), load.acknowledged, load.source.issued);
+}
+
+test.serial('kill -9 of a NATS server under load loses no acknowledged write and writes go on', async (t) => {
+  // The server that hosts partition 0's consumer: its consumer must be made again elsewhere.
+  await natsKillUnderLoad(t, 'nats-kill', () => consumerHost('nats-kill-p0'));
+});
+
+test.serial("kill -9 of the NATS server leading a partition's stream under load loses no acknowledged write and writes go on", async (t) => {
+  // Its writes stall until the stream's other two servers elect a leader.
+  await natsKillUnderLoad(t, 'leader-kill', () => streamLeader(nats, 'leader-kill-p0'));
 });
 
 test.serial('while a NATS server stays dead, a restarted node makes every partition’s consumer again and answers', async (t) => {

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connect } from 'nats';
 import { freePort, onFreePorts } from './free-port.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -243,4 +244,21 @@ async function startOnFreePorts(size: number, extraArgs: readonly string[]): Pro
 
 export async function stopNatsClusters(): Promise<void> {
   await Promise.all([...liveClusters].map((c) => c.stop()));
+}
+
+/**
+ * The server leading a stream's Raft group: killing it stalls the stream's writes until its
+ * other servers elect a leader, the worst one server's death does to them (a follower's death
+ * stalls nothing).
+ */
+export async function streamLeader(cluster: NatsCluster, stream: string): Promise<NatsNode> {
+  const nc = await connect({ servers: cluster.urls.split(',') });
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(stream);
+    const leader = cluster.nodes.find((node) => node.name === info.cluster?.leader);
+    if (leader === undefined) throw new Error(`no leader found for ${stream}: ${JSON.stringify(info.cluster)}`);
+    return leader;
+  } finally {
+    await nc.close();
+  }
 }
