@@ -73,17 +73,42 @@ function concatenate(series: string, pieces: SeriesColumns[]): SeriesColumns {
       if (constants.has(source.name)) continue;
       target.kinds.set(source.kinds.subarray(0, piece.count), at);
       target.floats.set(source.floats.subarray(0, piece.count), at);
-      if (source.strings.length > 0) {
-        const base = target.strings.length;
-        for (const s of source.strings) target.strings.push(s);
-        for (let i = 0; i < piece.count; i++) {
-          if (source.kinds[i] === ValueKind.String) target.floats[at + i] = source.floats[i]! + base;
-        }
-      }
+      if (source.strings.length > 0) appendStrings(target, source, piece.count, at);
     }
     at += piece.count;
   }
   return { series, count: total, time, seq, columns: [...columns.values()] };
+}
+
+/**
+ * Copies the strings of `source`'s first `count` rows into `target` and points the rows, copied
+ * to `at`, at them. A piece cut from a larger column (sliceRows) shares that column's whole
+ * string list, so only the strings its rows use are copied: a segment writer combines a
+ * series' pending rows at every block it writes, and copying the whole lists there made each
+ * block's list the sum of all before it (a flush of one 300,000-row series with a string column
+ * ran for minutes and took gigabytes).
+ */
+function appendStrings(target: Column, source: Column, count: number, at: number): void {
+  if (source.strings.length <= count) {
+    const base = target.strings.length;
+    for (const s of source.strings) target.strings.push(s);
+    for (let i = 0; i < count; i++) {
+      if (source.kinds[i] === ValueKind.String) target.floats[at + i] = source.floats[i]! + base;
+    }
+    return;
+  }
+  const copiedTo = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    if (source.kinds[i] !== ValueKind.String) continue;
+    const slot = source.floats[i]!;
+    let to = copiedTo.get(slot);
+    if (to === undefined) {
+      to = target.strings.length;
+      target.strings.push(source.strings[slot]!);
+      copiedTo.set(slot, to);
+    }
+    target.floats[at + i] = to;
+  }
 }
 
 /** The columns that every piece holds as a constant column (a tag) of one and the same string, with that string. */
