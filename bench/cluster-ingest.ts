@@ -21,6 +21,7 @@ import { shardOf } from '../src/storage/router.js';
 import { BenchClient, seriesPath } from './lib/http.js';
 import { cpuSeconds } from './lib/proc.js';
 import { currentCommit, report, type Metric } from './lib/results.js';
+import { percentile } from './lib/timing.js';
 import { perRoleMetrics, perThreadLine, threadSeconds } from './lib/thread-cpu.js';
 
 const { values: flags } = parseArgs({
@@ -76,10 +77,6 @@ if (kill !== undefined && kill !== 'nats' && kill !== 'node') throw new Error('-
 if (partitions < 1) throw new Error('--partitions takes 1 or more');
 const DB = 'bench';
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dataset = flags['one-partition-bodies'] === true ? onePartitionDataset() : generateDataset(series, pointsPerSeries, batch);

@@ -14,6 +14,7 @@ import type { Workload } from './options.js';
 import { cpuSeconds, RssSampler } from './proc.js';
 import { perRoleMetrics, perThreadLine, threadSeconds } from './thread-cpu.js';
 import { currentCommit, report, type BenchResult, type Metric } from './results.js';
+import { percentile } from './timing.js';
 
 export const BENCH_DB = 'bench';
 const SERVER_START_TIMEOUT_MS = 600_000;
@@ -40,10 +41,6 @@ export interface IngestOutcome {
 }
 
 const metric = (value: number, unit: string, higherIsBetter: boolean): Metric => ({ value, unit, higherIsBetter });
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 export async function startBenchServer(dataDir: string, serverArgs: readonly string[]): Promise<TestServer> {
   return startServer({ dataDir, args: [...serverArgs], startTimeoutMs: SERVER_START_TIMEOUT_MS });
