@@ -16,14 +16,16 @@ import { repoRoot } from '../test/helpers/server.js';
 
 /**
  * The HTTP API's behaviour, as its single-node tests check it: writes and their errors, every
- * kind of query, chunked answers, accounts and permissions, databases, deletes, updates and
- * continuous queries. Files that read a single node's data directory, logs or threads
+ * kind of query and aggregate (JSON, chunked, Arrow), accounts and permissions, databases,
+ * deletes, updates and continuous queries. Files that read a single node's data directory, logs or threads
  * (segments, WAL, meta.json, shard layout, memory) test that node, not the API.
  */
 export const FRONT_END_FILES = [
-  'query', 'aggregates-functions', 'aggregates-grouping', 'aggregates-errors', 'arithmetic', 'merge', 'join',
-  'write-errors', 'write-types', 'exact-numbers', 'line-protocol', 'chunked', 'compressed-answers',
-  'databases', 'users', 'permissions', 'auth', 'deletes', 'point-updates', 'continuous-queries', 'query-edges', 'api-edges',
+  'query', 'aggregates-functions', 'aggregates-grouping', 'aggregates-errors', 'aggregates-arithmetic', 'aggregates-chunked',
+  'aggregates-merge', 'aggregates-join', 'arithmetic', 'merge', 'join', 'where-columnar', 'arrow-format',
+  'write-errors', 'write-types', 'exact-numbers', 'line-protocol', 'line-write-edges', 'chunked', 'compressed-answers',
+  'databases', 'users', 'users-matrix', 'permissions', 'permissions-property', 'auth', 'deletes', 'point-updates',
+  'continuous-queries', 'query-edges', 'api-edges',
 ].map((name) => `dist/test/http/${name}.test.js`);
 
 const files = process.argv.slice(2);
