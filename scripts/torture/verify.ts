@@ -5,7 +5,7 @@
  */
 import { streamQuery, type Target } from '../../test/helpers/client.js';
 import { Fate, type Ledger } from './ledger.js';
-import { DB, SERIES_PREFIX, seriesOf, timeOf } from './workload.js';
+import { DB, labelOf, SERIES_PREFIX, seriesOf, timeOf } from './workload.js';
 
 const ALL_POINTS = `select * from /^${SERIES_PREFIX.replace('.', '\\.')}/ order asc`;
 const NO_SERIES = "Couldn't look up columns";
@@ -56,6 +56,7 @@ async function storedCopies(
   for await (const series of response.objects) {
     const timeAt = series.columns.indexOf('time');
     const valueAt = series.columns.indexOf('value');
+    const labelAt = series.columns.indexOf('label');
     for (const row of series.points) {
       const point = row[valueAt];
       const time = row[timeAt];
@@ -66,7 +67,8 @@ async function storedCopies(
         point < ledger.issuedPoints &&
         seriesOf(point, seriesCount) === series.name &&
         timeOf(point, seriesCount) === time &&
-        series.columns.length === 3;
+        row[labelAt] === labelOf(point) &&
+        series.columns.length === 4;
       if (!sent) {
         foreign++;
         if (examples.length < EXAMPLES) examples.push(`foreign row in ${series.name}: ${JSON.stringify(series.columns)} ${JSON.stringify(row)}`);

@@ -1,7 +1,9 @@
 /**
  * The torture load's points. Point n, from one counter, belongs to series `torture.s<n mod S>`
- * at time BASE + floor(n / S) µs and has the integer value n: every stored row names the one
- * point it must be, and a row that is not exactly such a point was never sent.
+ * at time BASE + floor(n / S) µs and has the integer value n and the string label `p<n>`: every
+ * stored row names the one point it must be, and a row that is not exactly such a point was
+ * never sent. The label puts a string of its own in every row, so flushes, compactions and
+ * recovery handle string columns as well as numbers.
  */
 export const DB = 'torture';
 export const SERIES_PREFIX = 'torture.s';
@@ -16,6 +18,10 @@ export function timeOf(point: number, seriesCount: number): number {
   return BASE_TIME_US + Math.floor(point / seriesCount);
 }
 
+export function labelOf(point: number): string {
+  return `p${point}`;
+}
+
 /**
  * Points first … first + count - 1 as a write body (`time_precision=u`), one series object per
  * series: consecutive points fall on consecutive series, so a request of a few points already
@@ -27,10 +33,10 @@ export function requestBody(first: number, count: number, seriesCount: number): 
     const series = point % seriesCount;
     let rows = bySeries.get(series);
     if (rows === undefined) bySeries.set(series, (rows = []));
-    rows.push(`[${timeOf(point, seriesCount)},${point}]`);
+    rows.push(`[${timeOf(point, seriesCount)},${point},"${labelOf(point)}"]`);
   }
   const objects = [...bySeries].map(
-    ([series, rows]) => `{"name":"${SERIES_PREFIX}${series}","columns":["time","value"],"points":[${rows.join(',')}]}`,
+    ([series, rows]) => `{"name":"${SERIES_PREFIX}${series}","columns":["time","value","label"],"points":[${rows.join(',')}]}`,
   );
   return Buffer.from(`[${objects.join(',')}]`, 'utf8');
 }
