@@ -21,7 +21,7 @@ import { connectToCluster } from '../../src/cluster/nats-connection.js';
 import { objectStoreHashIsNative } from '../../src/cluster/native-object-digest.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { sleep } from '../helpers/client.js';
-import { startNatsCluster, stopNatsClusters, type NatsCluster } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, streamLeader, type NatsCluster } from '../helpers/nats-cluster.js';
 
 const MB = 1024 * 1024;
 
@@ -250,11 +250,7 @@ test.serial('a checkpoint stored with three replicas is downloaded after its buc
   const checkpoint = makeCheckpoint(42, [3 * MB, 3 * MB]);
   await store.put(5, 'a', checkpoint);
 
-  const jsm = await nc.jetstreamManager();
-  const leaderName = (await jsm.streams.info('OBJ_failover-checkpoints')).cluster?.leader;
-  const leader = cluster.nodes.find((node) => node.name === leaderName);
-  if (!leader) throw new Error(`no leader found for the checkpoint bucket (${String(leaderName)})`);
-  await leader.kill9();
+  await (await streamLeader(cluster, 'OBJ_failover-checkpoints')).kill9();
 
   const dir = target('failover');
   t.is(await store.download(5, 'a', dir), 42);

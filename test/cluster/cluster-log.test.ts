@@ -14,7 +14,7 @@ import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER } from '../../src/cluster/par
 import { deflateBatch } from '../../src/storage/write-batch-deflate.js';
 import { unpackBatch } from '../../src/storage/write-batch-unpack.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
-import { startNatsCluster, stopNatsClusters, streamLeader, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
+import { consumerLeader, startNatsCluster, stopNatsClusters, streamLeader, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 import { startRefused } from '../helpers/refused-start.js';
 
@@ -26,20 +26,6 @@ test.before(async () => {
 // Every test here is serial: its nodes go once it ends, rather than polling NATS until the file does.
 test.afterEach.always(cleanupServers);
 test.after.always(stopNatsClusters);
-
-/** The NATS server that hosts the (single, ephemeral) consumer of a stream. */
-async function consumerHost(stream: string): Promise<NatsNode> {
-  const nc = await connect({ servers: nats.urls.split(',') });
-  try {
-    const jsm = await nc.jetstreamManager();
-    const [consumer] = await jsm.consumers.list(stream).next();
-    const host = nats.nodes.find((node) => node.name === consumer?.cluster?.leader);
-    if (!host) throw new Error(`no consumer host found for ${stream}`);
-    return host;
-  } finally {
-    await nc.close();
-  }
-}
 
 /** Asks until the query answers 200 (a 503 means a partition is still catching up); returns the wait. */
 async function untilAnswered(node: TestServer, db: string, q: string, timeoutMs: number): Promise<number> {
@@ -160,7 +146,7 @@ async function natsKillUnderLoad(t: ExecutionContext, name: string, pickVictim: 
 
 test.serial('kill -9 of a NATS server under load loses no acknowledged write and writes go on', async (t) => {
   // The server that hosts partition 0's consumer: its consumer must be made again elsewhere.
-  await natsKillUnderLoad(t, 'nats-kill', () => consumerHost('nats-kill-p0'));
+  await natsKillUnderLoad(t, 'nats-kill', () => consumerLeader(nats, 'nats-kill-p0'));
 });
 
 test.serial("kill -9 of the NATS server leading a partition's stream under load loses no acknowledged write and writes go on", async (t) => {

@@ -10,9 +10,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { connect } from 'nats';
 import { listDbs, request, sleep, type Credentials, type HttpResult } from '../helpers/client.js';
-import { startNatsCluster, stopNatsClusters, TEST_LOG_LIMIT, type NatsCluster, type NatsNode } from '../helpers/nats-cluster.js';
+import { startNatsCluster, stopNatsClusters, streamLeader, TEST_LOG_LIMIT, type NatsCluster } from '../helpers/nats-cluster.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 /** The NATS cluster of the tests that leave it running. */
@@ -134,24 +133,11 @@ test('a restarted node keeps the metadata from the bucket; root is made once, an
   await eventually('B takes the reset password', async () => (await status(request(b, 'GET', '/db'))) === 200);
 });
 
-/** The NATS node leading the bucket's stream: killing it is the worst one NATS node's death can do. */
-async function bucketLeader(nats: NatsCluster, bucket: string): Promise<NatsNode> {
-  const client = await connect({ servers: nats.urls.split(',') });
-  try {
-    const { cluster } = await (await client.jetstreamManager()).streams.info(`KV_${bucket}`);
-    const leader = nats.nodes.find((n) => n.name === cluster?.leader);
-    if (!leader) throw new Error(`no leader for ${bucket}: ${JSON.stringify(cluster)}`);
-    return leader;
-  } finally {
-    await client.close();
-  }
-}
-
 test.serial('with the NATS node leading the bucket killed, metadata changes still work (R3 quorum)', async (t) => {
   const nats = await startNatsCluster(3);
   const [a, b] = await Promise.all([node('quorum', 'a', { nats }), node('quorum', 'b', { nats })]);
   t.is(await status(post(a, '/db', { name: 'before' })), 201);
-  await (await bucketLeader(nats, 'quorum-meta')).kill9();
+  await (await streamLeader(nats, 'KV_quorum-meta')).kill9();
   t.is(await createdUntilServed(a, 'during'), 'made');
   t.is(await createdUntilServed(b, 'during2'), 'made');
   await eventually('each node sees the other', async () => (await listDbs(a)).includes('during2') && (await listDbs(b)).includes('during'), 10_000);

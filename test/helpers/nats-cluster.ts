@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect } from 'nats';
+import { connect, type JetStreamManager } from 'nats';
 import { freePort, onFreePorts } from './free-port.js';
 
 const READY_TIMEOUT_MS = 20_000;
@@ -249,14 +249,23 @@ export async function stopNatsClusters(): Promise<void> {
 /**
  * The server leading a stream's Raft group: killing it stalls the stream's writes until its
  * other servers elect a leader, the worst one server's death does to them (a follower's death
- * stalls nothing).
+ * stalls nothing). A KV bucket's stream is `KV_<bucket>`, an object store's `OBJ_<bucket>`.
  */
-export async function streamLeader(cluster: NatsCluster, stream: string): Promise<NatsNode> {
+export function streamLeader(cluster: NatsCluster, stream: string): Promise<NatsNode> {
+  return leaderOf(cluster, `${stream}'s stream`, async (jsm) => (await jsm.streams.info(stream)).cluster?.leader);
+}
+
+/** The server leading the Raft group of a stream's first consumer (the one a partition's owner reads through). */
+export function consumerLeader(cluster: NatsCluster, stream: string): Promise<NatsNode> {
+  return leaderOf(cluster, `${stream}'s consumer`, async (jsm) => (await jsm.consumers.list(stream).next())[0]?.cluster?.leader);
+}
+
+async function leaderOf(cluster: NatsCluster, what: string, leaderName: (jsm: JetStreamManager) => Promise<string | undefined>): Promise<NatsNode> {
   const nc = await connect({ servers: cluster.urls.split(',') });
   try {
-    const info = await (await nc.jetstreamManager()).streams.info(stream);
-    const leader = cluster.nodes.find((node) => node.name === info.cluster?.leader);
-    if (leader === undefined) throw new Error(`no leader found for ${stream}: ${JSON.stringify(info.cluster)}`);
+    const name = await leaderName(await nc.jetstreamManager());
+    const leader = cluster.nodes.find((node) => node.name === name);
+    if (leader === undefined) throw new Error(`no leader found for ${what} (${String(name)})`);
     return leader;
   } finally {
     await nc.close();

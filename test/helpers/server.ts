@@ -112,6 +112,12 @@ function watchExit(child: ChildProcess): Promise<ExitStatus> {
 
 const clusterNames = new Map<string, string>();
 
+/** The NATS servers and cluster name a test's server joins. */
+interface TestCluster {
+  readonly nats: string;
+  readonly name: string;
+}
+
 /**
  * With `SLUICE_TEST_CLUSTER_NATS` set to NATS URLs, every server a test starts is a cluster-mode
  * node of a cluster of its own (a restart on the same data directory rejoins it): the
@@ -121,7 +127,7 @@ const clusterNames = new Map<string, string>();
  * restarts: every request then goes through a node that holds none of the data
  * (`scripts/front-end-suite.ts`).
  */
-function clusterOf(dataDir: string, args: readonly string[] | undefined): { nats: string; name: string } | undefined {
+function clusterOf(dataDir: string, args: readonly string[] | undefined): TestCluster | undefined {
   const nats = process.env.SLUICE_TEST_CLUSTER_NATS;
   if (!nats || args?.includes('--cluster-nats')) return undefined;
   if (!clusterNames.has(dataDir)) clusterNames.set(dataDir, `t${process.pid}-${clusterNames.size}`);
@@ -131,7 +137,7 @@ function clusterOf(dataDir: string, args: readonly string[] | undefined): { nats
 const OWNER_NODE_ID = 'owner';
 const frontEndsOnly = (): boolean => process.env.SLUICE_TEST_CLUSTER_FRONT_END === '1';
 
-function clusterNodeArgs(cluster: { nats: string; name: string }, nodeId: string): string[] {
+function clusterNodeArgs(cluster: TestCluster, nodeId: string): string[] {
   const placement = frontEndsOnly() ? ['--cluster-nodes', OWNER_NODE_ID] : [];
   return ['--cluster-nats', cluster.nats, '--cluster-name', cluster.name, '--cluster-node-id', nodeId, ...placement, '--cluster-replicas', '1', ...TEST_LOG_LIMIT];
 }
@@ -140,7 +146,7 @@ function clusterNodeArgs(cluster: { nats: string; name: string }, nodeId: string
 const ownerNodes = new Map<string, Promise<TestServer>>();
 
 /** The cluster's owner node, started once with the test's settings (they may bound storage as well as requests). */
-function ensureOwner(cluster: { nats: string; name: string }, options: StartOptions): Promise<TestServer> {
+function ensureOwner(cluster: TestCluster, options: StartOptions): Promise<TestServer> {
   let owner = ownerNodes.get(cluster.name);
   if (owner === undefined) {
     owner = startServer({ ...options, dataDir: undefined, wrapper: undefined, args: [...(options.args ?? []), ...clusterNodeArgs(cluster, OWNER_NODE_ID)] });
