@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors.js';
-import type { FanOutSpec } from '../lifecycle/fan-out.js';
+import type { FanOutSet } from '../lifecycle/fan-out.js';
 import type { MetaStore } from '../meta/meta-store.js';
 import type { Storage } from '../shards/storage.js';
 import type { TimePrecision } from '../time-precision.js';
@@ -53,7 +53,7 @@ export class IngestService {
     private readonly storage: Storage,
     private readonly limits: IngestLimits,
     /** The database's fan-out continuous queries, applied in the parse threads. */
-    private readonly fanOuts: (db: string) => readonly FanOutSpec[],
+    private readonly fanOuts: (db: string) => FanOutSet,
     /** Cluster mode: batches go to this log instead of the local shards. */
     private readonly writeLog?: WriteLog,
   ) {

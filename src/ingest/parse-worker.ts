@@ -6,7 +6,7 @@
 import '../util/array-buffer-detaching.js';
 import { gunzipSync } from 'node:zlib';
 import { PayloadTooLargeError } from '../errors.js';
-import { withFanOut, type FanOutSpec } from '../lifecycle/fan-out.js';
+import { withFanOut, type FanOutSet } from '../lifecycle/fan-out.js';
 import type { TimePrecision } from '../time-precision.js';
 import { transferResult } from '../util/transfer.js';
 import { parseWriteBody, type ParseResult } from './parse-body.js';
@@ -41,7 +41,7 @@ export interface ParseTask {
   /** A database user's write permissions; absent for admins, who may write every series. */
   readonly writeAccess?: WriteAccess;
   /** The database's fan-out continuous queries: their copies join the request's batches. */
-  readonly fanOut: readonly FanOutSpec[];
+  readonly fanOut: FanOutSet;
   /** Line protocol or Graphite; absent for a 0.8 JSON body (whose `precision` then applies). */
   readonly format?: PointFormat;
   /**
@@ -94,7 +94,7 @@ function runParseTask(task: ParseTask): ParseTaskResult {
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message, ...(parsed.invalid ? { invalid: true } : {}) };
   const refused = task.writeAccess ? writeRefusal(task.writeAccess, parsed.seriesNames, parsed.batches) : null;
   if (refused !== null) return { ok: false, status: 403, message: refused };
-  const { batches, added } = task.fanOut.length === 0 ? { batches: parsed.batches, added: 0 } : withFanOut(parsed.batches, task.db, task.fanOut);
+  const { batches, added } = task.fanOut.specs.length === 0 ? { batches: parsed.batches, added: 0 } : withFanOut(parsed.batches, task.db, task.fanOut);
   return {
     ok: true,
     pointCount: parsed.pointCount + added,

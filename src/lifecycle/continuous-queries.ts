@@ -7,7 +7,7 @@ import type { AggregatePlan } from '../query/plan.js';
 import { planAggregate } from '../query/plan-aggregate.js';
 import type { Clock } from './clock.js';
 import type { ContinuousSelect } from '../query/continuous-query-check.js';
-import { fanOutSpec, type FanOutSpec } from './fan-out.js';
+import { fanOutSet, fanOutSpec, type FanOutSet } from './fan-out.js';
 
 /**
  * A database's continuous queries (continuous-queries.md §1): kept verbatim in meta.json with
@@ -15,7 +15,7 @@ import { fanOutSpec, type FanOutSpec } from './fan-out.js';
  */
 export class ContinuousQueries {
   /** Compiled fan-out CQs per stored list (the meta store replaces the list when it changes). */
-  private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSpec[]>();
+  private readonly fanOutCache = new WeakMap<readonly StoredContinuousQuery[], FanOutSet>();
 
   private readonly parsed = new Map<string, ContinuousSelect>();
   /** Stored CQs (database, id and text) this build refuses (a check added since an older build stored them), each reported once. */
@@ -94,17 +94,19 @@ export class ContinuousQueries {
   }
 
   /** The CQs without group by, which copy every write (§5), as the parse threads take them. */
-  fanOuts(db: string): readonly FanOutSpec[] {
+  fanOuts(db: string): FanOutSet {
     const stored = this.meta.continuousQueries(db);
-    let specs = this.fanOutCache.get(stored);
-    if (!specs) {
-      specs = stored.flatMap((cq) => {
-        const statement = this.unlessRefused(db, cq, () => this.statement(cq.query));
-        return statement && statement.groupBy === undefined ? [fanOutSpec(statement)] : [];
-      });
-      this.fanOutCache.set(stored, specs);
+    let set = this.fanOutCache.get(stored);
+    if (!set) {
+      set = fanOutSet(
+        stored.flatMap((cq) => {
+          const statement = this.unlessRefused(db, cq, () => this.statement(cq.query));
+          return statement && statement.groupBy === undefined ? [fanOutSpec(statement)] : [];
+        }),
+      );
+      this.fanOutCache.set(stored, set);
     }
-    return specs;
+    return set;
   }
 
   /**

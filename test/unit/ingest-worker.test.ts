@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { Piscina } from 'piscina';
 import type { ParseTask, ParseTaskResult } from '../../src/ingest/parse-worker.js';
+import { NO_FAN_OUT } from '../../src/lifecycle/fan-out.js';
 import { shardOf } from '../../src/storage/router.js';
 import { decodeWriteBatch } from '../../src/storage/write-batch.js';
 import { ValueKind } from '../../src/storage/columns.js';
@@ -18,7 +19,7 @@ test.after.always(() => pool.destroy());
 /** `logMessageBytes`: as in cluster mode, the batches come back as the log's messages. */
 function task(body: Uint8Array, gzip: boolean, maxBodySize: number, logMessageBytes?: number): ParseTask {
   const buffer = new Uint8Array(body).buffer;
-  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: [], ...(logMessageBytes === undefined ? {} : { logMessageBytes }) };
+  return { body: buffer, gzip, maxBodySize, db: 'db', precision: 'ms', nowUs: 1, shardCount: 3, fanOut: NO_FAN_OUT, ...(logMessageBytes === undefined ? {} : { logMessageBytes }) };
 }
 
 async function run(body: Uint8Array, gzip = false, maxBodySize = 1 << 20, logMessageBytes?: number): Promise<ParseTaskResult> {
