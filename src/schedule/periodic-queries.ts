@@ -91,26 +91,49 @@ export class PeriodicQueries extends Ticker {
       // A regex matched existing series only; named ones may not have been written yet.
       const known = plan.source.kind === 'names' ? new Set(await shard.listSeries({ db, regex: undefined })) : undefined;
       const present = known ? names.filter((name) => known.has(name)) : names;
-      if (present.length === 0) continue;
-      const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
-      const request = {
-        ...requestFor(db, plan, shaping, present),
-        target,
-        columns: plan.columns,
-        shardCount: this.storage.shards.length,
-        ...(this.writeLog ? { log: { messageBytes: this.writeLog.messageBytes, name: run } } : {}),
-      };
-      const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
-      if (shared) numbered = output.numbered;
-      if ('parts' in output) {
-        if (output.parts.length === 0) continue;
-        await this.writeLog!.append(db, output.parts, 0);
-      } else {
-        if (output.batches.every((batch) => batch === null)) continue;
-        await this.storage.write(output.batches, 0);
+      // A page of series at a time: the shard takes writes between pages (see PAGE_MS).
+      let pageSeries = FIRST_PAGE_SERIES;
+      for (let at = 0; at < present.length; ) {
+        const page = present.slice(at, at + pageSeries);
+        at += page.length;
+        const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
+        const request = {
+          ...requestFor(db, plan, shaping, page),
+          target,
+          columns: plan.columns,
+          shardCount: this.storage.shards.length,
+          ...(this.writeLog ? { log: { messageBytes: this.writeLog.messageBytes, name: run } } : {}),
+        };
+        const asked = performance.now();
+        const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
+        pageSeries = nextPageSeries(page.length, performance.now() - asked);
+        if (shared) numbered = output.numbered;
+        if ('parts' in output) {
+          if (output.parts.length === 0) continue;
+          await this.writeLog!.append(db, output.parts, 0);
+        } else {
+          if (output.batches.every((batch) => batch === null)) continue;
+          await this.storage.write(output.batches, 0);
+        }
+        writes++;
       }
-      writes++;
     }
     return writes;
   }
+}
+
+/**
+ * About how long a shard spends on one page of a periodic run's series. A run is computed in
+ * the shard thread, and writes to that shard wait while it computes: the first backfill of a
+ * `group by time(1m)` CQ over 3 million points in 1000 series held each shard for 1.5 s, a
+ * write to it as long, when each shard computed all its series in one go.
+ */
+const PAGE_MS = 50;
+const FIRST_PAGE_SERIES = 16;
+const MAX_PAGE_SERIES = 1000;
+
+/** Series in the next page: as many as the last page's time a series fits into PAGE_MS, 1 to MAX_PAGE_SERIES. */
+function nextPageSeries(series: number, elapsedMs: number): number {
+  if (elapsedMs <= 0) return MAX_PAGE_SERIES;
+  return Math.max(1, Math.min(MAX_PAGE_SERIES, Math.floor((series * PAGE_MS) / elapsedMs)));
 }

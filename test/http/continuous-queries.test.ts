@@ -245,6 +245,27 @@ test('a periodic continuous query gathering series of several shards into one ta
   t.deepEqual(total!.points.map((p) => p[1]).sort((a, b) => (a as number) - (b as number)), [1, 2, 3, 4, 5, 6, 7, 8], 'one point per source series, none overwritten');
 });
 
+test('a periodic continuous query over many series of one shard, computed a page of series at a time, numbers and names every row', async (t) => {
+  // One shard: its 100 series go to it in several pages (the first holds 16), and the rows of
+  // one target must be numbered across pages as they are across shards.
+  const server = await startServer({ args: ['--shards', '1'] });
+  await createDb(server, DB);
+  const sources = Array.from({ length: 100 }, (_, i) => `p.${i}`);
+  await writeOk(server, DB, sources.map((name, i) => ({ name, columns: ['time', 'v'], points: [[T, i], [T + H, 2 * i]] })), { precision: 's' });
+  await ok(server, 'select count(v) from /^p\\./ group by time(1h) into p_total');
+  await ok(server, 'select max(v) from /^p\\./ group by time(1h) into 1h.:series_name');
+  const [total] = await eventually(server, 'select * from p_total order asc', (s) => s.length === 1 && s[0]!.points.length === 2 * sources.length);
+  const numbers = (time: number): unknown[] => total!.points.filter((p) => p[0] === time).map((p) => p[1]).sort((a, b) => (a as number) - (b as number));
+  const oneTo100 = Array.from({ length: 100 }, (_, i) => i + 1);
+  t.deepEqual(numbers(T), oneTo100, 'one point per source series in the first hour, none overwritten');
+  t.deepEqual(numbers(T + H), oneTo100, 'and in the second');
+  const perSeries = await eventually(server, 'select * from /^1h\\.p\\./', (s) => s.length === sources.length);
+  t.deepEqual(
+    perSeries.map((s) => [s.name, s.points.map((p) => p[2])]).sort(([a], [b]) => (a as string).localeCompare(b as string)),
+    sources.map((name, i) => [`1h.${name}`, [2 * i, i]]).sort(([a], [b]) => (a as string).localeCompare(b as string)),
+  );
+});
+
 singleNodeTest('a stored continuous query this build refuses stays listed and can be dropped; it neither runs nor stops writes or the server', async (t) => {
   const server = await startServer();
   await createDb(server, DB);
