@@ -91,11 +91,9 @@ export class PeriodicQueries extends Ticker {
       // A regex matched existing series only; named ones may not have been written yet.
       const known = plan.source.kind === 'names' ? new Set(await shard.listSeries({ db, regex: undefined })) : undefined;
       const present = known ? names.filter((name) => known.has(name)) : names;
-      // A page of series at a time: the shard takes writes between pages (see PAGE_MS).
-      let pageSeries = FIRST_PAGE_SERIES;
-      for (let at = 0; at < present.length; ) {
-        const page = present.slice(at, at + pageSeries);
-        at += page.length;
+      // A page of series at a time: the shard takes writes between pages (see PAGE_SERIES).
+      for (let at = 0; at < present.length; at += PAGE_SERIES) {
+        const page = present.slice(at, at + PAGE_SERIES);
         const run = `cq.${Buffer.from(db).toString('base64url')}.${cq.id}.${toUs}.${writes}`;
         const request = {
           ...requestFor(db, plan, shaping, page),
@@ -104,9 +102,7 @@ export class PeriodicQueries extends Ticker {
           shardCount: this.storage.shards.length,
           ...(this.writeLog ? { log: { messageBytes: this.writeLog.messageBytes, name: run } } : {}),
         };
-        const asked = performance.now();
         const output = await shard.periodicRun(numbered ? { ...request, numbered } : request);
-        pageSeries = nextPageSeries(page.length, performance.now() - asked);
         if (shared) numbered = output.numbered;
         if ('parts' in output) {
           if (output.parts.length === 0) continue;
@@ -123,17 +119,12 @@ export class PeriodicQueries extends Ticker {
 }
 
 /**
- * About how long a shard spends on one page of a periodic run's series. A run is computed in
- * the shard thread, and writes to that shard wait while it computes: the first backfill of a
- * `group by time(1m)` CQ over 3 million points in 1000 series held each shard for 1.5 s, a
- * write to it as long, when each shard computed all its series in one go.
+ * Series of a shard in one page of a periodic run. A run is computed in the shard thread, and
+ * writes to that shard wait while it computes: the first backfill of a `group by time(1m)` CQ
+ * over the ingest bench's 10 million points held each shard for its whole run, and a one-point
+ * write waited up to 6.6 s, when each shard computed all its series in one go. A fixed number
+ * of series, not a time budget: in cluster mode each page's output goes to the log under a
+ * name made of the run and the page's place (`run` in `write`), which nodes running the same
+ * interval, or a retried run, must cut alike for the log to keep one copy of each page.
  */
-const PAGE_MS = 50;
-const FIRST_PAGE_SERIES = 16;
-const MAX_PAGE_SERIES = 1000;
-
-/** Series in the next page: as many as the last page's time a series fits into PAGE_MS, 1 to MAX_PAGE_SERIES. */
-function nextPageSeries(series: number, elapsedMs: number): number {
-  if (elapsedMs <= 0) return MAX_PAGE_SERIES;
-  return Math.max(1, Math.min(MAX_PAGE_SERIES, Math.floor((series * PAGE_MS) / elapsedMs)));
-}
+const PAGE_SERIES = 16;
