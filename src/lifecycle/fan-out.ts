@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SeriesColumns } from '../storage/columns.js';
 import { scalarAt } from '../engine/values.js';
 import { compileSeriesRegex, type CompiledRegex, type SeriesPattern } from '../regex.js';
@@ -6,7 +7,6 @@ import { pickRows } from '../storage/row-pick.js';
 import { shardOf } from '../storage/router.js';
 import { appendEntryCopies, decodeWriteBatch, encodeWriteBatch, readWriteBatch, SeriesEntryReader, type EntryCopy } from '../storage/write-batch.js';
 import type { ContinuousSelect } from '../query/continuous-query-check.js';
-import { createHash } from 'node:crypto';
 import { FanOutVerdicts, SPLIT, type CopyTarget, type Verdict } from './fan-out-verdicts.js';
 import { interpolate, parseIntoTarget, type IntoTarget } from '../query/into-target.js';
 
