@@ -17,7 +17,7 @@ import { sliceRows } from '../src/storage/row-slice.js';
 import { mapZones } from '../src/storage/zone-map.js';
 import type { SeriesSnapshot } from '../src/storage/series-snapshot.js';
 import type { SeriesColumns } from '../src/storage/columns.js';
-import { encodedAnswer, type AggregateRequest } from '../src/operators/aggregate-scan.js';
+import { encodedAnswer, Turns, type AggregateRequest } from '../src/operators/aggregate-scan.js';
 import { benchSeries } from './lib/series-columns.js';
 import { bestNanos } from './lib/timing.js';
 
@@ -69,7 +69,8 @@ const request: AggregateRequest = {
   requiredColumns: ['value'],
   shaping: { limit: 0, fill: undefined, precision: 's', rowIndent: null },
 };
-const nanos = bestNanos(() => encodedAnswer(request, snapshot), 1, ROUNDS);
+// Never pausing, the answer is computed within the call (its promise is already settled).
+const nanos = bestNanos(() => void encodedAnswer(request, snapshot, new Turns(Number.POSITIVE_INFINITY)), 1, ROUNDS);
 const points = SERIES * POINTS;
 console.log(`${SERIES} series × ${POINTS} points, max by time(1h): ${(nanos / 1e6).toFixed(1)} ms, ${(points / (nanos / 1e9) / 1e6).toFixed(0)} M points/s, ${(nanos / points).toFixed(2)} ns/point`);
 

@@ -8,7 +8,7 @@ import { workerData } from 'piscina';
 import { createLogger, levelEnabled, type LevelName, type Logger } from '../log.js';
 import { periodicBatches, type PeriodicRequest, type PeriodicRunOutput } from '../lifecycle/periodic-output.js';
 import { namedLogParts } from '../storage/write-batch-messages.js';
-import { encodedAnswer, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
+import { encodedAnswer, Turns, type AggregateRequest, type EncodedAnswer, type EncodedSeries } from '../operators/aggregate-scan.js';
 import { finishMerged, finishMergedInArrow, mergedPartial, type MergedAggregateRequest } from '../operators/merged-aggregate.js';
 import type { SeriesPartial } from '../engine/series-partial.js';
 import type { KindSet } from '../storage/kind-set.js';
@@ -230,11 +230,26 @@ export function surveyBlockScan(task: { cursorId: number }): Record<string, Kind
   return guard(() => openCursors().surveyBlockScan(task.cursorId));
 }
 
-/** An aggregate select's rows for this shard's series, computed within this one message. */
-export function aggregate(request: AggregateRequest & { status: TxnStatus }): EncodedAnswer | ErrorReply {
-  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => encodedAnswer(request, snapshot), request.checkFirst));
-  return isErrorReply(answer) ? answer : transferResult(answer, [answer.body.buffer as ArrayBuffer, answer.runs.buffer as ArrayBuffer]);
+/**
+ * An aggregate select's rows for this shard's series. Other messages (writes above all) run
+ * between its turns of AGGREGATE_TURN_MS (Turns in aggregate-scan.ts); the series' files are
+ * held and each series is read as it stood when the scan reached it.
+ */
+export async function aggregate(request: AggregateRequest & { status: TxnStatus }): Promise<EncodedAnswer | ErrorReply> {
+  let answer: EncodedAnswer;
+  try {
+    const shard = open(request.status);
+    const snapshots = snapshotRequestOf({ ...request, order: 'asc' });
+    if (request.checkFirst) shard.checkSeries(snapshots.db, request.checkFirst, snapshots.requiredColumns, snapshots.restrictions);
+    answer = await shard.withSnapshotsAsync(snapshots, (snapshot) => encodedAnswer(request, snapshot, new Turns(AGGREGATE_TURN_MS)));
+  } catch (err) {
+    return errorReply(err);
+  }
+  return transferResult(answer, [answer.body.buffer as ArrayBuffer, answer.runs.buffer as ArrayBuffer]);
 }
+
+/** How long an aggregate holds the shard's thread before the messages that came meanwhile run. */
+const AGGREGATE_TURN_MS = 20;
 
 /** The buffers an answer's runs lie in, each once: runs share one buffer, and a buffer listed twice cannot be moved. */
 function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {

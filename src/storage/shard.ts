@@ -1212,6 +1212,16 @@ export class Shard {
     }
   }
 
+  /** `withSnapshots` for work that lets other messages in before it ends: the files are held until it has. */
+  async withSnapshotsAsync<T>(request: SnapshotRequest, work: (snapshot: (series: string) => SeriesSnapshot) => Promise<T>): Promise<T> {
+    const files = this.holdSnapshots(request);
+    try {
+      return await work((name) => this.seriesSnapshot(request, name));
+    } finally {
+      this.segments.release(files);
+    }
+  }
+
   /**
    * Checks every series of the request as a snapshot would (a missing one or column fails the
    * request before any of it is answered) and holds their segment files until `releaseFiles`:
