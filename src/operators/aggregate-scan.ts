@@ -88,11 +88,9 @@ export async function encodedAnswer(request: AggregateRequest, snapshot: (series
   const writer = new RunsWriter();
   const runs: number[] = [];
   // One series' partial at a time: each is encoded before the next series is read.
-  for (const step of aggregateSteps(request, aggregates, snapshot)) {
-    if (step === BLOCK_FOLDED) {
-      // Awaited only when it pauses: an await of nothing is still a hop through the microtasks.
-      const paused = turns.pause();
-      if (paused !== undefined) await paused;
+  for (const step of aggregateSteps(request, aggregates, snapshot, turns)) {
+    if (step === TURN_OVER) {
+      await turns.next();
       continue;
     }
     const { index, partial } = step;
@@ -107,17 +105,20 @@ export async function encodedAnswer(request: AggregateRequest, snapshot: (series
 /**
  * Where a long computation on a shard's thread lets the thread's other messages in. A shard
  * runs its messages one at a time, so an aggregate over a series of ten million points held
- * every write to its shard for the whole scan (0.5–0.7 s); `pause` is called after each block,
- * and once the turn has lasted `turnMs` it waits for the thread's next turn of its event loop,
- * in which the messages that arrived meanwhile run.
+ * every write to its shard for the whole scan (0.5–0.7 s). The scan asks `over` after each
+ * block; once the turn has lasted `turnMs`, it stops where it is and awaits `next`: the
+ * thread's next turn of its event loop, in which the messages that came meanwhile run.
  */
 export class Turns {
   private began = performance.now();
 
   constructor(private readonly turnMs: number) {}
 
-  pause(): Promise<void> | undefined {
-    if (performance.now() - this.began < this.turnMs) return undefined;
+  over(): boolean {
+    return performance.now() - this.began >= this.turnMs;
+  }
+
+  next(): Promise<void> {
     return new Promise((resolve) => {
       setImmediate(() => {
         this.began = performance.now();
@@ -127,8 +128,8 @@ export class Turns {
   }
 }
 
-/** What aggregateSteps yields after folding each block. */
-const BLOCK_FOLDED = 0;
+/** What aggregateSteps yields when its turn is over (Turns). */
+const TURN_OVER = 0;
 
 /** The partial of every requested series with at least one row, in request order. */
 export function* aggregateSeries(
@@ -136,20 +137,21 @@ export function* aggregateSeries(
   aggregates: readonly Aggregate<unknown>[],
   snapshot: (series: string) => SeriesSnapshot,
 ): Generator<SeriesAggregate> {
-  for (const step of aggregateSteps(request, aggregates, snapshot)) if (step !== BLOCK_FOLDED) yield step;
+  for (const step of aggregateSteps(request, aggregates, snapshot)) if (step !== TURN_OVER) yield step;
 }
 
-/** aggregateSeries, with a BLOCK_FOLDED after each block, where the caller may pause. */
+/** aggregateSeries, with a TURN_OVER after a block wherever `turns` says the turn is over. */
 function* aggregateSteps(
   request: AggregateRequest,
   aggregates: readonly Aggregate<unknown>[],
   snapshot: (series: string) => SeriesSnapshot,
-): Generator<SeriesAggregate | typeof BLOCK_FOLDED> {
+  turns?: Turns,
+): Generator<SeriesAggregate | typeof TURN_OVER> {
   const reader = new SeriesReader(request, aggregates);
   for (let index = 0; index < request.series.length; index++) {
     const name = request.series[index]!;
     const partial = emptySeriesPartial();
-    for (const folded of reader.foldBlocks(snapshot(name), partial, false)) yield folded;
+    yield* reader.foldBlocks(snapshot(name), partial, false, turns);
     if (partial.groups.size > 0) yield { name, index, partial };
   }
 }
@@ -220,8 +222,8 @@ export class SeriesReader {
     while (!folding.next().done);
   }
 
-  /** `accumulate` a block at a time: yields BLOCK_FOLDED after each. */
-  *foldBlocks(series: SeriesSnapshot, partial: SeriesPartial, tiesFirst: boolean): Generator<typeof BLOCK_FOLDED> {
+  /** `accumulate`, yielding TURN_OVER after a block wherever `turns` says the turn is over. */
+  *foldBlocks(series: SeriesSnapshot, partial: SeriesPartial, tiesFirst: boolean, turns?: Turns): Generator<typeof TURN_OVER> {
     const { aggregates, column } = this;
     // A series lacking a where-clause column has no row the clause can accept (0.8).
     if (this.whereColumns.some((c) => !series.columns.includes(c))) return;
@@ -230,7 +232,7 @@ export class SeriesReader {
     for (let step = blocks.next(); !step.done; step = blocks.next()) {
       const rows = step.value;
       this.accumulateRows(rows, partial, tiesFirst ? this.shiftedSeq(rows.seq, rows.count) : rows.seq);
-      yield BLOCK_FOLDED;
+      if (turns?.over() === true) yield TURN_OVER;
     }
   }
 
