@@ -118,6 +118,7 @@ export class Turns {
     return performance.now() - this.began >= this.turnMs;
   }
 
+  /** Resolves in the thread's next turn of its event loop. */
   next(): Promise<void> {
     return new Promise((resolve) => {
       setImmediate(() => {
@@ -130,6 +131,11 @@ export class Turns {
 
 /** What aggregateSteps yields when its turn is over (Turns). */
 const TURN_OVER = 0;
+
+/** Runs a fold (SeriesReader.foldBlocks) to its end, waiting for the next turn wherever it says its turn is over. */
+export async function foldInTurns(folding: Iterator<typeof TURN_OVER>, turns: Turns): Promise<void> {
+  while (!folding.next().done) await turns.next();
+}
 
 /** The partial of every requested series with at least one row, in request order. */
 export function* aggregateSeries(

@@ -4,7 +4,7 @@ import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import type { Aggregate } from '../engine/aggregates/aggregate.js';
 import { oneSeriesBatch, type OneSeriesBatch } from './aggregate-arrow.js';
 import { encodeSeriesRows } from '../query/aggregate-rows.js';
-import { SeriesReader, type AggregateRequest, type EncodedSeries } from './aggregate-scan.js';
+import { foldInTurns, SeriesReader, type AggregateRequest, type EncodedSeries, type Turns } from './aggregate-scan.js';
 
 /*
  * Aggregates over `a merge b` (query-language.md §10.1): the aggregate of the merged stream
@@ -28,35 +28,46 @@ export interface MergedAggregateRequest extends AggregateRequest {
   readonly members: readonly MergeMember[];
 }
 
-/** Shard side: the one partial of the members this shard owns. */
-export function mergedPartial(request: MergedAggregateRequest, snapshot: (series: string) => SeriesSnapshot): SeriesPartial {
+/** Shard side: the one partial of the members this shard owns, folded in `turns`. */
+export async function mergedPartial(request: MergedAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<SeriesPartial> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
   const reader = new SeriesReader(request, aggregates);
   const partial = emptySeriesPartial();
-  for (const member of request.members) reader.accumulate(snapshot(member.series), partial, member.tiesFirst);
+  for (const member of request.members) await foldInTurns(reader.foldBlocks(snapshot(member.series), partial, member.tiesFirst, turns), turns);
   return partial;
 }
 
 /** Shard side, on the first series' shard: its members' partial with the others' partials, as rows. */
-export function finishMerged(request: MergedAggregateRequest, partials: readonly SeriesPartial[], snapshot: (series: string) => SeriesSnapshot): EncodedSeries[] {
-  const { aggregates, whole } = wholeMerged(request, partials, snapshot);
+export async function finishMerged(
+  request: MergedAggregateRequest,
+  partials: readonly SeriesPartial[],
+  snapshot: (series: string) => SeriesSnapshot,
+  turns: Turns,
+): Promise<EncodedSeries[]> {
+  const { aggregates, whole } = await wholeMerged(request, partials, snapshot, turns);
   if (whole.groups.size === 0) return [];
   const runs = encodeSeriesRows(finishSeriesPartial(aggregates, whole), aggregates, request.order, request.widthUs, request.shaping);
   return [{ name: request.name, runs }];
 }
 
 /** finishMerged for `format=arrow`: the rows as one record batch. */
-export function finishMergedInArrow(
+export async function finishMergedInArrow(
   request: MergedAggregateRequest & { readonly columns: readonly string[] },
   partials: readonly SeriesPartial[],
   snapshot: (series: string) => SeriesSnapshot,
-): OneSeriesBatch {
-  const { aggregates, whole } = wholeMerged(request, partials, snapshot);
+  turns: Turns,
+): Promise<OneSeriesBatch> {
+  const { aggregates, whole } = await wholeMerged(request, partials, snapshot, turns);
   return oneSeriesBatch(aggregates, whole, request);
 }
 
-function wholeMerged(request: MergedAggregateRequest, partials: readonly SeriesPartial[], snapshot: (series: string) => SeriesSnapshot): { aggregates: Aggregate<unknown>[]; whole: SeriesPartial } {
+async function wholeMerged(
+  request: MergedAggregateRequest,
+  partials: readonly SeriesPartial[],
+  snapshot: (series: string) => SeriesSnapshot,
+  turns: Turns,
+): Promise<{ aggregates: Aggregate<unknown>[]; whole: SeriesPartial }> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  const whole = partials.reduce((into, other) => combineSeriesPartials(aggregates, into, other), mergedPartial(request, snapshot));
+  const whole = partials.reduce((into, other) => combineSeriesPartials(aggregates, into, other), await mergedPartial(request, snapshot, turns));
   return { aggregates, whole };
 }

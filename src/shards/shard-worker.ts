@@ -127,9 +127,15 @@ function guard<T>(work: () => T): T | ErrorReply {
 }
 
 async function guardAsync(work: () => Promise<void>): Promise<{ ok: true } | ErrorReply> {
-  try {
+  return guardPromise(async () => {
     await work();
     return { ok: true };
+  });
+}
+
+async function guardPromise<T>(work: () => Promise<T>): Promise<T | ErrorReply> {
+  try {
+    return await work();
   } catch (err) {
     return errorReply(err);
   }
@@ -236,20 +242,25 @@ export function surveyBlockScan(task: { cursorId: number }): Record<string, Kind
  * held and each series is read as it stood when the scan reached it.
  */
 export async function aggregate(request: AggregateRequest & { status: TxnStatus }): Promise<EncodedAnswer | ErrorReply> {
-  let answer: EncodedAnswer;
-  try {
-    const shard = open(request.status);
-    const snapshots = snapshotRequestOf({ ...request, order: 'asc' });
-    if (request.checkFirst) shard.checkSeries(snapshots.db, request.checkFirst, snapshots.requiredColumns, snapshots.restrictions);
-    answer = await shard.withSnapshotsAsync(snapshots, (snapshot) => encodedAnswer(request, snapshot, new Turns(AGGREGATE_TURN_MS)));
-  } catch (err) {
-    return errorReply(err);
-  }
-  return transferResult(answer, [answer.body.buffer as ArrayBuffer, answer.runs.buffer as ArrayBuffer]);
+  const answer = await guardPromise(() => inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => encodedAnswer(request, snapshot, turns), request.checkFirst));
+  return isErrorReply(answer) ? answer : transferResult(answer, [answer.body.buffer as ArrayBuffer, answer.runs.buffer as ArrayBuffer]);
 }
 
 /** How long an aggregate holds the shard's thread before the messages that came meanwhile run. */
 const AGGREGATE_TURN_MS = 20;
+
+/** `withSnapshots` for work done in turns (Turns in aggregate-scan.ts): the files are held until it ends. */
+async function inTurns<T>(
+  status: TxnStatus,
+  request: SnapshotRequestOnWire,
+  work: (snapshot: (series: string) => SeriesSnapshot, turns: Turns) => Promise<T>,
+  checkFirst?: readonly string[],
+): Promise<T> {
+  const shard = open(status);
+  const snapshots = snapshotRequestOf(request);
+  if (checkFirst) shard.checkSeries(snapshots.db, checkFirst, snapshots.requiredColumns, snapshots.restrictions);
+  return shard.withSnapshotsAsync(snapshots, (snapshot) => work(snapshot, new Turns(AGGREGATE_TURN_MS)));
+}
 
 /** The buffers an answer's runs lie in, each once: runs share one buffer, and a buffer listed twice cannot be moved. */
 function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
@@ -268,19 +279,19 @@ export function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowS
 }
 
 /** A merge's partial over the merged series this shard owns. */
-export function aggregateMergedPartial(request: MergedAggregateRequest & { status: TxnStatus }): SeriesPartial | ErrorReply {
-  return guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => mergedPartial(request, snapshot)));
+export function aggregateMergedPartial(request: MergedAggregateRequest & { status: TxnStatus }): Promise<SeriesPartial | ErrorReply> {
+  return guardPromise(() => inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => mergedPartial(request, snapshot, turns)));
 }
 
 /** A merge's rows, from this shard's members and the partials of the other shards. */
-export function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): EncodedSeries[] | ErrorReply {
-  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => finishMerged(request, request.partials, snapshot)));
+export async function aggregateMerged(request: MergedAggregateRequest & { partials: SeriesPartial[]; status: TxnStatus }): Promise<EncodedSeries[] | ErrorReply> {
+  const answer = await guardPromise(() => inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => finishMerged(request, request.partials, snapshot, turns)));
   return Array.isArray(answer) ? transferResult(answer, runBuffers(answer)) : answer;
 }
 
 /** A merge's aggregate rows for `format=arrow`, as one record batch typed by them. */
-export function aggregateMergedInArrow(request: MergedAggregateRequest & { columns: string[]; partials: SeriesPartial[]; status: TxnStatus }): OneSeriesBatch | ErrorReply {
-  const answer = guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => finishMergedInArrow(request, request.partials, snapshot)));
+export async function aggregateMergedInArrow(request: MergedAggregateRequest & { columns: string[]; partials: SeriesPartial[]; status: TxnStatus }): Promise<OneSeriesBatch | ErrorReply> {
+  const answer = await guardPromise(() => inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => finishMergedInArrow(request, request.partials, snapshot, turns)));
   return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
