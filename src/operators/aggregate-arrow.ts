@@ -9,7 +9,7 @@ import { allocateColumn, type Column } from '../storage/columns.js';
 import type { ArrowScanOutput } from './scan-cursor.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
 import { shapedRowRuns } from '../query/aggregate-rows.js';
-import { aggregateSeries, type AggregateRequest } from './aggregate-scan.js';
+import { eachSeriesInTurns, type AggregateRequest, type Turns } from './aggregate-scan.js';
 
 /**
  * `format=arrow` aggregates, in the shard that owns the series. An aggregate's output kinds
@@ -25,9 +25,9 @@ export type ArrowAggregateRequest = AggregateRequest & {
 };
 
 /** The kinds each output column holds in this request's rows. */
-export function surveyAggregate(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot): Record<string, KindSet> {
+export async function surveyAggregate(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<Record<string, KindSet>> {
   const kinds: Record<string, KindSet> = {};
-  for (const { columns, count } of seriesRows(request, snapshot)) {
+  for (const { columns, count } of await seriesRows(request, snapshot, turns)) {
     columns.forEach((column, c) => {
       kinds[request.columns[c]!] = (kinds[request.columns[c]!] ?? 0) | kindsOf(column, 0, count);
     });
@@ -36,8 +36,8 @@ export function surveyAggregate(request: ArrowAggregateRequest, snapshot: (serie
 }
 
 /** This request's rows as one record batch message (empty when no series has rows). */
-export function aggregateBatch(request: ArrowAggregateRequest, output: ArrowScanOutput, snapshot: (series: string) => SeriesSnapshot): Uint8Array {
-  const answers = [...seriesRows(request, snapshot)];
+export async function aggregateBatch(request: ArrowAggregateRequest, output: ArrowScanOutput, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<Uint8Array> {
+  const answers = await seriesRows(request, snapshot, turns);
   const batch = new RecordBatchBuilder(output.layout, answers.reduce((rows, answer) => rows + answer.count, 0));
   for (const { name, time, columns, count } of answers) {
     const byName = output.layout.columns.map((c) => columns[request.columns.indexOf(c.name)]);
@@ -54,10 +54,12 @@ interface SeriesRows {
   readonly columns: Column[];
 }
 
-/** Each series' output rows, as the JSON answer has them, in columns. */
-function* seriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot): Generator<SeriesRows> {
+/** Each series' output rows, as the JSON answer has them, in columns; folded in `turns`. */
+async function seriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<SeriesRows[]> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) yield finishedRows(name, aggregates, partial, request);
+  const rows: SeriesRows[] = [];
+  await eachSeriesInTurns(request, aggregates, snapshot, turns, ({ name, partial }) => rows.push(finishedRows(name, aggregates, partial, request)));
+  return rows;
 }
 
 /** A series' partial, finished and shaped as the JSON answer's rows, in columns. */

@@ -88,18 +88,27 @@ export async function encodedAnswer(request: AggregateRequest, snapshot: (series
   const writer = new RunsWriter();
   const runs: number[] = [];
   // One series' partial at a time: each is encoded before the next series is read.
-  for (const step of aggregateSteps(request, aggregates, snapshot, turns)) {
-    if (step === TURN_OVER) {
-      await turns.next();
-      continue;
-    }
-    const { index, partial } = step;
+  await eachSeriesInTurns(request, aggregates, snapshot, turns, ({ index, partial }) => {
     const spans =
       writer.encodeCells(partial, aggregates, request.order, request.widthUs, request.shaping) ??
       writer.encode(finishSeriesPartial(aggregates, partial), aggregates, request.order, request.widthUs, request.shaping);
     for (const span of spans) runs.push(index, span.start, span.end);
-  }
+  });
   return { body: writer.finish(), runs: Uint32Array.from(runs) };
+}
+
+/** aggregateSeries in `turns`: `each` is given every requested series' partial with at least one row, in request order. */
+export async function eachSeriesInTurns(
+  request: AggregateRequest,
+  aggregates: readonly Aggregate<unknown>[],
+  snapshot: (series: string) => SeriesSnapshot,
+  turns: Turns,
+  each: (series: SeriesAggregate) => void,
+): Promise<void> {
+  for (const step of aggregateSteps(request, aggregates, snapshot, turns)) {
+    if (step === TURN_OVER) await turns.next();
+    else each(step);
+  }
 }
 
 /**

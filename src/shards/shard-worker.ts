@@ -268,13 +268,13 @@ function runBuffers(answer: EncodedSeries[]): ArrayBuffer[] {
 }
 
 /** The kinds of an Arrow aggregate's output columns over this shard's series (aggregate-arrow.ts). */
-export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Record<string, KindSet> | ErrorReply {
-  return guard(() => withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => surveyOf(request, snapshot), request.checkFirst));
+export function surveyAggregate(request: ArrowAggregateRequest & { status: TxnStatus }): Promise<Record<string, KindSet> | ErrorReply> {
+  return guardPromise(() => inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => surveyOf(request, snapshot, turns), request.checkFirst));
 }
 
 /** An Arrow aggregate's rows for this shard's series as one record batch message. */
-export function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput; status: TxnStatus }): { bytes: Uint8Array } | ErrorReply {
-  const answer = guard(() => ({ bytes: withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => batchOf(request, request.output, snapshot)) }));
+export async function aggregateBatch(request: ArrowAggregateRequest & { output: ArrowScanOutput; status: TxnStatus }): Promise<{ bytes: Uint8Array } | ErrorReply> {
+  const answer = await guardPromise(async () => ({ bytes: await inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => batchOf(request, request.output, snapshot, turns)) }));
   return isErrorReply(answer) ? answer : transferResult(answer, [answer.bytes.buffer as ArrayBuffer]);
 }
 
