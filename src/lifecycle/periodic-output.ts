@@ -4,7 +4,7 @@ import { createAggregate } from '../engine/registry.js';
 import { finishSeriesPartial } from '../engine/series-partial.js';
 import type { Scalar } from '../engine/values.js';
 import { shapedRowRuns, TooManyFilledBucketsError } from '../query/aggregate-rows.js';
-import { aggregateSeries, type AggregateRequest } from '../operators/aggregate-scan.js';
+import { eachSeriesInTurns, type AggregateRequest, type Turns } from '../operators/aggregate-scan.js';
 import { allocateColumn, ValueKind, type Column, type SeriesColumns } from '../storage/columns.js';
 import { shardOf } from '../storage/router.js';
 import type { SeriesSnapshot } from '../storage/series-snapshot.js';
@@ -50,14 +50,14 @@ export type PeriodicRunOutput =
  * the rows of its target and time, so that running the interval again overwrites it; a null
  * is written as an erasure, so a value an earlier run wrote goes too.
  */
-export function periodicBatches(request: PeriodicRequest, snapshot: (series: string) => SeriesSnapshot): PeriodicOutput {
+export async function periodicBatches(request: PeriodicRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<PeriodicOutput> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, 'asc'));
   const target = parseIntoTarget(request.target);
   // A repeated name (`count(a), count(b)`) is written once, and interpolated columns not at all.
   const written = request.columns.flatMap((name, i) => (target.columns.includes(name) || request.columns.indexOf(name) !== i ? [] : [{ name, cell: i + 1 }]));
   const rowsByTarget = new Map<string, { time: number[]; seq: number[]; cells: Scalar[][] }>();
   const seen = new Map<string, number>(request.numbered);
-  for (const { name, partial } of aggregateSeries(request, aggregates, snapshot)) {
+  await eachSeriesInTurns(request, aggregates, snapshot, turns, ({ name, partial }) => {
     for (const row of outputRows(finishSeriesPartial(aggregates, partial), aggregates, request)) {
       const series = interpolate(target, name, (column) => {
         const at = request.columns.indexOf(column);
@@ -73,7 +73,7 @@ export function periodicBatches(request: PeriodicRequest, snapshot: (series: str
       rows.seq.push(seq);
       rows.cells.push(written.map(({ cell }) => row[cell]!));
     }
-  }
+  });
   const byShard = Array.from({ length: request.shardCount }, (): SeriesColumns[] => []);
   for (const [series, rows] of rowsByTarget) {
     const columns = written.map(({ name }, c) => columnOf(name, rows.cells.map((cells) => cells[c]!)));

@@ -97,7 +97,7 @@ export async function encodedAnswer(request: AggregateRequest, snapshot: (series
   return { body: writer.finish(), runs: Uint32Array.from(runs) };
 }
 
-/** aggregateSeries in `turns`: `each` is given every requested series' partial with at least one row, in request order. */
+/** Every requested series' partial with at least one row, in request order, to `each`; folded in `turns`. */
 export async function eachSeriesInTurns(
   request: AggregateRequest,
   aggregates: readonly Aggregate<unknown>[],
@@ -146,16 +146,7 @@ export async function foldInTurns(folding: Iterator<typeof TURN_OVER>, turns: Tu
   while (!folding.next().done) await turns.next();
 }
 
-/** The partial of every requested series with at least one row, in request order. */
-export function* aggregateSeries(
-  request: AggregateRequest,
-  aggregates: readonly Aggregate<unknown>[],
-  snapshot: (series: string) => SeriesSnapshot,
-): Generator<SeriesAggregate> {
-  for (const step of aggregateSteps(request, aggregates, snapshot)) if (step !== TURN_OVER) yield step;
-}
-
-/** aggregateSeries, with a TURN_OVER after a block wherever `turns` says the turn is over. */
+/** The partial of every requested series with at least one row, in request order; TURN_OVER after a block wherever `turns` says the turn is over. */
 function* aggregateSteps(
   request: AggregateRequest,
   aggregates: readonly Aggregate<unknown>[],

@@ -99,17 +99,6 @@ function start(): Shard {
   return shard;
 }
 
-/**
- * Snapshots of `request`'s series for `work`, within this message (Shard.withSnapshots). The
- * series of `checkFirst`, when given, are checked before any is read: a missing one fails the
- * whole request.
- */
-function withSnapshots<T>(status: TxnStatus, request: SnapshotRequestOnWire, work: (snapshot: (series: string) => SeriesSnapshot) => T, checkFirst?: readonly string[]): T {
-  const shard = open(status);
-  const snapshots = snapshotRequestOf(request);
-  if (checkFirst) shard.checkSeries(snapshots.db, checkFirst, snapshots.requiredColumns, snapshots.restrictions);
-  return shard.withSnapshots(snapshots, work);
-}
 
 function errorReply(err: unknown): ErrorReply {
   if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
@@ -249,7 +238,11 @@ export async function aggregate(request: AggregateRequest & { status: TxnStatus 
 /** How long an aggregate holds the shard's thread before the messages that came meanwhile run. */
 const AGGREGATE_TURN_MS = 20;
 
-/** `withSnapshots` for work done in turns (Turns in aggregate-scan.ts): the files are held until it ends. */
+/**
+ * Snapshots of `request`'s series for `work`, done in turns (Turns in aggregate-scan.ts): the
+ * series' files are held until it ends. The series of `checkFirst`, when given, are checked
+ * before any is read: a missing one fails the whole request.
+ */
 async function inTurns<T>(
   status: TxnStatus,
   request: SnapshotRequestOnWire,
@@ -299,9 +292,9 @@ export async function aggregateMergedInArrow(request: MergedAggregateRequest & {
  * One run of a periodic continuous query over this shard's series: write batches per target
  * shard, or in cluster mode the log's messages of them (`request.log`).
  */
-export function periodicRun(request: PeriodicRequest & { status: TxnStatus }): PeriodicRunOutput | ErrorReply {
-  const answer = guard((): PeriodicRunOutput => {
-    const { batches, numbered } = withSnapshots(request.status, { ...request, order: 'asc' }, (snapshot) => periodicBatches(request, snapshot));
+export async function periodicRun(request: PeriodicRequest & { status: TxnStatus }): Promise<PeriodicRunOutput | ErrorReply> {
+  const answer = await guardPromise(async (): Promise<PeriodicRunOutput> => {
+    const { batches, numbered } = await inTurns(request.status, { ...request, order: 'asc' }, (snapshot, turns) => periodicBatches(request, snapshot, turns));
     const { log } = request;
     if (log !== undefined) {
       return { parts: batches.flatMap((batch, partition) => (batch === null ? [] : namedLogParts(partition, batch, log.messageBytes, `${log.name}.${partition}`))), numbered };
