@@ -99,7 +99,6 @@ function start(): Shard {
   return shard;
 }
 
-
 function errorReply(err: unknown): ErrorReply {
   if (err instanceof ShardError) return { error: { status: err.status, message: err.message } };
   if (err instanceof HttpError) return { error: { status: err.status, message: err.message, headers: err.headers } };
