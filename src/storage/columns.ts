@@ -167,3 +167,22 @@ export function onlyFloats(kinds: Uint8Array, count: number): boolean {
 export function hasSharedKinds(column: Column): boolean {
   return sharedKindBuffers.has(column.kinds.buffer);
 }
+
+/**
+ * Appends to `strings` the strings that the first `count` rows of `source` name, each once, and
+ * points those rows, copied to `slots` from `at`, at their places there. A column cut from a
+ * larger one shares its whole string list; this carries only what the cut's rows use.
+ */
+export function copyUsedStrings(source: Column, count: number, strings: string[], slots: Float64Array, at: number): void {
+  const copiedTo = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    if (source.kinds[i] !== ValueKind.String) continue;
+    const slot = source.floats[i]!;
+    let to = copiedTo.get(slot);
+    if (to === undefined) {
+      to = strings.push(source.strings[slot]!) - 1;
+      copiedTo.set(slot, to);
+    }
+    slots[at + i] = to;
+  }
+}

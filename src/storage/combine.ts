@@ -1,4 +1,4 @@
-import { allocateColumn, constantStringColumn, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { allocateColumn, constantStringColumn, copyUsedStrings, isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
 import { permute, sortOrder } from './row-order.js';
 
 /**
@@ -97,18 +97,7 @@ function appendStrings(target: Column, source: Column, count: number, at: number
     }
     return;
   }
-  const copiedTo = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
-    if (source.kinds[i] !== ValueKind.String) continue;
-    const slot = source.floats[i]!;
-    let to = copiedTo.get(slot);
-    if (to === undefined) {
-      to = target.strings.length;
-      target.strings.push(source.strings[slot]!);
-      copiedTo.set(slot, to);
-    }
-    target.floats[at + i] = to;
-  }
+  copyUsedStrings(source, count, target.strings, target.floats, at);
 }
 
 /** The columns that every piece holds as a constant column (a tag) of one and the same string, with that string. */

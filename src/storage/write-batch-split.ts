@@ -1,4 +1,4 @@
-import { isConstantColumn, ValueKind, type Column, type SeriesColumns } from './columns.js';
+import { copyUsedStrings, isConstantColumn, type Column, type SeriesColumns } from './columns.js';
 import { sliceRows } from './row-slice.js';
 import { decodeWriteBatch, encodeWriteBatch } from './write-batch.js';
 
@@ -45,17 +45,6 @@ function ownStrings(column: Column, count: number): Column {
   // Copied as bytes: an int64 slot may hold a NaN bit pattern a float copy could rewrite.
   new Uint8Array(floats.buffer).set(new Uint8Array(column.floats.buffer, column.floats.byteOffset, count * 8));
   const strings: string[] = [];
-  const renumbered = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
-    if (column.kinds[i] !== ValueKind.String) continue;
-    const index = column.floats[i]!;
-    let mine = renumbered.get(index);
-    if (mine === undefined) {
-      mine = strings.length;
-      strings.push(column.strings[index]!);
-      renumbered.set(index, mine);
-    }
-    floats[i] = mine;
-  }
+  copyUsedStrings(column, count, strings, floats, 0);
   return { name: column.name, kinds: column.kinds, floats, ints: new BigInt64Array(floats.buffer), strings };
 }
