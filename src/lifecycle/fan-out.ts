@@ -197,16 +197,11 @@ export function withFanOut(batches: readonly (Uint8Array | null)[], db: string, 
   if (added === 0) return { batches: [...batches], added };
   return {
     batches: batches.map((batch, shard) => {
-      const shardCopies = copies.length === 1 ? copies[0]![shard]! : copies.reduce((all: EntryCopy[], byShard) => pushAll(all, byShard[shard]!), []);
+      const shardCopies = copies.length === 1 ? copies[0]![shard]! : copies.flatMap((byShard) => byShard[shard]!);
       return shardCopies.length === 0 ? batch : appendEntryCopies(db, batch, shardCopies);
     }),
     added,
   };
-}
-
-function pushAll<T>(to: T[], items: readonly T[]): T[] {
-  for (const item of items) to.push(item);
-  return to;
 }
 
 /** One series of copies per distinct interpolated target name (a target that interpolates columns). */
