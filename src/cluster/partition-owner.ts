@@ -12,6 +12,7 @@ import { openHedgedConsumer } from './hedged-consumer.js';
 import type { CheckpointShipper } from './checkpoint-shipper.js';
 import { BASE_HEADER, DB_CREATED_HEADER, DB_HEADER, ENCODING_HEADER, RAW_BYTES_HEADER, type PartitionLog } from './partition-log.js';
 import { isLogBatchEncoding } from '../storage/log-batch-encoding.js';
+import { StallWatch } from './stall-watch.js';
 
 /** Messages a partition's consumer has handed to its shard and not yet seen stored. */
 const WRITES_IN_FLIGHT = 16;
@@ -20,8 +21,7 @@ const PULL_AHEAD = 64;
 /** A pull request lasts this long; the server sends a heartbeat at this interval while it waits. */
 const PULL_EXPIRES_MS = 4_000;
 const PULL_HEARTBEAT_MS = 1_000;
-/** A consumer that stored nothing for this long while its stream holds more is made again. */
-const STALL_AFTER_MS = 2_000;
+/** How often a consumer that stores nothing is looked at (stall-watch.ts). */
 const STALL_CHECK_MS = 500;
 /** After a failed write (a full memtable, a disk error), the consumer starts again after this. */
 const RETRY_DELAY_MS = 500;
@@ -309,27 +309,21 @@ export class PartitionOwner {
 
   /**
    * After a NATS server dies, a consumer it held sends nothing more, and the pulls to it wait in
-   * vain. When nothing has arrived for a while but the stream holds messages past what is
-   * stored, the consumer is stopped, and made again.
+   * vain. When a message the stream holds is still not stored a while later (StallWatch), the
+   * consumer is stopped, and made again.
    */
   private watchStall(partition: number, messages: ConsumerMessages): NodeJS.Timeout {
-    let seen = this.applied[partition]!;
-    let movedAt = Date.now();
+    const watch = new StallWatch(this.applied[partition]!, Date.now());
     let checking = false;
     const timer = setInterval(() => {
-      const applied = this.applied[partition]!;
-      if (applied !== seen) {
-        seen = applied;
-        movedAt = Date.now();
-        return;
-      }
-      if (checking || Date.now() - movedAt < STALL_AFTER_MS) return;
+      if (checking || !watch.shouldAsk(this.applied[partition]!, Date.now())) return;
       checking = true;
       this.log
         .lastSequence(partition)
         .then((last) => {
-          if (last > this.applied[partition]! && this.applied[partition] === seen) {
-            this.logger.warn({ partition, stored: seen, last }, 'partition consumer stalled; making it again');
+          const stored = this.applied[partition]!;
+          if (watch.stalled(stored, last, Date.now())) {
+            this.logger.warn({ partition, stored, last }, 'partition consumer stalled; making it again');
             messages.stop();
           }
         })
