@@ -27,17 +27,19 @@ export type ArrowAggregateRequest = AggregateRequest & {
 /** The kinds each output column holds in this request's rows. */
 export async function surveyAggregate(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<Record<string, KindSet>> {
   const kinds: Record<string, KindSet> = {};
-  for (const { columns, count } of await seriesRows(request, snapshot, turns)) {
+  // Only the kinds are kept: each series' rows go once surveyed.
+  await eachSeriesRows(request, snapshot, turns, ({ columns, count }) => {
     columns.forEach((column, c) => {
       kinds[request.columns[c]!] = (kinds[request.columns[c]!] ?? 0) | kindsOf(column, 0, count);
     });
-  }
+  });
   return kinds;
 }
 
 /** This request's rows as one record batch message (empty when no series has rows). */
 export async function aggregateBatch(request: ArrowAggregateRequest, output: ArrowScanOutput, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<Uint8Array> {
-  const answers = await seriesRows(request, snapshot, turns);
+  const answers: SeriesRows[] = [];
+  await eachSeriesRows(request, snapshot, turns, (rows) => answers.push(rows));
   const batch = new RecordBatchBuilder(output.layout, answers.reduce((rows, answer) => rows + answer.count, 0));
   for (const { name, time, columns, count } of answers) {
     const byName = output.layout.columns.map((c) => columns[request.columns.indexOf(c.name)]);
@@ -54,12 +56,10 @@ interface SeriesRows {
   readonly columns: Column[];
 }
 
-/** Each series' output rows, as the JSON answer has them, in columns; folded in `turns`. */
-async function seriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns): Promise<SeriesRows[]> {
+/** Each series' output rows, as the JSON answer has them, in columns, to `each`; folded in `turns`. */
+function eachSeriesRows(request: ArrowAggregateRequest, snapshot: (series: string) => SeriesSnapshot, turns: Turns, each: (rows: SeriesRows) => void): Promise<void> {
   const aggregates = request.aggregates.map((spec) => createAggregate(spec, request.order));
-  const rows: SeriesRows[] = [];
-  await eachSeriesInTurns(request, aggregates, snapshot, turns, ({ name, partial }) => rows.push(finishedRows(name, aggregates, partial, request)));
-  return rows;
+  return eachSeriesInTurns(request, aggregates, snapshot, turns, ({ name, partial }) => each(finishedRows(name, aggregates, partial, request)));
 }
 
 /** A series' partial, finished and shaped as the JSON answer's rows, in columns. */

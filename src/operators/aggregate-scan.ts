@@ -151,7 +151,7 @@ function* aggregateSteps(
   request: AggregateRequest,
   aggregates: readonly Aggregate<unknown>[],
   snapshot: (series: string) => SeriesSnapshot,
-  turns?: Turns,
+  turns: Turns,
 ): Generator<SeriesAggregate | typeof TURN_OVER> {
   const reader = new SeriesReader(request, aggregates);
   for (let index = 0; index < request.series.length; index++) {
