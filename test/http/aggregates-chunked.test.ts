@@ -7,6 +7,7 @@ import test from 'ava';
 import { serverWith } from '../helpers/aggregate-fixtures.js';
 import { shardOf } from '../../src/storage/router.js';
 import { createDb, query, querySeries, streamQuery, writeOk, type SeriesResult } from '../helpers/client.js';
+import { deepEqualLarge } from '../helpers/large-equal.js';
 import { cleanupServers, startServer, type TestServer } from '../helpers/server.js';
 
 const DB = 'chunks';
@@ -47,12 +48,12 @@ test('a series of 2500 buckets streams as objects of 1000, 1000 and 500 points i
     ['dense', ['time', 'sum'], 1000],
     ['dense', ['time', 'sum'], 500],
   ]);
-  t.deepEqual(objects.flatMap((o) => o.points), denseRows('desc'));
+  deepEqualLarge(t, objects.flatMap((o) => o.points), denseRows('desc'));
 });
 
 test('unchunked, the same series comes back as one object', async (t) => {
   const whole = await querySeries(server, DB, 'select sum(v) from dense group by time(1s) order asc', { time_precision: 's' });
-  t.deepEqual(whole, [{ name: 'dense', columns: ['time', 'sum'], points: denseRows('asc') }]);
+  deepEqualLarge(t, whole, [{ name: 'dense', columns: ['time', 'sum'], points: denseRows('asc') }]);
 });
 
 test('a regex over many series streams one object per series', async (t) => {
@@ -70,10 +71,10 @@ test('series of thousands of buckets each, asked for in replies sized by their b
   for (const object of objects) rows.set(object.name, [...(rows.get(object.name) ?? []), ...object.points]);
   t.is(rows.size, WIDE_SERIES);
   for (let s = 0; s < WIDE_SERIES; s++) {
-    t.deepEqual(rows.get(`wide.${s}`), Array.from({ length: WIDE_POINTS }, (_, k) => [WIDE_POINTS - 1 - k, s + WIDE_POINTS - 1 - k]), `wide.${s}`);
+    deepEqualLarge(t, rows.get(`wide.${s}`), Array.from({ length: WIDE_POINTS }, (_, k) => [WIDE_POINTS - 1 - k, s + WIDE_POINTS - 1 - k]), `wide.${s}`);
   }
   const whole = await querySeries(server, DB, 'select max(v) from /^wide\\./ group by time(1s)', { time_precision: 's' });
-  t.deepEqual(
+  deepEqualLarge(t, 
     whole.map((o) => [o.name, o.points]),
     [...rows].sort(([a], [b]) => (a < b ? -1 : 1)),
   );

@@ -9,6 +9,7 @@ import type { Scalar } from '../../src/engine/values.js';
 import { ValueKind, type Column } from '../../src/storage/columns.js';
 import { columnOf } from './engine-query.js';
 import { inScanOrder, reference, type Row } from './engine-reference.js';
+import { deepEqualLarge } from '../helpers/large-equal.js';
 
 /*
  * For random typed data cut into random blocks, with random rows filtered out and the
@@ -149,7 +150,7 @@ for (const spec of SPECS) {
         const actual = engine(spec, data);
         const expected = oracle(spec, data);
         if (!ROUNDED.has(spec.name)) {
-          t.deepEqual(actual, expected);
+          deepEqualLarge(t, actual, expected);
           return;
         }
         const scale = data.rows.reduce((m, r) => Math.max(m, typeof r.value === 'number' || typeof r.value === 'bigint' ? Math.abs(Number(r.value)) : 0), 0);

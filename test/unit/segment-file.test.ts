@@ -8,6 +8,7 @@ import { combinePieces } from '../../src/storage/combine.js';
 import { SegmentCorruptError } from '../../src/storage/compression.js';
 import { sliceRows } from '../../src/storage/row-slice.js';
 import { readSegmentIndex, SegmentReader, SegmentWriter, type SeriesIndex } from '../../src/storage/segment-file.js';
+import { deepEqualLarge } from '../helpers/large-equal.js';
 import { MIXED_KINDS, rowsOf, seriesOf, T0 } from '../helpers/series-rows.js';
 
 function segmentPath(t: ExecutionContext): string {
@@ -92,7 +93,7 @@ test('series of many blocks, mixed kinds and a single row come back from the ind
     t.is(entry.minTime, original.time[0]);
     t.is(entry.maxTime, original.time[original.count - 1]);
     t.is(entry.maxSeq, original.seq[original.count - 1]);
-    t.deepEqual(rowsOf(readSeries(file, entry)), rowsOf(original));
+    deepEqualLarge(t, rowsOf(readSeries(file, entry)), rowsOf(original));
   }
   const [first, second] = index.series[0]!.blocks;
   t.is(first!.maxTime, big.time[SEGMENT_BLOCK_ROWS - 1]);
@@ -190,7 +191,7 @@ test('a reader opened before the file is deleted still reads it', (t) => {
   const [block] = readSegmentIndex(file).series[0]!.blocks;
   const reader = openReader(t, file);
   fs.rmSync(file);
-  t.deepEqual(rowsOf(reader.readBlock(block!)), rowsOf(rows));
+  deepEqualLarge(t, rowsOf(reader.readBlock(block!)), rowsOf(rows));
 });
 
 /**
@@ -222,8 +223,8 @@ test('blocks whose sequence numbers step as an earlier block of the file store o
   }
   index.series.forEach((entry, s) => {
     const back = readSeries(file, entry);
-    t.deepEqual([...back.seq], [...series[s]!.seq]);
-    t.deepEqual(rowsOf(back), rowsOf(series[s]!));
+    deepEqualLarge(t, [...back.seq], [...series[s]!.seq]);
+    deepEqualLarge(t, rowsOf(back), rowsOf(series[s]!));
   });
   // The same rows with steps of their own (each series its own request order) take more room.
   const unshared = segmentPath(t);
