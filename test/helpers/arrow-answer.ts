@@ -5,7 +5,7 @@
  */
 import { tableFromIPC, Type, type Table } from 'apache-arrow';
 import { parseNumbersAsText } from './exact-json.js';
-import { request, ROOT, type Credentials, type Params, type Target } from './client.js';
+import { fetchRetryingStale, request, ROOT, type Credentials, type Params, type Target } from './client.js';
 
 export interface ArrowResult {
   readonly status: number;
@@ -16,7 +16,7 @@ export interface ArrowResult {
 
 export async function arrowQuery(target: Target, db: string, q: string, params: Params = {}, auth: Credentials = ROOT): Promise<ArrowResult> {
   const url = `${target.baseUrl}/db/${db}/series?${new URLSearchParams({ u: auth.u, p: auth.p, q, format: 'arrow', ...params })}`;
-  const response = await fetch(url);
+  const response = await fetchRetryingStale(url, { method: 'GET' });
   const bytes = new Uint8Array(await response.arrayBuffer());
   const contentType = response.headers.get('content-type');
   const ok = response.status === 200 && contentType === 'application/vnd.apache.arrow.stream';

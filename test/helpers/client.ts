@@ -76,7 +76,7 @@ function fetchInit(method: string, options: RequestOptions): RequestInit {
  * handed one out, and a test failed on the race, not on anything the server answered. HTTP
  * clients retry an idempotent request on a stale connection the same way.
  */
-async function fetchRetryingStale(url: string, init: RequestInit): Promise<Response> {
+export async function fetchRetryingStale(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (error) {
