@@ -12,8 +12,9 @@
  *   git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)
  *   node dist/bench/ingest.js --keep        (prints the data directory)
  *   node dist/bench/query-pair.js --data-dir <dir> --other /tmp/before/dist/bundle/src/main.js
- *        [--query 'select * from /.*\/'] [--rounds 8] [--block 3] [--warmup 3] [--db bench]
- * The query is chunked with times in seconds, as the peer bench asks for Q4 and Q5.
+ *        [--query 'select * from /.*\/'] [--whole] [--rounds 8] [--block 3] [--warmup 3] [--db bench]
+ * The query is chunked with times in seconds, as the peer bench asks for Q4 and Q5; with
+ * --whole it is a whole (not chunked) answer, as 0.8's clients ask by default.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '8' },
     block: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
+    whole: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -71,7 +73,7 @@ async function start(label: string, entry: string | undefined): Promise<Side> {
   return { label, server, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), copy, wallMs: [], cpuMs: [] };
 }
 
-const pathAndQuery = seriesPath(flags.db!, flags.query!, { chunked: 'true', time_precision: 's' });
+const pathAndQuery = seriesPath(flags.db!, flags.query!, flags.whole ? { time_precision: 's' } : { chunked: 'true', time_precision: 's' });
 
 /**
  * One query, its answer read and dropped as it comes (as the peer bench's timed runs read):
@@ -108,7 +110,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 === 0 ? [mine, other] : [other, mine]) await runBlock(side);
   }
-  console.log(`${flags.query} (chunked), ${rounds} rounds of ${block} queries on each build, after ${warmup} each`);
+  console.log(`${flags.query} (${flags.whole ? 'whole' : 'chunked'}), ${rounds} rounds of ${block} queries on each build, after ${warmup} each`);
   for (const side of sides) {
     console.log(`  ${side.label.padEnd(12)} wall ${median(side.wallMs).toFixed(1)} ms  server CPU ${median(side.cpuMs).toFixed(1)} ms per query`);
   }

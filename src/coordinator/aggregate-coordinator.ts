@@ -10,7 +10,7 @@ import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
-import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
 
 /** Series per shard message at most: bounds a message's time on the shard's thread. */
 const SERIES_PER_REQUEST = 100;
@@ -52,7 +52,7 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
       : pumpSeries(storage, db, plan, shaping, sink, exchange);
   if (sink instanceof WholeSink) {
     await pumps;
-    return exchange.rawJson(200, sink.body());
+    return sink.send(exchange);
   }
   try {
     await pumps;
@@ -249,7 +249,7 @@ class WholeSink implements Sink {
     return Promise.resolve();
   }
 
-  body(): Uint8Array {
-    return wholeAnswer(sortByteOrder([...this.bySeries.keys()]), this.bySeries, this.framing);
+  send(exchange: AnswerStream): void {
+    sendWholeAnswer(exchange, sortByteOrder([...this.bySeries.keys()]), this.bySeries, this.framing);
   }
 }

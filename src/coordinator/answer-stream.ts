@@ -10,7 +10,7 @@ export interface AnswerStream {
   readonly done: boolean;
   /** The Content-Type a streamed answer is sent with (JSON unless an encoder says otherwise). */
   streamContentType: string;
-  /** A whole answer, already encoded as JSON. */
+  /** A whole answer, already encoded as JSON. Its bytes are read before this returns: the caller may reuse them after. */
   rawJson(status: number, body: Uint8Array | string): void;
   /**
    * The compression a streamed answer goes out with, if any: producers that can may then

@@ -13,7 +13,7 @@ import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
 import { seriesByShard, shardsOfSource } from './series-by-shard.js';
-import { addWholePart, wholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import type { DeflatedPiece } from '../util/deflate-piece.js';
 
@@ -229,7 +229,7 @@ export class QueryCoordinator {
         }
       }),
     );
-    exchange.rawJson(200, wholeAnswer(mergeByteOrdered(orders), bySeries, framing));
+    sendWholeAnswer(exchange, mergeByteOrdered(orders), bySeries, framing);
   }
 }
 

@@ -1,4 +1,5 @@
-import { JsonWriter } from '../engine/json/json-writer.js';
+import { borrowWriter, giveBackWriter, type JsonWriter } from '../engine/json/json-writer.js';
+import type { AnswerStream } from './answer-stream.js';
 import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
 
 /**
@@ -46,11 +47,23 @@ export function addWholePart(
 }
 
 /**
- * The answer's JSON array, one object per series in the order of `names`, written into one
- * buffer: a query over many series has a head per series, and a buffer per head and tail
- * joined at the end cost more than the rows.
+ * Sends the answer's JSON array, one object per series in the order of `names`, written into
+ * one buffer: a query over many series has a head per series, and a buffer per head and tail
+ * joined at the end cost more than the rows. The buffer is the main thread's borrowed writer,
+ * given back once `rawJson` has read it: a fresh buffer per answer counted as external memory,
+ * and a one-series export made V8 run a full collection every 16 answers.
  */
-export function wholeAnswer(names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): Uint8Array {
+export function sendWholeAnswer(exchange: AnswerStream, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): void {
+  const out = borrowWriter();
+  try {
+    writeWholeAnswer(out, names, series, framing);
+    exchange.rawJson(200, out.bytes());
+  } finally {
+    giveBackWriter(out);
+  }
+}
+
+function writeWholeAnswer(out: JsonWriter, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): void {
   const separator = framing.pretty ? ',\n' : ',';
   const tail = seriesObjectTail(framing);
   let size = 64;
@@ -58,7 +71,7 @@ export function wholeAnswer(names: readonly string[], series: ReadonlyMap<string
     size += entry.end - entry.start + 2;
     if (entry.more) for (const part of entry.more) size += part.end - part.start + 2;
   }
-  const out = new JsonWriter(size + names.length * 64);
+  out.reserve(size + names.length * 64);
   out.ascii(framing.pretty && names.length > 0 ? '[\n' : '[');
   names.forEach((name, index) => {
     const entry = series.get(name)!;
@@ -75,5 +88,4 @@ export function wholeAnswer(names: readonly string[], series: ReadonlyMap<string
     if (!entry.framed) out.ascii(tail);
   });
   out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
-  return out.bytes();
 }

@@ -35,6 +35,11 @@ const INLINE_COMPRESSION_BYTES = 16 * 1024;
 const gzipOffLoop = promisify(gzip);
 const deflateOffLoop = promisify(deflate);
 
+/** A body this exchange keeps past the call that gave it: bytes are copied, since their owner may reuse them. */
+function ownCopy(body: string | Uint8Array): string | Uint8Array {
+  return typeof body === 'string' ? body : body.slice();
+}
+
 /** Whole answers are compressed at the same level as streamed ones (deflate-piece.ts says why). */
 const RESPONSE_COMPRESSION = { level: ANSWER_COMPRESSION_LEVEL } as const;
 
@@ -182,7 +187,9 @@ export class Exchange implements AnswerStream {
       return this.respond(status, encoding === 'gzip' ? gzipSync(body, RESPONSE_COMPRESSION) : deflateSync(body, RESPONSE_COMPRESSION), contentType, encoding, extraHeaders);
     }
     // On libuv's thread pool, so the event loop keeps serving; same zlib settings, same bytes.
-    this.compressing = (encoding === 'gzip' ? gzipOffLoop(body, RESPONSE_COMPRESSION) : deflateOffLoop(body, RESPONSE_COMPRESSION)).then(
+    // zlib reads the body after this returns, and a caller may reuse its buffer then (rawJson).
+    const kept = ownCopy(body);
+    this.compressing = (encoding === 'gzip' ? gzipOffLoop(kept, RESPONSE_COMPRESSION) : deflateOffLoop(kept, RESPONSE_COMPRESSION)).then(
       (payload) => this.respond(status, payload, contentType, encoding, extraHeaders),
       (err: Error) => this.respond(500, err.message, 'text/plain', undefined, {}),
     );
@@ -215,7 +222,7 @@ export class Exchange implements AnswerStream {
    */
   private failStream(status: number, body: string | Uint8Array): void {
     if (status < 400) return this.abortStream();
-    this.compressing = this.writeChunk(body)
+    this.compressing = this.writeChunk(ownCopy(body))
       .then(() => this.endStream())
       .catch(() => this.abortStream());
   }
