@@ -13,7 +13,7 @@ import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
 import { seriesByShard, shardsOfSource } from './series-by-shard.js';
-import { addWholePart, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, OrderedWholeAnswer, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import type { DeflatedPiece } from '../util/deflate-piece.js';
 
@@ -118,8 +118,9 @@ export class QueryCoordinator {
     const byShard = pattern ? new Map(this.storage.shards.map((shard) => [shard, [] as string[]])) : await seriesByShard(this.storage, db, plan.source);
     const opened = await Promise.allSettled(
       [...byShard].map(async ([shard, names]) => {
-        // Streamed pages are let go once written (page-source.ts pumpPages), so they can share slots.
-        const pageSlots = output.chunked && !inArrow ? shard.takeJsonSlots() : undefined;
+        // Streamed pages are let go once written (page-source.ts pumpPages), so they can share
+        // slots; so are a whole answer's when one shard gives them all (collectInOrder).
+        const pageSlots = !inArrow && (output.chunked || byShard.size === 1) ? shard.takeJsonSlots() : undefined;
         const deflatePages = output.chunked && !inArrow ? exchange.pieceEncoding() : undefined;
         const request: ScanRequest = {
           db,
@@ -209,6 +210,7 @@ export class QueryCoordinator {
    * rows are framed here.
    */
   private async collectWhole(sources: PageSource[], framing: Framing, exchange: AnswerStream): Promise<void> {
+    if (sources.length === 1 && sources[0]!.lendsPages === true) return this.collectInOrder(sources[0]!, framing, exchange);
     const bySeries = new Map<string, WholeSeries>();
     // Each source gives its series in byte order, so the answer's order is a merge of theirs.
     const orders = await Promise.all(
@@ -230,6 +232,27 @@ export class QueryCoordinator {
       }),
     );
     sendWholeAnswer(exchange, mergeByteOrdered(orders), bySeries, framing);
+  }
+
+  /**
+   * A whole answer from one scan whose pages take turns in two shared slots: its series come
+   * in order, so each page is copied into the answer as it arrives, before the next is asked
+   * for. A page moved in a buffer of its own was external memory on the main thread, and a
+   * one-series export made V8 run a full collection every 31 answers.
+   */
+  private async collectInOrder(source: PageSource, framing: Framing, exchange: AnswerStream): Promise<void> {
+    const answer = new OrderedWholeAnswer(framing);
+    try {
+      for (;;) {
+        if (exchange.done) return await source.close();
+        const page = await source.next();
+        for (const { name, start, end, count } of page.objects) answer.add(name, page.body.subarray(start, end), count);
+        if (page.done) return answer.send(exchange);
+      }
+    } finally {
+      answer.discard();
+      source.release?.();
+    }
   }
 }
 

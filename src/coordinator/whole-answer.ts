@@ -1,5 +1,6 @@
 import { borrowWriter, giveBackWriter, type JsonWriter } from '../engine/json/json-writer.js';
 import type { AnswerStream } from './answer-stream.js';
+import { copyBytes } from '../util/shared-bytes.js';
 import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
 
 /**
@@ -88,4 +89,42 @@ function writeWholeAnswer(out: JsonWriter, names: readonly string[], series: Rea
     if (!entry.framed) out.ascii(tail);
   });
   out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
+}
+
+/**
+ * A whole answer whose series come in order, each as the shard framed it (seriesFramed pages):
+ * written into the main thread's borrowed writer as the parts arrive, so the pages' bytes need
+ * not outlive them. The same bytes as `sendWholeAnswer` gives for those parts.
+ */
+export class OrderedWholeAnswer {
+  private out: JsonWriter | undefined = borrowWriter();
+  private previous: string | undefined;
+
+  constructor(private readonly framing: Framing) {}
+
+  /** The next part: a new series' object head and rows, or more rows (or the tail) of the last one. */
+  add(name: string, part: Uint8Array, count: number): void {
+    const out = this.out!;
+    if (this.previous === undefined) out.ascii(this.framing.pretty ? '[\n' : '[');
+    // A new series follows a separator; so do rows continued from an earlier part, but not a tail alone (0 rows).
+    else if (name !== this.previous || count > 0) out.ascii(this.framing.pretty ? ',\n' : ',');
+    // The part is in a slot the shard shares: copied out word by word (util/shared-bytes.ts).
+    out.reserve(part.length);
+    copyBytes(out.raw(), out.length, part);
+    out.length += part.length;
+    this.previous = name;
+  }
+
+  send(exchange: AnswerStream): void {
+    const out = this.out!;
+    if (this.previous === undefined) out.ascii('[]');
+    else out.ascii(this.framing.pretty ? '\n]' : ']');
+    exchange.rawJson(200, out.bytes());
+  }
+
+  /** Gives the writer back; the answer is then done with. */
+  discard(): void {
+    if (this.out !== undefined) giveBackWriter(this.out);
+    this.out = undefined;
+  }
 }
