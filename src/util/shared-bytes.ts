@@ -8,8 +8,10 @@
  */
 let staging = new Int32Array(0);
 
-/** Below this, the two steps cost more than the byte-wise copy saves. */
+/** Parts this small are copied in one step: a few microseconds either way. */
 const WORD_COPY_BYTES = 4096;
+/** The reused buffer is kept up to a slot's size (1 MiB) and a little over; a larger part gets one of its own. */
+const KEPT_STAGING_WORDS = 512 * 1024;
 
 /** `target.set(source, at)`, fast when `source` lies in a SharedArrayBuffer. */
 export function copyBytes(target: Uint8Array, at: number, source: Uint8Array): void {
@@ -20,7 +22,8 @@ export function copyBytes(target: Uint8Array, at: number, source: Uint8Array): v
   const words = (lead + source.length + 3) >>> 2;
   // The last word may reach past the buffer's end only if its length is not a multiple of 4.
   if (start + words * 4 > shared.byteLength) return target.set(source, at);
-  if (staging.length < words) staging = new Int32Array(Math.max(words, staging.length * 2));
-  staging.set(new Int32Array(shared, start, words));
-  target.set(new Uint8Array(staging.buffer, lead, source.length), at);
+  if (staging.length < words && words <= KEPT_STAGING_WORDS) staging = new Int32Array(Math.min(KEPT_STAGING_WORDS, Math.max(words, staging.length * 2)));
+  const wordBuffer = staging.length >= words ? staging : new Int32Array(words);
+  wordBuffer.set(new Int32Array(shared, start, words));
+  target.set(new Uint8Array(wordBuffer.buffer, lead, source.length), at);
 }
