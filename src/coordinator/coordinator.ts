@@ -13,7 +13,7 @@ import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
 import { seriesByShard, shardsOfSource } from './series-by-shard.js';
-import { addWholePart, OrderedWholeAnswer, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, sendWholeAnswer, WholeAnswerWriter, type WholeSeries } from './whole-answer.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import type { DeflatedPiece } from '../util/deflate-piece.js';
 
@@ -210,7 +210,7 @@ export class QueryCoordinator {
    * rows are framed here.
    */
   private async collectWhole(sources: PageSource[], framing: Framing, exchange: AnswerStream): Promise<void> {
-    if (sources.length === 1 && sources[0]!.lendsPages === true) return this.collectInOrder(sources[0]!, framing, exchange);
+    if (sources.length === 1) return this.collectInOrder(sources[0]!, framing, exchange);
     const bySeries = new Map<string, WholeSeries>();
     // Each source gives its series in byte order, so the answer's order is a merge of theirs.
     const orders = await Promise.all(
@@ -235,18 +235,19 @@ export class QueryCoordinator {
   }
 
   /**
-   * A whole answer from one scan whose pages take turns in two shared slots: its series come
-   * in order, so each page is copied into the answer as it arrives, before the next is asked
-   * for. A page moved in a buffer of its own was external memory on the main thread, and a
-   * one-series export made V8 run a full collection every 31 answers.
+   * A whole answer from one source: its series come in order, so each page is copied into the
+   * answer as it arrives, before the next is asked for. A one-shard scan's pages can then take
+   * turns in two shared slots: a page moved in a buffer of its own was external memory on the
+   * main thread, and a one-series export made V8 run a full collection every 31 answers.
    */
   private async collectInOrder(source: PageSource, framing: Framing, exchange: AnswerStream): Promise<void> {
-    const answer = new OrderedWholeAnswer(framing);
+    const answer = new WholeAnswerWriter(framing);
     try {
       for (;;) {
         if (exchange.done) return await source.close();
         const page = await source.next();
-        for (const { name, start, end, count } of page.objects) answer.add(name, page.body.subarray(start, end), count);
+        const framed = page.seriesFramed === true;
+        for (const { name, columns, start, end, count } of page.objects) answer.add(name, columns, framed, page.body.subarray(start, end), count);
         if (page.done) return answer.send(exchange);
       }
     } finally {

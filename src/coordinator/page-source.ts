@@ -11,11 +11,6 @@ export interface PageSource {
   close(): Promise<void>;
   /** Called once the source is read no more and no page of it is being made or written. */
   release?(): void;
-  /**
-   * Pages are written into buffers the source lends in turn: a page's bytes must be read
-   * before the page after the next is asked for.
-   */
-  readonly lendsPages?: boolean;
 }
 
 /** A shard's scan cursor; `first`, when given, is its first page (or that page's failure), already taken. */
@@ -38,7 +33,6 @@ export function scanCursorSource(shard: ShardHandle, cursorId: number, first?: P
     release: () => {
       if (pageSlots) shard.giveBackJsonSlots(pageSlots);
     },
-    lendsPages: pageSlots !== undefined,
   };
 }
 

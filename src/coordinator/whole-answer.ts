@@ -50,65 +50,64 @@ export function addWholePart(
 /**
  * Sends the answer's JSON array, one object per series in the order of `names`, written into
  * one buffer: a query over many series has a head per series, and a buffer per head and tail
- * joined at the end cost more than the rows. The buffer is the main thread's borrowed writer,
- * given back once `rawJson` has read it: a fresh buffer per answer counted as external memory,
- * and a one-series export made V8 run a full collection every 16 answers.
+ * joined at the end cost more than the rows.
  */
 export function sendWholeAnswer(exchange: AnswerStream, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): void {
-  const out = borrowWriter();
+  const answer = new WholeAnswerWriter(framing);
   try {
-    writeWholeAnswer(out, names, series, framing);
-    exchange.rawJson(200, out.bytes());
-  } finally {
-    giveBackWriter(out);
-  }
-}
-
-function writeWholeAnswer(out: JsonWriter, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): void {
-  const separator = framing.pretty ? ',\n' : ',';
-  const tail = seriesObjectTail(framing);
-  let size = 64;
-  for (const entry of series.values()) {
-    size += entry.end - entry.start + 2;
-    if (entry.more) for (const part of entry.more) size += part.end - part.start + 2;
-  }
-  out.reserve(size + names.length * 64);
-  out.ascii(framing.pretty && names.length > 0 ? '[\n' : '[');
-  names.forEach((name, index) => {
-    const entry = series.get(name)!;
-    if (index > 0) out.ascii(separator);
-    if (!entry.framed) writeSeriesObjectHead(out, name, entry.columns, framing);
-    out.append(entry.body.subarray(entry.start, entry.end));
-    // Rows continued from an earlier part follow a separator; a tail alone (0 rows) does not.
-    if (entry.more) {
-      for (const part of entry.more) {
-        if (part.count > 0) out.ascii(separator);
-        out.append(part.body.subarray(part.start, part.end));
-      }
+    let size = 64 + names.length * 64;
+    for (const entry of series.values()) {
+      size += entry.end - entry.start + 2;
+      if (entry.more) for (const part of entry.more) size += part.end - part.start + 2;
     }
-    if (!entry.framed) out.ascii(tail);
-  });
-  out.ascii(framing.pretty && names.length > 0 ? '\n]' : ']');
+    answer.reserve(size);
+    for (const name of names) {
+      const entry = series.get(name)!;
+      answer.add(name, entry.columns, entry.framed, entry.body.subarray(entry.start, entry.end), entry.count);
+      if (entry.more) for (const part of entry.more) answer.add(name, entry.columns, entry.framed, part.body.subarray(part.start, part.end), part.count);
+    }
+    answer.send(exchange);
+  } finally {
+    answer.discard();
+  }
 }
 
 /**
- * A whole answer whose series come in order, each as the shard framed it (seriesFramed pages):
- * written into the main thread's borrowed writer as the parts arrive, so the pages' bytes need
- * not outlive them. The same bytes as `sendWholeAnswer` gives for those parts.
+ * A whole answer written as its series' parts come, each series' parts one after another, into
+ * the main thread's borrowed writer, given back once `rawJson` has read it: a fresh buffer per
+ * answer counted as external memory, and a one-series export made V8 run a full collection
+ * every 16 answers. Parts may lie in a slot the shard shares (collectInOrder): they are copied
+ * out as they are added, so they need not outlive the call.
  */
-export class OrderedWholeAnswer {
+export class WholeAnswerWriter {
   private out: JsonWriter | undefined = borrowWriter();
   private previous: string | undefined;
+  /** The last series' object was opened here, not by its shard, so its tail is written here too. */
+  private tailOwed = false;
 
   constructor(private readonly framing: Framing) {}
 
-  /** The next part: a new series' object head and rows, or more rows (or the tail) of the last one. */
-  add(name: string, part: Uint8Array, count: number): void {
+  reserve(bytes: number): void {
+    this.out!.reserve(bytes);
+  }
+
+  /**
+   * The next part of series `name`: rows (and, when `framed`, the object's head or tail as its
+   * shard wrote them). A new series follows a separator; so do rows continued from an earlier
+   * part, but not a tail alone (0 rows).
+   */
+  add(name: string, columns: readonly string[], framed: boolean, part: Uint8Array, count: number): void {
     const out = this.out!;
-    if (this.previous === undefined) out.ascii(this.framing.pretty ? '[\n' : '[');
-    // A new series follows a separator; so do rows continued from an earlier part, but not a tail alone (0 rows).
-    else if (name !== this.previous || count > 0) out.ascii(this.framing.pretty ? ',\n' : ',');
-    // The part is in a slot the shard shares: copied out word by word (util/shared-bytes.ts).
+    const separator = this.framing.pretty ? ',\n' : ',';
+    if (name !== this.previous) {
+      this.endSeries();
+      out.ascii(this.previous === undefined ? (this.framing.pretty ? '[\n' : '[') : separator);
+      if (!framed) writeSeriesObjectHead(out, name, columns, this.framing);
+      this.tailOwed = !framed;
+    } else if (count > 0) {
+      out.ascii(separator);
+    }
+    // Copied word by word when the part is in shared memory (util/shared-bytes.ts).
     out.reserve(part.length);
     copyBytes(out.raw(), out.length, part);
     out.length += part.length;
@@ -117,8 +116,8 @@ export class OrderedWholeAnswer {
 
   send(exchange: AnswerStream): void {
     const out = this.out!;
-    if (this.previous === undefined) out.ascii('[]');
-    else out.ascii(this.framing.pretty ? '\n]' : ']');
+    this.endSeries();
+    out.ascii(this.previous === undefined ? '[]' : this.framing.pretty ? '\n]' : ']');
     exchange.rawJson(200, out.bytes());
   }
 
@@ -126,5 +125,10 @@ export class OrderedWholeAnswer {
   discard(): void {
     if (this.out !== undefined) giveBackWriter(this.out);
     this.out = undefined;
+  }
+
+  private endSeries(): void {
+    if (this.tailOwed) this.out!.ascii(seriesObjectTail(this.framing));
+    this.tailOwed = false;
   }
 }

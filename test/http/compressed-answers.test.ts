@@ -47,13 +47,19 @@ interface SeriesObject {
 
 type Encoding = 'gzip' | 'deflate' | 'identity';
 
-async function answer(q: string, encoding: Encoding): Promise<{ objects: SeriesObject[]; contentEncoding: string | undefined }> {
-  const path = `/db/${DB}/series${queryString({ u: 'root', p: 'root', q, chunked: 'true', time_precision: 's' })}`;
+/** The answer's text, inflated as its Content-Encoding says, chunked unless `whole`. */
+async function answerText(q: string, encoding: Encoding, whole = false): Promise<{ text: string; contentEncoding: string | undefined }> {
+  const path = `/db/${DB}/series${queryString({ u: 'root', p: 'root', q, ...(whole ? {} : { chunked: 'true' }), time_precision: 's' })}`;
   const result = await rawRequest(server, 'GET', path, { headers: { 'accept-encoding': encoding } });
   if (result.status !== 200) throw new Error(`HTTP ${result.status}: ${result.body.toString('utf8').slice(0, 300)}`);
   const contentEncoding = result.headers['content-encoding'] as string | undefined;
   // Both inflaters verify the trailer: the combined check and (gzip) the length.
   const text = (contentEncoding === 'gzip' ? gunzipSync(result.body) : contentEncoding === 'deflate' ? inflateSync(result.body) : result.body).toString('utf8');
+  return { text, contentEncoding };
+}
+
+async function answer(q: string, encoding: Encoding): Promise<{ objects: SeriesObject[]; contentEncoding: string | undefined }> {
+  const { text, contentEncoding } = await answerText(q, encoding);
   return { objects: parseJsonConcatenation(text) as SeriesObject[], contentEncoding };
 }
 
@@ -104,23 +110,13 @@ test.serial('a compressed one-page answer (one piece, then the end) inflates who
   t.is(zipped.objects[0]!.points.length, 5);
 });
 
-/** A whole (not chunked) answer's text, inflated as its Content-Encoding says. */
-async function wholeAnswerText(q: string, encoding: Encoding): Promise<{ text: string; contentEncoding: string | undefined }> {
-  const path = `/db/${DB}/series${queryString({ u: 'root', p: 'root', q, time_precision: 's' })}`;
-  const result = await rawRequest(server, 'GET', path, { headers: { 'accept-encoding': encoding } });
-  if (result.status !== 200) throw new Error(`HTTP ${result.status}: ${result.body.toString('utf8').slice(0, 300)}`);
-  const contentEncoding = result.headers['content-encoding'] as string | undefined;
-  const text = (contentEncoding === 'gzip' ? gunzipSync(result.body) : contentEncoding === 'deflate' ? inflateSync(result.body) : result.body).toString('utf8');
-  return { text, contentEncoding };
-}
-
 test.serial('whole answers asked for compressed, many at once, each inflate to their own plain answer', async (t) => {
   // The main thread writes whole answers into one reused buffer; one compressed off the event
   // loop must not see the next answer written over it.
   const queries = [0, 1, 2].flatMap((s) => [`select * from big.${s}`, `select max(value) from big.${s} group by time(1m)`]);
-  const plain = await Promise.all(queries.map((q) => wholeAnswerText(q, 'identity')));
+  const plain = await Promise.all(queries.map((q) => answerText(q, 'identity', true)));
   for (let round = 0; round < 3; round++) {
-    const zipped = await Promise.all(queries.map((q, i) => wholeAnswerText(q, i % 2 === 0 ? 'gzip' : 'deflate')));
+    const zipped = await Promise.all(queries.map((q, i) => answerText(q, i % 2 === 0 ? 'gzip' : 'deflate', true)));
     zipped.forEach((answer, i) => {
       t.not(answer.contentEncoding, undefined, queries[i]);
       t.true(answer.text === plain[i]!.text, `${queries[i]}: round ${round}`);
