@@ -34,6 +34,8 @@ export interface Settings {
   parseQueueBytes: number;
   /** Per shard: bytes of parsed write batches waiting for the shard; past it writes get 503. */
   shardQueueBytes: number;
+  /** Bytes of whole (non-chunked) query answers being built or sent, together; past it queries get 503. */
+  wholeAnswerBytes: number;
   /** Password given to the `root` cluster admin created on first start. */
   initialRootPassword: string;
   /** Reset root's password to initialRootPassword at start (recreating root if missing). */
@@ -140,6 +142,7 @@ export function defaultSettings(): Settings {
     parseThreads: defaultParseThreads(),
     parseQueueBytes: 256 * MiB,
     shardQueueBytes: 64 * MiB,
+    wholeAnswerBytes: 256 * MiB,
     initialRootPassword: 'root',
     resetRoot: false,
     loginFailureDelayMs: 5_000,
@@ -194,6 +197,7 @@ const SETTING_SOURCES: { key: SettingKey; toml: string; env: string; parse: (raw
   { key: 'parseThreads', toml: 'parse_threads', env: 'SLUICE_PARSE_THREADS', parse: (v) => integer(v, 1, 256) },
   { key: 'parseQueueBytes', toml: 'parse_queue_size', env: 'SLUICE_PARSE_QUEUE_SIZE', parse: byteSize },
   { key: 'shardQueueBytes', toml: 'shard_queue_size', env: 'SLUICE_SHARD_QUEUE_SIZE', parse: byteSize },
+  { key: 'wholeAnswerBytes', toml: 'whole_answers_size', env: 'SLUICE_WHOLE_ANSWERS_SIZE', parse: byteSize },
   { key: 'initialRootPassword', toml: 'initial_root_password', env: 'INFLUXDB_INIT_PWD', parse: text },
   { key: 'loginFailureDelayMs', toml: 'login_failure_delay_ms', env: 'SLUICE_LOGIN_FAILURE_DELAY_MS', parse: (v) => integer(v, 0, 60_000) },
   { key: 'logLevel', toml: 'log_level', env: 'SLUICE_LOG_LEVEL', parse: logLevel },
@@ -270,6 +274,7 @@ function parseFlags(argv: string[], command: string): Record<string, unknown> {
     .option('--parse-threads <n>', 'threads parsing write bodies')
     .option('--parse-queue-bytes <size>', 'write body bytes waiting to be parsed before writes get 503 (e.g. 256MiB)')
     .option('--shard-queue-bytes <size>', 'per shard: parsed bytes waiting before writes get 503 (e.g. 64MiB)')
+    .option('--whole-answer-bytes <size>', 'whole (non-chunked) query answers being built or sent, together, before queries get 503 (e.g. 256MiB)')
     .option('--initial-root-password <password>', 'password of root on first start')
     .option('--reset-root', "reset root's password to the initial root password")
     .option('--login-failure-delay-ms <ms>', 'longest wait before checking the credentials of a client that keeps failing (0: none)')

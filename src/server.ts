@@ -22,6 +22,7 @@ import { QueryCoordinator } from './coordinator/coordinator.js';
 import { openLayout } from './storage/layout.js';
 import { Storage } from './shards/storage.js';
 import { DataDirLock } from './util/data-dir-lock.js';
+import { ByteBudget } from './util/byte-budget.js';
 import { StartupError } from './startup-error.js';
 import type { NatsConnection } from 'nats';
 import { checkClusterMarker } from './cluster/cluster-marker.js';
@@ -112,17 +113,19 @@ async function openEngine(
     await meta.close();
     await link?.nats.close();
   };
+  const wholeAnswers = new ByteBudget(settings.wholeAnswerBytes);
   const context: ServerContext = {
     settings,
     meta,
     storage,
     ingest,
-    queries: new QueryCoordinator(meta, storage, continuousQueries),
+    queries: new QueryCoordinator(meta, storage, continuousQueries, wholeAnswers),
     statements,
     continuousQueries,
     auth: new Authenticator(meta, new PasswordVerifier(), new LoginThrottle(settings.loginFailureDelayMs)),
     log,
     metrics: new Metrics(storage, ingest, cluster),
+    wholeAnswers,
   };
   const inFlight = new Set<Promise<void>>();
   const listenSockets: uWS.us_listen_socket[] = [];

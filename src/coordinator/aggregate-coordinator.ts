@@ -10,7 +10,8 @@ import { openJoinedAggregate } from './joined-aggregate-coordinator.js';
 import { mergedAggregate } from './merged-aggregate-coordinator.js';
 import { seriesByShard } from './series-by-shard.js';
 import { rowIndentFor, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
-import { addWholePart, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
+import { addWholePart, claimWholeAnswer, sendWholeAnswer, type WholeSeries } from './whole-answer.js';
+import { ByteClaim, type ByteBudget } from '../util/byte-budget.js';
 
 /** Series per shard message at most: bounds a message's time on the shard's thread. */
 const SERIES_PER_REQUEST = 100;
@@ -40,10 +41,10 @@ const WRITE_BYTES = 256 * 1024;
  * is one output series whose rows several shards may own (merged-aggregate.ts,
  * joined-aggregate.ts).
  */
-export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
+export async function runAggregate(storage: Storage, db: string, plan: AggregatePlan, output: OutputOptions, exchange: AnswerStream, wholeAnswers: ByteBudget): Promise<void> {
   const framing: Framing = { pretty: output.pretty, depth: output.chunked ? 1 : 2 };
   const columns = ['time', ...plan.columns];
-  const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing);
+  const sink = output.chunked ? new ChunkedSink(exchange, columns, framing) : new WholeSink(columns, framing, new ByteClaim(wholeAnswers));
   const shaping = rowShaping(plan, output.precision, rowIndentFor(framing));
   const pumps = plan.merged
     ? writeMerged(storage, db, plan, plan.merged, shaping, sink)
@@ -51,8 +52,12 @@ export async function runAggregate(storage: Storage, db: string, plan: Aggregate
       ? writeJoined(storage, db, plan, plan.joined, shaping, sink, exchange)
       : pumpSeries(storage, db, plan, shaping, sink, exchange);
   if (sink instanceof WholeSink) {
-    await pumps;
-    return sink.send(exchange);
+    try {
+      await pumps;
+      return sink.send(exchange);
+    } finally {
+      sink.release();
+    }
   }
   try {
     await pumps;
@@ -131,7 +136,13 @@ async function writeJoined(
     // A client gone mid-join stops the pairing: the sides' cursors and the join are closed.
     if (exchange.done) return source.close();
     const page = await source.next();
-    for (const object of page.objects) await sink.add(object.name, page.body.subarray(object.start, object.end));
+    try {
+      for (const object of page.objects) await sink.add(object.name, page.body.subarray(object.start, object.end));
+    } catch (err) {
+      // A whole answer found no room for the page (claimWholeAnswer): the join stops too.
+      if (!page.done) await source.close();
+      throw err;
+    }
     if (page.done) return;
   }
 }
@@ -225,16 +236,23 @@ class ChunkedSink implements Sink {
   }
 }
 
-/** One JSON array: a series' runs joined into one object, series sorted by name. */
+/**
+ * One JSON array: a series' runs joined into one object, series sorted by name. The runs'
+ * bytes are counted in the server's budget for whole answers as they come; once they find no
+ * room, every later add fails too, so the shards' other pumps stop at their next batch.
+ */
 class WholeSink implements Sink {
   private readonly bySeries = new Map<string, WholeSeries>();
+  private refusal: unknown;
 
   constructor(
     private readonly columns: string[],
     private readonly framing: Framing,
+    private readonly claim: ByteClaim,
   ) {}
 
   add(name: string, rows: Uint8Array): Promise<void> {
+    this.count(rows.length);
     // A run always holds rows; only a framed series' lone tail counts none.
     addWholePart(this.bySeries, name, this.columns, false, rows, 0, rows.length, 1);
     return Promise.resolve();
@@ -242,6 +260,7 @@ class WholeSink implements Sink {
 
   addAll(asked: readonly string[], answer: EncodedAnswer): Promise<void> {
     const { body, runs } = answer;
+    this.count(body.byteLength);
     for (let r = 0; r < runs.length; r += RUN_FIELDS) {
       // A run always holds rows; only a framed series' lone tail counts none.
       addWholePart(this.bySeries, asked[runs[r + RUN_SERIES]!]!, this.columns, false, body, runs[r + RUN_START]!, runs[r + RUN_END]!, 1);
@@ -250,6 +269,22 @@ class WholeSink implements Sink {
   }
 
   send(exchange: AnswerStream): void {
-    sendWholeAnswer(exchange, sortByteOrder([...this.bySeries.keys()]), this.bySeries, this.framing);
+    sendWholeAnswer(exchange, sortByteOrder([...this.bySeries.keys()]), this.bySeries, this.framing, this.claim);
+  }
+
+  /** Lets go of what the claim still holds: the answer failed, or went to the exchange with its own claim. */
+  release(): void {
+    this.refusal ??= new Error('the answer was ended');
+    this.claim.release();
+  }
+
+  private count(bytes: number): void {
+    if (this.refusal !== undefined) throw this.refusal;
+    try {
+      claimWholeAnswer(this.claim, this.claim.bytes + bytes);
+    } catch (err) {
+      this.refusal = err;
+      throw err;
+    }
   }
 }

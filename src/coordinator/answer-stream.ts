@@ -1,4 +1,5 @@
 import type { DeflatedPiece, PieceEncoding } from '../util/deflate-piece.js';
+import type { ByteClaim } from '../util/byte-budget.js';
 
 /**
  * Where the coordinator writes an answer: a whole JSON body, or a stream of pieces whose next
@@ -10,8 +11,12 @@ export interface AnswerStream {
   readonly done: boolean;
   /** The Content-Type a streamed answer is sent with (JSON unless an encoder says otherwise). */
   streamContentType: string;
-  /** A whole answer, already encoded as JSON. Its bytes are read before this returns: the caller may reuse them after. */
-  rawJson(status: number, body: Uint8Array | string): void;
+  /**
+   * A whole answer, already encoded as JSON. Its bytes are read before this returns: the caller
+   * may reuse them after. `claim`, when given, counts the body in the server's budget for whole
+   * answers; the stream takes it over, and holds it for what it keeps of the body until sent.
+   */
+  rawJson(status: number, body: Uint8Array | string, claim?: ByteClaim): void;
   /**
    * The compression a streamed answer goes out with, if any: producers that can may then
    * compress their pieces apart themselves (util/deflate-piece.ts) and hand them over as such.

@@ -13,7 +13,8 @@ import { pumpPages, scanCursorSource, type PageSource } from './page-source.js';
 import { NO_SERIES_MATCHED } from '../query/errors.js';
 import type { DeletePlan, ListSeriesPlan, MergePlan, OutputOptions, QueryPlan, SelectPlan } from '../query/plan.js';
 import { seriesByShard, shardsOfSource } from './series-by-shard.js';
-import { addWholePart, sendWholeAnswer, WholeAnswerWriter, type WholeSeries } from './whole-answer.js';
+import { addWholePart, claimWholeAnswer, sendWholeAnswer, WholeAnswerWriter, type WholeSeries } from './whole-answer.js';
+import { ByteClaim, type ByteBudget } from '../util/byte-budget.js';
 import { rowIndentFor, seriesObjectFromValues, seriesObjectHead, seriesObjectTail, type Framing } from '../engine/json/series-json.js';
 import type { DeflatedPiece } from '../util/deflate-piece.js';
 
@@ -31,6 +32,8 @@ export class QueryCoordinator {
     private readonly meta: MetaStore,
     private readonly storage: Storage,
     private readonly continuousQueries: ContinuousQueries,
+    /** Bytes of whole answers being built or sent, all queries together (claimWholeAnswer). */
+    private readonly wholeAnswers: ByteBudget,
   ) {}
 
   async execute(db: string, plan: QueryPlan, output: OutputOptions, exchange: AnswerStream): Promise<void> {
@@ -48,7 +51,7 @@ export class QueryCoordinator {
         return this.merge(db, plan, output, exchange);
       case 'aggregate':
         if (output.format === 'arrow') return answerAggregateInArrow(this.storage, db, plan, output.precision, exchange);
-        return runAggregate(this.storage, db, plan, output, exchange);
+        return runAggregate(this.storage, db, plan, output, exchange, this.wholeAnswers);
       case 'delete':
         return this.delete(db, plan, output, exchange);
       case 'create-continuous-query':
@@ -210,28 +213,48 @@ export class QueryCoordinator {
    * rows are framed here.
    */
   private async collectWhole(sources: PageSource[], framing: Framing, exchange: AnswerStream): Promise<void> {
-    if (sources.length === 1) return this.collectInOrder(sources[0]!, framing, exchange);
-    const bySeries = new Map<string, WholeSeries>();
-    // Each source gives its series in byte order, so the answer's order is a merge of theirs.
-    const orders = await Promise.all(
-      sources.map(async (source) => {
-        const order: string[] = [];
-        for (;;) {
-          if (exchange.done) {
-            await source.close();
-            return order;
+    const claim = new ByteClaim(this.wholeAnswers);
+    try {
+      if (sources.length === 1) return await this.collectInOrder(sources[0]!, framing, exchange, claim);
+      const bySeries = new Map<string, WholeSeries>();
+      // Set when a source failed or found no room: the others stop, and claim nothing more.
+      let failed = false;
+      // Each source gives its series in byte order, so the answer's order is a merge of theirs.
+      const orders = await Promise.all(
+        sources.map(async (source) => {
+          const order: string[] = [];
+          for (;;) {
+            if (exchange.done || failed) {
+              await source.close();
+              return order;
+            }
+            let page: Page;
+            try {
+              page = await source.next();
+              if (failed) {
+                if (!page.done) await source.close();
+                return order;
+              }
+              claimWholeAnswer(claim, claim.bytes + page.body.byteLength);
+            } catch (err) {
+              failed = true;
+              await source.close();
+              throw err;
+            }
+            const framed = page.seriesFramed === true;
+            for (const object of page.objects) {
+              const { name, start, end, count } = object;
+              if (addWholePart(bySeries, name, object.columns, framed, page.body, start, end, count)) order.push(name);
+            }
+            if (page.done) return order;
           }
-          const page = await source.next();
-          const framed = page.seriesFramed === true;
-          for (const object of page.objects) {
-            const { name, start, end, count } = object;
-            if (addWholePart(bySeries, name, object.columns, framed, page.body, start, end, count)) order.push(name);
-          }
-          if (page.done) return order;
-        }
-      }),
-    );
-    sendWholeAnswer(exchange, mergeByteOrdered(orders), bySeries, framing);
+        }),
+      );
+      sendWholeAnswer(exchange, mergeByteOrdered(orders), bySeries, framing, claim);
+    } finally {
+      // Handed to the exchange with the answer; released here when the answer failed.
+      claim.release();
+    }
   }
 
   /**
@@ -240,14 +263,20 @@ export class QueryCoordinator {
    * turns in two shared slots: a page moved in a buffer of its own was external memory on the
    * main thread, and a one-series export made V8 run a full collection every 31 answers.
    */
-  private async collectInOrder(source: PageSource, framing: Framing, exchange: AnswerStream): Promise<void> {
-    const answer = new WholeAnswerWriter(framing);
+  private async collectInOrder(source: PageSource, framing: Framing, exchange: AnswerStream, claim: ByteClaim): Promise<void> {
+    const answer = new WholeAnswerWriter(framing, claim);
     try {
       for (;;) {
         if (exchange.done) return await source.close();
         const page = await source.next();
         const framed = page.seriesFramed === true;
-        for (const { name, columns, start, end, count } of page.objects) answer.add(name, columns, framed, page.body.subarray(start, end), count);
+        try {
+          for (const { name, columns, start, end, count } of page.objects) answer.add(name, columns, framed, page.body.subarray(start, end), count);
+        } catch (err) {
+          // No room for the answer (claimWholeAnswer): the shard's cursor is let go at once.
+          if (!page.done) await source.close();
+          throw err;
+        }
         if (page.done) return answer.send(exchange);
       }
     } finally {

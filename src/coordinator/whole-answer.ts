@@ -2,6 +2,26 @@ import { borrowWriter, giveBackWriter, type JsonWriter } from '../engine/json/js
 import type { AnswerStream } from './answer-stream.js';
 import { copyBytes } from '../util/shared-bytes.js';
 import { seriesObjectTail, writeSeriesObjectHead, type Framing } from '../engine/json/series-json.js';
+import { ServiceUnavailableError } from '../errors.js';
+import type { ByteClaim } from '../util/byte-budget.js';
+
+/**
+ * Answers this small are counted but never refused: one client slow to read a huge answer must
+ * not turn away every `limit 1`, and so many small answers at once need as many connections.
+ */
+const ALWAYS_ANSWERED_BYTES = 64 * 1024;
+
+/**
+ * Counts `bytes` in all against the server's budget for whole answers (a whole answer is built
+ * entirely before it is sent, and kept until the client has read it); 503 when the answers
+ * other clients hold leave no room. An answer alone is let through whatever its size.
+ */
+export function claimWholeAnswer(claim: ByteClaim, bytes: number): void {
+  if (bytes <= ALWAYS_ANSWERED_BYTES) return claim.resize(Math.max(bytes, claim.bytes));
+  if (claim.tryGrowTo(bytes)) return;
+  const mib = Math.round(claim.limit / (1 << 20));
+  throw new ServiceUnavailableError(`whole answers being built or sent hold the ${mib} MiB the server allows them (whole_answers_size); retry later, or ask with chunked=true`);
+}
 
 /**
  * Bytes [start, end) of `body`: comma-joined rows, `count` of them. A framed series' parts hold
@@ -52,14 +72,15 @@ export function addWholePart(
  * one buffer: a query over many series has a head per series, and a buffer per head and tail
  * joined at the end cost more than the rows.
  */
-export function sendWholeAnswer(exchange: AnswerStream, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing): void {
-  const answer = new WholeAnswerWriter(framing);
+export function sendWholeAnswer(exchange: AnswerStream, names: readonly string[], series: ReadonlyMap<string, WholeSeries>, framing: Framing, claim: ByteClaim): void {
+  const answer = new WholeAnswerWriter(framing, claim);
   try {
     let size = 64 + names.length * 64;
     for (const entry of series.values()) {
       size += entry.end - entry.start + 2;
       if (entry.more) for (const part of entry.more) size += part.end - part.start + 2;
     }
+    // The parts are counted already (the claim's bytes), and the answer is a copy of them.
     answer.reserve(size);
     for (const name of names) {
       const entry = series.get(name)!;
@@ -77,7 +98,9 @@ export function sendWholeAnswer(exchange: AnswerStream, names: readonly string[]
  * the main thread's borrowed writer, given back once `rawJson` has read it: a fresh buffer per
  * answer counted as external memory, and a one-series export made V8 run a full collection
  * every 16 answers. Parts may lie in a slot the shard shares (collectInOrder): they are copied
- * out as they are added, so they need not outlive the call.
+ * out as they are added, so they need not outlive the call. The answer's bytes are counted in
+ * `claim`, beyond what it held when the writer was made, and the claim goes with the answer to
+ * the exchange.
  */
 export class WholeAnswerWriter {
   private out: JsonWriter | undefined = borrowWriter();
@@ -85,10 +108,21 @@ export class WholeAnswerWriter {
   /** The last series' object was opened here, not by its shard, so its tail is written here too. */
   private tailOwed = false;
 
-  constructor(private readonly framing: Framing) {}
+  /** What the claim held before this writer: bytes the answer is made from. */
+  private readonly counted: number;
 
+  constructor(
+    private readonly framing: Framing,
+    private readonly claim: ByteClaim,
+  ) {
+    this.counted = claim.bytes;
+  }
+
+  /** Room for `bytes` more; 503 when the budget for whole answers has none (claimWholeAnswer). */
   reserve(bytes: number): void {
-    this.out!.reserve(bytes);
+    const out = this.out!;
+    claimWholeAnswer(this.claim, this.counted + out.length + bytes);
+    out.reserve(bytes);
   }
 
   /**
@@ -108,7 +142,7 @@ export class WholeAnswerWriter {
       out.ascii(separator);
     }
     // Copied word by word when the part is in shared memory (util/shared-bytes.ts).
-    out.reserve(part.length);
+    this.reserve(part.length);
     copyBytes(out.raw(), out.length, part);
     out.length += part.length;
     this.previous = name;
@@ -118,7 +152,7 @@ export class WholeAnswerWriter {
     const out = this.out!;
     this.endSeries();
     out.ascii(this.previous === undefined ? '[]' : this.framing.pretty ? '\n]' : ']');
-    exchange.rawJson(200, out.bytes());
+    exchange.rawJson(200, out.bytes(), this.claim.handOver());
   }
 
   /** Gives the writer back; the answer is then done with. */

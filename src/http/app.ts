@@ -102,7 +102,7 @@ export function assertNativeUws(): void {
 export function createApp(server: ServerContext, inFlight: Set<Promise<void>>): uWS.TemplatedApp {
   const router = buildRouter();
   return uWS.App().any('/*', (res, req) => {
-    const exchange = new Exchange(res, req);
+    const exchange = new Exchange(res, req, server.wholeAnswers);
     const headError = requestHeadError(exchange.method, exchange.path, exchange.rawQuery, exchange.headers);
     if (headError) return exchange.error(headError);
     const route = router.resolve(exchange.method, exchange.path);

@@ -9,6 +9,7 @@ import type { QueryCoordinator } from '../coordinator/coordinator.js';
 import type { Storage } from '../shards/storage.js';
 import type { Authenticator } from './auth.js';
 import type { Exchange } from './exchange.js';
+import type { ByteBudget } from '../util/byte-budget.js';
 
 /** What route handlers may use. */
 export interface ServerContext {
@@ -23,6 +24,8 @@ export interface ServerContext {
   readonly auth: Authenticator;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Bytes of whole answers being built or sent, shared by the coordinator and the exchanges that send them. */
+  readonly wholeAnswers: ByteBudget;
 }
 
 /** A handler may answer synchronously or return a promise; thrown errors become responses. */

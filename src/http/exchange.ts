@@ -6,6 +6,7 @@ import type { AnswerStream } from '../coordinator/answer-stream.js';
 import { writeCorkedSlices } from './corked-slices.js';
 import { diskRefusal, HttpError } from '../errors.js';
 import { DiskWriteError } from '../util/checked-write.js';
+import { ByteBudget, ByteClaim } from '../util/byte-budget.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
@@ -32,6 +33,8 @@ type Encoding = 'gzip' | 'deflate' | undefined;
  * errors) do not wait behind a libuv thread pool kept busy by big responses or password hashing.
  */
 const INLINE_COMPRESSION_BYTES = 16 * 1024;
+/** Text bodies up to this size go to uWS as they are; larger ones are sent as bytes, kept and counted until taken (endBody). */
+const SMALL_STRING_BODY = 64 * 1024;
 const gzipOffLoop = promisify(gzip);
 const deflateOffLoop = promisify(deflate);
 
@@ -100,7 +103,15 @@ export class Exchange implements AnswerStream {
   private readonly abortListeners: (() => void)[] = [];
   private compressing: Promise<void> = Promise.resolve();
 
-  constructor(readonly res: HttpResponse, req: HttpRequest) {
+  /**
+   * `keptBodies`: the budget whole bodies kept past the call that sent them are counted in (the
+   * server's budget for whole answers): a body being compressed, and what the socket did not take yet.
+   */
+  constructor(
+    readonly res: HttpResponse,
+    req: HttpRequest,
+    private readonly keptBodies: ByteBudget = new ByteBudget(Number.POSITIVE_INFINITY),
+  ) {
     this.method = req.getCaseSensitiveMethod().toUpperCase();
     this.path = req.getUrl();
     this.rawQuery = req.getQuery() ?? '';
@@ -149,9 +160,9 @@ export class Exchange implements AnswerStream {
     this.send(status, body, 'application/json');
   }
 
-  /** A JSON body already encoded by a worker. */
-  rawJson(status: number, body: Uint8Array | string): void {
-    this.send(status, body, 'application/json');
+  /** A JSON body already encoded by a worker; `claim` counts it (AnswerStream.rawJson). */
+  rawJson(status: number, body: Uint8Array | string, claim?: ByteClaim): void {
+    this.send(status, body, 'application/json', {}, claim);
   }
 
   text(status: number, body: string): void {
@@ -177,34 +188,87 @@ export class Exchange implements AnswerStream {
     }
   }
 
-  send(status: number, body: string | Uint8Array, contentType: string | undefined, extraHeaders: Record<string, string> = {}): void {
-    if (this.done || this.revoked()) return;
-    if (this.streamed) return this.failStream(status, body);
+  /**
+   * A whole response. `claim`, when given, counts the body in the server's budget for whole
+   * answers; it is held for what this exchange keeps of the body past the call, and released
+   * once the body is sent or the client is gone.
+   */
+  send(status: number, body: string | Uint8Array, contentType: string | undefined, extraHeaders: Record<string, string> = {}, claim?: ByteClaim): void {
+    if (this.done || this.revoked()) return claim?.release();
+    if (this.streamed) {
+      claim?.release();
+      return this.failStream(status, body);
+    }
     this.finished = true;
     const encoding = body.length > 0 ? this.responseEncoding() : undefined;
-    if (encoding === undefined) return this.respond(status, body, contentType, encoding, extraHeaders);
+    if (encoding === undefined) return this.respond(status, body, false, contentType, encoding, extraHeaders, claim);
     if (body.length <= INLINE_COMPRESSION_BYTES) {
-      return this.respond(status, encoding === 'gzip' ? gzipSync(body, RESPONSE_COMPRESSION) : deflateSync(body, RESPONSE_COMPRESSION), contentType, encoding, extraHeaders);
+      claim?.release();
+      return this.respond(status, encoding === 'gzip' ? gzipSync(body, RESPONSE_COMPRESSION) : deflateSync(body, RESPONSE_COMPRESSION), true, contentType, encoding, extraHeaders);
     }
     // On libuv's thread pool, so the event loop keeps serving; same zlib settings, same bytes.
     // zlib reads the body after this returns, and a caller may reuse its buffer then (rawJson).
     const kept = ownCopy(body);
+    const holding = claim ?? new ByteClaim(this.keptBodies);
+    holding.resize(typeof kept === 'string' ? Buffer.byteLength(kept) : kept.length);
     this.compressing = (encoding === 'gzip' ? gzipOffLoop(kept, RESPONSE_COMPRESSION) : deflateOffLoop(kept, RESPONSE_COMPRESSION)).then(
-      (payload) => this.respond(status, payload, contentType, encoding, extraHeaders),
-      (err: Error) => this.respond(500, err.message, 'text/plain', undefined, {}),
+      (payload) => this.respond(status, payload, true, contentType, encoding, extraHeaders, holding),
+      (err: Error) => {
+        holding.release();
+        this.respond(500, err.message, false, 'text/plain', undefined, {});
+      },
     );
   }
 
-  private respond(status: number, payload: string | Uint8Array, contentType: string | undefined, encoding: Encoding, extraHeaders: Record<string, string>): void {
+  /** `owned`: the payload is this exchange's own, not a buffer its caller may reuse once the call returns. */
+  private respond(
+    status: number,
+    payload: string | Uint8Array,
+    owned: boolean,
+    contentType: string | undefined,
+    encoding: Encoding,
+    extraHeaders: Record<string, string>,
+    claim?: ByteClaim,
+  ): void {
     // uWS frees the response when the client goes away; touching it after onAborted crashes.
-    if (this.aborted) return;
+    if (this.aborted) return claim?.release();
     this.res.cork(() => {
       this.writeHead(status, contentType, encoding);
       for (const [key, value] of Object.entries(extraHeaders)) this.res.writeHeader(key, value);
       // Given a length, this uWS's endWithoutBody leaves the response open and the connection's
       // next request unanswered; without one it ends it, so the length is written as a header.
-      if (this.method === 'HEAD') this.res.writeHeader('Content-Length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length)).endWithoutBody();
-      else this.res.end(payload);
+      if (this.method === 'HEAD') {
+        claim?.release();
+        this.res.writeHeader('Content-Length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length)).endWithoutBody();
+      } else this.endBody(payload, owned, claim);
+    });
+  }
+
+  /**
+   * Inside a cork: the body, as much as the socket takes now. The rest is kept here, counted in
+   * the budget, and written as the client reads; `res.end` would leave it in uWS's own buffer,
+   * where nothing counts it, and 40 clients slow to read a 38 MB answer held 1.5 GB there.
+   */
+  private endBody(payload: string | Uint8Array, owned: boolean, claim: ByteClaim | undefined): void {
+    if (typeof payload === 'string' && payload.length <= SMALL_STRING_BODY) {
+      claim?.release();
+      this.res.end(payload);
+      return;
+    }
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const total = body.length;
+    const [, done] = this.res.tryEnd(body, total);
+    if (done) return claim?.release();
+    const sent = this.res.getWriteOffset();
+    // A buffer the caller lends is copied, as uWS would copy it into its own.
+    const rest = owned || body !== payload ? body.subarray(sent) : body.slice(sent);
+    const holding = claim ?? new ByteClaim(this.keptBodies);
+    holding.resize(rest.length);
+    this.onAbort(() => holding.release());
+    this.res.onWritable((offset) => {
+      const [ok, ended] = this.res.tryEnd(rest.subarray(offset - sent), total);
+      if (ended) holding.release();
+      return ok;
     });
   }
 
