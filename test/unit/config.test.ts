@@ -50,6 +50,14 @@ test('write queue bounds come from flags, the config file or the environment', (
   });
 });
 
+test('the budget for whole answers is 256 MiB unless a flag, the config file or the environment sets it', (t) => {
+  t.is(loadSettings([], {}).wholeAnswerBytes, 256 * 1024 * 1024);
+  t.is(loadSettings(['--whole-answer-bytes', '1MiB'], {}).wholeAnswerBytes, 1024 * 1024);
+  t.is(loadSettings(['--config', configFile('whole_answers_size = "64MiB"\n')], {}).wholeAnswerBytes, 64 * 1024 * 1024);
+  t.is(loadSettings([], { SLUICE_WHOLE_ANSWERS_SIZE: '2GiB' }).wholeAnswerBytes, 2 * 1024 * 1024 * 1024);
+  t.throws(() => loadSettings(['--whole-answer-bytes', 'lots'], {}), { instanceOf: ConfigError, message: /--whole-answer-bytes/ });
+});
+
 test('the admin page listens on 8083 unless given a port, 0 for a free one, or off', (t) => {
   t.is(loadSettings([], {}).adminPort, 8083);
   t.is(loadSettings(['--admin-port', '0'], {}).adminPort, 0);
