@@ -30,6 +30,7 @@ import { readWorkload, serverArgs, WORKLOAD_HELP, workloadOptions } from './lib/
 import { currentCommit, report, type Metric } from './lib/results.js';
 import { median } from './lib/timing.js';
 import { cpuSeconds } from './lib/proc.js';
+import { perThreadLine, threadSeconds } from './lib/thread-cpu.js';
 
 const LAST_TIME_S = 1704067190;
 const HOUR_S = 3600;
@@ -168,6 +169,8 @@ metrics.periodicPeriodRun = { value: periodMs, unit: 'ms', higherIsBetter: false
 interface IngestRun {
   readonly rate: number;
   readonly cpuUs: number;
+  /** µs a point of each of the server's threads (perThreadLine). */
+  readonly threads: string;
 }
 
 /**
@@ -188,6 +191,7 @@ async function ingestRates(
     await ok(control, 'POST', `/db?${auth}`, 201, JSON.stringify({ name: BENCH_DB }));
     await setup(control);
     let next = 0;
+    const threadsBefore = await threadSeconds(control);
     const cpuBefore = cpuSeconds(fresh.pid);
     const began = performance.now();
     await Promise.all(
@@ -196,7 +200,8 @@ async function ingestRates(
       }),
     );
     const seconds = (performance.now() - began) / 1000;
-    return { rate: dataset.points / seconds, cpuUs: ((cpuSeconds(fresh.pid) - cpuBefore) / dataset.points) * 1e6 };
+    const cpuUs = ((cpuSeconds(fresh.pid) - cpuBefore) / dataset.points) * 1e6;
+    return { rate: dataset.points / seconds, cpuUs, threads: perThreadLine(threadsBefore, await threadSeconds(control), dataset.points) };
   };
   try {
     const cold = await run();
@@ -237,6 +242,7 @@ for (let round = 0; round < fanOutRounds; round++) {
       `${label}${run} server: ingest ${plain[run].rate.toFixed(0)} points/s at ${plain[run].cpuUs.toFixed(2)} µs of server CPU a point; ` +
         `with a fan-out CQ copying every point ${fanned[run].rate.toFixed(0)} points/s (${cost.toFixed(1)} % less) at ${fanned[run].cpuUs.toFixed(2)} µs`,
     );
+    console.log(`${label}${run} server: µs a point by thread without the CQ: ${plain[run].threads}; with it: ${fanned[run].threads}`);
   }
 }
 for (const run of ['cold', 'warm'] as const) {
