@@ -25,7 +25,7 @@ export const FRONT_END_FILES = [
   'aggregates-merge', 'aggregates-join', 'arithmetic', 'merge', 'join', 'where-columnar', 'arrow-format',
   'write-errors', 'write-types', 'exact-numbers', 'line-protocol', 'line-write-edges', 'chunked', 'compressed-answers',
   'databases', 'users', 'users-matrix', 'permissions', 'permissions-property', 'auth', 'deletes', 'point-updates',
-  'continuous-queries', 'query-edges', 'api-edges',
+  'continuous-queries', 'query-edges', 'api-edges', 'whole-answer-budget',
 ].map((name) => `dist/test/http/${name}.test.js`);
 
 const files = process.argv.slice(2);
