@@ -14,7 +14,8 @@ const ALWAYS_ANSWERED_BYTES = 64 * 1024;
 /**
  * Counts `bytes` in all against the server's budget for whole answers (a whole answer is built
  * entirely before it is sent, and kept until the client has read it); 503 when the answers
- * other clients hold leave no room. An answer alone is let through whatever its size.
+ * other clients hold leave no room. The oldest answer holding bytes is let through whatever
+ * its size, so one always goes on.
  */
 export function claimWholeAnswer(claim: ByteClaim, bytes: number): void {
   if (bytes <= ALWAYS_ANSWERED_BYTES) return claim.resize(Math.max(bytes, claim.bytes));

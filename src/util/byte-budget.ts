@@ -1,9 +1,12 @@
 /**
  * A bound on bytes held by one queue. A single claim larger than the whole budget is still let
- * in when nothing else is held, so a request the size limits allow can always make progress.
+ * in when nothing else is held (`fits`), or when it is the oldest claim holding bytes
+ * (`admits`), so a request the size limits allow can always make progress.
  */
 export class ByteBudget {
   private held = 0;
+  /** The claims (ByteClaim) holding bytes, in the order they began to: the first is the oldest. */
+  private readonly holders = new Set<ByteClaim>();
 
   constructor(readonly limit: number) {}
 
@@ -20,9 +23,16 @@ export class ByteBudget {
     return this.held === 0 || this.held + bytes <= this.limit;
   }
 
-  /** Whether a holder of `own` bytes may take `bytes` more: they fit, or nobody else holds any. */
-  fitsBeside(own: number, bytes: number): boolean {
-    return this.held === own || this.held + bytes <= this.limit;
+  /**
+   * Whether `claim` may hold `bytes` more: they fit, or it is the oldest of the claims holding
+   * any (or none holds any). Letting only the oldest past the limit means one always goes on: when every growing
+   * claim was let past only if alone, 40 answers that together filled the budget all failed at
+   * their next page, none alone before the others had let go.
+   */
+  admits(claim: ByteClaim, bytes: number): boolean {
+    if (this.held + bytes <= this.limit) return true;
+    const oldest = this.oldestHolder();
+    return oldest === undefined || oldest === claim;
   }
 
   /** Claims `bytes`; callers ask `fits` first, except for memory that already exists. */
@@ -32,6 +42,18 @@ export class ByteBudget {
 
   give(bytes: number): void {
     this.held -= bytes;
+  }
+
+  /** Counts `bytes` more for `claim`, which then holds `total` (ByteClaim only). */
+  move(claim: ByteClaim, bytes: number, total: number): void {
+    this.held += bytes;
+    if (total === 0) this.holders.delete(claim);
+    else if (!this.holders.has(claim)) this.holders.add(claim);
+  }
+
+  private oldestHolder(): ByteClaim | undefined {
+    for (const claim of this.holders) return claim;
+    return undefined;
   }
 }
 
@@ -54,17 +76,17 @@ export class ByteClaim {
     return this.budget.limit;
   }
 
-  /** Counts `bytes` in all, when they fit beside the other holders' (fitsBeside); false, counting nothing more, when not. */
+  /** Counts `bytes` in all when the budget admits them (ByteBudget.admits); false, counting nothing more, when not. */
   tryGrowTo(bytes: number): boolean {
     if (bytes <= this.held) return true;
-    if (!this.budget.fitsBeside(this.held, bytes - this.held)) return false;
+    if (!this.budget.admits(this, bytes - this.held)) return false;
     this.resize(bytes);
     return true;
   }
 
   /** Counts `bytes` in all, whatever the budget holds: for memory that exists already. */
   resize(bytes: number): void {
-    this.budget.take(bytes - this.held);
+    this.budget.move(this, bytes - this.held, bytes);
     this.held = bytes;
   }
 
@@ -72,11 +94,13 @@ export class ByteClaim {
     this.resize(0);
   }
 
-  /** A claim of this one's bytes, which this one no longer holds. */
+  /** A claim of this one's bytes, which this one no longer holds; it is the newest holder. */
   handOver(): ByteClaim {
     const next = new ByteClaim(this.budget);
-    next.held = this.held;
-    this.held = 0;
+    const bytes = this.held;
+    // The new claim is counted before this one lets go, so the bytes are never uncounted.
+    next.resize(bytes);
+    this.release();
     return next;
   }
 }
