@@ -20,6 +20,9 @@ const ALWAYS_ANSWERED_BYTES = 64 * 1024;
 export function claimWholeAnswer(claim: ByteClaim, bytes: number): void {
   if (bytes <= ALWAYS_ANSWERED_BYTES) return claim.resize(Math.max(bytes, claim.bytes));
   if (claim.tryGrowTo(bytes)) return;
+  // The answer is given up: its bytes go back now, not when its sources have closed, so that the
+  // answers still growing find room at their next page rather than give up too.
+  claim.release();
   const mib = Math.round(claim.limit / (1 << 20));
   throw new ServiceUnavailableError(`whole answers being built or sent hold the ${mib} MiB the server allows them (whole_answers_size); retry later, or ask with chunked=true`);
 }
