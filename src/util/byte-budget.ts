@@ -25,9 +25,9 @@ export class ByteBudget {
 
   /**
    * Whether `claim` may hold `bytes` more: they fit, or it is the oldest of the claims holding
-   * any (or none holds any). Letting only the oldest past the limit means one always goes on: when every growing
+   * any (or none holds any). Letting the oldest past the limit means one always goes on: when a
    * claim was let past only if alone, 40 answers that together filled the budget all failed at
-   * their next page, none alone before the others had let go.
+   * their next page, none of them alone.
    */
   admits(claim: ByteClaim, bytes: number): boolean {
     if (this.held + bytes <= this.limit) return true;
