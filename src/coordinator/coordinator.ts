@@ -223,30 +223,29 @@ export class QueryCoordinator {
       const orders = await Promise.all(
         sources.map(async (source) => {
           const order: string[] = [];
-          for (;;) {
-            if (exchange.done || failed) {
-              await source.close();
-              return order;
-            }
-            let page: Page;
-            try {
-              page = await source.next();
+          try {
+            for (;;) {
+              if (exchange.done || failed) {
+                await source.close();
+                return order;
+              }
+              const page = await source.next();
               if (failed) {
                 if (!page.done) await source.close();
                 return order;
               }
               claimWholeAnswer(claim, claim.bytes + page.body.byteLength);
-            } catch (err) {
-              failed = true;
-              await source.close();
-              throw err;
+              const framed = page.seriesFramed === true;
+              for (const object of page.objects) {
+                const { name, start, end, count } = object;
+                if (addWholePart(bySeries, name, object.columns, framed, page.body, start, end, count)) order.push(name);
+              }
+              if (page.done) return order;
             }
-            const framed = page.seriesFramed === true;
-            for (const object of page.objects) {
-              const { name, start, end, count } = object;
-              if (addWholePart(bySeries, name, object.columns, framed, page.body, start, end, count)) order.push(name);
-            }
-            if (page.done) return order;
+          } catch (err) {
+            failed = true;
+            await source.close();
+            throw err;
           }
         }),
       );

@@ -209,8 +209,7 @@ export class Exchange implements AnswerStream {
     // On libuv's thread pool, so the event loop keeps serving; same zlib settings, same bytes.
     // zlib reads the body after this returns, and a caller may reuse its buffer then (rawJson).
     const kept = ownCopy(body);
-    const holding = claim ?? new ByteClaim(this.keptBodies);
-    holding.resize(typeof kept === 'string' ? Buffer.byteLength(kept) : kept.length);
+    const holding = this.keeping(claim, typeof kept === 'string' ? Buffer.byteLength(kept) : kept.length);
     this.compressing = (encoding === 'gzip' ? gzipOffLoop(kept, RESPONSE_COMPRESSION) : deflateOffLoop(kept, RESPONSE_COMPRESSION)).then(
       (payload) => this.respond(status, payload, true, contentType, encoding, extraHeaders, holding),
       (err: Error) => {
@@ -262,14 +261,20 @@ export class Exchange implements AnswerStream {
     const sent = this.res.getWriteOffset();
     // A buffer the caller lends is copied, as uWS would copy it into its own.
     const rest = owned || body !== payload ? body.subarray(sent) : body.slice(sent);
-    const holding = claim ?? new ByteClaim(this.keptBodies);
-    holding.resize(rest.length);
+    const holding = this.keeping(claim, rest.length);
     this.onAbort(() => holding.release());
     this.res.onWritable((offset) => {
       const [ok, ended] = this.res.tryEnd(rest.subarray(offset - sent), total);
       if (ended) holding.release();
       return ok;
     });
+  }
+
+  /** `claim`, or a claim of this exchange's own, counting the `bytes` of a body it keeps past the call that gave it. */
+  private keeping(claim: ByteClaim | undefined, bytes: number): ByteClaim {
+    const holding = claim ?? new ByteClaim(this.keptBodies);
+    holding.resize(bytes);
+    return holding;
   }
 
   /** True once a streamed answer's status and first bytes went out. */
