@@ -3,7 +3,7 @@ import { deflate, deflateSync, gzip, gzipSync } from 'node:zlib';
 import { ANSWER_COMPRESSION_LEVEL, deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { AnswerStream } from '../coordinator/answer-stream.js';
-import { writeCorkedSlices } from './corked-slices.js';
+import { fitsCork } from './cork-buffer.js';
 import { diskRefusal, HttpError } from '../errors.js';
 import { DiskWriteError } from '../util/checked-write.js';
 import { ByteBudget, ByteClaim } from '../util/byte-budget.js';
@@ -67,8 +67,11 @@ interface StreamState {
   headWritten: boolean;
   waiter?: () => void;
   probed: boolean;
-  /** Set once a write left bytes in uWS's buffer: from then on pieces go in cork-sized slices (corked-slices.ts). */
-  sliced: boolean;
+  /**
+   * Set once a write left bytes in uWS's buffer: from then on a piece larger than the cork
+   * buffer is written outside any cork (cork-buffer.ts).
+   */
+  backpressured: boolean;
 }
 
 /** How long a stalled stream waits for uWS's writable event before trying one more write. */
@@ -350,20 +353,28 @@ export class Exchange implements AnswerStream {
     else if (isDeflatedPiece(piece)) throw new Error('a compressed piece for an answer sent uncompressed');
     else bytes = piece;
     if (this.done || bytes.length === 0) return;
-    let ok = true;
-    if (streaming.sliced) ok = writeCorkedSlices(this.res, bytes);
-    else {
-      this.res.cork(() => {
-        this.writeStreamHead(streaming);
-        ok = this.res.write(bytes);
-      });
-    }
-    if (ok) {
+    if (this.writePiece(streaming, bytes)) {
       streaming.probed = false;
       return;
     }
-    streaming.sliced = true;
+    streaming.backpressured = true;
     await this.room(streaming);
+  }
+
+  /**
+   * One piece of a streamed answer; false when uWS kept some of it (backpressure). It goes
+   * corked (with the status and headers, for the first), so that framing and data leave in one
+   * system call, unless a write has met backpressure and the piece does not fit the cork
+   * buffer: it is then written outside any cork (cork-buffer.ts says why).
+   */
+  private writePiece(streaming: StreamState, bytes: Uint8Array | string): boolean {
+    if (streaming.backpressured && !fitsCork(bytes)) return this.res.write(bytes);
+    let ok = true;
+    this.res.cork(() => {
+      this.writeStreamHead(streaming);
+      ok = this.res.write(bytes);
+    });
+    return ok;
   }
 
   /** How pieces of a streamed answer should come: compressed apart for this encoding, or as they are. */
@@ -380,7 +391,7 @@ export class Exchange implements AnswerStream {
     if (this.done || this.revoked()) return;
     if (!isDeflatedPiece(piece) && !this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || streaming.sliced) {
+    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || (streaming.backpressured && !fitsCork(piece))) {
       await this.writeChunk(piece);
       return this.endStream();
     }
@@ -421,7 +432,7 @@ export class Exchange implements AnswerStream {
   private startStream(): StreamState {
     if (this.streaming) return this.streaming;
     const encoding = this.responseEncoding();
-    const streaming: StreamState = { encoding, headWritten: false, probed: false, sliced: false, framed: Promise.resolve() };
+    const streaming: StreamState = { encoding, headWritten: false, probed: false, backpressured: false, framed: Promise.resolve() };
     if (encoding) streaming.deflated = new DeflatedStream(encoding);
     this.streaming = streaming;
     this.res.onWritable(() => {
