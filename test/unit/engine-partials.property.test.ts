@@ -153,7 +153,8 @@ for (const spec of SPECS) {
           deepEqualLarge(t, actual, expected);
           return;
         }
-        const scale = data.rows.reduce((m, r) => Math.max(m, typeof r.value === 'number' || typeof r.value === 'bigint' ? Math.abs(Number(r.value)) : 0), 0);
+        // The values as aggregated: with floatsOnly, non-numbers became floats, and they count.
+        const scale = rowsOf(data).reduce((m, r) => Math.max(m, typeof r.value === 'number' || typeof r.value === 'bigint' ? Math.abs(Number(r.value)) : 0), 0);
         const floor = spec.name === 'stddev' ? Math.sqrt(Number.MIN_VALUE * data.rows.length) : 0;
         t.true(closeEnough(actual as Finished, expected as Finished, scale * data.rows.length, floor), JSON.stringify({ actual, expected }, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)));
       }),
