@@ -368,7 +368,7 @@ export class Exchange implements AnswerStream {
    * buffer: it is then written outside any cork (cork-buffer.ts says why).
    */
   private writePiece(streaming: StreamState, bytes: Uint8Array | string): boolean {
-    if (streaming.backpressured && !fitsCork(bytes)) return this.res.write(bytes);
+    if (outsideCork(streaming, bytes)) return this.res.write(bytes);
     let ok = true;
     this.res.cork(() => {
       this.writeStreamHead(streaming);
@@ -391,7 +391,7 @@ export class Exchange implements AnswerStream {
     if (this.done || this.revoked()) return;
     if (!isDeflatedPiece(piece) && !this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || (streaming.backpressured && !fitsCork(piece))) {
+    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || outsideCork(streaming, piece)) {
       await this.writeChunk(piece);
       return this.endStream();
     }
@@ -489,3 +489,8 @@ function framedPiece(streaming: StreamState, deflated: DeflatedStream, piece: Ui
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Whether `piece` must be written outside any cork: it does not fit the cork buffer, and uWS may hold bytes back (cork-buffer.ts). */
+function outsideCork(streaming: StreamState, piece: Uint8Array | string): boolean {
+  return streaming.backpressured && !fitsCork(piece);
+}

@@ -31,7 +31,7 @@ export class ByteBudget {
    */
   admits(claim: ByteClaim, bytes: number): boolean {
     if (this.held + bytes <= this.limit) return true;
-    const oldest = this.oldestHolder();
+    const oldest = this.holders.values().next().value;
     return oldest === undefined || oldest === claim;
   }
 
@@ -46,14 +46,10 @@ export class ByteBudget {
 
   /** Counts `bytes` more for `claim`, which then holds `total` (ByteClaim only). */
   move(claim: ByteClaim, bytes: number, total: number): void {
-    this.held += bytes;
+    this.take(bytes);
+    // A Set keeps a member where it was first added, so a claim keeps its place while it holds.
     if (total === 0) this.holders.delete(claim);
-    else if (!this.holders.has(claim)) this.holders.add(claim);
-  }
-
-  private oldestHolder(): ByteClaim | undefined {
-    for (const claim of this.holders) return claim;
-    return undefined;
+    else this.holders.add(claim);
   }
 }
 
