@@ -3,7 +3,7 @@ import { deflate, deflateSync, gzip, gzipSync } from 'node:zlib';
 import { ANSWER_COMPRESSION_LEVEL, deflatePieceOffLoop, DeflatedStream, isDeflatedPiece, type DeflatedPiece, type PieceEncoding } from '../util/deflate-piece.js';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { AnswerStream } from '../coordinator/answer-stream.js';
-import { fitsCork } from './cork-buffer.js';
+import { CORK_SAFE_BYTES } from './cork-buffer.js';
 import { diskRefusal, HttpError } from '../errors.js';
 import { DiskWriteError } from '../util/checked-write.js';
 import { ByteBudget, ByteClaim } from '../util/byte-budget.js';
@@ -54,8 +54,8 @@ const RESPONSE_COMPRESSION = { level: ANSWER_COMPRESSION_LEVEL } as const;
 /**
  * A streamed response's state. uWS buffers what the socket does not take and reports it only
  * as a failed write; it signals room again with a writable event, but may also drain its
- * buffer without one. `waiter` is the writer waiting for room; `probed` is set once a write
- * was let through on a timer to find out whether the buffer drained silently.
+ * buffer without one. `waiter` writes the piece waiting for room; `probed` is set once a piece
+ * was written on a timer to find out whether the buffer drained silently.
  */
 interface StreamState {
   /** The answer's compressed framing, when the client asked for one. */
@@ -65,13 +65,13 @@ interface StreamState {
   readonly encoding: Encoding;
   /** Status and headers wait for the first bytes, to leave in the same write as they do. */
   headWritten: boolean;
-  waiter?: () => void;
+  /** Called at uWS's writable event, or with true when the client went away. */
+  waiter?: (aborted: boolean) => void;
   probed: boolean;
-  /**
-   * Set once a write left bytes in uWS's buffer: from then on a piece larger than the cork
-   * buffer is written outside any cork (cork-buffer.ts).
-   */
+  /** Set while the last write left bytes in uWS's buffer: the next piece waits for room (writeAtRoom). */
   backpressured: boolean;
+  /** Set when uWS's writable event came with no piece waiting for it, since the last write. */
+  roomSeen: boolean;
 }
 
 /** How long a stalled stream waits for uWS's writable event before trying one more write. */
@@ -343,7 +343,8 @@ export class Exchange implements AnswerStream {
   /**
    * Streamed response: status and headers go out with the first piece, in the same write;
    * each piece is sent at once, compressed on its own when the client asked for compression.
-   * Resolves when the socket can take more, so producers pull only as fast as the client reads.
+   * A piece that finds bytes held back waits for room first, so producers pull only as fast as
+   * the client reads: uWS holds at most one piece back.
    */
   async writeChunk(piece: Uint8Array | string | DeflatedPiece): Promise<void> {
     if (this.done || this.revoked()) return;
@@ -353,22 +354,22 @@ export class Exchange implements AnswerStream {
     else if (isDeflatedPiece(piece)) throw new Error('a compressed piece for an answer sent uncompressed');
     else bytes = piece;
     if (this.done || bytes.length === 0) return;
-    if (this.writePiece(streaming, bytes)) {
-      streaming.probed = false;
-      return;
-    }
-    streaming.backpressured = true;
-    await this.room(streaming);
+    let whole: boolean;
+    if (!streaming.backpressured) whole = this.writePiece(streaming, bytes);
+    // The event came before this piece, so uWS may or may not have drained its buffer since.
+    else if (streaming.roomSeen) whole = this.writeCorkedSlices(bytes);
+    else whole = await this.writeAtRoom(streaming, bytes);
+    streaming.backpressured = !whole;
+    streaming.roomSeen = false;
+    if (whole) streaming.probed = false;
   }
 
   /**
-   * One piece of a streamed answer; false when uWS kept some of it (backpressure). It goes
-   * corked (with the status and headers, for the first), so that framing and data leave in one
-   * system call, unless a write has met backpressure and the piece does not fit the cork
-   * buffer: it is then written outside any cork (cork-buffer.ts says why).
+   * One piece of a streamed answer while uWS holds nothing back; false when it kept some of it
+   * (backpressure). It goes corked (with the status and headers, for the first), so that
+   * framing and data leave in one system call.
    */
   private writePiece(streaming: StreamState, bytes: Uint8Array | string): boolean {
-    if (outsideCork(streaming, bytes)) return this.res.write(bytes);
     let ok = true;
     this.res.cork(() => {
       this.writeStreamHead(streaming);
@@ -391,7 +392,7 @@ export class Exchange implements AnswerStream {
     if (this.done || this.revoked()) return;
     if (!isDeflatedPiece(piece) && !this.streaming && piece.length === 0) return this.endStream();
     const streaming = this.startStream();
-    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || outsideCork(streaming, piece)) {
+    if (streaming.deflated !== undefined || isDeflatedPiece(piece) || streaming.backpressured) {
       await this.writeChunk(piece);
       return this.endStream();
     }
@@ -432,14 +433,15 @@ export class Exchange implements AnswerStream {
   private startStream(): StreamState {
     if (this.streaming) return this.streaming;
     const encoding = this.responseEncoding();
-    const streaming: StreamState = { encoding, headWritten: false, probed: false, backpressured: false, framed: Promise.resolve() };
+    const streaming: StreamState = { encoding, headWritten: false, probed: false, backpressured: false, roomSeen: false, framed: Promise.resolve() };
     if (encoding) streaming.deflated = new DeflatedStream(encoding);
     this.streaming = streaming;
     this.res.onWritable(() => {
-      streaming.waiter?.();
+      if (streaming.waiter) streaming.waiter(false);
+      else streaming.roomSeen = true;
       return true;
     });
-    this.onAbort(() => streaming.waiter?.());
+    this.onAbort(() => streaming.waiter?.(true));
     return streaming;
   }
 
@@ -451,28 +453,46 @@ export class Exchange implements AnswerStream {
   }
 
   /**
-   * Resolves when another piece may be written after a write that left bytes in uWS's buffer:
-   * at uWS's writable event, or, once per stall, after a short wait — uWS can drain its buffer
-   * without the event, and a write then tells. If that write fails too, only the event (or the
-   * client going away) wakes the stream: a reader that stops costs at most two pieces here.
+   * Writes a piece after a write that left bytes in uWS's buffer, when the writable event has
+   * not come since; resolves with whether uWS took it whole. The piece goes at the event,
+   * written from inside it: uWS runs that callback with the socket uncorked, so the piece goes
+   * whole with nothing corked before it (cork-buffer.ts says why a large corked write must not
+   * meet bytes held back), and without the warning this uWS build prints on stderr for every
+   * write outside a cork or a callback of its own. uWS can also drain its buffer without the
+   * event; so, once per stall, the piece goes after a short wait instead, in corked slices that
+   * fit the cork buffer. If it fails too, only the event (or the client going away) writes the
+   * next: a reader that stops costs at most two pieces here.
    */
-  private room(streaming: StreamState): Promise<void> {
+  private writeAtRoom(streaming: StreamState, bytes: Uint8Array | string): Promise<boolean> {
     return new Promise((resolve) => {
-      if (this.aborted) return resolve();
+      if (this.aborted) return resolve(true);
       const timer = streaming.probed
         ? undefined
         : setTimeout(() => {
             streaming.waiter = undefined;
             streaming.probed = true;
-            resolve();
+            resolve(this.done || this.writeCorkedSlices(bytes));
           }, SILENT_DRAIN_PROBE_MS);
-      streaming.waiter = () => {
+      streaming.waiter = (aborted) => {
         clearTimeout(timer);
         streaming.waiter = undefined;
         streaming.probed = false;
-        resolve();
+        resolve(aborted || this.done || this.res.write(bytes));
       };
     });
+  }
+
+  /** `bytes` as chunks that each fit the cork buffer, each written in a cork of its own; false when uWS held some back. */
+  private writeCorkedSlices(bytes: Uint8Array | string): boolean {
+    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    let ok = true;
+    for (let at = 0; at < data.length; at += CORK_SAFE_BYTES) {
+      const slice = data.subarray(at, Math.min(data.length, at + CORK_SAFE_BYTES));
+      this.res.cork(() => {
+        ok = this.res.write(slice) && ok;
+      });
+    }
+    return ok;
   }
 }
 
@@ -490,7 +510,3 @@ function framedPiece(streaming: StreamState, deflated: DeflatedStream, piece: Ui
 
 const EMPTY = new Uint8Array(0);
 
-/** Whether `piece` must be written outside any cork: it does not fit the cork buffer, and uWS may hold bytes back (cork-buffer.ts). */
-function outsideCork(streaming: StreamState, piece: Uint8Array | string): boolean {
-  return streaming.backpressured && !fitsCork(piece);
-}

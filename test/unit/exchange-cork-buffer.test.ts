@@ -4,15 +4,17 @@
  * cannot take the chunk's framing at that moment (AsyncSocket::uncork returns before writing
  * the data; uNetworking/uWebSockets.js#1249): the client then reads the next framing where
  * data should be ("Invalid character in chunk size"). Once a write has met backpressure,
- * Exchange writes a piece inside a cork only if it fits the cork buffer, and outside any cork
- * otherwise, where uWS keeps the framing and the data alike (src/http/cork-buffer.ts).
+ * Exchange writes the next piece from inside uWS's writable event, where nothing is corked and
+ * uWS keeps the framing and the data alike, or, when uWS drained its buffer without the event,
+ * in corked slices that fit the cork buffer (src/http/cork-buffer.ts). It never writes outside
+ * both a cork and uWS's callbacks, where this uWS build prints a warning on stderr each time.
  *
  * The race needs a socket that is full to the byte at the wrong moment, which no real
  * connection produces on demand, so Exchange is driven through a model of uWS's response:
  * AsyncSocket's cork buffer, backpressure buffer and uncork as that code does them, over a
  * socket that takes a set number of bytes each time the reader reads.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { HttpResponse } from 'uWebSockets.js';
 import { CORK_BUFFER_BYTES, CORK_SAFE_BYTES } from '../../src/http/cork-buffer.js';
 import { Exchange } from '../../src/http/exchange.js';
@@ -28,6 +30,8 @@ class ModelSocket {
   private backlog: Buffer = Buffer.alloc(0);
   private headWritten = false;
   writable?: () => boolean;
+  /** Set while uWS runs the writable handler (uWS.js counts it as a callback of its own, like a cork). */
+  inEvent = false;
 
   private socketWrite(data: Buffer): number {
     const n = Math.min(this.room, data.length);
@@ -76,11 +80,24 @@ class ModelSocket {
     return this.write(src);
   }
 
-  /** The reader takes `bytes` more; uWS then calls the writable handler (it leaves draining to it). */
+  /** The reader takes `bytes` more; uWS then calls the writable handler, and drains what it still holds. */
   read(bytes: number): void {
     this.room += bytes;
-    if (this.writable) this.writable();
-    else this.write(Buffer.alloc(0));
+    if (this.writable) {
+      this.inEvent = true;
+      try {
+        this.writable();
+      } finally {
+        this.inEvent = false;
+      }
+    }
+    this.write(Buffer.alloc(0));
+  }
+
+  /** The reader takes `bytes` more, and uWS drains what it holds without calling the writable handler. */
+  readSilently(bytes: number): void {
+    this.room += bytes;
+    this.write(Buffer.alloc(0));
   }
 
   /** The reader takes exactly what uWS holds back: once that is sent, the socket is full to the byte. */
@@ -149,66 +166,112 @@ function dechunk(wire: Buffer): { chunks: Buffer[]; broken?: string } {
   }
 }
 
+/** A `res.write` as the model saw it: its length, and whether it was made corked or inside the writable event. */
+interface Write {
+  readonly length: number;
+  readonly corked: boolean;
+  readonly inEvent: boolean;
+}
+
 /**
- * Streams `pieces` through Exchange, as the coordinator does (each piece once the one before
- * may go), to a reader that each turn takes exactly what uWS held back.
+ * Streams `pieces` through Exchange over `socket`, as the coordinator does (each piece once the
+ * one before may go), while `readTurn` runs every millisecond and `pause` (if any) between
+ * pieces; then the reader takes the rest. Returns what reached the wire and every `res.write`.
  */
-async function streamToSlowReader(pieces: readonly Buffer[]): Promise<Buffer> {
-  const socket = new ModelSocket();
-  socket.room = 10_000;
-  const exchange = new Exchange(socket.asResponse(), chunkedQueryRequest());
-  const reader = setInterval(() => socket.readHeldBack(), 1);
+async function streamThrough(
+  socket: ModelSocket,
+  pieces: readonly Buffer[],
+  readTurn: () => void,
+  pause?: () => Promise<void>,
+): Promise<{ wire: Buffer; writes: Write[] }> {
+  const writes: Write[] = [];
+  const res = socket.asResponse();
+  const write = res.write.bind(res);
+  (res as unknown as { write: (data: Uint8Array) => boolean }).write = (data: Uint8Array) => {
+    writes.push({ length: data.length, corked: socket.corked, inEvent: socket.inEvent });
+    return write(data);
+  };
+  const exchange = new Exchange(res, chunkedQueryRequest());
+  const reader = setInterval(readTurn, 1);
   try {
-    for (const piece of pieces) await exchange.writeChunk(piece);
+    for (const piece of pieces) {
+      await exchange.writeChunk(piece);
+      await pause?.();
+    }
     await exchange.endStream();
-    // The reader takes the rest of what uWS holds.
-    socket.read(1 << 30);
+    socket.readSilently(1 << 30);
   } finally {
     clearInterval(reader);
   }
-  return Buffer.concat(socket.wire);
+  return { wire: Buffer.concat(socket.wire), writes };
 }
 
 const pieceOf = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => 97 + ((i * 7 + seed) % 26)));
 
-test('pieces larger than the cork buffer reach a slow reader whole, in order, and framed', async (t) => {
-  const pieces = Array.from({ length: 20 }, (_, k) => pieceOf(40_000 + 997 * k, k));
-  const wire = await streamToSlowReader(pieces);
+/** The wire holds `pieces` as a chunked body, whole and in order. */
+function assertWhole(t: ExecutionContext, wire: Buffer, pieces: readonly Buffer[]): void {
   const { chunks, broken } = dechunk(wire);
   t.is(broken, undefined);
   t.true(Buffer.concat(chunks).equals(Buffer.concat(pieces)));
+}
+
+test('pieces larger than the cork buffer reach a slow reader whole, in order, and framed', async (t) => {
+  const pieces = Array.from({ length: 20 }, (_, k) => pieceOf(40_000 + 997 * k, k));
+  const socket = new ModelSocket();
+  socket.room = 10_000;
+  // Each turn the reader takes exactly what uWS held back.
+  const { wire } = await streamThrough(socket, pieces, () => socket.readHeldBack());
+  assertWhole(t, wire, pieces);
 });
 
-test('after backpressure, a corked write fits the cork buffer, and every piece goes whole in one write', async (t) => {
+test('after backpressure, each piece goes whole from inside the writable event, and nothing is written outside a cork or uWS callback', async (t) => {
   const pieces = Array.from({ length: 12 }, (_, k) => pieceOf(k % 3 === 0 ? 2_000 : 100_000, k));
   const socket = new ModelSocket();
   socket.room = 50_000;
-  const writes: { length: number; corked: boolean }[] = [];
-  const res = socket.asResponse();
-  const write = res.write.bind(res);
-  (res as unknown as { write: (data: Uint8Array) => boolean }).write = (data: Uint8Array) => {
-    writes.push({ length: data.length, corked: socket.corked });
-    return write(data);
-  };
-  const exchange = new Exchange(res, chunkedQueryRequest());
-  const reader = setInterval(() => socket.read(30_000), 1);
-  try {
-    for (const piece of pieces) await exchange.writeChunk(piece);
-  } finally {
-    clearInterval(reader);
-  }
-  // Corked until the first backpressure (the second piece fills the socket); then pieces larger than the cork buffer go uncorked.
+  const { wire, writes } = await streamThrough(socket, pieces, () => socket.read(30_000));
+  // Corked until the first backpressure (the second piece fills the socket), then at the writable event.
   t.deepEqual(writes.slice(0, 2), [
-    { length: 2_000, corked: true },
-    { length: 100_000, corked: true },
+    { length: 2_000, corked: true, inEvent: false },
+    { length: 100_000, corked: true, inEvent: false },
   ]);
   t.deepEqual(
     writes.map((w) => w.length),
     pieces.map((p) => p.length),
   );
-  // After it, a piece goes corked exactly when it fits the cork buffer.
-  t.deepEqual(
-    writes.slice(2).map((w) => w.corked),
-    pieces.slice(2).map((p) => p.length <= CORK_SAFE_BYTES),
+  t.true(writes.slice(2).every((w) => w.inEvent && !w.corked));
+  assertWhole(t, wire, pieces);
+});
+
+test('a piece waiting for room while uWS drains without the writable event goes in corked slices that fit the cork buffer', async (t) => {
+  const pieces = [pieceOf(60_000, 1), pieceOf(70_000, 2), pieceOf(50_000, 3)];
+  const socket = new ModelSocket();
+  socket.room = 20_000;
+  // This reader never brings the writable event: only the wait for a silent drain moves the answer on.
+  const { wire, writes } = await streamThrough(socket, pieces, () => socket.readSilently(1 << 20));
+  t.true(writes.every((w) => w.corked));
+  // The first piece filled the socket; the second waited, then went in slices; uWS then held
+  // nothing back, so the third went corked whole.
+  const slices = writes.slice(1, -1);
+  t.true(slices.length > 1 && slices.every((w) => w.length <= CORK_SAFE_BYTES));
+  t.is(
+    slices.reduce((sum, w) => sum + w.length, 0),
+    pieces[1]!.length,
   );
+  assertWhole(t, wire, pieces);
+});
+
+test('a piece that comes after the writable event it waited for goes in corked slices, and the answer stays whole', async (t) => {
+  const pieces = Array.from({ length: 8 }, (_, k) => pieceOf(50_000 + 1_000 * k, k));
+  const socket = new ModelSocket();
+  socket.room = 30_000;
+  // A producer slower than the reader: the writable event comes before the next piece.
+  const { wire, writes } = await streamThrough(
+    socket,
+    pieces,
+    () => socket.read(20_000),
+    () => new Promise((resolve) => setTimeout(resolve, 8)),
+  );
+  t.true(writes.every((w) => w.corked || w.inEvent));
+  t.true(writes.some((w) => w.corked && w.length <= CORK_SAFE_BYTES));
+  assertWhole(t, wire, pieces);
 });
